@@ -1,0 +1,188 @@
+/**
+ * Domain types of Flightdeck: what a session is, as every package sees it.
+ * Pure data: no functions, no classes, JSON-serialisable.
+ */
+
+export const SESSION_STATUSES = [
+  'connecting',
+  'idle',
+  'prompting',
+  'working',
+  'approval',
+  'input',
+  'waiting',
+  'ended',
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** Statuses in which an agent needs a human. */
+export const NEEDS_ATTENTION_STATUSES: readonly SessionStatus[] = ['approval', 'input'];
+
+export const AGENT_CLIS = ['claude', 'codex', 'gemini'] as const;
+export type AgentCli = (typeof AGENT_CLIS)[number];
+
+export const TERMINAL_SOURCES = [
+  'flightdeck',
+  'ssh',
+  'vscode',
+  'jetbrains',
+  'iterm',
+  'warp',
+  'kitty',
+  'ghostty',
+  'alacritty',
+  'wezterm',
+  'hyper',
+  'terminal',
+  'tmux',
+  'unknown',
+] as const;
+export type TerminalSource = (typeof TERMINAL_SOURCES)[number];
+
+/** What set a session's current status: the answer to "why is this waiting?". */
+export interface StatusReason {
+  status: SessionStatus;
+  /** `event`: a hook event; `timer`: an auto-idle or approval-heuristic deadline; `pid`: liveness check; `user`: a dashboard action; `restore`: server restart. */
+  cause: 'event' | 'timer' | 'pid' | 'user' | 'restore';
+  /** The hook event name (e.g. `PermissionRequest`) or timer kind (e.g. `auto-idle`, `approval-heuristic`). */
+  trigger: string;
+  /** Human-readable explanation, e.g. "PermissionRequest for Bash: npm test". */
+  detail: string;
+  /** Unix ms when it was set. */
+  at: number;
+}
+
+export interface PromptEntry {
+  text: string;
+  timestamp: number;
+  promptId: string | null;
+}
+
+export interface ResponseEntry {
+  /** First 2000 characters of the assistant message. */
+  text: string;
+  timestamp: number;
+  agentId: string | null;
+}
+
+export type ToolCallStatus = 'running' | 'ok' | 'failed' | 'denied' | 'interrupted';
+
+export interface ToolCall {
+  toolUseId: string | null;
+  tool: string;
+  /** Tool input as sent by the agent (large strings truncated by the core). */
+  input: unknown;
+  /** One-line summary of the input, e.g. the Bash command or the file path. */
+  inputSummary: string;
+  status: ToolCallStatus;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  /** Excerpt of the tool's response or error text. */
+  result: string | null;
+  error: string | null;
+  /** Set when the call was made inside a subagent. */
+  agentId: string | null;
+}
+
+export interface LifecycleEvent {
+  type: string;
+  detail: string;
+  timestamp: number;
+}
+
+export interface PendingApproval {
+  tool: string;
+  toolInput: unknown;
+  toolUseId: string | null;
+  /** Human-readable message, e.g. "Approve Bash: rm -rf build". */
+  detail: string;
+  since: number;
+  /** `permission_request`: the CLI asked (direct signal); `heuristic`: a PreToolUse went unanswered for its category's timeout. */
+  source: 'permission_request' | 'heuristic';
+  kind: 'approval' | 'input';
+  agentId: string | null;
+  suggestions: unknown[];
+}
+
+export interface Subagent {
+  agentId: string;
+  agentType: string | null;
+  status: 'running' | 'done';
+  startedAt: number;
+  endedAt: number | null;
+  toolCalls: number;
+  currentTool: string | null;
+  lastMessage: string | null;
+  transcriptPath: string | null;
+}
+
+export interface Session {
+  sessionId: string;
+  cli: AgentCli;
+  projectPath: string;
+  projectName: string;
+  title: string;
+  status: SessionStatus;
+  statusReason: StatusReason;
+  startedAt: number;
+  lastActivityAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+  model: string | null;
+  permissionMode: string | null;
+  currentPrompt: string | null;
+  /** Tool running now (main agent), if any. */
+  currentTool: string | null;
+  pendingApproval: PendingApproval | null;
+  /** Human-readable summary of what the session waits for (approval/input), or null. */
+  waitingDetail: string | null;
+  promptHistory: PromptEntry[];
+  toolLog: ToolCall[];
+  responseLog: ResponseEntry[];
+  events: LifecycleEvent[];
+  /** Tool name → calls over the whole session. */
+  toolUsage: Record<string, number>;
+  /** Tool calls in the current turn (reset at the next prompt). */
+  turnToolCalls: number;
+  totalToolCalls: number;
+  totalPrompts: number;
+  subagents: Subagent[];
+  /** Subagents currently running. */
+  subagentCount: number;
+  pid: number | null;
+  tty: string | null;
+  source: TerminalSource;
+  terminalId: string | null;
+  tmuxPane: string | null;
+  transcriptPath: string | null;
+  teamId: string | null;
+  teamRole: 'leader' | 'member' | null;
+  parentSessionId: string | null;
+  agentName: string | null;
+  agentType: string | null;
+  agentColor: string | null;
+  label: string | null;
+  accentColor: string | null;
+  archived: boolean;
+  /** Ids this session had before being re-keyed by a resume (oldest first). */
+  previousSessionIds: string[];
+  /** How many times the session was resumed or continued. */
+  resumeCount: number;
+}
+
+export interface Team {
+  teamId: string;
+  parentSessionId: string;
+  childSessionIds: string[];
+  teamName: string;
+  createdAt: number;
+}
+
+export interface Note {
+  id: number;
+  sessionId: string;
+  text: string;
+  createdAt: number;
+  updatedAt: number;
+}
