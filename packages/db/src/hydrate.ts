@@ -1,0 +1,123 @@
+/**
+ * Rebuilds full `Session` objects from a stored snapshot (which has empty ring buffers) and the child
+ * tables: the last N rows of each, N being the ring-buffer length recorded at the last upsert.
+ * Fidelity: texts and tool inputs/results come back as stored (prompts ≤ 100,000 chars, responses ≤ 2,000,
+ * tool input JSON / result / error ≤ 4,000; a tool input whose JSON was longer comes back as the cut string).
+ */
+import type {
+  LifecycleEvent,
+  PromptEntry,
+  ResponseEntry,
+  Session,
+  ToolCall,
+  ToolCallStatus,
+} from '@flightdeck/shared-types';
+import { type Handle, prepared } from './open.js';
+
+export interface StoredSessionRow {
+  id: string;
+  snapshot: string;
+  ring_lengths: string;
+}
+
+interface RingLengths {
+  promptHistory: number;
+  toolLog: number;
+  responseLog: number;
+  events: number;
+}
+
+function lengths(json: string): RingLengths {
+  let v: Partial<Record<keyof RingLengths, unknown>> = {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (typeof parsed === 'object' && parsed !== null) v = parsed;
+  } catch {
+    // keep defaults
+  }
+  const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? Math.floor(x) : 0);
+  return {
+    promptHistory: n(v.promptHistory),
+    toolLog: n(v.toolLog),
+    responseLog: n(v.responseLog),
+    events: n(v.events),
+  };
+}
+
+function parseInput(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const Q = {
+  prompts: `SELECT text, timestamp, prompt_id FROM prompts WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+  responses: `SELECT text_excerpt, timestamp, agent_id FROM responses WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+  tools: `SELECT tool_use_id, tool_name, tool_input_summary, tool_input, status, timestamp, ended_at, duration_ms,
+      result_excerpt, error, agent_id FROM tool_calls WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+  events: `SELECT event_type, detail, timestamp FROM events WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
+} as const;
+
+function lastRows<T>(h: Handle, sqlText: string, id: string, limit: number): T[] {
+  if (limit === 0) return [];
+  return (prepared(h, sqlText).all(id, limit) as T[]).reverse();
+}
+
+export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
+  const base = JSON.parse(row.snapshot) as Session;
+  const len = lengths(row.ring_lengths);
+  const promptHistory: PromptEntry[] = lastRows<{
+    text: string;
+    timestamp: number;
+    prompt_id: string | null;
+  }>(h, Q.prompts, row.id, len.promptHistory).map((r) => ({
+    text: r.text,
+    timestamp: r.timestamp,
+    promptId: r.prompt_id,
+  }));
+  const responseLog: ResponseEntry[] = lastRows<{
+    text_excerpt: string;
+    timestamp: number;
+    agent_id: string | null;
+  }>(h, Q.responses, row.id, len.responseLog).map((r) => ({
+    text: r.text_excerpt,
+    timestamp: r.timestamp,
+    agentId: r.agent_id,
+  }));
+  const toolLog: ToolCall[] = lastRows<{
+    tool_use_id: string | null;
+    tool_name: string;
+    tool_input_summary: string;
+    tool_input: string | null;
+    status: string;
+    timestamp: number;
+    ended_at: number | null;
+    duration_ms: number | null;
+    result_excerpt: string | null;
+    error: string | null;
+    agent_id: string | null;
+  }>(h, Q.tools, row.id, len.toolLog).map((r) => ({
+    toolUseId: r.tool_use_id,
+    tool: r.tool_name,
+    input: parseInput(r.tool_input),
+    inputSummary: r.tool_input_summary,
+    status: r.status as ToolCallStatus,
+    startedAt: r.timestamp,
+    endedAt: r.ended_at,
+    durationMs: r.duration_ms,
+    result: r.result_excerpt,
+    error: r.error,
+    agentId: r.agent_id,
+  }));
+  const events: LifecycleEvent[] = lastRows<{ event_type: string; detail: string; timestamp: number }>(
+    h,
+    Q.events,
+    row.id,
+    len.events,
+  ).map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp }));
+  // The row id wins over the snapshot's (they differ only after a re-key that the core did not re-send).
+  return { ...base, sessionId: row.id, promptHistory, toolLog, responseLog, events };
+}

@@ -1,0 +1,16 @@
+export * from './analytics.js';
+export { DbInputError } from './errors.js';
+export * from './fts.js';
+export * from './ingest.js';
+export * from './kv.js';
+export { migrationProvider, migrations } from './migrations/index.js';
+export * from './notes.js';
+export {
+  type FlightdeckDatabase,
+  migrateDown,
+  migrateToLatest,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './open.js';
+export type * from './schema.js';
+export * from './sessions.js';

@@ -1,0 +1,137 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, type MigrationResult, Migrator, NO_MIGRATIONS, SqliteDialect } from 'kysely';
+import { DbInputError } from './errors.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export interface OpenDatabaseOptions {
+  /** Path of the SQLite file (created if missing), or `':memory:'`. */
+  file: string;
+  /** Milliseconds a statement waits for a lock held by another connection. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+export interface FlightdeckDatabase {
+  db: Kysely<Database>;
+  /** The underlying better-sqlite3 connection (same connection Kysely uses). */
+  sqlite: BetterSqlite3.Database;
+  /** Names of the migrations applied by this open (empty when the schema was already current). */
+  appliedMigrations: string[];
+  /** Closes the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Per-connection state shared by the synchronous repositories (the raw handle and its prepared statements). */
+export interface Handle {
+  sqlite: BetterSqlite3.Database;
+  statements: Map<string, BetterSqlite3.Statement>;
+  /**
+   * Ring-buffer entries (prompt/response/tool call/event objects) and whole ring-buffer arrays already
+   * committed, with what was written. The core never mutates them (new object on change), so an entry seen
+   * again is skipped (tool calls: unless a mutable field differs).
+   */
+  written: WeakMap<object, { key: string }>;
+  /** Bumped when a session id is deleted or re-keyed, which invalidates its entries in `written`. */
+  generations: Map<string, number>;
+}
+
+const handles = new WeakMap<object, Handle>();
+
+/** The better-sqlite3 handle behind a Kysely instance returned by `openDatabase`. */
+export function handleOf(db: Kysely<Database>): Handle {
+  const h = handles.get(db);
+  if (!h) throw new DbInputError('db: not a Kysely instance created by openDatabase()', 'db');
+  return h;
+}
+
+/** A cached prepared statement of this connection. */
+export function prepared(h: Handle, sqlText: string): BetterSqlite3.Statement {
+  let s = h.statements.get(sqlText);
+  if (!s) {
+    s = h.sqlite.prepare(sqlText);
+    h.statements.set(sqlText, s);
+  }
+  return s;
+}
+
+/**
+ * Opens (creating if needed) the database: WAL journal (checkpoint every 4000 pages, WAL file capped at
+ * 64 MB after a checkpoint), `synchronous = NORMAL`, foreign keys on, 16 MB page cache, a busy timeout,
+ * then runs every pending migration.
+ */
+export async function openDatabase(options: OpenDatabaseOptions | string): Promise<FlightdeckDatabase> {
+  const opts = typeof options === 'string' ? { file: options } : options;
+  if (typeof opts.file !== 'string' || opts.file.length === 0) {
+    throw new DbInputError('openDatabase: file must be a non-empty path or ":memory:"', 'file');
+  }
+  const sqlite = new BetterSqlite3(opts.file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('cache_size = -16000');
+    // Checkpoint every ~16 MB of WAL instead of 4 MB: hot pages (session rows, index pages) rewritten by
+    // consecutive batches are copied once, and the checkpoint fsync happens 4x less often.
+    sqlite.pragma('wal_autocheckpoint = 4000');
+    sqlite.pragma('journal_size_limit = 67108864');
+    const busy = Number.isFinite(opts.busyTimeoutMs)
+      ? Math.max(0, Math.floor(opts.busyTimeoutMs as number))
+      : 5000;
+    sqlite.pragma(`busy_timeout = ${busy}`);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    handles.set(db, { sqlite, statements: new Map(), written: new WeakMap(), generations: new Map() });
+    const appliedMigrations = await migrateToLatest(db);
+    let closed = false;
+    return {
+      db,
+      sqlite,
+      appliedMigrations,
+      async close() {
+        if (closed) return;
+        closed = true;
+        handles.get(db)?.statements.clear();
+        try {
+          sqlite.pragma('optimize');
+        } catch {
+          // best effort
+        }
+        await db.destroy();
+      },
+    };
+  } catch (err) {
+    if (sqlite.open) sqlite.close();
+    throw err;
+  }
+}
+
+function check(results: MigrationResult[] | undefined, error: unknown, what: string): string[] {
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`${what} failed${failed ? ` at ${failed}` : ''}: ${String(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function migrator(db: Kysely<Database>): Migrator {
+  return new Migrator({ db, provider: migrationProvider });
+}
+
+/** Runs every pending migration; returns the names applied. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const { results, error } = await migrator(db).migrateToLatest();
+  invalidate(db);
+  return check(results, error, 'migrateToLatest');
+}
+
+/** Reverts the last migration, or all of them with `{ all: true }` (for tests). Returns the names reverted. */
+export async function migrateDown(db: Kysely<Database>, options: { all?: boolean } = {}): Promise<string[]> {
+  const m = migrator(db);
+  const { results, error } = options.all ? await m.migrateTo(NO_MIGRATIONS) : await m.migrateDown();
+  invalidate(db);
+  return check(results, error, 'migrateDown');
+}
+
+/** Prepared statements refer to the schema; drop them when it changes. */
+function invalidate(db: Kysely<Database>): void {
+  handles.get(db)?.statements.clear();
+}

@@ -1,0 +1,160 @@
+/**
+ * Kysely table types of the Flightdeck database (see `migrations/` for the DDL).
+ * Times are Unix milliseconds. Columns typed `JsonText` hold JSON encoded as TEXT.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A TEXT column holding JSON (selected, inserted and updated as a string). */
+export type JsonText = ColumnType<string, string, string>;
+/** A JSON TEXT column with a default in the DDL (optional on insert). */
+export type JsonTextWithDefault = ColumnType<string, string | undefined, string>;
+/** 0 or 1. */
+export type SqliteBool = ColumnType<number, number | undefined, number>;
+
+export interface SessionsTable {
+  id: string;
+  cli: string;
+  project_path: Generated<string>;
+  project_name: Generated<string>;
+  title: Generated<string>;
+  model: string | null;
+  status: string;
+  /** JSON of `StatusReason`. */
+  status_reason: string | null;
+  source: Generated<string>;
+  label: string | null;
+  summary: string | null;
+  team_id: string | null;
+  team_role: string | null;
+  character_model: string | null;
+  accent_color: string | null;
+  parent_session_id: string | null;
+  agent_name: string | null;
+  agent_type: string | null;
+  permission_mode: string | null;
+  transcript_path: string | null;
+  started_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+  last_activity_at: number;
+  total_prompts: Generated<number>;
+  total_tool_calls: Generated<number>;
+  archived: SqliteBool;
+  /** JSON array of strings. */
+  previous_session_ids: JsonTextWithDefault;
+  resume_count: Generated<number>;
+  /**
+   * JSON of the `Session` as the core last had it, WITHOUT its ring buffers (`promptHistory`, `toolLog`,
+   * `responseLog`, `events` are stored empty): those live in the child tables.
+   */
+  snapshot: JsonText;
+  /** JSON `{ promptHistory, toolLog, responseLog, events }`: ring-buffer lengths, to rebuild them from the child tables. */
+  ring_lengths: JsonTextWithDefault;
+}
+
+export interface PromptsTable {
+  id: Generated<number>;
+  session_id: string;
+  text: string;
+  prompt_id: string | null;
+  timestamp: number;
+}
+
+export interface ResponsesTable {
+  id: Generated<number>;
+  session_id: string;
+  text_excerpt: string;
+  agent_id: string | null;
+  timestamp: number;
+}
+
+export interface ToolCallsTable {
+  id: Generated<number>;
+  session_id: string;
+  tool_use_id: string | null;
+  tool_name: string;
+  tool_input_summary: Generated<string>;
+  /** JSON of the tool input, cut to 4000 characters (may therefore be incomplete JSON). */
+  tool_input: string | null;
+  status: string;
+  /** Start time. */
+  timestamp: number;
+  ended_at: number | null;
+  duration_ms: number | null;
+  result_excerpt: string | null;
+  error: string | null;
+  agent_id: string | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  session_id: string;
+  event_type: string;
+  detail: Generated<string>;
+  timestamp: number;
+}
+
+export interface NotesTable {
+  id: Generated<number>;
+  session_id: string;
+  text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HookEventsTable {
+  id: Generated<number>;
+  ingest_id: string;
+  session_id: string | null;
+  cli: string;
+  event_type: string | null;
+  payload: JsonText;
+  meta: JsonText;
+  received_at: number;
+  sent_at: number | null;
+}
+
+export interface CoreStateTable {
+  id: number;
+  state: JsonText;
+  updated_at: number;
+}
+
+export interface KvTable {
+  key: string;
+  value: JsonText;
+  updated_at: number;
+}
+
+/** The FTS5 virtual table (read it with raw `sql`; it is maintained by triggers). */
+export interface SearchIndexTable {
+  rowid: number;
+  session_id: string;
+  kind: 'prompt' | 'response' | 'tool';
+  ref_id: number;
+  timestamp: number;
+  text: string;
+}
+
+export interface Database {
+  sessions: SessionsTable;
+  prompts: PromptsTable;
+  responses: ResponsesTable;
+  tool_calls: ToolCallsTable;
+  events: EventsTable;
+  notes: NotesTable;
+  hook_events: HookEventsTable;
+  core_state: CoreStateTable;
+  kv: KvTable;
+  search_index: SearchIndexTable;
+}
+
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSessionRow = Insertable<SessionsTable>;
+export type SessionRowUpdate = Updateable<SessionsTable>;
+export type PromptRow = Selectable<PromptsTable>;
+export type ResponseRow = Selectable<ResponsesTable>;
+export type ToolCallRow = Selectable<ToolCallsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NoteRow = Selectable<NotesTable>;
+export type HookEventRow = Selectable<HookEventsTable>;

@@ -1,0 +1,416 @@
+/** Session history: detail, search/list (spec §12.7), projects, user-editable fields. */
+import {
+  AGENT_CLIS,
+  type AgentCli,
+  type Note,
+  SESSION_STATUSES,
+  type Session,
+  type SessionStatus,
+  type ToolCallStatus,
+} from '@flightdeck/shared-types';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { z } from 'zod';
+import { parseInput } from './errors.js';
+import { toFtsQuery } from './fts.js';
+import { hydrateSession } from './hydrate.js';
+import { handleOf } from './open.js';
+import type { Database, SessionRow } from './schema.js';
+
+/** A session as listed in history (columns only, no snapshot). */
+export interface SessionSummary {
+  sessionId: string;
+  cli: AgentCli;
+  projectPath: string;
+  projectName: string;
+  title: string;
+  status: SessionStatus;
+  model: string | null;
+  source: string;
+  label: string | null;
+  accentColor: string | null;
+  teamId: string | null;
+  teamRole: string | null;
+  parentSessionId: string | null;
+  agentName: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+  lastActivityAt: number;
+  totalPrompts: number;
+  totalToolCalls: number;
+  archived: boolean;
+  previousSessionIds: string[];
+  resumeCount: number;
+}
+
+export interface PromptRecord {
+  id: number;
+  text: string;
+  promptId: string | null;
+  timestamp: number;
+}
+export interface ResponseRecord {
+  id: number;
+  text: string;
+  agentId: string | null;
+  timestamp: number;
+}
+export interface ToolCallRecord {
+  id: number;
+  toolUseId: string | null;
+  tool: string;
+  inputSummary: string;
+  /** JSON text of the input, cut to 4000 chars. */
+  inputExcerpt: string | null;
+  status: ToolCallStatus;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  result: string | null;
+  error: string | null;
+  agentId: string | null;
+}
+export interface EventRecord {
+  id: number;
+  type: string;
+  detail: string;
+  timestamp: number;
+}
+
+export interface SessionDetail {
+  /** The session as last persisted (snapshot + ring buffers rebuilt), with `setSessionFields` edits applied. */
+  session: Session;
+  summary: SessionSummary;
+  prompts: PromptRecord[];
+  responses: ResponseRecord[];
+  toolCalls: ToolCallRecord[];
+  events: EventRecord[];
+  notes: Note[];
+}
+
+function parseJsonArray(s: string): string[] {
+  try {
+    const v: unknown = JSON.parse(s);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function toSessionSummary(r: Omit<SessionRow, 'snapshot' | 'ring_lengths'>): SessionSummary {
+  return {
+    sessionId: r.id,
+    cli: r.cli as AgentCli,
+    projectPath: r.project_path,
+    projectName: r.project_name,
+    title: r.title,
+    status: r.status as SessionStatus,
+    model: r.model,
+    source: r.source,
+    label: r.label,
+    accentColor: r.accent_color,
+    teamId: r.team_id,
+    teamRole: r.team_role,
+    parentSessionId: r.parent_session_id,
+    agentName: r.agent_name,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    endReason: r.end_reason,
+    lastActivityAt: r.last_activity_at,
+    totalPrompts: r.total_prompts,
+    totalToolCalls: r.total_tool_calls,
+    archived: r.archived === 1,
+    previousSessionIds: parseJsonArray(r.previous_session_ids),
+    resumeCount: r.resume_count,
+  };
+}
+
+const SUMMARY_COLUMNS = [
+  'id',
+  'cli',
+  'project_path',
+  'project_name',
+  'title',
+  'model',
+  'status',
+  'status_reason',
+  'source',
+  'label',
+  'summary',
+  'team_id',
+  'team_role',
+  'character_model',
+  'accent_color',
+  'parent_session_id',
+  'agent_name',
+  'agent_type',
+  'permission_mode',
+  'transcript_path',
+  'started_at',
+  'ended_at',
+  'end_reason',
+  'last_activity_at',
+  'total_prompts',
+  'total_tool_calls',
+  'archived',
+  'previous_session_ids',
+  'resume_count',
+] as const;
+
+/** Full detail of one session, or `null` when unknown. */
+export async function getSession(db: Kysely<Database>, sessionId: string): Promise<SessionDetail | null> {
+  const id = parseInput(z.string().min(1).max(512), sessionId, 'getSession: sessionId');
+  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const [prompts, responses, tools, events, notes] = await Promise.all([
+    db
+      .selectFrom('prompts')
+      .selectAll()
+      .where('session_id', '=', id)
+      .orderBy('timestamp')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('responses')
+      .selectAll()
+      .where('session_id', '=', id)
+      .orderBy('timestamp')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('tool_calls')
+      .selectAll()
+      .where('session_id', '=', id)
+      .orderBy('timestamp')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('events')
+      .selectAll()
+      .where('session_id', '=', id)
+      .orderBy('timestamp')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('notes')
+      .selectAll()
+      .where('session_id', '=', id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
+  ]);
+  return {
+    session: hydrateSession(handleOf(db), row),
+    summary: toSessionSummary(row),
+    prompts: prompts.map((p) => ({ id: p.id, text: p.text, promptId: p.prompt_id, timestamp: p.timestamp })),
+    responses: responses.map((r) => ({
+      id: r.id,
+      text: r.text_excerpt,
+      agentId: r.agent_id,
+      timestamp: r.timestamp,
+    })),
+    toolCalls: tools.map((t) => ({
+      id: t.id,
+      toolUseId: t.tool_use_id,
+      tool: t.tool_name,
+      inputSummary: t.tool_input_summary,
+      inputExcerpt: t.tool_input,
+      status: t.status as ToolCallStatus,
+      startedAt: t.timestamp,
+      endedAt: t.ended_at,
+      durationMs: t.duration_ms,
+      result: t.result_excerpt,
+      error: t.error,
+      agentId: t.agent_id,
+    })),
+    events: events.map((e) => ({ id: e.id, type: e.event_type, detail: e.detail, timestamp: e.timestamp })),
+    notes: notes.map((n) => ({
+      id: n.id,
+      sessionId: n.session_id,
+      text: n.text,
+      createdAt: n.created_at,
+      updatedAt: n.updated_at,
+    })),
+  };
+}
+
+export const sessionFieldsSchema = z
+  .object({
+    title: z.string().max(500).optional(),
+    label: z.string().max(200).nullable().optional(),
+    accentColor: z.string().max(64).nullable().optional(),
+    archived: z.boolean().optional(),
+  })
+  .strict();
+export type SessionFields = z.input<typeof sessionFieldsSchema>;
+
+/**
+ * Sets user-editable fields of a stored session (column and snapshot). Returns whether the session exists.
+ * Live sessions are edited through the core; this is for history.
+ */
+export async function setSessionFields(
+  db: Kysely<Database>,
+  sessionId: string,
+  fields: SessionFields,
+): Promise<boolean> {
+  const id = parseInput(z.string().min(1).max(512), sessionId, 'setSessionFields: sessionId');
+  const f = parseInput(sessionFieldsSchema, fields, 'setSessionFields');
+  let snapshot: Expression<string> = sql<string>`snapshot`;
+  const set: Record<string, unknown> = {};
+  const put = (column: string, jsonKey: string, value: string | null | boolean) => {
+    set[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    const jsonValue = typeof value === 'boolean' ? sql`json(${value ? 'true' : 'false'})` : sql`${value}`;
+    snapshot = sql<string>`json_set(${snapshot}, ${`$.${jsonKey}`}, ${jsonValue})`;
+  };
+  if (f.title !== undefined) put('title', 'title', f.title);
+  if (f.label !== undefined) put('label', 'label', f.label);
+  if (f.accentColor !== undefined) put('accent_color', 'accentColor', f.accentColor);
+  if (f.archived !== undefined) put('archived', 'archived', f.archived);
+  if (Object.keys(set).length === 0) {
+    return (
+      (await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+    );
+  }
+  const r = await db
+    .updateTable('sessions')
+    .set({ ...set, snapshot })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export const SESSION_SORT_COLUMNS = ['started_at', 'last_activity_at', 'project_name', 'status'] as const;
+
+const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1).max(20)]);
+
+export const searchSessionsInputSchema = z.object({
+  /** Words searched in the sessions' prompts (FTS). */
+  query: z.string().max(1000).optional(),
+  /** Project path or project name. */
+  project: z.string().min(1).max(4096).optional(),
+  status: oneOrMany(z.enum(SESSION_STATUSES)).optional(),
+  cli: oneOrMany(z.enum(AGENT_CLIS)).optional(),
+  /** Unix ms; sessions started at or after. */
+  dateFrom: z.number().int().nonnegative().optional(),
+  /** Unix ms; sessions started at or before. */
+  dateTo: z.number().int().nonnegative().optional(),
+  archived: z.boolean().optional(),
+  sortBy: z.enum(SESSION_SORT_COLUMNS).default('last_activity_at'),
+  sortDir: z.enum(['asc', 'desc']).default('desc'),
+  page: z.number().int().min(1).default(1),
+  pageSize: z.number().int().min(1).max(200).default(50),
+});
+export type SearchSessionsInput = z.input<typeof searchSessionsInputSchema>;
+
+export interface SearchSessionsResult {
+  items: SessionSummary[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** Filtered, sorted, paginated session list (spec §12.7). `query` matches prompt text through FTS. */
+export async function searchSessions(
+  db: Kysely<Database>,
+  input: SearchSessionsInput = {},
+): Promise<SearchSessionsResult> {
+  const q = parseInput(searchSessionsInputSchema, input, 'searchSessions');
+  let base = db.selectFrom('sessions');
+  if (q.query !== undefined && q.query.trim() !== '') {
+    const match = toFtsQuery(q.query);
+    if (!match) return { items: [], total: 0, page: q.page, pageSize: q.pageSize };
+    base = base.where(
+      sql<SqlBool>`id IN (SELECT session_id FROM search_index WHERE search_index MATCH ${match} AND kind = 'prompt')`,
+    );
+  }
+  if (q.project) {
+    const p = q.project;
+    base = base.where((eb) => eb.or([eb('project_path', '=', p), eb('project_name', '=', p)]));
+  }
+  if (q.status) base = base.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
+  if (q.cli) base = base.where('cli', 'in', Array.isArray(q.cli) ? q.cli : [q.cli]);
+  if (q.dateFrom !== undefined) base = base.where('started_at', '>=', q.dateFrom);
+  if (q.dateTo !== undefined) base = base.where('started_at', '<=', q.dateTo);
+  if (q.archived !== undefined) base = base.where('archived', '=', q.archived ? 1 : 0);
+
+  const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const total = Number(totalRow?.n ?? 0);
+  const rows = await base
+    .select(SUMMARY_COLUMNS)
+    .orderBy(q.sortBy, q.sortDir)
+    .orderBy('id', q.sortDir)
+    .limit(q.pageSize)
+    .offset((q.page - 1) * q.pageSize)
+    .execute();
+  return { items: rows.map(toSessionSummary), total, page: q.page, pageSize: q.pageSize };
+}
+
+export interface ProjectInfo {
+  projectPath: string;
+  projectName: string;
+  sessionCount: number;
+  lastActivityAt: number;
+}
+
+/** Distinct projects, most recently active first. */
+export async function listProjects(db: Kysely<Database>): Promise<ProjectInfo[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select((eb) => [
+      'project_path',
+      eb.fn.max('project_name').as('project_name'),
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.max('last_activity_at').as('last'),
+    ])
+    .groupBy('project_path')
+    .orderBy('last', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    projectPath: r.project_path,
+    projectName: r.project_name,
+    sessionCount: Number(r.n),
+    lastActivityAt: Number(r.last),
+  }));
+}
+
+export const listHookEventsInputSchema = z.object({
+  sessionId: z.string().min(1).max(512).optional(),
+  /** Only events with a row id greater than this (for paging through the log in order). */
+  afterId: z.number().int().nonnegative().default(0),
+  limit: z.number().int().min(1).max(5000).default(500),
+});
+export type ListHookEventsInput = z.input<typeof listHookEventsInputSchema>;
+
+export interface StoredHookEvent {
+  id: number;
+  ingestId: string;
+  sessionId: string | null;
+  cli: string;
+  eventType: string | null;
+  payload: Record<string, unknown>;
+  meta: Record<string, unknown>;
+  receivedAt: number;
+  sentAt: number | null;
+}
+
+/** Raw hook events in arrival order (e.g. to show a session's raw log, or to replay the log into the core). */
+export async function listHookEvents(
+  db: Kysely<Database>,
+  input: ListHookEventsInput = {},
+): Promise<StoredHookEvent[]> {
+  const q = parseInput(listHookEventsInputSchema, input, 'listHookEvents');
+  let query = db.selectFrom('hook_events').selectAll().where('id', '>', q.afterId);
+  if (q.sessionId) query = query.where('session_id', '=', q.sessionId);
+  const rows = await query.orderBy('id').limit(q.limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    ingestId: r.ingest_id,
+    sessionId: r.session_id,
+    cli: r.cli,
+    eventType: r.event_type,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    meta: JSON.parse(r.meta) as Record<string, unknown>,
+    receivedAt: r.received_at,
+    sentAt: r.sent_at,
+  }));
+}

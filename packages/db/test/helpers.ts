@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
+import { type FlightdeckDatabase, type IngestEvent, openDatabase } from '../src/index.js';
+
+export const T0 = Date.UTC(2026, 10, 16, 9, 0, 0); // Monday 2026-11-16 09:00 UTC
+
+export function makeSession(id: string, over: Partial<Session> = {}): Session {
+  return {
+    sessionId: id,
+    cli: 'claude',
+    projectPath: '/home/dev/src/acme-api',
+    projectName: 'acme-api',
+    title: `Session ${id}`,
+    status: 'working',
+    statusReason: {
+      status: 'working',
+      cause: 'event',
+      trigger: 'UserPromptSubmit',
+      detail: 'prompt',
+      at: T0,
+    },
+    startedAt: T0,
+    lastActivityAt: T0,
+    endedAt: null,
+    endReason: null,
+    model: 'claude-sonnet-4-6',
+    permissionMode: 'default',
+    currentPrompt: null,
+    currentTool: null,
+    pendingApproval: null,
+    waitingDetail: null,
+    promptHistory: [],
+    toolLog: [],
+    responseLog: [],
+    events: [],
+    toolUsage: {},
+    turnToolCalls: 0,
+    totalToolCalls: 0,
+    totalPrompts: 0,
+    subagents: [],
+    subagentCount: 0,
+    pid: 4242,
+    tty: null,
+    source: 'terminal',
+    terminalId: null,
+    tmuxPane: null,
+    transcriptPath: null,
+    teamId: null,
+    teamRole: null,
+    parentSessionId: null,
+    agentName: null,
+    agentType: null,
+    agentColor: null,
+    label: null,
+    accentColor: null,
+    archived: false,
+    previousSessionIds: [],
+    resumeCount: 0,
+    ...over,
+  };
+}
+
+export function tool(over: Partial<ToolCall> & { tool: string; startedAt: number }): ToolCall {
+  return {
+    toolUseId: null,
+    input: {},
+    inputSummary: '',
+    status: 'ok',
+    endedAt: null,
+    durationMs: null,
+    result: null,
+    error: null,
+    agentId: null,
+    ...over,
+  };
+}
+
+export function hookEvent(ingestId: string, sessionId: string, event: string, receivedAt = T0): IngestEvent {
+  const envelope: HookEnvelope = {
+    cli: 'claude',
+    payload: { session_id: sessionId, hook_event_name: event, cwd: '/home/dev/src/acme-api' },
+    meta: { pid: 4242, sentAt: receivedAt - 3 },
+  };
+  return { ingestId, envelope, receivedAt };
+}
+
+/** Opens a database on `:memory:` or on a fresh temp file; `cleanup()` closes and removes it. */
+export async function openTestDb(
+  kind: 'memory' | 'file',
+): Promise<FlightdeckDatabase & { file: string; dir: string | null; cleanup(): Promise<void> }> {
+  const dir = kind === 'file' ? mkdtempSync(join(tmpdir(), 'flightdeck-db-')) : null;
+  const file = dir ? join(dir, 'flightdeck.db') : ':memory:';
+  const h = await openDatabase({ file });
+  return {
+    ...h,
+    file,
+    dir,
+    async cleanup() {
+      await h.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function count(h: FlightdeckDatabase, table: string): number {
+  return (h.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}

@@ -1,0 +1,482 @@
+import type { Session } from '@flightdeck/shared-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DbInputError,
+  deleteSessionCascade,
+  getSession,
+  hasIngestIds,
+  listHookEvents,
+  loadCoreState,
+  loadLiveSessions,
+  migrateSessionId,
+  openDatabase,
+  pruneHookEvents,
+  recordIngestBatch,
+} from '../src/index.js';
+import { count, hookEvent, makeSession, openTestDb, T0, tool } from './helpers.js';
+
+type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+const CHILD = ['prompts', 'responses', 'tool_calls', 'events', 'search_index'];
+
+function richSession(id: string, over: Partial<Session> = {}): Session {
+  return makeSession(id, {
+    totalPrompts: 2,
+    totalToolCalls: 2,
+    promptHistory: [
+      { text: 'Fix the flaky login test', timestamp: T0 + 1000, promptId: 'p1' },
+      { text: 'Now run the whole suite', timestamp: T0 + 5000, promptId: 'p2' },
+    ],
+    responseLog: [{ text: 'The login test is fixed.', timestamp: T0 + 4000, agentId: null }],
+    toolLog: [
+      tool({
+        tool: 'Bash',
+        toolUseId: 'toolu_1',
+        startedAt: T0 + 2000,
+        status: 'ok',
+        input: { command: 'npm test -- login' },
+        inputSummary: 'npm test -- login',
+        endedAt: T0 + 3000,
+        durationMs: 1000,
+        result: '12 passing',
+      }),
+      tool({
+        tool: 'Read',
+        startedAt: T0 + 2500,
+        input: { file_path: 'src/login.ts' },
+        inputSummary: 'src/login.ts',
+      }),
+    ],
+    events: [
+      { type: 'SessionStart', detail: 'startup', timestamp: T0 },
+      { type: 'UserPromptSubmit', detail: 'Fix the flaky login test', timestamp: T0 + 1000 },
+    ],
+    ...over,
+  });
+}
+
+function counts(h: TestDb): Record<string, number> {
+  return Object.fromEntries(['sessions', 'hook_events', ...CHILD].map((t) => [t, count(h, t)]));
+}
+
+describe.each(['memory', 'file'] as const)('recordIngestBatch (%s)', (kind) => {
+  let h: TestDb | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  it('is idempotent: the same batch twice reports duplicates and adds no rows', async () => {
+    h = await openTestDb(kind);
+    const batch = {
+      events: [hookEvent('0001', 's1', 'SessionStart'), hookEvent('0002', 's1', 'UserPromptSubmit')],
+      sessions: [richSession('s1')],
+      coreState: { sessions: {}, teams: {}, n: 1 },
+    };
+    expect(recordIngestBatch(h.db, batch)).toEqual({
+      insertedIngestIds: ['0001', '0002'],
+      duplicateIngestIds: [],
+    });
+    const first = counts(h);
+    expect(first).toEqual({
+      sessions: 1,
+      hook_events: 2,
+      prompts: 2,
+      responses: 1,
+      tool_calls: 2,
+      events: 2,
+      search_index: 5,
+    });
+    // Same objects again, then structurally equal copies (no identity shortcut possible).
+    expect(recordIngestBatch(h.db, batch)).toEqual({
+      insertedIngestIds: [],
+      duplicateIngestIds: ['0001', '0002'],
+    });
+    const copy = structuredClone(batch);
+    expect(recordIngestBatch(h.db, copy)).toEqual({
+      insertedIngestIds: [],
+      duplicateIngestIds: ['0001', '0002'],
+    });
+    expect(counts(h)).toEqual(first);
+    // A batch mixing new and known ids reports both.
+    const mixed = recordIngestBatch(h.db, {
+      events: [hookEvent('0002', 's1', 'X'), hookEvent('0003', 's1', 'Stop')],
+      sessions: [],
+    });
+    expect(mixed).toEqual({ insertedIngestIds: ['0003'], duplicateIngestIds: ['0002'] });
+    expect(hasIngestIds(h.db, ['0001', '0003', 'nope'])).toEqual(new Set(['0001', '0003']));
+  });
+
+  it('stores the raw event with extracted session id, event type and times', async () => {
+    h = await openTestDb(kind);
+    recordIngestBatch(h.db, {
+      events: [
+        hookEvent('a', 'unknown-session', 'PreToolUse', T0 + 7),
+        {
+          ingestId: 'b',
+          receivedAt: T0 + 8,
+          envelope: { cli: 'codex', payload: { type: 'agent-turn-complete', 'thread-id': 'th-1' }, meta: {} },
+        },
+      ],
+      sessions: [],
+    });
+    const rows = h.sqlite.prepare('SELECT * FROM hook_events ORDER BY id').all() as Record<string, unknown>[];
+    expect(rows).toMatchObject([
+      {
+        ingest_id: 'a',
+        session_id: 'unknown-session',
+        cli: 'claude',
+        event_type: 'PreToolUse',
+        received_at: T0 + 7,
+        sent_at: T0 + 4,
+      },
+      { ingest_id: 'b', session_id: 'th-1', cli: 'codex', event_type: 'agent-turn-complete', sent_at: null },
+    ]);
+    expect(JSON.parse(rows[0]?.payload as string)).toMatchObject({ hook_event_name: 'PreToolUse' });
+    expect(JSON.parse(rows[0]?.meta as string)).toEqual({ pid: 4242, sentAt: T0 + 4 });
+    expect(count(h, 'sessions')).toBe(0);
+  });
+
+  it('lists raw hook events in arrival order, by session and after an id', async () => {
+    h = await openTestDb(kind);
+    recordIngestBatch(h.db, {
+      events: [
+        hookEvent('1', 'a', 'SessionStart'),
+        hookEvent('2', 'b', 'SessionStart'),
+        hookEvent('3', 'a', 'Stop', T0 + 9),
+      ],
+      sessions: [],
+    });
+    const all = await listHookEvents(h.db);
+    expect(all.map((e) => e.ingestId)).toEqual(['1', '2', '3']);
+    expect(all[2]).toMatchObject({
+      sessionId: 'a',
+      cli: 'claude',
+      eventType: 'Stop',
+      receivedAt: T0 + 9,
+      sentAt: T0 + 6,
+    });
+    expect(all[2]?.payload).toMatchObject({ hook_event_name: 'Stop' });
+    expect((await listHookEvents(h.db, { sessionId: 'a' })).map((e) => e.ingestId)).toEqual(['1', '3']);
+    expect(
+      (await listHookEvents(h.db, { afterId: all[0]?.id ?? 0, limit: 1 })).map((e) => e.ingestId),
+    ).toEqual(['2']);
+    await expect(listHookEvents(h.db, { limit: 0 })).rejects.toThrow(/limit/);
+  });
+
+  it('tolerates odd envelopes but rejects a missing ingest id', async () => {
+    h = await openTestDb(kind);
+    const odd = {
+      ingestId: 'odd',
+      receivedAt: T0,
+      envelope: { cli: 7, payload: 'nope', meta: null },
+    } as never;
+    expect(recordIngestBatch(h.db, { events: [odd], sessions: [] }).insertedIngestIds).toEqual(['odd']);
+    expect(h.sqlite.prepare('SELECT cli, session_id, payload, meta FROM hook_events').get()).toEqual({
+      cli: 'unknown',
+      session_id: null,
+      payload: '{}',
+      meta: '{}',
+    });
+    const noId = { ...hookEvent('x', 's', 'Stop'), ingestId: '' };
+    expect(() => recordIngestBatch(h!.db, { events: [noId], sessions: [] })).toThrow(/ingestId/);
+  });
+
+  it('prunes old raw events, keeping the newest on request', async () => {
+    h = await openTestDb(kind);
+    const events = Array.from({ length: 10 }, (_, i) => hookEvent(`e${i}`, 's', 'PreToolUse', T0 + i));
+    recordIngestBatch(h.db, { events, sessions: [] });
+    expect(pruneHookEvents(h.db, { before: T0 + 3 })).toBe(3);
+    expect(pruneHookEvents(h.db, { before: T0 + 100, keepAtLeast: 4 })).toBe(3);
+    expect(h.sqlite.prepare('SELECT ingest_id FROM hook_events ORDER BY id').pluck().all()).toEqual([
+      'e6',
+      'e7',
+      'e8',
+      'e9',
+    ]);
+    expect(pruneHookEvents(h.db, { before: T0 + 100, keepAtLeast: 50 })).toBe(0);
+    expect(() => pruneHookEvents(h!.db, { before: Number.NaN })).toThrow(DbInputError);
+  });
+
+  it('updates a tool call seen running then ok instead of duplicating it', async () => {
+    h = await openTestDb(kind);
+    const running = tool({
+      tool: 'Bash',
+      toolUseId: 'toolu_9',
+      startedAt: T0,
+      status: 'running',
+      inputSummary: 'make',
+    });
+    const noId = tool({ tool: 'Grep', startedAt: T0 + 1, status: 'running', inputSummary: 'TODO' });
+    const s1 = makeSession('s1', { toolLog: [running, noId] });
+    recordIngestBatch(h.db, { events: [], sessions: [s1] });
+    const done = { ...running, status: 'ok' as const, endedAt: T0 + 500, durationMs: 500, result: 'built' };
+    const failed = { ...noId, status: 'failed' as const, endedAt: T0 + 9, error: 'exit 2' };
+    recordIngestBatch(h.db, { events: [], sessions: [{ ...s1, toolLog: [done, failed] }] });
+    const rows = h.sqlite
+      .prepare(
+        'SELECT tool_use_id, tool_name, status, ended_at, duration_ms, result_excerpt, error FROM tool_calls ORDER BY id',
+      )
+      .all();
+    expect(rows).toEqual([
+      {
+        tool_use_id: 'toolu_9',
+        tool_name: 'Bash',
+        status: 'ok',
+        ended_at: T0 + 500,
+        duration_ms: 500,
+        result_excerpt: 'built',
+        error: null,
+      },
+      {
+        tool_use_id: null,
+        tool_name: 'Grep',
+        status: 'failed',
+        ended_at: T0 + 9,
+        duration_ms: null,
+        result_excerpt: null,
+        error: 'exit 2',
+      },
+    ]);
+    expect(count(h, 'search_index')).toBe(2);
+    // An entry mutated in place (contract violation) is still noticed through its fingerprint.
+    done.status = 'interrupted' as never;
+    recordIngestBatch(h.db, { events: [], sessions: [{ ...s1, toolLog: [done, failed] }] });
+    expect(
+      h.sqlite.prepare("SELECT status FROM tool_calls WHERE tool_use_id = 'toolu_9'").pluck().get(),
+    ).toBe('interrupted');
+  });
+
+  it('rolls the whole batch back on error, and a retry stores everything', async () => {
+    h = await openTestDb(kind);
+    const good = richSession('s1');
+    const bad = { ...makeSession('x'), sessionId: '' };
+    expect(() =>
+      recordIngestBatch(h!.db, {
+        events: [hookEvent('e1', 's1', 'SessionStart')],
+        sessions: [good, bad],
+        coreState: { v: 1 },
+      }),
+    ).toThrow(DbInputError);
+    expect(counts(h)).toEqual({
+      sessions: 0,
+      hook_events: 0,
+      prompts: 0,
+      responses: 0,
+      tool_calls: 0,
+      events: 0,
+      search_index: 0,
+    });
+    expect(loadCoreState(h.db)).toBeNull();
+    const r = recordIngestBatch(h.db, {
+      events: [hookEvent('e1', 's1', 'SessionStart')],
+      sessions: [good],
+      coreState: { v: 1 },
+    });
+    expect(r.insertedIngestIds).toEqual(['e1']);
+    expect(counts(h)).toMatchObject({ sessions: 1, prompts: 2, tool_calls: 2, events: 2, responses: 1 });
+  });
+
+  it('re-keys a session with all its children, merging into an existing id', async () => {
+    h = await openTestDb(kind);
+    recordIngestBatch(h.db, {
+      events: [hookEvent('e1', 'old', 'SessionStart')],
+      sessions: [richSession('old')],
+    });
+    const noteId = h.sqlite
+      .prepare(
+        "INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('old', 'remember', 1, 1)",
+      )
+      .run().lastInsertRowid;
+    const resumed = richSession('new', { previousSessionIds: ['old'], resumeCount: 1 });
+    recordIngestBatch(h.db, { events: [], sessions: [resumed], rekeys: [{ oldId: 'old', newId: 'new' }] });
+    expect(h.sqlite.prepare('SELECT id FROM sessions').pluck().all()).toEqual(['new']);
+    for (const t of [
+      'prompts',
+      'responses',
+      'tool_calls',
+      'events',
+      'notes',
+      'hook_events',
+      'search_index',
+    ]) {
+      const ids = h.sqlite.prepare(`SELECT DISTINCT session_id FROM ${t}`).pluck().all();
+      expect(ids, t).toEqual(['new']);
+    }
+    expect(count(h, 'prompts')).toBe(2); // same entries re-sent under the new id: no doubles
+    expect(h.sqlite.prepare('SELECT session_id FROM notes WHERE id = ?').pluck().get(noteId)).toBe('new');
+    const detail = await getSession(h.db, 'new');
+    expect(detail?.session.previousSessionIds).toEqual(['old']);
+    expect(detail?.notes.map((n) => n.text)).toEqual(['remember']);
+
+    // Merge case: both ids exist.
+    recordIngestBatch(h.db, {
+      events: [],
+      sessions: [
+        makeSession('a', { promptHistory: [{ text: 'alpha prompt', timestamp: T0 + 1, promptId: null }] }),
+        makeSession('b', {
+          promptHistory: [
+            { text: 'alpha prompt', timestamp: T0 + 1, promptId: null },
+            { text: 'beta prompt', timestamp: T0 + 2, promptId: null },
+          ],
+        }),
+      ],
+    });
+    expect(migrateSessionId(h.db, 'a', 'b')).toBe(true);
+    expect(h.sqlite.prepare("SELECT count(*) FROM sessions WHERE id IN ('a','b')").pluck().get()).toBe(1);
+    expect(
+      h.sqlite.prepare("SELECT text FROM prompts WHERE session_id = 'b' ORDER BY timestamp").pluck().all(),
+    ).toEqual(['alpha prompt', 'beta prompt']);
+    expect(h.sqlite.prepare("SELECT count(*) FROM prompts WHERE session_id = 'a'").pluck().get()).toBe(0);
+    expect(migrateSessionId(h.db, 'does-not-exist', 'b')).toBe(false);
+    expect(() => migrateSessionId(h!.db, '', 'b')).toThrow(DbInputError);
+  });
+
+  it('deletes a session with every child row (and its FTS entries and raw events)', async () => {
+    h = await openTestDb(kind);
+    recordIngestBatch(h.db, {
+      events: [hookEvent('e1', 's1', 'SessionStart'), hookEvent('e2', 's2', 'SessionStart')],
+      sessions: [richSession('s1'), richSession('s2')],
+    });
+    h.sqlite
+      .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'n', 1, 1)")
+      .run();
+    expect(deleteSessionCascade(h.db, 's1')).toBe(true);
+    expect(deleteSessionCascade(h.db, 's1')).toBe(false);
+    for (const t of [
+      'prompts',
+      'responses',
+      'tool_calls',
+      'events',
+      'notes',
+      'hook_events',
+      'search_index',
+    ]) {
+      expect(h.sqlite.prepare(`SELECT count(*) FROM ${t} WHERE session_id = 's1'`).pluck().get(), t).toBe(0);
+    }
+    expect(count(h, 'prompts')).toBe(2);
+    // removedSessionIds in a batch does the same, after the upserts of that batch.
+    recordIngestBatch(h.db, { events: [], sessions: [richSession('s2')], removedSessionIds: ['s2'] });
+    expect(counts(h)).toEqual({
+      sessions: 0,
+      hook_events: 0,
+      prompts: 0,
+      responses: 0,
+      tool_calls: 0,
+      events: 0,
+      search_index: 0,
+    });
+    // A deleted session that comes back (same entry objects) is written again in full.
+    const again = richSession('s3');
+    recordIngestBatch(h.db, { events: [], sessions: [again] });
+    deleteSessionCascade(h.db, 's3');
+    recordIngestBatch(h.db, { events: [], sessions: [again] });
+    expect(counts(h)).toMatchObject({
+      sessions: 1,
+      prompts: 2,
+      tool_calls: 2,
+      responses: 1,
+      events: 2,
+      search_index: 5,
+    });
+  });
+
+  it('loads live sessions with rebuilt ring buffers and the core state', async () => {
+    h = await openTestDb(kind);
+    const live = richSession('live', { lastActivityAt: T0 + 9000 });
+    const endedRecently = makeSession('recent', {
+      status: 'ended',
+      endedAt: T0 + 60_000,
+      lastActivityAt: T0 + 60_000,
+    });
+    const endedLongAgo = makeSession('old', { status: 'ended', endedAt: T0 - 3_600_000 });
+    recordIngestBatch(h.db, {
+      events: [],
+      sessions: [live, endedRecently, endedLongAgo],
+      coreState: { teams: { t: 1 } },
+      now: T0 + 5,
+    });
+    const loaded = loadLiveSessions(h.db, { now: T0 + 10 * 60_000 });
+    expect(loaded.map((s) => s.sessionId)).toEqual(['recent', 'live']);
+    expect(loaded[1]).toEqual(live);
+    expect(
+      loadLiveSessions(h.db, { now: T0 + 10 * 60_000, recentlyEndedMinutes: 5 }).map((s) => s.sessionId),
+    ).toEqual(['live']);
+    expect(loadCoreState(h.db)).toEqual({ state: { teams: { t: 1 } }, updatedAt: T0 + 5 });
+    expect(() => loadLiveSessions(h!.db, { now: Number.NaN })).toThrow(DbInputError);
+  });
+});
+
+describe('a file database survives reopening', () => {
+  it('returns the saved sessions and core state after close and reopen', async () => {
+    const h = await openTestDb('file');
+    try {
+      const sessions = [richSession('a'), richSession('b', { status: 'approval', cli: 'gemini' })];
+      // Ring buffers longer than what the snapshot keeps: only the last N rows come back.
+      const s = sessions[0] as Session;
+      recordIngestBatch(h.db, {
+        events: [hookEvent('1', 'a', 'SessionStart')],
+        sessions,
+        coreState: { seq: 41 },
+      });
+      const trimmed: Session = { ...s, promptHistory: s.promptHistory.slice(1), events: s.events.slice(1) };
+      recordIngestBatch(h.db, {
+        events: [hookEvent('2', 'a', 'Stop')],
+        sessions: [trimmed],
+        coreState: { seq: 42 },
+      });
+      await h.close();
+      const again = await openDatabase({ file: h.file });
+      try {
+        expect(again.appliedMigrations).toEqual([]);
+        const loaded = loadLiveSessions(again.db, { now: T0 });
+        expect(loaded.find((x) => x.sessionId === 'a')).toEqual(trimmed);
+        expect(loaded.find((x) => x.sessionId === 'b')).toEqual(sessions[1]);
+        expect(loadCoreState(again.db)?.state).toEqual({ seq: 42 });
+        expect(hasIngestIds(again.db, ['1', '2', '3'])).toEqual(new Set(['1', '2']));
+        expect(
+          recordIngestBatch(again.db, { events: [hookEvent('2', 'a', 'Stop')], sessions: [] })
+            .duplicateIngestIds,
+        ).toEqual(['2']);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('rejects a Kysely instance it did not create', async () => {
+    const { Kysely, SqliteDialect } = await import('kysely');
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const foreign = new Kysely<never>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }),
+    });
+    expect(() => hasIngestIds(foreign as never, ['x'])).toThrow(/openDatabase/);
+    await foreign.destroy();
+  });
+});
+
+describe('entries stamped in the same millisecond', () => {
+  it('keeps distinct prompts (by prompt id) and distinct lifecycle events (by detail)', async () => {
+    const h = await openTestDb('memory');
+    try {
+      const s = makeSession('same-ms', {
+        promptHistory: [
+          { text: 'first queued prompt', timestamp: T0, promptId: 'p-1' },
+          { text: 'second queued prompt', timestamp: T0, promptId: 'p-2' },
+        ],
+        events: [
+          { type: 'PreToolUse', detail: 'Bash: ls', timestamp: T0 },
+          { type: 'PreToolUse', detail: 'Read: a.ts', timestamp: T0 },
+        ],
+      });
+      recordIngestBatch(h.db, { events: [], sessions: [s] });
+      recordIngestBatch(h.db, { events: [], sessions: [structuredClone(s)] });
+      expect(count(h, 'prompts')).toBe(2);
+      expect(count(h, 'events')).toBe(2);
+      expect(loadLiveSessions(h.db, { now: T0 })[0]).toEqual(s);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});

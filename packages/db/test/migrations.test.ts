@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrateDown, migrateToLatest, migrations, recordIngestBatch } from '../src/index.js';
+import { count, makeSession, openTestDb } from './helpers.js';
+
+type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+
+function tables(h: TestDb): string[] {
+  return (
+    h.sqlite
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type IN ('table') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%' AND name NOT LIKE 'search_index_%' ORDER BY name",
+      )
+      .pluck()
+      .all() as string[]
+  ).sort();
+}
+
+const ALL = [
+  'core_state',
+  'events',
+  'hook_events',
+  'kv',
+  'notes',
+  'prompts',
+  'responses',
+  'search_index',
+  'sessions',
+  'tool_calls',
+].sort();
+
+describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
+  let h: TestDb | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  it('opens with the schema at latest and the pragmas set', async () => {
+    h = await openTestDb(kind);
+    expect(h.appliedMigrations).toEqual(Object.keys(migrations));
+    expect(tables(h)).toEqual(ALL);
+    expect(h.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(h.sqlite.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(h.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(h.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    expect(h.sqlite.pragma('journal_mode', { simple: true })).toBe(kind === 'file' ? 'wal' : 'memory');
+    expect(await migrateToLatest(h.db)).toEqual([]);
+  });
+
+  it('migrates down to nothing and up again, and the schema works after', async () => {
+    h = await openTestDb(kind);
+    expect(await migrateDown(h.db, { all: true })).toEqual(Object.keys(migrations).reverse());
+    expect(tables(h)).toEqual([]);
+    expect(await migrateToLatest(h.db)).toEqual(Object.keys(migrations));
+    expect(tables(h)).toEqual(ALL);
+    const s = makeSession('m1', {
+      promptHistory: [{ text: 'hello after re-migration', timestamp: 1, promptId: null }],
+    });
+    recordIngestBatch(h.db, { events: [], sessions: [s] });
+    expect(count(h, 'prompts')).toBe(1);
+    expect(count(h, 'search_index')).toBe(1);
+    expect(await migrateDown(h.db)).toEqual(['2026_11_21_0001_initial']);
+    expect(tables(h)).toEqual([]);
+  });
+});
