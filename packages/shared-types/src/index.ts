@@ -1,2 +1,3 @@
 export * from './domain.js';
 export * from './envelope.js';
+export * from './hooks/index.js';

@@ -1,0 +1,37 @@
+export { APPROVAL_CATEGORIES, approvalCategory, heuristicApplies, waitingLabel } from './approvals.js';
+export { excerpt, LIMITS, summarizeInput, truncateDeep } from './limits.js';
+export {
+  detectHookSource,
+  type MatchResult,
+  type MatchStrategy,
+  matchSession,
+  PENDING_LINK_TTL_MS,
+  PENDING_RESUME_TTL_MS,
+  RESTORE_LINK_WINDOW_MS,
+} from './matcher.js';
+export { displayToolName, GEMINI_TOOL_NAMES, normalize } from './normalize.js';
+export { initialState, reduce } from './reduce.js';
+export { rehydrate } from './rehydrate.js';
+export { AUTO_IDLE } from './state-machine.js';
+export { PENDING_SUBAGENT_LINK_MS, PENDING_SUBAGENT_TTL_MS, TEAM_CLEANUP_MS, teamIdOf } from './teams.js';
+export type {
+  ApprovalCategory,
+  ArmedTimer,
+  BatchCall,
+  CoreInput,
+  CoreState,
+  DomainEvent,
+  DomainEventBase,
+  DomainEventKind,
+  Effect,
+  HeuristicWatch,
+  NormalizeResult,
+  PendingLink,
+  PendingResume,
+  PendingSubagent,
+  SessionRuntime,
+  TimerInput,
+  TimerKind,
+  UserAction,
+} from './types.js';
+export { KILL_ESCALATION_MS } from './user-actions.js';

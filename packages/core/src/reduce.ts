@@ -1,0 +1,214 @@
+import { AGENT_CLIS } from '@flightdeck/shared-types';
+import { childrenChecked, fireHeuristic } from './approvals.js';
+import { applyEvent, endSession } from './events.js';
+import { PENDING_LINK_TTL_MS } from './matcher.js';
+import { cleanMeta } from './meta.js';
+import { normalize } from './normalize.js';
+import { emptyRecord, getOwn } from './pmap.js';
+import { createSession } from './session.js';
+import { fireAutoIdle, logEvent, syncAutoIdle } from './state-machine.js';
+import { fireTeamCleanup } from './teams.js';
+import { Tx } from './tx.js';
+import type { CoreInput, CoreState, Effect, Session, SessionRuntime } from './types.js';
+import { applyUserAction } from './user-actions.js';
+
+/** An empty state. */
+export function initialState(): CoreState {
+  return {
+    sessions: emptyRecord<Session>(),
+    teams: {},
+    runtime: emptyRecord<SessionRuntime>(),
+    aliases: {},
+    pendingResumes: [],
+    pendingLinks: [],
+    pendingSubagents: [],
+    teamTimers: {},
+    seq: 0,
+    lastRestoreAt: null,
+  };
+}
+
+type Reduced = { state: CoreState; effects: Effect[] };
+
+function rejected(state: CoreState, reason: string): Reduced {
+  return { state, effects: [{ type: 'rejected', reason }] };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function nonEmpty(v: unknown): v is string {
+  return typeof v === 'string' && v !== '' && v.length <= 4096;
+}
+
+/**
+ * The whole domain logic: applies one input at time `now` and returns the new state plus the effects the
+ * shell must run. Pure and deterministic; never throws (bad input → state unchanged + a `rejected` effect).
+ */
+export function reduce(state: CoreState, input: CoreInput, now: number): Reduced {
+  try {
+    if (!Number.isFinite(now)) return rejected(state, 'now: expected a finite number');
+    return step(state, input, now);
+  } catch (err) {
+    return rejected(state, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function resolveId(state: CoreState, id: string): string {
+  return getOwn(state.sessions, id) ? id : (getOwn(state.aliases, id) ?? id);
+}
+
+function step(state: CoreState, input: CoreInput, now: number): Reduced {
+  if (!isObj(input)) return rejected(state, 'input: expected object');
+  switch (input.type) {
+    case 'hook': {
+      const env = input.envelope;
+      if (!isObj(env)) return rejected(state, 'hook.envelope: expected object');
+      const r = normalize(env);
+      if (!r.ok) {
+        const name = isObj(env.payload) ? (env.payload.hook_event_name ?? env.payload.type) : undefined;
+        return rejected(state, `${String(env.cli)} ${typeof name === 'string' ? name : 'hook'}: ${r.error}`);
+      }
+      const meta = cleanMeta(env.meta);
+      const tx = new Tx(state, now);
+      for (const ev of r.events) applyEvent(tx, ev, meta);
+      return tx.finish();
+    }
+    case 'timer':
+      return onTimer(state, input, now);
+    case 'pid-dead': {
+      if (!nonEmpty(input.sessionId) || typeof input.pid !== 'number') {
+        return rejected(state, 'pid-dead: expected sessionId and pid');
+      }
+      const id = resolveId(state, input.sessionId);
+      const s = getOwn(state.sessions, id);
+      // stale (the session moved on to another process) or already ended: nothing to do
+      if (!s || s.pid !== input.pid || s.status === 'ended') return { state, effects: [] };
+      const tx = new Tx(state, now);
+      tx.cancelSessionTimer(id, 'kill');
+      endSession(tx, id, 'pid', 'pid-dead', 'process-exited', now);
+      return tx.finish();
+    }
+    case 'children-checked': {
+      if (!nonEmpty(input.sessionId) || !nonEmpty(input.key) || typeof input.hasChildren !== 'boolean') {
+        return rejected(state, 'children-checked: expected sessionId, key and hasChildren');
+      }
+      const id = resolveId(state, input.sessionId);
+      const tx = new Tx(state, now);
+      const before = getOwn(state.sessions, id)?.status;
+      if (!childrenChecked(tx, id, input.key, input.hasChildren)) return { state, effects: [] };
+      if (tx.session(id)?.status !== before) syncAutoIdle(tx, id, true);
+      return tx.finish();
+    }
+    case 'terminal-created': {
+      if (!nonEmpty(input.terminalId) || !nonEmpty(input.workDir) || !AGENT_CLIS.includes(input.cli)) {
+        return rejected(state, 'terminal-created: expected terminalId, workDir and cli');
+      }
+      const tx = new Tx(state, now);
+      const links = state.pendingLinks.filter((l) => l.expiresAt >= now && l.terminalId !== input.terminalId);
+      const resuming = state.pendingResumes.some((r) => r.terminalId === input.terminalId);
+      if (!resuming) {
+        links.push({
+          terminalId: input.terminalId,
+          workDir: input.workDir,
+          cli: input.cli,
+          expiresAt: now + PENDING_LINK_TTL_MS,
+        });
+        if (!getOwn(state.sessions, input.terminalId)) {
+          const s = createSession({
+            sessionId: input.terminalId,
+            cli: input.cli,
+            projectPath: input.workDir,
+            source: 'flightdeck',
+            now,
+            status: 'connecting',
+            trigger: 'terminal-created',
+            detail: `Terminal ${input.terminalId} starting ${input.cli}`,
+          });
+          tx.putSession({ ...s, terminalId: input.terminalId });
+          logEvent(
+            tx,
+            input.terminalId,
+            'terminal-created',
+            `Waiting for ${input.cli} in ${input.workDir}`,
+            now,
+          );
+        }
+      }
+      tx.state.pendingLinks = links;
+      return tx.finish();
+    }
+    case 'resume-requested': {
+      if (!nonEmpty(input.sessionId) || !nonEmpty(input.terminalId)) {
+        return rejected(state, 'resume-requested: expected sessionId and terminalId');
+      }
+      const id = resolveId(state, input.sessionId);
+      if (!getOwn(state.sessions, id))
+        return rejected(state, `resume-requested: unknown session ${input.sessionId}`);
+      const tx = new Tx(state, now);
+      tx.state.pendingResumes = [
+        ...state.pendingResumes.filter((r) => r.sessionId !== id && r.terminalId !== input.terminalId),
+        { sessionId: id, terminalId: input.terminalId, at: now },
+      ];
+      // A placeholder card for the same terminal is redundant: the resumed card stands for it.
+      const placeholder = getOwn(state.sessions, input.terminalId);
+      if (placeholder && placeholder.status === 'connecting' && input.terminalId !== id) {
+        tx.cancelAllSessionTimers(input.terminalId);
+        tx.dropSession(input.terminalId);
+        tx.emit({ type: 'session-removed', sessionId: input.terminalId });
+      }
+      tx.state.pendingLinks = state.pendingLinks.filter((l) => l.terminalId !== input.terminalId);
+      tx.patch(id, { terminalId: input.terminalId });
+      logEvent(tx, id, 'resume-requested', `Resume requested in terminal ${input.terminalId}`, now);
+      return tx.finish();
+    }
+    case 'user':
+      return applyUserAction(state, input.action, now);
+    default:
+      return rejected(
+        state,
+        `input.type: unknown input type ${JSON.stringify((input as { type?: unknown }).type)}`,
+      );
+  }
+}
+
+function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>, now: number): Reduced {
+  if (!nonEmpty(input.key) || typeof input.kind !== 'string' || typeof input.sessionId !== 'string') {
+    return rejected(state, 'timer: expected key, sessionId and kind');
+  }
+  const tx = new Tx(state, now);
+  if (input.kind === 'restored') {
+    tx.state.lastRestoreAt = now;
+    return { state: tx.state, effects: [] };
+  }
+  if (input.kind === 'team-cleanup') {
+    if (!fireTeamCleanup(tx, input.key)) return { state, effects: [] };
+    return tx.finish();
+  }
+  const id = input.sessionId;
+  const kind = input.kind;
+  if (kind !== 'auto-idle' && kind !== 'approval' && kind !== 'kill') {
+    return rejected(state, `timer.kind: unknown timer kind ${JSON.stringify(kind)}`);
+  }
+  const armed = getOwn(state.runtime, id)?.timers[kind];
+  if (!armed || armed.key !== input.key) return { state, effects: [] }; // stale timer: ignore
+  const s = getOwn(state.sessions, id);
+  if (!s) return { state, effects: [] };
+  if (kind === 'auto-idle') {
+    fireAutoIdle(tx, id);
+  } else if (kind === 'approval') {
+    fireHeuristic(tx, id);
+    if (tx.session(id)?.status !== s.status) syncAutoIdle(tx, id, true);
+  } else {
+    const rt = tx.runtime(id);
+    const timers = { ...rt.timers };
+    delete timers.kill;
+    tx.patchRuntime(id, { timers });
+    if (s.status !== 'ended' && s.pid !== null) {
+      tx.emit({ type: 'kill-pid', pid: s.pid, signal: 'SIGKILL' });
+      logEvent(tx, id, 'kill', `Process ${s.pid} still alive after SIGTERM: SIGKILL`, now);
+    }
+  }
+  return tx.finish();
+}

@@ -1,0 +1,37 @@
+import { entriesOf, getOwn, valuesOf } from './pmap.js';
+import type { CoreState, Effect } from './types.js';
+
+/**
+ * After a restart, what the shell must set up again for a loaded state: every armed timer (with its original
+ * deadline — the shell fires past deadlines at once), the pids to watch, pending children checks, and a
+ * `restored` marker timer (deadline `now`): firing it back in records the restart time, which enables
+ * spec §5 priority 0.5 (re-linking a snapshot-restored session by cwd for 30 minutes). Pure.
+ */
+export function rehydrate(state: CoreState, now: number): Effect[] {
+  const effects: Effect[] = [];
+  for (const [id, rt] of entriesOf(state.runtime)) {
+    if (!getOwn(state.sessions, id)) continue;
+    for (const t of [rt.timers['auto-idle'], rt.timers.approval, rt.timers.kill]) {
+      if (t) effects.push({ type: 'arm-timer', key: t.key, deadline: t.deadline, input: t.input });
+    }
+    const s = getOwn(state.sessions, id)!;
+    if (rt.childCheck && s.pid !== null) {
+      effects.push({ type: 'check-children', sessionId: id, pid: s.pid, key: rt.childCheck.key });
+    }
+  }
+  for (const t of Object.values(state.teamTimers)) {
+    effects.push({ type: 'arm-timer', key: t.key, deadline: t.deadline, input: t.input });
+  }
+  for (const s of valuesOf(state.sessions)) {
+    if (s.pid !== null && s.status !== 'ended')
+      effects.push({ type: 'watch-pid', sessionId: s.sessionId, pid: s.pid });
+  }
+  const key = `restored:${now}`;
+  effects.push({
+    type: 'arm-timer',
+    key,
+    deadline: now,
+    input: { type: 'timer', key, sessionId: '', kind: 'restored' },
+  });
+  return effects;
+}

@@ -1,0 +1,194 @@
+import type {
+  AgentCli,
+  HookEnvelope,
+  HookMeta,
+  PendingApproval,
+  Session,
+  SessionStatus,
+  Team,
+} from '@flightdeck/shared-types';
+
+/** A user action from the dashboard. */
+export type UserAction =
+  | { type: 'set-title'; sessionId: string; title: string }
+  | { type: 'set-label'; sessionId: string; label: string | null }
+  | { type: 'set-accent-color'; sessionId: string; color: string | null }
+  | { type: 'archive'; sessionId: string }
+  | { type: 'unarchive'; sessionId: string }
+  | { type: 'delete'; sessionId: string }
+  | { type: 'kill'; sessionId: string };
+
+export type TimerInput = { type: 'timer'; key: string; sessionId: string; kind: string };
+
+export type CoreInput =
+  | { type: 'hook'; envelope: HookEnvelope }
+  | TimerInput
+  | { type: 'pid-dead'; sessionId: string; pid: number }
+  | { type: 'children-checked'; sessionId: string; hasChildren: boolean; key: string }
+  | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
+  | { type: 'resume-requested'; sessionId: string; terminalId: string }
+  | { type: 'user'; action: UserAction };
+
+export type Effect =
+  | { type: 'arm-timer'; key: string; deadline: number; input: CoreInput }
+  | { type: 'cancel-timer'; key: string }
+  | { type: 'session-changed'; sessionId: string }
+  | { type: 'session-removed'; sessionId: string }
+  | { type: 'session-rekeyed'; oldId: string; newId: string }
+  | { type: 'team-changed'; teamId: string }
+  | { type: 'team-removed'; teamId: string }
+  | { type: 'check-children'; sessionId: string; pid: number; key: string }
+  | { type: 'watch-pid'; sessionId: string; pid: number }
+  | { type: 'kill-pid'; pid: number; signal: 'SIGTERM' | 'SIGKILL' }
+  | { type: 'rejected'; reason: string };
+
+/** Timer kinds the core arms (the `kind` of a `timer` input). */
+export type TimerKind = 'auto-idle' | 'approval' | 'kill' | 'team-cleanup' | 'restored';
+
+export interface ArmedTimer {
+  key: string;
+  deadline: number;
+  input: TimerInput;
+  /** For auto-idle timers: the status they were armed for. */
+  status?: SessionStatus;
+}
+
+export type ApprovalCategory = 'fast' | 'userInput' | 'medium' | 'slow';
+
+/** The tool call an approval-heuristic timer (or a children check) is watching. */
+export interface HeuristicWatch {
+  tool: string;
+  toolUseId: string | null;
+  toolInput: unknown;
+  inputSummary: string;
+  category: ApprovalCategory;
+}
+
+/** Internal per-session bookkeeping that is not part of the public `Session`. Plain JSON. */
+export interface SessionRuntime {
+  /** `default`: derived placeholder; `prompt`: first prompt; `user`: set by the user (never overwritten). */
+  titleSource: 'default' | 'prompt' | 'user';
+  /** A direct approval signal (PermissionRequest, Gemini ToolPermission) has been seen: skip the heuristic. */
+  approvalSignal: boolean;
+  /** Hook density reported by the hook (`meta.density`), if any. */
+  density: string | null;
+  timers: Partial<Record<'auto-idle' | 'approval' | 'kill', ArmedTimer>>;
+  heuristic: HeuristicWatch | null;
+  childCheck: (HeuristicWatch & { key: string }) | null;
+}
+
+export interface PendingResume {
+  sessionId: string;
+  terminalId: string;
+  at: number;
+}
+
+export interface PendingLink {
+  terminalId: string;
+  workDir: string;
+  cli: AgentCli;
+  expiresAt: number;
+}
+
+export interface PendingSubagent {
+  parentSessionId: string;
+  cwd: string;
+  agentType: string | null;
+  at: number;
+}
+
+export interface CoreState {
+  sessions: Record<string, Session>;
+  teams: Record<string, Team>;
+  /** Internal per-session bookkeeping (timers, heuristic, title source). */
+  runtime: Record<string, SessionRuntime>;
+  /** Old session id → current id, after a re-key (late events with the old id still land). */
+  aliases: Record<string, string>;
+  pendingResumes: PendingResume[];
+  pendingLinks: PendingLink[];
+  pendingSubagents: PendingSubagent[];
+  /** Team-cleanup timers by team id. */
+  teamTimers: Record<string, ArmedTimer>;
+  /** Monotonic counter for timer keys. */
+  seq: number;
+  /** When the shell last restored this state after a restart (see `rehydrate`). */
+  lastRestoreAt: number | null;
+}
+
+export interface BatchCall {
+  tool: string;
+  toolInput: unknown;
+  toolUseId: string | null;
+  response: unknown;
+}
+
+export type NotificationNeed = 'approval' | 'input' | null;
+
+/** Fields every domain event has. */
+export interface DomainEventBase {
+  sessionId: string;
+  cli: AgentCli;
+  /** The CLI's own event name (`PreToolUse`, `BeforeTool`, `agent-turn-complete`, …). */
+  hookEvent: string;
+  cwd: string | null;
+  transcriptPath: string | null;
+  permissionMode: string | null;
+  model: string | null;
+  /** Set when the event happened inside a subagent. */
+  agentId: string | null;
+  agentType: string | null;
+  /** Claude `prompt_id`, Codex `turn_id`. */
+  turnId: string | null;
+}
+
+interface ToolFields {
+  /** Display name (Gemini names mapped to their Claude equivalents, e.g. `run_shell_command` → `Bash`). */
+  tool: string;
+  /** The CLI's own tool name. */
+  rawTool: string;
+  toolInput: unknown;
+  toolUseId: string | null;
+}
+
+export type DomainEventBody =
+  | { kind: 'session-start'; source: string; sessionTitle: string | null }
+  | { kind: 'prompt'; prompt: string }
+  | ({ kind: 'tool-start' } & ToolFields)
+  | ({ kind: 'tool-end'; response: unknown; durationMs: number | null } & ToolFields)
+  | ({ kind: 'tool-failed'; error: string; interrupted: boolean; durationMs: number | null } & ToolFields)
+  /** All tool calls of a batch resolved (Claude PostToolBatch): a call still running was denied or blocked. */
+  | { kind: 'tool-batch'; calls: BatchCall[] }
+  | ({ kind: 'permission-request'; suggestions: unknown[]; description: string | null } & ToolFields)
+  | ({ kind: 'permission-denied'; reason: string } & ToolFields)
+  | { kind: 'turn-end'; lastMessage: string | null; inputMessages: string[] }
+  | { kind: 'turn-failed'; error: string; lastMessage: string | null }
+  | {
+      kind: 'notification';
+      notificationType: string;
+      message: string;
+      title: string | null;
+      /** What the notification says the agent waits for. */
+      needs: NotificationNeed;
+      /** For approval notifications that name the tool (Gemini ToolPermission). */
+      tool: string | null;
+      inputSummary: string | null;
+    }
+  | { kind: 'subagent-start'; subagentId: string; subagentType: string | null }
+  | {
+      kind: 'subagent-stop';
+      subagentId: string;
+      subagentType: string | null;
+      lastMessage: string | null;
+      transcriptPath: string | null;
+    }
+  | { kind: 'compact'; phase: 'pre' | 'post'; trigger: string | null }
+  | { kind: 'cwd-changed'; oldCwd: string | null; newCwd: string }
+  | { kind: 'session-end'; reason: string }
+  | { kind: 'other'; detail: string; resolvesInput: boolean };
+
+export type DomainEvent = DomainEventBase & DomainEventBody;
+export type DomainEventKind = DomainEventBody['kind'];
+
+export type NormalizeResult = { ok: true; events: DomainEvent[] } | { ok: false; error: string };
+
+export type { AgentCli, HookEnvelope, HookMeta, PendingApproval, Session, Team };

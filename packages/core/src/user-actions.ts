@@ -1,0 +1,89 @@
+import { LIMITS } from './limits.js';
+import { getOwn } from './pmap.js';
+import { titleFromPrompt } from './session.js';
+import { logEvent } from './state-machine.js';
+import { onSessionDeleted } from './teams.js';
+import { Tx } from './tx.js';
+import type { CoreState, Effect, UserAction } from './types.js';
+
+/** SIGKILL follows a SIGTERM after this long if the process is still alive. */
+export const KILL_ESCALATION_MS = 3_000;
+
+const COLOR_RE = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{1,32}|(rgb|rgba|hsl|hsla|oklch|oklab)\([0-9.,%\s/-]{1,48}\))$/;
+
+type Reduced = { state: CoreState; effects: Effect[] };
+
+/** Dashboard actions on a session. Invalid actions are rejected with a reason naming the field. */
+export function applyUserAction(state: CoreState, action: UserAction, now: number): Reduced {
+  const reject = (reason: string): Reduced => ({ state, effects: [{ type: 'rejected', reason }] });
+  if (action === null || typeof action !== 'object') return reject('user.action: expected object');
+  const a = action as UserAction;
+  if (typeof a.sessionId !== 'string' || a.sessionId === '')
+    return reject(`${String(a.type)}: sessionId: expected string`);
+  const id = getOwn(state.sessions, a.sessionId)
+    ? a.sessionId
+    : (getOwn(state.aliases, a.sessionId) ?? a.sessionId);
+  const s = getOwn(state.sessions, id);
+  if (!s) return reject(`${a.type}: unknown session ${a.sessionId}`);
+  const tx = new Tx(state, now);
+  switch (a.type) {
+    case 'set-title': {
+      if (typeof a.title !== 'string') return reject('set-title: title: expected string');
+      const title = a.title.trim();
+      if (title.length > LIMITS.userTitle)
+        return reject(`set-title: title: at most ${LIMITS.userTitle} characters`);
+      if (title === '') {
+        // Back to the automatic title.
+        const first = s.promptHistory.find((p) => p.text.trim() !== '');
+        tx.patch(id, { title: first ? titleFromPrompt(first.text) : s.projectName });
+        tx.patchRuntime(id, { titleSource: first ? 'prompt' : 'default' });
+      } else {
+        tx.patch(id, { title });
+        tx.patchRuntime(id, { titleSource: 'user' });
+      }
+      break;
+    }
+    case 'set-label': {
+      if (a.label !== null && typeof a.label !== 'string')
+        return reject('set-label: label: expected string or null');
+      const label = a.label === null ? null : a.label.trim();
+      if (label !== null && label.length > LIMITS.label)
+        return reject(`set-label: label: at most ${LIMITS.label} characters`);
+      tx.patch(id, { label: label === '' ? null : label });
+      break;
+    }
+    case 'set-accent-color': {
+      if (a.color !== null && (typeof a.color !== 'string' || !COLOR_RE.test(a.color))) {
+        return reject(
+          'set-accent-color: color: expected a CSS colour (#rgb, #rrggbb, name, rgb()/hsl()) or null',
+        );
+      }
+      tx.patch(id, { accentColor: a.color });
+      break;
+    }
+    case 'archive':
+    case 'unarchive':
+      tx.patch(id, { archived: a.type === 'archive' });
+      break;
+    case 'delete': {
+      tx.cancelAllSessionTimers(id);
+      onSessionDeleted(tx, id);
+      tx.dropSession(id);
+      tx.dropAliasesTo(id);
+      tx.state.pendingResumes = tx.state.pendingResumes.filter((r) => r.sessionId !== id);
+      tx.emit({ type: 'session-removed', sessionId: id });
+      break;
+    }
+    case 'kill': {
+      if (s.pid === null) return reject(`kill: session ${id} has no known pid`);
+      if (s.status === 'ended') return reject(`kill: session ${id} has already ended`);
+      tx.emit({ type: 'kill-pid', pid: s.pid, signal: 'SIGTERM' });
+      tx.armSessionTimer(id, 'kill', now + KILL_ESCALATION_MS);
+      logEvent(tx, id, 'kill', `SIGTERM sent to ${s.pid}`, now);
+      break;
+    }
+    default:
+      return reject(`user.action.type: unknown action ${JSON.stringify((a as { type?: unknown }).type)}`);
+  }
+  return tx.finish();
+}

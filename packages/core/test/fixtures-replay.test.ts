@@ -1,0 +1,287 @@
+import type { SessionStatus } from '@flightdeck/shared-types';
+import { describe, expect, it } from 'vitest';
+import { normalize } from '../src/index.js';
+import { Harness, hook, listJsonl, readJsonl, samples } from './helpers.js';
+
+/** Replays payloads 100 ms apart through normalize + reduce, returning the status after each one. */
+function replay(
+  h: Harness,
+  cli: 'claude' | 'codex' | 'gemini',
+  payloads: Record<string, unknown>[],
+  sessionId: string,
+) {
+  const statuses: SessionStatus[] = [];
+  for (const p of payloads) {
+    const n = normalize({ cli, payload: p, meta: {} });
+    expect(n.ok, JSON.stringify(n)).toBe(true);
+    h.advance(100);
+    const effects = h.send(hook(cli, p));
+    expect(effects.filter((e) => e.type === 'rejected')).toEqual([]);
+    statuses.push(h.session(sessionId).status);
+  }
+  return statuses;
+}
+
+it('every Claude Code fixture file has an explicit replay below', () => {
+  expect(listJsonl('claude-code-2.1.328')).toEqual([
+    'approval-denied-by-hook.jsonl',
+    'subagent-and-resume.jsonl',
+  ]);
+});
+
+describe('Claude Code 2.1.328 fixture: subagent-and-resume.jsonl', () => {
+  const payloads = readJsonl('claude-code-2.1.328/subagent-and-resume.jsonl');
+  const id = 'c9c7f7bc-be3d-4fec-a871-5d943fafe0e1';
+
+  it('follows the expected status timeline, one status per event', () => {
+    const h = new Harness();
+    const statuses = replay(h, 'claude', payloads, id);
+    const events = payloads.map((p) => p.hook_event_name);
+    // biome-ignore format: one row per fixture line
+    const expected: [string, SessionStatus][] = [
+      ['SessionStart', 'idle'],
+      ['UserPromptSubmit', 'prompting'],
+      ['PreToolUse', 'working'], ['PostToolUse', 'working'], ['PostToolBatch', 'working'], // Write
+      ['PreToolUse', 'working'], ['PostToolUse', 'working'], ['PostToolBatch', 'working'], // Read
+      ['PreToolUse', 'working'], ['PostToolUse', 'working'], ['PostToolBatch', 'working'], // Edit
+      ['PreToolUse', 'working'], ['PostToolUseFailure', 'working'], ['PostToolBatch', 'working'], // failing Bash
+      ['PreToolUse', 'working'], // Agent (background)
+      ['SubagentStart', 'working'],
+      ['PostToolUse', 'working'], ['PostToolBatch', 'working'],
+      ['PreToolUse', 'working'], // subagent's Bash (agent_id)
+      ['Stop', 'waiting'],
+      ['PostToolUse', 'waiting'], // subagent events after the parent's Stop do not flip it back
+      ['PostToolBatch', 'waiting'],
+      ['SubagentStop', 'waiting'],
+      ['UserPromptSubmit', 'prompting'], // task-notification: a normal new turn
+      ['PreToolUse', 'working'], ['PostToolUse', 'working'], ['PostToolBatch', 'working'],
+      ['Stop', 'waiting'],
+      ['SessionEnd', 'ended'],
+      ['SessionStart', 'idle'], // --continue: same id, source resume
+      ['UserPromptSubmit', 'prompting'],
+      ['PreToolUse', 'working'], ['PostToolUse', 'working'], ['PostToolBatch', 'working'],
+      ['Stop', 'waiting'],
+      ['SessionEnd', 'ended'],
+    ];
+    expect(events).toEqual(expected.map((e) => e[0]));
+    expect(statuses).toEqual(expected.map((e) => e[1]));
+  });
+
+  it('records tool calls, the subagent and the --continue as one card', () => {
+    const h = new Harness();
+    replay(h, 'claude', payloads, id);
+    expect(h.sessionList).toHaveLength(1);
+    const s = h.session(id);
+    expect(s.resumeCount).toBe(1);
+    expect(s.previousSessionIds).toEqual([]);
+    expect(s.title).toBe('build the thing');
+    expect(s.projectName).toBe('demo');
+    expect(s.permissionMode).toBe('default');
+    expect(s.transcriptPath).toContain(`${id}.jsonl`);
+    expect(s.promptHistory.map((p) => p.text.slice(0, 19))).toEqual([
+      'build the thing',
+      '<task-notification>',
+      'now the second part',
+    ]);
+    expect(s.totalPrompts).toBe(3);
+    const calls = s.toolLog.map((t) => [t.tool, t.status, t.agentId]);
+    expect(calls).toEqual([
+      ['Write', 'ok', null],
+      ['Read', 'ok', null],
+      ['Edit', 'ok', null],
+      ['Bash', 'failed', null],
+      ['Agent', 'ok', null],
+      ['Bash', 'ok', 'a427100067de70b46'],
+      ['Bash', 'ok', null],
+      ['Bash', 'ok', null],
+    ]);
+    expect(s.toolLog[3]!.error).toContain('No such file or directory');
+    expect(s.toolLog[0]!.durationMs).toBe(8);
+    expect(s.toolUsage).toEqual({ Write: 1, Read: 1, Edit: 1, Bash: 4, Agent: 1 });
+    expect(s.totalToolCalls).toBe(8);
+    expect(s.turnToolCalls).toBe(1);
+    expect(s.subagents).toEqual([
+      expect.objectContaining({
+        agentId: 'a427100067de70b46',
+        agentType: 'general-purpose',
+        status: 'done',
+        toolCalls: 1,
+        currentTool: null,
+        lastMessage: 'Subagent finished SUBTASK-ALPHA.',
+        transcriptPath: expect.stringContaining('agent-a427100067de70b46.jsonl'),
+      }),
+    ]);
+    expect(s.subagentCount).toBe(0);
+    expect(s.responseLog.map((r) => [r.text, r.agentId])).toEqual([
+      ['Turn one complete.', null],
+      ['Subagent finished SUBTASK-ALPHA.', 'a427100067de70b46'],
+      ['Subagent finished SUBTASK-ALPHA.', null],
+      ['Subagent finished SUBTASK-ALPHA.', null],
+    ]);
+    expect(s.endReason).toBe('other');
+    expect(s.statusReason).toMatchObject({ status: 'ended', cause: 'event', trigger: 'SessionEnd' });
+    // the resume never produced a second card or a re-key
+    expect(h.effects.some((e) => e.type === 'session-rekeyed' || e.type === 'session-removed')).toBe(false);
+  });
+
+  it('while the subagent runs, the parent counts it and its tool', () => {
+    const h = new Harness();
+    replay(h, 'claude', payloads.slice(0, 19), id);
+    const s = h.session(id);
+    expect(s.subagentCount).toBe(1);
+    expect(s.subagents[0]).toMatchObject({ status: 'running', currentTool: 'Bash', toolCalls: 1 });
+    expect(s.currentTool).toBeNull();
+  });
+});
+
+describe('Claude Code 2.1.328 fixture: approval-denied-by-hook.jsonl', () => {
+  const payloads = readJsonl('claude-code-2.1.328/approval-denied-by-hook.jsonl');
+  const id = 'da8290f6-dd0f-483d-b732-38e86513197a';
+
+  it('follows the expected status timeline and leaves approval on the denial', () => {
+    const h = new Harness();
+    const statuses = replay(h, 'claude', payloads, id);
+    expect(payloads.map((p) => p.hook_event_name)).toEqual([
+      'SessionStart',
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'PostToolBatch',
+      'Stop',
+      'SessionEnd',
+    ]);
+    expect(statuses).toEqual(['idle', 'prompting', 'working', 'approval', 'working', 'waiting', 'ended']);
+  });
+
+  it('shows the approval with a readable detail, then ends the call as denied', () => {
+    const h = new Harness();
+    replay(h, 'claude', payloads.slice(0, 4), id);
+    const s = h.session(id);
+    expect(s.waitingDetail).toBe('Approve Bash: touch approved-file.txt');
+    expect(s.pendingApproval).toMatchObject({
+      tool: 'Bash',
+      toolUseId: 'toolu_mock_2_1',
+      source: 'permission_request',
+      kind: 'approval',
+      detail: 'Approve Bash: touch approved-file.txt',
+    });
+    expect(s.pendingApproval!.suggestions).toHaveLength(2);
+    expect(s.statusReason).toMatchObject({
+      status: 'approval',
+      cause: 'event',
+      trigger: 'PermissionRequest',
+    });
+    expect(s.model).toBe('claude-opus-5-5');
+
+    replay(h, 'claude', payloads.slice(4), id);
+    const end = h.session(id);
+    expect(end.toolLog).toHaveLength(1);
+    expect(end.toolLog[0]).toMatchObject({
+      tool: 'Bash',
+      status: 'denied',
+      result: 'Denied from the dashboard',
+    });
+    expect(end.pendingApproval).toBeNull();
+    expect(end.waitingDetail).toBeNull();
+    expect(end.endReason).toBe('prompt_input_exit');
+    expect(h.timers.size).toBe(0);
+  });
+
+  it('the denial alone (PostToolBatch) takes the card out of approval', () => {
+    const h = new Harness();
+    const statuses = replay(h, 'claude', payloads.slice(0, 5), id);
+    expect(statuses.at(-2)).toBe('approval');
+    expect(statuses.at(-1)).toBe('working');
+    expect(h.session(id).statusReason).toMatchObject({ trigger: 'PostToolBatch', detail: 'Bash denied' });
+  });
+});
+
+describe('hook-samples.jsonl: Gemini CLI and Codex', () => {
+  const all = samples();
+
+  it('replays the Gemini samples in time order', () => {
+    const gem = all.filter((s) => s.cli === 'gemini-cli').map((s) => s.payload);
+    gem.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
+    const h = new Harness();
+    const id = '8d2f61b0-4c3e-4a8f-9d7b-2e5c1a0f9b34';
+    const statuses = replay(h, 'gemini', gem, id);
+    expect(gem.map((p) => p.hook_event_name)).toEqual([
+      'SessionStart',
+      'BeforeAgent',
+      'Notification',
+      'BeforeTool',
+      'AfterTool',
+      'AfterAgent',
+      'PreCompress',
+      'SessionEnd',
+    ]);
+    expect(statuses).toEqual([
+      'idle',
+      'prompting',
+      'approval',
+      'working',
+      'working',
+      'waiting',
+      'waiting',
+      'ended',
+    ]);
+    const s = h.session(id);
+    expect(s.cli).toBe('gemini');
+    expect(s.title).toBe('Add rate limiting to the /login endpoint');
+    // Gemini tool names are shown as their Claude equivalents
+    // (the samples' BeforeTool and AfterTool are different tools: the shell call never ends → interrupted at AfterAgent)
+    expect(s.toolLog.map((t) => [t.tool, t.status])).toEqual([
+      ['Bash', 'interrupted'],
+      ['Write', 'ok'],
+    ]);
+    expect(s.responseLog[0]!.text).toContain('5 attempts per 15 minutes');
+    expect(s.events.some((e) => e.type === 'Notification' && e.detail.includes('ToolPermission'))).toBe(true);
+  });
+
+  it('Gemini ToolPermission gives an approval naming the tool and command', () => {
+    const gem = all.filter((s) => s.cli === 'gemini-cli').map((s) => s.payload);
+    const h = new Harness();
+    const id = '8d2f61b0-4c3e-4a8f-9d7b-2e5c1a0f9b34';
+    replay(h, 'gemini', [gem.find((p) => p.hook_event_name === 'BeforeAgent')!], id);
+    replay(h, 'gemini', [gem.find((p) => p.hook_event_name === 'Notification')!], id);
+    expect(h.session(id).waitingDetail).toBe('Approve Shell: npm test -- src/auth');
+  });
+
+  it('replays the Codex hook samples', () => {
+    const cx = all.filter((s) => s.cli === 'codex' && !s.event.startsWith('notify')).map((s) => s.payload);
+    const h = new Harness();
+    const id = '019e746e-4c43-74c2-b47a-424fd4f025c7';
+    const statuses = replay(h, 'codex', cx, id);
+    expect(cx.map((p) => p.hook_event_name)).toEqual([
+      'SessionStart',
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'PostToolUse',
+      'Stop',
+    ]);
+    expect(statuses).toEqual(['idle', 'prompting', 'working', 'approval', 'working', 'waiting']);
+    const s = h.session(id);
+    expect(s.model).toBe('gpt-5.5-codex');
+    expect(s.toolLog[0]).toMatchObject({ tool: 'Bash', status: 'ok', toolUseId: 'call_8fK2mQ1xZ7' });
+    expect(s.promptHistory[0]!.promptId).toBe('019e7471-0b2a-7d13-9c44-5f1e2d3c4b5a');
+    expect(s.responseLog[0]!.text).toBe('Added express-rate-limit on /login. Tests pass.');
+  });
+
+  it('Codex legacy notify agent-turn-complete ends the turn (and records the prompt)', () => {
+    const n = all.find((s) => s.event === 'notify:agent-turn-complete')!.payload;
+    const h = new Harness();
+    const id = '019e746e-4c43-74c2-b47a-424fd4f025c7';
+    const statuses = replay(h, 'codex', [n], id);
+    expect(statuses).toEqual(['waiting']);
+    const s = h.session(id);
+    expect(s.promptHistory.map((p) => p.text)).toEqual(['Add rate limiting to the /login endpoint']);
+    expect(s.responseLog[0]!.text).toContain('express-rate-limit');
+    expect(s.statusReason.trigger).toBe('agent-turn-complete');
+    // same turn already recorded by hooks → no duplicate prompt
+    const cx = all.filter((x) => x.cli === 'codex' && !x.event.startsWith('notify')).map((x) => x.payload);
+    const h2 = new Harness();
+    replay(h2, 'codex', [...cx, n], id);
+    expect(h2.session(id).promptHistory).toHaveLength(1);
+  });
+});

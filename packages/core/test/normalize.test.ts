@@ -1,0 +1,203 @@
+import type { AgentCli } from '@flightdeck/shared-types';
+import { describe, expect, it } from 'vitest';
+import { type DomainEvent, displayToolName, normalize } from '../src/index.js';
+import { samples } from './helpers.js';
+
+const CLI: Record<string, AgentCli> = { 'claude-code': 'claude', 'gemini-cli': 'gemini', codex: 'codex' };
+
+function one(cli: AgentCli, payload: Record<string, unknown>): DomainEvent {
+  const r = normalize({ cli, payload, meta: {} });
+  if (!r.ok) throw new Error(r.error);
+  expect(r.events).toHaveLength(1);
+  return r.events[0]!;
+}
+
+describe('normalize', () => {
+  it('maps every supported sample to the expected domain event kind', () => {
+    const got = samples()
+      .filter((s) => CLI[s.cli] !== undefined)
+      .map((s) => `${s.cli}:${s.event}→${one(CLI[s.cli]!, s.payload).kind}`);
+    expect(got).toEqual([
+      'claude-code:SessionStart→session-start',
+      'claude-code:SessionStart→session-start',
+      'claude-code:Setup→other',
+      'claude-code:InstructionsLoaded→other',
+      'claude-code:UserPromptSubmit→prompt',
+      'claude-code:UserPromptExpansion→other',
+      'claude-code:MessageDisplay→other',
+      'claude-code:PreToolUse→tool-start',
+      'claude-code:PreToolUse→tool-start',
+      'claude-code:PreToolUse→tool-start',
+      'claude-code:PermissionRequest→permission-request',
+      'claude-code:PermissionDenied→permission-denied',
+      'claude-code:PostToolUse→tool-end',
+      'claude-code:PostToolUse→tool-end',
+      'claude-code:PostToolUse→tool-end',
+      'claude-code:PostToolUseFailure→tool-failed',
+      'claude-code:PostToolBatch→tool-batch',
+      'claude-code:Notification→notification',
+      'claude-code:Notification→notification',
+      'claude-code:SubagentStart→subagent-start',
+      'claude-code:SubagentStop→subagent-stop',
+      'claude-code:TaskCreated→other',
+      'claude-code:TaskCompleted→other',
+      'claude-code:Stop→turn-end',
+      'claude-code:StopFailure→turn-failed',
+      'claude-code:TeammateIdle→other',
+      'claude-code:ConfigChange→other',
+      'claude-code:CwdChanged→cwd-changed',
+      'claude-code:DirectoryAdded→other',
+      'claude-code:FileChanged→other',
+      'claude-code:WorktreeCreate→other',
+      'claude-code:WorktreeRemove→other',
+      'claude-code:PreCompact→compact',
+      'claude-code:PostCompact→compact',
+      'claude-code:Elicitation→notification',
+      'claude-code:ElicitationResult→other',
+      'claude-code:SessionEnd→session-end',
+      'gemini-cli:SessionStart→session-start',
+      'gemini-cli:BeforeAgent→prompt',
+      'gemini-cli:BeforeTool→tool-start',
+      'gemini-cli:AfterTool→tool-end',
+      'gemini-cli:AfterAgent→turn-end',
+      'gemini-cli:Notification→notification',
+      'gemini-cli:PreCompress→compact',
+      'gemini-cli:SessionEnd→session-end',
+      'codex:notify:agent-turn-complete→turn-end',
+      'codex:SessionStart→session-start',
+      'codex:UserPromptSubmit→prompt',
+      'codex:PreToolUse→tool-start',
+      'codex:PermissionRequest→permission-request',
+      'codex:PostToolUse→tool-end',
+      'codex:Stop→turn-end',
+    ]);
+  });
+
+  it('carries common fields: session, cwd, turn (prompt_id / turn_id), agent', () => {
+    const s = samples();
+    const sub = s.find((x) => x.cli === 'claude-code' && x.event === 'PreToolUse' && x.payload.agent_id)!;
+    const e = one('claude', sub.payload);
+    expect(e).toMatchObject({
+      cli: 'claude',
+      hookEvent: 'PreToolUse',
+      agentId: sub.payload.agent_id,
+      turnId: sub.payload.prompt_id,
+    });
+    const cx = one('codex', s.find((x) => x.cli === 'codex' && x.event === 'PreToolUse')!.payload);
+    expect(cx).toMatchObject({
+      turnId: '019e7471-0b2a-7d13-9c44-5f1e2d3c4b5a',
+      model: 'gpt-5.5-codex',
+      toolUseId: 'call_8fK2mQ1xZ7',
+    });
+    const n = one('codex', s.find((x) => x.event === 'notify:agent-turn-complete')!.payload);
+    expect(n).toMatchObject({
+      sessionId: '019e746e-4c43-74c2-b47a-424fd4f025c7',
+      hookEvent: 'agent-turn-complete',
+      kind: 'turn-end',
+      inputMessages: ['Add rate limiting to the /login endpoint'],
+    });
+  });
+
+  it('Gemini: tool names mapped, AfterTool with tool_response.error → tool-failed, ToolPermission → approval', () => {
+    const base = { session_id: 'g', cwd: '/p' };
+    expect(
+      one('gemini', {
+        ...base,
+        hook_event_name: 'BeforeTool',
+        tool_name: 'run_shell_command',
+        tool_input: { command: 'ls' },
+      }),
+    ).toMatchObject({
+      kind: 'tool-start',
+      tool: 'Bash',
+      rawTool: 'run_shell_command',
+      toolUseId: null,
+    });
+    expect(
+      one('gemini', {
+        ...base,
+        hook_event_name: 'AfterTool',
+        tool_name: 'replace',
+        tool_input: {},
+        tool_response: { llmContent: '', error: { message: 'no match' } },
+      }),
+    ).toMatchObject({ kind: 'tool-failed', tool: 'Edit', error: 'no match' });
+    expect(
+      one('gemini', {
+        ...base,
+        hook_event_name: 'AfterTool',
+        tool_name: 'mcp_x_y',
+        tool_input: {},
+        tool_response: { error: null },
+      }),
+    ).toMatchObject({
+      kind: 'tool-end',
+      tool: 'mcp_x_y',
+    });
+    expect(one('gemini', { ...base, hook_event_name: 'AfterModel' })).toMatchObject({
+      kind: 'other',
+      detail: 'AfterModel',
+    });
+    expect(
+      one('gemini', { ...base, hook_event_name: 'Notification', notification_type: 'Other', message: 'm' }),
+    ).toMatchObject({ needs: null });
+    expect(displayToolName('gemini', 'google_web_search')).toBe('WebSearch');
+    expect(displayToolName('claude', 'run_shell_command')).toBe('run_shell_command');
+  });
+
+  it('Claude details: unknown future events → other; notification types; CwdChanged without new_cwd', () => {
+    const base = { session_id: 'c' };
+    expect(one('claude', { ...base, hook_event_name: 'Teleport', foo: 1 })).toMatchObject({
+      kind: 'other',
+      detail: 'Teleport',
+    });
+    expect(
+      one('claude', { ...base, hook_event_name: 'TaskCreated', task_subject: 'Write docs' }),
+    ).toMatchObject({ detail: 'TaskCreated: Write docs' });
+    expect(
+      one('claude', {
+        ...base,
+        hook_event_name: 'Notification',
+        notification_type: 'agent_needs_input',
+        message: 'x',
+      }),
+    ).toMatchObject({ needs: 'input' });
+    expect(one('claude', { ...base, hook_event_name: 'Notification' })).toMatchObject({
+      notificationType: 'unknown',
+      needs: null,
+    });
+    expect(one('claude', { ...base, hook_event_name: 'CwdChanged' })).toMatchObject({ kind: 'other' });
+    expect(one('claude', { ...base, hook_event_name: 'StopFailure' })).toMatchObject({
+      kind: 'turn-failed',
+      error: 'unknown',
+    });
+    expect(
+      one('claude', {
+        ...base,
+        hook_event_name: 'PostToolUseFailure',
+        tool_name: 'Bash',
+        is_interrupt: true,
+      }),
+    ).toMatchObject({
+      kind: 'tool-failed',
+      interrupted: true,
+      error: 'error',
+    });
+    expect(one('claude', { ...base, hook_event_name: 'SessionStart' })).toMatchObject({ source: 'startup' });
+    expect(
+      one('codex', { ...base, hook_event_name: 'StopFailure', error: { message: 'overloaded' } }),
+    ).toMatchObject({ error: 'overloaded' });
+    expect(one('codex', { type: 'approval-requested', 'thread-id': 't' })).toMatchObject({
+      kind: 'other',
+      detail: 'notify approval-requested',
+    });
+  });
+
+  it('returns an error (never throws) for invalid envelopes', () => {
+    expect(normalize(null as never)).toEqual({ ok: false, error: 'envelope: expected object' });
+    expect(normalize({ cli: 'claude', payload: 'x' as never, meta: {} })).toEqual({
+      ok: false,
+      error: 'payload: expected object, got string',
+    });
+  });
+});
