@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'apps/web/vitest.e2e.config.ts'],
     coverage: {
       provider: 'v8',
       reporter: ['text-summary', 'text'],

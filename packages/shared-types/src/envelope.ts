@@ -31,6 +31,8 @@ export const hookMetaSchema = z
     agentColor: z.string().max(64).optional(),
     /** Unix ms when the hook process captured the event. */
     sentAt: z.number().nonnegative().optional(),
+    /** Hook density the hooks were installed with: at high/medium Claude and Codex send PermissionRequest. */
+    density: z.enum(['high', 'medium', 'low']).optional(),
     /** Host name of the machine the hook ran on. */
     host: z.string().max(256).optional(),
   })

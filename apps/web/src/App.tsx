@@ -1,0 +1,297 @@
+import {
+  createEffect,
+  createResource,
+  createSignal,
+  For,
+  type JSX,
+  Match,
+  onCleanup,
+  onMount,
+  Show,
+  Switch,
+} from 'solid-js';
+import { HelpDialog } from './components/Help.js';
+import type { Api } from './data/types.js';
+import { alertOnTransition } from './lib/alerts.js';
+import { applyTheme, prefs, setPrefs } from './lib/prefs.js';
+import { createHashRouter, type Route } from './lib/router.js';
+import { createBoardState } from './store/boardState.js';
+import { createSessionStore } from './store/sessions.js';
+import { AnalyticsView } from './views/Analytics.js';
+import { Board } from './views/Board.js';
+import { DetailPage } from './views/Detail.js';
+import { HistoryView } from './views/History.js';
+import { LoginView } from './views/Login.js';
+import { SettingsView } from './views/Settings.js';
+
+function isTyping(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+const THEME_CYCLE = { system: 'dark', dark: 'light', light: 'system' } as const;
+
+function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
+  const store = createSessionStore({ onTransition: alertOnTransition });
+  const board = createBoardState(store);
+  const router = createHashRouter();
+  const [help, setHelp] = createSignal(false);
+  const [toasts, setToasts] = createSignal<Array<{ id: number; text: string }>>([]);
+  let searchEl: HTMLInputElement | undefined;
+  let toastId = 0;
+
+  const toast = (text: string) => {
+    const id = ++toastId;
+    setToasts([...toasts(), { id, text }]);
+    setTimeout(() => setToasts(toasts().filter((t) => t.id !== id)), 4000);
+  };
+  const open = (sessionId: string) => {
+    board.setSelected(sessionId);
+    router.navigate({ name: 'session', sessionId });
+  };
+  const go = (r: Route) => router.navigate(r);
+
+  onMount(() => {
+    const stop = props.api.live({
+      onMessage: (msg, id) => store.push(msg, id),
+      onState: (state, error) => {
+        store.setConnection(state, error ?? null);
+        if (error && /UNAUTHORIZED|login required/i.test(error)) props.onAuthChange();
+      },
+    });
+    onCleanup(stop);
+  });
+
+  // The tab title shows how many agents need you. Setting document.title is costly in Chromium, so it is
+  // written at most once a second, and only when the text changes.
+  let titleTimer: ReturnType<typeof setTimeout> | undefined;
+  const writeTitle = () => {
+    titleTimer = undefined;
+    const n = board.needsYouCount();
+    const text =
+      n > 0 ? `(${n}) Flightdeck — ${n === 1 ? 'an agent needs' : `${n} agents need`} you` : 'Flightdeck';
+    if (document.title !== text) document.title = text;
+  };
+  createEffect(() => {
+    board.needsYouCount();
+    titleTimer ??= setTimeout(writeTitle, 1000);
+  });
+  onCleanup(() => clearTimeout(titleTimer));
+
+  let pendingG = false;
+  const onKey = (e: KeyboardEvent) => {
+    if (e.metaKey || e.ctrlKey || e.altKey) return;
+    if (e.key === 'Escape') {
+      if (help()) return setHelp(false);
+      if (isTyping(e.target)) return (e.target as HTMLElement).blur();
+      if (router.route().name === 'session') return router.back();
+      return board.setSelected(null);
+    }
+    if (isTyping(e.target)) return;
+    if (document.querySelector('[role="dialog"]')) return;
+    const onBoard = router.route().name === 'board';
+    if (pendingG) {
+      pendingG = false;
+      const to = ({ b: 'board', h: 'history', a: 'analytics', s: 'settings' } as const)[
+        e.key as 'b' | 'h' | 'a' | 's'
+      ];
+      if (to) {
+        e.preventDefault();
+        return go({ name: to });
+      }
+    }
+    switch (e.key) {
+      case 'g':
+        pendingG = true;
+        setTimeout(() => (pendingG = false), 1200);
+        return;
+      case '?':
+        e.preventDefault();
+        return setHelp(!help());
+      case '/':
+        e.preventDefault();
+        if (!onBoard) go({ name: 'board' });
+        queueMicrotask(() => searchEl?.focus());
+        return;
+      case 'n': {
+        e.preventDefault();
+        const id = board.nextNeedsYou();
+        if (!id) return toast('No agent needs you right now.');
+        if (!onBoard) open(id);
+        return;
+      }
+      case 'j':
+      case 'ArrowDown':
+      case 'ArrowRight':
+        if (!onBoard) return;
+        e.preventDefault();
+        board.move(1);
+        return;
+      case 'k':
+      case 'ArrowUp':
+      case 'ArrowLeft':
+        if (!onBoard) return;
+        e.preventDefault();
+        board.move(-1);
+        return;
+      case 'Enter': {
+        const id = board.selected();
+        if (onBoard && id) {
+          e.preventDefault();
+          open(id);
+        }
+        return;
+      }
+    }
+  };
+  window.addEventListener('keydown', onKey);
+  onCleanup(() => window.removeEventListener('keydown', onKey));
+
+  const nav: Array<{ name: Route['name']; label: string }> = [
+    { name: 'board', label: 'Board' },
+    { name: 'history', label: 'History' },
+    { name: 'analytics', label: 'Analytics' },
+    { name: 'settings', label: 'Settings' },
+  ];
+  const connection = () => store.state.connection;
+
+  return (
+    <div class="app">
+      <header class="topbar">
+        <a class="brand" href="#/">
+          <span class="logo" aria-hidden="true" />
+          <span class="brand__name">Flightdeck</span>
+        </a>
+        <nav class="topnav" aria-label="Main">
+          <For each={nav}>
+            {(n) => (
+              <a
+                href={n.name === 'board' ? '#/' : `#/${n.name}`}
+                class="topnav__link"
+                aria-current={
+                  router.route().name === n.name || (n.name === 'board' && router.route().name === 'session')
+                    ? 'page'
+                    : undefined
+                }
+              >
+                {n.label}
+                <Show when={n.name === 'board' && board.needsYouCount() > 0}>
+                  <span class="needs-count" title="Sessions that need you">
+                    {board.needsYouCount()}
+                    <span class="visually-hidden"> need you</span>
+                  </span>
+                </Show>
+              </a>
+            )}
+          </For>
+        </nav>
+        <div class="topbar__right">
+          <span class={`conn conn--${connection()}`} role="status" title={store.state.error ?? undefined}>
+            <span class="conn__dot" aria-hidden="true" />
+            <span class="conn__label">{connection() === 'live' ? 'Live' : connection()}</span>
+          </span>
+          <button
+            type="button"
+            class="btn btn--ghost btn--icon"
+            aria-label={`Theme: ${prefs().theme}. Switch theme`}
+            title={`Theme: ${prefs().theme}`}
+            onClick={() => {
+              const theme = THEME_CYCLE[prefs().theme];
+              setPrefs({ theme });
+              applyTheme(theme);
+            }}
+          >
+            {prefs().theme === 'dark' ? '☾' : prefs().theme === 'light' ? '☀' : '◐'}
+          </button>
+          <button
+            type="button"
+            class="btn btn--ghost btn--icon"
+            aria-label="Keyboard shortcuts"
+            onClick={() => setHelp(true)}
+          >
+            ?
+          </button>
+        </div>
+      </header>
+      <Show when={connection() === 'reconnecting' || connection() === 'offline'}>
+        <div class="banner banner--offline" role="alert" data-testid="offline-banner">
+          <Show when={connection() === 'reconnecting'} fallback={<>Offline: the live connection failed. </>}>
+            Connection lost — reconnecting… The board shows the last known state.
+          </Show>
+          <Show when={connection() === 'offline'}>
+            <button type="button" class="btn btn--small" onClick={() => window.location.reload()}>
+              Reload
+            </button>
+          </Show>
+        </div>
+      </Show>
+      <main class="main">
+        <Switch>
+          <Match when={router.route().name === 'board'}>
+            <Board store={store} board={board} onOpen={open} searchRef={(el) => (searchEl = el)} />
+          </Match>
+          <Match when={router.route().name === 'session' && (router.route() as { sessionId: string })}>
+            {(r) => (
+              <DetailPage
+                sessionId={r().sessionId}
+                api={props.api}
+                store={store}
+                onClose={() => router.back()}
+                onOpen={open}
+                onToast={toast}
+              />
+            )}
+          </Match>
+          <Match when={router.route().name === 'history'}>
+            <HistoryView api={props.api} onOpen={open} />
+          </Match>
+          <Match when={router.route().name === 'analytics'}>
+            <AnalyticsView api={props.api} />
+          </Match>
+          <Match when={router.route().name === 'settings'}>
+            <SettingsView api={props.api} onToast={toast} onAuthChange={props.onAuthChange} />
+          </Match>
+        </Switch>
+      </main>
+      <Show when={help()}>
+        <HelpDialog onClose={() => setHelp(false)} />
+      </Show>
+      <div class="toasts" aria-live="polite">
+        <For each={toasts()}>{(t) => <div class="toast">{t.text}</div>}</For>
+      </div>
+    </div>
+  );
+}
+
+/** Root: asks the server whether a login is needed, then shows the login page or the dashboard. */
+export function App(props: { api: Api }): JSX.Element {
+  applyTheme(prefs().theme);
+  const [auth, { refetch }] = createResource(() => props.api.authStatus());
+  const needsLogin = () => {
+    const a = auth.latest;
+    return a?.passwordRequired === true && !a.authenticated;
+  };
+  return (
+    <Switch fallback={<p class="empty">Loading…</p>}>
+      <Match when={auth.error && !auth.latest}>
+        <div class="empty" role="alert">
+          <p>Cannot reach the Flightdeck server.</p>
+          <button type="button" class="btn" onClick={() => refetch()}>
+            Retry
+          </button>
+        </div>
+      </Match>
+      <Match when={needsLogin()}>
+        <LoginView
+          onLogin={async (pw) => {
+            await props.api.login(pw);
+            await refetch();
+          }}
+        />
+      </Match>
+      <Match when={auth.latest}>
+        <Dashboard api={props.api} onAuthChange={() => void refetch()} />
+      </Match>
+    </Switch>
+  );
+}

@@ -1,0 +1,125 @@
+import {
+  ArcElement,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  DoughnutController,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Tooltip,
+} from 'chart.js';
+import { createEffect, type JSX, onCleanup, onMount } from 'solid-js';
+
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  DoughnutController,
+  ArcElement,
+  Filler,
+  Legend,
+  Tooltip,
+);
+
+/** Colours from the current theme's CSS custom properties. */
+export function themeColor(name: string, fallback: string): string {
+  if (typeof document === 'undefined') return fallback;
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** `#rrggbb` (or `#rgb`) with an alpha, as `rgba()`; other colour syntaxes are returned unchanged. */
+export function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
+  if (!m) return color;
+  let hex = m[1]!;
+  if (hex.length === 3) hex = [...hex].map((c) => c + c).join('');
+  const n = Number.parseInt(hex, 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+/** A Chart.js chart bound to a reactive configuration: rebuilt when the config changes, destroyed on unmount. */
+export function ChartCanvas(props: {
+  config: () => ChartConfiguration;
+  label: string;
+  height?: number;
+  class?: string;
+}): JSX.Element {
+  let canvas: HTMLCanvasElement | undefined;
+  let chart: Chart | undefined;
+  onMount(() => {
+    createEffect(() => {
+      const config = props.config();
+      if (!canvas) return;
+      const ctx = canvas.getContext('2d');
+      if (!ctx) return;
+      if (
+        chart &&
+        (chart.config as unknown as { type: string }).type === (config as unknown as { type: string }).type
+      ) {
+        chart.data = config.data;
+        if (config.options) chart.options = config.options;
+        chart.update('none');
+      } else {
+        chart?.destroy();
+        chart = new Chart(ctx, config);
+      }
+    });
+  });
+  onCleanup(() => chart?.destroy());
+  return (
+    <div class={`chart ${props.class ?? ''}`} style={{ height: `${props.height ?? 240}px` }}>
+      <canvas ref={canvas} role="img" aria-label={props.label} />
+    </div>
+  );
+}
+
+/** A tiny line chart with no axes, for latency sparklines. */
+export function Sparkline(props: { values: number[]; label: string; color?: string }): JSX.Element {
+  return (
+    <ChartCanvas
+      class="sparkline"
+      height={36}
+      label={props.label}
+      config={() => ({
+        type: 'line',
+        data: {
+          labels: props.values.map((_, i) => i),
+          datasets: [
+            {
+              data: [...props.values],
+              borderColor: props.color ?? themeColor('--c-accent', '#4f7cff'),
+              backgroundColor: 'transparent',
+              borderWidth: 1.5,
+              pointRadius: 0,
+              tension: 0.3,
+              fill: false,
+            },
+          ],
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: {
+            legend: { display: false },
+            tooltip: { enabled: true, intersect: false, mode: 'index' },
+          },
+          scales: { x: { display: false }, y: { display: false, beginAtZero: true } },
+        },
+      })}
+    />
+  );
+}

@@ -1,0 +1,101 @@
+import type { Session } from '@flightdeck/shared-types';
+import { type JSX, Show } from 'solid-js';
+import { now } from '../lib/clock.js';
+import { formatDuration } from '../lib/format.js';
+import { accentOf, activityLine, displayTitle, STATUS_META } from '../lib/status.js';
+import { StatusBadge } from './StatusBadge.js';
+
+/** `claude-sonnet-4-6` → `sonnet-4-6`; the full name is in the tooltip. */
+export function shortModel(model: string): string {
+  return model.replace(/^claude-/, '').replace(/-\d{8}$/, '');
+}
+
+export interface SessionCardProps {
+  session: Session;
+  selected?: boolean;
+  onOpen?: (sessionId: string) => void;
+  onSelect?: (sessionId: string) => void;
+}
+
+/**
+ * One live session. Reads only the fields it shows, so a store update of an unrelated field of this
+ * session — or of another session — does not touch it.
+ */
+export function SessionCard(props: SessionCardProps): JSX.Element {
+  const s = () => props.session;
+  const meta = () => STATUS_META[s().status];
+  const inStatus = () => formatDuration(now() - s().statusReason.at);
+  const accent = () => accentOf(s());
+  const title = () => displayTitle(s());
+  return (
+    <article
+      class={`card card--${s().status}`}
+      classList={{ 'card--needs-you': meta().needsYou, 'card--selected': props.selected === true }}
+      data-session-id={s().sessionId}
+      data-status={s().status}
+      style={accent() ? { '--accent': accent()! } : undefined}
+      aria-label={`${title()} — ${meta().label}`}
+      aria-current={props.selected ? 'true' : undefined}
+      onClick={() => props.onSelect?.(s().sessionId)}
+      onFocusIn={() => props.onSelect?.(s().sessionId)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && e.target === e.currentTarget) props.onOpen?.(s().sessionId);
+      }}
+      onDblClick={() => props.onOpen?.(s().sessionId)}
+    >
+      <header class="card__head">
+        <StatusBadge status={s().status} />
+        <span class="card__time" title="Time in this status" data-testid="time-in-status">
+          {inStatus()}
+        </span>
+      </header>
+      <h3 class="card__title">
+        <a
+          href={`#/session/${encodeURIComponent(s().sessionId)}`}
+          onClick={(e) => {
+            if (props.onOpen) {
+              e.preventDefault();
+              props.onOpen(s().sessionId);
+            }
+          }}
+        >
+          {title()}
+        </a>
+      </h3>
+      <div class="card__project" title={s().projectPath}>
+        {s().projectName}
+        <Show when={s().label && s().title && s().label !== s().title}>
+          <span class="card__subtitle"> · {s().title}</span>
+        </Show>
+      </div>
+      <p
+        class="card__activity"
+        classList={{ 'card__activity--alert': meta().needsYou }}
+        data-testid="activity"
+      >
+        {activityLine(s())}
+      </p>
+      <footer class="card__meta">
+        <span class={`chip chip--cli chip--${s().cli}`}>{s().cli}</span>
+        <Show when={s().model}>
+          <span class="chip chip--model" title={`Model: ${s().model}`}>
+            {shortModel(s().model ?? '')}
+          </span>
+        </Show>
+        <span class="card__stat" title="Tool calls">
+          <span aria-hidden="true">⚒</span> {s().totalToolCalls}
+          <span class="visually-hidden"> tool calls</span>
+        </span>
+        <Show when={s().subagentCount > 0}>
+          <span class="card__stat" title="Running subagents">
+            <span aria-hidden="true">⑂</span> {s().subagentCount}
+            <span class="visually-hidden"> subagents</span>
+          </span>
+        </Show>
+        <span class="card__source" title={`Terminal: ${s().source}`}>
+          <span aria-hidden="true">⌨</span> {s().source}
+        </span>
+      </footer>
+    </article>
+  );
+}

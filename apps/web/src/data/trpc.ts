@@ -1,0 +1,193 @@
+import type { AppRouter } from '@flightdeck/server';
+import type { AgentCli, Note, Session } from '@flightdeck/shared-types';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import {
+  normaliseAnalytics,
+  normaliseHistoryPage,
+  normaliseHookStatus,
+  normaliseLive,
+  normaliseSnippet,
+  normaliseStats,
+  sessionFromHistory,
+} from './normalise.js';
+import type {
+  Analytics,
+  Api,
+  AuthStatus,
+  ConnectionState,
+  HistoryPage,
+  HistoryQuery,
+  HistorySnippet,
+  HookCliStatus,
+  HookDensity,
+  LiveHandlers,
+  SystemStats,
+} from './types.js';
+
+export interface TrpcApiOptions {
+  /** Origin of the server, e.g. `http://127.0.0.1:3333`. Defaults to the page's origin. */
+  origin?: string;
+}
+
+const SORT_COLUMNS = {
+  startedAt: 'started_at',
+  lastActivityAt: 'last_activity_at',
+  projectName: 'project_name',
+  status: 'status',
+} as const satisfies Record<HistoryQuery['sortBy'], string>;
+
+/** Snippets shown per history row. */
+const SNIPPETS_PER_ROW = 3;
+
+/**
+ * The `Api` over tRPC: HTTP batching for queries and mutations, one WebSocket for subscriptions. The
+ * browser sends the auth cookie with both (same origin). The WebSocket reconnects with backoff and
+ * `sessions.live` resumes from the last tracked id (tRPC resends it as `lastEventId`).
+ */
+export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
+  const origin = opts.origin ?? window.location.origin;
+  const wsUrl = `${origin.replace(/^http/, 'ws')}/trpc`;
+  let stateListener: ((s: ConnectionState, error?: string) => void) | null = null;
+  let everOpened = false;
+
+  const ws = createWSClient({
+    url: wsUrl,
+    // The socket opens with the first subscription (after login) and closes when none is left.
+    lazy: { enabled: true, closeMs: 30_000 },
+    retryDelayMs: (attempt) => Math.min(400 * 2 ** attempt, 5_000),
+    keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
+    onOpen: () => {
+      everOpened = true;
+      stateListener?.('live');
+    },
+    onClose: () => stateListener?.(everOpened ? 'reconnecting' : 'connecting'),
+  });
+
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: ws }),
+        false: httpBatchLink({ url: `${origin}/trpc` }),
+      }),
+    ],
+  });
+
+  const done = async (p: Promise<unknown>): Promise<void> => {
+    await p;
+  };
+
+  async function snippetsFor(query: HistoryQuery, ids: Set<string>): Promise<Map<string, HistorySnippet[]>> {
+    const out = new Map<string, HistorySnippet[]>();
+    if (!query.query.trim() || ids.size === 0) return out;
+    const raw = await trpc.history.fullText
+      .query({ query: query.query, project: query.project ?? undefined, pageSize: 200 })
+      .catch(() => null);
+    for (const hit of raw?.items ?? []) {
+      const id = (hit as { sessionId?: unknown }).sessionId;
+      if (typeof id !== 'string' || !ids.has(id)) continue;
+      const list = out.get(id) ?? [];
+      const sn = normaliseSnippet(hit);
+      if (sn && list.length < SNIPPETS_PER_ROW) list.push(sn);
+      out.set(id, list);
+    }
+    return out;
+  }
+
+  return {
+    live(handlers: LiveHandlers) {
+      stateListener = handlers.onState;
+      handlers.onState(everOpened ? 'reconnecting' : 'connecting');
+      const sub = trpc.sessions.live.subscribe(undefined, {
+        onStarted: () => handlers.onState('live'),
+        onData: (value: unknown) => {
+          const v = value as { id?: unknown; data?: unknown };
+          const tracked = v !== null && typeof v === 'object' && typeof v.id === 'string' && 'data' in v;
+          const msg = normaliseLive(tracked ? v.data : value);
+          if (msg) handlers.onMessage(msg, tracked ? (v.id as string) : null);
+        },
+        onError: (err: unknown) =>
+          handlers.onState('offline', err instanceof Error ? err.message : String(err)),
+        onConnectionStateChange: (st: { state: string }) => {
+          if (st.state === 'connecting') handlers.onState(everOpened ? 'reconnecting' : 'connecting');
+          else if (st.state === 'pending') handlers.onState('live');
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        stateListener = null;
+      };
+    },
+    async getSession(sessionId) {
+      const live = await trpc.sessions.get.query({ sessionId }).catch(() => null);
+      // JSON inference turns `unknown` fields optional; the value is a Session as sent by the server.
+      if (live) return live as Session;
+      const stored = await trpc.history.get.query({ sessionId }).catch(() => null);
+      return sessionFromHistory(stored)?.session ?? null;
+    },
+    setTitle: (sessionId, title) => done(trpc.sessions.setTitle.mutate({ sessionId, title })),
+    setLabel: (sessionId, label) => done(trpc.sessions.setLabel.mutate({ sessionId, label })),
+    setAccentColor: (sessionId, color) => done(trpc.sessions.setAccentColor.mutate({ sessionId, color })),
+    setArchived: (sessionId, archived) =>
+      done(
+        archived
+          ? trpc.sessions.archive.mutate({ sessionId })
+          : trpc.sessions.unarchive.mutate({ sessionId }),
+      ),
+    kill: (sessionId) => done(trpc.sessions.kill.mutate({ sessionId, confirm: true })),
+    deleteSession: (sessionId) => done(trpc.sessions.delete.mutate({ sessionId })),
+    listNotes: (sessionId): Promise<Note[]> => trpc.notes.list.query({ sessionId }),
+    addNote: (sessionId, text): Promise<Note> => trpc.notes.add.mutate({ sessionId, text }),
+    updateNote: (noteId, text) => done(trpc.notes.update.mutate({ noteId, text })),
+    deleteNote: (noteId) => done(trpc.notes.delete.mutate({ noteId })),
+    async searchHistory(query: HistoryQuery): Promise<HistoryPage> {
+      const raw = await trpc.history.search.query({
+        query: query.query.trim() || undefined,
+        project: query.project ?? undefined,
+        status: query.status ?? undefined,
+        cli: query.cli ?? undefined,
+        dateFrom: query.dateFrom ?? undefined,
+        dateTo: query.dateTo ?? undefined,
+        archived: query.archived ?? undefined,
+        sortBy: SORT_COLUMNS[query.sortBy],
+        sortDir: query.sortDir,
+        page: query.page,
+        pageSize: query.pageSize,
+      });
+      const page = normaliseHistoryPage(raw, query);
+      const snippets = await snippetsFor(query, new Set(page.rows.map((r) => r.sessionId)));
+      for (const row of page.rows)
+        if (row.snippets.length === 0) row.snippets = snippets.get(row.sessionId) ?? [];
+      return page;
+    },
+    async historyProjects() {
+      const raw = await trpc.history.projects.query();
+      return [...new Set(raw.map((p) => p.projectName).filter(Boolean))].sort();
+    },
+    async analytics(): Promise<Analytics> {
+      const tz = -new Date().getTimezoneOffset();
+      const [summary, tools, projects, heatmap, daily] = await Promise.all([
+        trpc.analytics.summary.query(),
+        trpc.analytics.tools.query(),
+        trpc.analytics.projects.query(),
+        trpc.analytics.heatmap.query({ tzOffsetMinutes: tz }),
+        trpc.analytics.daily.query({ tzOffsetMinutes: tz }),
+      ]);
+      return normaliseAnalytics({ summary, tools, projects, heatmap, daily });
+    },
+    async hookStatus(): Promise<HookCliStatus[]> {
+      return normaliseHookStatus(await trpc.hooks.status.query());
+    },
+    installHooks: (cli: AgentCli, density: HookDensity) =>
+      done(trpc.hooks.install.mutate({ clis: [cli], density })),
+    uninstallHooks: (cli: AgentCli) => done(trpc.hooks.uninstall.mutate({ clis: [cli] })),
+    async systemStats(): Promise<SystemStats> {
+      return normaliseStats(await trpc.hooks.stats.query());
+    },
+    authStatus: (): Promise<AuthStatus> => trpc.auth.status.query(),
+    login: (password) => done(trpc.auth.login.mutate({ password })),
+    logout: () => done(trpc.auth.logout.mutate()),
+    setPassword: (password) => done(trpc.auth.setPassword.mutate({ password })),
+    clearPassword: () => done(trpc.auth.clearPassword.mutate()),
+  };
+}

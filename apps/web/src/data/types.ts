@@ -1,0 +1,184 @@
+import type { AgentCli, Note, Session, SessionStatus, Team } from '@flightdeck/shared-types';
+
+/** One message of the `sessions.live` subscription (the payload of each `tracked(seq, msg)`). */
+export type LiveMessage =
+  | {
+      type: 'snapshot';
+      sessions: Session[] | Record<string, Session>;
+      teams: Team[] | Record<string, Team>;
+      seq: number;
+    }
+  | { type: 'session-upsert'; session: Session }
+  | { type: 'session-removed'; sessionId: string }
+  | { type: 'team-upsert'; team: Team }
+  | { type: 'team-removed'; teamId: string };
+
+/** `connecting`: first connection; `live`: subscribed; `reconnecting`: lost, retrying; `offline`: gave up / no network. */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+export interface LiveHandlers {
+  onMessage: (msg: LiveMessage, id: string | null) => void;
+  onState: (state: ConnectionState, error?: string) => void;
+}
+
+export type HistorySortBy = 'startedAt' | 'lastActivityAt' | 'projectName' | 'status';
+
+export interface HistoryQuery {
+  query: string;
+  project: string | null;
+  status: SessionStatus | null;
+  cli: AgentCli | null;
+  /** Unix ms, inclusive. */
+  dateFrom: number | null;
+  dateTo: number | null;
+  /** `false`: hide archived, `true`: only archived, `null`: all. */
+  archived: boolean | null;
+  sortBy: HistorySortBy;
+  sortDir: 'asc' | 'desc';
+  page: number;
+  pageSize: number;
+}
+
+/** A search snippet split into plain and matching parts (render `match` parts highlighted). */
+export interface HistorySnippet {
+  kind: string;
+  parts: Array<{ text: string; match: boolean }>;
+  timestamp: number | null;
+}
+
+export interface HistoryRow {
+  sessionId: string;
+  projectName: string;
+  projectPath: string;
+  title: string;
+  label: string | null;
+  status: SessionStatus;
+  cli: AgentCli;
+  model: string | null;
+  startedAt: number;
+  lastActivityAt: number;
+  endedAt: number | null;
+  totalToolCalls: number;
+  totalPrompts: number;
+  archived: boolean;
+  snippets: HistorySnippet[];
+}
+
+export interface HistoryPage {
+  rows: HistoryRow[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface AnalyticsSummary {
+  totalSessions: number;
+  activeSessions: number;
+  totalPrompts: number;
+  totalToolCalls: number;
+  mostUsedTool: string | null;
+  busiestProject: string | null;
+}
+export interface ToolStat {
+  tool: string;
+  count: number;
+  percentage: number;
+}
+export interface ProjectStat {
+  projectName: string;
+  projectPath: string;
+  sessionCount: number;
+  lastActivityAt: number;
+}
+export interface HeatCell {
+  /** 0 = Monday … 6 = Sunday. */
+  dayOfWeek: number;
+  hour: number;
+  count: number;
+}
+export interface DailyStat {
+  date: string;
+  sessions: number;
+  prompts: number;
+  toolCalls: number;
+}
+export interface Analytics {
+  summary: AnalyticsSummary;
+  tools: ToolStat[];
+  projects: ProjectStat[];
+  heatmap: HeatCell[];
+  daily: DailyStat[];
+}
+
+export type HookDensity = 'high' | 'medium' | 'low';
+export interface HookCliStatus {
+  cli: AgentCli;
+  installed: boolean;
+  density: HookDensity | null;
+  events: string[];
+  /** Where the CLI's settings live, for display. */
+  location: string | null;
+}
+
+export interface LatencyStats {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  /** Recent samples in ms, oldest first (for sparklines). */
+  recent: number[];
+}
+export interface SystemStats {
+  hooks: {
+    received: number;
+    rejected: number;
+    /** Events received in the last minute. */
+    perMinute: number;
+    perEvent: Record<string, number>;
+    /** Delivery latency (hook process → server), over all event types. */
+    latency: LatencyStats;
+    /** Processing time in the server, over all event types. */
+    processing: LatencyStats;
+  };
+  ingest: {
+    batches: number;
+    events: number;
+    duplicates: number;
+    lastCommitMs: number | null;
+    queued: number;
+  };
+  uptimeMs: number | null;
+  version: string | null;
+}
+
+export interface AuthStatus {
+  passwordRequired: boolean;
+  authenticated: boolean;
+}
+
+/** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
+export interface Api {
+  live(handlers: LiveHandlers): () => void;
+  getSession(sessionId: string): Promise<Session | null>;
+  setTitle(sessionId: string, title: string): Promise<void>;
+  setLabel(sessionId: string, label: string | null): Promise<void>;
+  setAccentColor(sessionId: string, color: string | null): Promise<void>;
+  setArchived(sessionId: string, archived: boolean): Promise<void>;
+  kill(sessionId: string): Promise<void>;
+  deleteSession(sessionId: string): Promise<void>;
+  listNotes(sessionId: string): Promise<Note[]>;
+  addNote(sessionId: string, text: string): Promise<Note>;
+  updateNote(noteId: number, text: string): Promise<void>;
+  deleteNote(noteId: number): Promise<void>;
+  searchHistory(query: HistoryQuery): Promise<HistoryPage>;
+  historyProjects(): Promise<string[]>;
+  analytics(): Promise<Analytics>;
+  hookStatus(): Promise<HookCliStatus[]>;
+  installHooks(cli: AgentCli, density: HookDensity): Promise<void>;
+  uninstallHooks(cli: AgentCli): Promise<void>;
+  systemStats(): Promise<SystemStats>;
+  authStatus(): Promise<AuthStatus>;
+  login(password: string): Promise<void>;
+  logout(): Promise<void>;
+  setPassword(password: string): Promise<void>;
+  clearPassword(): Promise<void>;
+}

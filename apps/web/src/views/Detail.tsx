@@ -1,0 +1,613 @@
+import type { Note, Session, Team } from '@flightdeck/shared-types';
+import { createMemo, createResource, createSignal, For, type JSX, Show } from 'solid-js';
+import { ConfirmDialog } from '../components/Dialog.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { ToolCallItem } from '../components/ToolCallView.js';
+import type { Api } from '../data/types.js';
+import { now } from '../lib/clock.js';
+import { formatDateTime, formatDuration, formatTime, plural } from '../lib/format.js';
+import { accentOf, displayTitle, STATUS_META } from '../lib/status.js';
+import type { SessionStore } from '../store/sessions.js';
+
+export interface DetailActions {
+  setTitle?: (title: string) => Promise<void> | void;
+  setLabel?: (label: string | null) => Promise<void> | void;
+  setAccentColor?: (color: string | null) => Promise<void> | void;
+  setArchived?: (archived: boolean) => Promise<void> | void;
+  kill?: () => Promise<void> | void;
+  remove?: () => Promise<void> | void;
+  addNote?: (text: string) => Promise<void> | void;
+  updateNote?: (id: number, text: string) => Promise<void> | void;
+  deleteNote?: (id: number) => Promise<void> | void;
+  openSession?: (sessionId: string) => void;
+}
+
+export interface SessionDetailViewProps {
+  session: Session;
+  notes?: Note[];
+  team?: Team | null;
+  /** Resolve another session (team members) for display. */
+  lookup?: (sessionId: string) => Session | undefined;
+  live?: boolean;
+  actions?: DetailActions;
+  onClose?: () => void;
+}
+
+type Tab = 'conversation' | 'tools' | 'timeline' | 'agents' | 'notes';
+
+type ConvItem =
+  | { kind: 'prompt'; text: string; timestamp: number }
+  | { kind: 'response'; text: string; timestamp: number; agentId: string | null };
+
+function EditableText(props: {
+  label: string;
+  value: string;
+  placeholder?: string;
+  onSave?: (v: string) => void | Promise<void>;
+}): JSX.Element {
+  const [editing, setEditing] = createSignal(false);
+  const [draft, setDraft] = createSignal('');
+  const start = () => {
+    setDraft(props.value);
+    setEditing(true);
+  };
+  const save = async () => {
+    await props.onSave?.(draft().trim());
+    setEditing(false);
+  };
+  return (
+    <Show
+      when={editing()}
+      fallback={
+        <span class="editable">
+          <span class="editable__value" classList={{ 'editable__value--empty': !props.value }}>
+            {props.value || props.placeholder}
+          </span>
+          <Show when={props.onSave}>
+            <button
+              type="button"
+              class="btn btn--ghost btn--small"
+              onClick={start}
+              aria-label={`Edit ${props.label}`}
+            >
+              Edit
+            </button>
+          </Show>
+        </span>
+      }
+    >
+      <form
+        class="editable editable--editing"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <input
+          aria-label={props.label}
+          value={draft()}
+          maxLength={200}
+          onInput={(e) => setDraft(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.stopPropagation();
+              setEditing(false);
+            }
+          }}
+          ref={(el) => queueMicrotask(() => el.focus())}
+        />
+        <button type="submit" class="btn btn--primary btn--small">
+          Save
+        </button>
+        <button type="button" class="btn btn--small" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+      </form>
+    </Show>
+  );
+}
+
+function NotesPanel(props: { notes: Note[]; actions?: DetailActions }): JSX.Element {
+  const [text, setText] = createSignal('');
+  const [editing, setEditing] = createSignal<number | null>(null);
+  const [draft, setDraft] = createSignal('');
+  return (
+    <div class="notes">
+      <Show when={props.actions?.addNote}>
+        <form
+          class="notes__add"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const t = text().trim();
+            if (!t) return;
+            await props.actions?.addNote?.(t);
+            setText('');
+          }}
+        >
+          <textarea
+            aria-label="New note"
+            placeholder="Add a note…"
+            maxLength={10_000}
+            value={text()}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
+          <button type="submit" class="btn btn--primary" disabled={!text().trim()}>
+            Add note
+          </button>
+        </form>
+      </Show>
+      <Show when={props.notes.length > 0} fallback={<p class="muted">No notes yet.</p>}>
+        <ul class="notes__list">
+          <For each={props.notes}>
+            {(n) => (
+              <li class="note">
+                <Show
+                  when={editing() === n.id}
+                  fallback={
+                    <>
+                      <p class="note__text">{n.text}</p>
+                      <div class="note__meta">
+                        <time>{formatDateTime(n.updatedAt)}</time>
+                        <Show when={props.actions?.updateNote}>
+                          <button
+                            type="button"
+                            class="btn btn--ghost btn--small"
+                            onClick={() => {
+                              setDraft(n.text);
+                              setEditing(n.id);
+                            }}
+                          >
+                            Edit
+                          </button>
+                        </Show>
+                        <Show when={props.actions?.deleteNote}>
+                          <button
+                            type="button"
+                            class="btn btn--ghost btn--small"
+                            onClick={() => props.actions?.deleteNote?.(n.id)}
+                          >
+                            Delete
+                          </button>
+                        </Show>
+                      </div>
+                    </>
+                  }
+                >
+                  <form
+                    onSubmit={async (e) => {
+                      e.preventDefault();
+                      await props.actions?.updateNote?.(n.id, draft().trim());
+                      setEditing(null);
+                    }}
+                  >
+                    <textarea
+                      aria-label="Edit note"
+                      value={draft()}
+                      onInput={(e) => setDraft(e.currentTarget.value)}
+                    />
+                    <button type="submit" class="btn btn--primary btn--small">
+                      Save
+                    </button>
+                    <button type="button" class="btn btn--small" onClick={() => setEditing(null)}>
+                      Cancel
+                    </button>
+                  </form>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </div>
+  );
+}
+
+/** Everything about one session. Pure: data in, user intents out through `actions`. */
+export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
+  const s = () => props.session;
+  const [tab, setTab] = createSignal<Tab>('tools');
+  const [confirm, setConfirm] = createSignal<'kill' | 'delete' | null>(null);
+  const meta = () => STATUS_META[s().status];
+  const reason = () => s().statusReason;
+  const conversation = createMemo<ConvItem[]>(() =>
+    [
+      ...s().promptHistory.map((p): ConvItem => ({ kind: 'prompt', text: p.text, timestamp: p.timestamp })),
+      ...s().responseLog.map(
+        (r): ConvItem => ({ kind: 'response', text: r.text, timestamp: r.timestamp, agentId: r.agentId }),
+      ),
+    ].sort((a, b) => a.timestamp - b.timestamp),
+  );
+  const tools = createMemo(() => [...s().toolLog].reverse());
+  const teamMembers = createMemo(() => props.team?.childSessionIds ?? []);
+  const tabs: Array<{ id: Tab; label: () => string }> = [
+    { id: 'tools', label: () => `Tool calls (${s().toolLog.length})` },
+    { id: 'conversation', label: () => `Conversation (${conversation().length})` },
+    { id: 'timeline', label: () => `Timeline (${s().events.length})` },
+    { id: 'agents', label: () => `Agents (${s().subagents.length + teamMembers().length})` },
+    { id: 'notes', label: () => `Notes (${props.notes?.length ?? 0})` },
+  ];
+
+  return (
+    <article
+      class="detail"
+      data-session-id={s().sessionId}
+      data-status={s().status}
+      style={accentOf(s()) ? { '--accent': accentOf(s())! } : undefined}
+    >
+      <header class="detail__head">
+        <div class="detail__title-row">
+          <Show when={props.onClose}>
+            <button
+              type="button"
+              class="btn btn--ghost"
+              onClick={() => props.onClose?.()}
+              aria-label="Close detail"
+            >
+              ← Back
+            </button>
+          </Show>
+          <h1 class="detail__title">{displayTitle(s())}</h1>
+          <StatusBadge status={s().status} />
+          <Show when={props.live === false}>
+            <span class="chip">history</span>
+          </Show>
+          <Show when={s().archived}>
+            <span class="chip">archived</span>
+          </Show>
+        </div>
+        <div class="detail__actions">
+          <Show when={props.actions?.setArchived}>
+            <button type="button" class="btn" onClick={() => props.actions?.setArchived?.(!s().archived)}>
+              {s().archived ? 'Unarchive' : 'Archive'}
+            </button>
+          </Show>
+          <Show when={props.actions?.kill && s().status !== 'ended'}>
+            <button type="button" class="btn btn--danger" onClick={() => setConfirm('kill')}>
+              Kill
+            </button>
+          </Show>
+          <Show when={props.actions?.remove}>
+            <button type="button" class="btn btn--danger-ghost" onClick={() => setConfirm('delete')}>
+              Delete
+            </button>
+          </Show>
+        </div>
+      </header>
+
+      <section
+        class="why"
+        classList={{ 'why--needs-you': meta().needsYou }}
+        aria-labelledby="why-title"
+        data-testid="status-reason"
+      >
+        <h2 id="why-title">
+          Why “{meta().label}” <span class="why__since">for {formatDuration(now() - reason().at)}</span>
+        </h2>
+        <p class="why__detail">{reason().detail}</p>
+        <dl class="why__facts">
+          <dt>Trigger</dt>
+          <dd>
+            <code>{reason().trigger}</code>
+          </dd>
+          <dt>Cause</dt>
+          <dd>{reason().cause}</dd>
+          <dt>Since</dt>
+          <dd>
+            <time dateTime={new Date(reason().at).toISOString()}>{formatDateTime(reason().at)}</time>
+          </dd>
+        </dl>
+        <Show when={s().pendingApproval}>
+          {(p) => (
+            <div class="pending">
+              <strong>{p().kind === 'input' ? 'Question' : 'Pending approval'}:</strong> {p().detail}{' '}
+              <span class="muted">
+                ({p().source === 'permission_request' ? 'asked by the CLI' : 'no answer within the timeout'})
+              </span>
+            </div>
+          )}
+        </Show>
+      </section>
+
+      <section class="facts" aria-label="Session facts">
+        <dl>
+          <dt>Title</dt>
+          <dd>
+            <EditableText label="Title" value={s().title} onSave={props.actions?.setTitle} />
+          </dd>
+          <dt>Label</dt>
+          <dd>
+            <EditableText
+              label="Label"
+              value={s().label ?? ''}
+              placeholder="none"
+              onSave={props.actions?.setLabel ? (v) => props.actions?.setLabel?.(v || null) : undefined}
+            />
+          </dd>
+          <dt>Colour</dt>
+          <dd class="color-edit">
+            <input
+              type="color"
+              aria-label="Accent colour"
+              value={accentOf(s()) ?? '#4f7cff'}
+              disabled={!props.actions?.setAccentColor}
+              onChange={(e) => props.actions?.setAccentColor?.(e.currentTarget.value)}
+            />
+            <Show when={s().accentColor && props.actions?.setAccentColor}>
+              <button
+                type="button"
+                class="btn btn--ghost btn--small"
+                onClick={() => props.actions?.setAccentColor?.(null)}
+              >
+                Reset
+              </button>
+            </Show>
+          </dd>
+          <dt>Project</dt>
+          <dd title={s().projectPath}>
+            {s().projectName} <code class="muted">{s().projectPath}</code>
+          </dd>
+          <dt>Agent</dt>
+          <dd>
+            {s().cli}
+            {s().model ? ` · ${s().model}` : ''}
+            {s().permissionMode ? ` · ${s().permissionMode}` : ''}
+          </dd>
+          <dt>Terminal</dt>
+          <dd>
+            {s().source}
+            {s().tty ? ` · ${s().tty}` : ''}
+            {s().tmuxPane ? ` · tmux ${s().tmuxPane}` : ''}
+            {s().pid ? ` · pid ${s().pid}` : ''}
+          </dd>
+          <dt>Started</dt>
+          <dd>
+            {formatDateTime(s().startedAt)}
+            <Show when={s().endedAt}> · ended {formatDateTime(s().endedAt ?? 0)}</Show>
+            <Show when={s().endReason}> ({s().endReason})</Show>
+          </dd>
+          <dt>Activity</dt>
+          <dd>
+            {plural(s().totalPrompts, 'prompt')} · {plural(s().totalToolCalls, 'tool call')}
+            <Show when={s().resumeCount > 0}> · resumed {s().resumeCount}×</Show>
+          </dd>
+          <dt>Session id</dt>
+          <dd>
+            <code>{s().sessionId}</code>
+          </dd>
+        </dl>
+      </section>
+
+      <div class="tabs" role="tablist" aria-label="Session sections">
+        <For each={tabs}>
+          {(t) => (
+            <button
+              type="button"
+              role="tab"
+              class="tabs__tab"
+              aria-selected={tab() === t.id}
+              onClick={() => setTab(t.id)}
+            >
+              {t.label()}
+            </button>
+          )}
+        </For>
+      </div>
+
+      <div class="tabpanel" role="tabpanel">
+        <Show when={tab() === 'tools'}>
+          <Show when={tools().length > 0} fallback={<p class="muted">No tool calls yet.</p>}>
+            <ul class="toolcalls">
+              <For each={tools()}>{(c, i) => <ToolCallItem call={c} defaultOpen={i() === 0} />}</For>
+            </ul>
+          </Show>
+        </Show>
+        <Show when={tab() === 'conversation'}>
+          <Show when={conversation().length > 0} fallback={<p class="muted">No prompts or responses yet.</p>}>
+            <ol class="conversation">
+              <For each={conversation()}>
+                {(m) => (
+                  <li class={`msg msg--${m.kind}`}>
+                    <div class="msg__meta">
+                      {m.kind === 'prompt' ? 'You' : 'Agent'} · {formatTime(m.timestamp)}
+                      <Show when={m.kind === 'response' && m.agentId}> · subagent</Show>
+                    </div>
+                    <p class="msg__text">{m.text}</p>
+                  </li>
+                )}
+              </For>
+            </ol>
+          </Show>
+        </Show>
+        <Show when={tab() === 'timeline'}>
+          <ol class="timeline">
+            <For each={[...s().events].reverse()}>
+              {(e) => (
+                <li class="timeline__item">
+                  <time>{formatTime(e.timestamp)}</time>
+                  <code>{e.type}</code>
+                  <span>{e.detail}</span>
+                </li>
+              )}
+            </For>
+          </ol>
+        </Show>
+        <Show when={tab() === 'agents'}>
+          <Show
+            when={s().subagents.length > 0 || props.team}
+            fallback={<p class="muted">No subagents or team.</p>}
+          >
+            <ul class="tree">
+              <li>
+                <strong>{displayTitle(s())}</strong>
+                <Show when={props.team}>{(t) => <span class="chip">team {t().teamName}</span>}</Show>
+                <ul>
+                  <For each={s().subagents}>
+                    {(a) => (
+                      <li class={`tree__agent tree__agent--${a.status}`}>
+                        <span class="chip">{a.status}</span> {a.agentType ?? 'subagent'}{' '}
+                        <code>{a.agentId}</code> · {plural(a.toolCalls, 'tool call')}
+                        <Show when={a.currentTool}> · running {a.currentTool}</Show>
+                        <Show when={a.lastMessage}>
+                          <p class="muted">{a.lastMessage}</p>
+                        </Show>
+                      </li>
+                    )}
+                  </For>
+                  <For each={teamMembers()}>
+                    {(id) => {
+                      const member = () => props.lookup?.(id);
+                      return (
+                        <li class="tree__member">
+                          <Show when={member()} fallback={<code>{id}</code>}>
+                            {(m) => (
+                              <a
+                                href={`#/session/${encodeURIComponent(id)}`}
+                                onClick={(e) => {
+                                  if (props.actions?.openSession) {
+                                    e.preventDefault();
+                                    props.actions.openSession(id);
+                                  }
+                                }}
+                              >
+                                <StatusBadge status={m().status} compact /> {displayTitle(m())}
+                                {m().agentName ? ` (${m().agentName})` : ''}
+                              </a>
+                            )}
+                          </Show>
+                        </li>
+                      );
+                    }}
+                  </For>
+                </ul>
+              </li>
+            </ul>
+          </Show>
+        </Show>
+        <Show when={tab() === 'notes'}>
+          <NotesPanel notes={props.notes ?? []} actions={props.actions} />
+        </Show>
+      </div>
+
+      <ConfirmDialog
+        open={confirm() === 'kill'}
+        title="Kill this agent?"
+        message={
+          <p>
+            Sends SIGTERM to <strong>{displayTitle(s())}</strong>
+            {s().pid ? ` (pid ${s().pid})` : ''}. Unsaved work in the agent is lost.
+          </p>
+        }
+        confirmLabel="Kill agent"
+        danger
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => {
+          setConfirm(null);
+          void props.actions?.kill?.();
+        }}
+      />
+      <ConfirmDialog
+        open={confirm() === 'delete'}
+        title="Delete this session?"
+        message={
+          <p>Removes the session and its history (prompts, tool calls, notes). This cannot be undone.</p>
+        }
+        confirmLabel="Delete"
+        danger
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => {
+          setConfirm(null);
+          void props.actions?.remove?.();
+        }}
+      />
+    </article>
+  );
+}
+
+/** The detail route: live data from the store when the session is live, else loaded from the server. */
+export function DetailPage(props: {
+  sessionId: string;
+  api: Api;
+  store: SessionStore;
+  onClose: () => void;
+  onOpen: (id: string) => void;
+  onToast: (msg: string) => void;
+}): JSX.Element {
+  const live = () => props.store.state.sessions[props.sessionId];
+  const [loaded, { mutate: setLoaded, refetch }] = createResource(
+    () => (live() ? null : props.sessionId),
+    (id) => props.api.getSession(id),
+  );
+  const [notes, { refetch: refetchNotes }] = createResource(
+    () => props.sessionId,
+    (id) => props.api.listNotes(id).catch(() => [] as Note[]),
+  );
+  const session = () => live() ?? loaded() ?? undefined;
+  const team = () => {
+    const s = session();
+    return s?.teamId ? (props.store.state.teams[s.teamId] ?? null) : null;
+  };
+  const run = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      if (!live()) await refetch();
+    } catch (err) {
+      props.onToast(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const id = () => props.sessionId;
+  const actions: DetailActions = {
+    setTitle: (t) => run('Rename', () => props.api.setTitle(id(), t)),
+    setLabel: (l) => run('Label', () => props.api.setLabel(id(), l)),
+    setAccentColor: (c) => run('Colour', () => props.api.setAccentColor(id(), c)),
+    setArchived: (a) => run(a ? 'Archive' : 'Unarchive', () => props.api.setArchived(id(), a)),
+    kill: () => run('Kill', () => props.api.kill(id())),
+    remove: async () => {
+      await run('Delete', () => props.api.deleteSession(id()));
+      setLoaded(undefined);
+      props.onClose();
+    },
+    addNote: (text) =>
+      run('Add note', async () => {
+        await props.api.addNote(id(), text);
+        await refetchNotes();
+      }),
+    updateNote: (nid, text) =>
+      run('Edit note', async () => {
+        await props.api.updateNote(nid, text);
+        await refetchNotes();
+      }),
+    deleteNote: (nid) =>
+      run('Delete note', async () => {
+        await props.api.deleteNote(nid);
+        await refetchNotes();
+      }),
+    openSession: props.onOpen,
+  };
+  return (
+    <Show
+      when={session()}
+      fallback={
+        <div class="empty">
+          <Show when={loaded.loading} fallback={<p>Session not found.</p>}>
+            <p>Loading…</p>
+          </Show>
+          <button type="button" class="btn" onClick={() => props.onClose()}>
+            Back to the board
+          </button>
+        </div>
+      }
+    >
+      {(s) => (
+        <SessionDetailView
+          session={s()}
+          notes={notes() ?? []}
+          team={team()}
+          lookup={(sid) => props.store.state.sessions[sid]}
+          live={live() !== undefined}
+          actions={actions}
+          onClose={props.onClose}
+        />
+      )}
+    </Show>
+  );
+}

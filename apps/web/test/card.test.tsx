@@ -1,0 +1,108 @@
+import { cleanup, render, screen } from '@solidjs/testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SessionCard } from '../src/components/SessionCard.js';
+import { setNow } from '../src/lib/clock.js';
+import { makeSession } from './factory.js';
+
+const T0 = 1_700_000_000_000;
+
+afterEach(cleanup);
+
+describe('SessionCard', () => {
+  it('shows project, title, cli, model, counts, source and a working status', () => {
+    setNow(T0 + 5_000);
+    const s = makeSession({
+      sessionId: 's1',
+      status: 'working',
+      currentTool: 'Bash',
+      toolLog: [
+        {
+          toolUseId: 't1',
+          tool: 'Bash',
+          input: { command: 'npm test' },
+          inputSummary: 'npm test',
+          status: 'running',
+          startedAt: T0,
+          endedAt: null,
+          durationMs: null,
+          result: null,
+          error: null,
+          agentId: null,
+        },
+      ],
+      totalToolCalls: 7,
+      subagentCount: 2,
+      source: 'vscode',
+    });
+    const { container } = render(() => <SessionCard session={s} />);
+    const card = container.querySelector('article')!;
+    expect(card.dataset.status).toBe('working');
+    expect(card.classList.contains('card--needs-you')).toBe(false);
+    expect(screen.getByText('Refactor the parser')).toBeTruthy();
+    expect(screen.getByText('alpha')).toBeTruthy();
+    expect(screen.getByText('claude')).toBeTruthy();
+    expect(screen.getByText('sonnet-4-5')).toBeTruthy();
+    expect(screen.getByText('Working')).toBeTruthy();
+    expect(screen.getByTestId('activity').textContent).toBe('Bash: npm test');
+    expect(card.textContent).toContain('7 tool calls');
+    expect(card.textContent).toContain('2 subagents');
+    expect(screen.getByText('vscode')).toBeTruthy();
+  });
+
+  it('renders approval distinctly: class, diamond icon and accessible text', () => {
+    setNow(T0);
+    const approval = makeSession({
+      sessionId: 'a',
+      status: 'approval',
+      waitingDetail: 'Approve Bash: rm -rf build',
+      statusReason: {
+        status: 'approval',
+        cause: 'event',
+        trigger: 'PermissionRequest',
+        detail: 'PermissionRequest for Bash: rm -rf build',
+        at: T0,
+      },
+    });
+    const working = makeSession({ sessionId: 'w', status: 'working' });
+    const { container } = render(() => (
+      <>
+        <SessionCard session={approval} />
+        <SessionCard session={working} />
+      </>
+    ));
+    const [a, w] = [...container.querySelectorAll('article')];
+    expect(a!.classList.contains('card--needs-you')).toBe(true);
+    expect(w!.classList.contains('card--needs-you')).toBe(false);
+    expect(a!.querySelector('.status-icon')!.getAttribute('data-shape')).toBe('diamond');
+    expect(w!.querySelector('.status-icon')!.getAttribute('data-shape')).toBe('circle');
+    expect(a!.getAttribute('aria-label')).toContain('Needs approval');
+    expect(a!.querySelector('.badge')!.classList.contains('badge--needs-you')).toBe(true);
+    expect(screen.getByText('Approve Bash: rm -rf build')).toBeTruthy();
+  });
+
+  it('input has its own shape, different from approval', () => {
+    const s = makeSession({ sessionId: 'i', status: 'input', waitingDetail: 'Which database?' });
+    const { container } = render(() => <SessionCard session={s} />);
+    expect(container.querySelector('.status-icon')!.getAttribute('data-shape')).toBe('bubble');
+    expect(screen.getByText('Needs input')).toBeTruthy();
+    expect(screen.getByText('Which database?')).toBeTruthy();
+  });
+
+  it('time in status ticks with the clock', () => {
+    setNow(T0 + 65_000);
+    const s = makeSession({ sessionId: 't', status: 'waiting' });
+    render(() => <SessionCard session={s} />);
+    const el = screen.getByTestId('time-in-status');
+    expect(el.textContent).toBe('1m 05s');
+    setNow(T0 + 3_600_000 + 120_000);
+    expect(el.textContent).toBe('1h 02m');
+  });
+
+  it('label wins over title, and accent colour is applied', () => {
+    const s = makeSession({ sessionId: 'l', label: 'API work', accentColor: '#ff0088' });
+    const { container } = render(() => <SessionCard session={s} />);
+    expect(screen.getByText('API work')).toBeTruthy();
+    const card = container.querySelector('article') as HTMLElement;
+    expect(card.style.getPropertyValue('--accent')).toBe('#ff0088');
+  });
+});
