@@ -1,0 +1,64 @@
+#!/bin/sh
+# Flightdeck hook: writes one spool record per hook event. POSIX sh (dash), no jq.
+# Usage: sh flightdeck-hook.sh <claude|codex|gemini> [payload]
+#   (Codex legacy notify passes the payload as the last argument; everything else sends it on stdin.)
+# Never prints to stdout (except `{}` for gemini, which wants exactly one JSON object); always exits 0.
+# Record file <spool>/<boot8>-<uptime centiseconds, 12 digits>-<pid>.rec (the reader orders by uptime, then
+# by PID taking PID wrap-around into account):
+#   "FD1\0" KEY=value\0 ... "\0" <raw payload bytes> "\0FDEND\n"
+# The reader (packages/hook-ingest/src/spool) builds the JSON envelope; nothing is escaped here.
+# Speed: builtins only, plus one exec (no fork) of cat that copies stdin and then the trailer file.
+exec 2>/dev/null
+FD_SPOOL_DEFAULT="${HOME}/.flightdeck/spool"
+d=${FLIGHTDECK_SPOOL:-$FD_SPOOL_DEFAULT}
+c=${1:-claude}
+a=
+[ $# -ge 2 ] && eval "a=\${$#}"
+u= b= p=$PPID
+# Capture time (uptime in centiseconds), boot id and agent pid from /proc with builtins only.
+if read -r u _ </proc/uptime; then
+  u=${u%.*}${u#*.}
+  read -r b </proc/sys/kernel/random/boot_id
+  b=${b%%-*}
+  # `sh -c "<command>"` wrappers (Claude on dash) sit between the agent and us: use their parent.
+  read -r n </proc/$p/comm
+  case $n in sh|dash|bash|zsh|ksh|mksh|busybox)
+    if read -r s </proc/$p/stat; then
+      s=${s##*) }; set -f; set -- $s; set +f; p=$2
+    fi ;;
+  esac
+else
+  u=$(date +%s)00; b=00000000
+fi
+while [ ${#u} -lt 12 ]; do u=0$u; done
+f=$d/$b-$u-$$.rec
+h() {
+  printf 'FD1\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0\0' \
+    "cli=$c" "pid=$p" "ppid=$PPID" "boot=$b" "up=$u" \
+    "TERM_PROGRAM=$TERM_PROGRAM" "TERM_PROGRAM_VERSION=$TERM_PROGRAM_VERSION" "TERM=$TERM" \
+    "VSCODE_PID=$VSCODE_PID" "ITERM_SESSION_ID=$ITERM_SESSION_ID" "KITTY_WINDOW_ID=$KITTY_WINDOW_ID" \
+    "WARP_SESSION_ID=$WARP_SESSION_ID" "WEZTERM_PANE=$WEZTERM_PANE" "TERM_SESSION_ID=$TERM_SESSION_ID" \
+    "WINDOWID=$WINDOWID" "TMUX=$TMUX" "TMUX_PANE=$TMUX_PANE" "GHOSTTY_RESOURCES_DIR=$GHOSTTY_RESOURCES_DIR" \
+    "FLIGHTDECK_TERMINAL_ID=$FLIGHTDECK_TERMINAL_ID" "CLAUDE_PROJECT_DIR=$CLAUDE_PROJECT_DIR" \
+    "CLAUDE_CODE_PARENT_SESSION_ID=$CLAUDE_CODE_PARENT_SESSION_ID" "CLAUDE_CODE_TEAM_NAME=$CLAUDE_CODE_TEAM_NAME" \
+    "CLAUDE_CODE_AGENT_NAME=$CLAUDE_CODE_AGENT_NAME" "CLAUDE_CODE_AGENT_TYPE=$CLAUDE_CODE_AGENT_TYPE" \
+    "CLAUDE_CODE_AGENT_ID=$CLAUDE_CODE_AGENT_ID" "CLAUDE_CODE_AGENT_COLOR=$CLAUDE_CODE_AGENT_COLOR"
+}
+# Header first (creates the record); if the spool dir is missing, create it and retry once.
+if h >"$f" || { mkdir -p "$d" && h >"$f"; }; then
+  [ "$c" = gemini ] && printf '{}\n'
+  if [ -n "$a" ]; then
+    printf '%s\0FDEND\n' "$a" >>"$f"
+    exit 0
+  fi
+  T=$d/.trailer
+  [ -f "$T" ] || printf '\0FDEND\n' >"$T"
+  # Payload, then trailer: a record is complete once it ends with the trailer.
+  export LC_ALL=C
+  if [ -x /bin/cat ]; then exec /bin/cat - "$T" >>"$f"; fi
+  exec cat - "$T" >>"$f"
+fi
+# Spool unusable: drop the event quietly (drain stdin so the agent never sees EPIPE).
+[ "$c" = gemini ] && printf '{}\n'
+[ -n "$a" ] || exec cat >/dev/null
+exit 0

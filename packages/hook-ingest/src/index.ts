@@ -1,0 +1,39 @@
+export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
+export { createRateLimiter, type RateLimiter } from './http/rate-limit.js';
+export {
+  DEFAULT_HOOK_RATE_LIMIT,
+  DEFAULT_MAX_BODY_BYTES,
+  type HookIngestContext,
+  type HookIngestRouteOptions,
+  hookIngestRoutes,
+} from './http/routes.js';
+export * from './install/index.js';
+export { metaFromRecord, ttyName } from './spool/envelope.js';
+export {
+  createSpoolReader,
+  type SpoolReader,
+  type SpoolReaderOptions,
+  type SpoolReaderStats,
+  type SpoolRecord,
+} from './spool/reader.js';
+export {
+  encodeSpoolRecord,
+  formatRecordName,
+  type ParsedRecord,
+  parseRecord,
+  parseRecordName,
+  RECORD_MAGIC,
+  RECORD_TRAILER,
+  type RecordName,
+  sortRecordNames,
+} from './spool/record.js';
+export {
+  createHookStats,
+  type EventTypeStats,
+  type HookStatSample,
+  type HookStats,
+  type HookStatsOptions,
+  type HookStatsSnapshot,
+  type StatSummary,
+} from './stats/hook-stats.js';
+export { checkPayload, type EnvelopeCheck, formatZodError, validateEnvelope } from './validate.js';

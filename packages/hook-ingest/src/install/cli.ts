@@ -1,0 +1,357 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { z } from 'zod';
+import {
+  DEFAULT_DENSITY,
+  DENSITIES,
+  type Density,
+  INSTALL_CLIS,
+  type InstallCli,
+  parseVersion,
+} from './density.js';
+import { installHookScript } from './hookScript.js';
+import { hooksStatus, installHooks, uninstallHooks } from './hooks.js';
+import { readManifest } from './manifest.js';
+import { InstallError } from './safeFs.js';
+import { findInstalledHookCommand, runSelfTest } from './selfTest.js';
+import { type InstallTargets, resolveInstallTargets } from './targets.js';
+
+export interface HooksCommandIo {
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  cwd: string;
+  homedir: string;
+  /** Hook script to install (default: the one shipped with this package). */
+  hookScriptSource?: string;
+  now?: () => Date;
+  selfTestTimeoutMs?: number;
+  /** How the self-test learns that its event arrived (default: poll the spool directory). */
+  waitForMarker?: (marker: string, timeoutMs: number) => Promise<boolean>;
+  /** Installed version of a CLI (default: run `claude --version` from io.env PATH; others: null). */
+  detectVersion?: (cli: InstallCli) => Promise<string | null>;
+}
+
+/**
+ * `claude --version` (found via env.PATH, 5 s limit) → "2.1.328", or null when Claude Code is not
+ * installed or answers oddly. Codex and Gemini need no version gate.
+ */
+export function detectCliVersion(
+  cli: InstallCli,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string | null> {
+  if (cli !== 'claude') return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const e: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) e[k] = v;
+    let out = '';
+    const child = spawn('claude', ['--version'], { env: e, stdio: ['ignore', 'pipe', 'ignore'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? parseVersion(out) : null);
+    });
+  });
+}
+
+/** Exit codes of `flightdeck hooks …`. */
+export const HOOKS_EXIT = { ok: 0, failed: 1, usage: 2, unhealthy: 3 } as const;
+
+const argsSchema = z.object({
+  command: z.enum(['install', 'uninstall', 'status', 'help']),
+  cli: z.enum([...INSTALL_CLIS, 'all']).optional(),
+  density: z.enum(DENSITIES).optional(),
+  dryRun: z.boolean(),
+  selfTest: z.boolean(),
+  json: z.boolean(),
+  dataDir: z.string().min(1).optional(),
+});
+export type HooksCommandArgs = z.infer<typeof argsSchema>;
+
+export const HOOKS_USAGE = `Usage: flightdeck hooks <install|uninstall|status> [options]
+
+  install     add Flightdeck's hooks to the CLI's settings (repairs altered entries)
+  uninstall   remove Flightdeck's hooks, leaving every other setting and hook untouched
+  status      show what is installed, missing, or changed by someone else
+
+Options:
+  --cli claude|codex|gemini|all   which CLI (install: claude; uninstall/status: all that exist)
+  --density high|medium|low       how many events to register (default: previous choice, else medium)
+  --dry-run                       print the diff, write nothing
+  --self-test                     send one synthetic event through the installed hook and check it arrived
+  --data-dir <path>               Flightdeck data directory (default $FLIGHTDECK_DATA_DIR or ~/.flightdeck)
+  --json                          machine-readable output
+
+Exit codes: 0 ok, 1 failed, 2 usage error, 3 (status) not installed / missing events / drift.
+`;
+
+export class UsageError extends Error {}
+
+/** Parse `hooks` sub-command arguments (a leading "hooks" is accepted). Throws UsageError. */
+export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
+  const args = [...argv];
+  if (args[0] === 'hooks') args.shift();
+  const raw: Record<string, unknown> = { dryRun: false, selfTest: false, json: false };
+  const valueFlags: Record<string, string> = {
+    '--cli': 'cli',
+    '--density': 'density',
+    '--data-dir': 'dataDir',
+  };
+  const boolFlags: Record<string, string> = {
+    '--dry-run': 'dryRun',
+    '--self-test': 'selfTest',
+    '--json': 'json',
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--help' || a === '-h') {
+      raw.command = 'help';
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const field = valueFlags[name];
+    if (field) {
+      if (raw[field] !== undefined) throw new UsageError(`${name} given twice`);
+      const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      raw[field] = v;
+      continue;
+    }
+    const bf = boolFlags[a];
+    if (bf) {
+      raw[bf] = true;
+      continue;
+    }
+    if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    if (raw.command !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(a)}`);
+    raw.command = a;
+  }
+  if (raw.command === undefined) throw new UsageError('missing sub-command: install, uninstall or status');
+  const parsed = argsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? '');
+    const flag =
+      field === 'command' ? 'sub-command' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const allowed: Record<string, string> = {
+      command: 'install, uninstall, status',
+      cli: `${INSTALL_CLIS.join(', ')}, all`,
+      density: DENSITIES.join(', '),
+    };
+    throw new UsageError(
+      `invalid ${flag} ${JSON.stringify(raw[field])}${allowed[field] ? ` (expected one of: ${allowed[field]})` : ''}`,
+    );
+  }
+  if (parsed.data.dryRun && parsed.data.selfTest)
+    throw new UsageError('--self-test cannot be combined with --dry-run');
+  if (parsed.data.density && parsed.data.command !== 'install' && parsed.data.command !== 'status') {
+    throw new UsageError('--density only applies to install and status');
+  }
+  return parsed.data;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function selectClis(
+  args: HooksCommandArgs,
+  targets: InstallTargets,
+  io: HooksCommandIo,
+): Promise<InstallCli[]> {
+  const wanted = args.cli ?? (args.command === 'install' ? 'claude' : 'all');
+  if (wanted !== 'all') return [wanted];
+  const out: InstallCli[] = [];
+  for (const cli of INSTALL_CLIS) {
+    if (await exists(targets.configDirs[cli])) out.push(cli);
+    else if (!args.json) io.stdout.write(`${cli}: skipped (${targets.configDirs[cli]} not found)\n`);
+  }
+  return out;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * `flightdeck hooks install|uninstall|status …` — returns the exit code; all output goes to io.
+ * Never throws for expected failures (invalid settings, read-only files, bad arguments).
+ */
+export async function runHooksCommand(argv: readonly string[], io: HooksCommandIo): Promise<number> {
+  let args: HooksCommandArgs;
+  try {
+    args = parseHooksArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`flightdeck hooks: ${e.message}\n\n${HOOKS_USAGE}`);
+      return HOOKS_EXIT.usage;
+    }
+    throw e;
+  }
+  if (args.command === 'help') {
+    io.stdout.write(HOOKS_USAGE);
+    return HOOKS_EXIT.ok;
+  }
+  const targets = resolveInstallTargets({
+    env: io.env,
+    homedir: io.homedir,
+    dataDir: args.dataDir,
+    cwd: io.cwd,
+  });
+  const clis = await selectClis(args, targets, io);
+  if (clis.length === 0) {
+    io.stderr.write(
+      'flightdeck hooks: none of Claude Code, Codex or Gemini CLI was found; pass --cli to choose one\n',
+    );
+    return args.command === 'status' ? HOOKS_EXIT.unhealthy : HOOKS_EXIT.failed;
+  }
+  const out = (s: string) => {
+    if (!args.json) io.stdout.write(s);
+  };
+  const json: unknown[] = [];
+  let code: number = HOOKS_EXIT.ok;
+  const fail = (cli: InstallCli, e: unknown) => {
+    io.stderr.write(`${cli}: ${errorText(e)}\n`);
+    json.push({
+      cli,
+      ok: false,
+      error: errorText(e),
+      code: e instanceof InstallError ? e.code : 'UNEXPECTED',
+    });
+    code = HOOKS_EXIT.failed;
+  };
+
+  const selfTest = async (cli: InstallCli) => {
+    const command = await findInstalledHookCommand(cli, targets);
+    if (!command) {
+      io.stderr.write(`${cli}: self-test skipped: no Flightdeck hook registered in ${targets.files[cli]}\n`);
+      code = HOOKS_EXIT.failed;
+      return;
+    }
+    const r = await runSelfTest({
+      cli,
+      command,
+      spoolDir: targets.spoolDir,
+      env: io.env,
+      cwd: io.cwd,
+      timeoutMs: io.selfTestTimeoutMs,
+      waitForMarker: io.waitForMarker,
+    });
+    json.push({ cli, selfTest: r });
+    if (r.ok) out(`${cli}: self-test ok (${r.durationMs} ms)\n`);
+    else {
+      io.stderr.write(`${cli}: self-test FAILED: ${r.detail}${r.stderr ? `\n${r.stderr.trim()}` : ''}\n`);
+      code = HOOKS_EXIT.failed;
+    }
+  };
+
+  if (args.command === 'install') {
+    let hookCommand: string;
+    try {
+      const script = await installHookScript({ targets, source: io.hookScriptSource, dryRun: args.dryRun });
+      hookCommand = script.hookCommand;
+      if (script.changed)
+        out(`hook script ${args.dryRun ? 'would be written to' : 'written to'} ${script.path}\n`);
+    } catch (e) {
+      io.stderr.write(`flightdeck hooks: ${errorText(e)}\n`);
+      return HOOKS_EXIT.failed;
+    }
+    for (const cli of clis) {
+      try {
+        const density: Density =
+          args.density ??
+          (await readManifest(targets.hooksDir, cli, targets.files[cli]))?.density ??
+          DEFAULT_DENSITY;
+        const cliVersion = await (io.detectVersion ?? ((c: InstallCli) => detectCliVersion(c, io.env)))(cli);
+        const r = await installHooks({
+          cli,
+          density,
+          targets,
+          hookCommand,
+          dryRun: args.dryRun,
+          now: io.now,
+          cliVersion,
+        });
+        json.push({ ok: true, ...r, density });
+        if (args.dryRun) {
+          out(
+            r.changed
+              ? `${cli}: would change ${r.file}\n${r.diff}`
+              : `${cli}: ${r.file} already up to date\n`,
+          );
+        } else if (r.changed) {
+          out(`${cli}: installed ${r.events.length} events (${density}) in ${r.file}\n`);
+          if (r.backup) out(`${cli}: original saved to ${r.backup}\n`);
+        } else {
+          out(`${cli}: ${r.file} already up to date (${r.events.length} events, ${density})\n`);
+        }
+        for (const w of r.warnings) out(`${cli}: warning: ${w}\n`);
+        if (args.selfTest) await selfTest(cli);
+      } catch (e) {
+        fail(cli, e);
+      }
+    }
+  } else if (args.command === 'uninstall') {
+    for (const cli of clis) {
+      try {
+        const r = await uninstallHooks({ cli, targets, dryRun: args.dryRun, now: io.now });
+        json.push({ ok: true, ...r });
+        if (args.dryRun)
+          out(
+            r.changed
+              ? `${cli}: would change ${r.file}\n${r.diff}`
+              : `${cli}: nothing to remove in ${r.file}\n`,
+          );
+        else
+          out(
+            r.changed
+              ? `${cli}: removed Flightdeck hooks from ${r.file}\n`
+              : `${cli}: nothing to remove in ${r.file}\n`,
+          );
+        if (r.backup) out(`${cli}: original saved to ${r.backup}\n`);
+        for (const w of r.warnings) out(`${cli}: warning: ${w}\n`);
+      } catch (e) {
+        fail(cli, e);
+      }
+    }
+  } else {
+    for (const cli of clis) {
+      const s = await hooksStatus({ cli, targets, density: args.density });
+      json.push(s);
+      if (s.error) {
+        io.stderr.write(`${cli}: ${s.error}\n`);
+        code = HOOKS_EXIT.failed;
+        continue;
+      }
+      out(`${cli}: ${s.file}${s.exists ? '' : ' (missing)'}\n`);
+      out(
+        `  ${s.installed ? `installed: ${s.events.length} events` : 'not installed'}` +
+          `${s.recordedDensity ? ` (installed as ${s.recordedDensity})` : ''}; other hooks: ${s.other}\n`,
+      );
+      if (s.installed && s.missing.length > 0) out(`  missing for ${s.density}: ${s.missing.join(', ')}\n`);
+      for (const d of s.drift) out(`  drift: ${d.event} ${d.kind}: ${d.detail}\n`);
+      for (const m of s.missingScripts)
+        out(`  hook script missing: ${m} (every hook call fails; run install)\n`);
+      for (const w of s.warnings) out(`  warning: ${w}\n`);
+      const healthy =
+        s.installed && s.missing.length === 0 && s.drift.length === 0 && s.missingScripts.length === 0;
+      if (!healthy && code === HOOKS_EXIT.ok) code = HOOKS_EXIT.unhealthy;
+      if (args.selfTest && s.installed) await selfTest(cli);
+    }
+  }
+  if (args.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  return code;
+}

@@ -1,0 +1,228 @@
+/**
+ * Which hook events Flightdeck registers for each CLI and density level (spec §3.4, extended to the
+ * 31 Claude Code events of agent-hooks-reference §1.1).
+ */
+
+export const INSTALL_CLIS = ['claude', 'codex', 'gemini'] as const;
+export type InstallCli = (typeof INSTALL_CLIS)[number];
+
+export const DENSITIES = ['high', 'medium', 'low'] as const;
+export type Density = (typeof DENSITIES)[number];
+
+export const DEFAULT_DENSITY: Density = 'medium';
+
+/**
+ * Claude Code events never registered, whatever the density:
+ * - `WorktreeCreate`: a hook there REPLACES git's worktree creation — registering would break it.
+ * - `Setup`: only fires for `--init-only` / `--init` / `--maintenance`, carries no session state.
+ * - `InstructionsLoaded`, `UserPromptExpansion`: no dashboard state; UserPromptSubmit follows anyway.
+ * - `FileChanged`: needs literal filenames as matcher to watch anything; nothing for the dashboard.
+ */
+export const CLAUDE_EVENTS_NEVER: readonly string[] = [
+  'WorktreeCreate',
+  'Setup',
+  'InstructionsLoaded',
+  'UserPromptExpansion',
+  'FileChanged',
+];
+
+const CLAUDE_LOW = ['SessionStart', 'UserPromptSubmit', 'PermissionRequest', 'Stop', 'SessionEnd'] as const;
+
+const CLAUDE_MEDIUM = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PermissionRequest',
+  'PermissionDenied',
+  'PostToolUse',
+  'PostToolUseFailure',
+  'PostToolBatch',
+  'Notification',
+  'SubagentStart',
+  'SubagentStop',
+  'TaskCreated',
+  'TaskCompleted',
+  'Elicitation',
+  'ElicitationResult',
+  'CwdChanged',
+  'Stop',
+  'StopFailure',
+  'SessionEnd',
+] as const;
+
+/** high = medium + the noisy / rarely useful ones. */
+const CLAUDE_HIGH = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'MessageDisplay',
+  'PreToolUse',
+  'PermissionRequest',
+  'PermissionDenied',
+  'PostToolUse',
+  'PostToolUseFailure',
+  'PostToolBatch',
+  'Notification',
+  'SubagentStart',
+  'SubagentStop',
+  'TaskCreated',
+  'TaskCompleted',
+  'TeammateIdle',
+  'Elicitation',
+  'ElicitationResult',
+  'PreCompact',
+  'PostCompact',
+  'ConfigChange',
+  'CwdChanged',
+  'DirectoryAdded',
+  'WorktreeRemove',
+  'Stop',
+  'StopFailure',
+  'SessionEnd',
+] as const;
+
+/** Codex hooks.json events (release docs). `StopFailure`/`SessionEnd` exist only in unreleased schemas. */
+const CODEX_HIGH = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PermissionRequest',
+  'PostToolUse',
+  'SubagentStart',
+  'SubagentStop',
+  'PreCompact',
+  'PostCompact',
+  'Stop',
+] as const;
+const CODEX_MEDIUM = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PermissionRequest',
+  'PostToolUse',
+  'SubagentStart',
+  'SubagentStop',
+  'Stop',
+] as const;
+const CODEX_LOW = ['SessionStart', 'UserPromptSubmit', 'PermissionRequest', 'Stop'] as const;
+
+/**
+ * Gemini CLI events. `BeforeModel`/`AfterModel`/`BeforeToolSelection` are never registered:
+ * AfterModel fires per streamed chunk and none of them carries dashboard state.
+ */
+const GEMINI_HIGH = [
+  'SessionStart',
+  'BeforeAgent',
+  'BeforeTool',
+  'AfterTool',
+  'AfterAgent',
+  'PreCompress',
+  'Notification',
+  'SessionEnd',
+] as const;
+const GEMINI_MEDIUM = ['SessionStart', 'BeforeAgent', 'AfterAgent', 'Notification', 'SessionEnd'] as const;
+const GEMINI_LOW = ['SessionStart', 'AfterAgent', 'SessionEnd'] as const;
+
+export const DENSITY_EVENTS: Readonly<Record<InstallCli, Readonly<Record<Density, readonly string[]>>>> = {
+  claude: { high: CLAUDE_HIGH, medium: CLAUDE_MEDIUM, low: CLAUDE_LOW },
+  codex: { high: CODEX_HIGH, medium: CODEX_MEDIUM, low: CODEX_LOW },
+  gemini: { high: GEMINI_HIGH, medium: GEMINI_MEDIUM, low: GEMINI_LOW },
+};
+
+/** Events whose matcher filters on the tool name; they get `"matcher": "*"` (Claude, Gemini). */
+export const TOOL_MATCHER_EVENTS: Readonly<Record<InstallCli, readonly string[]>> = {
+  claude: ['PreToolUse', 'PermissionRequest', 'PermissionDenied', 'PostToolUse', 'PostToolUseFailure'],
+  // Codex matchers are regexes and an omitted matcher matches every tool; "*" would be an invalid regex.
+  codex: [],
+  gemini: ['BeforeTool', 'AfterTool'],
+};
+
+/**
+ * Claude Code version that introduced each event (agent-hooks-reference §1.1). Before 2.1.122 an
+ * unknown event name could invalidate the WHOLE settings file, so for older versions we only
+ * register events that version knows. Events whose version is undocumented use the 2.1.122 floor.
+ */
+export const CLAUDE_EVENT_SINCE: Readonly<Record<string, string>> = {
+  PreToolUse: '1.0.38',
+  PostToolUse: '1.0.38',
+  Notification: '1.0.38',
+  Stop: '1.0.38',
+  SubagentStop: '1.0.41',
+  PreCompact: '1.0.48',
+  UserPromptSubmit: '1.0.54',
+  SessionStart: '1.0.62',
+  SessionEnd: '1.0.85',
+  SubagentStart: '2.0.43',
+  PermissionRequest: '2.0.45',
+  TaskCompleted: '2.1.33',
+  TeammateIdle: '2.1.33',
+  ConfigChange: '2.1.49',
+  WorktreeRemove: '2.1.50',
+  PostCompact: '2.1.76',
+  Elicitation: '2.1.76',
+  ElicitationResult: '2.1.76',
+  StopFailure: '2.1.78',
+  CwdChanged: '2.1.83',
+  TaskCreated: '2.1.84',
+  PermissionDenied: '2.1.89',
+  PostToolUseFailure: '2.1.122',
+  PostToolBatch: '2.1.122',
+  MessageDisplay: '2.1.152',
+  DirectoryAdded: '2.1.219',
+};
+
+/** From this Claude Code version on, unknown events / malformed entries are skipped, not fatal. */
+export const CLAUDE_TOLERANT_SINCE = '2.1.122';
+
+/** Compare dotted numeric versions (`2.1.9` < `2.1.10`); non-numeric parts count as 0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** `1.2.3` out of `claude --version` style output, or null. */
+export function parseVersion(text: string): string | null {
+  return /(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? null;
+}
+
+/**
+ * The events to register. `cliVersion` (Claude Code only): drop events that version does not know
+ * yet when it is older than CLAUDE_TOLERANT_SINCE. Unknown version = assume current.
+ */
+export function eventsFor(cli: InstallCli, density: Density, cliVersion?: string | null): readonly string[] {
+  const all = DENSITY_EVENTS[cli][density];
+  if (cli !== 'claude' || !cliVersion || compareVersions(cliVersion, CLAUDE_TOLERANT_SINCE) >= 0) return all;
+  return all.filter((e) => compareVersions(CLAUDE_EVENT_SINCE[e] ?? CLAUDE_TOLERANT_SINCE, cliVersion) <= 0);
+}
+
+/** Hook timeout we register: Claude and Codex count seconds, Gemini milliseconds. */
+export const HOOK_TIMEOUT_SECONDS = 10;
+
+/** The hook group Flightdeck writes for one event. Key order is part of the contract (byte-stable output). */
+export function buildHookGroup(cli: InstallCli, event: string, hookCommand: string): Record<string, unknown> {
+  const command = `${hookCommand} ${cli}`;
+  const handler: Record<string, unknown> =
+    cli === 'gemini'
+      ? { name: 'flightdeck', type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS * 1000 }
+      : { type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS };
+  const group: Record<string, unknown> = {};
+  if (TOOL_MATCHER_EVENTS[cli].includes(event)) group.matcher = '*';
+  group.hooks = [handler];
+  return group;
+}
+
+/** The string that marks a hook handler as Flightdeck's: it lives inside the command itself. */
+export const HOOK_MARKER = 'flightdeck-hook';
+
+export function isFlightdeckHandler(handler: unknown): boolean {
+  if (typeof handler !== 'object' || handler === null || Array.isArray(handler)) return false;
+  const h = handler as Record<string, unknown>;
+  const cmd = h.command;
+  if (typeof cmd === 'string' && cmd.includes(HOOK_MARKER)) return true;
+  const args = h.args;
+  return Array.isArray(args) && args.some((a) => typeof a === 'string' && a.includes(HOOK_MARKER));
+}

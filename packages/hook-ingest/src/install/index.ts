@@ -1,0 +1,62 @@
+export {
+  detectCliVersion,
+  HOOKS_EXIT,
+  HOOKS_USAGE,
+  type HooksCommandArgs,
+  type HooksCommandIo,
+  parseHooksArgs,
+  runHooksCommand,
+  UsageError,
+} from './cli.js';
+export {
+  buildHookGroup,
+  CLAUDE_EVENT_SINCE,
+  CLAUDE_EVENTS_NEVER,
+  CLAUDE_TOLERANT_SINCE,
+  compareVersions,
+  DEFAULT_DENSITY,
+  DENSITIES,
+  DENSITY_EVENTS,
+  type Density,
+  eventsFor,
+  HOOK_MARKER,
+  HOOK_TIMEOUT_SECONDS,
+  INSTALL_CLIS,
+  type InstallCli,
+  isFlightdeckHandler,
+  parseVersion,
+  TOOL_MATCHER_EVENTS,
+} from './density.js';
+export { unifiedDiff } from './diff.js';
+export {
+  buildHookCommand,
+  INSTALLED_HOOK_SCRIPT_NAME,
+  type InstalledHookScript,
+  type InstallHookScriptOptions,
+  installHookScript,
+  renderHookScript,
+  shellQuote,
+} from './hookScript.js';
+export {
+  type DriftItem,
+  type HooksStatus,
+  type HooksStatusOptions,
+  hooksStatus,
+  type InstallHooksOptions,
+  type InstallResult,
+  installHooks,
+  scriptPathFromCommand,
+  type UninstallHooksOptions,
+  uninstallHooks,
+} from './hooks.js';
+export { type InstallManifest, installManifestSchema, manifestPath, readManifest } from './manifest.js';
+export { InstallError, type InstallErrorCode } from './safeFs.js';
+export {
+  findInstalledHookCommand,
+  runSelfTest,
+  SELF_TEST_EVENT,
+  type SelfTestOptions,
+  type SelfTestResult,
+  spoolMarkerWaiter,
+} from './selfTest.js';
+export { type InstallTargets, type ResolveTargetsOptions, resolveInstallTargets } from './targets.js';

@@ -1,0 +1,303 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createSpoolReader,
+  encodeSpoolRecord,
+  formatRecordName,
+  parseRecord,
+  parseRecordName,
+  RECORD_TRAILER,
+  type SpoolRecord,
+  sortRecordNames,
+} from '../src/index.js';
+import { makeTempDir } from './support/spool.js';
+
+const BOOT = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
+  } catch {
+    return '00000000';
+  }
+})();
+
+const payload = (session: string, seq: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ session_id: session, hook_event_name: 'PreToolUse', tool_name: 'Bash', seq, ...extra });
+
+describe('spool reader', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let dir: string;
+  let up = 1000;
+  beforeEach(() => {
+    tmp = makeTempDir();
+    dir = tmp.dir;
+    up = 1000;
+  });
+  afterEach(() => tmp.cleanup());
+
+  /** Writes a record the way the hook does; returns its id. */
+  function put(
+    body: string | Buffer,
+    opts: { pid?: number; agent?: number; cli?: string; boot?: string } = {},
+  ) {
+    up += 1;
+    const name = formatRecordName(opts.boot ?? BOOT, up, opts.pid ?? 100 + up);
+    writeFileSync(
+      join(dir, name),
+      encodeSpoolRecord({ cli: opts.cli ?? 'claude', pid: opts.agent ?? 4242 }, body),
+    );
+    return name.slice(0, -4);
+  }
+
+  const seqs = (records: SpoolRecord[]) => records.map((r) => r.envelope.payload.seq);
+
+  it('delivers complete records in id order and deletes them after onBatch', () => {
+    const ids = [put(payload('a', 0)), put(payload('a', 1)), put(payload('b', 0)), put(payload('a', 2))];
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), maxBatch: 2 });
+    expect(reader.drain()).toBe(4);
+    expect(got.map((r) => r.id)).toEqual(ids);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
+    expect(reader.stats()).toMatchObject({ delivered: 4, batches: 2, rejected: 0 });
+  });
+
+  it('keeps the files and retries when onBatch throws', () => {
+    put(payload('a', 0));
+    put(payload('a', 1));
+    let fail = true;
+    const got: SpoolRecord[] = [];
+    const errors: string[] = [];
+    const reader = createSpoolReader({
+      dir,
+      onBatch: (b) => {
+        if (fail) throw new Error('disk full');
+        got.push(...b);
+      },
+      onError: (err, ctx) => errors.push(`${ctx}: ${(err as Error).message}`),
+    });
+    expect(reader.drain()).toBe(0);
+    expect(errors).toEqual(['onBatch: disk full']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toHaveLength(2);
+    expect(reader.stats().batchErrors).toBe(1);
+    fail = false;
+    expect(reader.drain()).toBe(2);
+    expect(seqs(got)).toEqual([0, 1]);
+  });
+
+  it('skips ids the consumer already committed (crash between commit and delete)', () => {
+    const a = put(payload('a', 0));
+    put(payload('a', 1));
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({
+      dir,
+      onBatch: (b) => got.push(...b),
+      isDelivered: (ids) => new Set(ids.filter((id) => id === a)),
+    });
+    expect(reader.drain()).toBe(1);
+    expect(seqs(got)).toEqual([1]);
+    expect(reader.stats().duplicates).toBe(1);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
+  });
+
+  it('moves invalid records to rejected/ with the error and goes on', () => {
+    put('{"not json');
+    put(JSON.stringify({ hook_event_name: 'Stop' }));
+    put(payload('a', 0), { cli: 'vim' });
+    writeFileSync(join(dir, formatRecordName(BOOT, 5000, 1)), 'garbage that is no record');
+    put(payload('a', 1));
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
+    reader.drain();
+    expect(seqs(got)).toEqual([1]);
+    expect(reader.stats().rejected).toBe(4);
+    const rejected = readdirSync(join(dir, 'rejected'));
+    const errors = rejected
+      .filter((f) => f.endsWith('.error.json'))
+      .map((f) => (JSON.parse(readFileSync(join(dir, 'rejected', f), 'utf8')) as { error: string }).error);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^payload is not JSON/),
+        'payload.session_id: Required',
+        expect.stringMatching(/^cli: /),
+        'not a spool record (bad magic)',
+      ]),
+    );
+    expect(rejected.filter((f) => f.endsWith('.rec'))).toHaveLength(4);
+  });
+
+  it('sets an unreadable record aside instead of stalling, and caps batches by bytes', () => {
+    put(payload('a', 0, { pad: 'x'.repeat(600_000) }));
+    up += 1;
+    const dirRecord = formatRecordName(BOOT, up, 5);
+    mkdirSync(join(dir, dirRecord)); // reading it fails with EISDIR
+    put(payload('a', 1, { pad: 'y'.repeat(600_000) }));
+    put(payload('a', 2));
+    const sizes: number[] = [];
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({
+      dir,
+      maxBatchBytes: 1_000_000,
+      onBatch: (b) => {
+        sizes.push(b.length);
+        got.push(...b);
+      },
+      onError: () => {},
+    });
+    reader.drain();
+    expect(seqs(got)).toEqual([0, 1, 2]);
+    expect(sizes).toEqual([2, 1]);
+    expect(existsSync(join(dir, 'rejected', dirRecord))).toBe(true);
+  });
+
+  it('holds back later records of an agent while an earlier one is still being written', () => {
+    put(payload('a', 0), { agent: 1 });
+    const partialId = put(payload('a', 1), { agent: 1 });
+    const partialFile = join(dir, `${partialId}.rec`);
+    const full = readFileSync(partialFile);
+    writeFileSync(partialFile, full.subarray(0, full.length - RECORD_TRAILER.length - 5)); // mid-payload
+    put(payload('a', 2), { agent: 1 });
+    put(payload('b', 0), { agent: 2 }); // another agent is not held back
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
+    reader.drain();
+    expect(got.map((r) => `${r.envelope.payload.session_id}${r.envelope.payload.seq}`)).toEqual(['a0', 'b0']);
+    expect(reader.stats().pending).toBe(2);
+    writeFileSync(partialFile, full); // the writer finishes
+    reader.drain();
+    expect(got.map((r) => `${r.envelope.payload.session_id}${r.envelope.payload.seq}`)).toEqual([
+      'a0',
+      'b0',
+      'a1',
+      'a2',
+    ]);
+  });
+
+  it('salvages an abandoned record that parses, rejects one that does not (after the grace period)', () => {
+    const salvageable = put(payload('a', 0));
+    const f1 = join(dir, `${salvageable}.rec`);
+    const b1 = readFileSync(f1);
+    writeFileSync(f1, b1.subarray(0, b1.length - RECORD_TRAILER.length)); // writer killed before the trailer
+    const broken = put(payload('a', 1));
+    const f2 = join(dir, `${broken}.rec`);
+    const b2 = readFileSync(f2);
+    writeFileSync(f2, b2.subarray(0, b2.length - 20));
+    put(payload('a', 2));
+    const got: SpoolRecord[] = [];
+    let clock = Date.now();
+    const reader = createSpoolReader({
+      dir,
+      onBatch: (b) => got.push(...b),
+      graceMs: 30_000,
+      now: () => clock,
+    });
+    reader.drain();
+    expect(got).toHaveLength(0); // within grace: everything of that agent waits
+    clock += 31_000;
+    reader.drain();
+    expect(seqs(got)).toEqual([0, 2]);
+    expect(reader.stats()).toMatchObject({ salvaged: 1, rejected: 1 });
+    expect(existsSync(join(dir, 'rejected', `${broken}.rec`))).toBe(true);
+  });
+
+  it('lets a headerless leftover hold back others only briefly, then rejects it after the grace period', () => {
+    up += 1;
+    const empty = formatRecordName(BOOT, up, 77);
+    writeFileSync(join(dir, empty), ''); // a hook killed between creating the file and writing its header
+    put(payload('a', 0));
+    const got: SpoolRecord[] = [];
+    let clock = Date.now();
+    const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), now: () => clock });
+    reader.drain();
+    expect(got).toHaveLength(0); // might still be a writer about to write: keep order
+    clock += 2500;
+    reader.drain();
+    expect(seqs(got)).toEqual([0]);
+    clock += 30_000;
+    reader.drain();
+    expect(existsSync(join(dir, 'rejected', empty))).toBe(true);
+  });
+
+  it('orders records of an earlier boot before the current boot', () => {
+    const other = BOOT === 'aaaaaaaa' ? 'bbbbbbbb' : 'aaaaaaaa';
+    up = 900_000_000; // a long uptime on the previous boot
+    put(payload('old', 0), { boot: other });
+    up = 10;
+    put(payload('new', 0));
+    const got: SpoolRecord[] = [];
+    createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
+    expect(got.map((r) => r.envelope.payload.session_id)).toEqual(['old', 'new']);
+  });
+
+  it('recovers when the spool directory is deleted and recreated while watching', async () => {
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), pollMs: 20, healthCheckMs: 50 });
+    reader.start();
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      const deadline = Date.now() + 15_000;
+      while (!existsSync(join(dir, '.trailer')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(existsSync(join(dir, '.trailer'))).toBe(true); // the health check recreated it
+      put(payload('x', 0));
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(seqs(got)).toEqual([0]);
+      expect(reader.stats().watching).toBe(true);
+    } finally {
+      reader.stop();
+    }
+  }, 30_000);
+
+  it('orders PIDs across a wrap-around within one centisecond', () => {
+    const names = [32760, 32766, 301, 305].map((pid) => ({
+      name: parseRecordName(formatRecordName(BOOT, 77, pid))!,
+    }));
+    const shuffled = [names[2]!, names[0]!, names[3]!, names[1]!];
+    expect(sortRecordNames(shuffled, 32768).map((n) => n.name.pid)).toEqual([32760, 32766, 301, 305]);
+    // No wrap: plain PID order; other centiseconds keep uptime order.
+    const plain = [500, 20, 9000].map((pid, i) => ({
+      name: parseRecordName(formatRecordName(BOOT, 80 + (i === 2 ? 1 : 0), pid))!,
+    }));
+    expect(sortRecordNames(plain, 32768).map((n) => n.name.pid)).toEqual([20, 500, 9000]);
+
+    // Through the reader: a session whose hook PIDs wrapped inside one centisecond stays in order.
+    for (const [i, pid] of [32700, 32767, 300, 302].entries()) {
+      writeFileSync(
+        join(dir, formatRecordName(BOOT, 5000, pid)),
+        encodeSpoolRecord({ cli: 'claude', pid: 1 }, payload('w', i)),
+      );
+    }
+    const got: SpoolRecord[] = [];
+    createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
+    expect(seqs(got)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('parses records byte-exactly, meta values with newlines included', () => {
+    const buf = encodeSpoolRecord({ cli: 'claude', TMUX: 'a\nb=c' }, '{"x":"\\u0000é"}');
+    const parsed = parseRecord(buf);
+    expect(parsed.kind).toBe('complete');
+    if (parsed.kind === 'complete') {
+      expect(parsed.meta).toEqual({ cli: 'claude', TMUX: 'a\nb=c' });
+      expect(JSON.parse(parsed.payload.toString())).toEqual({ x: '\u0000é' });
+    }
+    expect(parseRecord(buf.subarray(0, 2)).kind).toBe('incomplete');
+    expect(parseRecord(buf.subarray(0, buf.length - 1)).kind).toBe('incomplete');
+  });
+
+  it('watches the directory: start() picks up new records without an explicit drain', async () => {
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), pollMs: 10_000 });
+    reader.start();
+    try {
+      expect(existsSync(join(dir, '.trailer'))).toBe(true);
+      put(payload('w', 0));
+      const deadline = Date.now() + 15_000;
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(seqs(got)).toEqual([0]);
+      expect(reader.stats().watching).toBe(true);
+    } finally {
+      reader.stop();
+    }
+    put(payload('w', 1));
+    expect(got).toHaveLength(1); // stopped: no more deliveries
+  }, 30_000);
+});
