@@ -4,5 +4,8 @@ export default defineProject({
   test: {
     name: 'server',
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Real servers, sockets and child processes: generous bounds for a loaded CI machine.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

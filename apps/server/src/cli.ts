@@ -1,0 +1,368 @@
+/**
+ * The `flightdeck` command line: start, setup, password, hooks.
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
+import { hashPassword, validatePassword } from './auth.js';
+import {
+  ConfigError,
+  type ConfigFile,
+  type ConfigFlags,
+  DEFAULT_PORT,
+  type HookDensity,
+  hookDensitySchema,
+  loadConfig,
+  writeConfigFile,
+} from './config.js';
+import { runHooksCli } from './ingest.js';
+
+export interface CliIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const HELP = `Usage: flightdeck <command> [options]
+
+Commands:
+  start [--port N] [--host H] [--data-dir DIR] [--no-open] [--debug]
+                         Start the server (default port 3333, bound to 127.0.0.1)
+  setup                  Interactive setup (port, CLIs, hook density, password); non-interactive with
+                         --yes [--port N] [--density high|medium|low] [--clis claude,codex,gemini]
+                         [--password P | --password-stdin | --no-password] [--data-dir DIR]
+  password set [--password-stdin] [--data-dir DIR]
+  password clear [--data-dir DIR]
+  hooks install|uninstall|status [--cli claude|codex|gemini|all] [--density high|medium|low] [--dry-run]
+  help, --help           Show this help
+  --version              Print the version
+`;
+
+class UsageError extends Error {}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--port must be 0..65535, got "${value}"`);
+  return n;
+}
+
+function parseClis(value: string | undefined): AgentCli[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'all') return [...AGENT_CLIS];
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const c of list) {
+    if (!(AGENT_CLIS as readonly string[]).includes(c)) {
+      throw new UsageError(`--clis: unknown CLI "${c}" (expected ${AGENT_CLIS.join(', ')} or all)`);
+    }
+  }
+  if (list.length === 0) throw new UsageError('--clis must name at least one CLI');
+  return list as AgentCli[];
+}
+
+function parseDensity(value: string | undefined): HookDensity | undefined {
+  if (value === undefined) return undefined;
+  const r = hookDensitySchema.safeParse(value);
+  if (!r.success) throw new UsageError(`--density must be high, medium or low, got "${value}"`);
+  return r.data;
+}
+
+async function readAllStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One line from a TTY with echo masked by `*`. */
+function readSecret(io: CliIo, prompt: string): Promise<string> {
+  return new Promise((resolveSecret, reject) => {
+    const { stdin, stdout } = io;
+    stdout.write(prompt);
+    let value = '';
+    stdin.setRawMode?.(true);
+    stdin.resume();
+    const onData = (data: Buffer | string) => {
+      for (const ch of data.toString('utf8')) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          cleanup();
+          stdout.write('\n');
+          resolveSecret(value);
+          return;
+        }
+        if (ch === '\u0003') {
+          cleanup();
+          stdout.write('\n');
+          reject(new UsageError('cancelled'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') {
+          if (value.length > 0) {
+            value = value.slice(0, -1);
+            stdout.write('\b \b');
+          }
+        } else {
+          value += ch;
+          stdout.write('*');
+        }
+      }
+    };
+    const cleanup = () => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+    };
+    stdin.on('data', onData);
+  });
+}
+
+function lineReader(io: CliIo) {
+  const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: false });
+  const lines: string[] = [];
+  const waiters: Array<(line: string | null) => void> = [];
+  let closed = false;
+  rl.on('line', (line) => {
+    const w = waiters.shift();
+    if (w) w(line);
+    else lines.push(line);
+  });
+  rl.on('close', () => {
+    closed = true;
+    for (const w of waiters.splice(0)) w(null);
+  });
+  return {
+    async ask(question: string, fallback: string): Promise<string> {
+      io.stdout.write(`${question} [${fallback}]: `);
+      const line =
+        lines.shift() ?? (closed ? null : await new Promise<string | null>((r) => waiters.push(r)));
+      const answer = (line ?? '').trim();
+      return answer === '' ? fallback : answer;
+    },
+    close: () => rl.close(),
+  };
+}
+
+async function askPassword(io: CliIo, confirm: boolean): Promise<string> {
+  if (!io.stdin.isTTY) {
+    const text = await readAllStdin(io.stdin);
+    return text.replace(/\r?\n$/, '');
+  }
+  const first = await readSecret(io, 'Password: ');
+  if (confirm) {
+    const second = await readSecret(io, 'Repeat password: ');
+    if (first !== second) throw new UsageError('passwords do not match');
+  }
+  return first;
+}
+
+async function cmdStart(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'no-open': { type: 'boolean' },
+      open: { type: 'boolean' },
+      debug: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const flags: ConfigFlags = {
+    port: parsePort(values.port),
+    host: values.host,
+    dataDir: values['data-dir'],
+    debug: values.debug,
+    open: values['no-open'] ? false : values.open,
+  };
+  const { runMain } = await import('./main.js');
+  return runMain(flags, io);
+}
+
+async function cmdSetup(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      yes: { type: 'boolean', short: 'y' },
+      port: { type: 'string' },
+      density: { type: 'string' },
+      clis: { type: 'string' },
+      password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      'no-password': { type: 'boolean' },
+      debug: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'skip-hooks': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const rc = loadConfig({ dataDir: values['data-dir'] }, io.env);
+  const current = rc.file;
+  let port = parsePort(values.port) ?? current.port;
+  let clis = parseClis(values.clis) ?? current.enabledClis;
+  let density = parseDensity(values.density) ?? current.hookDensity;
+  let debug = values.debug ?? current.debug;
+  let passwordHash = current.passwordHash;
+  let retention = current.sessionRetentionHours;
+
+  if (values['no-password']) passwordHash = null;
+  if (values.password !== undefined) {
+    const problem = validatePassword(values.password);
+    if (problem) throw new UsageError(problem);
+    passwordHash = await hashPassword(values.password);
+  }
+  if (values['password-stdin']) {
+    const pw = (await readAllStdin(io.stdin)).replace(/\r?\n$/, '');
+    const problem = validatePassword(pw);
+    if (problem) throw new UsageError(problem);
+    passwordHash = await hashPassword(pw);
+  }
+
+  if (!values.yes) {
+    io.stdout.write(`Flightdeck setup (data directory: ${rc.dataDir})\n`);
+    const rl = lineReader(io);
+    try {
+      port = parsePort(await rl.ask('Server port', String(port))) ?? DEFAULT_PORT;
+      clis = parseClis(await rl.ask('CLIs to hook (claude,codex,gemini or all)', clis.join(','))) ?? clis;
+      density = parseDensity(await rl.ask('Hook density (high, medium, low)', density)) ?? density;
+      debug = /^(y|yes|on|true)$/i.test(await rl.ask('Debug logging (yes/no)', debug ? 'yes' : 'no'));
+      const ret = Number(await rl.ask('Session history retention in hours', String(retention)));
+      if (!Number.isFinite(ret) || ret <= 0)
+        throw new UsageError('retention must be a positive number of hours');
+      retention = ret;
+      if (values.password === undefined && !values['password-stdin'] && !values['no-password']) {
+        const choice = await rl.ask(`Dashboard password (keep, set, none)`, passwordHash ? 'keep' : 'none');
+        if (choice === 'none') passwordHash = null;
+        else if (choice === 'set') {
+          rl.close();
+          const pw = await askPassword(io, true);
+          const problem = validatePassword(pw);
+          if (problem) throw new UsageError(problem);
+          passwordHash = await hashPassword(pw);
+        }
+      }
+    } finally {
+      rl.close();
+    }
+  }
+
+  const next: ConfigFile = {
+    ...current,
+    port,
+    enabledClis: clis,
+    hookDensity: density,
+    debug,
+    passwordHash,
+    sessionRetentionHours: retention,
+  };
+  writeConfigFile(rc.configPath, next);
+  io.stdout.write(`Saved ${rc.configPath}\n`);
+  if (!values['skip-hooks']) {
+    for (const cli of clis) {
+      const code = await runHooksCli(['install', '--cli', cli, '--density', density], {
+        ...io,
+        dataDir: rc.dataDir,
+      });
+      if (code !== 0) return code;
+    }
+  }
+  io.stdout.write(`Done. Start with: flightdeck start (http://127.0.0.1:${port})\n`);
+  return 0;
+}
+
+async function cmdPassword(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: { 'password-stdin': { type: 'boolean' }, 'data-dir': { type: 'string' } },
+    strict: true,
+  });
+  const rc = loadConfig({ dataDir: values['data-dir'] }, io.env);
+  if (sub === 'set') {
+    const pw = values['password-stdin']
+      ? (await readAllStdin(io.stdin)).replace(/\r?\n$/, '')
+      : await askPassword(io, true);
+    const problem = validatePassword(pw);
+    if (problem) throw new UsageError(problem);
+    writeConfigFile(rc.configPath, { ...rc.file, passwordHash: await hashPassword(pw) });
+    io.stdout.write(`Password set (${rc.configPath}). Log in again in the browser.\n`);
+    return 0;
+  }
+  if (sub === 'clear') {
+    writeConfigFile(rc.configPath, { ...rc.file, passwordHash: null });
+    io.stdout.write(`Password cleared (${rc.configPath}).\n`);
+    return 0;
+  }
+  throw new UsageError('usage: flightdeck password set|clear');
+}
+
+async function cmdHooks(args: string[], io: CliIo): Promise<number> {
+  // --data-dir is ours (where the spool and the installed hook script live); the rest goes to the installer.
+  const rest: string[] = [];
+  let dataDir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--data-dir') dataDir = args[++i];
+    else if (a.startsWith('--data-dir=')) dataDir = a.slice('--data-dir='.length);
+    else rest.push(a);
+  }
+  const rc = loadConfig({ dataDir }, io.env);
+  return runHooksCli(rest, { ...io, dataDir: rc.dataDir });
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await cmdStart(args, io);
+      case 'setup':
+        return await cmdSetup(args, io);
+      case 'password':
+        return await cmdPassword(args, io);
+      case 'hooks':
+        return await cmdHooks(args, io);
+      case '--version':
+      case 'version': {
+        const { serverVersion } = await import('./server.js');
+        io.stdout.write(`${serverVersion()}\n`);
+        return 0;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(HELP);
+        return 0;
+      default:
+        io.stderr.write(`Unknown command "${command}".\n\n${HELP}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      io.stderr.write(`flightdeck: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`flightdeck: ${err.message}\n\n${HELP}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /flightdeck(\.mjs)?$|cli\.ts$/.test(process.argv[1]);
+if (isEntry) {
+  const code = await runCli(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+  if (code !== 0 || process.argv[2] !== 'start') process.exitCode = code;
+}

@@ -1,0 +1,210 @@
+/**
+ * The one configuration module of the server.
+ *
+ * Sources, highest precedence first: CLI flags, environment (PORT, FLIGHTDECK_HOST, FLIGHTDECK_DATA_DIR),
+ * `<dataDir>/config.json` (zod-validated), defaults. The data directory defaults to `~/.flightdeck`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AGENT_CLIS } from '@flightdeck/shared-types';
+import { z } from 'zod';
+
+export const DEFAULT_PORT = 3333;
+export const DEFAULT_HOST = '127.0.0.1';
+export const CONFIG_FILE_NAME = 'config.json';
+
+export const hookDensitySchema = z.enum(['high', 'medium', 'low']);
+export type HookDensity = z.infer<typeof hookDensitySchema>;
+
+/** The contents of `<dataDir>/config.json`. Unknown keys are kept (forward compatibility). */
+export const configFileSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
+    host: z.string().min(1).max(255).default(DEFAULT_HOST),
+    /** Extra host names accepted in the Host header (DNS-rebinding protection), e.g. `my-box.local`. */
+    allowedHosts: z.array(z.string().min(1).max(255)).default([]),
+    /** Extra origins allowed to make cross-origin browser requests, e.g. `http://my-box.local:5173`. */
+    allowedOrigins: z.array(z.string().url()).default([]),
+    hookDensity: hookDensitySchema.default('medium'),
+    /** Hook ingest requests per second per source IP (POST /api/hooks and /api/hooks/batch). */
+    hookRateLimitPerSecond: z.number().int().min(1).max(1_000_000).default(200),
+    debug: z.boolean().default(false),
+    /** PID liveness check interval (ms). */
+    processCheckInterval: z.number().int().min(250).max(3_600_000).default(15_000),
+    enabledClis: z.array(z.enum(AGENT_CLIS)).default(['claude']),
+    /** `salt:hash` (scrypt, hex) or null when no password is set. */
+    passwordHash: z
+      .string()
+      .regex(/^[0-9a-f]{32}:[0-9a-f]{128}$/, 'must be "salt:hash" as written by `flightdeck password set`')
+      .nullable()
+      .default(null),
+    sessionRetentionHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(24),
+    /** Open the browser on start. */
+    openBrowser: z.boolean().default(true),
+  })
+  .passthrough();
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Flags that the CLI accepts and that influence configuration. */
+export interface ConfigFlags {
+  port?: number | undefined;
+  host?: string | undefined;
+  dataDir?: string | undefined;
+  debug?: boolean | undefined;
+  open?: boolean | undefined;
+}
+
+export interface ResolvedConfig {
+  dataDir: string;
+  configPath: string;
+  /** Whether config.json existed when loaded. */
+  exists: boolean;
+  file: ConfigFile;
+  port: number;
+  host: string;
+  debug: boolean;
+  open: boolean;
+  dbPath: string;
+  spoolDir: string;
+  hooksDir: string;
+}
+
+export function resolveDataDir(flags: ConfigFlags, env: NodeJS.ProcessEnv): string {
+  const dir = flags.dataDir ?? env.FLIGHTDECK_DATA_DIR ?? join(homedir(), '.flightdeck');
+  if (dir.trim() === '') throw new ConfigError('data directory must not be empty');
+  return resolve(dir);
+}
+
+function formatZodIssues(error: z.ZodError, where: string): string {
+  return error.issues
+    .map((issue) => `${where}: field "${issue.path.join('.') || '(root)'}": ${issue.message}`)
+    .join('\n');
+}
+
+/** Reads and validates config.json; returns defaults when it does not exist. Throws ConfigError when it is invalid. */
+export function readConfigFile(configPath: string): { file: ConfigFile; exists: boolean } {
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { file: configFileSchema.parse({}), exists: false };
+    throw new ConfigError(`cannot read ${configPath}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${configPath} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = configFileSchema.safeParse(json);
+  if (!parsed.success)
+    throw new ConfigError(`invalid configuration\n${formatZodIssues(parsed.error, configPath)}`);
+  return { file: parsed.data, exists: true };
+}
+
+/** Writes config.json atomically (temp file + rename), readable by the owner only (it may hold the password hash). */
+export function writeConfigFile(configPath: string, file: ConfigFile): void {
+  const parsed = configFileSchema.parse(file);
+  const dir = resolve(configPath, '..');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${configPath}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(parsed, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, configPath);
+}
+
+function parsePortValue(value: string | number, source: string): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${source}: port must be an integer between 0 and 65535, got "${value}"`);
+  }
+  return n;
+}
+
+/** Resolves the full configuration. Port: `--port` > `PORT` > config > 3333. Host: `--host` > `FLIGHTDECK_HOST` > config > 127.0.0.1. */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const dataDir = resolveDataDir(flags, env);
+  const configPath = join(dataDir, CONFIG_FILE_NAME);
+  const { file, exists } = readConfigFile(configPath);
+  let port = file.port;
+  if (env.PORT !== undefined && env.PORT !== '') port = parsePortValue(env.PORT, 'environment variable PORT');
+  if (flags.port !== undefined) port = parsePortValue(flags.port, '--port');
+  let host = file.host;
+  if (env.FLIGHTDECK_HOST) host = env.FLIGHTDECK_HOST;
+  if (flags.host !== undefined) host = flags.host;
+  if (host.trim() === '') throw new ConfigError('--host must not be empty');
+  return {
+    dataDir,
+    configPath,
+    exists,
+    file,
+    port,
+    host,
+    debug: flags.debug === true || file.debug,
+    open: flags.open ?? file.openBrowser,
+    dbPath: join(dataDir, 'flightdeck.db'),
+    spoolDir: join(dataDir, 'spool'),
+    hooksDir: join(dataDir, 'hooks'),
+  };
+}
+
+/** Mutable holder of the config file, used by procedures that change it (password, density). */
+export interface ConfigStore {
+  get(): ConfigFile;
+  update(patch: Partial<ConfigFile>): ConfigFile;
+}
+
+/**
+ * A store backed by config.json (`configPath: null` keeps changes in memory only). Edits made by other processes
+ * (e.g. `flightdeck password set` while the server runs) are picked up: the file is re-read when its mtime
+ * changes, checked at most once a second.
+ */
+export function createConfigStore(configPath: string | null, initial: ConfigFile): ConfigStore {
+  let current = configFileSchema.parse(initial);
+  let mtime = configPath ? fileMtime(configPath) : 0;
+  let checkedAt = Date.now();
+  return {
+    get() {
+      if (configPath && Date.now() - checkedAt >= 1000) {
+        checkedAt = Date.now();
+        const m = fileMtime(configPath);
+        if (m !== mtime) {
+          mtime = m;
+          try {
+            if (m !== 0) current = readConfigFile(configPath).file;
+          } catch {
+            // keep the last good configuration; the error is reported when the server restarts
+          }
+        }
+      }
+      return current;
+    },
+    update(patch) {
+      const next = configFileSchema.parse({ ...current, ...patch });
+      if (configPath) {
+        writeConfigFile(configPath, next);
+        mtime = fileMtime(configPath);
+      }
+      current = next;
+      return current;
+    },
+  };
+}
+
+function fileMtime(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}

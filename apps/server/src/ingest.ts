@@ -1,0 +1,228 @@
+/**
+ * Wiring of @flightdeck/hook-ingest into the server: the HTTP route (and a batch route), the spool reader, hook
+ * statistics and the hook installers.
+ */
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import {
+  createHookStats,
+  createRateLimiter,
+  createSpoolReader,
+  DEFAULT_HOOK_RATE_LIMIT,
+  HOOK_SCRIPT_PATH,
+  type HookStats,
+  hookIngestRoutes,
+  hooksStatus,
+  INSTALL_CLIS,
+  resolveInstallTargets,
+  runHooksCommand,
+  type SpoolRecord,
+  validateEnvelope,
+} from '@flightdeck/hook-ingest';
+import type { HookEnvelope } from '@flightdeck/shared-types';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Runtime } from './runtime.js';
+import type { HookCommandOutcome, HookStatsPort, HooksAdmin, Services } from './services.js';
+
+export const MAX_BATCH_ENVELOPES = 1000;
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+function eventName(envelope: HookEnvelope): string {
+  const p = envelope.payload;
+  return str(p.hook_event_name) ?? str(p.type) ?? str(p.event) ?? 'unknown';
+}
+
+export interface HookStatsService extends HookStatsPort {
+  record(envelope: HookEnvelope, receivedAt: number, processedMs: number): void;
+}
+
+export function createHookStatsPort(): HookStatsService {
+  const stats: HookStats = createHookStats();
+  return {
+    record(envelope, receivedAt, processedMs) {
+      const sentAt = envelope.meta.sentAt;
+      stats.record({
+        event: eventName(envelope),
+        cli: envelope.cli,
+        ...(sentAt !== undefined ? { sentAt } : {}),
+        receivedAt,
+        processedMs,
+      });
+    },
+    snapshot: () => stats.snapshot(Date.now()),
+    reset: () => stats.reset(),
+  };
+}
+
+/** Ids of events that arrive over HTTP: unique and ordered within a server run. */
+function httpIdFactory(): () => string {
+  const run = randomBytes(4).toString('hex');
+  let n = 0;
+  return () => `http-${Date.now().toString(36)}-${run}-${(n++).toString(36)}`;
+}
+
+function asStatsService(port: HookStatsPort): HookStatsService | null {
+  return 'record' in port && typeof port.record === 'function' ? (port as HookStatsService) : null;
+}
+
+export async function registerHookIngest(app: FastifyInstance, services: Services): Promise<void> {
+  const { runtime } = services;
+  const stats = asStatsService(services.hookStats);
+  const nextId = httpIdFactory();
+  const rateLimitPerSecond = services.config.get().hookRateLimitPerSecond ?? DEFAULT_HOOK_RATE_LIMIT;
+
+  const ingestOne = async (envelope: HookEnvelope, receivedAt: number) => {
+    const started = performance.now();
+    const result = await runtime.ingest(envelope, nextId(), receivedAt);
+    stats?.record(envelope, receivedAt, performance.now() - started);
+    return result;
+  };
+
+  await app.register(hookIngestRoutes, {
+    rateLimitPerSecond,
+    onEnvelope: (envelope, context) => ingestOne(envelope, context.receivedAt),
+  });
+
+  // POST /api/hooks/batch: `{ envelopes: HookEnvelope[] }` (≤ 1000), for forwarders and load generators.
+  // Each envelope is validated like a single POST; the batch is accepted or refused as a whole.
+  const limiter = createRateLimiter(rateLimitPerSecond, 1000);
+  app.post<{ Body: unknown }>('/api/hooks/batch', { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+    const verdict = limiter.hit(request.ip, Date.now());
+    if (!verdict.allowed) return reply.code(429).send({ error: 'rate limited' });
+    const body = request.body as { envelopes?: unknown } | null;
+    const list = body && typeof body === 'object' ? body.envelopes : undefined;
+    if (!Array.isArray(list)) return reply.code(400).send({ error: 'envelopes: expected an array' });
+    if (list.length > MAX_BATCH_ENVELOPES) {
+      return reply.code(413).send({ error: `envelopes: at most ${MAX_BATCH_ENVELOPES} per batch` });
+    }
+    const envelopes: HookEnvelope[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const checked = validateEnvelope(list[i]);
+      if (!checked.ok) return reply.code(400).send({ error: `envelopes.${i}: ${checked.error}` });
+      envelopes.push(checked.envelope);
+    }
+    const receivedAt = Date.now();
+    await Promise.all(envelopes.map((e) => ingestOne(e, receivedAt)));
+    return reply.code(202).send({ ok: true, accepted: envelopes.length });
+  });
+}
+
+export interface SpoolHandle {
+  stop(): Promise<void>;
+  reader: ReturnType<typeof createSpoolReader>;
+}
+
+export async function startSpoolReader(opts: {
+  dir: string;
+  runtime: Runtime;
+  log: FastifyBaseLogger;
+  hookStats: HookStatsPort;
+  pollMs?: number;
+}): Promise<SpoolHandle> {
+  const stats = asStatsService(opts.hookStats);
+  const reader = createSpoolReader({
+    dir: opts.dir,
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+    isDelivered: (ids) => opts.runtime.isDelivered(ids),
+    onBatch: (records: SpoolRecord[]) => {
+      const started = performance.now();
+      opts.runtime.ingestBatchSync(records);
+      const per = (performance.now() - started) / Math.max(1, records.length);
+      for (const r of records) stats?.record(r.envelope, r.receivedAt, per);
+    },
+    onError: (error, context) => opts.log.warn({ err: error, context }, 'spool reader'),
+  });
+  reader.start();
+  return {
+    reader,
+    async stop() {
+      reader.stop();
+    },
+  };
+}
+
+function hooksIo(io: {
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+}) {
+  return {
+    env: io.env ?? process.env,
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    cwd: process.cwd(),
+    homedir: homedir(),
+    hookScriptSource: HOOK_SCRIPT_PATH,
+  };
+}
+
+/** Hook installation, delegated to the installers of @flightdeck/hook-ingest. */
+export function createHooksAdmin(dataDir: string | null, env: NodeJS.ProcessEnv = process.env): HooksAdmin {
+  const targets = () =>
+    resolveInstallTargets({ env, homedir: homedir(), ...(dataDir ? { dataDir } : {}), cwd: process.cwd() });
+  const run = async (argv: string[]): Promise<HookCommandOutcome> => {
+    let out = '';
+    let err = '';
+    const code = await runHooksCommand([...argv, '--json', ...(dataDir ? ['--data-dir', dataDir] : [])], {
+      ...hooksIo({ env }),
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+    });
+    let results: unknown[] = [];
+    try {
+      results = out.trim() ? (JSON.parse(out) as unknown[]) : [];
+    } catch {
+      results = [];
+    }
+    return { ok: code === 0, exitCode: code, results, errors: err.trim() };
+  };
+  return {
+    async status() {
+      const t = targets();
+      return Promise.all(INSTALL_CLIS.map((cli) => hooksStatus({ cli, targets: t })));
+    },
+    async install(clis, density, dryRun) {
+      const outcomes = [];
+      for (const cli of clis) {
+        outcomes.push(
+          await run(['install', '--cli', cli, '--density', density, ...(dryRun ? ['--dry-run'] : [])]),
+        );
+      }
+      return merge(outcomes);
+    },
+    async uninstall(clis, dryRun) {
+      const outcomes = [];
+      for (const cli of clis)
+        outcomes.push(await run(['uninstall', '--cli', cli, ...(dryRun ? ['--dry-run'] : [])]));
+      return merge(outcomes);
+    },
+  };
+}
+
+function merge(outcomes: HookCommandOutcome[]): HookCommandOutcome {
+  return {
+    ok: outcomes.every((o) => o.ok),
+    exitCode: Math.max(0, ...outcomes.map((o) => o.exitCode)),
+    results: outcomes.flatMap((o) => o.results),
+    errors: outcomes
+      .map((o) => o.errors)
+      .filter(Boolean)
+      .join('\n'),
+  };
+}
+
+/** `flightdeck hooks …`: the installer CLI of @flightdeck/hook-ingest, with the shipped hook script and data dir. */
+export async function runHooksCli(
+  argv: string[],
+  io: {
+    stdout: NodeJS.WritableStream;
+    stderr: NodeJS.WritableStream;
+    env: NodeJS.ProcessEnv;
+    dataDir: string;
+  },
+): Promise<number> {
+  return runHooksCommand([...argv, '--data-dir', io.dataDir], hooksIo(io));
+}

@@ -1,0 +1,68 @@
+/**
+ * The `sessions.live` subscription body: snapshot or replay, then live messages, each wrapped in `tracked()` so a
+ * reconnecting client resumes with `lastEventId`.
+ */
+import { tracked } from '@trpc/server';
+import type { LiveEvent, LiveHub } from './live.js';
+
+/** Bytes buffered on the socket above which the stream stops yielding until the socket drains. */
+export const WS_HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolveSleep) => {
+    const t = setTimeout(resolveSleep, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolveSleep();
+      },
+      { once: true },
+    );
+  });
+}
+
+export async function* liveStream(
+  hub: LiveHub,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal | undefined,
+  bufferedAmount: () => number = () => 0,
+) {
+  const sub = hub.subscribe();
+  try {
+    let last: number;
+    const from = hub.parseEventId(lastEventId);
+    const missed = from === null ? null : hub.since(from);
+    if (missed && from !== null) {
+      last = from;
+      for (const msg of missed) {
+        yield tracked(hub.eventId(msg.seq), msg as LiveEvent);
+        last = msg.seq;
+      }
+    } else {
+      const snap = hub.makeSnapshot();
+      last = snap.seq;
+      yield tracked(hub.eventId(snap.seq), snap as LiveEvent);
+    }
+    while (!signal?.aborted) {
+      const got = await sub.next(signal);
+      if (got === null) return;
+      // Backpressure: never queue more than the high-water mark on the socket. While we wait, the subscriber's
+      // bounded queue fills up and overflows into a resync (a snapshot) rather than growing without bound.
+      while (bufferedAmount() > WS_HIGH_WATER_MARK && !signal?.aborted) await sleep(10, signal);
+      if (got === 'resync') {
+        const snap = hub.makeSnapshot();
+        last = snap.seq;
+        yield tracked(hub.eventId(snap.seq), snap as LiveEvent);
+        continue;
+      }
+      for (const msg of got) {
+        if (msg.seq <= last) continue;
+        last = msg.seq;
+        yield tracked(hub.eventId(msg.seq), msg as LiveEvent);
+      }
+    }
+  } finally {
+    sub.close();
+  }
+}

@@ -1,0 +1,70 @@
+import { AGENT_CLIS } from '@flightdeck/shared-types';
+import { z } from 'zod';
+import { hookDensitySchema } from '../config.js';
+import { protectedProcedure, router } from '../trpc.js';
+
+const clis = z.array(z.enum(AGENT_CLIS)).min(1).optional();
+
+export const hooksRouter = router({
+  status: protectedProcedure.query(async ({ ctx }) => ({
+    density: ctx.services.config.get().hookDensity,
+    enabledClis: ctx.services.config.get().enabledClis,
+    clis: await ctx.services.hooks.status(),
+  })),
+  install: protectedProcedure
+    .input(z.object({ clis, density: hookDensitySchema.optional(), dryRun: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      const cfg = ctx.services.config.get();
+      const density = input.density ?? cfg.hookDensity;
+      const targets = input.clis ?? cfg.enabledClis;
+      const result = await ctx.services.hooks.install(targets, density, input.dryRun);
+      if (!input.dryRun) {
+        ctx.services.config.update({
+          hookDensity: density,
+          enabledClis: [...new Set([...cfg.enabledClis, ...targets])],
+        });
+      }
+      return { density, clis: targets, result };
+    }),
+  uninstall: protectedProcedure
+    .input(z.object({ clis, dryRun: z.boolean().default(false) }).optional())
+    .mutation(async ({ ctx, input }) => {
+      const targets = input?.clis ?? [...AGENT_CLIS];
+      const result = await ctx.services.hooks.uninstall(targets, input?.dryRun ?? false);
+      return { clis: targets, result };
+    }),
+  stats: protectedProcedure.query(({ ctx }) => ({
+    hooks: ctx.services.hookStats.snapshot(),
+    ingest: ctx.services.runtime.stats(),
+  })),
+  resetStats: protectedProcedure.mutation(({ ctx }) => {
+    ctx.services.hookStats.reset();
+    return { success: true };
+  }),
+  /** Hook stats, at most once per second (spec §9.5). */
+  statsLive: protectedProcedure
+    .input(z.object({ intervalMs: z.number().int().min(250).max(60_000).default(1000) }).optional())
+    .subscription(async function* ({ ctx, input, signal }) {
+      const interval = input?.intervalMs ?? 1000;
+      let last = '';
+      while (!signal?.aborted) {
+        const value = { hooks: ctx.services.hookStats.snapshot(), ingest: ctx.services.runtime.stats() };
+        const text = JSON.stringify(value);
+        if (text !== last) {
+          last = text;
+          yield value;
+        }
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, interval);
+          signal?.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              r();
+            },
+            { once: true },
+          );
+        });
+      }
+    }),
+});

@@ -1,0 +1,25 @@
+import { router } from '../trpc.js';
+import { analyticsRouter } from './analytics.js';
+import { authRouter } from './auth.js';
+import { historyRouter } from './history.js';
+import { hooksRouter } from './hooks.js';
+import { notesRouter } from './notes.js';
+import { sessionsRouter } from './sessions.js';
+import { systemRouter } from './system.js';
+import { teamsRouter } from './teams.js';
+
+export const appRouter = router({
+  sessions: sessionsRouter,
+  history: historyRouter,
+  notes: notesRouter,
+  analytics: analyticsRouter,
+  hooks: hooksRouter,
+  teams: teamsRouter,
+  auth: authRouter,
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Procedures callable without a token when a password is set. Everything else is protected. */
+export const PUBLIC_PROCEDURES = ['auth.status', 'auth.login'] as const;

@@ -1,0 +1,71 @@
+import type { Session } from '@flightdeck/shared-types';
+import { z } from 'zod';
+import { liveStream } from '../live-stream.js';
+import type { CoreInput } from '../ports.js';
+import type { Context } from '../trpc.js';
+import { protectedProcedure, router, TRPCError } from '../trpc.js';
+
+const sessionId = z.string().min(1).max(256);
+const byId = z.object({ sessionId });
+
+function requireSession(ctx: Context, id: string): Session {
+  const s = ctx.services.runtime.getSession(id);
+  if (!s) throw new TRPCError({ code: 'NOT_FOUND', message: `session not found: ${id}` });
+  return s;
+}
+
+type UserAction = Extract<CoreInput, { type: 'user' }>['action'];
+
+/** Runs a user action through the core; returns the session as committed (null once deleted). */
+async function act(ctx: Context, id: string, action: UserAction): Promise<Session | null> {
+  requireSession(ctx, id);
+  const r = await ctx.services.runtime.dispatch({ type: 'user', action });
+  if (r.rejected.length > 0) throw new TRPCError({ code: 'BAD_REQUEST', message: r.rejected.join('; ') });
+  return ctx.services.runtime.getSession(id) ?? null;
+}
+
+export const sessionsRouter = router({
+  list: protectedProcedure
+    .input(z.object({ includeArchived: z.boolean().default(true) }).optional())
+    .query(({ ctx, input }) => {
+      const all = ctx.services.runtime.listSessions();
+      const list = input?.includeArchived === false ? all.filter((s) => !s.archived) : all;
+      return list.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+    }),
+  get: protectedProcedure.input(byId).query(({ ctx, input }) => requireSession(ctx, input.sessionId)),
+  setTitle: protectedProcedure
+    .input(z.object({ sessionId, title: z.string().max(500) }))
+    .mutation(({ ctx, input }) =>
+      act(ctx, input.sessionId, { type: 'set-title', sessionId: input.sessionId, title: input.title }),
+    ),
+  setLabel: protectedProcedure
+    .input(z.object({ sessionId, label: z.string().max(200).nullable() }))
+    .mutation(({ ctx, input }) =>
+      act(ctx, input.sessionId, { type: 'set-label', sessionId: input.sessionId, label: input.label }),
+    ),
+  setAccentColor: protectedProcedure
+    .input(z.object({ sessionId, color: z.string().max(50).nullable() }))
+    .mutation(({ ctx, input }) =>
+      act(ctx, input.sessionId, { type: 'set-accent-color', sessionId: input.sessionId, color: input.color }),
+    ),
+  archive: protectedProcedure
+    .input(byId)
+    .mutation(({ ctx, input }) => act(ctx, input.sessionId, { type: 'archive', sessionId: input.sessionId })),
+  unarchive: protectedProcedure
+    .input(byId)
+    .mutation(({ ctx, input }) =>
+      act(ctx, input.sessionId, { type: 'unarchive', sessionId: input.sessionId }),
+    ),
+  kill: protectedProcedure
+    .input(z.object({ sessionId, confirm: z.literal(true) }))
+    .mutation(({ ctx, input }) => act(ctx, input.sessionId, { type: 'kill', sessionId: input.sessionId })),
+  delete: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
+    await act(ctx, input.sessionId, { type: 'delete', sessionId: input.sessionId });
+    return { deleted: ctx.services.runtime.getSession(input.sessionId) === undefined };
+  }),
+  live: protectedProcedure
+    .input(z.object({ lastEventId: z.string().max(64).nullish() }).optional())
+    .subscription(({ ctx, input, signal }) =>
+      liveStream(ctx.services.runtime.hub, input?.lastEventId, signal, ctx.bufferedAmount),
+    ),
+});

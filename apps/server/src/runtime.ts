@@ -1,0 +1,478 @@
+/**
+ * The imperative shell around the pure core: holds the CoreState, runs `reduce` for every input, persists each
+ * batch in ONE transaction (raw events + changed sessions + core state) and only then broadcasts and acknowledges.
+ * It executes the core's effects: timers, child-process checks, PID liveness, kills.
+ */
+import { execFile } from 'node:child_process';
+import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
+import { createLiveHub, type LiveHub, type LiveHubOptions } from './live.js';
+import type { CoreInput, CorePort, CoreState, Effect, IngestEvent, StorePort } from './ports.js';
+
+/** Batches of at least this many inputs that took longer than the threshold (ms) mean the server is behind:
+ * the runtime then switches to group commits. */
+const GROUP_COMMIT_MIN_BATCH = 64;
+const GROUP_COMMIT_THRESHOLD_MS = 4;
+/** Longest wait for more events before a group commit (ms). */
+const GROUP_COMMIT_MAX_DELAY_MS = 10;
+
+export interface Logger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  debug(obj: unknown, msg?: string): void;
+}
+
+export interface RuntimeOptions {
+  core: CorePort;
+  store: StorePort;
+  log: Logger;
+  now?: () => number;
+  /** PID liveness check interval (ms). */
+  processCheckIntervalMs?: number;
+  live?: LiveHubOptions;
+  /** Runs `pgrep -P pid`; injectable for platforms without pgrep. */
+  hasChildren?: (pid: number) => Promise<boolean>;
+  isAlive?: (pid: number) => boolean;
+  kill?: (pid: number, signal: NodeJS.Signals) => void;
+}
+
+export interface IngestResult {
+  ingestId: string;
+  duplicate: boolean;
+  rejected: string[];
+}
+
+export interface DispatchResult {
+  rejected: string[];
+  effects: Effect[];
+}
+
+export interface RuntimeStats {
+  batches: number;
+  inputs: number;
+  hookEvents: number;
+  duplicates: number;
+  commitErrors: number;
+  lastBatchSize: number;
+  lastCommitMs: number;
+  maxBatchSize: number;
+  queued: number;
+  timers: number;
+  watchedPids: number;
+  /** Duration of the last 1,000 batches (reduce + commit + broadcast), ms. */
+  batchMs: { p50: number; p99: number; max: number };
+}
+
+interface QueueItem {
+  input: CoreInput;
+  ingest: IngestEvent | null;
+  resolve: (r: { rejected: string[]; effects: Effect[]; duplicate: boolean }) => void;
+  reject: (err: Error) => void;
+}
+
+export interface Runtime {
+  readonly hub: LiveHub;
+  /** The committed state (what subscribers and queries see). */
+  readonly state: CoreState;
+  start(): void;
+  /** Queue a hook envelope; resolves after its batch is committed and broadcast. */
+  ingest(envelope: HookEnvelope, ingestId: string, receivedAt?: number): Promise<IngestResult>;
+  /**
+   * Synchronous batch commit for the spool reader: reduces, commits and broadcasts the records now, and throws
+   * if the commit fails (so the reader keeps the files). Duplicates (already delivered ids) are skipped.
+   */
+  ingestBatchSync(
+    records: ReadonlyArray<{ id: string; envelope: HookEnvelope; receivedAt?: number }>,
+  ): IngestResult[];
+  dispatch(input: CoreInput): Promise<DispatchResult>;
+  listSessions(): Session[];
+  getSession(id: string): Session | undefined;
+  listTeams(): Team[];
+  getTeam(id: string): Team | undefined;
+  isDelivered(ids: readonly string[]): Set<string>;
+  stats(): RuntimeStats;
+  /** Processes everything queued now (used on shutdown). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function defaultHasChildren(pid: number): Promise<boolean> {
+  return new Promise((resolveCheck) => {
+    execFile('pgrep', ['-P', String(pid)], { timeout: 5000 }, (err, stdout) => {
+      if (err) resolveCheck(false);
+      else resolveCheck(stdout.trim().length > 0);
+    });
+  });
+}
+
+function defaultIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const { core, store, log } = opts;
+  const now = opts.now ?? Date.now;
+  const hasChildren = opts.hasChildren ?? defaultHasChildren;
+  const isAlive = opts.isAlive ?? defaultIsAlive;
+  const kill = opts.kill ?? ((pid, signal) => process.kill(pid, signal));
+  const checkInterval = opts.processCheckIntervalMs ?? 15_000;
+
+  let state: CoreState = store.loadCoreState() ?? core.initialState();
+  const queue: QueueItem[] = [];
+  const timers = new Map<string, NodeJS.Timeout>();
+  const watched = new Map<string, number>(); // sessionId -> pid
+  let scheduled = false;
+  let processing = false;
+  let stopped = false;
+  let livenessTimer: NodeJS.Timeout | null = null;
+  let drainWaiters: Array<() => void> = [];
+  const stats: RuntimeStats = {
+    batches: 0,
+    inputs: 0,
+    hookEvents: 0,
+    duplicates: 0,
+    commitErrors: 0,
+    lastBatchSize: 0,
+    lastCommitMs: 0,
+    maxBatchSize: 0,
+    queued: 0,
+    timers: 0,
+    watchedPids: 0,
+    batchMs: { p50: 0, p99: 0, max: 0 },
+  };
+  const batchDurations: number[] = [];
+  let batchDurationNext = 0;
+
+  const hub = createLiveHub(
+    {
+      getSession: (id) => state.sessions[id],
+      getTeam: (id) => state.teams[id],
+      snapshot: () => ({ sessions: Object.values(state.sessions), teams: Object.values(state.teams) }),
+    },
+    opts.live,
+  );
+
+  /** How long the last batch took (reduce + commit + broadcast), ms. */
+  let lastBatchMs = 0;
+
+  /**
+   * Next batch: in the next turn of the event loop when the server is keeping up (no added latency); when
+   * batches have become slow (heavy load), a few ms later so more events share one transaction (group commit).
+   */
+  function schedule() {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    const behind = stats.lastBatchSize >= GROUP_COMMIT_MIN_BATCH && lastBatchMs > GROUP_COMMIT_THRESHOLD_MS;
+    if (behind) setTimeout(runBatch, Math.min(GROUP_COMMIT_MAX_DELAY_MS, lastBatchMs));
+    else setImmediate(runBatch);
+  }
+
+  function submit(input: CoreInput, ingest: IngestEvent | null) {
+    return new Promise<{ rejected: string[]; effects: Effect[]; duplicate: boolean }>((resolve, reject) => {
+      if (stopped) {
+        reject(new Error('runtime stopped'));
+        return;
+      }
+      queue.push({ input, ingest, resolve, reject });
+      schedule();
+    });
+  }
+
+  interface BatchOutcome {
+    results: Array<{ rejected: string[]; effects: Effect[]; duplicate: boolean }>;
+  }
+
+  /** Reduce + commit + effects + broadcast, synchronously. Throws if the commit fails (state unchanged). */
+  function processItems(
+    items: ReadonlyArray<{ input: CoreInput; ingest: IngestEvent | null }>,
+    checkDelivered = false,
+  ): BatchOutcome {
+    const t = now();
+    let next = state;
+    const changedSessions = new Set<string>();
+    const removedSessions = new Set<string>();
+    const changedTeams = new Set<string>();
+    const removedTeams = new Set<string>();
+    const rekeys: Array<{ oldId: string; newId: string }> = [];
+    const sideEffects: Effect[] = [];
+    const events: IngestEvent[] = [];
+    const results: BatchOutcome['results'] = [];
+    const seenInBatch = new Set<string>();
+    // HTTP ids are generated per server run and cannot repeat, so the queued path skips the store lookup;
+    // spool batches (`checkDelivered`) consult the store so an already committed record is never reduced twice.
+    const ingestIds = checkDelivered ? items.flatMap((i) => (i.ingest ? [i.ingest.ingestId] : [])) : [];
+    const delivered = ingestIds.length > 0 ? store.hasIngestIds(ingestIds) : new Set<string>();
+
+    for (const item of items) {
+      if (item.ingest) {
+        const id = item.ingest.ingestId;
+        if (delivered.has(id) || seenInBatch.has(id)) {
+          results.push({ rejected: [], effects: [], duplicate: true });
+          stats.duplicates += 1;
+          continue;
+        }
+        seenInBatch.add(id);
+        events.push(item.ingest);
+      }
+      let out: { state: CoreState; effects: Effect[] };
+      try {
+        out = core.reduce(next, item.input, t);
+      } catch (err) {
+        // The core promises never to throw; if it does, keep the event (raw) and skip its state change.
+        log.error({ err, input: item.input.type }, 'core reduce threw');
+        results.push({
+          rejected: [`internal error: ${(err as Error).message}`],
+          effects: [],
+          duplicate: false,
+        });
+        continue;
+      }
+      next = out.state;
+      const rejected: string[] = [];
+      for (const eff of out.effects) {
+        switch (eff.type) {
+          case 'session-changed':
+            changedSessions.add(eff.sessionId);
+            removedSessions.delete(eff.sessionId);
+            break;
+          case 'session-removed':
+            removedSessions.add(eff.sessionId);
+            changedSessions.delete(eff.sessionId);
+            break;
+          case 'session-rekeyed':
+            rekeys.push({ oldId: eff.oldId, newId: eff.newId });
+            break;
+          case 'team-changed':
+            changedTeams.add(eff.teamId);
+            removedTeams.delete(eff.teamId);
+            break;
+          case 'team-removed':
+            removedTeams.add(eff.teamId);
+            changedTeams.delete(eff.teamId);
+            break;
+          case 'rejected':
+            rejected.push(eff.reason);
+            break;
+          default:
+            sideEffects.push(eff);
+        }
+      }
+      results.push({ rejected, effects: out.effects, duplicate: false });
+    }
+
+    const sessions: Session[] = [];
+    for (const id of changedSessions) {
+      const s = next.sessions[id];
+      if (s) sessions.push(s);
+      else removedSessions.add(id);
+    }
+    const started = performance.now();
+    store.commit({
+      events,
+      sessions,
+      removedSessionIds: [...removedSessions],
+      rekeys,
+      coreState: next,
+      stateChanged: next !== state,
+    });
+    stats.lastCommitMs = performance.now() - started;
+    state = next;
+    stats.batches += 1;
+    stats.inputs += items.length;
+    stats.hookEvents += events.length;
+    stats.lastBatchSize = items.length;
+    stats.maxBatchSize = Math.max(stats.maxBatchSize, items.length);
+
+    for (const eff of sideEffects) runEffect(eff);
+    for (const id of rekeys) hub.sessionRemoved(id.oldId);
+    for (const id of changedSessions) hub.sessionChanged(id);
+    for (const id of removedSessions) hub.sessionRemoved(id);
+    for (const id of changedTeams) hub.teamChanged(id);
+    for (const id of removedTeams) hub.teamRemoved(id);
+    return { results };
+  }
+
+  function runBatch() {
+    scheduled = false;
+    if (processing) return;
+    if (queue.length === 0) {
+      notifyDrained();
+      return;
+    }
+    processing = true;
+    const items = queue.splice(0, queue.length);
+    const batchStarted = performance.now();
+    try {
+      const { results } = processItems(items);
+      for (let i = 0; i < items.length; i++) {
+        items[i]?.resolve(results[i] ?? { rejected: [], effects: [], duplicate: false });
+      }
+    } catch (err) {
+      stats.commitErrors += 1;
+      log.error({ err, batch: items.length }, 'batch commit failed; inputs not applied');
+      for (const item of items) item.reject(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      processing = false;
+      lastBatchMs = performance.now() - batchStarted;
+      if (batchDurations.length < 1000) batchDurations.push(lastBatchMs);
+      else batchDurations[batchDurationNext] = lastBatchMs;
+      batchDurationNext = (batchDurationNext + 1) % 1000;
+    }
+    if (queue.length > 0) schedule();
+    else notifyDrained();
+  }
+
+  function notifyDrained() {
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  function armTimer(key: string, deadline: number, input: CoreInput) {
+    const existing = timers.get(key);
+    if (existing) clearTimeout(existing);
+    const delay = Math.max(0, Math.min(deadline - now(), 2_147_483_000));
+    const handle = setTimeout(() => {
+      timers.delete(key);
+      submit(input, null).catch((err) => log.warn({ err, key }, 'timer input failed'));
+    }, delay);
+    handle.unref();
+    timers.set(key, handle);
+  }
+
+  function runEffect(eff: Effect) {
+    try {
+      switch (eff.type) {
+        case 'arm-timer':
+          armTimer(eff.key, eff.deadline, eff.input);
+          break;
+        case 'cancel-timer': {
+          const h = timers.get(eff.key);
+          if (h) clearTimeout(h);
+          timers.delete(eff.key);
+          break;
+        }
+        case 'check-children':
+          hasChildren(eff.pid)
+            .then((has) =>
+              submit(
+                { type: 'children-checked', sessionId: eff.sessionId, hasChildren: has, key: eff.key },
+                null,
+              ),
+            )
+            .catch((err) => log.warn({ err }, 'children check failed'));
+          break;
+        case 'watch-pid':
+          watched.set(eff.sessionId, eff.pid);
+          break;
+        case 'kill-pid':
+          try {
+            kill(eff.pid, eff.signal);
+          } catch (err) {
+            log.warn({ err, pid: eff.pid }, 'kill failed');
+          }
+          break;
+        default:
+          log.debug({ effect: eff.type }, 'effect ignored by the shell');
+      }
+    } catch (err) {
+      log.error({ err, effect: eff.type }, 'effect failed');
+    }
+  }
+
+  function checkLiveness() {
+    for (const [sessionId, pid] of watched) {
+      const s = state.sessions[sessionId];
+      if (!s || s.status === 'ended' || s.pid !== pid) {
+        watched.delete(sessionId);
+        continue;
+      }
+      if (!isAlive(pid)) {
+        watched.delete(sessionId);
+        submit({ type: 'pid-dead', sessionId, pid }, null).catch((err) =>
+          log.warn({ err }, 'pid-dead failed'),
+        );
+      }
+    }
+  }
+
+  const runtime: Runtime = {
+    hub,
+    get state() {
+      return state;
+    },
+    start() {
+      for (const eff of core.rehydrate(state, now())) runEffect(eff);
+      checkLiveness();
+      livenessTimer = setInterval(checkLiveness, checkInterval);
+      livenessTimer.unref();
+    },
+    async ingest(envelope, ingestId, receivedAt) {
+      const ingest: IngestEvent = { ingestId, envelope, receivedAt: receivedAt ?? now() };
+      const r = await submit({ type: 'hook', envelope }, ingest);
+      return { ingestId, duplicate: r.duplicate, rejected: r.rejected };
+    },
+    ingestBatchSync(records) {
+      // Anything queued before must be applied first, to keep order.
+      if (queue.length > 0 && !processing) runBatch();
+      const items = records.map((r) => ({
+        input: { type: 'hook', envelope: r.envelope } as CoreInput,
+        ingest: { ingestId: r.id, envelope: r.envelope, receivedAt: r.receivedAt ?? now() },
+      }));
+      try {
+        const { results } = processItems(items, true);
+        return records.map((r, i) => ({
+          ingestId: r.id,
+          duplicate: results[i]?.duplicate ?? false,
+          rejected: results[i]?.rejected ?? [],
+        }));
+      } catch (err) {
+        stats.commitErrors += 1;
+        throw err;
+      }
+    },
+    async dispatch(input) {
+      const r = await submit(input, null);
+      return { rejected: r.rejected, effects: r.effects };
+    },
+    listSessions: () => Object.values(state.sessions),
+    getSession: (id) => state.sessions[id],
+    listTeams: () => Object.values(state.teams),
+    getTeam: (id) => state.teams[id],
+    isDelivered: (ids) => store.hasIngestIds(ids),
+    stats() {
+      const sorted = [...batchDurations].sort((a, b) => a - b);
+      const at = (q: number) =>
+        Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 1000) / 1000;
+      return {
+        ...stats,
+        queued: queue.length,
+        timers: timers.size,
+        watchedPids: watched.size,
+        batchMs: { p50: at(0.5), p99: at(0.99), max: at(1) },
+      };
+    },
+    drain() {
+      if (queue.length === 0 && !processing) return Promise.resolve();
+      return new Promise((resolveDrain) => {
+        drainWaiters.push(resolveDrain);
+        schedule();
+      });
+    },
+    async stop() {
+      await runtime.drain();
+      stopped = true;
+      if (livenessTimer) clearInterval(livenessTimer);
+      for (const h of timers.values()) clearTimeout(h);
+      timers.clear();
+      hub.close();
+      notifyDrained();
+    },
+  };
+  return runtime;
+}

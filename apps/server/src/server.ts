@@ -1,0 +1,208 @@
+/**
+ * Composition root: opens the database, loads and rehydrates the core state, builds the app, listens, then starts
+ * the spool reader (so a restart loses nothing and doubles nothing). `close()` shuts down in order (§31.2).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { coreAdapter } from './adapters.js';
+import { buildApp } from './app.js';
+import { createRateLimiter, createTokenStore } from './auth.js';
+import { startCheckpointer } from './checkpointer.js';
+import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
+import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
+import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
+import type { LiveHubOptions } from './live.js';
+import { type LoggerOptions, loggerOptions } from './logger.js';
+import { createRuntime, type Logger, type Runtime } from './runtime.js';
+import type { Services } from './services.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export function serverVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(here, '../package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export interface StartOptions {
+  /** Use this config instead of reading it (tests); `dataDir: null` = in-memory DB, no spool. */
+  config: Pick<ResolvedConfig, 'port' | 'host' | 'debug'> & {
+    dataDir: string | null;
+    configPath: string | null;
+    file: ConfigFile;
+  };
+  /** Logger: Fastify logger options, `false` for silence. Default: from config.debug. */
+  logger?: LoggerOptions | false;
+  webDist?: string | null;
+  live?: LiveHubOptions;
+  /** Spool poll interval (ms) when the reader polls. */
+  spoolPollMs?: number;
+  /** Don't listen (tests using `app.inject`). */
+  listen?: boolean;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  services: Services;
+  database: FlightdeckDatabase;
+  config: ConfigStore;
+  /** `http://host:port` once listening. */
+  url: string | null;
+  port: number | null;
+  close(): Promise<void>;
+}
+
+const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config: rc } = opts;
+  if (rc.dataDir) mkdirSync(rc.dataDir, { recursive: true, mode: 0o700 });
+  const configStore = createConfigStore(rc.configPath, rc.file);
+  const dbFile = rc.dataDir ? resolve(rc.dataDir, 'flightdeck.db') : ':memory:';
+  const database = await openDatabase(dbFile);
+  const store = createStore(database);
+
+  const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
+  const startedAt = Date.now();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  // The histogram records the interval between 10 ms ticks; the delay is what exceeds the 10 ms.
+  const eventLoopDelay = (reset = false) => {
+    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - 10);
+    const out = {
+      p50: ms(loopDelay.percentile(50)),
+      p99: ms(loopDelay.percentile(99)),
+      max: ms(loopDelay.max),
+    };
+    if (reset) loopDelay.reset();
+    return out;
+  };
+  let address: string | null = null;
+
+  // The runtime logs through Fastify's logger once the app exists.
+  let log: Logger = silentLogger;
+  const runtimeLog: Logger = {
+    info: (o, m) => log.info(o, m),
+    warn: (o, m) => log.warn(o, m),
+    error: (o, m) => log.error(o, m),
+    debug: (o, m) => log.debug(o, m),
+  };
+  const runtime = createRuntime({
+    core: coreAdapter,
+    store,
+    log: runtimeLog,
+    processCheckIntervalMs: configStore.get().processCheckInterval,
+    ...(opts.live ? { live: opts.live } : {}),
+  });
+
+  const tokens = createTokenStore();
+  const loginLimiter = createRateLimiter(5, 60_000);
+  const hookStats = createHookStatsPort();
+  const services: Services = {
+    runtime,
+    db: database.db,
+    config: configStore,
+    auth: { tokens, loginLimiter, required: () => configStore.get().passwordHash !== null },
+    hooks: createHooksAdmin(rc.dataDir),
+    hookStats,
+    info: {
+      version: serverVersion(),
+      startedAt,
+      dataDir: rc.dataDir,
+      address: () => address,
+      eventLoopDelay,
+    },
+  };
+
+  const app = await buildApp({
+    services,
+    logger: logOpts === false ? false : logOpts,
+    bindHost: rc.host,
+    requestLogging: rc.debug,
+    ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
+  });
+  log = app.log;
+  const checkpointer = rc.dataDir ? startCheckpointer(database, dbFile, runtimeLog) : null;
+
+  runtime.start();
+
+  const sweeper = setInterval(() => {
+    tokens.sweep();
+    loginLimiter.sweep();
+  }, 60_000);
+  sweeper.unref();
+
+  let port: number | null = null;
+  let url: string | null = null;
+  if (opts.listen !== false) {
+    try {
+      await app.listen({ port: rc.port, host: rc.host });
+    } catch (err) {
+      // e.g. EADDRINUSE: release everything opened so far, then report.
+      clearInterval(sweeper);
+      loopDelay.disable();
+      await app.close().catch(() => {});
+      await runtime.stop().catch(() => {});
+      await checkpointer?.stop();
+      await database.close();
+      throw err;
+    }
+    const addr = app.server.address();
+    if (addr && typeof addr === 'object') {
+      port = addr.port;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      address = `${host}:${addr.port}`;
+      url = `http://${host}:${addr.port}`;
+    }
+  } else {
+    await app.ready();
+  }
+
+  // Spool reader last: the DB is open and the core state loaded, so `isDelivered` filters what was committed.
+  let spool: SpoolHandle | null = null;
+  if (rc.dataDir) {
+    spool = await startSpoolReader({
+      dir: resolve(rc.dataDir, 'spool'),
+      runtime,
+      log: app.log,
+      hookStats,
+      ...(opts.spoolPollMs !== undefined ? { pollMs: opts.spoolPollMs } : {}),
+    });
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    runtime,
+    services,
+    database,
+    config: configStore,
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        loopDelay.disable();
+        // 1. stop the spool reader with a final drain (it commits synchronously through the runtime)
+        if (spool) await spool.stop();
+        // 2. flush the pending batch
+        await runtime.drain();
+        // 3. close WebSockets and the HTTP server
+        for (const client of app.websocketServer?.clients ?? []) client.terminate();
+        await app.close();
+        // 4. stop timers, close the DB
+        await runtime.stop();
+        await checkpointer?.stop();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Everything a procedure can reach, gathered once by `buildApp` and handed to every tRPC context.
+ */
+import type { HooksStatus } from '@flightdeck/hook-ingest';
+import type { AgentCli } from '@flightdeck/shared-types';
+import type { RateLimiter, TokenStore } from './auth.js';
+import type { ConfigStore, HookDensity } from './config.js';
+import type { Db } from './db.js';
+import type { Runtime } from './runtime.js';
+
+export interface AuthService {
+  tokens: TokenStore;
+  loginLimiter: RateLimiter;
+  /** True when a password is set. */
+  required(): boolean;
+}
+
+export interface HookCommandOutcome {
+  ok: boolean;
+  exitCode: number;
+  /** The installer's JSON results, one per CLI. */
+  results: unknown[];
+  errors: string;
+}
+
+/** Hook installation, delegated to @flightdeck/hook-ingest's installers. */
+export interface HooksAdmin {
+  status(): Promise<HooksStatus[]>;
+  install(clis: AgentCli[], density: HookDensity, dryRun: boolean): Promise<HookCommandOutcome>;
+  uninstall(clis: AgentCli[], dryRun: boolean): Promise<HookCommandOutcome>;
+}
+
+export interface HookStatsPort {
+  snapshot(): unknown;
+  reset(): void;
+  /** Subscribes to changes; returns an unsubscribe function. */
+  onChange?(listener: () => void): () => void;
+}
+
+export interface SystemInfo {
+  version: string;
+  startedAt: number;
+  dataDir: string | null;
+  /** The address the server listens on, once listening. */
+  address(): string | null;
+  /** Event-loop delay since the last reset (ms); `reset` starts a new measurement window. */
+  eventLoopDelay(reset?: boolean): { p50: number; p99: number; max: number };
+}
+
+export interface Services {
+  runtime: Runtime;
+  db: Db;
+  config: ConfigStore;
+  auth: AuthService;
+  hooks: HooksAdmin;
+  hookStats: HookStatsPort;
+  info: SystemInfo;
+}

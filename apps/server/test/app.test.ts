@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configFileSchema } from '../src/config.js';
+import { appRouter } from '../src/router/index.js';
+import { startServer } from '../src/server.js';
+import { createCallerFactory } from '../src/trpc.js';
+import { claudeEvent, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+
+const tmp = tmpDir('fd-app-');
+afterAll(() => tmp.remove());
+
+async function serverWithWeb(webDist: string | null) {
+  return startServer({
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      debug: false,
+      dataDir: null,
+      configPath: null,
+      file: configFileSchema.parse({}),
+    },
+    logger: false,
+    webDist,
+    listen: false,
+  });
+}
+
+describe('static web app', () => {
+  it('serves the built app with an SPA fallback; API paths stay 404', async () => {
+    const dist = join(tmp.dir, 'dist');
+    mkdirSync(join(dist, 'assets'), { recursive: true });
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Flightdeck UI</title>');
+    writeFileSync(join(dist, 'assets', 'app.js'), 'console.log(1)');
+    const s = await serverWithWeb(dist);
+    const headers = { host: '127.0.0.1' };
+    const index = await s.app.inject({ url: '/', headers });
+    expect(index.statusCode).toBe(200);
+    expect(index.body).toMatch(/Flightdeck UI/);
+    const asset = await s.app.inject({ url: '/assets/app.js', headers });
+    expect(asset.body).toBe('console.log(1)');
+    const deep = await s.app.inject({ url: '/sessions/abc', headers });
+    expect(deep.statusCode).toBe(200);
+    expect(deep.body).toMatch(/Flightdeck UI/);
+    const api = await s.app.inject({ url: '/api/nope', headers });
+    expect(api.statusCode).toBe(404);
+    expect(api.json()).toMatchObject({ error: 'Not Found' });
+    await s.close();
+  });
+
+  it('without a build, / explains how to build it', async () => {
+    const s = await serverWithWeb(join(tmp.dir, 'missing'));
+    const res = await s.app.inject({ url: '/', headers: { host: 'localhost:3333' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/has not been built/);
+    await s.close();
+  });
+});
+
+describe('listen failures', () => {
+  it('a port in use rejects with EADDRINUSE and releases what was opened', async () => {
+    const first = await startTestServer();
+    const dir = tmpDir('fd-eaddr-');
+    await expect(
+      startServer({
+        config: {
+          port: first.port as number,
+          host: '127.0.0.1',
+          debug: false,
+          dataDir: dir.dir,
+          configPath: null,
+          file: configFileSchema.parse({}),
+        },
+        logger: false,
+        webDist: null,
+      }),
+    ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await first.close();
+    dir.remove();
+  });
+});
+
+describe('hook ingest', () => {
+  it('POST /api/hooks/batch validates every envelope and commits them all', async () => {
+    const s = await startTestServer({ listen: false });
+    const headers = { host: '127.0.0.1', 'content-type': 'application/json' };
+    const bad = await s.app.inject({
+      method: 'POST',
+      url: '/api/hooks/batch',
+      headers,
+      payload: { envelopes: [sessionStart('b-1'), { cli: 'vim', payload: {} }] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/^envelopes\.1: /);
+    const tooMany = await s.app.inject({
+      method: 'POST',
+      url: '/api/hooks/batch',
+      headers,
+      payload: { envelopes: Array.from({ length: 1001 }, (_, i) => sessionStart(`x-${i}`)) },
+    });
+    expect(tooMany.statusCode).toBe(413);
+    const ok = await s.app.inject({
+      method: 'POST',
+      url: '/api/hooks/batch',
+      headers,
+      payload: { envelopes: [sessionStart('b-1'), sessionStart('b-2')] },
+    });
+    expect(ok.statusCode).toBe(202);
+    expect(ok.json()).toEqual({ ok: true, accepted: 2 });
+    expect(
+      s.runtime
+        .listSessions()
+        .map((x) => x.sessionId)
+        .sort(),
+    ).toEqual(['b-1', 'b-2']);
+    // single route from @flightdeck/hook-ingest, raw Claude payload form
+    const raw = await s.app.inject({
+      method: 'POST',
+      url: '/api/hooks?cli=claude',
+      headers,
+      payload: sessionStart('b-3').payload,
+    });
+    expect(raw.statusCode).toBe(202);
+    expect(s.runtime.getSession('b-3')).toBeDefined();
+    const stats = s.services.hookStats.snapshot() as { totalHooks: number };
+    expect(stats.totalHooks).toBe(3);
+    await s.close();
+  });
+});
+
+describe('process liveness', () => {
+  it('a session whose agent process dies is ended by the periodic check', async () => {
+    const agent = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = agent.pid as number;
+    const s = await startTestServer({ listen: false, file: { processCheckInterval: 250 } });
+    await s.runtime.ingest(sessionStart('live-pid', { pid }), 'lp-1');
+    await s.runtime.ingest(claudeEvent('live-pid', 'UserPromptSubmit', { prompt: 'go' }, { pid }), 'lp-2');
+    expect(s.runtime.getSession('live-pid')?.status).not.toBe('ended');
+    agent.kill('SIGKILL');
+    await new Promise((r) => agent.once('exit', r));
+    const ended = await waitFor(() => s.runtime.getSession('live-pid')?.status === 'ended', 5000);
+    expect(ended).toBe(true);
+    expect(s.runtime.getSession('live-pid')?.statusReason.cause).toBe('pid');
+    await s.close();
+  });
+
+  it('sessions.kill sends the agent process a signal', async () => {
+    const agent = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = agent.pid as number;
+    const exited = new Promise<NodeJS.Signals | null>((r) =>
+      agent.once('exit', (_code, signal) => r(signal)),
+    );
+    const s = await startTestServer({ listen: false });
+    await s.runtime.ingest(sessionStart('kill-me', { pid }), 'k-1');
+    const caller = createCallerFactory(appRouter)({
+      services: s.services,
+      token: null,
+      ip: '127.0.0.1',
+      setHeader: null,
+      bufferedAmount: () => 0,
+    });
+    await caller.sessions.kill({ sessionId: 'kill-me', confirm: true });
+    expect(await exited).toBe('SIGTERM');
+    await s.close();
+  });
+});

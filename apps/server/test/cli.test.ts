@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../src/auth.js';
+import { type CliIo, runCli } from '../src/cli.js';
+import { readConfigFile } from '../src/config.js';
+import { tmpDir } from './helpers.js';
+
+const tmp = tmpDir('fd-cli-');
+afterAll(() => tmp.remove());
+
+function io(stdinText = '', env: NodeJS.ProcessEnv = {}): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => {
+    out += d.toString();
+  });
+  stderr.on('data', (d) => {
+    err += d.toString();
+  });
+  return {
+    stdin: Readable.from(stdinText ? [Buffer.from(stdinText)] : []),
+    stdout,
+    stderr,
+    env: { HOME: tmp.dir, PATH: process.env.PATH, ...env },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('flightdeck CLI', () => {
+  it('help, unknown commands and bad flags', async () => {
+    const a = io();
+    expect(await runCli(['--help'], a)).toBe(0);
+    expect(a.out()).toMatch(/flightdeck <command>/);
+    const b = io();
+    expect(await runCli(['launch'], b)).toBe(2);
+    expect(b.err()).toMatch(/Unknown command "launch"/);
+    const c = io();
+    expect(await runCli(['setup', '--yes', '--port', 'abc', '--data-dir', join(tmp.dir, 'x')], c)).toBe(2);
+    expect(c.err()).toMatch(/--port must be 0..65535/);
+    const d = io();
+    expect(
+      await runCli(['setup', '--yes', '--clis', 'claude,vim', '--data-dir', join(tmp.dir, 'x')], d),
+    ).toBe(2);
+    expect(d.err()).toMatch(/unknown CLI "vim"/);
+  });
+
+  it('setup --yes writes config.json and installs the hooks into the CLI settings (temp HOME)', async () => {
+    const dataDir = join(tmp.dir, 'data1');
+    const a = io();
+    const code = await runCli(
+      [
+        'setup',
+        '--yes',
+        '--port',
+        '4545',
+        '--density',
+        'low',
+        '--clis',
+        'claude',
+        '--password',
+        'sekret-pw',
+        '--data-dir',
+        dataDir,
+      ],
+      a,
+    );
+    expect(code, a.err()).toBe(0);
+    const { file } = readConfigFile(join(dataDir, 'config.json'));
+    expect(file.port).toBe(4545);
+    expect(file.hookDensity).toBe('low');
+    expect(file.enabledClis).toEqual(['claude']);
+    expect(await verifyPassword('sekret-pw', file.passwordHash as string)).toBe(true);
+    const settings = readFileSync(join(tmp.dir, '.claude', 'settings.json'), 'utf8');
+    expect(settings).toMatch(/flightdeck-hook/);
+    expect(existsSync(join(dataDir, 'hooks'))).toBe(true);
+
+    const st = io();
+    const statusCode = await runCli(['hooks', 'status', '--cli', 'claude', '--data-dir', dataDir], st);
+    expect(statusCode, st.err()).toBe(0);
+    expect(st.out()).toMatch(/installed/);
+  });
+
+  it('interactive setup reads answers line by line', async () => {
+    const dataDir = join(tmp.dir, 'data2');
+    const a = io('4646\nclaude\nhigh\nyes\n48\nnone\n');
+    expect(await runCli(['setup', '--data-dir', dataDir, '--skip-hooks'], a)).toBe(0);
+    const { file } = readConfigFile(join(dataDir, 'config.json'));
+    expect(file).toMatchObject({ port: 4646, hookDensity: 'high', debug: true, sessionRetentionHours: 48 });
+    expect(file.passwordHash).toBeNull();
+  });
+
+  it('password set --password-stdin and password clear', async () => {
+    const dataDir = join(tmp.dir, 'data3');
+    const a = io('correct-horse\n');
+    expect(await runCli(['password', 'set', '--password-stdin', '--data-dir', dataDir], a)).toBe(0);
+    const hash = readConfigFile(join(dataDir, 'config.json')).file.passwordHash as string;
+    expect(await verifyPassword('correct-horse', hash)).toBe(true);
+    const short = io('abc\n');
+    expect(await runCli(['password', 'set', '--password-stdin', '--data-dir', dataDir], short)).toBe(2);
+    expect(short.err()).toMatch(/at least 4/);
+    expect(await runCli(['password', 'clear', '--data-dir', dataDir], io())).toBe(0);
+    expect(readConfigFile(join(dataDir, 'config.json')).file.passwordHash).toBeNull();
+  });
+});

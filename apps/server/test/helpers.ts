@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HookEnvelope } from '@flightdeck/shared-types';
+import { hashPassword } from '../src/auth.js';
+import { type ConfigFile, configFileSchema } from '../src/config.js';
+import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
+
+export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestServerOptions {
+  dataDir?: string | null;
+  password?: string;
+  file?: Partial<ConfigFile>;
+  listen?: boolean;
+  live?: StartOptions['live'];
+}
+
+/** A real server on 127.0.0.1, port 0; in-memory DB unless `dataDir` is given. */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<RunningServer> {
+  const file = configFileSchema.parse({
+    hookRateLimitPerSecond: 100_000,
+    ...opts.file,
+    ...(opts.password ? { passwordHash: await hashPassword(opts.password) } : {}),
+  });
+  return startServer({
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      debug: false,
+      dataDir: opts.dataDir ?? null,
+      configPath: opts.dataDir ? join(opts.dataDir, 'config.json') : null,
+      file,
+    },
+    logger: false,
+    webDist: null,
+    listen: opts.listen ?? true,
+    spoolPollMs: 50,
+    ...(opts.live ? { live: opts.live } : {}),
+  });
+}
+
+let counter = 0;
+
+export function claudeEvent(
+  sessionId: string,
+  event: string,
+  extra: Record<string, unknown> = {},
+  meta: HookEnvelope['meta'] = {},
+): HookEnvelope {
+  counter += 1;
+  return {
+    cli: 'claude',
+    payload: {
+      session_id: sessionId,
+      transcript_path: `/tmp/${sessionId}.jsonl`,
+      cwd: '/home/dev/project-x',
+      hook_event_name: event,
+      ...extra,
+    },
+    meta: { sentAt: Date.now(), ...meta },
+  };
+}
+
+export function sessionStart(sessionId: string, meta: HookEnvelope['meta'] = {}): HookEnvelope {
+  return claudeEvent(sessionId, 'SessionStart', { source: 'startup', model: 'claude-sonnet-4-6' }, meta);
+}
+
+export function prompt(sessionId: string, text: string, meta: HookEnvelope['meta'] = {}): HookEnvelope {
+  return claudeEvent(sessionId, 'UserPromptSubmit', { prompt: text, prompt_id: `p-${counter}` }, meta);
+}
+
+export async function postHook(
+  baseUrl: string,
+  envelope: HookEnvelope,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${baseUrl}/api/hooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(envelope),
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 5000,
+  stepMs = 20,
+): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < until) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`waitFor timed out; last value: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,450 @@
+/**
+ * `pnpm bench:live`: end-to-end live-update benchmark.
+ *
+ * Starts the real server as a child process (`flightdeck start`, file SQLite in a temp data dir), POSTs hook
+ * events over HTTP keep-alive, and watches `sessions.live` through @flightdeck/client over a WebSocket.
+ *
+ *  1. latency: hook POST → subscriber, at 200 and 1,000 events/s (one UserPromptSubmit per POST, round-robin over
+ *     200 sessions, each carrying a unique prompt marker that the subscriber looks for);
+ *  2. throughput ramp: 2k, 5k, 10k, 15k events/s for a few seconds each (PreToolUse/PostToolUse pairs over the
+ *     same 200 sessions, 50 envelopes per POST /api/hooks/batch over 8 keep-alive connections);
+ *     a step is sustained when every event was acknowledged (committed) in time and the achieved rate is ≥ 95 %
+ *     of the target;
+ *  3. persistence: every event in SQLite (hook_events count) and the subscriber's last view of every session
+ *     equals the server's; server RSS after the load (/proc/<pid>/status VmRSS).
+ *
+ * Options: --quick (shorter steps), --keep (keep the data dir).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFlightdeckClient } from '@flightdeck/client';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(here, '../apps/server/bin/flightdeck.mjs');
+const QUICK = process.argv.includes('--quick');
+const KEEP = process.argv.includes('--keep');
+const LATENCY_ONLY = process.argv.includes('--latency-only');
+
+interface Envelope {
+  cli: 'claude';
+  payload: Record<string, unknown>;
+  meta: { sentAt: number; pid?: number };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pct(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  // BENCH_PROFILE_DIR=<dir>: write a CPU profile of the server (on exit) for analysis.
+  const prof = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...prof, BIN, 'start', '--port', '0', '--data-dir', dataDir, '--no-open'],
+    {
+      env: {
+        ...process.env,
+        HOME: dataDir,
+        PORT: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  return new Promise((resolveStart, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /FLIGHTDECK_READY (\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolveStart({ child, url: m[1] });
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+function post(url: string, path: string, body: unknown): Promise<number> {
+  const data = Buffer.from(JSON.stringify(body));
+  const u = new URL(path, url);
+  return new Promise((resolvePost, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': data.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolvePost(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function ev(sessionId: string, event: string, extra: Record<string, unknown> = {}): Envelope {
+  return {
+    cli: 'claude',
+    payload: {
+      session_id: sessionId,
+      cwd: `/home/bench/${sessionId.split('-')[0]}`,
+      transcript_path: `/tmp/${sessionId}.jsonl`,
+      hook_event_name: event,
+      ...extra,
+    },
+    meta: { sentAt: Date.now() },
+  };
+}
+
+let cleanup: () => void = () => {};
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-'));
+  let serverChild: ChildProcess | null = null;
+  cleanup = () => {
+    if (serverChild && serverChild.exitCode === null && serverChild.signalCode === null)
+      serverChild.kill('SIGKILL');
+    if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
+  };
+  // The hook route is rate limited per source IP (default 200/s); the generator is one local source.
+  writeFileSync(
+    join(dataDir, 'config.json'),
+    JSON.stringify({ hookRateLimitPerSecond: 1_000_000, openBrowser: false }),
+  );
+  const { child, url } = await startServer(dataDir);
+  serverChild = child;
+  const pid = child.pid as number;
+  console.log(`server pid ${pid} at ${url}, data dir ${dataDir}`);
+  const client = createFlightdeckClient({ url });
+
+  // --- subscriber: markers → arrival time; last view of every session ---
+  const markerSent = new Map<string, number>();
+  const markerLatency = new Map<string, number>();
+  const lastView = new Map<string, { totalToolCalls: number; totalPrompts: number; status: string }>();
+  /** Highest marker number seen per session (a marker superseded by a later one of its session was delivered
+   * as part of that later state: coalesced, not lost). */
+  const latestMarker = new Map<string, number>();
+  let sampledBytes = 0;
+  let sampled = 0;
+  let messages = 0;
+  let snapshots = 0;
+  let resolveSnapshot: () => void = () => {};
+  const gotSnapshot = new Promise<void>((r) => {
+    resolveSnapshot = r;
+  });
+  const sub = client.trpc.sessions.live.subscribe(undefined, {
+    onData: ({ data: msg }) => {
+      const now = performance.now();
+      messages += 1;
+      if (msg.type === 'snapshot') {
+        snapshots += 1;
+        for (const s of msg.data.sessions) {
+          lastView.set(s.sessionId, {
+            totalToolCalls: s.totalToolCalls,
+            totalPrompts: s.totalPrompts,
+            status: s.status,
+          });
+        }
+        resolveSnapshot();
+        return;
+      }
+      if (msg.type !== 'session-upsert') return;
+      const s = msg.data;
+      if (messages % 50 === 0) {
+        sampledBytes += JSON.stringify(msg).length;
+        sampled += 1;
+      }
+      lastView.set(s.sessionId, {
+        totalToolCalls: s.totalToolCalls,
+        totalPrompts: s.totalPrompts,
+        status: s.status,
+      });
+      const marker = s.currentPrompt;
+      if (marker) {
+        const sent = markerSent.get(marker);
+        if (sent !== undefined && !markerLatency.has(marker)) markerLatency.set(marker, now - sent);
+        const num = Number(marker.slice(1));
+        if (num > (latestMarker.get(s.sessionId) ?? 0)) latestMarker.set(s.sessionId, num);
+      }
+    },
+    onError: (err) => console.error('subscription error', err),
+  });
+  await gotSnapshot;
+
+  // --- warm-up: latency sessions exist before we measure ---
+  const LAT_SESSIONS = 200;
+  const warm: Envelope[] = [];
+  for (let i = 0; i < LAT_SESSIONS; i++) warm.push(ev(`lat-${i}`, 'SessionStart', { source: 'startup' }));
+  for (let i = 0; i < warm.length; i += 100) {
+    const status = await post(url, '/api/hooks/batch', { envelopes: warm.slice(i, i + 100) });
+    if (status !== 202) throw new Error(`warm-up batch refused: HTTP ${status}`);
+  }
+  let sent = warm.length;
+  const warmDeadline = Date.now() + 10_000;
+  while (lastView.size < LAT_SESSIONS) {
+    if (Date.now() > warmDeadline)
+      throw new Error(`subscriber saw ${lastView.size}/${LAT_SESSIONS} sessions`);
+    await sleep(20);
+  }
+
+  // --- 1. latency at 200 and 1,000 ev/s ---
+  const latencyResults: Array<{
+    rate: number;
+    n: number;
+    p50: number;
+    p99: number;
+    max: number;
+    lost: number;
+  }> = [];
+  let markerSeq = 0;
+  await client.trpc.system.info.query({ resetLoopDelay: true });
+  for (const rate of [200, 1000]) {
+    const durationMs = QUICK ? 2000 : 5000;
+    const total = Math.round((rate * durationMs) / 1000);
+    const markers: Array<{ marker: string; sessionId: string; num: number }> = [];
+    const inflight: Promise<number>[] = [];
+    const t0 = performance.now();
+    let n = 0;
+    while (n < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+      while (n < due) {
+        const marker = `m${++markerSeq}`;
+        const sessionId = `lat-${markerSeq % LAT_SESSIONS}`;
+        markers.push({ marker, sessionId, num: markerSeq });
+        const env = ev(sessionId, 'UserPromptSubmit', { prompt: marker, prompt_id: marker });
+        markerSent.set(marker, performance.now());
+        inflight.push(post(url, '/api/hooks', env));
+        n += 1;
+      }
+      await sleep(1);
+    }
+    console.log(`latency step ${rate} ev/s: sent ${total}`);
+    const statuses = await Promise.all(inflight);
+    sent += total;
+    const bad = statuses.filter((s) => s !== 202).length;
+    const deadline = Date.now() + 3000;
+    const settled = (m: { marker: string; sessionId: string; num: number }) =>
+      markerLatency.has(m.marker) || (latestMarker.get(m.sessionId) ?? 0) > m.num;
+    while (markers.some((m) => !settled(m)) && Date.now() < deadline) await sleep(20);
+    const lat = markers.flatMap((m) =>
+      markerLatency.has(m.marker) ? [markerLatency.get(m.marker) as number] : [],
+    );
+    const coalesced = markers.filter((m) => !markerLatency.has(m.marker) && settled(m)).length;
+    const loopDelay = (await client.trpc.system.info.query({ resetLoopDelay: true })).eventLoopDelayMs;
+    latencyResults.push({
+      rate,
+      n: total,
+      p50: pct(lat, 0.5),
+      p99: pct(lat, 0.99),
+      max: pct(lat, 1),
+      coalesced,
+      lost: markers.length - lat.length - coalesced + bad,
+      loopDelay,
+    });
+    await sleep(300);
+  }
+
+  const latencyBatchMs = (await client.trpc.system.info.query()).ingest.batchMs;
+
+  // --- 2. throughput ramp ---
+  const rampRates = LATENCY_ONLY ? [] : [2000, 5000, 10_000, 15_000];
+  const stepMs = QUICK ? 2000 : 3000;
+  const SESSIONS = LAT_SESSIONS;
+  const toolCounter: number[] = [];
+  const BATCH = 50;
+  const rampResults: Array<{
+    rate: number;
+    events: number;
+    achieved: number;
+    ackP50: number;
+    ackP99: number;
+    failed: number;
+    drainMs: number;
+    sustained: boolean;
+  }> = [];
+  const expectedTools = new Map<string, number>();
+  for (const rate of rampRates) {
+    const total = Math.round((rate * stepMs) / 1000);
+    const ackMs: number[] = [];
+    let failed = 0;
+    const inflight: Promise<void>[] = [];
+    const t0 = performance.now();
+    let n = 0;
+    let pending: Envelope[] = [];
+    const flush = () => {
+      if (pending.length === 0) return;
+      const envelopes = pending;
+      pending = [];
+      const started = performance.now();
+      inflight.push(
+        post(url, '/api/hooks/batch', { envelopes })
+          .then((status) => {
+            if (status === 202)
+              for (let i = 0; i < envelopes.length; i++) ackMs.push(performance.now() - started);
+            else failed += envelopes.length;
+          })
+          .catch(() => {
+            failed += envelopes.length;
+          }),
+      );
+    };
+    while (n < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+      while (n < due) {
+        const k = n % SESSIONS;
+        const sessionId = `lat-${k}`;
+        const c = toolCounter[k] ?? 0;
+        toolCounter[k] = c + 1;
+        const tool = {
+          tool_name: 'Read',
+          tool_input: { file_path: `/src/file-${c >> 1}.ts` },
+          tool_use_id: `tu-${k}-${c >> 1}`,
+        };
+        if (c % 2 === 0) pending.push(ev(sessionId, 'PreToolUse', tool));
+        else {
+          pending.push(ev(sessionId, 'PostToolUse', { ...tool, tool_response: { ok: true } }));
+          expectedTools.set(sessionId, (expectedTools.get(sessionId) ?? 0) + 1);
+        }
+        n += 1;
+        if (pending.length >= BATCH) flush();
+      }
+      flush();
+      await sleep(2);
+    }
+    flush();
+    const sendEnd = performance.now();
+    console.log(`ramp step ${rate} ev/s: sent ${total}`);
+    await Promise.all(inflight);
+    const drainMs = performance.now() - sendEnd;
+    const elapsed = (performance.now() - t0) / 1000;
+    sent += total;
+    const achieved = (total - failed) / elapsed;
+    rampResults.push({
+      rate,
+      events: total,
+      achieved,
+      ackP50: pct(ackMs, 0.5),
+      ackP99: pct(ackMs, 0.99),
+      failed,
+      drainMs,
+      sustained: failed === 0 && achieved >= rate * 0.95 && drainMs < 1000,
+    });
+    await sleep(500);
+  }
+
+  // --- 3. persistence, consistency, memory ---
+  await sleep(1500);
+  const info = await client.trpc.system.info.query();
+  const serverSessions = await client.trpc.sessions.list.query();
+  let mismatched = 0;
+  for (const s of serverSessions) {
+    const seen = lastView.get(s.sessionId);
+    if (!seen || seen.totalToolCalls !== s.totalToolCalls || seen.totalPrompts !== s.totalPrompts)
+      mismatched += 1;
+  }
+  let wrongTools = 0;
+  for (const [id, count] of expectedTools) {
+    if (serverSessions.find((s) => s.sessionId === id)?.totalToolCalls !== count) wrongTools += 1;
+  }
+  const rss = rssMb(pid);
+  sub.unsubscribe();
+  await client.close();
+
+  // --- report ---
+  console.log(
+    '\nFlightdeck live benchmark (server child process, file SQLite, WebSocket subscriber via @flightdeck/client)',
+  );
+  console.log(
+    '\nHook → subscriber latency (POST /api/hooks, one event per request, 200 sessions round-robin):',
+  );
+  for (const r of latencyResults) {
+    console.log(
+      `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms)`,
+    );
+  }
+  console.log(
+    `  server batch time during these steps: p50 ${fmt(latencyBatchMs.p50)} ms p99 ${fmt(latencyBatchMs.p99)} ms max ${fmt(latencyBatchMs.max)} ms`,
+  );
+  console.log(
+    `\nThroughput ramp (POST /api/hooks/batch, ${BATCH} per request, 8 keep-alive connections, PreToolUse/PostToolUse pairs over the same ${SESSIONS} sessions):`,
+  );
+  for (const r of rampResults) {
+    console.log(
+      `  target ${String(r.rate).padStart(6)} ev/s: ${r.events} events, achieved ${fmt(r.achieved, 0)} ev/s, ack p50 ${fmt(r.ackP50, 1)} ms p99 ${fmt(r.ackP99, 1)} ms, failed ${r.failed}, drain ${fmt(r.drainMs, 0)} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}`,
+    );
+  }
+  const best = rampResults.filter((r) => r.sustained).at(-1);
+  console.log(`  highest sustained rate with zero loss: ${best ? `${best.rate} ev/s` : 'none'}`);
+  console.log('\nPersistence and consistency:');
+  console.log(
+    `  events sent ${sent}, stored in SQLite (hook_events) ${info.storage.hookEvents} → ${info.storage.hookEvents === sent ? 'all persisted' : 'MISMATCH'}`,
+  );
+  console.log(
+    `  sessions on server ${serverSessions.length}; subscriber view differs for ${mismatched}; wrong tool counts ${wrongTools}`,
+  );
+  console.log(
+    `  live messages received ${messages} (snapshots ${snapshots}); server batches ${info.ingest.batches}, max batch ${info.ingest.maxBatchSize}`,
+  );
+  const b = info.ingest.batchMs;
+  console.log(
+    `  server batch time over the last 1000 batches (reduce + commit + broadcast): p50 ${fmt(b.p50)} ms p99 ${fmt(b.p99)} ms max ${fmt(b.max)} ms`,
+  );
+  console.log(
+    `  average live message ${fmt(sampled ? sampledBytes / sampled / 1024 : Number.NaN, 1)} KB (sampled)`,
+  );
+  console.log(
+    `\nServer RSS after load: ${fmt(rss, 1)} MB (V8 heap used ${fmt(info.memory.heapUsed / 1048576, 1)} MB)`,
+  );
+  const lat1k = latencyResults.find((r) => r.rate === 1000);
+  console.log('\nTargets:');
+  console.log(
+    `  p50 ≤ 2 ms @1k ev/s: ${lat1k && lat1k.p50 <= 2 ? 'met' : 'NOT met'} (${fmt(lat1k?.p50 ?? Number.NaN)} ms)`,
+  );
+  console.log(
+    `  p99 ≤ 5 ms @1k ev/s: ${lat1k && lat1k.p99 <= 5 ? 'met' : 'NOT met'} (${fmt(lat1k?.p99 ?? Number.NaN)} ms)`,
+  );
+  console.log(
+    `  ≥ 10,000 ev/s sustained, all persisted: ${best && best.rate >= 10_000 && info.storage.hookEvents === sent ? 'met' : 'NOT met'}`,
+  );
+  console.log(`  RSS ≤ 150 MB: ${rss <= 150 ? 'met' : 'NOT met'} (${fmt(rss, 1)} MB)`);
+
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  agent.destroy();
+  if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  cleanup();
+  process.exit(1);
+});
