@@ -223,7 +223,9 @@ async function main() {
     p50: number;
     p99: number;
     max: number;
+    coalesced: number;
     lost: number;
+    loopDelay: { p99: number; max: number };
   }> = [];
   let markerSeq = 0;
   await client.trpc.system.info.query({ resetLoopDelay: true });
