@@ -6,10 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const children = [
-  spawn('pnpm', ['exec', 'tsx', 'watch', 'apps/server/src/cli.ts', 'start', '--no-open', ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: 'inherit',
-  }),
+  spawn(
+    'pnpm',
+    ['exec', 'tsx', 'watch', 'apps/server/src/cli.ts', 'start', '--no-open', ...process.argv.slice(2)],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  ),
   spawn('pnpm', ['--filter', '@flightdeck/web', 'dev'], { cwd: root, stdio: 'inherit' }),
 ];
 
