@@ -49,7 +49,7 @@ export function waitingLabel(kind: 'approval' | 'input', tool: string, inputSumm
  * - never for subagent tool calls (the parent's status follows the main agent only);
  * - userInput tools (AskUserQuestion, plan mode) always: they wait for an answer whatever the density;
  * - otherwise skipped once the session has sent a direct signal (PermissionRequest, or Gemini's
- *   Notification/ToolPermission), when the hook reports `meta.density` high or medium for Claude/Codex (those
+ *   Notification/ToolPermission) or reports `meta.permissionRequestHooked` (Claude/Codex), when the hook reports `meta.density` high or medium for Claude/Codex (those
  *   densities register PermissionRequest), and in `bypassPermissions`/`dontAsk` mode (nothing is asked).
  */
 export function heuristicApplies(

@@ -71,6 +71,10 @@ function applyMeta(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta, isSub: b
   tx.patch(id, p);
   const density = densityOf(meta);
   if (density !== null && density !== tx.runtime(id).density) tx.patchRuntime(id, { density });
+  // Flightdeck's own hook registers PermissionRequest at every density: approvals will be signalled directly.
+  if (meta.permissionRequestHooked === true && s.cli !== 'gemini' && !tx.runtime(id).approvalSignal) {
+    tx.patchRuntime(id, { approvalSignal: true });
+  }
 }
 
 /** Applies one normalised hook event: matcher, enrichment, then the event's effect on the card. */

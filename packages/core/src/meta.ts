@@ -41,5 +41,6 @@ export function cleanMeta(raw: unknown): HookMeta {
   if (typeof m.pid === 'number' && Number.isInteger(m.pid) && m.pid > 0) out.pid = m.pid;
   if (typeof m.sentAt === 'number' && Number.isFinite(m.sentAt) && m.sentAt > 0) out.sentAt = m.sentAt;
   if (m.ghostty === true) out.ghostty = true;
+  if (m.permissionRequestHooked === true) out.permissionRequestHooked = true;
   return out as HookMeta;
 }

@@ -187,6 +187,38 @@ describe('heuristic only when no PermissionRequest is expected', () => {
     }
   });
 
+  it('meta.permissionRequestHooked (Flightdeck hook) disables it for Claude from the first tool call', () => {
+    const meta = { pid: 1, permissionRequestHooked: true } as HookMeta;
+    const h = started(meta);
+    h.send(
+      claude('PreToolUse', { tool_name: 'Agent', tool_input: { prompt: 'p' }, tool_use_id: 't1' }, meta),
+    );
+    h.send(claude('PreToolUse', { tool_name: 'Edit', tool_input: INPUTS.Edit, tool_use_id: 't2' }, meta));
+    h.advance(20_000);
+    expect(h.session(SID).status).toBe('working');
+    expect(h.effects.some((e) => e.type === 'check-children')).toBe(false);
+  });
+
+  it('meta.permissionRequestHooked does not disable it for Gemini (it has no PermissionRequest)', () => {
+    const meta = { pid: 1, permissionRequestHooked: true } as HookMeta;
+    const h = new Harness();
+    h.send(hook('gemini', { session_id: 'g', hook_event_name: 'BeforeAgent', prompt: 'p', cwd: '/p' }, meta));
+    h.send(
+      hook(
+        'gemini',
+        {
+          session_id: 'g',
+          hook_event_name: 'BeforeTool',
+          tool_name: 'read_file',
+          tool_input: { file_path: '/p/x' },
+        },
+        meta,
+      ),
+    );
+    h.advance(3_000);
+    expect(h.session('g').status).toBe('approval');
+  });
+
   it('Gemini always uses it (no PermissionRequest hook), mapped to Claude tool names', () => {
     const meta = { pid: 1, density: 'high' } as HookMeta;
     const h = new Harness();

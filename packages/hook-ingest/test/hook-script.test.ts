@@ -58,6 +58,8 @@ describe('flightdeck-hook.sh', () => {
     expect(r.stdout.trim()).toBe('{}');
     const [rec] = drainAll(spool);
     expect(rec?.envelope.cli).toBe('gemini');
+    // Gemini has no PermissionRequest hook: the core must keep its timeout heuristic.
+    expect(rec?.envelope.meta.permissionRequestHooked).toBeUndefined();
   });
 
   it('exits 0 silently when the spool cannot be created or written', () => {
@@ -125,6 +127,8 @@ describe('flightdeck-hook.sh', () => {
       agentType: 'task',
       agentId: 'agent-uuid',
       agentColor: 'blue',
+      // Claude Code: our hooks always include PermissionRequest.
+      permissionRequestHooked: true,
     });
     // The agent is the hook's parent: here the test process (spawnSync runs `sh` directly).
     expect(meta.pid).toBe(process.pid);

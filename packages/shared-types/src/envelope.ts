@@ -33,6 +33,11 @@ export const hookMetaSchema = z
     sentAt: z.number().nonnegative().optional(),
     /** Hook density the hooks were installed with: at high/medium Claude and Codex send PermissionRequest. */
     density: z.enum(['high', 'medium', 'low']).optional(),
+    /**
+     * The hooks that sent this event also deliver PermissionRequest (true for Claude Code and Codex events from
+     * Flightdeck's own hook at every density), so the core need not guess approvals from tool timeouts.
+     */
+    permissionRequestHooked: z.boolean().optional(),
     /** Host name of the machine the hook ran on. */
     host: z.string().max(256).optional(),
   })

@@ -78,6 +78,8 @@ export function metaFromRecord(raw: Record<string, string>, extras: MetaExtras =
     }
   }
   if (raw.GHOSTTY_RESOURCES_DIR) meta.ghostty = true;
+  // Our installers register PermissionRequest for Claude Code and Codex at every density.
+  if (raw.cli === 'claude' || raw.cli === 'codex') meta.permissionRequestHooked = true;
   if (extras.tty) meta.tty = clip('tty', extras.tty);
   if (extras.host) meta.host = clip('host', extras.host);
   if (extras.sentAt !== undefined && Number.isFinite(extras.sentAt) && extras.sentAt >= 0) {
