@@ -8,8 +8,10 @@ import {
   parseRecord,
   parseRecordName,
   RECORD_TRAILER,
+  SELF_TEST_EVENT,
   type SpoolRecord,
   sortRecordNames,
+  spoolMarkerWaiter,
 } from '../src/index.js';
 import { makeTempDir } from './support/spool.js';
 
@@ -50,6 +52,23 @@ describe('spool reader', () => {
   }
 
   const seqs = (records: SpoolRecord[]) => records.map((r) => r.envelope.payload.seq);
+
+  it('acknowledges installer self-test records into selftest/ without delivering them', async () => {
+    const marker = 'fd-selftest-marker-42';
+    put(payload('a', 0));
+    put(JSON.stringify({ session_id: 'fd-self-test', hook_event_name: SELF_TEST_EVENT, marker }));
+    put(payload('a', 1));
+    const got: SpoolRecord[] = [];
+    const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
+    expect(reader.drain()).toBe(2);
+    expect(seqs(got)).toEqual([0, 1]);
+    expect(got.some((r) => r.envelope.payload.hook_event_name === SELF_TEST_EVENT)).toBe(false);
+    expect(reader.stats().selfTests).toBe(1);
+    expect(readdirSync(join(dir, 'selftest'))).toHaveLength(1);
+    // The installer's waiter finds the acknowledgement even though the reader consumed the spool file.
+    expect(await spoolMarkerWaiter(dir)(marker, 500)).toBe(true);
+    expect(await spoolMarkerWaiter(dir)('fd-selftest-other', 100)).toBe(false);
+  });
 
   it('delivers complete records in id order and deletes them after onBatch', () => {
     const ids = [put(payload('a', 0)), put(payload('a', 1)), put(payload('b', 0)), put(payload('a', 2))];

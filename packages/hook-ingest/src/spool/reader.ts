@@ -17,6 +17,7 @@ import {
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HookEnvelope } from '@flightdeck/shared-types';
+import { SELF_TEST_EVENT } from '../install/selfTest.js';
 import { validateEnvelope } from '../validate.js';
 import { metaFromRecord, ttyName } from './envelope.js';
 import {
@@ -77,6 +78,8 @@ export interface SpoolReaderStats {
   duplicates: number;
   /** Records moved to `rejected/`. */
   rejected: number;
+  /** Installer self-test records acknowledged into `selftest/` instead of being delivered. */
+  selfTests: number;
   /** Incomplete records older than the grace period that still parsed and were delivered. */
   salvaged: number;
   /** Times `onBatch` threw (the files stayed for a retry). */
@@ -108,6 +111,10 @@ const TRAILER_FILE = '.trailer';
 /** How long a record without a complete header may hold back other records. */
 const HEADERLESS_BLOCK_MS = 2000;
 const REJECTED_DIR = 'rejected';
+/** Where self-test records go once read: `flightdeck hooks … --self-test` looks for its marker there. */
+const SELF_TEST_DIR = 'selftest';
+/** Acknowledged self-test records older than this are removed. */
+const SELF_TEST_KEEP_MS = 60 * 60 * 1000;
 
 function readPidMax(): number {
   try {
@@ -199,6 +206,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     duplicates: 0,
     rejected: 0,
     salvaged: 0,
+    selfTests: 0,
     batchErrors: 0,
     pending: 0,
     drains: 0,
@@ -261,6 +269,33 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
         unmovable.add(c.name.id);
         stats.rejected++;
         report(err, `moving ${c.file} to rejected/`);
+      }
+    }
+  }
+
+  /**
+   * A self-test event is proof that the hook works, not agent activity: it is never delivered. It is moved to
+   * `selftest/` (where the installer's marker waiter finds it); old acknowledgements are pruned.
+   */
+  function acknowledgeSelfTest(c: Candidate): void {
+    const ackDir = join(dir, SELF_TEST_DIR);
+    try {
+      mkdirSync(ackDir, { recursive: true });
+      const cutoff = now() - SELF_TEST_KEEP_MS;
+      for (const old of readdirSync(ackDir)) {
+        const p = join(ackDir, old);
+        try {
+          if (statSync(p).mtimeMs < cutoff) unlinkSync(p);
+        } catch {
+          // vanished meanwhile
+        }
+      }
+      renameSync(join(dir, c.file), join(ackDir, c.file));
+      stats.selfTests++;
+    } catch (err) {
+      if (!isEnoent(err)) {
+        unmovable.add(c.name.id);
+        report(err, `moving ${c.file} to ${SELF_TEST_DIR}/`);
       }
     }
   }
@@ -393,6 +428,10 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
         const record = toRecord(c, parsed, read.stats, receivedAt);
         if (typeof record === 'string') {
           reject(c, salvage ? `incomplete record abandoned by its writer; ${record}` : record);
+          continue;
+        }
+        if (record.envelope.payload.hook_event_name === SELF_TEST_EVENT) {
+          acknowledgeSelfTest(c);
           continue;
         }
         if (salvage) stats.salvaged++;
