@@ -13,21 +13,30 @@
  *  3. persistence: every event in SQLite (hook_events count) and the subscriber's last view of every session
  *     equals the server's; server RSS after the load (/proc/<pid>/status VmRSS).
  *
- * Options: --quick (shorter steps), --keep (keep the data dir).
+ * Options: --quick (shorter steps), --keep (keep the data dir), --latency-only, --view=full (subscribe to whole
+ * sessions instead of the board's summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
+ * server, BENCH_SERVER_LOG=<file> appends the server's stdout (e.g. with --trace-gc in the start script's flags).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(here, '../apps/server/bin/flightdeck.mjs');
+/** The production bundle (`pnpm --filter @flightdeck/server build`), rebuilt by the benchmark before it starts. */
+const BUILD = resolve(here, '../apps/server/scripts/build.mjs');
+const BUNDLE = resolve(here, '../apps/server/dist/flightdeck.mjs');
+/** Node flags of the production start script (apps/server/package.json `start`). */
+const SERVER_NODE_FLAGS = serverNodeFlags();
 const QUICK = process.argv.includes('--quick');
 const KEEP = process.argv.includes('--keep');
 const LATENCY_ONLY = process.argv.includes('--latency-only');
+/** Live view of the subscriber: `summary` (what a board needs; default) or `full` (whole sessions). */
+const VIEW: 'summary' | 'full' = process.argv.includes('--view=full') ? 'full' : 'summary';
 
 interface Envelope {
   cli: 'claude';
@@ -45,10 +54,43 @@ function pct(values: number[], q: number): number {
 
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
+/** VmRSS split into anonymous, file-backed and shared memory (MB), for the report. */
+function rssParts(pid: number): string {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) =>
+    Number(new RegExp(`${k}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return `anon ${fmt(kb('RssAnon'), 1)}, file ${fmt(kb('RssFile'), 1)}, shmem ${fmt(kb('RssShmem'), 1)} MB`;
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
   return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** CPU time (user + system) of a process so far, in seconds (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuSeconds(pid: number, thread?: number): number {
+  const stat = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function loadAvg(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(here, '../apps/server/package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  // `node <flags…> bin/flightdeck.mjs start`: the words between `node` and the script.
+  const words = (pkg.scripts?.start ?? '').split(/\s+/).slice(1);
+  const flags: string[] = [];
+  for (const w of words) {
+    if (!w.startsWith('--')) break;
+    flags.push(w);
+  }
+  return flags;
 }
 
 function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -58,7 +100,7 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
     : [];
   const child = spawn(
     process.execPath,
-    [...prof, BIN, 'start', '--port', '0', '--data-dir', dataDir, '--no-open'],
+    [...prof, ...SERVER_NODE_FLAGS, BUNDLE, 'start', '--port', '0', '--data-dir', dataDir, '--no-open'],
     {
       env: {
         ...process.env,
@@ -79,6 +121,8 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
         resolveStart({ child, url: m[1] });
       }
     });
+    const serverLog = process.env.BENCH_SERVER_LOG;
+    if (serverLog) child.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
     child.stderr?.on('data', (d: Buffer) => {
       out += d.toString();
     });
@@ -86,15 +130,18 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
   });
 }
 
+/** Throughput ramp: a forwarder's few keep-alive connections. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+/** Latency steps: every hook process has its own connection, so events never queue behind one another here. */
+const hookAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function post(url: string, path: string, body: unknown): Promise<number> {
+function post(url: string, path: string, body: unknown, via: http.Agent = agent): Promise<number> {
   const data = Buffer.from(JSON.stringify(body));
   const u = new URL(path, url);
   return new Promise((resolvePost, reject) => {
     const req = http.request(
       {
-        agent,
+        agent: via,
         host: u.hostname,
         port: u.port,
         path: u.pathname,
@@ -128,6 +175,7 @@ function ev(sessionId: string, event: string, extra: Record<string, unknown> = {
 let cleanup: () => void = () => {};
 
 async function main() {
+  execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-'));
   let serverChild: ChildProcess | null = null;
   cleanup = () => {
@@ -161,43 +209,46 @@ async function main() {
   const gotSnapshot = new Promise<void>((r) => {
     resolveSnapshot = r;
   });
-  const sub = client.trpc.sessions.live.subscribe(undefined, {
-    onData: ({ data: msg }) => {
-      const now = performance.now();
-      messages += 1;
-      if (msg.type === 'snapshot') {
-        snapshots += 1;
-        for (const s of msg.data.sessions) {
-          lastView.set(s.sessionId, {
-            totalToolCalls: s.totalToolCalls,
-            totalPrompts: s.totalPrompts,
-            status: s.status,
-          });
+  const sub = client.trpc.sessions.live.subscribe(
+    { view: VIEW },
+    {
+      onData: ({ data: msg }) => {
+        const now = performance.now();
+        messages += 1;
+        if (msg.type === 'snapshot') {
+          snapshots += 1;
+          for (const s of msg.data.sessions) {
+            lastView.set(s.sessionId, {
+              totalToolCalls: s.totalToolCalls,
+              totalPrompts: s.totalPrompts,
+              status: s.status,
+            });
+          }
+          resolveSnapshot();
+          return;
         }
-        resolveSnapshot();
-        return;
-      }
-      if (msg.type !== 'session-upsert') return;
-      const s = msg.data;
-      if (messages % 50 === 0) {
-        sampledBytes += JSON.stringify(msg).length;
-        sampled += 1;
-      }
-      lastView.set(s.sessionId, {
-        totalToolCalls: s.totalToolCalls,
-        totalPrompts: s.totalPrompts,
-        status: s.status,
-      });
-      const marker = s.currentPrompt;
-      if (marker) {
-        const sent = markerSent.get(marker);
-        if (sent !== undefined && !markerLatency.has(marker)) markerLatency.set(marker, now - sent);
-        const num = Number(marker.slice(1));
-        if (num > (latestMarker.get(s.sessionId) ?? 0)) latestMarker.set(s.sessionId, num);
-      }
+        if (msg.type !== 'session-upsert') return;
+        const s = msg.data;
+        if (messages % 50 === 0) {
+          sampledBytes += JSON.stringify(msg).length;
+          sampled += 1;
+        }
+        lastView.set(s.sessionId, {
+          totalToolCalls: s.totalToolCalls,
+          totalPrompts: s.totalPrompts,
+          status: s.status,
+        });
+        const marker = s.currentPrompt;
+        if (marker) {
+          const sent = markerSent.get(marker);
+          if (sent !== undefined && !markerLatency.has(marker)) markerLatency.set(marker, now - sent);
+          const num = Number(marker.slice(1));
+          if (num > (latestMarker.get(s.sessionId) ?? 0)) latestMarker.set(s.sessionId, num);
+        }
+      },
+      onError: (err) => console.error('subscription error', err),
     },
-    onError: (err) => console.error('subscription error', err),
-  });
+  );
   await gotSnapshot;
 
   // --- warm-up: latency sessions exist before we measure ---
@@ -226,9 +277,14 @@ async function main() {
     coalesced: number;
     lost: number;
     loopDelay: { p99: number; max: number };
+    benchLoop: { p99: number; max: number };
+    load: string;
   }> = [];
   let markerSeq = 0;
   await client.trpc.system.info.query({ resetLoopDelay: true });
+  // The generator/subscriber's own event-loop delay: a latency tail may come from this process, not the server.
+  const ownLoop = monitorEventLoopDelay({ resolution: 1 });
+  ownLoop.enable();
   for (const rate of [200, 1000]) {
     const durationMs = QUICK ? 2000 : 5000;
     const total = Math.round((rate * durationMs) / 1000);
@@ -244,7 +300,7 @@ async function main() {
         markers.push({ marker, sessionId, num: markerSeq });
         const env = ev(sessionId, 'UserPromptSubmit', { prompt: marker, prompt_id: marker });
         markerSent.set(marker, performance.now());
-        inflight.push(post(url, '/api/hooks', env));
+        inflight.push(post(url, '/api/hooks', env, hookAgent));
         n += 1;
       }
       await sleep(1);
@@ -262,6 +318,8 @@ async function main() {
     );
     const coalesced = markers.filter((m) => !markerLatency.has(m.marker) && settled(m)).length;
     const loopDelay = (await client.trpc.system.info.query({ resetLoopDelay: true })).eventLoopDelayMs;
+    const benchLoop = { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 };
+    ownLoop.reset();
     latencyResults.push({
       rate,
       n: total,
@@ -271,6 +329,8 @@ async function main() {
       coalesced,
       lost: markers.length - lat.length - coalesced + bad,
       loopDelay,
+      benchLoop,
+      load: loadAvg(),
     });
     await sleep(300);
   }
@@ -282,7 +342,7 @@ async function main() {
   const stepMs = QUICK ? 2000 : 3000;
   const SESSIONS = LAT_SESSIONS;
   const toolCounter: number[] = [];
-  const BATCH = 50;
+  const BATCH = 200;
   const rampResults: Array<{
     rate: number;
     events: number;
@@ -292,11 +352,21 @@ async function main() {
     failed: number;
     drainMs: number;
     sustained: boolean;
+    /** Events per second of server CPU time (user + system) during the step: comparable across machine loads. */
+    perCpuSecond: number;
+    serverCpu: number;
+    generatorCpu: number;
+    /** The server's main (event-loop) thread alone. */
+    mainCpu: number;
+    load: string;
   }> = [];
   const expectedTools = new Map<string, number>();
   for (const rate of rampRates) {
     const total = Math.round((rate * stepMs) / 1000);
     const ackMs: number[] = [];
+    const cpu0 = cpuSeconds(pid);
+    const mainCpu0 = cpuSeconds(pid, pid);
+    const genCpu0 = process.cpuUsage();
     let failed = 0;
     const inflight: Promise<void>[] = [];
     const t0 = performance.now();
@@ -348,6 +418,10 @@ async function main() {
     await Promise.all(inflight);
     const drainMs = performance.now() - sendEnd;
     const elapsed = (performance.now() - t0) / 1000;
+    const serverCpu = cpuSeconds(pid) - cpu0;
+    const mainCpu = (cpuSeconds(pid, pid) - mainCpu0) / elapsed;
+    const genCpuUsage = process.cpuUsage(genCpu0);
+    const generatorCpu = (genCpuUsage.user + genCpuUsage.system) / 1e6 / elapsed;
     sent += total;
     const achieved = (total - failed) / elapsed;
     rampResults.push({
@@ -359,6 +433,11 @@ async function main() {
       failed,
       drainMs,
       sustained: failed === 0 && achieved >= rate * 0.95 && drainMs < 1000,
+      perCpuSecond: serverCpu > 0 ? (total - failed) / serverCpu : Number.NaN,
+      serverCpu: serverCpu / elapsed,
+      generatorCpu,
+      mainCpu,
+      load: loadAvg(),
     });
     await sleep(500);
   }
@@ -378,19 +457,20 @@ async function main() {
     if (serverSessions.find((s) => s.sessionId === id)?.totalToolCalls !== count) wrongTools += 1;
   }
   const rss = rssMb(pid);
+  const rssDetail = rssParts(pid);
   sub.unsubscribe();
   await client.close();
 
   // --- report ---
   console.log(
-    '\nFlightdeck live benchmark (server child process, file SQLite, WebSocket subscriber via @flightdeck/client)',
+    `\nFlightdeck live benchmark (server child process running the production bundle, file SQLite, WebSocket subscriber via @flightdeck/client, view ${VIEW})`,
   );
   console.log(
-    '\nHook → subscriber latency (POST /api/hooks, one event per request, 200 sessions round-robin):',
+    '\nHook → subscriber latency (POST /api/hooks, one event per request over up to 64 keep-alive connections, 200 sessions round-robin):',
   );
   for (const r of latencyResults) {
     console.log(
-      `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms)`,
+      `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; this process's p99 ${fmt(r.benchLoop.p99)} ms, max ${fmt(r.benchLoop.max)} ms; load ${r.load})`,
     );
   }
   console.log(
@@ -401,7 +481,7 @@ async function main() {
   );
   for (const r of rampResults) {
     console.log(
-      `  target ${String(r.rate).padStart(6)} ev/s: ${r.events} events, achieved ${fmt(r.achieved, 0)} ev/s, ack p50 ${fmt(r.ackP50, 1)} ms p99 ${fmt(r.ackP99, 1)} ms, failed ${r.failed}, drain ${fmt(r.drainMs, 0)} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}`,
+      `  target ${String(r.rate).padStart(6)} ev/s: ${r.events} events, achieved ${fmt(r.achieved, 0)} ev/s, ack p50 ${fmt(r.ackP50, 1)} ms p99 ${fmt(r.ackP99, 1)} ms, failed ${r.failed}, drain ${fmt(r.drainMs, 0)} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}; server CPU ${fmt(r.serverCpu * 100, 0)} % of a core (main thread ${fmt(r.mainCpu * 100, 0)} %; generator ${fmt(r.generatorCpu * 100, 0)} %), ${fmt(r.perCpuSecond, 0)} events per server CPU-second (load ${r.load})`,
     );
   }
   const best = rampResults.filter((r) => r.sustained).at(-1);
@@ -424,7 +504,7 @@ async function main() {
     `  average live message ${fmt(sampled ? sampledBytes / sampled / 1024 : Number.NaN, 1)} KB (sampled)`,
   );
   console.log(
-    `\nServer RSS after load: ${fmt(rss, 1)} MB (V8 heap used ${fmt(info.memory.heapUsed / 1048576, 1)} MB)`,
+    `\nServer RSS after load: ${fmt(rss, 1)} MB: ${rssDetail} (load ${loadAvg()}) (V8 heap used ${fmt(info.memory.heapUsed / 1048576, 1)} MB)`,
   );
   const lat1k = latencyResults.find((r) => r.rate === 1000);
   console.log('\nTargets:');
@@ -442,6 +522,7 @@ async function main() {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   agent.destroy();
+  hookAgent.destroy();
   if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -105,7 +105,13 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
       envelopes.push(checked.envelope);
     }
     const receivedAt = Date.now();
-    await Promise.all(envelopes.map((e) => ingestOne(e, receivedAt)));
+    const started = performance.now();
+    await runtime.ingestMany(envelopes.map((envelope) => ({ envelope, ingestId: nextId(), receivedAt })));
+    if (stats) {
+      // Like a single POST: each event's processing time is from its arrival to its commit.
+      const elapsed = performance.now() - started;
+      for (const e of envelopes) stats.record(e, receivedAt, elapsed);
+    }
     return reply.code(202).send({ ok: true, accepted: envelopes.length });
   });
 }

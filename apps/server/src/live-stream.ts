@@ -3,7 +3,37 @@
  * reconnecting client resumes with `lastEventId`.
  */
 import { tracked } from '@trpc/server';
-import type { LiveEvent, LiveHub } from './live.js';
+import {
+  type LiveEvent,
+  type LiveHub,
+  type LiveSessionSummary,
+  type LiveView,
+  type SnapshotMessage,
+  sessionSummary,
+} from './live.js';
+
+/** A live message in the summary view: sessions as `LiveSessionSummary`. */
+export type SummaryLiveEvent =
+  | Exclude<LiveEvent, { type: 'session-upsert' } | { type: 'snapshot' }>
+  | { seq: number; type: 'session-upsert'; data: LiveSessionSummary }
+  | {
+      seq: number;
+      type: 'snapshot';
+      data: { sessions: LiveSessionSummary[]; teams: SnapshotMessage['data']['teams'] };
+    };
+
+function toView(msg: LiveEvent, view: LiveView): LiveEvent | SummaryLiveEvent {
+  if (view === 'full') return msg;
+  if (msg.type === 'session-upsert') return { seq: msg.seq, type: msg.type, data: sessionSummary(msg.data) };
+  if (msg.type === 'snapshot') {
+    return {
+      seq: msg.seq,
+      type: 'snapshot',
+      data: { sessions: msg.data.sessions.map(sessionSummary), teams: msg.data.teams },
+    };
+  }
+  return msg;
+}
 
 /** Bytes buffered on the socket above which the stream stops yielding until the socket drains. */
 export const WS_HIGH_WATER_MARK = 4 * 1024 * 1024;
@@ -27,6 +57,7 @@ export async function* liveStream(
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
   bufferedAmount: () => number = () => 0,
+  view: LiveView = 'full',
 ) {
   const sub = hub.subscribe();
   try {
@@ -36,13 +67,13 @@ export async function* liveStream(
     if (missed && from !== null) {
       last = from;
       for (const msg of missed) {
-        yield tracked(hub.eventId(msg.seq), msg as LiveEvent);
+        yield tracked(hub.eventId(msg.seq), toView(msg, view));
         last = msg.seq;
       }
     } else {
       const snap = hub.makeSnapshot();
       last = snap.seq;
-      yield tracked(hub.eventId(snap.seq), snap as LiveEvent);
+      yield tracked(hub.eventId(snap.seq), toView(snap, view));
     }
     while (!signal?.aborted) {
       const got = await sub.next(signal);
@@ -53,13 +84,13 @@ export async function* liveStream(
       if (got === 'resync') {
         const snap = hub.makeSnapshot();
         last = snap.seq;
-        yield tracked(hub.eventId(snap.seq), snap as LiveEvent);
+        yield tracked(hub.eventId(snap.seq), toView(snap, view));
         continue;
       }
       for (const msg of got) {
         if (msg.seq <= last) continue;
         last = msg.seq;
-        yield tracked(hub.eventId(msg.seq), msg as LiveEvent);
+        yield tracked(hub.eventId(msg.seq), toView(msg, view));
       }
     }
   } finally {

@@ -6,6 +6,57 @@
 import { randomBytes } from 'node:crypto';
 import type { Session, Team } from '@flightdeck/shared-types';
 
+/**
+ * What a board card needs of a session: the `Session` without its ring buffers (prompt history, tool log,
+ * responses, lifecycle events, subagent list), with their sizes and the input summary of the running tool
+ * instead. A few hundred bytes instead of tens of KB. Sent by `sessions.live({ view: 'summary' })`; the full
+ * session comes from `sessions.get`.
+ */
+export type LiveSessionSummary = Omit<
+  Session,
+  'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents'
+> & {
+  summary: true;
+  counts: { promptHistory: number; toolLog: number; responseLog: number; events: number; subagents: number };
+  /** `inputSummary` of the running call of `currentTool` (what the card's activity line shows), or null. */
+  currentToolSummary: string | null;
+};
+
+const summaries = new WeakMap<Session, LiveSessionSummary>();
+
+/** The summary of a session; cached per (immutable) Session object, so all subscribers share one. */
+export function sessionSummary(session: Session): LiveSessionSummary {
+  let out = summaries.get(session);
+  if (out) return out;
+  const { promptHistory, toolLog, responseLog, events, subagents, ...rest } = session;
+  let currentToolSummary: string | null = null;
+  if (session.currentTool && Array.isArray(toolLog)) {
+    for (let i = toolLog.length - 1; i >= 0; i--) {
+      const t = toolLog[i];
+      if (t && t.status === 'running' && t.tool === session.currentTool) {
+        currentToolSummary = t.inputSummary ?? null;
+        break;
+      }
+    }
+  }
+  out = {
+    ...rest,
+    summary: true,
+    counts: {
+      promptHistory: promptHistory?.length ?? 0,
+      toolLog: toolLog?.length ?? 0,
+      responseLog: responseLog?.length ?? 0,
+      events: events?.length ?? 0,
+      subagents: subagents?.length ?? 0,
+    },
+    currentToolSummary,
+  };
+  summaries.set(session, out);
+  return out;
+}
+
+export type LiveView = 'full' | 'summary';
+
 export type LiveMessage =
   | { seq: number; type: 'session-upsert'; data: Session }
   | { seq: number; type: 'session-removed'; data: { sessionId: string } }

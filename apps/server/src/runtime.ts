@@ -8,13 +8,6 @@ import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
 import { createLiveHub, type LiveHub, type LiveHubOptions } from './live.js';
 import type { CoreInput, CorePort, CoreState, Effect, IngestEvent, StorePort } from './ports.js';
 
-/** Batches of at least this many inputs that took longer than the threshold (ms) mean the server is behind:
- * the runtime then switches to group commits. */
-const GROUP_COMMIT_MIN_BATCH = 64;
-const GROUP_COMMIT_THRESHOLD_MS = 4;
-/** Longest wait for more events before a group commit (ms). */
-const GROUP_COMMIT_MAX_DELAY_MS = 10;
-
 export interface Logger {
   info(obj: unknown, msg?: string): void;
   warn(obj: unknown, msg?: string): void;
@@ -77,6 +70,13 @@ export interface Runtime {
   start(): void;
   /** Queue a hook envelope; resolves after its batch is committed and broadcast. */
   ingest(envelope: HookEnvelope, ingestId: string, receivedAt?: number): Promise<IngestResult>;
+  /**
+   * Queue several envelopes (in order) with one promise: resolves after all of them are committed and
+   * broadcast (they may span batches when the queue is cut between them, never reordered).
+   */
+  ingestMany(
+    events: ReadonlyArray<{ envelope: HookEnvelope; ingestId: string; receivedAt?: number }>,
+  ): Promise<IngestResult[]>;
   /**
    * Synchronous batch commit for the spool reader: reduces, commits and broadcasts the records now, and throws
    * if the commit fails (so the reader keeps the files). Duplicates (already delivered ids) are skipped.
@@ -157,19 +157,16 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     opts.live,
   );
 
-  /** How long the last batch took (reduce + commit + broadcast), ms. */
-  let lastBatchMs = 0;
-
   /**
-   * Next batch: in the next turn of the event loop when the server is keeping up (no added latency); when
-   * batches have become slow (heavy load), a few ms later so more events share one transaction (group commit).
+   * Next batch: in the next turn of the event loop (`setImmediate`, after the pending IO has been read). That is
+   * the group commit: everything that arrived while a batch was being processed is committed by the next one,
+   * so under load batches grow by themselves and the server never waits idle for more events (a deliberate
+   * delay only stalls clients that wait for their acknowledgement before sending more).
    */
   function schedule() {
     if (scheduled || stopped) return;
     scheduled = true;
-    const behind = stats.lastBatchSize >= GROUP_COMMIT_MIN_BATCH && lastBatchMs > GROUP_COMMIT_THRESHOLD_MS;
-    if (behind) setTimeout(runBatch, Math.min(GROUP_COMMIT_MAX_DELAY_MS, lastBatchMs));
-    else setImmediate(runBatch);
+    setImmediate(runBatch);
   }
 
   function submit(input: CoreInput, ingest: IngestEvent | null) {
@@ -318,7 +315,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       for (const item of items) item.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
       processing = false;
-      lastBatchMs = performance.now() - batchStarted;
+      const lastBatchMs = performance.now() - batchStarted;
       if (batchDurations.length < 1000) batchDurations.push(lastBatchMs);
       else batchDurations[batchDurationNext] = lastBatchMs;
       batchDurationNext = (batchDurationNext + 1) % 1000;
@@ -435,6 +432,39 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         stats.commitErrors += 1;
         throw err;
       }
+    },
+    ingestMany(events) {
+      if (events.length === 0) return Promise.resolve([]);
+      if (stopped) return Promise.reject(new Error('runtime stopped'));
+      return new Promise((resolveAll, rejectAll) => {
+        const out: IngestResult[] = new Array(events.length);
+        let left = events.length;
+        let failed = false;
+        const t = now();
+        for (let i = 0; i < events.length; i++) {
+          const e = events[i] as (typeof events)[number];
+          const ingest: IngestEvent = {
+            ingestId: e.ingestId,
+            envelope: e.envelope,
+            receivedAt: e.receivedAt ?? t,
+          };
+          queue.push({
+            input: { type: 'hook', envelope: e.envelope },
+            ingest,
+            resolve: (r) => {
+              out[i] = { ingestId: e.ingestId, duplicate: r.duplicate, rejected: r.rejected };
+              left -= 1;
+              if (left === 0 && !failed) resolveAll(out);
+            },
+            reject: (err) => {
+              if (failed) return;
+              failed = true;
+              rejectAll(err);
+            },
+          });
+        }
+        schedule();
+      });
     },
     async dispatch(input) {
       const r = await submit(input, null);

@@ -163,6 +163,47 @@ for (const mode of ['memory', 'file'] as const) {
       await it.return?.();
     });
 
+    it('sessions.live({ view: "summary" }): sessions without ring buffers, with their sizes', async () => {
+      await server.runtime.ingest(sessionStart('s-sum'), 'id-sum-1');
+      await server.runtime.ingest(prompt('s-sum', 'summarise the board'), 'id-sum-2');
+      const full = server.runtime.getSession('s-sum');
+      expect(full?.promptHistory.length).toBe(1);
+      const caller = createCaller(ctxFor(server));
+      const it = (await caller.sessions.live({ view: 'summary' }))[Symbol.asyncIterator]();
+      const snap = unwrap((await it.next()).value) as {
+        type: string;
+        data: { sessions: Array<Record<string, unknown>> };
+      };
+      expect(snap.type).toBe('snapshot');
+      const inSnap = snap.data.sessions.find((s) => s.sessionId === 's-sum');
+      expect(inSnap).toMatchObject({
+        summary: true,
+        sessionId: 's-sum',
+        totalPrompts: 1,
+        currentPrompt: 'summarise the board',
+        counts: { promptHistory: 1, toolLog: 0, responseLog: 0, events: full?.events.length },
+      });
+      for (const ring of ['promptHistory', 'toolLog', 'responseLog', 'events', 'subagents']) {
+        expect(inSnap).not.toHaveProperty(ring);
+      }
+      await server.runtime.ingest(prompt('s-sum', 'and again'), 'id-sum-3');
+      let upsert: Record<string, unknown> | null = null;
+      for (let i = 0; i < 20 && !upsert; i++) {
+        const msg = unwrap((await it.next()).value) as { type: string; data: Record<string, unknown> };
+        if (msg.type === 'session-upsert' && msg.data.sessionId === 's-sum') upsert = msg.data;
+      }
+      expect(upsert).toMatchObject({ summary: true, totalPrompts: 2, counts: { promptHistory: 2 } });
+      expect(upsert).not.toHaveProperty('promptHistory');
+      await it.return?.();
+      // the default view still carries whole sessions
+      const fullIt = (await caller.sessions.live())[Symbol.asyncIterator]();
+      const fullSnap = unwrap((await fullIt.next()).value) as {
+        data: { sessions: Array<{ sessionId: string; promptHistory?: unknown[] }> };
+      };
+      expect(fullSnap.data.sessions.find((s) => s.sessionId === 's-sum')?.promptHistory).toHaveLength(2);
+      await fullIt.return?.();
+    });
+
     it('auth: login/logout/setPassword/clearPassword', async () => {
       const caller = createCaller(ctxFor(server));
       expect(await caller.auth.status()).toEqual({ passwordRequired: false, authenticated: true });

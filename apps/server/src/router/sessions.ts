@@ -64,8 +64,22 @@ export const sessionsRouter = router({
     return { deleted: ctx.services.runtime.getSession(input.sessionId) === undefined };
   }),
   live: protectedProcedure
-    .input(z.object({ lastEventId: z.string().max(64).nullish() }).optional())
+    .input(
+      z
+        .object({
+          lastEventId: z.string().max(64).nullish(),
+          /** `summary`: sessions without their ring buffers (board cards); default `full`. */
+          view: z.enum(['full', 'summary']).optional(),
+        })
+        .optional(),
+    )
     .subscription(({ ctx, input, signal }) =>
-      liveStream(ctx.services.runtime.hub, input?.lastEventId, signal, ctx.bufferedAmount),
+      liveStream(
+        ctx.services.runtime.hub,
+        input?.lastEventId,
+        signal,
+        ctx.bufferedAmount,
+        input?.view ?? 'full',
+      ),
     ),
 });

@@ -1,0 +1,86 @@
+/**
+ * The production bundle (`scripts/build.mjs`): built into a temp dir, it starts, ingests and persists a hook
+ * (better-sqlite3 loaded as an external native module, the checkpoint worker found next to its source) and
+ * installs hooks (the hook script found through `import.meta.url` of @flightdeck/hook-ingest).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sessionStart, tmpDir } from './helpers.js';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const out = tmpDir('fd-bundle-');
+const data = tmpDir('fd-bundle-data-');
+let child: ChildProcess | null = null;
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child?.once('exit', r));
+  }
+  out.remove();
+  data.remove();
+});
+
+describe('production bundle', () => {
+  const bundle = join(out.dir, 'flightdeck.mjs');
+
+  it('builds one ESM file without absolute paths of this machine', () => {
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--outdir', out.dir], { stdio: 'pipe' });
+    expect(existsSync(bundle)).toBe(true);
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).toContain('better-sqlite3/lib/index.js'); // external, by a relative path
+    // Source locations are relative to the bundle, never absolute.
+    expect(text).not.toContain(`"${root}`);
+    expect(text).not.toContain(`file://${root}`);
+  }, 60_000);
+
+  it('starts, ingests a hook into SQLite, and installs hooks', async () => {
+    const env = { ...process.env, HOME: data.dir, PORT: '', FLIGHTDECK_DATA_DIR: '' };
+    child = spawn(process.execPath, [bundle, 'start', '--port', '0', '--data-dir', data.dir, '--no-open'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bundle did not start:\n${output}`)), 20_000);
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        const m = /FLIGHTDECK_READY (\S+)/.exec(output);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolveUrl(m[1]);
+        }
+      };
+      child?.stdout?.on('data', onData);
+      child?.stderr?.on('data', onData);
+      child?.once('exit', (code) => reject(new Error(`bundle exited (${code}):\n${output}`)));
+    });
+    const res = await fetch(`${url}/api/hooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(sessionStart('bundle-1')),
+    });
+    expect(res.status).toBe(202);
+    const info = (await fetch(`${url}/trpc/system.info`).then((r) => r.json())) as {
+      result: { data: { storage: { hookEvents: number } } };
+    };
+    expect(info.result.data.storage.hookEvents).toBe(1);
+    const list = (await fetch(`${url}/trpc/sessions.list`).then((r) => r.json())) as {
+      result: { data: Array<{ sessionId: string }> };
+    };
+    expect(list.result.data.map((s) => s.sessionId)).toContain('bundle-1');
+    expect(output).not.toMatch(/checkpoint worker (unavailable|failed)/);
+
+    const installed = execFileSync(
+      process.execPath,
+      [bundle, 'hooks', 'install', '--cli', 'claude', '--data-dir', data.dir],
+      { env, encoding: 'utf8' },
+    );
+    expect(installed).toMatch(/claude: installed/);
+    const script = join(data.dir, 'hooks', 'flightdeck-hook.sh');
+    expect(readFileSync(script, 'utf8')).toMatch(/^#!/);
+  }, 60_000);
+});
