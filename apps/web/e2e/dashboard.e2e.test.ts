@@ -6,6 +6,8 @@ import { claude, launchBrowser, outputDir, startServer, type TestServer } from '
 let server: TestServer;
 let browser: Browser;
 let page: Page;
+/** Text frames the dashboard received on its WebSocket (the `sessions.live` subscription). */
+const wsFrames: string[] = [];
 
 const CWD_A = '/home/dev/src/acme-api';
 const CWD_B = '/home/dev/src/web-shop';
@@ -14,7 +16,28 @@ beforeAll(async () => {
   server = await startServer();
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string') wsFrames.push(f.payload);
+    }),
+  );
 });
+
+/** Every `session-upsert` live message found in the received frames. */
+function liveUpserts(): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as Record<string, unknown>;
+    if (o.type === 'session-upsert' && typeof o.data === 'object' && o.data !== null) {
+      out.push(o.data as Record<string, unknown>);
+      return;
+    }
+    for (const x of Object.values(o)) walk(x);
+  };
+  for (const f of wsFrames) if (f.includes('session-upsert')) walk(JSON.parse(f));
+  return out;
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -54,6 +77,15 @@ describe('live board in Chromium against a real server', () => {
     await expect(card('s-work').locator('[data-testid="activity"]').textContent()).resolves.toContain(
       'npm test',
     );
+    // The board subscribes to summaries: no history arrays on the wire, the running tool's summary instead.
+    const upserts = liveUpserts().filter((d) => d.sessionId === 's-work');
+    expect(upserts.length).toBeGreaterThan(0);
+    for (const d of upserts) {
+      expect(d.summary).toBe(true);
+      for (const k of ['promptHistory', 'toolLog', 'responseLog', 'events', 'subagents'])
+        expect(d[k]).toBeUndefined();
+    }
+    expect(upserts.at(-1)?.currentToolSummary).toContain('npm test');
   });
 
   it('renders an approval distinctly: class, diamond icon, badge text and colours', async () => {

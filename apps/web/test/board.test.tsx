@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBoardState } from '../src/store/boardState.js';
 import { createSessionStore } from '../src/store/sessions.js';
 import { Board } from '../src/views/Board.js';
-import { makeSession } from './factory.js';
+import { makeLive } from './factory.js';
 
 afterEach(cleanup);
 
@@ -37,19 +37,19 @@ describe('Board + live store', () => {
         seq: 1,
         teams: [],
         sessions: [
-          makeSession({
+          makeLive({
             sessionId: 'a',
             projectName: 'alpha',
             statusReason: at('working', T0),
             lastActivityAt: T0 + 3,
           }),
-          makeSession({
+          makeLive({
             sessionId: 'b',
             projectName: 'beta',
             statusReason: at('working', T0),
             lastActivityAt: T0 + 2,
           }),
-          makeSession({
+          makeLive({
             sessionId: 'c',
             projectName: 'gamma',
             statusReason: at('working', T0),
@@ -70,7 +70,7 @@ describe('Board + live store', () => {
     store.apply(
       {
         type: 'session-upsert',
-        session: makeSession({
+        session: makeLive({
           sessionId: 'a',
           projectName: 'alpha',
           status: 'working',
@@ -97,9 +97,9 @@ describe('Board + live store', () => {
       seq: 1,
       teams: [],
       sessions: [
-        makeSession({ sessionId: 'w', statusReason: at('working', T0), lastActivityAt: T0 + 50 }),
-        makeSession({ sessionId: 'q', status: 'input', statusReason: at('input', T0 + 5) }),
-        makeSession({ sessionId: 'p', status: 'approval', statusReason: at('approval', T0 + 10) }),
+        makeLive({ sessionId: 'w', statusReason: at('working', T0), lastActivityAt: T0 + 50 }),
+        makeLive({ sessionId: 'q', status: 'input', statusReason: at('input', T0 + 5) }),
+        makeLive({ sessionId: 'p', status: 'approval', statusReason: at('approval', T0 + 10) }),
       ],
     });
     await new Promise((r) => setTimeout(r, 0));
@@ -119,9 +119,9 @@ describe('Board + live store', () => {
       seq: 1,
       teams: [],
       sessions: [
-        makeSession({ sessionId: 'x1', projectName: 'payments', cli: 'claude' }),
-        makeSession({ sessionId: 'x2', projectName: 'search', cli: 'codex', title: 'Fix ranking' }),
-        makeSession({ sessionId: 'x3', projectName: 'search', cli: 'gemini', status: 'approval' }),
+        makeLive({ sessionId: 'x1', projectName: 'payments', cli: 'claude' }),
+        makeLive({ sessionId: 'x2', projectName: 'search', cli: 'codex', title: 'Fix ranking' }),
+        makeLive({ sessionId: 'x3', projectName: 'search', cli: 'gemini', status: 'approval' }),
       ],
     });
     await new Promise((r) => setTimeout(r, 0));
@@ -145,9 +145,9 @@ describe('Board + live store', () => {
       seq: 1,
       teams: [],
       sessions: [
-        makeSession({ sessionId: 'w', statusReason: at('working', T0), lastActivityAt: T0 + 100 }),
-        makeSession({ sessionId: 'a1', status: 'approval', statusReason: at('approval', T0 + 1) }),
-        makeSession({ sessionId: 'i1', status: 'input', statusReason: at('input', T0 + 2) }),
+        makeLive({ sessionId: 'w', statusReason: at('working', T0), lastActivityAt: T0 + 100 }),
+        makeLive({ sessionId: 'a1', status: 'approval', statusReason: at('approval', T0 + 1) }),
+        makeLive({ sessionId: 'i1', status: 'input', statusReason: at('input', T0 + 2) }),
       ],
     });
     expect(board.move(1)).toBe('a1');
@@ -169,9 +169,9 @@ describe('Board + live store', () => {
       seq: 1,
       teams: [],
       sessions: [
-        makeSession({ sessionId: 'g1', status: 'approval', statusReason: at('approval', T0) }),
-        makeSession({ sessionId: 'g2' }),
-        makeSession({ sessionId: 'g3' }),
+        makeLive({ sessionId: 'g1', status: 'approval', statusReason: at('approval', T0) }),
+        makeLive({ sessionId: 'g2' }),
+        makeLive({ sessionId: 'g3' }),
       ],
     });
     board.setGroup('status');

@@ -2,7 +2,7 @@ import { cleanup, render, screen } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionCard } from '../src/components/SessionCard.js';
 import { setNow } from '../src/lib/clock.js';
-import { makeSession } from './factory.js';
+import { makeLive } from './factory.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -11,25 +11,11 @@ afterEach(cleanup);
 describe('SessionCard', () => {
   it('shows project, title, cli, model, counts, source and a working status', () => {
     setNow(T0 + 5_000);
-    const s = makeSession({
+    const s = makeLive({
       sessionId: 's1',
       status: 'working',
       currentTool: 'Bash',
-      toolLog: [
-        {
-          toolUseId: 't1',
-          tool: 'Bash',
-          input: { command: 'npm test' },
-          inputSummary: 'npm test',
-          status: 'running',
-          startedAt: T0,
-          endedAt: null,
-          durationMs: null,
-          result: null,
-          error: null,
-          agentId: null,
-        },
-      ],
+      currentToolSummary: 'npm test',
       totalToolCalls: 7,
       subagentCount: 2,
       source: 'vscode',
@@ -51,7 +37,7 @@ describe('SessionCard', () => {
 
   it('renders approval distinctly: class, diamond icon and accessible text', () => {
     setNow(T0);
-    const approval = makeSession({
+    const approval = makeLive({
       sessionId: 'a',
       status: 'approval',
       waitingDetail: 'Approve Bash: rm -rf build',
@@ -63,7 +49,7 @@ describe('SessionCard', () => {
         at: T0,
       },
     });
-    const working = makeSession({ sessionId: 'w', status: 'working' });
+    const working = makeLive({ sessionId: 'w', status: 'working' });
     const { container } = render(() => (
       <>
         <SessionCard session={approval} />
@@ -81,7 +67,7 @@ describe('SessionCard', () => {
   });
 
   it('input has its own shape, different from approval', () => {
-    const s = makeSession({ sessionId: 'i', status: 'input', waitingDetail: 'Which database?' });
+    const s = makeLive({ sessionId: 'i', status: 'input', waitingDetail: 'Which database?' });
     const { container } = render(() => <SessionCard session={s} />);
     expect(container.querySelector('.status-icon')!.getAttribute('data-shape')).toBe('bubble');
     expect(screen.getByText('Needs input')).toBeTruthy();
@@ -90,7 +76,7 @@ describe('SessionCard', () => {
 
   it('time in status ticks with the clock', () => {
     setNow(T0 + 65_000);
-    const s = makeSession({ sessionId: 't', status: 'waiting' });
+    const s = makeLive({ sessionId: 't', status: 'waiting' });
     render(() => <SessionCard session={s} />);
     const el = screen.getByTestId('time-in-status');
     expect(el.textContent).toBe('1m 05s');
@@ -99,7 +85,7 @@ describe('SessionCard', () => {
   });
 
   it('label wins over title, and accent colour is applied', () => {
-    const s = makeSession({ sessionId: 'l', label: 'API work', accentColor: '#ff0088' });
+    const s = makeLive({ sessionId: 'l', label: 'API work', accentColor: '#ff0088' });
     const { container } = render(() => <SessionCard session={s} />);
     expect(screen.getByText('API work')).toBeTruthy();
     const card = container.querySelector('article') as HTMLElement;

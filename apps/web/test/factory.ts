@@ -1,4 +1,6 @@
 import type { Session, SessionStatus } from '@flightdeck/shared-types';
+import { summariseSession } from '../src/data/normalise.js';
+import type { LiveSession } from '../src/data/types.js';
 
 /** A complete, valid Session value for tests (plain data, as the server sends it). */
 export function makeSession(overrides: Partial<Session> & { sessionId: string }): Session {
@@ -49,5 +51,19 @@ export function makeSession(overrides: Partial<Session> & { sessionId: string })
     previousSessionIds: [],
     resumeCount: 0,
     ...overrides,
+  };
+}
+
+/**
+ * A live session summary for tests, shaped like `sessions.live({ view: 'summary' })` sends it: the scalar fields
+ * of `makeSession`, history lengths in `counts`, the running tool's input summary in `currentToolSummary`.
+ */
+export function makeLive(overrides: Partial<LiveSession> & { sessionId: string }): LiveSession {
+  const { counts, currentToolSummary, ...scalars } = overrides;
+  const base = summariseSession(makeSession(scalars));
+  return {
+    ...base,
+    ...(counts ? { counts } : {}),
+    ...(currentToolSummary !== undefined ? { currentToolSummary } : {}),
   };
 }

@@ -1,5 +1,5 @@
-import type { Session } from '@flightdeck/shared-types';
 import { type JSX, Show } from 'solid-js';
+import type { LiveSession } from '../data/types.js';
 import { now } from '../lib/clock.js';
 import { formatDuration } from '../lib/format.js';
 import { accentOf, activityLine, displayTitle, STATUS_META } from '../lib/status.js';
@@ -11,7 +11,8 @@ export function shortModel(model: string): string {
 }
 
 export interface SessionCardProps {
-  session: Session;
+  /** The live summary: the card shows nothing that needs the history arrays. */
+  session: LiveSession;
   selected?: boolean;
   onOpen?: (sessionId: string) => void;
   onSelect?: (sessionId: string) => void;

@@ -20,7 +20,9 @@ import type {
   HookDensity,
   LatencyStats,
   LiveMessage,
+  LiveSession,
   ProjectStat,
+  SessionHistoryKey,
   SystemStats,
   ToolStat,
 } from './types.js';
@@ -270,6 +272,65 @@ export function normaliseStats(raw: unknown): SystemStats {
   };
 }
 
+const HISTORY_KEYS: readonly SessionHistoryKey[] = [
+  'promptHistory',
+  'toolLog',
+  'responseLog',
+  'events',
+  'subagents',
+];
+
+/** The board's view of a full `Session`: its scalar fields, history lengths and the running tool's summary. */
+export function summariseSession(session: Session): LiveSession {
+  const { promptHistory, toolLog, responseLog, events, subagents, ...rest } = session;
+  let currentToolSummary: string | null = null;
+  if (session.currentTool) {
+    for (let i = toolLog.length - 1; i >= 0; i--) {
+      const t = toolLog[i];
+      if (t && t.status === 'running' && t.tool === session.currentTool) {
+        currentToolSummary = t.inputSummary || null;
+        break;
+      }
+    }
+  }
+  return {
+    ...rest,
+    counts: {
+      promptHistory: promptHistory.length,
+      toolLog: toolLog.length,
+      responseLog: responseLog.length,
+      events: events.length,
+      subagents: subagents.length,
+    },
+    currentToolSummary,
+  };
+}
+
+/**
+ * A session from the live stream as a `LiveSession`. The summary view already has that shape; a full session
+ * (the `full` view, or an older server) is summarised here so the store never holds history arrays.
+ */
+export function normaliseLiveSession(raw: unknown): LiveSession | null {
+  if (!isObj(raw) || typeof raw.sessionId !== 'string') return null;
+  if (HISTORY_KEYS.some((k) => Array.isArray(raw[k]))) {
+    const full = { ...raw } as Obj;
+    for (const k of HISTORY_KEYS) if (!Array.isArray(full[k])) full[k] = [];
+    return summariseSession(full as unknown as Session);
+  }
+  const counts: Obj = isObj(raw.counts) ? raw.counts : {};
+  return {
+    ...(raw as unknown as LiveSession),
+    counts: {
+      promptHistory: num(counts.promptHistory),
+      toolLog: num(counts.toolLog),
+      responseLog: num(counts.responseLog),
+      events: num(counts.events),
+      subagents: num(counts.subagents),
+    },
+    currentToolSummary: strOrNull(raw.currentToolSummary),
+  };
+}
+
 /**
  * A `sessions.live` message. The server sends `{seq, type, data}`; older drafts sent the payload inline
  * (`{type:'snapshot', sessions, teams}` / `{type:'session-upsert', session}`). Both are accepted.
@@ -278,16 +339,23 @@ export function normaliseLive(raw: unknown): LiveMessage | null {
   if (!isObj(raw)) return null;
   const data: Obj = isObj(raw.data) ? raw.data : raw;
   switch (raw.type) {
-    case 'snapshot':
+    case 'snapshot': {
+      const rawSessions = pick(data, 'sessions');
+      const list = Array.isArray(rawSessions)
+        ? rawSessions
+        : isObj(rawSessions)
+          ? Object.values(rawSessions)
+          : [];
       return {
         type: 'snapshot',
-        sessions: (pick(data, 'sessions') ?? []) as Session[],
+        sessions: list.map(normaliseLiveSession).filter((s): s is LiveSession => s !== null),
         teams: (pick(data, 'teams') ?? []) as Team[],
         seq: num(pick(raw, 'seq')),
       };
+    }
     case 'session-upsert': {
-      const session = (isObj(raw.session) ? raw.session : data) as unknown as Session;
-      return typeof session.sessionId === 'string' ? { type: 'session-upsert', session } : null;
+      const session = normaliseLiveSession(isObj(raw.session) ? raw.session : data);
+      return session ? { type: 'session-upsert', session } : null;
     }
     case 'session-removed': {
       const sessionId = str(pick(raw, 'sessionId') ?? pick(data, 'sessionId'));

@@ -98,21 +98,25 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     live(handlers: LiveHandlers) {
       stateListener = handlers.onState;
       handlers.onState(everOpened ? 'reconnecting' : 'connecting');
-      const sub = trpc.sessions.live.subscribe(undefined, {
-        onStarted: () => handlers.onState('live'),
-        onData: (value: unknown) => {
-          const v = value as { id?: unknown; data?: unknown };
-          const tracked = v !== null && typeof v === 'object' && typeof v.id === 'string' && 'data' in v;
-          const msg = normaliseLive(tracked ? v.data : value);
-          if (msg) handlers.onMessage(msg, tracked ? (v.id as string) : null);
+      // Summaries only (~1 KB a session instead of tens of KB); the detail view fetches the full session.
+      const sub = trpc.sessions.live.subscribe(
+        { view: 'summary' },
+        {
+          onStarted: () => handlers.onState('live'),
+          onData: (value: unknown) => {
+            const v = value as { id?: unknown; data?: unknown };
+            const tracked = v !== null && typeof v === 'object' && typeof v.id === 'string' && 'data' in v;
+            const msg = normaliseLive(tracked ? v.data : value);
+            if (msg) handlers.onMessage(msg, tracked ? (v.id as string) : null);
+          },
+          onError: (err: unknown) =>
+            handlers.onState('offline', err instanceof Error ? err.message : String(err)),
+          onConnectionStateChange: (st: { state: string }) => {
+            if (st.state === 'connecting') handlers.onState(everOpened ? 'reconnecting' : 'connecting');
+            else if (st.state === 'pending') handlers.onState('live');
+          },
         },
-        onError: (err: unknown) =>
-          handlers.onState('offline', err instanceof Error ? err.message : String(err)),
-        onConnectionStateChange: (st: { state: string }) => {
-          if (st.state === 'connecting') handlers.onState(everOpened ? 'reconnecting' : 'connecting');
-          else if (st.state === 'pending') handlers.onState('live');
-        },
-      });
+      );
       return () => {
         sub.unsubscribe();
         stateListener = null;

@@ -1,14 +1,28 @@
 import type { AgentCli, Note, Session, SessionStatus, Team } from '@flightdeck/shared-types';
 
+/** The history arrays of a `Session` that the live board does not receive. */
+export type SessionHistoryKey = 'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents';
+
+/**
+ * A session as the live board knows it (`sessions.live({ view: 'summary' })`): every scalar field of `Session`,
+ * without its history arrays; their lengths in `counts` and the input summary of the running tool instead. The
+ * full session (tool calls, conversation, timeline, subagents) comes from `Api.getSession`.
+ */
+export type LiveSession = Omit<Session, SessionHistoryKey> & {
+  counts: Record<SessionHistoryKey, number>;
+  /** `inputSummary` of the running call of `currentTool`, or null. */
+  currentToolSummary: string | null;
+};
+
 /** One message of the `sessions.live` subscription (the payload of each `tracked(seq, msg)`). */
 export type LiveMessage =
   | {
       type: 'snapshot';
-      sessions: Session[] | Record<string, Session>;
+      sessions: LiveSession[] | Record<string, LiveSession>;
       teams: Team[] | Record<string, Team>;
       seq: number;
     }
-  | { type: 'session-upsert'; session: Session }
+  | { type: 'session-upsert'; session: LiveSession }
   | { type: 'session-removed'; sessionId: string }
   | { type: 'team-upsert'; team: Team }
   | { type: 'team-removed'; teamId: string };
@@ -157,7 +171,9 @@ export interface AuthStatus {
 
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 export interface Api {
+  /** Live session summaries (no history arrays); call `getSession` for the full session. */
   live(handlers: LiveHandlers): () => void;
+  /** The full session (live, else from history), or null. */
   getSession(sessionId: string): Promise<Session | null>;
   setTitle(sessionId: string, title: string): Promise<void>;
   setLabel(sessionId: string, label: string | null): Promise<void>;

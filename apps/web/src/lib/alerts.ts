@@ -1,4 +1,5 @@
-import type { Session, SessionStatus } from '@flightdeck/shared-types';
+import type { SessionStatus } from '@flightdeck/shared-types';
+import type { LiveSession } from '../data/types.js';
 import { prefs } from './prefs.js';
 import { displayTitle, STATUS_META } from './status.js';
 
@@ -29,7 +30,7 @@ export function chime(urgent: boolean): void {
 }
 
 /** Called on each status change from the live store: sound and browser notification, per preferences. */
-export function alertOnTransition(session: Session, previous: SessionStatus | null): void {
+export function alertOnTransition(session: LiveSession, previous: SessionStatus | null): void {
   if (previous === null) return;
   const meta = STATUS_META[session.status];
   const done = session.status === 'waiting' && (previous === 'working' || previous === 'prompting');

@@ -1,4 +1,5 @@
 import type { Session, SessionStatus } from '@flightdeck/shared-types';
+import type { LiveSession } from '../data/types.js';
 
 export interface StatusMeta {
   /** Short visible label. */
@@ -87,13 +88,24 @@ export function needsYou(s: Pick<Session, 'status'>): boolean {
 }
 
 /** What the card's detail line shows: the pending question, the running tool, or the prompt. */
-export function activityLine(s: Session): string {
+export function activityLine(
+  s: Pick<
+    LiveSession,
+    | 'status'
+    | 'waitingDetail'
+    | 'pendingApproval'
+    | 'statusReason'
+    | 'currentTool'
+    | 'currentToolSummary'
+    | 'endReason'
+    | 'currentPrompt'
+  >,
+): string {
   if (s.status === 'approval' || s.status === 'input') {
     return s.waitingDetail ?? s.pendingApproval?.detail ?? s.statusReason.detail;
   }
   if (s.currentTool) {
-    const running = [...s.toolLog].reverse().find((t) => t.status === 'running' && t.tool === s.currentTool);
-    return running?.inputSummary ? `${s.currentTool}: ${running.inputSummary}` : s.currentTool;
+    return s.currentToolSummary ? `${s.currentTool}: ${s.currentToolSummary}` : s.currentTool;
   }
   if (s.status === 'ended') return s.endReason ? `Ended: ${s.endReason}` : 'Ended';
   return s.currentPrompt ?? s.statusReason.detail;

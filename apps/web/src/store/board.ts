@@ -1,4 +1,5 @@
-import type { AgentCli, Session, SessionStatus } from '@flightdeck/shared-types';
+import type { AgentCli, SessionStatus } from '@flightdeck/shared-types';
+import type { LiveSession } from '../data/types.js';
 import { STATUS_META } from '../lib/status.js';
 
 export type SortMode = 'attention' | 'status' | 'recent' | 'project' | 'started';
@@ -20,7 +21,7 @@ export const emptyFilter = (): BoardFilter => ({
   showArchived: false,
 });
 
-export function matchesFilter(s: Session, f: BoardFilter): boolean {
+export function matchesFilter(s: LiveSession, f: BoardFilter): boolean {
   if (!f.showArchived && s.archived) return false;
   if (f.statuses.length > 0 && !f.statuses.includes(s.status)) return false;
   if (f.cli && s.cli !== f.cli) return false;
@@ -46,7 +47,7 @@ export function matchesFilter(s: Session, f: BoardFilter): boolean {
   return true;
 }
 
-export function compareSessions(mode: SortMode): (a: Session, b: Session) => number {
+export function compareSessions(mode: SortMode): (a: LiveSession, b: LiveSession) => number {
   switch (mode) {
     case 'attention':
       // Sessions that need you first (longest waiting first); the rest keep a stable order (newest started
@@ -86,7 +87,7 @@ export interface BoardGroup {
 
 /** Filtered, sorted, grouped session ids: the board's structure (cards read their own data). */
 export function buildGroups(
-  sessions: Session[],
+  sessions: LiveSession[],
   filter: BoardFilter,
   sort: SortMode,
   group: GroupMode,

@@ -1,10 +1,11 @@
-import type { Session, SessionStatus, Team } from '@flightdeck/shared-types';
+import type { SessionStatus, Team } from '@flightdeck/shared-types';
 import { batch, createSignal } from 'solid-js';
 import { createStore, produce, reconcile, unwrap } from 'solid-js/store';
-import type { ConnectionState, LiveMessage } from '../data/types.js';
+import type { ConnectionState, LiveMessage, LiveSession } from '../data/types.js';
 
 export interface LiveState {
-  sessions: Record<string, Session>;
+  /** Session summaries (no history arrays; see `LiveSession`). */
+  sessions: Record<string, LiveSession>;
   teams: Record<string, Team>;
   /** Last tracked id received (the server's seq), used to resume after a reconnect. */
   lastId: string | null;
@@ -15,7 +16,7 @@ export interface LiveState {
 }
 
 /** The fields the board sorts, filters and groups by: when none of them changes, the board layout stays. */
-export function boardKey(s: Session): string {
+export function boardKey(s: LiveSession): string {
   return [
     s.status,
     s.archived,
@@ -34,7 +35,9 @@ export function boardKey(s: Session): string {
   ].join('\u0000');
 }
 
-export type TransitionListener = (session: Session, previous: SessionStatus | null) => void;
+export type TransitionListener = (session: LiveSession, previous: SessionStatus | null) => void;
+/** Told the id of each session a live message upserted or removed (after it is applied to the store). */
+export type SessionChangeListener = (sessionId: string) => void;
 
 function toRecord<T>(value: T[] | Record<string, T>, key: (v: T) => string): Record<string, T> {
   const list = Array.isArray(value) ? value : Object.values(value);
@@ -60,6 +63,9 @@ export function createSessionStore(
     loaded: false,
   });
   let queue: Array<{ msg: LiveMessage; id: string | null }> = [];
+  const changeListeners = new Set<SessionChangeListener>();
+  // Ids changed by the messages being applied; listeners are told once per id after the batch is applied.
+  let changed = new Set<string>();
   // Bumped when a board-relevant field of any session changes (or sessions come and go). The board reads plain
   // (unwrapped) session objects and depends on this one signal instead of tracking thousands of store reads.
   const [version, setVersion] = createSignal(0);
@@ -89,6 +95,10 @@ export function createSessionStore(
             if (prev !== s.status) opts.onTransition(s, prev);
           }
         }
+        if (changeListeners.size > 0) {
+          for (const sid of Object.keys(unwrap(state.sessions))) changed.add(sid);
+          for (const sid of Object.keys(sessions)) changed.add(sid);
+        }
         setState('sessions', reconcile(sessions, { key: 'sessionId' }));
         dirty = true;
         setState(
@@ -112,10 +122,12 @@ export function createSessionStore(
           setState('sessions', s.sessionId, s);
         }
         if (opts.onTransition && prev !== s.status) opts.onTransition(s, prev);
+        changed.add(s.sessionId);
         break;
       }
       case 'session-removed':
         dirty = true;
+        changed.add(msg.sessionId);
         setState(
           'sessions',
           produce((all) => {
@@ -146,6 +158,13 @@ export function createSessionStore(
     }
   }
 
+  function notifyChanged(): void {
+    if (changed.size === 0) return;
+    const ids = changed;
+    changed = new Set();
+    for (const listener of [...changeListeners]) for (const sid of ids) listener(sid);
+  }
+
   function flush(): void {
     scheduled = false;
     const items = queue;
@@ -154,6 +173,7 @@ export function createSessionStore(
       for (const { msg, id } of items) applyOne(msg, id);
       commitVersion();
     });
+    notifyChanged();
   }
 
   return {
@@ -161,7 +181,7 @@ export function createSessionStore(
     /** Changes when the board's sort/filter/group inputs may have changed. */
     version,
     /** Plain (untracked) session objects; read them after `version()` to depend on board-relevant changes. */
-    plainSessions: (): Session[] => Object.values(unwrap(state.sessions)),
+    plainSessions: (): LiveSession[] => Object.values(unwrap(state.sessions)),
     /** Queue a live message; applied on the next frame together with any others. */
     push(msg: LiveMessage, id: string | null = null): void {
       queue.push({ msg, id });
@@ -176,6 +196,17 @@ export function createSessionStore(
         applyOne(msg, id);
         commitVersion();
       });
+      notifyChanged();
+    },
+    /**
+     * Listen for sessions changed by live messages (upserted, removed, or present in a snapshot), once per
+     * session per applied batch. Returns the unsubscribe function.
+     */
+    onSessionChange(listener: SessionChangeListener): () => void {
+      changeListeners.add(listener);
+      return () => {
+        changeListeners.delete(listener);
+      };
     },
     flush,
     setConnection(connection: ConnectionState, error: string | null = null): void {

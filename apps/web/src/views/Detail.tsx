@@ -1,10 +1,23 @@
 import type { Note, Session, Team } from '@flightdeck/shared-types';
-import { createMemo, createResource, createSignal, For, type JSX, Show } from 'solid-js';
+import {
+  batch,
+  createEffect,
+  createMemo,
+  createResource,
+  createSignal,
+  For,
+  type JSX,
+  on,
+  onCleanup,
+  Show,
+} from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
-import type { Api } from '../data/types.js';
+import type { Api, LiveSession } from '../data/types.js';
 import { now } from '../lib/clock.js';
+import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatDuration, formatTime, plural } from '../lib/format.js';
 import { accentOf, displayTitle, STATUS_META } from '../lib/status.js';
 import type { SessionStore } from '../store/sessions.js';
@@ -26,8 +39,10 @@ export interface SessionDetailViewProps {
   session: Session;
   notes?: Note[];
   team?: Team | null;
-  /** Resolve another session (team members) for display. */
-  lookup?: (sessionId: string) => Session | undefined;
+  /** Resolve another session (team members, from the live summaries) for display. */
+  lookup?: (
+    sessionId: string,
+  ) => Pick<LiveSession, 'status' | 'label' | 'title' | 'projectName' | 'agentName'> | undefined;
   live?: boolean;
   actions?: DetailActions;
   onClose?: () => void;
@@ -523,7 +538,23 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   );
 }
 
-/** The detail route: live data from the store when the session is live, else loaded from the server. */
+/** Minimum gap between two refetches of the open session while live events keep arriving. */
+export const DETAIL_REFETCH_INTERVAL_MS = 250;
+
+/** The full session for display: the fetched one, with the newer live scalars (status, reason…) over it. */
+function withLive(full: Session, live: LiveSession | undefined): Session {
+  if (!live) return full;
+  const { counts: _counts, currentToolSummary: _summary, ...scalars } = live;
+  return { ...full, ...scalars };
+}
+
+/**
+ * The detail route. The live store only holds summaries, so the full session (tool calls, conversation, timeline,
+ * subagents) is loaded with `api.getSession` (live, else from history) and refetched when a live message changes
+ * this session — coalesced: one request in flight, one trailing, at most every DETAIL_REFETCH_INTERVAL_MS. The
+ * previous data stays on screen while refetching, and the answer is reconciled into a store so unchanged tool calls
+ * keep their DOM (and their expanded state). Live scalar fields (status, reason, title…) show at once.
+ */
 export function DetailPage(props: {
   sessionId: string;
   api: Api;
@@ -533,15 +564,49 @@ export function DetailPage(props: {
   onToast: (msg: string) => void;
 }): JSX.Element {
   const live = () => props.store.state.sessions[props.sessionId];
-  const [loaded, { mutate: setLoaded, refetch }] = createResource(
-    () => (live() ? null : props.sessionId),
-    (id) => props.api.getSession(id),
+  // `loaded`: an answer for the current id arrived (the session may still be null: not found).
+  const [detail, setDetail] = createStore<{ session: Session | null; loaded: boolean }>({
+    session: null,
+    loaded: false,
+  });
+  let generation = 0;
+  const load = async () => {
+    const gen = generation;
+    const id = props.sessionId;
+    const got = await props.api.getSession(id).catch(() => null);
+    if (gen !== generation) return;
+    batch(() => {
+      if (got) setDetail('session', reconcile(got, { key: 'toolUseId', merge: false }));
+      else setDetail('session', null);
+      setDetail('loaded', true);
+    });
+  };
+  const fetcher = createCoalescer(load, { minIntervalMs: DETAIL_REFETCH_INTERVAL_MS });
+  createEffect(
+    on(
+      () => props.sessionId,
+      () => {
+        generation++;
+        setDetail({ session: null, loaded: false });
+        fetcher.request();
+      },
+    ),
   );
+  const off = props.store.onSessionChange((sid) => {
+    if (sid === props.sessionId) fetcher.request();
+  });
+  onCleanup(() => {
+    off();
+    fetcher.dispose();
+  });
   const [notes, { refetch: refetchNotes }] = createResource(
     () => props.sessionId,
     (id) => props.api.listNotes(id).catch(() => [] as Note[]),
   );
-  const session = () => live() ?? loaded() ?? undefined;
+  const session = createMemo<Session | undefined>(() => {
+    const full = detail.session;
+    return full ? withLive(full, live()) : undefined;
+  });
   const team = () => {
     const s = session();
     return s?.teamId ? (props.store.state.teams[s.teamId] ?? null) : null;
@@ -549,7 +614,7 @@ export function DetailPage(props: {
   const run = async (what: string, fn: () => Promise<unknown>) => {
     try {
       await fn();
-      if (!live()) await refetch();
+      fetcher.request();
     } catch (err) {
       props.onToast(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -563,7 +628,8 @@ export function DetailPage(props: {
     kill: () => run('Kill', () => props.api.kill(id())),
     remove: async () => {
       await run('Delete', () => props.api.deleteSession(id()));
-      setLoaded(undefined);
+      generation++;
+      setDetail({ session: null, loaded: true });
       props.onClose();
     },
     addNote: (text) =>
@@ -588,7 +654,7 @@ export function DetailPage(props: {
       when={session()}
       fallback={
         <div class="empty">
-          <Show when={loaded.loading} fallback={<p>Session not found.</p>}>
+          <Show when={!detail.loaded} fallback={<p>Session not found.</p>}>
             <p>Loading…</p>
           </Show>
           <button type="button" class="btn" onClick={() => props.onClose()}>
