@@ -1,6 +1,5 @@
 import type { Session, SessionStatus } from '@flightdeck/shared-types';
-import { summariseSession } from '../src/data/normalise.js';
-import type { LiveSession } from '../src/data/types.js';
+import type { HistoryRow, LiveSession } from '../src/data/types.js';
 
 /** A complete, valid Session value for tests (plain data, as the server sends it). */
 export function makeSession(overrides: Partial<Session> & { sessionId: string }): Session {
@@ -60,10 +59,58 @@ export function makeSession(overrides: Partial<Session> & { sessionId: string })
  */
 export function makeLive(overrides: Partial<LiveSession> & { sessionId: string }): LiveSession {
   const { counts, currentToolSummary, ...scalars } = overrides;
-  const base = summariseSession(makeSession(scalars));
+  const base = liveOf(makeSession(scalars));
   return {
     ...base,
     ...(counts ? { counts } : {}),
     ...(currentToolSummary !== undefined ? { currentToolSummary } : {}),
+  };
+}
+
+/** The summary view of a full session, as `sessions.live({ view: 'summary' })` sends it. */
+export function liveOf(session: Session): LiveSession {
+  const { promptHistory, toolLog, responseLog, events, subagents, ...rest } = session;
+  const running = session.currentTool
+    ? toolLog.findLast((t) => t.status === 'running' && t.tool === session.currentTool)
+    : undefined;
+  return {
+    ...rest,
+    counts: {
+      promptHistory: promptHistory.length,
+      toolLog: toolLog.length,
+      responseLog: responseLog.length,
+      events: events.length,
+      subagents: subagents.length,
+    },
+    currentToolSummary: running?.inputSummary || null,
+  };
+}
+
+/** A session as `history.search` lists it (columns only), without snippets. */
+export function summaryOf(s: Session): Omit<HistoryRow, 'snippets'> {
+  return {
+    sessionId: s.sessionId,
+    cli: s.cli,
+    projectPath: s.projectPath,
+    projectName: s.projectName,
+    title: s.title,
+    status: s.status,
+    model: s.model,
+    source: s.source,
+    label: s.label,
+    accentColor: s.accentColor,
+    teamId: s.teamId,
+    teamRole: s.teamRole,
+    parentSessionId: s.parentSessionId,
+    agentName: s.agentName,
+    startedAt: s.startedAt,
+    endedAt: s.endedAt,
+    endReason: s.endReason,
+    lastActivityAt: s.lastActivityAt,
+    totalPrompts: s.totalPrompts,
+    totalToolCalls: s.totalToolCalls,
+    archived: s.archived,
+    previousSessionIds: s.previousSessionIds,
+    resumeCount: s.resumeCount,
   };
 }

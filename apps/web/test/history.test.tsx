@@ -1,37 +1,57 @@
 import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { createSignal } from 'solid-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { normaliseHistoryPage, normaliseSnippet, sessionFromHistory } from '../src/data/normalise.js';
-import type { HistoryRow } from '../src/data/types.js';
+import { sessionFromHistory } from '../src/data/normalise.js';
+import type { HistoryRow, HistorySnippet } from '../src/data/types.js';
 import { defaultHistoryQuery, HistoryResults } from '../src/views/History.js';
-import { makeSession } from './factory.js';
+import { makeSession, summaryOf } from './factory.js';
 
 afterEach(cleanup);
 
-function row(i: number, snippet?: string): HistoryRow {
+/** A full-text hit as `history.fullText` sends it (the db already split the snippet into parts). */
+function hit(kind: HistorySnippet['kind'], snippet: HistorySnippet['snippet']): HistorySnippet {
   return {
+    kind,
+    refId: 1,
+    sessionId: 'h1',
+    sessionTitle: 'Session 1',
+    projectName: 'alpha',
+    projectPath: '/p/alpha',
+    timestamp: 1_700_000_000_000,
+    rank: -1,
+    snippet,
+    snippetHtml: '',
+  };
+}
+
+function row(i: number, snippet?: HistorySnippet['snippet']): HistoryRow {
+  const session = makeSession({
     sessionId: `h${i}`,
     projectName: 'alpha',
     projectPath: '/p/alpha',
     title: `Session ${i}`,
-    label: null,
     status: 'ended',
-    cli: 'claude',
     model: null,
     startedAt: 1_700_000_000_000 + i,
     lastActivityAt: 1_700_000_000_000 + i,
-    endedAt: null,
     totalToolCalls: i,
     totalPrompts: 1,
-    archived: false,
-    snippets: snippet ? [normaliseSnippet({ kind: 'prompt', snippet })!] : [],
-  };
+  });
+  return { ...summaryOf(session), snippets: snippet ? [hit('prompt', snippet)] : [] };
 }
 
 describe('HistoryResults', () => {
-  it('highlights the matches of server snippets with <mark>, from control-character markers', () => {
+  it('highlights the matching parts of server snippets with <mark>', () => {
     const page = {
-      rows: [row(1, 'add \u0002rate\u0003 \u0002limiting\u0003 to login')],
+      rows: [
+        row(1, [
+          { text: 'add ', match: false },
+          { text: 'rate', match: true },
+          { text: ' ', match: false },
+          { text: 'limiting', match: true },
+          { text: ' to login', match: false },
+        ]),
+      ],
       total: 1,
       page: 1,
       pageSize: 25,
@@ -49,14 +69,11 @@ describe('HistoryResults', () => {
     expect(container.querySelector('.snippet')!.textContent).toContain('add rate limiting to login');
   });
 
-  it('accepts SnippetPart[] from the server and never injects HTML', () => {
-    const sn = normaliseSnippet({
-      kind: 'response',
-      snippet: [
-        { text: '<img src=x onerror=alert(1)> ', match: false },
-        { text: 'needle', match: true },
-      ],
-    })!;
+  it('renders the server SnippetPart[] as text and never injects HTML', () => {
+    const sn = hit('response', [
+      { text: '<img src=x onerror=alert(1)> ', match: false },
+      { text: 'needle', match: true },
+    ]);
     const page = { rows: [{ ...row(2), snippets: [sn] }], total: 1, page: 1, pageSize: 25 };
     const { container } = render(() => (
       <HistoryResults page={page} query={defaultHistoryQuery()} onOpen={() => {}} onPage={() => {}} />
@@ -96,23 +113,6 @@ describe('HistoryResults', () => {
     fireEvent.click(screen.getByText('Session 5'));
     expect(opened).toEqual(['h5']);
   });
-
-  it('reads the server page shape ({items,total,page,pageSize} of session summaries)', () => {
-    const p = normaliseHistoryPage(
-      {
-        items: [
-          { sessionId: 'x', projectName: 'p', projectPath: '/p', title: 't', status: 'ended', cli: 'codex' },
-        ],
-        total: 41,
-        page: 2,
-        pageSize: 20,
-      },
-      defaultHistoryQuery(),
-    );
-    expect(p.total).toBe(41);
-    expect(p.page).toBe(2);
-    expect(p.rows[0]!.cli).toBe('codex');
-  });
 });
 
 describe('sessionFromHistory', () => {
@@ -120,6 +120,7 @@ describe('sessionFromHistory', () => {
     const snapshot = makeSession({ sessionId: 'old', toolLog: [] });
     const got = sessionFromHistory({
       session: snapshot,
+      summary: summaryOf(snapshot),
       prompts: [{ id: 1, text: 'first prompt', promptId: null, timestamp: 5 }],
       responses: [],
       toolCalls: [

@@ -1,15 +1,7 @@
 import type { AppRouter } from '@flightdeck/server';
 import type { AgentCli, Note, Session } from '@flightdeck/shared-types';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
-import {
-  normaliseAnalytics,
-  normaliseHistoryPage,
-  normaliseHookStatus,
-  normaliseLive,
-  normaliseSnippet,
-  normaliseStats,
-  sessionFromHistory,
-} from './normalise.js';
+import { type SummaryLiveEvent, sessionFromHistory, statsFromServer, toLiveMessage } from './normalise.js';
 import type {
   Analytics,
   Api,
@@ -84,12 +76,10 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       .query({ query: query.query, project: query.project ?? undefined, pageSize: 200 })
       .catch(() => null);
     for (const hit of raw?.items ?? []) {
-      const id = (hit as { sessionId?: unknown }).sessionId;
-      if (typeof id !== 'string' || !ids.has(id)) continue;
-      const list = out.get(id) ?? [];
-      const sn = normaliseSnippet(hit);
-      if (sn && list.length < SNIPPETS_PER_ROW) list.push(sn);
-      out.set(id, list);
+      if (!ids.has(hit.sessionId)) continue;
+      const list = out.get(hit.sessionId) ?? [];
+      if (hit.snippet.length > 0 && list.length < SNIPPETS_PER_ROW) list.push(hit);
+      out.set(hit.sessionId, list);
     }
     return out;
   }
@@ -103,11 +93,9 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
         { view: 'summary' },
         {
           onStarted: () => handlers.onState('live'),
-          onData: (value: unknown) => {
-            const v = value as { id?: unknown; data?: unknown };
-            const tracked = v !== null && typeof v === 'object' && typeof v.id === 'string' && 'data' in v;
-            const msg = normaliseLive(tracked ? v.data : value);
-            if (msg) handlers.onMessage(msg, tracked ? (v.id as string) : null);
+          onData: ({ id, data }) => {
+            // The `summary` view: sessions without history arrays (see SummaryLiveEvent).
+            handlers.onMessage(toLiveMessage(data as SummaryLiveEvent), id);
           },
           onError: (err: unknown) =>
             handlers.onState('offline', err instanceof Error ? err.message : String(err)),
@@ -127,7 +115,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       // JSON inference turns `unknown` fields optional; the value is a Session as sent by the server.
       if (live) return live as Session;
       const stored = await trpc.history.get.query({ sessionId }).catch(() => null);
-      return sessionFromHistory(stored)?.session ?? null;
+      return stored ? sessionFromHistory(stored).session : null;
     },
     setTitle: (sessionId, title) => done(trpc.sessions.setTitle.mutate({ sessionId, title })),
     setLabel: (sessionId, label) => done(trpc.sessions.setLabel.mutate({ sessionId, label })),
@@ -158,11 +146,9 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
         page: query.page,
         pageSize: query.pageSize,
       });
-      const page = normaliseHistoryPage(raw, query);
-      const snippets = await snippetsFor(query, new Set(page.rows.map((r) => r.sessionId)));
-      for (const row of page.rows)
-        if (row.snippets.length === 0) row.snippets = snippets.get(row.sessionId) ?? [];
-      return page;
+      const { items, ...rest } = raw;
+      const snippets = await snippetsFor(query, new Set(items.map((r) => r.sessionId)));
+      return { ...rest, rows: items.map((r) => ({ ...r, snippets: snippets.get(r.sessionId) ?? [] })) };
     },
     async historyProjects() {
       const raw = await trpc.history.projects.query();
@@ -177,16 +163,16 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
         trpc.analytics.heatmap.query({ tzOffsetMinutes: tz }),
         trpc.analytics.daily.query({ tzOffsetMinutes: tz }),
       ]);
-      return normaliseAnalytics({ summary, tools, projects, heatmap, daily });
+      return { summary, tools, projects, heatmap, daily };
     },
     async hookStatus(): Promise<HookCliStatus[]> {
-      return normaliseHookStatus(await trpc.hooks.status.query());
+      return (await trpc.hooks.status.query()).clis;
     },
     installHooks: (cli: AgentCli, density: HookDensity) =>
       done(trpc.hooks.install.mutate({ clis: [cli], density })),
     uninstallHooks: (cli: AgentCli) => done(trpc.hooks.uninstall.mutate({ clis: [cli] })),
     async systemStats(): Promise<SystemStats> {
-      return normaliseStats(await trpc.hooks.stats.query());
+      return statsFromServer(await trpc.hooks.stats.query());
     },
     authStatus: (): Promise<AuthStatus> => trpc.auth.status.query(),
     login: (password) => done(trpc.auth.login.mutate({ password })),

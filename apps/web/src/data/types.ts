@@ -1,4 +1,9 @@
+import type { AppRouter } from '@flightdeck/server';
 import type { AgentCli, Note, Session, SessionStatus, Team } from '@flightdeck/shared-types';
+import type { inferRouterOutputs } from '@trpc/server';
+
+/** What each procedure of the server's router returns (as JSON). */
+export type ServerOutputs = inferRouterOutputs<AppRouter>;
 
 /** The history arrays of a `Session` that the live board does not receive. */
 export type SessionHistoryKey = 'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents';
@@ -18,8 +23,8 @@ export type LiveSession = Omit<Session, SessionHistoryKey> & {
 export type LiveMessage =
   | {
       type: 'snapshot';
-      sessions: LiveSession[] | Record<string, LiveSession>;
-      teams: Team[] | Record<string, Team>;
+      sessions: LiveSession[];
+      teams: Team[];
       seq: number;
     }
   | { type: 'session-upsert'; session: LiveSession }
@@ -53,98 +58,35 @@ export interface HistoryQuery {
   pageSize: number;
 }
 
-/** A search snippet split into plain and matching parts (render `match` parts highlighted). */
-export interface HistorySnippet {
-  kind: string;
-  parts: Array<{ text: string; match: boolean }>;
-  timestamp: number | null;
-}
+/** One full-text search hit (`history.fullText`): `snippet` is split into plain and matching parts. */
+export type HistorySnippet = ServerOutputs['history']['fullText']['items'][number];
 
-export interface HistoryRow {
-  sessionId: string;
-  projectName: string;
-  projectPath: string;
-  title: string;
-  label: string | null;
-  status: SessionStatus;
-  cli: AgentCli;
-  model: string | null;
-  startedAt: number;
-  lastActivityAt: number;
-  endedAt: number | null;
-  totalToolCalls: number;
-  totalPrompts: number;
-  archived: boolean;
-  snippets: HistorySnippet[];
-}
+/** A session as listed by `history.search`, with its best full-text hits when a query is set. */
+export type HistoryRow = ServerOutputs['history']['search']['items'][number] & { snippets: HistorySnippet[] };
 
-export interface HistoryPage {
-  rows: HistoryRow[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
+export type HistoryPage = Omit<ServerOutputs['history']['search'], 'items'> & { rows: HistoryRow[] };
 
-export interface AnalyticsSummary {
-  totalSessions: number;
-  activeSessions: number;
-  totalPrompts: number;
-  totalToolCalls: number;
-  mostUsedTool: string | null;
-  busiestProject: string | null;
-}
-export interface ToolStat {
-  tool: string;
-  count: number;
-  percentage: number;
-}
-export interface ProjectStat {
-  projectName: string;
-  projectPath: string;
-  sessionCount: number;
-  lastActivityAt: number;
-}
-export interface HeatCell {
-  /** 0 = Monday … 6 = Sunday. */
-  dayOfWeek: number;
-  hour: number;
-  count: number;
-}
-export interface DailyStat {
-  date: string;
-  sessions: number;
-  prompts: number;
-  toolCalls: number;
-}
+/** The five `analytics.*` answers, as the server sends them. */
 export interface Analytics {
-  summary: AnalyticsSummary;
-  tools: ToolStat[];
-  projects: ProjectStat[];
-  heatmap: HeatCell[];
-  daily: DailyStat[];
+  summary: ServerOutputs['analytics']['summary'];
+  tools: ServerOutputs['analytics']['tools'];
+  projects: ServerOutputs['analytics']['projects'];
+  heatmap: ServerOutputs['analytics']['heatmap'];
+  daily: ServerOutputs['analytics']['daily'];
 }
 
-export type HookDensity = 'high' | 'medium' | 'low';
-export interface HookCliStatus {
-  cli: AgentCli;
-  installed: boolean;
-  density: HookDensity | null;
-  events: string[];
-  /** Where the CLI's settings live, for display. */
-  location: string | null;
-}
+export type HookDensity = ServerOutputs['hooks']['status']['density'];
+/** One CLI's hook installation (`hooks.status().clis`). */
+export type HookCliStatus = ServerOutputs['hooks']['status']['clis'][number];
 
 export interface LatencyStats {
   count: number;
   p50: number | null;
   p95: number | null;
-  /** Recent samples in ms, oldest first (for sparklines). */
-  recent: number[];
 }
 export interface SystemStats {
   hooks: {
     received: number;
-    rejected: number;
     /** Events received in the last minute. */
     perMinute: number;
     perEvent: Record<string, number>;
@@ -157,17 +99,12 @@ export interface SystemStats {
     batches: number;
     events: number;
     duplicates: number;
-    lastCommitMs: number | null;
+    lastCommitMs: number;
     queued: number;
   };
-  uptimeMs: number | null;
-  version: string | null;
 }
 
-export interface AuthStatus {
-  passwordRequired: boolean;
-  authenticated: boolean;
-}
+export type AuthStatus = ServerOutputs['auth']['status'];
 
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 export interface Api {

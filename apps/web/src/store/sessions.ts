@@ -39,8 +39,7 @@ export type TransitionListener = (session: LiveSession, previous: SessionStatus 
 /** Told the id of each session a live message upserted or removed (after it is applied to the store). */
 export type SessionChangeListener = (sessionId: string) => void;
 
-function toRecord<T>(value: T[] | Record<string, T>, key: (v: T) => string): Record<string, T> {
-  const list = Array.isArray(value) ? value : Object.values(value);
+function toRecord<T>(list: T[], key: (v: T) => string): Record<string, T> {
   const out: Record<string, T> = {};
   for (const v of list) out[key(v)] = v;
   return out;

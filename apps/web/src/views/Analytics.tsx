@@ -42,8 +42,8 @@ export function AnalyticsCharts(props: { data: Analytics }): JSX.Element {
         <Stat label="Active now" value={props.data.summary.activeSessions} />
         <Stat label="Prompts" value={props.data.summary.totalPrompts} />
         <Stat label="Tool calls" value={props.data.summary.totalToolCalls} />
-        <Stat label="Most used tool" value={props.data.summary.mostUsedTool ?? '—'} />
-        <Stat label="Busiest project" value={props.data.summary.busiestProject ?? '—'} />
+        <Stat label="Most used tool" value={props.data.summary.mostUsedTool?.tool ?? '—'} />
+        <Stat label="Busiest project" value={props.data.summary.busiestProject?.projectName ?? '—'} />
       </div>
       <div class="chart-grid">
         <section class="panel">
@@ -143,7 +143,7 @@ export function AnalyticsCharts(props: { data: Analytics }): JSX.Element {
             label="Activity by weekday and hour"
             height={260}
             config={() => {
-              const counts = new Map(props.data.heatmap.map((c) => [`${c.dayOfWeek}:${c.hour}`, c.count]));
+              const counts = new Map(props.data.heatmap.map((c) => [`${c.day_of_week}:${c.hour}`, c.count]));
               const cells = Array.from({ length: 7 * 24 }, (_, i) => {
                 const y = Math.floor(i / 24);
                 const x = i % 24;

@@ -23,7 +23,9 @@ export function Snippet(props: { snippet: HistorySnippet }): JSX.Element {
   return (
     <p class="snippet">
       <span class="snippet__kind">{props.snippet.kind}</span>
-      <For each={props.snippet.parts}>{(p) => (p.match ? <mark>{p.text}</mark> : <span>{p.text}</span>)}</For>
+      <For each={props.snippet.snippet}>
+        {(p) => (p.match ? <mark>{p.text}</mark> : <span>{p.text}</span>)}
+      </For>
     </p>
   );
 }

@@ -58,9 +58,9 @@ function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Elem
                 <tr data-cli={cli}>
                   <td>
                     <strong>{cli}</strong>
-                    <Show when={st()?.location}>
+                    <Show when={st()?.file}>
                       <div class="muted small">
-                        <code>{st()?.location}</code>
+                        <code>{st()?.file}</code>
                       </div>
                     </Show>
                   </td>
@@ -299,11 +299,7 @@ function StatsPanel(props: { api: Api }): JSX.Element {
       // One sparkline point per poll in which something arrived (the server keeps summaries, not series).
       if (s.hooks.received !== lastHooks) {
         lastHooks = s.hooks.received;
-        setHookSeries(
-          s.hooks.latency.recent.length > 1
-            ? s.hooks.latency.recent
-            : push(hookSeries(), s.hooks.latency.p50 ?? s.hooks.processing.p50),
-        );
+        setHookSeries(push(hookSeries(), s.hooks.latency.p50 ?? s.hooks.processing.p50));
       }
       if (s.ingest.batches !== lastBatches) {
         lastBatches = s.ingest.batches;
