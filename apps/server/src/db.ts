@@ -72,6 +72,8 @@ export function createStore(database: FlightdeckDatabase, now: () => number = Da
       removedSessionIds: batch.removedSessionIds,
       rekeys: batch.rekeys,
       coreState: saveRest ? rest(batch.coreState) : undefined,
+      // The core never mutates a published object (a changed tool call is a new object).
+      immutableEntries: true,
     });
   });
 

@@ -32,6 +32,13 @@ export interface IngestBatch {
   coreState?: unknown;
   /** Unix ms stored as `core_state.updated_at`; default: the latest `receivedAt`, else `Date.now()`. */
   now?: number;
+  /**
+   * The caller guarantees that ring-buffer entries are never mutated once passed in (a changed entry is a new
+   * object, as the core does): an entry found at the same place as in the last committed array of its ring
+   * is then skipped without comparing a tool call's mutable fields, and nothing is recorded in `Handle.written`
+   * (an entry found out of place is rewritten, idempotently). Default `false` (compare them).
+   */
+  immutableEntries?: boolean;
 }
 
 export interface IngestResult {
@@ -236,8 +243,18 @@ interface WrittenMark {
   agentId?: unknown;
 }
 
-/** Entries written in the current transaction; moved to `h.written` only once it commits. */
-type Pending = [object, WrittenMark][];
+/** Ring record of `Handle.rings`. */
+interface RingRecord {
+  key: string;
+  arr: readonly unknown[];
+  marks: ReadonlyArray<WrittenMark>;
+}
+
+/** Entries and ring arrays written in the current transaction; moved to `h.written`/`h.rings` only once it commits. */
+interface Pending {
+  entries: [object, WrittenMark][];
+  rings: [string, RingRecord][];
+}
 
 function sessionKey(h: Handle, id: string): string {
   return `${h.generations.get(id) ?? 0}:${id}`;
@@ -274,35 +291,75 @@ function sameTool(m: WrittenMark | undefined, key: string, t: ToolCall): boolean
 
 /**
  * Writes the entries of one ring buffer that were not committed before. An array object already written
- * whole is skipped at once (the core shares unchanged arrays between states).
+ * whole is skipped at once (the core shares unchanged arrays between states). Otherwise the array is lined up
+ * with the last committed array of the same ring (`h.rings`): an entry at the same place there (after the
+ * entries dropped from the front) reuses its mark without a `WeakMap` lookup; anything else is looked up.
  */
 function writeRing<T>(
   h: Handle,
+  ring: string,
+  id: string,
   arr: T[] | undefined,
   key: string,
   pending: Pending,
   write: (entry: T) => void,
-  isTool = false,
+  isTool: boolean,
+  immutable: boolean,
 ): void {
   if (!Array.isArray(arr) || arr.length === 0) return;
+  const slot = `${ring}\u0000${id}`;
+  const prev = h.rings.get(slot) as RingRecord | undefined;
+  if (prev !== undefined && prev.key === key && prev.arr === arr) return;
   if (h.written.get(arr)?.key === key) return;
-  for (const entry of arr) {
-    if (!isObject(entry)) continue;
-    const m = h.written.get(entry);
+  let offset = -1;
+  if (prev !== undefined && prev.key === key) offset = prev.arr.indexOf(arr[0]);
+  const prevArr = offset >= 0 ? (prev as RingRecord).arr : null;
+  const prevMarks = offset >= 0 ? (prev as RingRecord).marks : null;
+  const marks: WrittenMark[] = new Array(arr.length);
+  for (let i = 0; i < arr.length; i++) {
+    const entry = arr[i] as T;
+    if (!isObject(entry)) {
+      marks[i] = { key: '' };
+      continue;
+    }
+    const j = i + offset;
+    let m: WrittenMark | undefined;
+    if (prevArr !== null && j < prevArr.length && prevArr[j] === entry) {
+      m = (prevMarks as ReadonlyArray<WrittenMark>)[j] as WrittenMark;
+      if (immutable) {
+        marks[i] = m;
+        continue;
+      }
+    } else {
+      m = h.written.get(entry);
+    }
     if (isTool) {
       const t = entry as unknown as ToolCall;
-      if (sameTool(m, key, t)) continue;
-      pending.push([entry, toolMark(key, t)]);
+      if (m !== undefined && sameTool(m, key, t)) {
+        marks[i] = m;
+        continue;
+      }
+      const mark = toolMark(key, t);
+      marks[i] = mark;
+      if (!immutable) pending.entries.push([entry, mark]);
     } else {
-      if (m?.key === key) continue;
-      pending.push([entry, { key }]);
+      if (m !== undefined && m.key === key) {
+        marks[i] = m;
+        continue;
+      }
+      const mark = { key };
+      marks[i] = mark;
+      if (!immutable) pending.entries.push([entry, mark]);
     }
     write(entry);
   }
-  pending.push([arr, { key }]);
+  // With immutable entries the ring record is enough (the WeakMap only served entries found out of place,
+  // which are rewritten idempotently instead); it spares the GC a large ephemeron table.
+  if (!immutable) pending.entries.push([arr, { key }]);
+  pending.rings.push([slot, { key, arr, marks }]);
 }
 
-function writeSession(h: Handle, s: Session, pending: Pending): void {
+function writeSession(h: Handle, s: Session, pending: Pending, immutable: boolean): void {
   if (!isObject(s) || typeof s.sessionId !== 'string' || s.sessionId.length === 0) {
     throw new DbInputError('recordIngestBatch: sessions[].sessionId must be a non-empty string', 'sessionId');
   }
@@ -310,24 +367,55 @@ function writeSession(h: Handle, s: Session, pending: Pending): void {
   const id = s.sessionId;
   const key = sessionKey(h, id);
   const insPrompt = prepared(h, SQL.insertPrompt);
-  writeRing(h, s.promptHistory, key, pending, (p) => {
-    const text = cut(p.text ?? '', MAX_PROMPT_CHARS);
-    const r = insPrompt.run(id, text, p.promptId ?? null, p.timestamp);
-    if (r.changes > 0) index(h, 'prompt', r.lastInsertRowid, id, p.timestamp, text);
-  });
+  writeRing(
+    h,
+    'p',
+    id,
+    s.promptHistory,
+    key,
+    pending,
+    (p) => {
+      const text = cut(p.text ?? '', MAX_PROMPT_CHARS);
+      const r = insPrompt.run(id, text, p.promptId ?? null, p.timestamp);
+      if (r.changes > 0) index(h, 'prompt', r.lastInsertRowid, id, p.timestamp, text);
+    },
+    false,
+    immutable,
+  );
   const insResponse = prepared(h, SQL.insertResponse);
-  writeRing(h, s.responseLog, key, pending, (r) => {
-    const text = cut(r.text ?? '', MAX_RESPONSE_CHARS);
-    const res = insResponse.run(id, text, r.agentId ?? null, r.timestamp);
-    if (res.changes > 0) index(h, 'response', res.lastInsertRowid, id, r.timestamp, text);
-  });
-  writeRing(h, s.toolLog, key, pending, (t) => writeToolCall(h, id, t), true);
+  writeRing(
+    h,
+    'r',
+    id,
+    s.responseLog,
+    key,
+    pending,
+    (r) => {
+      const text = cut(r.text ?? '', MAX_RESPONSE_CHARS);
+      const res = insResponse.run(id, text, r.agentId ?? null, r.timestamp);
+      if (res.changes > 0) index(h, 'response', res.lastInsertRowid, id, r.timestamp, text);
+    },
+    false,
+    immutable,
+  );
+  writeRing(h, 't', id, s.toolLog, key, pending, (t) => writeToolCall(h, id, t), true, immutable);
   const insEvent = prepared(h, SQL.insertEvent);
-  writeRing(h, s.events, key, pending, (e) => insEvent.run(id, e.type, e.detail ?? '', e.timestamp));
+  writeRing(
+    h,
+    'e',
+    id,
+    s.events,
+    key,
+    pending,
+    (e) => insEvent.run(id, e.type, e.detail ?? '', e.timestamp),
+    false,
+    immutable,
+  );
 }
 
 function bump(h: Handle, id: string): void {
   h.generations.set(id, (h.generations.get(id) ?? 0) + 1);
+  for (const ring of ['p', 'r', 't', 'e']) h.rings.delete(`${ring}\u0000${id}`);
 }
 
 function deleteSessionWith(h: Handle, id: string): boolean {
@@ -365,7 +453,7 @@ function migrateWith(h: Handle, oldId: string, newId: string): boolean {
  */
 export function recordIngestBatch(db: Kysely<Database>, batch: IngestBatch): IngestResult {
   const h = handleOf(db);
-  const pending: Pending = [];
+  const pending: Pending = { entries: [], rings: [] };
   const run = h.sqlite.transaction((b: IngestBatch): IngestResult => {
     if (!isObject(b) || !Array.isArray(b.events) || !Array.isArray(b.sessions)) {
       throw new DbInputError('recordIngestBatch: events and sessions must be arrays', 'events');
@@ -404,7 +492,8 @@ export function recordIngestBatch(db: Kysely<Database>, batch: IngestBatch): Ing
       }
       migrateWith(h, rk.oldId, rk.newId);
     }
-    for (const s of b.sessions) writeSession(h, s, pending);
+    const immutable = b.immutableEntries === true;
+    for (const s of b.sessions) writeSession(h, s, pending, immutable);
     for (const id of b.removedSessionIds ?? []) deleteSessionWith(h, id);
     if (b.coreState !== undefined) {
       prepared(h, SQL.saveCoreState).run(JSON.stringify(b.coreState), b.now ?? (latest || Date.now()));
@@ -412,7 +501,8 @@ export function recordIngestBatch(db: Kysely<Database>, batch: IngestBatch): Ing
     return { insertedIngestIds: inserted, duplicateIngestIds: duplicates };
   });
   const result = run(batch);
-  for (const [entry, fingerprint] of pending) h.written.set(entry, fingerprint);
+  for (const [entry, fingerprint] of pending.entries) h.written.set(entry, fingerprint);
+  for (const [slot, record] of pending.rings) h.rings.set(slot, record);
   return result;
 }
 

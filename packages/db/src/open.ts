@@ -33,6 +33,12 @@ export interface Handle {
   written: WeakMap<object, { key: string }>;
   /** Bumped when a session id is deleted or re-keyed, which invalidates its entries in `written`. */
   generations: Map<string, number>;
+  /**
+   * The last committed array of each ring buffer of each session (`<ring>\0<sessionId>`), with the marks of its
+   * entries in parallel: the next array of the same ring is compared to it by position (ring buffers append at
+   * the end and drop from the front), so the entries written before cost an identity check, not a lookup.
+   */
+  rings: Map<string, { key: string; arr: readonly unknown[]; marks: ReadonlyArray<{ key: string }> }>;
 }
 
 const handles = new WeakMap<object, Handle>();
@@ -79,7 +85,13 @@ export async function openDatabase(options: OpenDatabaseOptions | string): Promi
       : 5000;
     sqlite.pragma(`busy_timeout = ${busy}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    handles.set(db, { sqlite, statements: new Map(), written: new WeakMap(), generations: new Map() });
+    handles.set(db, {
+      sqlite,
+      statements: new Map(),
+      written: new WeakMap(),
+      generations: new Map(),
+      rings: new Map(),
+    });
     const appliedMigrations = await migrateToLatest(db);
     let closed = false;
     return {

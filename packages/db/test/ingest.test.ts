@@ -246,6 +246,52 @@ describe.each(['memory', 'file'] as const)('recordIngestBatch (%s)', (kind) => {
     ).toBe('interrupted');
   });
 
+  it('lines a ring up with the last committed one: shifted rings, replaced and new entries', async () => {
+    h = await openTestDb(kind);
+    const tools = Array.from({ length: 5 }, (_, i) =>
+      tool({
+        tool: 'Read',
+        toolUseId: `tu_${i}`,
+        startedAt: T0 + i,
+        status: 'running',
+        inputSummary: `f${i}`,
+      }),
+    );
+    const s1 = makeSession('s1', { toolLog: tools });
+    recordIngestBatch(h.db, { events: [], sessions: [s1], immutableEntries: true });
+    // Ring full: the oldest entry drops out, one in the middle is replaced (done), a new one is appended.
+    const done = { ...(tools[2] as (typeof tools)[number]), status: 'ok' as const, endedAt: T0 + 50 };
+    const added = tool({ tool: 'Grep', toolUseId: 'tu_5', startedAt: T0 + 5, status: 'running' });
+    const next = [tools[1], done, tools[3], tools[4], added] as typeof tools;
+    recordIngestBatch(h.db, { events: [], sessions: [{ ...s1, toolLog: next }], immutableEntries: true });
+    const rows = () =>
+      h!.sqlite.prepare('SELECT tool_use_id, status FROM tool_calls ORDER BY id').all() as Array<{
+        tool_use_id: string;
+        status: string;
+      }>;
+    expect(rows().map((r) => `${r.tool_use_id}:${r.status}`)).toEqual([
+      'tu_0:running',
+      'tu_1:running',
+      'tu_2:ok',
+      'tu_3:running',
+      'tu_4:running',
+      'tu_5:running',
+    ]);
+    // The same entries again (new array, same objects): nothing is rewritten, even when mutated in place,
+    // since the caller promised immutability.
+    (done as { status: string }).status = 'interrupted';
+    recordIngestBatch(h.db, {
+      events: [],
+      sessions: [{ ...s1, toolLog: [...next] }],
+      immutableEntries: true,
+    });
+    expect(rows().find((r) => r.tool_use_id === 'tu_2')?.status).toBe('ok');
+    // Without the promise the fingerprint notices the mutation.
+    recordIngestBatch(h.db, { events: [], sessions: [{ ...s1, toolLog: [...next] }] });
+    expect(rows().find((r) => r.tool_use_id === 'tu_2')?.status).toBe('interrupted');
+    expect(count(h, 'search_index')).toBe(6);
+  });
+
   it('rolls the whole batch back on error, and a retry stores everything', async () => {
     h = await openTestDb(kind);
     const good = richSession('s1');
