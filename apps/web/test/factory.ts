@@ -1,54 +1,33 @@
+import { createSession } from '@flightdeck/core';
 import type { Session, SessionStatus } from '@flightdeck/shared-types';
 import type { HistoryRow, LiveSession } from '../src/data/types.js';
 
-/** A complete, valid Session value for tests (plain data, as the server sends it). */
+/** A complete, valid Session value for tests (plain data, as the server sends it), built by the core. */
 export function makeSession(overrides: Partial<Session> & { sessionId: string }): Session {
   const status: SessionStatus = overrides.status ?? 'working';
   const at = overrides.statusReason?.at ?? 1_700_000_000_000;
-  return {
+  const base = createSession({
+    sessionId: overrides.sessionId,
     cli: 'claude',
     projectPath: '/home/dev/projects/alpha',
-    projectName: 'alpha',
-    title: 'Refactor the parser',
+    source: 'tmux',
+    now: at - 60_000,
     status,
-    statusReason: { status, cause: 'event', trigger: 'PreToolUse', detail: 'PreToolUse Bash', at },
-    startedAt: at - 60_000,
+    trigger: 'PreToolUse',
+    detail: 'PreToolUse Bash',
+  });
+  return {
+    ...base,
+    title: 'Refactor the parser',
+    statusReason: { ...base.statusReason, at },
     lastActivityAt: at,
-    endedAt: null,
-    endReason: null,
     model: 'claude-sonnet-4-5',
     permissionMode: 'default',
     currentPrompt: 'make the tests pass',
-    currentTool: null,
-    pendingApproval: null,
-    waitingDetail: null,
-    promptHistory: [],
-    toolLog: [],
-    responseLog: [],
-    events: [],
-    toolUsage: {},
-    turnToolCalls: 0,
-    totalToolCalls: 0,
     totalPrompts: 1,
-    subagents: [],
-    subagentCount: 0,
     pid: 4242,
     tty: '/dev/pts/3',
-    source: 'tmux',
-    terminalId: null,
     tmuxPane: '%3',
-    transcriptPath: null,
-    teamId: null,
-    teamRole: null,
-    parentSessionId: null,
-    agentName: null,
-    agentType: null,
-    agentColor: null,
-    label: null,
-    accentColor: null,
-    archived: false,
-    previousSessionIds: [],
-    resumeCount: 0,
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ export {
 export { displayToolName, GEMINI_TOOL_NAMES, normalize } from './normalize.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
+export { createSession, type NewSessionFields } from './session.js';
 export { AUTO_IDLE } from './state-machine.js';
 export { PENDING_SUBAGENT_LINK_MS, PENDING_SUBAGENT_TTL_MS, TEAM_CLEANUP_MS, teamIdOf } from './teams.js';
 export type {

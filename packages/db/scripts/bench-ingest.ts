@@ -12,6 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
 import { type IngestEvent, openDatabase, recordIngestBatch } from '../src/index.js';
 
@@ -31,51 +32,22 @@ function push<T>(arr: T[], item: T, max: number): T[] {
 }
 
 function newSession(i: number, t: number): Session {
-  return {
+  const base = createSession({
     sessionId: `bench-${i}-${'x'.repeat(24)}`,
     cli: 'claude',
     projectPath: `/home/dev/src/project-${i % 5}`,
-    projectName: `project-${i % 5}`,
-    title: `Bench session ${i}`,
+    source: 'terminal',
+    now: t,
     status: 'working',
-    statusReason: { status: 'working', cause: 'event', trigger: 'PreToolUse', detail: 'bench', at: t },
-    startedAt: t,
-    lastActivityAt: t,
-    endedAt: null,
-    endReason: null,
+    trigger: 'PreToolUse',
+    detail: 'bench',
+  });
+  return {
+    ...base,
+    title: `Bench session ${i}`,
     model: 'claude-sonnet-4-6',
     permissionMode: 'default',
-    currentPrompt: null,
-    currentTool: null,
-    pendingApproval: null,
-    waitingDetail: null,
-    promptHistory: [],
-    toolLog: [],
-    responseLog: [],
-    events: [],
-    toolUsage: {},
-    turnToolCalls: 0,
-    totalToolCalls: 0,
-    totalPrompts: 0,
-    subagents: [],
-    subagentCount: 0,
     pid: 1000 + i,
-    tty: null,
-    source: 'terminal',
-    terminalId: null,
-    tmuxPane: null,
-    transcriptPath: null,
-    teamId: null,
-    teamRole: null,
-    parentSessionId: null,
-    agentName: null,
-    agentType: null,
-    agentColor: null,
-    label: null,
-    accentColor: null,
-    archived: false,
-    previousSessionIds: [],
-    resumeCount: 0,
   };
 }
 

@@ -1,63 +1,29 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
 import { type FlightdeckDatabase, type IngestEvent, openDatabase } from '../src/index.js';
 
 export const T0 = Date.UTC(2026, 10, 16, 9, 0, 0); // Monday 2026-11-16 09:00 UTC
 
 export function makeSession(id: string, over: Partial<Session> = {}): Session {
-  return {
+  const base = createSession({
     sessionId: id,
     cli: 'claude',
     projectPath: '/home/dev/src/acme-api',
-    projectName: 'acme-api',
-    title: `Session ${id}`,
+    source: 'terminal',
+    now: T0,
     status: 'working',
-    statusReason: {
-      status: 'working',
-      cause: 'event',
-      trigger: 'UserPromptSubmit',
-      detail: 'prompt',
-      at: T0,
-    },
-    startedAt: T0,
-    lastActivityAt: T0,
-    endedAt: null,
-    endReason: null,
+    trigger: 'UserPromptSubmit',
+    detail: 'prompt',
+  });
+  return {
+    ...base,
+    title: `Session ${id}`,
     model: 'claude-sonnet-4-6',
     permissionMode: 'default',
-    currentPrompt: null,
-    currentTool: null,
-    pendingApproval: null,
-    waitingDetail: null,
-    promptHistory: [],
-    toolLog: [],
-    responseLog: [],
-    events: [],
-    toolUsage: {},
-    turnToolCalls: 0,
-    totalToolCalls: 0,
-    totalPrompts: 0,
-    subagents: [],
-    subagentCount: 0,
     pid: 4242,
-    tty: null,
-    source: 'terminal',
-    terminalId: null,
-    tmuxPane: null,
-    transcriptPath: null,
-    teamId: null,
-    teamRole: null,
-    parentSessionId: null,
-    agentName: null,
-    agentType: null,
-    agentColor: null,
-    label: null,
-    accentColor: null,
-    archived: false,
-    previousSessionIds: [],
-    resumeCount: 0,
     ...over,
   };
 }
