@@ -1,7 +1,7 @@
 /**
  * Everything a procedure can reach, gathered once by `buildApp` and handed to every tRPC context.
  */
-import type { HooksStatus } from '@flightdeck/hook-ingest';
+import type { HookStatsSnapshot, HooksStatus } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
 import type { RateLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
@@ -31,7 +31,7 @@ export interface HooksAdmin {
 }
 
 export interface HookStatsPort {
-  snapshot(): unknown;
+  snapshot(): HookStatsSnapshot;
   reset(): void;
   /** Subscribes to changes; returns an unsubscribe function. */
   onChange?(listener: () => void): () => void;

@@ -85,18 +85,10 @@ export function sessionFromHistory(detail: SessionDetail): { session: Session; n
   return { session, notes: detail.notes };
 }
 
-// `hooks.stats().hooks` is typed `unknown` by the router (HookStatsPort.snapshot), so it is read defensively.
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+type StatSummary = ServerOutputs['hooks']['stats']['hooks']['events'][string]['latency'];
 
-function latency(v: Obj): LatencyStats {
-  return {
-    count: num(v.samples),
-    p50: numOrNull(v.p50),
-    p95: numOrNull(v.p95),
-  };
+function latency(v: StatSummary): LatencyStats {
+  return v === null ? { count: 0, p50: null, p95: null } : { count: v.samples, p50: v.p50, p95: v.p95 };
 }
 
 /** Combines per-event-type summaries: sample-weighted p50, worst p95. */
@@ -113,21 +105,19 @@ function combine(list: LatencyStats[]): LatencyStats {
 
 /** `hooks.stats`: `{hooks: HookStatsSnapshot, ingest: RuntimeStats}`. */
 export function statsFromServer(raw: ServerOutputs['hooks']['stats']): SystemStats {
-  const hooks: Obj = isObj(raw.hooks) ? raw.hooks : {};
-  const events: Obj = isObj(hooks.events) ? hooks.events : {};
+  const { hooks } = raw;
   const perEvent: Record<string, number> = {};
   const delivery: LatencyStats[] = [];
   const processing: LatencyStats[] = [];
-  for (const [name, v] of Object.entries(events)) {
-    if (!isObj(v)) continue;
-    perEvent[name] = num(v.count);
-    if (isObj(v.latency)) delivery.push(latency(v.latency));
-    if (isObj(v.processing)) processing.push(latency(v.processing));
+  for (const [name, v] of Object.entries(hooks.events)) {
+    perEvent[name] = v.count;
+    delivery.push(latency(v.latency));
+    processing.push(latency(v.processing));
   }
   return {
     hooks: {
-      received: num(hooks.totalHooks),
-      perMinute: num(hooks.hooksPerMin),
+      received: hooks.totalHooks,
+      perMinute: hooks.hooksPerMin,
       perEvent,
       latency: combine(delivery),
       processing: combine(processing),
