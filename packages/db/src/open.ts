@@ -62,7 +62,7 @@ export function prepared(h: Handle, sqlText: string): BetterSqlite3.Statement {
 
 /**
  * Opens (creating if needed) the database: WAL journal (checkpoint every 4000 pages, WAL file capped at
- * 64 MB after a checkpoint), `synchronous = NORMAL`, foreign keys on, 16 MB page cache, a busy timeout,
+ * 64 MB after a checkpoint), `synchronous = NORMAL`, foreign keys on, 4 MB page cache, a busy timeout,
  * then runs every pending migration.
  */
 export async function openDatabase(options: OpenDatabaseOptions | string): Promise<FlightdeckDatabase> {
@@ -75,7 +75,7 @@ export async function openDatabase(options: OpenDatabaseOptions | string): Promi
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('cache_size = -16000');
+    sqlite.pragma('cache_size = -4000');
     // Checkpoint every ~16 MB of WAL instead of 4 MB: hot pages (session rows, index pages) rewritten by
     // consecutive batches are copied once, and the checkpoint fsync happens 4x less often.
     sqlite.pragma('wal_autocheckpoint = 4000');
