@@ -26,106 +26,79 @@ export const CLAUDE_EVENTS_NEVER: readonly string[] = [
   'FileChanged',
 ];
 
-const CLAUDE_LOW = ['SessionStart', 'UserPromptSubmit', 'PermissionRequest', 'Stop', 'SessionEnd'] as const;
+/** Each CLI's events in the order they are written, with the lowest density that registers them. */
+type Tiered = ReadonlyArray<readonly [event: string, from: Density]>;
 
-const CLAUDE_MEDIUM = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'PreToolUse',
-  'PermissionRequest',
-  'PermissionDenied',
-  'PostToolUse',
-  'PostToolUseFailure',
-  'PostToolBatch',
-  'Notification',
-  'SubagentStart',
-  'SubagentStop',
-  'TaskCreated',
-  'TaskCompleted',
-  'Elicitation',
-  'ElicitationResult',
-  'CwdChanged',
-  'Stop',
-  'StopFailure',
-  'SessionEnd',
-] as const;
-
-/** high = medium + the noisy / rarely useful ones. */
-const CLAUDE_HIGH = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'MessageDisplay',
-  'PreToolUse',
-  'PermissionRequest',
-  'PermissionDenied',
-  'PostToolUse',
-  'PostToolUseFailure',
-  'PostToolBatch',
-  'Notification',
-  'SubagentStart',
-  'SubagentStop',
-  'TaskCreated',
-  'TaskCompleted',
-  'TeammateIdle',
-  'Elicitation',
-  'ElicitationResult',
-  'PreCompact',
-  'PostCompact',
-  'ConfigChange',
-  'CwdChanged',
-  'DirectoryAdded',
-  'WorktreeRemove',
-  'Stop',
-  'StopFailure',
-  'SessionEnd',
-] as const;
+/** high adds the noisy / rarely useful ones. */
+const CLAUDE_TIERS: Tiered = [
+  ['SessionStart', 'low'],
+  ['UserPromptSubmit', 'low'],
+  ['MessageDisplay', 'high'],
+  ['PreToolUse', 'medium'],
+  ['PermissionRequest', 'low'],
+  ['PermissionDenied', 'medium'],
+  ['PostToolUse', 'medium'],
+  ['PostToolUseFailure', 'medium'],
+  ['PostToolBatch', 'medium'],
+  ['Notification', 'medium'],
+  ['SubagentStart', 'medium'],
+  ['SubagentStop', 'medium'],
+  ['TaskCreated', 'medium'],
+  ['TaskCompleted', 'medium'],
+  ['TeammateIdle', 'high'],
+  ['Elicitation', 'medium'],
+  ['ElicitationResult', 'medium'],
+  ['PreCompact', 'high'],
+  ['PostCompact', 'high'],
+  ['ConfigChange', 'high'],
+  ['CwdChanged', 'medium'],
+  ['DirectoryAdded', 'high'],
+  ['WorktreeRemove', 'high'],
+  ['Stop', 'low'],
+  ['StopFailure', 'medium'],
+  ['SessionEnd', 'low'],
+];
 
 /** Codex hooks.json events (release docs). `StopFailure`/`SessionEnd` exist only in unreleased schemas. */
-const CODEX_HIGH = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'PreToolUse',
-  'PermissionRequest',
-  'PostToolUse',
-  'SubagentStart',
-  'SubagentStop',
-  'PreCompact',
-  'PostCompact',
-  'Stop',
-] as const;
-const CODEX_MEDIUM = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'PreToolUse',
-  'PermissionRequest',
-  'PostToolUse',
-  'SubagentStart',
-  'SubagentStop',
-  'Stop',
-] as const;
-const CODEX_LOW = ['SessionStart', 'UserPromptSubmit', 'PermissionRequest', 'Stop'] as const;
+const CODEX_TIERS: Tiered = [
+  ['SessionStart', 'low'],
+  ['UserPromptSubmit', 'low'],
+  ['PreToolUse', 'medium'],
+  ['PermissionRequest', 'low'],
+  ['PostToolUse', 'medium'],
+  ['SubagentStart', 'medium'],
+  ['SubagentStop', 'medium'],
+  ['PreCompact', 'high'],
+  ['PostCompact', 'high'],
+  ['Stop', 'low'],
+];
 
 /**
  * Gemini CLI events. `BeforeModel`/`AfterModel`/`BeforeToolSelection` are never registered:
  * AfterModel fires per streamed chunk and none of them carries dashboard state.
  */
-const GEMINI_HIGH = [
-  'SessionStart',
-  'BeforeAgent',
-  'BeforeTool',
-  'AfterTool',
-  'AfterAgent',
-  'PreCompress',
-  'Notification',
-  'SessionEnd',
-] as const;
-const GEMINI_MEDIUM = ['SessionStart', 'BeforeAgent', 'AfterAgent', 'Notification', 'SessionEnd'] as const;
-const GEMINI_LOW = ['SessionStart', 'AfterAgent', 'SessionEnd'] as const;
+const GEMINI_TIERS: Tiered = [
+  ['SessionStart', 'low'],
+  ['BeforeAgent', 'medium'],
+  ['BeforeTool', 'high'],
+  ['AfterTool', 'high'],
+  ['AfterAgent', 'low'],
+  ['PreCompress', 'high'],
+  ['Notification', 'medium'],
+  ['SessionEnd', 'low'],
+];
+
+const RANK: Readonly<Record<Density, number>> = { low: 0, medium: 1, high: 2 };
+
+function byDensity(tiers: Tiered): Readonly<Record<Density, readonly string[]>> {
+  const at = (d: Density) => tiers.filter(([, from]) => RANK[from] <= RANK[d]).map(([e]) => e);
+  return { high: at('high'), medium: at('medium'), low: at('low') };
+}
 
 export const DENSITY_EVENTS: Readonly<Record<InstallCli, Readonly<Record<Density, readonly string[]>>>> = {
-  claude: { high: CLAUDE_HIGH, medium: CLAUDE_MEDIUM, low: CLAUDE_LOW },
-  codex: { high: CODEX_HIGH, medium: CODEX_MEDIUM, low: CODEX_LOW },
-  gemini: { high: GEMINI_HIGH, medium: GEMINI_MEDIUM, low: GEMINI_LOW },
+  claude: byDensity(CLAUDE_TIERS),
+  codex: byDensity(CODEX_TIERS),
+  gemini: byDensity(GEMINI_TIERS),
 };
 
 /** Events whose matcher filters on the tool name; they get `"matcher": "*"` (Claude, Gemini). */
