@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildHookCommand,
   detectCliVersion,
@@ -15,17 +15,9 @@ import {
   scriptPathFromCommand,
   UsageError,
 } from '../src/install/index.js';
-import { listDir, read, type Sandbox, sandbox, write } from './fixtures-install/helpers.js';
+import { listDir, read, type Sandbox, useSandboxes, write } from './fixtures-install/helpers.js';
 
-const boxes: Sandbox[] = [];
-function box(env: Record<string, string> = {}): Sandbox {
-  const b = sandbox(env);
-  boxes.push(b);
-  return b;
-}
-afterEach(() => {
-  for (const b of boxes.splice(0)) b.cleanup();
-});
+const box = useSandboxes();
 
 interface Captured {
   io: HooksCommandIo;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { installHooks, manifestPath, uninstallHooks } from '../src/install/index.js';
 import { atomicWrite, tempPathFor } from '../src/install/safeFs.js';
 import {
@@ -9,19 +9,11 @@ import {
   listDir,
   read,
   type Sandbox,
-  sandbox,
+  useSandboxes,
   write,
 } from './fixtures-install/helpers.js';
 
-const boxes: Sandbox[] = [];
-function box(env: Record<string, string> = {}): Sandbox {
-  const b = sandbox(env);
-  boxes.push(b);
-  return b;
-}
-afterEach(() => {
-  for (const b of boxes.splice(0)) b.cleanup();
-});
+const box = useSandboxes();
 
 const opts = (b: Sandbox) => ({
   cli: 'claude' as const,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildHookGroup,
   DENSITY_EVENTS,
@@ -12,25 +12,9 @@ import {
   resolveInstallTargets,
   uninstallHooks,
 } from '../src/install/index.js';
-import {
-  fixture,
-  HOOK_CMD,
-  listDir,
-  read,
-  type Sandbox,
-  sandbox,
-  write,
-} from './fixtures-install/helpers.js';
+import { fixture, HOOK_CMD, listDir, read, useSandboxes, write } from './fixtures-install/helpers.js';
 
-const boxes: Sandbox[] = [];
-function box(env: Record<string, string> = {}): Sandbox {
-  const b = sandbox(env);
-  boxes.push(b);
-  return b;
-}
-afterEach(() => {
-  for (const b of boxes.splice(0)) b.cleanup();
-});
+const box = useSandboxes();
 
 type Json = Record<string, unknown>;
 const parse = (text: string): Json => JSON.parse(text) as Json;
@@ -696,7 +680,6 @@ describe('randomised round trips', () => {
       await uninstallHooks({ cli: 'claude', targets: b.targets });
       expect(read(b.targets.files.claude), `seed ${seed}`).toBe(text);
       b.cleanup();
-      boxes.splice(boxes.indexOf(b), 1);
     }
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { type InstallTargets, resolveInstallTargets } from '../../src/install/index.js';
 
 export const FIXTURES = path.dirname(fileURLToPath(import.meta.url));
@@ -66,4 +67,19 @@ export function listDir(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * `box(env)` makes a sandbox that is cleaned up after each test of the calling file (registers the `afterEach`).
+ */
+export function useSandboxes(): (env?: Record<string, string>) => Sandbox {
+  const boxes: Sandbox[] = [];
+  afterEach(() => {
+    for (const b of boxes.splice(0)) b.cleanup();
+  });
+  return (env = {}) => {
+    const b = sandbox(env);
+    boxes.push(b);
+    return b;
+  };
 }
