@@ -14,3 +14,12 @@ export {
 } from './open.js';
 export type * from './schema.js';
 export * from './sessions.js';
+export {
+  configureConnection,
+  createOpWriter,
+  OP,
+  type OpWriter,
+  openWriterConnection,
+  type WriteOp,
+  type WriterConnection,
+} from './write-ops.js';

@@ -9,8 +9,20 @@ import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
 import type { Kysely } from 'kysely';
 import { DbInputError } from './errors.js';
 import { hydrateSession, type StoredSessionRow } from './hydrate.js';
-import { type Handle, handleOf, prepared } from './open.js';
+import { type Handle, handleOf } from './open.js';
 import type { Database } from './schema.js';
+import {
+  applyOps,
+  deleteSessionWith,
+  type IngestResult,
+  migrateWith,
+  OP,
+  prepared,
+  SQL,
+  type WriteOp,
+} from './write-ops.js';
+
+export type { IngestResult } from './write-ops.js';
 
 export interface IngestEvent {
   /** Unique, ordered id of the delivery (spool record id); duplicates are ignored. */
@@ -41,57 +53,12 @@ export interface IngestBatch {
   immutableEntries?: boolean;
 }
 
-export interface IngestResult {
-  insertedIngestIds: string[];
-  duplicateIngestIds: string[];
-}
-
 /** Longest text kept per prompt. */
 export const MAX_PROMPT_CHARS = 100_000;
 /** Longest response excerpt kept (spec: first 2000 chars). */
 export const MAX_RESPONSE_CHARS = 2000;
 /** Longest tool input JSON / result excerpt kept. */
 export const MAX_TOOL_TEXT_CHARS = 4000;
-
-const SQL = {
-  insertHookEvent: `INSERT OR IGNORE INTO hook_events (ingest_id, session_id, cli, event_type, payload, meta, received_at, sent_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  upsertSession: `INSERT INTO sessions (id, cli, project_path, project_name, title, model, status, status_reason, source, label,
-      team_id, team_role, accent_color, parent_session_id, agent_name, agent_type, permission_mode, transcript_path,
-      started_at, ended_at, end_reason, last_activity_at, total_prompts, total_tool_calls, archived, previous_session_ids,
-      resume_count, snapshot, ring_lengths)
-    VALUES (@id, @cli, @project_path, @project_name, @title, @model, @status, @status_reason, @source, @label,
-      @team_id, @team_role, @accent_color, @parent_session_id, @agent_name, @agent_type, @permission_mode, @transcript_path,
-      @started_at, @ended_at, @end_reason, @last_activity_at, @total_prompts, @total_tool_calls, @archived, @previous_session_ids,
-      @resume_count, @snapshot, @ring_lengths)
-    ON CONFLICT (id) DO UPDATE SET cli = excluded.cli, project_path = excluded.project_path,
-      project_name = excluded.project_name, title = excluded.title, model = excluded.model, status = excluded.status,
-      status_reason = excluded.status_reason, source = excluded.source, label = excluded.label, team_id = excluded.team_id,
-      team_role = excluded.team_role, accent_color = excluded.accent_color, parent_session_id = excluded.parent_session_id,
-      agent_name = excluded.agent_name, agent_type = excluded.agent_type, permission_mode = excluded.permission_mode,
-      transcript_path = excluded.transcript_path, started_at = excluded.started_at, ended_at = excluded.ended_at,
-      end_reason = excluded.end_reason, last_activity_at = excluded.last_activity_at,
-      total_prompts = excluded.total_prompts, total_tool_calls = excluded.total_tool_calls, archived = excluded.archived,
-      previous_session_ids = excluded.previous_session_ids, resume_count = excluded.resume_count,
-      snapshot = excluded.snapshot, ring_lengths = excluded.ring_lengths`,
-  insertPrompt: `INSERT OR IGNORE INTO prompts (session_id, text, prompt_id, timestamp) VALUES (?, ?, ?, ?)`,
-  insertResponse: `INSERT OR IGNORE INTO responses (session_id, text_excerpt, agent_id, timestamp) VALUES (?, ?, ?, ?)`,
-  insertEvent: `INSERT OR IGNORE INTO events (session_id, event_type, detail, timestamp) VALUES (?, ?, ?, ?)`,
-  insertTool: `INSERT OR IGNORE INTO tool_calls (session_id, tool_use_id, tool_name, tool_input_summary, tool_input, status,
-      timestamp, ended_at, duration_ms, result_excerpt, error, agent_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  updateToolById: `UPDATE tool_calls SET status = ?, ended_at = ?, duration_ms = ?, result_excerpt = ?, error = ?, agent_id = ?
-    WHERE session_id = ? AND tool_use_id = ?`,
-  updateToolByTime: `UPDATE tool_calls SET status = ?, ended_at = ?, duration_ms = ?, result_excerpt = ?, error = ?, agent_id = ?
-    WHERE session_id = ? AND tool_use_id IS NULL AND timestamp = ? AND tool_name = ?`,
-  insertSearch: `INSERT INTO search_index (rowid, session_id, kind, ref_id, timestamp, text) VALUES (?, ?, ?, ?, ?, ?)`,
-  saveCoreState: `INSERT INTO core_state (id, state, updated_at) VALUES (1, ?, ?)
-    ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-  hasIngestId: `SELECT 1 FROM hook_events WHERE ingest_id = ?`,
-  sessionExists: `SELECT 1 FROM sessions WHERE id = ?`,
-  deleteSession: `DELETE FROM sessions WHERE id = ?`,
-  deleteHookEventsOf: `DELETE FROM hook_events WHERE session_id = ?`,
-} as const;
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
@@ -127,112 +94,102 @@ function jsonExcerpt(value: unknown): string | null {
   }
 }
 
-function sessionParams(s: Session): Record<string, string | number | null> {
-  return {
-    id: s.sessionId,
-    cli: s.cli,
-    project_path: s.projectPath ?? '',
-    project_name: s.projectName ?? '',
-    title: s.title ?? '',
-    model: s.model ?? null,
-    status: s.status,
-    status_reason: s.statusReason ? JSON.stringify(s.statusReason) : null,
-    source: s.source ?? 'unknown',
-    label: s.label ?? null,
-    team_id: s.teamId ?? null,
-    team_role: s.teamRole ?? null,
-    accent_color: s.accentColor ?? null,
-    parent_session_id: s.parentSessionId ?? null,
-    agent_name: s.agentName ?? null,
-    agent_type: s.agentType ?? null,
-    permission_mode: s.permissionMode ?? null,
-    transcript_path: s.transcriptPath ?? null,
-    started_at: s.startedAt,
-    ended_at: s.endedAt ?? null,
-    end_reason: s.endReason ?? null,
-    last_activity_at: s.lastActivityAt,
-    total_prompts: s.totalPrompts ?? 0,
-    total_tool_calls: s.totalToolCalls ?? 0,
-    archived: s.archived ? 1 : 0,
-    previous_session_ids: JSON.stringify(s.previousSessionIds ?? []),
-    resume_count: s.resumeCount ?? 0,
-    snapshot: JSON.stringify({ ...s, promptHistory: [], toolLog: [], responseLog: [], events: [] }),
-    ring_lengths: JSON.stringify({
-      promptHistory: s.promptHistory?.length ?? 0,
-      toolLog: s.toolLog?.length ?? 0,
-      responseLog: s.responseLog?.length ?? 0,
-      events: s.events?.length ?? 0,
-    }),
-  };
+/* ------------------------------------------------------------------------------------------------------------
+ * Write plans. Recording a batch has two halves:
+ *  - planning (needs the caller's objects and the connection's memory of what was written: `Handle.rings`):
+ *    turns events and sessions into a list of write operations made of strings and numbers only;
+ *  - applying (needs only a SQLite connection): runs the operations with prepared statements.
+ * `recordIngestBatch` does both in one transaction. A server can instead plan on its event loop and apply on
+ * another thread's connection (`createOpWriter`), since a plan is plain data that crosses `postMessage`.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/** The write of one raw hook event (`hook_events`; a repeated `ingestId` is ignored when applied). */
+export function hookEventOp(ev: IngestEvent): WriteOp {
+  if (typeof ev?.ingestId !== 'string' || ev.ingestId.length === 0) {
+    throw new DbInputError('recordIngestBatch: events[].ingestId must be a non-empty string', 'ingestId');
+  }
+  // Envelopes are validated upstream; stay tolerant here so one odd record cannot block a batch.
+  const env: Partial<HookEnvelope> = isObject(ev.envelope) ? ev.envelope : {};
+  const payload: Record<string, unknown> = isObject(env.payload) ? env.payload : {};
+  const meta: Record<string, unknown> = isObject(env.meta) ? env.meta : {};
+  return [
+    OP.hook,
+    ev.ingestId,
+    payloadSessionId(payload),
+    typeof env.cli === 'string' ? env.cli : 'unknown',
+    payloadEventType(payload),
+    JSON.stringify(payload),
+    JSON.stringify(meta),
+    Number.isFinite(ev.receivedAt) ? ev.receivedAt : 0,
+    typeof meta.sentAt === 'number' && Number.isFinite(meta.sentAt) ? Math.round(meta.sentAt) : null,
+  ];
 }
 
-const KIND_CODE = { prompt: 1, response: 2, tool: 3 } as const;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the snippet markers are control characters on purpose
-const MARKERS = /[\u0002\u0003]/g;
-
-/** Adds a freshly inserted child row to the full-text index (see the migration for why not a trigger). */
-function index(
-  h: Handle,
-  kind: keyof typeof KIND_CODE,
-  refId: number | bigint,
-  sessionId: string,
-  timestamp: number,
-  text: string,
-): void {
-  const id = Number(refId);
-  prepared(h, SQL.insertSearch).run(
-    id * 4 + KIND_CODE[kind],
-    sessionId,
-    kind,
-    id,
-    timestamp,
-    text.replace(MARKERS, ''),
-  );
+/** The upsert of a session's row (its snapshot without ring buffers, plus their lengths). */
+export function sessionRowOp(s: Session): WriteOp {
+  if (!isObject(s) || typeof s.sessionId !== 'string' || s.sessionId.length === 0) {
+    throw new DbInputError('recordIngestBatch: sessions[].sessionId must be a non-empty string', 'sessionId');
+  }
+  return [
+    OP.session,
+    {
+      id: s.sessionId,
+      cli: s.cli,
+      project_path: s.projectPath ?? '',
+      project_name: s.projectName ?? '',
+      title: s.title ?? '',
+      model: s.model ?? null,
+      status: s.status,
+      status_reason: s.statusReason ? JSON.stringify(s.statusReason) : null,
+      source: s.source ?? 'unknown',
+      label: s.label ?? null,
+      team_id: s.teamId ?? null,
+      team_role: s.teamRole ?? null,
+      accent_color: s.accentColor ?? null,
+      parent_session_id: s.parentSessionId ?? null,
+      agent_name: s.agentName ?? null,
+      agent_type: s.agentType ?? null,
+      permission_mode: s.permissionMode ?? null,
+      transcript_path: s.transcriptPath ?? null,
+      started_at: s.startedAt,
+      ended_at: s.endedAt ?? null,
+      end_reason: s.endReason ?? null,
+      last_activity_at: s.lastActivityAt,
+      total_prompts: s.totalPrompts ?? 0,
+      total_tool_calls: s.totalToolCalls ?? 0,
+      archived: s.archived ? 1 : 0,
+      previous_session_ids: JSON.stringify(s.previousSessionIds ?? []),
+      resume_count: s.resumeCount ?? 0,
+      snapshot: JSON.stringify({ ...s, promptHistory: [], toolLog: [], responseLog: [], events: [] }),
+      ring_lengths: JSON.stringify({
+        promptHistory: s.promptHistory?.length ?? 0,
+        toolLog: s.toolLog?.length ?? 0,
+        responseLog: s.responseLog?.length ?? 0,
+        events: s.events?.length ?? 0,
+      }),
+    },
+  ];
 }
 
-function writeToolCall(h: Handle, sessionId: string, t: ToolCall): void {
-  const input = jsonExcerpt(t.input);
-  const summary = t.inputSummary ?? '';
-  const result = t.result === null || t.result === undefined ? null : cut(t.result, MAX_TOOL_TEXT_CHARS);
-  const error = t.error === null || t.error === undefined ? null : cut(t.error, MAX_TOOL_TEXT_CHARS);
-  const ended = t.endedAt ?? null;
-  const duration = t.durationMs ?? null;
-  const agent = t.agentId ?? null;
-  const useId = t.toolUseId || null;
-  const r = prepared(h, SQL.insertTool).run(
+function toolOp(sessionId: string, t: ToolCall): WriteOp {
+  return [
+    OP.tool,
     sessionId,
-    useId,
+    t.toolUseId || null,
     t.tool,
-    summary,
-    input,
+    t.inputSummary ?? '',
+    jsonExcerpt(t.input),
     t.status,
     t.startedAt,
-    ended,
-    duration,
-    result,
-    error,
-    agent,
-  );
-  if (r.changes > 0) {
-    index(h, 'tool', r.lastInsertRowid, sessionId, t.startedAt, `${t.tool} ${summary} ${input ?? ''}`);
-  } else if (useId) {
-    prepared(h, SQL.updateToolById).run(t.status, ended, duration, result, error, agent, sessionId, useId);
-  } else {
-    prepared(h, SQL.updateToolByTime).run(
-      t.status,
-      ended,
-      duration,
-      result,
-      error,
-      agent,
-      sessionId,
-      t.startedAt,
-      t.tool,
-    );
-  }
+    t.endedAt ?? null,
+    t.durationMs ?? null,
+    t.result === null || t.result === undefined ? null : cut(t.result, MAX_TOOL_TEXT_CHARS),
+    t.error === null || t.error === undefined ? null : cut(t.error, MAX_TOOL_TEXT_CHARS),
+    t.agentId ?? null,
+  ];
 }
 
-/** What was committed for an entry (or a whole ring-buffer array): the session key, plus a tool call's mutable fields. */
+/** What was planned for an entry (or a whole ring-buffer array): the session key, plus a tool call's mutable fields. */
 interface WrittenMark {
   key: string;
   status?: unknown;
@@ -243,14 +200,16 @@ interface WrittenMark {
   agentId?: unknown;
 }
 
-/** Ring record of `Handle.rings`. */
+const NO_MARKS: ReadonlyArray<WrittenMark> = [];
+
+/** Ring record of `Handle.rings` (`marks` stay empty for immutable entries: identity says it all). */
 interface RingRecord {
   key: string;
   arr: readonly unknown[];
   marks: ReadonlyArray<WrittenMark>;
 }
 
-/** Entries and ring arrays written in the current transaction; moved to `h.written`/`h.rings` only once it commits. */
+/** Marks of planned entries and ring arrays; moved to `h.written`/`h.rings` once their writes are committed. */
 interface Pending {
   entries: [object, WrittenMark][];
   rings: [string, RingRecord][];
@@ -290,12 +249,12 @@ function sameTool(m: WrittenMark | undefined, key: string, t: ToolCall): boolean
 }
 
 /**
- * Writes the entries of one ring buffer that were not committed before. An array object already written
+ * Plans the entries of one ring buffer that were not written before. An array object already written
  * whole is skipped at once (the core shares unchanged arrays between states). Otherwise the array is lined up
- * with the last committed array of the same ring (`h.rings`): an entry at the same place there (after the
+ * with the last written array of the same ring (`h.rings`): an entry at the same place there (after the
  * entries dropped from the front) reuses its mark without a `WeakMap` lookup; anything else is looked up.
  */
-function writeRing<T>(
+function planRing<T>(
   h: Handle,
   ring: string,
   id: string,
@@ -310,6 +269,19 @@ function writeRing<T>(
   const slot = `${ring}\u0000${id}`;
   const prev = h.rings.get(slot) as RingRecord | undefined;
   if (prev !== undefined && prev.key === key && prev.arr === arr) return;
+  if (immutable) {
+    // An entry is a new object whenever it changed: what is not at its place in the last array is new.
+    const last = prev !== undefined && prev.key === key ? prev.arr : null;
+    const offset = last !== null ? last.indexOf(arr[0]) : -1;
+    for (let i = 0; i < arr.length; i++) {
+      const entry = arr[i] as T;
+      if (!isObject(entry)) continue;
+      if (offset >= 0 && (last as readonly unknown[])[i + offset] === entry) continue;
+      write(entry);
+    }
+    pending.rings.push([slot, { key, arr, marks: NO_MARKS }]);
+    return;
+  }
   if (h.written.get(arr)?.key === key) return;
   let offset = -1;
   if (prev !== undefined && prev.key === key) offset = prev.arr.indexOf(arr[0]);
@@ -326,10 +298,6 @@ function writeRing<T>(
     let m: WrittenMark | undefined;
     if (prevArr !== null && j < prevArr.length && prevArr[j] === entry) {
       m = (prevMarks as ReadonlyArray<WrittenMark>)[j] as WrittenMark;
-      if (immutable) {
-        marks[i] = m;
-        continue;
-      }
     } else {
       m = h.written.get(entry);
     }
@@ -341,7 +309,7 @@ function writeRing<T>(
       }
       const mark = toolMark(key, t);
       marks[i] = mark;
-      if (!immutable) pending.entries.push([entry, mark]);
+      pending.entries.push([entry, mark]);
     } else {
       if (m !== undefined && m.key === key) {
         marks[i] = m;
@@ -349,101 +317,107 @@ function writeRing<T>(
       }
       const mark = { key };
       marks[i] = mark;
-      if (!immutable) pending.entries.push([entry, mark]);
+      pending.entries.push([entry, mark]);
     }
     write(entry);
   }
-  // With immutable entries the ring record is enough (the WeakMap only served entries found out of place,
-  // which are rewritten idempotently instead); it spares the GC a large ephemeron table.
-  if (!immutable) pending.entries.push([arr, { key }]);
+  pending.entries.push([arr, { key }]);
   pending.rings.push([slot, { key, arr, marks }]);
 }
 
-function writeSession(h: Handle, s: Session, pending: Pending, immutable: boolean): void {
-  if (!isObject(s) || typeof s.sessionId !== 'string' || s.sessionId.length === 0) {
-    throw new DbInputError('recordIngestBatch: sessions[].sessionId must be a non-empty string', 'sessionId');
-  }
-  prepared(h, SQL.upsertSession).run(sessionParams(s));
+/** Plans the ring-buffer entries of a session not written before (prompts, responses, tool calls, events). */
+function planRings(h: Handle, ops: WriteOp[], s: Session, pending: Pending, immutable: boolean): void {
   const id = s.sessionId;
   const key = sessionKey(h, id);
-  const insPrompt = prepared(h, SQL.insertPrompt);
-  writeRing(
+  planRing(
     h,
     'p',
     id,
     s.promptHistory,
     key,
     pending,
-    (p) => {
-      const text = cut(p.text ?? '', MAX_PROMPT_CHARS);
-      const r = insPrompt.run(id, text, p.promptId ?? null, p.timestamp);
-      if (r.changes > 0) index(h, 'prompt', r.lastInsertRowid, id, p.timestamp, text);
-    },
+    (p) => ops.push([OP.prompt, id, cut(p.text ?? '', MAX_PROMPT_CHARS), p.promptId ?? null, p.timestamp]),
     false,
     immutable,
   );
-  const insResponse = prepared(h, SQL.insertResponse);
-  writeRing(
+  planRing(
     h,
     'r',
     id,
     s.responseLog,
     key,
     pending,
-    (r) => {
-      const text = cut(r.text ?? '', MAX_RESPONSE_CHARS);
-      const res = insResponse.run(id, text, r.agentId ?? null, r.timestamp);
-      if (res.changes > 0) index(h, 'response', res.lastInsertRowid, id, r.timestamp, text);
-    },
+    (r) => ops.push([OP.response, id, cut(r.text ?? '', MAX_RESPONSE_CHARS), r.agentId ?? null, r.timestamp]),
     false,
     immutable,
   );
-  writeRing(h, 't', id, s.toolLog, key, pending, (t) => writeToolCall(h, id, t), true, immutable);
-  const insEvent = prepared(h, SQL.insertEvent);
-  writeRing(
+  planRing(h, 't', id, s.toolLog, key, pending, (t) => ops.push(toolOp(id, t)), true, immutable);
+  planRing(
     h,
     'e',
     id,
     s.events,
     key,
     pending,
-    (e) => insEvent.run(id, e.type, e.detail ?? '', e.timestamp),
+    (e) => ops.push([OP.event, id, e.type, e.detail ?? '', e.timestamp]),
     false,
     immutable,
   );
 }
 
+/** A session id deleted or re-keyed: what was written under it no longer counts. */
 function bump(h: Handle, id: string): void {
   h.generations.set(id, (h.generations.get(id) ?? 0) + 1);
   for (const ring of ['p', 'r', 't', 'e']) h.rings.delete(`${ring}\u0000${id}`);
 }
 
-function deleteSessionWith(h: Handle, id: string): boolean {
-  bump(h, id);
-  prepared(h, SQL.deleteHookEventsOf).run(id);
-  return prepared(h, SQL.deleteSession).run(id).changes > 0;
+function settle(h: Handle, pending: Pending): void {
+  for (const [entry, fingerprint] of pending.entries) h.written.set(entry, fingerprint);
+  for (const [slot, record] of pending.rings) h.rings.set(slot, record);
 }
 
-const CHILD_TABLES = ['prompts', 'responses', 'tool_calls', 'events', 'notes'] as const;
+/**
+ * Plans writes for a server that applies them elsewhere (another connection, another thread). It assumes
+ * immutable ring entries (the core's) and records what it planned at once, as if already written: after a
+ * failed write call `forget()`, and the next plan of each session writes its whole rings again (idempotent).
+ */
+export interface IngestPlanner {
+  hookEvent(ops: WriteOp[], ev: IngestEvent): void;
+  /** The session's row. */
+  sessionRow(ops: WriteOp[], s: Session): void;
+  /** The session's ring-buffer entries not planned before. */
+  sessionRings(ops: WriteOp[], s: Session): void;
+  rekey(ops: WriteOp[], oldId: string, newId: string): void;
+  remove(ops: WriteOp[], sessionId: string): void;
+  /** Forgets every ring planned so far. */
+  forget(): void;
+}
 
-function migrateWith(h: Handle, oldId: string, newId: string): boolean {
-  if (oldId === newId) return false;
-  bump(h, oldId);
-  bump(h, newId);
-  const exists = (id: string) => prepared(h, SQL.sessionExists).get(id) !== undefined;
-  prepared(h, 'UPDATE hook_events SET session_id = ? WHERE session_id = ?').run(newId, oldId);
-  if (!exists(oldId)) return false;
-  if (!exists(newId)) {
-    // ON UPDATE CASCADE carries every child row (and the FTS triggers follow).
-    prepared(h, 'UPDATE sessions SET id = ? WHERE id = ?').run(newId, oldId);
-    return true;
-  }
-  // Both exist: move the children that do not collide with the new session's own, drop the old row.
-  for (const t of CHILD_TABLES) {
-    prepared(h, `UPDATE OR IGNORE ${t} SET session_id = ? WHERE session_id = ?`).run(newId, oldId);
-  }
-  prepared(h, SQL.deleteSession).run(oldId);
-  return true;
+export function createIngestPlanner(db: Kysely<Database>): IngestPlanner {
+  const h = handleOf(db);
+  return {
+    hookEvent: (ops, ev) => ops.push(hookEventOp(ev)),
+    sessionRow: (ops, s) => ops.push(sessionRowOp(s)),
+    sessionRings(ops, s) {
+      const pending: Pending = { entries: [], rings: [] };
+      planRings(h, ops, s, pending, true);
+      settle(h, pending);
+    },
+    rekey(ops, oldId, newId) {
+      if (oldId === newId) return;
+      bump(h, oldId);
+      bump(h, newId);
+      ops.push([OP.rekey, oldId, newId]);
+    },
+    remove(ops, id) {
+      bump(h, id);
+      ops.push([OP.remove, id]);
+    },
+    forget() {
+      h.rings.clear();
+      h.written = new WeakMap();
+    },
+  };
 }
 
 /**
@@ -453,56 +427,42 @@ function migrateWith(h: Handle, oldId: string, newId: string): boolean {
  */
 export function recordIngestBatch(db: Kysely<Database>, batch: IngestBatch): IngestResult {
   const h = handleOf(db);
+  if (!isObject(batch) || !Array.isArray(batch.events) || !Array.isArray(batch.sessions)) {
+    throw new DbInputError('recordIngestBatch: events and sessions must be arrays', 'events');
+  }
   const pending: Pending = { entries: [], rings: [] };
-  const run = h.sqlite.transaction((b: IngestBatch): IngestResult => {
-    if (!isObject(b) || !Array.isArray(b.events) || !Array.isArray(b.sessions)) {
-      throw new DbInputError('recordIngestBatch: events and sessions must be arrays', 'events');
-    }
-    const inserted: string[] = [];
-    const duplicates: string[] = [];
-    const insEvent = prepared(h, SQL.insertHookEvent);
-    let latest = 0;
-    for (const ev of b.events) {
-      if (typeof ev?.ingestId !== 'string' || ev.ingestId.length === 0) {
-        throw new DbInputError('recordIngestBatch: events[].ingestId must be a non-empty string', 'ingestId');
-      }
-      // Envelopes are validated upstream; stay tolerant here so one odd record cannot block a batch.
-      const env: Partial<HookEnvelope> = isObject(ev.envelope) ? ev.envelope : {};
-      const payload: Record<string, unknown> = isObject(env.payload) ? env.payload : {};
-      const meta: Record<string, unknown> = isObject(env.meta) ? env.meta : {};
-      const r = insEvent.run(
-        ev.ingestId,
-        payloadSessionId(payload),
-        typeof env.cli === 'string' ? env.cli : 'unknown',
-        payloadEventType(payload),
-        JSON.stringify(payload),
-        JSON.stringify(meta),
-        Number.isFinite(ev.receivedAt) ? ev.receivedAt : 0,
-        typeof meta.sentAt === 'number' && Number.isFinite(meta.sentAt) ? Math.round(meta.sentAt) : null,
+  const ops: WriteOp[] = [];
+  let latest = 0;
+  for (const ev of batch.events) {
+    ops.push(hookEventOp(ev));
+    if (ev.receivedAt > latest) latest = ev.receivedAt;
+  }
+  for (const rk of batch.rekeys ?? []) {
+    if (typeof rk?.oldId !== 'string' || typeof rk.newId !== 'string' || !rk.oldId || !rk.newId) {
+      throw new DbInputError(
+        'recordIngestBatch: rekeys[].oldId and newId must be non-empty strings',
+        'rekeys',
       );
-      (r.changes > 0 ? inserted : duplicates).push(ev.ingestId);
-      if (ev.receivedAt > latest) latest = ev.receivedAt;
     }
-    for (const rk of b.rekeys ?? []) {
-      if (typeof rk?.oldId !== 'string' || typeof rk.newId !== 'string' || !rk.oldId || !rk.newId) {
-        throw new DbInputError(
-          'recordIngestBatch: rekeys[].oldId and newId must be non-empty strings',
-          'rekeys',
-        );
-      }
-      migrateWith(h, rk.oldId, rk.newId);
-    }
-    const immutable = b.immutableEntries === true;
-    for (const s of b.sessions) writeSession(h, s, pending, immutable);
-    for (const id of b.removedSessionIds ?? []) deleteSessionWith(h, id);
-    if (b.coreState !== undefined) {
-      prepared(h, SQL.saveCoreState).run(JSON.stringify(b.coreState), b.now ?? (latest || Date.now()));
-    }
-    return { insertedIngestIds: inserted, duplicateIngestIds: duplicates };
-  });
-  const result = run(batch);
-  for (const [entry, fingerprint] of pending.entries) h.written.set(entry, fingerprint);
-  for (const [slot, record] of pending.rings) h.rings.set(slot, record);
+    if (rk.oldId === rk.newId) continue;
+    bump(h, rk.oldId);
+    bump(h, rk.newId);
+    ops.push([OP.rekey, rk.oldId, rk.newId]);
+  }
+  const immutable = batch.immutableEntries === true;
+  for (const s of batch.sessions) {
+    ops.push(sessionRowOp(s));
+    planRings(h, ops, s, pending, immutable);
+  }
+  for (const id of batch.removedSessionIds ?? []) {
+    bump(h, id);
+    ops.push([OP.remove, id]);
+  }
+  if (batch.coreState !== undefined) {
+    ops.push([OP.core, JSON.stringify(batch.coreState), batch.now ?? (latest || Date.now())]);
+  }
+  const result = h.sqlite.transaction(() => applyOps(h, ops))();
+  settle(h, pending);
   return result;
 }
 
@@ -550,6 +510,7 @@ export function loadLiveSessions(
 /** Deletes a session and every child row (prompts, responses, tool calls, events, notes, raw hook events). */
 export function deleteSessionCascade(db: Kysely<Database>, sessionId: string): boolean {
   const h = handleOf(db);
+  bump(h, sessionId);
   return h.sqlite.transaction(() => deleteSessionWith(h, sessionId))();
 }
 
@@ -563,6 +524,10 @@ export function migrateSessionId(db: Kysely<Database>, oldId: string, newId: str
     throw new DbInputError('migrateSessionId: oldId and newId must be non-empty strings', 'oldId');
   }
   const h = handleOf(db);
+  if (oldId !== newId) {
+    bump(h, oldId);
+    bump(h, newId);
+  }
   return h.sqlite.transaction(() => migrateWith(h, oldId, newId))();
 }
 

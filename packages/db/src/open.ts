@@ -3,6 +3,7 @@ import { Kysely, type MigrationResult, Migrator, NO_MIGRATIONS, SqliteDialect } 
 import { DbInputError } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { configureConnection } from './write-ops.js';
 
 export interface OpenDatabaseOptions {
   /** Path of the SQLite file (created if missing), or `':memory:'`. */
@@ -51,14 +52,7 @@ export function handleOf(db: Kysely<Database>): Handle {
 }
 
 /** A cached prepared statement of this connection. */
-export function prepared(h: Handle, sqlText: string): BetterSqlite3.Statement {
-  let s = h.statements.get(sqlText);
-  if (!s) {
-    s = h.sqlite.prepare(sqlText);
-    h.statements.set(sqlText, s);
-  }
-  return s;
-}
+export { prepared } from './write-ops.js';
 
 /**
  * Opens (creating if needed) the database: WAL journal (checkpoint every 4000 pages, WAL file capped at
@@ -72,18 +66,10 @@ export async function openDatabase(options: OpenDatabaseOptions | string): Promi
   }
   const sqlite = new BetterSqlite3(opts.file);
   try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('cache_size = -4000');
+    configureConnection(sqlite, Number.isFinite(opts.busyTimeoutMs) ? (opts.busyTimeoutMs as number) : 5000);
     // Checkpoint every ~16 MB of WAL instead of 4 MB: hot pages (session rows, index pages) rewritten by
     // consecutive batches are copied once, and the checkpoint fsync happens 4x less often.
     sqlite.pragma('wal_autocheckpoint = 4000');
-    sqlite.pragma('journal_size_limit = 67108864');
-    const busy = Number.isFinite(opts.busyTimeoutMs)
-      ? Math.max(0, Math.floor(opts.busyTimeoutMs as number))
-      : 5000;
-    sqlite.pragma(`busy_timeout = ${busy}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     handles.set(db, {
       sqlite,

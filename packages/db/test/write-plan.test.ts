@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createIngestPlanner,
+  getSession,
+  hookEventOp,
+  OP,
+  openWriterConnection,
+  type WriteOp,
+} from '../src/index.js';
+import { count, hookEvent, makeSession, openTestDb, T0, tool } from './helpers.js';
+
+type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+const kinds = (ops: WriteOp[]) => ops.map((op) => op[0]);
+
+describe('write plans: planned on one connection, applied on another', () => {
+  let h: TestDb | null = null;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = null;
+  });
+
+  it('plans only what is new, survives structured cloning, and replans whole rings after forget()', async () => {
+    h = await openTestDb('file');
+    const planner = createIngestPlanner(h.db);
+    const writer = openWriterConnection(h.file);
+    try {
+      const t1 = tool({
+        tool: 'Bash',
+        toolUseId: 'tu1',
+        startedAt: T0 + 1,
+        input: { command: 'ls' },
+        status: 'running',
+      });
+      const s1 = makeSession('w', {
+        promptHistory: [{ text: 'list files', timestamp: T0, promptId: 'p1' }],
+        toolLog: [t1],
+        totalToolCalls: 1,
+      });
+      const first: WriteOp[] = [];
+      planner.hookEvent(first, hookEvent('0001', 'w', 'UserPromptSubmit'));
+      planner.sessionRow(first, s1);
+      planner.sessionRings(first, s1);
+      expect(kinds(first)).toEqual([OP.hook, OP.session, OP.prompt, OP.tool]);
+      // A plan is plain data: what crosses postMessage to a writer thread is exactly what is applied.
+      expect(writer.write(structuredClone(first))).toEqual({
+        insertedIngestIds: ['0001'],
+        duplicateIngestIds: [],
+      });
+      expect(count(h, 'prompts')).toBe(1);
+      expect(count(h, 'tool_calls')).toBe(1);
+
+      // Next version: the tool call finished (a new object in place), one more started.
+      const done = { ...t1, status: 'ok' as const, endedAt: T0 + 5, durationMs: 4, result: 'a b' };
+      const t2 = tool({
+        tool: 'Read',
+        toolUseId: 'tu2',
+        startedAt: T0 + 6,
+        input: { file_path: 'a' },
+        status: 'running',
+      });
+      const s2 = { ...s1, toolLog: [done, t2], totalToolCalls: 2 };
+      const second: WriteOp[] = [];
+      planner.sessionRings(second, s2);
+      expect(kinds(second)).toEqual([OP.tool, OP.tool]);
+      planner.sessionRow(second, s2);
+      writer.write(second);
+      // Nothing changed: nothing planned.
+      const none: WriteOp[] = [];
+      planner.sessionRings(none, s2);
+      expect(none).toEqual([]);
+
+      const detail = await getSession(h.db, 'w');
+      expect(detail?.toolCalls.map((t) => [t.toolUseId, t.status])).toEqual([
+        ['tu1', 'ok'],
+        ['tu2', 'running'],
+      ]);
+
+      // After forget() (a failed write), the next plan carries whole rings again; applying them is idempotent.
+      planner.forget();
+      const again: WriteOp[] = [];
+      planner.sessionRings(again, s2);
+      expect(kinds(again)).toEqual([OP.prompt, OP.tool, OP.tool]);
+      writer.write([hookEventOp(hookEvent('0001', 'w', 'UserPromptSubmit')), ...again]);
+      expect(count(h, 'prompts')).toBe(1);
+      expect(count(h, 'tool_calls')).toBe(2);
+      expect(count(h, 'hook_events')).toBe(1);
+      expect(count(h, 'search_index')).toBe(3);
+    } finally {
+      writer.close();
+    }
+  });
+
+  it('rolls a failed plan back entirely', async () => {
+    h = await openTestDb('file');
+    const writer = openWriterConnection(h.file);
+    try {
+      const orphan: WriteOp = [OP.prompt, 'no-such-session', 'text', null, T0];
+      expect(() => writer.write([hookEventOp(hookEvent('0009', 'x', 'Stop')), orphan])).toThrow(
+        /FOREIGN KEY/,
+      );
+      expect(count(h, 'hook_events')).toBe(0);
+      expect(() => writer.write([[99 as never, 'x'] as never])).toThrow(/unknown operation 99/);
+    } finally {
+      writer.close();
+    }
+  });
+});
