@@ -103,6 +103,41 @@ describe('spool reader', () => {
     expect(seqs(got)).toEqual([0, 1]);
   });
 
+  it('with an asynchronous onBatch: keeps the files until it commits, never delivers them twice meanwhile', async () => {
+    const ids = [put(payload('a', 0)), put(payload('a', 1))];
+    const got: SpoolRecord[][] = [];
+    const commits: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+    const reader = createSpoolReader({
+      dir,
+      onBatch: (b) => {
+        got.push(b);
+        return new Promise<void>((resolve, reject) => commits.push({ resolve, reject }));
+      },
+    });
+    const files = () => readdirSync(dir).filter((f) => f.endsWith('.rec'));
+    expect(reader.drain()).toBe(2);
+    expect(files()).toHaveLength(2); // not committed yet: the files stay
+    // A record written meanwhile is delivered; the two in flight are not read again.
+    const later = put(payload('a', 2));
+    expect(reader.drain()).toBe(1);
+    expect(got.map((b) => b.map((r) => r.id))).toEqual([ids, [later]]);
+    commits[0]?.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(files().map((f) => f.slice(0, -4))).toEqual([later]);
+    // A failed commit leaves its file for the next drain, which delivers it again.
+    commits[1]?.reject(new Error('disk full'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(files()).toHaveLength(1);
+    expect(reader.stats()).toMatchObject({ batchErrors: 1, delivered: 2 });
+    expect(reader.drain()).toBe(1);
+    expect(got.at(-1)?.map((r) => r.id)).toEqual([later]);
+    commits[2]?.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(files()).toEqual([]);
+    expect(reader.stats().delivered).toBe(3);
+    reader.stop();
+  });
+
   it('skips ids the consumer already committed (crash between commit and delete)', () => {
     const a = put(payload('a', 0));
     put(payload('a', 1));

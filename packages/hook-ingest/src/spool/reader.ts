@@ -41,10 +41,11 @@ export interface SpoolReaderOptions {
   /** The spool directory the hook scripts write into. Created when missing. */
   dir: string;
   /**
-   * Commits a batch, synchronously. The record files are deleted only after it returns; if it throws, they
-   * stay and the batch is retried on the next drain.
+   * Commits a batch. The record files are deleted only once it has committed: when it returns (synchronous),
+   * or when the promise it returns resolves. Until then its records are in flight: never read or delivered
+   * again. If it throws or the promise rejects, the files stay and the batch is retried on the next drain.
    */
-  onBatch: (records: SpoolRecord[]) => void;
+  onBatch: (records: SpoolRecord[]) => unknown;
   /**
    * Which of these ids were already committed (e.g. the server's `hook_events.ingest_id`). Those records are
    * deleted without being delivered again: a crash between commit and delete never delivers twice.
@@ -100,6 +101,10 @@ export interface SpoolReader {
   /** Delivers every complete record available now; returns how many were delivered. */
   drain(): number;
   stats(): SpoolReaderStats;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 interface Candidate {
@@ -186,6 +191,8 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
 
   /** Ids committed whose file could not be deleted (skipped until the file is gone). */
   const committed = new Set<string>();
+  /** Ids handed to an asynchronous `onBatch` that has not committed yet (skipped, never deleted). */
+  const inFlight = new Set<string>();
   /** Ids that could not be moved to rejected/ (skipped). */
   const unmovable = new Set<string>();
   const ttyCache = new Map<number, { start: number; tty: string | undefined }>();
@@ -311,7 +318,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     const byBoot = new Map<string, Candidate[]>();
     for (const file of files) {
       const name = parseRecordName(file);
-      if (!name || unmovable.has(name.id)) continue;
+      if (!name || unmovable.has(name.id) || inFlight.has(name.id)) continue;
       if (committed.has(name.id)) {
         // Committed earlier but the delete failed: retry it, never deliver it again.
         try {
@@ -371,6 +378,20 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     const checked = validateEnvelope({ cli: parsed.meta.cli, payload, meta });
     if (!checked.ok) return checked.error;
     return { id: c.name.id, envelope: checked.envelope, receivedAt };
+  }
+
+  /** Deletes the files of a committed batch (a file that cannot be deleted is remembered as committed). */
+  function removeFiles(files: string[], batch: SpoolRecord[]): void {
+    for (let i = 0; i < files.length; i++) {
+      try {
+        unlinkSync(join(dir, files[i]!));
+      } catch (err) {
+        if (!isEnoent(err)) {
+          committed.add(batch[i]!.id);
+          report(err, `deleting ${files[i]}`);
+        }
+      }
+    }
   }
 
   function drainOnce(candidates: Candidate[]): { delivered: number; ok: boolean } {
@@ -452,9 +473,10 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
         }
       }
       const fresh = already.size > 0 ? batch.filter((r) => !already.has(r.id)) : batch;
+      let outcome: unknown;
       if (fresh.length > 0) {
         try {
-          options.onBatch(fresh);
+          outcome = options.onBatch(fresh);
         } catch (err) {
           stats.batchErrors++;
           report(err, 'onBatch');
@@ -467,16 +489,24 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       stats.duplicates += batch.length - fresh.length;
       stats.delivered += fresh.length;
       delivered += fresh.length;
-      for (let i = 0; i < files.length; i++) {
-        try {
-          unlinkSync(join(dir, files[i]!));
-        } catch (err) {
-          if (!isEnoent(err)) {
-            committed.add(batch[i]!.id);
-            report(err, `deleting ${files[i]}`);
-          }
-        }
-      }
+      if (isThenable(outcome)) {
+        // Committed later: keep the files (and skip them) until it has.
+        const ids = batch.map((r) => r.id);
+        for (const id of ids) inFlight.add(id);
+        outcome.then(
+          () => {
+            for (const id of ids) inFlight.delete(id);
+            removeFiles(files, batch);
+          },
+          (err: unknown) => {
+            for (const id of ids) inFlight.delete(id);
+            stats.batchErrors++;
+            stats.delivered -= fresh.length;
+            report(err, 'onBatch');
+            schedule();
+          },
+        );
+      } else removeFiles(files, batch);
     }
     stats.pending = pending;
     return { delivered, ok: true };
