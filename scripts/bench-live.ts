@@ -15,7 +15,8 @@
  *
  * Options: --quick (shorter steps), --keep (keep the data dir), --latency-only, --view=full (subscribe to whole
  * sessions instead of the board's summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
- * server, BENCH_SERVER_LOG=<file> appends the server's stdout (e.g. with --trace-gc in the start script's flags).
+ * server, BENCH_NODE_FLAGS="<flags>" adds node flags to the server's (e.g. `--heap-prof --heap-prof-dir=<dir>`,
+ * `--trace-gc`), BENCH_SERVER_LOG=<file> appends the server's stdout.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,9 +99,22 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
   const prof = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
     : [];
+  // BENCH_NODE_FLAGS="<flags>": more node flags for the server (e.g. --heap-prof, --trace-gc).
+  const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...prof, ...SERVER_NODE_FLAGS, BUNDLE, 'start', '--port', '0', '--data-dir', dataDir, '--no-open'],
+    [
+      ...prof,
+      ...extraFlags,
+      ...SERVER_NODE_FLAGS,
+      BUNDLE,
+      'start',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--no-open',
+    ],
     {
       env: {
         ...process.env,
@@ -131,9 +145,9 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
 }
 
 /** Throughput ramp: a forwarder's few keep-alive connections. */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8, noDelay: true });
 /** Latency steps: every hook process has its own connection, so events never queue behind one another here. */
-const hookAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const hookAgent = new http.Agent({ keepAlive: true, maxSockets: 64, noDelay: true });
 
 function post(url: string, path: string, body: unknown, via: http.Agent = agent): Promise<number> {
   const data = Buffer.from(JSON.stringify(body));
@@ -274,6 +288,8 @@ async function main() {
     p50: number;
     p99: number;
     max: number;
+    ackP50: number;
+    ackP99: number;
     coalesced: number;
     lost: number;
     loopDelay: { p99: number; max: number };
@@ -290,6 +306,8 @@ async function main() {
     const total = Math.round((rate * durationMs) / 1000);
     const markers: Array<{ marker: string; sessionId: string; num: number }> = [];
     const inflight: Promise<number>[] = [];
+    /** POST → HTTP response (the event is committed when the server answers). */
+    const ackLat: number[] = [];
     const t0 = performance.now();
     let n = 0;
     while (n < total) {
@@ -299,8 +317,14 @@ async function main() {
         const sessionId = `lat-${markerSeq % LAT_SESSIONS}`;
         markers.push({ marker, sessionId, num: markerSeq });
         const env = ev(sessionId, 'UserPromptSubmit', { prompt: marker, prompt_id: marker });
-        markerSent.set(marker, performance.now());
-        inflight.push(post(url, '/api/hooks', env, hookAgent));
+        const postedAt = performance.now();
+        markerSent.set(marker, postedAt);
+        inflight.push(
+          post(url, '/api/hooks', env, hookAgent).then((status) => {
+            ackLat.push(performance.now() - postedAt);
+            return status;
+          }),
+        );
         n += 1;
       }
       await sleep(1);
@@ -326,6 +350,8 @@ async function main() {
       p50: pct(lat, 0.5),
       p99: pct(lat, 0.99),
       max: pct(lat, 1),
+      ackP50: pct(ackLat, 0.5),
+      ackP99: pct(ackLat, 0.99),
       coalesced,
       lost: markers.length - lat.length - coalesced + bad,
       loopDelay,
@@ -358,6 +384,9 @@ async function main() {
     generatorCpu: number;
     /** The server's main (event-loop) thread alone. */
     mainCpu: number;
+    /** Share of the step's time the database writer spent in transactions. */
+    writerBusy: number;
+    eventsPerTransaction: number;
     load: string;
   }> = [];
   const expectedTools = new Map<string, number>();
@@ -366,6 +395,7 @@ async function main() {
     const ackMs: number[] = [];
     const cpu0 = cpuSeconds(pid);
     const mainCpu0 = cpuSeconds(pid, pid);
+    const writer0 = (await client.trpc.system.info.query()).ingest.writer;
     const genCpu0 = process.cpuUsage();
     let failed = 0;
     const inflight: Promise<void>[] = [];
@@ -419,6 +449,8 @@ async function main() {
     const drainMs = performance.now() - sendEnd;
     const elapsed = (performance.now() - t0) / 1000;
     const serverCpu = cpuSeconds(pid) - cpu0;
+    const writer1 = (await client.trpc.system.info.query()).ingest.writer;
+    const transactions = writer1.transactions - writer0.transactions;
     const mainCpu = (cpuSeconds(pid, pid) - mainCpu0) / elapsed;
     const genCpuUsage = process.cpuUsage(genCpu0);
     const generatorCpu = (genCpuUsage.user + genCpuUsage.system) / 1e6 / elapsed;
@@ -437,6 +469,8 @@ async function main() {
       serverCpu: serverCpu / elapsed,
       generatorCpu,
       mainCpu,
+      writerBusy: (writer1.busyMs - writer0.busyMs) / 1000 / elapsed,
+      eventsPerTransaction: transactions > 0 ? (total - failed) / transactions : Number.NaN,
       load: loadAvg(),
     });
     await sleep(500);
@@ -470,7 +504,7 @@ async function main() {
   );
   for (const r of latencyResults) {
     console.log(
-      `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; this process's p99 ${fmt(r.benchLoop.p99)} ms, max ${fmt(r.benchLoop.max)} ms; load ${r.load})`,
+      `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  (POST ack p50 ${fmt(r.ackP50)} ms p99 ${fmt(r.ackP99)} ms)  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; this process's p99 ${fmt(r.benchLoop.p99)} ms, max ${fmt(r.benchLoop.max)} ms; load ${r.load})`,
     );
   }
   console.log(
@@ -481,7 +515,7 @@ async function main() {
   );
   for (const r of rampResults) {
     console.log(
-      `  target ${String(r.rate).padStart(6)} ev/s: ${r.events} events, achieved ${fmt(r.achieved, 0)} ev/s, ack p50 ${fmt(r.ackP50, 1)} ms p99 ${fmt(r.ackP99, 1)} ms, failed ${r.failed}, drain ${fmt(r.drainMs, 0)} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}; server CPU ${fmt(r.serverCpu * 100, 0)} % of a core (main thread ${fmt(r.mainCpu * 100, 0)} %; generator ${fmt(r.generatorCpu * 100, 0)} %), ${fmt(r.perCpuSecond, 0)} events per server CPU-second (load ${r.load})`,
+      `  target ${String(r.rate).padStart(6)} ev/s: ${r.events} events, achieved ${fmt(r.achieved, 0)} ev/s, ack p50 ${fmt(r.ackP50, 1)} ms p99 ${fmt(r.ackP99, 1)} ms, failed ${r.failed}, drain ${fmt(r.drainMs, 0)} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}; server CPU ${fmt(r.serverCpu * 100, 0)} % of a core (main thread ${fmt(r.mainCpu * 100, 0)} %, writer in transactions ${fmt(r.writerBusy * 100, 0)} % with ${fmt(r.eventsPerTransaction, 0)} events each; generator ${fmt(r.generatorCpu * 100, 0)} %), ${fmt(r.perCpuSecond, 0)} events per server CPU-second (load ${r.load})`,
     );
   }
   const best = rampResults.filter((r) => r.sustained).at(-1);

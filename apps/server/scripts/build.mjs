@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Production build of the server: one ESM bundle, `dist/flightdeck.mjs`, of `src/cli.ts` and everything it
-// imports (workspace packages and npm dependencies), so `flightdeck start` runs plain JavaScript without the tsx
-// loader (less memory, faster start). Native modules stay external. `bin/flightdeck.mjs` runs the bundle when it
-// is newer than the sources and falls back to tsx otherwise.
+// Production build of the server: ESM bundles of `src/cli.ts` (`dist/flightdeck.mjs`) and of the database writer
+// thread `src/db-writer.ts` (`dist/db-writer.mjs`), each with everything it imports (workspace packages and npm
+// dependencies), so `flightdeck start` runs plain JavaScript without the tsx loader (less memory, faster start).
+// Native modules stay external. `bin/flightdeck.mjs` runs the bundle when it is newer than the sources and falls
+// back to tsx otherwise.
 //
 // Files that locate something next to themselves (`import.meta.url`: the hook script, the checkpoint worker,
 // package.json, the web app) keep doing so: in the bundle each of them sees its own source location, expressed
@@ -19,6 +20,8 @@ const outIndex = process.argv.indexOf('--outdir');
 const outdir =
   outIndex > 0 && process.argv[outIndex + 1] ? resolve(process.argv[outIndex + 1]) : resolve(root, 'dist');
 const outfile = resolve(outdir, 'flightdeck.mjs');
+/** Output name → entry. */
+const ENTRIES = { flightdeck: 'src/cli.ts', 'db-writer': 'src/db-writer.ts' };
 /** Native addons (and what loads them): never bundled, imported from where pnpm installed them. */
 const NATIVE = new Set(['better-sqlite3', 'node-pty', 'bindings']);
 
@@ -65,8 +68,9 @@ mkdirSync(outdir, { recursive: true });
 const started = Date.now();
 const result = await build({
   absWorkingDir: root, // metafile paths are relative to the package (bin/flightdeck.mjs reads them)
-  entryPoints: [resolve(root, 'src/cli.ts')],
-  outfile,
+  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, resolve(root, src)])),
+  outdir,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -76,9 +80,10 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   plugins: [keepFileUrls, nativeExternal],
-  // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
+  // CommonJS dependencies bundled into an ES module still call require() for Node built-ins. The bundle's own URL
+  // tells the server where the writer thread's bundle lies (src/writer-thread.ts).
   banner: {
-    js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);",
+    js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url); globalThis.__FLIGHTDECK_BUNDLE_URL__ ??= import.meta.url;",
   },
 });
 writeFileSync(resolve(outdir, 'meta.json'), JSON.stringify(result.metafile));

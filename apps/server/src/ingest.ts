@@ -135,9 +135,10 @@ export async function startSpoolReader(opts: {
     isDelivered: (ids) => opts.runtime.isDelivered(ids),
     onBatch: (records: SpoolRecord[]) => {
       const started = performance.now();
-      opts.runtime.ingestBatchSync(records);
-      const per = (performance.now() - started) / Math.max(1, records.length);
-      for (const r of records) stats?.record(r.envelope, r.receivedAt, per);
+      return opts.runtime.ingestRecords(records).then(() => {
+        const elapsed = performance.now() - started;
+        for (const r of records) stats?.record(r.envelope, r.receivedAt, elapsed);
+      });
     },
     onError: (error, context) => opts.log.warn({ err: error, context }, 'spool reader'),
   });

@@ -31,9 +31,36 @@ export interface CommitBatch {
   stateChanged: boolean;
 }
 
+export interface StoreStats {
+  /** Where transactions run: the database writer thread, or the main connection. */
+  mode: 'thread' | 'main';
+  /** Transactions committed. */
+  writes: number;
+  /** Transactions that failed (each is retried). */
+  failures: number;
+  /** Duration of the last transaction, ms. */
+  lastWriteMs: number;
+  /** Time spent in transactions so far, ms (the writer's busy time). */
+  busyMs: number;
+  /** Write operations committed (rows written or updated, roughly). */
+  operations: number;
+  /** Batches staged but not committed yet. */
+  pendingBatches: number;
+}
+
 export interface StorePort {
   loadCoreState(): CoreState | null;
+  /** Which ids are stored or staged (accepted and waiting for their transaction). */
   hasIngestIds(ids: readonly string[]): Set<string>;
-  /** ONE transaction; throws on failure (nothing written). */
-  commit(batch: CommitBatch): void;
+  /**
+   * Queues a batch for the next transaction; resolves once it is committed. Staged batches are written in order,
+   * as many per transaction as have accumulated (group commit). A failed transaction is retried, never dropped:
+   * the promise waits.
+   */
+  stage(batch: CommitBatch): Promise<void>;
+  /** Resolves once everything staged so far is committed. */
+  settled(): Promise<void>;
+  stats(): StoreStats;
+  /** Waits (up to `timeoutMs`) for pending writes, then releases the writer. */
+  close(timeoutMs?: number): Promise<void>;
 }

@@ -1,6 +1,9 @@
 /**
- * The imperative shell around the pure core: holds the CoreState, runs `reduce` for every input, persists each
- * batch in ONE transaction (raw events + changed sessions + core state) and only then broadcasts and acknowledges.
+ * The imperative shell around the pure core: holds the CoreState, runs `reduce` for every input, hands each
+ * batch to the store (raw events + changed sessions + core state, committed in order, group-committed by the
+ * store's writer) and broadcasts at once: subscribers see a change as soon as the core has decided it. An input
+ * is acknowledged (its promise resolves: the HTTP 202, the spool file's deletion) only once its batch is
+ * committed, so whatever was acknowledged survives a crash, and whatever was not is delivered again.
  * It executes the core's effects: timers, child-process checks, PID liveness, kills.
  */
 import { execFile } from 'node:child_process';
@@ -52,7 +55,17 @@ export interface RuntimeStats {
   queued: number;
   timers: number;
   watchedPids: number;
-  /** Duration of the last 1,000 batches (reduce + commit + broadcast), ms. */
+  /** Batches staged and not committed yet. */
+  uncommitted: number;
+  /** The store's transactions: count, failures (retried), busy time. */
+  writer: {
+    mode: 'thread' | 'main';
+    transactions: number;
+    failures: number;
+    busyMs: number;
+    operations: number;
+  };
+  /** Duration of the last 1,000 batches (reduce + staging + broadcast), ms. */
   batchMs: { p50: number; p99: number; max: number };
 }
 
@@ -68,22 +81,22 @@ export interface Runtime {
   /** The committed state (what subscribers and queries see). */
   readonly state: CoreState;
   start(): void;
-  /** Queue a hook envelope; resolves after its batch is committed and broadcast. */
+  /** Queue a hook envelope; resolves after its batch is broadcast and committed. */
   ingest(envelope: HookEnvelope, ingestId: string, receivedAt?: number): Promise<IngestResult>;
   /**
-   * Queue several envelopes (in order) with one promise: resolves after all of them are committed and
-   * broadcast (they may span batches when the queue is cut between them, never reordered).
+   * Queue several envelopes (in order) with one promise: resolves after all of them are broadcast and
+   * committed (they may span batches when the queue is cut between them, never reordered).
    */
   ingestMany(
     events: ReadonlyArray<{ envelope: HookEnvelope; ingestId: string; receivedAt?: number }>,
   ): Promise<IngestResult[]>;
   /**
-   * Synchronous batch commit for the spool reader: reduces, commits and broadcasts the records now, and throws
-   * if the commit fails (so the reader keeps the files). Duplicates (already delivered ids) are skipped.
+   * For the spool reader: reduces and broadcasts the records now (after anything queued before), and resolves
+   * once they are committed (the reader deletes the files then). Ids already stored or staged are skipped.
    */
-  ingestBatchSync(
+  ingestRecords(
     records: ReadonlyArray<{ id: string; envelope: HookEnvelope; receivedAt?: number }>,
-  ): IngestResult[];
+  ): Promise<IngestResult[]>;
   dispatch(input: CoreInput): Promise<DispatchResult>;
   listSessions(): Session[];
   getSession(id: string): Session | undefined;
@@ -91,7 +104,7 @@ export interface Runtime {
   getTeam(id: string): Team | undefined;
   isDelivered(ids: readonly string[]): Set<string>;
   stats(): RuntimeStats;
-  /** Processes everything queued now (used on shutdown). */
+  /** Processes everything queued now and waits until it is committed (used on shutdown and by tests). */
   drain(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -143,6 +156,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     queued: 0,
     timers: 0,
     watchedPids: 0,
+    uncommitted: 0,
+    writer: { mode: 'main', transactions: 0, failures: 0, busyMs: 0, operations: 0 },
     batchMs: { p50: 0, p99: 0, max: 0 },
   };
   const batchDurations: number[] = [];
@@ -182,9 +197,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   interface BatchOutcome {
     results: Array<{ rejected: string[]; effects: Effect[]; duplicate: boolean }>;
+    /** Resolves when the batch is committed. */
+    committed: Promise<void>;
   }
 
-  /** Reduce + commit + effects + broadcast, synchronously. Throws if the commit fails (state unchanged). */
+  /** Reduce + staging + effects + broadcast, synchronously. */
   function processItems(
     items: ReadonlyArray<{ input: CoreInput; ingest: IngestEvent | null }>,
     checkDelivered = false,
@@ -268,8 +285,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       if (s) sessions.push(s);
       else removedSessions.add(id);
     }
-    const started = performance.now();
-    store.commit({
+    const committed = store.stage({
       events,
       sessions,
       removedSessionIds: [...removedSessions],
@@ -277,7 +293,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       coreState: next,
       stateChanged: next !== state,
     });
-    stats.lastCommitMs = performance.now() - started;
     state = next;
     stats.batches += 1;
     stats.inputs += items.length;
@@ -291,7 +306,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     for (const id of removedSessions) hub.sessionRemoved(id);
     for (const id of changedTeams) hub.teamChanged(id);
     for (const id of removedTeams) hub.teamRemoved(id);
-    return { results };
+    return { results, committed };
   }
 
   function runBatch() {
@@ -305,13 +320,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const items = queue.splice(0, queue.length);
     const batchStarted = performance.now();
     try {
-      const { results } = processItems(items);
-      for (let i = 0; i < items.length; i++) {
-        items[i]?.resolve(results[i] ?? { rejected: [], effects: [], duplicate: false });
-      }
+      const { results, committed } = processItems(items);
+      committed.then(() => {
+        for (let i = 0; i < items.length; i++) {
+          items[i]?.resolve(results[i] ?? { rejected: [], effects: [], duplicate: false });
+        }
+      });
     } catch (err) {
-      stats.commitErrors += 1;
-      log.error({ err, batch: items.length }, 'batch commit failed; inputs not applied');
+      log.error({ err, batch: items.length }, 'batch failed; inputs not applied');
       for (const item of items) item.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
       processing = false;
@@ -414,24 +430,21 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const r = await submit({ type: 'hook', envelope }, ingest);
       return { ingestId, duplicate: r.duplicate, rejected: r.rejected };
     },
-    ingestBatchSync(records) {
+    async ingestRecords(records) {
+      if (stopped) throw new Error('runtime stopped');
       // Anything queued before must be applied first, to keep order.
       if (queue.length > 0 && !processing) runBatch();
       const items = records.map((r) => ({
         input: { type: 'hook', envelope: r.envelope } as CoreInput,
         ingest: { ingestId: r.id, envelope: r.envelope, receivedAt: r.receivedAt ?? now() },
       }));
-      try {
-        const { results } = processItems(items, true);
-        return records.map((r, i) => ({
-          ingestId: r.id,
-          duplicate: results[i]?.duplicate ?? false,
-          rejected: results[i]?.rejected ?? [],
-        }));
-      } catch (err) {
-        stats.commitErrors += 1;
-        throw err;
-      }
+      const { results, committed } = processItems(items, true);
+      await committed;
+      return records.map((r, i) => ({
+        ingestId: r.id,
+        duplicate: results[i]?.duplicate ?? false,
+        rejected: results[i]?.rejected ?? [],
+      }));
     },
     ingestMany(events) {
       if (events.length === 0) return Promise.resolve([]);
@@ -479,20 +492,33 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const sorted = [...batchDurations].sort((a, b) => a - b);
       const at = (q: number) =>
         Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 1000) / 1000;
+      const stored = store.stats();
       return {
         ...stats,
+        commitErrors: stored.failures,
+        lastCommitMs: stored.lastWriteMs,
+        uncommitted: stored.pendingBatches,
+        writer: {
+          mode: stored.mode,
+          transactions: stored.writes,
+          failures: stored.failures,
+          busyMs: Math.round(stored.busyMs),
+          operations: stored.operations,
+        },
         queued: queue.length,
         timers: timers.size,
         watchedPids: watched.size,
         batchMs: { p50: at(0.5), p99: at(0.99), max: at(1) },
       };
     },
-    drain() {
-      if (queue.length === 0 && !processing) return Promise.resolve();
-      return new Promise((resolveDrain) => {
-        drainWaiters.push(resolveDrain);
-        schedule();
-      });
+    async drain() {
+      if (queue.length > 0 || processing) {
+        await new Promise<void>((resolveDrain) => {
+          drainWaiters.push(resolveDrain);
+          schedule();
+        });
+      }
+      await store.settled();
     },
     async stop() {
       await runtime.drain();

@@ -10,7 +10,6 @@ import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
 import { buildApp } from './app.js';
 import { createRateLimiter, createTokenStore } from './auth.js';
-import { startCheckpointer } from './checkpointer.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
 import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
@@ -18,6 +17,7 @@ import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
+import { startWriterThread } from './writer-thread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -67,7 +67,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const configStore = createConfigStore(rc.configPath, rc.file);
   const dbFile = rc.dataDir ? resolve(rc.dataDir, 'flightdeck.db') : ':memory:';
   const database = await openDatabase(dbFile);
-  const store = createStore(database);
 
   const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
   const startedAt = Date.now();
@@ -94,6 +93,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     error: (o, m) => log.error(o, m),
     debug: (o, m) => log.debug(o, m),
   };
+  // Commits run on the database writer thread (file databases); an in-memory one is written in place.
+  const sink = rc.dataDir ? startWriterThread(database.sqlite, dbFile, runtimeLog) : undefined;
+  const store = createStore(database, { ...(sink ? { sink } : {}), log: runtimeLog });
   const runtime = createRuntime({
     core: coreAdapter,
     store,
@@ -129,7 +131,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
   });
   log = app.log;
-  const checkpointer = rc.dataDir ? startCheckpointer(database, dbFile, runtimeLog) : null;
 
   runtime.start();
 
@@ -150,7 +151,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       loopDelay.disable();
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
-      await checkpointer?.stop();
+      await store.close();
       await database.close();
       throw err;
     }
@@ -190,16 +191,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         clearInterval(sweeper);
         loopDelay.disable();
-        // 1. stop the spool reader with a final drain (it commits synchronously through the runtime)
+        // 1. stop the spool reader with a final drain (handed to the runtime)
         if (spool) await spool.stop();
-        // 2. flush the pending batch
+        // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();
         // 3. close WebSockets and the HTTP server
         for (const client of app.websocketServer?.clients ?? []) client.terminate();
         await app.close();
         // 4. stop timers, close the DB
         await runtime.stop();
-        await checkpointer?.stop();
+        await store.close();
         await database.close();
       })();
       return closing;

@@ -27,14 +27,16 @@ afterAll(async () => {
 describe('production bundle', () => {
   const bundle = join(out.dir, 'flightdeck.mjs');
 
-  it('builds one ESM file without absolute paths of this machine', () => {
+  it('builds the server and its writer thread as ESM files without absolute paths of this machine', () => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--outdir', out.dir], { stdio: 'pipe' });
-    expect(existsSync(bundle)).toBe(true);
-    const text = readFileSync(bundle, 'utf8');
-    expect(text).toContain('better-sqlite3/lib/index.js'); // external, by a relative path
-    // Source locations are relative to the bundle, never absolute.
-    expect(text).not.toContain(`"${root}`);
-    expect(text).not.toContain(`file://${root}`);
+    for (const file of [bundle, join(out.dir, 'db-writer.mjs')]) {
+      expect(existsSync(file)).toBe(true);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('better-sqlite3/lib/index.js'); // external, by a relative path
+      // Source locations are relative to the bundle, never absolute.
+      expect(text).not.toContain(`"${root}`);
+      expect(text).not.toContain(`file://${root}`);
+    }
   }, 60_000);
 
   it('starts, ingests a hook into SQLite, and installs hooks', async () => {
@@ -65,14 +67,16 @@ describe('production bundle', () => {
     });
     expect(res.status).toBe(202);
     const info = (await fetch(`${url}/trpc/system.info`).then((r) => r.json())) as {
-      result: { data: { storage: { hookEvents: number } } };
+      result: { data: { storage: { hookEvents: number }; ingest: { writer: { mode: string } } } };
     };
     expect(info.result.data.storage.hookEvents).toBe(1);
+    // Committed by the writer thread, started from the bundle's own `db-writer.mjs`.
+    expect(info.result.data.ingest.writer.mode).toBe('thread');
     const list = (await fetch(`${url}/trpc/sessions.list`).then((r) => r.json())) as {
       result: { data: Array<{ sessionId: string }> };
     };
     expect(list.result.data.map((s) => s.sessionId)).toContain('bundle-1');
-    expect(output).not.toMatch(/checkpoint worker (unavailable|failed)/);
+    expect(output).not.toMatch(/database writer thread (unavailable|failed|exited)/);
 
     const installed = execFileSync(
       process.execPath,

@@ -11,11 +11,11 @@ export const notesRouter = router({
   list: protectedProcedure
     .input(z.object({ sessionId }))
     .query(({ ctx, input }) => repo(() => listNotes(ctx.services.db, input.sessionId))),
-  add: protectedProcedure
-    .input(z.object({ sessionId, text }))
-    .mutation(({ ctx, input }) =>
-      repo(() => addNote(ctx.services.db, input.sessionId, input.text, Date.now())),
-    ),
+  add: protectedProcedure.input(z.object({ sessionId, text })).mutation(async ({ ctx, input }) => {
+    // Notes are written on this connection: a session the writer thread has not committed yet must be first.
+    await ctx.services.runtime.drain();
+    return repo(() => addNote(ctx.services.db, input.sessionId, input.text, Date.now()));
+  }),
   update: protectedProcedure.input(z.object({ noteId, text })).mutation(async ({ ctx, input }) => {
     const note = await repo(() => updateNote(ctx.services.db, input.noteId, input.text, Date.now()));
     if (!note) throw new TRPCError({ code: 'NOT_FOUND', message: `note not found: ${input.noteId}` });

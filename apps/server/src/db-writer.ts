@@ -1,0 +1,59 @@
+/**
+ * The database writer thread (a worker): applies the write plans the main thread sends, one transaction per
+ * message, on a connection of its own, and runs the WAL checkpoints (PASSIVE, when the WAL has grown or
+ * writes pause), so neither commits nor checkpoints ever run on the server's event loop.
+ *
+ * Messages in: `{ type: 'write', id, ops }`, `{ type: 'stop' }`. Out: `{ type: 'done', id, ms }`,
+ * `{ type: 'failed', id, message }`, `{ type: 'checkpoint-failed', message }`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openWriterConnection, type WriteOp } from '@flightdeck/db/write-ops';
+
+export interface WriterData {
+  dbFile: string;
+  /** A checkpoint runs at the latest this long after the last one, when there were writes. */
+  checkpointMs: number;
+}
+
+export type WriterRequest = { type: 'write'; id: number; ops: WriteOp[] } | { type: 'stop' };
+export type WriterReply =
+  | { type: 'done'; id: number; ms: number }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'checkpoint-failed'; message: string };
+
+const port = parentPort;
+if (!port) throw new Error('db-writer runs as a worker thread');
+const { dbFile, checkpointMs } = workerData as WriterData;
+const conn = openWriterConnection(dbFile);
+const reply = (msg: WriterReply) => port.postMessage(msg);
+let dirty = false;
+
+function checkpoint() {
+  if (!dirty) return;
+  dirty = false;
+  try {
+    conn.checkpoint();
+  } catch (err) {
+    reply({ type: 'checkpoint-failed', message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+const timer = setInterval(checkpoint, checkpointMs);
+
+port.on('message', (msg: WriterRequest) => {
+  if (msg.type === 'write') {
+    const started = performance.now();
+    try {
+      conn.write(msg.ops);
+      dirty = true;
+      reply({ type: 'done', id: msg.id, ms: performance.now() - started });
+    } catch (err) {
+      reply({ type: 'failed', id: msg.id, message: err instanceof Error ? err.message : String(err) });
+    }
+  } else if (msg.type === 'stop') {
+    clearInterval(timer);
+    checkpoint();
+    conn.close();
+    port.close();
+  }
+});
