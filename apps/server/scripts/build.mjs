@@ -5,7 +5,7 @@
 // Native modules stay external. `bin/flightdeck.mjs` runs the bundle when it is newer than the sources and falls
 // back to tsx otherwise.
 //
-// Files that locate something next to themselves (`import.meta.url`: the hook script, the checkpoint worker,
+// Files that locate something next to themselves (`import.meta.url`: the hook script, the writer-thread bootstrap,
 // package.json, the web app) keep doing so: in the bundle each of them sees its own source location, expressed
 // relative to the bundle (no absolute path is written into it).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

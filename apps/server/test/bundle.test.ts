@@ -1,6 +1,6 @@
 /**
  * The production bundle (`scripts/build.mjs`): built into a temp dir, it starts, ingests and persists a hook
- * (better-sqlite3 loaded as an external native module, the checkpoint worker found next to its source) and
+ * (better-sqlite3 loaded as an external native module, the writer thread started from `db-writer.mjs` next to it) and
  * installs hooks (the hook script found through `import.meta.url` of @flightdeck/hook-ingest).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
