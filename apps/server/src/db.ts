@@ -229,13 +229,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       if (batch.rekeys.length > 0 || batch.removedSessionIds.length > 0) {
         closeGroup();
         const ops: WriteOp[] = [];
-        for (const ev of batch.events) planner.hookEvent(ops, ev);
-        for (const rk of batch.rekeys) planner.rekey(ops, rk.oldId, rk.newId);
-        for (const s of batch.sessions) {
-          planner.sessionRow(ops, s);
-          planner.sessionRings(ops, s);
-        }
-        for (const id of batch.removedSessionIds) planner.remove(ops, id);
+        planner.batch(ops, batch);
         closed.push(ops);
       } else {
         for (const ev of batch.events) planner.hookEvent(groupOps, ev);

@@ -376,6 +376,34 @@ function settle(h: Handle, pending: Pending): void {
   for (const [slot, record] of pending.rings) h.rings.set(slot, record);
 }
 
+/** What `planBatch` reads of an `IngestBatch`. */
+export type BatchParts = Pick<IngestBatch, 'events' | 'sessions' | 'rekeys' | 'removedSessionIds'>;
+
+/** Plans raw events, re-keys, session rows with their new ring entries, then removals: the order of a batch. */
+function planBatch(h: Handle, ops: WriteOp[], b: BatchParts, pending: Pending, immutable: boolean): void {
+  for (const ev of b.events) ops.push(hookEventOp(ev));
+  for (const rk of b.rekeys ?? []) {
+    if (typeof rk?.oldId !== 'string' || typeof rk.newId !== 'string' || !rk.oldId || !rk.newId) {
+      throw new DbInputError(
+        'recordIngestBatch: rekeys[].oldId and newId must be non-empty strings',
+        'rekeys',
+      );
+    }
+    if (rk.oldId === rk.newId) continue;
+    bump(h, rk.oldId);
+    bump(h, rk.newId);
+    ops.push([OP.rekey, rk.oldId, rk.newId]);
+  }
+  for (const s of b.sessions) {
+    ops.push(sessionRowOp(s));
+    planRings(h, ops, s, pending, immutable);
+  }
+  for (const id of b.removedSessionIds ?? []) {
+    bump(h, id);
+    ops.push([OP.remove, id]);
+  }
+}
+
 /**
  * Plans writes for a server that applies them elsewhere (another connection, another thread). It assumes
  * immutable ring entries (the core's) and records what it planned at once, as if already written: after a
@@ -387,8 +415,11 @@ export interface IngestPlanner {
   sessionRow(ops: WriteOp[], s: Session): void;
   /** The session's ring-buffer entries not planned before. */
   sessionRings(ops: WriteOp[], s: Session): void;
-  rekey(ops: WriteOp[], oldId: string, newId: string): void;
-  remove(ops: WriteOp[], sessionId: string): void;
+  /**
+   * A whole batch, in the order `recordIngestBatch` writes it: raw events, re-keys, session rows with their new
+   * ring entries, removals (for batches that re-key or remove sessions).
+   */
+  batch(ops: WriteOp[], batch: BatchParts): void;
   /** Forgets every ring planned so far. */
   forget(): void;
 }
@@ -403,15 +434,10 @@ export function createIngestPlanner(db: Kysely<Database>): IngestPlanner {
       planRings(h, ops, s, pending, true);
       settle(h, pending);
     },
-    rekey(ops, oldId, newId) {
-      if (oldId === newId) return;
-      bump(h, oldId);
-      bump(h, newId);
-      ops.push([OP.rekey, oldId, newId]);
-    },
-    remove(ops, id) {
-      bump(h, id);
-      ops.push([OP.remove, id]);
+    batch(ops, parts) {
+      const pending: Pending = { entries: [], rings: [] };
+      planBatch(h, ops, parts, pending, true);
+      settle(h, pending);
     },
     forget() {
       h.rings.clear();
@@ -432,33 +458,10 @@ export function recordIngestBatch(db: Kysely<Database>, batch: IngestBatch): Ing
   }
   const pending: Pending = { entries: [], rings: [] };
   const ops: WriteOp[] = [];
-  let latest = 0;
-  for (const ev of batch.events) {
-    ops.push(hookEventOp(ev));
-    if (ev.receivedAt > latest) latest = ev.receivedAt;
-  }
-  for (const rk of batch.rekeys ?? []) {
-    if (typeof rk?.oldId !== 'string' || typeof rk.newId !== 'string' || !rk.oldId || !rk.newId) {
-      throw new DbInputError(
-        'recordIngestBatch: rekeys[].oldId and newId must be non-empty strings',
-        'rekeys',
-      );
-    }
-    if (rk.oldId === rk.newId) continue;
-    bump(h, rk.oldId);
-    bump(h, rk.newId);
-    ops.push([OP.rekey, rk.oldId, rk.newId]);
-  }
-  const immutable = batch.immutableEntries === true;
-  for (const s of batch.sessions) {
-    ops.push(sessionRowOp(s));
-    planRings(h, ops, s, pending, immutable);
-  }
-  for (const id of batch.removedSessionIds ?? []) {
-    bump(h, id);
-    ops.push([OP.remove, id]);
-  }
+  planBatch(h, ops, batch, pending, batch.immutableEntries === true);
   if (batch.coreState !== undefined) {
+    let latest = 0;
+    for (const ev of batch.events) if (ev.receivedAt > latest) latest = ev.receivedAt;
     ops.push([OP.core, JSON.stringify(batch.coreState), batch.now ?? (latest || Date.now())]);
   }
   const result = h.sqlite.transaction(() => applyOps(h, ops))();
