@@ -127,6 +127,24 @@ function defaultIsAlive(pid: number): boolean {
   }
 }
 
+/** Ids a batch changed or removed; the last word about an id wins. */
+function changeSet() {
+  const changed = new Set<string>();
+  const removed = new Set<string>();
+  return {
+    changed,
+    removed,
+    change(id: string) {
+      changed.add(id);
+      removed.delete(id);
+    },
+    remove(id: string) {
+      removed.add(id);
+      changed.delete(id);
+    },
+  };
+}
+
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const { core, store, log } = opts;
   const now = opts.now ?? Date.now;
@@ -144,22 +162,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let stopped = false;
   let livenessTimer: NodeJS.Timeout | null = null;
   let drainWaiters: Array<() => void> = [];
-  const stats: RuntimeStats = {
-    batches: 0,
-    inputs: 0,
-    hookEvents: 0,
-    duplicates: 0,
-    commitErrors: 0,
-    lastBatchSize: 0,
-    lastCommitMs: 0,
-    maxBatchSize: 0,
-    queued: 0,
-    timers: 0,
-    watchedPids: 0,
-    uncommitted: 0,
-    writer: { mode: 'main', transactions: 0, failures: 0, busyMs: 0, operations: 0 },
-    batchMs: { p50: 0, p99: 0, max: 0 },
-  };
+  /** What the runtime counts itself; the rest of `RuntimeStats` is read from the queue, timers and store. */
+  const stats = { batches: 0, inputs: 0, hookEvents: 0, duplicates: 0, lastBatchSize: 0, maxBatchSize: 0 };
   const batchDurations: number[] = [];
   let batchDurationNext = 0;
 
@@ -208,10 +212,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   ): BatchOutcome {
     const t = now();
     let next = state;
-    const changedSessions = new Set<string>();
-    const removedSessions = new Set<string>();
-    const changedTeams = new Set<string>();
-    const removedTeams = new Set<string>();
+    const sessionIds = changeSet();
+    const teamIds = changeSet();
     const rekeys: Array<{ oldId: string; newId: string }> = [];
     const sideEffects: Effect[] = [];
     const events: IngestEvent[] = [];
@@ -251,23 +253,19 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       for (const eff of out.effects) {
         switch (eff.type) {
           case 'session-changed':
-            changedSessions.add(eff.sessionId);
-            removedSessions.delete(eff.sessionId);
+            sessionIds.change(eff.sessionId);
             break;
           case 'session-removed':
-            removedSessions.add(eff.sessionId);
-            changedSessions.delete(eff.sessionId);
+            sessionIds.remove(eff.sessionId);
             break;
           case 'session-rekeyed':
             rekeys.push({ oldId: eff.oldId, newId: eff.newId });
             break;
           case 'team-changed':
-            changedTeams.add(eff.teamId);
-            removedTeams.delete(eff.teamId);
+            teamIds.change(eff.teamId);
             break;
           case 'team-removed':
-            removedTeams.add(eff.teamId);
-            changedTeams.delete(eff.teamId);
+            teamIds.remove(eff.teamId);
             break;
           case 'rejected':
             rejected.push(eff.reason);
@@ -280,15 +278,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     }
 
     const sessions: Session[] = [];
-    for (const id of changedSessions) {
+    for (const id of sessionIds.changed) {
       const s = next.sessions[id];
       if (s) sessions.push(s);
-      else removedSessions.add(id);
+      else sessionIds.removed.add(id);
     }
     const committed = store.stage({
       events,
       sessions,
-      removedSessionIds: [...removedSessions],
+      removedSessionIds: [...sessionIds.removed],
       rekeys,
       coreState: next,
       stateChanged: next !== state,
@@ -302,10 +300,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
     for (const eff of sideEffects) runEffect(eff);
     for (const id of rekeys) hub.sessionRemoved(id.oldId);
-    for (const id of changedSessions) hub.sessionChanged(id);
-    for (const id of removedSessions) hub.sessionRemoved(id);
-    for (const id of changedTeams) hub.teamChanged(id);
-    for (const id of removedTeams) hub.teamRemoved(id);
+    for (const id of sessionIds.changed) hub.sessionChanged(id);
+    for (const id of sessionIds.removed) hub.sessionRemoved(id);
+    for (const id of teamIds.changed) hub.teamChanged(id);
+    for (const id of teamIds.removed) hub.teamRemoved(id);
     return { results, committed };
   }
 
@@ -488,7 +486,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     listTeams: () => Object.values(state.teams),
     getTeam: (id) => state.teams[id],
     isDelivered: (ids) => store.hasIngestIds(ids),
-    stats() {
+    stats(): RuntimeStats {
       const sorted = [...batchDurations].sort((a, b) => a - b);
       const at = (q: number) =>
         Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 1000) / 1000;
