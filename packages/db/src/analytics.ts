@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
 import type { Database } from './schema.js';
+import { projectsQuery } from './sessions.js';
 
 const DAY_MS = 86_400_000;
 const tzSchema = z.number().int().min(-840).max(840).default(0);
@@ -51,19 +52,7 @@ export async function getSummaryStats(db: Kysely<Database>, now: number): Promis
       .orderBy('tool_name')
       .limit(1)
       .executeTakeFirst(),
-    db
-      .selectFrom('sessions')
-      .select((eb) => [
-        'project_path',
-        eb.fn.max('project_name').as('project_name'),
-        eb.fn.countAll<number>().as('n'),
-        eb.fn.max('last_activity_at').as('last'),
-      ])
-      .groupBy('project_path')
-      .orderBy('n', 'desc')
-      .orderBy('last', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
+    projectsQuery(db).orderBy('n', 'desc').orderBy('last', 'desc').limit(1).executeTakeFirst(),
   ]);
   return {
     totalSessions: Number(sessions.total),

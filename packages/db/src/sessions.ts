@@ -352,9 +352,9 @@ export interface ProjectInfo {
   lastActivityAt: number;
 }
 
-/** Distinct projects, most recently active first. */
-export async function listProjects(db: Kysely<Database>): Promise<ProjectInfo[]> {
-  const rows = await db
+/** Sessions grouped by project: `project_path`, `project_name`, session count `n`, latest activity `last`. */
+export function projectsQuery(db: Kysely<Database>) {
+  return db
     .selectFrom('sessions')
     .select((eb) => [
       'project_path',
@@ -362,9 +362,12 @@ export async function listProjects(db: Kysely<Database>): Promise<ProjectInfo[]>
       eb.fn.countAll<number>().as('n'),
       eb.fn.max('last_activity_at').as('last'),
     ])
-    .groupBy('project_path')
-    .orderBy('last', 'desc')
-    .execute();
+    .groupBy('project_path');
+}
+
+/** Distinct projects, most recently active first. */
+export async function listProjects(db: Kysely<Database>): Promise<ProjectInfo[]> {
+  const rows = await projectsQuery(db).orderBy('last', 'desc').execute();
   return rows.map((r) => ({
     projectPath: r.project_path,
     projectName: r.project_name,
