@@ -70,6 +70,12 @@ interface Analysis {
   style: TextStyle;
 }
 
+/** The unified diff of an edit of `file`, labelled `a/<name>` → `b/<name>`. */
+function fileDiff(file: string, before: string, after: string): string {
+  const name = path.basename(file);
+  return unifiedDiff(before, after, `a/${name}`, `b/${name}`);
+}
+
 function kindName(n: JsonNode): string {
   return n.kind === 'object' ? 'an object' : n.kind === 'array' ? 'an array' : `a ${n.kind}`;
 }
@@ -602,9 +608,7 @@ export async function installHooks(opts: InstallHooksOptions): Promise<InstallRe
       'Codex runs new or changed hooks only after you review and trust them with /hooks inside Codex',
     );
   }
-  const diff = changed
-    ? unifiedDiff(analysis.text, p.text, `a/${path.basename(file)}`, `b/${path.basename(file)}`)
-    : '';
+  const diff = changed ? fileDiff(file, analysis.text, p.text) : '';
   const result: InstallResult = {
     cli,
     changed,
@@ -671,9 +675,7 @@ export async function uninstallHooks(opts: UninstallHooksOptions): Promise<Insta
   });
   verify(cli, file, analysis, p.text, [], () => ({}));
   const changed = p.text !== analysis.text;
-  const diff = changed
-    ? unifiedDiff(analysis.text, p.text, `a/${path.basename(file)}`, `b/${path.basename(file)}`)
-    : '';
+  const diff = changed ? fileDiff(file, analysis.text, p.text) : '';
   const result: InstallResult = {
     cli,
     changed,
