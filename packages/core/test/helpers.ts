@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { AgentCli, HookMeta, Session } from '@flightdeck/shared-types';
 import { type CoreInput, type CoreState, type Effect, initialState, reduce } from '../src/index.js';
 
-const fixtures = new URL('../../../../shared/fixtures/', import.meta.url);
+const fixtures = new URL('../../../fixtures/', import.meta.url);
 
 export function readJsonl(rel: string): Record<string, unknown>[] {
   return readFileSync(new URL(rel, fixtures), 'utf8')

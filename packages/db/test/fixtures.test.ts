@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type IngestEvent, recordIngestBatch } from '../src/index.js';
 import { openTestDb, T0 } from './helpers.js';
 
-const SAMPLES = new URL('../../../../shared/fixtures/hook-samples.jsonl', import.meta.url);
+const SAMPLES = new URL('../../../fixtures/hook-samples.jsonl', import.meta.url);
 const CLI: Record<string, AgentCli> = { 'claude-code': 'claude', codex: 'codex', 'gemini-cli': 'gemini' };
 
 describe('real hook payloads', () => {

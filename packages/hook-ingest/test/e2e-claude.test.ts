@@ -21,7 +21,7 @@ import { makeTempDir } from './support/spool.js';
 
 const CLAUDE = fileURLToPath(new URL('../node_modules/.bin/claude', import.meta.url));
 const FIXTURE = fileURLToPath(
-  new URL('../../../../shared/fixtures/claude-code-2.1.328/subagent-and-resume.jsonl', import.meta.url),
+  new URL('../../../fixtures/claude-code-2.1.328/subagent-and-resume.jsonl', import.meta.url),
 );
 
 // Root may not use --dangerously-skip-permissions; allow the scenario's tools explicitly instead.

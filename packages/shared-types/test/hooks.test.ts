@@ -8,7 +8,7 @@ import {
   parseHookPayload,
 } from '../src/index.js';
 
-const fixtures = new URL('../../../../shared/fixtures/', import.meta.url);
+const fixtures = new URL('../../../fixtures/', import.meta.url);
 
 function readJsonl(rel: string): Record<string, unknown>[] {
   return readFileSync(new URL(rel, fixtures), 'utf8')
