@@ -1,17 +1,21 @@
 /**
- * Binding of the runtime's StorePort to @flightdeck/db: group commits through a write-plan sink.
+ * Binding of the runtime's StorePort to @flightdeck/db: the raw event log written at once, the state in
+ * checkpoints, through a write-plan sink.
  *
- * `stage(batch)` plans, on the event loop, only what needs the batch's own objects: the raw hook events and the
- * ring-buffer entries not written before (prompts, responses, tool calls, lifecycle events), as plain data. What
- * is a function of the latest state is planned when a transaction goes out: one row per changed session (its
- * latest version, however many batches changed it), the per-session runtime bookkeeping that changed (one `kv`
- * row per session, `core.runtime:<sessionId>`) and the rest of the core state (teams, aliases, pending links…)
- * as JSON when it changed. One transaction is in flight at a time; everything staged meanwhile goes out as the
- * next one, so transactions grow with the load instead of their number. A failed transaction is sent again
- * (same operations, after a back-off) before anything newer; the batches it carried wait for it.
+ * Every transaction carries the raw hook events staged since the last one (group commit: one transaction in flight;
+ * everything staged meanwhile goes out as the next one). An input is acknowledged once its raw event is committed.
+ * The state derived from the events (one row per changed session, its new ring-buffer entries, the per-session
+ * runtime bookkeeping in `kv`, the rest of the core state as JSON) goes out in a checkpoint: at most every
+ * `checkpointMs`, at once when an input that is not a hook event changed the state (timers, liveness, user
+ * actions: they are not in the event log), when a batch re-keys or removes sessions, when a session had so many
+ * events that its ring buffers could wrap, and whenever someone waits for the database (`settled`, `checkpoint`).
+ * A checkpoint ends with the watermark: the id of the last raw event it includes, in the same transaction. On
+ * start the state is loaded from the last checkpoint and the runtime replays the raw events stored after its
+ * watermark, so a crash loses nothing that was acknowledged, and the session rows are written a few times per
+ * second instead of once per event.
  *
- * Within a transaction the session rows come first (child rows refer to them). A batch that re-keys or removes
- * sessions closes the current group and is planned whole, in the order `recordIngestBatch` uses.
+ * A failed transaction is sent again (same operations, after a back-off) before anything newer; the batches it
+ * carried wait for it.
  *
  * On load the parts are put back together; sessions come from their rows (live ones, plus those ended in the
  * last 30 minutes, §4.6).
@@ -20,14 +24,16 @@ import {
   createIngestPlanner,
   type FlightdeckDatabase,
   hasIngestIds,
+  hookEventsAfterCheckpoint,
   loadCoreState,
   loadLiveSessions,
   OP,
   openDatabase,
+  payloadSessionId,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
-import type { CommitBatch, CoreState, StorePort, StoreStats } from './ports.js';
+import type { CommitBatch, CoreState, IngestEvent, StorePort, StoreStats } from './ports.js';
 import type { Logger } from './runtime.js';
 import { inlineSink, type OpSink } from './writer-thread.js';
 
@@ -59,7 +65,17 @@ export interface StoreOptions {
   log?: Pick<Logger, 'error'>;
   /** Delay before sending a failed transaction again, by the number of failures in a row. */
   retryDelayMs?: (failures: number) => number;
+  /** Longest time between checkpoints while the state changes (default 500 ms; 0: every transaction). */
+  checkpointMs?: number;
 }
+
+/** Default longest time between checkpoints. */
+export const CHECKPOINT_MS = 500;
+/**
+ * Hook events of one session after which a checkpoint is due at once: below the smallest ring buffer (50), so no
+ * entry can leave a ring before it was planned.
+ */
+export const RING_GUARD_EVENTS = 40;
 
 interface InFlight {
   ops: WriteOp[];
@@ -72,18 +88,24 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   const now = opts.now ?? Date.now;
   const sink = opts.sink ?? inlineSink(database.sqlite);
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
+  const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const planner = createIngestPlanner(db);
-  const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0 };
+  const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
-  /** The core state as last planned (what the runtime/rest parts are diffed against). */
+  /** The core state as last checkpointed (what the runtime/rest parts are diffed against). */
   let planned: CoreState | null = null;
   /** The core state as last staged. */
   let latest: CoreState | null = null;
-  /** The open group: its operations and the sessions whose row it owes. */
-  let groupOps: WriteOp[] = [];
-  let groupRows = new Map<string, Session>();
-  /** Closed groups, in order. */
-  const closed: WriteOp[][] = [];
+  /** Operations for the next transaction, in order (raw events; batches that re-key or remove sessions). */
+  let pendingOps: WriteOp[] = [];
+  /** Sessions changed since the last checkpoint: their latest version. */
+  let dirty = new Map<string, Session>();
+  /** Hook events per session id since the last checkpoint (the ring guard). */
+  let eventsSince = new Map<string, number>();
+  /** A checkpoint is due with the next transaction, whatever the time. */
+  let forced = false;
+  let lastCheckpointAt = Number.NEGATIVE_INFINITY;
+  let checkpointTimer: NodeJS.Timeout | null = null;
   let retryOps: WriteOp[] | null = null;
   let waiters: Array<() => void> = [];
   let ids: string[] = [];
@@ -95,19 +117,8 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   let failuresInARow = 0;
   let settledWaiters: Array<() => void> = [];
 
-  function closeGroup() {
-    if (groupOps.length === 0 && groupRows.size === 0) return;
-    const ops: WriteOp[] = [];
-    for (const s of groupRows.values()) planner.sessionRow(ops, s);
-    for (const op of groupOps) ops.push(op);
-    closed.push(ops);
-    groupOps = [];
-    groupRows = new Map();
-  }
-
   /** The kv rows of per-session runtime entries that changed since the last plan, and the rest as JSON. */
-  function planState(ops: WriteOp[], next: CoreState) {
-    const at = now();
+  function planState(ops: WriteOp[], next: CoreState, at: number) {
     const before = planned?.runtime ?? {};
     const after = next.runtime ?? {};
     if (before !== after) {
@@ -121,13 +132,34 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
   }
 
-  const hasWork = () =>
-    groupOps.length > 0 ||
-    groupRows.size > 0 ||
-    closed.length > 0 ||
-    retryOps !== null ||
-    waiters.length > 0 ||
-    (latest !== null && latest !== planned);
+  /** Rows and new ring entries of the sessions changed since the last checkpoint (row first: children refer to it). */
+  function planSessions(ops: WriteOp[]) {
+    for (const s of dirty.values()) {
+      planner.sessionRow(ops, s);
+      planner.sessionRings(ops, s);
+    }
+    dirty = new Map();
+    eventsSince = new Map();
+  }
+
+  /** The whole checkpoint: sessions, the rest of the state, then the watermark. */
+  function planCheckpoint(ops: WriteOp[]) {
+    const at = now();
+    planSessions(ops);
+    if (latest !== null && latest !== planned) {
+      planState(ops, latest, at);
+      planned = latest;
+    }
+    ops.push([OP.watermark, at]);
+    forced = false;
+    lastCheckpointAt = at;
+    stats.checkpoints += 1;
+  }
+
+  const stateAhead = () => dirty.size > 0 || (latest !== null && latest !== planned);
+  const checkpointDue = () => stateAhead() && (forced || now() - lastCheckpointAt >= checkpointMs);
+
+  const hasWork = () => pendingOps.length > 0 || retryOps !== null || waiters.length > 0 || checkpointDue();
 
   function schedule() {
     if (scheduled || inFlight || retryTimer) return;
@@ -135,8 +167,19 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     queueMicrotask(flush);
   }
 
+  /** State changed but no checkpoint is due yet: come back when it is. */
+  function armCheckpoint() {
+    if (checkpointTimer || !stateAhead()) return;
+    const wait = Math.max(0, lastCheckpointAt + checkpointMs - now());
+    checkpointTimer = setTimeout(() => {
+      checkpointTimer = null;
+      schedule();
+    }, wait);
+    checkpointTimer.unref?.();
+  }
+
   function notifySettled() {
-    if (inFlight || hasWork()) return;
+    if (inFlight || hasWork() || stateAhead()) return;
     const list = settledWaiters;
     settledWaiters = [];
     for (const w of list) w();
@@ -145,14 +188,17 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   function flush() {
     scheduled = false;
     if (inFlight || retryTimer) return;
-    closeGroup();
     const ops: WriteOp[] = retryOps ?? [];
     retryOps = null;
-    for (const group of closed) for (const op of group) ops.push(op);
-    closed.length = 0;
-    if (latest !== null && latest !== planned) {
-      planState(ops, latest);
-      planned = latest;
+    for (const op of pendingOps) ops.push(op);
+    pendingOps = [];
+    if (checkpointDue()) {
+      if (checkpointTimer) clearTimeout(checkpointTimer);
+      checkpointTimer = null;
+      planCheckpoint(ops);
+    } else {
+      forced = false;
+      armCheckpoint();
     }
     const batch: InFlight = { ops, waiters, ids };
     waiters = [];
@@ -174,7 +220,10 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         for (const id of batch.ids) pendingIds.delete(id);
         for (const w of batch.waiters) w();
         if (hasWork()) schedule();
-        else notifySettled();
+        else {
+          armCheckpoint();
+          notifySettled();
+        }
       },
       (err: unknown) => {
         inFlight = null;
@@ -216,6 +265,9 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       latest = state;
       return state;
     },
+    eventsAfterCheckpoint(): IngestEvent[] {
+      return hookEventsAfterCheckpoint(db);
+    },
     hasIngestIds(list) {
       const found = hasIngestIds(db, list);
       for (const id of list) if (pendingIds.has(id)) found.add(id);
@@ -227,24 +279,38 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         ids.push(ev.ingestId);
       }
       if (batch.rekeys.length > 0 || batch.removedSessionIds.length > 0) {
-        closeGroup();
-        const ops: WriteOp[] = [];
-        planner.batch(ops, batch);
-        closed.push(ops);
+        // Sessions changed before go first, then the batch whole, in the order recordIngestBatch uses; the
+        // checkpoint (state + watermark) follows in the same transaction.
+        planSessions(pendingOps);
+        planner.batch(pendingOps, batch);
+        forced = true;
       } else {
-        for (const ev of batch.events) planner.hookEvent(groupOps, ev);
-        for (const s of batch.sessions) {
-          planner.sessionRings(groupOps, s);
-          groupRows.set(s.sessionId, s);
+        for (const ev of batch.events) {
+          planner.hookEvent(pendingOps, ev);
+          const sid = payloadSessionId(ev.envelope.payload);
+          if (sid === null) continue;
+          const n = (eventsSince.get(sid) ?? 0) + 1;
+          eventsSince.set(sid, n);
+          if (n >= RING_GUARD_EVENTS) forced = true;
         }
+        for (const s of batch.sessions) dirty.set(s.sessionId, s);
       }
       if (batch.stateChanged) latest = batch.coreState;
+      if (batch.checkpoint) forced = true;
+      return new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        schedule();
+      });
+    },
+    checkpoint() {
+      forced = true;
       return new Promise<void>((resolve) => {
         waiters.push(resolve);
         schedule();
       });
     },
     settled() {
+      forced = true;
       if (!inFlight && !hasWork()) return Promise.resolve();
       return new Promise<void>((resolve) => {
         settledWaiters.push(resolve);
@@ -266,6 +332,8 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       clearTimeout(timer);
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = null;
+      if (checkpointTimer) clearTimeout(checkpointTimer);
+      checkpointTimer = null;
       await sink.close();
     },
   };

@@ -29,6 +29,11 @@ export interface CommitBatch {
   coreState: CoreState;
   /** False when no input changed the state (e.g. only duplicates). */
   stateChanged: boolean;
+  /**
+   * The state must be checkpointed with the next transaction: an input that is not a hook event (a timer, a
+   * liveness check, a user action) changed it, and the event log cannot replay that.
+   */
+  checkpoint?: boolean;
 }
 
 export interface StoreStats {
@@ -46,10 +51,14 @@ export interface StoreStats {
   operations: number;
   /** Batches staged but not committed yet. */
   pendingBatches: number;
+  /** Checkpoints planned (session rows, state and watermark). */
+  checkpoints: number;
 }
 
 export interface StorePort {
   loadCoreState(): CoreState | null;
+  /** The raw hook events stored after the last checkpoint, oldest first: what the runtime replays on start. */
+  eventsAfterCheckpoint(): IngestEvent[];
   /** Which ids are stored or staged (accepted and waiting for their transaction). */
   hasIngestIds(ids: readonly string[]): Set<string>;
   /**
@@ -58,8 +67,13 @@ export interface StorePort {
    * the promise waits.
    */
   stage(batch: CommitBatch): Promise<void>;
-  /** Resolves once everything staged so far is committed. */
+  /** Resolves once everything staged so far is committed, with a checkpoint of the state. */
   settled(): Promise<void>;
+  /**
+   * Checkpoints the state with the next transaction and resolves once that is committed (for readers of the
+   * database: what they read then includes every change staged before the call).
+   */
+  checkpoint(): Promise<void>;
   stats(): StoreStats;
   /** Waits (up to `timeoutMs`) for pending writes, then releases the writer. */
   close(timeoutMs?: number): Promise<void>;

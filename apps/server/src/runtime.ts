@@ -1,9 +1,10 @@
 /**
  * The imperative shell around the pure core: holds the CoreState, runs `reduce` for every input, hands each
- * batch to the store (raw events + changed sessions + core state, committed in order, group-committed by the
- * store's writer) and broadcasts at once: subscribers see a change as soon as the core has decided it. An input
- * is acknowledged (its promise resolves: the HTTP 202, the spool file's deletion) only once its batch is
- * committed, so whatever was acknowledged survives a crash, and whatever was not is delivered again.
+ * batch to the store (raw events at once, the changed sessions and core state in checkpoints, committed in order,
+ * group-committed by the store's writer) and broadcasts at once: subscribers see a change as soon as the core has
+ * decided it. An input is acknowledged (its promise resolves: the HTTP 202, the spool file's deletion) only once
+ * its raw event is committed, so whatever was acknowledged survives a crash (on start, the events stored after
+ * the last checkpoint are replayed), and whatever was not is delivered again.
  * It executes the core's effects: timers, child-process checks, PID liveness, kills.
  */
 import { execFile } from 'node:child_process';
@@ -64,7 +65,11 @@ export interface RuntimeStats {
     failures: number;
     busyMs: number;
     operations: number;
+    /** Checkpoints of the state (session rows, core state, watermark). */
+    checkpoints: number;
   };
+  /** Raw events stored after the last checkpoint and replayed when this runtime started. */
+  replayedOnStart: number;
   /** Duration of the last 1,000 batches (reduce + staging + broadcast), ms. */
   batchMs: { p50: number; p99: number; max: number };
 }
@@ -72,6 +77,8 @@ export interface RuntimeStats {
 interface QueueItem {
   input: CoreInput;
   ingest: IngestEvent | null;
+  /** Time the input is reduced at (replayed events: when they were received). Default: the batch's time. */
+  at?: number;
   resolve: (r: { rejected: string[]; effects: Effect[]; duplicate: boolean }) => void;
   reject: (err: Error) => void;
 }
@@ -106,6 +113,11 @@ export interface Runtime {
   stats(): RuntimeStats;
   /** Processes everything queued now and waits until it is committed (used on shutdown and by tests). */
   drain(): Promise<void>;
+  /**
+   * Processes everything queued now and resolves once the database includes it (a checkpoint): for procedures
+   * that read the database (history, analytics, notes).
+   */
+  sync(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -207,7 +219,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   /** Reduce + staging + effects + broadcast, synchronously. */
   function processItems(
-    items: ReadonlyArray<{ input: CoreInput; ingest: IngestEvent | null }>,
+    items: ReadonlyArray<{ input: CoreInput; ingest: IngestEvent | null; at?: number }>,
     checkDelivered = false,
   ): BatchOutcome {
     const t = now();
@@ -223,6 +235,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // spool batches (`checkDelivered`) consult the store so an already committed record is never reduced twice.
     const ingestIds = checkDelivered ? items.flatMap((i) => (i.ingest ? [i.ingest.ingestId] : [])) : [];
     const delivered = ingestIds.length > 0 ? store.hasIngestIds(ingestIds) : new Set<string>();
+    /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
+    let unlogged = false;
 
     for (const item of items) {
       if (item.ingest) {
@@ -237,7 +251,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       }
       let out: { state: CoreState; effects: Effect[] };
       try {
-        out = core.reduce(next, item.input, t);
+        out = core.reduce(next, item.input, item.at ?? t);
       } catch (err) {
         // The core promises never to throw; if it does, keep the event (raw) and skip its state change.
         log.error({ err, input: item.input.type }, 'core reduce threw');
@@ -248,6 +262,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         });
         continue;
       }
+      if (!item.ingest && out.state !== next) unlogged = true;
       next = out.state;
       const rejected: string[] = [];
       for (const eff of out.effects) {
@@ -290,6 +305,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       rekeys,
       coreState: next,
       stateChanged: next !== state,
+      checkpoint: unlogged,
     });
     state = next;
     stats.batches += 1;
@@ -412,6 +428,21 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     }
   }
 
+  // Events stored after the last checkpoint: reduced again, at the time they were received, so the state is what
+  // it was when they were acknowledged. Their effects run (timers are armed again); the next checkpoint saves it.
+  const replay = store.eventsAfterCheckpoint();
+  const replayedOnStart = replay.length;
+  if (replay.length > 0) {
+    processItems(
+      replay.map((ev) => ({
+        input: { type: 'hook', envelope: ev.envelope },
+        ingest: null,
+        at: ev.receivedAt,
+      })),
+    );
+    log.info({ events: replay.length }, 'replayed the events stored after the last checkpoint');
+  }
+
   const runtime: Runtime = {
     hub,
     get state() {
@@ -502,7 +533,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           failures: stored.failures,
           busyMs: Math.round(stored.busyMs),
           operations: stored.operations,
+          checkpoints: stored.checkpoints,
         },
+        replayedOnStart,
         queued: queue.length,
         timers: timers.size,
         watchedPids: watched.size,
@@ -517,6 +550,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         });
       }
       await store.settled();
+    },
+    async sync() {
+      if (queue.length > 0 || processing) {
+        await new Promise<void>((resolveDrain) => {
+          drainWaiters.push(resolveDrain);
+          schedule();
+        });
+      }
+      await store.checkpoint();
     },
     async stop() {
       await runtime.drain();

@@ -1,9 +1,10 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FlightdeckDatabase, openDatabase, type WriteOp } from '@flightdeck/db';
-import type { HookEnvelope } from '@flightdeck/shared-types';
+import { type FlightdeckDatabase, OP, openDatabase, type WriteOp } from '@flightdeck/db';
+import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
-import { createStore } from '../src/db.js';
+import { createStore, RING_GUARD_EVENTS } from '../src/db.js';
 import type { CoreState, IngestEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
 import { inlineSink, type OpSink, startWriterThread } from '../src/writer-thread.js';
@@ -77,6 +78,7 @@ function reduceAll(state: CoreState, envelopes: HookEnvelope[]) {
 }
 
 describe('store: group commits through a write-plan sink', () => {
+  // These tests checkpoint with every transaction (checkpointMs 0); the checkpoint policy has its own tests below.
   let database: FlightdeckDatabase | null = null;
   afterEach(async () => {
     await database?.close();
@@ -86,7 +88,7 @@ describe('store: group commits through a write-plan sink', () => {
   it('sends what was staged during a transaction as the next one, with one row per session, in order', async () => {
     database = await openDatabase(':memory:');
     const gated = gatedSink(database);
-    const store = createStore(database, { sink: gated.sink });
+    const store = createStore(database, { sink: gated.sink, checkpointMs: 0 });
     let state = coreAdapter.initialState();
     const a = reduceAll(state, [sessionStart('s1'), prompt('s1', 'first')]);
     state = a.next;
@@ -113,12 +115,19 @@ describe('store: group commits through a write-plan sink', () => {
     await tick();
     expect(gated.writes).toHaveLength(2);
     const second = gated.writes[1] as WriteOp[];
-    // One session row (the latest version) first, then both raw events and both new prompts.
-    expect(kinds(second).filter((k) => k === 2)).toHaveLength(1);
-    expect(second[0]?.[0]).toBe(2);
-    expect(kinds(second).filter((k) => k === 1)).toHaveLength(2);
-    expect(kinds(second).filter((k) => k === 3)).toHaveLength(2);
-    expect((second[0] as [2, Record<string, unknown>])[1].total_prompts).toBe(3);
+    // Both raw events first, then one session row (the latest version) before both new prompts (they refer to
+    // it) and their lifecycle entries, the watermark last.
+    expect(kinds(second)).toEqual([
+      OP.hook,
+      OP.hook,
+      OP.session,
+      OP.prompt,
+      OP.prompt,
+      OP.event,
+      OP.event,
+      OP.watermark,
+    ]);
+    expect((second[2] as [2, Record<string, unknown>])[1].total_prompts).toBe(3);
     expect(done).toEqual([]); // B and C wait for their own transaction
     gated.gates[1]?.go();
     await Promise.all([committedB, committedC]);
@@ -135,6 +144,7 @@ describe('store: group commits through a write-plan sink', () => {
     const errors: string[] = [];
     const store = createStore(database, {
       sink: gated.sink,
+      checkpointMs: 0,
       retryDelayMs: () => 5,
       log: { error: (_o, msg) => errors.push(String(msg)) },
     });
@@ -168,7 +178,7 @@ describe('store: group commits through a write-plan sink', () => {
   it('runtime: subscribers see a change before it is committed; the acknowledgement waits for the commit', async () => {
     database = await openDatabase(':memory:');
     const gated = gatedSink(database);
-    const store = createStore(database, { sink: gated.sink });
+    const store = createStore(database, { sink: gated.sink, checkpointMs: 0 });
     const runtime = createRuntime({ core: coreAdapter, store, log: silent, live: { coalesceMs: 0 } });
     runtime.start();
     const sub = runtime.hub.subscribe();
@@ -191,6 +201,188 @@ describe('store: group commits through a write-plan sink', () => {
   });
 });
 
+describe('store: checkpoints of the state', () => {
+  let database: FlightdeckDatabase | null = null;
+  afterEach(async () => {
+    await database?.close();
+    database = null;
+  });
+  const watermark = (d: FlightdeckDatabase) =>
+    Number(
+      (
+        d.sqlite.prepare("SELECT value FROM kv WHERE key = 'core.watermark'").get() as
+          | { value: number }
+          | undefined
+      )?.value ?? -1,
+    );
+  const totalPrompts = (d: FlightdeckDatabase, id: string) =>
+    (d.sqlite.prepare('SELECT total_prompts AS n FROM sessions WHERE id = ?').get(id) as { n: number }).n;
+
+  it('writes raw events with every transaction and the state at most every checkpointMs, or when asked', async () => {
+    database = await openDatabase(':memory:');
+    let clock = 1_800_000_000_000;
+    const store = createStore(database, { checkpointMs: 60_000, now: () => clock });
+    let state = coreAdapter.initialState();
+    const a = reduceAll(state, [sessionStart('c1'), prompt('c1', 'first')]);
+    state = a.next;
+    await store.stage(a.batch);
+    // The first transaction checkpoints: rows, ring entries, then the watermark (id of the last raw event).
+    expect([count(database, 'hook_events'), count(database, 'sessions'), count(database, 'prompts')]).toEqual(
+      [2, 1, 1],
+    );
+    expect(watermark(database)).toBe(2);
+    expect(store.eventsAfterCheckpoint()).toEqual([]);
+
+    clock += 1000;
+    const b = reduceAll(state, [prompt('c1', 'second')]);
+    state = b.next;
+    await store.stage(b.batch);
+    // Acknowledged with its raw event; the state waits for the next checkpoint.
+    expect(count(database, 'hook_events')).toBe(3);
+    expect(count(database, 'prompts')).toBe(1);
+    expect(totalPrompts(database, 'c1')).toBe(1);
+    expect(watermark(database)).toBe(2);
+    expect(store.eventsAfterCheckpoint().map((e) => e.ingestId)).toEqual([b.batch.events[0]?.ingestId]);
+    expect(store.eventsAfterCheckpoint()[0]?.envelope).toEqual(b.batch.events[0]?.envelope);
+
+    clock += 60_000;
+    const c = reduceAll(state, [prompt('c1', 'third')]);
+    state = c.next;
+    await store.stage(c.batch);
+    // checkpointMs elapsed: this transaction carries the checkpoint.
+    expect(count(database, 'prompts')).toBe(3);
+    expect(totalPrompts(database, 'c1')).toBe(3);
+    expect(watermark(database)).toBe(4);
+
+    clock += 1000;
+    const d = reduceAll(state, [prompt('c1', 'fourth')]);
+    await store.stage(d.batch);
+    expect(count(database, 'prompts')).toBe(3);
+    await store.checkpoint();
+    expect(count(database, 'prompts')).toBe(4);
+    expect(totalPrompts(database, 'c1')).toBe(4);
+    expect(watermark(database)).toBe(5);
+    expect(store.stats().checkpoints).toBe(3);
+    await store.settled();
+  });
+
+  it('checkpoints at once when a session nears its ring capacity or an unlogged input changed the state', async () => {
+    database = await openDatabase(':memory:');
+    const store = createStore(database, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
+    let state = coreAdapter.initialState();
+    const start = reduceAll(state, [sessionStart('c2')]);
+    state = start.next;
+    await store.stage(start.batch);
+    expect(store.stats().checkpoints).toBe(1);
+    for (let i = 1; i < RING_GUARD_EVENTS; i++) {
+      const p = reduceAll(state, [prompt('c2', `prompt ${i}`)]);
+      state = p.next;
+      await store.stage(p.batch);
+    }
+    expect(store.stats().checkpoints).toBe(1);
+    expect(count(database, 'prompts')).toBe(0);
+    const last = reduceAll(state, [prompt('c2', 'the one that fills the guard')]);
+    state = last.next;
+    await store.stage(last.batch);
+    expect(store.stats().checkpoints).toBe(2);
+    expect(count(database, 'prompts')).toBe(RING_GUARD_EVENTS);
+
+    // A user action (no raw event) that changed the state: checkpointed with its own transaction.
+    const renamed = coreAdapter.reduce(
+      state,
+      { type: 'user', action: { type: 'set-title', sessionId: 'c2', title: 'Renamed by hand' } },
+      1_800_000_000_001,
+    ).state;
+    await store.stage({
+      events: [],
+      sessions: [renamed.sessions.c2 as Session],
+      removedSessionIds: [],
+      rekeys: [],
+      coreState: renamed,
+      stateChanged: true,
+      checkpoint: true,
+    });
+    expect(store.stats().checkpoints).toBe(3);
+    expect(database.sqlite.prepare("SELECT title FROM sessions WHERE id = 'c2'").get()).toEqual({
+      title: 'Renamed by hand',
+    });
+  });
+
+  it('a restart replays the raw events after the last checkpoint: the state is the one acknowledged', async () => {
+    const tmp = tmpDir('fd-replay-');
+    const file = join(tmp.dir, 'flightdeck.db');
+    const crashDir = join(tmp.dir, 'crash');
+    mkdirSync(crashDir);
+    let clock = 1_800_000_000_000;
+    const now = () => clock;
+    const open = async (f: string) => {
+      const d = await openDatabase(f);
+      const store = createStore(d, { checkpointMs: 60_000, now });
+      const runtime = createRuntime({ core: coreAdapter, store, log: silent, now, isAlive: () => true });
+      runtime.start();
+      return { d, store, runtime };
+    };
+    const sorted = (list: Session[]) => [...list].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
+    const first = await open(file);
+    try {
+      let n = 0;
+      const send = async (envelope: HookEnvelope) => {
+        clock += 7;
+        n += 1;
+        await first.runtime.ingest(envelope, `r-${n}`, clock);
+      };
+      await send(sessionStart('r1'));
+      await send(prompt('r1', 'fix the flaky test'));
+      // Checkpointed at once: a user action is not in the event log.
+      await first.runtime.dispatch({
+        type: 'user',
+        action: { type: 'set-title', sessionId: 'r1', title: 'Flaky test' },
+      });
+      const tool = { tool_name: 'Bash', tool_input: { command: 'pnpm test' }, tool_use_id: 'tu-r1' };
+      await send(claudeEvent('r1', 'PreToolUse', tool));
+      await send(claudeEvent('r1', 'PostToolUse', { ...tool, tool_response: { stdout: 'ok' } }));
+      await send(sessionStart('r2'));
+      await send(prompt('r2', 'write the changelog'));
+      await send(claudeEvent('r2', 'Stop', { last_assistant_message: 'Done: CHANGELOG.md updated.' }));
+      // Everything above is acknowledged; the last checkpoint is older than five of the events.
+      expect(first.store.eventsAfterCheckpoint()).toHaveLength(5);
+      // The crash: the database files as they are on disk now (committed transactions only).
+      for (const suffix of ['', '-wal'])
+        copyFileSync(file + suffix, join(crashDir, `flightdeck.db${suffix}`));
+
+      const second = await open(join(crashDir, 'flightdeck.db'));
+      try {
+        expect(second.runtime.stats().replayedOnStart).toBe(5);
+        expect(sorted(second.runtime.listSessions())).toEqual(sorted(first.runtime.listSessions()));
+        expect(second.runtime.getSession('r1')?.title).toBe('Flaky test');
+        expect(second.runtime.getSession('r1')?.toolLog.map((t) => [t.tool, t.status])).toEqual([
+          ['Bash', 'ok'],
+        ]);
+        // Nothing doubled: the replay wrote no raw event; its checkpoint covers them all.
+        await second.runtime.drain();
+        expect(count(second.d, 'hook_events')).toBe(7);
+        expect(count(second.d, 'tool_calls')).toBe(1);
+        expect(second.store.eventsAfterCheckpoint()).toEqual([]);
+        await second.runtime.stop();
+        await second.store.close();
+      } finally {
+        await second.d.close();
+      }
+      const third = await open(join(crashDir, 'flightdeck.db'));
+      expect(third.runtime.stats().replayedOnStart).toBe(0);
+      expect(sorted(third.runtime.listSessions())).toEqual(sorted(first.runtime.listSessions()));
+      await third.runtime.stop();
+      await third.store.close();
+      await third.d.close();
+    } finally {
+      await first.runtime.stop();
+      await first.store.close();
+      await first.d.close();
+      tmp.remove();
+    }
+  });
+});
+
 describe('database writer thread', () => {
   it('commits on its own connection; when the thread dies, writes go to the main connection', async () => {
     const tmp = tmpDir('fd-writer-');
@@ -199,7 +391,7 @@ describe('database writer thread', () => {
     const errors: string[] = [];
     const log = { ...silent, error: (_o: unknown, msg?: string) => errors.push(String(msg)) };
     const sink = startWriterThread(database.sqlite, file, log, 50);
-    const store = createStore(database, { sink, log });
+    const store = createStore(database, { sink, log, checkpointMs: 0 });
     try {
       let state = coreAdapter.initialState();
       const a = reduceAll(state, [sessionStart('w1'), prompt('w1', 'written by the writer thread')]);

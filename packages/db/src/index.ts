@@ -20,6 +20,7 @@ export {
   OP,
   type OpWriter,
   openWriterConnection,
+  WATERMARK_KEY,
   type WriteOp,
   type WriterConnection,
 } from './write-ops.js';

@@ -19,6 +19,7 @@ import {
   OP,
   prepared,
   SQL,
+  WATERMARK_KEY,
   type WriteOp,
 } from './write-ops.js';
 
@@ -478,6 +479,54 @@ export function hasIngestIds(db: Kysely<Database>, ids: Iterable<string>): Set<s
   return found;
 }
 
+/** A raw hook event as stored, with its row id. */
+export interface LoggedHookEvent extends IngestEvent {
+  id: number;
+}
+
+/** Row id of the last raw event the checkpoint includes; `null` when no checkpoint was written. */
+function watermark(h: Handle): number | null {
+  const mark = prepared(h, 'SELECT value FROM kv WHERE key = ?').pluck().get(WATERMARK_KEY);
+  if (mark === undefined || mark === null) return null;
+  const n = Number(mark);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The raw hook events that the saved state does not include yet (stored after the checkpoint watermark), oldest
+ * first: what a restart replays. Without a watermark: none when a core state was saved (a database written before
+ * checkpoints existed, when every transaction carried the whole state), else all of them.
+ */
+export function hookEventsAfterCheckpoint(db: Kysely<Database>): LoggedHookEvent[] {
+  const h = handleOf(db);
+  let after = watermark(h);
+  if (after === null) {
+    if (prepared(h, 'SELECT 1 FROM core_state WHERE id = 1').get() !== undefined) return [];
+    after = 0;
+  }
+  const rows = prepared(
+    h,
+    'SELECT id, ingest_id, cli, payload, meta, received_at FROM hook_events WHERE id > ? ORDER BY id',
+  ).all(after) as Array<{
+    id: number;
+    ingest_id: string;
+    cli: string;
+    payload: string;
+    meta: string;
+    received_at: number;
+  }>;
+  return rows.map((r) => ({
+    id: r.id,
+    ingestId: r.ingest_id,
+    envelope: {
+      cli: r.cli as HookEnvelope['cli'],
+      payload: JSON.parse(r.payload) as HookEnvelope['payload'],
+      meta: JSON.parse(r.meta) as HookEnvelope['meta'],
+    },
+    receivedAt: r.received_at,
+  }));
+}
+
 /** The core state saved by the last batch that carried one, or `null`. */
 export function loadCoreState(db: Kysely<Database>): { state: unknown; updatedAt: number } | null {
   const row = prepared(handleOf(db), 'SELECT state, updated_at FROM core_state WHERE id = 1').get() as
@@ -535,7 +584,8 @@ export function migrateSessionId(db: Kysely<Database>, oldId: string, newId: str
 }
 
 /**
- * Deletes raw hook events received before `before` (Unix ms), keeping the newest `keepAtLeast` (default 0).
+ * Deletes raw hook events received before `before` (Unix ms), keeping the newest `keepAtLeast` (default 0) and
+ * every event after the checkpoint watermark.
  * Their ingest ids are forgotten, so only prune what the spool can no longer redeliver. Returns rows deleted.
  */
 export function pruneHookEvents(
@@ -552,6 +602,11 @@ export function pruneHookEvents(
           .pluck()
           .get(keep - 1) as number | undefined) ?? 0)
       : Number.MAX_SAFE_INTEGER;
-  return prepared(h, 'DELETE FROM hook_events WHERE received_at < ? AND id < ?').run(options.before, floor)
-    .changes;
+  // Events after the checkpoint watermark are still needed: a restart replays them.
+  const mark = watermark(h) ?? Number.MAX_SAFE_INTEGER;
+  return prepared(h, 'DELETE FROM hook_events WHERE received_at < ? AND id < ? AND id <= ?').run(
+    options.before,
+    floor,
+    mark,
+  ).changes;
 }

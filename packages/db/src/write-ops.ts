@@ -13,6 +13,12 @@ export interface IngestResult {
   duplicateIngestIds: string[];
 }
 
+/**
+ * `kv` key of the checkpoint watermark: the id of the last raw hook event whose effect the saved state (session
+ * rows, ring entries, core state) includes. Events after it are replayed on start.
+ */
+export const WATERMARK_KEY = 'core.watermark';
+
 export const SQL = {
   insertHookEvent: `INSERT OR IGNORE INTO hook_events (ingest_id, session_id, cli, event_type, payload, meta, received_at, sent_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -50,6 +56,9 @@ export const SQL = {
   upsertKv: `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   deleteKv: `DELETE FROM kv WHERE key = ?`,
+  saveWatermark: `INSERT INTO kv (key, value, updated_at)
+    VALUES ('${WATERMARK_KEY}', (SELECT ifnull(max(id), 0) FROM hook_events), ?)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   hasIngestId: `SELECT 1 FROM hook_events WHERE ingest_id = ?`,
   sessionExists: `SELECT 1 FROM sessions WHERE id = ?`,
   deleteSession: `DELETE FROM sessions WHERE id = ?`,
@@ -68,6 +77,7 @@ export const OP = {
   remove: 8,
   core: 9,
   kv: 10,
+  watermark: 11,
 } as const;
 
 type N = string | null;
@@ -82,7 +92,9 @@ export type WriteOp =
   | [typeof OP.rekey, string, string]
   | [typeof OP.remove, string]
   | [typeof OP.core, string, number]
-  | [typeof OP.kv, string, N, number];
+  | [typeof OP.kv, string, N, number]
+  /** The state written so far in this transaction includes every raw event stored so far (the checkpoint). */
+  | [typeof OP.watermark, number];
 
 /** A connection and its prepared statements. */
 export interface Statements {
@@ -236,6 +248,9 @@ export function applyOps(h: Statements, ops: readonly WriteOp[]): IngestResult {
       case OP.kv:
         if (op[2] === null) prepared(h, SQL.deleteKv).run(op[1]);
         else prepared(h, SQL.upsertKv).run(op[1], op[2], op[3]);
+        break;
+      case OP.watermark:
+        prepared(h, SQL.saveWatermark).run(op[1]);
         break;
       default:
         throw new DbInputError(`write plan: unknown operation ${String((op as unknown[])[0])}`, 'ops');

@@ -1,14 +1,17 @@
 import type { Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  createOpWriter,
   DbInputError,
   deleteSessionCascade,
   getSession,
   hasIngestIds,
+  hookEventsAfterCheckpoint,
   listHookEvents,
   loadCoreState,
   loadLiveSessions,
   migrateSessionId,
+  OP,
   openDatabase,
   pruneHookEvents,
   recordIngestBatch,
@@ -195,6 +198,29 @@ describe.each(['memory', 'file'] as const)('recordIngestBatch (%s)', (kind) => {
     ]);
     expect(pruneHookEvents(h.db, { before: T0 + 100, keepAtLeast: 50 })).toBe(0);
     expect(() => pruneHookEvents(h!.db, { before: Number.NaN })).toThrow(DbInputError);
+  });
+
+  it('lists the raw events after the checkpoint watermark, and never prunes them', async () => {
+    h = await openTestDb(kind);
+    // A fresh database with no checkpoint yet: every stored event is after it.
+    recordIngestBatch(h.db, { events: [hookEvent('a1', 's', 'SessionStart', T0)], sessions: [] });
+    expect(hookEventsAfterCheckpoint(h.db).map((e) => e.ingestId)).toEqual(['a1']);
+    // Saved state without a watermark (written before checkpoints existed): it includes everything.
+    recordIngestBatch(h.db, { events: [hookEvent('a2', 's', 'Stop', T0 + 1)], sessions: [], coreState: {} });
+    expect(hookEventsAfterCheckpoint(h.db)).toEqual([]);
+    // A checkpoint: the watermark is the id of the last raw event stored when it is applied.
+    createOpWriter(h.sqlite).write([[OP.watermark, T0 + 2]]);
+    const later = [hookEvent('a3', 's', 'PreToolUse', T0 + 3), hookEvent('a4', 's', 'PostToolUse', T0 + 4)];
+    recordIngestBatch(h.db, { events: later, sessions: [] });
+    const after = hookEventsAfterCheckpoint(h.db);
+    expect(after.map((e) => e.ingestId)).toEqual(['a3', 'a4']);
+    expect(after[0]).toEqual({ ...later[0], id: 3 });
+    // Pruning keeps what a restart would replay.
+    expect(pruneHookEvents(h.db, { before: T0 + 100 })).toBe(2);
+    expect(h.sqlite.prepare('SELECT ingest_id FROM hook_events ORDER BY id').pluck().all()).toEqual([
+      'a3',
+      'a4',
+    ]);
   });
 
   it('updates a tool call seen running then ok instead of duplicating it', async () => {

@@ -6,7 +6,7 @@ import {
   getToolBreakdown,
 } from '@flightdeck/db';
 import { z } from 'zod';
-import { protectedProcedure, router } from '../trpc.js';
+import { dbReadProcedure, router } from '../trpc.js';
 import { repo } from './db-errors.js';
 
 /** Minutes to add to UTC to get the viewer's local time (e.g. +60 for CET); browsers send -getTimezoneOffset(). */
@@ -18,17 +18,17 @@ const tzOffsetMinutes = z
   .default(0);
 
 export const analyticsRouter = router({
-  summary: protectedProcedure.query(({ ctx }) => repo(() => getSummaryStats(ctx.services.db, Date.now()))),
-  tools: protectedProcedure.query(({ ctx }) => repo(() => getToolBreakdown(ctx.services.db))),
-  projects: protectedProcedure
+  summary: dbReadProcedure.query(({ ctx }) => repo(() => getSummaryStats(ctx.services.db, Date.now()))),
+  tools: dbReadProcedure.query(({ ctx }) => repo(() => getToolBreakdown(ctx.services.db))),
+  projects: dbReadProcedure
     .input(z.object({ limit: z.number().int().min(1).max(1000).default(50) }).optional())
     .query(({ ctx, input }) => repo(() => getActiveProjects(ctx.services.db, { limit: input?.limit ?? 50 }))),
-  heatmap: protectedProcedure
+  heatmap: dbReadProcedure
     .input(z.object({ tzOffsetMinutes }).optional())
     .query(({ ctx, input }) =>
       repo(() => getHeatmap(ctx.services.db, { tzOffsetMinutes: input?.tzOffsetMinutes ?? 0 })),
     ),
-  daily: protectedProcedure
+  daily: dbReadProcedure
     .input(z.object({ days: z.number().int().min(1).max(366).default(30), tzOffsetMinutes }).optional())
     .query(({ ctx, input }) =>
       repo(() =>

@@ -7,21 +7,21 @@ import {
   searchSessionsInputSchema,
 } from '@flightdeck/db';
 import { z } from 'zod';
-import { protectedProcedure, router, TRPCError } from '../trpc.js';
+import { dbReadProcedure, router, TRPCError } from '../trpc.js';
 import { repo } from './db-errors.js';
 
 export const historyRouter = router({
   /** Sessions from SQLite: text (prompts), project, status, cli, date range, archived, sort, pagination (§12.7). */
-  search: protectedProcedure
+  search: dbReadProcedure
     .input(searchSessionsInputSchema.optional())
     .query(({ ctx, input }) => repo(() => searchSessions(ctx.services.db, input ?? {}))),
   /** Full-text search across prompts, responses and tool calls. */
-  fullText: protectedProcedure
+  fullText: dbReadProcedure
     .input(fullTextSearchInputSchema)
     .query(({ ctx, input }) => repo(() => fullTextSearch(ctx.services.db, input))),
-  projects: protectedProcedure.query(({ ctx }) => repo(() => listProjects(ctx.services.db))),
+  projects: dbReadProcedure.query(({ ctx }) => repo(() => listProjects(ctx.services.db))),
   /** Full detail: prompts, responses, tool calls, events, notes. */
-  get: protectedProcedure
+  get: dbReadProcedure
     .input(z.object({ sessionId: z.string().min(1).max(256) }))
     .query(async ({ ctx, input }) => {
       const detail = await repo(() => getSession(ctx.services.db, input.sessionId));

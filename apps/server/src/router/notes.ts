@@ -12,8 +12,8 @@ export const notesRouter = router({
     .input(z.object({ sessionId }))
     .query(({ ctx, input }) => repo(() => listNotes(ctx.services.db, input.sessionId))),
   add: protectedProcedure.input(z.object({ sessionId, text })).mutation(async ({ ctx, input }) => {
-    // Notes are written on this connection: a session the writer thread has not committed yet must be first.
-    await ctx.services.runtime.drain();
+    // Notes are written on this connection: the session's row (written by a checkpoint) must be there first.
+    await ctx.services.runtime.sync();
     return repo(() => addNote(ctx.services.db, input.sessionId, input.text, Date.now()));
   }),
   update: protectedProcedure.input(z.object({ noteId, text })).mutation(async ({ ctx, input }) => {
