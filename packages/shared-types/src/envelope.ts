@@ -46,11 +46,22 @@ export type HookMeta = z.infer<typeof hookMetaSchema>;
 
 export const agentCliSchema = z.enum(AGENT_CLIS);
 
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** A JSON object, kept as is (not copied: its fields are validated per event by `parseHookPayload`). */
+const payloadObject = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  {
+    error: (issue) =>
+      issue.input === undefined ? 'Required' : `expected object, got ${kindOf(issue.input)}`,
+  },
+);
+
 /** One hook event as delivered to the server: which CLI, the CLI's own payload untouched, and the enrichment. */
 export const hookEnvelopeSchema = z.object({
   cli: agentCliSchema,
   /** The JSON object the CLI wrote on the hook's stdin (or Codex notify argv), as is. */
-  payload: z.record(z.string(), z.unknown()),
+  payload: payloadObject,
   meta: hookMetaSchema.default({}),
 });
 export type HookEnvelope = z.infer<typeof hookEnvelopeSchema>;

@@ -5,6 +5,7 @@ import {
   CLAUDE_EVENT_NAMES,
   CODEX_EVENT_NAMES,
   GEMINI_EVENT_NAMES,
+  hookEnvelopeSchema,
   parseHookPayload,
 } from '../src/index.js';
 
@@ -104,6 +105,32 @@ describe('parseHookPayload errors and tolerance', () => {
     });
     const bad = parseHookPayload('copilot' as AgentCli, pre);
     expect(bad.ok).toBe(false);
+  });
+
+  it('parses a payload object once per CLI: the edge and the core share the result', () => {
+    const payload = { ...pre, tool_input: { command: 'ls' } };
+    const first = parseHookPayload('claude', payload);
+    expect(first.ok).toBe(true);
+    expect(parseHookPayload('claude', payload)).toBe(first);
+    // Another CLI's rules give their own result; an equal but distinct object is parsed again.
+    const asGemini = parseHookPayload('gemini', payload);
+    expect(asGemini).not.toBe(first);
+    expect(parseHookPayload('claude', { ...payload })).not.toBe(first);
+    expect(parseHookPayload('claude', { ...payload })).toEqual(first);
+  });
+
+  it('envelopes keep the payload object as received and name what is wrong with it', () => {
+    const payload = { ...pre };
+    const ok = hookEnvelopeSchema.safeParse({ cli: 'claude', payload, meta: { pid: 7 } });
+    expect(ok.success && ok.data.payload).toBe(payload);
+    const message = (input: unknown) => {
+      const r = hookEnvelopeSchema.safeParse(input);
+      return r.success ? null : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(message({ cli: 'claude' })).toEqual(['payload: Required']);
+    expect(message({ cli: 'claude', payload: [pre] })).toEqual(['payload: expected object, got array']);
+    expect(message({ cli: 'claude', payload: null })).toEqual(['payload: expected object, got null']);
+    expect(message({ cli: 'claude', payload: 'x' })).toEqual(['payload: expected object, got string']);
   });
 
   it('keeps unknown extra fields', () => {

@@ -27,9 +27,16 @@ function pick(
 }
 
 /**
+ * Results by payload object: the server validates a payload at the edge and the core parses the same object again
+ * (payloads are never mutated once received), so the second parse is a lookup.
+ */
+const parsed = new WeakMap<object, { cli: AgentCli; result: HookParseResult<HookPayload> }>();
+
+/**
  * Validates a hook payload of `cli`. Unknown events are accepted as generic events (common fields only),
  * unknown extra fields are kept, missing newer fields are fine. On failure `error` names the field, e.g.
- * `payload.tool_name: expected string, got number`. Never throws.
+ * `payload.tool_name: expected string, got number`. Never throws. Treats `payload` as immutable: the result for
+ * an object already parsed for the same `cli` is returned again.
  */
 export function parseHookPayload(cli: 'claude', payload: unknown): HookParseResult<ClaudeHookPayload>;
 export function parseHookPayload(cli: 'gemini', payload: unknown): HookParseResult<GeminiHookPayload>;
@@ -41,6 +48,14 @@ export function parseHookPayload(cli: AgentCli, payload: unknown): HookParseResu
     return { ok: false, error: top.ok ? 'payload: expected object' : top.error };
   }
   const obj = payload as Record<string, unknown>;
+  const seen = parsed.get(obj);
+  if (seen !== undefined && seen.cli === cli) return seen.result;
+  const result = parseObject(cli, obj);
+  parsed.set(obj, { cli, result });
+  return result;
+}
+
+function parseObject(cli: AgentCli, obj: Record<string, unknown>): HookParseResult<HookPayload> {
   switch (cli) {
     case 'claude':
       return safeParse(pick(claudeEventSchemas, claudeBaseSchema, obj), obj) as HookParseResult<HookPayload>;
