@@ -477,7 +477,10 @@ async function main() {
   }
 
   // --- 3. persistence, consistency, memory ---
-  await sleep(1500);
+  // Memory is measured once the server is idle again: 3 s after the last step (the server gives memory grown
+  // under a burst back after 1 s without events).
+  const loadEnded = performance.now();
+  await sleep(3000);
   const info = await client.trpc.system.info.query();
   const serverSessions = await client.trpc.sessions.list.query();
   let mismatched = 0;
@@ -492,6 +495,7 @@ async function main() {
   }
   const rss = rssMb(pid);
   const rssDetail = rssParts(pid);
+  const rssAfterS = (performance.now() - loadEnded) / 1000;
   sub.unsubscribe();
   await client.close();
 
@@ -537,8 +541,9 @@ async function main() {
   console.log(
     `  average live message ${fmt(sampled ? sampledBytes / sampled / 1024 : Number.NaN, 1)} KB (sampled)`,
   );
+  const collections = info.memory.idleCollections;
   console.log(
-    `\nServer RSS after load: ${fmt(rss, 1)} MB: ${rssDetail} (load ${loadAvg()}) (V8 heap used ${fmt(info.memory.heapUsed / 1048576, 1)} MB)`,
+    `\nServer RSS after load (${fmt(rssAfterS, 1)} s after the last step): ${fmt(rss, 1)} MB: ${rssDetail} (load ${loadAvg()}) (V8 heap used ${fmt(info.memory.heapUsed / 1048576, 1)} MB of ${fmt(info.memory.heapTotal / 1048576, 1)} MB; idle collections ${collections ? `${collections.collections}, last ${fmt(collections.lastMs, 1)} ms` : 'unavailable'})`,
   );
   const lat1k = latencyResults.find((r) => r.rate === 1000);
   console.log('\nTargets:');

@@ -15,6 +15,7 @@ import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
 import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
+import { type IdleCollector, resolveGc, startIdleCollector } from './memory.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import { startWriterThread } from './writer-thread.js';
@@ -104,6 +105,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...(opts.live ? { live: opts.live } : {}),
   });
 
+  let collector: IdleCollector | null = null;
   const tokens = createTokenStore();
   const loginLimiter = createRateLimiter(5, 60_000);
   const hookStats = createHookStatsPort();
@@ -120,6 +122,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       dataDir: rc.dataDir,
       address: () => address,
       eventLoopDelay,
+      idleCollections: () => collector?.stats() ?? null,
     },
   };
 
@@ -133,6 +136,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   log = app.log;
 
   runtime.start();
+  // Memory grown under a burst of events is given back once it is over.
+  const gc = resolveGc();
+  if (gc) collector = startIdleCollector({ activity: () => runtime.stats().inputs, gc });
 
   const sweeper = setInterval(() => {
     tokens.sweep();
@@ -148,6 +154,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     } catch (err) {
       // e.g. EADDRINUSE: release everything opened so far, then report.
       clearInterval(sweeper);
+      collector?.stop();
       loopDelay.disable();
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
@@ -190,6 +197,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        collector?.stop();
         loopDelay.disable();
         // 1. stop the spool reader with a final drain (handed to the runtime)
         if (spool) await spool.stop();

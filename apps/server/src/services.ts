@@ -45,6 +45,8 @@ export interface SystemInfo {
   address(): string | null;
   /** Event-loop delay since the last reset (ms); `reset` starts a new measurement window. */
   eventLoopDelay(reset?: boolean): { p50: number; p99: number; max: number };
+  /** Full garbage collections run after bursts (see memory.ts); `null` when the engine offers none. */
+  idleCollections(): { collections: number; lastMs: number } | null;
 }
 
 export interface Services {
