@@ -67,6 +67,8 @@ export interface StoreOptions {
   retryDelayMs?: (failures: number) => number;
   /** Longest time between checkpoints while the state changes (default 500 ms; 0: every transaction). */
   checkpointMs?: number;
+  /** Longest the event loop is held planning a checkpoint before it goes on in the next turn (default 1 ms). */
+  checkpointSliceMs?: number;
 }
 
 /** Default longest time between checkpoints. */
@@ -76,6 +78,8 @@ export const CHECKPOINT_MS = 500;
  * entry can leave a ring before it was planned.
  */
 export const RING_GUARD_EVENTS = 40;
+/** Longest the event loop is held planning a checkpoint before it goes on in the next turn. */
+export const CHECKPOINT_SLICE_MS = 1;
 
 interface InFlight {
   ops: WriteOp[];
@@ -89,6 +93,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   const sink = opts.sink ?? inlineSink(database.sqlite);
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
+  const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
   const planner = createIngestPlanner(db);
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
@@ -106,6 +111,13 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   let forced = false;
   let lastCheckpointAt = Number.NEGATIVE_INFINITY;
   let checkpointTimer: NodeJS.Timeout | null = null;
+  /**
+   * A checkpoint being planned, in slices of at most `CHECKPOINT_SLICE_MS` of the event loop (a few hundred
+   * sessions take several ms): the transaction it goes out with (everything staged before it started), the
+   * sessions as they were then (immutable objects) and the core state then. What is staged meanwhile waits for
+   * the next transaction.
+   */
+  let planning: { batch: InFlight; sessions: Session[]; next: number; state: CoreState | null } | null = null;
   let retryOps: WriteOp[] | null = null;
   let waiters: Array<() => void> = [];
   let ids: string[] = [];
@@ -142,27 +154,14 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     eventsSince = new Map();
   }
 
-  /** The whole checkpoint: sessions, the rest of the state, then the watermark. */
-  function planCheckpoint(ops: WriteOp[]) {
-    const at = now();
-    planSessions(ops);
-    if (latest !== null && latest !== planned) {
-      planState(ops, latest, at);
-      planned = latest;
-    }
-    ops.push([OP.watermark, at]);
-    forced = false;
-    lastCheckpointAt = at;
-    stats.checkpoints += 1;
-  }
-
   const stateAhead = () => dirty.size > 0 || (latest !== null && latest !== planned);
   const checkpointDue = () => stateAhead() && (forced || now() - lastCheckpointAt >= checkpointMs);
 
   const hasWork = () => pendingOps.length > 0 || retryOps !== null || waiters.length > 0 || checkpointDue();
+  const busy = () => inFlight !== null || planning !== null;
 
   function schedule() {
-    if (scheduled || inFlight || retryTimer) return;
+    if (scheduled || busy() || retryTimer) return;
     scheduled = true;
     queueMicrotask(flush);
   }
@@ -179,7 +178,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   }
 
   function notifySettled() {
-    if (inFlight || hasWork() || stateAhead()) return;
+    if (busy() || hasWork() || stateAhead()) return;
     const list = settledWaiters;
     settledWaiters = [];
     for (const w of list) w();
@@ -187,22 +186,63 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
 
   function flush() {
     scheduled = false;
-    if (inFlight || retryTimer) return;
+    if (busy() || retryTimer) return;
     const ops: WriteOp[] = retryOps ?? [];
     retryOps = null;
     for (const op of pendingOps) ops.push(op);
     pendingOps = [];
-    if (checkpointDue()) {
-      if (checkpointTimer) clearTimeout(checkpointTimer);
-      checkpointTimer = null;
-      planCheckpoint(ops);
-    } else {
-      forced = false;
-      armCheckpoint();
-    }
     const batch: InFlight = { ops, waiters, ids };
     waiters = [];
     ids = [];
+    if (checkpointDue()) {
+      if (checkpointTimer) clearTimeout(checkpointTimer);
+      checkpointTimer = null;
+      planning = {
+        batch,
+        sessions: [...dirty.values()],
+        next: 0,
+        state: latest !== null && latest !== planned ? latest : null,
+      };
+      dirty = new Map();
+      eventsSince = new Map();
+      forced = false;
+      planSlice(sliceMs);
+      return;
+    }
+    forced = false;
+    armCheckpoint();
+    send(batch);
+  }
+
+  /** Plans the checkpoint's sessions for up to `budgetMs`, then goes on in the next turn or sends it. */
+  function planSlice(budgetMs: number) {
+    const p = planning;
+    if (p === null) return;
+    const until = performance.now() + budgetMs;
+    while (p.next < p.sessions.length) {
+      const s = p.sessions[p.next++] as Session;
+      // The row first: the ring entries refer to it.
+      planner.sessionRow(p.batch.ops, s);
+      planner.sessionRings(p.batch.ops, s);
+      if (p.next < p.sessions.length && performance.now() >= until) {
+        setImmediate(() => planSlice(sliceMs));
+        return;
+      }
+    }
+    const at = now();
+    if (p.state !== null) {
+      planState(p.batch.ops, p.state, at);
+      planned = p.state;
+    }
+    p.batch.ops.push([OP.watermark, at]);
+    lastCheckpointAt = at;
+    stats.checkpoints += 1;
+    planning = null;
+    send(p.batch);
+  }
+
+  function send(batch: InFlight) {
+    const { ops } = batch;
     if (ops.length === 0) {
       for (const w of batch.waiters) w();
       notifySettled();
@@ -279,8 +319,10 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         ids.push(ev.ingestId);
       }
       if (batch.rekeys.length > 0 || batch.removedSessionIds.length > 0) {
-        // Sessions changed before go first, then the batch whole, in the order recordIngestBatch uses; the
-        // checkpoint (state + watermark) follows in the same transaction.
+        // A checkpoint being planned is finished first (its sessions are planned under their current ids).
+        // Then the sessions changed since go first, then the batch whole, in the order recordIngestBatch uses;
+        // the checkpoint (state + watermark) follows in the same transaction.
+        planSlice(Number.POSITIVE_INFINITY);
         planSessions(pendingOps);
         planner.batch(pendingOps, batch);
         forced = true;
@@ -311,10 +353,10 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     },
     settled() {
       forced = true;
-      if (!inFlight && !hasWork()) return Promise.resolve();
+      if (!busy() && !hasWork()) return Promise.resolve();
       return new Promise<void>((resolve) => {
         settledWaiters.push(resolve);
-        if (!inFlight) schedule();
+        schedule();
       });
     },
     stats: (): StoreStats => ({

@@ -308,6 +308,51 @@ describe('store: checkpoints of the state', () => {
     });
   });
 
+  it('plans a large checkpoint in slices; what is staged meanwhile goes out with the next transaction', async () => {
+    database = await openDatabase(':memory:');
+    const gated = gatedSink(database);
+    // A slice of 0 ms plans one session per event-loop turn.
+    const store = createStore(database, {
+      sink: gated.sink,
+      checkpointMs: 60_000,
+      checkpointSliceMs: 0,
+      now: () => 1_800_000_000_000,
+    });
+    let state = coreAdapter.initialState();
+    const ids = ['k1', 'k2', 'k3', 'k4', 'k5'];
+    const a = reduceAll(
+      state,
+      ids.map((id) => sessionStart(id)),
+    );
+    state = a.next;
+    const committedA = store.stage(a.batch);
+    await Promise.resolve(); // the flush starts planning the checkpoint: one session, the rest in later turns
+    expect(gated.writes).toHaveLength(0);
+    // Staged while the checkpoint is being planned (nothing has gone out yet).
+    const b = reduceAll(state, [prompt('k1', 'staged during the checkpoint')]);
+    state = b.next;
+    const committedB = store.stage(b.batch);
+    expect(gated.writes).toHaveLength(0);
+    while (gated.writes.length === 0) await new Promise((r) => setImmediate(r));
+    const first = gated.writes[0] as WriteOp[];
+    // The checkpoint carries what was staged before it started: A's five events and rows, then the watermark.
+    expect(kinds(first).filter((k) => k === OP.hook)).toHaveLength(5);
+    expect(kinds(first).filter((k) => k === OP.session)).toHaveLength(5);
+    expect(kinds(first).at(-1)).toBe(OP.watermark);
+    expect(first.some((op) => op[0] === OP.hook && op[1] === b.batch.events[0]?.ingestId)).toBe(false);
+    gated.openUp();
+    await committedA;
+    await committedB;
+    const second = gated.writes[1] as WriteOp[];
+    // B's raw event alone: its session row waits for the next checkpoint.
+    expect(kinds(second)).toEqual([OP.hook]);
+    expect(count(database, 'hook_events')).toBe(6);
+    expect(totalPrompts(database, 'k1')).toBe(0);
+    await store.checkpoint();
+    expect(totalPrompts(database, 'k1')).toBe(1);
+    expect(watermark(database)).toBe(6);
+  });
+
   it('a restart replays the raw events after the last checkpoint: the state is the one acknowledged', async () => {
     const tmp = tmpDir('fd-replay-');
     const file = join(tmp.dir, 'flightdeck.db');
