@@ -481,6 +481,10 @@ async function main() {
   // under a burst back after 1 s without events).
   const loadEnded = performance.now();
   await sleep(3000);
+  // Before the verification queries below (listing 200 whole sessions allocates a lot of its own).
+  const rss = rssMb(pid);
+  const rssDetail = rssParts(pid);
+  const rssAfterS = (performance.now() - loadEnded) / 1000;
   const info = await client.trpc.system.info.query();
   const serverSessions = await client.trpc.sessions.list.query();
   let mismatched = 0;
@@ -493,9 +497,6 @@ async function main() {
   for (const [id, count] of expectedTools) {
     if (serverSessions.find((s) => s.sessionId === id)?.totalToolCalls !== count) wrongTools += 1;
   }
-  const rss = rssMb(pid);
-  const rssDetail = rssParts(pid);
-  const rssAfterS = (performance.now() - loadEnded) / 1000;
   sub.unsubscribe();
   await client.close();
 

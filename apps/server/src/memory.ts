@@ -5,6 +5,7 @@
  * collection and then none for `quietMs`, it runs one full garbage collection. That happens on an idle event loop
  * (nobody is waiting for an answer then), and never during sustained activity.
  */
+import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -12,8 +13,8 @@ import vm from 'node:vm';
 export interface IdleCollectorOptions {
   /** Inputs processed so far (never decreases). */
   activity: () => number;
-  /** Runs a full garbage collection. */
-  gc: () => void;
+  /** Runs a full garbage collection (resolves when it is done, if it runs asynchronously). */
+  gc: () => void | Promise<void>;
   now?: () => number;
   /** How often activity is looked at (default 500 ms). */
   intervalMs?: number;
@@ -39,7 +40,9 @@ export function startIdleCollector(opts: IdleCollectorOptions): IdleCollector {
   let sinceCollection = 0;
   let collections = 0;
   let lastMs = 0;
+  let collecting = false;
   const tick = () => {
+    if (collecting) return;
     const count = opts.activity();
     if (count !== seen) {
       sinceCollection += Math.max(0, count - seen);
@@ -49,10 +52,16 @@ export function startIdleCollector(opts: IdleCollectorOptions): IdleCollector {
     }
     if (sinceCollection < minInputs || now() - lastChange < quietMs) return;
     const started = performance.now();
-    opts.gc();
-    lastMs = performance.now() - started;
-    collections += 1;
     sinceCollection = 0;
+    const done = () => {
+      lastMs = performance.now() - started;
+      collections += 1;
+      collecting = false;
+    };
+    collecting = true;
+    const pending = opts.gc();
+    if (pending instanceof Promise) pending.then(done, done);
+    else done();
   };
   const timer = setInterval(tick, opts.intervalMs ?? 500);
   timer.unref();
@@ -64,10 +73,27 @@ export function startIdleCollector(opts: IdleCollectorOptions): IdleCollector {
 }
 
 /**
- * The engine's full garbage collection: `globalThis.gc` when node runs with `--expose-gc` (the start script's
- * flags), else the same function taken from a fresh context after enabling the flag. `null` if neither works.
+ * The engine's memory-reducing full collection (V8's low-memory notification: a full GC that also compacts and
+ * shrinks the young generation, so the pages go back to the system), reached through an in-process inspector
+ * session; without an inspector, the plain full collection: `globalThis.gc` when node runs with `--expose-gc`,
+ * else the same function taken from a fresh context after enabling the flag. `null` if none works.
  */
-export function resolveGc(): (() => void) | null {
+export function resolveGc(): (() => void | Promise<void>) | null {
+  if (process.features.inspector) {
+    return () =>
+      new Promise<void>((resolve) => {
+        const session = new Session();
+        session.connect();
+        // The collection runs when the session dispatches the command; the callback follows it. (Disconnecting
+        // from inside the callback would hang: it is done in the next turn.)
+        session.post('HeapProfiler.collectGarbage', () => {
+          setImmediate(() => {
+            session.disconnect();
+            resolve();
+          });
+        });
+      });
+  }
   const exposed = (globalThis as { gc?: unknown }).gc;
   if (typeof exposed === 'function') return () => (exposed as () => void)();
   try {

@@ -45,11 +45,18 @@ declare global {
 
 function startWorker(data: WriterData): Worker {
   const bundle = globalThis.__FLIGHTDECK_BUNDLE_URL__;
-  if (bundle) return new Worker(new URL('./db-writer.mjs', bundle), { workerData: data });
+  // The thread only copies plans into SQLite: a small young generation is plenty (it would otherwise inherit the
+  // main thread's `--max-semi-space-size`, and keep that memory).
+  const resourceLimits = { maxYoungGenerationSizeMb: WRITER_YOUNG_GENERATION_MB };
+  if (bundle) return new Worker(new URL('./db-writer.mjs', bundle), { workerData: data, resourceLimits });
   return new Worker(new URL('./db-writer-boot.mjs', import.meta.url), {
     workerData: { ...data, entry: new URL('./db-writer.ts', import.meta.url).href },
+    resourceLimits,
   });
 }
+
+/** Young generation of the writer thread's heap (MB). */
+export const WRITER_YOUNG_GENERATION_MB = 3;
 
 /**
  * Starts the writer thread on `dbFile` (already opened and migrated by `main`, whose connection stops

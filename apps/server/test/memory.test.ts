@@ -61,7 +61,7 @@ describe('idle collector', () => {
     })();
     // A WeakRef target lives until the end of the job that created it.
     await new Promise((r) => setTimeout(r, 0));
-    gc?.();
+    await gc?.();
     expect((ref as WeakRef<object> | null)?.deref()).toBeUndefined();
   });
 

@@ -118,16 +118,24 @@ const handler: ProxyHandler<Record<PropertyKey, unknown>> = {
   },
 };
 
+/** What a view's Proxy wraps: the data under a symbol (one small object per view, no closures). */
+class ViewTarget {
+  [DATA]: PMapData<unknown>;
+  constructor(d: PMapData<unknown>) {
+    this[DATA] = d;
+  }
+  // Node's util.inspect shows a Proxy's target: make that print the entries.
+  [INSPECT](): Record<string, unknown> {
+    return Object.fromEntries(pmEntries(this[DATA]));
+  }
+}
+
 /** The read-only `Record` view of `d`. */
 export function view<V>(d: PMapData<V>): Record<string, V> {
-  const target: Record<PropertyKey, unknown> = {};
-  Object.defineProperty(target, DATA, { value: d, configurable: true });
-  // Node's util.inspect shows a Proxy's target: make that print the entries.
-  Object.defineProperty(target, INSPECT, {
-    value: () => Object.fromEntries(pmEntries(d)),
-    configurable: true,
-  });
-  return new Proxy(target, handler) as Record<string, V>;
+  return new Proxy(new ViewTarget(d) as unknown as Record<PropertyKey, unknown>, handler) as Record<
+    string,
+    V
+  >;
 }
 
 /** The persistent data behind a record (converting a plain record, e.g. one loaded from JSON). */
