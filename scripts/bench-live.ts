@@ -7,11 +7,14 @@
  *  1. latency: hook POST → subscriber, at 200 and 1,000 events/s (one UserPromptSubmit per POST, round-robin over
  *     200 sessions, each carrying a unique prompt marker that the subscriber looks for);
  *  2. throughput ramp: 2k, 5k, 10k, 15k events/s for a few seconds each (PreToolUse/PostToolUse pairs over the
- *     same 200 sessions, 50 envelopes per POST /api/hooks/batch over 8 keep-alive connections);
+ *     same 200 sessions, 200 envelopes per POST /api/hooks/batch over 8 keep-alive connections);
  *     a step is sustained when every event was acknowledged (committed) in time and the achieved rate is ≥ 95 %
  *     of the target;
  *  3. persistence: every event in SQLite (hook_events count) and the subscriber's last view of every session
- *     equals the server's; server RSS after the load (/proc/<pid>/status VmRSS).
+ *     equals the server's; server RSS after the load (/proc/<pid>/status VmRSS, 3 s after the last step).
+ *
+ * Before all that, the machine's floor: the latency steps against `floor-server.mjs` (a server that only parses
+ * each POST and broadcasts it over a WebSocket), measured the same way.
  *
  * Options: --quick (shorter steps), --keep (keep the data dir), --latency-only, --view=full (subscribe to whole
  * sessions instead of the board's summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
@@ -26,11 +29,14 @@ import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
+import { WebSocket } from 'ws';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The production bundle (`pnpm --filter @flightdeck/server build`), rebuilt by the benchmark before it starts. */
 const BUILD = resolve(here, '../apps/server/scripts/build.mjs');
 const BUNDLE = resolve(here, '../apps/server/dist/flightdeck.mjs');
+/** The floor: a server that only parses and broadcasts (see floor-server.mjs). */
+const FLOOR_SERVER = resolve(here, 'floor-server.mjs');
 /** Node flags of the production start script (apps/server/package.json `start`). */
 const SERVER_NODE_FLAGS = serverNodeFlags();
 const QUICK = process.argv.includes('--quick');
@@ -186,10 +192,100 @@ function ev(sessionId: string, event: string, extra: Record<string, unknown> = {
   };
 }
 
+/**
+ * Calls `fire(i)` for i = 0…total-1 at `rate` per second (in bursts: every `pauseMs`, whatever is due), then
+ * `afterBurst()` after each burst. Returns the start time.
+ */
+async function paced(
+  rate: number,
+  total: number,
+  fire: (i: number) => void,
+  pauseMs: number,
+  afterBurst: () => void = () => {},
+): Promise<number> {
+  const t0 = performance.now();
+  let n = 0;
+  while (n < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+    while (n < due) fire(n++);
+    afterBurst();
+    await sleep(pauseMs);
+  }
+  return t0;
+}
+
+/** One UserPromptSubmit per POST, round-robin over `sessions`, each with a unique marker as its prompt. */
+function latencyEvent(num: number, sessions: number): { marker: string; sessionId: string; env: Envelope } {
+  const marker = `m${num}`;
+  const sessionId = `lat-${num % sessions}`;
+  return { marker, sessionId, env: ev(sessionId, 'UserPromptSubmit', { prompt: marker, prompt_id: marker }) };
+}
+
+/**
+ * The machine's floor: the same latency steps against `floor-server.mjs` (parse, broadcast, nothing else), so
+ * the report can tell what this machine costs from what Flightdeck adds.
+ */
+async function measureFloor(
+  rates: number[],
+  durationMs: number,
+): Promise<Array<{ rate: number; p50: number; p99: number }>> {
+  const child = spawn(process.execPath, [FLOOR_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /FLOOR_READY (\d+)/.exec(out);
+        if (m) resolvePort(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`floor server exited (${code})`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const sentAt = new Map<string, number>();
+    const latency = new Map<string, number>();
+    const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+    await new Promise((r) => socket.once('open', r));
+    socket.on('message', (data: Buffer) => {
+      const now = performance.now();
+      const msg = JSON.parse(data.toString()) as { data: Envelope };
+      const marker = msg.data.payload.prompt as string;
+      const sent = sentAt.get(marker);
+      if (sent !== undefined) latency.set(marker, now - sent);
+    });
+    const results: Array<{ rate: number; p50: number; p99: number }> = [];
+    let num = 0;
+    for (const rate of rates) {
+      const total = Math.round((rate * durationMs) / 1000);
+      const markers: string[] = [];
+      const inflight: Promise<number>[] = [];
+      await paced(
+        rate,
+        total,
+        () => {
+          const { marker, env } = latencyEvent(++num, 200);
+          markers.push(marker);
+          sentAt.set(marker, performance.now());
+          inflight.push(post(url, '/', env, hookAgent));
+        },
+        1,
+      );
+      await Promise.all(inflight);
+      await sleep(200);
+      const lat = markers.flatMap((m) => (latency.has(m) ? [latency.get(m) as number] : []));
+      results.push({ rate, p50: pct(lat, 0.5), p99: pct(lat, 0.99) });
+    }
+    socket.close();
+    return results;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 let cleanup: () => void = () => {};
 
 async function main() {
   execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
+  const floor = await measureFloor([200, 1000], QUICK ? 2000 : 5000);
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-'));
   let serverChild: ChildProcess | null = null;
   cleanup = () => {
@@ -308,15 +404,12 @@ async function main() {
     const inflight: Promise<number>[] = [];
     /** POST → HTTP response (the event is committed when the server answers). */
     const ackLat: number[] = [];
-    const t0 = performance.now();
-    let n = 0;
-    while (n < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
-      while (n < due) {
-        const marker = `m${++markerSeq}`;
-        const sessionId = `lat-${markerSeq % LAT_SESSIONS}`;
+    await paced(
+      rate,
+      total,
+      () => {
+        const { marker, sessionId, env } = latencyEvent(++markerSeq, LAT_SESSIONS);
         markers.push({ marker, sessionId, num: markerSeq });
-        const env = ev(sessionId, 'UserPromptSubmit', { prompt: marker, prompt_id: marker });
         const postedAt = performance.now();
         markerSent.set(marker, postedAt);
         inflight.push(
@@ -325,10 +418,9 @@ async function main() {
             return status;
           }),
         );
-        n += 1;
-      }
-      await sleep(1);
-    }
+      },
+      1,
+    );
     console.log(`latency step ${rate} ev/s: sent ${total}`);
     const statuses = await Promise.all(inflight);
     sent += total;
@@ -399,8 +491,6 @@ async function main() {
     const genCpu0 = process.cpuUsage();
     let failed = 0;
     const inflight: Promise<void>[] = [];
-    const t0 = performance.now();
-    let n = 0;
     let pending: Envelope[] = [];
     const flush = () => {
       if (pending.length === 0) return;
@@ -419,9 +509,10 @@ async function main() {
           }),
       );
     };
-    while (n < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
-      while (n < due) {
+    const t0 = await paced(
+      rate,
+      total,
+      (n) => {
         const k = n % SESSIONS;
         const sessionId = `lat-${k}`;
         const c = toolCounter[k] ?? 0;
@@ -436,12 +527,11 @@ async function main() {
           pending.push(ev(sessionId, 'PostToolUse', { ...tool, tool_response: { ok: true } }));
           expectedTools.set(sessionId, (expectedTools.get(sessionId) ?? 0) + 1);
         }
-        n += 1;
         if (pending.length >= BATCH) flush();
-      }
-      flush();
-      await sleep(2);
-    }
+      },
+      2,
+      flush,
+    );
     flush();
     const sendEnd = performance.now();
     console.log(`ramp step ${rate} ev/s: sent ${total}`);
@@ -510,6 +600,11 @@ async function main() {
   for (const r of latencyResults) {
     console.log(
       `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  (POST ack p50 ${fmt(r.ackP50)} ms p99 ${fmt(r.ackP99)} ms)  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; this process's p99 ${fmt(r.benchLoop.p99)} ms, max ${fmt(r.benchLoop.max)} ms; load ${r.load})`,
+    );
+  }
+  for (const f of floor) {
+    console.log(
+      `  floor of this machine at ${String(f.rate).padStart(5)} ev/s (same generator, a server that only parses and broadcasts): p50 ${fmt(f.p50)} ms  p99 ${fmt(f.p99)} ms`,
     );
   }
   console.log(
