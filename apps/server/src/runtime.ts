@@ -115,11 +115,15 @@ export interface Runtime {
   drain(): Promise<void>;
   /**
    * Processes everything queued now and resolves once the database includes it (a checkpoint): for procedures
-   * that read the database (history, analytics, notes).
+   * that read the database (history, analytics, notes). Gives up after `timeoutMs` (default 2 s: a database
+   * that keeps failing must not hang the readers; they read what is committed).
    */
-  sync(): Promise<void>;
+  sync(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Longest `sync()` waits for a checkpoint. */
+export const SYNC_TIMEOUT_MS = 2000;
 
 function defaultHasChildren(pid: number): Promise<boolean> {
   return new Promise((resolveCheck) => {
@@ -551,14 +555,26 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       }
       await store.settled();
     },
-    async sync() {
-      if (queue.length > 0 || processing) {
-        await new Promise<void>((resolveDrain) => {
-          drainWaiters.push(resolveDrain);
-          schedule();
-        });
-      }
-      await store.checkpoint();
+    async sync(timeoutMs = SYNC_TIMEOUT_MS) {
+      const synced = (async () => {
+        if (queue.length > 0 || processing) {
+          await new Promise<void>((resolveDrain) => {
+            drainWaiters.push(resolveDrain);
+            schedule();
+          });
+        }
+        await store.checkpoint();
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn({ timeoutMs }, 'database checkpoint still pending; reading what is committed');
+          resolve();
+        }, timeoutMs);
+        timer.unref();
+      });
+      await Promise.race([synced, gaveUp]);
+      clearTimeout(timer);
     },
     async stop() {
       await runtime.drain();

@@ -195,7 +195,17 @@ describe('store: group commits through a write-plan sink', () => {
     gated.gates[0]?.go();
     await ack;
     expect(count(database, 'sessions')).toBe(1);
+    // A reader waits for a checkpoint, but not forever when the database does not answer.
+    const held = runtime.ingest(prompt('s3', 'held back'), 'ack-2');
+    const started = Date.now();
+    await runtime.sync(50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(count(database, 'prompts')).toBe(0);
     gated.openUp();
+    await held;
+    await runtime.sync();
+    expect(count(database, 'prompts')).toBe(1);
     sub.close();
     await runtime.stop();
   });
