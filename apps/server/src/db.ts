@@ -109,6 +109,11 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   let eventsSince = new Map<string, number>();
   /** A checkpoint is due with the next transaction, whatever the time. */
   let forced = false;
+  /**
+   * Session rows were planned outside a checkpoint (a batch that re-keys or removes sessions): the next
+   * transaction must end with the watermark, so no row is ever committed ahead of it.
+   */
+  let rowsAhead = false;
   let lastCheckpointAt = Number.NEGATIVE_INFINITY;
   let checkpointTimer: NodeJS.Timeout | null = null;
   /**
@@ -154,7 +159,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     eventsSince = new Map();
   }
 
-  const stateAhead = () => dirty.size > 0 || (latest !== null && latest !== planned);
+  const stateAhead = () => rowsAhead || dirty.size > 0 || (latest !== null && latest !== planned);
   const checkpointDue = () => stateAhead() && (forced || now() - lastCheckpointAt >= checkpointMs);
 
   const hasWork = () => pendingOps.length > 0 || retryOps !== null || waiters.length > 0 || checkpointDue();
@@ -206,6 +211,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       dirty = new Map();
       eventsSince = new Map();
       forced = false;
+      rowsAhead = false;
       planSlice(sliceMs);
       return;
     }
@@ -325,6 +331,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         planSlice(Number.POSITIVE_INFINITY);
         planSessions(pendingOps);
         planner.batch(pendingOps, batch);
+        rowsAhead = true;
         forced = true;
       } else {
         for (const ev of batch.events) {

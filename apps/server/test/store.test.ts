@@ -318,6 +318,39 @@ describe('store: checkpoints of the state', () => {
     });
   });
 
+  it('never commits a session row without the watermark, also when a batch removes sessions', async () => {
+    database = await openDatabase(':memory:');
+    const gated = gatedSink(database);
+    gated.openUp();
+    const store = createStore(database, {
+      sink: gated.sink,
+      checkpointMs: 60_000,
+      now: () => 1_800_000_000_000,
+    });
+    let state = coreAdapter.initialState();
+    const a = reduceAll(state, [sessionStart('d1'), sessionStart('d2')]);
+    state = a.next;
+    await store.stage(a.batch);
+    const b = reduceAll(state, [prompt('d2', 'changed before the removal')]);
+    await store.stage(b.batch);
+    expect(kinds(gated.writes[1] as WriteOp[])).toEqual([OP.hook]);
+    // A batch that removes a session plans the rows of the sessions changed since: they go out with a watermark.
+    await store.stage({
+      events: [],
+      sessions: [],
+      removedSessionIds: ['d1'],
+      rekeys: [],
+      coreState: b.next,
+      stateChanged: false,
+    });
+    const third = kinds(gated.writes[2] as WriteOp[]);
+    expect(third.slice(0, 2)).toEqual([OP.session, OP.prompt]);
+    expect(third).toContain(OP.remove);
+    expect(third.at(-1)).toBe(OP.watermark);
+    expect(totalPrompts(database, 'd2')).toBe(1);
+    expect(count(database, 'sessions')).toBe(1);
+  });
+
   it('plans a large checkpoint in slices; what is staged meanwhile goes out with the next transaction', async () => {
     database = await openDatabase(':memory:');
     const gated = gatedSink(database);
