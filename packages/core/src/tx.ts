@@ -1,5 +1,6 @@
 import type { Session, Team } from '@flightdeck/shared-types';
 import { dataOf, getOwn, type PMapData, pmDelete, pmGet, pmSet, view } from './pmap.js';
+import { copySession } from './session.js';
 import type { ArmedTimer, CoreState, Effect, SessionRuntime, TimerKind } from './types.js';
 
 /**
@@ -65,7 +66,7 @@ export class Tx {
       this.changed.add(id);
       return cur;
     }
-    const next = { ...cur, ...fields };
+    const next = Object.assign(copySession(cur), fields);
     this.owned.add(next);
     this.putSession(next);
     return next;
