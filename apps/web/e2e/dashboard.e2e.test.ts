@@ -251,6 +251,17 @@ describe('live board in Chromium against a real server', () => {
       const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
       expect((r ?? 255) + (g ?? 255) + (b ?? 255)).toBeLessThan(120);
       await dark.screenshot({ path: join(outputDir, 'board-dark.png'), fullPage: true });
+      // data-theme forces a scheme whatever the system prefers.
+      const bodyBg = (p: Page) => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      await dark.evaluate(() => document.documentElement.setAttribute('data-theme', 'light'));
+      expect(await bodyBg(dark)).toBe(lightBg);
+      await dark.evaluate(() => document.documentElement.removeAttribute('data-theme'));
+      await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      expect(await bodyBg(page)).toBe(bg);
+      await page.evaluate(() => document.documentElement.removeAttribute('data-theme'));
+      await dark.goto(`${server.url}/#/analytics`);
+      await dark.waitForSelector('canvas');
+      await dark.screenshot({ path: join(outputDir, 'analytics-dark.png'), fullPage: true });
       await dark.goto(`${server.url}/#/settings`);
       await dark.waitForSelector('tr[data-cli="claude"]');
       await dark.screenshot({ path: join(outputDir, 'settings-dark.png'), fullPage: true });

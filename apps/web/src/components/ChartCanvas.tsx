@@ -33,15 +33,25 @@ Chart.register(
   Tooltip,
 );
 
-/** Colours from the current theme's CSS custom properties. */
+/**
+ * A colour of the current theme, resolved (`rgb(…)`): the custom properties hold `light-dark(…)` pairs, which only
+ * an element's computed colour turns into the colour of the scheme in use.
+ */
 export function themeColor(name: string, fallback: string): string {
-  if (typeof document === 'undefined') return fallback;
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || fallback;
+  if (typeof document === 'undefined' || !document.body) return fallback;
+  const probe = document.createElement('span');
+  probe.style.display = 'none';
+  probe.style.color = `var(${name}, ${fallback})`;
+  document.body.appendChild(probe);
+  const v = getComputedStyle(probe).color.trim();
+  probe.remove();
+  return v.startsWith('rgb') || v.startsWith('#') ? v : fallback;
 }
 
-/** `#rrggbb` (or `#rgb`) with an alpha, as `rgba()`; other colour syntaxes are returned unchanged. */
+/** `#rrggbb`, `#rgb` or `rgb(r, g, b)` with an alpha, as `rgba()`; other colour syntaxes are returned unchanged. */
 export function withAlpha(color: string, alpha: number): string {
+  const rgb = /^rgb\(\s*(\d+),\s*(\d+),\s*(\d+)\s*\)$/i.exec(color.trim());
+  if (rgb) return `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})`;
   const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
   if (!m) return color;
   let hex = m[1]!;
