@@ -13,6 +13,7 @@ import type {
   ToolCallStatus,
 } from '@flightdeck/shared-types';
 import { type Handle, prepared } from './open.js';
+import type { EventRow, PromptRow, ResponseRow, ToolCallRow } from './schema.js';
 
 export interface StoredSessionRow {
   id: string;
@@ -69,37 +70,32 @@ function lastRows<T>(h: Handle, sqlText: string, id: string, limit: number): T[]
 export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
   const base = JSON.parse(row.snapshot) as Session;
   const len = lengths(row.ring_lengths);
-  const promptHistory: PromptEntry[] = lastRows<{
-    text: string;
-    timestamp: number;
-    prompt_id: string | null;
-  }>(h, Q.prompts, row.id, len.promptHistory).map((r) => ({
+  const promptHistory: PromptEntry[] = lastRows<Pick<PromptRow, 'text' | 'timestamp' | 'prompt_id'>>(
+    h,
+    Q.prompts,
+    row.id,
+    len.promptHistory,
+  ).map((r) => ({
     text: r.text,
     timestamp: r.timestamp,
     promptId: r.prompt_id,
   }));
-  const responseLog: ResponseEntry[] = lastRows<{
-    text_excerpt: string;
-    timestamp: number;
-    agent_id: string | null;
-  }>(h, Q.responses, row.id, len.responseLog).map((r) => ({
+  const responseLog: ResponseEntry[] = lastRows<Pick<ResponseRow, 'text_excerpt' | 'timestamp' | 'agent_id'>>(
+    h,
+    Q.responses,
+    row.id,
+    len.responseLog,
+  ).map((r) => ({
     text: r.text_excerpt,
     timestamp: r.timestamp,
     agentId: r.agent_id,
   }));
-  const toolLog: ToolCall[] = lastRows<{
-    tool_use_id: string | null;
-    tool_name: string;
-    tool_input_summary: string;
-    tool_input: string | null;
-    status: string;
-    timestamp: number;
-    ended_at: number | null;
-    duration_ms: number | null;
-    result_excerpt: string | null;
-    error: string | null;
-    agent_id: string | null;
-  }>(h, Q.tools, row.id, len.toolLog).map((r) => ({
+  const toolLog: ToolCall[] = lastRows<Omit<ToolCallRow, 'id' | 'session_id'>>(
+    h,
+    Q.tools,
+    row.id,
+    len.toolLog,
+  ).map((r) => ({
     toolUseId: r.tool_use_id,
     tool: r.tool_name,
     input: parseInput(r.tool_input),
@@ -112,7 +108,7 @@ export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
     error: r.error,
     agentId: r.agent_id,
   }));
-  const events: LifecycleEvent[] = lastRows<{ event_type: string; detail: string; timestamp: number }>(
+  const events: LifecycleEvent[] = lastRows<Pick<EventRow, 'event_type' | 'detail' | 'timestamp'>>(
     h,
     Q.events,
     row.id,
