@@ -149,14 +149,18 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
   }
 
-  /** Rows and new ring entries of the sessions changed since the last checkpoint (row first: children refer to it). */
-  function planSessions(ops: WriteOp[]) {
-    for (const s of dirty.values()) {
-      planner.sessionRow(ops, s);
-      planner.sessionRings(ops, s);
-    }
+  /** A session's row and its new ring entries (the row first: the entries refer to it). */
+  function planSession(ops: WriteOp[], s: Session) {
+    planner.sessionRow(ops, s);
+    planner.sessionRings(ops, s);
+  }
+
+  /** The sessions changed since the last checkpoint (their latest versions); starts counting afresh. */
+  function takeDirty(): Session[] {
+    const list = [...dirty.values()];
     dirty = new Map();
     eventsSince = new Map();
+    return list;
   }
 
   const stateAhead = () => rowsAhead || dirty.size > 0 || (latest !== null && latest !== planned);
@@ -204,12 +208,10 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       checkpointTimer = null;
       planning = {
         batch,
-        sessions: [...dirty.values()],
+        sessions: takeDirty(),
         next: 0,
         state: latest !== null && latest !== planned ? latest : null,
       };
-      dirty = new Map();
-      eventsSince = new Map();
       forced = false;
       rowsAhead = false;
       planSlice(sliceMs);
@@ -226,10 +228,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     if (p === null) return;
     const until = performance.now() + budgetMs;
     while (p.next < p.sessions.length) {
-      const s = p.sessions[p.next++] as Session;
-      // The row first: the ring entries refer to it.
-      planner.sessionRow(p.batch.ops, s);
-      planner.sessionRings(p.batch.ops, s);
+      planSession(p.batch.ops, p.sessions[p.next++] as Session);
       if (p.next < p.sessions.length && performance.now() >= until) {
         setImmediate(() => planSlice(sliceMs));
         return;
@@ -329,7 +328,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         // Then the sessions changed since go first, then the batch whole, in the order recordIngestBatch uses;
         // the checkpoint (state + watermark) follows in the same transaction.
         planSlice(Number.POSITIVE_INFINITY);
-        planSessions(pendingOps);
+        for (const s of takeDirty()) planSession(pendingOps, s);
         planner.batch(pendingOps, batch);
         rowsAhead = true;
         forced = true;

@@ -358,6 +358,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     else notifyDrained();
   }
 
+  /** Resolves once everything queued now has been processed (staged, not necessarily committed). */
+  function queueEmpty(): Promise<void> {
+    if (queue.length === 0 && !processing) return Promise.resolve();
+    return new Promise<void>((resolveDrain) => {
+      drainWaiters.push(resolveDrain);
+      schedule();
+    });
+  }
+
   function notifyDrained() {
     const waiters = drainWaiters;
     drainWaiters = [];
@@ -547,24 +556,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       };
     },
     async drain() {
-      if (queue.length > 0 || processing) {
-        await new Promise<void>((resolveDrain) => {
-          drainWaiters.push(resolveDrain);
-          schedule();
-        });
-      }
+      await queueEmpty();
       await store.settled();
     },
     async sync(timeoutMs = SYNC_TIMEOUT_MS) {
-      const synced = (async () => {
-        if (queue.length > 0 || processing) {
-          await new Promise<void>((resolveDrain) => {
-            drainWaiters.push(resolveDrain);
-            schedule();
-          });
-        }
-        await store.checkpoint();
-      })();
+      const synced = queueEmpty().then(() => store.checkpoint());
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
