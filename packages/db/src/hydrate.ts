@@ -67,6 +67,24 @@ function lastRows<T>(h: Handle, sqlText: string, id: string, limit: number): T[]
   return (prepared(h, sqlText).all(id, limit) as T[]).reverse();
 }
 
+/** A `tool_calls` row's columns as tool-call fields (all but the input, kept as JSON text in the row). */
+export function toolCallFields(
+  r: Omit<ToolCallRow, 'id' | 'session_id' | 'tool_input'>,
+): Omit<ToolCall, 'input'> {
+  return {
+    toolUseId: r.tool_use_id,
+    tool: r.tool_name,
+    inputSummary: r.tool_input_summary,
+    status: r.status as ToolCallStatus,
+    startedAt: r.timestamp,
+    endedAt: r.ended_at,
+    durationMs: r.duration_ms,
+    result: r.result_excerpt,
+    error: r.error,
+    agentId: r.agent_id,
+  };
+}
+
 export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
   const base = JSON.parse(row.snapshot) as Session;
   const len = lengths(row.ring_lengths);
@@ -95,19 +113,7 @@ export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
     Q.tools,
     row.id,
     len.toolLog,
-  ).map((r) => ({
-    toolUseId: r.tool_use_id,
-    tool: r.tool_name,
-    input: parseInput(r.tool_input),
-    inputSummary: r.tool_input_summary,
-    status: r.status as ToolCallStatus,
-    startedAt: r.timestamp,
-    endedAt: r.ended_at,
-    durationMs: r.duration_ms,
-    result: r.result_excerpt,
-    error: r.error,
-    agentId: r.agent_id,
-  }));
+  ).map((r) => ({ ...toolCallFields(r), input: parseInput(r.tool_input) }));
   const events: LifecycleEvent[] = lastRows<Pick<EventRow, 'event_type' | 'detail' | 'timestamp'>>(
     h,
     Q.events,

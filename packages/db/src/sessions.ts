@@ -12,7 +12,7 @@ import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
 import { toFtsQuery } from './fts.js';
-import { hydrateSession } from './hydrate.js';
+import { hydrateSession, toolCallFields } from './hydrate.js';
 import { handleOf } from './open.js';
 import type { Database, SessionRow } from './schema.js';
 
@@ -209,20 +209,7 @@ export async function getSession(db: Kysely<Database>, sessionId: string): Promi
       agentId: r.agent_id,
       timestamp: r.timestamp,
     })),
-    toolCalls: tools.map((t) => ({
-      id: t.id,
-      toolUseId: t.tool_use_id,
-      tool: t.tool_name,
-      inputSummary: t.tool_input_summary,
-      inputExcerpt: t.tool_input,
-      status: t.status as ToolCallStatus,
-      startedAt: t.timestamp,
-      endedAt: t.ended_at,
-      durationMs: t.duration_ms,
-      result: t.result_excerpt,
-      error: t.error,
-      agentId: t.agent_id,
-    })),
+    toolCalls: tools.map((t) => ({ id: t.id, ...toolCallFields(t), inputExcerpt: t.tool_input })),
     events: events.map((e) => ({ id: e.id, type: e.event_type, detail: e.detail, timestamp: e.timestamp })),
     notes: notes.map((n) => ({
       id: n.id,
