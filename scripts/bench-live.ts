@@ -2,7 +2,10 @@
  * `pnpm bench:live`: end-to-end live-update benchmark.
  *
  * Starts the real server as a child process (`flightdeck start`, file SQLite in a temp data dir), POSTs hook
- * events over HTTP keep-alive, and watches `sessions.live` through @flightdeck/client over a WebSocket.
+ * events over HTTP keep-alive, and watches `sessions.live` through @flightdeck/client over a WebSocket from a
+ * process of its own (bench-subscriber.ts), so that neither the sender's work nor the subscriber's share an
+ * event loop and count as the server's latency. Times of sending and arrival are `process.hrtime`, one clock for
+ * all processes of the machine.
  *
  *  1. latency: hook POST → subscriber, at 200 and 1,000 events/s (one UserPromptSubmit per POST, round-robin over
  *     200 sessions, each carrying a unique prompt marker that the subscriber looks for);
@@ -16,20 +19,22 @@
  * Before all that, the machine's floor: the latency steps against `floor-server.mjs` (a server that only parses
  * each POST and broadcasts it over a WebSocket), measured the same way.
  *
- * Options: --quick (shorter steps), --keep (keep the data dir), --latency-only, --view=full (subscribe to whole
- * sessions instead of the board's summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
+ * Options: --quick (shorter steps), --latency-seconds=<s> (length of each latency step, default 10; --quick: 2),
+ * --keep (keep the data dir), --latency-only, --view=full (subscribe to whole sessions instead of the board's
+ * summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
  * server, BENCH_NODE_FLAGS="<flags>" adds node flags to the server's (e.g. `--heap-prof --heap-prof-dir=<dir>`,
  * `--trace-gc`), BENCH_SERVER_LOG=<file> appends the server's stdout.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
-import { WebSocket } from 'ws';
+import { hrMs, type PollReply, type SessionView } from './bench-subscriber.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The production bundle (`pnpm --filter @flightdeck/server build`), rebuilt by the benchmark before it starts. */
@@ -37,9 +42,15 @@ const BUILD = resolve(here, '../apps/server/scripts/build.mjs');
 const BUNDLE = resolve(here, '../apps/server/dist/flightdeck.mjs');
 /** The floor: a server that only parses and broadcasts (see floor-server.mjs). */
 const FLOOR_SERVER = resolve(here, 'floor-server.mjs');
+/** The subscriber, in a process of its own (see bench-subscriber.ts). */
+const SUBSCRIBER = resolve(here, 'bench-subscriber.ts');
 /** Node flags of the production start script (apps/server/package.json `start`). */
 const SERVER_NODE_FLAGS = serverNodeFlags();
 const QUICK = process.argv.includes('--quick');
+/** Length of each latency step (and of the floor's): long enough that p99 rests on a hundred samples at 1k/s. */
+const LATENCY_MS =
+  1000 *
+  Number(process.argv.find((a) => a.startsWith('--latency-seconds='))?.split('=')[1] ?? (QUICK ? 2 : 10));
 const KEEP = process.argv.includes('--keep');
 const LATENCY_ONLY = process.argv.includes('--latency-only');
 /** Live view of the subscriber: `summary` (what a board needs; default) or `full` (whole sessions). */
@@ -152,8 +163,107 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
 
 /** Throughput ramp: a forwarder's few keep-alive connections. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8, noDelay: true });
-/** Latency steps: every hook process has its own connection, so events never queue behind one another here. */
-const hookAgent = new http.Agent({ keepAlive: true, maxSockets: 64, noDelay: true });
+
+/**
+ * The latency steps' sender: up to 64 keep-alive connections (every hook process has its own, so events never
+ * queue behind one another here), each request written straight to its socket as one prebuilt buffer. The send
+ * time of an event is taken when it is fired; a request written at once reaches the kernel in the same call, so
+ * nothing of this process's own work (an HTTP client's request objects, its socket assignment a tick later)
+ * counts as the server's latency. One request at a time per connection; an event fired while all are busy waits
+ * for one (and the wait counts).
+ */
+class HookSockets {
+  private idle: net.Socket[] = [];
+  private readonly waiting: Array<{ head: string; body: Buffer; done: (status: number) => void }> = [];
+  private readonly all: net.Socket[] = [];
+
+  constructor(
+    private readonly port: number,
+    private readonly size = 64,
+  ) {}
+
+  /** Opens the connections before the first event (a connect is not part of any event's latency). */
+  async open(): Promise<void> {
+    while (this.all.length < this.size) {
+      const socket = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
+      await new Promise<void>((r, reject) => {
+        socket.once('connect', () => r());
+        socket.once('error', reject);
+      });
+      socket.setKeepAlive(true);
+      this.all.push(socket);
+      this.idle.push(socket);
+    }
+  }
+
+  /** POSTs `body` to `path`; resolves with the HTTP status once the response has been read. */
+  post(path: string, body: unknown): Promise<number> {
+    const data = Buffer.from(JSON.stringify(body));
+    const head = `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\ncontent-type: application/json\r\ncontent-length: ${data.length}\r\nconnection: keep-alive\r\n\r\n`;
+    return new Promise((done) => {
+      const socket = this.idle.pop();
+      if (socket) this.write(socket, head, data, done);
+      else this.waiting.push({ head, body: data, done });
+    });
+  }
+
+  private write(socket: net.Socket, head: string, body: Buffer, done: (status: number) => void) {
+    let buf: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const header = buf.subarray(0, end).toString('latin1');
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(header);
+      if (!length) throw new Error(`response without content-length: ${header}`);
+      if (buf.length < end + 4 + Number(length[1])) return;
+      socket.off('data', onData);
+      const next = this.waiting.shift();
+      if (next) this.write(socket, next.head, next.body, next.done);
+      else this.idle.push(socket);
+      done(Number(header.slice(9, 12)));
+    };
+    socket.on('data', onData);
+    socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+  }
+
+  close() {
+    for (const socket of this.all) socket.destroy();
+  }
+}
+
+/** The subscriber child process (bench-subscriber.ts): `poll()` collects what it saw since the last poll. */
+async function startSubscriber(url: string, mode: 'flightdeck' | 'floor') {
+  const child = spawn(process.execPath, ['--import', 'tsx', SUBSCRIBER, url, mode, VIEW], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const replies: Array<(r: PollReply) => void> = [];
+  child.on('message', (msg: { type: string }) => {
+    if (msg.type === 'state') replies.shift()?.(msg as PollReply);
+  });
+  await new Promise<void>((ready, reject) => {
+    const timer = setTimeout(() => reject(new Error('the subscriber did not subscribe in 30 s')), 30_000);
+    child.on('message', (msg: { type: string }) => {
+      if (msg.type === 'ready') {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the subscriber exited (${code})`)));
+  });
+  return {
+    pid: child.pid as number,
+    poll: () =>
+      new Promise<PollReply>((r) => {
+        replies.push(r);
+        child.send({ type: 'poll' });
+      }),
+    close: async () => {
+      child.send({ type: 'close' });
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
 
 function post(url: string, path: string, body: unknown, via: http.Agent = agent): Promise<number> {
   const data = Buffer.from(JSON.stringify(body));
@@ -241,40 +351,36 @@ async function measureFloor(
       child.on('exit', (code) => reject(new Error(`floor server exited (${code})`)));
     });
     const url = `http://127.0.0.1:${port}`;
-    const sentAt = new Map<string, number>();
-    const latency = new Map<string, number>();
-    const socket = new WebSocket(`ws://127.0.0.1:${port}`);
-    await new Promise((r) => socket.once('open', r));
-    socket.on('message', (data: Buffer) => {
-      const now = performance.now();
-      const msg = JSON.parse(data.toString()) as { data: Envelope };
-      const marker = msg.data.payload.prompt as string;
-      const sent = sentAt.get(marker);
-      if (sent !== undefined) latency.set(marker, now - sent);
-    });
+    const subscriber = await startSubscriber(url, 'floor');
+    const sockets = new HookSockets(port);
+    await sockets.open();
     const results: Array<{ rate: number; p50: number; p99: number }> = [];
     let num = 0;
     for (const rate of rates) {
       const total = Math.round((rate * durationMs) / 1000);
-      const markers: string[] = [];
+      const sentAt = new Map<string, number>();
       const inflight: Promise<number>[] = [];
+      await subscriber.poll();
       await paced(
         rate,
         total,
         () => {
           const { marker, env } = latencyEvent(++num, 200);
-          markers.push(marker);
-          sentAt.set(marker, performance.now());
-          inflight.push(post(url, '/', env, hookAgent));
+          sentAt.set(marker, hrMs());
+          inflight.push(sockets.post('/', env));
         },
         1,
       );
       await Promise.all(inflight);
       await sleep(200);
-      const lat = markers.flatMap((m) => (latency.has(m) ? [latency.get(m) as number] : []));
+      const lat = (await subscriber.poll()).arrivals.flatMap(([marker, at]) => {
+        const sent = sentAt.get(marker);
+        return sent === undefined ? [] : [at - sent];
+      });
       results.push({ rate, p50: pct(lat, 0.5), p99: pct(lat, 0.99) });
     }
-    socket.close();
+    sockets.close();
+    await subscriber.close();
     return results;
   } finally {
     child.kill('SIGKILL');
@@ -285,7 +391,7 @@ let cleanup: () => void = () => {};
 
 async function main() {
   execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
-  const floor = await measureFloor([200, 1000], QUICK ? 2000 : 5000);
+  const floor = await measureFloor([200, 1000], LATENCY_MS);
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-'));
   let serverChild: ChildProcess | null = null;
   cleanup = () => {
@@ -304,62 +410,22 @@ async function main() {
   console.log(`server pid ${pid} at ${url}, data dir ${dataDir}`);
   const client = createFlightdeckClient({ url });
 
-  // --- subscriber: markers → arrival time; last view of every session ---
+  // --- subscriber (its own process): markers → arrival time; last view of every session ---
+  const subscriber = await startSubscriber(url, 'flightdeck');
   const markerSent = new Map<string, number>();
   const markerLatency = new Map<string, number>();
-  const lastView = new Map<string, { totalToolCalls: number; totalPrompts: number; status: string }>();
-  /** Highest marker number seen per session (a marker superseded by a later one of its session was delivered
-   * as part of that later state: coalesced, not lost). */
-  const latestMarker = new Map<string, number>();
-  let sampledBytes = 0;
-  let sampled = 0;
-  let messages = 0;
-  let snapshots = 0;
-  let resolveSnapshot: () => void = () => {};
-  const gotSnapshot = new Promise<void>((r) => {
-    resolveSnapshot = r;
-  });
-  const sub = client.trpc.sessions.live.subscribe(
-    { view: VIEW },
-    {
-      onData: ({ data: msg }) => {
-        const now = performance.now();
-        messages += 1;
-        if (msg.type === 'snapshot') {
-          snapshots += 1;
-          for (const s of msg.data.sessions) {
-            lastView.set(s.sessionId, {
-              totalToolCalls: s.totalToolCalls,
-              totalPrompts: s.totalPrompts,
-              status: s.status,
-            });
-          }
-          resolveSnapshot();
-          return;
-        }
-        if (msg.type !== 'session-upsert') return;
-        const s = msg.data;
-        if (messages % 50 === 0) {
-          sampledBytes += JSON.stringify(msg).length;
-          sampled += 1;
-        }
-        lastView.set(s.sessionId, {
-          totalToolCalls: s.totalToolCalls,
-          totalPrompts: s.totalPrompts,
-          status: s.status,
-        });
-        const marker = s.currentPrompt;
-        if (marker) {
-          const sent = markerSent.get(marker);
-          if (sent !== undefined && !markerLatency.has(marker)) markerLatency.set(marker, now - sent);
-          const num = Number(marker.slice(1));
-          if (num > (latestMarker.get(s.sessionId) ?? 0)) latestMarker.set(s.sessionId, num);
-        }
-      },
-      onError: (err) => console.error('subscription error', err),
-    },
-  );
-  await gotSnapshot;
+  let lastView = new Map<string, SessionView>();
+  let lastPoll = null as PollReply | null;
+  /** Collects what the subscriber saw since the previous poll. */
+  const poll = async () => {
+    lastPoll = await subscriber.poll();
+    for (const [marker, at] of lastPoll.arrivals) {
+      const sentAt = markerSent.get(marker);
+      if (sentAt !== undefined) markerLatency.set(marker, at - sentAt);
+    }
+    lastView = new Map(lastPoll.views);
+    return lastPoll;
+  };
 
   // --- warm-up: latency sessions exist before we measure ---
   const LAT_SESSIONS = 200;
@@ -371,11 +437,13 @@ async function main() {
   }
   let sent = warm.length;
   const warmDeadline = Date.now() + 10_000;
-  while (lastView.size < LAT_SESSIONS) {
+  while ((await poll()).views.length < LAT_SESSIONS) {
     if (Date.now() > warmDeadline)
       throw new Error(`subscriber saw ${lastView.size}/${LAT_SESSIONS} sessions`);
     await sleep(20);
   }
+  const sockets = new HookSockets(Number(new URL(url).port));
+  await sockets.open();
 
   // --- 1. latency at 200 and 1,000 ev/s ---
   const latencyResults: Array<{
@@ -389,53 +457,80 @@ async function main() {
     coalesced: number;
     lost: number;
     loopDelay: { p99: number; max: number };
-    benchLoop: { p99: number; max: number };
+    senderLoop: { p99: number; max: number };
+    subscriberLoop: { p99: number; max: number };
+    /** Share of a core used during the step: server main thread, its other threads, sender, subscriber. */
+    cpu: { main: number; other: number; sender: number; subscriber: number };
     load: string;
   }> = [];
   let markerSeq = 0;
   await client.trpc.system.info.query({ resetLoopDelay: true });
-  // The generator/subscriber's own event-loop delay: a latency tail may come from this process, not the server.
+  // The sender's and the subscriber's own event-loop delays: a latency tail may come from them, not the server.
   const ownLoop = monitorEventLoopDelay({ resolution: 1 });
   ownLoop.enable();
   for (const rate of [200, 1000]) {
-    const durationMs = QUICK ? 2000 : 5000;
+    const durationMs = LATENCY_MS;
     const total = Math.round((rate * durationMs) / 1000);
     const markers: Array<{ marker: string; sessionId: string; num: number }> = [];
     const inflight: Promise<number>[] = [];
     /** POST → HTTP response (the event is committed when the server answers). */
     const ackLat: number[] = [];
+    await poll();
+    ownLoop.reset();
+    const cpu0 = {
+      server: cpuSeconds(pid),
+      main: cpuSeconds(pid, pid),
+      sub: cpuSeconds(subscriber.pid),
+      gen: process.cpuUsage(),
+    };
+    const stepStart = performance.now();
     await paced(
       rate,
       total,
       () => {
         const { marker, sessionId, env } = latencyEvent(++markerSeq, LAT_SESSIONS);
         markers.push({ marker, sessionId, num: markerSeq });
-        const postedAt = performance.now();
+        const postedAt = hrMs();
         markerSent.set(marker, postedAt);
         inflight.push(
-          post(url, '/api/hooks', env, hookAgent).then((status) => {
-            ackLat.push(performance.now() - postedAt);
+          sockets.post('/api/hooks', env).then((status) => {
+            ackLat.push(hrMs() - postedAt);
             return status;
           }),
         );
       },
       1,
     );
+    const senderLoop = { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 };
+    const stepS = (performance.now() - stepStart) / 1000;
+    const gen = process.cpuUsage(cpu0.gen);
+    const cpu = {
+      main: (cpuSeconds(pid, pid) - cpu0.main) / stepS,
+      other: (cpuSeconds(pid) - cpu0.server - (cpuSeconds(pid, pid) - cpu0.main)) / stepS,
+      sender: (gen.user + gen.system) / 1e6 / stepS,
+      subscriber: (cpuSeconds(subscriber.pid) - cpu0.sub) / stepS,
+    };
     console.log(`latency step ${rate} ev/s: sent ${total}`);
     const statuses = await Promise.all(inflight);
     sent += total;
     const bad = statuses.filter((s) => s !== 202).length;
     const deadline = Date.now() + 3000;
     const settled = (m: { marker: string; sessionId: string; num: number }) =>
-      markerLatency.has(m.marker) || (latestMarker.get(m.sessionId) ?? 0) > m.num;
-    while (markers.some((m) => !settled(m)) && Date.now() < deadline) await sleep(20);
+      markerLatency.has(m.marker) || (lastView.get(m.sessionId)?.latestMarker ?? 0) > m.num;
+    let subscriberLoop = { p99: 0, max: 0 };
+    do {
+      await sleep(20);
+      const { loop } = await poll();
+      subscriberLoop = {
+        p99: Math.max(subscriberLoop.p99, loop.p99),
+        max: Math.max(subscriberLoop.max, loop.max),
+      };
+    } while (markers.some((m) => !settled(m)) && Date.now() < deadline);
     const lat = markers.flatMap((m) =>
       markerLatency.has(m.marker) ? [markerLatency.get(m.marker) as number] : [],
     );
     const coalesced = markers.filter((m) => !markerLatency.has(m.marker) && settled(m)).length;
     const loopDelay = (await client.trpc.system.info.query({ resetLoopDelay: true })).eventLoopDelayMs;
-    const benchLoop = { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 };
-    ownLoop.reset();
     latencyResults.push({
       rate,
       n: total,
@@ -447,11 +542,14 @@ async function main() {
       coalesced,
       lost: markers.length - lat.length - coalesced + bad,
       loopDelay,
-      benchLoop,
+      senderLoop,
+      subscriberLoop,
+      cpu,
       load: loadAvg(),
     });
     await sleep(300);
   }
+  sockets.close();
 
   const latencyBatchMs = (await client.trpc.system.info.query()).ingest.batchMs;
 
@@ -575,6 +673,7 @@ async function main() {
   const rss = rssMb(pid);
   const rssDetail = rssParts(pid);
   const rssAfterS = (performance.now() - loadEnded) / 1000;
+  await poll(); // the subscriber's last view of every session
   const info = await client.trpc.system.info.query();
   const serverSessions = await client.trpc.sessions.list.query();
   let mismatched = 0;
@@ -587,7 +686,7 @@ async function main() {
   for (const [id, count] of expectedTools) {
     if (serverSessions.find((s) => s.sessionId === id)?.totalToolCalls !== count) wrongTools += 1;
   }
-  sub.unsubscribe();
+  await subscriber.close();
   await client.close();
 
   // --- report ---
@@ -599,7 +698,7 @@ async function main() {
   );
   for (const r of latencyResults) {
     console.log(
-      `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  (POST ack p50 ${fmt(r.ackP50)} ms p99 ${fmt(r.ackP99)} ms)  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; this process's p99 ${fmt(r.benchLoop.p99)} ms, max ${fmt(r.benchLoop.max)} ms; load ${r.load})`,
+      `  ${String(r.rate).padStart(5)} ev/s: n=${r.n}  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  max ${fmt(r.max)} ms  (POST ack p50 ${fmt(r.ackP50)} ms p99 ${fmt(r.ackP99)} ms)  coalesced ${r.coalesced}  lost ${r.lost}  (server event-loop delay p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; sender's p99 ${fmt(r.senderLoop.p99)} ms, max ${fmt(r.senderLoop.max)} ms; subscriber's p99 ${fmt(r.subscriberLoop.p99)} ms, max ${fmt(r.subscriberLoop.max)} ms; CPU % of a core: server main thread ${fmt(r.cpu.main * 100, 0)}, its other threads ${fmt(r.cpu.other * 100, 0)}, sender ${fmt(r.cpu.sender * 100, 0)}, subscriber ${fmt(r.cpu.subscriber * 100, 0)}; load ${r.load})`,
     );
   }
   for (const f of floor) {
@@ -628,15 +727,13 @@ async function main() {
     `  sessions on server ${serverSessions.length}; subscriber view differs for ${mismatched}; wrong tool counts ${wrongTools}`,
   );
   console.log(
-    `  live messages received ${messages} (snapshots ${snapshots}); server batches ${info.ingest.batches}, max batch ${info.ingest.maxBatchSize}`,
+    `  live messages received ${lastPoll?.messages} (snapshots ${lastPoll?.snapshots}); server batches ${info.ingest.batches}, max batch ${info.ingest.maxBatchSize}`,
   );
   const b = info.ingest.batchMs;
   console.log(
     `  server batch time over the last 1000 batches (reduce + commit + broadcast): p50 ${fmt(b.p50)} ms p99 ${fmt(b.p99)} ms max ${fmt(b.max)} ms`,
   );
-  console.log(
-    `  average live message ${fmt(sampled ? sampledBytes / sampled / 1024 : Number.NaN, 1)} KB (sampled)`,
-  );
+  console.log(`  average live message ${fmt((lastPoll?.averageBytes ?? Number.NaN) / 1024, 1)} KB (sampled)`);
   const collections = info.memory.idleCollections;
   console.log(
     `\nServer RSS after load (${fmt(rssAfterS, 1)} s after the last step): ${fmt(rss, 1)} MB: ${rssDetail} (load ${loadAvg()}) (V8 heap used ${fmt(info.memory.heapUsed / 1048576, 1)} MB of ${fmt(info.memory.heapTotal / 1048576, 1)} MB; idle collections ${collections ? `${collections.collections}, last ${fmt(collections.lastMs, 1)} ms` : 'unavailable'})`,
@@ -657,7 +754,6 @@ async function main() {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   agent.destroy();
-  hookAgent.destroy();
   if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
 }
 

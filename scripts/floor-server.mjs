@@ -14,7 +14,7 @@ const server = http.createServer((req, res) => {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     const message = JSON.stringify({ type: 'session-upsert', data: body });
     for (const client of wss.clients) client.send(message);
-    res.writeHead(202, { 'content-type': 'application/json' });
+    res.writeHead(202, { 'content-type': 'application/json', 'content-length': 11 });
     res.end('{"ok":true}');
   });
 });

@@ -136,6 +136,8 @@ interface SubState {
   overflow: boolean;
   wake: (() => void) | null;
   closed: boolean;
+  /** The abort signal a listener is registered on (one listener per signal, not one per `next()`). */
+  signal: AbortSignal | null;
 }
 
 export function createLiveHub(source: LiveSource, opts: LiveHubOptions = {}): LiveHub {
@@ -286,10 +288,24 @@ export function createLiveHub(source: LiveSource, opts: LiveHubOptions = {}): Li
       return { seq, type: 'snapshot', data: source.snapshot() };
     },
     subscribe() {
-      const state: SubState = { queue: [], overflow: false, wake: null, closed: false };
+      const state: SubState = { queue: [], overflow: false, wake: null, closed: false, signal: null };
       subs.add(state);
       return {
         next(signal) {
+          // A stream calls next() once per message with the same signal: listening once per signal spares an
+          // EventTarget listener (and its garbage) per message. An abort wakes the waiting next(), which ends.
+          if (signal && state.signal !== signal) {
+            state.signal = signal;
+            signal.addEventListener(
+              'abort',
+              () => {
+                const wake = state.wake;
+                state.wake = null;
+                wake?.();
+              },
+              { once: true },
+            );
+          }
           return new Promise((resolveNext) => {
             const take = () => {
               if (state.closed || closed || signal?.aborted) return resolveNext(null);
@@ -305,16 +321,7 @@ export function createLiveHub(source: LiveSource, opts: LiveHubOptions = {}): Li
               }
               return false;
             };
-            if (take() !== false) return;
-            const onAbort = () => {
-              state.wake = null;
-              resolveNext(null);
-            };
-            signal?.addEventListener('abort', onAbort, { once: true });
-            state.wake = () => {
-              signal?.removeEventListener('abort', onAbort);
-              take();
-            };
+            if (take() === false) state.wake = take;
           });
         },
         close() {

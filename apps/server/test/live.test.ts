@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { Session, Team } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
 import { createLiveHub, type LiveHub, type LiveMessage } from '../src/live.js';
@@ -195,6 +196,29 @@ describe('live hub', () => {
     expect(seen.length).toBeLessThan(30);
     await it.return?.(undefined);
     hub.close();
+  });
+
+  it('a waiting next() ends when its signal aborts; one abort listener per signal however many messages', async () => {
+    const src = fakeSource();
+    const hub = createLiveHub(src.source, { coalesceMs: 0 });
+    const sub = hub.subscribe();
+    const ac = new AbortController();
+    for (let i = 0; i < 50; i++) {
+      src.set('a', `v${i}`);
+      hub.sessionChanged('a');
+      expect(await sub.next(ac.signal)).toHaveLength(1);
+    }
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    const waiting = sub.next(ac.signal);
+    ac.abort();
+    expect(await waiting).toBeNull();
+    // a new signal (a new stream on the same subscriber) gets its own listener and is woken by its own abort
+    const ac2 = new AbortController();
+    const waiting2 = sub.next(ac2.signal);
+    expect(getEventListeners(ac2.signal, 'abort')).toHaveLength(1);
+    ac2.abort();
+    expect(await waiting2).toBeNull();
+    sub.close();
   });
 
   it('collects in order across many sessions', async () => {

@@ -1,0 +1,153 @@
+/**
+ * The live subscriber of `pnpm bench:live`, in a process of its own: the arrival time of every message is taken
+ * by an event loop that does nothing else (the generator's work — building and sending a thousand requests a
+ * second — would otherwise delay it and count as the server's latency).
+ *
+ * `tsx scripts/bench-subscriber.ts <url> flightdeck|floor [summary|full]` with an IPC channel:
+ * - flightdeck: subscribes to `sessions.live` through @flightdeck/client;
+ * - floor: a plain WebSocket to `floor-server.mjs`, whose messages carry the posted envelope.
+ * Sends `{ type: 'ready' }` once subscribed (flightdeck: after the first snapshot). Answers each
+ * `{ type: 'poll' }` with a `PollReply`: the markers that arrived since the previous poll with their arrival
+ * time, and the current view of every session. Times are `process.hrtime` in ms, one clock for every process
+ * of the machine.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { createFlightdeckClient } from '@flightdeck/client';
+import { WebSocket } from 'ws';
+
+export interface SessionView {
+  totalToolCalls: number;
+  totalPrompts: number;
+  status: string;
+  /** Highest marker number seen for the session (a marker superseded by a later one was coalesced). */
+  latestMarker: number;
+}
+
+export interface PollReply {
+  type: 'state';
+  /** [marker, arrival ms] of markers first seen since the previous poll. */
+  arrivals: Array<[string, number]>;
+  views: Array<[string, SessionView]>;
+  messages: number;
+  snapshots: number;
+  /** Average size of the sampled live messages (bytes). */
+  averageBytes: number;
+  /** This process's event-loop delay since the previous poll (ms). */
+  loop: { p99: number; max: number };
+}
+
+export const hrMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
+
+function main() {
+  const [url, mode, view] = process.argv.slice(2);
+  if (!url || (mode !== 'flightdeck' && mode !== 'floor')) {
+    console.error('usage: bench-subscriber.ts <url> flightdeck|floor [summary|full]');
+    process.exit(2);
+  }
+  const send = (msg: unknown) => process.send?.(msg);
+  const seen = new Set<string>();
+  let arrivals: Array<[string, number]> = [];
+  const views = new Map<string, SessionView>();
+  let messages = 0;
+  let snapshots = 0;
+  let sampledBytes = 0;
+  let sampled = 0;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+
+  const arrived = (marker: string | null | undefined, at: number, sessionId: string) => {
+    if (!marker || seen.has(marker)) return;
+    seen.add(marker);
+    arrivals.push([marker, at]);
+    const num = Number(marker.slice(1));
+    const v = views.get(sessionId);
+    if (v && num > v.latestMarker) v.latestMarker = num;
+  };
+  const setView = (s: {
+    sessionId: string;
+    totalToolCalls: number;
+    totalPrompts: number;
+    status: string;
+  }) => {
+    const v = views.get(s.sessionId);
+    if (v) {
+      v.totalToolCalls = s.totalToolCalls;
+      v.totalPrompts = s.totalPrompts;
+      v.status = s.status;
+    } else
+      views.set(s.sessionId, {
+        totalToolCalls: s.totalToolCalls,
+        totalPrompts: s.totalPrompts,
+        status: s.status,
+        latestMarker: 0,
+      });
+  };
+
+  let close: () => Promise<void> = async () => {};
+  if (mode === 'floor') {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'));
+    socket.on('open', () => send({ type: 'ready' }));
+    socket.on('message', (data: Buffer) => {
+      const at = hrMs();
+      messages += 1;
+      const msg = JSON.parse(data.toString()) as {
+        data: { payload: { session_id: string; prompt?: string } };
+      };
+      arrived(msg.data.payload.prompt, at, msg.data.payload.session_id);
+    });
+    close = async () => socket.close();
+  } else {
+    const client = createFlightdeckClient({ url });
+    const sub = client.trpc.sessions.live.subscribe(
+      { view: view === 'full' ? 'full' : 'summary' },
+      {
+        onData: ({ data: msg }) => {
+          const at = hrMs();
+          messages += 1;
+          if (msg.type === 'snapshot') {
+            snapshots += 1;
+            for (const s of msg.data.sessions) setView(s);
+            if (snapshots === 1) send({ type: 'ready' });
+            return;
+          }
+          if (msg.type !== 'session-upsert') return;
+          if (messages % 50 === 0) {
+            sampledBytes += JSON.stringify(msg).length;
+            sampled += 1;
+          }
+          setView(msg.data);
+          arrived(msg.data.currentPrompt, at, msg.data.sessionId);
+        },
+        onError: (err) => console.error('subscription error', err),
+      },
+    );
+    close = async () => {
+      sub.unsubscribe();
+      await client.close();
+    };
+  }
+
+  process.on('message', (msg: { type: string }) => {
+    if (msg.type === 'poll') {
+      const reply: PollReply = {
+        type: 'state',
+        arrivals,
+        views: [...views],
+        messages,
+        snapshots,
+        averageBytes: sampled ? sampledBytes / sampled : Number.NaN,
+        loop: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+      };
+      arrivals = [];
+      loop.reset();
+      send(reply);
+    } else if (msg.type === 'close') {
+      void close().then(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+// Run as the child process; imported (for its types and `hrMs`) it does nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
