@@ -174,8 +174,10 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8, noDelay: true });
  */
 class HookSockets {
   private idle: net.Socket[] = [];
-  private readonly waiting: Array<{ head: string; body: Buffer; done: (status: number) => void }> = [];
-  private readonly all: net.Socket[] = [];
+  private readonly waiting: HookRequest[] = [];
+  private readonly all = new Set<net.Socket>();
+  /** The request each busy connection is answering. */
+  private readonly current = new Map<net.Socket, HookRequest>();
 
   constructor(
     private readonly port: number,
@@ -184,47 +186,71 @@ class HookSockets {
 
   /** Opens the connections before the first event (a connect is not part of any event's latency). */
   async open(): Promise<void> {
-    while (this.all.length < this.size) {
-      const socket = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
-      await new Promise<void>((r, reject) => {
-        socket.once('connect', () => r());
-        socket.once('error', reject);
-      });
-      socket.setKeepAlive(true);
-      this.all.push(socket);
-      this.idle.push(socket);
-    }
+    while (this.all.size < this.size) this.idle.push(await this.connect());
   }
 
-  /** POSTs `body` to `path`; resolves with the HTTP status once the response has been read. */
+  /** POSTs `body` to `path`; resolves with the HTTP status once the response has been read (0: no answer). */
   post(path: string, body: unknown): Promise<number> {
     const data = Buffer.from(JSON.stringify(body));
     const head = `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\ncontent-type: application/json\r\ncontent-length: ${data.length}\r\nconnection: keep-alive\r\n\r\n`;
     return new Promise((done) => {
-      const socket = this.idle.pop();
-      if (socket) this.write(socket, head, data, done);
-      else this.waiting.push({ head, body: data, done });
+      this.dispatch({ bytes: Buffer.concat([Buffer.from(head, 'latin1'), data]), done, received: null });
     });
   }
 
-  private write(socket: net.Socket, head: string, body: Buffer, done: (status: number) => void) {
-    let buf: Buffer = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const header = buf.subarray(0, end).toString('latin1');
-      const length = /\r\ncontent-length:\s*(\d+)/i.exec(header);
-      if (!length) throw new Error(`response without content-length: ${header}`);
-      if (buf.length < end + 4 + Number(length[1])) return;
-      socket.off('data', onData);
+  private dispatch(req: HookRequest) {
+    const socket = this.idle.pop();
+    if (socket) this.write(socket, req);
+    // A connection the server closed (keep-alive timeout) is opened again when needed, and the event waits.
+    else if (this.all.size < this.size)
+      this.connect().then(
+        (fresh) => this.write(fresh, req),
+        () => req.done(0),
+      );
+    else this.waiting.push(req);
+  }
+
+  private connect(): Promise<net.Socket> {
+    const socket = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
+    this.all.add(socket);
+    socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
+    socket.on('error', () => {}); // 'close' follows
+    socket.on('close', () => {
+      this.all.delete(socket);
+      this.idle = this.idle.filter((s) => s !== socket);
+      const req = this.current.get(socket);
+      this.current.delete(socket);
+      req?.done(0);
       const next = this.waiting.shift();
-      if (next) this.write(socket, next.head, next.body, next.done);
-      else this.idle.push(socket);
-      done(Number(header.slice(9, 12)));
-    };
-    socket.on('data', onData);
-    socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      if (next) this.dispatch(next);
+    });
+    return new Promise((resolveConnect, reject) => {
+      socket.once('connect', () => resolveConnect(socket));
+      socket.once('error', reject);
+    });
+  }
+
+  private write(socket: net.Socket, req: HookRequest) {
+    this.current.set(socket, req);
+    socket.write(req.bytes);
+  }
+
+  private onData(socket: net.Socket, chunk: Buffer) {
+    const req = this.current.get(socket);
+    if (!req) return;
+    const buf = req.received ? Buffer.concat([req.received, chunk]) : chunk;
+    req.received = buf;
+    const end = buf.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const header = buf.subarray(0, end).toString('latin1');
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(header);
+    if (!length) throw new Error(`response without content-length: ${header}`);
+    if (buf.length < end + 4 + Number(length[1])) return;
+    this.current.delete(socket);
+    const next = this.waiting.shift();
+    if (next) this.write(socket, next);
+    else this.idle.push(socket);
+    req.done(Number(header.slice(9, 12)));
   }
 
   close() {
@@ -232,14 +258,26 @@ class HookSockets {
   }
 }
 
+interface HookRequest {
+  bytes: Buffer;
+  done: (status: number) => void;
+  /** What arrived of the response so far. */
+  received: Buffer | null;
+}
+
 /** The subscriber child process (bench-subscriber.ts): `poll()` collects what it saw since the last poll. */
 async function startSubscriber(url: string, mode: 'flightdeck' | 'floor') {
   const child = spawn(process.execPath, ['--import', 'tsx', SUBSCRIBER, url, mode, VIEW], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const replies: Array<(r: PollReply) => void> = [];
+  const replies: Array<{ resolve: (r: PollReply) => void; reject: (err: Error) => void }> = [];
+  let exited: Error | null = null;
   child.on('message', (msg: { type: string }) => {
-    if (msg.type === 'state') replies.shift()?.(msg as PollReply);
+    if (msg.type === 'state') replies.shift()?.resolve(msg as PollReply);
+  });
+  child.on('exit', (code, signal) => {
+    exited = new Error(`the subscriber exited (${code ?? signal})`);
+    for (const r of replies.splice(0)) r.reject(exited);
   });
   await new Promise<void>((ready, reject) => {
     const timer = setTimeout(() => reject(new Error('the subscriber did not subscribe in 30 s')), 30_000);
@@ -254,11 +292,13 @@ async function startSubscriber(url: string, mode: 'flightdeck' | 'floor') {
   return {
     pid: child.pid as number,
     poll: () =>
-      new Promise<PollReply>((r) => {
-        replies.push(r);
+      new Promise<PollReply>((resolvePoll, reject) => {
+        if (exited) return reject(exited);
+        replies.push({ resolve: resolvePoll, reject });
         child.send({ type: 'poll' });
       }),
     close: async () => {
+      if (exited) return;
       child.send({ type: 'close' });
       await new Promise((r) => child.once('exit', r));
     },

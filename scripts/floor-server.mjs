@@ -18,6 +18,8 @@ const server = http.createServer((req, res) => {
     res.end('{"ok":true}');
   });
 });
+// Keep-alive connections stay open as long as Flightdeck's do (its keepAliveTimeout).
+server.keepAliveTimeout = 65_000;
 const wss = new WebSocketServer({ server });
 server.listen(0, '127.0.0.1', () => {
   const addr = server.address();
