@@ -138,7 +138,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   runtime.start();
   // Memory grown under a burst of events is given back once it is over.
   const gc = resolveGc();
-  if (gc) collector = startIdleCollector({ activity: () => runtime.stats().inputs, gc });
+  if (gc) collector = startIdleCollector({ activity: runtime.inputCount, gc });
 
   const sweeper = setInterval(() => {
     tokens.sweep();

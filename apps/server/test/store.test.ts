@@ -189,6 +189,9 @@ describe('store: group commits through a write-plan sink', () => {
     const seen = await sub.next();
     expect(Array.isArray(seen) && seen.map((m) => m.type)).toEqual(['session-upsert']);
     expect(runtime.getSession('s3')?.status).toBeDefined();
+    // counted once processed (what the idle collector watches), before the commit
+    expect(runtime.inputCount()).toBe(1);
+    expect(runtime.stats().inputs).toBe(1);
     await tick();
     expect(acked).toBe(false);
     expect(count(database, 'sessions')).toBe(0);
