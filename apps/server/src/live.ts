@@ -319,9 +319,11 @@ export function createLiveHub(source: LiveSource, opts: LiveHubOptions = {}): Li
                 state.queue = [];
                 return resolveNext(batch.map(materialize));
               }
-              return false;
+              // Nothing yet: wait (again, after a wake-up that was not for this call, e.g. an earlier stream's
+              // signal aborting).
+              state.wake = take;
             };
-            if (take() === false) state.wake = take;
+            take();
           });
         },
         close() {

@@ -216,8 +216,19 @@ describe('live hub', () => {
     const ac2 = new AbortController();
     const waiting2 = sub.next(ac2.signal);
     expect(getEventListeners(ac2.signal, 'abort')).toHaveLength(1);
+    src.set('a', 'v50');
+    hub.sessionChanged('a');
+    expect(await waiting2).toHaveLength(1);
+    // an earlier signal aborting while a later one waits neither ends nor loses that wait
+    const ac3 = new AbortController();
+    const waiting3 = sub.next(ac3.signal);
     ac2.abort();
-    expect(await waiting2).toBeNull();
+    src.set('a', 'v51');
+    hub.sessionChanged('a');
+    expect(await waiting3).toEqual([{ seq: 52, type: 'session-upsert', data: { sessionId: 'a', title: 'v51' } }]);
+    const waiting4 = sub.next(ac3.signal);
+    ac3.abort();
+    expect(await waiting4).toBeNull();
     sub.close();
   });
 
