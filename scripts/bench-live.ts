@@ -48,9 +48,16 @@ const SUBSCRIBER = resolve(here, 'bench-subscriber.ts');
 const SERVER_NODE_FLAGS = serverNodeFlags();
 const QUICK = process.argv.includes('--quick');
 /** Length of each latency step (and of the floor's): long enough that p99 rests on a hundred samples at 1k/s. */
-const LATENCY_MS =
-  1000 *
-  Number(process.argv.find((a) => a.startsWith('--latency-seconds='))?.split('=')[1] ?? (QUICK ? 2 : 10));
+const LATENCY_MS = latencySeconds() * 1000;
+
+function latencySeconds(): number {
+  const arg = process.argv.find((a) => a.startsWith('--latency-seconds='));
+  if (!arg) return QUICK ? 2 : 10;
+  const seconds = Number(arg.split('=')[1]);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new Error(`--latency-seconds must be a positive number of seconds (got ${arg.split('=')[1]})`);
+  return seconds;
+}
 const KEEP = process.argv.includes('--keep');
 const LATENCY_ONLY = process.argv.includes('--latency-only');
 /** Live view of the subscriber: `summary` (what a board needs; default) or `full` (whole sessions). */
