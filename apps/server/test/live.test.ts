@@ -225,7 +225,9 @@ describe('live hub', () => {
     ac2.abort();
     src.set('a', 'v51');
     hub.sessionChanged('a');
-    expect(await waiting3).toEqual([{ seq: 52, type: 'session-upsert', data: { sessionId: 'a', title: 'v51' } }]);
+    expect(await waiting3).toEqual([
+      { seq: 52, type: 'session-upsert', data: { sessionId: 'a', title: 'v51' } },
+    ]);
     const waiting4 = sub.next(ac3.signal);
     ac3.abort();
     expect(await waiting4).toBeNull();
