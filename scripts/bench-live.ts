@@ -79,18 +79,12 @@ function pct(values: number[], q: number): number {
 
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
-/** VmRSS split into anonymous, file-backed and shared memory (MB), for the report. */
-function rssParts(pid: number): string {
+/** Resident memory of a process (MB): VmRSS and its anonymous, file-backed and shared parts (/proc/<pid>/status). */
+function rssMb(pid: number): { total: number; anon: number; file: number; shmem: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) =>
+  const mb = (k: string) =>
     Number(new RegExp(`${k}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
-  return `anon ${fmt(kb('RssAnon'), 1)}, file ${fmt(kb('RssFile'), 1)}, shmem ${fmt(kb('RssShmem'), 1)} MB`;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile'), shmem: mb('RssShmem') };
 }
 
 /** CPU time (user + system) of a process so far, in seconds (/proc/<pid>/stat, clock ticks of 10 ms). */
@@ -277,25 +271,24 @@ async function startSubscriber(url: string, mode: 'flightdeck' | 'floor') {
   const child = spawn(process.execPath, ['--import', 'tsx', SUBSCRIBER, url, mode, VIEW], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // Waiting for the subscription, then one poll after another; all of them fail if the child exits.
   const replies: Array<{ resolve: (r: PollReply) => void; reject: (err: Error) => void }> = [];
   let exited: Error | null = null;
+  const ready = new Promise<PollReply | null>((resolve, reject) => {
+    replies.push({ resolve, reject });
+  });
   child.on('message', (msg: { type: string }) => {
-    if (msg.type === 'state') replies.shift()?.resolve(msg as PollReply);
+    if (msg.type === 'state' || msg.type === 'ready') replies.shift()?.resolve(msg as PollReply);
   });
   child.on('exit', (code, signal) => {
     exited = new Error(`the subscriber exited (${code ?? signal})`);
     for (const r of replies.splice(0)) r.reject(exited);
   });
-  await new Promise<void>((ready, reject) => {
-    const timer = setTimeout(() => reject(new Error('the subscriber did not subscribe in 30 s')), 30_000);
-    child.on('message', (msg: { type: string }) => {
-      if (msg.type === 'ready') {
-        clearTimeout(timer);
-        ready();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the subscriber exited (${code})`)));
-  });
+  const timer = setTimeout(() => {
+    replies.shift()?.reject(new Error('the subscriber did not subscribe in 30 s'));
+    child.kill();
+  }, 30_000);
+  await ready.finally(() => clearTimeout(timer));
   return {
     pid: child.pid as number,
     poll: () =>
@@ -312,13 +305,13 @@ async function startSubscriber(url: string, mode: 'flightdeck' | 'floor') {
   };
 }
 
-function post(url: string, path: string, body: unknown, via: http.Agent = agent): Promise<number> {
+function post(url: string, path: string, body: unknown): Promise<number> {
   const data = Buffer.from(JSON.stringify(body));
   const u = new URL(path, url);
   return new Promise((resolvePost, reject) => {
     const req = http.request(
       {
-        agent: via,
+        agent,
         host: u.hostname,
         port: u.port,
         path: u.pathname,
@@ -371,11 +364,55 @@ async function paced(
   return t0;
 }
 
-/** One UserPromptSubmit per POST, round-robin over `sessions`, each with a unique marker as its prompt. */
-function latencyEvent(num: number, sessions: number): { marker: string; sessionId: string; env: Envelope } {
-  const marker = `m${num}`;
-  const sessionId = `lat-${num % sessions}`;
-  return { marker, sessionId, env: ev(sessionId, 'UserPromptSubmit', { prompt: marker, prompt_id: marker }) };
+/** Sessions of the latency steps (and of the ramp). */
+const LAT_SESSIONS = 200;
+
+interface LatencyMarker {
+  marker: string;
+  sessionId: string;
+  num: number;
+}
+
+/** Numbers the markers of every latency step, so no two events anywhere carry the same one. */
+let markerSeq = 0;
+
+/**
+ * One latency step's sending: `rate` events per second for `durationMs`, one UserPromptSubmit per POST to `path`,
+ * round-robin over the latency sessions, each with a unique marker as its prompt; the send time of each marker goes
+ * into `sentAt`. Resolves once all are sent; `statuses` resolves with the HTTP statuses, `ackMs` fills with the
+ * time from send to answer.
+ */
+async function sendLatencyEvents(
+  sockets: HookSockets,
+  path: string,
+  rate: number,
+  durationMs: number,
+  sentAt: Map<string, number>,
+): Promise<{ markers: LatencyMarker[]; statuses: Promise<number[]>; ackMs: number[] }> {
+  const markers: LatencyMarker[] = [];
+  const inflight: Promise<number>[] = [];
+  const ackMs: number[] = [];
+  await paced(
+    rate,
+    Math.round((rate * durationMs) / 1000),
+    () => {
+      const num = ++markerSeq;
+      const marker = `m${num}`;
+      const sessionId = `lat-${num % LAT_SESSIONS}`;
+      markers.push({ marker, sessionId, num });
+      const env = ev(sessionId, 'UserPromptSubmit', { prompt: marker, prompt_id: marker });
+      const postedAt = hrMs();
+      sentAt.set(marker, postedAt);
+      inflight.push(
+        sockets.post(path, env).then((status) => {
+          ackMs.push(hrMs() - postedAt);
+          return status;
+        }),
+      );
+    },
+    1,
+  );
+  return { markers, statuses: Promise.all(inflight), ackMs };
 }
 
 /**
@@ -402,23 +439,10 @@ async function measureFloor(
     const sockets = new HookSockets(port);
     await sockets.open();
     const results: Array<{ rate: number; p50: number; p99: number }> = [];
-    let num = 0;
     for (const rate of rates) {
-      const total = Math.round((rate * durationMs) / 1000);
       const sentAt = new Map<string, number>();
-      const inflight: Promise<number>[] = [];
       await subscriber.poll();
-      await paced(
-        rate,
-        total,
-        () => {
-          const { marker, env } = latencyEvent(++num, 200);
-          sentAt.set(marker, hrMs());
-          inflight.push(sockets.post('/', env));
-        },
-        1,
-      );
-      await Promise.all(inflight);
+      await (await sendLatencyEvents(sockets, '/', rate, durationMs, sentAt)).statuses;
       await sleep(200);
       const lat = (await subscriber.poll()).arrivals.flatMap(([marker, at]) => {
         const sent = sentAt.get(marker);
@@ -475,7 +499,6 @@ async function main() {
   };
 
   // --- warm-up: latency sessions exist before we measure ---
-  const LAT_SESSIONS = 200;
   const warm: Envelope[] = [];
   for (let i = 0; i < LAT_SESSIONS; i++) warm.push(ev(`lat-${i}`, 'SessionStart', { source: 'startup' }));
   for (let i = 0; i < warm.length; i += 100) {
@@ -510,18 +533,12 @@ async function main() {
     cpu: { main: number; other: number; sender: number; subscriber: number };
     load: string;
   }> = [];
-  let markerSeq = 0;
   await client.trpc.system.info.query({ resetLoopDelay: true });
   // The sender's and the subscriber's own event-loop delays: a latency tail may come from them, not the server.
   const ownLoop = monitorEventLoopDelay({ resolution: 1 });
   ownLoop.enable();
   for (const rate of [200, 1000]) {
-    const durationMs = LATENCY_MS;
-    const total = Math.round((rate * durationMs) / 1000);
-    const markers: Array<{ marker: string; sessionId: string; num: number }> = [];
-    const inflight: Promise<number>[] = [];
-    /** POST → HTTP response (the event is committed when the server answers). */
-    const ackLat: number[] = [];
+    const total = Math.round((rate * LATENCY_MS) / 1000);
     await poll();
     ownLoop.reset();
     const cpu0 = {
@@ -531,38 +548,28 @@ async function main() {
       gen: process.cpuUsage(),
     };
     const stepStart = performance.now();
-    await paced(
-      rate,
-      total,
-      () => {
-        const { marker, sessionId, env } = latencyEvent(++markerSeq, LAT_SESSIONS);
-        markers.push({ marker, sessionId, num: markerSeq });
-        const postedAt = hrMs();
-        markerSent.set(marker, postedAt);
-        inflight.push(
-          sockets.post('/api/hooks', env).then((status) => {
-            ackLat.push(hrMs() - postedAt);
-            return status;
-          }),
-        );
-      },
-      1,
-    );
+    // ackLat: POST → HTTP response (the event is committed when the server answers).
+    const {
+      markers,
+      statuses: allAnswered,
+      ackMs: ackLat,
+    } = await sendLatencyEvents(sockets, '/api/hooks', rate, LATENCY_MS, markerSent);
     const senderLoop = { p99: ownLoop.percentile(99) / 1e6, max: ownLoop.max / 1e6 };
     const stepS = (performance.now() - stepStart) / 1000;
     const gen = process.cpuUsage(cpu0.gen);
+    const mainS = cpuSeconds(pid, pid) - cpu0.main;
     const cpu = {
-      main: (cpuSeconds(pid, pid) - cpu0.main) / stepS,
-      other: (cpuSeconds(pid) - cpu0.server - (cpuSeconds(pid, pid) - cpu0.main)) / stepS,
+      main: mainS / stepS,
+      other: (cpuSeconds(pid) - cpu0.server - mainS) / stepS,
       sender: (gen.user + gen.system) / 1e6 / stepS,
       subscriber: (cpuSeconds(subscriber.pid) - cpu0.sub) / stepS,
     };
     console.log(`latency step ${rate} ev/s: sent ${total}`);
-    const statuses = await Promise.all(inflight);
+    const statuses = await allAnswered;
     sent += total;
     const bad = statuses.filter((s) => s !== 202).length;
     const deadline = Date.now() + 3000;
-    const settled = (m: { marker: string; sessionId: string; num: number }) =>
+    const settled = (m: LatencyMarker) =>
       markerLatency.has(m.marker) || (lastView.get(m.sessionId)?.latestMarker ?? 0) > m.num;
     let subscriberLoop = { p99: 0, max: 0 };
     do {
@@ -717,8 +724,9 @@ async function main() {
   const loadEnded = performance.now();
   await sleep(3000);
   // Before the verification queries below (listing 200 whole sessions allocates a lot of its own).
-  const rss = rssMb(pid);
-  const rssDetail = rssParts(pid);
+  const memory = rssMb(pid);
+  const rss = memory.total;
+  const rssDetail = `anon ${fmt(memory.anon, 1)}, file ${fmt(memory.file, 1)}, shmem ${fmt(memory.shmem, 1)} MB`;
   const rssAfterS = (performance.now() - loadEnded) / 1000;
   await poll(); // the subscriber's last view of every session
   const info = await client.trpc.system.info.query();
