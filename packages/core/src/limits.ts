@@ -145,15 +145,17 @@ export function summarizeInput(tool: string, input: unknown): string {
   return '';
 }
 
-/** Appends to a bounded ring buffer (new array; the oldest entries drop out). */
+/**
+ * Appends to a bounded ring buffer (new array; the oldest entries drop out). The new array is allocated at its
+ * exact length: `slice()` then `push()` would grow the copy's backing store by half again, and a ring lives as
+ * long as its session version, so its bytes are what every young collection copies.
+ */
 export function pushRing<T>(arr: readonly T[], item: T, max: number): T[] {
-  if (arr.length >= max) {
-    const out = arr.slice(arr.length - max + 1);
-    out.push(item);
-    return out;
-  }
-  const out = arr.slice();
-  out.push(item);
+  const start = arr.length >= max ? arr.length - max + 1 : 0;
+  const n = Math.max(0, arr.length - start);
+  const out = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) out[i] = arr[start + i] as T;
+  out[n] = item;
   return out;
 }
 
