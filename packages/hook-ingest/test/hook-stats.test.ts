@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHookStats } from '../src/index.js';
+import { WindowCounter } from '../src/stats/hook-stats.js';
 
 describe('hook stats', () => {
   it('summarises per event type: count, 60 s rate, latency and processing percentiles', () => {
@@ -44,5 +45,14 @@ describe('hook stats', () => {
     expect(s.processing).toMatchObject({ min: 300, max: 499 });
     stats.reset();
     expect(stats.snapshot(2000)).toMatchObject({ totalHooks: 0, hooksPerMin: 0, events: {} });
+  });
+
+  it('keeps only the window of timestamps even when nobody reads the rate', () => {
+    const c = new WindowCounter(1000);
+    // 10 s at 1,000 events per second, never counted: the counter must not keep all 10,000.
+    for (let i = 0; i < 10_000; i++) c.add(i);
+    expect(c.retained).toBeLessThanOrEqual(2 * 1000 + 1024);
+    // The count is unchanged by the trimming: the last second's events (8999, 9999].
+    expect(c.count(9999)).toBe(1000);
   });
 });

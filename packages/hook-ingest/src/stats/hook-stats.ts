@@ -91,20 +91,30 @@ class Ring {
 }
 
 /** Timestamps within a sliding window (pruned lazily). */
-class WindowCounter {
+export class WindowCounter {
   private times: number[] = [];
   private head = 0;
   constructor(private readonly windowMs: number) {}
   add(t: number): void {
     this.times.push(t);
+    // Drop what fell out of the window here too, not only when someone reads the count: a server whose stats
+    // nobody reads would otherwise keep every timestamp it ever saw.
+    this.trim(t);
   }
-  count(now: number): number {
+  private trim(now: number): void {
     const cutoff = now - this.windowMs;
     while (this.head < this.times.length && this.times[this.head]! <= cutoff) this.head++;
     if (this.head > 1024 && this.head > this.times.length / 2) {
       this.times = this.times.slice(this.head);
       this.head = 0;
     }
+  }
+  /** Entries kept (for tests: bounded by the window, whether or not `count` is called). */
+  get retained(): number {
+    return this.times.length;
+  }
+  count(now: number): number {
+    this.trim(now);
     let n = 0;
     for (let i = this.head; i < this.times.length; i++) if (this.times[i]! <= now) n++;
     return n;
