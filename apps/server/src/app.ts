@@ -82,11 +82,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Host (DNS rebinding) and Origin (cross-site requests, cross-site WebSocket hijacking) on every request,
   // WebSocket upgrades included (@fastify/websocket routes upgrades through these hooks).
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: every request passes here, and an async hook costs a promise and a microtask turn.
+  app.addHook('onRequest', (request, reply, done) => {
     const refusal = guard.check(request.headers);
     if (refusal) {
       request.log.warn({ url: request.url, refusal }, 'request refused');
-      return reply.code(403).send({ error: 'Forbidden', message: refusal });
+      reply.code(403).send({ error: 'Forbidden', message: refusal });
+      return;
     }
     // WebSocket authentication at connection time: cookie or Authorization header now, or connectionParams
     // (first message, checked by createContext before any call runs). Never a token in the URL.
@@ -94,10 +96,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const token = extractToken(request.headers);
       const url = new URL(request.url, 'http://localhost');
       if (!services.auth.tokens.validate(token) && url.searchParams.get('connectionParams') !== '1') {
-        return reply.code(401).send({ error: 'Unauthorized', message: 'login required' });
+        reply.code(401).send({ error: 'Unauthorized', message: 'login required' });
+        return;
       }
     }
-    return undefined;
+    done();
   });
 
   const createContext = ({

@@ -24,6 +24,12 @@ export interface HookIngestRouteOptions {
   now?: () => number;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** The 202 body for an envelope. */
+const ACCEPTED_BODY = JSON.stringify({ ok: true });
+/** The 202 body for a raw payload: an empty object, which Claude Code reads as "no decision". */
+const NO_DECISION_BODY = JSON.stringify({});
+
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_HOOK_RATE_LIMIT = 200;
 
@@ -57,18 +63,24 @@ export async function hookIngestRoutes(
     method: 'POST',
     url: options.path ?? '/api/hooks',
     bodyLimit: maxBodyBytes,
-    onRequest: async (request, reply) => {
+    // Callback-style hooks: an async hook costs a promise and a microtask turn per request, on the hottest
+    // route of the server.
+    onRequest: (request, reply, done) => {
       const verdict = limiter.hit(request.ip, now());
       if (!verdict.allowed) {
         reply.header('Retry-After', String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));
-        return errorReply(reply, 429, `rate limited: more than ${limiter.limit} hook requests per second`);
+        errorReply(reply, 429, `rate limited: more than ${limiter.limit} hook requests per second`);
+        return;
       }
+      done();
     },
-    preValidation: async (request, reply) => {
+    preValidation: (request, reply, done) => {
       const type = request.headers['content-type'];
       if (!type || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-        return errorReply(reply, 415, `unsupported content type ${type ?? '(none)'}: send application/json`);
+        errorReply(reply, 415, `unsupported content type ${type ?? '(none)'}: send application/json`);
+        return;
       }
+      done();
     },
     errorHandler: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       switch (error.code) {
@@ -115,7 +127,11 @@ export async function hookIngestRoutes(
         request.log.error({ err }, 'hook ingest: onEnvelope failed');
         return errorReply(reply, 500, 'internal error while ingesting the hook event');
       }
-      return reply.code(202).send(rawCli !== undefined ? {} : { ok: true });
+      // Bodies sent as prepared JSON text: nothing to serialize per request.
+      return reply
+        .code(202)
+        .type(JSON_TYPE)
+        .send(rawCli !== undefined ? NO_DECISION_BODY : ACCEPTED_BODY);
     },
   });
 }
