@@ -3,11 +3,12 @@
  * WebSocket at `/trpc`, the hook ingest routes at `/api/hooks`, and the web app at `/`.
  */
 import { existsSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import type { HookFastPath } from '@flightdeck/hook-ingest';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, {
@@ -24,6 +25,15 @@ import type { Services } from './services.js';
 import type { Context } from './trpc.js';
 
 export const TRPC_PREFIX = '/trpc';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The direct handler of `POST /api/hooks` in front of the framework; null with request logging on. */
+    hookFastPath: HookFastPath | null;
+  }
+}
+
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface AppDeps {
   services: Services;
@@ -73,8 +83,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: !deps.requestLogging }),
     bodyLimit: 5 * 1024 * 1024,
     forceCloseConnections: true,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Node's server with one request taken before the framework: hook events (POST /api/hooks) that pass the
+    // Host/Origin check go to the direct handler; everything else, and whatever it declines, to Fastify.
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        const fast = app.hookFastPath;
+        if (fast && !guard.check(req.headers) && fast.handle(req, res)) return;
+        handler(req, res);
+      });
+      // What Fastify sets on a server it creates itself.
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = 0;
+      server.setTimeout(0);
+      return server;
+    },
   });
+  app.decorate('hookFastPath', null);
 
   // Registered first: its onRequest hook marks upgrade requests (request.ws) and its onResponse hook destroys
   // the socket of an upgrade we refuse.
@@ -146,7 +171,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
 
-  await registerHookIngest(app, services);
+  const fastPath = await registerHookIngest(app, services);
+  // Debug request logging sees every request: then hook events go through Fastify as well.
+  if (!deps.requestLogging) app.hookFastPath = fastPath;
 
   const webDist = deps.webDist === undefined ? DEFAULT_WEB_DIST : deps.webDist;
   const hasWeb = webDist !== null && existsSync(join(webDist, 'index.html'));

@@ -5,11 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import {
+  createHookFastPath,
   createHookStats,
   createRateLimiter,
   createSpoolReader,
   DEFAULT_HOOK_RATE_LIMIT,
+  DEFAULT_MAX_BODY_BYTES,
   HOOK_SCRIPT_PATH,
+  type HookFastPath,
   type HookStats,
   hookIngestRoutes,
   hooksStatus,
@@ -68,7 +71,11 @@ function asStatsService(port: HookStatsPort): HookStatsService | null {
   return 'record' in port && typeof port.record === 'function' ? (port as HookStatsService) : null;
 }
 
-export async function registerHookIngest(app: FastifyInstance, services: Services): Promise<void> {
+/**
+ * Registers the hook routes on `app` and returns the direct handler of `POST /api/hooks` (see
+ * `createHookFastPath`), which shares their rate limiter and ingest function.
+ */
+export async function registerHookIngest(app: FastifyInstance, services: Services): Promise<HookFastPath> {
   const { runtime } = services;
   const stats = asStatsService(services.hookStats);
   const nextId = httpIdFactory();
@@ -81,9 +88,15 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
     return result;
   };
 
-  await app.register(hookIngestRoutes, {
-    rateLimitPerSecond,
-    onEnvelope: (envelope, context) => ingestOne(envelope, context.receivedAt),
+  const hookLimiter = createRateLimiter(rateLimitPerSecond, 1000);
+  const onEnvelope = (envelope: HookEnvelope, context: { receivedAt: number }) =>
+    ingestOne(envelope, context.receivedAt);
+  await app.register(hookIngestRoutes, { limiter: hookLimiter, onEnvelope });
+  const fastPath = createHookFastPath({
+    limiter: hookLimiter,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    onEnvelope,
+    onError: (err) => app.log.error({ err }, 'hook ingest: onEnvelope failed'),
   });
 
   // POST /api/hooks/batch: `{ envelopes: HookEnvelope[] }` (≤ 1000), for forwarders and load generators.
@@ -114,6 +127,7 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
     }
     return reply.code(202).send({ ok: true, accepted: envelopes.length });
   });
+  return fastPath;
 }
 
 export interface SpoolHandle {

@@ -129,6 +129,87 @@ describe('hook ingest', () => {
   });
 });
 
+describe('POST /api/hooks before the framework', () => {
+  it('answers hook events directly; refused origins, raw payloads and other requests still go through Fastify', async () => {
+    const s = await startTestServer();
+    try {
+      const fast = s.app.hookFastPath;
+      expect(fast).not.toBeNull();
+      const before = fast?.answered ?? 0;
+      const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+        fetch(`${s.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
+
+      // A hook event: answered directly, committed, visible.
+      const ok = await post('/api/hooks', sessionStart('fp-1'));
+      expect(ok.status).toBe(202);
+      expect(ok.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(await ok.json()).toEqual({ ok: true });
+      expect(fast?.answered).toBe(before + 1);
+      expect(s.runtime.getSession('fp-1')).toBeDefined();
+
+      // Bad input is refused the same way the route refuses it.
+      const bad = await post('/api/hooks', { cli: 'vim', payload: {} });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/^cli: /);
+      expect(fast?.answered).toBe(before + 2);
+
+      // A page on another origin: the request guard (in Fastify) refuses it, nothing is ingested.
+      const foreign = await post('/api/hooks', sessionStart('fp-2'), { origin: 'https://evil.example' });
+      expect(foreign.status).toBe(403);
+      expect(s.runtime.getSession('fp-2')).toBeUndefined();
+      // A raw Claude payload (`?cli=`) and a wrong content type are the route's.
+      const raw = await post('/api/hooks?cli=claude', sessionStart('fp-3').payload);
+      expect(raw.status).toBe(202);
+      expect(await raw.json()).toEqual({});
+      expect(s.runtime.getSession('fp-3')).toBeDefined();
+      const text = await fetch(`${s.url}/api/hooks`, {
+        method: 'POST',
+        body: 'x',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(text.status).toBe(415);
+      expect(fast?.answered).toBe(before + 2);
+
+      // Hook statistics count the direct path's events like the route's.
+      const stats = s.services.hookStats.snapshot() as { totalHooks: number };
+      expect(stats.totalHooks).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with request logging on (debug), every request goes through Fastify', async () => {
+    const s = await startServer({
+      config: {
+        port: 0,
+        host: '127.0.0.1',
+        debug: true,
+        dataDir: null,
+        configPath: null,
+        file: configFileSchema.parse({}),
+      },
+      logger: false,
+      webDist: null,
+    });
+    try {
+      expect(s.app.hookFastPath).toBeNull();
+      const res = await fetch(`${s.url}/api/hooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sessionStart('fp-debug')),
+      });
+      expect(res.status).toBe(202);
+      expect(s.runtime.getSession('fp-debug')).toBeDefined();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('process liveness', () => {
   it('a session whose agent process dies is ended by the periodic check', async () => {
     const agent = spawn('sleep', ['60'], { stdio: 'ignore' });

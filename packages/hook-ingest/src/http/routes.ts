@@ -2,7 +2,15 @@ import type { AgentCli, HookEnvelope } from '@flightdeck/shared-types';
 import { agentCliSchema } from '@flightdeck/shared-types';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkPayload, validateEnvelope } from '../validate.js';
-import { createRateLimiter } from './rate-limit.js';
+import {
+  ACCEPTED_BODY,
+  hookErrors,
+  JSON_CONTENT_TYPE,
+  JSON_TYPE,
+  NO_DECISION_BODY,
+  retryAfterSeconds,
+} from './messages.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface HookIngestContext {
   /** Unix ms when the request arrived. */
@@ -16,6 +24,8 @@ export interface HookIngestRouteOptions {
   onEnvelope: (envelope: HookEnvelope, context: HookIngestContext) => unknown;
   /** Requests per second per source IP (sliding window of 1 s). Default 200. */
   rateLimitPerSecond?: number;
+  /** The limiter to count requests with (shared with `createHookFastPath`); default: one of its own. */
+  limiter?: RateLimiter;
   /** Largest accepted body. Default 2 MB. */
   maxBodyBytes?: number;
   /** Route path. Default `/api/hooks`. */
@@ -23,12 +33,6 @@ export interface HookIngestRouteOptions {
   /** Clock (unix ms). Default `Date.now`. */
   now?: () => number;
 }
-
-const JSON_TYPE = 'application/json; charset=utf-8';
-/** The 202 body for an envelope. */
-const ACCEPTED_BODY = JSON.stringify({ ok: true });
-/** The 202 body for a raw payload: an empty object, which Claude Code reads as "no decision". */
-const NO_DECISION_BODY = JSON.stringify({});
 
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_HOOK_RATE_LIMIT = 200;
@@ -57,7 +61,8 @@ export async function hookIngestRoutes(
 ): Promise<void> {
   const now = options.now ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limiter = createRateLimiter(options.rateLimitPerSecond ?? DEFAULT_HOOK_RATE_LIMIT, 1000);
+  const limiter =
+    options.limiter ?? createRateLimiter(options.rateLimitPerSecond ?? DEFAULT_HOOK_RATE_LIMIT, 1000);
 
   fastify.route<{ Querystring: IngestQuery; Body: unknown }>({
     method: 'POST',
@@ -68,16 +73,16 @@ export async function hookIngestRoutes(
     onRequest: (request, reply, done) => {
       const verdict = limiter.hit(request.ip, now());
       if (!verdict.allowed) {
-        reply.header('Retry-After', String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));
-        errorReply(reply, 429, `rate limited: more than ${limiter.limit} hook requests per second`);
+        reply.header('Retry-After', retryAfterSeconds(verdict.retryAfterMs));
+        errorReply(reply, 429, hookErrors.rateLimited(limiter.limit));
         return;
       }
       done();
     },
     preValidation: (request, reply, done) => {
       const type = request.headers['content-type'];
-      if (!type || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-        errorReply(reply, 415, `unsupported content type ${type ?? '(none)'}: send application/json`);
+      if (!type || !JSON_CONTENT_TYPE.test(type)) {
+        errorReply(reply, 415, hookErrors.unsupportedType(type));
         return;
       }
       done();
@@ -85,22 +90,22 @@ export async function hookIngestRoutes(
     errorHandler: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       switch (error.code) {
         case 'FST_ERR_CTP_BODY_TOO_LARGE':
-          return errorReply(reply, 413, `body larger than ${maxBodyBytes} bytes`);
+          return errorReply(reply, 413, hookErrors.tooLarge(maxBodyBytes));
         case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
           return errorReply(reply, 415, 'unsupported content type: send application/json');
         case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-          return errorReply(reply, 400, 'body: Required (empty JSON body)');
+          return errorReply(reply, 400, hookErrors.emptyBody);
         case 'FST_ERR_CTP_INVALID_JSON_BODY':
-          return errorReply(reply, 400, `body is not valid JSON: ${error.message}`);
+          return errorReply(reply, 400, hookErrors.invalidJson(error.message));
       }
       if (error instanceof SyntaxError || error.statusCode === 400) {
-        return errorReply(reply, 400, `body is not valid JSON: ${error.message}`);
+        return errorReply(reply, 400, hookErrors.invalidJson(error.message));
       }
-      if (error.statusCode === 413) return errorReply(reply, 413, `body larger than ${maxBodyBytes} bytes`);
+      if (error.statusCode === 413) return errorReply(reply, 413, hookErrors.tooLarge(maxBodyBytes));
       if (error.statusCode === 415)
         return errorReply(reply, 415, 'unsupported content type: send application/json');
       fastify.log.error({ err: error }, 'hook ingest failed');
-      return errorReply(reply, 500, 'internal error while ingesting the hook event');
+      return errorReply(reply, 500, hookErrors.internal);
     },
     handler: async (request, reply) => {
       const receivedAt = now();
@@ -125,7 +130,7 @@ export async function hookIngestRoutes(
         await options.onEnvelope(envelope, context);
       } catch (err) {
         request.log.error({ err }, 'hook ingest: onEnvelope failed');
-        return errorReply(reply, 500, 'internal error while ingesting the hook event');
+        return errorReply(reply, 500, hookErrors.internal);
       }
       // Bodies sent as prepared JSON text: nothing to serialize per request.
       return reply

@@ -1,0 +1,132 @@
+/**
+ * `POST /api/hooks` answered straight from Node's HTTP server, before the web framework: the hottest request of
+ * the server (one per hook event) without a router lookup, framework request/reply objects, hook chains and a
+ * response serializer per event. It says exactly what the Fastify route (`hookIngestRoutes`) says, and counts
+ * against the same rate limiter; anything it does not take (another method or path, a query string such as
+ * `?cli=`, a content type that is not JSON) it leaves to the framework, which answers as before.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HookEnvelope } from '@flightdeck/shared-types';
+import { validateEnvelope } from '../validate.js';
+import { ACCEPTED_BODY, hookErrors, JSON_CONTENT_TYPE, JSON_TYPE, retryAfterSeconds } from './messages.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { HookIngestContext } from './routes.js';
+
+export interface HookFastPathOptions {
+  /** Commits one envelope; the answer (202) waits for it, 500 if it rejects. */
+  onEnvelope: (envelope: HookEnvelope, context: HookIngestContext) => unknown;
+  limiter: RateLimiter;
+  maxBodyBytes: number;
+  /** Route path (exact; a query string goes to the framework). Default `/api/hooks`. */
+  path?: string;
+  /** Clock (unix ms). Default `Date.now`. */
+  now?: () => number;
+  /** Called when `onEnvelope` fails (the client gets a 500). */
+  onError?: (err: unknown) => void;
+}
+
+export interface HookFastPath {
+  /** Answers the request and returns true, or returns false without touching it (the framework's turn). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Requests answered here so far. */
+  readonly answered: number;
+}
+
+function send(res: ServerResponse, status: number, body: string, close = false): void {
+  if (res.headersSent || res.destroyed) return;
+  res.statusCode = status;
+  res.setHeader('content-type', JSON_TYPE);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  // The rest of a refused body is not read: the connection cannot carry another request after it.
+  if (close) res.setHeader('connection', 'close');
+  res.end(body);
+}
+
+const errorBody = (error: string) => JSON.stringify({ error });
+
+export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
+  const path = options.path ?? '/api/hooks';
+  const now = options.now ?? Date.now;
+  const { limiter, maxBodyBytes } = options;
+  let answered = 0;
+
+  function ingest(res: ServerResponse, body: Buffer, source: string): void {
+    if (body.length === 0) {
+      send(res, 400, errorBody(hookErrors.emptyBody));
+      return;
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      send(res, 400, errorBody(hookErrors.invalidJson((err as Error).message)));
+      return;
+    }
+    const checked = validateEnvelope(input);
+    if (!checked.ok) {
+      send(res, 400, errorBody(checked.error));
+      return;
+    }
+    const context: HookIngestContext = { receivedAt: now(), source };
+    let pending: unknown;
+    try {
+      pending = options.onEnvelope(checked.envelope, context);
+    } catch (err) {
+      options.onError?.(err);
+      send(res, 500, errorBody(hookErrors.internal));
+      return;
+    }
+    Promise.resolve(pending).then(
+      () => send(res, 202, ACCEPTED_BODY),
+      (err: unknown) => {
+        options.onError?.(err);
+        send(res, 500, errorBody(hookErrors.internal));
+      },
+    );
+  }
+
+  return {
+    get answered() {
+      return answered;
+    },
+    handle(req, res) {
+      if (req.method !== 'POST' || req.url !== path) return false;
+      const type = req.headers['content-type'];
+      if (!type || !JSON_CONTENT_TYPE.test(type)) return false;
+      answered += 1;
+      const source = req.socket.remoteAddress ?? 'unknown';
+      const verdict = limiter.hit(source, now());
+      if (!verdict.allowed) {
+        res.setHeader('retry-after', retryAfterSeconds(verdict.retryAfterMs));
+        send(res, 429, errorBody(hookErrors.rateLimited(limiter.limit)));
+        return true;
+      }
+      const declared = Number(req.headers['content-length']);
+      if (declared > maxBodyBytes) {
+        send(res, 413, errorBody(hookErrors.tooLarge(maxBodyBytes)), true);
+        return true;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let refused = false;
+      req.on('data', (chunk: Buffer) => {
+        if (refused) return;
+        size += chunk.length;
+        if (size > maxBodyBytes) {
+          refused = true;
+          chunks.length = 0;
+          send(res, 413, errorBody(hookErrors.tooLarge(maxBodyBytes)), true);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (refused) return;
+        ingest(res, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), source);
+      });
+      // A client that goes away mid-body: nothing was accepted, nothing to answer.
+      req.on('error', () => {});
+      return true;
+    },
+  };
+}

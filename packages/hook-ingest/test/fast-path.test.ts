@@ -1,0 +1,227 @@
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HookEnvelope } from '@flightdeck/shared-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHookFastPath, createRateLimiter, type HookIngestContext } from '../src/index.js';
+
+const payload = {
+  session_id: 'c9c7f7bc-be3d-4fec-a871-5d943fafe0e1',
+  transcript_path: '/home/dev/.claude/projects/x.jsonl',
+  cwd: '/home/dev/work/demo',
+  hook_event_name: 'UserPromptSubmit',
+  prompt: 'hello',
+};
+const envelope = { cli: 'claude', payload, meta: { sentAt: 1_700_000_000_000 } };
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request on a fresh connection; `body` as is (string) or chunks written one by one (no content-length). */
+function send(
+  port: number,
+  opts: { method?: string; path?: string; type?: string | null; body: string | string[]; agent?: Agent },
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = {};
+    if (opts.type !== null) headers['content-type'] = opts.type ?? 'application/json';
+    if (typeof opts.body === 'string') headers['content-length'] = Buffer.byteLength(opts.body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'POST',
+        path: opts.path ?? '/api/hooks',
+        headers,
+        ...(opts.agent ? { agent: opts.agent } : {}),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    if (typeof opts.body === 'string') req.end(opts.body);
+    else {
+      for (const chunk of opts.body) req.write(chunk);
+      req.end();
+    }
+  });
+}
+
+interface Harness {
+  port: number;
+  received: Array<{ envelope: HookEnvelope; context: HookIngestContext }>;
+  fellThrough: string[];
+  errors: unknown[];
+  answered: () => number;
+}
+
+let server: Server | null = null;
+afterEach(async () => {
+  const s = server;
+  server = null;
+  if (s) await new Promise<void>((r) => s.close(() => r()));
+});
+
+async function start(
+  opts: { limit?: number; maxBodyBytes?: number; fail?: 'throw' | 'reject'; now?: () => number } = {},
+): Promise<Harness> {
+  const received: Harness['received'] = [];
+  const fellThrough: string[] = [];
+  const errors: unknown[] = [];
+  const fast = createHookFastPath({
+    limiter: createRateLimiter(opts.limit ?? 1000, 1000),
+    maxBodyBytes: opts.maxBodyBytes ?? 1024,
+    ...(opts.now ? { now: opts.now } : {}),
+    onEnvelope: (env, context) => {
+      if (opts.fail === 'throw') throw new Error('db is down');
+      if (opts.fail === 'reject') return Promise.reject(new Error('db is down'));
+      return new Promise<void>((r) =>
+        setTimeout(() => {
+          received.push({ envelope: env, context });
+          r();
+        }, 2),
+      );
+    },
+    onError: (err) => errors.push(err),
+  });
+  server = createServer((req, res) => {
+    if (fast.handle(req, res)) return;
+    fellThrough.push(`${req.method} ${req.url} ${req.headers['content-type'] ?? ''}`);
+    req.resume();
+    res.statusCode = 299;
+    res.end('framework');
+  });
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return { port, received, fellThrough, errors, answered: () => fast.answered };
+}
+
+describe('createHookFastPath', () => {
+  it('accepts an envelope and answers 202 only once onEnvelope has resolved', async () => {
+    const h = await start({ now: () => 42 });
+    const res = await send(h.port, { body: JSON.stringify(envelope) });
+    expect(res.status).toBe(202);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(res.body)).toEqual({ ok: true });
+    // The answer came after the commit (onEnvelope resolves 2 ms later).
+    expect(h.received).toHaveLength(1);
+    expect(h.received[0]?.envelope.payload).toEqual(payload);
+    expect(h.received[0]?.envelope.meta.sentAt).toBe(1_700_000_000_000);
+    expect(h.received[0]?.context).toEqual({ receivedAt: 42, source: '127.0.0.1' });
+    expect(h.answered()).toBe(1);
+  });
+
+  it('takes a body that arrives in several chunks', async () => {
+    const h = await start();
+    const text = JSON.stringify(envelope);
+    const res = await send(h.port, { body: [text.slice(0, 10), text.slice(10, 50), text.slice(50)] });
+    expect(res.status).toBe(202);
+    expect(h.received).toHaveLength(1);
+  });
+
+  it('leaves other methods, paths, query strings and content types to the framework', async () => {
+    const h = await start();
+    const body = JSON.stringify(envelope);
+    expect((await send(h.port, { method: 'GET', body: '' })).status).toBe(299);
+    expect((await send(h.port, { path: '/api/hooks/batch', body })).status).toBe(299);
+    expect((await send(h.port, { path: '/api/hooks?cli=claude', body })).status).toBe(299);
+    expect((await send(h.port, { type: 'text/plain', body })).status).toBe(299);
+    expect((await send(h.port, { type: null, body })).status).toBe(299);
+    expect(h.fellThrough).toEqual([
+      'GET /api/hooks application/json',
+      'POST /api/hooks/batch application/json',
+      'POST /api/hooks?cli=claude application/json',
+      'POST /api/hooks text/plain',
+      'POST /api/hooks ',
+    ]);
+    expect(h.received).toHaveLength(0);
+    expect(h.answered()).toBe(0);
+    // `application/<x>+json` is JSON.
+    expect((await send(h.port, { type: 'application/vnd.flightdeck+json', body })).status).toBe(202);
+  });
+
+  it('names what is wrong with the body', async () => {
+    const h = await start();
+    const bad = async (body: string) => {
+      const res = await send(h.port, { body });
+      return { status: res.status, error: (JSON.parse(res.body) as { error: string }).error };
+    };
+    expect(await bad('')).toEqual({ status: 400, error: 'body: Required (empty JSON body)' });
+    const notJson = await bad('{"cli": ');
+    expect(notJson.status).toBe(400);
+    expect(notJson.error).toMatch(/^body is not valid JSON: /);
+    expect(await bad(JSON.stringify({ ...envelope, cli: 'vim' }))).toMatchObject({ status: 400 });
+    expect((await bad(JSON.stringify({ ...envelope, cli: 'vim' }))).error).toMatch(/^cli: /);
+    expect((await bad(JSON.stringify({ cli: 'claude', meta: {} }))).error).toBe('payload: Required');
+    expect((await bad(JSON.stringify({ ...envelope, payload: { prompt: 'x' } }))).error).toMatch(
+      /^payload\.session_id: /,
+    );
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('refuses a body over the limit, declared or streamed, and closes the connection', async () => {
+    const h = await start({ maxBodyBytes: 100 });
+    const big = JSON.stringify({ ...envelope, payload: { ...payload, prompt: 'x'.repeat(200) } });
+    const declared = await send(h.port, { body: big });
+    expect(declared.status).toBe(413);
+    expect(declared.headers.connection).toBe('close');
+    expect(JSON.parse(declared.body)).toEqual({ error: 'body larger than 100 bytes' });
+    const streamed = await send(h.port, { body: [big.slice(0, 80), big.slice(80)] });
+    expect(streamed.status).toBe(413);
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('counts against the shared rate limiter and says when to retry', async () => {
+    const h = await start({ limit: 2 });
+    const body = JSON.stringify(envelope);
+    expect((await send(h.port, { body })).status).toBe(202);
+    expect((await send(h.port, { body })).status).toBe(202);
+    const limited = await send(h.port, { body });
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(JSON.parse(limited.body)).toEqual({
+      error: 'rate limited: more than 2 hook requests per second',
+    });
+    expect(h.received).toHaveLength(2);
+  });
+
+  it('answers 500 when onEnvelope throws or rejects, and reports the error', async () => {
+    for (const fail of ['throw', 'reject'] as const) {
+      const h = await start({ fail });
+      const res = await send(h.port, { body: JSON.stringify(envelope) });
+      expect(res.status).toBe(500);
+      expect(JSON.parse(res.body)).toEqual({ error: 'internal error while ingesting the hook event' });
+      expect(h.errors).toHaveLength(1);
+      expect((h.errors[0] as Error).message).toBe('db is down');
+      await new Promise<void>((r) => server?.close(() => r()));
+      server = null;
+    }
+  });
+
+  it('keeps the connection for the next request, after a refusal too', async () => {
+    const h = await start();
+    const body = JSON.stringify(envelope);
+    const sockets = new Set<string>();
+    server?.on('connection', (socket) => sockets.add(`${socket.remotePort}`));
+    // One keep-alive socket at most: a closed connection would show as a second one.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const statuses: number[] = [];
+      for (const b of [body, body, '{', body, '', body])
+        statuses.push((await send(h.port, { body: b, agent })).status);
+      expect(statuses).toEqual([202, 202, 400, 202, 400, 202]);
+      expect(sockets.size).toBe(1);
+      expect(h.received).toHaveLength(4);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
