@@ -1,8 +1,14 @@
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HookEnvelope } from '@flightdeck/shared-types';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHookFastPath, createRateLimiter, type HookIngestContext } from '../src/index.js';
+import {
+  createHookFastPath,
+  createRateLimiter,
+  type HookIngestContext,
+  hookIngestRoutes,
+} from '../src/index.js';
 
 const payload = {
   session_id: 'c9c7f7bc-be3d-4fec-a871-5d943fafe0e1',
@@ -144,8 +150,11 @@ describe('createHookFastPath', () => {
     ]);
     expect(h.received).toHaveLength(0);
     expect(h.answered()).toBe(0);
-    // `application/<x>+json` is JSON.
-    expect((await send(h.port, { type: 'application/vnd.flightdeck+json', body })).status).toBe(202);
+    // `application/<x>+json` is the route's too (its JSON parser takes `application/json` only).
+    expect((await send(h.port, { type: 'application/vnd.flightdeck+json', body })).status).toBe(299);
+    // Parameters and case do not matter.
+    expect((await send(h.port, { type: 'Application/JSON; charset=utf-8', body })).status).toBe(202);
+    expect(h.answered()).toBe(1);
   });
 
   it('names what is wrong with the body', async () => {
@@ -157,7 +166,7 @@ describe('createHookFastPath', () => {
     expect(await bad('')).toEqual({ status: 400, error: 'body: Required (empty JSON body)' });
     const notJson = await bad('{"cli": ');
     expect(notJson.status).toBe(400);
-    expect(notJson.error).toMatch(/^body is not valid JSON: /);
+    expect(notJson.error).toMatch(/^body is not valid JSON/);
     expect(await bad(JSON.stringify({ ...envelope, cli: 'vim' }))).toMatchObject({ status: 400 });
     expect((await bad(JSON.stringify({ ...envelope, cli: 'vim' }))).error).toMatch(/^cli: /);
     expect((await bad(JSON.stringify({ cli: 'claude', meta: {} }))).error).toBe('payload: Required');
@@ -222,6 +231,46 @@ describe('createHookFastPath', () => {
       expect(h.received).toHaveLength(4);
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('answers bad bodies exactly as the Fastify route does (prototype poisoning included)', async () => {
+    const h = await start();
+    const route = Fastify();
+    await route.register(hookIngestRoutes, { onEnvelope: () => undefined });
+    await route.ready();
+    try {
+      const bodies = [
+        '',
+        '{"cli": ',
+        'null',
+        '[1, 2]',
+        JSON.stringify({ ...envelope, cli: 'vim' }),
+        JSON.stringify({ cli: 'claude', meta: {} }),
+        JSON.stringify({ ...envelope, payload: { prompt: 'x' } }),
+        JSON.stringify({ ...envelope, meta: { pid: -1 } }),
+        `{"cli":"claude","payload":${JSON.stringify(payload).slice(0, -1)},"__proto__":{"polluted":true}},"meta":{}}`,
+        `{"cli":"claude","payload":${JSON.stringify(payload)},"meta":{"constructor":{"prototype":{"polluted":true}}}}`,
+      ];
+      for (const body of bodies) {
+        const direct = await send(h.port, { body });
+        const viaRoute = await route.inject({
+          method: 'POST',
+          url: '/api/hooks',
+          headers: { 'content-type': 'application/json' },
+          payload: body,
+        });
+        expect({ body, status: direct.status, answer: JSON.parse(direct.body) }).toEqual({
+          body,
+          status: viaRoute.statusCode,
+          answer: viaRoute.json(),
+        });
+        expect(direct.status).toBe(400);
+      }
+      expect(h.received).toHaveLength(0);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    } finally {
+      await route.close();
     }
   });
 });

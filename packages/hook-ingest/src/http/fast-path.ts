@@ -7,8 +7,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HookEnvelope } from '@flightdeck/shared-types';
+import secureJson from 'secure-json-parse';
 import { validateEnvelope } from '../validate.js';
-import { ACCEPTED_BODY, hookErrors, JSON_CONTENT_TYPE, JSON_TYPE, retryAfterSeconds } from './messages.js';
+import { ACCEPTED_BODY, hookErrors, JSON_TYPE, retryAfterSeconds } from './messages.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { HookIngestContext } from './routes.js';
 
@@ -44,6 +45,11 @@ function send(res: ServerResponse, status: number, body: string, close = false):
 
 const errorBody = (error: string) => JSON.stringify({ error });
 
+function isApplicationJson(contentType: string): boolean {
+  const semi = contentType.indexOf(';');
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase() === 'application/json';
+}
+
 export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
   const path = options.path ?? '/api/hooks';
   const now = options.now ?? Date.now;
@@ -57,9 +63,13 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
     }
     let input: unknown;
     try {
-      input = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      send(res, 400, errorBody(hookErrors.invalidJson((err as Error).message)));
+      // As Fastify parses JSON bodies: a `__proto__` or `constructor.prototype` key is refused.
+      input = secureJson.parse(body.toString('utf8'), undefined, {
+        protoAction: 'error',
+        constructorAction: 'error',
+      });
+    } catch {
+      send(res, 400, errorBody(hookErrors.unparsableJson));
       return;
     }
     const checked = validateEnvelope(input);
@@ -91,8 +101,9 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
     },
     handle(req, res) {
       if (req.method !== 'POST' || req.url !== path) return false;
+      // Only what Fastify's JSON parser takes (`application/json`, any parameters): the route answers the rest.
       const type = req.headers['content-type'];
-      if (!type || !JSON_CONTENT_TYPE.test(type)) return false;
+      if (!type || !isApplicationJson(type)) return false;
       answered += 1;
       const source = req.socket.remoteAddress ?? 'unknown';
       const verdict = limiter.hit(source, now());

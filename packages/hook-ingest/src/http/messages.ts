@@ -16,6 +16,9 @@ export const hookErrors = {
   tooLarge: (maxBodyBytes: number) => `body larger than ${maxBodyBytes} bytes`,
   emptyBody: 'body: Required (empty JSON body)',
   invalidJson: (message: string) => `body is not valid JSON: ${message}`,
+  /** What Fastify's JSON parser says of any body it cannot parse (it keeps no detail). */
+  unparsableJson:
+    "body is not valid JSON: Body is not valid JSON but content-type is set to 'application/json'",
   internal: 'internal error while ingesting the hook event',
 } as const;
 
