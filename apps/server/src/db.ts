@@ -368,6 +368,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     stats: (): StoreStats => ({
       ...stats,
       mode: sink.mode,
+      nice: sink.nice,
       pendingBatches: waiters.length + (inFlight?.waiters.length ?? 0),
     }),
     async close(timeoutMs = 10_000) {

@@ -39,6 +39,8 @@ export interface CommitBatch {
 export interface StoreStats {
   /** Where transactions run: the database writer thread, or the main connection. */
   mode: 'thread' | 'main';
+  /** The writer thread's `nice` (null: main connection, or not known). */
+  nice: number | null;
   /** Transactions committed. */
   writes: number;
   /** Transactions that failed (each is retried). */

@@ -61,6 +61,8 @@ export interface RuntimeStats {
   /** The store's transactions: count, failures (retried), busy time. */
   writer: {
     mode: 'thread' | 'main';
+    /** The writer thread's `nice` (lower CPU priority than the event loop); null on the main connection. */
+    nice: number | null;
     transactions: number;
     failures: number;
     busyMs: number;
@@ -545,6 +547,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         uncommitted: stored.pendingBatches,
         writer: {
           mode: stored.mode,
+          nice: stored.nice,
           transactions: stored.writes,
           failures: stored.failures,
           busyMs: Math.round(stored.busyMs),

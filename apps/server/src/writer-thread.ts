@@ -16,6 +16,8 @@ type Connection = FlightdeckDatabase['sqlite'];
 export interface OpSink {
   /** Where the transactions run now: the writer thread, or the main connection. */
   readonly mode: 'thread' | 'main';
+  /** The writer thread's `nice` value once it reported it; null on the main connection or where unknown. */
+  readonly nice: number | null;
   write(ops: WriteOp[]): Promise<number>;
   close(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export function inlineSink(sqlite: Connection): OpSink {
   const writer = createOpWriter(sqlite);
   return {
     mode: 'main',
+    nice: null,
     write(ops) {
       try {
         const started = performance.now();
@@ -57,6 +60,11 @@ function startWorker(data: WriterData): Worker {
 
 /** Young generation of the writer thread's heap (MB). */
 export const WRITER_YOUNG_GENERATION_MB = 3;
+/**
+ * The writer thread's `nice` (Linux): below the event loop, which turns hook events into live updates, but not
+ * starved on a busy machine (a tenth of a nice-0 thread's share when they compete for a core).
+ */
+export const WRITER_NICE = 10;
 
 /**
  * Starts the writer thread on `dbFile` (already opened and migrated by `main`, whose connection stops
@@ -72,14 +80,16 @@ export function startWriterThread(
   dbFile: string,
   log: Logger,
   checkpointMs = 500,
+  nice = WRITER_NICE,
 ): WriterThread {
   const pending = new Map<number, { resolve: (ms: number) => void; reject: (err: Error) => void }>();
   let nextId = 1;
   let fallback: OpSink | null = null;
   let stopping = false;
   let worker: Worker;
+  let threadNice: number | null = null;
   try {
-    worker = startWorker({ dbFile, checkpointMs });
+    worker = startWorker({ dbFile, checkpointMs, nice });
   } catch (err) {
     log.warn({ err }, 'database writer thread unavailable; writing on the main thread');
     return { ...inlineSink(main), terminate: () => Promise.resolve() };
@@ -98,6 +108,11 @@ export function startWriterThread(
     pending.clear();
   };
   worker.on('message', (msg: WriterReply) => {
+    if (msg.type === 'priority') {
+      threadNice = msg.nice;
+      if (msg.nice === null) log.debug({ reason: msg.reason }, 'database writer thread keeps its priority');
+      return;
+    }
     if (msg.type === 'checkpoint-failed') {
       log.warn({ message: msg.message }, 'WAL checkpoint failed');
       return;
@@ -122,6 +137,9 @@ export function startWriterThread(
   return {
     get mode() {
       return fallback ? 'main' : 'thread';
+    },
+    get nice() {
+      return fallback ? null : threadNice;
     },
     write(ops) {
       if (fallback) return fallback.write(ops);

@@ -1,4 +1,5 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { type FlightdeckDatabase, OP, openDatabase, type WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
@@ -7,8 +8,8 @@ import { coreAdapter } from '../src/adapters.js';
 import { createStore, RING_GUARD_EVENTS } from '../src/db.js';
 import type { CoreState, IngestEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
-import { inlineSink, type OpSink, startWriterThread } from '../src/writer-thread.js';
-import { claudeEvent, prompt, sessionStart, tmpDir } from './helpers.js';
+import { inlineSink, type OpSink, startWriterThread, WRITER_NICE } from '../src/writer-thread.js';
+import { claudeEvent, prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -20,6 +21,7 @@ function gatedSink(database: FlightdeckDatabase) {
   let open = false;
   const sink: OpSink = {
     mode: 'main',
+    nice: null,
     write(ops) {
       writes.push(ops);
       if (open) return real.write(ops);
@@ -506,4 +508,44 @@ describe('database writer thread', () => {
       tmp.remove();
     }
   });
+
+  it.runIf(process.platform === 'linux')(
+    'runs at a lower CPU priority than the event loop: its own thread only, not the process',
+    async () => {
+      // `nice` of every thread of this process (field 19 of /proc/<pid>/task/<tid>/stat; the name in field 2 may
+      // hold spaces, so count from the closing parenthesis).
+      const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const threads = () =>
+        readdirSync('/proc/self/task').map((tid) =>
+          niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')),
+        );
+      const own = () => niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+      const base = own();
+      expect(base).toBeLessThan(WRITER_NICE);
+      expect(getPriority(process.pid)).toBeLessThan(WRITER_NICE);
+      const atWriterNice = threads().filter((n) => n === WRITER_NICE).length;
+
+      const tmp = tmpDir('fd-writer-nice-');
+      const file = join(tmp.dir, 'flightdeck.db');
+      const database = await openDatabase(file);
+      const sink = startWriterThread(database.sqlite, file, silent, 50);
+      const store = createStore(database, { sink, log: silent, checkpointMs: 0 });
+      try {
+        expect(await waitFor(() => sink.nice)).toBe(WRITER_NICE);
+        // One more thread at the writer's nice; this thread and the process keep theirs.
+        expect(threads().filter((n) => n === WRITER_NICE).length).toBe(atWriterNice + 1);
+        expect(own()).toBe(base);
+        expect(getPriority(process.pid)).toBeLessThan(WRITER_NICE);
+        // And it still writes.
+        const a = reduceAll(coreAdapter.initialState(), [sessionStart('n1')]);
+        await store.stage(a.batch);
+        expect(count(database, 'hook_events')).toBe(1);
+        expect(store.stats().nice).toBe(WRITER_NICE);
+      } finally {
+        await store.close();
+        await database.close();
+        tmp.remove();
+      }
+    },
+  );
 });
