@@ -222,17 +222,27 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     send(batch);
   }
 
-  /** Plans the checkpoint's sessions for up to `budgetMs`, then goes on in the next turn or sends it. */
+  /**
+   * Plans the checkpoint's sessions for up to `budgetMs`, then goes on in the next turn or finishes it: the
+   * runtime rows, the watermark and the hand-over to the writer (serializing a checkpoint's ≈ 1,000 operations
+   * takes about as long as a slice) get a turn of their own unless this one used less than half its budget.
+   */
   function planSlice(budgetMs: number) {
     const p = planning;
     if (p === null) return;
-    const until = performance.now() + budgetMs;
+    const started = performance.now();
+    const until = started + budgetMs;
+    const first = p.next;
     while (p.next < p.sessions.length) {
       planSession(p.batch.ops, p.sessions[p.next++] as Session);
       if (p.next < p.sessions.length && performance.now() >= until) {
         setImmediate(() => planSlice(sliceMs));
         return;
       }
+    }
+    if (p.next > first && performance.now() - started >= budgetMs / 2) {
+      setImmediate(() => planSlice(sliceMs));
+      return;
     }
     const at = now();
     if (p.state !== null) {

@@ -383,7 +383,13 @@ describe('store: checkpoints of the state', () => {
     state = b.next;
     const committedB = store.stage(b.batch);
     expect(gated.writes).toHaveLength(0);
-    while (gated.writes.length === 0) await new Promise((r) => setImmediate(r));
+    let turns = 0;
+    while (gated.writes.length === 0) {
+      await new Promise((r) => setImmediate(r));
+      turns += 1;
+    }
+    // k1 was planned in the flush, k2…k5 one per turn; the hand-over to the writer has a turn of its own.
+    expect(turns).toBe(5);
     const first = gated.writes[0] as WriteOp[];
     // The checkpoint carries what was staged before it started: A's five events and rows, then the watermark.
     expect(kinds(first).filter((k) => k === OP.hook)).toHaveLength(5);
