@@ -38,19 +38,32 @@ function eventName(envelope: HookEnvelope): string {
   return str(p.hook_event_name) ?? str(p.type) ?? str(p.event) ?? 'unknown';
 }
 
+/**
+ * What hook statistics keep of an event, taken when it arrives: the envelope (the parsed payload) then need not
+ * live until its commit, when the processing time is known.
+ */
+export interface HookStatsKey {
+  event: string;
+  cli: string;
+  sentAt: number | undefined;
+}
+
+export function hookStatsKey(envelope: HookEnvelope): HookStatsKey {
+  return { event: eventName(envelope), cli: envelope.cli, sentAt: envelope.meta.sentAt };
+}
+
 export interface HookStatsService extends HookStatsPort {
-  record(envelope: HookEnvelope, receivedAt: number, processedMs: number): void;
+  record(key: HookStatsKey, receivedAt: number, processedMs: number): void;
 }
 
 export function createHookStatsPort(): HookStatsService {
   const stats: HookStats = createHookStats();
   return {
-    record(envelope, receivedAt, processedMs) {
-      const sentAt = envelope.meta.sentAt;
+    record(key, receivedAt, processedMs) {
       stats.record({
-        event: eventName(envelope),
-        cli: envelope.cli,
-        ...(sentAt !== undefined ? { sentAt } : {}),
+        event: key.event,
+        cli: key.cli,
+        ...(key.sentAt !== undefined ? { sentAt: key.sentAt } : {}),
         receivedAt,
         processedMs,
       });
@@ -81,11 +94,14 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   const nextId = httpIdFactory();
   const rateLimitPerSecond = services.config.get().hookRateLimitPerSecond ?? DEFAULT_HOOK_RATE_LIMIT;
 
-  const ingestOne = async (envelope: HookEnvelope, receivedAt: number) => {
+  // Not async, and the statistics key taken first: nothing keeps the envelope until the commit.
+  const ingestOne = (envelope: HookEnvelope, receivedAt: number) => {
     const started = performance.now();
-    const result = await runtime.ingest(envelope, nextId(), receivedAt);
-    stats?.record(envelope, receivedAt, performance.now() - started);
-    return result;
+    const key = stats ? hookStatsKey(envelope) : null;
+    return runtime.ingest(envelope, nextId(), receivedAt).then((result) => {
+      if (key) stats?.record(key, receivedAt, performance.now() - started);
+      return result;
+    });
   };
 
   const hookLimiter = createRateLimiter(rateLimitPerSecond, 1000);
@@ -119,13 +135,21 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
     }
     const receivedAt = Date.now();
     const started = performance.now();
-    await runtime.ingestMany(envelopes.map((envelope) => ({ envelope, ingestId: nextId(), receivedAt })));
+    const keys = stats ? envelopes.map(hookStatsKey) : [];
+    const committed = runtime.ingestMany(
+      envelopes.map((envelope) => ({ envelope, ingestId: nextId(), receivedAt })),
+    );
+    const accepted = envelopes.length;
+    // The parsed body (up to 1,000 envelopes) is the runtime's now: the request need not hold it until the commit.
+    envelopes.length = 0;
+    request.body = null;
+    await committed;
     if (stats) {
       // Like a single POST: each event's processing time is from its arrival to its commit.
       const elapsed = performance.now() - started;
-      for (const e of envelopes) stats.record(e, receivedAt, elapsed);
+      for (const key of keys) stats.record(key, receivedAt, elapsed);
     }
-    return reply.code(202).send({ ok: true, accepted: envelopes.length });
+    return reply.code(202).send({ ok: true, accepted });
   });
   return fastPath;
 }
@@ -149,9 +173,12 @@ export async function startSpoolReader(opts: {
     isDelivered: (ids) => opts.runtime.isDelivered(ids),
     onBatch: (records: SpoolRecord[]) => {
       const started = performance.now();
+      const keys = stats ? records.map((r) => hookStatsKey(r.envelope)) : [];
+      const receivedAt = records.map((r) => r.receivedAt);
       return opts.runtime.ingestRecords(records).then(() => {
         const elapsed = performance.now() - started;
-        for (const r of records) stats?.record(r.envelope, r.receivedAt, elapsed);
+        for (let i = 0; i < keys.length; i++)
+          stats?.record(keys[i] as HookStatsKey, receivedAt[i] as number, elapsed);
       });
     },
     onError: (error, context) => opts.log.warn({ err: error, context }, 'spool reader'),

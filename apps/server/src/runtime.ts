@@ -343,9 +343,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const batchStarted = performance.now();
     try {
       const { results, committed } = processItems(items);
+      // Only the callbacks wait for the commit, not the items: their envelopes (parsed payloads) would otherwise
+      // live until it, and every young collection in between would copy them.
+      const resolvers = items.map((item) => item.resolve);
       committed.then(() => {
-        for (let i = 0; i < items.length; i++) {
-          items[i]?.resolve(results[i] ?? { rejected: [], effects: [], duplicate: false });
+        for (let i = 0; i < resolvers.length; i++) {
+          resolvers[i]?.(results[i] ?? { rejected: [], effects: [], duplicate: false });
         }
       });
     } catch (err) {
@@ -471,10 +474,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       livenessTimer = setInterval(checkLiveness, checkInterval);
       livenessTimer.unref();
     },
-    async ingest(envelope, ingestId, receivedAt) {
+    ingest(envelope, ingestId, receivedAt) {
       const ingest: IngestEvent = { ingestId, envelope, receivedAt: receivedAt ?? now() };
-      const r = await submit({ type: 'hook', envelope }, ingest);
-      return { ingestId, duplicate: r.duplicate, rejected: r.rejected };
+      // Not an async function: its frame would keep the envelope until the commit.
+      return submit({ type: 'hook', envelope }, ingest).then((r) => ({
+        ingestId,
+        duplicate: r.duplicate,
+        rejected: r.rejected,
+      }));
     },
     async ingestRecords(records) {
       if (stopped) throw new Error('runtime stopped');
@@ -495,35 +502,39 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     ingestMany(events) {
       if (events.length === 0) return Promise.resolve([]);
       if (stopped) return Promise.reject(new Error('runtime stopped'));
-      return new Promise((resolveAll, rejectAll) => {
-        const out: IngestResult[] = new Array(events.length);
-        let left = events.length;
-        let failed = false;
-        const t = now();
-        for (let i = 0; i < events.length; i++) {
-          const e = events[i] as (typeof events)[number];
-          const ingest: IngestEvent = {
-            ingestId: e.ingestId,
-            envelope: e.envelope,
-            receivedAt: e.receivedAt ?? t,
-          };
-          queue.push({
-            input: { type: 'hook', envelope: e.envelope },
-            ingest,
-            resolve: (r) => {
-              out[i] = { ingestId: e.ingestId, duplicate: r.duplicate, rejected: r.rejected };
-              left -= 1;
-              if (left === 0 && !failed) resolveAll(out);
-            },
-            reject: (err) => {
-              if (failed) return;
-              failed = true;
-              rejectAll(err);
-            },
-          });
-        }
-        schedule();
+      // The callbacks below keep the ids, not the events: no closure refers to `events`, so their envelopes
+      // need not live until the commit.
+      let resolveAll: (results: IngestResult[]) => void = () => {};
+      let rejectAll: (err: Error) => void = () => {};
+      const all = new Promise<IngestResult[]>((resolve, reject) => {
+        resolveAll = resolve;
+        rejectAll = reject;
       });
+      const out: IngestResult[] = new Array(events.length);
+      let left = events.length;
+      let failed = false;
+      const t = now();
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i] as (typeof events)[number];
+        const ingestId = e.ingestId;
+        const ingest: IngestEvent = { ingestId, envelope: e.envelope, receivedAt: e.receivedAt ?? t };
+        queue.push({
+          input: { type: 'hook', envelope: e.envelope },
+          ingest,
+          resolve: (r) => {
+            out[i] = { ingestId, duplicate: r.duplicate, rejected: r.rejected };
+            left -= 1;
+            if (left === 0 && !failed) resolveAll(out);
+          },
+          reject: (err) => {
+            if (failed) return;
+            failed = true;
+            rejectAll(err);
+          },
+        });
+      }
+      schedule();
+      return all;
     },
     async dispatch(input) {
       const r = await submit(input, null);

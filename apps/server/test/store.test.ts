@@ -6,6 +6,7 @@ import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
 import { createStore, RING_GUARD_EVENTS } from '../src/db.js';
+import { resolveGc } from '../src/memory.js';
 import type { CoreState, IngestEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
 import { inlineSink, type OpSink, startWriterThread, WRITER_NICE } from '../src/writer-thread.js';
@@ -214,6 +215,36 @@ describe('store: group commits through a write-plan sink', () => {
     await runtime.sync();
     expect(count(database, 'prompts')).toBe(1);
     sub.close();
+    await runtime.stop();
+  });
+  it('runtime: an event waiting for its commit keeps its acknowledgement alive, not its envelope', async () => {
+    database = await openDatabase(':memory:');
+    const gated = gatedSink(database);
+    const store = createStore(database, { sink: gated.sink, checkpointMs: 0 });
+    const runtime = createRuntime({ core: coreAdapter, store, log: silent, live: { coalesceMs: 0 } });
+    runtime.start();
+    const gc = resolveGc();
+    if (!gc) throw new Error('no way to run a garbage collection here');
+    const refs: Array<WeakRef<object>> = [];
+    const acks: Array<Promise<unknown>> = [];
+    // In a function of its own, so that nothing of the test keeps the envelopes.
+    (() => {
+      const one = sessionStart('wr-1');
+      const many = [prompt('wr-1', 'first'), prompt('wr-1', 'second')];
+      for (const e of [one, ...many]) refs.push(new WeakRef(e), new WeakRef(e.payload));
+      acks.push(runtime.ingest(one, 'wr-a'));
+      acks.push(runtime.ingestMany(many.map((envelope, i) => ({ envelope, ingestId: `wr-b${i}` }))));
+    })();
+    // Reduced and broadcast; their transactions wait at the gate.
+    await waitFor(() => runtime.getSession('wr-1')?.totalPrompts === 2);
+    expect(gated.writes.length).toBeGreaterThan(0);
+    await gc();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    gated.openUp();
+    const [a, b] = (await Promise.all(acks)) as [{ ingestId: string }, Array<{ ingestId: string }>];
+    expect(a.ingestId).toBe('wr-a');
+    expect(b.map((r) => r.ingestId)).toEqual(['wr-b0', 'wr-b1']);
+    expect(count(database, 'hook_events')).toBe(3);
     await runtime.stop();
   });
 });

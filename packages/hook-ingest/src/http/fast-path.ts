@@ -133,7 +133,10 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
       });
       req.on('end', () => {
         if (refused) return;
-        ingest(res, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), source);
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        // The request lives until it is answered (after the commit); its body need not.
+        chunks.length = 0;
+        ingest(res, body, source);
       });
       // A client that goes away mid-body: nothing was accepted, nothing to answer.
       req.on('error', () => {});
