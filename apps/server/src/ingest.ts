@@ -173,12 +173,10 @@ export async function startSpoolReader(opts: {
     isDelivered: (ids) => opts.runtime.isDelivered(ids),
     onBatch: (records: SpoolRecord[]) => {
       const started = performance.now();
-      const keys = stats ? records.map((r) => hookStatsKey(r.envelope)) : [];
-      const receivedAt = records.map((r) => r.receivedAt);
+      // The reader keeps its records until they are committed (it deletes their files then).
       return opts.runtime.ingestRecords(records).then(() => {
         const elapsed = performance.now() - started;
-        for (let i = 0; i < keys.length; i++)
-          stats?.record(keys[i] as HookStatsKey, receivedAt[i] as number, elapsed);
+        for (const r of records) stats?.record(hookStatsKey(r.envelope), r.receivedAt, elapsed);
       });
     },
     onError: (error, context) => opts.log.warn({ err: error, context }, 'spool reader'),

@@ -80,7 +80,6 @@ export function startWriterThread(
   dbFile: string,
   log: Logger,
   checkpointMs = 500,
-  nice = WRITER_NICE,
 ): WriterThread {
   const pending = new Map<number, { resolve: (ms: number) => void; reject: (err: Error) => void }>();
   let nextId = 1;
@@ -89,7 +88,7 @@ export function startWriterThread(
   let worker: Worker;
   let threadNice: number | null = null;
   try {
-    worker = startWorker({ dbFile, checkpointMs, nice });
+    worker = startWorker({ dbFile, checkpointMs, nice: WRITER_NICE });
   } catch (err) {
     log.warn({ err }, 'database writer thread unavailable; writing on the main thread');
     return { ...inlineSink(main), terminate: () => Promise.resolve() };

@@ -178,12 +178,19 @@ describe('store: group commits through a write-plan sink', () => {
     expect(store.stats()).toMatchObject({ writes: 1, failures: 1 });
   });
 
-  it('runtime: subscribers see a change before it is committed; the acknowledgement waits for the commit', async () => {
-    database = await openDatabase(':memory:');
-    const gated = gatedSink(database);
-    const store = createStore(database, { sink: gated.sink, checkpointMs: 0 });
+  /** A started runtime on an in-memory database whose transactions wait at the gate. */
+  async function gatedRuntime() {
+    const db = await openDatabase(':memory:');
+    database = db;
+    const gated = gatedSink(db);
+    const store = createStore(db, { sink: gated.sink, checkpointMs: 0 });
     const runtime = createRuntime({ core: coreAdapter, store, log: silent, live: { coalesceMs: 0 } });
     runtime.start();
+    return { db, gated, runtime };
+  }
+
+  it('runtime: subscribers see a change before it is committed; the acknowledgement waits for the commit', async () => {
+    const { db, gated, runtime } = await gatedRuntime();
     const sub = runtime.hub.subscribe();
     let acked = false;
     const inputsBefore = runtime.inputCount();
@@ -199,30 +206,27 @@ describe('store: group commits through a write-plan sink', () => {
     expect(runtime.inputCount()).toBe(runtime.stats().inputs);
     await tick();
     expect(acked).toBe(false);
-    expect(count(database, 'sessions')).toBe(0);
+    expect(count(db, 'sessions')).toBe(0);
     gated.gates[0]?.go();
     await ack;
-    expect(count(database, 'sessions')).toBe(1);
+    expect(count(db, 'sessions')).toBe(1);
     // A reader waits for a checkpoint, but not forever when the database does not answer.
     const held = runtime.ingest(prompt('s3', 'held back'), 'ack-2');
     const started = Date.now();
     await runtime.sync(50);
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(count(database, 'prompts')).toBe(0);
+    expect(count(db, 'prompts')).toBe(0);
     gated.openUp();
     await held;
     await runtime.sync();
-    expect(count(database, 'prompts')).toBe(1);
+    expect(count(db, 'prompts')).toBe(1);
     sub.close();
     await runtime.stop();
   });
+
   it('runtime: an event waiting for its commit keeps its acknowledgement alive, not its envelope', async () => {
-    database = await openDatabase(':memory:');
-    const gated = gatedSink(database);
-    const store = createStore(database, { sink: gated.sink, checkpointMs: 0 });
-    const runtime = createRuntime({ core: coreAdapter, store, log: silent, live: { coalesceMs: 0 } });
-    runtime.start();
+    const { db, gated, runtime } = await gatedRuntime();
     const gc = resolveGc();
     if (!gc) throw new Error('no way to run a garbage collection here');
     const refs: Array<WeakRef<object>> = [];
@@ -244,7 +248,7 @@ describe('store: group commits through a write-plan sink', () => {
     const [a, b] = (await Promise.all(acks)) as [{ ingestId: string }, Array<{ ingestId: string }>];
     expect(a.ingestId).toBe('wr-a');
     expect(b.map((r) => r.ingestId)).toEqual(['wr-b0', 'wr-b1']);
-    expect(count(database, 'hook_events')).toBe(3);
+    expect(count(db, 'hook_events')).toBe(3);
     await runtime.stop();
   });
 });

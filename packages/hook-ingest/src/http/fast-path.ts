@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import secureJson from 'secure-json-parse';
 import { validateEnvelope } from '../validate.js';
-import { ACCEPTED_BODY, hookErrors, JSON_TYPE, retryAfterSeconds } from './messages.js';
+import { ACCEPTED_BODY, hookErrors, JSON_TYPE, retryAfterSeconds, UNPARSABLE_JSON } from './messages.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { HookIngestContext } from './routes.js';
 
@@ -69,7 +69,7 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
         constructorAction: 'error',
       });
     } catch {
-      send(res, 400, errorBody(hookErrors.unparsableJson));
+      send(res, 400, errorBody(UNPARSABLE_JSON));
       return;
     }
     const checked = validateEnvelope(input);

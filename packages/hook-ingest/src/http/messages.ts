@@ -16,11 +16,14 @@ export const hookErrors = {
   tooLarge: (maxBodyBytes: number) => `body larger than ${maxBodyBytes} bytes`,
   emptyBody: 'body: Required (empty JSON body)',
   invalidJson: (message: string) => `body is not valid JSON: ${message}`,
-  /** What Fastify's JSON parser says of any body it cannot parse (it keeps no detail). */
-  unparsableJson:
-    "body is not valid JSON: Body is not valid JSON but content-type is set to 'application/json'",
+
   internal: 'internal error while ingesting the hook event',
 } as const;
+
+/** What the route answers for any body Fastify's JSON parser cannot parse (its error keeps no detail). */
+export const UNPARSABLE_JSON = hookErrors.invalidJson(
+  "Body is not valid JSON but content-type is set to 'application/json'",
+);
 
 /** `Retry-After` (whole seconds, at least 1) for a refusal that may be retried after `retryAfterMs`. */
 export const retryAfterSeconds = (retryAfterMs: number): string =>
