@@ -24,6 +24,7 @@ import {
   createIngestPlanner,
   type FlightdeckDatabase,
   hasIngestIds,
+  hookEventOp,
   hookEventsAfterCheckpoint,
   loadCoreState,
   loadLiveSessions,
@@ -33,7 +34,7 @@ import {
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
-import type { CommitBatch, CoreState, IngestEvent, StorePort, StoreStats } from './ports.js';
+import type { CommitBatch, CoreState, IngestEvent, PreparedEvent, StorePort, StoreStats } from './ports.js';
 import type { Logger } from './runtime.js';
 import { inlineSink, type OpSink } from './writer-thread.js';
 
@@ -149,10 +150,24 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
   }
 
-  /** A session's row and its new ring entries (the row first: the entries refer to it). */
+  /**
+   * A session's row and its new ring entries (the row first: the entries refer to it). A session that cannot be
+   * planned is logged and left out of this checkpoint (its raw events are stored; the next change plans it
+   * again): it runs in a timer turn, where a throw would take the server down, and the replay after the restart
+   * would throw again.
+   */
   function planSession(ops: WriteOp[], s: Session) {
-    planner.sessionRow(ops, s);
-    planner.sessionRings(ops, s);
+    const mark = ops.length;
+    try {
+      planner.sessionRow(ops, s);
+      planner.sessionRings(ops, s);
+    } catch (err) {
+      ops.length = mark;
+      opts.log?.error(
+        { err, sessionId: s?.sessionId },
+        'session could not be planned; left out of this checkpoint',
+      );
+    }
   }
 
   /** The sessions changed since the last checkpoint (their latest versions); starts counting afresh. */
@@ -323,6 +338,17 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     eventsAfterCheckpoint(): IngestEvent[] {
       return hookEventsAfterCheckpoint(db);
     },
+    prepareEvent(event: IngestEvent): PreparedEvent {
+      // The raw event's row, serialized now: an event no serializer can write (a payload nested past the stack,
+      // a cycle) throws here, alone, before the runtime reduces it; a prepared event never fails the batch.
+      const op = hookEventOp(event);
+      return {
+        ingestId: event.ingestId,
+        envelope: event.envelope,
+        receivedAt: event.receivedAt,
+        prepared: op,
+      };
+    },
     hasIngestIds(list) {
       const found = hasIngestIds(db, list);
       for (const id of list) if (pendingIds.has(id)) found.add(id);
@@ -333,18 +359,31 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         pendingIds.add(ev.ingestId);
         ids.push(ev.ingestId);
       }
+      const eventOps = batch.events.map((ev) => ev.prepared as WriteOp);
       if (batch.rekeys.length > 0 || batch.removedSessionIds.length > 0) {
         // A checkpoint being planned is finished first (its sessions are planned under their current ids).
         // Then the sessions changed since go first, then the batch whole, in the order recordIngestBatch uses;
         // the checkpoint (state + watermark) follows in the same transaction.
         planSlice(Number.POSITIVE_INFINITY);
         for (const s of takeDirty()) planSession(pendingOps, s);
-        planner.batch(pendingOps, batch);
+        for (const op of eventOps) pendingOps.push(op);
+        const mark = pendingOps.length;
+        try {
+          planner.batch(pendingOps, { ...batch, events: [] });
+        } catch (err) {
+          // The raw events stay staged (they are accepted); the rows are planned again by the next checkpoint,
+          // whole rings included (`forget`), instead of failing every input of the batch.
+          pendingOps.length = mark;
+          planner.forget();
+          for (const s of batch.sessions) dirty.set(s.sessionId, s);
+          opts.log?.error({ err }, 'batch rows could not be planned; the next checkpoint writes them');
+        }
         rowsAhead = true;
         forced = true;
       } else {
-        for (const ev of batch.events) {
-          planner.hookEvent(pendingOps, ev);
+        for (let i = 0; i < batch.events.length; i++) {
+          const ev = batch.events[i] as PreparedEvent;
+          pendingOps.push(eventOps[i] as WriteOp);
           const sid = payloadSessionId(ev.envelope.payload);
           if (sid === null) continue;
           const n = (eventsSince.get(sid) ?? 0) + 1;

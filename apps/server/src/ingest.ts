@@ -24,10 +24,16 @@ import {
 } from '@flightdeck/hook-ingest';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Runtime } from './runtime.js';
+import type { IngestResult, Runtime } from './runtime.js';
 import type { HookCommandOutcome, HookStatsPort, HooksAdmin, Services } from './services.js';
 
 export const MAX_BATCH_ENVELOPES = 1000;
+
+/** An envelope of a batch that was not stored: its index in the batch and why. */
+export interface BatchRejection {
+  index: number;
+  error: string;
+}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
@@ -116,7 +122,9 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   });
 
   // POST /api/hooks/batch: `{ envelopes: HookEnvelope[] }` (≤ 1000), for forwarders and load generators.
-  // Each envelope is validated like a single POST; the batch is accepted or refused as a whole.
+  // Each envelope is judged alone: the valid ones are stored (once: an envelope with its sender's `id` that was
+  // stored before counts as a duplicate), the others are listed with their index and reason. One bad envelope
+  // never costs another one, in this request or in any other.
   const limiter = createRateLimiter(rateLimitPerSecond, 1000);
   app.post<{ Body: unknown }>('/api/hooks/batch', { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
     const verdict = limiter.hit(request.ip, Date.now());
@@ -127,29 +135,40 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
     if (list.length > MAX_BATCH_ENVELOPES) {
       return reply.code(413).send({ error: `envelopes: at most ${MAX_BATCH_ENVELOPES} per batch` });
     }
-    const envelopes: HookEnvelope[] = [];
+    const rejected: BatchRejection[] = [];
+    const valid: Array<{ index: number; envelope: HookEnvelope }> = [];
     for (let i = 0; i < list.length; i++) {
       const checked = validateEnvelope(list[i]);
-      if (!checked.ok) return reply.code(400).send({ error: `envelopes.${i}: ${checked.error}` });
-      envelopes.push(checked.envelope);
+      if (checked.ok) valid.push({ index: i, envelope: checked.envelope });
+      else rejected.push({ index: i, error: `envelopes.${i}: ${checked.error}` });
     }
     const receivedAt = Date.now();
     const started = performance.now();
-    const keys = stats ? envelopes.map(hookStatsKey) : [];
+    const keys = stats ? valid.map((v) => hookStatsKey(v.envelope)) : [];
+    const indexes = valid.map((v) => v.index);
     const committed = runtime.ingestMany(
-      envelopes.map((envelope) => ({ envelope, ingestId: nextId(), receivedAt })),
+      valid.map((v) => ({ envelope: v.envelope, ingestId: nextId(), receivedAt })),
     );
-    const accepted = envelopes.length;
     // The parsed body (up to 1,000 envelopes) is the runtime's now: the request need not hold it until the commit.
-    envelopes.length = 0;
+    valid.length = 0;
     request.body = null;
-    await committed;
-    if (stats) {
+    const results = await committed;
+    let accepted = 0;
+    let duplicates = 0;
+    const elapsed = performance.now() - started;
+    for (let j = 0; j < results.length; j++) {
+      const r = results[j] as IngestResult;
+      if (r.refused !== undefined) {
+        rejected.push({ index: indexes[j] as number, error: `envelopes.${indexes[j]}: ${r.refused}` });
+        continue;
+      }
+      accepted += 1;
+      if (r.duplicate) duplicates += 1;
       // Like a single POST: each event's processing time is from its arrival to its commit.
-      const elapsed = performance.now() - started;
-      for (const key of keys) stats.record(key, receivedAt, elapsed);
+      else if (stats) stats.record(keys[j] as HookStatsKey, receivedAt, elapsed);
     }
-    return reply.code(202).send({ ok: true, accepted });
+    rejected.sort((a, b) => a.index - b.index);
+    return reply.code(202).send({ ok: rejected.length === 0, accepted, duplicates, rejected });
   });
   return fastPath;
 }
@@ -174,9 +193,17 @@ export async function startSpoolReader(opts: {
     onBatch: (records: SpoolRecord[]) => {
       const started = performance.now();
       // The reader keeps its records until they are committed (it deletes their files then).
-      return opts.runtime.ingestRecords(records).then(() => {
+      // Records the runtime could not store are set aside (rejected/, with the reason); the rest are deleted.
+      return opts.runtime.ingestRecords(records).then((results) => {
         const elapsed = performance.now() - started;
-        for (const r of records) stats?.record(hookStatsKey(r.envelope), r.receivedAt, elapsed);
+        const setAside: Array<{ id: string; reason: string }> = [];
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i] as SpoolRecord;
+          const refused = results[i]?.refused;
+          if (refused !== undefined) setAside.push({ id: r.id, reason: refused });
+          else stats?.record(hookStatsKey(r.envelope), r.receivedAt, elapsed);
+        }
+        return { setAside };
       });
     },
     onError: (error, context) => opts.log.warn({ err: error, context }, 'spool reader'),

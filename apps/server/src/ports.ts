@@ -21,8 +21,17 @@ export interface IngestEvent {
   receivedAt: number;
 }
 
+/**
+ * A raw hook event the store has already turned into its write (`StorePort.prepareEvent`): an event that cannot be
+ * written is found out before the core sees it, alone, instead of failing the batch it would have joined.
+ */
+export interface PreparedEvent extends IngestEvent {
+  /** The store's own encoding of the write (opaque to the runtime). */
+  readonly prepared: unknown;
+}
+
 export interface CommitBatch {
-  events: IngestEvent[];
+  events: PreparedEvent[];
   sessions: Session[];
   removedSessionIds: string[];
   rekeys: Array<{ oldId: string; newId: string }>;
@@ -61,6 +70,11 @@ export interface StorePort {
   loadCoreState(): CoreState | null;
   /** The raw hook events stored after the last checkpoint, oldest first: what the runtime replays on start. */
   eventsAfterCheckpoint(): IngestEvent[];
+  /**
+   * Encodes one raw event for its write. Throws when the event cannot be stored (e.g. a payload no serializer can
+   * write): the runtime then refuses that event alone, before it changes any state.
+   */
+  prepareEvent(event: IngestEvent): PreparedEvent;
   /** Which ids are stored or staged (accepted and waiting for their transaction). */
   hasIngestIds(ids: readonly string[]): Set<string>;
   /**

@@ -10,7 +10,15 @@
 import { execFile } from 'node:child_process';
 import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
 import { createLiveHub, type LiveHub, type LiveHubOptions } from './live.js';
-import type { CoreInput, CorePort, CoreState, Effect, IngestEvent, StorePort } from './ports.js';
+import type {
+  CoreInput,
+  CorePort,
+  CoreState,
+  Effect,
+  IngestEvent,
+  PreparedEvent,
+  StorePort,
+} from './ports.js';
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -35,9 +43,27 @@ export interface RuntimeOptions {
 
 export interface IngestResult {
   ingestId: string;
+  /** Already stored (or staged) under this id: not stored again. */
   duplicate: boolean;
+  /** The core's objections (the event is stored all the same). */
   rejected: string[];
+  /** Why the event could not be stored at all (it changed nothing); absent when it was stored. */
+  refused?: string;
 }
+
+/** Ingest ids of events that carry their sender's own id (`HookEnvelope.id`): retries of one event share it. */
+export const SENDER_ID_PREFIX = 'ev:';
+
+/** The ingest id of an envelope: its sender's id when it has one (idempotent retries), else `fallback`. */
+export function ingestIdOf(envelope: HookEnvelope, fallback: string): string {
+  return envelope.id !== undefined ? SENDER_ID_PREFIX + envelope.id : fallback;
+}
+
+/**
+ * Most inputs reduced in one turn of the event loop: a backlog (a burst of batch requests) is worked off in turns
+ * of this size, so requests, subscribers and commits get the loop in between.
+ */
+export const MAX_INPUTS_PER_TURN = 2000;
 
 export interface DispatchResult {
   rejected: string[];
@@ -49,6 +75,8 @@ export interface RuntimeStats {
   inputs: number;
   hookEvents: number;
   duplicates: number;
+  /** Events that could not be stored (refused alone, with their reason). */
+  refused: number;
   commitErrors: number;
   lastBatchSize: number;
   lastCommitMs: number;
@@ -81,8 +109,15 @@ interface QueueItem {
   ingest: IngestEvent | null;
   /** Time the input is reduced at (replayed events: when they were received). Default: the batch's time. */
   at?: number;
-  resolve: (r: { rejected: string[]; effects: Effect[]; duplicate: boolean }) => void;
+  resolve: (r: ItemResult) => void;
   reject: (err: Error) => void;
+}
+
+interface ItemResult {
+  rejected: string[];
+  effects: Effect[];
+  duplicate: boolean;
+  refused?: string;
 }
 
 export interface Runtime {
@@ -147,6 +182,12 @@ function defaultIsAlive(pid: number): boolean {
   }
 }
 
+function toIngestResult(ingestId: string, r: ItemResult | undefined): IngestResult {
+  const out: IngestResult = { ingestId, duplicate: r?.duplicate ?? false, rejected: r?.rejected ?? [] };
+  if (r?.refused !== undefined) out.refused = r.refused;
+  return out;
+}
+
 /** Ids a batch changed or removed; the last word about an id wins. */
 function changeSet() {
   const changed = new Set<string>();
@@ -183,7 +224,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let livenessTimer: NodeJS.Timeout | null = null;
   let drainWaiters: Array<() => void> = [];
   /** What the runtime counts itself; the rest of `RuntimeStats` is read from the queue, timers and store. */
-  const stats = { batches: 0, inputs: 0, hookEvents: 0, duplicates: 0, lastBatchSize: 0, maxBatchSize: 0 };
+  const stats = {
+    batches: 0,
+    inputs: 0,
+    hookEvents: 0,
+    duplicates: 0,
+    refused: 0,
+    lastBatchSize: 0,
+    maxBatchSize: 0,
+  };
   const batchDurations: number[] = [];
   let batchDurationNext = 0;
 
@@ -209,7 +258,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   }
 
   function submit(input: CoreInput, ingest: IngestEvent | null) {
-    return new Promise<{ rejected: string[]; effects: Effect[]; duplicate: boolean }>((resolve, reject) => {
+    return new Promise<ItemResult>((resolve, reject) => {
       if (stopped) {
         reject(new Error('runtime stopped'));
         return;
@@ -220,7 +269,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   }
 
   interface BatchOutcome {
-    results: Array<{ rejected: string[]; effects: Effect[]; duplicate: boolean }>;
+    results: ItemResult[];
     /** Resolves when the batch is committed. */
     committed: Promise<void>;
   }
@@ -236,12 +285,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const teamIds = changeSet();
     const rekeys: Array<{ oldId: string; newId: string }> = [];
     const sideEffects: Effect[] = [];
-    const events: IngestEvent[] = [];
+    const events: PreparedEvent[] = [];
     const results: BatchOutcome['results'] = [];
     const seenInBatch = new Set<string>();
-    // HTTP ids are generated per server run and cannot repeat, so the queued path skips the store lookup;
-    // spool batches (`checkDelivered`) consult the store so an already committed record is never reduced twice.
-    const ingestIds = checkDelivered ? items.flatMap((i) => (i.ingest ? [i.ingest.ingestId] : [])) : [];
+    // Ids the server generated cannot repeat, so the queued path skips the store lookup for them; spool batches
+    // (`checkDelivered`) and events carrying their sender's id (a retry may repeat one) consult the store, so an
+    // event already committed or staged is never reduced or stored twice.
+    const ingestIds: string[] = [];
+    for (const i of items) {
+      const id = i.ingest?.ingestId;
+      if (id !== undefined && (checkDelivered || id.startsWith(SENDER_ID_PREFIX))) ingestIds.push(id);
+    }
     const delivered = ingestIds.length > 0 ? store.hasIngestIds(ingestIds) : new Set<string>();
     /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
     let unlogged = false;
@@ -254,8 +308,19 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           stats.duplicates += 1;
           continue;
         }
+        let prepared: PreparedEvent;
+        try {
+          prepared = store.prepareEvent(item.ingest);
+        } catch (err) {
+          // It cannot be stored: refused alone, before it changes anything; the rest of the batch goes on.
+          const reason = `event cannot be stored: ${err instanceof Error ? err.message : String(err)}`;
+          log.warn({ ingestId: id, reason }, 'hook event refused');
+          stats.refused += 1;
+          results.push({ rejected: [], effects: [], duplicate: false, refused: reason });
+          continue;
+        }
         seenInBatch.add(id);
-        events.push(item.ingest);
+        events.push(prepared);
       }
       let out: { state: CoreState; effects: Effect[] };
       try {
@@ -339,7 +404,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       return;
     }
     processing = true;
-    const items = queue.splice(0, queue.length);
+    const items = queue.splice(0, MAX_INPUTS_PER_TURN);
     const batchStarted = performance.now();
     try {
       const { results, committed } = processItems(items);
@@ -474,14 +539,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       livenessTimer = setInterval(checkLiveness, checkInterval);
       livenessTimer.unref();
     },
-    ingest(envelope, ingestId, receivedAt) {
+    ingest(envelope, fallbackId, receivedAt) {
+      const ingestId = ingestIdOf(envelope, fallbackId);
       const ingest: IngestEvent = { ingestId, envelope, receivedAt: receivedAt ?? now() };
       // Not an async function: its frame would keep the envelope until the commit.
-      return submit({ type: 'hook', envelope }, ingest).then((r) => ({
-        ingestId,
-        duplicate: r.duplicate,
-        rejected: r.rejected,
-      }));
+      return submit({ type: 'hook', envelope }, ingest).then((r) => toIngestResult(ingestId, r));
     },
     async ingestRecords(records) {
       if (stopped) throw new Error('runtime stopped');
@@ -493,11 +555,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       }));
       const { results, committed } = processItems(items, true);
       await committed;
-      return records.map((r, i) => ({
-        ingestId: r.id,
-        duplicate: results[i]?.duplicate ?? false,
-        rejected: results[i]?.rejected ?? [],
-      }));
+      return records.map((r, i) => toIngestResult(r.id, results[i]));
     },
     ingestMany(events) {
       if (events.length === 0) return Promise.resolve([]);
@@ -516,13 +574,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const t = now();
       for (let i = 0; i < events.length; i++) {
         const e = events[i] as (typeof events)[number];
-        const ingestId = e.ingestId;
+        const ingestId = ingestIdOf(e.envelope, e.ingestId);
         const ingest: IngestEvent = { ingestId, envelope: e.envelope, receivedAt: e.receivedAt ?? t };
         queue.push({
           input: { type: 'hook', envelope: e.envelope },
           ingest,
           resolve: (r) => {
-            out[i] = { ingestId, duplicate: r.duplicate, rejected: r.rejected };
+            out[i] = toIngestResult(ingestId, r);
             left -= 1;
             if (left === 0 && !failed) resolveAll(out);
           },

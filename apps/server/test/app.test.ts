@@ -82,17 +82,20 @@ describe('listen failures', () => {
 });
 
 describe('hook ingest', () => {
-  it('POST /api/hooks/batch validates every envelope and commits them all', async () => {
+  it('POST /api/hooks/batch validates every envelope alone and commits the valid ones', async () => {
     const s = await startTestServer({ listen: false });
     const headers = { host: '127.0.0.1', 'content-type': 'application/json' };
     const bad = await s.app.inject({
       method: 'POST',
       url: '/api/hooks/batch',
       headers,
-      payload: { envelopes: [sessionStart('b-1'), { cli: 'vim', payload: {} }] },
+      payload: { envelopes: [sessionStart('b-0'), { cli: 'vim', payload: {} }] },
     });
-    expect(bad.statusCode).toBe(400);
-    expect(bad.json().error).toMatch(/^envelopes\.1: /);
+    expect(bad.statusCode).toBe(202);
+    expect(bad.json()).toMatchObject({ ok: false, accepted: 1, duplicates: 0 });
+    expect(bad.json().rejected).toEqual([{ index: 1, error: expect.stringMatching(/^envelopes\.1: cli: /) }]);
+    const notArray = await s.app.inject({ method: 'POST', url: '/api/hooks/batch', headers, payload: {} });
+    expect(notArray.statusCode).toBe(400);
     const tooMany = await s.app.inject({
       method: 'POST',
       url: '/api/hooks/batch',
@@ -107,13 +110,13 @@ describe('hook ingest', () => {
       payload: { envelopes: [sessionStart('b-1'), sessionStart('b-2')] },
     });
     expect(ok.statusCode).toBe(202);
-    expect(ok.json()).toEqual({ ok: true, accepted: 2 });
+    expect(ok.json()).toEqual({ ok: true, accepted: 2, duplicates: 0, rejected: [] });
     expect(
       s.runtime
         .listSessions()
         .map((x) => x.sessionId)
         .sort(),
-    ).toEqual(['b-1', 'b-2']);
+    ).toEqual(['b-0', 'b-1', 'b-2']);
     // single route from @flightdeck/hook-ingest, raw Claude payload form
     const raw = await s.app.inject({
       method: 'POST',
@@ -124,7 +127,7 @@ describe('hook ingest', () => {
     expect(raw.statusCode).toBe(202);
     expect(s.runtime.getSession('b-3')).toBeDefined();
     const stats = s.services.hookStats.snapshot() as { totalHooks: number };
-    expect(stats.totalHooks).toBe(3);
+    expect(stats.totalHooks).toBe(4);
     await s.close();
   });
 });

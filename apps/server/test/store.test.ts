@@ -1,13 +1,13 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
-import { type FlightdeckDatabase, OP, openDatabase, type WriteOp } from '@flightdeck/db';
+import { type FlightdeckDatabase, hookEventOp, OP, openDatabase, type WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
 import { createStore, RING_GUARD_EVENTS } from '../src/db.js';
 import { resolveGc } from '../src/memory.js';
-import type { CoreState, IngestEvent } from '../src/ports.js';
+import type { CoreState, IngestEvent, PreparedEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
 import { inlineSink, type OpSink, startWriterThread, WRITER_NICE } from '../src/writer-thread.js';
 import { claudeEvent, prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
@@ -59,12 +59,17 @@ const kinds = (ops: WriteOp[]) => ops.map((op) => op[0]);
 
 let ingestSeq = 0;
 function reduceAll(state: CoreState, envelopes: HookEnvelope[]) {
-  const events: IngestEvent[] = [];
+  const events: PreparedEvent[] = [];
   let next = state;
   const changed = new Set<string>();
   for (const envelope of envelopes) {
     ingestSeq += 1;
-    events.push({ ingestId: `t-${ingestSeq}`, envelope, receivedAt: 1_800_000_000_000 + ingestSeq });
+    const event: IngestEvent = {
+      ingestId: `t-${ingestSeq}`,
+      envelope,
+      receivedAt: 1_800_000_000_000 + ingestSeq,
+    };
+    events.push({ ...event, prepared: hookEventOp(event) });
     const out = coreAdapter.reduce(next, { type: 'hook', envelope }, 1_800_000_000_000 + ingestSeq);
     next = out.state;
     for (const eff of out.effects) if (eff.type === 'session-changed') changed.add(eff.sessionId);

@@ -1,6 +1,7 @@
 export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
 export { createHookFastPath, type HookFastPath, type HookFastPathOptions } from './http/fast-path.js';
 export { createRateLimiter, type RateLimiter } from './http/rate-limit.js';
+export { REFUSED_STATUS, refusalOf } from './http/refusal.js';
 export {
   DEFAULT_HOOK_RATE_LIMIT,
   DEFAULT_MAX_BODY_BYTES,

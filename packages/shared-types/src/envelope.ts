@@ -57,11 +57,63 @@ const payloadObject = z.custom<Record<string, unknown>>(
   },
 );
 
+/**
+ * Deepest nesting an envelope may have (objects and arrays, the envelope itself at depth 1). Real hook payloads
+ * nest a few levels (tool inputs, permission suggestions: under 20); a payload thousands of levels deep overflows
+ * the stack of every recursive JSON walker after it (`JSON.stringify` of the stored event, of a live message), so
+ * it is refused at the edge with this bound instead.
+ */
+export const MAX_ENVELOPE_DEPTH = 100;
+
+/**
+ * True when `value` nests objects/arrays deeper than `max` levels. Iterative (a recursive walk is what the bound
+ * protects against) and stops at the first level past the bound.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const stack: Array<{ v: object; d: number }> = [{ v: value, d: 1 }];
+  while (stack.length > 0) {
+    const { v, d } = stack.pop() as { v: object; d: number };
+    if (d > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v);
+    for (const c of children) if (typeof c === 'object' && c !== null) stack.push({ v: c, d: d + 1 });
+  }
+  return false;
+}
+
+/**
+ * A sender's own id for an event (optional): a retry of the same event with the same id is stored once, whatever
+ * happened to the first attempt (timeout, 5xx, a server killed before it answered). Printable ASCII.
+ */
+export const eventIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces');
+
 /** One hook event as delivered to the server: which CLI, the CLI's own payload untouched, and the enrichment. */
-export const hookEnvelopeSchema = z.object({
-  cli: agentCliSchema,
-  /** The JSON object the CLI wrote on the hook's stdin (or Codex notify argv), as is. */
-  payload: payloadObject,
-  meta: hookMetaSchema.default({}),
-});
+export const hookEnvelopeSchema = z
+  .object({
+    cli: agentCliSchema,
+    /** The JSON object the CLI wrote on the hook's stdin (or Codex notify argv), as is. */
+    payload: payloadObject,
+    meta: hookMetaSchema.default({}),
+    /** The sender's id for this event: retries with the same id are stored once (idempotency). */
+    id: eventIdSchema.optional(),
+  })
+  .superRefine((envelope, ctx) => {
+    if (nestsDeeperThan(envelope.payload, MAX_ENVELOPE_DEPTH - 1)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['payload'],
+        message: `nested deeper than ${MAX_ENVELOPE_DEPTH} levels`,
+      });
+    } else if (nestsDeeperThan(envelope.meta, MAX_ENVELOPE_DEPTH - 1)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['meta'],
+        message: `nested deeper than ${MAX_ENVELOPE_DEPTH} levels`,
+      });
+    }
+  });
 export type HookEnvelope = z.infer<typeof hookEnvelopeSchema>;

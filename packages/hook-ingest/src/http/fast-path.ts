@@ -11,6 +11,7 @@ import secureJson from 'secure-json-parse';
 import { validateEnvelope } from '../validate.js';
 import { ACCEPTED_BODY, hookErrors, JSON_TYPE, retryAfterSeconds, UNPARSABLE_JSON } from './messages.js';
 import type { RateLimiter } from './rate-limit.js';
+import { REFUSED_STATUS, refusalOf } from './refusal.js';
 import type { HookIngestContext } from './routes.js';
 
 export interface HookFastPathOptions {
@@ -87,7 +88,11 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
       return;
     }
     Promise.resolve(pending).then(
-      () => send(res, 202, ACCEPTED_BODY),
+      (result) => {
+        const refused = refusalOf(result);
+        if (refused === null) send(res, 202, ACCEPTED_BODY);
+        else send(res, REFUSED_STATUS, errorBody(refused));
+      },
       (err: unknown) => {
         options.onError?.(err);
         send(res, 500, errorBody(hookErrors.internal));

@@ -11,6 +11,7 @@ import {
   retryAfterSeconds,
 } from './messages.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { REFUSED_STATUS, refusalOf } from './refusal.js';
 
 export interface HookIngestContext {
   /** Unix ms when the request arrived. */
@@ -20,7 +21,10 @@ export interface HookIngestContext {
 }
 
 export interface HookIngestRouteOptions {
-  /** Commits one envelope. May return a promise: the route answers 202 once it resolves, 500 if it rejects. */
+  /**
+   * Commits one envelope. May return a promise: the route answers 202 once it resolves, 500 if it rejects, 422
+   * with the reason if it resolves to `{ refused: string }` (the event could not be stored).
+   */
   onEnvelope: (envelope: HookEnvelope, context: HookIngestContext) => unknown;
   /** Requests per second per source IP (sliding window of 1 s). Default 200. */
   rateLimitPerSecond?: number;
@@ -126,12 +130,15 @@ export async function hookIngestRoutes(
         if (!checked.ok) return errorReply(reply, 400, checked.error);
         envelope = checked.envelope;
       }
+      let result: unknown;
       try {
-        await options.onEnvelope(envelope, context);
+        result = await options.onEnvelope(envelope, context);
       } catch (err) {
         request.log.error({ err }, 'hook ingest: onEnvelope failed');
         return errorReply(reply, 500, hookErrors.internal);
       }
+      const refused = refusalOf(result);
+      if (refused !== null) return errorReply(reply, REFUSED_STATUS, refused);
       // Bodies sent as prepared JSON text: nothing to serialize per request.
       return reply
         .code(202)
