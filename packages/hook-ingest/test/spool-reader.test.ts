@@ -60,7 +60,7 @@ describe('spool reader', () => {
     put(payload('a', 1));
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
-    expect(reader.drain()).toBe(2);
+    expect(await reader.drain()).toBe(2);
     expect(seqs(got)).toEqual([0, 1]);
     expect(got.some((r) => r.envelope.payload.hook_event_name === SELF_TEST_EVENT)).toBe(false);
     expect(reader.stats().selfTests).toBe(1);
@@ -70,17 +70,17 @@ describe('spool reader', () => {
     expect(await spoolMarkerWaiter(dir)('fd-selftest-other', 100)).toBe(false);
   });
 
-  it('delivers complete records in id order and deletes them after onBatch', () => {
+  it('delivers complete records in id order and deletes them after onBatch', async () => {
     const ids = [put(payload('a', 0)), put(payload('a', 1)), put(payload('b', 0)), put(payload('a', 2))];
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), maxBatch: 2 });
-    expect(reader.drain()).toBe(4);
+    expect(await reader.drain()).toBe(4);
     expect(got.map((r) => r.id)).toEqual(ids);
     expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
     expect(reader.stats()).toMatchObject({ delivered: 4, batches: 2, rejected: 0 });
   });
 
-  it('keeps the files and retries when onBatch throws', () => {
+  it('keeps the files and retries when onBatch throws', async () => {
     put(payload('a', 0));
     put(payload('a', 1));
     let fail = true;
@@ -94,12 +94,12 @@ describe('spool reader', () => {
       },
       onError: (err, ctx) => errors.push(`${ctx}: ${(err as Error).message}`),
     });
-    expect(reader.drain()).toBe(0);
+    expect(await reader.drain()).toBe(0);
     expect(errors).toEqual(['onBatch: disk full']);
     expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toHaveLength(2);
     expect(reader.stats().batchErrors).toBe(1);
     fail = false;
-    expect(reader.drain()).toBe(2);
+    expect(await reader.drain()).toBe(2);
     expect(seqs(got)).toEqual([0, 1]);
   });
 
@@ -115,11 +115,11 @@ describe('spool reader', () => {
       },
     });
     const files = () => readdirSync(dir).filter((f) => f.endsWith('.rec'));
-    expect(reader.drain()).toBe(2);
+    expect(await reader.drain()).toBe(2);
     expect(files()).toHaveLength(2); // not committed yet: the files stay
     // A record written meanwhile is delivered; the two in flight are not read again.
     const later = put(payload('a', 2));
-    expect(reader.drain()).toBe(1);
+    expect(await reader.drain()).toBe(1);
     expect(got.map((b) => b.map((r) => r.id))).toEqual([ids, [later]]);
     commits[0]?.resolve();
     await new Promise((r) => setTimeout(r, 0));
@@ -129,16 +129,16 @@ describe('spool reader', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(files()).toHaveLength(1);
     expect(reader.stats()).toMatchObject({ batchErrors: 1, delivered: 2 });
-    expect(reader.drain()).toBe(1);
+    expect(await reader.drain()).toBe(1);
     expect(got.at(-1)?.map((r) => r.id)).toEqual([later]);
     commits[2]?.resolve();
     await new Promise((r) => setTimeout(r, 0));
     expect(files()).toEqual([]);
     expect(reader.stats().delivered).toBe(3);
-    reader.stop();
+    await reader.stop();
   });
 
-  it('skips ids the consumer already committed (crash between commit and delete)', () => {
+  it('skips ids the consumer already committed (crash between commit and delete)', async () => {
     const a = put(payload('a', 0));
     put(payload('a', 1));
     const got: SpoolRecord[] = [];
@@ -147,13 +147,13 @@ describe('spool reader', () => {
       onBatch: (b) => got.push(...b),
       isDelivered: (ids) => new Set(ids.filter((id) => id === a)),
     });
-    expect(reader.drain()).toBe(1);
+    expect(await reader.drain()).toBe(1);
     expect(seqs(got)).toEqual([1]);
     expect(reader.stats().duplicates).toBe(1);
     expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
   });
 
-  it('moves invalid records to rejected/ with the error and goes on', () => {
+  it('moves invalid records to rejected/ with the error and goes on', async () => {
     put('{"not json');
     put(JSON.stringify({ hook_event_name: 'Stop' }));
     put(payload('a', 0), { cli: 'vim' });
@@ -161,7 +161,7 @@ describe('spool reader', () => {
     put(payload('a', 1));
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([1]);
     expect(reader.stats().rejected).toBe(4);
     const rejected = readdirSync(join(dir, 'rejected'));
@@ -179,7 +179,7 @@ describe('spool reader', () => {
     expect(rejected.filter((f) => f.endsWith('.rec'))).toHaveLength(4);
   });
 
-  it('sets an unreadable record aside instead of stalling, and caps batches by bytes', () => {
+  it('sets an unreadable record aside instead of stalling, and caps batches by bytes', async () => {
     put(payload('a', 0, { pad: 'x'.repeat(600_000) }));
     up += 1;
     const dirRecord = formatRecordName(BOOT, up, 5);
@@ -197,13 +197,13 @@ describe('spool reader', () => {
       },
       onError: () => {},
     });
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([0, 1, 2]);
     expect(sizes).toEqual([2, 1]);
     expect(existsSync(join(dir, 'rejected', dirRecord))).toBe(true);
   });
 
-  it('holds back later records of an agent while an earlier one is still being written', () => {
+  it('holds back later records of an agent while an earlier one is still being written', async () => {
     put(payload('a', 0), { agent: 1 });
     const partialId = put(payload('a', 1), { agent: 1 });
     const partialFile = join(dir, `${partialId}.rec`);
@@ -213,11 +213,11 @@ describe('spool reader', () => {
     put(payload('b', 0), { agent: 2 }); // another agent is not held back
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
-    reader.drain();
+    await reader.drain();
     expect(got.map((r) => `${r.envelope.payload.session_id}${r.envelope.payload.seq}`)).toEqual(['a0', 'b0']);
     expect(reader.stats().pending).toBe(2);
     writeFileSync(partialFile, full); // the writer finishes
-    reader.drain();
+    await reader.drain();
     expect(got.map((r) => `${r.envelope.payload.session_id}${r.envelope.payload.seq}`)).toEqual([
       'a0',
       'b0',
@@ -226,7 +226,7 @@ describe('spool reader', () => {
     ]);
   });
 
-  it('salvages an abandoned record that parses, rejects one that does not (after the grace period)', () => {
+  it('salvages an abandoned record that parses, rejects one that does not (after the grace period)', async () => {
     const salvageable = put(payload('a', 0));
     const f1 = join(dir, `${salvageable}.rec`);
     const b1 = readFileSync(f1);
@@ -244,16 +244,16 @@ describe('spool reader', () => {
       graceMs: 30_000,
       now: () => clock,
     });
-    reader.drain();
+    await reader.drain();
     expect(got).toHaveLength(0); // within grace: everything of that agent waits
     clock += 31_000;
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([0, 2]);
     expect(reader.stats()).toMatchObject({ salvaged: 1, rejected: 1 });
     expect(existsSync(join(dir, 'rejected', `${broken}.rec`))).toBe(true);
   });
 
-  it('lets a headerless leftover hold back others only briefly, then rejects it after the grace period', () => {
+  it('lets a headerless leftover hold back others only briefly, then rejects it after the grace period', async () => {
     up += 1;
     const empty = formatRecordName(BOOT, up, 77);
     writeFileSync(join(dir, empty), ''); // a hook killed between creating the file and writing its header
@@ -261,24 +261,24 @@ describe('spool reader', () => {
     const got: SpoolRecord[] = [];
     let clock = Date.now();
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), now: () => clock });
-    reader.drain();
+    await reader.drain();
     expect(got).toHaveLength(0); // might still be a writer about to write: keep order
     clock += 2500;
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([0]);
     clock += 30_000;
-    reader.drain();
+    await reader.drain();
     expect(existsSync(join(dir, 'rejected', empty))).toBe(true);
   });
 
-  it('orders records of an earlier boot before the current boot', () => {
+  it('orders records of an earlier boot before the current boot', async () => {
     const other = BOOT === 'aaaaaaaa' ? 'bbbbbbbb' : 'aaaaaaaa';
     up = 900_000_000; // a long uptime on the previous boot
     put(payload('old', 0), { boot: other });
     up = 10;
     put(payload('new', 0));
     const got: SpoolRecord[] = [];
-    createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
+    await createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
     expect(got.map((r) => r.envelope.payload.session_id)).toEqual(['old', 'new']);
   });
 
@@ -297,11 +297,11 @@ describe('spool reader', () => {
       expect(seqs(got)).toEqual([0]);
       expect(reader.stats().watching).toBe(true);
     } finally {
-      reader.stop();
+      await reader.stop();
     }
   }, 30_000);
 
-  it('orders PIDs across a wrap-around within one centisecond', () => {
+  it('orders PIDs across a wrap-around within one centisecond', async () => {
     const names = [32760, 32766, 301, 305].map((pid) => ({
       name: parseRecordName(formatRecordName(BOOT, 77, pid))!,
     }));
@@ -321,11 +321,11 @@ describe('spool reader', () => {
       );
     }
     const got: SpoolRecord[] = [];
-    createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
+    await createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
     expect(seqs(got)).toEqual([0, 1, 2, 3]);
   });
 
-  it('parses records byte-exactly, meta values with newlines included', () => {
+  it('parses records byte-exactly, meta values with newlines included', async () => {
     const buf = encodeSpoolRecord({ cli: 'claude', TMUX: 'a\nb=c' }, '{"x":"\\u0000é"}');
     const parsed = parseRecord(buf);
     expect(parsed.kind).toBe('complete');
@@ -349,7 +349,7 @@ describe('spool reader', () => {
       expect(seqs(got)).toEqual([0]);
       expect(reader.stats().watching).toBe(true);
     } finally {
-      reader.stop();
+      await reader.stop();
     }
     put(payload('w', 1));
     expect(got).toHaveLength(1); // stopped: no more deliveries
