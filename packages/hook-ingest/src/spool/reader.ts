@@ -10,6 +10,7 @@ import {
   watch,
   writeFileSync,
 } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HookEnvelope } from '@flightdeck/shared-types';
@@ -191,6 +192,19 @@ function isEnoent(err: unknown): boolean {
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Longest stretch of synchronous work (listing, reading, deleting) before the reader yields to the event loop. */
+const SLICE_MS = 8;
+
+/** Call before each step of a long loop: it yields to the event loop once SLICE_MS have passed since the last time. */
+function slicer(): () => Promise<void> | undefined {
+  let start = performance.now();
+  return () => {
+    if (performance.now() - start < SLICE_MS) return undefined;
+    return nextTurn().then(() => {
+      start = performance.now();
+    });
+  };
+}
 
 /**
  * Reads the spool directory the hook scripts write into and hands complete records, in capture order, to
@@ -223,6 +237,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   /** Ids of batches the consumer failed: delivered again without asking `isDelivered` (which may be wrong). */
   const retry = new Set<string>();
   const ttyCache = new Map<number, { start: number; tty: string | undefined }>();
+  const missingPids = new Set<number>();
 
   let watcher: FSWatcher | null = null;
   let watchedIno = -1;
@@ -314,6 +329,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     if (!isLinux || pid <= 0) return undefined;
     const cached = ttyCache.get(pid);
     if (cached && cached.start <= up) return cached.tty;
+    if (missingPids.has(pid)) return undefined;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -324,6 +340,8 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       // A process started after the event is a reused pid, not the sender.
       return start <= up + 1 ? tty : undefined;
     } catch {
+      // Gone: not looked up again until the next listing (a backlog holds many records of dead agents).
+      missingPids.add(pid);
       return undefined;
     }
   }
@@ -377,18 +395,22 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     }
   }
 
-  function list(): Candidate[] {
+  async function list(): Promise<Candidate[]> {
     let files: string[];
     try {
-      files = readdirSync(dir);
+      // Asynchronous: a listing of tens of thousands of names must not hold up the process.
+      files = await readdir(dir);
     } catch (err) {
       if (isEnoent(err)) return [];
       throw err;
     }
     stats.listings++;
+    missingPids.clear();
     let seen = 0;
     const byBoot = new Map<string, Candidate[]>();
+    const slice = slicer();
     for (const file of files) {
+      await slice();
       const name = parseRecordName(file);
       if (!name) continue;
       seen++;
@@ -411,22 +433,24 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       group.push({ name, file });
     }
     stats.backlog = seen;
-    // Within a boot, uptime then (wrap-aware) PID orders records; across boots the oldest file decides and the
-    // current boot comes last.
+    // Within a boot, uptime then (wrap-aware) PID orders records; across boots the oldest file (the first
+    // captured) decides and the current boot comes last.
     const groups: Array<{ rank: number; items: Candidate[] }> = [];
     for (const [boot, group] of byBoot) {
+      const items = sortRecordNames(group, pidMax);
       let rank = Number.POSITIVE_INFINITY;
       if (boot !== currentBoot) {
-        for (const c of group) {
+        rank = 0;
+        for (const c of items) {
           try {
-            rank = Math.min(rank, lstatSync(join(dir, c.file)).mtimeMs);
+            rank = lstatSync(join(dir, c.file)).mtimeMs;
+            break;
           } catch {
-            // vanished
+            // vanished: the next one
           }
         }
-        if (!Number.isFinite(rank)) rank = 0;
       }
-      groups.push({ rank, items: sortRecordNames(group, pidMax) });
+      groups.push({ rank, items });
     }
     groups.sort((a, b) => a.rank - b.rank);
     return groups.flatMap((g) => g.items);
@@ -459,21 +483,23 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
    * Reads candidates from `index` on into one batch (at most `maxBatch` records / `maxBatchBytes`), setting
    * aside what cannot be delivered and holding back what is still being written. Returns where it stopped.
    */
-  function readBatch(
+  async function readBatch(
     candidates: Candidate[],
     index: number,
     pass: Pass,
-  ): { index: number; batch: SpoolRecord[]; taken: Candidate[] } {
+  ): Promise<{ index: number; batch: SpoolRecord[]; taken: Candidate[] }> {
     const batch: SpoolRecord[] = [];
     const taken: Candidate[] = [];
     const receivedAt = now();
     let batchBytes = 0;
+    const slice = slicer();
     while (
       index < candidates.length &&
       batch.length < maxBatch &&
       batchBytes < maxBatchBytes &&
       !pass.blockAll
     ) {
+      await slice();
       const c = candidates[index++]!;
       let read: ReturnType<typeof readRegularFile>;
       try {
@@ -530,11 +556,13 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     return { index, batch, taken };
   }
 
-  /** After a commit: deletes the committed files, sets aside the refused ones. */
-  function settle(taken: Candidate[], delivered: Set<string>, outcome: unknown): number {
+  /** After a commit: deletes the committed files, sets aside the refused ones; resolves to how many it set aside. */
+  async function settle(taken: Candidate[], delivered: Set<string>, outcome: unknown): Promise<number> {
     const refused = refusals(outcome);
     let setAside = 0;
+    const slice = slicer();
     for (const c of taken) {
+      await slice();
       const id = c.name.id;
       retry.delete(id);
       const reason = delivered.has(id) ? refused.get(id) : undefined;
@@ -571,8 +599,8 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
 
   const slotFree = () => new Promise<void>((resolve) => settleWaiters.push(resolve));
 
-  /** Hands a batch to `onBatch`; returns how many records it delivered, or -1 when it failed synchronously. */
-  function handOver(batch: SpoolRecord[], taken: Candidate[]): number {
+  /** Hands a batch to `onBatch`; resolves to how many records it delivered, or -1 when it failed synchronously. */
+  async function handOver(batch: SpoolRecord[], taken: Candidate[]): Promise<number> {
     let already: Set<string> = new Set();
     if (options.isDelivered) {
       // Records of a batch the consumer failed are delivered again without asking: a consumer that counted
@@ -602,7 +630,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     }
     stats.duplicates += batch.length - fresh.length;
     stats.delivered += fresh.length;
-    if (!isThenable(outcome)) return fresh.length - settle(taken, freshIds, outcome);
+    if (!isThenable(outcome)) return fresh.length - (await settle(taken, freshIds, outcome));
     // Committed later: keep the files (and skip them) until it has.
     for (const c of taken) inFlight.add(c.name.id);
     inFlightBatches++;
@@ -616,17 +644,16 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       slotFreed();
       releaseIfIdle();
     };
-    Promise.resolve(outcome).then(
-      (result) => {
-        settle(taken, freshIds, result);
-        done();
-      },
-      (err: unknown) => {
-        stats.delivered -= fresh.length;
-        batchFailed(err, fresh);
-        done();
-      },
-    );
+    Promise.resolve(outcome)
+      .then(
+        (result) => settle(taken, freshIds, result),
+        (err: unknown) => {
+          stats.delivered -= fresh.length;
+          batchFailed(err, fresh);
+        },
+      )
+      .catch((err: unknown) => report(err, 'settling a batch'))
+      .finally(done);
     return fresh.length;
   }
 
@@ -641,7 +668,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
         if (halted() || !holdLock()) break;
         again = false;
         // One listing per pass: a backlog of thousands of files is listed once, then read batch by batch.
-        const candidates = list();
+        const candidates = await list();
         const pass: Pass = { blocked: new Set(), blockAll: false, pending: 0 };
         let delivered = 0;
         let index = 0;
@@ -649,10 +676,12 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
           // At most maxInFlight batches parsed and not committed: wait for one to settle before reading more.
           while (inFlightBatches >= maxInFlight && !halted()) await slotFree();
           if (halted() || !holdLock()) return total;
-          const read = readBatch(candidates, index, pass);
+          const read = await readBatch(candidates, index, pass);
           index = read.index;
+          // Stopping: what was read stays on disk for the next reader.
+          if (halted()) return total;
           if (read.batch.length > 0) {
-            const n = handOver(read.batch, read.taken);
+            const n = await handOver(read.batch, read.taken);
             if (n < 0) return total;
             delivered += n;
             total += n;
