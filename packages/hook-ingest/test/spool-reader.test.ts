@@ -9,6 +9,7 @@ import {
   parseRecordName,
   RECORD_TRAILER,
   SELF_TEST_EVENT,
+  type SpoolBatchOutcome,
   type SpoolRecord,
   sortRecordNames,
   spoolMarkerWaiter,
@@ -136,6 +137,78 @@ describe('spool reader', () => {
     expect(files()).toEqual([]);
     expect(reader.stats().delivered).toBe(3);
     await reader.stop();
+  });
+
+  it('sets aside exactly the records the consumer refuses and delivers every other one once', async () => {
+    const ids = [0, 1, 2].map((i) => put(payload('a', i)));
+    const refused = put(payload('a', 3, { deep: 'the database cannot store this' }));
+    ids.push(...[4, 5, 6].map((i) => put(payload('a', i))));
+    const stored: string[] = [];
+    const reader = createSpoolReader({
+      dir,
+      maxBatch: 3,
+      isDelivered: (list) => new Set(list.filter((id) => stored.includes(id))),
+      onBatch: async (batch): Promise<SpoolBatchOutcome> => {
+        await new Promise((r) => setTimeout(r, 5));
+        const setAside: Array<{ id: string; reason: string }> = [];
+        for (const r of batch) {
+          if (r.envelope.payload.deep)
+            setAside.push({ id: r.id, reason: 'payload nested too deeply to store' });
+          else stored.push(r.id);
+        }
+        return { setAside };
+      },
+    });
+    await reader.drain();
+    await reader.stop();
+    await reader.drain(); // nothing left to deliver again
+    await reader.stop();
+    expect(stored).toEqual(ids);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
+    expect(readdirSync(join(dir, 'rejected')).sort()).toEqual([
+      `${refused}.rec`,
+      `${refused}.rec.error.json`,
+    ]);
+    const error = JSON.parse(readFileSync(join(dir, 'rejected', `${refused}.rec.error.json`), 'utf8')) as {
+      id: string;
+      error: string;
+    };
+    expect(error).toMatchObject({
+      id: refused,
+      error: 'refused by the consumer: payload nested too deeply to store',
+    });
+    expect(reader.stats()).toMatchObject({ delivered: 6, rejected: 1, duplicates: 0 });
+  });
+
+  it('delivers a failed batch again even when isDelivered already counts it', async () => {
+    const ids = [put(payload('a', 0)), put(payload('a', 1)), put(payload('a', 2))];
+    // A consumer that marks ids as delivered on arrival, before its commit (which fails the first time).
+    const marked = new Set<string>();
+    const stored: string[] = [];
+    let failNext = true;
+    const reader = createSpoolReader({
+      dir,
+      isDelivered: (list) => new Set(list.filter((id) => marked.has(id))),
+      onBatch: async (batch) => {
+        for (const r of batch) marked.add(r.id);
+        await new Promise((r) => setTimeout(r, 5));
+        if (failNext) {
+          failNext = false;
+          throw new Error('commit failed');
+        }
+        stored.push(...batch.map((r) => r.id));
+      },
+      onError: () => {},
+    });
+    await reader.drain();
+    await reader.stop(); // the failed commit has settled
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toHaveLength(3);
+    expect(reader.stats()).toMatchObject({ batchErrors: 1, delivered: 0 });
+    expect(await reader.drain()).toBe(3);
+    await reader.stop();
+    expect(stored).toEqual(ids);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
+    expect(reader.stats()).toMatchObject({ delivered: 3, duplicates: 0 });
   });
 
   it('skips ids the consumer already committed (crash between commit and delete)', async () => {
