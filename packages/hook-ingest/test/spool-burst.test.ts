@@ -1,16 +1,10 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSpoolReader, encodeSpoolRecord, formatRecordName } from '../src/index.js';
-import { makeTempDir } from './support/spool.js';
+import { currentBoot, makeTempDir } from './support/spool.js';
 
-const BOOT = (() => {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
-  } catch {
-    return '00000000';
-  }
-})();
+const BOOT = currentBoot();
 
 describe('spool reader under a backlog', () => {
   let tmp: ReturnType<typeof makeTempDir>;

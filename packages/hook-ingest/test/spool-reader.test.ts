@@ -14,15 +14,9 @@ import {
   sortRecordNames,
   spoolMarkerWaiter,
 } from '../src/index.js';
-import { makeTempDir } from './support/spool.js';
+import { currentBoot, makeTempDir } from './support/spool.js';
 
-const BOOT = (() => {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
-  } catch {
-    return '00000000';
-  }
-})();
+const BOOT = currentBoot();
 
 const payload = (session: string, seq: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ session_id: session, hook_event_name: 'PreToolUse', tool_name: 'Bash', seq, ...extra });

@@ -16,17 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeSpoolRecord, formatRecordName, RECORD_TRAILER } from '../src/index.js';
-import { makeTempDir } from './support/spool.js';
+import { currentBoot, makeTempDir } from './support/spool.js';
 
 const CHILD = fileURLToPath(new URL('./support/drain-reader.ts', import.meta.url));
 const PKG = fileURLToPath(new URL('..', import.meta.url));
-const BOOT = (() => {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
-  } catch {
-    return '00000000';
-  }
-})();
+const BOOT = currentBoot();
 
 /** Runs the reader in a child process: a reader that blocks or reads without bound fails here, not hangs the run. */
 function drainInChild(
