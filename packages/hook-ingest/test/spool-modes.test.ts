@@ -55,14 +55,17 @@ describe('spool data at rest is private whatever the umask', () => {
     }
   });
 
-  it('an existing spool open to group and others becomes 0700 on start', async () => {
+  it('an existing spool open to group and others becomes 0700 on start, and so do rejected/ and selftest/', async () => {
     const spool = join(tmp.dir, 'spool');
-    mkdirSync(spool);
-    chmodSync(spool, 0o777);
+    mkdirSync(join(spool, 'rejected'), { recursive: true });
+    mkdirSync(join(spool, 'selftest'));
+    for (const d of [spool, join(spool, 'rejected'), join(spool, 'selftest')]) chmodSync(d, 0o777);
     const reader = createSpoolReader({ dir: spool, onBatch: () => {}, pollMs: 10_000 });
     reader.start();
     await reader.stop();
     expect(mode(spool)).toBe(0o700);
+    expect(mode(join(spool, 'rejected'))).toBe(0o700);
+    expect(mode(join(spool, 'selftest'))).toBe(0o700);
   });
 
   it('the hook script writes 0600 records into a 0700 spool under umask 000', () => {

@@ -90,8 +90,17 @@ export function readRegularFile(path: string, maxBytes: number): SafeRead {
 /** Creates `path` (and missing parents) as 0700 whatever the umask; an existing one open to group/other becomes 0700. */
 export function ensurePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
-  const st = lstatSync(path);
-  if (st.isDirectory() && (st.mode & 0o077) !== 0) chmodSync(path, 0o700);
+  tightenDir(path);
+}
+
+/** Makes an existing directory 0700 when it is open to group/other (never follows a link; missing is fine). */
+export function tightenDir(path: string): void {
+  try {
+    const st = lstatSync(path);
+    if (st.isDirectory() && (st.mode & 0o077) !== 0) chmodSync(path, 0o700);
+  } catch (err) {
+    if (!isEnoent(err)) throw err;
+  }
 }
 
 /** Makes a regular file 0600 when it is open to group/other (never follows a link). */

@@ -18,7 +18,7 @@ import { DEFAULT_MAX_BODY_BYTES } from '../http/routes.js';
 import { SELF_TEST_EVENT } from '../install/selfTest.js';
 import { validateEnvelope } from '../validate.js';
 import { metaFromRecord, ttyName } from './envelope.js';
-import { ensurePrivateDir, makePrivateFile, readRegularFile } from './files.js';
+import { ensurePrivateDir, makePrivateFile, readRegularFile, tightenDir } from './files.js';
 import { createSpoolLock } from './lock.js';
 import {
   type ParsedRecord,
@@ -289,6 +289,9 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
 
   function ensureDir(): void {
     ensurePrivateDir(dir);
+    // Left by an older version or another umask: what they hold is private too.
+    tightenDir(join(dir, REJECTED_DIR));
+    tightenDir(join(dir, SELF_TEST_DIR));
     const trailer = join(dir, TRAILER_FILE);
     let read: ReturnType<typeof readRegularFile>;
     try {
@@ -352,11 +355,11 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       ensurePrivateDir(rejectedDir);
       const target = join(rejectedDir, c.file);
       renameSync(join(dir, c.file), target);
-      writeFileSync(
-        join(rejectedDir, `${c.file}.error.json`),
-        `${JSON.stringify({ id: c.name.id, error, rejectedAt: now() })}\n`,
-        { mode: 0o600 },
-      );
+      const errorFile = join(rejectedDir, `${c.file}.error.json`);
+      writeFileSync(errorFile, `${JSON.stringify({ id: c.name.id, error, rejectedAt: now() })}\n`, {
+        mode: 0o600,
+      });
+      makePrivateFile(errorFile);
       makePrivateFile(target);
       stats.rejected++;
     } catch (err) {
