@@ -157,7 +157,7 @@ try {
     },
   });
   const t1 = performance.now();
-  reader.drain();
+  await reader.drain();
   const drainMs = performance.now() - t1;
   const stats = reader.stats();
   console.log(
@@ -194,7 +194,7 @@ try {
   await runWriters(spool3, liveWriters, livePer, '0.02');
   const deadline = Date.now() + 30_000;
   while (liveCount < liveTotal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  live.stop();
+  await live.stop();
   const lat = hookStats.snapshot(Date.now()).events.live?.latency;
   console.log(
     `\nlive: reader watching (fs.watch) while ${liveWriters} writers run ${liveTotal} hooks, 20 ms apart each`,

@@ -212,7 +212,8 @@ export async function startSpoolReader(opts: {
   return {
     reader,
     async stop() {
-      reader.stop();
+      // Stops reading, waits for the batches handed to the runtime to commit, releases the spool's lock.
+      await reader.stop();
     },
   };
 }

@@ -9,6 +9,8 @@
 # The reader (packages/hook-ingest/src/spool) builds the JSON envelope; nothing is escaped here.
 # Speed: builtins only, plus one exec (no fork) of cat that copies stdin and then the trailer file.
 exec 2>/dev/null
+# Records (0600) and a spool directory we create (0700) are private, whatever the caller's umask.
+umask 077
 FD_SPOOL_DEFAULT="${HOME}/.flightdeck/spool"
 d=${FLIGHTDECK_SPOOL:-$FD_SPOOL_DEFAULT}
 c=${1:-claude}

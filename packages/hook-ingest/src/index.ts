@@ -13,6 +13,7 @@ export * from './install/index.js';
 export { metaFromRecord, ttyName } from './spool/envelope.js';
 export {
   createSpoolReader,
+  type SpoolBatchOutcome,
   type SpoolReader,
   type SpoolReaderOptions,
   type SpoolReaderStats,

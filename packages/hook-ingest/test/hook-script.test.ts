@@ -16,10 +16,10 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const payload = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ session_id: 'sess-1', hook_event_name: 'PreToolUse', tool_name: 'Bash', ...extra });
 
-function drainAll(dir: string): SpoolRecord[] {
+async function drainAll(dir: string): Promise<SpoolRecord[]> {
   const out: SpoolRecord[] = [];
   const reader = createSpoolReader({ dir, onBatch: (b) => out.push(...b) });
-  reader.drain();
+  await reader.drain();
   return out;
 }
 
@@ -32,7 +32,7 @@ describe('flightdeck-hook.sh', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('writes one complete record and prints nothing for claude', () => {
+  it('writes one complete record and prints nothing for claude', async () => {
     const r = runHook('claude', { input: payload(), env: hookEnv(spool) });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
@@ -48,7 +48,7 @@ describe('flightdeck-hook.sh', () => {
     }
   });
 
-  it('prints exactly {} for gemini', () => {
+  it('prints exactly {} for gemini', async () => {
     const r = runHook('gemini', {
       input: JSON.stringify({ session_id: 'g1', hook_event_name: 'BeforeTool' }),
       env: hookEnv(spool),
@@ -56,13 +56,13 @@ describe('flightdeck-hook.sh', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({});
     expect(r.stdout.trim()).toBe('{}');
-    const [rec] = drainAll(spool);
+    const [rec] = await drainAll(spool);
     expect(rec?.envelope.cli).toBe('gemini');
     // Gemini has no PermissionRequest hook: the core must keep its timeout heuristic.
     expect(rec?.envelope.meta.permissionRequestHooked).toBeUndefined();
   });
 
-  it('exits 0 silently when the spool cannot be created or written', () => {
+  it('exits 0 silently when the spool cannot be created or written', async () => {
     const blocker = join(tmp.dir, 'a-file');
     writeFileSync(blocker, 'not a directory');
     for (const dir of [join(blocker, 'spool'), '/proc/flightdeck-no-such-dir/spool']) {
@@ -78,13 +78,13 @@ describe('flightdeck-hook.sh', () => {
     }
   });
 
-  it('creates a missing spool directory', () => {
+  it('creates a missing spool directory', async () => {
     const deep = join(tmp.dir, 'new', 'spool');
     expect(runHook('claude', { input: payload(), env: hookEnv(deep) }).status).toBe(0);
-    expect(drainAll(deep)).toHaveLength(1);
+    expect(await drainAll(deep)).toHaveLength(1);
   });
 
-  it('captures the enrichment into meta, including values with newlines', () => {
+  it('captures the enrichment into meta, including values with newlines', async () => {
     const env = hookEnv(spool, {
       TERM_PROGRAM: 'iTerm.app',
       TERM_PROGRAM_VERSION: '3.5.0',
@@ -106,7 +106,7 @@ describe('flightdeck-hook.sh', () => {
     });
     const before = Date.now();
     expect(runHook('claude', { input: payload(), env }).status).toBe(0);
-    const [rec] = drainAll(spool);
+    const [rec] = await drainAll(spool);
     expect(rec).toBeDefined();
     const meta = rec!.envelope.meta;
     expect(meta).toMatchObject({
@@ -137,14 +137,14 @@ describe('flightdeck-hook.sh', () => {
     expect(typeof meta.host).toBe('string');
   });
 
-  it('walks past an `sh -c` wrapper to the agent process', () => {
+  it('walks past an `sh -c` wrapper to the agent process', async () => {
     // What Claude Code does: `sh -c "<command>"`; dash does not exec the last command, so $PPID is the wrapper.
     const r = spawnSync('sh', ['-c', `sh '${HOOK_SCRIPT_PATH}' claude; exit 0`], {
       input: payload(),
       env: hookEnv(spool),
     });
     expect(r.status).toBe(0);
-    const [rec] = drainAll(spool);
+    const [rec] = await drainAll(spool);
     expect(rec?.envelope.meta.pid).toBe(process.pid);
   });
 
@@ -174,14 +174,14 @@ setTimeout(() => {}, 4000);`;
         });
       });
       expect(ptyPath).toMatch(/^\/dev\/pts\/\d+$/);
-      const [rec] = drainAll(spool);
+      const [rec] = await drainAll(spool);
       expect(rec?.envelope.meta.tty).toBe(ptyPath);
     } finally {
       child.kill('SIGKILL');
     }
   }, 30_000);
 
-  it('takes the Codex notify payload from the last argument', () => {
+  it('takes the Codex notify payload from the last argument', async () => {
     const notify = {
       type: 'agent-turn-complete',
       'thread-id': 't-1',
@@ -190,23 +190,23 @@ setTimeout(() => {}, 4000);`;
     const r = runHook('codex', { args: [JSON.stringify(notify)], env: hookEnv(spool) });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
-    const [rec] = drainAll(spool);
+    const [rec] = await drainAll(spool);
     expect(rec?.envelope.cli).toBe('codex');
     expect(rec?.envelope.payload).toEqual(notify);
   });
 
-  it('round-trips a 1 MB payload byte for byte', () => {
+  it('round-trips a 1 MB payload byte for byte', async () => {
     const big = 'x'.repeat(512 * 1024) + 'é✓\\"\n'.repeat(1000) + 'y'.repeat(520 * 1024);
     const body = payload({ tool_response: { content: big } });
     expect(Buffer.byteLength(body)).toBeGreaterThan(1024 * 1024);
     expect(runHook('claude', { input: body, env: hookEnv(spool) }).status).toBe(0);
-    const [rec] = drainAll(spool);
+    const [rec] = await drainAll(spool);
     expect((rec!.envelope.payload.tool_response as { content: string }).content).toBe(big);
   });
 
-  it('gives records of one agent ids in capture order', () => {
+  it('gives records of one agent ids in capture order', async () => {
     for (let i = 0; i < 30; i++) runHook('claude', { input: payload({ seq: i }), env: hookEnv(spool) });
-    const seqs = drainAll(spool).map((r) => r.envelope.payload.seq);
+    const seqs = (await drainAll(spool)).map((r) => r.envelope.payload.seq);
     expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 });

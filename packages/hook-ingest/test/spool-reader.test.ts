@@ -9,19 +9,14 @@ import {
   parseRecordName,
   RECORD_TRAILER,
   SELF_TEST_EVENT,
+  type SpoolBatchOutcome,
   type SpoolRecord,
   sortRecordNames,
   spoolMarkerWaiter,
 } from '../src/index.js';
-import { makeTempDir } from './support/spool.js';
+import { currentBoot, makeTempDir } from './support/spool.js';
 
-const BOOT = (() => {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
-  } catch {
-    return '00000000';
-  }
-})();
+const BOOT = currentBoot();
 
 const payload = (session: string, seq: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ session_id: session, hook_event_name: 'PreToolUse', tool_name: 'Bash', seq, ...extra });
@@ -60,7 +55,7 @@ describe('spool reader', () => {
     put(payload('a', 1));
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
-    expect(reader.drain()).toBe(2);
+    expect(await reader.drain()).toBe(2);
     expect(seqs(got)).toEqual([0, 1]);
     expect(got.some((r) => r.envelope.payload.hook_event_name === SELF_TEST_EVENT)).toBe(false);
     expect(reader.stats().selfTests).toBe(1);
@@ -70,17 +65,17 @@ describe('spool reader', () => {
     expect(await spoolMarkerWaiter(dir)('fd-selftest-other', 100)).toBe(false);
   });
 
-  it('delivers complete records in id order and deletes them after onBatch', () => {
+  it('delivers complete records in id order and deletes them after onBatch', async () => {
     const ids = [put(payload('a', 0)), put(payload('a', 1)), put(payload('b', 0)), put(payload('a', 2))];
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), maxBatch: 2 });
-    expect(reader.drain()).toBe(4);
+    expect(await reader.drain()).toBe(4);
     expect(got.map((r) => r.id)).toEqual(ids);
     expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
     expect(reader.stats()).toMatchObject({ delivered: 4, batches: 2, rejected: 0 });
   });
 
-  it('keeps the files and retries when onBatch throws', () => {
+  it('keeps the files and retries when onBatch throws', async () => {
     put(payload('a', 0));
     put(payload('a', 1));
     let fail = true;
@@ -94,12 +89,12 @@ describe('spool reader', () => {
       },
       onError: (err, ctx) => errors.push(`${ctx}: ${(err as Error).message}`),
     });
-    expect(reader.drain()).toBe(0);
+    expect(await reader.drain()).toBe(0);
     expect(errors).toEqual(['onBatch: disk full']);
     expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toHaveLength(2);
     expect(reader.stats().batchErrors).toBe(1);
     fail = false;
-    expect(reader.drain()).toBe(2);
+    expect(await reader.drain()).toBe(2);
     expect(seqs(got)).toEqual([0, 1]);
   });
 
@@ -115,11 +110,11 @@ describe('spool reader', () => {
       },
     });
     const files = () => readdirSync(dir).filter((f) => f.endsWith('.rec'));
-    expect(reader.drain()).toBe(2);
+    expect(await reader.drain()).toBe(2);
     expect(files()).toHaveLength(2); // not committed yet: the files stay
     // A record written meanwhile is delivered; the two in flight are not read again.
     const later = put(payload('a', 2));
-    expect(reader.drain()).toBe(1);
+    expect(await reader.drain()).toBe(1);
     expect(got.map((b) => b.map((r) => r.id))).toEqual([ids, [later]]);
     commits[0]?.resolve();
     await new Promise((r) => setTimeout(r, 0));
@@ -129,16 +124,88 @@ describe('spool reader', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(files()).toHaveLength(1);
     expect(reader.stats()).toMatchObject({ batchErrors: 1, delivered: 2 });
-    expect(reader.drain()).toBe(1);
+    expect(await reader.drain()).toBe(1);
     expect(got.at(-1)?.map((r) => r.id)).toEqual([later]);
     commits[2]?.resolve();
     await new Promise((r) => setTimeout(r, 0));
     expect(files()).toEqual([]);
     expect(reader.stats().delivered).toBe(3);
-    reader.stop();
+    await reader.stop();
   });
 
-  it('skips ids the consumer already committed (crash between commit and delete)', () => {
+  it('sets aside exactly the records the consumer refuses and delivers every other one once', async () => {
+    const ids = [0, 1, 2].map((i) => put(payload('a', i)));
+    const refused = put(payload('a', 3, { deep: 'the database cannot store this' }));
+    ids.push(...[4, 5, 6].map((i) => put(payload('a', i))));
+    const stored: string[] = [];
+    const reader = createSpoolReader({
+      dir,
+      maxBatch: 3,
+      isDelivered: (list) => new Set(list.filter((id) => stored.includes(id))),
+      onBatch: async (batch): Promise<SpoolBatchOutcome> => {
+        await new Promise((r) => setTimeout(r, 5));
+        const setAside: Array<{ id: string; reason: string }> = [];
+        for (const r of batch) {
+          if (r.envelope.payload.deep)
+            setAside.push({ id: r.id, reason: 'payload nested too deeply to store' });
+          else stored.push(r.id);
+        }
+        return { setAside };
+      },
+    });
+    await reader.drain();
+    await reader.stop();
+    await reader.drain(); // nothing left to deliver again
+    await reader.stop();
+    expect(stored).toEqual(ids);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
+    expect(readdirSync(join(dir, 'rejected')).sort()).toEqual([
+      `${refused}.rec`,
+      `${refused}.rec.error.json`,
+    ]);
+    const error = JSON.parse(readFileSync(join(dir, 'rejected', `${refused}.rec.error.json`), 'utf8')) as {
+      id: string;
+      error: string;
+    };
+    expect(error).toMatchObject({
+      id: refused,
+      error: 'refused by the consumer: payload nested too deeply to store',
+    });
+    expect(reader.stats()).toMatchObject({ delivered: 6, rejected: 1, duplicates: 0 });
+  });
+
+  it('delivers a failed batch again even when isDelivered already counts it', async () => {
+    const ids = [put(payload('a', 0)), put(payload('a', 1)), put(payload('a', 2))];
+    // A consumer that marks ids as delivered on arrival, before its commit (which fails the first time).
+    const marked = new Set<string>();
+    const stored: string[] = [];
+    let failNext = true;
+    const reader = createSpoolReader({
+      dir,
+      isDelivered: (list) => new Set(list.filter((id) => marked.has(id))),
+      onBatch: async (batch) => {
+        for (const r of batch) marked.add(r.id);
+        await new Promise((r) => setTimeout(r, 5));
+        if (failNext) {
+          failNext = false;
+          throw new Error('commit failed');
+        }
+        stored.push(...batch.map((r) => r.id));
+      },
+      onError: () => {},
+    });
+    await reader.drain();
+    await reader.stop(); // the failed commit has settled
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toHaveLength(3);
+    expect(reader.stats()).toMatchObject({ batchErrors: 1, delivered: 0 });
+    expect(await reader.drain()).toBe(3);
+    await reader.stop();
+    expect(stored).toEqual(ids);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
+    expect(reader.stats()).toMatchObject({ delivered: 3, duplicates: 0 });
+  });
+
+  it('skips ids the consumer already committed (crash between commit and delete)', async () => {
     const a = put(payload('a', 0));
     put(payload('a', 1));
     const got: SpoolRecord[] = [];
@@ -147,13 +214,13 @@ describe('spool reader', () => {
       onBatch: (b) => got.push(...b),
       isDelivered: (ids) => new Set(ids.filter((id) => id === a)),
     });
-    expect(reader.drain()).toBe(1);
+    expect(await reader.drain()).toBe(1);
     expect(seqs(got)).toEqual([1]);
     expect(reader.stats().duplicates).toBe(1);
     expect(readdirSync(dir).filter((f) => f.endsWith('.rec'))).toEqual([]);
   });
 
-  it('moves invalid records to rejected/ with the error and goes on', () => {
+  it('moves invalid records to rejected/ with the error and goes on', async () => {
     put('{"not json');
     put(JSON.stringify({ hook_event_name: 'Stop' }));
     put(payload('a', 0), { cli: 'vim' });
@@ -161,7 +228,7 @@ describe('spool reader', () => {
     put(payload('a', 1));
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([1]);
     expect(reader.stats().rejected).toBe(4);
     const rejected = readdirSync(join(dir, 'rejected'));
@@ -179,7 +246,7 @@ describe('spool reader', () => {
     expect(rejected.filter((f) => f.endsWith('.rec'))).toHaveLength(4);
   });
 
-  it('sets an unreadable record aside instead of stalling, and caps batches by bytes', () => {
+  it('sets an unreadable record aside instead of stalling, and caps batches by bytes', async () => {
     put(payload('a', 0, { pad: 'x'.repeat(600_000) }));
     up += 1;
     const dirRecord = formatRecordName(BOOT, up, 5);
@@ -197,13 +264,13 @@ describe('spool reader', () => {
       },
       onError: () => {},
     });
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([0, 1, 2]);
     expect(sizes).toEqual([2, 1]);
     expect(existsSync(join(dir, 'rejected', dirRecord))).toBe(true);
   });
 
-  it('holds back later records of an agent while an earlier one is still being written', () => {
+  it('holds back later records of an agent while an earlier one is still being written', async () => {
     put(payload('a', 0), { agent: 1 });
     const partialId = put(payload('a', 1), { agent: 1 });
     const partialFile = join(dir, `${partialId}.rec`);
@@ -213,11 +280,11 @@ describe('spool reader', () => {
     put(payload('b', 0), { agent: 2 }); // another agent is not held back
     const got: SpoolRecord[] = [];
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b) });
-    reader.drain();
+    await reader.drain();
     expect(got.map((r) => `${r.envelope.payload.session_id}${r.envelope.payload.seq}`)).toEqual(['a0', 'b0']);
     expect(reader.stats().pending).toBe(2);
     writeFileSync(partialFile, full); // the writer finishes
-    reader.drain();
+    await reader.drain();
     expect(got.map((r) => `${r.envelope.payload.session_id}${r.envelope.payload.seq}`)).toEqual([
       'a0',
       'b0',
@@ -226,7 +293,7 @@ describe('spool reader', () => {
     ]);
   });
 
-  it('salvages an abandoned record that parses, rejects one that does not (after the grace period)', () => {
+  it('salvages an abandoned record that parses, rejects one that does not (after the grace period)', async () => {
     const salvageable = put(payload('a', 0));
     const f1 = join(dir, `${salvageable}.rec`);
     const b1 = readFileSync(f1);
@@ -244,16 +311,16 @@ describe('spool reader', () => {
       graceMs: 30_000,
       now: () => clock,
     });
-    reader.drain();
+    await reader.drain();
     expect(got).toHaveLength(0); // within grace: everything of that agent waits
     clock += 31_000;
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([0, 2]);
     expect(reader.stats()).toMatchObject({ salvaged: 1, rejected: 1 });
     expect(existsSync(join(dir, 'rejected', `${broken}.rec`))).toBe(true);
   });
 
-  it('lets a headerless leftover hold back others only briefly, then rejects it after the grace period', () => {
+  it('lets a headerless leftover hold back others only briefly, then rejects it after the grace period', async () => {
     up += 1;
     const empty = formatRecordName(BOOT, up, 77);
     writeFileSync(join(dir, empty), ''); // a hook killed between creating the file and writing its header
@@ -261,24 +328,24 @@ describe('spool reader', () => {
     const got: SpoolRecord[] = [];
     let clock = Date.now();
     const reader = createSpoolReader({ dir, onBatch: (b) => got.push(...b), now: () => clock });
-    reader.drain();
+    await reader.drain();
     expect(got).toHaveLength(0); // might still be a writer about to write: keep order
     clock += 2500;
-    reader.drain();
+    await reader.drain();
     expect(seqs(got)).toEqual([0]);
     clock += 30_000;
-    reader.drain();
+    await reader.drain();
     expect(existsSync(join(dir, 'rejected', empty))).toBe(true);
   });
 
-  it('orders records of an earlier boot before the current boot', () => {
+  it('orders records of an earlier boot before the current boot', async () => {
     const other = BOOT === 'aaaaaaaa' ? 'bbbbbbbb' : 'aaaaaaaa';
     up = 900_000_000; // a long uptime on the previous boot
     put(payload('old', 0), { boot: other });
     up = 10;
     put(payload('new', 0));
     const got: SpoolRecord[] = [];
-    createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
+    await createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
     expect(got.map((r) => r.envelope.payload.session_id)).toEqual(['old', 'new']);
   });
 
@@ -297,11 +364,11 @@ describe('spool reader', () => {
       expect(seqs(got)).toEqual([0]);
       expect(reader.stats().watching).toBe(true);
     } finally {
-      reader.stop();
+      await reader.stop();
     }
   }, 30_000);
 
-  it('orders PIDs across a wrap-around within one centisecond', () => {
+  it('orders PIDs across a wrap-around within one centisecond', async () => {
     const names = [32760, 32766, 301, 305].map((pid) => ({
       name: parseRecordName(formatRecordName(BOOT, 77, pid))!,
     }));
@@ -321,11 +388,11 @@ describe('spool reader', () => {
       );
     }
     const got: SpoolRecord[] = [];
-    createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
+    await createSpoolReader({ dir, onBatch: (b) => got.push(...b) }).drain();
     expect(seqs(got)).toEqual([0, 1, 2, 3]);
   });
 
-  it('parses records byte-exactly, meta values with newlines included', () => {
+  it('parses records byte-exactly, meta values with newlines included', async () => {
     const buf = encodeSpoolRecord({ cli: 'claude', TMUX: 'a\nb=c' }, '{"x":"\\u0000é"}');
     const parsed = parseRecord(buf);
     expect(parsed.kind).toBe('complete');
@@ -349,7 +416,7 @@ describe('spool reader', () => {
       expect(seqs(got)).toEqual([0]);
       expect(reader.stats().watching).toBe(true);
     } finally {
-      reader.stop();
+      await reader.stop();
     }
     put(payload('w', 1));
     expect(got).toHaveLength(1); // stopped: no more deliveries

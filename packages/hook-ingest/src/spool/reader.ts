@@ -1,12 +1,8 @@
 import {
-  closeSync,
   type FSWatcher,
-  fstatSync,
-  mkdirSync,
-  openSync,
+  lstatSync,
   readdirSync,
   readFileSync,
-  readSync,
   renameSync,
   type Stats,
   statSync,
@@ -14,12 +10,16 @@ import {
   watch,
   writeFileSync,
 } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HookEnvelope } from '@flightdeck/shared-types';
+import { DEFAULT_MAX_BODY_BYTES } from '../http/routes.js';
 import { SELF_TEST_EVENT } from '../install/selfTest.js';
 import { validateEnvelope } from '../validate.js';
 import { metaFromRecord, ttyName } from './envelope.js';
+import { ensurePrivateDir, makePrivateFile, readRegularFile, tightenDir } from './files.js';
+import { createSpoolLock } from './lock.js';
 import {
   type ParsedRecord,
   parseRecord,
@@ -37,13 +37,23 @@ export interface SpoolRecord {
   receivedAt: number;
 }
 
+/**
+ * What `onBatch` may return (or resolve to): the records it could not store (e.g. a payload the database cannot
+ * serialise). Their files move to `rejected/` with the reason; the batch's other files are deleted.
+ */
+export interface SpoolBatchOutcome {
+  setAside?: ReadonlyArray<{ id: string; reason: string }>;
+}
+
 export interface SpoolReaderOptions {
-  /** The spool directory the hook scripts write into. Created when missing. */
+  /** The spool directory the hook scripts write into. Created (0700) when missing. */
   dir: string;
   /**
    * Commits a batch. The record files are deleted only once it has committed: when it returns (synchronous),
    * or when the promise it returns resolves. Until then its records are in flight: never read or delivered
-   * again. If it throws or the promise rejects, the files stay and the batch is retried on the next drain.
+   * again. It may return (or resolve to) a {@link SpoolBatchOutcome} naming records it refused: those are set
+   * aside into `rejected/`. If it throws or the promise rejects, the files stay and are delivered again later
+   * (without asking `isDelivered` about them).
    */
   onBatch: (records: SpoolRecord[]) => unknown;
   /**
@@ -57,9 +67,13 @@ export interface SpoolReaderOptions {
   maxBatch?: number;
   /** A batch stops growing once its records total this many bytes (large payloads). Default 32 MiB. */
   maxBatchBytes?: number;
+  /** Batches handed to `onBatch` and not yet settled before the reader waits. Default 2. */
+  maxInFlight?: number;
+  /** A record file larger than this is set aside unread. Default `DEFAULT_MAX_BODY_BYTES` (2 MB, the HTTP limit). */
+  maxRecordBytes?: number;
   /** How long an incomplete record may stay incomplete before it is salvaged or rejected. Default 30 s. */
   graceMs?: number;
-  /** Interval of the watcher/directory health check. Default 5 s. */
+  /** Interval of the watcher/directory/lock health check. Default 5 s. */
   healthCheckMs?: number;
   /** Debounce after an fs.watch event (bursts collapse into one drain). Default 2 ms. */
   debounceMs?: number;
@@ -72,21 +86,30 @@ export interface SpoolReaderOptions {
 export interface SpoolReaderStats {
   running: boolean;
   watching: boolean;
-  /** Records handed to `onBatch` (and committed). */
+  /** Pid of the other live process whose reader holds the spool's lock (this reader then reads nothing). */
+  lockedBy: number | null;
+  /** Records handed to `onBatch` (and committed, or in flight). */
   delivered: number;
   batches: number;
   /** Records skipped because `isDelivered` said they were already committed. */
   duplicates: number;
-  /** Records moved to `rejected/`. */
+  /** Records (and other files with a record's name) moved to `rejected/`. */
   rejected: number;
   /** Installer self-test records acknowledged into `selftest/` instead of being delivered. */
   selfTests: number;
   /** Incomplete records older than the grace period that still parsed and were delivered. */
   salvaged: number;
-  /** Times `onBatch` threw (the files stayed for a retry). */
+  /** Times `onBatch` threw or rejected (the files stayed for a retry). */
   batchErrors: number;
   /** Records that were still being written at the last drain. */
   pending: number;
+  /** Record files seen at the last directory listing. */
+  backlog: number;
+  /** Records handed to `onBatch` whose batch has not settled yet. */
+  inFlight: number;
+  inFlightBatches: number;
+  /** Directory listings so far (a backlog is listed once, then read batch by batch). */
+  listings: number;
   drains: number;
   lastDrainAt: number | null;
   lastBatchAt: number | null;
@@ -94,12 +117,19 @@ export interface SpoolReaderStats {
 }
 
 export interface SpoolReader {
-  /** Creates the directory, reads what is there, then watches it (fs.watch + poll + health check). */
+  /**
+   * Takes the spool's lock, creates the directory, reads what is there, then watches it (fs.watch + poll +
+   * health check). While another live process holds the lock it reads nothing and retries on its health check.
+   */
   start(): void;
-  /** Stops watching, after a final drain. */
-  stop(): void;
-  /** Delivers every complete record available now; returns how many were delivered. */
-  drain(): number;
+  /** Stops watching and reading, waits for the batches in flight to settle, releases the lock. */
+  stop(): Promise<void>;
+  /**
+   * Hands over every complete record available now, batch by batch, yielding to the event loop between
+   * batches; resolves to how many records were handed over (once the last batch is handed over, not committed).
+   * A call while a drain runs joins it (and makes it list the directory once more before it ends).
+   */
+  drain(): Promise<number>;
   stats(): SpoolReaderStats;
 }
 
@@ -107,9 +137,28 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** The refusals of an `onBatch` outcome, by id (anything else it returns is ignored). */
+function refusals(outcome: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const list = (outcome as SpoolBatchOutcome | null | undefined)?.setAside;
+  if (typeof outcome !== 'object' || outcome === null || !Array.isArray(list)) return out;
+  for (const item of list as unknown[]) {
+    const { id, reason } = (item ?? {}) as { id?: unknown; reason?: unknown };
+    if (typeof id === 'string') out.set(id, String(reason ?? 'refused by the consumer').slice(0, 4000));
+  }
+  return out;
+}
+
 interface Candidate {
   name: RecordName;
   file: string;
+}
+
+/** One walk over a listing: who is held back by a record still being written. */
+interface Pass {
+  blocked: Set<string>;
+  blockAll: boolean;
+  pending: number;
 }
 
 const TRAILER_FILE = '.trailer';
@@ -138,36 +187,23 @@ function readCurrentBoot(): string {
   }
 }
 
-/** Reads a whole file with its stats from one descriptor. */
-function readWithStats(path: string): { buf: Buffer; stats: Stats } | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  try {
-    const stats = fstatSync(fd);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let size = Math.max(stats.size, 4096);
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(size);
-      const n = readSync(fd, chunk, 0, size, total);
-      if (n <= 0) break;
-      chunks.push(n === size ? chunk : chunk.subarray(0, n));
-      total += n;
-      size = 65536;
-    }
-    return { buf: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total), stats };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function isEnoent(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Longest stretch of synchronous work (listing, reading, deleting) before the reader yields to the event loop. */
+const SLICE_MS = 8;
+
+/** Call before each step of a long loop: it yields to the event loop once SLICE_MS have passed since the last time. */
+function slicer(): () => Promise<void> | undefined {
+  let start = performance.now();
+  return () => {
+    if (performance.now() - start < SLICE_MS) return undefined;
+    return nextTurn().then(() => {
+      start = performance.now();
+    });
+  };
 }
 
 /**
@@ -179,6 +215,8 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   const pollMs = options.pollMs ?? 500;
   const maxBatch = Math.max(1, options.maxBatch ?? 500);
   const maxBatchBytes = Math.max(1, options.maxBatchBytes ?? 32 * 1024 * 1024);
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+  const maxRecordBytes = Math.max(64, options.maxRecordBytes ?? DEFAULT_MAX_BODY_BYTES);
   const graceMs = options.graceMs ?? 30_000;
   const healthCheckMs = options.healthCheckMs ?? 5000;
   const debounceMs = options.debounceMs ?? 2;
@@ -188,14 +226,18 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   const pidMax = readPidMax();
   const host = hostname();
   const isLinux = process.platform === 'linux';
+  const lock = createSpoolLock(dir);
 
   /** Ids committed whose file could not be deleted (skipped until the file is gone). */
   const committed = new Set<string>();
-  /** Ids handed to an asynchronous `onBatch` that has not committed yet (skipped, never deleted). */
+  /** Ids handed to an asynchronous `onBatch` that has not settled yet (skipped, never deleted). */
   const inFlight = new Set<string>();
   /** Ids that could not be moved to rejected/ (skipped). */
   const unmovable = new Set<string>();
+  /** Ids of batches the consumer failed: delivered again without asking `isDelivered` (which may be wrong). */
+  const retry = new Set<string>();
   const ttyCache = new Map<number, { start: number; tty: string | undefined }>();
+  const missingPids = new Set<number>();
 
   let watcher: FSWatcher | null = null;
   let watchedIno = -1;
@@ -203,11 +245,21 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   let healthTimer: NodeJS.Timeout | null = null;
   let debounceTimer: NodeJS.Timeout | null = null;
   let running = false;
-  let draining = false;
+  let stopping = false;
+  let holding = false;
+  /** The drain in progress, which calls made meanwhile join. */
+  let current: Promise<number> | null = null;
+  /** A drain was asked for since the running one last listed the directory. */
+  let again = false;
+  /** Batch failures so far: a drain stops at the first one of its own time (the rest waits for a retry). */
+  let failures = 0;
+  let inFlightBatches = 0;
+  let settleWaiters: Array<() => void> = [];
 
   const stats: SpoolReaderStats = {
     running: false,
     watching: false,
+    lockedBy: null,
     delivered: 0,
     batches: 0,
     duplicates: 0,
@@ -216,6 +268,10 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     selfTests: 0,
     batchErrors: 0,
     pending: 0,
+    backlog: 0,
+    inFlight: 0,
+    inFlightBatches: 0,
+    listings: 0,
     drains: 0,
     lastDrainAt: null,
     lastBatchAt: null,
@@ -232,14 +288,43 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   }
 
   function ensureDir(): void {
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
+    // Left by an older version or another umask: what they hold is private too.
+    tightenDir(join(dir, REJECTED_DIR));
+    tightenDir(join(dir, SELF_TEST_DIR));
     const trailer = join(dir, TRAILER_FILE);
+    let read: ReturnType<typeof readRegularFile>;
     try {
-      if (readFileSync(trailer, 'latin1') === RECORD_TRAILER) return;
+      read = readRegularFile(trailer, 64);
     } catch {
-      // missing: (re)create it below
+      read = { kind: 'refused', reason: 'unreadable' };
     }
-    writeFileSync(trailer, RECORD_TRAILER, 'latin1');
+    if (read.kind === 'ok' && read.buf.toString('latin1') === RECORD_TRAILER) {
+      makePrivateFile(trailer);
+      return;
+    }
+    // Missing, wrong, or not a regular file (never write into a FIFO or through a link): replace it.
+    if (read.kind !== 'gone') unlinkSync(trailer);
+    try {
+      writeFileSync(trailer, RECORD_TRAILER, { encoding: 'latin1', flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      // A hook created it meanwhile (with the same content).
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+
+  /** Whether this reader may read: takes the lock, or confirms it still holds it (a lost lock stops reading). */
+  function holdLock(): boolean {
+    try {
+      const state = lock.acquire();
+      holding = state.held;
+      stats.lockedBy = state.held ? null : state.lockedBy;
+    } catch (err) {
+      holding = false;
+      stats.lockedBy = null;
+      if (!isEnoent(err)) report(err, 'taking the spool lock');
+    }
+    return holding;
   }
 
   /** Terminal of the agent process, when it is still the process that sent the record. */
@@ -247,6 +332,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     if (!isLinux || pid <= 0) return undefined;
     const cached = ttyCache.get(pid);
     if (cached && cached.start <= up) return cached.tty;
+    if (missingPids.has(pid)) return undefined;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -257,6 +343,8 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       // A process started after the event is a reused pid, not the sender.
       return start <= up + 1 ? tty : undefined;
     } catch {
+      // Gone: not looked up again until the next listing (a backlog holds many records of dead agents).
+      missingPids.add(pid);
       return undefined;
     }
   }
@@ -264,12 +352,15 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   function reject(c: Candidate, error: string): void {
     const rejectedDir = join(dir, REJECTED_DIR);
     try {
-      mkdirSync(rejectedDir, { recursive: true });
-      renameSync(join(dir, c.file), join(rejectedDir, c.file));
-      writeFileSync(
-        join(rejectedDir, `${c.file}.error.json`),
-        `${JSON.stringify({ id: c.name.id, error, rejectedAt: now() })}\n`,
-      );
+      ensurePrivateDir(rejectedDir);
+      const target = join(rejectedDir, c.file);
+      renameSync(join(dir, c.file), target);
+      const errorFile = join(rejectedDir, `${c.file}.error.json`);
+      writeFileSync(errorFile, `${JSON.stringify({ id: c.name.id, error, rejectedAt: now() })}\n`, {
+        mode: 0o600,
+      });
+      makePrivateFile(errorFile);
+      makePrivateFile(target);
       stats.rejected++;
     } catch (err) {
       if (!isEnoent(err)) {
@@ -287,12 +378,12 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   function acknowledgeSelfTest(c: Candidate): void {
     const ackDir = join(dir, SELF_TEST_DIR);
     try {
-      mkdirSync(ackDir, { recursive: true });
+      ensurePrivateDir(ackDir);
       const cutoff = now() - SELF_TEST_KEEP_MS;
       for (const old of readdirSync(ackDir)) {
         const p = join(ackDir, old);
         try {
-          if (statSync(p).mtimeMs < cutoff) unlinkSync(p);
+          if (lstatSync(p).mtimeMs < cutoff) unlinkSync(p);
         } catch {
           // vanished meanwhile
         }
@@ -307,18 +398,26 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     }
   }
 
-  function list(): Candidate[] {
+  async function list(): Promise<Candidate[]> {
     let files: string[];
     try {
-      files = readdirSync(dir);
+      // Asynchronous: a listing of tens of thousands of names must not hold up the process.
+      files = await readdir(dir);
     } catch (err) {
       if (isEnoent(err)) return [];
       throw err;
     }
+    stats.listings++;
+    missingPids.clear();
+    let seen = 0;
     const byBoot = new Map<string, Candidate[]>();
+    const slice = slicer();
     for (const file of files) {
+      await slice();
       const name = parseRecordName(file);
-      if (!name || unmovable.has(name.id) || inFlight.has(name.id)) continue;
+      if (!name) continue;
+      seen++;
+      if (unmovable.has(name.id) || inFlight.has(name.id)) continue;
       if (committed.has(name.id)) {
         // Committed earlier but the delete failed: retry it, never deliver it again.
         try {
@@ -336,22 +435,25 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       }
       group.push({ name, file });
     }
-    // Within a boot, uptime then (wrap-aware) PID orders records; across boots the oldest file decides and the
-    // current boot comes last.
+    stats.backlog = seen;
+    // Within a boot, uptime then (wrap-aware) PID orders records; across boots the oldest file (the first
+    // captured) decides and the current boot comes last.
     const groups: Array<{ rank: number; items: Candidate[] }> = [];
     for (const [boot, group] of byBoot) {
+      const items = sortRecordNames(group, pidMax);
       let rank = Number.POSITIVE_INFINITY;
       if (boot !== currentBoot) {
-        for (const c of group) {
+        rank = 0;
+        for (const c of items) {
           try {
-            rank = Math.min(rank, statSync(join(dir, c.file)).mtimeMs);
+            rank = lstatSync(join(dir, c.file)).mtimeMs;
+            break;
           } catch {
-            // vanished
+            // vanished: the next one
           }
         }
-        if (!Number.isFinite(rank)) rank = 0;
       }
-      groups.push({ rank, items: sortRecordNames(group, pidMax) });
+      groups.push({ rank, items });
     }
     groups.sort((a, b) => a.rank - b.rank);
     return groups.flatMap((g) => g.items);
@@ -380,168 +482,250 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     return { id: c.name.id, envelope: checked.envelope, receivedAt };
   }
 
-  /** Deletes the files of a committed batch (a file that cannot be deleted is remembered as committed). */
-  function removeFiles(files: string[], batch: SpoolRecord[]): void {
-    for (let i = 0; i < files.length; i++) {
+  /**
+   * Reads candidates from `index` on into one batch (at most `maxBatch` records / `maxBatchBytes`), setting
+   * aside what cannot be delivered and holding back what is still being written. Returns where it stopped.
+   */
+  async function readBatch(
+    candidates: Candidate[],
+    index: number,
+    pass: Pass,
+  ): Promise<{ index: number; batch: SpoolRecord[]; taken: Candidate[] }> {
+    const batch: SpoolRecord[] = [];
+    const taken: Candidate[] = [];
+    const receivedAt = now();
+    let batchBytes = 0;
+    const slice = slicer();
+    while (
+      index < candidates.length &&
+      batch.length < maxBatch &&
+      batchBytes < maxBatchBytes &&
+      !pass.blockAll
+    ) {
+      await slice();
+      const c = candidates[index++]!;
+      let read: ReturnType<typeof readRegularFile>;
       try {
-        unlinkSync(join(dir, files[i]!));
+        read = readRegularFile(join(dir, c.file), maxRecordBytes);
+      } catch (err) {
+        // Unreadable (permissions, I/O error): set it aside rather than stall the spool.
+        report(err, `reading ${c.file}`);
+        reject(c, `unreadable record: ${(err as Error).message}`);
+        continue;
+      }
+      if (read.kind === 'gone') continue;
+      if (read.kind === 'refused') {
+        reject(c, `not a record: ${read.reason}`);
+        continue;
+      }
+      const parsed = parseRecord(read.buf);
+      if (parsed.kind === 'invalid') {
+        reject(c, parsed.error);
+        continue;
+      }
+      const sender = parsed.meta?.pid ?? null;
+      if (sender !== null && pass.blocked.has(sender)) {
+        pass.pending++;
+        continue;
+      }
+      let salvage = false;
+      if (parsed.kind === 'incomplete') {
+        const age = receivedAt - read.stats.mtimeMs;
+        if (age < graceMs) {
+          // Still being written: hold back later records of the same agent. A record without its header
+          // yet (the hook writes it right after creating the file) holds back everything, but only briefly:
+          // after HEADERLESS_BLOCK_MS its writer is gone and it must not stall other agents.
+          pass.pending++;
+          if (sender !== null) pass.blocked.add(sender);
+          else if (age < HEADERLESS_BLOCK_MS) pass.blockAll = true;
+          continue;
+        }
+        salvage = true;
+      }
+      const record = toRecord(c, parsed, read.stats, receivedAt);
+      if (typeof record === 'string') {
+        reject(c, salvage ? `incomplete record abandoned by its writer; ${record}` : record);
+        continue;
+      }
+      if (record.envelope.payload.hook_event_name === SELF_TEST_EVENT) {
+        acknowledgeSelfTest(c);
+        continue;
+      }
+      if (salvage) stats.salvaged++;
+      batch.push(record);
+      taken.push(c);
+      batchBytes += read.buf.length;
+    }
+    return { index, batch, taken };
+  }
+
+  /** After a commit: deletes the committed files, sets aside the refused ones; resolves to how many it set aside. */
+  async function settle(taken: Candidate[], delivered: Set<string>, outcome: unknown): Promise<number> {
+    const refused = refusals(outcome);
+    let setAside = 0;
+    const slice = slicer();
+    for (const c of taken) {
+      await slice();
+      const id = c.name.id;
+      retry.delete(id);
+      const reason = delivered.has(id) ? refused.get(id) : undefined;
+      if (reason !== undefined) {
+        reject(c, `refused by the consumer: ${reason}`);
+        setAside++;
+        continue;
+      }
+      try {
+        unlinkSync(join(dir, c.file));
       } catch (err) {
         if (!isEnoent(err)) {
-          committed.add(batch[i]!.id);
-          report(err, `deleting ${files[i]}`);
+          committed.add(id);
+          report(err, `deleting ${c.file}`);
         }
       }
     }
+    stats.delivered -= setAside;
+    return setAside;
   }
 
-  function drainOnce(candidates: Candidate[]): { delivered: number; ok: boolean } {
-    let delivered = 0;
-    let index = 0;
-    const blocked = new Set<string>();
-    let blockAll = false;
-    let pending = 0;
-    while (index < candidates.length && !blockAll) {
-      const batch: SpoolRecord[] = [];
-      const files: string[] = [];
-      const receivedAt = now();
-      let batchBytes = 0;
-      while (
-        index < candidates.length &&
-        batch.length < maxBatch &&
-        batchBytes < maxBatchBytes &&
-        !blockAll
-      ) {
-        const c = candidates[index++]!;
-        let read: ReturnType<typeof readWithStats>;
-        try {
-          read = readWithStats(join(dir, c.file));
-        } catch (err) {
-          // Unreadable (permissions, a directory, I/O error): set it aside rather than stall the spool.
-          report(err, `reading ${c.file}`);
-          reject(c, `unreadable record: ${(err as Error).message}`);
-          continue;
-        }
-        if (!read) continue;
-        const parsed = parseRecord(read.buf);
-        if (parsed.kind === 'invalid') {
-          reject(c, parsed.error);
-          continue;
-        }
-        const sender = parsed.meta?.pid ?? null;
-        if (sender !== null && blocked.has(sender)) {
-          pending++;
-          continue;
-        }
-        let salvage = false;
-        if (parsed.kind === 'incomplete') {
-          const age = receivedAt - read.stats.mtimeMs;
-          if (age < graceMs) {
-            // Still being written: hold back later records of the same agent. A record without its header
-            // yet (the hook writes it right after creating the file) holds back everything, but only briefly:
-            // after HEADERLESS_BLOCK_MS its writer is gone and it must not stall other agents.
-            pending++;
-            if (sender !== null) blocked.add(sender);
-            else if (age < HEADERLESS_BLOCK_MS) blockAll = true;
-            continue;
-          }
-          salvage = true;
-        }
-        const record = toRecord(c, parsed, read.stats, receivedAt);
-        if (typeof record === 'string') {
-          reject(c, salvage ? `incomplete record abandoned by its writer; ${record}` : record);
-          continue;
-        }
-        if (record.envelope.payload.hook_event_name === SELF_TEST_EVENT) {
-          acknowledgeSelfTest(c);
-          continue;
-        }
-        if (salvage) stats.salvaged++;
-        batch.push(record);
-        files.push(c.file);
-        batchBytes += read.buf.length;
+  function batchFailed(err: unknown, fresh: SpoolRecord[]): void {
+    failures++;
+    stats.batchErrors++;
+    for (const r of fresh) retry.add(r.id);
+    report(err, 'onBatch');
+  }
+
+  function slotFreed(): void {
+    const waiters = settleWaiters;
+    settleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  const slotFree = () => new Promise<void>((resolve) => settleWaiters.push(resolve));
+
+  /** Hands a batch to `onBatch`; resolves to how many records it delivered, or -1 when it failed synchronously. */
+  async function handOver(batch: SpoolRecord[], taken: Candidate[]): Promise<number> {
+    let already: Set<string> = new Set();
+    if (options.isDelivered) {
+      // Records of a batch the consumer failed are delivered again without asking: a consumer that counted
+      // them as delivered before its commit failed must not make the reader drop them.
+      const ask = batch.filter((r) => !retry.has(r.id)).map((r) => r.id);
+      try {
+        if (ask.length > 0) already = options.isDelivered(ask);
+      } catch (err) {
+        report(err, 'isDelivered');
+        failures++;
+        stats.batchErrors++;
+        return -1;
       }
-      if (batch.length === 0) continue;
-      let already: Set<string> = new Set();
-      if (options.isDelivered) {
-        try {
-          already = options.isDelivered(batch.map((r) => r.id));
-        } catch (err) {
-          report(err, 'isDelivered');
-          stats.batchErrors++;
-          stats.pending = pending + batch.length;
-          return { delivered, ok: false };
-        }
-      }
-      const fresh = already.size > 0 ? batch.filter((r) => !already.has(r.id)) : batch;
-      let outcome: unknown;
-      if (fresh.length > 0) {
-        try {
-          outcome = options.onBatch(fresh);
-        } catch (err) {
-          stats.batchErrors++;
-          report(err, 'onBatch');
-          stats.pending = pending + batch.length;
-          return { delivered, ok: false };
-        }
-        stats.batches++;
-        stats.lastBatchAt = now();
-      }
-      stats.duplicates += batch.length - fresh.length;
-      stats.delivered += fresh.length;
-      delivered += fresh.length;
-      if (isThenable(outcome)) {
-        // Committed later: keep the files (and skip them) until it has.
-        const ids = batch.map((r) => r.id);
-        for (const id of ids) inFlight.add(id);
-        outcome.then(
-          () => {
-            for (const id of ids) inFlight.delete(id);
-            removeFiles(files, batch);
-          },
-          (err: unknown) => {
-            for (const id of ids) inFlight.delete(id);
-            stats.batchErrors++;
-            stats.delivered -= fresh.length;
-            report(err, 'onBatch');
-            schedule();
-          },
-        );
-      } else removeFiles(files, batch);
     }
-    stats.pending = pending;
-    return { delivered, ok: true };
+    const fresh = already.size > 0 ? batch.filter((r) => !already.has(r.id)) : batch;
+    const freshIds = new Set(fresh.map((r) => r.id));
+    let outcome: unknown;
+    if (fresh.length > 0) {
+      try {
+        outcome = options.onBatch(fresh);
+      } catch (err) {
+        batchFailed(err, fresh);
+        return -1;
+      }
+      stats.batches++;
+      stats.lastBatchAt = now();
+    }
+    stats.duplicates += batch.length - fresh.length;
+    stats.delivered += fresh.length;
+    if (!isThenable(outcome)) return fresh.length - (await settle(taken, freshIds, outcome));
+    // Committed later: keep the files (and skip them) until it has.
+    for (const c of taken) inFlight.add(c.name.id);
+    inFlightBatches++;
+    stats.inFlight += taken.length;
+    stats.inFlightBatches = inFlightBatches;
+    const done = () => {
+      for (const c of taken) inFlight.delete(c.name.id);
+      inFlightBatches--;
+      stats.inFlight -= taken.length;
+      stats.inFlightBatches = inFlightBatches;
+      slotFreed();
+      releaseIfIdle();
+    };
+    Promise.resolve(outcome)
+      .then(
+        (result) => settle(taken, freshIds, result),
+        (err: unknown) => {
+          stats.delivered -= fresh.length;
+          batchFailed(err, fresh);
+        },
+      )
+      .catch((err: unknown) => report(err, 'settling a batch'))
+      .finally(done);
+    return fresh.length;
   }
 
-  function drain(): number {
-    if (draining) return 0;
-    draining = true;
+  async function run(): Promise<number> {
     let total = 0;
+    const failuresAtStart = failures;
+    const halted = () => stopping || failures !== failuresAtStart;
+    stats.drains++;
+    stats.lastDrainAt = now();
     try {
-      stats.drains++;
-      stats.lastDrainAt = now();
       for (;;) {
-        const candidates = list();
-        if (candidates.length === 0) {
-          stats.pending = 0;
-          break;
+        if (halted() || !holdLock()) break;
+        again = false;
+        // One listing per pass: a backlog of thousands of files is listed once, then read batch by batch.
+        const candidates = await list();
+        const pass: Pass = { blocked: new Set(), blockAll: false, pending: 0 };
+        let delivered = 0;
+        let index = 0;
+        while (index < candidates.length && !pass.blockAll) {
+          // At most maxInFlight batches parsed and not committed: wait for one to settle before reading more.
+          while (inFlightBatches >= maxInFlight && !halted()) await slotFree();
+          if (halted() || !holdLock()) return total;
+          const read = await readBatch(candidates, index, pass);
+          index = read.index;
+          // Stopping: what was read stays on disk for the next reader.
+          if (halted()) return total;
+          if (read.batch.length > 0) {
+            const n = await handOver(read.batch, read.taken);
+            if (n < 0) return total;
+            delivered += n;
+            total += n;
+          }
+          // Let the rest of the process (HTTP, commits, broadcasts) run between batches.
+          await nextTurn();
         }
-        const { delivered, ok } = drainOnce(candidates);
-        total += delivered;
-        if (!ok || delivered === 0) break;
+        stats.pending = pass.pending;
+        if (delivered === 0 && !again) break;
       }
     } catch (err) {
       report(err, 'drain');
-    } finally {
-      draining = false;
     }
     return total;
+  }
+
+  function drain(): Promise<number> {
+    again = true;
+    // Started and locked out: only the health check tries again (a poll must not probe the lock every time).
+    if (running && !holding && stats.lockedBy !== null) return Promise.resolve(0);
+    if (!current) {
+      current = run().finally(() => {
+        current = null;
+        releaseIfIdle();
+      });
+    }
+    return current;
+  }
+
+  /** A reader that was not started holds the lock only while it drains and has batches in flight. */
+  function releaseIfIdle(): void {
+    if (running || !holding || current || inFlightBatches > 0) return;
+    lock.release();
+    holding = false;
   }
 
   function schedule(): void {
     if (!running || debounceTimer) return;
     debounceTimer = setTimeout(() => {
       debounceTimer = null;
-      drain();
+      void drain();
     }, debounceMs);
     debounceTimer.unref?.();
   }
@@ -589,7 +773,9 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     } catch (err) {
       report(err, 'health check');
     }
-    drain();
+    // Locked out: see whether the holder is gone.
+    if (!holding) holdLock();
+    void drain();
   }
 
   return {
@@ -602,14 +788,15 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       } catch (err) {
         report(err, 'creating the spool directory');
       }
-      drain();
+      holdLock();
+      void drain();
       startWatcher();
-      pollTimer = setInterval(drain, pollMs);
+      pollTimer = setInterval(() => void drain(), pollMs);
       pollTimer.unref?.();
       healthTimer = setInterval(healthCheck, healthCheckMs);
       healthTimer.unref?.();
     },
-    stop() {
+    async stop() {
       running = false;
       stats.running = false;
       if (pollTimer) clearInterval(pollTimer);
@@ -617,7 +804,16 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
       if (debounceTimer) clearTimeout(debounceTimer);
       pollTimer = healthTimer = debounceTimer = null;
       closeWatcher();
-      drain();
+      stopping = true;
+      slotFreed();
+      try {
+        if (current) await current;
+        while (inFlightBatches > 0) await slotFree();
+      } finally {
+        stopping = false;
+        if (holding) lock.release();
+        holding = false;
+      }
     },
     drain,
     stats: () => ({ ...stats }),

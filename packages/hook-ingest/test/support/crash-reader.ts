@@ -46,7 +46,7 @@ const reader = createSpoolReader({
 
 if (mode === 'until-empty') {
   for (;;) {
-    reader.drain();
+    await reader.drain();
     if (readdirSync(spool).filter((f) => f.endsWith('.rec')).length === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
