@@ -199,7 +199,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(sweeper);
         collector?.stop();
         loopDelay.disable();
-        // 1. stop the spool reader with a final drain (handed to the runtime)
+        // 1. stop the spool reader: it reads no more and waits for the batches it handed to the runtime
         if (spool) await spool.stop();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { openDatabase } from '@flightdeck/db';
 import { HOOK_SCRIPT_PATH } from '@flightdeck/hook-ingest';
 import type { HookEnvelope } from '@flightdeck/shared-types';
+import type { FastifyBaseLogger } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createHookStatsPort, startSpoolReader } from '../src/ingest.js';
+import type { Runtime } from '../src/runtime.js';
 import type { RunningServer } from '../src/server.js';
 import { claudeEvent, postHook, prompt, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
 
@@ -173,6 +176,46 @@ describe('a poisoned event is refused alone', () => {
       error: string;
     };
     expect(reason.error).toMatch(/nested deeper than 100 levels/);
+  });
+});
+
+describe('spool wiring', () => {
+  it('records the runtime refuses are set aside with the reason, the others deleted once stored', async () => {
+    const dir = tmpDir('fd-setaside-');
+    dirs.push(dir);
+    const spool = join(dir.dir, 'spool');
+    for (const id of ['keep-1', 'refuse-me', 'keep-2']) {
+      const r = spawnSync('sh', [HOOK_SCRIPT_PATH, 'claude'], {
+        input: JSON.stringify(sessionStart(id).payload),
+        env: { ...process.env, FLIGHTDECK_SPOOL: spool },
+      });
+      expect(r.status).toBe(0);
+    }
+    const seen: string[] = [];
+    // Only the runtime's answer is played here (a refusal cannot be provoked through validation any more).
+    const runtime = {
+      isDelivered: () => new Set<string>(),
+      ingestRecords: async (records: Array<{ id: string; envelope: HookEnvelope }>) =>
+        records.map((r) => {
+          const sid = String(r.envelope.payload.session_id);
+          seen.push(sid);
+          return sid === 'refuse-me'
+            ? { ingestId: r.id, duplicate: false, rejected: [], refused: 'event cannot be stored: test' }
+            : { ingestId: r.id, duplicate: false, rejected: [] };
+        }),
+    } as unknown as Runtime;
+    const log = { warn() {} } as unknown as FastifyBaseLogger;
+    const handle = await startSpoolReader({ dir: spool, runtime, log, hookStats: createHookStatsPort() });
+    try {
+      await waitFor(() => readdirSync(spool).filter((f) => f.endsWith('.rec')).length === 0);
+    } finally {
+      await handle.stop();
+    }
+    expect(seen).toEqual(['keep-1', 'refuse-me', 'keep-2']);
+    const reasons = readdirSync(join(spool, 'rejected')).filter((f) => f.endsWith('.error.json'));
+    expect(reasons).toHaveLength(1);
+    const reason = readFileSync(join(spool, 'rejected', reasons[0] as string), 'utf8');
+    expect(reason).toMatch(/event cannot be stored: test/);
   });
 });
 
