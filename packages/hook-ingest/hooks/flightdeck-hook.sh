@@ -9,6 +9,8 @@
 # The reader (packages/hook-ingest/src/spool) builds the JSON envelope; nothing is escaped here.
 # Speed: builtins only, plus one exec (no fork) of cat that copies stdin and then the trailer file.
 exec 2>/dev/null
+# Records and the spool directory are the owner's alone, whatever the agent's umask.
+umask 077
 FD_SPOOL_DEFAULT="${HOME}/.flightdeck/spool"
 d=${FLIGHTDECK_SPOOL:-$FD_SPOOL_DEFAULT}
 c=${1:-claude}

@@ -4,6 +4,7 @@ export { createRateLimiter, type RateLimiter } from './http/rate-limit.js';
 export {
   DEFAULT_HOOK_RATE_LIMIT,
   DEFAULT_MAX_BODY_BYTES,
+  type HookAuthorizer,
   type HookIngestContext,
   type HookIngestRouteOptions,
   hookIngestRoutes,
