@@ -232,14 +232,14 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   }
 
   function ensureDir(): void {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const trailer = join(dir, TRAILER_FILE);
     try {
       if (readFileSync(trailer, 'latin1') === RECORD_TRAILER) return;
     } catch {
       // missing: (re)create it below
     }
-    writeFileSync(trailer, RECORD_TRAILER, 'latin1');
+    writeFileSync(trailer, RECORD_TRAILER, { encoding: 'latin1', mode: 0o600 });
   }
 
   /** Terminal of the agent process, when it is still the process that sent the record. */
@@ -264,11 +264,12 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   function reject(c: Candidate, error: string): void {
     const rejectedDir = join(dir, REJECTED_DIR);
     try {
-      mkdirSync(rejectedDir, { recursive: true });
+      mkdirSync(rejectedDir, { recursive: true, mode: 0o700 });
       renameSync(join(dir, c.file), join(rejectedDir, c.file));
       writeFileSync(
         join(rejectedDir, `${c.file}.error.json`),
         `${JSON.stringify({ id: c.name.id, error, rejectedAt: now() })}\n`,
+        { mode: 0o600 },
       );
       stats.rejected++;
     } catch (err) {
