@@ -91,8 +91,6 @@ export const hookAuthErrors = {
 } as const;
 
 export interface HookTokenStore {
-  /** The current token (made when there is none), or null when hooks need none (no password). */
-  current(): string | null;
   /** Re-reads the file when it changed (called on a short timer, so a rotation is followed within a second). */
   refresh(): void;
   /** Makes sure a token exists (call when a password gets set). */
@@ -117,28 +115,29 @@ export function createHookTokenStore(dataDir: string | null, required: () => boo
     const text = readHookToken(dataDir);
     token = text ? Buffer.from(text) : null;
   };
-  const ensure = () => {
+  // The token once known; `refresh()` (on a timer) follows the file, so a hook request costs no file access.
+  const ensure = (): Buffer => {
+    if (token) return token;
     if (!dataDir) {
-      token ??= Buffer.from(newToken());
-      return token.toString();
+      token = Buffer.from(newToken());
+      return token;
     }
     load();
     if (!token) {
       token = Buffer.from(ensureHookToken(dataDir));
       signature = fileSignature(path as string);
     }
-    return token.toString();
+    return token;
   };
   load();
   return {
-    current: () => (required() ? ensure() : null),
     refresh: load,
-    ensure,
+    ensure: () => ensure().toString(),
     authorize(headers) {
       if (!required()) return null;
       const sent = hookTokenFromHeaders(headers);
       if (!sent) return hookAuthErrors.missing;
-      const expected = Buffer.from(ensure());
+      const expected = ensure();
       const given = Buffer.from(sent);
       return given.length === expected.length && timingSafeEqual(given, expected)
         ? null
