@@ -73,7 +73,7 @@ export interface TokenStore {
   /** Removes expired tokens and closes their WebSockets. */
   sweep(): void;
   readonly size: number;
-  /** Open WebSockets tied to tokens (or to no token). */
+  /** WebSockets tied to tokens (or to no token) that have not closed yet. */
   readonly sockets: number;
 }
 
@@ -101,7 +101,7 @@ export function createTokenStore(now: () => number = Date.now, ttlMs = TOKEN_TTL
     const set = sockets.get(token);
     if (!set) return;
     sockets.delete(token);
-    socketCount -= set.size;
+    // Each leaves the count when it has closed (its 'close' listener).
     for (const socket of set) closeRevoked(socket, reason);
   };
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { REVOKED_CLOSE_CODE } from '../src/auth.js';
+import { REVOKED_CLOSE_CODE, TOKEN_TTL_MS } from '../src/auth.js';
 import { HOOK_TOKEN_FILE } from '../src/hook-token.js';
 import type { AppRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
@@ -255,6 +255,28 @@ describe('revocation', () => {
     const again = openLive(wsBase, {});
     expect(await again.first).toBe('closed');
     expect((await again.closed).code).toBe(401);
+  });
+
+  it('an expired login closes its WebSockets; a client that ignores the close frame is cut off', async () => {
+    let now = Date.now();
+    const { base, wsBase, server } = await serverWith({ password: PASSWORD, authClock: () => now });
+    const expiring = openLive(wsBase, { params: await login(base) });
+    expect(await expiring.first).toBe('data');
+    now += TOKEN_TTL_MS + 1;
+    const at = Date.now();
+    server.services.auth.tokens.sweep();
+    await expectRevoked(expiring, at, /login expired/);
+
+    // This client stops reading: it never answers the close frame, and is cut within about a second anyway.
+    now = Date.now();
+    const token = await login(base);
+    const deaf = openLive(wsBase, { params: token });
+    expect(await deaf.first).toBe('data');
+    expect(server.services.auth.tokens.sockets).toBe(1);
+    (deaf.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    expect((await postJson(`${base}/trpc/auth.logout`, {}, bearer(token))).status).toBe(200);
+    await waitFor(() => server.services.auth.tokens.sockets === 0, 3000);
+    expect(server.app.websocketServer.clients.size).toBe(0);
   });
 
   it('`flightdeck password set` and `password clear` (the real CLI, same data dir) close every WebSocket within a second', async () => {
