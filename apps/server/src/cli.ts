@@ -13,6 +13,7 @@ import {
   type HookDensity,
   hookDensitySchema,
   loadConfig,
+  type ResolvedConfig,
   writeConfigFile,
 } from './config.js';
 import { ensureHookToken, hookTokenPath, rotateHookToken } from './hook-token.js';
@@ -320,18 +321,23 @@ async function cmdHooks(args: string[], io: CliIo): Promise<number> {
     else rest.push(a);
   }
   const rc = loadConfig({ dataDir }, io.env);
-  if (rest[0] === 'token') return cmdHookToken(rest.slice(1), rc.dataDir, io);
+  if (rest[0] === 'token') return cmdHookToken(rest.slice(1), rc, io);
   return runHooksCli(rest, { ...io, dataDir: rc.dataDir });
 }
 
 /** `flightdeck hooks token [--rotate]`: prints the hook token (made when missing), or a new one. */
-function cmdHookToken(args: string[], dataDir: string, io: CliIo): number {
+function cmdHookToken(args: string[], rc: ResolvedConfig, io: CliIo): number {
   const { values } = parseArgs({ args, options: { rotate: { type: 'boolean' } }, strict: true });
-  const token = values.rotate ? rotateHookToken(dataDir) : ensureHookToken(dataDir);
+  const token = values.rotate ? rotateHookToken(rc.dataDir) : ensureHookToken(rc.dataDir);
   io.stdout.write(`${token}\n`);
   if (values.rotate) {
     io.stderr.write(
-      `New hook token written to ${hookTokenPath(dataDir)}; the old one is refused as soon as the running server sees it (within a second).\n`,
+      `New hook token written to ${hookTokenPath(rc.dataDir)}; the old one is refused as soon as the running server sees it (within a second).\n`,
+    );
+  }
+  if (rc.file.passwordHash === null) {
+    io.stderr.write(
+      'No password is set: hook senders need no token until one is (flightdeck password set).\n',
     );
   }
   return 0;
