@@ -87,12 +87,35 @@ function narrowIfLoose(path: string, directory: boolean, out: ModeRepair): void 
   narrow(path, directory, out);
 }
 
-/** Creates the data directory (0700) and narrows what in it is open to group or others. */
+/** Flightdeck's own entries at the top of the data directory; anything else there is not ours to change. */
+const OWN_DIRS = new Set(['spool', 'hooks', 'backups']);
+const OWN_FILE = /^(?:flightdeck\.db(?:-wal|-shm|-journal)?|config\.json|hook-token)(?:\.[0-9a-f]+\.tmp)?$/;
+
+/**
+ * Creates the data directory (0700) and narrows what in it is open to group or others: its own files and
+ * everything under its own directories (a data directory pointed at a folder with other things in it leaves
+ * those alone; the 0700 of the directory already keeps them from others).
+ */
 export function secureDataDir(dataDir: string): ModeRepair {
   const out: ModeRepair = { fixed: [], failed: [] };
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // The data directory itself may be a symlink the user made (e.g. to another disk): that one is followed.
   narrow(dataDir, true, out, true);
-  walk(dataDir, 1, out);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dataDir, { withFileTypes: true });
+  } catch (err) {
+    out.failed.push({ path: dataDir, error: (err as Error).message });
+    return out;
+  }
+  for (const entry of entries) {
+    const path = join(dataDir, entry.name);
+    if (entry.isDirectory() && OWN_DIRS.has(entry.name)) {
+      narrowIfLoose(path, true, out);
+      walk(path, 2, out);
+    } else if (entry.isFile() && OWN_FILE.test(entry.name)) {
+      narrowIfLoose(path, false, out);
+    }
+  }
   return out;
 }

@@ -152,7 +152,7 @@ describe('file modes of the data directory, whichever command runs first', () =>
 });
 
 describe('startServer narrows a data directory left open', () => {
-  it('directories 0700, files 0600, executables 0700; symlinks not followed; the database and its WAL 0600', async () => {
+  it('directories 0700, files 0600, executables 0700; symlinks not followed, foreign files left alone; the database and its WAL 0600', async () => {
     const dataDir = join(tmp.dir, 'loose');
     const outside = join(tmp.dir, 'outside.txt');
     mkdirSync(join(dataDir, 'spool', 'rejected'), { recursive: true });
@@ -163,6 +163,9 @@ describe('startServer narrows a data directory left open', () => {
     writeFileSync(join(dataDir, 'backups', 'claude-settings.json'), '{}');
     writeFileSync(join(dataDir, INSTALLED_SCRIPT), '#!/bin/sh\n');
     writeFileSync(outside, 'not ours');
+    // Something of the user's that happens to live in the directory they chose: not Flightdeck's to change.
+    writeFileSync(join(dataDir, 'notes.txt'), 'mine');
+    chmodSync(join(dataDir, 'notes.txt'), 0o644);
     symlinkSync(outside, join(dataDir, 'link-to-outside'));
     for (const dir of [
       dataDir,
@@ -185,7 +188,8 @@ describe('startServer narrows a data directory left open', () => {
     try {
       expect((await postHook(server.url as string, sessionStart('loose-1'))).status).toBe(202);
       expect(modes(dataDir)['link-to-outside']).toBe('other 0777');
-      expectPrivate(dataDir, ['flightdeck.db', 'flightdeck.db-wal'], ['link-to-outside']);
+      expectPrivate(dataDir, ['flightdeck.db', 'flightdeck.db-wal'], ['link-to-outside', 'notes.txt']);
+      expect(modes(dataDir)['notes.txt']).toBe('file 0644');
       // The symlink's target is not ours to change.
       expect(statSync(outside).mode & 0o777).toBe(0o644);
     } finally {
