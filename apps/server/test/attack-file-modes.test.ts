@@ -166,7 +166,7 @@ describe('startServer narrows a data directory left open', () => {
     // Something of the user's that happens to live in the directory they chose: not Flightdeck's to change.
     writeFileSync(join(dataDir, 'notes.txt'), 'mine');
     chmodSync(join(dataDir, 'notes.txt'), 0o644);
-    symlinkSync(outside, join(dataDir, 'link-to-outside'));
+    symlinkSync(outside, join(dataDir, 'backups', 'link-to-outside'));
     for (const dir of [
       dataDir,
       join(dataDir, 'spool'),
@@ -187,8 +187,12 @@ describe('startServer narrows a data directory left open', () => {
     const server = await startTestServer({ dataDir });
     try {
       expect((await postHook(server.url as string, sessionStart('loose-1'))).status).toBe(202);
-      expect(modes(dataDir)['link-to-outside']).toBe('other 0777');
-      expectPrivate(dataDir, ['flightdeck.db', 'flightdeck.db-wal'], ['link-to-outside', 'notes.txt']);
+      expect(modes(dataDir)[join('backups', 'link-to-outside')]).toBe('other 0777');
+      expectPrivate(
+        dataDir,
+        ['flightdeck.db', 'flightdeck.db-wal'],
+        [join('backups', 'link-to-outside'), 'notes.txt'],
+      );
       expect(modes(dataDir)['notes.txt']).toBe('file 0644');
       // The symlink's target is not ours to change.
       expect(statSync(outside).mode & 0o777).toBe(0o644);
