@@ -18,7 +18,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
-import { createRequestGuard, extractToken } from './auth.js';
+import { createRequestGuard, extractToken, type RevocableSocket } from './auth.js';
 import { registerHookIngest } from './ingest.js';
 import { type AppRouter, appRouter } from './router/index.js';
 import type { Services } from './services.js';
@@ -60,6 +60,9 @@ const MISSING_WEB_PAGE = `<!doctype html>
 <p>The API is available at <code>/trpc</code>; hooks are received at <code>POST /api/hooks</code>.</p>
 </body></html>
 `;
+
+/** What the tRPC WebSocket adapter hands `createContext` as `res`: the connection (a `ws` WebSocket). */
+type WsConnection = RevocableSocket & { readonly bufferedAmount: number };
 
 function headerRecord(req: IncomingMessage): Record<string, string | string[] | undefined> {
   return req.headers;
@@ -134,19 +137,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     info,
   }: {
     req: FastifyRequest | IncomingMessage;
-    res: FastifyReply | { bufferedAmount: number };
+    res: FastifyReply | WsConnection;
     info: { connectionParams: Record<string, string | undefined> | null };
   }): Context => {
     const raw = isFastifyRequest(req) ? req.raw : req;
     const paramToken = info.connectionParams?.token ?? null;
     const token = extractToken(headerRecord(raw)) ?? paramToken;
     const isWs = !isFastifyRequest(req);
-    if (isWs && services.auth.required() && !services.auth.tokens.validate(token)) {
-      // Thrown at connection time: tRPC answers with UNAUTHORIZED and closes the socket.
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'login required' });
+    const socket = isWs ? (res as WsConnection) : null;
+    if (socket) {
+      const required = services.auth.required();
+      if (required && !services.auth.tokens.validate(token)) {
+        // Thrown at connection time: tRPC answers with UNAUTHORIZED and closes the socket.
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'login required' });
+      }
+      // Closed at once when its token ends (logout, expiry) or the password changes.
+      services.auth.tokens.attach(required ? token : null, socket);
     }
     const reply = isWs ? null : (res as FastifyReply);
-    const socket = isWs ? (res as { bufferedAmount: number }) : null;
     return {
       services,
       token,

@@ -1,9 +1,11 @@
 /**
- * Optional dashboard password (spec §11): scrypt hashes, in-memory bearer tokens with a 24 h TTL,
- * a login rate limiter, and the Host/Origin checks that guard every HTTP request and WebSocket upgrade.
+ * Optional dashboard password (spec §11): scrypt hashes, in-memory bearer tokens with a 24 h TTL that also close
+ * the WebSockets made with them when they end, a failed-login limiter keyed by address class, and the Host/Origin
+ * checks that guard every HTTP request and WebSocket upgrade.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
+import ipaddr from 'ipaddr.js';
 
 export const MIN_PASSWORD_LENGTH = 4;
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -42,18 +44,67 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
+/** What the token store needs of a WebSocket (the `ws` package's WebSocket): to close it and know when it closed. */
+export interface RevocableSocket {
+  readonly readyState: number;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** Close code sent to a WebSocket whose token ended (logout, password change, expiry). */
+export const REVOKED_CLOSE_CODE = 4401;
+/** A socket that does not finish the closing handshake within this time is cut. */
+const CLOSE_GRACE_MS = 1000;
+const WS_CLOSING = 2;
+
 export interface TokenStore {
   issue(): string;
   validate(token: string | null | undefined): boolean;
-  revoke(token: string): void;
-  revokeAll(): void;
-  /** Removes expired tokens. */
+  /**
+   * Ties a WebSocket to the token it authenticated with (`null`: no password was set when it connected); it is
+   * closed when that token ends, and every tied socket is closed by `revokeAll`.
+   */
+  attach(token: string | null, socket: RevocableSocket): void;
+  /** Ends one token (logout) and closes the WebSockets made with it. */
+  revoke(token: string, reason?: string): void;
+  /** Ends every token (password change) and closes every WebSocket, whatever it authenticated with. */
+  revokeAll(reason?: string): void;
+  /** Removes expired tokens and closes their WebSockets. */
   sweep(): void;
   readonly size: number;
+  /** WebSockets tied to tokens (or to no token) that have not closed yet. */
+  readonly sockets: number;
+}
+
+function closeRevoked(socket: RevocableSocket, reason: string): void {
+  if (socket.readyState >= WS_CLOSING) return;
+  try {
+    socket.close(REVOKED_CLOSE_CODE, reason);
+  } catch {
+    socket.terminate();
+    return;
+  }
+  // Nothing more is sent once it is closing; a peer that never answers the close frame is cut.
+  const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+  timer.unref?.();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 export function createTokenStore(now: () => number = Date.now, ttlMs = TOKEN_TTL_MS): TokenStore {
   const tokens = new Map<string, number>();
+  /** Sockets by the token they authenticated with; `null` holds those made without one. */
+  const sockets = new Map<string | null, Set<RevocableSocket>>();
+  let socketCount = 0;
+
+  const closeSocketsOf = (token: string | null, reason: string) => {
+    const set = sockets.get(token);
+    if (!set) return;
+    sockets.delete(token);
+    // Each leaves the count when it has closed (its 'close' listener).
+    for (const socket of set) closeRevoked(socket, reason);
+  };
+
   return {
     issue() {
       const token = randomBytes(32).toString('hex');
@@ -66,57 +117,170 @@ export function createTokenStore(now: () => number = Date.now, ttlMs = TOKEN_TTL
       if (created === undefined) return false;
       if (now() - created > ttlMs) {
         tokens.delete(token);
+        closeSocketsOf(token, 'login expired');
         return false;
       }
       return true;
     },
-    revoke(token) {
-      tokens.delete(token);
+    attach(token, socket) {
+      if (socket.readyState >= WS_CLOSING) return;
+      let set = sockets.get(token);
+      if (!set) {
+        set = new Set();
+        sockets.set(token, set);
+      }
+      if (set.has(socket)) return;
+      set.add(socket);
+      socketCount += 1;
+      const owner = set;
+      socket.once('close', () => {
+        if (owner.delete(socket)) {
+          socketCount -= 1;
+          if (owner.size === 0 && sockets.get(token) === owner) sockets.delete(token);
+        }
+      });
     },
-    revokeAll() {
+    revoke(token, reason = 'logged out') {
+      tokens.delete(token);
+      closeSocketsOf(token, reason);
+    },
+    revokeAll(reason = 'password changed') {
       tokens.clear();
+      for (const token of [...sockets.keys()]) closeSocketsOf(token, reason);
     },
     sweep() {
       const t = now();
-      for (const [token, created] of tokens) if (t - created > ttlMs) tokens.delete(token);
+      for (const [token, created] of tokens) {
+        if (t - created > ttlMs) {
+          tokens.delete(token);
+          closeSocketsOf(token, 'login expired');
+        }
+      }
     },
     get size() {
       return tokens.size;
     },
+    get sockets() {
+      return socketCount;
+    },
   };
 }
 
-/** Sliding-window limiter: at most `limit` hits per `windowMs` per key. */
-export interface RateLimiter {
-  /** Records a hit; returns false when the key is over its limit. */
-  hit(key: string): boolean;
+/**
+ * The key a login attempt is counted under. Every loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104) is one
+ * key: whoever can use one can use them all. An IPv6 address counts by its /64 (one host usually holds a whole
+ * /64); an IPv4 address (IPv4-mapped IPv6 included) by itself.
+ */
+export function loginAddressKey(ip: string): string {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.process(ip);
+  } catch {
+    return `other:${ip}`;
+  }
+  if (addr.range() === 'loopback') return 'loopback';
+  if (addr.kind() === 'ipv4') return `ipv4:${addr.toString()}`;
+  return `ipv6:${(addr as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
+}
+
+export const LOGIN_FAILURES_PER_KEY = 5;
+export const LOGIN_FAILURES_GLOBAL = 30;
+export const LOGIN_WINDOW_MS = 60_000;
+
+/** One login attempt that was let through: counted as a failure unless `succeeded()` is called. */
+export interface LoginAttempt {
+  readonly allowed: true;
+  /** The password was right: the attempt is not counted. */
+  succeeded(): void;
+}
+
+export interface LoginRefusal {
+  readonly allowed: false;
+  /** How long until another attempt is let through (at most the window). */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * Failed-login limiter: at most `perKey` failures per `windowMs` for each address class (see `loginAddressKey`)
+ * and `global` failures per window across all addresses. An attempt is counted from the moment it starts (so
+ * parallel guesses cannot slip past while the password is being checked) and uncounted when it succeeds, so the
+ * owner's logins never use up the allowance. A lockout lasts at most `windowMs`.
+ */
+export interface LoginLimiter {
+  attempt(ip: string): LoginAttempt | LoginRefusal;
+  /** Forgets every failure (a new password makes the old guesses moot). */
+  reset(): void;
   sweep(): void;
 }
 
-export function createRateLimiter(
-  limit: number,
-  windowMs: number,
-  now: () => number = Date.now,
-): RateLimiter {
-  const hits = new Map<string, number[]>();
+export interface LoginLimiterOptions {
+  perKey?: number;
+  global?: number;
+  windowMs?: number;
+  now?: () => number;
+}
+
+export function createLoginLimiter(opts: LoginLimiterOptions = {}): LoginLimiter {
+  const perKey = opts.perKey ?? LOGIN_FAILURES_PER_KEY;
+  const globalLimit = opts.global ?? LOGIN_FAILURES_GLOBAL;
+  const windowMs = opts.windowMs ?? LOGIN_WINDOW_MS;
+  const now = opts.now ?? Date.now;
+  /** Start times of counted attempts, oldest first; each attempt is one object, in its key's list and in `all`. */
+  type Entry = { at: number };
+  const byKey = new Map<string, Entry[]>();
+  let all: Entry[] = [];
+
+  const prune = (list: Entry[], t: number) => {
+    let drop = 0;
+    while (drop < list.length && (list[drop] as Entry).at <= t - windowMs) drop++;
+    if (drop > 0) list.splice(0, drop);
+  };
+  const waitFor = (list: Entry[], t: number) => (list[0] as Entry).at + windowMs - t;
+
   return {
-    hit(key) {
+    attempt(ip) {
       const t = now();
-      const list = (hits.get(key) ?? []).filter((at) => t - at < windowMs);
-      if (list.length >= limit) {
-        hits.set(key, list);
-        return false;
+      const key = loginAddressKey(ip);
+      prune(all, t);
+      let list = byKey.get(key);
+      if (list) prune(list, t);
+      const waits: number[] = [];
+      if (list && list.length >= perKey) waits.push(waitFor(list, t));
+      if (all.length >= globalLimit) waits.push(waitFor(all, t));
+      if (waits.length > 0) {
+        return { allowed: false, retryAfterMs: Math.min(windowMs, Math.max(1, ...waits)) };
       }
-      list.push(t);
-      hits.set(key, list);
-      return true;
+      if (!list) {
+        list = [];
+        byKey.set(key, list);
+      }
+      const entry: Entry = { at: t };
+      list.push(entry);
+      all.push(entry);
+      const own = list;
+      return {
+        allowed: true,
+        succeeded() {
+          const i = own.indexOf(entry);
+          if (i >= 0) own.splice(i, 1);
+          const j = all.indexOf(entry);
+          if (j >= 0) all.splice(j, 1);
+        },
+      };
+    },
+    reset() {
+      byKey.clear();
+      all = [];
     },
     sweep() {
       const t = now();
-      for (const [key, list] of hits) {
-        const kept = list.filter((at) => t - at < windowMs);
-        if (kept.length === 0) hits.delete(key);
-        else hits.set(key, kept);
+      prune(all, t);
+      for (const [key, list] of byKey) {
+        prune(list, t);
+        if (list.length === 0) byKey.delete(key);
       }
     },
   };

@@ -13,8 +13,10 @@ import {
   type HookDensity,
   hookDensitySchema,
   loadConfig,
+  type ResolvedConfig,
   writeConfigFile,
 } from './config.js';
+import { ensureHookToken, hookTokenPath, rotateHookToken } from './hook-token.js';
 import { runHooksCli } from './ingest.js';
 
 export interface CliIo {
@@ -35,6 +37,9 @@ Commands:
   password set [--password-stdin] [--data-dir DIR]
   password clear [--data-dir DIR]
   hooks install|uninstall|status [--cli claude|codex|gemini|all] [--density high|medium|low] [--dry-run]
+  hooks token [--rotate] [--data-dir DIR]
+                         Print the hook token HTTP hook senders need once a password is set (made when
+                         missing); --rotate replaces it (the running server follows within a second)
   help, --help           Show this help
   --version              Print the version
 `;
@@ -290,12 +295,16 @@ async function cmdPassword(args: string[], io: CliIo): Promise<number> {
     const problem = validatePassword(pw);
     if (problem) throw new UsageError(problem);
     writeConfigFile(rc.configPath, { ...rc.file, passwordHash: await hashPassword(pw) });
-    io.stdout.write(`Password set (${rc.configPath}). Log in again in the browser.\n`);
+    ensureHookToken(rc.dataDir);
+    io.stdout.write(
+      `Password set (${rc.configPath}). Every login ended: log in again in the browser.\n` +
+        `Hook senders over HTTP now need the hook token (print it with: flightdeck hooks token).\n`,
+    );
     return 0;
   }
   if (sub === 'clear') {
     writeConfigFile(rc.configPath, { ...rc.file, passwordHash: null });
-    io.stdout.write(`Password cleared (${rc.configPath}).\n`);
+    io.stdout.write(`Password cleared (${rc.configPath}). Every login ended.\n`);
     return 0;
   }
   throw new UsageError('usage: flightdeck password set|clear');
@@ -312,7 +321,26 @@ async function cmdHooks(args: string[], io: CliIo): Promise<number> {
     else rest.push(a);
   }
   const rc = loadConfig({ dataDir }, io.env);
+  if (rest[0] === 'token') return cmdHookToken(rest.slice(1), rc, io);
   return runHooksCli(rest, { ...io, dataDir: rc.dataDir });
+}
+
+/** `flightdeck hooks token [--rotate]`: prints the hook token (made when missing), or a new one. */
+function cmdHookToken(args: string[], rc: ResolvedConfig, io: CliIo): number {
+  const { values } = parseArgs({ args, options: { rotate: { type: 'boolean' } }, strict: true });
+  const token = values.rotate ? rotateHookToken(rc.dataDir) : ensureHookToken(rc.dataDir);
+  io.stdout.write(`${token}\n`);
+  if (values.rotate) {
+    io.stderr.write(
+      `New hook token written to ${hookTokenPath(rc.dataDir)}; the old one is refused as soon as the running server sees it (within a second).\n`,
+    );
+  }
+  if (rc.file.passwordHash === null) {
+    io.stderr.write(
+      'No password is set: hook senders need no token until one is (flightdeck password set).\n',
+    );
+  }
+  return 0;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -358,6 +386,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 const isEntry = process.argv[1] !== undefined && /flightdeck(\.mjs)?$|cli\.ts$/.test(process.argv[1]);
 if (isEntry) {
+  // Before anything is written: whatever the command, what it creates (data directory, database, config.json,
+  // hook token, backups, the installed hook script) is the owner's alone.
+  process.umask(0o077);
   const code = await runCli(process.argv.slice(2), {
     stdin: process.stdin,
     stdout: process.stdout,

@@ -162,49 +162,71 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
 export interface ConfigStore {
   get(): ConfigFile;
   update(patch: Partial<ConfigFile>): ConfigFile;
+  /** Checks config.json for edits by other processes now (the server calls it on a short timer). */
+  refresh(): void;
+  /** Called with the new and the previous configuration on every change, from `update` or from the file. */
+  subscribe(listener: (next: ConfigFile, previous: ConfigFile) => void): () => void;
 }
 
 /**
  * A store backed by config.json (`configPath: null` keeps changes in memory only). Edits made by other processes
- * (e.g. `flightdeck password set` while the server runs) are picked up: the file is re-read when its mtime
- * changes, checked at most once a second.
+ * (e.g. `flightdeck password set` while the server runs) are picked up: the file is re-read when it changed
+ * (inode, size or mtime), checked by `refresh()` and at most once a second by `get()`.
  */
 export function createConfigStore(configPath: string | null, initial: ConfigFile): ConfigStore {
   let current = configFileSchema.parse(initial);
-  let mtime = configPath ? fileMtime(configPath) : 0;
+  let signature = configPath ? fileSignature(configPath) : '';
   let checkedAt = Date.now();
+  const listeners = new Set<(next: ConfigFile, previous: ConfigFile) => void>();
+  const set = (next: ConfigFile) => {
+    const previous = current;
+    current = next;
+    for (const listener of listeners) listener(next, previous);
+  };
+  const refresh = () => {
+    if (!configPath) return;
+    checkedAt = Date.now();
+    const sig = fileSignature(configPath);
+    if (sig === signature) return;
+    signature = sig;
+    if (sig === '') return;
+    let next: ConfigFile;
+    try {
+      next = readConfigFile(configPath).file;
+    } catch {
+      // keep the last good configuration; the error is reported when the server restarts
+      return;
+    }
+    set(next);
+  };
   return {
     get() {
-      if (configPath && Date.now() - checkedAt >= 1000) {
-        checkedAt = Date.now();
-        const m = fileMtime(configPath);
-        if (m !== mtime) {
-          mtime = m;
-          try {
-            if (m !== 0) current = readConfigFile(configPath).file;
-          } catch {
-            // keep the last good configuration; the error is reported when the server restarts
-          }
-        }
-      }
+      if (configPath && Date.now() - checkedAt >= 1000) refresh();
       return current;
     },
     update(patch) {
       const next = configFileSchema.parse({ ...current, ...patch });
       if (configPath) {
         writeConfigFile(configPath, next);
-        mtime = fileMtime(configPath);
+        signature = fileSignature(configPath);
       }
-      current = next;
+      set(next);
       return current;
+    },
+    refresh,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
 
-function fileMtime(path: string): number {
+/** What changes when another process rewrites the file (it is replaced by a rename: a new inode). */
+export function fileSignature(path: string): string {
   try {
-    return statSync(path).mtimeMs;
+    const st = statSync(path);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
   } catch {
-    return 0;
+    return '';
   }
 }

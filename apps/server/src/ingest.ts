@@ -113,8 +113,11 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   const hookLimiter = createRateLimiter(rateLimitPerSecond, 1000);
   const onEnvelope = (envelope: HookEnvelope, context: { receivedAt: number }) =>
     ingestOne(envelope, context.receivedAt);
-  await app.register(hookIngestRoutes, { limiter: hookLimiter, onEnvelope });
+  // With a password set, HTTP hook senders need the hook token (never a login token).
+  const authorize = services.auth.hookTokens.authorize;
+  await app.register(hookIngestRoutes, { limiter: hookLimiter, onEnvelope, authorize });
   const fastPath = createHookFastPath({
+    authorize,
     limiter: hookLimiter,
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     onEnvelope,
@@ -127,6 +130,9 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   // never costs another one, in this request or in any other.
   const limiter = createRateLimiter(rateLimitPerSecond, 1000);
   app.post<{ Body: unknown }>('/api/hooks/batch', { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+    const refusal = authorize(request.headers);
+    if (refusal !== null)
+      return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: refusal });
     const verdict = limiter.hit(request.ip, Date.now());
     if (!verdict.allowed) return reply.code(429).send({ error: 'rate limited' });
     const body = request.body as { envelopes?: unknown } | null;

@@ -2,16 +2,18 @@
  * Composition root: opens the database, loads and rehydrates the core state, builds the app, listens, then starts
  * the spool reader (so a restart loses nothing and doubles nothing). `close()` shuts down in order (§31.2).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
 import { buildApp } from './app.js';
-import { createRateLimiter, createTokenStore } from './auth.js';
+import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
+import { secureDataDir } from './file-modes.js';
+import { createHookTokenStore } from './hook-token.js';
 import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
@@ -46,7 +48,12 @@ export interface StartOptions {
   spoolPollMs?: number;
   /** Don't listen (tests using `app.inject`). */
   listen?: boolean;
+  /** Clock of login tokens and the login limiter (tests). Default `Date.now`. */
+  authClock?: () => number;
 }
+
+/** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
+export const AUTH_FILES_CHECK_MS = 250;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -64,9 +71,12 @@ const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config: rc } = opts;
-  if (rc.dataDir) mkdirSync(rc.dataDir, { recursive: true, mode: 0o700 });
+  // The data directory is the owner's alone, whichever command made it and under whatever umask.
+  const modes = rc.dataDir ? secureDataDir(rc.dataDir) : null;
   const configStore = createConfigStore(rc.configPath, rc.file);
   const dbFile = rc.dataDir ? resolve(rc.dataDir, 'flightdeck.db') : ':memory:';
+  // Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+  if (rc.dataDir) closeSync(openSync(dbFile, 'a', 0o600));
   const database = await openDatabase(dbFile);
 
   const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
@@ -106,14 +116,26 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
 
   let collector: IdleCollector | null = null;
-  const tokens = createTokenStore();
-  const loginLimiter = createRateLimiter(5, 60_000);
+  const authClock = opts.authClock ?? Date.now;
+  const tokens = createTokenStore(authClock);
+  const loginLimiter = createLoginLimiter({ now: authClock });
+  const passwordRequired = () => configStore.get().passwordHash !== null;
+  const hookTokens = createHookTokenStore(rc.dataDir, passwordRequired);
+  if (passwordRequired()) hookTokens.ensure();
+  // Any password change — from the UI or `flightdeck password set|clear` (config.json rewritten) — ends every
+  // login token and closes every WebSocket at once.
+  configStore.subscribe((next, previous) => {
+    if (next.passwordHash === previous.passwordHash) return;
+    tokens.revokeAll(next.passwordHash ? 'password changed' : 'password removed');
+    loginLimiter.reset();
+    if (next.passwordHash) hookTokens.ensure();
+  });
   const hookStats = createHookStatsPort();
   const services: Services = {
     runtime,
     db: database.db,
     config: configStore,
-    auth: { tokens, loginLimiter, required: () => configStore.get().passwordHash !== null },
+    auth: { tokens, loginLimiter, hookTokens, required: passwordRequired },
     hooks: createHooksAdmin(rc.dataDir),
     hookStats,
     info: {
@@ -134,6 +156,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
   });
   log = app.log;
+  if (modes && modes.fixed.length > 0)
+    log.warn({ paths: modes.fixed }, 'data directory: removed group/other access');
+  if (modes && modes.failed.length > 0)
+    log.warn({ failed: modes.failed }, 'data directory: could not check or narrow the mode of some paths');
 
   runtime.start();
   // Memory grown under a burst of events is given back once it is over.
@@ -145,6 +171,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     loginLimiter.sweep();
   }, 60_000);
   sweeper.unref();
+  // Edits by other processes (the CLI): a password change or a hook token rotation takes effect within a second.
+  const authFilesWatch = setInterval(() => {
+    configStore.refresh();
+    hookTokens.refresh();
+  }, AUTH_FILES_CHECK_MS);
+  authFilesWatch.unref();
 
   let port: number | null = null;
   let url: string | null = null;
@@ -154,6 +186,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     } catch (err) {
       // e.g. EADDRINUSE: release everything opened so far, then report.
       clearInterval(sweeper);
+      clearInterval(authFilesWatch);
       collector?.stop();
       loopDelay.disable();
       await app.close().catch(() => {});
@@ -197,6 +230,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(authFilesWatch);
         collector?.stop();
         loopDelay.disable();
         // 1. stop the spool reader: it reads no more and waits for the batches it handed to the runtime

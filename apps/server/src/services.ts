@@ -3,14 +3,19 @@
  */
 import type { HookStatsSnapshot, HooksStatus } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
-import type { RateLimiter, TokenStore } from './auth.js';
+import type { LoginLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
 import type { Db } from './db.js';
+import type { HookTokenStore } from './hook-token.js';
 import type { Runtime } from './runtime.js';
 
 export interface AuthService {
+  /** Login tokens, and the WebSockets made with them (closed when their token ends). */
   tokens: TokenStore;
-  loginLimiter: RateLimiter;
+  /** Failed logins, by address class. */
+  loginLimiter: LoginLimiter;
+  /** The hook token HTTP hook senders need while a password is set. */
+  hookTokens: HookTokenStore;
   /** True when a password is set. */
   required(): boolean;
 }

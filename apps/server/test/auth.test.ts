@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   authCookie,
-  createRateLimiter,
+  createLoginLimiter,
   createRequestGuard,
   createTokenStore,
   extractToken,
   hashPassword,
+  loginAddressKey,
   verifyPassword,
 } from '../src/auth.js';
 
@@ -39,14 +40,59 @@ describe('passwords and tokens', () => {
     expect(authCookie('t')).toBe('auth_token=t; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400');
   });
 
-  it('rate limiter: 5 per window per key', () => {
+  it('login limiter: 5 failures per window per address class; successes are not counted; the wait is bounded', () => {
     let now = 0;
-    const rl = createRateLimiter(5, 60_000, () => now);
-    for (let i = 0; i < 5; i++) expect(rl.hit('ip')).toBe(true);
-    expect(rl.hit('ip')).toBe(false);
-    expect(rl.hit('other')).toBe(true);
-    now += 60_001;
-    expect(rl.hit('ip')).toBe(true);
+    const rl = createLoginLimiter({ now: () => now });
+    // The owner logging in, again and again: never limited.
+    for (let i = 0; i < 20; i++) {
+      const a = rl.attempt('127.0.0.1');
+      expect(a.allowed).toBe(true);
+      if (a.allowed) a.succeeded();
+    }
+    // Five failures from five loopback addresses: the sixth attempt, from yet another, is refused.
+    for (let i = 0; i < 5; i++) expect(rl.attempt(`127.0.0.${i + 2}`).allowed).toBe(true);
+    now += 10_000;
+    const refused = rl.attempt('::ffff:127.200.1.1');
+    expect(refused).toEqual({ allowed: false, retryAfterMs: 50_000 });
+    expect(rl.attempt('::1').allowed).toBe(false);
+    // Another address class is not affected.
+    expect(rl.attempt('10.1.2.3').allowed).toBe(true);
+    // The wait is what was said, no more.
+    now += 50_000;
+    expect(rl.attempt('127.0.0.1').allowed).toBe(true);
+  });
+
+  it('login limiter: attempts in flight count (parallel guesses cannot slip past); a global ceiling', () => {
+    const now = 0;
+    const rl = createLoginLimiter({ now: () => now, perKey: 5, global: 8 });
+    const inFlight = Array.from({ length: 5 }, () => rl.attempt('127.0.0.1'));
+    expect(inFlight.every((a) => a.allowed)).toBe(true);
+    expect(rl.attempt('127.0.0.1').allowed).toBe(false);
+    // Across distinct IPv6 /64s and IPv4 hosts the global ceiling still holds.
+    expect(rl.attempt('2001:db8:0:1::1').allowed).toBe(true);
+    expect(rl.attempt('2001:db8:0:2::1').allowed).toBe(true);
+    expect(rl.attempt('192.0.2.7').allowed).toBe(true);
+    expect(rl.attempt('192.0.2.8').allowed).toBe(false);
+    rl.reset();
+    expect(rl.attempt('192.0.2.8').allowed).toBe(true);
+  });
+
+  it('address classes: all of loopback is one key; IPv6 by /64; IPv4 by address', () => {
+    for (const ip of [
+      '127.0.0.1',
+      '127.255.3.4',
+      '::1',
+      '::ffff:127.0.0.9',
+      '::ffff:7f00:1',
+      '0:0:0:0:0:0:0:1',
+    ]) {
+      expect(loginAddressKey(ip), ip).toBe('loopback');
+    }
+    expect(loginAddressKey('2001:db8:1:2:aaaa::1')).toBe(loginAddressKey('2001:db8:1:2:bbbb::9'));
+    expect(loginAddressKey('2001:db8:1:2::1')).not.toBe(loginAddressKey('2001:db8:1:3::1'));
+    expect(loginAddressKey('::ffff:10.0.0.1')).toBe(loginAddressKey('10.0.0.1'));
+    expect(loginAddressKey('10.0.0.1')).not.toBe(loginAddressKey('10.0.0.2'));
+    expect(loginAddressKey('unknown')).toBe('other:unknown');
   });
 });
 

@@ -3,17 +3,15 @@
  * spool files written by the real hook script, is SIGKILLed, more events are spooled while it is down, and it is
  * restarted: the same sessions with the same state, nothing lost, nothing doubled.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@flightdeck/db';
 import { HOOK_SCRIPT_PATH } from '@flightdeck/hook-ingest';
 import type { Session } from '@flightdeck/shared-types';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startCliServer } from './cli-process.js';
 import { claudeEvent, postHook, prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../bin/flightdeck.mjs', import.meta.url));
 
 const children: ChildProcess[] = [];
 const tmp = tmpDir('fd-restart-');
@@ -22,32 +20,10 @@ afterAll(() => {
   tmp.remove();
 });
 
-function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--data-dir', dataDir, '--no-open'], {
-    env: { ...process.env, HOME: dataDir, PORT: '', FLIGHTDECK_DATA_DIR: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /FLIGHTDECK_READY (\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
-    });
-  });
+async function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const server = await startCliServer(dataDir, { env: { HOME: dataDir } });
+  children.push(server.child);
+  return server;
 }
 
 /** Runs the real hook script: one spool record per call. */

@@ -3,7 +3,7 @@
  * events over HTTP, and real headless Chromium driven by playwright-core. Never downloads a browser.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -120,9 +120,16 @@ export async function startServer(): Promise<TestServer> {
       return proc;
     },
     async hook(payload) {
+      // With a password set, HTTP hook senders need the hook token (made by the server in the data dir).
+      const token = existsSync(join(dataDir, 'hook-token'))
+        ? readFileSync(join(dataDir, 'hook-token'), 'utf8').trim()
+        : null;
       const r = await fetch(`${url}/api/hooks?cli=claude`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(payload),
       });
       if (!r.ok) throw new Error(`POST /api/hooks → ${r.status}: ${await r.text()}`);

@@ -74,10 +74,13 @@ function envelope(sessionId: string, event: string, extra: Record<string, unknow
   };
 }
 
-async function post(url: string, env: HookEnvelope): Promise<number> {
+async function post(url: string, env: HookEnvelope, hookToken?: string): Promise<number> {
   const res = await fetch(`${url}/api/hooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(hookToken ? { authorization: `Bearer ${hookToken}` } : {}),
+    },
     body: JSON.stringify(env),
   });
   await res.arrayBuffer();
@@ -205,7 +208,11 @@ describe('@flightdeck/client over the real wire', () => {
     const w = watch(c);
     await w.until((r) => r.length >= 1);
     expect(w.received[0]?.msg.type).toBe('snapshot');
-    await post(url, envelope('auth-1', 'SessionStart'));
+    // With a password, hook senders over HTTP need the hook token (not the login token).
+    expect(await post(url, envelope('auth-1', 'SessionStart'), token as string)).toBe(401);
+    expect(await post(url, envelope('auth-1', 'SessionStart'), s.services.auth.hookTokens.ensure())).toBe(
+      202,
+    );
     await w.until((r) => upserts(r, 'auth-1').length > 0);
     w.stop();
   });

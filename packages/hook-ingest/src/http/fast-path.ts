@@ -9,10 +9,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import secureJson from 'secure-json-parse';
 import { validateEnvelope } from '../validate.js';
-import { ACCEPTED_BODY, hookErrors, JSON_TYPE, retryAfterSeconds, UNPARSABLE_JSON } from './messages.js';
+import {
+  ACCEPTED_BODY,
+  HOOK_AUTH_CHALLENGE,
+  hookErrors,
+  JSON_TYPE,
+  retryAfterSeconds,
+  UNPARSABLE_JSON,
+} from './messages.js';
 import type { RateLimiter } from './rate-limit.js';
 import { REFUSED_STATUS, refusalOf } from './refusal.js';
-import type { HookIngestContext } from './routes.js';
+import type { HookAuthorizer, HookIngestContext } from './routes.js';
 
 export interface HookFastPathOptions {
   /** Commits one envelope; the answer (202) waits for it, 500 if it rejects. */
@@ -25,6 +32,8 @@ export interface HookFastPathOptions {
   now?: () => number;
   /** Called when `onEnvelope` fails (the client gets a 500). */
   onError?: (err: unknown) => void;
+  /** Null when the request may post, else the reason it may not (answered 401 before the body is read). */
+  authorize?: HookAuthorizer;
 }
 
 export interface HookFastPath {
@@ -115,6 +124,12 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
       if (!verdict.allowed) {
         res.setHeader('retry-after', retryAfterSeconds(verdict.retryAfterMs));
         send(res, 429, errorBody(hookErrors.rateLimited(limiter.limit)));
+        return true;
+      }
+      const refusal = options.authorize?.(req.headers) ?? null;
+      if (refusal !== null) {
+        res.setHeader('www-authenticate', HOOK_AUTH_CHALLENGE);
+        send(res, 401, errorBody(refusal), true);
         return true;
       }
       const declared = Number(req.headers['content-length']);

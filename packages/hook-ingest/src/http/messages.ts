@@ -25,6 +25,9 @@ export const UNPARSABLE_JSON = hookErrors.invalidJson(
   "Body is not valid JSON but content-type is set to 'application/json'",
 );
 
+/** `WWW-Authenticate` of a 401 from a hook route whose sender must authenticate. */
+export const HOOK_AUTH_CHALLENGE = 'Bearer realm="flightdeck-hooks"';
+
 /** `Retry-After` (whole seconds, at least 1) for a refusal that may be retried after `retryAfterMs`. */
 export const retryAfterSeconds = (retryAfterMs: number): string =>
   String(Math.max(1, Math.ceil(retryAfterMs / 1000)));

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { checkPayload, validateEnvelope } from '../validate.js';
 import {
   ACCEPTED_BODY,
+  HOOK_AUTH_CHALLENGE,
   hookErrors,
   JSON_CONTENT_TYPE,
   JSON_TYPE,
@@ -19,6 +20,12 @@ export interface HookIngestContext {
   /** Where it came from: the client IP. */
   source: string;
 }
+
+/**
+ * Decides whether a hook request may post, from its headers alone: null when it may, else the reason it may not
+ * (the route answers 401 `{error: reason}` before reading the body).
+ */
+export type HookAuthorizer = (headers: Record<string, string | string[] | undefined>) => string | null;
 
 export interface HookIngestRouteOptions {
   /**
@@ -36,6 +43,8 @@ export interface HookIngestRouteOptions {
   path?: string;
   /** Clock (unix ms). Default `Date.now`. */
   now?: () => number;
+  /** Hook sender authentication (e.g. a token header); default: every sender may post. */
+  authorize?: HookAuthorizer;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -56,7 +65,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /**
  * Fastify plugin: `POST /api/hooks`. Body: a `HookEnvelope`, or with `?cli=claude|codex|gemini` the CLI's raw
  * payload (what Claude Code's native `type: "http"` hooks send). Answers 202 `{ok: true}` after `onEnvelope`
- * committed (for raw payloads `{}`, which Claude Code reads as "no decision"); 400/413/415/429 with
+ * committed (for raw payloads `{}`, which Claude Code reads as "no decision"); 400/401/413/415/429 with
  * `{error}` naming the problem; 500 when `onEnvelope` fails. Register with `fastify.register(hookIngestRoutes, opts)`.
  */
 export async function hookIngestRoutes(
@@ -79,6 +88,13 @@ export async function hookIngestRoutes(
       if (!verdict.allowed) {
         reply.header('Retry-After', retryAfterSeconds(verdict.retryAfterMs));
         errorReply(reply, 429, hookErrors.rateLimited(limiter.limit));
+        return;
+      }
+      const refusal = options.authorize?.(request.headers) ?? null;
+      if (refusal !== null) {
+        // The body is not read: the connection cannot carry another request after it.
+        reply.header('WWW-Authenticate', HOOK_AUTH_CHALLENGE).header('Connection', 'close');
+        errorReply(reply, 401, refusal);
         return;
       }
       done();

@@ -71,6 +71,6 @@ export async function installHookScript(opts: InstallHookScriptOptions): Promise
     current = null;
   }
   const changed = current !== rendered;
-  if (changed && !opts.dryRun) await atomicWrite(dest, dest, rendered, { mode: 0o755 });
+  if (changed && !opts.dryRun) await atomicWrite(dest, dest, rendered, { mode: 0o700 });
   return { path: dest, hookCommand: buildHookCommand(dest), changed };
 }
