@@ -16,6 +16,7 @@ import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolRead
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import { type IdleCollector, resolveGc, startIdleCollector } from './memory.js';
+import type { ProcessInspector } from './process-identity.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import { startWriterThread } from './writer-thread.js';
@@ -46,6 +47,8 @@ export interface StartOptions {
   spoolPollMs?: number;
   /** Don't listen (tests using `app.inject`). */
   listen?: boolean;
+  /** How agent processes are identified before a kill (default: /proc on Linux, refuse elsewhere). */
+  processes?: ProcessInspector;
 }
 
 export interface RunningServer {
@@ -103,6 +106,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log: runtimeLog,
     processCheckIntervalMs: configStore.get().processCheckInterval,
     ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.processes ? { processes: opts.processes } : {}),
   });
 
   let collector: IdleCollector | null = null;

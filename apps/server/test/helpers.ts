@@ -17,6 +17,7 @@ export interface TestServerOptions {
   file?: Partial<ConfigFile>;
   listen?: boolean;
   live?: StartOptions['live'];
+  processes?: StartOptions['processes'];
 }
 
 /** A real server on 127.0.0.1, port 0; in-memory DB unless `dataDir` is given. */
@@ -40,6 +41,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Run
     listen: opts.listen ?? true,
     spoolPollMs: 50,
     ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.processes ? { processes: opts.processes } : {}),
   });
 }
 
