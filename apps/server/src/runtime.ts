@@ -203,8 +203,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   const hub = createLiveHub(
     {
-      getSession: (id) => state.sessions[id],
-      getTeam: (id) => state.teams[id],
+      getSession: (id) => own(state.sessions, id),
+      getTeam: (id) => own(state.teams, id),
       snapshot: () => ({ sessions: Object.values(state.sessions), teams: Object.values(state.teams) }),
     },
     opts.live,
@@ -316,7 +316,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
     const sessions: Session[] = [];
     for (const id of sessionIds.changed) {
-      const s = next.sessions[id];
+      const s = own(next.sessions, id);
       if (s) sessions.push(s);
       else sessionIds.removed.add(id);
     }
@@ -474,7 +474,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   function checkLiveness() {
     for (const [sessionId, pid] of watched) {
-      const s = state.sessions[sessionId];
+      const s = own(state.sessions, sessionId);
       if (!s || s.status === 'ended' || s.pid !== pid) {
         watched.delete(sessionId);
         continue;
@@ -581,9 +581,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       return { rejected: r.rejected, effects: r.effects };
     },
     listSessions: () => Object.values(state.sessions),
-    getSession: (id) => state.sessions[id],
+    getSession: (id) => own(state.sessions, id),
     listTeams: () => Object.values(state.teams),
-    getTeam: (id) => state.teams[id],
+    getTeam: (id) => own(state.teams, id),
     checkKill(sessionId) {
       const s = own(state.sessions, sessionId);
       if (!s) return { ok: false, reason: `session not found: ${sessionId}` };

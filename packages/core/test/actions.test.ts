@@ -462,8 +462,64 @@ describe('robustness', () => {
     expect(s.projectPath.length).toBe(4096);
     const long = reduce(h.state, hook('claude', { session_id: 'x'.repeat(513), hook_event_name: 'Stop' }), 1);
     expect(long.effects[0]).toMatchObject({ type: 'rejected' });
+    // an id that names an Object.prototype member is an ordinary id
     const proto = reduce(h.state, hook('claude', { session_id: '__proto__', hook_event_name: 'Stop' }), 1);
-    expect(proto.effects[0]).toMatchObject({ type: 'rejected' });
+    expect(proto.effects).toContainEqual({ type: 'session-changed', sessionId: '__proto__' });
+    expect(Object.keys(proto.state.sessions)).toContain('__proto__');
+  });
+
+  it('ids and names that are Object.prototype members are ordinary (sessions, tools, tool-use ids, keys)', () => {
+    const h = new Harness();
+    for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      h.send(hook('claude', { session_id: id, hook_event_name: 'SessionStart', cwd: '/p' }));
+      const input = JSON.parse('{"__proto__": {"polluted": true}, "command": "ls"}');
+      const useIds: Record<string, string> = {
+        constructor: '__proto__',
+        toString: 'valueOf',
+        Bash: 'constructor',
+      };
+      for (const tool of ['constructor', 'toString', 'Bash']) {
+        const useId = Object.hasOwn(useIds, tool) ? useIds[tool] : '';
+        const eff = h.send(
+          hook('claude', {
+            session_id: id,
+            hook_event_name: 'PreToolUse',
+            tool_name: tool,
+            tool_input: input,
+            tool_use_id: useId,
+          }),
+        );
+        expect(eff.some((e) => e.type === 'rejected')).toBe(false);
+        expect(h.session(id).currentTool).toBe(tool);
+        h.send(
+          hook('claude', {
+            session_id: id,
+            hook_event_name: 'PostToolUse',
+            tool_name: tool,
+            tool_input: input,
+            tool_use_id: useId,
+            tool_response: 'ok',
+          }),
+        );
+      }
+      expect(h.session(id).toolLog.map((t) => [t.tool, t.toolUseId, t.status])).toEqual([
+        ['constructor', '__proto__', 'ok'],
+        ['toString', 'valueOf', 'ok'],
+        ['Bash', 'constructor', 'ok'],
+      ]);
+      const gem = h.send(
+        hook('gemini', {
+          session_id: `g-${id}`,
+          hook_event_name: 'BeforeTool',
+          tool_name: id,
+          tool_input: {},
+        }),
+      );
+      expect(gem.some((e) => e.type === 'rejected')).toBe(false);
+      expect(h.session(`g-${id}`).currentTool).toBe(id);
+    }
+    expect(Object.keys(h.state.sessions)).toContain('__proto__');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('is immutable with structural sharing: untouched sessions keep their identity', () => {
