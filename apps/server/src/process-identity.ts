@@ -27,11 +27,14 @@ const MAX_DEPTH = 4096;
 
 /** Interpreters an agent CLI runs under (`node …/cli.js`). */
 const INTERPRETER = /^(node|nodejs|bun|deno)(\d+(\.\d+)*)?(\.exe)?$/;
-/** npm packages of the agent CLIs, as they appear in a script path. */
-const PACKAGES: Record<AgentCli, string[]> = {
-  claude: ['@anthropic-ai/claude-code/'],
-  codex: ['@openai/codex/'],
-  gemini: ['@google/gemini-cli/'],
+/**
+ * npm packages of the agent CLIs, as they appear in a path (`…/node_modules/.bin/../@anthropic-ai/claude-code/
+ * bin/claude.exe` is how Claude Code 2 runs when installed from npm).
+ */
+const PACKAGES: Record<AgentCli, string> = {
+  claude: '/@anthropic-ai/claude-code/',
+  codex: '/@openai/codex/',
+  gemini: '/@google/gemini-cli/',
 };
 
 export type Verdict = { ok: true; identity: ProcessIdentity } | { ok: false; reason: string };
@@ -108,11 +111,13 @@ function uptimeMs(): number | null {
   }
 }
 
-/** Does this command line run `cli`? `claude`, `/usr/bin/codex`, `node …/@google/gemini-cli/dist/index.js`. */
+/**
+ * Does this command line run `cli`? `claude` (also a process title), `/usr/bin/codex`, `…/claude-code/bin/
+ * claude.exe`, `node …/@google/gemini-cli/dist/index.js`: the executable, or the script an interpreter runs.
+ */
 export function looksLikeAgent(cmdline: readonly string[], cli: AgentCli): boolean {
-  const names = new Set([cli, `${cli}.js`, `${cli}.mjs`, `${cli}.cjs`]);
-  const runs = (arg: string) =>
-    names.has(basename(arg)) || PACKAGES[cli].some((p) => arg.includes(`/node_modules/${p}`));
+  const names = new Set([cli, `${cli}.exe`, `${cli}.js`, `${cli}.mjs`, `${cli}.cjs`]);
+  const runs = (arg: string) => names.has(basename(arg)) || arg.includes(PACKAGES[cli]);
   const [first, ...rest] = cmdline;
   if (first === undefined) return false;
   // `claude` sets its process title; a native binary runs as itself.

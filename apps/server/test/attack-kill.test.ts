@@ -5,11 +5,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@flightdeck/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createUnsupportedInspector } from '../src/process-identity.js';
+import { runHooksCli } from '../src/ingest.js';
+import { createUnsupportedInspector, looksLikeAgent } from '../src/process-identity.js';
 import { appRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import { createCallerFactory } from '../src/trpc.js';
@@ -309,4 +311,107 @@ describe('Flightdeck started from inside an agent', () => {
       reason: 'it is an ancestor of the Flightdeck server',
     });
   });
+});
+
+describe('what counts as the agent CLI', () => {
+  const npm = '/home/u/project/node_modules';
+  it.each([
+    ['claude', ['claude']],
+    ['claude', ['claude', '--resume']],
+    ['claude', ['/home/u/.local/bin/claude']],
+    ['claude', [`${npm}/.bin/../@anthropic-ai/claude-code/bin/claude.exe`, '-p', 'hi']],
+    ['claude', ['node', '/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js']],
+    ['claude', ['/usr/bin/node', '--no-warnings', '/opt/tools/claude']],
+    ['codex', ['codex']],
+    ['codex', ['node', '/usr/lib/node_modules/@openai/codex/bin/codex.js']],
+    ['codex', ['/usr/lib/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex', 'exec']],
+    ['gemini', ['gemini']],
+    [
+      'gemini',
+      ['node', '--max-old-space-size=8192', '/usr/lib/node_modules/@google/gemini-cli/dist/index.js'],
+    ],
+  ] as const)('%s: %j', (cli, argv) => {
+    expect(looksLikeAgent(argv, cli)).toBe(true);
+  });
+
+  it.each([
+    ['claude', []],
+    ['claude', ['sleep', '1000']],
+    ['claude', ['vim', 'claude']],
+    ['claude', ['node', '/srv/app/server.js', 'claude']],
+    ['claude', ['bash', '-c', 'claude']],
+    ['claude', ['codex']],
+    ['codex', ['claude']],
+    ['gemini', ['node', '/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js']],
+  ] as const)('not %s: %j', (cli, argv) => {
+    expect(looksLikeAgent(argv, cli)).toBe(false);
+  });
+});
+
+describe('the real Claude Code CLI', () => {
+  it('a running `claude` seen through its own hooks is recorded and killed from the dashboard', async () => {
+    const bin = fileURLToPath(
+      new URL('../../../packages/hook-ingest/node_modules/.bin/claude', import.meta.url),
+    );
+    expect(existsSync(bin)).toBe(true);
+    const root = join(tmp.dir, 'real-claude');
+    const home = join(root, 'home');
+    const configDir = join(root, 'claude-config');
+    const dataDir = join(root, 'data');
+    const project = join(root, 'project');
+    for (const d of [home, configDir, dataDir, project]) mkdirSync(d, { recursive: true });
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CLAUDE_CONFIG_DIR: configDir };
+    const installed = await runHooksCli(['install', '--cli', 'claude', '--density', 'high'], {
+      stdout: { write: () => true } as unknown as NodeJS.WritableStream,
+      stderr: { write: () => true } as unknown as NodeJS.WritableStream,
+      env,
+      dataDir,
+    });
+    expect(installed).toBe(0);
+    // An API that accepts the connection and never answers: the agent keeps running, waiting for it.
+    const sockets = new Set<Socket>();
+    const api = createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const s = await startTestServer({ dataDir });
+    try {
+      const wrapper = spawnSync(
+        'sh',
+        ['-c', '"$@" >/dev/null 2>&1 </dev/null & echo $!', 'sh', bin, '-p', 'hi'],
+        {
+          encoding: 'utf8',
+          cwd: project,
+          env: {
+            ...env,
+            ANTHROPIC_BASE_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+            ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
+            DISABLE_AUTOUPDATER: '1',
+            DISABLE_TELEMETRY: '1',
+            DISABLE_ERROR_REPORTING: '1',
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+          },
+        },
+      );
+      started.push(Number(wrapper.stdout.trim()));
+      const session = await waitFor(
+        () => s.runtime.listSessions().find((x) => x.cli === 'claude' && x.pid !== null),
+        60_000,
+        100,
+      );
+      const pid = session.pid as number;
+      started.push(pid);
+      const rec = await waitFor(() => s.runtime.state.runtime[session.sessionId]?.process, 10_000);
+      expect(rec.refused).toBeNull();
+      expect(rec.identity?.cmdline.join(' ')).toMatch(/claude/);
+      expect(alive(pid)).toBe(true);
+      await callerFor(s).sessions.kill({ sessionId: session.sessionId, confirm: true });
+      expect(await exited(pid, 10_000)).toBe(true);
+    } finally {
+      await s.close();
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => api.close(() => r()));
+    }
+  }, 120_000);
 });
