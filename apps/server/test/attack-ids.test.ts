@@ -78,10 +78,12 @@ async function sendAll(s: RunningServer, spool: string) {
       agent_id: 'constructor',
       agent_type: 'toString',
     });
+    // an input key `__proto__` (JSON.parse makes it an own key; the spool takes it as it is)
+    const readInput = JSON.parse('{"file_path": "/x", "__proto__": {"polluted": true}}');
     const read = {
       agent_id: 'constructor',
       tool_name: 'Read',
-      tool_input: { file_path: '/x' },
+      tool_input: readInput,
       tool_use_id: 'valueOf',
     };
     spoolHook(spool, { ...base, ...read, hook_event_name: 'PreToolUse' });
@@ -129,6 +131,9 @@ function expectSession(sess: Session | undefined, id: string, where: string) {
     ['Read', 'valueOf', 'ok'],
   ]);
   expect(sess?.subagents.map((a) => a.agentId)).toContain('constructor');
+  const readInput = sess?.toolLog.find((t) => t.tool === 'Read')?.input as Record<string, unknown>;
+  expect(Object.hasOwn(readInput, '__proto__')).toBe(true);
+  expect(JSON.stringify(readInput)).toBe('{"file_path":"/x","__proto__":{"polluted":true}}');
 }
 
 async function checkAll(s: RunningServer, label: string) {
@@ -235,6 +240,9 @@ describe('ids that name Object.prototype members are ordinary ids', () => {
           archived: true,
           label: '__proto__',
         });
+        const bad = await trpc(s2, 'mutation', 'notes.delete', { noteId: id });
+        expect(bad.status).toBe(400);
+        expect(bad.error).toMatch(/noteId/);
         const notes = await ok<Array<{ id: number }>>(s2, 'query', 'notes.list', { sessionId: id });
         expect(notes).toHaveLength(1);
         await ok(s2, 'mutation', 'notes.delete', { noteId: notes[0]?.id });

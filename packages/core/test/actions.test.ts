@@ -472,7 +472,10 @@ describe('robustness', () => {
     const h = new Harness();
     for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       h.send(hook('claude', { session_id: id, hook_event_name: 'SessionStart', cwd: '/p' }));
-      const input = JSON.parse('{"__proto__": {"polluted": true}, "command": "ls"}');
+      // long enough to be truncated (the core copies the input then)
+      const input = JSON.parse(
+        `{"__proto__": {"polluted": true}, "command": "${'l'.repeat(LIMITS.stringField + 5)}"}`,
+      );
       const useIds: Record<string, string> = {
         constructor: '__proto__',
         toString: 'valueOf',
@@ -507,6 +510,11 @@ describe('robustness', () => {
         ['toString', 'valueOf', 'ok'],
         ['Bash', 'constructor', 'ok'],
       ]);
+      // an input key `__proto__` is kept as a key
+      const kept = h.session(id).toolLog[0]?.input as Record<string, unknown>;
+      expect(Object.keys(kept)).toEqual(['__proto__', 'command']);
+      expect(Object.getOwnPropertyDescriptor(kept, '__proto__')?.value).toEqual({ polluted: true });
+      expect(kept.command).toHaveLength(LIMITS.stringField);
       const gem = h.send(
         hook('gemini', {
           session_id: `g-${id}`,
