@@ -111,6 +111,11 @@ async function sendAll(s: RunningServer, spool: string) {
     );
     spoolHook(spool, { ...base, hook_event_name: 'Stop', last_assistant_message: `done with ${id}` });
   }
+  // hook events named like prototype members are counted like any other
+  for (const name of ['__proto__', 'constructor']) {
+    const r = await postHook(s.url as string, claudeEvent('valueOf', name));
+    expect(r.status).toBe(202);
+  }
   await waitFor(
     () =>
       HOSTILE.every((id) => {
@@ -213,6 +218,16 @@ describe('ids that name Object.prototype members are ordinary ids', () => {
     try {
       await sendAll(s1, spool);
       await checkAll(s1, 'first run');
+      const stats = await ok<{ hooks: { events: Record<string, { count: number }> } }>(
+        s1,
+        'query',
+        'hooks.stats',
+      );
+      for (const name of ['__proto__', 'constructor']) {
+        expect(Object.getOwnPropertyDescriptor(stats.hooks.events, name)?.value, name).toMatchObject({
+          count: 1,
+        });
+      }
       for (const id of HOSTILE) {
         const note = await ok<{ id: number; text: string }>(s1, 'mutation', 'notes.add', {
           sessionId: id,

@@ -4,6 +4,7 @@
  */
 import type { Team } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
+import { statsFromServer } from '../src/data/normalise.js';
 import type { LiveSession } from '../src/data/types.js';
 import { createSessionStore } from '../src/store/sessions.js';
 import { makeLive } from './factory.js';
@@ -78,5 +79,20 @@ describe('session store: ids that name Object.prototype members', () => {
     expect(ids(store.state.sessions)).toEqual([...HOSTILE].sort());
     store.apply({ type: 'snapshot', sessions: [makeLive({ sessionId: 'valueOf' })], teams: [], seq: 1 });
     expect(ids(store.state.sessions)).toEqual(['valueOf']);
+  });
+});
+
+describe('hook statistics: event names that are Object.prototype members', () => {
+  it('are counted like any other event', () => {
+    const events = JSON.parse(
+      '{"__proto__": {"count": 2, "latency": null, "processing": null}, "constructor": {"count": 3, "latency": null, "processing": null}}',
+    );
+    const stats = statsFromServer({
+      hooks: { events, totalHooks: 5, hooksPerMin: 5 },
+      ingest: { batches: 1, hookEvents: 5, duplicates: 0, lastCommitMs: 1, queued: 0 },
+    } as unknown as Parameters<typeof statsFromServer>[0]);
+    expect(Object.keys(stats.hooks.perEvent)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(stats.hooks.perEvent, '__proto__')?.value).toBe(2);
+    expect(stats.hooks.perEvent.constructor).toBe(3);
   });
 });
