@@ -173,6 +173,16 @@ describe('sessions.kill signals only the verified agent', () => {
         expect(rec.identity).toBeNull();
         await expectRefused(s, `forged-${id}`, pid, reason);
       }
+      // over the wire: 412 with the reason
+      const res = await fetch(`${s.url}/trpc/sessions.kill`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sessionId: 'forged-unrelated', confirm: true }),
+      });
+      expect(res.status).toBe(412);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        `process ${sleeper} is not the agent of this session (its command line does not run claude: "sleep 1000")`,
+      );
       for (const pid of [sleeper, process.ppid, child.pid as number]) expect(alive(pid)).toBe(true);
       // and as Codex and Gemini: a fake Claude is not their agent
       const claude = await fakeClaude();
