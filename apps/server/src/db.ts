@@ -140,12 +140,14 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     const before = planned?.runtime ?? {};
     const after = next.runtime ?? {};
     if (before !== after) {
+      // Own entries only: a session called `constructor` is not an Object.prototype member here.
       for (const id of Object.keys(after)) {
         const entry = after[id];
-        if (entry !== before[id]) ops.push([OP.kv, RUNTIME_PREFIX + id, JSON.stringify(entry), at]);
+        if (!Object.hasOwn(before, id) || entry !== before[id])
+          ops.push([OP.kv, RUNTIME_PREFIX + id, JSON.stringify(entry), at]);
       }
       for (const id of Object.keys(before))
-        if (!(id in after)) ops.push([OP.kv, RUNTIME_PREFIX + id, null, at]);
+        if (!Object.hasOwn(after, id)) ops.push([OP.kv, RUNTIME_PREFIX + id, null, at]);
     }
     if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
   }
@@ -321,14 +323,19 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       const loaded = loadCoreState(db);
       if (!loaded) return null;
       const saved = loaded.state as CoreState;
-      const sessions: Record<string, Session> = {};
-      for (const s of loadLiveSessions(db, { now: now() })) sessions[s.sessionId] = s;
-      const runtime: Record<string, RuntimeEntry> = { ...(saved.runtime ?? {}) };
+      // Built with fromEntries (own entries), not assignment: a session called `__proto__` stays an entry.
+      const sessions: Record<string, Session> = Object.fromEntries(
+        loadLiveSessions(db, { now: now() }).map((s) => [s.sessionId, s]),
+      );
       const rows = database.sqlite
         .prepare('SELECT key, value FROM kv WHERE key >= ? AND key < ?')
         .all(RUNTIME_PREFIX, `${RUNTIME_PREFIX}\uffff`) as Array<{ key: string; value: string }>;
-      for (const row of rows)
-        runtime[row.key.slice(RUNTIME_PREFIX.length)] = JSON.parse(row.value) as RuntimeEntry;
+      const runtime: Record<string, RuntimeEntry> = {
+        ...(saved.runtime ?? {}),
+        ...Object.fromEntries(
+          rows.map((row) => [row.key.slice(RUNTIME_PREFIX.length), JSON.parse(row.value) as RuntimeEntry]),
+        ),
+      };
       // Rows win over sessions saved inside the JSON by older versions.
       const state: CoreState = { ...saved, sessions: { ...(saved.sessions ?? {}), ...sessions }, runtime };
       planned = state;

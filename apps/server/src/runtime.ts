@@ -19,6 +19,7 @@ import type {
   PreparedEvent,
   StorePort,
 } from './ports.js';
+import { createProcessInspector, type ProcessInspector } from './process-identity.js';
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -39,7 +40,12 @@ export interface RuntimeOptions {
   hasChildren?: (pid: number) => Promise<boolean>;
   isAlive?: (pid: number) => boolean;
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** Identifies agent processes and verifies them before a kill (default: /proc on Linux, refuse elsewhere). */
+  processes?: ProcessInspector;
 }
+
+/** Whether a session's process may be killed now, and if not why (for `sessions.kill`). */
+export type KillCheck = { ok: true; pid: number } | { ok: false; reason: string };
 
 export interface IngestResult {
   ingestId: string;
@@ -146,6 +152,8 @@ export interface Runtime {
   getSession(id: string): Session | undefined;
   listTeams(): Team[];
   getTeam(id: string): Team | undefined;
+  /** Re-reads the session's process and compares it with what was recorded (no signal is sent). */
+  checkKill(sessionId: string): KillCheck;
   isDelivered(ids: readonly string[]): Set<string>;
   stats(): RuntimeStats;
   /** Inputs processed so far (`stats().inputs` without computing the rest; the idle collector reads it often). */
@@ -171,6 +179,11 @@ function defaultHasChildren(pid: number): Promise<boolean> {
       else resolveCheck(stdout.trim().length > 0);
     });
   });
+}
+
+/** `rec[key]` when it is an own entry: an id like `constructor` is not an `Object.prototype` member here. */
+function own<V>(rec: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
 }
 
 function defaultIsAlive(pid: number): boolean {
@@ -212,6 +225,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const hasChildren = opts.hasChildren ?? defaultHasChildren;
   const isAlive = opts.isAlive ?? defaultIsAlive;
   const kill = opts.kill ?? ((pid, signal) => process.kill(pid, signal));
+  const processes = opts.processes ?? createProcessInspector();
   const checkInterval = opts.processCheckIntervalMs ?? 15_000;
 
   let state: CoreState = store.loadCoreState() ?? core.initialState();
@@ -238,8 +252,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   const hub = createLiveHub(
     {
-      getSession: (id) => state.sessions[id],
-      getTeam: (id) => state.teams[id],
+      getSession: (id) => own(state.sessions, id),
+      getTeam: (id) => own(state.teams, id),
       snapshot: () => ({ sessions: Object.values(state.sessions), teams: Object.values(state.teams) }),
     },
     opts.live,
@@ -367,7 +381,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
     const sessions: Session[] = [];
     for (const id of sessionIds.changed) {
-      const s = next.sessions[id];
+      const s = own(next.sessions, id);
       if (s) sessions.push(s);
       else sessionIds.removed.add(id);
     }
@@ -481,14 +495,22 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           break;
         case 'watch-pid':
           watched.set(eff.sessionId, eff.pid);
+          identifyProcess(eff.sessionId, eff.pid, eff.at);
           break;
-        case 'kill-pid':
+        case 'kill-pid': {
+          // Checked again right before the signal: the process may have changed since the core decided.
+          const v = eff.identity.pid === eff.pid ? processes.verify(eff.identity) : null;
+          if (!v?.ok) {
+            log.warn({ pid: eff.pid, sessionId: eff.sessionId, reason: v?.reason }, 'kill refused');
+            break;
+          }
           try {
             kill(eff.pid, eff.signal);
           } catch (err) {
             log.warn({ err, pid: eff.pid }, 'kill failed');
           }
           break;
+        }
         default:
           log.debug({ effect: eff.type }, 'effect ignored by the shell');
       }
@@ -497,9 +519,27 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     }
   }
 
+  /**
+   * Records who `pid` is, the first time the session is seen from it (not again after a restart: the record is
+   * part of the persisted state). Read now, while the event that named the PID is fresh.
+   */
+  function identifyProcess(sessionId: string, pid: number, at: number) {
+    const s = own(state.sessions, sessionId);
+    const rec = own(state.runtime, sessionId)?.process;
+    if (!s || s.pid !== pid || rec?.pid === pid) return;
+    const v = processes.identify(pid, s.cli, at);
+    if (!v.ok) log.info({ sessionId, pid, reason: v.reason }, 'process not recorded as the agent');
+    submit(
+      v.ok
+        ? { type: 'process-identified', sessionId, pid, identity: v.identity, refused: null }
+        : { type: 'process-identified', sessionId, pid, identity: null, refused: v.reason },
+      null,
+    ).catch((err) => log.warn({ err }, 'process-identified failed'));
+  }
+
   function checkLiveness() {
     for (const [sessionId, pid] of watched) {
-      const s = state.sessions[sessionId];
+      const s = own(state.sessions, sessionId);
       if (!s || s.status === 'ended' || s.pid !== pid) {
         watched.delete(sessionId);
         continue;
@@ -599,9 +639,22 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       return { rejected: r.rejected, effects: r.effects };
     },
     listSessions: () => Object.values(state.sessions),
-    getSession: (id) => state.sessions[id],
+    getSession: (id) => own(state.sessions, id),
     listTeams: () => Object.values(state.teams),
-    getTeam: (id) => state.teams[id],
+    getTeam: (id) => own(state.teams, id),
+    checkKill(sessionId) {
+      const s = own(state.sessions, sessionId);
+      if (!s) return { ok: false, reason: `session not found: ${sessionId}` };
+      if (s.pid === null) return { ok: false, reason: `session ${sessionId} has no known pid` };
+      if (s.status === 'ended') return { ok: false, reason: `session ${sessionId} has already ended` };
+      const rec = own(state.runtime, sessionId)?.process ?? null;
+      const agent = `process ${s.pid} is not the agent of this session`;
+      if (!rec || rec.pid !== s.pid)
+        return { ok: false, reason: `${agent} (not identified yet; try again in a moment)` };
+      if (!rec.identity) return { ok: false, reason: `${agent} (${rec.refused})` };
+      const v = processes.verify(rec.identity);
+      return v.ok ? { ok: true, pid: s.pid } : { ok: false, reason: `${agent} (${v.reason})` };
+    },
     isDelivered: (ids) => store.hasIngestIds(ids),
     inputCount: () => stats.inputs,
     stats(): RuntimeStats {

@@ -18,6 +18,7 @@ import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolRead
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import { type IdleCollector, resolveGc, startIdleCollector } from './memory.js';
+import type { ProcessInspector } from './process-identity.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import { startWriterThread } from './writer-thread.js';
@@ -50,6 +51,8 @@ export interface StartOptions {
   listen?: boolean;
   /** Clock of login tokens and the login limiter (tests). Default `Date.now`. */
   authClock?: () => number;
+  /** How agent processes are identified before a kill (default: /proc on Linux, refuse elsewhere). */
+  processes?: ProcessInspector;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -113,6 +116,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log: runtimeLog,
     processCheckIntervalMs: configStore.get().processCheckInterval,
     ...(opts.live ? { live: opts.live } : {}),
+    ...(opts.processes ? { processes: opts.processes } : {}),
   });
 
   let collector: IdleCollector | null = null;

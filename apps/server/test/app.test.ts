@@ -3,9 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configFileSchema } from '../src/config.js';
-import { appRouter } from '../src/router/index.js';
 import { startServer } from '../src/server.js';
-import { createCallerFactory } from '../src/trpc.js';
 import { claudeEvent, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const tmp = tmpDir('fd-app-');
@@ -226,26 +224,6 @@ describe('process liveness', () => {
     const ended = await waitFor(() => s.runtime.getSession('live-pid')?.status === 'ended', 5000);
     expect(ended).toBe(true);
     expect(s.runtime.getSession('live-pid')?.statusReason.cause).toBe('pid');
-    await s.close();
-  });
-
-  it('sessions.kill sends the agent process a signal', async () => {
-    const agent = spawn('sleep', ['60'], { stdio: 'ignore' });
-    const pid = agent.pid as number;
-    const exited = new Promise<NodeJS.Signals | null>((r) =>
-      agent.once('exit', (_code, signal) => r(signal)),
-    );
-    const s = await startTestServer({ listen: false });
-    await s.runtime.ingest(sessionStart('kill-me', { pid }), 'k-1');
-    const caller = createCallerFactory(appRouter)({
-      services: s.services,
-      token: null,
-      ip: '127.0.0.1',
-      setHeader: null,
-      bufferedAmount: () => 0,
-    });
-    await caller.sessions.kill({ sessionId: 'kill-me', confirm: true });
-    expect(await exited).toBe('SIGTERM');
     await s.close();
   });
 });

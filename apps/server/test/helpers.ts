@@ -18,6 +18,7 @@ export interface TestServerOptions {
   listen?: boolean;
   live?: StartOptions['live'];
   authClock?: StartOptions['authClock'];
+  processes?: StartOptions['processes'];
 }
 
 /** A real server on 127.0.0.1, port 0; in-memory DB unless `dataDir` is given. */
@@ -42,6 +43,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Run
     spoolPollMs: 50,
     ...(opts.live ? { live: opts.live } : {}),
     ...(opts.authClock ? { authClock: opts.authClock } : {}),
+    ...(opts.processes ? { processes: opts.processes } : {}),
   });
 }
 

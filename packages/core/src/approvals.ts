@@ -19,19 +19,20 @@ export const APPROVAL_CATEGORIES: Record<
   slow: { tools: ['Bash', 'PowerShell', 'Task', 'Agent'], ms: 8_000, status: 'approval' },
 };
 
-const CATEGORY_OF: Record<string, ApprovalCategory> = {};
+/** A Map: a tool named `constructor` or `toString` has no category (a plain object would answer a function). */
+const CATEGORY_OF = new Map<string, ApprovalCategory>();
 for (const [cat, def] of Object.entries(APPROVAL_CATEGORIES)) {
-  for (const t of def.tools) CATEGORY_OF[t] = cat as ApprovalCategory;
+  for (const t of def.tools) CATEGORY_OF.set(t, cat as ApprovalCategory);
 }
 
 /** Category of a tool, or null for tools without a heuristic timer. */
 export function approvalCategory(tool: string): ApprovalCategory | null {
-  return CATEGORY_OF[tool] ?? null;
+  return CATEGORY_OF.get(tool) ?? null;
 }
 
 /** Tools that wait for the user's answer rather than for a permission. */
 export function isUserInputTool(tool: string): boolean {
-  return CATEGORY_OF[tool] === 'userInput';
+  return CATEGORY_OF.get(tool) === 'userInput';
 }
 
 /** Spec §6.1 waiting-detail labels. */

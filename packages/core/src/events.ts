@@ -48,7 +48,15 @@ function applyMeta(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta, isSub: b
   const p: Partial<Session> = { lastActivityAt: tx.now };
   if (typeof meta.pid === 'number' && meta.pid !== s.pid) {
     p.pid = meta.pid;
-    tx.emit({ type: 'watch-pid', sessionId: id, pid: meta.pid });
+    // A new process: whatever was recorded about the previous one no longer applies. The process that sent
+    // the event was running when the hook captured it (the claimed capture time can only make that stricter).
+    if (tx.runtime(id).process) tx.patchRuntime(id, { process: null });
+    tx.emit({
+      type: 'watch-pid',
+      sessionId: id,
+      pid: meta.pid,
+      at: Math.min(eventTime(meta, tx.now), tx.now),
+    });
   }
   if (meta.tty && meta.tty !== s.tty) p.tty = meta.tty;
   if (meta.tmuxPane && meta.tmuxPane !== s.tmuxPane) p.tmuxPane = meta.tmuxPane;

@@ -59,7 +59,8 @@ export function truncateDeep(value: unknown, depth = 0): unknown {
   for (const [k, v] of entries.slice(0, LIMITS.maxKeys)) {
     const t = truncateDeep(v, depth + 1);
     if (t !== v) changed = true;
-    out[k] = t;
+    // defineProperty: a key named `__proto__` stays a plain key (an assignment would set the prototype).
+    Object.defineProperty(out, k, { value: t, writable: true, enumerable: true, configurable: true });
   }
   return changed ? out : value;
 }
@@ -117,7 +118,7 @@ export function summarizeInput(tool: string, input: unknown): string {
     AskUserQuestion: ['question'],
   };
   const keys = [
-    ...(preferred[tool] ?? []),
+    ...(Object.hasOwn(preferred, tool) ? (preferred[tool] ?? []) : []),
     'command',
     'file_path',
     'path',

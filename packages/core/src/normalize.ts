@@ -31,7 +31,8 @@ export const GEMINI_TOOL_NAMES: Record<string, string> = {
 
 /** Display name of a tool for the dashboard. */
 export function displayToolName(cli: AgentCli, rawTool: string): string {
-  if (cli === 'gemini') return GEMINI_TOOL_NAMES[rawTool] ?? rawTool;
+  if (cli === 'gemini' && Object.hasOwn(GEMINI_TOOL_NAMES, rawTool))
+    return GEMINI_TOOL_NAMES[rawTool] as string;
   return rawTool;
 }
 
@@ -295,7 +296,7 @@ export function normalize(envelope: HookEnvelope): NormalizeResult {
       agentType: null,
       turnId: short(p, 'turn-id'),
     };
-    if (base.sessionId === '' || base.sessionId === '__proto__' || base.sessionId.length > MAX_SESSION_ID)
+    if (base.sessionId === '' || base.sessionId.length > MAX_SESSION_ID)
       return { ok: false, error: 'payload.thread-id: expected a non-empty id of at most 512 characters' };
     const inputs = Array.isArray(p['input-messages']) ? (p['input-messages'] as string[]) : [];
     const body: DomainEventBody =
@@ -318,7 +319,7 @@ export function normalize(envelope: HookEnvelope): NormalizeResult {
     agentType: short(p, 'agent_type'),
     turnId: short(p, 'prompt_id') ?? short(p, 'turn_id'),
   };
-  if (base.sessionId === '' || base.sessionId === '__proto__' || base.sessionId.length > MAX_SESSION_ID) {
+  if (base.sessionId === '' || base.sessionId.length > MAX_SESSION_ID) {
     return { ok: false, error: 'payload.session_id: expected a non-empty id of at most 512 characters' };
   }
   const body = cli === 'gemini' ? gemini(event, p) : claudeLike(cli, event, p);

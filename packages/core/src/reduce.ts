@@ -5,6 +5,7 @@ import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
 import { normalize } from './normalize.js';
 import { emptyRecord, getOwn } from './pmap.js';
+import { killTarget, recordProcess } from './process.js';
 import { createSession } from './session.js';
 import { fireAutoIdle, logEvent, syncAutoIdle } from './state-machine.js';
 import { fireTeamCleanup } from './teams.js';
@@ -90,6 +91,8 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       endSession(tx, id, 'pid', 'pid-dead', 'process-exited', now);
       return tx.finish();
     }
+    case 'process-identified':
+      return recordProcess(state, input, now);
     case 'children-checked': {
       if (!nonEmpty(input.sessionId) || !nonEmpty(input.key) || typeof input.hasChildren !== 'boolean') {
         return rejected(state, 'children-checked: expected sessionId, key and hasChildren');
@@ -205,9 +208,18 @@ function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>,
     const timers = { ...rt.timers };
     delete timers.kill;
     tx.patchRuntime(id, { timers });
-    if (s.status !== 'ended' && s.pid !== null) {
-      tx.emit({ type: 'kill-pid', pid: s.pid, signal: 'SIGKILL' });
+    const target = s.status !== 'ended' && s.pid !== null ? killTarget(tx, id) : null;
+    if (target && 'identity' in target) {
+      tx.emit({
+        type: 'kill-pid',
+        sessionId: id,
+        pid: target.identity.pid,
+        signal: 'SIGKILL',
+        identity: target.identity,
+      });
       logEvent(tx, id, 'kill', `Process ${s.pid} still alive after SIGTERM: SIGKILL`, now);
+    } else if (target) {
+      logEvent(tx, id, 'kill', `SIGKILL not sent: ${target.refused}`, now);
     }
   }
   return tx.finish();

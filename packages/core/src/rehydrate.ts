@@ -23,8 +23,9 @@ export function rehydrate(state: CoreState, now: number): Effect[] {
     effects.push({ type: 'arm-timer', key: t.key, deadline: t.deadline, input: t.input });
   }
   for (const s of valuesOf(state.sessions)) {
+    // The process must have been running at the session's last activity (when it is not recorded yet).
     if (s.pid !== null && s.status !== 'ended')
-      effects.push({ type: 'watch-pid', sessionId: s.sessionId, pid: s.pid });
+      effects.push({ type: 'watch-pid', sessionId: s.sessionId, pid: s.pid, at: s.lastActivityAt });
   }
   const key = `restored:${now}`;
   effects.push({

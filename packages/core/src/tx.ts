@@ -102,7 +102,7 @@ export class Tx {
       this.state.teams = { ...this.state.teams };
       this.teamsCopied = true;
     }
-    this.state.teams[t.teamId] = t;
+    setOwn(this.state.teams, t.teamId, t);
     this.changedTeams.add(t.teamId);
   }
 
@@ -121,8 +121,9 @@ export class Tx {
       this.state.aliases = { ...this.state.aliases };
       this.aliasesCopied = true;
     }
-    for (const [k, v] of Object.entries(this.state.aliases)) if (v === oldId) this.state.aliases[k] = newId;
-    this.state.aliases[oldId] = newId;
+    for (const [k, v] of Object.entries(this.state.aliases))
+      if (v === oldId) setOwn(this.state.aliases, k, newId);
+    setOwn(this.state.aliases, oldId, newId);
     delete this.state.aliases[newId];
   }
 
@@ -189,7 +190,7 @@ export class Tx {
       this.state.teamTimers = { ...this.state.teamTimers };
       this.teamTimersCopied = true;
     }
-    this.state.teamTimers[teamId] = timer;
+    setOwn(this.state.teamTimers, teamId, timer);
     this.effects.push({ type: 'arm-timer', key, deadline, input: timer.input });
   }
 
@@ -226,6 +227,11 @@ export class Tx {
     }
     return { state: this.state, effects: this.effects };
   }
+}
+
+/** `rec[key] = value` that keeps a key named `__proto__` a plain entry. */
+function setOwn<V>(rec: Record<string, V>, key: string, value: V): void {
+  Object.defineProperty(rec, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 export function defaultRuntime(): SessionRuntime {

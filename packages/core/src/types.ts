@@ -16,7 +16,40 @@ export type UserAction =
   | { type: 'archive'; sessionId: string }
   | { type: 'unarchive'; sessionId: string }
   | { type: 'delete'; sessionId: string }
-  | { type: 'kill'; sessionId: string };
+  | { type: 'kill'; sessionId: string; by?: KillActor };
+
+/** Who asked for a kill (recorded in the session's event log). */
+export interface KillActor {
+  /** Remote address of the dashboard client. */
+  address: string;
+  /** Whether the client logged in (false when no password is set). */
+  authenticated: boolean;
+}
+
+/**
+ * What identifies an agent process beyond its PID (PIDs are reused): read by the shell from the OS when the
+ * session was first seen from that PID. A PID with the same boot, start time and command line is that process.
+ */
+export interface ProcessIdentity {
+  pid: number;
+  /** Boot id (Linux: /proc/sys/kernel/random/boot_id). */
+  boot: string;
+  /** Start time in clock ticks since boot (Linux: /proc/<pid>/stat field 22). */
+  startTicks: number;
+  uid: number;
+  /** Command line, one entry per argument. */
+  cmdline: string[];
+  /** Executable path, when readable. */
+  exe: string | null;
+}
+
+/** The shell's verdict on a session's PID: its identity, or why it was not recorded. */
+export interface ProcessRecord {
+  pid: number;
+  identity: ProcessIdentity | null;
+  /** Why the identity was not recorded (the PID is then never signalled). */
+  refused: string | null;
+}
 
 export type TimerInput = { type: 'timer'; key: string; sessionId: string; kind: string };
 
@@ -24,6 +57,14 @@ export type CoreInput =
   | { type: 'hook'; envelope: HookEnvelope }
   | TimerInput
   | { type: 'pid-dead'; sessionId: string; pid: number }
+  /** The shell's answer to `watch-pid`: the identity of the session's process, or why it was refused. */
+  | {
+      type: 'process-identified';
+      sessionId: string;
+      pid: number;
+      identity: ProcessIdentity | null;
+      refused: string | null;
+    }
   | { type: 'children-checked'; sessionId: string; hasChildren: boolean; key: string }
   | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
   | { type: 'resume-requested'; sessionId: string; terminalId: string }
@@ -38,8 +79,19 @@ export type Effect =
   | { type: 'team-changed'; teamId: string }
   | { type: 'team-removed'; teamId: string }
   | { type: 'check-children'; sessionId: string; pid: number; key: string }
-  | { type: 'watch-pid'; sessionId: string; pid: number }
-  | { type: 'kill-pid'; pid: number; signal: 'SIGTERM' | 'SIGKILL' }
+  /**
+   * Watch the PID (answer `pid-dead`) and, unless its process was recorded already (`SessionRuntime.process`),
+   * answer `process-identified`; the process must have started by `at` (when the event that named it was sent).
+   */
+  | { type: 'watch-pid'; sessionId: string; pid: number; at: number }
+  /** Signal the process only if it is still the one `identity` describes. */
+  | {
+      type: 'kill-pid';
+      sessionId: string;
+      pid: number;
+      signal: 'SIGTERM' | 'SIGKILL';
+      identity: ProcessIdentity;
+    }
   | { type: 'rejected'; reason: string };
 
 /** Timer kinds the core arms (the `kind` of a `timer` input). */
@@ -75,6 +127,8 @@ export interface SessionRuntime {
   timers: Partial<Record<'auto-idle' | 'approval' | 'kill', ArmedTimer>>;
   heuristic: HeuristicWatch | null;
   childCheck: (HeuristicWatch & { key: string }) | null;
+  /** The session's process as the shell identified it (absent in states saved before it existed). */
+  process?: ProcessRecord | null;
 }
 
 export interface PendingResume {

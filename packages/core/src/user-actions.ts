@@ -1,5 +1,6 @@
 import { LIMITS } from './limits.js';
 import { getOwn } from './pmap.js';
+import { describeActor, killTarget } from './process.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent } from './state-machine.js';
 import { onSessionDeleted } from './teams.js';
@@ -77,9 +78,11 @@ export function applyUserAction(state: CoreState, action: UserAction, now: numbe
     case 'kill': {
       if (s.pid === null) return reject(`kill: session ${id} has no known pid`);
       if (s.status === 'ended') return reject(`kill: session ${id} has already ended`);
-      tx.emit({ type: 'kill-pid', pid: s.pid, signal: 'SIGTERM' });
+      const target = killTarget(tx, id);
+      if ('refused' in target) return reject(`kill: ${target.refused}`);
+      tx.emit({ type: 'kill-pid', sessionId: id, pid: s.pid, signal: 'SIGTERM', identity: target.identity });
       tx.armSessionTimer(id, 'kill', now + KILL_ESCALATION_MS);
-      logEvent(tx, id, 'kill', `SIGTERM sent to ${s.pid}`, now);
+      logEvent(tx, id, 'kill', `Killed ${describeActor(a.by)}: SIGTERM sent to ${s.pid}`, now);
       break;
     }
     default:

@@ -5,6 +5,7 @@ import {
   initialState,
   KILL_ESCALATION_MS,
   LIMITS,
+  type ProcessIdentity,
   reduce,
   rehydrate,
 } from '../src/index.js';
@@ -24,6 +25,19 @@ function live(): Harness {
   return h;
 }
 const user = (action: Record<string, unknown>): CoreInput => ({ type: 'user', action }) as CoreInput;
+const IDENTITY: ProcessIdentity = {
+  pid: 321,
+  boot: 'b00t',
+  startTicks: 4242,
+  uid: 1000,
+  cmdline: ['claude'],
+  exe: '/usr/bin/node',
+};
+/** The shell's answer to the session's `watch-pid`. */
+function identified(h: Harness, identity: ProcessIdentity | null = IDENTITY, refused: string | null = null) {
+  h.send({ type: 'process-identified', sessionId: SID, pid: 321, identity, refused });
+  return h;
+}
 
 describe('session fields', () => {
   it('takes model, pid, tty, tmux pane, transcript, project from meta and payload; watch-pid once', () => {
@@ -41,7 +55,7 @@ describe('session fields', () => {
       cli: 'claude',
     });
     expect(h.effects.filter((e) => e.type === 'watch-pid')).toEqual([
-      { type: 'watch-pid', sessionId: SID, pid: 321 },
+      { type: 'watch-pid', sessionId: SID, pid: 321, at: h.now },
     ]);
     h.send(ev('UserPromptSubmit', { prompt: 'x' }));
     expect(h.effects.filter((e) => e.type === 'watch-pid')).toHaveLength(1);
@@ -200,14 +214,21 @@ describe('user actions', () => {
   });
 
   it('kill: SIGTERM, then SIGKILL after 3 s if still alive; nothing if it died', () => {
-    const h = live();
-    const eff = h.send(user({ type: 'kill', sessionId: SID }));
-    expect(eff).toContainEqual({ type: 'kill-pid', pid: 321, signal: 'SIGTERM' });
+    const h = identified(live());
+    const eff = h.send(
+      user({ type: 'kill', sessionId: SID, by: { address: '127.0.0.1', authenticated: true } }),
+    );
+    const kill = { type: 'kill-pid', sessionId: SID, pid: 321, identity: IDENTITY };
+    expect(eff).toContainEqual({ ...kill, signal: 'SIGTERM' });
+    expect(h.session(SID).events.at(-1)).toMatchObject({
+      type: 'kill',
+      detail: 'Killed from the dashboard by 127.0.0.1 (authenticated): SIGTERM sent to 321',
+    });
     expect(eff.find((e) => e.type === 'arm-timer')).toMatchObject({ deadline: h.now + KILL_ESCALATION_MS });
     h.advance(KILL_ESCALATION_MS);
-    expect(h.last).toContainEqual({ type: 'kill-pid', pid: 321, signal: 'SIGKILL' });
+    expect(h.last).toContainEqual({ ...kill, signal: 'SIGKILL' });
 
-    const h2 = live();
+    const h2 = identified(live());
     h2.send(user({ type: 'kill', sessionId: SID }));
     h2.advance(1000);
     const died = h2.send({ type: 'pid-dead', sessionId: SID, pid: 321 });
@@ -231,6 +252,93 @@ describe('user actions', () => {
       type: 'rejected',
       reason: 'kill: session np has no known pid',
     });
+  });
+
+  it('kill signals only a process identified for the current pid; the record survives JSON and a new pid drops it', () => {
+    const refusedKill = (h: Harness) => {
+      const before = h.state;
+      const eff = h.send(user({ type: 'kill', sessionId: SID }));
+      expect(h.state).toBe(before);
+      expect(eff.some((e) => e.type === 'kill-pid')).toBe(false);
+      return (eff[0] as { reason?: string }).reason;
+    };
+    // not identified yet
+    expect(refusedKill(live())).toBe(
+      'kill: process 321 of session s1 has not been identified yet (try again in a moment)',
+    );
+    // the shell refused to record it
+    expect(refusedKill(identified(live(), null, 'command line does not name claude'))).toBe(
+      'kill: process 321 is not the agent of session s1 (command line does not name claude)',
+    );
+    // an answer for another pid is stale: nothing recorded
+    const stale = live();
+    const before = stale.state;
+    expect(
+      stale.send({
+        type: 'process-identified',
+        sessionId: SID,
+        pid: 999,
+        identity: { ...IDENTITY, pid: 999 },
+        refused: null,
+      }),
+    ).toEqual([]);
+    expect(stale.state).toBe(before);
+    // malformed answers are rejected with the field named
+    for (const bad of [
+      { sessionId: SID, pid: 321, identity: { ...IDENTITY, pid: 5 }, refused: null },
+      { sessionId: SID, pid: 321, identity: { ...IDENTITY, cmdline: [] }, refused: null },
+      { sessionId: SID, pid: 321, identity: null, refused: '' },
+      { sessionId: SID, pid: -1, identity: null, refused: 'x' },
+      { sessionId: '', pid: 321, identity: null, refused: 'x' },
+    ]) {
+      const eff = stale.send({ type: 'process-identified', ...bad } as CoreInput);
+      expect(eff[0]).toMatchObject({
+        type: 'rejected',
+        reason: expect.stringMatching(/^process-identified: /),
+      });
+      expect(stale.state).toBe(before);
+    }
+    // the record is plain JSON: a state saved and loaded keeps it
+    const h = identified(live());
+    const loaded = JSON.parse(JSON.stringify(h.state)) as CoreState;
+    const r = reduce(loaded, user({ type: 'kill', sessionId: SID }), h.now);
+    expect(r.effects).toContainEqual({
+      type: 'kill-pid',
+      sessionId: SID,
+      pid: 321,
+      signal: 'SIGTERM',
+      identity: IDENTITY,
+    });
+    // another pid for the session: the old record no longer applies
+    h.send(ev('UserPromptSubmit', { prompt: 'x' }, 322));
+    expect(h.state.runtime[SID]!.process).toBeNull();
+    expect(h.last).toContainEqual({ type: 'watch-pid', sessionId: SID, pid: 322, at: h.now });
+    expect(refusedKill(h)).toMatch(/process 322 of session s1 has not been identified yet/);
+  });
+
+  it('the SIGKILL escalation is not sent when the record went away meanwhile', () => {
+    const h = identified(live());
+    h.send(user({ type: 'kill', sessionId: SID }));
+    h.send(ev('UserPromptSubmit', { prompt: 'x' }, 400));
+    h.advance(KILL_ESCALATION_MS);
+    expect(h.effects.some((e) => e.type === 'kill-pid' && e.signal === 'SIGKILL')).toBe(false);
+    expect(h.session(SID).events.at(-1)).toMatchObject({
+      type: 'kill',
+      detail:
+        'SIGKILL not sent: process 400 of session s1 has not been identified yet (try again in a moment)',
+    });
+  });
+
+  it('the watch-pid time is the capture time when the hook claims an earlier one, never a later one', () => {
+    const h = new Harness();
+    h.send(
+      hook('claude', { session_id: 'a', hook_event_name: 'SessionStart' }, { pid: 7, sentAt: h.now - 5000 }),
+    );
+    expect(h.last).toContainEqual({ type: 'watch-pid', sessionId: 'a', pid: 7, at: h.now - 5000 });
+    h.send(
+      hook('claude', { session_id: 'b', hook_event_name: 'SessionStart' }, { pid: 8, sentAt: h.now + 5000 }),
+    );
+    expect(h.last).toContainEqual({ type: 'watch-pid', sessionId: 'b', pid: 8, at: h.now });
   });
 
   it('rejects unknown sessions and malformed actions without changing the state', () => {
@@ -354,8 +462,72 @@ describe('robustness', () => {
     expect(s.projectPath.length).toBe(4096);
     const long = reduce(h.state, hook('claude', { session_id: 'x'.repeat(513), hook_event_name: 'Stop' }), 1);
     expect(long.effects[0]).toMatchObject({ type: 'rejected' });
+    // an id that names an Object.prototype member is an ordinary id
     const proto = reduce(h.state, hook('claude', { session_id: '__proto__', hook_event_name: 'Stop' }), 1);
-    expect(proto.effects[0]).toMatchObject({ type: 'rejected' });
+    expect(proto.effects).toContainEqual({ type: 'session-changed', sessionId: '__proto__' });
+    expect(Object.keys(proto.state.sessions)).toContain('__proto__');
+  });
+
+  it('ids and names that are Object.prototype members are ordinary (sessions, tools, tool-use ids, keys)', () => {
+    const h = new Harness();
+    for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      h.send(hook('claude', { session_id: id, hook_event_name: 'SessionStart', cwd: '/p' }));
+      // long enough to be truncated (the core copies the input then)
+      const input = JSON.parse(
+        `{"__proto__": {"polluted": true}, "command": "${'l'.repeat(LIMITS.stringField + 5)}"}`,
+      );
+      const useIds: Record<string, string> = {
+        constructor: '__proto__',
+        toString: 'valueOf',
+        Bash: 'constructor',
+      };
+      for (const tool of ['constructor', 'toString', 'Bash']) {
+        const useId = Object.hasOwn(useIds, tool) ? useIds[tool] : '';
+        const eff = h.send(
+          hook('claude', {
+            session_id: id,
+            hook_event_name: 'PreToolUse',
+            tool_name: tool,
+            tool_input: input,
+            tool_use_id: useId,
+          }),
+        );
+        expect(eff.some((e) => e.type === 'rejected')).toBe(false);
+        expect(h.session(id).currentTool).toBe(tool);
+        h.send(
+          hook('claude', {
+            session_id: id,
+            hook_event_name: 'PostToolUse',
+            tool_name: tool,
+            tool_input: input,
+            tool_use_id: useId,
+            tool_response: 'ok',
+          }),
+        );
+      }
+      expect(h.session(id).toolLog.map((t) => [t.tool, t.toolUseId, t.status])).toEqual([
+        ['constructor', '__proto__', 'ok'],
+        ['toString', 'valueOf', 'ok'],
+        ['Bash', 'constructor', 'ok'],
+      ]);
+      // an input key `__proto__` is kept as a key
+      const kept = h.session(id).toolLog[0]?.input as Record<string, unknown>;
+      expect(Object.keys(kept)).toEqual(['__proto__', 'command']);
+      expect(Object.getOwnPropertyDescriptor(kept, '__proto__')?.value).toEqual({ polluted: true });
+      expect(kept.command).toHaveLength(LIMITS.stringField);
+      const gem = h.send(
+        hook('gemini', {
+          session_id: `g-${id}`,
+          hook_event_name: 'BeforeTool',
+          tool_name: id,
+          tool_input: {},
+        }),
+      );
+      expect(gem.some((e) => e.type === 'rejected')).toBe(false);
+      expect(h.session(`g-${id}`).currentTool).toBe(id);
+    }
+    expect(Object.keys(h.state.sessions)).toContain('__proto__');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('is immutable with structural sharing: untouched sessions keep their identity', () => {
@@ -424,7 +596,12 @@ describe('rehydrate', () => {
       deadline: autoIdle.deadline,
       input: autoIdle.input,
     });
-    expect(effects).toContainEqual({ type: 'watch-pid', sessionId: SID, pid: 321 });
+    expect(effects).toContainEqual({
+      type: 'watch-pid',
+      sessionId: SID,
+      pid: 321,
+      at: h.state.sessions[SID]!.lastActivityAt,
+    });
     expect(effects.some((e) => e.type === 'watch-pid' && e.sessionId === 'gone')).toBe(false);
     const check = h.state.runtime[SID]!.childCheck!;
     expect(effects).toContainEqual({ type: 'check-children', sessionId: SID, pid: 321, key: check.key });

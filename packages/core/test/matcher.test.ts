@@ -161,7 +161,7 @@ describe('spec §5 matcher priorities', () => {
     const h = new Harness();
     h.send(start('B', 'startup', '/home/dev/p', { termProgram: 'iTerm.app', pid: 99 }));
     expect(h.session('B')).toMatchObject({ source: 'iterm', terminalId: null, pid: 99, projectName: 'p' });
-    expect(h.effects).toContainEqual({ type: 'watch-pid', sessionId: 'B', pid: 99 });
+    expect(h.effects).toContainEqual({ type: 'watch-pid', sessionId: 'B', pid: 99, at: h.now });
   });
 
   it('a resume whose terminal already has a placeholder card drops the placeholder', () => {

@@ -56,9 +56,24 @@ export const sessionsRouter = router({
     .mutation(({ ctx, input }) =>
       act(ctx, input.sessionId, { type: 'unarchive', sessionId: input.sessionId }),
     ),
+  /**
+   * Signals the session's agent, only if its process is still the one recorded when the session was first seen
+   * from that PID (see process-identity.ts); otherwise PRECONDITION_FAILED says why and nothing changes. The
+   * session's event log records who asked.
+   */
   kill: protectedProcedure
     .input(z.object({ sessionId, confirm: z.literal(true) }))
-    .mutation(({ ctx, input }) => act(ctx, input.sessionId, { type: 'kill', sessionId: input.sessionId })),
+    .mutation(({ ctx, input }) => {
+      requireSession(ctx, input.sessionId);
+      const check = ctx.services.runtime.checkKill(input.sessionId);
+      if (!check.ok) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: check.reason });
+      const authenticated = ctx.services.auth.required() && ctx.services.auth.tokens.validate(ctx.token);
+      return act(ctx, input.sessionId, {
+        type: 'kill',
+        sessionId: input.sessionId,
+        by: { address: ctx.ip, authenticated },
+      });
+    }),
   delete: protectedProcedure.input(byId).mutation(async ({ ctx, input }) => {
     await act(ctx, input.sessionId, { type: 'delete', sessionId: input.sessionId });
     return { deleted: ctx.services.runtime.getSession(input.sessionId) === undefined };

@@ -110,7 +110,13 @@ export function statsFromServer(raw: ServerOutputs['hooks']['stats']): SystemSta
   const delivery: LatencyStats[] = [];
   const processing: LatencyStats[] = [];
   for (const [name, v] of Object.entries(hooks.events)) {
-    perEvent[name] = v.count;
+    // defineProperty: an event named `__proto__` is an entry (an assignment would set the prototype).
+    Object.defineProperty(perEvent, name, {
+      value: v.count,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
     delivery.push(latency(v.latency));
     processing.push(latency(v.processing));
   }

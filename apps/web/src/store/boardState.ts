@@ -59,14 +59,13 @@ export function createBoardState(store: SessionStore) {
 
   /** Select the next session (after the current one, wrapping) that needs you. */
   function nextNeedsYou(): string | null {
-    const sessions = store.state.sessions;
     const candidates = all()
       .filter((s) => STATUS_META[s.status].needsYou && !s.archived)
       .sort((a, b) => a.statusReason.at - b.statusReason.at || a.sessionId.localeCompare(b.sessionId))
       .map((s) => s.sessionId);
     if (candidates.length === 0) return null;
     const cur = selected();
-    const idx = cur && sessions[cur] ? candidates.indexOf(cur) : -1;
+    const idx = cur && store.session(cur) ? candidates.indexOf(cur) : -1;
     const id = candidates[(idx + 1) % candidates.length] ?? null;
     setSelected(id);
     return id;

@@ -4,8 +4,12 @@ import { createStore, produce, reconcile, unwrap } from 'solid-js/store';
 import type { ConnectionState, LiveMessage, LiveSession } from '../data/types.js';
 
 export interface LiveState {
-  /** Session summaries (no history arrays; see `LiveSession`). */
+  /**
+   * Session summaries (no history arrays; see `LiveSession`), by `storeKey(sessionId)`: read one with
+   * `store.session(id)`.
+   */
   sessions: Record<string, LiveSession>;
+  /** Teams by `storeKey(teamId)`: read one with `store.team(id)`. */
   teams: Record<string, Team>;
   /** Last tracked id received (the server's seq), used to resume after a reconnect. */
   lastId: string | null;
@@ -39,9 +43,18 @@ export type TransitionListener = (session: LiveSession, previous: SessionStatus 
 /** Told the id of each session a live message upserted or removed (after it is applied to the store). */
 export type SessionChangeListener = (sessionId: string) => void;
 
+/**
+ * The store's key for an id. Solid stores ignore the keys `__proto__`, `constructor` and `prototype`, and a
+ * plain record answers inherited members (`toString`) for ids it does not hold: a prefix makes every id an
+ * ordinary key.
+ */
+export function storeKey(id: string): string {
+  return `#${id}`;
+}
+
 function toRecord<T>(list: T[], key: (v: T) => string): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const v of list) out[key(v)] = v;
+  for (const v of list) out[storeKey(key(v))] = v;
   return out;
 }
 
@@ -90,13 +103,13 @@ export function createSessionStore(
         const sessions = toRecord(msg.sessions, (s) => s.sessionId);
         if (opts.onTransition && state.loaded) {
           for (const s of Object.values(sessions)) {
-            const prev = state.sessions[s.sessionId]?.status ?? null;
+            const prev = state.sessions[storeKey(s.sessionId)]?.status ?? null;
             if (prev !== s.status) opts.onTransition(s, prev);
           }
         }
         if (changeListeners.size > 0) {
-          for (const sid of Object.keys(unwrap(state.sessions))) changed.add(sid);
-          for (const sid of Object.keys(sessions)) changed.add(sid);
+          for (const s of Object.values(unwrap(state.sessions))) changed.add(s.sessionId);
+          for (const s of msg.sessions) changed.add(s.sessionId);
         }
         setState('sessions', reconcile(sessions, { key: 'sessionId' }));
         dirty = true;
@@ -112,13 +125,14 @@ export function createSessionStore(
       }
       case 'session-upsert': {
         const s = msg.session;
-        const before = unwrap(state.sessions)[s.sessionId];
+        const key = storeKey(s.sessionId);
+        const before = unwrap(state.sessions)[key];
         const prev = before?.status ?? null;
         if (!before || boardKey(before) !== boardKey(s)) dirty = true;
         if (before) {
-          setState('sessions', s.sessionId, reconcile(s, { key: 'sessionId' }));
+          setState('sessions', key, reconcile(s, { key: 'sessionId' }));
         } else {
-          setState('sessions', s.sessionId, s);
+          setState('sessions', key, s);
         }
         if (opts.onTransition && prev !== s.status) opts.onTransition(s, prev);
         changed.add(s.sessionId);
@@ -130,19 +144,20 @@ export function createSessionStore(
         setState(
           'sessions',
           produce((all) => {
-            delete all[msg.sessionId];
+            delete all[storeKey(msg.sessionId)];
           }),
         );
         break;
       case 'team-upsert':
-        if (state.teams[msg.team.teamId]) setState('teams', msg.team.teamId, reconcile(msg.team));
-        else setState('teams', msg.team.teamId, msg.team);
+        if (state.teams[storeKey(msg.team.teamId)])
+          setState('teams', storeKey(msg.team.teamId), reconcile(msg.team));
+        else setState('teams', storeKey(msg.team.teamId), msg.team);
         break;
       case 'team-removed':
         setState(
           'teams',
           produce((all) => {
-            delete all[msg.teamId];
+            delete all[storeKey(msg.teamId)];
           }),
         );
         break;
@@ -179,6 +194,10 @@ export function createSessionStore(
     state,
     /** Changes when the board's sort/filter/group inputs may have changed. */
     version,
+    /** The session `id` (tracked), if the store holds it. */
+    session: (id: string): LiveSession | undefined => state.sessions[storeKey(id)],
+    /** The team `id` (tracked), if the store holds it. */
+    team: (id: string): Team | undefined => state.teams[storeKey(id)],
     /** Plain (untracked) session objects; read them after `version()` to depend on board-relevant changes. */
     plainSessions: (): LiveSession[] => Object.values(unwrap(state.sessions)),
     /** Queue a live message; applied on the next frame together with any others. */

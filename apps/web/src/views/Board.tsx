@@ -261,7 +261,7 @@ export function Board(props: BoardProps): JSX.Element {
                       transform: `translate(${(pos()?.col ?? 0) * colStep()}px, ${pos()?.top ?? 0}px)`,
                     }}
                   >
-                    <Show when={props.store.state.sessions[key]}>
+                    <Show when={props.store.session(key)}>
                       {(s) => (
                         <SessionCard
                           session={s()}

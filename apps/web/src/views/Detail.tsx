@@ -563,7 +563,7 @@ export function DetailPage(props: {
   onOpen: (id: string) => void;
   onToast: (msg: string) => void;
 }): JSX.Element {
-  const live = () => props.store.state.sessions[props.sessionId];
+  const live = () => props.store.session(props.sessionId);
   // `loaded`: an answer for the current id arrived (the session may still be null: not found).
   const [detail, setDetail] = createStore<{ session: Session | null; loaded: boolean }>({
     session: null,
@@ -609,7 +609,7 @@ export function DetailPage(props: {
   });
   const team = () => {
     const s = session();
-    return s?.teamId ? (props.store.state.teams[s.teamId] ?? null) : null;
+    return s?.teamId ? (props.store.team(s.teamId) ?? null) : null;
   };
   const run = async (what: string, fn: () => Promise<unknown>) => {
     try {
@@ -668,7 +668,7 @@ export function DetailPage(props: {
           session={s()}
           notes={notes() ?? []}
           team={team()}
-          lookup={(sid) => props.store.state.sessions[sid]}
+          lookup={(sid) => props.store.session(sid)}
           live={live() !== undefined}
           actions={actions}
           onClose={props.onClose}

@@ -166,7 +166,7 @@ export function createHookStats(options: HookStatsOptions = {}): HookStats {
     snapshot(now) {
       const out: Record<string, EventTypeStats> = {};
       for (const [event, s] of events) {
-        out[event] = {
+        const value: EventTypeStats = {
           event,
           count: s.count,
           rate: s.rate.count(now),
@@ -174,6 +174,8 @@ export function createHookStats(options: HookStatsOptions = {}): HookStats {
           processing: s.processing.summary(),
           lastAt: s.lastAt,
         };
+        // defineProperty: an event named `__proto__` is an entry (an assignment would set the prototype).
+        Object.defineProperty(out, event, { value, writable: true, enumerable: true, configurable: true });
       }
       return {
         at: now,

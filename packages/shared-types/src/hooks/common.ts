@@ -14,17 +14,23 @@ export const optStr = z.string().optional();
 export const optNullableStr = z.string().nullable().optional();
 export const optBool = z.boolean().optional();
 export const optNum = z.number().optional();
-/** A free-form JSON object (tool input, tool response, …). */
-export const jsonObject = z.record(z.string(), z.unknown());
-
-/** Result of `parseHookPayload`. */
-export type HookParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
 }
+
+/**
+ * A free-form JSON object (tool input, tool response, …), kept as it is: a record schema would copy it key by
+ * key, and an input key named `__proto__` would vanish in the copy.
+ */
+export const jsonObject = z.custom<Record<string, unknown>>(
+  (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+  { error: (issue) => `expected object, got ${describe(issue.input)}` },
+);
+
+/** Result of `parseHookPayload`. */
+export type HookParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = 'payload';

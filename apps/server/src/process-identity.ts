@@ -1,0 +1,237 @@
+/**
+ * Which process a session's PID is, and whether it may be signalled. A hook event's `meta.pid` is a claim by
+ * whoever sent the event, and PIDs are reused: before Flightdeck signals a PID it checks that the process is
+ * the agent it recorded when the session was first seen from that PID.
+ *
+ * Linux only (reads /proc). Recording (`identify`) refuses a process that does not exist, is not ours, started
+ * after the event that named it (a reused PID), does not look like the session's agent CLI, or belongs to
+ * Flightdeck's own process tree. Killing (`verify`) re-reads the process and accepts it only if the boot, the
+ * start time, the command line and the executable are still those recorded, the uid is ours, the PID is > 1
+ * and the process is neither Flightdeck, nor one of its ancestors, nor one of its descendants. Elsewhere
+ * (macOS, no /proc) nothing can be verified, so nothing is ever signalled.
+ *
+ * What remains: between the last check and `kill(2)` (microseconds), the process could exit and its PID be
+ * reused; Node has no pidfd to close that gap.
+ */
+import { readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ProcessIdentity } from '@flightdeck/core';
+import type { AgentCli } from '@flightdeck/shared-types';
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every architecture Node runs on). */
+const CLK_TCK = 100;
+/** Slack for comparing a start time (10 ms ticks, from uptime) with a wall-clock event time. */
+const START_SLACK_MS = 1000;
+/** Longest walk up a parent chain. */
+const MAX_DEPTH = 4096;
+
+/** Interpreters an agent CLI runs under (`node …/cli.js`). */
+const INTERPRETER = /^(node|nodejs|bun|deno)(\d+(\.\d+)*)?(\.exe)?$/;
+/**
+ * npm packages of the agent CLIs, as they appear in a path (`…/node_modules/.bin/../@anthropic-ai/claude-code/
+ * bin/claude.exe` is how Claude Code 2 runs when installed from npm).
+ */
+const PACKAGES: Record<AgentCli, string> = {
+  claude: '/@anthropic-ai/claude-code/',
+  codex: '/@openai/codex/',
+  gemini: '/@google/gemini-cli/',
+};
+
+export type Verdict = { ok: true; identity: ProcessIdentity } | { ok: false; reason: string };
+
+export interface ProcessInspector {
+  /** The identity of `pid` if it may be recorded as the agent (`cli`) of an event sent at `at` (unix ms). */
+  identify(pid: number, cli: AgentCli, at: number): Verdict;
+  /** Whether `identity.pid` is still the recorded process and may be signalled. */
+  verify(identity: ProcessIdentity): Verdict;
+}
+
+interface ProcStat {
+  ppid: number;
+  startTicks: number;
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // `pid (comm) state ppid …`: comm may contain spaces and parentheses, so split after the last `)`.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    const startTicks = Number(fields[19]);
+    if (!Number.isInteger(ppid) || !Number.isSafeInteger(startTicks)) return null;
+    return { ppid, startTicks };
+  } catch {
+    return null;
+  }
+}
+
+function readUid(pid: number): number | null {
+  try {
+    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function readCmdline(pid: number): string[] {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const args = raw.split('\0');
+    while (args.length > 0 && args[args.length - 1] === '') args.pop();
+    return args;
+  } catch {
+    return [];
+  }
+}
+
+function readExe(pid: number): string | null {
+  try {
+    // A replaced binary (an upgrade while the agent runs) reads as `<path> (deleted)`: still the same process.
+    return readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    return null;
+  }
+}
+
+function readBoot(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+function uptimeMs(): number | null {
+  try {
+    const up = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
+    return Number.isFinite(up) ? up * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Does this command line run `cli`? `claude` (also a process title), `/usr/bin/codex`, `…/claude-code/bin/
+ * claude.exe`, `node …/@google/gemini-cli/dist/index.js`: the executable, or the script an interpreter runs.
+ */
+export function looksLikeAgent(cmdline: readonly string[], cli: AgentCli): boolean {
+  const names = new Set([cli, `${cli}.exe`, `${cli}.js`, `${cli}.mjs`, `${cli}.cjs`]);
+  const runs = (arg: string) => names.has(basename(arg)) || arg.includes(PACKAGES[cli]);
+  const [first, ...rest] = cmdline;
+  if (first === undefined) return false;
+  // `claude` sets its process title; a native binary runs as itself.
+  if (runs(first) || names.has(first.split(' ')[0] ?? '')) return true;
+  if (!INTERPRETER.test(basename(first))) return false;
+  // The interpreter's script: its first argument that is not an option.
+  const script = rest.find((a) => !a.startsWith('-'));
+  return script !== undefined && runs(script);
+}
+
+/** `pid`'s parent chain (without `pid`), up to PID 1. */
+function ancestors(pid: number): number[] {
+  const out: number[] = [];
+  let cur = pid;
+  for (let i = 0; i < MAX_DEPTH && cur > 1; i++) {
+    const st = readStat(cur);
+    if (!st) break;
+    cur = st.ppid;
+    if (cur > 0) out.push(cur);
+  }
+  return out;
+}
+
+/** Why `pid` is Flightdeck's own process tree, or null. */
+function ownTree(pid: number): string | null {
+  const self = process.pid;
+  if (pid === self) return 'it is the Flightdeck server itself';
+  if (ancestors(self).includes(pid)) return 'it is an ancestor of the Flightdeck server';
+  if (ancestors(pid).includes(self)) return 'it is a child of the Flightdeck server';
+  return null;
+}
+
+function sameCmdline(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Linux: reads /proc. */
+export function createProcInspector(): ProcessInspector {
+  const myUid = process.getuid?.() ?? -1;
+
+  /** What is common to recording and killing: a plain PID of ours, outside Flightdeck's tree. */
+  function basics(pid: number): string | null {
+    if (!Number.isSafeInteger(pid) || pid <= 1) return `pid ${pid} is not an agent process`;
+    return null;
+  }
+
+  return {
+    identify(pid, cli, at) {
+      const bad = basics(pid);
+      if (bad) return { ok: false, reason: bad };
+      const boot = readBoot();
+      const up = uptimeMs();
+      const st = readStat(pid);
+      if (!st || boot === null || up === null)
+        return { ok: false, reason: 'the process did not exist when it was first seen' };
+      // Start time as unix ms: now minus the time since it started.
+      const startedAt = Date.now() - (up - (st.startTicks * 1000) / CLK_TCK);
+      if (startedAt > at + START_SLACK_MS) {
+        return {
+          ok: false,
+          reason: `the process started after the event that named it (${new Date(startedAt).toISOString()}): a reused pid`,
+        };
+      }
+      const uid = readUid(pid);
+      if (uid !== myUid) return { ok: false, reason: `the process belongs to another user (uid ${uid})` };
+      const tree = ownTree(pid);
+      if (tree) return { ok: false, reason: tree };
+      const cmdline = readCmdline(pid);
+      if (!looksLikeAgent(cmdline, cli))
+        return {
+          ok: false,
+          reason: `its command line does not run ${cli}: ${JSON.stringify(cmdline.join(' ').slice(0, 200))}`,
+        };
+      return {
+        ok: true,
+        identity: { pid, boot, startTicks: st.startTicks, uid, cmdline, exe: readExe(pid) },
+      };
+    },
+    verify(identity) {
+      const { pid } = identity;
+      const bad = basics(pid);
+      if (bad) return { ok: false, reason: bad };
+      if (readBoot() !== identity.boot)
+        return { ok: false, reason: 'the machine restarted since it was recorded' };
+      const st = readStat(pid);
+      if (!st) return { ok: false, reason: 'it is no longer running' };
+      if (st.startTicks !== identity.startTicks)
+        return { ok: false, reason: 'start time changed: another process has that pid now' };
+      const uid = readUid(pid);
+      if (uid !== myUid || uid !== identity.uid)
+        return { ok: false, reason: `uid changed (${identity.uid} recorded, ${uid} now)` };
+      if (!sameCmdline(readCmdline(pid), identity.cmdline))
+        return { ok: false, reason: 'command line changed' };
+      const exe = readExe(pid);
+      if (identity.exe !== null && exe !== identity.exe) return { ok: false, reason: 'executable changed' };
+      const tree = ownTree(pid);
+      if (tree) return { ok: false, reason: tree };
+      return { ok: true, identity };
+    },
+  };
+}
+
+/** Without /proc nothing can be verified: every process is refused (never killed unverified). */
+export function createUnsupportedInspector(platform: string = process.platform): ProcessInspector {
+  const reason = `process identity cannot be verified on ${platform} (no /proc), so Flightdeck does not signal it`;
+  return {
+    identify: () => ({ ok: false, reason }),
+    verify: () => ({ ok: false, reason }),
+  };
+}
+
+/** The inspector for this platform. */
+export function createProcessInspector(): ProcessInspector {
+  return process.platform === 'linux' && readStat(process.pid) !== null
+    ? createProcInspector()
+    : createUnsupportedInspector();
+}
