@@ -7,15 +7,7 @@
  * duplicated events are counted from those keys in `hook_events`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -504,22 +496,19 @@ function uptimeCs(): number {
 }
 
 /**
- * Writes records as the hook script would (`encodeSpoolRecord`, names `<boot8>-<uptime cs>-<pid>.rec`): each
- * is written next to the spool and renamed in, so the reader never sees half a record. The name's "pid" is a
- * counter above any real PID, so names never collide.
+ * Writes records as the hook script would (`encodeSpoolRecord`, names `<boot8>-<uptime cs>-<pid>.rec`), straight
+ * into the spool like the script (create, then write). The name's "pid" is a counter above any real PID, so names
+ * never collide.
  */
 export class NodeSpoolWriter {
   private readonly boot = currentBoot();
   private n = 0;
-  private readonly staging: string;
   /** Uptime at creation, and the monotonic clock then: the capture time of a record without reading /proc. */
   private readonly up0 = uptimeCs();
   private readonly t0 = performance.now();
 
   constructor(private readonly spool: string) {
     mkdirSync(spool, { recursive: true });
-    this.staging = `${spool}.staging`;
-    mkdirSync(this.staging, { recursive: true });
   }
 
   write(payload: Record<string, unknown>): void {
@@ -529,9 +518,7 @@ export class NodeSpoolWriter {
       { cli: 'claude', pid: process.pid, ppid: process.pid, boot: this.boot, up },
       JSON.stringify(payload),
     );
-    const tmp = join(this.staging, name);
-    writeFileSync(tmp, record);
-    renameSync(tmp, join(this.spool, name));
+    writeFileSync(join(this.spool, name), record, { flag: 'wx' });
   }
 }
 
