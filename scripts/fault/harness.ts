@@ -545,9 +545,11 @@ export function rejectedRecords(spool: string): Array<{ file: string; reason: st
   return files
     .filter((f) => f.endsWith('.rec'))
     .map((file) => {
+      // The reason is a file named after the record (`<id>.rec.error.json` today).
       let reason: string | null = null;
+      const id = file.slice(0, -'.rec'.length);
       for (const candidate of files) {
-        if (candidate !== file && candidate.startsWith(file)) {
+        if (candidate !== file && candidate.startsWith(id) && !candidate.endsWith('.rec')) {
           reason = readFileSync(join(dir, candidate), 'utf8').trim();
           break;
         }
