@@ -12,6 +12,7 @@ import { buildApp } from './app.js';
 import { createRateLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
+import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
@@ -46,6 +47,11 @@ export interface StartOptions {
   spoolPollMs?: number;
   /** Don't listen (tests using `app.inject`). */
   listen?: boolean;
+  /**
+   * The delivery check (delivery.ts), on by default with a data dir: `env` gives HOME and FLIGHTDECK_DATA_DIR (the
+   * default spools it watches); `false` turns it off (tests that must not look at the real home directory).
+   */
+  delivery?: { env?: NodeJS.ProcessEnv; intervalMs?: number } | false;
 }
 
 export interface RunningServer {
@@ -124,6 +130,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       eventLoopDelay,
       idleCollections: () => collector?.stats() ?? null,
     },
+    delivery: null,
   };
 
   const app = await buildApp({
@@ -185,6 +192,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     });
   }
 
+  // Then the delivery check: it adopts other spools that installed hooks write to or that hold records.
+  let delivery: DeliveryMonitor | null = null;
+  if (rc.dataDir && opts.delivery !== false) {
+    delivery = startDeliveryMonitor({
+      dataDir: rc.dataDir,
+      runtime,
+      log: app.log,
+      hookStats,
+      ...(opts.delivery?.env ? { env: opts.delivery.env } : {}),
+      ...(opts.delivery?.intervalMs !== undefined ? { intervalMs: opts.delivery.intervalMs } : {}),
+      ...(opts.spoolPollMs !== undefined ? { pollMs: opts.spoolPollMs } : {}),
+    });
+    services.delivery = delivery;
+  }
+
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -199,7 +221,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(sweeper);
         collector?.stop();
         loopDelay.disable();
-        // 1. stop the spool reader with a final drain (handed to the runtime)
+        // 1. stop the spool readers with a final drain (handed to the runtime)
+        if (delivery) await delivery.stop();
         if (spool) await spool.stop();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();

@@ -6,6 +6,7 @@ import type { AgentCli } from '@flightdeck/shared-types';
 import type { RateLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
 import type { Db } from './db.js';
+import type { DeliveryReport } from './delivery.js';
 import type { Runtime } from './runtime.js';
 
 export interface AuthService {
@@ -49,6 +50,12 @@ export interface SystemInfo {
   idleCollections(): { collections: number; lastMs: number } | null;
 }
 
+/** Where hooks deliver, checked against this server's spool (delivery.ts); null without a data dir. */
+export interface DeliveryPort {
+  report(): DeliveryReport | null;
+  check(): Promise<DeliveryReport>;
+}
+
 export interface Services {
   runtime: Runtime;
   db: Db;
@@ -57,4 +64,5 @@ export interface Services {
   hooks: HooksAdmin;
   hookStats: HookStatsPort;
   info: SystemInfo;
+  delivery: DeliveryPort | null;
 }

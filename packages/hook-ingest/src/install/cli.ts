@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
+import { reinstallCommand } from './delivery.js';
 import {
   DEFAULT_DENSITY,
   DENSITIES,
@@ -9,7 +11,7 @@ import {
   type InstallCli,
   parseVersion,
 } from './density.js';
-import { installHookScript } from './hookScript.js';
+import { installHookScript, shellQuote } from './hookScript.js';
 import { hooksStatus, installHooks, uninstallHooks } from './hooks.js';
 import { readManifest } from './manifest.js';
 import { InstallError } from './safeFs.js';
@@ -182,6 +184,28 @@ async function selectClis(
   return out;
 }
 
+/**
+ * Plain words for hooks that write to another spool than this data dir's: what goes wrong and the one command
+ * that fixes it (or the data dir to start the server with instead).
+ */
+export function misdeliveryWarning(
+  cli: InstallCli,
+  deliversTo: readonly string[],
+  spoolDir: string,
+  dataDir: string,
+): string {
+  const elsewhere = deliversTo.filter((d) => d !== spoolDir);
+  const otherDataDirs = elsewhere.filter((d) => path.basename(d) === 'spool').map((d) => path.dirname(d));
+  return (
+    `  WARNING: ${cli} hooks deliver events to ${elsewhere.join(', ')}, not to ${spoolDir}.\n` +
+    `  A server started with --data-dir ${dataDir} does not get them (it only picks them up while it adopts that spool).\n` +
+    `  Fix: ${reinstallCommand(cli, dataDir)}\n` +
+    (otherDataDirs.length > 0
+      ? `  (or start the server with the data dir the hooks use: flightdeck start --data-dir ${otherDataDirs.map(shellQuote).join(' / ')})\n`
+      : '')
+  );
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -346,8 +370,14 @@ export async function runHooksCommand(argv: readonly string[], io: HooksCommandI
       for (const m of s.missingScripts)
         out(`  hook script missing: ${m} (every hook call fails; run install)\n`);
       for (const w of s.warnings) out(`  warning: ${w}\n`);
+      if (s.deliversHere === false) out(misdeliveryWarning(cli, s.deliversTo, s.spoolDir, targets.dataDir));
+      for (const p of s.deliveryProblems) out(`  warning: cannot tell where this hook delivers: ${p}\n`);
       const healthy =
-        s.installed && s.missing.length === 0 && s.drift.length === 0 && s.missingScripts.length === 0;
+        s.installed &&
+        s.missing.length === 0 &&
+        s.drift.length === 0 &&
+        s.missingScripts.length === 0 &&
+        s.deliversHere !== false;
       if (!healthy && code === HOOKS_EXIT.ok) code = HOOKS_EXIT.unhealthy;
       if (args.selfTest && s.installed) await selfTest(cli);
     }

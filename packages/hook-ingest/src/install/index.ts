@@ -4,10 +4,18 @@ export {
   HOOKS_USAGE,
   type HooksCommandArgs,
   type HooksCommandIo,
+  misdeliveryWarning,
   parseHooksArgs,
   runHooksCommand,
   UsageError,
 } from './cli.js';
+export {
+  type HookDelivery,
+  hookDelivery,
+  parseHookCommand,
+  reinstallCommand,
+  spoolDefaultOfScript,
+} from './delivery.js';
 export {
   buildHookGroup,
   CLAUDE_EVENT_SINCE,
