@@ -17,6 +17,7 @@ import { readManifest } from './manifest.js';
 import { InstallError } from './safeFs.js';
 import { findInstalledHookCommand, runSelfTest } from './selfTest.js';
 import { type InstallTargets, resolveInstallTargets } from './targets.js';
+import { escapeControls } from './terminal.js';
 
 export interface HooksCommandIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -214,7 +215,14 @@ function errorText(e: unknown): string {
  * `flightdeck hooks install|uninstall|status …` — returns the exit code; all output goes to io.
  * Never throws for expected failures (invalid settings, read-only files, bad arguments).
  */
-export async function runHooksCommand(argv: readonly string[], io: HooksCommandIo): Promise<number> {
+export async function runHooksCommand(argv: readonly string[], rawIo: HooksCommandIo): Promise<number> {
+  // Everything printed may quote a user's file or path: control characters are escaped visibly (JSON stays valid:
+  // only C1 controls and DEL are left raw by JSON.stringify, and their escapes mean the same in JSON).
+  const io: HooksCommandIo = {
+    ...rawIo,
+    stdout: { write: (s: string) => rawIo.stdout.write(escapeControls(s)) },
+    stderr: { write: (s: string) => rawIo.stderr.write(escapeControls(s)) },
+  };
   let args: HooksCommandArgs;
   try {
     args = parseHooksArgs(argv);

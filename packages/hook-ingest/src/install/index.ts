@@ -1,3 +1,4 @@
+export { decodeLossless, encodeLossless } from './bytes.js';
 export {
   detectCliVersion,
   HOOKS_EXIT,
@@ -68,3 +69,4 @@ export {
   spoolMarkerWaiter,
 } from './selfTest.js';
 export { type InstallTargets, type ResolveTargetsOptions, resolveInstallTargets } from './targets.js';
+export { escapeControls } from './terminal.js';
