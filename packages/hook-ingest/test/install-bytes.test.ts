@@ -19,6 +19,7 @@ import { HOOK_CMD, type Sandbox, useSandboxes } from './fixtures-install/helpers
 const box = useSandboxes();
 
 /** Raw terminal control characters: C0 except \n and \t, DEL, C1 (as UTF-8 text). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function run(b: Sandbox, argv: string[]): Promise<{ code: number; out: string; err: string }> {

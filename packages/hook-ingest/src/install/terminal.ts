@@ -10,6 +10,7 @@
  */
 export function escapeControls(text: string): string {
   return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]|(?<![\ud800-\udbff])[\udc80-\udcff]/g,
     (c) => {
       const code = c.charCodeAt(0);
