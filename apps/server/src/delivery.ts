@@ -7,7 +7,7 @@
  * `$HOME/.flightdeck/spool` and `$FLIGHTDECK_DATA_DIR/spool`), is adopted: a spool reader of this server drains it
  * into this database. The spool reader's lock keeps two servers from reading one spool.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import {
@@ -85,6 +85,15 @@ export interface DeliveryMonitor {
   stop(): Promise<void>;
 }
 
+/** The directory with symlinks resolved (as given when it does not exist yet). */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
 function countRecords(dir: string): number {
   try {
     return readdirSync(dir).filter((f) => parseRecordName(f) !== null).length;
@@ -129,24 +138,30 @@ export function startDeliveryMonitor(opts: DeliveryMonitorOptions): DeliveryMoni
     const statuses: HooksStatus[] = await Promise.all(
       INSTALL_CLIS.map((cli) => hooksStatus({ cli, targets })),
     );
+    // One reader per directory: a spool reached through a symlink is the same spool (ours included).
+    const ownReal = realDir(ownSpool);
     const clis: DeliveryCli[] = statuses.map((s) => ({
       cli: s.cli,
       installed: s.installed,
       deliversTo: s.deliversTo,
-      deliversHere: s.deliversHere,
+      deliversHere:
+        s.deliversHere === false && s.deliversTo.every((d) => realDir(d) === ownReal) ? true : s.deliversHere,
     }));
-    const hooksByDir = new Map<string, InstallCli[]>();
+    const hooksByReal = new Map<string, InstallCli[]>();
     for (const c of clis) {
       for (const d of c.deliversTo) {
-        if (d === ownSpool) continue;
-        hooksByDir.set(d, [...(hooksByDir.get(d) ?? []), c.cli]);
+        const real = realDir(d);
+        if (real !== ownReal) hooksByReal.set(real, [...(hooksByReal.get(real) ?? []), c.cli]);
       }
     }
-    const candidates = new Set<string>([...hooksByDir.keys(), ...defaultSpools(), ...adopted.keys()]);
-    candidates.delete(ownSpool);
+    const candidates = new Map<string, string>();
+    for (const dir of [...adopted.keys(), ...clis.flatMap((c) => c.deliversTo), ...defaultSpools()]) {
+      const real = realDir(dir);
+      if (real !== ownReal && !candidates.has(real)) candidates.set(real, dir);
+    }
     const foreignSpools: ForeignSpool[] = [];
-    for (const dir of candidates) {
-      const hooks = hooksByDir.get(dir) ?? [];
+    for (const [real, dir] of candidates) {
+      const hooks = hooksByReal.get(real) ?? [];
       const records = countRecords(dir);
       // Hooks write there (more will come) or records wait there: read them here rather than strand them.
       if (hooks.length > 0 || records > 0) await adopt(dir);
@@ -168,7 +183,7 @@ export function startDeliveryMonitor(opts: DeliveryMonitorOptions): DeliveryMoni
     for (const cli of misdirected) {
       const c = clis.find((x) => x.cli === cli)!;
       problems.push(
-        `${cli} hooks deliver events to ${c.deliversTo.filter((d) => d !== ownSpool).join(', ')}, not to this server's spool (${ownSpool}).`,
+        `${cli} hooks deliver events to ${c.deliversTo.filter((d) => realDir(d) !== ownReal).join(', ')}, not to this server's spool (${ownSpool}).`,
       );
     }
     for (const f of foreignSpools) {
