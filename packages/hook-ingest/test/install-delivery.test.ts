@@ -52,7 +52,7 @@ describe('parseHookCommand / hookDelivery', () => {
     expect(parseHookCommand('/usr/bin/env node hook.js').script).toBeNull();
   });
 
-  it('FLIGHTDECK_SPOOL in the command wins; else the script default; ${HOME} is the agent home', async () => {
+  it('FLIGHTDECK_SPOOL in the command wins; else the script default; HOME there is the agent home', async () => {
     expect(
       await hookDelivery('FLIGHTDECK_SPOOL=~/elsewhere sh /nope/flightdeck-hook.sh claude', '/home/u'),
     ).toMatchObject({
