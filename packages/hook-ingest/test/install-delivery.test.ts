@@ -30,6 +30,7 @@ async function run(b: Sandbox, argv: string[]): Promise<{ code: number; out: str
     cwd: b.root,
     homedir: '/nonexistent-home',
     detectVersion: async () => null,
+    selfTestTimeoutMs: 1500,
   };
   const code = await runHooksCommand(argv, io);
   return { code, out };
@@ -109,7 +110,14 @@ describe('hooks installed for one data dir, checked from another', () => {
     const json = JSON.parse((await run(b, ['status', '--cli', 'claude', '--data-dir', X, '--json'])).out);
     expect(json[0]).toMatchObject({ deliversHere: false, deliversTo: [b.targets.spoolDir] });
 
-    expect((await run(b, ['install', '--cli', 'claude', '--data-dir', X])).code).toBe(0);
+    // The self-test sends through the hook as installed: it does not reach X's spool.
+    const selfTest = await run(b, ['status', '--cli', 'claude', '--data-dir', X, '--self-test']);
+    expect(selfTest.code).toBe(1);
+    expect(selfTest.out).toMatch(/claude: self-test FAILED: event did not arrive/);
+
+    expect((await run(b, ['install', '--cli', 'claude', '--data-dir', X, '--self-test'])).out).toMatch(
+      /claude: self-test ok/,
+    );
     const fixed = await run(b, ['status', '--cli', 'claude', '--data-dir', X]);
     expect(fixed.out).not.toContain('WARNING');
     expect(fixed.code).toBe(0);

@@ -278,6 +278,8 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
       command,
       spoolDir: targets.spoolDir,
       env: io.env,
+      // Where the installed hook really delivers: a hook writing to another data dir's spool fails the test.
+      ownDestination: true,
       cwd: io.cwd,
       timeoutMs: io.selfTestTimeoutMs,
       waitForMarker: io.waitForMarker,
