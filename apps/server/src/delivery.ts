@@ -182,14 +182,18 @@ export function startDeliveryMonitor(opts: DeliveryMonitorOptions): DeliveryMoni
     const problems: string[] = [];
     for (const cli of misdirected) {
       const c = clis.find((x) => x.cli === cli)!;
+      const dirs = c.deliversTo.filter((d) => realDir(d) !== ownReal);
+      const readHere = dirs.every((d) => foreignSpools.some((f) => f.dir === d && f.adopted));
       problems.push(
-        `${cli} hooks deliver events to ${c.deliversTo.filter((d) => realDir(d) !== ownReal).join(', ')}, not to this server's spool (${ownSpool}).`,
+        `${cli} hooks deliver events to ${dirs.join(', ')}, not to this server's spool (${ownSpool})${
+          readHere ? '; this server reads them from there until the hooks are fixed' : ''
+        }.`,
       );
     }
     for (const f of foreignSpools) {
       if (f.lockedBy) {
         problems.push(
-          `${plural(f.records, 'event')} wait in ${f.dir}, which another Flightdeck process reads (${JSON.stringify(f.lockedBy)}); they do not reach this server.`,
+          `Events in ${f.dir}${f.records > 0 ? ` (${f.records} waiting now)` : ''} go to another Flightdeck process (${JSON.stringify(f.lockedBy)}), not to this server.`,
         );
       } else if (f.records > 0 && f.hooks.length === 0) {
         problems.push(
