@@ -110,6 +110,15 @@ describe('hooks installed for one data dir, checked from another', () => {
     const json = JSON.parse((await run(b, ['status', '--cli', 'claude', '--data-dir', X, '--json'])).out);
     expect(json[0]).toMatchObject({ deliversHere: false, deliversTo: [b.targets.spoolDir] });
 
+    // An event fired through the installed hook waits in the other spool: status says so and what picks it up.
+    const cmd = (await hooksStatus({ cli: 'claude', targets: b.targets })).deliversTo;
+    expect(cmd).toEqual([b.targets.spoolDir]);
+    fs.mkdirSync(b.targets.spoolDir, { recursive: true });
+    fs.writeFileSync(path.join(b.targets.spoolDir, '00000000-000000000001-1.rec'), 'FD1\0');
+    expect((await run(b, ['status', '--cli', 'claude', '--data-dir', X])).out).toContain(
+      `note: 1 event waits in ${b.targets.spoolDir}; a server started with --data-dir '${X}' picks them up`,
+    );
+
     // The self-test sends through the hook as installed: it does not reach X's spool.
     const selfTest = await run(b, ['status', '--cli', 'claude', '--data-dir', X, '--self-test']);
     expect(selfTest.code).toBe(1);

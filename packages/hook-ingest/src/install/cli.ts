@@ -207,6 +207,15 @@ export function misdeliveryWarning(
   );
 }
 
+/** Spool records (`*.rec`) in `dir` (0 when it does not exist). */
+async function countRecords(dir: string): Promise<number> {
+  try {
+    return (await fs.readdir(dir)).filter((f) => f.endsWith('.rec')).length;
+  } catch {
+    return 0;
+  }
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -390,6 +399,18 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
         s.deliversHere !== false;
       if (!healthy && code === HOOKS_EXIT.ok) code = HOOKS_EXIT.unhealthy;
       if (args.selfTest && s.installed) await selfTest(cli);
+    }
+    // Events stranded in another spool (the default one, or where hooks deliver): say where and what picks them up.
+    const others = new Set<string>([path.join(targets.home, '.flightdeck', 'spool')]);
+    for (const s of json as Array<{ deliversTo?: string[] }>)
+      for (const d of s.deliversTo ?? []) others.add(d);
+    others.delete(targets.spoolDir);
+    for (const dir of others) {
+      const n = await countRecords(dir);
+      if (n > 0)
+        out(
+          `note: ${n === 1 ? '1 event waits' : `${n} events wait`} in ${dir}; a server started with --data-dir ${shellQuote(targets.dataDir)} picks them up and shows them\n`,
+        );
     }
   }
   if (args.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
