@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../src/doctor.js';
+import { type DoctorReport, formatDoctorReport } from '../src/doctor.js';
 import { runFlightdeck, startFlightdeck, stopChild, userEnv } from './cli-child.js';
 import { tmpDir } from './helpers.js';
 
@@ -109,4 +109,23 @@ describe('flightdeck doctor', () => {
     expect(check(down.report, 'self-test')?.detail).toMatch(/not run: no server/);
     expect(check(down.report, 'hooks (claude)')?.ok).toBe(true);
   }, 180_000);
+
+  it('never writes control characters from paths or files raw to the terminal', () => {
+    const text = formatDoctorReport({
+      ok: false,
+      dataDir: '/tmp/x\u001b]0;title\u0007',
+      checks: [
+        {
+          name: 'spool',
+          ok: false,
+          detail: 'newest: bad \u001b[2J\u009b31m',
+          fix: 'chmod 700 /tmp/x\u001b[2J',
+        },
+      ],
+    });
+    expect(text).toContain('\\x1b[2J');
+    expect(text).toContain('\\u009b31m');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
 });
