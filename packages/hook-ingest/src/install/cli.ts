@@ -199,7 +199,7 @@ export function misdeliveryWarning(
   const otherDataDirs = elsewhere.filter((d) => path.basename(d) === 'spool').map((d) => path.dirname(d));
   return (
     `  WARNING: ${cli} hooks deliver events to ${elsewhere.join(', ')}, not to ${spoolDir}.\n` +
-    `  A server started with --data-dir ${dataDir} does not get them (it only picks them up while it adopts that spool).\n` +
+    `  They are not sent to a server started with --data-dir ${shellQuote(dataDir)}: it takes them from there only while it runs and no other Flightdeck process reads that spool.\n` +
     `  Fix: ${reinstallCommand(cli, dataDir)}\n` +
     (otherDataDirs.length > 0
       ? `  (or start the server with the data dir the hooks use: flightdeck start --data-dir ${otherDataDirs.map(shellQuote).join(' / ')})\n`
