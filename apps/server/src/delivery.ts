@@ -106,7 +106,12 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 export function startDeliveryMonitor(opts: DeliveryMonitorOptions): DeliveryMonitor {
   const env = opts.env ?? process.env;
-  const targets = resolveInstallTargets({ env, homedir: homedir(), dataDir: opts.dataDir });
+  const targets = resolveInstallTargets({
+    env,
+    homedir: homedir(),
+    dataDir: opts.dataDir,
+    cwd: process.cwd(),
+  });
   const ownSpool = resolve(targets.spoolDir);
   const adopted = new Map<string, SpoolHandle>();
   let last: DeliveryReport | null = null;
