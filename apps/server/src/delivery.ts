@@ -5,7 +5,8 @@
  *
  * Nothing is stranded meanwhile: every other spool that installed hooks write to, or that holds records (at least
  * `$HOME/.flightdeck/spool` and `$FLIGHTDECK_DATA_DIR/spool`), is adopted: a spool reader of this server drains it
- * into this database. The spool reader's lock keeps two servers from reading one spool.
+ * into this database. The spool reader's lock keeps two servers from reading one spool. An adopted spool that is
+ * empty and that no installed hook writes to any more is let go (its lock released for its own server).
  */
 import { readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -45,7 +46,7 @@ export interface ForeignSpool {
   adopted: boolean;
   /** Records this server has taken from it. */
   delivered: number;
-  /** Another process holds the spool's lock: it reads the spool, this server does not. */
+  /** Pid of another process that holds the spool's lock: it reads the spool, this server does not. */
   lockedBy: unknown;
 }
 
@@ -170,6 +171,13 @@ export function startDeliveryMonitor(opts: DeliveryMonitorOptions): DeliveryMoni
       const records = countRecords(dir);
       // Hooks write there (more will come) or records wait there: read them here rather than strand them.
       if (hooks.length > 0 || records > 0) await adopt(dir);
+      else if (adopted.has(dir)) {
+        // Empty and no hook writes there any more: let go (and of its lock, so a server of that data dir can
+        // read its own spool again). A record that turns up later is adopted again at the next check.
+        await adopted.get(dir)?.stop();
+        adopted.delete(dir);
+        continue;
+      }
       const handle = adopted.get(dir);
       const stats = handle?.reader.stats() as (Record<string, unknown> & { delivered: number }) | undefined;
       const lockedBy = stats?.lockedBy ?? null;
@@ -198,7 +206,7 @@ export function startDeliveryMonitor(opts: DeliveryMonitorOptions): DeliveryMoni
     for (const f of foreignSpools) {
       if (f.lockedBy) {
         problems.push(
-          `Events in ${f.dir}${f.records > 0 ? ` (${f.records} waiting now)` : ''} go to another Flightdeck process (${JSON.stringify(f.lockedBy)}), not to this server.`,
+          `Events in ${f.dir}${f.records > 0 ? ` (${f.records} waiting now)` : ''} go to another Flightdeck process (pid ${String(f.lockedBy)}), not to this server.`,
         );
       } else if (f.records > 0 && f.hooks.length === 0) {
         problems.push(
