@@ -3,6 +3,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { escapeControls } from '@flightdeck/hook-ingest';
 import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 import { hashPassword, validatePassword } from './auth.js';
 import {
@@ -40,6 +41,9 @@ Commands:
   hooks token [--rotate] [--data-dir DIR]
                          Print the hook token HTTP hook senders need once a password is set (made when
                          missing); --rotate replaces it (the running server follows within a second)
+  doctor [--data-dir DIR] [--port N] [--host H] [--json]
+                         Check the whole path of an event (config, data dir, spool, hooks, server, a
+                         self-test event) and say what is wrong; exit code 0 when all is well, 1 otherwise
   help, --help           Show this help
   --version              Print the version
 `;
@@ -343,6 +347,29 @@ function cmdHookToken(args: string[], rc: ResolvedConfig, io: CliIo): number {
   return 0;
 }
 
+async function cmdDoctor(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const { runDoctor, formatDoctorReport } = await import('./doctor.js');
+  const report = await runDoctor({
+    flags: { dataDir: values['data-dir'], port: parsePort(values.port), host: values.host },
+    env: io.env,
+  });
+  // escapeControls keeps JSON valid (DEL and C1 controls become \u escapes).
+  io.stdout.write(
+    values.json ? `${escapeControls(JSON.stringify(report, null, 2))}\n` : formatDoctorReport(report),
+  );
+  return report.ok ? 0 : 1;
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -355,6 +382,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await cmdPassword(args, io);
       case 'hooks':
         return await cmdHooks(args, io);
+      case 'doctor':
+        return await cmdDoctor(args, io);
       case '--version':
       case 'version': {
         const { serverVersion } = await import('./server.js');

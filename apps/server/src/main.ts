@@ -17,6 +17,7 @@ export async function runMain(flags: ConfigFlags, io: CliIo): Promise<number> {
     server = await startServer({
       config: rc,
       logger: loggerOptions(rc.debug, process.stdout),
+      delivery: { env: io.env },
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

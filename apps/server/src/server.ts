@@ -12,6 +12,7 @@ import { buildApp } from './app.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
+import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
 import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
@@ -53,6 +54,11 @@ export interface StartOptions {
   authClock?: () => number;
   /** How agent processes are identified before a kill (default: /proc on Linux, refuse elsewhere). */
   processes?: ProcessInspector;
+  /**
+   * The delivery check (delivery.ts), on by default with a data dir: `env` gives HOME and FLIGHTDECK_DATA_DIR (the
+   * default spools it watches); `false` turns it off (tests that must not look at the real home directory).
+   */
+  delivery?: { env?: NodeJS.ProcessEnv; intervalMs?: number } | false;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -150,6 +156,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       eventLoopDelay,
       idleCollections: () => collector?.stats() ?? null,
     },
+    delivery: null,
   };
 
   const app = await buildApp({
@@ -222,6 +229,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     });
   }
 
+  // Then the delivery check: it adopts other spools that installed hooks write to or that hold records.
+  let delivery: DeliveryMonitor | null = null;
+  if (rc.dataDir && opts.delivery !== false) {
+    delivery = startDeliveryMonitor({
+      dataDir: rc.dataDir,
+      runtime,
+      log: app.log,
+      hookStats,
+      ...(opts.delivery?.env ? { env: opts.delivery.env } : {}),
+      ...(opts.delivery?.intervalMs !== undefined ? { intervalMs: opts.delivery.intervalMs } : {}),
+      ...(opts.spoolPollMs !== undefined ? { pollMs: opts.spoolPollMs } : {}),
+    });
+    services.delivery = delivery;
+  }
+
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -237,7 +259,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(authFilesWatch);
         collector?.stop();
         loopDelay.disable();
-        // 1. stop the spool reader: it reads no more and waits for the batches it handed to the runtime
+        // 1. stop the spool readers: they read no more and wait for the batches they handed to the runtime
+        if (delivery) await delivery.stop();
         if (spool) await spool.stop();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();

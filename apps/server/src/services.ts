@@ -6,6 +6,7 @@ import type { AgentCli } from '@flightdeck/shared-types';
 import type { LoginLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
 import type { Db } from './db.js';
+import type { DeliveryReport } from './delivery.js';
 import type { HookTokenStore } from './hook-token.js';
 import type { Runtime } from './runtime.js';
 
@@ -54,6 +55,12 @@ export interface SystemInfo {
   idleCollections(): { collections: number; lastMs: number } | null;
 }
 
+/** Where hooks deliver, checked against this server's spool (delivery.ts); null without a data dir. */
+export interface DeliveryPort {
+  report(): DeliveryReport | null;
+  check(): Promise<DeliveryReport>;
+}
+
 export interface Services {
   runtime: Runtime;
   db: Db;
@@ -62,4 +69,5 @@ export interface Services {
   hooks: HooksAdmin;
   hookStats: HookStatsPort;
   info: SystemInfo;
+  delivery: DeliveryPort | null;
 }

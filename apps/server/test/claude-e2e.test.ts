@@ -4,17 +4,22 @@
  * Bash tool call, then answers), the hook script spooling every event, and the server turning them into a live
  * session seen by a WebSocket subscriber.
  */
+
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDatabase } from '@flightdeck/db';
+import { eventsFor } from '@flightdeck/hook-ingest';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runHooksCli } from '../src/ingest.js';
 import type { AppRouter } from '../src/router/index.js';
+import { runFlightdeck, startFlightdeck, stopChild, userEnv } from './cli-child.js';
 import { startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const CLAUDE_BIN = fileURLToPath(
@@ -22,6 +27,7 @@ const CLAUDE_BIN = fileURLToPath(
 );
 const tmp = tmpDir('fd-claude-e2e-');
 const cleanups: Array<() => Promise<void> | void> = [];
+const children: ChildProcess[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
   tmp.remove();
@@ -113,6 +119,45 @@ async function fakeAnthropic(): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** `claude -p` (one Bash tool call, then an answer) against the fake API; its exit code and output. */
+function runClaude(
+  project: string,
+  env: Record<string, string>,
+  api: string,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      CLAUDE_BIN,
+      ['-p', 'say hi with echo', '--max-turns', '3', '--allowedTools', 'Bash(echo:*)'],
+      {
+        cwd: project,
+        env: {
+          ...env,
+          ANTHROPIC_BASE_URL: api,
+          ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
+          DISABLE_AUTOUPDATER: '1',
+          DISABLE_TELEMETRY: '1',
+          DISABLE_ERROR_REPORTING: '1',
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
 describe('real Claude Code CLI → hooks → spool → server → live subscriber', () => {
   it('a prompt with a Bash tool call shows up live with its tool call, and ends', async () => {
     expect(existsSync(CLAUDE_BIN)).toBe(true);
@@ -162,37 +207,7 @@ describe('real Claude Code CLI → hooks → spool → server → live subscribe
     cleanups.push(() => sub.unsubscribe());
 
     const api = await fakeAnthropic();
-    const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(
-        CLAUDE_BIN,
-        ['-p', 'say hi with echo', '--max-turns', '3', '--allowedTools', 'Bash(echo:*)'],
-        {
-          cwd: project,
-          env: {
-            ...env,
-            ANTHROPIC_BASE_URL: api,
-            ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
-            DISABLE_AUTOUPDATER: '1',
-            DISABLE_TELEMETRY: '1',
-            DISABLE_ERROR_REPORTING: '1',
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, out });
-      });
-    });
+    const result = await runClaude(project, env, api);
     expect(result.out).toContain('All done.');
 
     const session = await waitFor(
@@ -216,5 +231,55 @@ describe('real Claude Code CLI → hooks → spool → server → live subscribe
     // and everything is in SQLite
     const detail = await client.history.get.query({ sessionId: session.sessionId });
     expect(detail.toolCalls.map((t) => t.tool)).toContain('Bash');
+  }, 150_000);
+
+  it('clean clone: `hooks install` (no --data-dir) and `start --data-dir X`: every hook event of the run arrives in X', async () => {
+    const root = join(tmp.dir, 'clean');
+    const home = join(root, 'home');
+    const X = join(root, 'x-data');
+    const project = join(root, 'project');
+    const witness = join(root, 'fired');
+    for (const d of [home, project, witness, join(home, '.claude')]) mkdirSync(d, { recursive: true });
+    // A user's own hook on every event we register: it records each event Claude Code fires, one file each.
+    const witnessScript = join(root, 'witness.sh');
+    writeFileSync(witnessScript, `f=$(mktemp "${witness}/ev.XXXXXX") && cat > "$f"\n`);
+    const events = eventsFor('claude', 'high');
+    writeFileSync(
+      join(home, '.claude', 'settings.json'),
+      `${JSON.stringify({ hooks: Object.fromEntries(events.map((e) => [e, [{ hooks: [{ type: 'command', command: `sh ${witnessScript}` }] }]])) }, null, 2)}\n`,
+    );
+    const env = userEnv(home) as Record<string, string>;
+
+    const install = await runFlightdeck(['hooks', 'install', '--cli', 'claude', '--density', 'high'], env);
+    expect(install.code, install.stderr).toBe(0);
+    const { child } = await startFlightdeck(['--data-dir', X, '--port', '0'], env, children);
+    cleanups.push(() => stopChild(child));
+
+    const api = await fakeAnthropic();
+    const result = await runClaude(project, env, api);
+    expect(result.out).toContain('All done.');
+
+    const fired = () =>
+      readdirSync(witness).map((f) => {
+        const p = JSON.parse(readFileSync(join(witness, f), 'utf8')) as { hook_event_name: string };
+        return p.hook_event_name;
+      });
+    const firedNames = fired().sort();
+    expect(firedNames).toEqual(
+      expect.arrayContaining(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'Stop']),
+    );
+    const arrived = async () => {
+      const db = await openDatabase(join(X, 'flightdeck.db'));
+      try {
+        const rows = await db.db.selectFrom('hook_events').select('event_type').execute();
+        return rows.map((r) => String(r.event_type)).sort();
+      } finally {
+        await db.close();
+      }
+    };
+    await waitFor(async () => (await arrived()).length >= firedNames.length, 30_000, 200);
+    expect(await arrived()).toEqual(firedNames);
+    // Nothing left behind in the spool the hooks wrote to.
+    expect(readdirSync(join(home, '.flightdeck', 'spool')).filter((f) => f.endsWith('.rec'))).toEqual([]);
   }, 150_000);
 });

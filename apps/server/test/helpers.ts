@@ -19,6 +19,8 @@ export interface TestServerOptions {
   live?: StartOptions['live'];
   authClock?: StartOptions['authClock'];
   processes?: StartOptions['processes'];
+  /** The delivery check; off unless given (it would look at the real home directory). */
+  delivery?: StartOptions['delivery'];
 }
 
 /** A real server on 127.0.0.1, port 0; in-memory DB unless `dataDir` is given. */
@@ -41,6 +43,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Run
     webDist: null,
     listen: opts.listen ?? true,
     spoolPollMs: 50,
+    delivery: opts.delivery ?? false,
     ...(opts.live ? { live: opts.live } : {}),
     ...(opts.authClock ? { authClock: opts.authClock } : {}),
     ...(opts.processes ? { processes: opts.processes } : {}),

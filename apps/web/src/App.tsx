@@ -10,6 +10,7 @@ import {
   Show,
   Switch,
 } from 'solid-js';
+import { DeliveryBanner } from './components/DeliveryBanner.js';
 import { HelpDialog } from './components/Help.js';
 import type { Api } from './data/types.js';
 import { alertOnTransition } from './lib/alerts.js';
@@ -225,6 +226,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
           </Show>
         </div>
       </Show>
+      <DeliveryBanner api={props.api} onToast={toast} />
       <main class="main">
         <Switch>
           <Match when={router.route().name === 'board'}>

@@ -10,6 +10,8 @@ export const hooksRouter = router({
     density: ctx.services.config.get().hookDensity,
     enabledClis: ctx.services.config.get().enabledClis,
     clis: await ctx.services.hooks.status(),
+    /** Do the hooks deliver here (and are events waiting elsewhere)? null without a data dir. */
+    delivery: (await ctx.services.delivery?.check()) ?? null,
   })),
   install: protectedProcedure
     .input(z.object({ clis, density: hookDensitySchema.optional(), dryRun: z.boolean().default(false) }))
@@ -24,7 +26,9 @@ export const hooksRouter = router({
           enabledClis: [...new Set([...cfg.enabledClis, ...targets])],
         });
       }
-      return { density, clis: targets, result };
+      // Re-check where hooks deliver, so the board's banner reflects the fix at once.
+      const delivery = input.dryRun ? null : ((await ctx.services.delivery?.check()) ?? null);
+      return { density, clis: targets, result, delivery };
     }),
   uninstall: protectedProcedure
     .input(z.object({ clis, dryRun: z.boolean().default(false) }).optional())

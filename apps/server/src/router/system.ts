@@ -44,6 +44,7 @@ export const systemRouter = router({
         storage: { hookEvents: Number(events?.n ?? 0), sessions: Number(sessions?.n ?? 0) },
         live: { seq: runtime.hub.seq, epoch: runtime.hub.epoch, subscribers: runtime.hub.subscriberCount },
         hooks: ctx.services.hookStats.snapshot(),
+        delivery: ctx.services.delivery?.report() ?? null,
       };
     }),
 });

@@ -171,6 +171,12 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     installHooks: (cli: AgentCli, density: HookDensity) =>
       done(trpc.hooks.install.mutate({ clis: [cli], density })),
     uninstallHooks: (cli: AgentCli) => done(trpc.hooks.uninstall.mutate({ clis: [cli] })),
+    async deliveryStatus() {
+      return (await trpc.hooks.status.query()).delivery;
+    },
+    async fixDelivery(clis: AgentCli[]) {
+      return (await trpc.hooks.install.mutate({ clis })).delivery;
+    },
     async systemStats(): Promise<SystemStats> {
       return statsFromServer(await trpc.hooks.stats.query());
     },

@@ -76,6 +76,8 @@ export interface Analytics {
 }
 
 export type HookDensity = ServerOutputs['hooks']['status']['density'];
+/** Where the installed hooks deliver, checked by the server against its own spool (`hooks.status().delivery`). */
+export type DeliveryReport = NonNullable<ServerOutputs['hooks']['status']['delivery']>;
 /** One CLI's hook installation (`hooks.status().clis`). */
 export type HookCliStatus = ServerOutputs['hooks']['status']['clis'][number];
 
@@ -128,6 +130,10 @@ export interface Api {
   hookStatus(): Promise<HookCliStatus[]>;
   installHooks(cli: AgentCli, density: HookDensity): Promise<void>;
   uninstallHooks(cli: AgentCli): Promise<void>;
+  /** Do the installed hooks deliver to this server? null when the server has no data dir. */
+  deliveryStatus(): Promise<DeliveryReport | null>;
+  /** Reinstall the hooks of `clis` so they deliver to this server; the fresh report. */
+  fixDelivery(clis: AgentCli[]): Promise<DeliveryReport | null>;
   systemStats(): Promise<SystemStats>;
   authStatus(): Promise<AuthStatus>;
   login(password: string): Promise<void>;

@@ -65,10 +65,18 @@ function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Elem
                     </Show>
                   </td>
                   <td>
-                    <span class="chip" classList={{ 'chip--ok': st()?.installed === true }}>
+                    <span
+                      class="chip"
+                      classList={{ 'chip--ok': st()?.installed === true && st()?.deliversHere !== false }}
+                      title={
+                        st()?.deliversTo.length ? `delivers to ${st()!.deliversTo.join(', ')}` : undefined
+                      }
+                    >
                       {st()
                         ? st()!.installed
-                          ? `installed (${st()!.events.length} events)`
+                          ? st()!.deliversHere === false
+                            ? `installed, but delivers to another data dir (${st()!.deliversTo.join(', ')})`
+                            : `installed (${st()!.events.length} events)`
                           : 'not installed'
                         : '…'}
                     </span>

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
+import { reinstallCommand } from './delivery.js';
 import {
   DEFAULT_DENSITY,
   DENSITIES,
@@ -9,12 +11,13 @@ import {
   type InstallCli,
   parseVersion,
 } from './density.js';
-import { installHookScript } from './hookScript.js';
+import { installHookScript, shellQuote } from './hookScript.js';
 import { hooksStatus, installHooks, uninstallHooks } from './hooks.js';
 import { readManifest } from './manifest.js';
 import { InstallError } from './safeFs.js';
 import { findInstalledHookCommand, runSelfTest } from './selfTest.js';
 import { type InstallTargets, resolveInstallTargets } from './targets.js';
+import { escapeControls } from './terminal.js';
 
 export interface HooksCommandIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -182,6 +185,37 @@ async function selectClis(
   return out;
 }
 
+/**
+ * Plain words for hooks that write to another spool than this data dir's: what goes wrong and the one command
+ * that fixes it (or the data dir to start the server with instead).
+ */
+export function misdeliveryWarning(
+  cli: InstallCli,
+  deliversTo: readonly string[],
+  spoolDir: string,
+  dataDir: string,
+): string {
+  const elsewhere = deliversTo.filter((d) => d !== spoolDir);
+  const otherDataDirs = elsewhere.filter((d) => path.basename(d) === 'spool').map((d) => path.dirname(d));
+  return (
+    `  WARNING: ${cli} hooks deliver events to ${elsewhere.join(', ')}, not to ${spoolDir}.\n` +
+    `  They are not sent to a server started with --data-dir ${shellQuote(dataDir)}: it takes them from there only while it runs and no other Flightdeck process reads that spool.\n` +
+    `  Fix: ${reinstallCommand(cli, dataDir)}\n` +
+    (otherDataDirs.length > 0
+      ? `  (or start the server with the data dir the hooks use: flightdeck start --data-dir ${otherDataDirs.map(shellQuote).join(' / ')})\n`
+      : '')
+  );
+}
+
+/** Spool records (`*.rec`) in `dir` (0 when it does not exist). */
+async function countRecords(dir: string): Promise<number> {
+  try {
+    return (await fs.readdir(dir)).filter((f) => f.endsWith('.rec')).length;
+  } catch {
+    return 0;
+  }
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -190,7 +224,14 @@ function errorText(e: unknown): string {
  * `flightdeck hooks install|uninstall|status …` — returns the exit code; all output goes to io.
  * Never throws for expected failures (invalid settings, read-only files, bad arguments).
  */
-export async function runHooksCommand(argv: readonly string[], io: HooksCommandIo): Promise<number> {
+export async function runHooksCommand(argv: readonly string[], rawIo: HooksCommandIo): Promise<number> {
+  // Everything printed may quote a user's file or path: control characters are escaped visibly (JSON stays valid:
+  // only C1 controls and DEL are left raw by JSON.stringify, and their escapes mean the same in JSON).
+  const io: HooksCommandIo = {
+    ...rawIo,
+    stdout: { write: (s: string) => rawIo.stdout.write(escapeControls(s)) },
+    stderr: { write: (s: string) => rawIo.stderr.write(escapeControls(s)) },
+  };
   let args: HooksCommandArgs;
   try {
     args = parseHooksArgs(argv);
@@ -246,6 +287,8 @@ export async function runHooksCommand(argv: readonly string[], io: HooksCommandI
       command,
       spoolDir: targets.spoolDir,
       env: io.env,
+      // Where the installed hook really delivers: a hook writing to another data dir's spool fails the test.
+      ownDestination: true,
       cwd: io.cwd,
       timeoutMs: io.selfTestTimeoutMs,
       waitForMarker: io.waitForMarker,
@@ -346,10 +389,28 @@ export async function runHooksCommand(argv: readonly string[], io: HooksCommandI
       for (const m of s.missingScripts)
         out(`  hook script missing: ${m} (every hook call fails; run install)\n`);
       for (const w of s.warnings) out(`  warning: ${w}\n`);
+      if (s.deliversHere === false) out(misdeliveryWarning(cli, s.deliversTo, s.spoolDir, targets.dataDir));
+      for (const p of s.deliveryProblems) out(`  warning: cannot tell where this hook delivers: ${p}\n`);
       const healthy =
-        s.installed && s.missing.length === 0 && s.drift.length === 0 && s.missingScripts.length === 0;
+        s.installed &&
+        s.missing.length === 0 &&
+        s.drift.length === 0 &&
+        s.missingScripts.length === 0 &&
+        s.deliversHere !== false;
       if (!healthy && code === HOOKS_EXIT.ok) code = HOOKS_EXIT.unhealthy;
       if (args.selfTest && s.installed) await selfTest(cli);
+    }
+    // Events stranded in another spool (the default one, or where hooks deliver): say where and what picks them up.
+    const others = new Set<string>([path.join(targets.home, '.flightdeck', 'spool')]);
+    for (const s of json as Array<{ deliversTo?: string[] }>)
+      for (const d of s.deliversTo ?? []) others.add(d);
+    others.delete(targets.spoolDir);
+    for (const dir of others) {
+      const n = await countRecords(dir);
+      if (n > 0)
+        out(
+          `note: ${n === 1 ? '1 event waits' : `${n} events wait`} in ${dir}; a server started with --data-dir ${shellQuote(targets.dataDir)} picks them up and shows them\n`,
+        );
     }
   }
   if (args.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);

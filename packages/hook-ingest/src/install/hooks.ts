@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { hookDelivery, parseHookCommand } from './delivery.js';
 import {
   buildHookGroup,
   DEFAULT_DENSITY,
@@ -495,6 +496,17 @@ export interface HooksStatus {
   warnings: string[];
   /** Hook scripts our registered commands run that do not exist (every hook call would fail). */
   missingScripts: string[];
+  /** This data dir's spool: where a server started with this data dir reads events. */
+  spoolDir: string;
+  /** The spool directories our registered hooks write to (see delivery.ts). */
+  deliversTo: string[];
+  /**
+   * True when every registered hook of ours writes to `spoolDir`; false when one writes elsewhere (a server of
+   * this data dir never sees those events); null when none is installed or it cannot be told.
+   */
+  deliversHere: boolean | null;
+  /** Registered hooks whose destination cannot be told, and why. */
+  deliveryProblems: string[];
   /** Set when the file cannot be read or parsed; then nothing else is meaningful. */
   error?: string;
 }
@@ -738,6 +750,10 @@ export async function hooksStatus(opts: HooksStatusOptions): Promise<HooksStatus
     density,
     warnings: [],
     missingScripts: [],
+    spoolDir: targets.spoolDir,
+    deliversTo: [],
+    deliversHere: null,
+    deliveryProblems: [],
   };
   let loaded: { target: ResolvedFile; analysis: Analysis };
   try {
@@ -798,13 +814,15 @@ export async function hooksStatus(opts: HooksStatusOptions): Promise<HooksStatus
     }
   }
   const scripts = new Set<string>();
+  const commands = new Set<string>();
   for (const ev of analysis.events) {
     for (const g of ev.groups) {
       const handlers = g.handlersArray ? g.handlersArray.items.map(nodeValue) : [];
       for (const h of handlers) {
         const cmd = (h as Record<string, unknown> | null)?.command;
         if (isFlightdeckHandler(h) && typeof cmd === 'string') {
-          const p = scriptPathFromCommand(cmd);
+          commands.add(cmd);
+          const p = scriptPathFromCommand(cmd) ?? parseHookCommand(cmd).script;
           if (p) scripts.add(p);
         }
       }
@@ -817,6 +835,16 @@ export async function hooksStatus(opts: HooksStatusOptions): Promise<HooksStatus
       base.missingScripts.push(p);
     }
   }
+  const destinations = new Set<string>();
+  for (const cmd of commands) {
+    const d = await hookDelivery(cmd, targets.home);
+    if (d.spoolDir) destinations.add(d.spoolDir);
+    else if (d.problem && !(d.script && base.missingScripts.includes(d.script)))
+      base.deliveryProblems.push(`${cmd}: ${d.problem}`);
+  }
+  base.deliversTo = [...destinations];
+  const here = path.resolve(targets.spoolDir);
+  if (destinations.size > 0) base.deliversHere = [...destinations].every((d) => d === here);
   base.events = found;
   base.installed = found.length > 0;
   const expectedEvents =

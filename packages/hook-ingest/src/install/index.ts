@@ -1,13 +1,22 @@
+export { decodeLossless, encodeLossless } from './bytes.js';
 export {
   detectCliVersion,
   HOOKS_EXIT,
   HOOKS_USAGE,
   type HooksCommandArgs,
   type HooksCommandIo,
+  misdeliveryWarning,
   parseHooksArgs,
   runHooksCommand,
   UsageError,
 } from './cli.js';
+export {
+  type HookDelivery,
+  hookDelivery,
+  parseHookCommand,
+  reinstallCommand,
+  spoolDefaultOfScript,
+} from './delivery.js';
 export {
   buildHookGroup,
   CLAUDE_EVENT_SINCE,
@@ -60,3 +69,4 @@ export {
   spoolMarkerWaiter,
 } from './selfTest.js';
 export { type InstallTargets, type ResolveTargetsOptions, resolveInstallTargets } from './targets.js';
+export { escapeControls } from './terminal.js';

@@ -7,6 +7,8 @@
  * CRLF, a missing trailing newline, comments in Gemini's JSONC) stays byte-identical.
  */
 
+import { escapeControls } from './terminal.js';
+
 export type JsonNode = JsonObjectNode | JsonArrayNode | JsonScalarNode;
 
 export interface JsonObjectNode {
@@ -77,7 +79,9 @@ export function parseJsonText(text: string, options: ParseOptions = {}): JsonNod
   };
 
   const describe = (at: number): string =>
-    at >= text.length ? 'unexpected end of input' : `unexpected character ${JSON.stringify(text[at])}`;
+    at >= text.length
+      ? 'unexpected end of input'
+      : `unexpected character "${escapeControls(String.fromCodePoint(text.codePointAt(at)!))}"`;
 
   const skipWs = (): void => {
     while (pos < text.length) {

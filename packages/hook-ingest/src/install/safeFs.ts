@@ -1,6 +1,7 @@
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { decodeLossless, encodeLossless } from './bytes.js';
 
 export type InstallErrorCode =
   | 'INVALID_JSON'
@@ -42,7 +43,7 @@ export interface ResolvedFile {
   realPath: string;
   isSymlink: boolean;
   exists: boolean;
-  /** File content (utf8) or null when missing. */
+  /** File content (decoded losslessly, see bytes.ts) or null when missing. */
   text: string | null;
   mode: number | null;
   uid: number | null;
@@ -83,7 +84,7 @@ export async function readTarget(p: string): Promise<ResolvedFile> {
   if (!st.isFile()) throw new InstallError('NOT_A_FILE', p, `${p} exists but is not a regular file`);
   let text: string;
   try {
-    text = await fs.readFile(realPath, 'utf8');
+    text = decodeLossless(await fs.readFile(realPath));
   } catch (e) {
     throw new InstallError('IO', p, `cannot read ${p} (${describeIo(e)})`, { cause: e });
   }
@@ -225,7 +226,7 @@ export async function atomicWrite(
       );
     }
     try {
-      await handle.writeFile(content, 'utf8');
+      await handle.writeFile(encodeLossless(content));
       await handle.chmod(opts.mode ?? 0o600);
       if (
         opts.uid != null &&
@@ -250,7 +251,7 @@ export async function atomicWrite(
     if (opts.expectCurrent !== undefined) {
       let current: string | null = null;
       try {
-        current = await fs.readFile(realPath, 'utf8');
+        current = decodeLossless(await fs.readFile(realPath));
       } catch (e) {
         if (errno(e) !== 'ENOENT') throw e;
       }
@@ -317,7 +318,7 @@ export async function writeBackup(
   for (let n = 0; n < 100; n++) {
     const file = path.join(backupsDir, `${stem}-${ts}${n === 0 ? '' : `-${n}`}.json`);
     try {
-      await fs.writeFile(file, content, { encoding: 'utf8', flag: 'wx', mode: 0o600 });
+      await fs.writeFile(file, encodeLossless(content), { flag: 'wx', mode: 0o600 });
       return file;
     } catch (e) {
       if (errno(e) === 'EEXIST') continue;

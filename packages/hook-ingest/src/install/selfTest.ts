@@ -13,8 +13,13 @@ export interface SelfTestOptions {
   command: string;
   /** Spool directory handed to the hook via FLIGHTDECK_SPOOL. */
   spoolDir: string;
-  /** Environment for the hook process (FLIGHTDECK_SPOOL is added). */
+  /** Environment for the hook process (FLIGHTDECK_SPOOL is added unless `ownDestination`). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Let the hook deliver where it is configured to (no FLIGHTDECK_SPOOL added), as it does for the agent: tests
+   * the whole path, including where the installed hooks deliver (`flightdeck doctor`).
+   */
+  ownDestination?: boolean;
   cwd?: string;
   timeoutMs?: number;
   /**
@@ -102,7 +107,7 @@ export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestResult
   };
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
-  env.FLIGHTDECK_SPOOL = opts.spoolDir;
+  if (!opts.ownDestination) env.FLIGHTDECK_SPOOL = opts.spoolDir;
   const base = { ok: false, cli: opts.cli, marker, command: opts.command };
 
   const run = await new Promise<{ exitCode: number | null; stderr: string; error?: string }>((resolve) => {

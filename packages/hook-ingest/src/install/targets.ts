@@ -3,6 +3,8 @@ import type { InstallCli } from './density.js';
 
 /** Where each CLI's hook configuration lives, plus Flightdeck's own data directory. */
 export interface InstallTargets {
+  /** The home directory (`$HOME`, else the fallback): what `${HOME}` means to the hooks. */
+  home: string;
   /** Flightdeck data dir (`--data-dir` > `FLIGHTDECK_DATA_DIR` > `$HOME/.flightdeck`). */
   dataDir: string;
   /** `<dataDir>/hooks`: manifests and the installed hook script. */
@@ -49,6 +51,7 @@ export function resolveInstallTargets(opts: ResolveTargetsOptions): InstallTarge
   const codexDir = abs(nonEmpty(env.CODEX_HOME) ?? path.join(home, '.codex'));
   const geminiDir = path.join(abs(nonEmpty(env.GEMINI_CLI_HOME) ?? home), '.gemini');
   return {
+    home,
     dataDir,
     hooksDir: path.join(dataDir, 'hooks'),
     backupsDir: path.join(dataDir, 'backups'),
