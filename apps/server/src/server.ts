@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
-import { buildApp } from './app.js';
+import { type AppDeps, buildApp } from './app.js';
 import { createRateLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
@@ -46,6 +46,9 @@ export interface StartOptions {
   spoolPollMs?: number;
   /** Don't listen (tests using `app.inject`). */
   listen?: boolean;
+  /** Connection timeouts and WebSocket limits (tests use short ones); defaults in app.ts and ws-limits.ts. */
+  timeouts?: AppDeps['timeouts'];
+  wsLimits?: AppDeps['wsLimits'];
 }
 
 export interface RunningServer {
@@ -132,6 +135,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bindHost: rc.host,
     requestLogging: rc.debug,
     ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    ...(opts.wsLimits ? { wsLimits: opts.wsLimits } : {}),
   });
   log = app.log;
 

@@ -154,7 +154,7 @@ describe('POST /api/hooks before the framework', () => {
       // Bad input is refused the same way the route refuses it.
       const bad = await post('/api/hooks', { cli: 'vim', payload: {} });
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { error: string }).error).toMatch(/^cli: /);
+      expect(((await bad.json()) as { message: string }).message).toMatch(/^cli: /);
       expect(fast?.answered).toBe(before + 2);
 
       // A page on another origin: the request guard (in Fastify) refuses it, nothing is ingested.

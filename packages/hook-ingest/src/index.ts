@@ -1,5 +1,6 @@
 export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
 export { createHookFastPath, type HookFastPath, type HookFastPathOptions } from './http/fast-path.js';
+export { type HttpErrorBody, httpErrorBody, httpErrorJson } from './http/messages.js';
 export { createRateLimiter, type RateLimiter } from './http/rate-limit.js';
 export {
   DEFAULT_HOOK_RATE_LIMIT,

@@ -9,7 +9,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import secureJson from 'secure-json-parse';
 import { validateEnvelope } from '../validate.js';
-import { ACCEPTED_BODY, hookErrors, JSON_TYPE, retryAfterSeconds, UNPARSABLE_JSON } from './messages.js';
+import {
+  ACCEPTED_BODY,
+  hookErrors,
+  httpErrorJson,
+  JSON_TYPE,
+  retryAfterSeconds,
+  UNPARSABLE_JSON,
+} from './messages.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { HookIngestContext } from './routes.js';
 
@@ -43,7 +50,10 @@ function send(res: ServerResponse, status: number, body: string, close = false):
   res.end(body);
 }
 
-const errorBody = (error: string) => JSON.stringify({ error });
+/** An error answer in the form the route gives (`httpErrorBody`). */
+function fail(res: ServerResponse, status: number, message: string, close = false): void {
+  send(res, status, httpErrorJson(status, message), close);
+}
 
 function isApplicationJson(contentType: string): boolean {
   const semi = contentType.indexOf(';');
@@ -58,7 +68,7 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
 
   function ingest(res: ServerResponse, body: Buffer, source: string): void {
     if (body.length === 0) {
-      send(res, 400, errorBody(hookErrors.emptyBody));
+      fail(res, 400, hookErrors.emptyBody);
       return;
     }
     let input: unknown;
@@ -69,12 +79,12 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
         constructorAction: 'error',
       });
     } catch {
-      send(res, 400, errorBody(UNPARSABLE_JSON));
+      fail(res, 400, UNPARSABLE_JSON);
       return;
     }
     const checked = validateEnvelope(input);
     if (!checked.ok) {
-      send(res, 400, errorBody(checked.error));
+      fail(res, 400, checked.error);
       return;
     }
     const context: HookIngestContext = { receivedAt: now(), source };
@@ -83,14 +93,14 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
       pending = options.onEnvelope(checked.envelope, context);
     } catch (err) {
       options.onError?.(err);
-      send(res, 500, errorBody(hookErrors.internal));
+      fail(res, 500, hookErrors.internal);
       return;
     }
     Promise.resolve(pending).then(
       () => send(res, 202, ACCEPTED_BODY),
       (err: unknown) => {
         options.onError?.(err);
-        send(res, 500, errorBody(hookErrors.internal));
+        fail(res, 500, hookErrors.internal);
       },
     );
   }
@@ -109,12 +119,12 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
       const verdict = limiter.hit(source, now());
       if (!verdict.allowed) {
         res.setHeader('retry-after', retryAfterSeconds(verdict.retryAfterMs));
-        send(res, 429, errorBody(hookErrors.rateLimited(limiter.limit)));
+        fail(res, 429, hookErrors.rateLimited(limiter.limit));
         return true;
       }
       const declared = Number(req.headers['content-length']);
       if (declared > maxBodyBytes) {
-        send(res, 413, errorBody(hookErrors.tooLarge(maxBodyBytes)), true);
+        fail(res, 413, hookErrors.tooLarge(maxBodyBytes), true);
         return true;
       }
       const chunks: Buffer[] = [];
@@ -126,7 +136,7 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
         if (size > maxBodyBytes) {
           refused = true;
           chunks.length = 0;
-          send(res, 413, errorBody(hookErrors.tooLarge(maxBodyBytes)), true);
+          fail(res, 413, hookErrors.tooLarge(maxBodyBytes), true);
           return;
         }
         chunks.push(chunk);
