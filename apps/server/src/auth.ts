@@ -181,7 +181,8 @@ function splitAuthority(value: string): Authority | null {
 }
 
 /** `127.0.0.0/8` written as four decimal octets (no leading zeros): no `127.1`, `0x7f.0.0.1`, `2130706433`. */
-const LOOPBACK_IPV4 = /^127\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){2}$/;
+const LOOPBACK_IPV4 =
+  /^127\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){2}$/;
 
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || LOOPBACK_IPV4.test(host);

@@ -48,7 +48,11 @@ function clientErrorMessage(error: FastifyError, request: FastifyRequest): strin
 }
 
 /** `app.setErrorHandler`: 4xx name the problem; anything else is logged and answered as an internal error. */
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return httpError(reply, status, clientErrorMessage(error, request));
   request.log.error({ err: error, url: request.url }, 'request failed');
@@ -59,9 +63,10 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
  * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before any route sees them (malformed,
  * headers too large, not complete within the timeouts), answered in the same form, and the socket closed.
  */
-export function clientErrorHandler(
-  timeouts: { headersTimeoutMs: number; requestTimeoutMs: number },
-): (err: NodeJS.ErrnoException, socket: Socket) => void {
+export function clientErrorHandler(timeouts: {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}): (err: NodeJS.ErrnoException, socket: Socket) => void {
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     let status = 400;

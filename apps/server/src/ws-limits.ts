@@ -41,13 +41,20 @@ type SendCallback = (err?: Error) => void;
  */
 export function applyWsBackpressure(
   socket: WebSocket,
-  limits: Pick<WsLimits, 'pauseReadingAboveBytes' | 'resumeReadingBelowBytes' | 'closeAboveBytes'> = WS_LIMITS,
+  limits: Pick<
+    WsLimits,
+    'pauseReadingAboveBytes' | 'resumeReadingBelowBytes' | 'closeAboveBytes'
+  > = WS_LIMITS,
   onOverLimit?: (queuedBytes: number) => void,
 ): void {
   const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: SendCallback) => void;
   let paused = false;
   const flushed = () => {
-    if (paused && socket.readyState === socket.OPEN && socket.bufferedAmount < limits.resumeReadingBelowBytes) {
+    if (
+      paused &&
+      socket.readyState === socket.OPEN &&
+      socket.bufferedAmount < limits.resumeReadingBelowBytes
+    ) {
       paused = false;
       socket.resume();
     }

@@ -105,7 +105,8 @@ export async function hookIngestRoutes(
         return errorReply(reply, 400, hookErrors.invalidJson(error.message));
       }
       if (error.statusCode === 413) return errorReply(reply, 413, hookErrors.tooLarge(maxBodyBytes));
-      if (error.statusCode === 415) return errorReply(reply, 415, unsupportedType(request.headers['content-type']));
+      if (error.statusCode === 415)
+        return errorReply(reply, 415, unsupportedType(request.headers['content-type']));
       fastify.log.error({ err: error }, 'hook ingest failed');
       return errorReply(reply, 500, hookErrors.internal);
     },
