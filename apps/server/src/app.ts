@@ -50,14 +50,17 @@ export interface HttpTimeouts {
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
-  /** A socket with no traffic either way for this long is closed (e.g. a client that stopped reading an answer). */
+  /**
+   * A socket with no traffic either way for this long is closed without an answer (e.g. a client that stopped
+   * reading one). Longer than `requestTimeoutMs`, so that a slow request is told 408 first.
+   */
   idleSocketTimeoutMs: number;
   checkIntervalMs: number;
 }
 
 export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
   headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: 20_000,
   keepAliveTimeoutMs: 10_000,
   idleSocketTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
