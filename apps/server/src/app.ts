@@ -27,7 +27,7 @@ import { registerHookIngest } from './ingest.js';
 import { type AppRouter, appRouter } from './router/index.js';
 import type { Services } from './services.js';
 import type { Context } from './trpc.js';
-import { applyWsBackpressure, WS_LIMITS, type WsLimits } from './ws-limits.js';
+import { createWsBackpressure, WS_LIMITS, type WsLimits } from './ws-limits.js';
 
 export const TRPC_PREFIX = '/trpc';
 
@@ -120,6 +120,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
     logController: new LogController({ disableRequestLogging: !deps.requestLogging }),
     bodyLimit: 5 * 1024 * 1024,
+    // An HTTP batch names its procedures in the path (`/trpc/a,b,c?batch=1`): room for `maxBatchCalls` of them
+    // (Fastify's default of 100 characters answered 414 to a batch of more than a few calls).
+    routerOptions: { maxParamLength: wsLimits.maxBatchCalls * 100 },
     forceCloseConnections: true,
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     clientErrorHandler: clientErrorHandler(timeouts),
@@ -153,7 +156,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Registered first: its onRequest hook marks upgrade requests (request.ws) and its onResponse hook destroys
   // the socket of an upgrade we refuse.
-  await app.register(fastifyWebsocket, { options: { maxPayload: wsLimits.maxPayloadBytes } });
+  await app.register(fastifyWebsocket, {
+    // One message per event-loop turn (not every message of a read at once): see applyWsBackpressure.
+    options: { maxPayload: wsLimits.maxPayloadBytes, allowSynchronousEvents: false },
+  });
 
   // Host (DNS rebinding) and Origin (cross-site requests, cross-site WebSocket hijacking) on every request,
   // WebSocket upgrades included (@fastify/websocket routes upgrades through these hooks).
@@ -225,13 +231,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError,
   });
+  const backpressure = createWsBackpressure(wsLimits, (info) =>
+    app.log.warn({ ...info, limits: wsLimits }, 'WebSocket terminated: queued output over the limit'),
+  );
   app.get(TRPC_PREFIX, { websocket: true }, (socket, request) => {
-    applyWsBackpressure(socket, wsLimits, (queued) =>
-      request.log.warn(
-        { queued, limit: wsLimits.closeAboveBytes, ip: request.ip },
-        'WebSocket closed: its queued output went over the limit',
-      ),
-    );
+    backpressure.apply(socket);
     onConnection(socket, request.raw);
   });
 
