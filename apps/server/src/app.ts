@@ -157,7 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Registered first: its onRequest hook marks upgrade requests (request.ws) and its onResponse hook destroys
   // the socket of an upgrade we refuse.
   await app.register(fastifyWebsocket, {
-    // One message per event-loop turn (not every message of a read at once): see applyWsBackpressure.
+    // One message per event-loop turn (not every message of a read at once): see createWsBackpressure (ws-limits.ts).
     options: { maxPayload: wsLimits.maxPayloadBytes, allowSynchronousEvents: false },
   });
 
