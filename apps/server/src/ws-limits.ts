@@ -18,7 +18,8 @@
  *   socket the server stops reading it (the underlying net.Socket is paused, so the client's further calls stay
  *   in the kernel and the client's buffers, not ours); it reads again once the queue is under 1 MiB.
  * - `closeAboveBytes` 16 MiB: a socket with more queued output is terminated at once (a close frame would wait
- *   behind the queue). A healthy client never gets there: 4 MiB plus one snapshot leaves 12 MiB for the snapshot.
+ *   behind the queue). A healthy client never gets there: it holds 4 MiB plus one message, and a snapshot must
+ *   fit in 16 MiB (the board subscribes to the summary view, sessions without their history arrays).
  * - `totalQueuedAboveBytes` 64 MiB: the queued output of all sockets together; a socket over the pause mark that
  *   finds the total over it is terminated, so many paused connections cannot add up to gigabytes either.
  */
