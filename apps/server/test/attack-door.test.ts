@@ -3,6 +3,7 @@
  * Host and Origin headers through node:http and `ws`, on every kind of door: tRPC queries (GET) and mutations
  * (POST), hook events (POST /api/hooks, answered by the direct handler in front of Fastify) and WebSocket upgrades.
  */
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestGuard, isLoopbackHostname } from '../src/auth.js';
 import type { RunningServer } from '../src/server.js';
@@ -75,6 +76,17 @@ describe('the loopback notion is strict', () => {
     ]) {
       expect(guard.check({ host, origin }), origin).toMatch(/^Origin not allowed/);
     }
+  });
+
+  it("bound to a wildcard address: this machine's interface addresses are accepted, other addresses are not", () => {
+    const guard = createRequestGuard({ bindHost: '0.0.0.0', allowedHosts: [], allowedOrigins: [] });
+    const own = Object.values(networkInterfaces())
+      .flatMap((list) => list ?? [])
+      .map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address));
+    expect(own.length).toBeGreaterThan(0);
+    for (const address of own) expect(guard.check({ host: `${address}:3333` }), address).toBeNull();
+    for (const host of ['0.0.0.0:3333', '203.0.113.9:3333', '127.attacker.example:3333'])
+      expect(guard.check({ host }), host).toMatch(/^Host header not allowed/);
   });
 });
 
