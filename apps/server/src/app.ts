@@ -1,6 +1,8 @@
 /**
  * `buildApp(deps)`: the Fastify instance (not listening) with the request guard (Host/Origin), tRPC over HTTP and
- * WebSocket at `/trpc`, the hook ingest routes at `/api/hooks`, and the web app at `/`.
+ * WebSocket at `/trpc`, the hook ingest routes at `/api/hooks`, and the web app at `/`. Connections are bounded in
+ * time (`HttpTimeouts`), WebSocket traffic in size and queued output (ws-limits.ts), and every HTTP error outside
+ * tRPC has one form (http-errors.ts).
  */
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -11,6 +13,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { HookFastPath } from '@flightdeck/hook-ingest';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { getWSConnectionHandler } from '@trpc/server/adapters/ws';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -19,10 +22,12 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { createRequestGuard, extractToken, type RevocableSocket } from './auth.js';
+import { clientErrorHandler, errorHandler, httpError } from './http-errors.js';
 import { registerHookIngest } from './ingest.js';
 import { type AppRouter, appRouter } from './router/index.js';
 import type { Services } from './services.js';
 import type { Context } from './trpc.js';
+import { createWsBackpressure, WS_LIMITS, type WsLimits } from './ws-limits.js';
 
 export const TRPC_PREFIX = '/trpc';
 
@@ -33,7 +38,33 @@ declare module 'fastify' {
   }
 }
 
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * How long a connection may take (WebSockets excepted: tRPC pings them and closes one that does not answer).
+ * Node checks the header and request timeouts every `checkIntervalMs`, so a connection is closed at most that much
+ * later than its timeout.
+ */
+export interface HttpTimeouts {
+  /** The request line and headers must have arrived this long after the request began (a silent connection too). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived within this (≥ `headersTimeoutMs`). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /**
+   * A socket with no traffic either way for this long is closed without an answer (e.g. a client that stopped
+   * reading one). Longer than `requestTimeoutMs`, so that a slow request is told 408 first.
+   */
+  idleSocketTimeoutMs: number;
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 10_000,
+  idleSocketTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+};
 
 export interface AppDeps {
   services: Services;
@@ -46,6 +77,10 @@ export interface AppDeps {
   bindHost?: string;
   /** Log every request (debug). */
   requestLogging?: boolean;
+  /** Connection timeouts; default `DEFAULT_HTTP_TIMEOUTS`. */
+  timeouts?: Partial<HttpTimeouts>;
+  /** WebSocket and batching limits; default `WS_LIMITS`. */
+  wsLimits?: Partial<WsLimits>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,32 +116,53 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     allowedOrigins: cfg.allowedOrigins,
   });
 
+  const timeouts: HttpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...deps.timeouts };
+  const wsLimits: WsLimits = { ...WS_LIMITS, ...deps.wsLimits };
+
   const app = Fastify({
     ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
     logController: new LogController({ disableRequestLogging: !deps.requestLogging }),
     bodyLimit: 5 * 1024 * 1024,
+    // An HTTP batch names its procedures in the path (`/trpc/a,b,c?batch=1`): room for `maxBatchCalls` of them
+    // (Fastify's default of 100 characters answered 414 to a batch of more than a few calls).
+    routerOptions: { maxParamLength: wsLimits.maxBatchCalls * 100 },
     forceCloseConnections: true,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    clientErrorHandler: clientErrorHandler(timeouts),
     // Node's server with one request taken before the framework: hook events (POST /api/hooks) that pass the
-    // Host/Origin check go to the direct handler; everything else, and whatever it declines, to Fastify.
+    // Host/Origin check go to the direct handler; everything else, and whatever it declines (a refused Host or
+    // Origin included: Fastify's onRequest hook answers it), to Fastify.
     serverFactory: (handler) => {
-      const server = createServer((req, res) => {
-        const fast = app.hookFastPath;
-        if (fast && !guard.check(req.headers) && fast.handle(req, res)) return;
-        handler(req, res);
-      });
-      // What Fastify sets on a server it creates itself.
-      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-      server.requestTimeout = 0;
-      server.setTimeout(0);
+      const server = createServer(
+        {
+          headersTimeout: timeouts.headersTimeoutMs,
+          requestTimeout: timeouts.requestTimeoutMs,
+          keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+          connectionsCheckingInterval: timeouts.checkIntervalMs,
+        },
+        (req, res) => {
+          const fast = app.hookFastPath;
+          if (fast && !guard.check(req.headers) && fast.handle(req, res)) return;
+          handler(req, res);
+        },
+      );
+      // A WebSocket takes its socket over with no timeout (`ws` clears it); tRPC's ping/pong watches it.
+      server.setTimeout(timeouts.idleSocketTimeoutMs);
       return server;
     },
   });
   app.decorate('hookFastPath', null);
+  // One form for every error outside tRPC (`{ statusCode, error, message }`), Fastify's own included.
+  app.setErrorHandler(errorHandler);
+  // No route takes text/plain: such a body is refused with a 415 that says so, not parsed into a string.
+  app.removeContentTypeParser('text/plain');
 
   // Registered first: its onRequest hook marks upgrade requests (request.ws) and its onResponse hook destroys
   // the socket of an upgrade we refuse.
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(fastifyWebsocket, {
+    // One message per event-loop turn (not every message of a read at once): see createWsBackpressure (ws-limits.ts).
+    options: { maxPayload: wsLimits.maxPayloadBytes, allowSynchronousEvents: false },
+  });
 
   // Host (DNS rebinding) and Origin (cross-site requests, cross-site WebSocket hijacking) on every request,
   // WebSocket upgrades included (@fastify/websocket routes upgrades through these hooks).
@@ -115,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const refusal = guard.check(request.headers);
     if (refusal) {
       request.log.warn({ url: request.url, refusal }, 'request refused');
-      reply.code(403).send({ error: 'Forbidden', message: refusal });
+      httpError(reply, 403, refusal);
       return;
     }
     // WebSocket authentication at connection time: cookie or Authorization header now, or connectionParams
@@ -124,7 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const token = extractToken(request.headers);
       const url = new URL(request.url, 'http://localhost');
       if (!services.auth.tokens.validate(token) && url.searchParams.get('connectionParams') !== '1') {
-        reply.code(401).send({ error: 'Unauthorized', message: 'login required' });
+        httpError(reply, 401, 'login required');
         return;
       }
     }
@@ -164,20 +220,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
   };
 
+  const onError = ({ path, error }: { path: string | undefined; error: TRPCError }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error, path }, 'tRPC procedure failed');
+    else app.log.debug({ path, code: error.code, message: error.message }, 'tRPC error');
+  };
   await app.register(fastifyTRPCPlugin, {
     prefix: TRPC_PREFIX,
-    useWSS: true,
-    trpcOptions: {
-      router: appRouter,
-      createContext,
-      keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
-      onError({ path, error }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          app.log.error({ err: error, path }, 'tRPC procedure failed');
-        else app.log.debug({ path, code: error.code, message: error.message }, 'tRPC error');
-      },
-    },
+    trpcOptions: { router: appRouter, createContext, maxBatchSize: wsLimits.maxBatchCalls, onError },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
+
+  // tRPC over WebSocket, on a route of our own so that every answer goes through backpressure (ws-limits.ts).
+  const onConnection = getWSConnectionHandler({
+    // Required by the options type; only `applyWSSHandler` uses it.
+    wss: app.websocketServer,
+    router: appRouter,
+    createContext,
+    maxBatchSize: wsLimits.maxBatchCalls,
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    onError,
+  });
+  const backpressure = createWsBackpressure(wsLimits, (info) =>
+    app.log.warn({ ...info, limits: wsLimits }, 'WebSocket terminated: queued output over the limit'),
+  );
+  app.get(TRPC_PREFIX, { websocket: true }, (socket, request) => {
+    backpressure.apply(socket);
+    onConnection(socket, request.raw);
+  });
 
   const fastPath = await registerHookIngest(app, services);
   // Debug request logging sees every request: then hook events go through Fastify as well.
@@ -198,7 +266,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         .type('text/html')
         .send(MISSING_WEB_PAGE);
     }
-    return reply.code(404).send({ error: 'Not Found', message: `${request.method} ${path} not found` });
+    return httpError(reply, 404, `${request.method} ${path} not found`);
   });
 
   return app;

@@ -11,19 +11,23 @@ import {
   createSpoolReader,
   DEFAULT_HOOK_RATE_LIMIT,
   DEFAULT_MAX_BODY_BYTES,
+  HOOK_AUTH_CHALLENGE,
   HOOK_SCRIPT_PATH,
   type HookFastPath,
   type HookStats,
+  hookErrors,
   hookIngestRoutes,
   hooksStatus,
   INSTALL_CLIS,
   resolveInstallTargets,
+  retryAfterSeconds,
   runHooksCommand,
   type SpoolRecord,
   validateEnvelope,
 } from '@flightdeck/hook-ingest';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { httpError } from './http-errors.js';
 import type { IngestResult, Runtime } from './runtime.js';
 import type { HookCommandOutcome, HookStatsPort, HooksAdmin, Services } from './services.js';
 
@@ -32,7 +36,8 @@ export const MAX_BATCH_ENVELOPES = 1000;
 /** An envelope of a batch that was not stored: its index in the batch and why. */
 export interface BatchRejection {
   index: number;
-  error: string;
+  /** What is wrong with it, naming the field (`envelopes.3: payload.session_id: Required`). */
+  message: string;
 }
 
 function str(v: unknown): string | null {
@@ -129,53 +134,74 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   // stored before counts as a duplicate), the others are listed with their index and reason. One bad envelope
   // never costs another one, in this request or in any other.
   const limiter = createRateLimiter(rateLimitPerSecond, 1000);
-  app.post<{ Body: unknown }>('/api/hooks/batch', { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
-    const refusal = authorize(request.headers);
-    if (refusal !== null)
-      return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: refusal });
-    const verdict = limiter.hit(request.ip, Date.now());
-    if (!verdict.allowed) return reply.code(429).send({ error: 'rate limited' });
-    const body = request.body as { envelopes?: unknown } | null;
-    const list = body && typeof body === 'object' ? body.envelopes : undefined;
-    if (!Array.isArray(list)) return reply.code(400).send({ error: 'envelopes: expected an array' });
-    if (list.length > MAX_BATCH_ENVELOPES) {
-      return reply.code(413).send({ error: `envelopes: at most ${MAX_BATCH_ENVELOPES} per batch` });
-    }
-    const rejected: BatchRejection[] = [];
-    const valid: Array<{ index: number; envelope: HookEnvelope }> = [];
-    for (let i = 0; i < list.length; i++) {
-      const checked = validateEnvelope(list[i]);
-      if (checked.ok) valid.push({ index: i, envelope: checked.envelope });
-      else rejected.push({ index: i, error: `envelopes.${i}: ${checked.error}` });
-    }
-    const receivedAt = Date.now();
-    const started = performance.now();
-    const keys = stats ? valid.map((v) => hookStatsKey(v.envelope)) : [];
-    const indexes = valid.map((v) => v.index);
-    const committed = runtime.ingestMany(
-      valid.map((v) => ({ envelope: v.envelope, ingestId: nextId(), receivedAt })),
-    );
-    // The parsed body (up to 1,000 envelopes) is the runtime's now: the request need not hold it until the commit.
-    valid.length = 0;
-    request.body = null;
-    const results = await committed;
-    let accepted = 0;
-    let duplicates = 0;
-    const elapsed = performance.now() - started;
-    for (let j = 0; j < results.length; j++) {
-      const r = results[j] as IngestResult;
-      if (r.refused !== undefined) {
-        rejected.push({ index: indexes[j] as number, error: `envelopes.${indexes[j]}: ${r.refused}` });
-        continue;
+  app.post<{ Body: unknown }>(
+    '/api/hooks/batch',
+    {
+      bodyLimit: 16 * 1024 * 1024,
+      // Before the body is read: an unauthenticated or rate-limited sender never gets 16 MB parsed.
+      onRequest: (request, reply, done) => {
+        const refusal = authorize(request.headers);
+        if (refusal !== null) {
+          httpError(reply, 401, refusal, { 'www-authenticate': HOOK_AUTH_CHALLENGE });
+          return;
+        }
+        const verdict = limiter.hit(request.ip, Date.now());
+        if (!verdict.allowed) {
+          httpError(reply, 429, hookErrors.rateLimited(limiter.limit), {
+            'retry-after': retryAfterSeconds(verdict.retryAfterMs),
+          });
+          return;
+        }
+        done();
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { envelopes?: unknown } | null;
+      const list = body && typeof body === 'object' ? body.envelopes : undefined;
+      if (!Array.isArray(list)) return httpError(reply, 400, 'envelopes: expected an array');
+      if (list.length > MAX_BATCH_ENVELOPES) {
+        return httpError(
+          reply,
+          413,
+          `envelopes: at most ${MAX_BATCH_ENVELOPES} per batch, got ${list.length}`,
+        );
       }
-      accepted += 1;
-      if (r.duplicate) duplicates += 1;
-      // Like a single POST: each event's processing time is from its arrival to its commit.
-      else if (stats) stats.record(keys[j] as HookStatsKey, receivedAt, elapsed);
-    }
-    rejected.sort((a, b) => a.index - b.index);
-    return reply.code(202).send({ ok: rejected.length === 0, accepted, duplicates, rejected });
-  });
+      const rejected: BatchRejection[] = [];
+      const valid: Array<{ index: number; envelope: HookEnvelope }> = [];
+      for (let i = 0; i < list.length; i++) {
+        const checked = validateEnvelope(list[i]);
+        if (checked.ok) valid.push({ index: i, envelope: checked.envelope });
+        else rejected.push({ index: i, message: `envelopes.${i}: ${checked.error}` });
+      }
+      const receivedAt = Date.now();
+      const started = performance.now();
+      const keys = stats ? valid.map((v) => hookStatsKey(v.envelope)) : [];
+      const indexes = valid.map((v) => v.index);
+      const committed = runtime.ingestMany(
+        valid.map((v) => ({ envelope: v.envelope, ingestId: nextId(), receivedAt })),
+      );
+      // The parsed body (up to 1,000 envelopes) is the runtime's now: the request need not hold it until the commit.
+      valid.length = 0;
+      request.body = null;
+      const results = await committed;
+      let accepted = 0;
+      let duplicates = 0;
+      const elapsed = performance.now() - started;
+      for (let j = 0; j < results.length; j++) {
+        const r = results[j] as IngestResult;
+        if (r.refused !== undefined) {
+          rejected.push({ index: indexes[j] as number, message: `envelopes.${indexes[j]}: ${r.refused}` });
+          continue;
+        }
+        accepted += 1;
+        if (r.duplicate) duplicates += 1;
+        // Like a single POST: each event's processing time is from its arrival to its commit.
+        else if (stats) stats.record(keys[j] as HookStatsKey, receivedAt, elapsed);
+      }
+      rejected.sort((a, b) => a.index - b.index);
+      return reply.code(202).send({ ok: rejected.length === 0, accepted, duplicates, rejected });
+    },
+  );
   return fastPath;
 }
 

@@ -11,6 +11,7 @@ import {
   type SnapshotMessage,
   sessionSummary,
 } from './live.js';
+import { WS_LIMITS } from './ws-limits.js';
 
 /** A live message in the summary view: sessions as `LiveSessionSummary`. */
 export type SummaryLiveEvent =
@@ -35,8 +36,11 @@ function toView(msg: LiveEvent, view: LiveView): LiveEvent | SummaryLiveEvent {
   return msg;
 }
 
-/** Bytes buffered on the socket above which the stream stops yielding until the socket drains. */
-export const WS_HIGH_WATER_MARK = 4 * 1024 * 1024;
+/**
+ * Bytes buffered on the socket above which the stream stops yielding until the socket drains: the mark at which
+ * the server stops reading a socket (ws-limits.ts).
+ */
+export const WS_HIGH_WATER_MARK = WS_LIMITS.pauseReadingAboveBytes;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolveSleep) => {

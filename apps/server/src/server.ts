@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
-import { buildApp } from './app.js';
+import { type AppDeps, buildApp } from './app.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
@@ -59,6 +59,9 @@ export interface StartOptions {
    * default spools it watches); `false` turns it off (tests that must not look at the real home directory).
    */
   delivery?: { env?: NodeJS.ProcessEnv; intervalMs?: number } | false;
+  /** Connection timeouts and WebSocket limits (tests use short ones); defaults in app.ts and ws-limits.ts. */
+  timeouts?: AppDeps['timeouts'];
+  wsLimits?: AppDeps['wsLimits'];
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -165,6 +168,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     bindHost: rc.host,
     requestLogging: rc.debug,
     ...(opts.webDist !== undefined ? { webDist: opts.webDist } : {}),
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    ...(opts.wsLimits ? { wsLimits: opts.wsLimits } : {}),
   });
   log = app.log;
   if (modes && modes.fixed.length > 0)

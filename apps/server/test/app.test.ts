@@ -91,7 +91,9 @@ describe('hook ingest', () => {
     });
     expect(bad.statusCode).toBe(202);
     expect(bad.json()).toMatchObject({ ok: false, accepted: 1, duplicates: 0 });
-    expect(bad.json().rejected).toEqual([{ index: 1, error: expect.stringMatching(/^envelopes\.1: cli: /) }]);
+    expect(bad.json().rejected).toEqual([
+      { index: 1, message: expect.stringMatching(/^envelopes\.1: cli: /) },
+    ]);
     const notArray = await s.app.inject({ method: 'POST', url: '/api/hooks/batch', headers, payload: {} });
     expect(notArray.statusCode).toBe(400);
     const tooMany = await s.app.inject({
@@ -155,7 +157,7 @@ describe('POST /api/hooks before the framework', () => {
       // Bad input is refused the same way the route refuses it.
       const bad = await post('/api/hooks', { cli: 'vim', payload: {} });
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { error: string }).error).toMatch(/^cli: /);
+      expect(((await bad.json()) as { message: string }).message).toMatch(/^cli: /);
       expect(fast?.answered).toBe(before + 2);
 
       // A page on another origin: the request guard (in Fastify) refuses it, nothing is ingested.

@@ -136,14 +136,14 @@ describe('a poisoned event is refused alone', () => {
       ok: boolean;
       accepted: number;
       duplicates: number;
-      rejected: Array<{ index: number; error: string }>;
+      rejected: Array<{ index: number; message: string }>;
     };
     expect(body.ok).toBe(false);
     expect(body.accepted).toBe(3);
     expect(body.duplicates).toBe(0);
     expect(body.rejected.map((r) => r.index)).toEqual([1, 3]);
-    expect(body.rejected[0]?.error).toMatch(/^envelopes\.1: payload: nested deeper than 100 levels/);
-    expect(body.rejected[1]?.error).toMatch(/^envelopes\.3: cli: /);
+    expect(body.rejected[0]?.message).toMatch(/^envelopes\.1: payload: nested deeper than 100 levels/);
+    expect(body.rejected[1]?.message).toMatch(/^envelopes\.3: cli: /);
     // The sender retries the whole batch (it never saw the answer): nothing is stored twice.
     const retry = (await (await post({ envelopes })).json()) as { accepted: number; duplicates: number };
     expect(retry).toMatchObject({ accepted: 3, duplicates: 3 });

@@ -75,6 +75,8 @@ export function createFlightdeckClient(opts: FlightdeckClientOptions): Flightdec
         true: wsLink<AppRouter>({ client: wsClient }),
         false: httpBatchLink<AppRouter>({
           url: httpUrl,
+          // The server answers a batch of more than 50 calls with 400 (WS_LIMITS.maxBatchCalls).
+          maxItems: 50,
           headers: () => ({
             ...(opts.headers ?? {}),
             ...(token ? { authorization: `Bearer ${token}` } : {}),

@@ -1,5 +1,13 @@
 export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
 export { createHookFastPath, type HookFastPath, type HookFastPathOptions } from './http/fast-path.js';
+export {
+  HOOK_AUTH_CHALLENGE,
+  type HttpErrorBody,
+  hookErrors,
+  httpErrorBody,
+  httpErrorJson,
+  retryAfterSeconds,
+} from './http/messages.js';
 export { createRateLimiter, type RateLimiter } from './http/rate-limit.js';
 export { REFUSED_STATUS, refusalOf } from './http/refusal.js';
 export {

@@ -161,7 +161,10 @@ describe('createHookFastPath', () => {
     const h = await start();
     const bad = async (body: string) => {
       const res = await send(h.port, { body });
-      return { status: res.status, error: (JSON.parse(res.body) as { error: string }).error };
+      const answer = JSON.parse(res.body) as { statusCode: number; error: string; message: string };
+      expect(answer.statusCode).toBe(res.status);
+      expect(answer.error).toBe('Bad Request');
+      return { status: res.status, error: answer.message };
     };
     expect(await bad('')).toEqual({ status: 400, error: 'body: Required (empty JSON body)' });
     const notJson = await bad('{"cli": ');
@@ -182,7 +185,11 @@ describe('createHookFastPath', () => {
     const declared = await send(h.port, { body: big });
     expect(declared.status).toBe(413);
     expect(declared.headers.connection).toBe('close');
-    expect(JSON.parse(declared.body)).toEqual({ error: 'body larger than 100 bytes' });
+    expect(JSON.parse(declared.body)).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'body larger than 100 bytes',
+    });
     const streamed = await send(h.port, { body: [big.slice(0, 80), big.slice(80)] });
     expect(streamed.status).toBe(413);
     expect(h.received).toHaveLength(0);
@@ -197,7 +204,9 @@ describe('createHookFastPath', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
     expect(JSON.parse(limited.body)).toEqual({
-      error: 'rate limited: more than 2 hook requests per second',
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: 'rate limited: more than 2 hook requests per second',
     });
     expect(h.received).toHaveLength(2);
   });
@@ -207,7 +216,11 @@ describe('createHookFastPath', () => {
       const h = await start({ fail });
       const res = await send(h.port, { body: JSON.stringify(envelope) });
       expect(res.status).toBe(500);
-      expect(JSON.parse(res.body)).toEqual({ error: 'internal error while ingesting the hook event' });
+      expect(JSON.parse(res.body)).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'internal error while ingesting the hook event',
+      });
       expect(h.errors).toHaveLength(1);
       expect((h.errors[0] as Error).message).toBe('db is down');
       await new Promise<void>((r) => server?.close(() => r()));

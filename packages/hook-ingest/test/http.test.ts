@@ -93,7 +93,7 @@ describe('POST /api/hooks', () => {
       payload: { type: 'agent-turn-complete' },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error).toMatch(/^payload\.thread-id: /);
+    expect(bad.json().message).toMatch(/^payload\.thread-id: /);
   });
 
   it('names the missing field in a 400', async () => {
@@ -106,11 +106,15 @@ describe('POST /api/hooks', () => {
       payload: { cli: 'claude', payload: noSession, meta: {} },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error: 'payload.session_id: Required' });
+    expect(res.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'payload.session_id: Required',
+    });
 
     const raw = await app.inject({ method: 'POST', url: '/api/hooks?cli=claude', payload: noSession });
     expect(raw.statusCode).toBe(400);
-    expect(raw.json().error).toBe('payload.session_id: Required');
+    expect(raw.json().message).toBe('payload.session_id: Required');
 
     const badCli = await app.inject({
       method: 'POST',
@@ -118,7 +122,7 @@ describe('POST /api/hooks', () => {
       payload: { cli: 'vim', payload: claudePayload },
     });
     expect(badCli.statusCode).toBe(400);
-    expect(badCli.json().error).toMatch(/^cli: /);
+    expect(badCli.json().message).toMatch(/^cli: /);
 
     const badMeta = await app.inject({
       method: 'POST',
@@ -126,7 +130,7 @@ describe('POST /api/hooks', () => {
       payload: { cli: 'claude', payload: claudePayload, meta: { pid: -4 } },
     });
     expect(badMeta.statusCode).toBe(400);
-    expect(badMeta.json().error).toMatch(/^meta\.pid: /);
+    expect(badMeta.json().message).toMatch(/^meta\.pid: /);
 
     const notJson = await app.inject({
       method: 'POST',
@@ -135,7 +139,7 @@ describe('POST /api/hooks', () => {
       payload: '{"cli": ',
     });
     expect(notJson.statusCode).toBe(400);
-    expect(notJson.json().error).toMatch(/JSON/);
+    expect(notJson.json().message).toMatch(/JSON/);
     expect(made.received).toHaveLength(0);
   });
 
@@ -145,7 +149,7 @@ describe('POST /api/hooks', () => {
     const big = { ...claudePayload, tool_input: { command: 'x'.repeat(100 * 1024) } };
     const res = await app.inject({ method: 'POST', url: '/api/hooks?cli=claude', payload: big });
     expect(res.statusCode).toBe(413);
-    expect(res.json().error).toMatch(/larger than 65536 bytes/);
+    expect(res.json().message).toMatch(/larger than 65536 bytes/);
   });
 
   it('answers 413 over the default 2 MB', async () => {
@@ -166,7 +170,11 @@ describe('POST /api/hooks', () => {
       payload: JSON.stringify({ cli: 'claude', payload: claudePayload }),
     });
     expect(res.statusCode).toBe(415);
-    expect(res.json().error).toMatch(/application\/json/);
+    expect(res.json()).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: 'POST /api/hooks takes application/json, got text/plain',
+    });
   });
 
   it('rate limits per source IP with Retry-After', async () => {
@@ -184,7 +192,7 @@ describe('POST /api/hooks', () => {
     const limited = await send('10.0.0.1');
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
-    expect(limited.json().error).toMatch(/rate limited/);
+    expect(limited.json().message).toMatch(/rate limited/);
     expect((await send('10.0.0.2')).statusCode).toBe(202); // per IP
     t += 1001; // the window slides
     expect((await send('10.0.0.1')).statusCode).toBe(202);
@@ -195,7 +203,7 @@ describe('POST /api/hooks', () => {
     app = made.app;
     const res = await app.inject({ method: 'POST', url: '/api/hooks?cli=claude', payload: claudePayload });
     expect(res.statusCode).toBe(500);
-    expect(res.json().error).toMatch(/internal error/);
+    expect(res.json().message).toMatch(/internal error/);
     const again = await app.inject({ method: 'POST', url: '/api/hooks?cli=claude', payload: claudePayload });
     expect(again.statusCode).toBe(500);
   });
@@ -217,6 +225,6 @@ describe('POST /api/hooks', () => {
       body: JSON.stringify({ cli: 'claude' }),
     });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'payload: Required' });
+    expect(await bad.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: 'payload: Required' });
   });
 });

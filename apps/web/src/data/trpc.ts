@@ -60,7 +60,8 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: ws }),
-        false: httpBatchLink({ url: `${origin}/trpc` }),
+        // The server answers a batch of more than 50 calls with 400 (WS_LIMITS.maxBatchCalls).
+        false: httpBatchLink({ url: `${origin}/trpc`, maxItems: 50 }),
       }),
     ],
   });

@@ -13,6 +13,7 @@ import {
   ACCEPTED_BODY,
   HOOK_AUTH_CHALLENGE,
   hookErrors,
+  httpErrorJson,
   JSON_TYPE,
   retryAfterSeconds,
   UNPARSABLE_JSON,
@@ -53,7 +54,10 @@ function send(res: ServerResponse, status: number, body: string, close = false):
   res.end(body);
 }
 
-const errorBody = (error: string) => JSON.stringify({ error });
+/** An error answer in the form the route gives (`httpErrorBody`). */
+function fail(res: ServerResponse, status: number, message: string, close = false): void {
+  send(res, status, httpErrorJson(status, message), close);
+}
 
 function isApplicationJson(contentType: string): boolean {
   const semi = contentType.indexOf(';');
@@ -68,7 +72,7 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
 
   function ingest(res: ServerResponse, body: Buffer, source: string): void {
     if (body.length === 0) {
-      send(res, 400, errorBody(hookErrors.emptyBody));
+      fail(res, 400, hookErrors.emptyBody);
       return;
     }
     let input: unknown;
@@ -79,12 +83,12 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
         constructorAction: 'error',
       });
     } catch {
-      send(res, 400, errorBody(UNPARSABLE_JSON));
+      fail(res, 400, UNPARSABLE_JSON);
       return;
     }
     const checked = validateEnvelope(input);
     if (!checked.ok) {
-      send(res, 400, errorBody(checked.error));
+      fail(res, 400, checked.error);
       return;
     }
     const context: HookIngestContext = { receivedAt: now(), source };
@@ -93,18 +97,18 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
       pending = options.onEnvelope(checked.envelope, context);
     } catch (err) {
       options.onError?.(err);
-      send(res, 500, errorBody(hookErrors.internal));
+      fail(res, 500, hookErrors.internal);
       return;
     }
     Promise.resolve(pending).then(
       (result) => {
         const refused = refusalOf(result);
         if (refused === null) send(res, 202, ACCEPTED_BODY);
-        else send(res, REFUSED_STATUS, errorBody(refused));
+        else fail(res, REFUSED_STATUS, refused);
       },
       (err: unknown) => {
         options.onError?.(err);
-        send(res, 500, errorBody(hookErrors.internal));
+        fail(res, 500, hookErrors.internal);
       },
     );
   }
@@ -123,18 +127,18 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
       const verdict = limiter.hit(source, now());
       if (!verdict.allowed) {
         res.setHeader('retry-after', retryAfterSeconds(verdict.retryAfterMs));
-        send(res, 429, errorBody(hookErrors.rateLimited(limiter.limit)));
+        fail(res, 429, hookErrors.rateLimited(limiter.limit));
         return true;
       }
       const refusal = options.authorize?.(req.headers) ?? null;
       if (refusal !== null) {
         res.setHeader('www-authenticate', HOOK_AUTH_CHALLENGE);
-        send(res, 401, errorBody(refusal), true);
+        fail(res, 401, refusal, true);
         return true;
       }
       const declared = Number(req.headers['content-length']);
       if (declared > maxBodyBytes) {
-        send(res, 413, errorBody(hookErrors.tooLarge(maxBodyBytes)), true);
+        fail(res, 413, hookErrors.tooLarge(maxBodyBytes), true);
         return true;
       }
       const chunks: Buffer[] = [];
@@ -146,7 +150,7 @@ export function createHookFastPath(options: HookFastPathOptions): HookFastPath {
         if (size > maxBodyBytes) {
           refused = true;
           chunks.length = 0;
-          send(res, 413, errorBody(hookErrors.tooLarge(maxBodyBytes)), true);
+          fail(res, 413, hookErrors.tooLarge(maxBodyBytes), true);
           return;
         }
         chunks.push(chunk);

@@ -1,4 +1,5 @@
 /** What the hook endpoints answer: shared by the Fastify route and the direct handler, so both say the same. */
+import { STATUS_CODES } from 'node:http';
 
 /** Content types accepted as JSON: `application/json` and `application/<anything>+json`. */
 export const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
@@ -9,10 +10,29 @@ export const ACCEPTED_BODY = JSON.stringify({ ok: true });
 /** The 202 body for a raw payload: an empty object, which Claude Code reads as "no decision". */
 export const NO_DECISION_BODY = JSON.stringify({});
 
+/**
+ * The one form of every HTTP error answer (4xx and 5xx) outside tRPC: the status code, its reason phrase and a
+ * message naming the problem, e.g. `{"statusCode":415,"error":"Unsupported Media Type","message":"POST /api/hooks
+ * takes application/json, got text/plain"}`. The same fields Fastify's own errors carry.
+ */
+export interface HttpErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}
+
+export function httpErrorBody(statusCode: number, message: string): HttpErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
+/** `httpErrorBody` as JSON text. */
+export const httpErrorJson = (statusCode: number, message: string): string =>
+  JSON.stringify(httpErrorBody(statusCode, message));
+
 export const hookErrors = {
   rateLimited: (limit: number) => `rate limited: more than ${limit} hook requests per second`,
-  unsupportedType: (type: string | undefined) =>
-    `unsupported content type ${type ?? '(none)'}: send application/json`,
+  unsupportedType: (route: string, type: string | undefined) =>
+    `${route} takes application/json, got ${type ? type : 'no content type'}`,
   tooLarge: (maxBodyBytes: number) => `body larger than ${maxBodyBytes} bytes`,
   emptyBody: 'body: Required (empty JSON body)',
   invalidJson: (message: string) => `body is not valid JSON: ${message}`,

@@ -6,6 +6,7 @@ import {
   ACCEPTED_BODY,
   HOOK_AUTH_CHALLENGE,
   hookErrors,
+  httpErrorJson,
   JSON_CONTENT_TYPE,
   JSON_TYPE,
   NO_DECISION_BODY,
@@ -54,8 +55,8 @@ interface IngestQuery {
   cli?: string;
 }
 
-function errorReply(reply: FastifyReply, status: number, error: string): FastifyReply {
-  return reply.code(status).type('application/json').send({ error });
+function errorReply(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type(JSON_TYPE).send(httpErrorJson(status, message));
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -65,8 +66,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /**
  * Fastify plugin: `POST /api/hooks`. Body: a `HookEnvelope`, or with `?cli=claude|codex|gemini` the CLI's raw
  * payload (what Claude Code's native `type: "http"` hooks send). Answers 202 `{ok: true}` after `onEnvelope`
- * committed (for raw payloads `{}`, which Claude Code reads as "no decision"); 400/401/413/415/429 with
- * `{error}` naming the problem; 500 when `onEnvelope` fails. Register with `fastify.register(hookIngestRoutes, opts)`.
+ * committed (for raw payloads `{}`, which Claude Code reads as "no decision"); 400/401/413/415/422/429 with
+ * `{statusCode, error, message}` (`httpErrorBody`), the message naming the problem; 500 when `onEnvelope` fails.
+ * Register with `fastify.register(hookIngestRoutes, opts)`.
  */
 export async function hookIngestRoutes(
   fastify: FastifyInstance,
@@ -76,10 +78,12 @@ export async function hookIngestRoutes(
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limiter =
     options.limiter ?? createRateLimiter(options.rateLimitPerSecond ?? DEFAULT_HOOK_RATE_LIMIT, 1000);
+  const path = options.path ?? '/api/hooks';
+  const unsupportedType = (type: string | undefined) => hookErrors.unsupportedType(`POST ${path}`, type);
 
   fastify.route<{ Querystring: IngestQuery; Body: unknown }>({
     method: 'POST',
-    url: options.path ?? '/api/hooks',
+    url: path,
     bodyLimit: maxBodyBytes,
     // Callback-style hooks: an async hook costs a promise and a microtask turn per request, on the hottest
     // route of the server.
@@ -102,17 +106,17 @@ export async function hookIngestRoutes(
     preValidation: (request, reply, done) => {
       const type = request.headers['content-type'];
       if (!type || !JSON_CONTENT_TYPE.test(type)) {
-        errorReply(reply, 415, hookErrors.unsupportedType(type));
+        errorReply(reply, 415, unsupportedType(type));
         return;
       }
       done();
     },
-    errorHandler: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    errorHandler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       switch (error.code) {
         case 'FST_ERR_CTP_BODY_TOO_LARGE':
           return errorReply(reply, 413, hookErrors.tooLarge(maxBodyBytes));
         case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-          return errorReply(reply, 415, 'unsupported content type: send application/json');
+          return errorReply(reply, 415, unsupportedType(request.headers['content-type']));
         case 'FST_ERR_CTP_EMPTY_JSON_BODY':
           return errorReply(reply, 400, hookErrors.emptyBody);
         case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -123,7 +127,7 @@ export async function hookIngestRoutes(
       }
       if (error.statusCode === 413) return errorReply(reply, 413, hookErrors.tooLarge(maxBodyBytes));
       if (error.statusCode === 415)
-        return errorReply(reply, 415, 'unsupported content type: send application/json');
+        return errorReply(reply, 415, unsupportedType(request.headers['content-type']));
       fastify.log.error({ err: error }, 'hook ingest failed');
       return errorReply(reply, 500, hookErrors.internal);
     },
