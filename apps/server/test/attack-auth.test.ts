@@ -363,12 +363,12 @@ describe('the hook token', () => {
 
     const none = await postJson(hookUrl(base), envelope());
     expect(none.status).toBe(401);
-    expect((none.json as { error: string }).error).toMatch(/hook token required/);
-    expect((none.json as { error: string }).error).toMatch(/Authorization: Bearer/);
-    expect((none.json as { error: string }).error).toMatch(/X-Flightdeck-Hook-Token/);
+    expect((none.json as { message: string }).message).toMatch(/hook token required/);
+    expect((none.json as { message: string }).message).toMatch(/Authorization: Bearer/);
+    expect((none.json as { message: string }).message).toMatch(/X-Flightdeck-Hook-Token/);
     const wrong = await postJson(hookUrl(base), envelope(), bearer(randomBytes(32).toString('hex')));
     expect(wrong.status).toBe(401);
-    expect((wrong.json as { error: string }).error).toMatch(/not accepted/);
+    expect((wrong.json as { message: string }).message).toMatch(/not accepted/);
     expect((await postJson(hookUrl(base), envelope(), bearer(loginToken))).status).toBe(401);
     expect(
       (await postJson(hookUrl(base), envelope(), { 'x-flightdeck-hook-token': loginToken })).status,
@@ -386,7 +386,7 @@ describe('the hook token', () => {
     const batch = { envelopes: [envelope(), envelope()] };
     const batchNone = await postJson(`${hookUrl(base)}/batch`, batch);
     expect(batchNone.status).toBe(401);
-    expect((batchNone.json as { error: string }).error).toMatch(/hook token required/);
+    expect((batchNone.json as { message: string }).message).toMatch(/hook token required/);
     expect((await postJson(`${hookUrl(base)}/batch`, batch, bearer(loginToken))).status).toBe(401);
     expect((await postJson(`${hookUrl(base)}/batch`, batch, bearer(hookToken))).status).toBe(202);
 

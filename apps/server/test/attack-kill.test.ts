@@ -89,7 +89,11 @@ function callerFor(s: RunningServer, token: string | null = null) {
 
 /** Sends the session's first event over HTTP and waits until the server has decided about its process. */
 async function seen(s: RunningServer, sessionId: string, pid: number, sentAt = Date.now()) {
-  const r = await postHook(s.url as string, sessionStart(sessionId, { pid, sentAt }));
+  // With a password the hook endpoint wants the hook token too.
+  const headers = s.services.auth.required()
+    ? { authorization: `Bearer ${s.services.auth.hookTokens.ensure()}` }
+    : {};
+  const r = await postHook(s.url as string, sessionStart(sessionId, { pid, sentAt }), headers);
   expect(r.status).toBe(202);
   return waitFor(() => s.runtime.state.runtime[sessionId]?.process);
 }
