@@ -90,7 +90,7 @@ function callerFor(s: RunningServer, token: string | null = null) {
 /** Sends the session's first event over HTTP and waits until the server has decided about its process. */
 async function seen(s: RunningServer, sessionId: string, pid: number, sentAt = Date.now()) {
   // With a password the hook endpoint wants the hook token too.
-  const headers = s.services.auth.required()
+  const headers: Record<string, string> = s.services.auth.required()
     ? { authorization: `Bearer ${s.services.auth.hookTokens.ensure()}` }
     : {};
   const r = await postHook(s.url as string, sessionStart(sessionId, { pid, sentAt }), headers);
