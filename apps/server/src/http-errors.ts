@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { httpErrorJson } from '@flightdeck/hook-ingest';
+import { httpErrorJson, UNPARSABLE_JSON } from '@flightdeck/hook-ingest';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -41,7 +41,7 @@ function clientErrorMessage(error: FastifyError, request: FastifyRequest): strin
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return `${routeOf(request)}: body is empty but content-type is application/json`;
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return `${routeOf(request)}: body is not valid JSON`;
+      return `${routeOf(request)}: ${UNPARSABLE_JSON}`;
   }
   if (error instanceof SyntaxError) return `${routeOf(request)}: body is not valid JSON: ${error.message}`;
   return `${routeOf(request)}: ${error.message || 'bad request'}`;

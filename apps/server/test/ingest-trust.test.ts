@@ -179,6 +179,28 @@ describe('a poisoned event is refused alone', () => {
   });
 });
 
+describe('prototype keys in a hook body', () => {
+  it('are refused with a message that names them, on every hook entry point', async () => {
+    const s = await server();
+    const url = s.url as string;
+    const payload = JSON.stringify(sessionStart('proto').payload).replace(
+      '{',
+      '{"__proto__":{"polluted":true},',
+    );
+    for (const [path, body] of [
+      ['/api/hooks', `{"cli":"claude","payload":${payload}}`],
+      ['/api/hooks?cli=claude', payload],
+      ['/api/hooks/batch', `{"envelopes":[{"cli":"claude","payload":${payload}}]}`],
+    ] as const) {
+      const r = await postText(url, path, body);
+      expect(r.status).toBe(400);
+      expect((r.body as { message: string }).message).toMatch(/"__proto__"/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(s.runtime.getSession('proto')).toBeUndefined();
+  });
+});
+
 describe('spool wiring', () => {
   it('records the runtime refuses are set aside with the reason, the others deleted once stored', async () => {
     const dir = tmpDir('fd-setaside-');

@@ -7,6 +7,7 @@ export {
   httpErrorBody,
   httpErrorJson,
   retryAfterSeconds,
+  UNPARSABLE_JSON,
 } from './http/messages.js';
 export { createRateLimiter, type RateLimiter } from './http/rate-limit.js';
 export { REFUSED_STATUS, refusalOf } from './http/refusal.js';

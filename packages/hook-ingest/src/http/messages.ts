@@ -40,10 +40,13 @@ export const hookErrors = {
   internal: 'internal error while ingesting the hook event',
 } as const;
 
-/** What the route answers for any body Fastify's JSON parser cannot parse (its error keeps no detail). */
-export const UNPARSABLE_JSON = hookErrors.invalidJson(
-  "Body is not valid JSON but content-type is set to 'application/json'",
-);
+/**
+ * What both hook entry points answer for a body the JSON parser refuses. Fastify's parser keeps no detail, and it
+ * refuses the same way a syntax error and a `__proto__` / `constructor.prototype` key (prototype poisoning): the
+ * message names both, so a sender whose payload has such a key learns why.
+ */
+export const UNPARSABLE_JSON =
+  'body is not valid JSON, or has a "__proto__" or "constructor.prototype" key (refused: prototype poisoning)';
 
 /** `WWW-Authenticate` of a 401 from a hook route whose sender must authenticate. */
 export const HOOK_AUTH_CHALLENGE = 'Bearer realm="flightdeck-hooks"';

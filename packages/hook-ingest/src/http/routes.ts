@@ -11,6 +11,7 @@ import {
   JSON_TYPE,
   NO_DECISION_BODY,
   retryAfterSeconds,
+  UNPARSABLE_JSON,
 } from './messages.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { REFUSED_STATUS, refusalOf } from './refusal.js';
@@ -120,7 +121,7 @@ export async function hookIngestRoutes(
         case 'FST_ERR_CTP_EMPTY_JSON_BODY':
           return errorReply(reply, 400, hookErrors.emptyBody);
         case 'FST_ERR_CTP_INVALID_JSON_BODY':
-          return errorReply(reply, 400, hookErrors.invalidJson(error.message));
+          return errorReply(reply, 400, UNPARSABLE_JSON);
       }
       if (error instanceof SyntaxError || error.statusCode === 400) {
         return errorReply(reply, 400, hookErrors.invalidJson(error.message));
