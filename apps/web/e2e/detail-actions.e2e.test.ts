@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claude, launchBrowser, startServer, type TestServer } from './harness.js';
@@ -7,6 +10,7 @@ let server: TestServer;
 let browser: Browser;
 let page: Page;
 let agent: ChildProcess;
+let binDir: string;
 const CWD = '/home/dev/src/notes-app';
 
 async function postEnvelope(payload: Record<string, unknown>, meta: Record<string, unknown>): Promise<void> {
@@ -22,12 +26,22 @@ beforeAll(async () => {
   server = await startServer();
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  // A stand-in agent process, so that "kill" has a real pid to signal.
-  agent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  // A stand-in agent process, so that "kill" has a real pid to signal. The server signals only a process that
+  // runs the session's CLI, so it is a script called `claude`.
+  binDir = mkdtempSync(join(tmpdir(), 'fd-e2e-agent-'));
+  const script = join(binDir, 'claude');
+  writeFileSync(script, 'setInterval(() => {}, 1000);');
+  agent = spawn(process.execPath, [script], { stdio: 'ignore' });
+  const pid = agent.pid as number;
+  // The server checks the process when it first sees the session: wait until it runs the script.
+  for (let i = 0; i < 200 && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(script); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
 });
 
 afterAll(async () => {
   if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+  rmSync(binDir, { recursive: true, force: true });
   await browser?.close();
   await server?.stop();
 });
