@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'apps/web/vitest.e2e.config.ts'],
+    projects: [
+      'packages/*',
+      'apps/*',
+      'apps/web/vitest.e2e.config.ts',
+      'apps/server/vitest.fault.config.ts',
+    ],
     coverage: {
       provider: 'v8',
       reporter: ['text-summary', 'text'],
