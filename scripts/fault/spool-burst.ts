@@ -10,6 +10,8 @@
  * backlog drained within 120 s of the end of the burst.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -41,6 +43,36 @@ export const BURST_RATE = 3000;
 export const HEALTH_P99_LIMIT_MS = 100;
 export const HEALTH_MAX_LIMIT_MS = 250;
 export const BURST_RSS_LIMIT_MB = 400;
+
+/** The server's event-loop delay (ms) since the last reset, from `system.info`; `reset` starts a new window. */
+async function serverLoopDelay(url: string, reset: boolean): Promise<{ p99: number; max: number } | null> {
+  const input = encodeURIComponent(JSON.stringify({ resetLoopDelay: reset }));
+  const answer = await request(url, keepAliveAgent(1), {
+    method: 'GET',
+    path: `/trpc/system.info?input=${input}`,
+    timeoutMs: 30_000,
+  });
+  if (answer.status !== 200) return null;
+  try {
+    const data = (
+      JSON.parse(answer.body) as { result: { data: { eventLoopDelayMs?: { p99: number; max: number } } } }
+    ).result.data;
+    return data.eventLoopDelayMs ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc (0 when unreadable). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 /** GET /trpc/system.health every `intervalMs` (one at a time) until stopped; latencies in ms. */
 function startProber(url: string, intervalMs: number) {
@@ -136,6 +168,10 @@ export async function spoolBurst(opts: ScenarioOptions): Promise<ScenarioResult>
   const rss = sampleRss(() => (server?.alive ? server.pid : null));
   try {
     server = await ServerProcess.start(data.dir);
+    // The server's own event-loop delay over the burst (a new window starts now), next to what the prober sees:
+    // a server that blocks shows it here; a machine too busy to schedule the server shows only in the prober.
+    await serverLoopDelay(server.url, true);
+    const cpuAtStart = processCpuSeconds(server.pid);
     prober = startProber(server.url, 50);
     const t0 = performance.now();
     backlogTimer = setInterval(
@@ -151,6 +187,8 @@ export async function spoolBurst(opts: ScenarioOptions): Promise<ScenarioResult>
     const drainS = (performance.now() - tEnd) / 1000;
     const totalS = (performance.now() - t0) / 1000;
     await prober.stop();
+    const loopDelay = await serverLoopDelay(server.url, false);
+    const serverCpu = processCpuSeconds(server.pid) - cpuAtStart;
     clearInterval(backlogTimer);
     rss.stop();
     const lat = prober.latencies;
@@ -174,6 +212,12 @@ export async function spoolBurst(opts: ScenarioOptions): Promise<ScenarioResult>
     report.set('health p50 ms', p50);
     report.set('health p99 ms', p99);
     report.set('health max ms', max);
+    if (loopDelay) {
+      report.set('server event-loop delay p99 ms', loopDelay.p99);
+      report.set('server event-loop delay max ms', loopDelay.max);
+    }
+    report.set('server CPU % of a core during the burst', (serverCpu / totalS) * 100);
+    report.set('load average (1 min) at the end', loadavg()[0] ?? Number.NaN);
     report.set('max RSS MB', rss.max);
     report.require(drained, `${spoolBacklog(data.spool)} records still in the spool 120 s after the burst`);
     report.require(prober.failures === 0, `${prober.failures} health requests failed`);
