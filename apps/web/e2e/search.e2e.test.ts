@@ -42,7 +42,7 @@ const inViewport = (selector: string) =>
 describe('History search in Chromium against a real server', () => {
   it('a search for a word that appears only in a tool call output finds that session and opens at that tool call', async () => {
     // Real hook events: the word is only in the PostToolUse tool_response of one Bash call, which is followed by
-    // 30 more calls so that it sits far down the detail page.
+    // 205 more calls: it sits far down the detail page, and it has left the live session's ring of the latest 200.
     await server.hook(claude.sessionStart('s-find', CWD));
     await server.hook(claude.prompt('s-find', CWD, 'Run the keyboard tests and fix what fails'));
     const input = { command: 'npm test -- keys', description: 'Run the key tests' };
@@ -54,7 +54,9 @@ describe('History search in Chromium against a real server', () => {
         interrupted: false,
       }),
     );
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 205; i++) {
+      // The server takes at most 200 hook requests a second.
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 600));
       const read = { file_path: `/home/dev/src/keyboard/src/file${i}.ts` };
       await server.hook(claude.preTool('s-find', CWD, 'Read', read, `toolu_read_${i}`));
       await server.hook(claude.postTool('s-find', CWD, 'Read', read, `toolu_read_${i}`, 'export {}'));
@@ -88,8 +90,8 @@ describe('History search in Chromium against a real server', () => {
     expect(await focused.locator('.toolcall__summary').getAttribute('aria-expanded')).toBe('true');
     expect(await focused.locator('.code--output').textContent()).toContain(`maps the ${WORD} layout`);
     expect(await page.getByRole('tab', { name: /Tool calls/ }).getAttribute('aria-selected')).toBe('true');
-    // It is the oldest of 31 calls (listed newest first), yet scrolled into view.
-    expect(await page.locator('.toolcall').count()).toBe(31);
+    // It is the oldest of 206 calls (listed newest first: every stored one is loaded), yet scrolled into view.
+    expect(await page.locator('.toolcall').count()).toBe(206);
     await page.waitForFunction(() => window.scrollY > 0);
     expect(await inViewport('.toolcall.is-focused')).toBe(true);
     await page.screenshot({ path: join(outputDir, 'search-opened-at-tool-call.png') });
