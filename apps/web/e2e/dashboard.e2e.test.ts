@@ -184,14 +184,23 @@ describe('live board in Chromium against a real server', () => {
     await page.locator('input[aria-label="Search history"]').fill('rate limiting');
     await page.locator('input[aria-label="Search history"]').press('Enter');
     await page.waitForSelector('[data-query="rate limiting"]', { timeout: 10_000 });
-    const row = page.locator('.history-row[data-session-id="s-work"]');
-    expect(await page.locator('.history-row').count()).toBe(1);
-    const marks = await row.locator('mark').allTextContents();
-    expect(marks.map((m) => m.toLowerCase())).toContain('rate');
+    // Ranked hits, all in s-work: its prompt, its response and its title (taken from the prompt).
+    const hits = page.locator('.hit');
+    expect(
+      (await hits.evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id')))).sort(),
+    ).toEqual(['s-work', 's-work', 's-work']);
+    expect((await hits.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).sort()).toEqual([
+      'prompt',
+      'response',
+      'title',
+    ]);
+    const prompt = page.locator('.hit[data-kind="prompt"]');
+    const marks = await prompt.locator('mark').allTextContents();
+    expect(marks.map((m) => m.toLowerCase())).toEqual(['rate', 'limiting']);
     await page.screenshot({ path: join(outputDir, 'history.png'), fullPage: true });
-    // open the past session in the detail view
-    await row.locator('a.history-row__title').click();
-    await page.waitForSelector('.detail[data-session-id="s-work"]');
+    // open the past session in the detail view, at the prompt
+    await prompt.locator('a.hit__title').click();
+    await page.waitForSelector('.detail[data-session-id="s-work"] .msg--prompt.is-focused');
   });
 
   it('analytics draws Chart.js canvases', async () => {

@@ -46,9 +46,10 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     setToasts([...toasts(), { id, text }]);
     setTimeout(() => setToasts(toasts().filter((t) => t.id !== id)), 4000);
   };
-  const open = (sessionId: string) => {
+  /** Opens a session's detail page, at one of its items when `item` is given (`lib/items.ts`). */
+  const open = (sessionId: string, item?: string) => {
     board.setSelected(sessionId);
-    router.navigate({ name: 'session', sessionId });
+    router.navigate({ name: 'session', sessionId, ...(item ? { item } : {}) });
   };
   const go = (r: Route) => router.navigate(r);
 
@@ -232,10 +233,16 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
           <Match when={router.route().name === 'board'}>
             <Board store={store} board={board} onOpen={open} searchRef={(el) => (searchEl = el)} />
           </Match>
-          <Match when={router.route().name === 'session' && (router.route() as { sessionId: string })}>
+          <Match
+            when={
+              router.route().name === 'session' &&
+              (router.route() as { sessionId: string; item?: string | null })
+            }
+          >
             {(r) => (
               <DetailPage
                 sessionId={r().sessionId}
+                item={r().item ?? null}
                 api={props.api}
                 store={store}
                 onClose={() => router.back()}
@@ -244,8 +251,9 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
               />
             )}
           </Match>
-          <Match when={router.route().name === 'history'}>
-            <HistoryView api={props.api} onOpen={open} />
+          {/* Keyed: every navigation to a History URL (Back, the top link) starts from the query in that URL. */}
+          <Match when={router.route().name === 'history' && (router.route() as { params?: string })} keyed>
+            {(r) => <HistoryView api={props.api} params={r.params} onOpen={open} />}
           </Match>
           <Match when={router.route().name === 'analytics'}>
             <AnalyticsView api={props.api} />

@@ -1,7 +1,8 @@
 import type { ToolCall } from '@flightdeck/shared-types';
-import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setNow } from '../src/lib/clock.js';
+import { hrefOf, parseHash } from '../src/lib/router.js';
 import { SessionDetailView } from '../src/views/Detail.js';
 import { makeSession } from './factory.js';
 
@@ -197,5 +198,106 @@ describe('SessionDetailView', () => {
     expect(calls).toContainEqual(['add', 'ask about the migration']);
     fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
     expect(calls).toContainEqual(['delete', 7]);
+  });
+});
+
+describe('opening a session at an item (a search hit)', () => {
+  const scrolled: Element[] = [];
+  const original = Element.prototype.scrollIntoView;
+  beforeEach(() => {
+    scrolled.length = 0;
+    Element.prototype.scrollIntoView = function (this: Element) {
+      scrolled.push(this);
+    };
+  });
+  afterEach(() => {
+    Element.prototype.scrollIntoView = original;
+  });
+
+  const session = () =>
+    makeSession({
+      sessionId: 'f1',
+      promptHistory: [{ text: 'run the suite', timestamp: T0 + 1, promptId: null }],
+      responseLog: [{ text: 'It failed on xylophone.', timestamp: T0 + 9, agentId: null }],
+      toolLog: [
+        call({
+          tool: 'Bash',
+          toolUseId: 'toolu_old',
+          input: { command: 'npm test' },
+          result: 'FAIL xylophone',
+        }),
+        call({ tool: 'Read', toolUseId: null, startedAt: T0 + 5, input: { file_path: 'a.ts' } }),
+        call({ tool: 'Grep', toolUseId: 'toolu_new', startedAt: T0 + 8, input: { pattern: 'x' } }),
+      ],
+    });
+
+  it('selects the tool calls, expands and highlights the matching call and scrolls to it', async () => {
+    const { container } = render(() => <SessionDetailView session={session()} focus="tool:toolu_old" />);
+    const tab = screen.getByRole('tab', { name: /Tool calls/ });
+    expect(tab.getAttribute('aria-selected')).toBe('true');
+    const focused = container.querySelectorAll('.toolcall.is-focused');
+    expect(focused.length).toBe(1);
+    const li = focused[0]!;
+    expect(li.getAttribute('data-item')).toBe('tool:toolu_old');
+    expect(li.getAttribute('aria-current')).toBe('true');
+    // Not the newest call (only that one opens by default), yet expanded: its output is on screen.
+    expect(li.querySelector('.toolcall__summary')!.getAttribute('aria-expanded')).toBe('true');
+    expect(li.querySelector('.code--output')!.textContent).toBe('FAIL xylophone');
+    await waitFor(() => expect(scrolled).toEqual([li]));
+  });
+
+  it('finds a call without a tool_use_id by its start time', async () => {
+    const { container } = render(() => <SessionDetailView session={session()} focus={`tool:@${T0 + 5}`} />);
+    expect(container.querySelector('.toolcall.is-focused')!.getAttribute('data-tool')).toBe('Read');
+    await waitFor(() => expect(scrolled.length).toBe(1));
+  });
+
+  it('selects the conversation for a response or a prompt and highlights that message', async () => {
+    const { container } = render(() => (
+      <SessionDetailView session={session()} focus={`response:${T0 + 9}`} />
+    ));
+    expect(screen.getByRole('tab', { name: /Conversation/ }).getAttribute('aria-selected')).toBe('true');
+    const focused = container.querySelectorAll('.msg.is-focused');
+    expect([...focused].map((e) => e.textContent)).toEqual([
+      expect.stringContaining('It failed on xylophone.'),
+    ]);
+    await waitFor(() => expect(scrolled).toEqual([focused[0]]));
+  });
+
+  it('selects the notes for a note', () => {
+    const notes = [{ id: 4, sessionId: 'f1', text: 'remember xylophone', createdAt: T0, updatedAt: T0 }];
+    const { container } = render(() => (
+      <SessionDetailView session={session()} notes={notes} focus="note:4" />
+    ));
+    expect(screen.getByRole('tab', { name: /Notes/ }).getAttribute('aria-selected')).toBe('true');
+    expect(container.querySelector('.note.is-focused')!.textContent).toContain('remember xylophone');
+  });
+
+  it('says so when the item is not in the session, and highlights nothing', () => {
+    const { container } = render(() => <SessionDetailView session={session()} focus="tool:toolu_gone" />);
+    expect(screen.getByTestId('focus-missing').textContent).toContain('The matching tool call is no longer');
+    expect(container.querySelector('.is-focused')).toBeNull();
+  });
+
+  it('without a focus: no highlight, no notice, tool calls first', () => {
+    const { container } = render(() => <SessionDetailView session={session()} />);
+    expect(container.querySelector('.is-focused')).toBeNull();
+    expect(screen.queryByTestId('focus-missing')).toBeNull();
+    expect(screen.getByRole('tab', { name: /Tool calls/ }).getAttribute('aria-selected')).toBe('true');
+  });
+});
+
+describe('routes with an item or a History query', () => {
+  it('parses and writes #/session/<id>?item= and #/history?…', () => {
+    const r = parseHash('#/session/a%2Fb?item=tool%3Atoolu_1');
+    expect(r).toEqual({ name: 'session', sessionId: 'a/b', item: 'tool:toolu_1' });
+    expect(hrefOf(r)).toBe('#/session/a%2Fb?item=tool%3Atoolu_1');
+    expect(parseHash('#/session/x')).toEqual({ name: 'session', sessionId: 'x' });
+    expect(parseHash('#/history?q=a%20b&status=ended')).toEqual({
+      name: 'history',
+      params: 'q=a%20b&status=ended',
+    });
+    expect(hrefOf({ name: 'history', params: 'q=x' })).toBe('#/history?q=x');
+    expect(hrefOf({ name: 'history' })).toBe('#/history');
   });
 });

@@ -65,8 +65,8 @@ export function liveOf(session: Session): LiveSession {
   };
 }
 
-/** A session as `history.search` lists it (columns only), without snippets. */
-export function summaryOf(s: Session): Omit<HistoryRow, 'snippets'> {
+/** A session as `history.search` lists it (columns only). */
+export function summaryOf(s: Session): HistoryRow {
   return {
     sessionId: s.sessionId,
     cli: s.cli,

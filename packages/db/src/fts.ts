@@ -1,8 +1,12 @@
-/** Full-text search over prompts, responses and tool inputs (FTS5, bm25 ranking). */
-import { type Kysely, sql } from 'kysely';
+/**
+ * Full-text search over prompts, responses, tool call inputs and outputs, notes and session titles (FTS5, bm25
+ * ranking; the index is built by migration 0002).
+ */
+import { AGENT_CLIS, SESSION_STATUSES } from '@flightdeck/shared-types';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
-import type { Database } from './schema.js';
+import type { Database, SearchKind } from './schema.js';
 
 const MAX_TERMS = 16;
 
@@ -24,14 +28,28 @@ export function toFtsQuery(query: string): string | null {
   return terms.length > 0 ? terms.join(' ') : null;
 }
 
-export const FTS_KINDS = ['all', 'prompts', 'responses', 'tools'] as const;
+export const FTS_KINDS = ['all', 'prompts', 'responses', 'tools', 'notes', 'titles'] as const;
 export type FtsKind = (typeof FTS_KINDS)[number];
+
+const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1).max(20)]);
+
+/** Filters on the session a row belongs to, shared by `searchSessions` and `fullTextSearch`. */
+export const sessionFilterFields = {
+  /** Project path or project name. */
+  project: z.string().min(1).max(4096).optional(),
+  status: oneOrMany(z.enum(SESSION_STATUSES)).optional(),
+  cli: oneOrMany(z.enum(AGENT_CLIS)).optional(),
+  /** Unix ms; sessions started at or after. */
+  dateFrom: z.number().int().nonnegative().optional(),
+  /** Unix ms; sessions started at or before. */
+  dateTo: z.number().int().nonnegative().optional(),
+  archived: z.boolean().optional(),
+};
 
 export const fullTextSearchInputSchema = z.object({
   query: z.string().max(1000),
   kind: z.enum(FTS_KINDS).default('all'),
-  /** Project path or project name. */
-  project: z.string().min(1).max(4096).optional(),
+  ...sessionFilterFields,
   page: z.number().int().min(1).default(1),
   pageSize: z.number().int().min(1).max(200).default(20),
 });
@@ -47,13 +65,18 @@ export interface SnippetPart {
 }
 
 export interface FtsHit {
-  kind: 'prompt' | 'response' | 'tool';
-  /** id in `prompts`, `responses` or `tool_calls`. */
+  /** What matched: a prompt, a response, a tool call's input or output, a note or the session title. */
+  kind: SearchKind;
+  /** id in `prompts`, `responses`, `tool_calls` (both tool kinds) or `notes`; the session's rowid for a title. */
   refId: number;
+  /** The tool call's `tool_use_id` and tool name (tool kinds only, else null). */
+  toolUseId: string | null;
+  toolName: string | null;
   sessionId: string;
   sessionTitle: string;
   projectName: string;
   projectPath: string;
+  /** When the item happened (a tool call's start, a note's last edit, a title: the session's start). */
   timestamp: number;
   /** bm25 score (lower = better; results come best first). */
   rank: number;
@@ -70,12 +93,32 @@ export interface FtsResult {
   pageSize: number;
 }
 
-const KIND_FILTER: Record<FtsKind, string | null> = {
+const KIND_FILTER: Record<FtsKind, SearchKind[] | null> = {
   all: null,
-  prompts: 'prompt',
-  responses: 'response',
-  tools: 'tool',
+  prompts: ['prompt'],
+  responses: ['response'],
+  tools: ['tool_input', 'tool_output'],
+  notes: ['note'],
+  titles: ['title'],
 };
+
+type SessionFilters = Partial<
+  Pick<z.output<z.ZodObject<typeof sessionFilterFields>>, keyof typeof sessionFilterFields>
+>;
+
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** SQL conditions (ANDed, each starting with AND) on the `sessions` row aliased `s`. */
+function sessionConditions(f: SessionFilters): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [];
+  if (f.project) parts.push(sql`AND (s.project_path = ${f.project} OR s.project_name = ${f.project})`);
+  if (f.status) parts.push(sql`AND s.status IN (${sql.join(list(f.status))})`);
+  if (f.cli) parts.push(sql`AND s.cli IN (${sql.join(list(f.cli))})`);
+  if (f.dateFrom !== undefined) parts.push(sql`AND s.started_at >= ${f.dateFrom}`);
+  if (f.dateTo !== undefined) parts.push(sql`AND s.started_at <= ${f.dateTo}`);
+  if (f.archived !== undefined) parts.push(sql`AND s.archived = ${f.archived ? 1 : 0}`);
+  return parts.length > 0 ? sql.join(parts, sql` `) : sql``;
+}
 
 function escapeHtml(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -118,16 +161,18 @@ export async function fullTextSearch(db: Kysely<Database>, input: FullTextSearch
   if (!match) return empty;
   const kind = KIND_FILTER[q.kind];
   const where = sql`search_index MATCH ${match}
-    ${kind ? sql`AND search_index.kind = ${kind}` : sql``}
-    ${q.project ? sql`AND (s.project_path = ${q.project} OR s.project_name = ${q.project})` : sql``}`;
+    ${kind ? sql`AND search_index.kind IN (${sql.join(kind)})` : sql``}
+    ${sessionConditions(q)}`;
   try {
     const totalRow = await sql<{ n: number }>`SELECT count(*) AS n FROM search_index
       JOIN sessions s ON s.id = search_index.session_id WHERE ${where}`.execute(db);
     const total = totalRow.rows[0]?.n ?? 0;
     if (total === 0) return empty;
     const rows = await sql<{
-      kind: 'prompt' | 'response' | 'tool';
+      kind: SearchKind;
       ref_id: number;
+      tool_use_id: string | null;
+      tool_name: string | null;
       session_id: string;
       timestamp: number;
       rank: number;
@@ -138,8 +183,9 @@ export async function fullTextSearch(db: Kysely<Database>, input: FullTextSearch
     }>`SELECT search_index.kind, search_index.ref_id, search_index.session_id, search_index.timestamp,
         bm25(search_index) AS rank,
         snippet(search_index, 4, ${SNIPPET_MARK_START}, ${SNIPPET_MARK_END}, '…', 24) AS snip,
-        s.title, s.project_name, s.project_path
+        s.title, s.project_name, s.project_path, t.tool_use_id, t.tool_name
       FROM search_index JOIN sessions s ON s.id = search_index.session_id
+      LEFT JOIN tool_calls t ON search_index.kind IN ('tool_input', 'tool_output') AND t.id = search_index.ref_id
       WHERE ${where}
       ORDER BY rank, search_index.timestamp DESC
       LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`.execute(db);
@@ -149,6 +195,8 @@ export async function fullTextSearch(db: Kysely<Database>, input: FullTextSearch
         return {
           kind: r.kind,
           refId: Number(r.ref_id),
+          toolUseId: r.tool_use_id ?? null,
+          toolName: r.tool_name ?? null,
           sessionId: r.session_id,
           sessionTitle: r.title,
           projectName: r.project_name,

@@ -126,11 +126,14 @@ export interface KvTable {
   updated_at: number;
 }
 
-/** The FTS5 virtual table (read it with raw `sql`; it is maintained by triggers). */
+/** What a `search_index` row indexes (migration 0002). */
+export type SearchKind = 'prompt' | 'response' | 'tool_input' | 'tool_output' | 'note' | 'title';
+
+/** The FTS5 virtual table (read it with raw `sql`; kept by the ingest code and triggers, see migration 0002). */
 export interface SearchIndexTable {
   rowid: number;
   session_id: string;
-  kind: 'prompt' | 'response' | 'tool';
+  kind: SearchKind;
   ref_id: number;
   timestamp: number;
   text: string;

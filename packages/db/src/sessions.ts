@@ -1,17 +1,9 @@
 /** Session history: detail, search/list (spec §12.7), projects, user-editable fields. */
-import {
-  AGENT_CLIS,
-  type AgentCli,
-  type Note,
-  SESSION_STATUSES,
-  type Session,
-  type SessionStatus,
-  type ToolCallStatus,
-} from '@flightdeck/shared-types';
+import type { AgentCli, Note, Session, SessionStatus, ToolCallStatus } from '@flightdeck/shared-types';
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
-import { toFtsQuery } from './fts.js';
+import { sessionFilterFields, toFtsQuery } from './fts.js';
 import { hydrateSession, toolCallFields } from './hydrate.js';
 import { handleOf } from './open.js';
 import type { Database, SessionRow } from './schema.js';
@@ -268,20 +260,10 @@ export async function setSessionFields(
 
 export const SESSION_SORT_COLUMNS = ['started_at', 'last_activity_at', 'project_name', 'status'] as const;
 
-const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1).max(20)]);
-
 export const searchSessionsInputSchema = z.object({
   /** Words searched in the sessions' prompts (FTS). */
   query: z.string().max(1000).optional(),
-  /** Project path or project name. */
-  project: z.string().min(1).max(4096).optional(),
-  status: oneOrMany(z.enum(SESSION_STATUSES)).optional(),
-  cli: oneOrMany(z.enum(AGENT_CLIS)).optional(),
-  /** Unix ms; sessions started at or after. */
-  dateFrom: z.number().int().nonnegative().optional(),
-  /** Unix ms; sessions started at or before. */
-  dateTo: z.number().int().nonnegative().optional(),
-  archived: z.boolean().optional(),
+  ...sessionFilterFields,
   sortBy: z.enum(SESSION_SORT_COLUMNS).default('last_activity_at'),
   sortDir: z.enum(['asc', 'desc']).default('desc'),
   page: z.number().int().min(1).default(1),

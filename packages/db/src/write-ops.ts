@@ -112,11 +112,15 @@ export function prepared(h: Statements, sqlText: string): BetterSqlite3.Statemen
   return s;
 }
 
-const KIND_CODE = { prompt: 1, response: 2, tool: 3 } as const;
+/** Kind codes of `search_index` rowids (rowid = ref id * 8 + code; migration 0002). */
+const KIND_CODE = { prompt: 1, response: 2, tool_input: 3, tool_output: 4 } as const;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the snippet markers are control characters on purpose
 const MARKERS = /[\u0002\u0003]/g;
 
-/** Adds a freshly inserted child row to the full-text index (see the migration for why not a trigger). */
+/**
+ * Adds a freshly inserted child row to the full-text index (an FTS5 insert from a trigger costs ~10x more; later
+ * updates are followed by the triggers of migration 0002).
+ */
 function index(
   h: Statements,
   kind: keyof typeof KIND_CODE,
@@ -127,7 +131,7 @@ function index(
 ): void {
   const id = Number(refId);
   prepared(h, SQL.insertSearch).run(
-    id * 4 + KIND_CODE[kind],
+    id * 8 + KIND_CODE[kind],
     sessionId,
     kind,
     id,
@@ -154,7 +158,9 @@ function applyTool(h: Statements, op: Extract<WriteOp, [typeof OP.tool, ...unkno
     agent,
   );
   if (r.changes > 0) {
-    index(h, 'tool', r.lastInsertRowid, sessionId, startedAt, `${tool} ${summary} ${input ?? ''}`);
+    index(h, 'tool_input', r.lastInsertRowid, sessionId, startedAt, `${tool} ${summary} ${input ?? ''}`);
+    const output = `${result ?? ''} ${error ?? ''}`.trim();
+    if (output !== '') index(h, 'tool_output', r.lastInsertRowid, sessionId, startedAt, output);
   } else if (useId) {
     prepared(h, SQL.updateToolById).run(status, ended, duration, result, error, agent, sessionId, useId);
   } else {

@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addNote,
   DbInputError,
+  deleteNote,
   deleteSessionCascade,
   fullTextSearch,
+  migrateDown,
   migrateSessionId,
+  migrateToLatest,
   parseSnippet,
   recordIngestBatch,
+  setSessionFields,
   toFtsQuery,
+  updateNote,
 } from '../src/index.js';
 import { makeSession, openTestDb, T0, tool } from './helpers.js';
 
@@ -97,7 +103,11 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
     expect(r.items[0]?.snippetHtml).toBe(
       'Also add a test for the <mark>café</mark> menu &lt;<mark>script</mark>&gt;',
     );
-    expect((await fullTextSearch(h.db, { query: 'refact' })).total).toBe(2);
+    expect((await fullTextSearch(h.db, { query: 'refact' })).items.map((i) => i.kind).sort()).toEqual([
+      'prompt',
+      'response',
+      'title',
+    ]);
   });
 
   it('filters by kind and project and paginates', async () => {
@@ -105,8 +115,9 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
       (await fullTextSearch(h.db, { query: 'login', kind: 'responses' })).items.map((i) => i.kind),
     ).toEqual(['response']);
     expect((await fullTextSearch(h.db, { query: 'lint', kind: 'tools' })).items[0]).toMatchObject({
-      kind: 'tool',
+      kind: 'tool_input',
       sessionId: 's-auth',
+      toolName: 'Bash',
     });
     expect((await fullTextSearch(h.db, { query: 'lint', kind: 'prompts' })).total).toBe(0);
     expect(
@@ -184,6 +195,166 @@ describe('the index follows re-keys and deletes', () => {
       deleteSessionCascade(h.db, 'new');
       expect((await fullTextSearch(h.db, { query: 'zebra' })).total).toBe(0);
       expect(h.sqlite.prepare('SELECT count(*) FROM search_index').pluck().get()).toBe(0);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
+
+describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) => {
+  let h: TestDb;
+  beforeAll(async () => {
+    h = await openTestDb(kind);
+  });
+  afterAll(async () => {
+    await h.cleanup();
+  });
+
+  it('finds a word that appears only in a tool call output, ranked, with a highlighted snippet', async () => {
+    const running = tool({
+      tool: 'Bash',
+      toolUseId: 'toolu_out',
+      startedAt: T0 + 10,
+      status: 'running',
+      input: { command: 'npm test' },
+      inputSummary: 'npm test',
+    });
+    const other = makeSession('s-other', {
+      promptHistory: [{ text: 'a prompt about xylophone once', timestamp: T0 + 1, promptId: null }],
+    });
+    const s = makeSession('s-out', { toolLog: [running] });
+    recordIngestBatch(h.db, { events: [], sessions: [s, other] });
+    expect((await fullTextSearch(h.db, { query: 'xylophone' })).items.map((i) => i.kind)).toEqual(['prompt']);
+    // PostToolUse: the output arrives later, as an update of the stored call.
+    const done = {
+      ...running,
+      status: 'ok' as const,
+      endedAt: T0 + 20,
+      result: 'FAIL src/keys.test.ts: xylophone xylophone expected 3 received 2',
+    };
+    recordIngestBatch(h.db, { events: [], sessions: [{ ...s, toolLog: [done] }] });
+    const r = await fullTextSearch(h.db, { query: 'xylophone' });
+    expect(r.items.map((i) => [i.kind, i.sessionId])).toEqual([
+      ['tool_output', 's-out'],
+      ['prompt', 's-other'],
+    ]);
+    expect(r.items[0]!.rank).toBeLessThan(r.items[1]!.rank);
+    expect(r.items[0]).toMatchObject({ toolUseId: 'toolu_out', toolName: 'Bash', timestamp: T0 + 10 });
+    expect(r.items[0]!.snippet.filter((p) => p.match).map((p) => p.text)).toEqual(['xylophone', 'xylophone']);
+    expect(r.items[0]!.snippetHtml).toContain('<mark>xylophone</mark> <mark>xylophone</mark> expected');
+    expect((await fullTextSearch(h.db, { query: 'xylophone', kind: 'tools' })).total).toBe(1);
+    // A call stored already finished (one batch) is indexed with its output too, and errors are searchable.
+    const failed = tool({
+      tool: 'Bash',
+      toolUseId: 'toolu_err',
+      startedAt: T0 + 30,
+      status: 'failed',
+      inputSummary: 'make',
+      error: 'quokka: command not found',
+    });
+    recordIngestBatch(h.db, { events: [], sessions: [makeSession('s-err', { toolLog: [failed] })] });
+    expect((await fullTextSearch(h.db, { query: 'quokka' })).items).toMatchObject([
+      { kind: 'tool_output', sessionId: 's-err', toolUseId: 'toolu_err' },
+    ]);
+  });
+
+  it('finds a word that appears only in a response', async () => {
+    recordIngestBatch(h.db, {
+      events: [],
+      sessions: [
+        makeSession('s-resp', {
+          responseLog: [
+            { text: 'The flaky test was a narwhal race in the cache.', timestamp: T0 + 5, agentId: null },
+          ],
+        }),
+      ],
+    });
+    const r = await fullTextSearch(h.db, { query: 'narwhal' });
+    expect(r.items).toMatchObject([
+      { kind: 'response', sessionId: 's-resp', timestamp: T0 + 5, toolUseId: null },
+    ]);
+    expect(r.items[0]!.snippetHtml).toBe('The flaky test was a <mark>narwhal</mark> race in the cache.');
+  });
+
+  it('finds notes and titles, and follows their edits', async () => {
+    recordIngestBatch(h.db, { events: [], sessions: [makeSession('s-note', { title: 'Ocelot migration' })] });
+    const note = await addNote(h.db, 's-note', 'remember the pangolin flag', T0 + 100);
+    expect((await fullTextSearch(h.db, { query: 'pangolin' })).items).toMatchObject([
+      { kind: 'note', sessionId: 's-note', refId: note.id, timestamp: T0 + 100 },
+    ]);
+    await updateNote(h.db, note.id, 'remember the wombat flag', T0 + 200);
+    expect((await fullTextSearch(h.db, { query: 'pangolin' })).total).toBe(0);
+    expect((await fullTextSearch(h.db, { query: 'wombat', kind: 'notes' })).items).toMatchObject([
+      { kind: 'note', timestamp: T0 + 200 },
+    ]);
+    await deleteNote(h.db, note.id);
+    expect((await fullTextSearch(h.db, { query: 'wombat' })).total).toBe(0);
+
+    expect((await fullTextSearch(h.db, { query: 'ocelot' })).items).toMatchObject([
+      { kind: 'title', sessionId: 's-note', sessionTitle: 'Ocelot migration' },
+    ]);
+    await setSessionFields(h.db, 's-note', { title: 'Lynx migration' });
+    expect((await fullTextSearch(h.db, { query: 'ocelot' })).total).toBe(0);
+    expect((await fullTextSearch(h.db, { query: 'lynx', kind: 'titles' })).total).toBe(1);
+    // The default title (the project name) is not indexed: it would match every session of the project.
+    recordIngestBatch(h.db, { events: [], sessions: [makeSession('s-plain', { title: 'acme-api' })] });
+    expect(
+      h.sqlite.prepare("SELECT count(*) FROM search_index WHERE session_id = 's-plain'").pluck().get(),
+    ).toBe(0);
+  });
+
+  it('applies the History filters (status, CLI, dates, archived) to the hits', async () => {
+    const mk = (id: string, over: Parameters<typeof makeSession>[1]) =>
+      makeSession(id, {
+        promptHistory: [{ text: 'tapir filter check', timestamp: T0 + 1, promptId: null }],
+        ...over,
+      });
+    recordIngestBatch(h.db, {
+      events: [],
+      sessions: [
+        mk('f-ended', { status: 'ended', startedAt: T0 - 86_400_000 }),
+        mk('f-codex', { cli: 'codex' }),
+        mk('f-archived', { archived: true }),
+      ],
+    });
+    const ids = async (f: Omit<Parameters<typeof fullTextSearch>[1], 'query'>) =>
+      (await fullTextSearch(h.db, { ...f, query: 'tapir' })).items.map((i) => i.sessionId).sort();
+    expect(await ids({})).toEqual(['f-archived', 'f-codex', 'f-ended']);
+    expect(await ids({ status: 'ended' })).toEqual(['f-ended']);
+    expect(await ids({ cli: ['codex'] })).toEqual(['f-codex']);
+    expect(await ids({ archived: true })).toEqual(['f-archived']);
+    expect(await ids({ archived: false })).toEqual(['f-codex', 'f-ended']);
+    expect(await ids({ dateTo: T0 - 1 })).toEqual(['f-ended']);
+    expect(await ids({ dateFrom: T0 })).toEqual(['f-archived', 'f-codex']);
+  });
+});
+
+describe('migration 0002 backfills the index', () => {
+  it('makes tool outputs, notes and titles recorded before it searchable', async () => {
+    const h = await openTestDb('file');
+    try {
+      expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
+      const run = (q: string) => h.sqlite.prepare(q).run();
+      run(`INSERT INTO sessions (id, cli, project_path, project_name, title, status, started_at, last_activity_at, snapshot)
+        VALUES ('old-s', 'claude', '/p/acme', 'acme', 'Badger cleanup', 'ended', ${T0}, ${T0}, '{}')`);
+      run(
+        `INSERT INTO prompts (session_id, text, timestamp) VALUES ('old-s', 'clean the badger code', ${T0 + 1})`,
+      );
+      run(`INSERT INTO tool_calls (session_id, tool_use_id, tool_name, tool_input_summary, status, timestamp, result_excerpt)
+        VALUES ('old-s', 'toolu_old', 'Bash', 'ls', 'ok', ${T0 + 2}, 'README.md armadillo.txt')`);
+      run(
+        `INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('old-s', 'an axolotl note', 1, 2)`,
+      );
+      expect(await migrateToLatest(h.db)).toEqual(['2026_12_06_0002_search_all']);
+      expect((await fullTextSearch(h.db, { query: 'armadillo' })).items).toMatchObject([
+        { kind: 'tool_output', sessionId: 'old-s', toolUseId: 'toolu_old' },
+      ]);
+      expect((await fullTextSearch(h.db, { query: 'axolotl' })).items).toMatchObject([{ kind: 'note' }]);
+      expect((await fullTextSearch(h.db, { query: 'badger' })).items.map((i) => i.kind).sort()).toEqual([
+        'prompt',
+        'title',
+      ]);
+      expect((await fullTextSearch(h.db, { query: 'ls' })).items).toMatchObject([{ kind: 'tool_input' }]);
     } finally {
       await h.cleanup();
     }

@@ -73,3 +73,12 @@ export async function openTestDb(
 export function count(h: FlightdeckDatabase, table: string): number {
   return (h.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
+
+/** Rows of the full-text index by kind (only the kinds present). */
+export function searchKinds(h: FlightdeckDatabase): Record<string, number> {
+  const rows = h.sqlite.prepare('SELECT kind, count(*) AS n FROM search_index GROUP BY kind').all() as Array<{
+    kind: string;
+    n: number;
+  }>;
+  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}

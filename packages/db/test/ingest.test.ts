@@ -16,7 +16,7 @@ import {
   pruneHookEvents,
   recordIngestBatch,
 } from '../src/index.js';
-import { count, hookEvent, makeSession, openTestDb, T0, tool } from './helpers.js';
+import { count, hookEvent, makeSession, openTestDb, searchKinds, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const CHILD = ['prompts', 'responses', 'tool_calls', 'events', 'search_index'];
@@ -87,7 +87,8 @@ describe.each(['memory', 'file'] as const)('recordIngestBatch (%s)', (kind) => {
       responses: 1,
       tool_calls: 2,
       events: 2,
-      search_index: 5,
+      // 2 prompts, 1 response, 2 tool inputs, 1 tool output ('12 passing'), the title
+      search_index: 7,
     });
     // Same objects again, then structurally equal copies (no identity shortcut possible).
     expect(recordIngestBatch(h.db, batch)).toEqual({
@@ -263,7 +264,14 @@ describe.each(['memory', 'file'] as const)('recordIngestBatch (%s)', (kind) => {
         error: 'exit 2',
       },
     ]);
-    expect(count(h, 'search_index')).toBe(2);
+    // Both inputs, both outputs (written by the update: the calls were running when first stored), the title.
+    expect(searchKinds(h)).toEqual({ tool_input: 2, tool_output: 2, title: 1 });
+    expect(
+      h.sqlite
+        .prepare("SELECT text FROM search_index WHERE kind = 'tool_output' ORDER BY rowid")
+        .pluck()
+        .all(),
+    ).toEqual(['built', 'exit 2']);
     // An entry mutated in place (contract violation) is still noticed through its fingerprint.
     done.status = 'interrupted' as never;
     recordIngestBatch(h.db, { events: [], sessions: [{ ...s1, toolLog: [done, failed] }] });
@@ -315,7 +323,7 @@ describe.each(['memory', 'file'] as const)('recordIngestBatch (%s)', (kind) => {
     // Without the promise the fingerprint notices the mutation.
     recordIngestBatch(h.db, { events: [], sessions: [{ ...s1, toolLog: [...next] }] });
     expect(rows().find((r) => r.tool_use_id === 'tu_2')?.status).toBe('interrupted');
-    expect(count(h, 'search_index')).toBe(6);
+    expect(searchKinds(h)).toEqual({ tool_input: 6, title: 1 });
   });
 
   it('rolls the whole batch back on error, and a retry stores everything', async () => {
@@ -448,7 +456,7 @@ describe.each(['memory', 'file'] as const)('recordIngestBatch (%s)', (kind) => {
       tool_calls: 2,
       responses: 1,
       events: 2,
-      search_index: 5,
+      search_index: 7,
     });
   });
 

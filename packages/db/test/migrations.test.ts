@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateDown, migrateToLatest, migrations, recordIngestBatch } from '../src/index.js';
-import { count, makeSession, openTestDb } from './helpers.js';
+import { count, makeSession, openTestDb, searchKinds } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -58,7 +58,14 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     });
     recordIngestBatch(h.db, { events: [], sessions: [s] });
     expect(count(h, 'prompts')).toBe(1);
-    expect(count(h, 'search_index')).toBe(1);
+    expect(searchKinds(h)).toEqual({ prompt: 1, title: 1 });
+    // One step down: back to the 0001 index (prompts, responses and tool inputs), rebuilt from the rows.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
+    expect(tables(h)).toEqual(ALL);
+    expect(searchKinds(h)).toEqual({ prompt: 1 });
+    expect(
+      h.sqlite.prepare("SELECT rowid FROM search_index WHERE search_index MATCH 'migration'").pluck().all(),
+    ).toEqual([5]);
     expect(await migrateDown(h.db)).toEqual(['2026_11_21_0001_initial']);
     expect(tables(h)).toEqual([]);
   });

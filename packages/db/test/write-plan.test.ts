@@ -7,7 +7,7 @@ import {
   openWriterConnection,
   type WriteOp,
 } from '../src/index.js';
-import { count, hookEvent, makeSession, openTestDb, T0, tool } from './helpers.js';
+import { count, hookEvent, makeSession, openTestDb, searchKinds, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const kinds = (ops: WriteOp[]) => ops.map((op) => op[0]);
@@ -84,7 +84,7 @@ describe('write plans: planned on one connection, applied on another', () => {
       expect(count(h, 'prompts')).toBe(1);
       expect(count(h, 'tool_calls')).toBe(2);
       expect(count(h, 'hook_events')).toBe(1);
-      expect(count(h, 'search_index')).toBe(3);
+      expect(searchKinds(h)).toEqual({ prompt: 1, tool_input: 2, tool_output: 1, title: 1 });
     } finally {
       writer.close();
     }

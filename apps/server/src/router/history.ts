@@ -15,7 +15,10 @@ export const historyRouter = router({
   search: dbReadProcedure
     .input(searchSessionsInputSchema.optional())
     .query(({ ctx, input }) => repo(() => searchSessions(ctx.services.db, input ?? {}))),
-  /** Full-text search across prompts, responses and tool calls. */
+  /**
+   * Ranked full-text hits across prompts, responses, tool call inputs and outputs, notes and titles, within the
+   * same session filters as `search`; each hit says what matched and carries its highlighted snippet.
+   */
   fullText: dbReadProcedure
     .input(fullTextSearchInputSchema)
     .query(({ ctx, input }) => repo(() => fullTextSearch(ctx.services.db, input))),

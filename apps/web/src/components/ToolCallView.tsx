@@ -1,5 +1,5 @@
 import type { ToolCall } from '@flightdeck/shared-types';
-import { createMemo, createSignal, For, type JSX, Match, Show, Switch } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, type JSX, Match, Show, Switch } from 'solid-js';
 import { diffLines, toolViewOf } from '../lib/diff.js';
 import { formatTime } from '../lib/format.js';
 
@@ -94,11 +94,27 @@ export function ToolInput(props: { call: ToolCall }): JSX.Element {
   );
 }
 
-export function ToolCallItem(props: { call: ToolCall; defaultOpen?: boolean }): JSX.Element {
+export function ToolCallItem(props: {
+  call: ToolCall;
+  defaultOpen?: boolean;
+  /** The item address (`lib/items.ts`), as `data-item`. */
+  item?: string;
+  /** The item a search hit opened: highlighted and expanded. */
+  focused?: boolean;
+}): JSX.Element {
   const [open, setOpen] = createSignal(props.defaultOpen ?? false);
+  createEffect(() => {
+    if (props.focused) setOpen(true);
+  });
   const c = () => props.call;
   return (
-    <li class={`toolcall toolcall--${c().status}`} data-tool={c().tool}>
+    <li
+      class={`toolcall toolcall--${c().status}`}
+      classList={{ 'is-focused': !!props.focused }}
+      data-tool={c().tool}
+      data-item={props.item}
+      aria-current={props.focused ? 'true' : undefined}
+    >
       <button type="button" class="toolcall__summary" aria-expanded={open()} onClick={() => setOpen(!open())}>
         <span class={`toolcall__status toolcall__status--${c().status}`}>{c().status}</span>
         <span class="toolcall__tool">{c().tool}</span>

@@ -7,9 +7,9 @@ import type {
   Api,
   AuthStatus,
   ConnectionState,
+  HistoryHitsPage,
   HistoryPage,
   HistoryQuery,
-  HistorySnippet,
   HookCliStatus,
   HookDensity,
   LiveHandlers,
@@ -28,8 +28,17 @@ const SORT_COLUMNS = {
   status: 'status',
 } as const satisfies Record<HistoryQuery['sortBy'], string>;
 
-/** Snippets shown per history row. */
-const SNIPPETS_PER_ROW = 3;
+/** The session filters of a History query, as both `history.search` and `history.fullText` take them. */
+function historyFilters(query: HistoryQuery) {
+  return {
+    project: query.project ?? undefined,
+    status: query.status ?? undefined,
+    cli: query.cli ?? undefined,
+    dateFrom: query.dateFrom ?? undefined,
+    dateTo: query.dateTo ?? undefined,
+    archived: query.archived ?? undefined,
+  };
+}
 
 /**
  * The `Api` over tRPC: HTTP batching for queries and mutations, one WebSocket for subscriptions. The
@@ -70,21 +79,6 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     await p;
   };
 
-  async function snippetsFor(query: HistoryQuery, ids: Set<string>): Promise<Map<string, HistorySnippet[]>> {
-    const out = new Map<string, HistorySnippet[]>();
-    if (!query.query.trim() || ids.size === 0) return out;
-    const raw = await trpc.history.fullText
-      .query({ query: query.query, project: query.project ?? undefined, pageSize: 200 })
-      .catch(() => null);
-    for (const hit of raw?.items ?? []) {
-      if (!ids.has(hit.sessionId)) continue;
-      const list = out.get(hit.sessionId) ?? [];
-      if (hit.snippet.length > 0 && list.length < SNIPPETS_PER_ROW) list.push(hit);
-      out.set(hit.sessionId, list);
-    }
-    return out;
-  }
-
   return {
     live(handlers: LiveHandlers) {
       stateListener = handlers.onState;
@@ -111,8 +105,13 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
         stateListener = null;
       };
     },
-    async getSession(sessionId) {
+    async getSession(sessionId, opts) {
       const live = await trpc.sessions.get.query({ sessionId }).catch(() => null);
+      if (opts?.full) {
+        const stored = await trpc.history.get.query({ sessionId }).catch(() => null);
+        // The live session (fresher) with its capped logs replaced by the stored ones where those are longer.
+        if (stored) return sessionFromHistory(live ? { ...stored, session: live } : stored).session;
+      }
       // JSON inference turns `unknown` fields optional; the value is a Session as sent by the server.
       if (live) return live as Session;
       const stored = await trpc.history.get.query({ sessionId }).catch(() => null);
@@ -134,22 +133,23 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     updateNote: (noteId, text) => done(trpc.notes.update.mutate({ noteId, text })),
     deleteNote: (noteId) => done(trpc.notes.delete.mutate({ noteId })),
     async searchHistory(query: HistoryQuery): Promise<HistoryPage> {
-      const raw = await trpc.history.search.query({
-        query: query.query.trim() || undefined,
-        project: query.project ?? undefined,
-        status: query.status ?? undefined,
-        cli: query.cli ?? undefined,
-        dateFrom: query.dateFrom ?? undefined,
-        dateTo: query.dateTo ?? undefined,
-        archived: query.archived ?? undefined,
+      const { items, ...rest } = await trpc.history.search.query({
+        ...historyFilters(query),
         sortBy: SORT_COLUMNS[query.sortBy],
         sortDir: query.sortDir,
         page: query.page,
         pageSize: query.pageSize,
       });
-      const { items, ...rest } = raw;
-      const snippets = await snippetsFor(query, new Set(items.map((r) => r.sessionId)));
-      return { ...rest, rows: items.map((r) => ({ ...r, snippets: snippets.get(r.sessionId) ?? [] })) };
+      return { ...rest, rows: items };
+    },
+    async searchText(query: HistoryQuery): Promise<HistoryHitsPage> {
+      const { items, ...rest } = await trpc.history.fullText.query({
+        ...historyFilters(query),
+        query: query.query,
+        page: query.page,
+        pageSize: query.pageSize,
+      });
+      return { ...rest, hits: items };
     },
     async historyProjects() {
       const raw = await trpc.history.projects.query();

@@ -58,11 +58,17 @@ export interface HistoryQuery {
   pageSize: number;
 }
 
-/** One full-text search hit (`history.fullText`): `snippet` is split into plain and matching parts. */
-export type HistorySnippet = ServerOutputs['history']['fullText']['items'][number];
+/**
+ * One full-text search hit (`history.fullText`): what matched (`kind`: prompt, response, tool call input or
+ * output, note, title), where, and the snippet split into plain and matching parts. Hits come best first.
+ */
+export type HistoryHit = ServerOutputs['history']['fullText']['items'][number];
 
-/** A session as listed by `history.search`, with its best full-text hits when a query is set. */
-export type HistoryRow = ServerOutputs['history']['search']['items'][number] & { snippets: HistorySnippet[] };
+/** A page of ranked full-text hits. */
+export type HistoryHitsPage = Omit<ServerOutputs['history']['fullText'], 'items'> & { hits: HistoryHit[] };
+
+/** A session as listed by `history.search`. */
+export type HistoryRow = ServerOutputs['history']['search']['items'][number];
 
 export type HistoryPage = Omit<ServerOutputs['history']['search'], 'items'> & { rows: HistoryRow[] };
 
@@ -112,8 +118,11 @@ export type AuthStatus = ServerOutputs['auth']['status'];
 export interface Api {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
   live(handlers: LiveHandlers): () => void;
-  /** The full session (live, else from history), or null. */
-  getSession(sessionId: string): Promise<Session | null>;
+  /**
+   * The full session (live, else from history), or null. `full`: with every stored prompt, response and tool call
+   * (a live session keeps only its latest ones), for opening the session at an older item.
+   */
+  getSession(sessionId: string, opts?: { full?: boolean }): Promise<Session | null>;
   setTitle(sessionId: string, title: string): Promise<void>;
   setLabel(sessionId: string, label: string | null): Promise<void>;
   setAccentColor(sessionId: string, color: string | null): Promise<void>;
@@ -124,7 +133,10 @@ export interface Api {
   addNote(sessionId: string, text: string): Promise<Note>;
   updateNote(noteId: number, text: string): Promise<void>;
   deleteNote(noteId: number): Promise<void>;
+  /** Sessions matching the filters (the search text is ignored: see `searchText`), sorted as asked. */
   searchHistory(query: HistoryQuery): Promise<HistoryPage>;
+  /** Full-text hits for `query.query` within the same filters, ranked (`query.sortBy` does not apply). */
+  searchText(query: HistoryQuery): Promise<HistoryHitsPage>;
   historyProjects(): Promise<string[]>;
   analytics(): Promise<Analytics>;
   hookStatus(): Promise<HookCliStatus[]>;

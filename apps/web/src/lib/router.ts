@@ -2,17 +2,25 @@ import { createSignal, onCleanup } from 'solid-js';
 
 export type Route =
   | { name: 'board' }
-  | { name: 'session'; sessionId: string }
-  | { name: 'history' }
+  /** `item`: the item to scroll to and highlight (`?item=<kind>:<key>`, see `lib/items.ts`), or null. */
+  | { name: 'session'; sessionId: string; item?: string | null }
+  /** `params`: the History search and filters, as a query string without the `?` (see `historyQueryFromParams`). */
+  | { name: 'history'; params?: string }
   | { name: 'analytics' }
   | { name: 'settings' };
 
 export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#/, '') || '/';
+  const full = hash.replace(/^#/, '') || '/';
+  const q = full.indexOf('?');
+  const path = q < 0 ? full : full.slice(0, q);
+  const search = q < 0 ? '' : full.slice(q + 1);
   const parts = path.split('/').filter(Boolean);
   const [head, arg] = parts;
-  if (head === 'session' && arg) return { name: 'session', sessionId: decodeURIComponent(arg) };
-  if (head === 'history') return { name: 'history' };
+  if (head === 'session' && arg) {
+    const item = new URLSearchParams(search).get('item');
+    return { name: 'session', sessionId: decodeURIComponent(arg), ...(item ? { item } : {}) };
+  }
+  if (head === 'history') return search ? { name: 'history', params: search } : { name: 'history' };
   if (head === 'analytics') return { name: 'analytics' };
   if (head === 'settings') return { name: 'settings' };
   return { name: 'board' };
@@ -21,7 +29,11 @@ export function parseHash(hash: string): Route {
 export function hrefOf(route: Route): string {
   switch (route.name) {
     case 'session':
-      return `#/session/${encodeURIComponent(route.sessionId)}`;
+      return `#/session/${encodeURIComponent(route.sessionId)}${
+        route.item ? `?${new URLSearchParams({ item: route.item })}` : ''
+      }`;
+    case 'history':
+      return route.params ? `#/history?${route.params}` : '#/history';
     case 'board':
       return '#/';
     default:
@@ -53,3 +65,12 @@ export function createHashRouter() {
   };
 }
 export type Router = ReturnType<typeof createHashRouter>;
+
+/**
+ * Rewrites the current history entry's hash without a navigation (no `hashchange`, no new entry): for state a
+ * view keeps in the URL (the History search) so that Back, a reload or a shared link come back to it.
+ */
+export function replaceHash(href: string): void {
+  if (window.location.hash === href) return;
+  window.history.replaceState(window.history.state, '', href);
+}

@@ -19,6 +19,7 @@ import type { Api, LiveSession } from '../data/types.js';
 import { now } from '../lib/clock.js';
 import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatDuration, formatTime, plural } from '../lib/format.js';
+import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
 import { accentOf, displayTitle, STATUS_META } from '../lib/status.js';
 import type { SessionStore } from '../store/sessions.js';
 
@@ -46,7 +47,28 @@ export interface SessionDetailViewProps {
   live?: boolean;
   actions?: DetailActions;
   onClose?: () => void;
+  /**
+   * The item to show (`<kind>:<key>`, `lib/items.ts`), e.g. the one a search hit opened: its tab is selected, it is
+   * scrolled into view and highlighted (a tool call is expanded).
+   */
+  focus?: string | null;
 }
+
+const TAB_OF: Record<ItemKind, Tab | null> = {
+  prompt: 'conversation',
+  response: 'conversation',
+  tool: 'tools',
+  note: 'notes',
+  title: null,
+};
+
+const FOCUS_NOUN: Record<ItemKind, string> = {
+  prompt: 'prompt',
+  response: 'response',
+  tool: 'tool call',
+  note: 'note',
+  title: 'title',
+};
 
 type Tab = 'conversation' | 'tools' | 'timeline' | 'agents' | 'notes';
 
@@ -122,7 +144,7 @@ function EditableText(props: {
   );
 }
 
-function NotesPanel(props: { notes: Note[]; actions?: DetailActions }): JSX.Element {
+function NotesPanel(props: { notes: Note[]; actions?: DetailActions; focus?: string | null }): JSX.Element {
   const [text, setText] = createSignal('');
   const [editing, setEditing] = createSignal<number | null>(null);
   const [draft, setDraft] = createSignal('');
@@ -155,7 +177,12 @@ function NotesPanel(props: { notes: Note[]; actions?: DetailActions }): JSX.Elem
         <ul class="notes__list">
           <For each={props.notes}>
             {(n) => (
-              <li class="note">
+              <li
+                class="note"
+                data-item={itemId('note', n.id)}
+                classList={{ 'is-focused': props.focus === itemId('note', n.id) }}
+                aria-current={props.focus === itemId('note', n.id) ? 'true' : undefined}
+              >
                 <Show
                   when={editing() === n.id}
                   fallback={
@@ -221,6 +248,8 @@ function NotesPanel(props: { notes: Note[]; actions?: DetailActions }): JSX.Elem
 export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   const s = () => props.session;
   const [tab, setTab] = createSignal<Tab>('tools');
+  let root: HTMLElement | undefined;
+  const focusRef = createMemo(() => parseItem(props.focus));
   const [confirm, setConfirm] = createSignal<'kill' | 'delete' | null>(null);
   const meta = () => STATUS_META[s().status];
   const reason = () => s().statusReason;
@@ -234,6 +263,46 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   );
   const tools = createMemo(() => [...s().toolLog].reverse());
   const teamMembers = createMemo(() => props.team?.childSessionIds ?? []);
+  /** Whether the focused item is among what this page shows (a live session keeps only its latest items). */
+  const focusFound = createMemo(() => {
+    const f = focusRef();
+    if (!f) return true;
+    switch (f.kind) {
+      case 'tool':
+        return s().toolLog.some((c) => toolKey(c) === f.key);
+      case 'prompt':
+        return s().promptHistory.some((p) => String(p.timestamp) === f.key);
+      case 'response':
+        return s().responseLog.some((r) => String(r.timestamp) === f.key);
+      case 'note':
+        return (props.notes ?? []).some((n) => String(n.id) === f.key);
+      case 'title':
+        return true;
+    }
+  });
+  // A new focus selects its tab, then scrolls to the item once it is on the page (later refetches do not scroll).
+  let scrolledTo: string | null = null;
+  createEffect(
+    on(focusRef, (f) => {
+      const t = f ? TAB_OF[f.kind] : null;
+      if (t) setTab(t);
+    }),
+  );
+  createEffect(() => {
+    const f = props.focus;
+    if (!f || !focusFound() || scrolledTo === f) return;
+    tab();
+    queueMicrotask(() => {
+      const el =
+        f === 'title'
+          ? root?.querySelector('.detail__title')
+          : [...(root?.querySelectorAll('[data-item]') ?? [])].find((e) => e.getAttribute('data-item') === f);
+      if (!el) return;
+      scrolledTo = f;
+      el.scrollIntoView?.({ block: 'center' });
+    });
+  });
+  const focused = (kind: ItemKind, key: string | number) => props.focus === itemId(kind, key);
   const tabs: Array<{ id: Tab; label: () => string }> = [
     { id: 'tools', label: () => `Tool calls (${s().toolLog.length})` },
     { id: 'conversation', label: () => `Conversation (${conversation().length})` },
@@ -244,8 +313,10 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
 
   return (
     <article
+      ref={root}
       class="detail"
       data-session-id={s().sessionId}
+      data-focus={props.focus ?? undefined}
       data-status={s().status}
       style={accentOf(s()) ? { '--accent': accentOf(s())! } : undefined}
     >
@@ -261,7 +332,9 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
               ← Back
             </button>
           </Show>
-          <h1 class="detail__title">{displayTitle(s())}</h1>
+          <h1 class="detail__title" classList={{ 'is-focused': props.focus === 'title' }}>
+            {displayTitle(s())}
+          </h1>
           <StatusBadge status={s().status} />
           <Show when={props.live === false}>
             <span class="chip">history</span>
@@ -408,11 +481,27 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         </For>
       </div>
 
+      <Show when={!focusFound() && focusRef()}>
+        {(f) => (
+          <p class="notice" role="status" data-testid="focus-missing">
+            The matching {FOCUS_NOUN[f().kind]} is no longer in this session.
+          </p>
+        )}
+      </Show>
       <div class="tabpanel" role="tabpanel">
         <Show when={tab() === 'tools'}>
           <Show when={tools().length > 0} fallback={<p class="muted">No tool calls yet.</p>}>
             <ul class="toolcalls">
-              <For each={tools()}>{(c, i) => <ToolCallItem call={c} defaultOpen={i() === 0} />}</For>
+              <For each={tools()}>
+                {(c, i) => (
+                  <ToolCallItem
+                    call={c}
+                    defaultOpen={i() === 0}
+                    item={itemId('tool', toolKey(c))}
+                    focused={focused('tool', toolKey(c))}
+                  />
+                )}
+              </For>
             </ul>
           </Show>
         </Show>
@@ -421,7 +510,12 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             <ol class="conversation">
               <For each={conversation()}>
                 {(m) => (
-                  <li class={`msg msg--${m.kind}`}>
+                  <li
+                    class={`msg msg--${m.kind}`}
+                    data-item={itemId(m.kind, m.timestamp)}
+                    classList={{ 'is-focused': focused(m.kind, m.timestamp) }}
+                    aria-current={focused(m.kind, m.timestamp) ? 'true' : undefined}
+                  >
                     <div class="msg__meta">
                       {m.kind === 'prompt' ? 'You' : 'Agent'} · {formatTime(m.timestamp)}
                       <Show when={m.kind === 'response' && m.agentId}> · subagent</Show>
@@ -499,7 +593,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           </Show>
         </Show>
         <Show when={tab() === 'notes'}>
-          <NotesPanel notes={props.notes ?? []} actions={props.actions} />
+          <NotesPanel notes={props.notes ?? []} actions={props.actions} focus={props.focus} />
         </Show>
       </div>
 
@@ -557,6 +651,8 @@ function withLive(full: Session, live: LiveSession | undefined): Session {
  */
 export function DetailPage(props: {
   sessionId: string;
+  /** The item to open at (`?item=`), or null. */
+  item?: string | null;
   api: Api;
   store: SessionStore;
   onClose: () => void;
@@ -573,7 +669,7 @@ export function DetailPage(props: {
   const load = async () => {
     const gen = generation;
     const id = props.sessionId;
-    const got = await props.api.getSession(id).catch(() => null);
+    const got = await props.api.getSession(id, { full: !!props.item }).catch(() => null);
     if (gen !== generation) return;
     batch(() => {
       if (got) setDetail('session', reconcile(got, { key: 'toolUseId', merge: false }));
@@ -672,6 +768,7 @@ export function DetailPage(props: {
           live={live() !== undefined}
           actions={actions}
           onClose={props.onClose}
+          focus={props.item ?? null}
         />
       )}
     </Show>

@@ -1,8 +1,17 @@
 import { AGENT_CLIS, type AgentCli, SESSION_STATUSES, type SessionStatus } from '@flightdeck/shared-types';
-import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
+import { createEffect, createResource, createSignal, For, type JSX, Show } from 'solid-js';
 import { StatusBadge } from '../components/StatusBadge.js';
-import type { Api, HistoryPage, HistoryQuery, HistorySnippet, HistorySortBy } from '../data/types.js';
+import type {
+  Api,
+  HistoryHit,
+  HistoryHitsPage,
+  HistoryPage,
+  HistoryQuery,
+  HistorySortBy,
+} from '../data/types.js';
 import { formatDateTime, plural } from '../lib/format.js';
+import { hitKindLabel, itemOfHit } from '../lib/items.js';
+import { hrefOf, replaceHash } from '../lib/router.js';
 import { displayTitle } from '../lib/status.js';
 
 export const defaultHistoryQuery = (): HistoryQuery => ({
@@ -19,13 +28,55 @@ export const defaultHistoryQuery = (): HistoryQuery => ({
   pageSize: 25,
 });
 
-export function Snippet(props: { snippet: HistorySnippet }): JSX.Element {
+const SORTS: readonly HistorySortBy[] = ['startedAt', 'lastActivityAt', 'projectName', 'status'];
+const isOne = <T extends string>(all: readonly T[], v: string | null): v is T =>
+  v !== null && (all as readonly string[]).includes(v);
+const num = (v: string | null): number | null => (v !== null && /^\d+$/.test(v) ? Number(v) : null);
+
+/** The History search and filters as URL parameters (only what differs from the defaults). */
+export function historyQueryToParams(q: HistoryQuery): string {
+  const d = defaultHistoryQuery();
+  const p = new URLSearchParams();
+  if (q.query) p.set('q', q.query);
+  if (q.project) p.set('project', q.project);
+  if (q.status) p.set('status', q.status);
+  if (q.cli) p.set('cli', q.cli);
+  if (q.dateFrom !== null) p.set('from', String(q.dateFrom));
+  if (q.dateTo !== null) p.set('to', String(q.dateTo));
+  if (q.archived !== null) p.set('archived', q.archived ? 'only' : 'hide');
+  if (q.sortBy !== d.sortBy || q.sortDir !== d.sortDir) p.set('sort', `${q.sortBy}:${q.sortDir}`);
+  if (q.page > 1) p.set('page', String(q.page));
+  return p.toString();
+}
+
+/** The History query a URL describes; anything missing or invalid takes its default. */
+export function historyQueryFromParams(params: string | undefined): HistoryQuery {
+  const q = defaultHistoryQuery();
+  const p = new URLSearchParams(params ?? '');
+  q.query = (p.get('q') ?? '').trim().slice(0, 1000);
+  q.project = p.get('project') || null;
+  const status = p.get('status');
+  if (isOne(SESSION_STATUSES, status)) q.status = status;
+  const cli = p.get('cli');
+  if (isOne(AGENT_CLIS, cli)) q.cli = cli;
+  q.dateFrom = num(p.get('from'));
+  q.dateTo = num(p.get('to'));
+  const archived = p.get('archived');
+  q.archived = archived === 'only' ? true : archived === 'hide' ? false : null;
+  const [sortBy, sortDir] = (p.get('sort') ?? '').split(':');
+  if (isOne(SORTS, sortBy ?? null) && (sortDir === 'asc' || sortDir === 'desc')) {
+    q.sortBy = sortBy as HistorySortBy;
+    q.sortDir = sortDir;
+  }
+  q.page = Math.max(1, num(p.get('page')) ?? 1);
+  return q;
+}
+
+/** A snippet: the server's plain and matching parts as text (never HTML), matches in `<mark>`. */
+export function Snippet(props: { parts: HistoryHit['snippet'] }): JSX.Element {
   return (
     <p class="snippet">
-      <span class="snippet__kind">{props.snippet.kind}</span>
-      <For each={props.snippet.snippet}>
-        {(p) => (p.match ? <mark>{p.text}</mark> : <span>{p.text}</span>)}
-      </For>
+      <For each={props.parts}>{(p) => (p.match ? <mark>{p.text}</mark> : <span>{p.text}</span>)}</For>
     </p>
   );
 }
@@ -35,6 +86,8 @@ export function Pagination(props: {
   pageSize: number;
   total: number;
   onPage: (p: number) => void;
+  /** What is counted, singular and plural (default sessions). */
+  noun?: [string, string];
 }) {
   const pages = () => Math.max(1, Math.ceil(props.total / props.pageSize));
   return (
@@ -48,7 +101,8 @@ export function Pagination(props: {
         ← Previous
       </button>
       <span class="pagination__info" aria-live="polite">
-        Page {props.page} of {pages()} · {plural(props.total, 'session')}
+        Page {props.page} of {pages()} ·{' '}
+        {plural(props.total, ...(props.noun ?? (['session', 'sessions'] as const)))}
       </span>
       <button
         type="button"
@@ -108,7 +162,6 @@ export function HistoryResults(props: HistoryResultsProps): JSX.Element {
                   {plural(r.totalPrompts, 'prompt')} · {plural(r.totalToolCalls, 'tool call')}
                   <Show when={r.model}> · {r.model}</Show>
                 </div>
-                <For each={r.snippets}>{(sn) => <Snippet snippet={sn} />}</For>
               </li>
             )}
           </For>
@@ -124,6 +177,64 @@ export function HistoryResults(props: HistoryResultsProps): JSX.Element {
   );
 }
 
+export interface HitResultsProps {
+  page: HistoryHitsPage;
+  /** Opens the session at the item that matched (`item`: see `lib/items.ts`). */
+  onOpen: (sessionId: string, item: string) => void;
+  onPage: (page: number) => void;
+}
+
+/**
+ * Full-text hits, best match first (pure): each names what matched (prompt, response, tool call input or
+ * output, note, title) and shows its snippet with the matching words highlighted; opening one goes to that item.
+ */
+export function HitResults(props: HitResultsProps): JSX.Element {
+  return (
+    <>
+      <Show when={props.page.hits.length > 0} fallback={<p class="empty">Nothing matches this search.</p>}>
+        <ol class="hit-list" aria-label="Search results">
+          <For each={props.page.hits}>
+            {(h) => {
+              const item = itemOfHit(h);
+              return (
+                <li class="hit" data-session-id={h.sessionId} data-kind={h.kind} data-item={item}>
+                  <div class="hit__head">
+                    <span class={`chip hit__kind hit__kind--${h.kind}`}>{hitKindLabel(h)}</span>
+                    <a
+                      class="hit__title"
+                      href={hrefOf({ name: 'session', sessionId: h.sessionId, item })}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        props.onOpen(h.sessionId, item);
+                      }}
+                    >
+                      {h.sessionTitle || h.projectName || h.sessionId}
+                    </a>
+                    <span class="chip">{h.projectName}</span>
+                    <time class="muted" dateTime={new Date(h.timestamp).toISOString()}>
+                      {formatDateTime(h.timestamp)}
+                    </time>
+                  </div>
+                  <Snippet parts={h.snippet} />
+                </li>
+              );
+            }}
+          </For>
+        </ol>
+      </Show>
+      <Pagination
+        page={props.page.page}
+        pageSize={props.page.pageSize}
+        total={props.page.total}
+        onPage={props.onPage}
+        noun={['match', 'matches']}
+      />
+    </>
+  );
+}
+
+type Results = { mode: 'hits'; page: HistoryHitsPage } | { mode: 'sessions'; page: HistoryPage };
+
 const toDateInput = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().slice(0, 10));
 const fromDateInput = (v: string, endOfDay: boolean): number | null => {
   if (!v) return null;
@@ -131,12 +242,32 @@ const fromDateInput = (v: string, endOfDay: boolean): number | null => {
   return Number.isFinite(t) ? t : null;
 };
 
-/** The history route: filters + results, loading from the server. */
-export function HistoryView(props: { api: Api; onOpen: (id: string) => void }): JSX.Element {
-  const [query, setQuery] = createSignal<HistoryQuery>(defaultHistoryQuery());
-  const [text, setText] = createSignal('');
+/**
+ * The history route: filters + results, loading from the server. With search text the results are the ranked
+ * full-text hits (`api.searchText`) within the filters; without, the sessions matching the filters. The search
+ * and filters live in the URL (`#/history?q=…`), so Back from a session, a reload or a link come back to them.
+ */
+export function HistoryView(props: {
+  api: Api;
+  /** The route's query string (`historyQueryFromParams`). */
+  params?: string;
+  onOpen: (id: string, item?: string) => void;
+}): JSX.Element {
+  const [query, setQuery] = createSignal<HistoryQuery>(historyQueryFromParams(props.params));
+  const [text, setText] = createSignal(query().query);
   const [projects] = createResource(() => props.api.historyProjects().catch(() => [] as string[]));
-  const [page] = createResource(query, (q) => props.api.searchHistory(q));
+  const [page] = createResource(
+    query,
+    async (q): Promise<Results> =>
+      q.query.trim()
+        ? { mode: 'hits', page: await props.api.searchText(q) }
+        : { mode: 'sessions', page: await props.api.searchHistory(q) },
+  );
+  createEffect(() => replaceHash(hrefOf({ name: 'history', params: historyQueryToParams(query()) })));
+  const onPage = (n: number) => {
+    setQuery({ ...query(), page: n });
+    window.scrollTo({ top: 0 });
+  };
   const patch = (p: Partial<HistoryQuery>) => setQuery({ ...query(), page: 1, ...p });
   let debounce: ReturnType<typeof setTimeout> | undefined;
   return (
@@ -218,6 +349,8 @@ export function HistoryView(props: { api: Api; onOpen: (id: string) => void }): 
         </select>
         <select
           aria-label="Sort by"
+          title={query().query ? 'Search results come best match first' : undefined}
+          disabled={!!query().query}
           value={`${query().sortBy}:${query().sortDir}`}
           onChange={(e) => {
             const [sortBy, sortDir] = e.currentTarget.value.split(':') as [HistorySortBy, 'asc' | 'desc'];
@@ -242,16 +375,20 @@ export function HistoryView(props: { api: Api; onOpen: (id: string) => void }): 
       </Show>
       <div aria-busy={page.loading} data-query={page.loading ? undefined : query().query}>
         <Show when={page.latest} fallback={<p class="muted">Loading…</p>}>
-          {(p) => (
-            <HistoryResults
-              page={p()}
-              query={query()}
-              onOpen={props.onOpen}
-              onPage={(n) => {
-                setQuery({ ...query(), page: n });
-                window.scrollTo({ top: 0 });
-              }}
-            />
+          {(r) => (
+            <Show
+              when={r().mode === 'hits'}
+              fallback={
+                <HistoryResults
+                  page={r().page as HistoryPage}
+                  query={query()}
+                  onOpen={props.onOpen}
+                  onPage={onPage}
+                />
+              }
+            >
+              <HitResults page={r().page as HistoryHitsPage} onOpen={props.onOpen} onPage={onPage} />
+            </Show>
           )}
         </Show>
       </div>

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './2026_11_21_0001_initial.js';
+import * as m0002 from './2026_12_06_0002_search_all.js';
 
 /** Every migration, by name (names sort in the order they run). Add new ones here; never edit old ones. */
 export const migrations: Record<string, Migration> = {
   '2026_11_21_0001_initial': m0001,
+  '2026_12_06_0002_search_all': m0002,
 };
 
 /** Static provider: no filesystem scan, so it works the same from source, bundles and tests. */
