@@ -12,6 +12,7 @@ export {
 export { displayToolName, GEMINI_TOOL_NAMES, normalize } from './normalize.js';
 export {
   describeTaskNotification,
+  END_REASON_LABELS,
   endReasonLabel,
   isTaskNotification,
   KILLED_END_REASON,

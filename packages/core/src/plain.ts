@@ -8,7 +8,8 @@ export const KILLED_END_REASON = 'killed';
 /** The end reason the core records when the session's process is found dead (no SessionEnd). */
 export const PROCESS_EXITED_END_REASON = 'process-exited';
 
-const END_REASONS: Record<string, string> = {
+/** Every end reason the core knows, with its plain words. */
+export const END_REASON_LABELS: Readonly<Record<string, string>> = {
   [KILLED_END_REASON]: 'Killed from Flightdeck',
   [PROCESS_EXITED_END_REASON]: 'Process exited',
   // Claude Code / Gemini CLI SessionEnd `reason`
@@ -33,7 +34,7 @@ const END_REASONS: Record<string, string> = {
  */
 export function endReasonLabel(reason: string | null | undefined): string {
   if (reason === null || reason === undefined || reason.trim() === '') return 'Ended';
-  const known = Object.hasOwn(END_REASONS, reason) ? END_REASONS[reason] : undefined;
+  const known = Object.hasOwn(END_REASON_LABELS, reason) ? END_REASON_LABELS[reason] : undefined;
   if (known !== undefined) return known;
   const words = reason.replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase().slice(0, 80);
   return words ? `Ended: ${words}` : 'Ended';

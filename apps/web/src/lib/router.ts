@@ -1,14 +1,15 @@
 import { createSignal, onCleanup } from 'solid-js';
 
 export type Route =
-  | { name: 'board' }
+  | { name: 'board' /** The board's view as a query string (see store/boardState.ts). */; query?: string }
   | { name: 'session'; sessionId: string }
   | { name: 'history' }
   | { name: 'analytics' }
   | { name: 'settings' };
 
 export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#/, '') || '/';
+  // `#/?status=approval`: the board with its view in the query (see store/boardState.ts)
+  const path = hash.replace(/^#/, '').split('?')[0] || '/';
   const parts = path.split('/').filter(Boolean);
   const [head, arg] = parts;
   if (head === 'session' && arg) return { name: 'session', sessionId: decodeURIComponent(arg) };
@@ -23,7 +24,7 @@ export function hrefOf(route: Route): string {
     case 'session':
       return `#/session/${encodeURIComponent(route.sessionId)}`;
     case 'board':
-      return '#/';
+      return route.query ? `#/?${route.query}` : '#/';
     default:
       return `#/${route.name}`;
   }
