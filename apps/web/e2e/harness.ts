@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const webRoot = resolve(here, '..');
@@ -166,6 +167,18 @@ export async function startServer(): Promise<TestServer> {
   return server;
 }
 
+/** Keeps a screenshot of the page (in test-output/) when a test fails, to see what the browser showed. */
+export function screenshotOnFailure(page: () => Page | undefined, prefix = 'failed'): void {
+  afterEach(async (ctx) => {
+    const p = page();
+    if (ctx.task.result?.state !== 'fail' || !p) return;
+    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    await p
+      .screenshot({ path: join(outputDir, `${prefix}-${name}.png`), fullPage: true })
+      .catch(() => undefined);
+  });
+}
+
 export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}; run node scripts/ensure-chromium.mjs`);
@@ -231,6 +244,12 @@ export const claude = {
     tool_name: tool,
     tool_input: input,
     permission_suggestions: [],
+  }),
+  sessionEnd: (sessionId: string, cwd: string, reason: string) => ({
+    session_id: sessionId,
+    cwd,
+    hook_event_name: 'SessionEnd',
+    reason,
   }),
   stop: (sessionId: string, cwd: string, message: string) => ({
     session_id: sessionId,

@@ -39,6 +39,9 @@ export interface BoardProps {
   onArchive?: (ids: string[]) => Promise<void> | void;
 }
 
+/** Status chips in the board's order: what needs you first, ended last. */
+const CHIP_ORDER = [...SESSION_STATUSES].sort((a, b) => STATUS_META[a].rank - STATUS_META[b].rank);
+
 function columnsFor(width: number): number {
   return Math.max(1, Math.floor((width + ROW_GAP) / (MIN_CARD_WIDTH + ROW_GAP)));
 }
@@ -213,9 +216,7 @@ export function Board(props: BoardProps): JSX.Element {
       </search>
       <fieldset class="status-filter">
         <legend class="visually-hidden">Filter by status</legend>
-        <For
-          each={SESSION_STATUSES.filter((s) => (b.counts()[s] ?? 0) > 0 || b.filter().statuses.includes(s))}
-        >
+        <For each={CHIP_ORDER.filter((s) => (b.counts()[s] ?? 0) > 0 || b.filter().statuses.includes(s))}>
           {(st) => (
             <button
               type="button"
