@@ -1,14 +1,8 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  claude,
-  launchBrowser,
-  outputDir,
-  screenshotOnFailure,
-  startServer,
-  type TestServer,
-} from './harness.js';
+import { screenshotOnFailure } from './failure-shots.js';
+import { claude, launchBrowser, outputDir, startServer, type TestServer } from './harness.js';
 
 let server: TestServer;
 let browser: Browser;

@@ -8,8 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterEach } from 'vitest';
+import { type Browser, chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const webRoot = resolve(here, '..');
@@ -165,18 +164,6 @@ export async function startServer(): Promise<TestServer> {
     },
   };
   return server;
-}
-
-/** Keeps a screenshot of the page (in test-output/) when a test fails, to see what the browser showed. */
-export function screenshotOnFailure(page: () => Page | undefined, prefix = 'failed'): void {
-  afterEach(async (ctx) => {
-    const p = page();
-    if (ctx.task.result?.state !== 'fail' || !p) return;
-    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-    await p
-      .screenshot({ path: join(outputDir, `${prefix}-${name}.png`), fullPage: true })
-      .catch(() => undefined);
-  });
 }
 
 export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
