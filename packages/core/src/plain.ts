@@ -24,6 +24,7 @@ export const END_REASON_LABELS: Readonly<Record<string, string>> = {
   complete: 'Finished',
   user_exit: 'Exited',
   abort: 'Interrupted',
+  interrupted: 'Interrupted',
   error: 'Ended with an error',
   timeout: 'Timed out',
 };

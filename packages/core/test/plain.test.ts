@@ -42,6 +42,7 @@ describe('endReasonLabel: plain words for every end reason', () => {
     ['complete', 'Finished'],
     ['user_exit', 'Exited'],
     ['abort', 'Interrupted'],
+    ['interrupted', 'Interrupted'],
     ['error', 'Ended with an error'],
     ['timeout', 'Timed out'],
     [null, 'Ended'],
