@@ -20,7 +20,34 @@ export type LiveSessionSummary = Omit<
   counts: { promptHistory: number; toolLog: number; responseLog: number; events: number; subagents: number };
   /** `inputSummary` of the running call of `currentTool` (what the card's activity line shows), or null. */
   currentToolSummary: string | null;
+  /** The main agent's latest text in the current (or last finished) turn, one line, clipped; or null. */
+  lastResponse: string | null;
 };
+
+/** Longest `lastResponse` a summary carries (the card shows two lines). */
+export const LAST_RESPONSE_CHARS = 280;
+
+/** The main agent's latest text, if it came after the latest prompt (else it belongs to an earlier turn). */
+function lastMainResponse(
+  log: Session['responseLog'] | undefined,
+  prompts: Session['promptHistory'] | undefined,
+): string | null {
+  if (!Array.isArray(log)) return null;
+  const since = Array.isArray(prompts) ? (prompts[prompts.length - 1]?.timestamp ?? 0) : 0;
+  for (let i = log.length - 1; i >= 0; i--) {
+    const r = log[i];
+    if (!r || r.timestamp < since) return null;
+    if (r.agentId == null && typeof r.text === 'string') {
+      const text = r.text
+        .slice(0, LAST_RESPONSE_CHARS * 4)
+        .replace(/\s+/g, ' ')
+        .trim();
+      if (text === '') continue;
+      return text.length > LAST_RESPONSE_CHARS ? `${text.slice(0, LAST_RESPONSE_CHARS - 1)}…` : text;
+    }
+  }
+  return null;
+}
 
 /**
  * The summary of a session, built for each message (each subscriber serializes it at once, so it dies young).
@@ -90,6 +117,7 @@ export function sessionSummary(session: Session): LiveSessionSummary {
       subagents: subagents?.length ?? 0,
     },
     currentToolSummary,
+    lastResponse: lastMainResponse(responseLog, promptHistory),
   };
 }
 

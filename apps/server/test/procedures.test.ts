@@ -7,7 +7,7 @@ import { appRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import type { Context } from '../src/trpc.js';
 import { createCallerFactory } from '../src/trpc.js';
-import { prompt, sessionStart, startTestServer, tmpDir } from './helpers.js';
+import { claudeEvent, prompt, sessionStart, startTestServer, tmpDir } from './helpers.js';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -182,6 +182,7 @@ for (const mode of ['memory', 'file'] as const) {
         totalPrompts: 1,
         currentPrompt: 'summarise the board',
         counts: { promptHistory: 1, toolLog: 0, responseLog: 0, events: full?.events.length },
+        lastResponse: null,
       });
       for (const ring of ['promptHistory', 'toolLog', 'responseLog', 'events', 'subagents']) {
         expect(inSnap).not.toHaveProperty(ring);
@@ -194,13 +195,34 @@ for (const mode of ['memory', 'file'] as const) {
       }
       expect(upsert).toMatchObject({ summary: true, totalPrompts: 2, counts: { promptHistory: 2 } });
       expect(upsert).not.toHaveProperty('promptHistory');
+      // the main agent's latest text, one line, for the card's activity line
+      await server.runtime.ingest(
+        claudeEvent('s-sum', 'Stop', { last_assistant_message: `All   done.\n${'x'.repeat(400)}` }),
+        'id-sum-4',
+      );
+      let done: Record<string, unknown> | null = null;
+      for (let i = 0; i < 20 && !done; i++) {
+        const msg = unwrap((await it.next()).value) as { type: string; data: Record<string, unknown> };
+        if (msg.type === 'session-upsert' && msg.data.sessionId === 's-sum' && msg.data.status === 'waiting')
+          done = msg.data;
+      }
+      expect(done?.lastResponse).toBe(`All done. ${'x'.repeat(279 - 10)}…`);
+      // a new prompt: the previous turn's text is not what the agent is doing now
+      await server.runtime.ingest(prompt('s-sum', 'third'), 'id-sum-5');
+      let next: Record<string, unknown> | null = null;
+      for (let i = 0; i < 20 && !next; i++) {
+        const msg = unwrap((await it.next()).value) as { type: string; data: Record<string, unknown> };
+        if (msg.type === 'session-upsert' && msg.data.sessionId === 's-sum' && msg.data.totalPrompts === 3)
+          next = msg.data;
+      }
+      expect(next?.lastResponse).toBeNull();
       await it.return?.();
       // the default view still carries whole sessions
       const fullIt = (await caller.sessions.live())[Symbol.asyncIterator]();
       const fullSnap = unwrap((await fullIt.next()).value) as {
         data: { sessions: Array<{ sessionId: string; promptHistory?: unknown[] }> };
       };
-      expect(fullSnap.data.sessions.find((s) => s.sessionId === 's-sum')?.promptHistory).toHaveLength(2);
+      expect(fullSnap.data.sessions.find((s) => s.sessionId === 's-sum')?.promptHistory).toHaveLength(3);
       await fullIt.return?.();
     });
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshotOnFailure } from './failure-shots.js';
 import { claude, launchBrowser, outputDir, startServer, type TestServer } from './harness.js';
 
 let server: TestServer;
@@ -44,15 +45,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-// Keep a screenshot of the page when a test fails, to see what the browser showed.
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) {
-    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-    await page
-      .screenshot({ path: join(outputDir, `failed-${name}.png`), fullPage: true })
-      .catch(() => undefined);
-  }
-});
+screenshotOnFailure(() => page);
 
 const card = (id: string) => page.locator(`article.card[data-session-id="${id}"]`);
 

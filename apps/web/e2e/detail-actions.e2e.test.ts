@@ -134,5 +134,12 @@ describe('session detail actions against a real server', () => {
       new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000)),
     ]);
     expect(signal).toBe('SIGTERM');
+    // Claude Code on its way out after a SIGTERM sends SessionEnd with reason "other": the dashboard says why
+    await postEnvelope(claude.sessionEnd('s-kill', CWD, 'other'), { pid });
+    await page.getByTestId('status-reason').getByText('Killed from Flightdeck').waitFor({ timeout: 5000 });
+    await page.goto(`${server.url}/#/`);
+    const activity = page.locator('article.card[data-session-id="s-kill"] [data-testid="activity"]');
+    await activity.waitFor();
+    expect(await activity.textContent()).toBe('Killed from Flightdeck');
   });
 });

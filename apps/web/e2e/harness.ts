@@ -232,6 +232,12 @@ export const claude = {
     tool_input: input,
     permission_suggestions: [],
   }),
+  sessionEnd: (sessionId: string, cwd: string, reason: string) => ({
+    session_id: sessionId,
+    cwd,
+    hook_event_name: 'SessionEnd',
+    reason,
+  }),
   stop: (sessionId: string, cwd: string, message: string) => ({
     session_id: sessionId,
     cwd,

@@ -16,7 +16,7 @@ import type { Api } from './data/types.js';
 import { alertOnTransition } from './lib/alerts.js';
 import { applyTheme, prefs, setPrefs } from './lib/prefs.js';
 import { createHashRouter, type Route } from './lib/router.js';
-import { createBoardState } from './store/boardState.js';
+import { bindBoardToUrl, boardHref, createBoardState } from './store/boardState.js';
 import { createSessionStore } from './store/sessions.js';
 import { AnalyticsView } from './views/Analytics.js';
 import { Board } from './views/Board.js';
@@ -35,6 +35,7 @@ const THEME_CYCLE = { system: 'dark', dark: 'light', light: 'system' } as const;
 function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
   const store = createSessionStore({ onTransition: alertOnTransition });
   const board = createBoardState(store);
+  bindBoardToUrl(board);
   const router = createHashRouter();
   const [help, setHelp] = createSignal(false);
   const [toasts, setToasts] = createSignal<Array<{ id: number; text: string }>>([]);
@@ -51,7 +52,18 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     board.setSelected(sessionId);
     router.navigate({ name: 'session', sessionId, ...(item ? { item } : {}) });
   };
-  const go = (r: Route) => router.navigate(r);
+  // The board keeps its filters and sort: going back to it goes to its address with the view's query.
+  const go = (r: Route) => router.navigate(r.name === 'board' ? { name: 'board', query: board.query() } : r);
+  const archive = async (ids: string[]) => {
+    const results = await Promise.allSettled(ids.map((id) => props.api.setArchived(id, true)));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    const done = ids.length - failed;
+    toast(
+      failed > 0
+        ? `Archived ${done} of ${ids.length} ended sessions; ${failed} could not be archived.`
+        : `Archived ${done} ended session${done === 1 ? '' : 's'}. They stay in History.`,
+    );
+  };
 
   onMount(() => {
     const stop = props.api.live({
@@ -160,7 +172,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
   return (
     <div class="app">
       <header class="topbar">
-        <a class="brand" href="#/">
+        <a class="brand" href={boardHref(board.query())}>
           <span class="logo" aria-hidden="true" />
           <span class="brand__name">Flightdeck</span>
         </a>
@@ -168,7 +180,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
           <For each={nav}>
             {(n) => (
               <a
-                href={n.name === 'board' ? '#/' : `#/${n.name}`}
+                href={n.name === 'board' ? boardHref(board.query()) : `#/${n.name}`}
                 class="topnav__link"
                 aria-current={
                   router.route().name === n.name || (n.name === 'board' && router.route().name === 'session')
@@ -231,7 +243,13 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
       <main class="main">
         <Switch>
           <Match when={router.route().name === 'board'}>
-            <Board store={store} board={board} onOpen={open} searchRef={(el) => (searchEl = el)} />
+            <Board
+              store={store}
+              board={board}
+              onOpen={open}
+              onArchive={archive}
+              searchRef={(el) => (searchEl = el)}
+            />
           </Match>
           <Match
             when={

@@ -37,12 +37,13 @@ export function makeSession(overrides: Partial<Session> & { sessionId: string })
  * of `makeSession`, history lengths in `counts`, the running tool's input summary in `currentToolSummary`.
  */
 export function makeLive(overrides: Partial<LiveSession> & { sessionId: string }): LiveSession {
-  const { counts, currentToolSummary, ...scalars } = overrides;
+  const { counts, currentToolSummary, lastResponse, ...scalars } = overrides;
   const base = liveOf(makeSession(scalars));
   return {
     ...base,
     ...(counts ? { counts } : {}),
     ...(currentToolSummary !== undefined ? { currentToolSummary } : {}),
+    ...(lastResponse !== undefined ? { lastResponse } : {}),
   };
 }
 
@@ -62,6 +63,7 @@ export function liveOf(session: Session): LiveSession {
       subagents: subagents.length,
     },
     currentToolSummary: running?.inputSummary || null,
+    lastResponse: responseLog.findLast((r) => r.agentId === null)?.text ?? null,
   };
 }
 

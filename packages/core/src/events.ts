@@ -12,6 +12,7 @@ import {
 } from './limits.js';
 import { applyMatch, matchSession } from './matcher.js';
 import { QUIET_EVENTS } from './normalize.js';
+import { describeTaskNotification, endReasonLabel, isTaskNotification, KILLED_END_REASON } from './plain.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
 import { addPendingSubagent, onSessionEnded, onSessionRevived, tryLinkNewSession } from './teams.js';
@@ -173,6 +174,7 @@ function revive(tx: Tx, id: string): void {
   const s = tx.session(id)!;
   if (s.status !== 'ended') return;
   tx.patch(id, { endedAt: null, endReason: null });
+  if (tx.runtime(id).killRequestedAt != null) tx.patchRuntime(id, { killRequestedAt: null });
   onSessionRevived(tx, id);
 }
 
@@ -203,12 +205,29 @@ function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByRe
 
 function onPrompt(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {
   revive(tx, id);
+  if (isTaskNotification(ev.prompt)) {
+    onTaskNotification(tx, id, ev, at);
+    return;
+  }
   recordPrompt(tx, id, ev.prompt, ev.turnId, at);
   tx.patch(id, { turnToolCalls: 0, currentTool: null });
   clearHeuristic(tx, id);
   const line = oneLine(ev.prompt, LIMITS.title);
   setStatus(tx, id, 'prompting', 'event', ev.hookEvent, `Prompt: ${line}`);
   logEvent(tx, id, ev.hookEvent, line, at);
+}
+
+/**
+ * Claude Code delivers a subagent's (or background task's) completion as a UserPromptSubmit whose prompt is a
+ * `<task-notification>`: a system message, not the user's. The agent starts a turn to read it, but it is not a
+ * prompt: not in the prompt history, not counted, not the title, not the card's current prompt.
+ */
+function onTaskNotification(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {
+  const line = oneLine(describeTaskNotification(ev.prompt.slice(0, LIMITS.prompt)), LIMITS.title);
+  tx.patch(id, { turnToolCalls: 0, currentTool: null });
+  clearHeuristic(tx, id);
+  setStatus(tx, id, 'prompting', 'event', ev.hookEvent, `Task notification: ${line}`);
+  logEvent(tx, id, 'task-notification', line, at);
 }
 
 function recordPrompt(tx: Tx, id: string, prompt: string, promptId: string | null, at: number): void {
@@ -594,6 +613,9 @@ function onOther(tx: Tx, id: string, ev: Ev<'other'>, at: number, isSub: boolean
     setStatus(tx, id, 'working', 'event', ev.hookEvent, ev.detail);
 }
 
+/** A session that ends this long after a kill from the dashboard was not ended by it. */
+export const KILL_END_WINDOW_MS = 60_000;
+
 /** Ends a session (SessionEnd, dead pid): timers cancelled, running work interrupted, team notified. */
 export function endSession(
   tx: Tx,
@@ -614,12 +636,21 @@ export function endSession(
         a.status === 'running' ? { ...a, status: 'done' as const, endedAt: at, currentTool: null } : a,
       )
     : s.subagents;
+  // A session that ends (by its SessionEnd or its process dying) after a kill from the dashboard was killed,
+  // whatever reason the CLI gives on its way out (Claude Code says `other`).
+  const killAt = tx.runtime(id).killRequestedAt;
+  const killed = killAt != null && at - killAt <= KILL_END_WINDOW_MS;
+  const endReason = killed ? KILLED_END_REASON : reason;
   tx.cancelAllSessionTimers(id);
-  const detail = cause === 'pid' ? `Process ${s.pid ?? '?'} exited` : `SessionEnd (${reason})`;
+  if (killAt != null) tx.patchRuntime(id, { killRequestedAt: null });
+  const detail =
+    cause === 'pid' && !killed
+      ? `Process ${s.pid ?? '?'} exited`
+      : `${endReasonLabel(endReason)}${killed && cause === 'event' ? ` (SessionEnd reason: ${reason})` : ''}`;
   setStatus(tx, id, 'ended', cause, trigger, detail);
   tx.patch(id, {
     endedAt: at,
-    endReason: reason,
+    endReason,
     currentTool: null,
     pendingApproval: null,
     waitingDetail: null,

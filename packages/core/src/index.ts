@@ -10,6 +10,14 @@ export {
   RESTORE_LINK_WINDOW_MS,
 } from './matcher.js';
 export { displayToolName, GEMINI_TOOL_NAMES, normalize } from './normalize.js';
+export {
+  describeTaskNotification,
+  END_REASON_LABELS,
+  endReasonLabel,
+  isTaskNotification,
+  KILLED_END_REASON,
+  PROCESS_EXITED_END_REASON,
+} from './plain.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';

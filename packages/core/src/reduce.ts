@@ -4,6 +4,7 @@ import { applyEvent, endSession } from './events.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
 import { normalize } from './normalize.js';
+import { PROCESS_EXITED_END_REASON } from './plain.js';
 import { emptyRecord, getOwn } from './pmap.js';
 import { killTarget, recordProcess } from './process.js';
 import { createSession } from './session.js';
@@ -88,7 +89,7 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       if (!s || s.pid !== input.pid || s.status === 'ended') return { state, effects: [] };
       const tx = new Tx(state, now);
       tx.cancelSessionTimer(id, 'kill');
-      endSession(tx, id, 'pid', 'pid-dead', 'process-exited', now);
+      endSession(tx, id, 'pid', 'pid-dead', PROCESS_EXITED_END_REASON, now);
       return tx.finish();
     }
     case 'process-identified':

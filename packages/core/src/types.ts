@@ -129,6 +129,8 @@ export interface SessionRuntime {
   childCheck: (HeuristicWatch & { key: string }) | null;
   /** The session's process as the shell identified it (absent in states saved before it existed). */
   process?: ProcessRecord | null;
+  /** When the dashboard last asked to kill this session (absent in older states): its end then reads "killed". */
+  killRequestedAt?: number | null;
 }
 
 export interface PendingResume {

@@ -82,6 +82,7 @@ export function applyUserAction(state: CoreState, action: UserAction, now: numbe
       if ('refused' in target) return reject(`kill: ${target.refused}`);
       tx.emit({ type: 'kill-pid', sessionId: id, pid: s.pid, signal: 'SIGTERM', identity: target.identity });
       tx.armSessionTimer(id, 'kill', now + KILL_ESCALATION_MS);
+      tx.patchRuntime(id, { killRequestedAt: now });
       logEvent(tx, id, 'kill', `Killed ${describeActor(a.by)}: SIGTERM sent to ${s.pid}`, now);
       break;
     }

@@ -9,7 +9,7 @@ import {
   reduce,
   rehydrate,
 } from '../src/index.js';
-import { Harness, hook } from './helpers.js';
+import { Harness, hook, IDENTITY, user } from './helpers.js';
 
 const SID = 's1';
 const ev = (name: string, extra: Record<string, unknown> = {}, pid = 321) =>
@@ -24,15 +24,6 @@ function live(): Harness {
   h.send(ev('SessionStart', { source: 'startup', model: 'claude-opus-5-5', transcript_path: '/t/s1.jsonl' }));
   return h;
 }
-const user = (action: Record<string, unknown>): CoreInput => ({ type: 'user', action }) as CoreInput;
-const IDENTITY: ProcessIdentity = {
-  pid: 321,
-  boot: 'b00t',
-  startTicks: 4242,
-  uid: 1000,
-  cmdline: ['claude'],
-  exe: '/usr/bin/node',
-};
 /** The shell's answer to the session's `watch-pid`. */
 function identified(h: Harness, identity: ProcessIdentity | null = IDENTITY, refused: string | null = null) {
   h.send({ type: 'process-identified', sessionId: SID, pid: 321, identity, refused });
@@ -235,11 +226,12 @@ describe('user actions', () => {
     expect(died.some((e) => e.type === 'cancel-timer')).toBe(true);
     h2.advance(5000);
     expect(h2.effects.some((e) => e.type === 'kill-pid' && e.signal === 'SIGKILL')).toBe(false);
-    expect(h2.session(SID)).toMatchObject({ status: 'ended', endReason: 'process-exited' });
+    // it died after the kill: the end reads as the kill, not as an exit
+    expect(h2.session(SID)).toMatchObject({ status: 'ended', endReason: 'killed' });
     expect(h2.session(SID).statusReason).toMatchObject({
       cause: 'pid',
       trigger: 'pid-dead',
-      detail: 'Process 321 exited',
+      detail: 'Killed from Flightdeck',
     });
     expect(h2.send(user({ type: 'kill', sessionId: SID }))[0]).toMatchObject({ type: 'rejected' });
     const settled = h2.state;

@@ -53,7 +53,7 @@ describe('Claude Code 2.1.328 fixture: subagent-and-resume.jsonl', () => {
       ['PostToolUse', 'waiting'], // subagent events after the parent's Stop do not flip it back
       ['PostToolBatch', 'waiting'],
       ['SubagentStop', 'waiting'],
-      ['UserPromptSubmit', 'prompting'], // task-notification: a normal new turn
+      ['UserPromptSubmit', 'prompting'], // task-notification: the agent starts a turn to read it
       ['PreToolUse', 'working'], ['PostToolUse', 'working'], ['PostToolBatch', 'working'],
       ['Stop', 'waiting'],
       ['SessionEnd', 'ended'],
@@ -78,12 +78,12 @@ describe('Claude Code 2.1.328 fixture: subagent-and-resume.jsonl', () => {
     expect(s.projectName).toBe('demo');
     expect(s.permissionMode).toBe('default');
     expect(s.transcriptPath).toContain(`${id}.jsonl`);
-    expect(s.promptHistory.map((p) => p.text.slice(0, 19))).toEqual([
-      'build the thing',
-      '<task-notification>',
-      'now the second part',
+    // the subagent's <task-notification> is a system message: not a prompt, a line in the timeline
+    expect(s.promptHistory.map((p) => p.text)).toEqual(['build the thing', 'now the second part']);
+    expect(s.totalPrompts).toBe(2);
+    expect(s.events.filter((e) => e.type === 'task-notification').map((e) => e.detail)).toEqual([
+      'Agent "Run subtask" finished: Subagent finished SUBTASK-ALPHA.',
     ]);
-    expect(s.totalPrompts).toBe(3);
     const calls = s.toolLog.map((t) => [t.tool, t.status, t.agentId]);
     expect(calls).toEqual([
       ['Write', 'ok', null],

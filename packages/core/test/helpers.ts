@@ -2,7 +2,14 @@
 // biome-ignore-all lint/style/noRestrictedImports: tests run in Node; only packages/core/src must stay pure
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AgentCli, HookMeta, Session } from '@flightdeck/shared-types';
-import { type CoreInput, type CoreState, type Effect, initialState, reduce } from '../src/index.js';
+import {
+  type CoreInput,
+  type CoreState,
+  type Effect,
+  initialState,
+  type ProcessIdentity,
+  reduce,
+} from '../src/index.js';
 
 const fixtures = new URL('../../../fixtures/', import.meta.url);
 
@@ -29,6 +36,19 @@ export interface Sample {
 export function samples(): Sample[] {
   return readJsonl('hook-samples.jsonl') as unknown as Sample[];
 }
+
+/** A dashboard action as the server passes it in. */
+export const user = (action: Record<string, unknown>): CoreInput => ({ type: 'user', action }) as CoreInput;
+
+/** The identity the shell reports for a Claude Code process with pid 321. */
+export const IDENTITY: ProcessIdentity = {
+  pid: 321,
+  boot: 'b00t',
+  startTicks: 4242,
+  uid: 1000,
+  cmdline: ['claude'],
+  exe: '/usr/bin/node',
+};
 
 export function hook(cli: AgentCli, payload: Record<string, unknown>, meta: HookMeta = {}): CoreInput {
   return { type: 'hook', envelope: { cli, payload, meta } };

@@ -93,9 +93,11 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
             <span class="visually-hidden"> subagents</span>
           </span>
         </Show>
-        <span class="card__source" title={`Terminal: ${s().source}`}>
-          <span aria-hidden="true">⌨</span> {s().source}
-        </span>
+        <Show when={s().source !== 'unknown'}>
+          <span class="card__source" title={`Terminal: ${s().source}`}>
+            <span aria-hidden="true">⌨</span> {s().source}
+          </span>
+        </Show>
       </footer>
     </article>
   );

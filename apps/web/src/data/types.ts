@@ -17,6 +17,8 @@ export type LiveSession = Omit<Session, SessionHistoryKey> & {
   counts: Record<SessionHistoryKey, number>;
   /** `inputSummary` of the running call of `currentTool`, or null. */
   currentToolSummary: string | null;
+  /** The main agent's latest text in the current (or last finished) turn, one line, or null. */
+  lastResponse: string | null;
 };
 
 /** One message of the `sessions.live` subscription (the payload of each `tracked(seq, msg)`). */

@@ -1,7 +1,7 @@
 import { createSignal, onCleanup } from 'solid-js';
 
 export type Route =
-  | { name: 'board' }
+  | { name: 'board' /** The board's view as a query string (see store/boardState.ts). */; query?: string }
   /** `item`: the item to scroll to and highlight (`?item=<kind>:<key>`, see `lib/items.ts`), or null. */
   | { name: 'session'; sessionId: string; item?: string | null }
   /** `params`: the History search and filters, as a query string without the `?` (see `historyQueryFromParams`). */
@@ -10,6 +10,7 @@ export type Route =
   | { name: 'settings' };
 
 export function parseHash(hash: string): Route {
+  // `#/?status=approval`: the board with its view in the query (see store/boardState.ts)
   const full = hash.replace(/^#/, '') || '/';
   const q = full.indexOf('?');
   const path = q < 0 ? full : full.slice(0, q);
@@ -35,7 +36,7 @@ export function hrefOf(route: Route): string {
     case 'history':
       return route.params ? `#/history?${route.params}` : '#/history';
     case 'board':
-      return '#/';
+      return route.query ? `#/?${route.query}` : '#/';
     default:
       return `#/${route.name}`;
   }

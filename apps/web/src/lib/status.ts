@@ -1,5 +1,8 @@
+import { endReasonLabel } from '@flightdeck/core/plain';
 import type { Session, SessionStatus } from '@flightdeck/shared-types';
 import type { LiveSession } from '../data/types.js';
+
+export { endReasonLabel };
 
 export interface StatusMeta {
   /** Short visible label. */
@@ -14,6 +17,11 @@ export interface StatusMeta {
   needsYou: boolean;
   /** Sort weight: lower comes first. */
   rank: number;
+  /**
+   * Place on the attention-ordered board: 0 needs you, 1 working, 2 done and waiting, 3 idle; ended sessions
+   * (4) go to their own section below the live ones.
+   */
+  tier: 0 | 1 | 2 | 3 | 4;
 }
 
 export const STATUS_META: Record<SessionStatus, StatusMeta> = {
@@ -24,6 +32,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'diamond',
     needsYou: true,
     rank: 0,
+    tier: 0,
   },
   input: {
     label: 'Needs input',
@@ -32,6 +41,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'bubble',
     needsYou: true,
     rank: 1,
+    tier: 0,
   },
   working: {
     label: 'Working',
@@ -40,6 +50,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'circle',
     needsYou: false,
     rank: 2,
+    tier: 1,
   },
   prompting: {
     label: 'Thinking',
@@ -48,6 +59,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'circle',
     needsYou: false,
     rank: 3,
+    tier: 1,
   },
   waiting: {
     label: 'Done, waiting',
@@ -56,6 +68,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'square',
     needsYou: false,
     rank: 4,
+    tier: 2,
   },
   connecting: {
     label: 'Connecting',
@@ -64,6 +77,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'ring',
     needsYou: false,
     rank: 5,
+    tier: 3,
   },
   idle: {
     label: 'Idle',
@@ -72,6 +86,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'ring',
     needsYou: false,
     rank: 6,
+    tier: 3,
   },
   ended: {
     label: 'Ended',
@@ -80,6 +95,7 @@ export const STATUS_META: Record<SessionStatus, StatusMeta> = {
     shape: 'square',
     needsYou: false,
     rank: 7,
+    tier: 4,
   },
 };
 
@@ -87,7 +103,20 @@ export function needsYou(s: Pick<Session, 'status'>): boolean {
   return STATUS_META[s.status].needsYou;
 }
 
-/** What the card's detail line shows: the pending question, the running tool, or the prompt. */
+/** Tools whose target is a file: "Edit src/app.ts" rather than "Edit: src/app.ts". */
+const FILE_TOOLS = new Set(['Read', 'Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'read_file', 'write_file']);
+
+/** The running tool and its target: "Bash: npm test", "Edit src/app.ts", or the tool alone. */
+export function toolLine(tool: string, summary: string | null | undefined): string {
+  if (!summary) return tool;
+  return FILE_TOOLS.has(tool) ? `${tool} ${summary}` : `${tool}: ${summary}`;
+}
+
+/**
+ * What the card's activity line shows: what the agent is doing now. The pending question when it waits for
+ * you, the running tool and its target, else its latest text; for an ended session, why it ended in plain
+ * words. Never the prompt again (the title already shows it).
+ */
 export function activityLine(
   s: Pick<
     LiveSession,
@@ -98,17 +127,18 @@ export function activityLine(
     | 'currentTool'
     | 'currentToolSummary'
     | 'endReason'
-    | 'currentPrompt'
+    | 'lastResponse'
   >,
 ): string {
   if (s.status === 'approval' || s.status === 'input') {
     return s.waitingDetail ?? s.pendingApproval?.detail ?? s.statusReason.detail;
   }
-  if (s.currentTool) {
-    return s.currentToolSummary ? `${s.currentTool}: ${s.currentToolSummary}` : s.currentTool;
-  }
-  if (s.status === 'ended') return s.endReason ? `Ended: ${s.endReason}` : 'Ended';
-  return s.currentPrompt ?? s.statusReason.detail;
+  if (s.status === 'ended') return endReasonLabel(s.endReason);
+  if (s.currentTool) return toolLine(s.currentTool, s.currentToolSummary);
+  if (s.status === 'prompting') return 'Thinking…';
+  if (s.lastResponse) return s.lastResponse;
+  if (s.status === 'connecting') return 'Waiting for the agent to start';
+  return s.status === 'working' ? 'Working…' : 'No activity yet';
 }
 
 /** Title shown on a card: the label wins, then the title, then the project. */

@@ -25,6 +25,7 @@ export function boardKey(s: LiveSession): string {
     s.status,
     s.archived,
     s.startedAt,
+    s.endedAt,
     s.statusReason.at,
     s.lastActivityAt,
     s.projectName,

@@ -35,7 +35,12 @@ export interface BoardProps {
   board: BoardState;
   onOpen: (sessionId: string) => void;
   searchRef?: (el: HTMLInputElement) => void;
+  /** Archive these sessions ("Clear ended"). Without it the button is not shown. */
+  onArchive?: (ids: string[]) => Promise<void> | void;
 }
+
+/** Status chips in the board's order: what needs you first, ended last. */
+const CHIP_ORDER = [...SESSION_STATUSES].sort((a, b) => STATUS_META[a].rank - STATUS_META[b].rank);
 
 function columnsFor(width: number): number {
   return Math.max(1, Math.floor((width + ROW_GAP) / (MIN_CARD_WIDTH + ROW_GAP)));
@@ -57,9 +62,21 @@ export function Board(props: BoardProps): JSX.Element {
   const cols = createMemo(() => columnsFor(width()));
   /** Horizontal distance between two columns (cell width + gap), in px. */
   const colStep = createMemo(() => (width() - (cols() - 1) * ROW_GAP) / cols() + ROW_GAP);
-  const rows = createMemo(() => layoutRows(b.groups(), cols(), b.group() !== 'none'), [], {
-    equals: rowsEqual,
-  });
+  const rows = createMemo(
+    () => layoutRows(b.groups(), cols(), b.group() !== 'none', b.endedCollapsed()),
+    [],
+    { equals: rowsEqual },
+  );
+  const [clearing, setClearing] = createSignal(false);
+  const clearEnded = async (ids: string[]) => {
+    if (!props.onArchive || ids.length === 0) return;
+    setClearing(true);
+    try {
+      await props.onArchive(ids);
+    } finally {
+      setClearing(false);
+    }
+  };
   const isSelected = createSelector(b.selected);
 
   const virt = createWindowVirtualizer({
@@ -134,7 +151,7 @@ export function Board(props: BoardProps): JSX.Element {
     }),
   );
 
-  const total = () => b.orderedIds().length;
+  const total = () => b.matchCount();
   const toggleStatus = (st: SessionStatus) => {
     const cur = b.filter().statuses;
     b.patchFilter({ statuses: cur.includes(st) ? cur.filter((x) => x !== st) : [...cur, st] });
@@ -199,9 +216,7 @@ export function Board(props: BoardProps): JSX.Element {
       </search>
       <fieldset class="status-filter">
         <legend class="visually-hidden">Filter by status</legend>
-        <For
-          each={SESSION_STATUSES.filter((s) => (b.counts()[s] ?? 0) > 0 || b.filter().statuses.includes(s))}
-        >
+        <For each={CHIP_ORDER.filter((s) => (b.counts()[s] ?? 0) > 0 || b.filter().statuses.includes(s))}>
           {(st) => (
             <button
               type="button"
@@ -239,6 +254,7 @@ export function Board(props: BoardProps): JSX.Element {
         >
           <div
             ref={listEl}
+            id="board-list"
             class="board__list"
             style={{ height: `${virt.getTotalSize()}px`, '--cols': String(cols()) }}
           >
@@ -247,11 +263,47 @@ export function Board(props: BoardProps): JSX.Element {
                 const pos = () => positions().get(key);
                 if (key.startsWith(HEADER_KEY_PREFIX)) {
                   const header = () =>
-                    rows().find((r) => r.key === key) as Extract<BoardRow, { kind: 'header' }>;
+                    rows().find((r) => r.key === key) as Extract<BoardRow, { kind: 'header' }> | undefined;
+                  const style = () => ({ transform: `translateY(${pos()?.top ?? 0}px)` });
                   return (
-                    <h2 class="board__group" style={{ transform: `translateY(${pos()?.top ?? 0}px)` }}>
-                      {header()?.label} <span class="board__group-count">{header()?.count}</span>
-                    </h2>
+                    <Show
+                      when={header()?.section}
+                      fallback={
+                        <h2 class="board__group" style={style()}>
+                          {header()?.label} <span class="board__group-count">{header()?.count}</span>
+                        </h2>
+                      }
+                    >
+                      {(section) => (
+                        <div class="board__group board__group--ended" style={style()}>
+                          <h2 class="board__section-title">
+                            <button
+                              type="button"
+                              class="board__toggle"
+                              aria-expanded={!section().collapsed}
+                              aria-controls="board-list"
+                              onClick={() => b.setEndedCollapsed(!section().collapsed)}
+                            >
+                              <span class="board__chevron" aria-hidden="true">
+                                {section().collapsed ? '▸' : '▾'}
+                              </span>
+                              Ended <span class="board__group-count">{header()?.count}</span>
+                            </button>
+                          </h2>
+                          <Show when={props.onArchive}>
+                            <button
+                              type="button"
+                              class="btn btn--small board__clear"
+                              disabled={clearing()}
+                              title="Archive these ended sessions: they leave the board and stay in History (tick “Archived” to see them here again)"
+                              onClick={() => void clearEnded(section().ids)}
+                            >
+                              Clear ended
+                            </button>
+                          </Show>
+                        </div>
+                      )}
+                    </Show>
                   );
                 }
                 return (

@@ -1,3 +1,4 @@
+import { describeTaskNotification, isTaskNotification } from '@flightdeck/core/plain';
 import type { Note, Session, Team } from '@flightdeck/shared-types';
 import {
   batch,
@@ -20,7 +21,7 @@ import { now } from '../lib/clock.js';
 import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatDuration, formatTime, plural } from '../lib/format.js';
 import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
-import { accentOf, displayTitle, STATUS_META } from '../lib/status.js';
+import { accentOf, displayTitle, endReasonLabel, STATUS_META } from '../lib/status.js';
 import type { SessionStore } from '../store/sessions.js';
 
 export interface DetailActions {
@@ -74,6 +75,8 @@ type Tab = 'conversation' | 'tools' | 'timeline' | 'agents' | 'notes';
 
 type ConvItem =
   | { kind: 'prompt'; text: string; timestamp: number }
+  /** A system message (a subagent's task notification): never shown as the user's. */
+  | { kind: 'system'; text: string; timestamp: number }
   | { kind: 'response'; text: string; timestamp: number; agentId: string | null };
 
 function EditableText(props: {
@@ -255,7 +258,16 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   const reason = () => s().statusReason;
   const conversation = createMemo<ConvItem[]>(() =>
     [
-      ...s().promptHistory.map((p): ConvItem => ({ kind: 'prompt', text: p.text, timestamp: p.timestamp })),
+      // Sessions recorded before the core told task notifications apart still hold them as prompts.
+      ...s().promptHistory.map(
+        (p): ConvItem =>
+          isTaskNotification(p.text)
+            ? { kind: 'system', text: describeTaskNotification(p.text), timestamp: p.timestamp }
+            : { kind: 'prompt', text: p.text, timestamp: p.timestamp },
+      ),
+      ...s()
+        .events.filter((e) => e.type === 'task-notification')
+        .map((e): ConvItem => ({ kind: 'system', text: e.detail, timestamp: e.timestamp })),
       ...s().responseLog.map(
         (r): ConvItem => ({ kind: 'response', text: r.text, timestamp: r.timestamp, agentId: r.agentId }),
       ),
@@ -442,7 +454,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           </dd>
           <dt>Terminal</dt>
           <dd>
-            {s().source}
+            {s().source === 'unknown' ? 'not detected' : s().source}
             {s().tty ? ` · ${s().tty}` : ''}
             {s().tmuxPane ? ` · tmux ${s().tmuxPane}` : ''}
             {s().pid ? ` · pid ${s().pid}` : ''}
@@ -451,7 +463,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           <dd>
             {formatDateTime(s().startedAt)}
             <Show when={s().endedAt}> · ended {formatDateTime(s().endedAt ?? 0)}</Show>
-            <Show when={s().endReason}> ({s().endReason})</Show>
+            <Show when={s().endedAt !== null || s().endReason}> ({endReasonLabel(s().endReason)})</Show>
           </dd>
           <dt>Activity</dt>
           <dd>
@@ -509,20 +521,26 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           <Show when={conversation().length > 0} fallback={<p class="muted">No prompts or responses yet.</p>}>
             <ol class="conversation">
               <For each={conversation()}>
-                {(m) => (
-                  <li
-                    class={`msg msg--${m.kind}`}
-                    data-item={itemId(m.kind, m.timestamp)}
-                    classList={{ 'is-focused': focused(m.kind, m.timestamp) }}
-                    aria-current={focused(m.kind, m.timestamp) ? 'true' : undefined}
-                  >
-                    <div class="msg__meta">
-                      {m.kind === 'prompt' ? 'You' : 'Agent'} · {formatTime(m.timestamp)}
-                      <Show when={m.kind === 'response' && m.agentId}> · subagent</Show>
-                    </div>
-                    <p class="msg__text">{m.text}</p>
-                  </li>
-                )}
+                {(m) => {
+                  // A system line (a task notification) is stored as a prompt by older sessions: a search hit
+                  // on it names a prompt.
+                  const kind = m.kind === 'system' ? 'prompt' : m.kind;
+                  return (
+                    <li
+                      class={`msg msg--${m.kind}`}
+                      data-item={itemId(kind, m.timestamp)}
+                      classList={{ 'is-focused': focused(kind, m.timestamp) }}
+                      aria-current={focused(kind, m.timestamp) ? 'true' : undefined}
+                    >
+                      <div class="msg__meta">
+                        {m.kind === 'prompt' ? 'You' : m.kind === 'system' ? 'System' : 'Agent'} ·{' '}
+                        {formatTime(m.timestamp)}
+                        <Show when={m.kind === 'response' && m.agentId}> · subagent</Show>
+                      </div>
+                      <p class="msg__text">{m.text}</p>
+                    </li>
+                  );
+                }}
               </For>
             </ol>
           </Show>
@@ -638,7 +656,7 @@ export const DETAIL_REFETCH_INTERVAL_MS = 250;
 /** The full session for display: the fetched one, with the newer live scalars (status, reason…) over it. */
 function withLive(full: Session, live: LiveSession | undefined): Session {
   if (!live) return full;
-  const { counts: _counts, currentToolSummary: _summary, ...scalars } = live;
+  const { counts: _counts, currentToolSummary: _summary, lastResponse: _last, ...scalars } = live;
   return { ...full, ...scalars };
 }
 
