@@ -2,12 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: [
-      'packages/*',
-      'apps/*',
-      'apps/web/vitest.e2e.config.ts',
-      'apps/server/vitest.fault.config.ts',
-    ],
+    projects: ['packages/*', 'apps/*', 'apps/web/vitest.e2e.config.ts', 'apps/server/vitest.fault.config.ts'],
     coverage: {
       provider: 'v8',
       reporter: ['text-summary', 'text'],
