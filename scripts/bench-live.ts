@@ -173,12 +173,17 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8, noDelay: true });
  * counts as the server's latency. One request at a time per connection; an event fired while all are busy waits
  * for one (and the wait counts).
  */
+/** Longest a connection may have been idle to be reused: below the server's keep-alive timeout (10 s). */
+const IDLE_REUSE_MS = 5000;
+
 class HookSockets {
   private idle: net.Socket[] = [];
   private readonly waiting: HookRequest[] = [];
   private readonly all = new Set<net.Socket>();
   /** The request each busy connection is answering. */
   private readonly current = new Map<net.Socket, HookRequest>();
+  /** When each idle connection last finished a request. */
+  private readonly idleSince = new Map<net.Socket, number>();
 
   constructor(
     private readonly port: number,
@@ -187,7 +192,11 @@ class HookSockets {
 
   /** Opens the connections before the first event (a connect is not part of any event's latency). */
   async open(): Promise<void> {
-    while (this.all.size < this.size) this.idle.push(await this.connect());
+    while (this.all.size < this.size) {
+      const socket = await this.connect();
+      this.idleSince.set(socket, performance.now());
+      this.idle.push(socket);
+    }
   }
 
   /** POSTs `body` to `path`; resolves with the HTTP status once the response has been read (0: no answer). */
@@ -200,7 +209,14 @@ class HookSockets {
   }
 
   private dispatch(req: HookRequest) {
-    const socket = this.idle.pop();
+    let socket = this.idle.pop();
+    // As HTTP clients do: a connection idle for longer than the server keeps idle connections (its `Keep-Alive:
+    // timeout=10` hint) is not reused, since a request written while the server closes it would get no answer.
+    while (socket && performance.now() - (this.idleSince.get(socket) ?? 0) > IDLE_REUSE_MS) {
+      this.all.delete(socket);
+      socket.destroy();
+      socket = this.idle.pop();
+    }
     if (socket) this.write(socket, req);
     // A connection the server closed (keep-alive timeout) is opened again when needed, and the event waits.
     else if (this.all.size < this.size)
@@ -218,6 +234,7 @@ class HookSockets {
     socket.on('error', () => {}); // 'close' follows
     socket.on('close', () => {
       this.all.delete(socket);
+      this.idleSince.delete(socket);
       this.idle = this.idle.filter((s) => s !== socket);
       const req = this.current.get(socket);
       this.current.delete(socket);
@@ -250,7 +267,10 @@ class HookSockets {
     this.current.delete(socket);
     const next = this.waiting.shift();
     if (next) this.write(socket, next);
-    else this.idle.push(socket);
+    else {
+      this.idleSince.set(socket, performance.now());
+      this.idle.push(socket);
+    }
     req.done(Number(header.slice(9, 12)));
   }
 
