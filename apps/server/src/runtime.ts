@@ -588,7 +588,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     async ingestRecords(records) {
       if (stopped) throw new Error('runtime stopped');
       // Anything queued before must be applied first, to keep order.
-      if (queue.length > 0 && !processing) runBatch();
+      while (queue.length > 0 && !processing) runBatch();
       const items = records.map((r) => ({
         input: { type: 'hook', envelope: r.envelope } as CoreInput,
         ingest: { ingestId: r.id, envelope: r.envelope, receivedAt: r.receivedAt ?? now() },
