@@ -34,6 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
+import { readProcStat } from '@flightdeck/hook-ingest';
 import { hrMs, type PollReply, type SessionView } from './bench-subscriber.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,9 +90,9 @@ function rssMb(pid: number): { total: number; anon: number; file: number; shmem:
 
 /** CPU time (user + system) of a process so far, in seconds (/proc/<pid>/stat, clock ticks of 10 ms). */
 function cpuSeconds(pid: number, thread?: number): number {
-  const stat = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const stat = readProcStat(pid, thread);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return (stat.utimeTicks + stat.stimeTicks) / 100;
 }
 
 function loadAvg(): string {

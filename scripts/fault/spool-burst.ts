@@ -10,10 +10,10 @@
  * backlog drained within 120 s of the end of the burst.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readProcStat } from '@flightdeck/hook-ingest';
 import {
   countStored,
   keepAliveAgent,
@@ -72,15 +72,10 @@ async function serverLoopDelay(url: string, reset: boolean): Promise<{ p99: numb
   }
 }
 
-/** CPU seconds (user + system) a process used so far, from /proc (0 when unreadable). */
+/** CPU seconds (user + system) a process used so far (0 when it is gone). */
 function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
+  const stat = readProcStat(pid);
+  return stat ? (stat.utimeTicks + stat.stimeTicks) / 100 : 0;
 }
 
 /** GET /trpc/system.health every `intervalMs` (one at a time) until stopped; latencies in ms. */

@@ -16,6 +16,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ProcessIdentity } from '@flightdeck/core';
+import { readProcStat } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every architecture Node runs on). */
@@ -44,25 +45,6 @@ export interface ProcessInspector {
   identify(pid: number, cli: AgentCli, at: number): Verdict;
   /** Whether `identity.pid` is still the recorded process and may be signalled. */
   verify(identity: ProcessIdentity): Verdict;
-}
-
-interface ProcStat {
-  ppid: number;
-  startTicks: number;
-}
-
-function readStat(pid: number): ProcStat | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // `pid (comm) state ppid …`: comm may contain spaces and parentheses, so split after the last `)`.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(fields[1]);
-    const startTicks = Number(fields[19]);
-    if (!Number.isInteger(ppid) || !Number.isSafeInteger(startTicks)) return null;
-    return { ppid, startTicks };
-  } catch {
-    return null;
-  }
 }
 
 function readUid(pid: number): number | null {
@@ -133,7 +115,7 @@ function ancestors(pid: number): number[] {
   const out: number[] = [];
   let cur = pid;
   for (let i = 0; i < MAX_DEPTH && cur > 1; i++) {
-    const st = readStat(cur);
+    const st = readProcStat(cur);
     if (!st) break;
     cur = st.ppid;
     if (cur > 0) out.push(cur);
@@ -170,7 +152,7 @@ export function createProcInspector(): ProcessInspector {
       if (bad) return { ok: false, reason: bad };
       const boot = readBoot();
       const up = uptimeMs();
-      const st = readStat(pid);
+      const st = readProcStat(pid);
       if (!st || boot === null || up === null)
         return { ok: false, reason: 'the process did not exist when it was first seen' };
       // Start time as unix ms: now minus the time since it started.
@@ -202,7 +184,7 @@ export function createProcInspector(): ProcessInspector {
       if (bad) return { ok: false, reason: bad };
       if (readBoot() !== identity.boot)
         return { ok: false, reason: 'the machine restarted since it was recorded' };
-      const st = readStat(pid);
+      const st = readProcStat(pid);
       if (!st) return { ok: false, reason: 'it is no longer running' };
       if (st.startTicks !== identity.startTicks)
         return { ok: false, reason: 'start time changed: another process has that pid now' };
@@ -231,7 +213,7 @@ export function createUnsupportedInspector(platform: string = process.platform):
 
 /** The inspector for this platform. */
 export function createProcessInspector(): ProcessInspector {
-  return process.platform === 'linux' && readStat(process.pid) !== null
+  return process.platform === 'linux' && readProcStat(process.pid) !== null
     ? createProcInspector()
     : createUnsupportedInspector();
 }

@@ -20,6 +20,7 @@ export {
   hookIngestRoutes,
 } from './http/routes.js';
 export * from './install/index.js';
+export { type ProcStat, readProcStat } from './proc.js';
 export { metaFromRecord, ttyName } from './spool/envelope.js';
 export {
   createSpoolReader,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readProcStat } from '../proc.js';
 import { readRegularFile } from './files.js';
 
 /** The lock file in the spool directory: `{"pid":…,"start":"…","token":"…"}`. */
@@ -26,14 +27,9 @@ function processStart(pid: number): string | null {
       return (err as NodeJS.ErrnoException).code === 'EPERM' ? '' : null;
     }
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return null;
-    return fields[19] ?? '';
-  } catch {
-    return null;
-  }
+  const stat = readProcStat(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return null;
+  return String(stat.startTicks);
 }
 
 export type LockState = { held: true } | { held: false; lockedBy: number | null };

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { DEFAULT_MAX_BODY_BYTES } from '../http/routes.js';
 import { SELF_TEST_EVENT } from '../install/selfTest.js';
+import { readProcStat } from '../proc.js';
 import { validateEnvelope } from '../validate.js';
 import { metaFromRecord, ttyName } from './envelope.js';
 import { ensurePrivateDir, makePrivateFile, readRegularFile, tightenDir } from './files.js';
@@ -333,20 +334,18 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     const cached = ttyCache.get(pid);
     if (cached && cached.start <= up) return cached.tty;
     if (missingPids.has(pid)) return undefined;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const start = Number(fields[19]);
-      const tty = ttyName(Number(fields[4]));
-      if (ttyCache.size > 2000) ttyCache.clear();
-      ttyCache.set(pid, { start, tty });
-      // A process started after the event is a reused pid, not the sender.
-      return start <= up + 1 ? tty : undefined;
-    } catch {
+    const stat = readProcStat(pid);
+    if (!stat) {
       // Gone: not looked up again until the next listing (a backlog holds many records of dead agents).
       missingPids.add(pid);
       return undefined;
     }
+    const start = stat.startTicks;
+    const tty = ttyName(stat.ttyNr);
+    if (ttyCache.size > 2000) ttyCache.clear();
+    ttyCache.set(pid, { start, tty });
+    // A process started after the event is a reused pid, not the sender.
+    return start <= up + 1 ? tty : undefined;
   }
 
   function reject(c: Candidate, error: string): void {
