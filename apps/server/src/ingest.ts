@@ -221,7 +221,8 @@ export async function startSpoolReader(opts: {
   const reader = createSpoolReader({
     dir: opts.dir,
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
-    isDelivered: (ids) => opts.runtime.isDelivered(ids),
+    // No `isDelivered`: `ingestRecords` looks every record up among the stored and staged events itself (an
+    // already committed record comes back as a duplicate and its file is deleted), so one query per batch is enough.
     onBatch: (records: SpoolRecord[]) => {
       const started = performance.now();
       // The reader keeps its records until they are committed (it deletes their files then).

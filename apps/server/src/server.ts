@@ -222,7 +222,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await app.ready();
   }
 
-  // Spool reader last: the DB is open and the core state loaded, so `isDelivered` filters what was committed.
+  // Spool reader last: the DB is open and the core state loaded, so the runtime recognises what was committed.
   let spool: SpoolHandle | null = null;
   if (rc.dataDir) {
     spool = await startSpoolReader({
