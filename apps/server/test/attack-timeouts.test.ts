@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { HttpTimeouts } from '../src/app.js';
-import { configFileSchema } from '../src/config.js';
-import { type RunningServer, startServer } from '../src/server.js';
+import type { RunningServer } from '../src/server.js';
+import { startTestServer } from './helpers.js';
 import { closedWithin, expectErrorForm, type OpenSocket, openSocket, rawRequest } from './wire.js';
 
 const TIMEOUTS: HttpTimeouts = {
@@ -24,19 +24,7 @@ describe('connection timeouts', () => {
   let server: RunningServer;
   let port: number;
   beforeAll(async () => {
-    server = await startServer({
-      config: {
-        port: 0,
-        host: '127.0.0.1',
-        debug: false,
-        dataDir: null,
-        configPath: null,
-        file: configFileSchema.parse({}),
-      },
-      logger: false,
-      webDist: null,
-      timeouts: TIMEOUTS,
-    });
+    server = await startTestServer({ timeouts: TIMEOUTS });
     port = server.port as number;
   });
   afterAll(async () => {

@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { configFileSchema } from '../src/config.js';
-import { type RunningServer, startServer } from '../src/server.js';
+import type { RunningServer } from '../src/server.js';
 import { WS_LIMITS, type WsLimits } from '../src/ws-limits.js';
-import { prompt, sessionStart, tmpDir } from './helpers.js';
+import { prompt, sessionStart, startTestServer, tmpDir } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/flightdeck.mjs', import.meta.url));
 
@@ -57,19 +56,7 @@ function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
 
 /** An in-process server with these WebSocket limits, holding `sessions` seeded sessions. */
 async function startSeeded(wsLimits: WsLimits, sessions: number, tag: string): Promise<RunningServer> {
-  const server = await startServer({
-    config: {
-      port: 0,
-      host: '127.0.0.1',
-      debug: false,
-      dataDir: null,
-      configPath: null,
-      file: configFileSchema.parse({}),
-    },
-    logger: false,
-    webDist: null,
-    wsLimits,
-  });
+  const server = await startTestServer({ wsLimits });
   let n = 0;
   for (const envelope of seedEnvelopes(sessions, tag)) await server.runtime.ingest(envelope, `${tag}-${n++}`);
   return server;

@@ -11,42 +11,41 @@ export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export interface TestServerOptions {
+/** What `startServer` takes as is; the rest is built here. */
+type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits';
+
+export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;
   password?: string;
   file?: Partial<ConfigFile>;
   listen?: boolean;
-  live?: StartOptions['live'];
-  authClock?: StartOptions['authClock'];
-  processes?: StartOptions['processes'];
   /** The delivery check; off unless given (it would look at the real home directory). */
   delivery?: StartOptions['delivery'];
 }
 
 /** A real server on 127.0.0.1, port 0; in-memory DB unless `dataDir` is given. */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<RunningServer> {
+  const { dataDir, password, file: fileOptions, listen, delivery, ...passedThrough } = opts;
   const file = configFileSchema.parse({
     hookRateLimitPerSecond: 100_000,
-    ...opts.file,
-    ...(opts.password ? { passwordHash: await hashPassword(opts.password) } : {}),
+    ...fileOptions,
+    ...(password ? { passwordHash: await hashPassword(password) } : {}),
   });
   return startServer({
     config: {
       port: 0,
       host: '127.0.0.1',
       debug: false,
-      dataDir: opts.dataDir ?? null,
-      configPath: opts.dataDir ? join(opts.dataDir, 'config.json') : null,
+      dataDir: dataDir ?? null,
+      configPath: dataDir ? join(dataDir, 'config.json') : null,
       file,
     },
     logger: false,
     webDist: null,
-    listen: opts.listen ?? true,
+    listen: listen ?? true,
     spoolPollMs: 50,
-    delivery: opts.delivery ?? false,
-    ...(opts.live ? { live: opts.live } : {}),
-    ...(opts.authClock ? { authClock: opts.authClock } : {}),
-    ...(opts.processes ? { processes: opts.processes } : {}),
+    delivery: delivery ?? false,
+    ...passedThrough,
   });
 }
 
