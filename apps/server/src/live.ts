@@ -14,7 +14,7 @@ import type { Session, Team } from '@flightdeck/shared-types';
  */
 export type LiveSessionSummary = Omit<
   Session,
-  'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents'
+  'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents' | 'statusHistory'
 > & {
   summary: true;
   counts: { promptHistory: number; toolLog: number; responseLog: number; events: number; subagents: number };
@@ -108,6 +108,7 @@ export function sessionSummary(session: Session): LiveSessionSummary {
     archived: session.archived,
     previousSessionIds: session.previousSessionIds,
     resumeCount: session.resumeCount,
+    lineage: session.lineage ?? [],
     summary: true,
     counts: {
       promptHistory: promptHistory?.length ?? 0,

@@ -27,6 +27,7 @@ export type {
   ApprovalCategory,
   ArmedTimer,
   BatchCall,
+  CoreConfig,
   CoreInput,
   CoreState,
   DomainEvent,
@@ -44,6 +45,9 @@ export type {
   SessionRuntime,
   TimerInput,
   TimerKind,
+  TranscriptCursor,
+  TranscriptEntry,
+  TranscriptEntryBody,
   UserAction,
 } from './types.js';
 export { KILL_ESCALATION_MS } from './user-actions.js';

@@ -72,6 +72,8 @@ export function createSession(f: NewSessionFields): Session {
     archived: false,
     previousSessionIds: [],
     resumeCount: 0,
+    statusHistory: [],
+    lineage: [],
   };
 }
 
@@ -126,5 +128,7 @@ export function copySession(s: Session): Session {
     archived: s.archived,
     previousSessionIds: s.previousSessionIds,
     resumeCount: s.resumeCount,
+    statusHistory: s.statusHistory,
+    lineage: s.lineage,
   };
 }

@@ -53,6 +53,52 @@ export interface ProcessRecord {
 
 export type TimerInput = { type: 'timer'; key: string; sessionId: string; kind: string };
 
+/**
+ * What an agent's transcript (its session file: Claude Code's `transcript_path`, Codex rollout files, Gemini chat
+ * files) says that its hooks do not. The shell's transcript follower reads the file and hands these to the core
+ * as `transcript` inputs; replaying the same inputs gives the same state.
+ */
+export type TranscriptEntryBody =
+  /** The user interrupted the agent (Esc): at a permission prompt (`atToolPrompt`) or mid-turn. */
+  | { kind: 'interrupted'; atToolPrompt: boolean }
+  /** The model API failed; `attempt`/`maxAttempts`/`retryInMs` when the CLI retries, all null when it gave up. */
+  | {
+      kind: 'api-error';
+      message: string;
+      attempt: number | null;
+      maxAttempts: number | null;
+      retryInMs: number | null;
+    }
+  /** The conversation was compacted (`trigger`: `auto` or `manual`; tokens before, when recorded). */
+  | { kind: 'compacted'; trigger: string | null; preTokens: number | null }
+  /** Text the assistant wrote (between tool calls, or its answer); one entry per message block. */
+  | { kind: 'assistant-text'; text: string; messageId: string | null };
+
+export type TranscriptEntry = TranscriptEntryBody & {
+  /** When the agent wrote the entry (its timestamp, Unix ms), or null when it has none. */
+  at: number | null;
+  /** The entry's own id (Claude Code `uuid`), when it has one. */
+  uuid: string | null;
+  /** Set when the entry belongs to a subagent (a sidechain transcript). */
+  agentId: string | null;
+};
+
+/** How far the follower has read a session's transcript (kept in the core state, checkpointed with it). */
+export interface TranscriptCursor {
+  path: string;
+  /** Byte offset just past the last complete line handed to the core. */
+  offset: number;
+  /** Entries applied so far, and lines skipped (unknown entry types, unparsable lines). */
+  entries: number;
+  skipped: number;
+}
+
+/** Settings the shell passes in (from its config file): the core reads them from its state. */
+export interface CoreConfig {
+  /** Auto-idle timeout per status, ms (spec §4.3 defaults where absent). */
+  autoIdleMs: Partial<Record<SessionStatus, number>>;
+}
+
 export type CoreInput =
   | { type: 'hook'; envelope: HookEnvelope }
   | TimerInput
@@ -66,6 +112,21 @@ export type CoreInput =
       refused: string | null;
     }
   | { type: 'children-checked'; sessionId: string; hasChildren: boolean; key: string }
+  /**
+   * Entries the transcript follower read from the session's transcript `path`, up to byte `offset`; `skipped`
+   * lines since the previous input were not understood (unknown types are counted, never fatal). An input whose
+   * offset is not past the recorded cursor (a re-read after a restart) changes nothing.
+   */
+  | {
+      type: 'transcript';
+      sessionId: string;
+      path: string;
+      offset: number;
+      entries: TranscriptEntry[];
+      skipped: number;
+    }
+  /** The shell's settings (sent at start and whenever its config changes). */
+  | { type: 'configure'; config: CoreConfig }
   | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
   | { type: 'resume-requested'; sessionId: string; terminalId: string }
   | { type: 'user'; action: UserAction };
@@ -131,6 +192,10 @@ export interface SessionRuntime {
   process?: ProcessRecord | null;
   /** When the dashboard last asked to kill this session (absent in older states): its end then reads "killed". */
   killRequestedAt?: number | null;
+  /** When the current turn started, by the agent's clock (the prompt's capture time): older transcript entries are stale. */
+  turnStartedAt?: number | null;
+  /** How far the transcript follower has read this session's transcript. */
+  transcript?: TranscriptCursor | null;
 }
 
 export interface PendingResume {
@@ -169,6 +234,8 @@ export interface CoreState {
   seq: number;
   /** When the shell last restored this state after a restart (see `rehydrate`). */
   lastRestoreAt: number | null;
+  /** The shell's settings (absent in states saved before they existed: defaults apply). */
+  config?: CoreConfig;
 }
 
 export interface BatchCall {

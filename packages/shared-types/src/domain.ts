@@ -39,16 +39,39 @@ export const TERMINAL_SOURCES = [
 ] as const;
 export type TerminalSource = (typeof TERMINAL_SOURCES)[number];
 
+/**
+ * Where a status (or its reason) came from: `event` a hook event; `transcript` an entry of the agent's transcript
+ * (its session file, read by the follower); `timer` an auto-idle or approval-heuristic deadline; `pid` a process
+ * check (liveness, child processes); `user` a dashboard action; `restore` a server restart.
+ */
+export const STATUS_CAUSES = ['event', 'transcript', 'timer', 'pid', 'user', 'restore'] as const;
+export type StatusCause = (typeof STATUS_CAUSES)[number];
+
 /** What set a session's current status: the answer to "why is this waiting?". */
 export interface StatusReason {
   status: SessionStatus;
-  /** `event`: a hook event; `timer`: an auto-idle or approval-heuristic deadline; `pid`: liveness check; `user`: a dashboard action; `restore`: server restart. */
-  cause: 'event' | 'timer' | 'pid' | 'user' | 'restore';
-  /** The hook event name (e.g. `PermissionRequest`) or timer kind (e.g. `auto-idle`, `approval-heuristic`). */
+  cause: StatusCause;
+  /** The hook event name (e.g. `PermissionRequest`), transcript entry (`interrupt`) or timer kind (`auto-idle`). */
   trigger: string;
   /** Human-readable explanation, e.g. "PermissionRequest for Bash: npm test". */
   detail: string;
-  /** Unix ms when it was set. */
+  /** Unix ms when the session entered this status. */
+  at: number;
+  /**
+   * Unix ms when this reason was set, when later than `at`: the status stayed and its reason moved on (the agent
+   * went from one tool call to the next while working). Absent: the reason is as old as the status.
+   */
+  reasonAt?: number;
+}
+
+/** How two cards are related in time (the UI links them both ways). */
+export interface LineageLink {
+  sessionId: string;
+  /** `cleared`: `/clear` ended one session and started the other; `resumed`: a resume or continue started the other. */
+  relation: 'cleared' | 'resumed';
+  /** `predecessor`: this session came from `sessionId`; `successor`: `sessionId` came from this session. */
+  direction: 'predecessor' | 'successor';
+  /** Unix ms when the link was made. */
   at: number;
 }
 
@@ -169,6 +192,10 @@ export interface Session {
   previousSessionIds: string[];
   /** How many times the session was resumed or continued. */
   resumeCount: number;
+  /** The last status changes, oldest first (bounded), each with its provenance: the status timeline. */
+  statusHistory: StatusReason[];
+  /** Cards this one continues or was continued by (`/clear`, resume into a new card). */
+  lineage: LineageLink[];
 }
 
 export interface Team {
