@@ -84,10 +84,10 @@ export function applyTranscript(state: CoreState, input: TranscriptInput, now: n
   if (id === undefined || !getOwn(state.sessions, id)) return { state, effects: [] };
   const cursor = getOwn(state.runtime, id)?.transcript ?? null;
   const samePath = cursor !== null && cursor.path === input.path;
-  if (samePath && input.reset !== true && input.offset <= cursor.offset) return { state, effects: [] };
+  if (samePath && input.restarted !== true && input.offset <= cursor.offset) return { state, effects: [] };
 
   const tx = new Tx(state, now);
-  const keep = samePath && input.reset !== true;
+  const keep = samePath && input.restarted !== true;
   tx.patchRuntime(id, {
     transcript: {
       path: input.path,

@@ -114,7 +114,7 @@ describe('transcript inputs', () => {
       h.now,
     );
     expect(again.state).toBe(after);
-    const reset = reduce(after, { ...input, offset: 10, reset: true }, h.now);
+    const reset = reduce(after, { ...input, offset: 10, restarted: true }, h.now);
     expect(reset.state.runtime[SID]!.transcript).toEqual({ path: PATH, offset: 10, entries: 1, skipped: 2 });
   });
 
