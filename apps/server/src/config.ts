@@ -47,6 +47,8 @@ export const configFileSchema = z
       .default(24),
     /** Open the browser on start. */
     openBrowser: z.boolean().default(true),
+    /** The transcript follower (what hooks miss: interrupts, API errors, compactions, the assistant's text). */
+    transcripts: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof configFileSchema>;

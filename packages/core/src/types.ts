@@ -124,6 +124,12 @@ export type CoreInput =
       offset: number;
       entries: TranscriptEntry[];
       skipped: number;
+      /**
+       * The file was truncated or replaced (or shrank below the cursor while the server was down): the follower
+       * started reading it again at 0, and `offset` counts from there. The core takes this input's offset as the
+       * new cursor even though it is not past the recorded one.
+       */
+      restarted?: boolean;
     }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
