@@ -69,6 +69,8 @@ export const configFileSchema = z
       .partial()
       .strict()
       .default({}),
+    /** The transcript follower (what hooks miss: interrupts, API errors, compactions, the assistant's text). */
+    transcripts: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof configFileSchema>;

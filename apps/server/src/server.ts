@@ -22,6 +22,11 @@ import { type IdleCollector, resolveGc, startIdleCollector } from './memory.js';
 import type { ProcessInspector } from './process-identity.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
+import {
+  createTranscriptFollower,
+  type TranscriptFollower,
+  type TranscriptFollowerOptions,
+} from './transcripts/follower.js';
 import { startWriterThread } from './writer-thread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -62,6 +67,11 @@ export interface StartOptions {
   /** Connection timeouts and WebSocket limits (tests use short ones); defaults in app.ts and ws-limits.ts. */
   timeouts?: AppDeps['timeouts'];
   wsLimits?: AppDeps['wsLimits'];
+  /**
+   * The transcript follower (transcripts/follower.ts): its timings and limits (tests use short ones), or `false`
+   * to turn it off whatever the config says (`transcripts.enabled`, default on).
+   */
+  transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -160,6 +170,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       idleCollections: () => collector?.stats() ?? null,
     },
     delivery: null,
+    transcripts: null,
   };
 
   const app = await buildApp({
@@ -261,6 +272,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     services.delivery = delivery;
   }
 
+  // Then the transcript follower: it resumes each transcript at the cursor the loaded core state holds.
+  let transcripts: TranscriptFollower | null = null;
+  if (opts.transcripts !== false && configStore.get().transcripts.enabled) {
+    transcripts = createTranscriptFollower({ runtime, log: app.log, ...(opts.transcripts ?? {}) });
+    transcripts.start();
+    services.transcripts = transcripts;
+  }
+
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -276,7 +295,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(authFilesWatch);
         collector?.stop();
         loopDelay.disable();
-        // 1. stop the spool readers: they read no more and wait for the batches they handed to the runtime
+        // 1. stop the transcript follower (it hands over its last progress) and the spool readers: they read no
+        //    more and wait for the batches they handed to the runtime
+        if (transcripts) await transcripts.stop();
         if (delivery) await delivery.stop();
         if (spool) await spool.stop();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)

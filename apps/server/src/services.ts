@@ -9,6 +9,7 @@ import type { Db } from './db.js';
 import type { DeliveryReport } from './delivery.js';
 import type { HookTokenStore } from './hook-token.js';
 import type { Runtime } from './runtime.js';
+import type { TranscriptFollowerStats } from './transcripts/follower.js';
 
 export interface AuthService {
   /** Login tokens, and the WebSockets made with them (closed when their token ends). */
@@ -61,6 +62,11 @@ export interface DeliveryPort {
   check(): Promise<DeliveryReport>;
 }
 
+/** The transcript follower's counters (transcripts/follower.ts); null when it is off. */
+export interface TranscriptsPort {
+  stats(): TranscriptFollowerStats;
+}
+
 export interface Services {
   runtime: Runtime;
   db: Db;
@@ -70,4 +76,5 @@ export interface Services {
   hookStats: HookStatsPort;
   info: SystemInfo;
   delivery: DeliveryPort | null;
+  transcripts: TranscriptsPort | null;
 }

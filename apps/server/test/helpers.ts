@@ -12,7 +12,7 @@ export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void
 }
 
 /** What `startServer` takes as is; the rest is built here. */
-type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits';
+type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits' | 'transcripts';
 
 export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;

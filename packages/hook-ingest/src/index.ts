@@ -50,4 +50,14 @@ export {
   type HookStatsSnapshot,
   type StatSummary,
 } from './stats/hook-stats.js';
+export {
+  CLAUDE_INTERRUPTED,
+  CLAUDE_INTERRUPTED_TOOL_USE,
+  isCodexRolloutPath,
+  parseClaudeTranscriptLine,
+  parseCodexRolloutLine,
+  type TranscriptLineParser,
+  type TranscriptLineResult,
+  transcriptParserFor,
+} from './transcripts/index.js';
 export { checkPayload, type EnvelopeCheck, formatZodError, validateEnvelope } from './validate.js';

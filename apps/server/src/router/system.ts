@@ -45,6 +45,7 @@ export const systemRouter = router({
         live: { seq: runtime.hub.seq, epoch: runtime.hub.epoch, subscribers: runtime.hub.subscriberCount },
         hooks: ctx.services.hookStats.snapshot(),
         delivery: ctx.services.delivery?.report() ?? null,
+        transcripts: ctx.services.transcripts?.stats() ?? null,
       };
     }),
 });

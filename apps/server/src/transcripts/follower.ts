@@ -1,0 +1,533 @@
+/**
+ * The transcript follower: for every live session whose agent writes a transcript that can be followed line by
+ * line (Claude Code's `transcript_path`, Codex rollout files), reads what was appended since the last read and
+ * hands what hooks miss (interrupts, API errors, compactions, the assistant's text) to the core as `transcript`
+ * inputs. IO only: the lines are parsed by @flightdeck/hook-ingest's pure parsers, the core decides.
+ *
+ * - Incremental: each file is read from a byte offset, never again from its start. The offset lives in the core
+ *   state (`SessionRuntime.transcript`, checkpointed with it), so after a restart reading resumes there. A file
+ *   seen for the first time without a cursor is read from its tail only (`tailBytes`, from the first newline in
+ *   it): a 200 MB transcript costs what its last 64 KiB cost.
+ * - Bounded memory: a partial trailing line is kept (as bytes) up to `maxLineBytes`; a longer line is dropped
+ *   as it is read, skipped to its newline and counted, never buffered whole. Reads are at most `chunkBytes`.
+ * - A line split across two reads is joined. A file that shrank below the offset (truncated) or was replaced
+ *   (another inode) is read again from 0 and counted; its next input carries `restarted`.
+ * - Never blocks: the path is `stat`ed first and only a regular file is opened, with O_NONBLOCK (a FIFO swapped in
+ *   between cannot block the open), and checked again on the open handle. A missing file (the CLI creates it
+ *   at its first message) is waited for; EACCES, a FIFO or a directory is reported in `stats().problems`.
+ * - Checkpoints stay rare: an input goes out when a read found entries (or after a restart), otherwise only when
+ *   the offset moved and `progressMs` passed since the last one (progress over ignored lines), and on stop.
+ * - Wake-ups: `fs.watch` on each file where it works, a slow `stat` poll (`pollMs`) as fallback; the followed set
+ *   is reconciled with the runtime's sessions every `reconcileMs`.
+ */
+import { constants, type FSWatcher, watch } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import type { CoreInput, CoreState, TranscriptEntry } from '@flightdeck/core';
+import { type TranscriptLineParser, transcriptParserFor } from '@flightdeck/hook-ingest';
+import type { Session } from '@flightdeck/shared-types';
+import type { Logger } from '../runtime.js';
+
+/** What the follower needs of the runtime. */
+export interface FollowerRuntime {
+  readonly state: CoreState;
+  listSessions(): Session[];
+  dispatch(input: CoreInput): Promise<unknown>;
+}
+
+export interface TranscriptFollowerOptions {
+  runtime: FollowerRuntime;
+  log: Logger;
+  /** How often the followed set is reconciled with the runtime's sessions (ms). Default 1000. */
+  reconcileMs?: number;
+  /** Slow poll: every followed file is `stat`ed this often, whether or not `fs.watch` fired (ms). Default 2000. */
+  pollMs?: number;
+  /** Longest an offset moved over ignored lines waits before it is handed to the core (ms). Default 5000. */
+  progressMs?: number;
+  /** Longest line kept; a longer one is skipped and counted. Default 1 MiB. */
+  maxLineBytes?: number;
+  /** Bytes read from the end of a file seen for the first time without a cursor. Default 64 KiB. */
+  tailBytes?: number;
+  /** Largest single read. Default 64 KiB. */
+  chunkBytes?: number;
+  /** Most entries in one input (a backlog is handed over in several). Default 500. */
+  maxEntriesPerInput?: number;
+  /** Use `fs.watch` (default true); the poll works alone without it. */
+  watch?: boolean;
+  now?: () => number;
+}
+
+export interface TranscriptProblem {
+  sessionId: string;
+  path: string;
+  problem: string;
+}
+
+export interface TranscriptFollowerStats {
+  /** Sessions followed now (live, with a transcript that can be followed). */
+  sessions: number;
+  bytesRead: number;
+  lines: number;
+  entries: number;
+  /** Lines not understood (unknown entry types, broken JSON) and lines over the length cap. */
+  skipped: number;
+  oversizeLines: number;
+  /** Files read again from 0 because they were truncated or replaced. */
+  restarts: number;
+  /** Problems met (each distinct problem of a file counted once, not at every poll). */
+  errors: number;
+  /** `transcript` inputs handed to the runtime. */
+  inputs: number;
+  /** Longest partial line kept so far (bytes): never above `maxLineBytes`. */
+  largestPartialLine: number;
+  /** Files that cannot be read now, and why (at most 20). */
+  problems: TranscriptProblem[];
+}
+
+export interface TranscriptFollower {
+  start(): void;
+  /** Stops reading and hands the last progress to the runtime (call before `runtime.drain()`). */
+  stop(): Promise<void>;
+  stats(): TranscriptFollowerStats;
+  /** Reconciles and reads every followed file now (tests, benchmarks). */
+  poke(): Promise<void>;
+}
+
+export const TRANSCRIPT_DEFAULTS = {
+  reconcileMs: 1000,
+  pollMs: 2000,
+  progressMs: 5000,
+  maxLineBytes: 1024 * 1024,
+  tailBytes: 64 * 1024,
+  chunkBytes: 64 * 1024,
+  maxEntriesPerInput: 500,
+} as const;
+
+const NEWLINE = 0x0a;
+const MAX_PROBLEMS_SHOWN = 20;
+
+interface Follow {
+  sessionId: string;
+  path: string;
+  parser: TranscriptLineParser;
+  fh: FileHandle | null;
+  dev: number;
+  ino: number;
+  /** Whether the file was opened at least once (a later inode change is a replacement). */
+  opened: boolean;
+  /** Just past the last complete line consumed. */
+  offset: number;
+  /** Where the next read starts (past the partial line kept, or the part of a long line dropped). */
+  readPos: number;
+  pending: Buffer[];
+  pendingLen: number;
+  /** Dropping bytes up to the next newline: a line over the cap, or the cut line a tail read starts in. */
+  discarding: 'oversize' | 'tail' | null;
+  entries: TranscriptEntry[];
+  skipped: number;
+  restarted: boolean;
+  /** Offset of the last input handed over (-1: none yet). */
+  dispatchedOffset: number;
+  dispatchedAt: number;
+  busy: Promise<void> | null;
+  again: boolean;
+  watcher: FSWatcher | null;
+  watchedIno: number;
+  problem: string | null;
+  dropped: boolean;
+}
+
+function errCode(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ?? (err instanceof Error ? err.message : String(err));
+}
+
+export function createTranscriptFollower(opts: TranscriptFollowerOptions): TranscriptFollower {
+  const { runtime, log } = opts;
+  const now = opts.now ?? Date.now;
+  const reconcileMs = opts.reconcileMs ?? TRANSCRIPT_DEFAULTS.reconcileMs;
+  const pollMs = opts.pollMs ?? TRANSCRIPT_DEFAULTS.pollMs;
+  const progressMs = opts.progressMs ?? TRANSCRIPT_DEFAULTS.progressMs;
+  const maxLine = opts.maxLineBytes ?? TRANSCRIPT_DEFAULTS.maxLineBytes;
+  const tailBytes = opts.tailBytes ?? TRANSCRIPT_DEFAULTS.tailBytes;
+  const chunkBytes = opts.chunkBytes ?? TRANSCRIPT_DEFAULTS.chunkBytes;
+  const maxEntries = opts.maxEntriesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntriesPerInput;
+  const useWatch = opts.watch ?? true;
+
+  const follows = new Map<string, Follow>();
+  const counters = {
+    bytesRead: 0,
+    lines: 0,
+    entries: 0,
+    skipped: 0,
+    oversizeLines: 0,
+    restarts: 0,
+    errors: 0,
+    inputs: 0,
+    largestPartialLine: 0,
+  };
+  let reconcileTimer: NodeJS.Timeout | null = null;
+  let pollTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  function setProblem(f: Follow, problem: string | null) {
+    if (problem === f.problem) return;
+    f.problem = problem;
+    if (problem === null) return;
+    counters.errors += 1;
+    log.warn({ sessionId: f.sessionId, path: f.path, problem }, 'transcript cannot be followed');
+  }
+
+  function unwatch(f: Follow) {
+    f.watcher?.close();
+    f.watcher = null;
+    f.watchedIno = -1;
+  }
+
+  async function closeFile(f: Follow) {
+    unwatch(f);
+    const fh = f.fh;
+    f.fh = null;
+    if (fh) await fh.close().catch(() => {});
+  }
+
+  function resetReading(f: Follow, at: number, discarding: Follow['discarding']) {
+    f.offset = at;
+    f.readPos = at;
+    f.pending = [];
+    f.pendingLen = 0;
+    f.discarding = discarding;
+  }
+
+  /** Where reading starts the first time this file is opened: the core's cursor, else the tail. */
+  function startPosition(f: Follow, size: number) {
+    const rt = Object.hasOwn(runtime.state.runtime, f.sessionId)
+      ? runtime.state.runtime[f.sessionId]
+      : undefined;
+    const cursor = rt?.transcript ?? null;
+    if (cursor && cursor.path === f.path) {
+      f.dispatchedOffset = cursor.offset;
+      f.dispatchedAt = now();
+      if (size >= cursor.offset) {
+        resetReading(f, cursor.offset, null);
+        return;
+      }
+      // shorter than what was read before: another file now, read from its start
+      restart(f);
+      return;
+    }
+    if (size > tailBytes) resetReading(f, size - tailBytes, 'tail');
+    else resetReading(f, 0, null);
+  }
+
+  function restart(f: Follow) {
+    counters.restarts += 1;
+    f.restarted = true;
+    resetReading(f, 0, null);
+    log.info({ sessionId: f.sessionId, path: f.path }, 'transcript truncated or replaced: reading it from 0');
+  }
+
+  function watchFile(f: Follow) {
+    if (!useWatch || f.watchedIno === f.ino) return;
+    unwatch(f);
+    try {
+      const w = watch(f.path, { persistent: false }, () => wake(f));
+      w.on('error', () => {
+        if (f.watcher === w) unwatch(f);
+      });
+      f.watcher = w;
+      f.watchedIno = f.ino;
+    } catch {
+      // the poll covers it
+    }
+  }
+
+  /** Opens (or re-opens) the file when needed; false when there is nothing to read now. */
+  async function ensureOpen(f: Follow): Promise<number | null> {
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(f.path);
+    } catch (err) {
+      const code = errCode(err);
+      // not created yet (Claude Code writes it at the first message), or gone: wait for it
+      if (code === 'ENOENT') {
+        setProblem(f, null);
+        await closeFile(f);
+        return null;
+      }
+      setProblem(f, `cannot stat: ${code}`);
+      await closeFile(f);
+      return null;
+    }
+    if (!st.isFile()) {
+      setProblem(f, st.isFIFO() ? 'a FIFO, not a file: not read' : 'not a regular file: not read');
+      await closeFile(f);
+      return null;
+    }
+    if (f.fh && st.ino === f.ino && st.dev === f.dev) {
+      if (st.size < f.readPos) restart(f);
+      return st.size;
+    }
+    await closeFile(f);
+    let fh: FileHandle;
+    try {
+      // O_NONBLOCK: a FIFO put in its place since the stat cannot block the open
+      fh = await open(f.path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      const code = errCode(err);
+      if (code === 'ENOENT') return null;
+      setProblem(f, `cannot open: ${code}`);
+      return null;
+    }
+    let fst: Awaited<ReturnType<FileHandle['stat']>>;
+    try {
+      fst = await fh.stat();
+    } catch (err) {
+      await fh.close().catch(() => {});
+      setProblem(f, `cannot stat: ${errCode(err)}`);
+      return null;
+    }
+    if (!fst.isFile()) {
+      await fh.close().catch(() => {});
+      setProblem(f, fst.isFIFO() ? 'a FIFO, not a file: not read' : 'not a regular file: not read');
+      return null;
+    }
+    if (f.dropped) {
+      await fh.close().catch(() => {});
+      return null;
+    }
+    setProblem(f, null);
+    const replaced = f.opened && (fst.ino !== f.ino || fst.dev !== f.dev);
+    f.fh = fh;
+    f.ino = fst.ino;
+    f.dev = fst.dev;
+    if (!f.opened) startPosition(f, fst.size);
+    else if (replaced || fst.size < f.readPos) restart(f);
+    f.opened = true;
+    watchFile(f);
+    return fst.size;
+  }
+
+  /** Splits a chunk read at `f.readPos` into lines and parses the complete ones. */
+  function consume(f: Follow, buf: Buffer) {
+    const base = f.readPos;
+    let start = 0;
+    while (start < buf.length) {
+      const nl = buf.indexOf(NEWLINE, start);
+      if (nl === -1) {
+        const rest = buf.length - start;
+        if (f.discarding) break;
+        if (f.pendingLen + rest > maxLine) {
+          // too long: drop what is kept and the rest of it as it comes
+          f.pending = [];
+          f.pendingLen = 0;
+          f.discarding = 'oversize';
+          counters.oversizeLines += 1;
+          counters.skipped += 1;
+          f.skipped += 1;
+        } else {
+          f.pending.push(Buffer.from(buf.subarray(start)));
+          f.pendingLen += rest;
+          if (f.pendingLen > counters.largestPartialLine) counters.largestPartialLine = f.pendingLen;
+        }
+        break;
+      }
+      if (f.discarding) {
+        f.discarding = null;
+      } else if (f.pendingLen + (nl - start) > maxLine) {
+        counters.oversizeLines += 1;
+        counters.skipped += 1;
+        f.skipped += 1;
+        f.pending = [];
+        f.pendingLen = 0;
+      } else {
+        const line =
+          f.pendingLen > 0
+            ? Buffer.concat([...f.pending, buf.subarray(start, nl)]).toString('utf8')
+            : buf.toString('utf8', start, nl);
+        f.pending = [];
+        f.pendingLen = 0;
+        counters.lines += 1;
+        const r = f.parser(line);
+        if (r.verdict === 'entries') {
+          for (const e of r.entries) f.entries.push(e);
+          counters.entries += r.entries.length;
+        } else if (r.verdict === 'skipped') {
+          counters.skipped += 1;
+          f.skipped += 1;
+        }
+      }
+      f.offset = base + nl + 1;
+      start = nl + 1;
+    }
+    f.readPos = base + buf.length;
+  }
+
+  async function hand(f: Follow) {
+    const input: CoreInput = {
+      type: 'transcript',
+      sessionId: f.sessionId,
+      path: f.path,
+      offset: f.offset,
+      entries: f.entries,
+      skipped: f.skipped,
+      ...(f.restarted ? { restarted: true } : {}),
+    };
+    f.entries = [];
+    f.skipped = 0;
+    f.restarted = false;
+    f.dispatchedOffset = f.offset;
+    f.dispatchedAt = now();
+    counters.inputs += 1;
+    try {
+      await runtime.dispatch(input);
+    } catch (err) {
+      log.warn({ err, sessionId: f.sessionId }, 'transcript input failed');
+    }
+  }
+
+  /** Hands over what was read: entries at once, bare progress only now and then. */
+  async function flush(f: Follow, force: boolean) {
+    if (f.entries.length > 0 || f.restarted) return hand(f);
+    const moved = f.offset > f.dispatchedOffset || f.skipped > 0;
+    if (moved && (force || f.dispatchedOffset < 0 || now() - f.dispatchedAt >= progressMs)) return hand(f);
+  }
+
+  async function readNew(f: Follow) {
+    const size = await ensureOpen(f);
+    if (size === null || !f.fh) return;
+    while (f.readPos < size && !f.dropped) {
+      const want = Math.min(chunkBytes, size - f.readPos);
+      const buf = Buffer.allocUnsafe(want);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await f.fh.read(buf, 0, want, f.readPos));
+      } catch (err) {
+        setProblem(f, `cannot read: ${errCode(err)}`);
+        await closeFile(f);
+        return;
+      }
+      if (n === 0) break; // shrank meanwhile: the next stat sees it
+      counters.bytesRead += n;
+      consume(f, n === want ? buf : buf.subarray(0, n));
+      if (f.entries.length >= maxEntries) await hand(f);
+    }
+    if (!f.dropped) await flush(f, false);
+  }
+
+  /** Reads what is new; a wake-up during a read makes it read again right after. */
+  function wake(f: Follow): Promise<void> {
+    if (f.dropped || stopped) return Promise.resolve();
+    if (f.busy) {
+      f.again = true;
+      return f.busy;
+    }
+    const run = async () => {
+      try {
+        do {
+          f.again = false;
+          await readNew(f);
+        } while (f.again && !f.dropped && !stopped);
+      } catch (err) {
+        log.error({ err, sessionId: f.sessionId }, 'transcript follower failed on a file');
+      } finally {
+        f.busy = null;
+      }
+    };
+    f.busy = run();
+    return f.busy;
+  }
+
+  function drop(f: Follow) {
+    f.dropped = true;
+    follows.delete(f.sessionId);
+    const closing = f.busy ?? Promise.resolve();
+    void closing.then(() => closeFile(f));
+  }
+
+  function reconcile() {
+    const live = new Set<string>();
+    for (const s of runtime.listSessions()) {
+      if (s.status === 'ended' || !s.transcriptPath) continue;
+      const parser = transcriptParserFor(s.cli, s.transcriptPath);
+      if (!parser) continue;
+      live.add(s.sessionId);
+      const f = follows.get(s.sessionId);
+      if (f && f.path === s.transcriptPath) continue;
+      if (f) drop(f);
+      const nf: Follow = {
+        sessionId: s.sessionId,
+        path: s.transcriptPath,
+        parser,
+        fh: null,
+        dev: -1,
+        ino: -1,
+        opened: false,
+        offset: 0,
+        readPos: 0,
+        pending: [],
+        pendingLen: 0,
+        discarding: null,
+        entries: [],
+        skipped: 0,
+        restarted: false,
+        dispatchedOffset: -1,
+        dispatchedAt: 0,
+        busy: null,
+        again: false,
+        watcher: null,
+        watchedIno: -1,
+        problem: null,
+        dropped: false,
+      };
+      follows.set(s.sessionId, nf);
+      void wake(nf);
+    }
+    for (const f of [...follows.values()]) if (!live.has(f.sessionId)) drop(f);
+  }
+
+  function poll() {
+    for (const f of follows.values()) void wake(f);
+  }
+
+  return {
+    start() {
+      if (reconcileTimer) return;
+      stopped = false;
+      reconcile();
+      reconcileTimer = setInterval(reconcile, reconcileMs);
+      reconcileTimer.unref();
+      pollTimer = setInterval(poll, pollMs);
+      pollTimer.unref();
+    },
+    async stop() {
+      if (reconcileTimer) clearInterval(reconcileTimer);
+      if (pollTimer) clearInterval(pollTimer);
+      reconcileTimer = null;
+      pollTimer = null;
+      stopped = true;
+      const all = [...follows.values()];
+      for (const f of all) unwatch(f);
+      await Promise.all(all.map((f) => f.busy ?? Promise.resolve()));
+      // the progress not handed over yet: after a restart, reading resumes exactly here
+      await Promise.all(all.map((f) => flush(f, true)));
+      for (const f of all) {
+        f.dropped = true;
+        await closeFile(f);
+      }
+      follows.clear();
+    },
+    stats() {
+      const problems: TranscriptProblem[] = [];
+      for (const f of follows.values()) {
+        if (f.problem && problems.length < MAX_PROBLEMS_SHOWN)
+          problems.push({ sessionId: f.sessionId, path: f.path, problem: f.problem });
+      }
+      return { sessions: follows.size, ...counters, problems };
+    },
+    async poke() {
+      if (stopped) return;
+      reconcile();
+      await Promise.all([...follows.values()].map((f) => wake(f)));
+    },
+  };
+}

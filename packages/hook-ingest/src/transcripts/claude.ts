@@ -1,0 +1,167 @@
+/**
+ * Claude Code transcripts (`transcript_path`, `~/.claude/projects/<project>/<session>.jsonl`): one JSON object per
+ * line, appended as the session goes. Read from the CLI itself (2.1.328): the interrupt markers are user messages
+ * with one text block, `[Request interrupted by user]` (Esc mid-turn) or `[Request interrupted by user for tool
+ * use]` (Esc while a tool call was pending: at its permission prompt, or while it ran); API retries are
+ * `{type:'system', subtype:'api_error', error:{message,…}, retryAttempt, maxRetries, retryInMs}`; a failure the
+ * CLI gave up on is an assistant message with `isApiErrorMessage: true`; a compaction is
+ * `{type:'system', subtype:'compact_boundary', compactMetadata:{trigger, preTokens}}`.
+ */
+import type { TranscriptEntry, TranscriptEntryBody } from '@flightdeck/core';
+import {
+  entries,
+  IGNORED,
+  int,
+  isObj,
+  type Json,
+  parseObject,
+  skipped,
+  str,
+  type TranscriptLineResult,
+  timeOf,
+} from './line.js';
+
+/** The markers Claude Code 2.1.328 writes when the user presses Esc (its strings, verbatim). */
+export const CLAUDE_INTERRUPTED = '[Request interrupted by user]';
+export const CLAUDE_INTERRUPTED_TOOL_USE = '[Request interrupted by user for tool use]';
+
+/** Entry types that say nothing hooks don't (session metadata, API request logs, queue and cost bookkeeping). */
+const METADATA_TYPES = new Set([
+  'summary',
+  'custom-title',
+  'ended-by-model',
+  'continued-in',
+  'ai-title',
+  'last-prompt',
+  'tag',
+  'relocated',
+  'agent-name',
+  'agent-color',
+  'agent-setting',
+  'pr-link',
+  'frame-link',
+  'artifact-comment-monitor',
+  'artifact-autoreact-ledger',
+  'bridge-session',
+  'history-suppression',
+  'file-history-snapshot',
+  'file-history-delta',
+  'attribution-snapshot',
+  'mode',
+  'repl-mode',
+  'permission-mode',
+  'isolation-latch',
+  'session-owner',
+  'dev-mods',
+  'memory-mode',
+  'atis-latch',
+  'tools-used',
+  'data-flow-records',
+  'data-flow-incomplete',
+  'derived-from',
+  'worktree-state',
+  'cost-state',
+  'queue-operation',
+  'content-replacement',
+  'api-request-shape',
+  'api-request-blob',
+  'api-request',
+  'api-request-resumed',
+  'fork-context-ref',
+  'observer-ref',
+  'resume-head-vouch',
+  'attachment',
+  'progress',
+]);
+
+function stamp(o: Json, body: TranscriptEntryBody): TranscriptEntry {
+  return {
+    ...body,
+    at: timeOf(o.timestamp),
+    uuid: str(o.uuid),
+    agentId: o.isSidechain === true ? str(o.agentId) : null,
+  };
+}
+
+/** The text blocks of a message's content (a string is one block). */
+function texts(content: unknown): string[] {
+  if (typeof content === 'string') return [content];
+  if (!Array.isArray(content)) return [];
+  const out: string[] = [];
+  for (const block of content) {
+    if (isObj(block) && block.type === 'text' && typeof block.text === 'string') out.push(block.text);
+  }
+  return out;
+}
+
+function user(o: Json): TranscriptLineResult {
+  // An interrupt written because the CLI itself was shutting down is no user's Esc: the end comes by hook or PID.
+  if (o.interruptedByShutdown === true || !isObj(o.message)) return IGNORED;
+  for (const text of texts(o.message.content)) {
+    const t = text.trim();
+    if (t === CLAUDE_INTERRUPTED) return entries([stamp(o, { kind: 'interrupted', atToolPrompt: false })]);
+    if (t === CLAUDE_INTERRUPTED_TOOL_USE)
+      return entries([stamp(o, { kind: 'interrupted', atToolPrompt: true })]);
+  }
+  // prompts, tool results, task notifications: the hooks report them
+  return IGNORED;
+}
+
+function assistant(o: Json): TranscriptLineResult {
+  const m = o.message;
+  if (!isObj(m)) return IGNORED;
+  if (o.isApiErrorMessage === true) {
+    // the CLI gave up on the request: its text is the error shown to the user
+    const message = texts(m.content).join('\n').trim() || 'API error';
+    return entries([
+      stamp(o, { kind: 'api-error', message, attempt: null, maxAttempts: null, retryInMs: null }),
+    ]);
+  }
+  const messageId = str(m.id);
+  const out: TranscriptEntry[] = [];
+  for (const text of texts(m.content)) {
+    if (text.trim() === '') continue;
+    out.push(stamp(o, { kind: 'assistant-text', text, messageId }));
+  }
+  return entries(out);
+}
+
+function system(o: Json): TranscriptLineResult {
+  if (o.subtype === 'api_error') {
+    const err = o.error;
+    const message =
+      (isObj(err) ? (str(err.message) ?? str(err.formatted)) : str(err)) ?? str(o.content) ?? 'API error';
+    return entries([
+      stamp(o, {
+        kind: 'api-error',
+        message,
+        attempt: int(o.retryAttempt),
+        maxAttempts: int(o.maxRetries),
+        retryInMs: int(o.retryInMs),
+      }),
+    ]);
+  }
+  if (o.subtype === 'compact_boundary') {
+    const meta = isObj(o.compactMetadata) ? o.compactMetadata : {};
+    return entries([
+      stamp(o, { kind: 'compacted', trigger: str(meta.trigger), preTokens: int(meta.preTokens) }),
+    ]);
+  }
+  // stop_hook_summary, turn_duration, informational, local_command, …: display notes
+  return IGNORED;
+}
+
+/** Parses one line of a Claude Code transcript. Never throws. */
+export function parseClaudeTranscriptLine(line: string): TranscriptLineResult {
+  if (line.trim() === '') return IGNORED;
+  const o = parseObject(line);
+  if (typeof o === 'string') return skipped(o);
+  const type = o.type;
+  if (type === 'user') return user(o);
+  if (type === 'assistant') return assistant(o);
+  if (type === 'system') return system(o);
+  if (typeof type === 'string' && METADATA_TYPES.has(type)) return IGNORED;
+  return skipped(
+    typeof type === 'string' ? `unknown entry type ${JSON.stringify(type.slice(0, 40))}` : 'no type',
+  );
+}

@@ -1,0 +1,174 @@
+/**
+ * Codex rollout files (`~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`): one `{timestamp, type, payload}`
+ * per line (codex-rs `RolloutLine`). What hooks miss: `event_msg` `turn_aborted` (reason `interrupted`: Esc),
+ * `error` (the turn failed) and `stream_error` (`Reconnecting... 2/5`: a retry), the top-level `compacted` item
+ * (one per compaction, in every history mode), and the assistant's messages, read from `response_item`
+ * `message`/`assistant` (persisted in every version and mode; the `agent_message` / `item_completed` events
+ * repeat them in some modes and are ignored so nothing is counted twice).
+ */
+import type { TranscriptEntry, TranscriptEntryBody } from '@flightdeck/core';
+import {
+  entries,
+  IGNORED,
+  isObj,
+  type Json,
+  parseObject,
+  skipped,
+  str,
+  type TranscriptLineResult,
+  timeOf,
+} from './line.js';
+
+const IGNORED_LINE_TYPES = new Set([
+  'session_meta',
+  'turn_context',
+  'world_state',
+  'tool_manifest',
+  'sampling_boundary',
+  'inter_agent_communication',
+  'inter_agent_communication_metadata',
+]);
+
+const IGNORED_RESPONSE_ITEMS = new Set([
+  'message', // user, developer and system messages (assistant ones are read)
+  'agent_message',
+  'reasoning',
+  'local_shell_call',
+  'function_call',
+  'function_call_output',
+  'custom_tool_call',
+  'custom_tool_call_output',
+  'tool_search_call',
+  'tool_search_output',
+  'web_search_call',
+  'image_generation_call',
+  'compaction',
+  'compaction_trigger',
+  'context_compaction',
+  'additional_tools',
+  'ghost_snapshot',
+  'other',
+]);
+
+/** Persisted events that hooks or the lines above already cover. */
+const IGNORED_EVENTS = new Set([
+  'token_count',
+  'task_started',
+  'task_complete',
+  'turn_started',
+  'turn_complete',
+  'user_message',
+  'agent_message',
+  'agent_reasoning',
+  'agent_reasoning_raw_content',
+  'item_completed',
+  'plan_update',
+  'thread_goal_updated',
+  'thread_rolled_back',
+  'thread_settings_applied',
+  'thread_name_updated',
+  'warning',
+  'model_reroute',
+  'model_verification',
+  'hook_started',
+  'hook_completed',
+  'entered_review_mode',
+  'exited_review_mode',
+  'patch_apply_end',
+  'context_compacted',
+  'mcp_tool_call_end',
+  'web_search_end',
+  'image_generation_end',
+  'sub_agent_activity',
+  'undo_completed',
+  'realtime_conversation_closed',
+  'exec_command_end',
+  'view_image_tool_call',
+  'turn_diff',
+]);
+
+function stamp(o: Json, body: TranscriptEntryBody): TranscriptEntry {
+  return { ...body, at: timeOf(o.timestamp), uuid: null, agentId: null };
+}
+
+function responseItem(o: Json, p: Json): TranscriptLineResult {
+  if (p.type === 'message' && p.role === 'assistant') {
+    const out: TranscriptEntry[] = [];
+    const content = Array.isArray(p.content) ? p.content : [];
+    for (const block of content) {
+      if (!isObj(block) || block.type !== 'output_text' || typeof block.text !== 'string') continue;
+      if (block.text.trim() === '') continue;
+      out.push(stamp(o, { kind: 'assistant-text', text: block.text, messageId: str(p.id) }));
+    }
+    return entries(out);
+  }
+  if (typeof p.type === 'string' && IGNORED_RESPONSE_ITEMS.has(p.type)) return IGNORED;
+  return skipped(`unknown response_item ${JSON.stringify(String(p.type).slice(0, 40))}`);
+}
+
+/** `Reconnecting... 2/5` → attempt 2 of 5. */
+function retryOf(message: string): { attempt: number; maxAttempts: number } | null {
+  const m = /(\d+)\s*\/\s*(\d+)/.exec(message);
+  return m ? { attempt: Number(m[1]), maxAttempts: Number(m[2]) } : null;
+}
+
+function eventMsg(o: Json, p: Json): TranscriptLineResult {
+  switch (p.type) {
+    case 'turn_aborted':
+      // `replaced` (a new turn took over) and `review_ended` are not the user's Esc
+      return p.reason === 'interrupted'
+        ? entries([stamp(o, { kind: 'interrupted', atToolPrompt: false })])
+        : IGNORED;
+    case 'error': {
+      const message = str(p.message) ?? 'error';
+      return entries([
+        stamp(o, { kind: 'api-error', message, attempt: null, maxAttempts: null, retryInMs: null }),
+      ]);
+    }
+    case 'stream_error': {
+      const message = str(p.message) ?? 'stream error';
+      const retry = retryOf(message);
+      return entries([
+        stamp(o, {
+          kind: 'api-error',
+          message,
+          attempt: retry?.attempt ?? null,
+          maxAttempts: retry?.maxAttempts ?? null,
+          retryInMs: null,
+        }),
+      ]);
+    }
+    default:
+      if (typeof p.type === 'string' && IGNORED_EVENTS.has(p.type)) return IGNORED;
+      return skipped(`unknown event_msg ${JSON.stringify(String(p.type).slice(0, 40))}`);
+  }
+}
+
+/** Parses one line of a Codex rollout file. Never throws. */
+export function parseCodexRolloutLine(line: string): TranscriptLineResult {
+  if (line.trim() === '') return IGNORED;
+  const o = parseObject(line);
+  if (typeof o === 'string') return skipped(o);
+  const p = isObj(o.payload) ? o.payload : {};
+  switch (o.type) {
+    case 'response_item':
+      return responseItem(o, p);
+    case 'event_msg':
+      return eventMsg(o, p);
+    case 'compacted':
+      return entries([stamp(o, { kind: 'compacted', trigger: null, preTokens: null })]);
+    default:
+      if (typeof o.type === 'string' && IGNORED_LINE_TYPES.has(o.type)) return IGNORED;
+      return skipped(
+        typeof o.type === 'string'
+          ? `unknown rollout item ${JSON.stringify(o.type.slice(0, 40))}`
+          : 'no type',
+      );
+  }
+}
+
+/** Whether a path names a Codex rollout file (`rollout-*.jsonl`). */
+export function isCodexRolloutPath(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return name.startsWith('rollout-') && name.endsWith('.jsonl');
+}

@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  CLAUDE_INTERRUPTED,
+  CLAUDE_INTERRUPTED_TOOL_USE,
+  parseClaudeTranscriptLine,
+  parseCodexRolloutLine,
+  type TranscriptLineResult,
+  transcriptParserFor,
+} from '../src/index.js';
+
+const dir = new URL('../../../fixtures/claude-code-2.1.328/transcripts/', import.meta.url);
+const SESSION = 'c9c7f7bc-be3d-4fec-a871-5d943fafe0e1';
+const mainLines = readFileSync(new URL(`${SESSION}.jsonl`, dir), 'utf8')
+  .split('\n')
+  .filter(Boolean);
+const subLines = readFileSync(new URL(`${SESSION}/subagents/agent-a427100067de70b46.jsonl`, dir), 'utf8')
+  .split('\n')
+  .filter(Boolean);
+
+function entriesOf(results: TranscriptLineResult[]) {
+  return results.flatMap((r) => (r.verdict === 'entries' ? r.entries : []));
+}
+
+/** A user line as Claude Code 2.1.328 writes it (fields copied from the recorded transcript). */
+function claudeUser(content: unknown, extra: Record<string, unknown> = {}) {
+  return JSON.stringify({
+    parentUuid: '5597fa40-b91d-41c9-a387-2b54019565de',
+    isSidechain: false,
+    type: 'user',
+    message: { role: 'user', content },
+    uuid: 'b1f7a3c2-0000-4000-8000-000000000001',
+    timestamp: '2026-11-21T08:10:20.000Z',
+    userType: 'external',
+    cwd: '/home/dev/work/demo',
+    sessionId: SESSION,
+    version: '2.1.328',
+    ...extra,
+  });
+}
+
+describe('Claude Code transcript lines (recorded, 2.1.328)', () => {
+  it('reads every line of the recorded transcript: no line skipped, the assistant texts in order', () => {
+    const results = mainLines.map(parseClaudeTranscriptLine);
+    expect(results.filter((r) => r.verdict === 'skipped')).toEqual([]);
+    const found = entriesOf(results);
+    expect(found.map((e) => e.kind)).toEqual(found.map(() => 'assistant-text'));
+    expect(found.map((e) => (e.kind === 'assistant-text' ? e.text : ''))).toEqual([
+      'Let me write a file.',
+      'Turn one complete.',
+      'Subagent finished SUBTASK-ALPHA.',
+      'Subagent finished SUBTASK-ALPHA.',
+    ]);
+    expect(found[0]).toEqual({
+      kind: 'assistant-text',
+      text: 'Let me write a file.',
+      messageId: 'msg_mock_1',
+      at: Date.parse('2026-11-21T08:10:14.100Z'),
+      uuid: expect.any(String),
+      agentId: null,
+    });
+    // ignored: metadata, prompts, tool calls and results, stop-hook summaries
+    expect(results.filter((r) => r.verdict === 'ignored')).toHaveLength(mainLines.length - 4);
+  });
+
+  it('marks entries of a subagent (sidechain) transcript with its agent id', () => {
+    const found = entriesOf(subLines.map(parseClaudeTranscriptLine));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'assistant-text', agentId: 'a427100067de70b46' });
+    expect(subLines.map(parseClaudeTranscriptLine).filter((r) => r.verdict === 'skipped')).toEqual([]);
+  });
+
+  it('uses the CLI’s own interrupt strings', () => {
+    const cli = readFileSync(
+      new URL('../node_modules/@anthropic-ai/claude-code/bin/claude.exe', import.meta.url),
+    ).toString('latin1');
+    expect(cli).toContain(`"${CLAUDE_INTERRUPTED}"`);
+    expect(cli).toContain(`"${CLAUDE_INTERRUPTED_TOOL_USE}"`);
+  });
+});
+
+describe('Claude Code transcript lines (hand-made in the CLI’s shapes)', () => {
+  it('an Esc mid-turn and an Esc at a tool prompt are interrupts', () => {
+    const mid = parseClaudeTranscriptLine(claudeUser([{ type: 'text', text: CLAUDE_INTERRUPTED }]));
+    expect(mid).toEqual({
+      verdict: 'entries',
+      entries: [
+        {
+          kind: 'interrupted',
+          atToolPrompt: false,
+          at: Date.parse('2026-11-21T08:10:20.000Z'),
+          uuid: 'b1f7a3c2-0000-4000-8000-000000000001',
+          agentId: null,
+        },
+      ],
+    });
+    const tool = parseClaudeTranscriptLine(claudeUser([{ type: 'text', text: CLAUDE_INTERRUPTED_TOOL_USE }]));
+    expect(entriesOf([tool])).toMatchObject([{ kind: 'interrupted', atToolPrompt: true }]);
+    // a string content works too
+    expect(entriesOf([parseClaudeTranscriptLine(claudeUser(CLAUDE_INTERRUPTED))])).toMatchObject([
+      { kind: 'interrupted', atToolPrompt: false },
+    ]);
+  });
+
+  it('an interrupt written while the CLI shut down, and a prompt quoting the marker, are not interrupts', () => {
+    const shutdown = claudeUser([{ type: 'text', text: CLAUDE_INTERRUPTED }], {
+      interruptedByShutdown: true,
+    });
+    expect(parseClaudeTranscriptLine(shutdown)).toEqual({ verdict: 'ignored' });
+    const quoted = claudeUser(`why did you print ${CLAUDE_INTERRUPTED}?`);
+    expect(parseClaudeTranscriptLine(quoted)).toEqual({ verdict: 'ignored' });
+  });
+
+  it('an api_error system entry is an API error with its retry fields', () => {
+    const line = JSON.stringify({
+      type: 'system',
+      subtype: 'api_error',
+      level: 'error',
+      error: { message: 'Overloaded', status: 529, formatted: 'API Error: 529 Overloaded' },
+      retryInMs: 2150,
+      retryAttempt: 2,
+      maxRetries: 10,
+      source: 'request_retry',
+      timestamp: '2026-11-21T08:10:21.000Z',
+      uuid: 'e-1',
+    });
+    expect(entriesOf([parseClaudeTranscriptLine(line)])).toEqual([
+      {
+        kind: 'api-error',
+        message: 'Overloaded',
+        attempt: 2,
+        maxAttempts: 10,
+        retryInMs: 2150,
+        at: Date.parse('2026-11-21T08:10:21.000Z'),
+        uuid: 'e-1',
+        agentId: null,
+      },
+    ]);
+  });
+
+  it('an API error message the CLI gave up on is an API error, not assistant text', () => {
+    const line = JSON.stringify({
+      type: 'assistant',
+      isApiErrorMessage: true,
+      message: { id: 'x', role: 'assistant', content: [{ type: 'text', text: 'API Error: 500 boom' }] },
+      timestamp: '2026-11-21T08:10:22.000Z',
+      uuid: 'e-2',
+    });
+    expect(entriesOf([parseClaudeTranscriptLine(line)])).toMatchObject([
+      {
+        kind: 'api-error',
+        message: 'API Error: 500 boom',
+        attempt: null,
+        maxAttempts: null,
+        retryInMs: null,
+      },
+    ]);
+  });
+
+  it('a compact_boundary is a compaction with its trigger and tokens', () => {
+    const line = JSON.stringify({
+      type: 'system',
+      subtype: 'compact_boundary',
+      content: 'Conversation compacted',
+      isMeta: false,
+      timestamp: '2026-11-21T08:10:23.000Z',
+      uuid: 'c-1',
+      level: 'info',
+      compactMetadata: { trigger: 'auto', preTokens: 167000 },
+    });
+    expect(entriesOf([parseClaudeTranscriptLine(line)])).toMatchObject([
+      { kind: 'compacted', trigger: 'auto', preTokens: 167000, uuid: 'c-1' },
+    ]);
+  });
+
+  it('skips unknown entry types and broken lines without throwing; blank text is not an entry', () => {
+    expect(parseClaudeTranscriptLine('{"type":"hologram","x":1}')).toMatchObject({ verdict: 'skipped' });
+    expect(parseClaudeTranscriptLine('{"type":"assist')).toMatchObject({ verdict: 'skipped' });
+    expect(parseClaudeTranscriptLine('[1,2]')).toMatchObject({ verdict: 'skipped' });
+    expect(parseClaudeTranscriptLine('{"no":"type"}')).toMatchObject({ verdict: 'skipped' });
+    expect(parseClaudeTranscriptLine('{"type":"assistant","message":{"content":"x"}}')).toMatchObject({
+      verdict: 'entries',
+    });
+    const blank = JSON.stringify({
+      type: 'assistant',
+      message: {
+        id: 'm',
+        content: [
+          { type: 'text', text: '  ' },
+          { type: 'thinking', thinking: 'hm' },
+        ],
+      },
+    });
+    expect(parseClaudeTranscriptLine(blank)).toEqual({ verdict: 'ignored' });
+  });
+});
+
+describe('Codex rollout lines', () => {
+  const line = (type: string, payload: unknown) =>
+    JSON.stringify({ timestamp: '2026-11-21T09:00:00.000Z', type, payload });
+
+  it('turn_aborted (interrupted) is an interrupt; other reasons are not', () => {
+    expect(
+      entriesOf([parseCodexRolloutLine(line('event_msg', { type: 'turn_aborted', reason: 'interrupted' }))]),
+    ).toEqual([
+      {
+        kind: 'interrupted',
+        atToolPrompt: false,
+        at: Date.parse('2026-11-21T09:00:00.000Z'),
+        uuid: null,
+        agentId: null,
+      },
+    ]);
+    expect(parseCodexRolloutLine(line('event_msg', { type: 'turn_aborted', reason: 'replaced' }))).toEqual({
+      verdict: 'ignored',
+    });
+  });
+
+  it('errors and stream retries are API errors', () => {
+    expect(
+      entriesOf([parseCodexRolloutLine(line('event_msg', { type: 'error', message: 'request failed' }))]),
+    ).toMatchObject([{ kind: 'api-error', message: 'request failed', attempt: null }]);
+    const retry = line('event_msg', {
+      type: 'stream_error',
+      message: 'Reconnecting... 1/4',
+      codex_error_info: { response_stream_disconnected: { http_status_code: 503 } },
+    });
+    expect(entriesOf([parseCodexRolloutLine(retry)])).toMatchObject([
+      { kind: 'api-error', attempt: 1, maxAttempts: 4, retryInMs: null },
+    ]);
+  });
+
+  it('assistant messages are assistant text (once), compactions are compactions', () => {
+    const msg = line('response_item', {
+      type: 'message',
+      role: 'assistant',
+      id: 'msg_1',
+      content: [{ type: 'output_text', text: 'Done.' }],
+    });
+    expect(entriesOf([parseCodexRolloutLine(msg)])).toMatchObject([
+      { kind: 'assistant-text', text: 'Done.', messageId: 'msg_1' },
+    ]);
+    // the same text as a legacy event is not counted twice
+    expect(parseCodexRolloutLine(line('event_msg', { type: 'agent_message', message: 'Done.' }))).toEqual({
+      verdict: 'ignored',
+    });
+    expect(entriesOf([parseCodexRolloutLine(line('compacted', { message: 'summary' }))])).toMatchObject([
+      { kind: 'compacted', trigger: null, preTokens: null },
+    ]);
+    expect(parseCodexRolloutLine(line('session_meta', { id: 'x' }))).toEqual({ verdict: 'ignored' });
+    expect(parseCodexRolloutLine(line('event_msg', { type: 'brand_new' }))).toMatchObject({
+      verdict: 'skipped',
+    });
+    expect(parseCodexRolloutLine(line('future_item', {}))).toMatchObject({ verdict: 'skipped' });
+  });
+
+  it('picks a parser per CLI and path: Codex only for rollout files, never Gemini', () => {
+    expect(transcriptParserFor('claude', '/home/dev/.claude/projects/p/s.jsonl')).toBe(
+      parseClaudeTranscriptLine,
+    );
+    expect(
+      transcriptParserFor(
+        'codex',
+        '/home/dev/.codex/sessions/2026/11/21/rollout-2026-11-21T09-00-00-x.jsonl',
+      ),
+    ).toBe(parseCodexRolloutLine);
+    expect(transcriptParserFor('codex', '/tmp/other.json')).toBeNull();
+    expect(transcriptParserFor('gemini', '/home/dev/.gemini/tmp/h/chats/session-1.json')).toBeNull();
+  });
+});
