@@ -1,0 +1,80 @@
+/**
+ * The effect registry: every shell effect type (see types.ts) and the module that carries it out, in one place.
+ * `EffectHandlers` demands a handler for each type the core can return, so a new effect type does not compile
+ * until it is registered here (or explicitly ignored with `ignoreEffect`).
+ *
+ * To add a capability (answer an approval, write to a terminal, send a notification): add the effect type to the
+ * core's `Effect`, write `effects/<capability>.ts` exporting `create…Effects(ctx, opts): EffectModule<'type'>`,
+ * and spread its handlers into `handlers` below (its `start`/`stop`, if any, into `modules`).
+ */
+import type { ProcessInspector } from '../process-identity.js';
+import { createKillEffects, type KillCheck } from './kill.js';
+import { createProcessCheckEffects } from './process-checks.js';
+import { createTimerEffects } from './timers.js';
+import type { EffectContext, EffectHandler, EffectHandlers, ShellEffect } from './types.js';
+
+export type { KillCheck } from './kill.js';
+export {
+  type EffectContext,
+  isShellEffect,
+  type Logger,
+  type ShellEffect,
+  type StateEffect,
+} from './types.js';
+
+export interface EffectOptions {
+  /** PID liveness poll interval (ms). */
+  processCheckIntervalMs: number;
+  processes: ProcessInspector;
+  hasChildren?: (pid: number) => Promise<boolean>;
+  isAlive?: (pid: number) => boolean;
+  kill?: (pid: number, signal: NodeJS.Signals) => void;
+}
+
+export interface EffectInterpreter {
+  /** Carries out one effect (never throws: a handler's failure is logged). */
+  run(effect: ShellEffect): void;
+  start(): void;
+  stop(): void;
+  /** For `sessions.kill`: whether the session's process may be signalled now. */
+  checkKill(sessionId: string): KillCheck;
+  stats(): { timers: number; watchedPids: number };
+}
+
+export function createEffectInterpreter(ctx: EffectContext, opts: EffectOptions): EffectInterpreter {
+  const timers = createTimerEffects(ctx);
+  const processChecks = createProcessCheckEffects(ctx, {
+    intervalMs: opts.processCheckIntervalMs,
+    processes: opts.processes,
+    ...(opts.hasChildren ? { hasChildren: opts.hasChildren } : {}),
+    ...(opts.isAlive ? { isAlive: opts.isAlive } : {}),
+  });
+  const kills = createKillEffects(ctx, {
+    processes: opts.processes,
+    ...(opts.kill ? { kill: opts.kill } : {}),
+  });
+  const modules = [timers, processChecks, kills];
+  const handlers: EffectHandlers = {
+    ...timers.handlers,
+    ...processChecks.handlers,
+    ...kills.handlers,
+  };
+
+  return {
+    run(effect) {
+      try {
+        (handlers[effect.type] as EffectHandler<ShellEffect>)(effect);
+      } catch (err) {
+        ctx.log.error({ err, effect: effect.type }, 'effect failed');
+      }
+    },
+    start() {
+      for (const m of modules) m.start?.();
+    },
+    stop() {
+      for (const m of modules) m.stop?.();
+    },
+    checkKill: kills.checkKill,
+    stats: () => ({ timers: timers.size(), watchedPids: processChecks.size() }),
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * One batch of inputs, reduced and staged: the raw events are encoded for the store (an event that cannot be
+ * stored is refused alone, before it changes anything), already delivered ones are skipped, every input goes
+ * through `core.reduce` in order, and the result is staged for the store as one write. What the batch changed is
+ * returned for the runtime to broadcast, with the effects the shell must carry out.
+ */
+import type { Session } from '@flightdeck/shared-types';
+import type { Logger, ShellEffect } from './effects/index.js';
+import { own } from './own.js';
+import type {
+  CoreInput,
+  CorePort,
+  CoreState,
+  Effect,
+  IngestEvent,
+  PreparedEvent,
+  StorePort,
+} from './ports.js';
+import type { RuntimeStatsRecorder } from './runtime-stats.js';
+
+export interface BatchItem {
+  input: CoreInput;
+  /** The raw event to store with it (hook events); null for every other input. */
+  ingest: IngestEvent | null;
+  /**
+   * Look the ingest id up among stored and staged events first (spool records, events with their sender's id): a
+   * server-generated id cannot repeat, so those skip the lookup.
+   */
+  checkStore: boolean;
+  /** Time the input is reduced at (replayed events: when they were received). Default: the batch's time. */
+  at?: number;
+}
+
+export interface ItemResult {
+  rejected: string[];
+  effects: Effect[];
+  duplicate: boolean;
+  refused?: string;
+}
+
+/** Ids a batch changed or removed; the last word about an id wins. */
+class ChangeSet {
+  readonly changed = new Set<string>();
+  readonly removed = new Set<string>();
+  change(id: string) {
+    this.changed.add(id);
+    this.removed.delete(id);
+  }
+  remove(id: string) {
+    this.removed.add(id);
+    this.changed.delete(id);
+  }
+}
+
+export interface BatchOutcome {
+  state: CoreState;
+  results: ItemResult[];
+  /** Resolves when the batch is committed. */
+  committed: Promise<void>;
+  sessions: ChangeSet;
+  teams: ChangeSet;
+  rekeys: Array<{ oldId: string; newId: string }>;
+  /** Effects for the shell's handlers, in the order the core returned them. */
+  shellEffects: ShellEffect[];
+}
+
+export interface BatchDeps {
+  core: CorePort;
+  store: StorePort;
+  log: Logger;
+  stats: RuntimeStatsRecorder;
+}
+
+export function applyBatch(
+  deps: BatchDeps,
+  state: CoreState,
+  items: ReadonlyArray<BatchItem>,
+  t: number,
+): BatchOutcome {
+  const { core, store, log, stats } = deps;
+  let next = state;
+  const sessionIds = new ChangeSet();
+  const teamIds = new ChangeSet();
+  const rekeys: BatchOutcome['rekeys'] = [];
+  const shellEffects: ShellEffect[] = [];
+  const events: PreparedEvent[] = [];
+  const results: ItemResult[] = [];
+  const seenInBatch = new Set<string>();
+  const lookup: string[] = [];
+  for (const i of items) if (i.ingest !== null && i.checkStore) lookup.push(i.ingest.ingestId);
+  const delivered = lookup.length > 0 ? store.hasIngestIds(lookup) : new Set<string>();
+  /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
+  let unlogged = false;
+
+  for (const item of items) {
+    if (item.ingest) {
+      const id = item.ingest.ingestId;
+      if (delivered.has(id) || seenInBatch.has(id)) {
+        results.push({ rejected: [], effects: [], duplicate: true });
+        stats.counters.duplicates += 1;
+        continue;
+      }
+      let prepared: PreparedEvent;
+      try {
+        prepared = store.prepareEvent(item.ingest);
+      } catch (err) {
+        // It cannot be stored: refused alone, before it changes anything; the rest of the batch goes on.
+        const reason = `event cannot be stored: ${err instanceof Error ? err.message : String(err)}`;
+        log.warn({ ingestId: id, reason }, 'hook event refused');
+        stats.counters.refused += 1;
+        results.push({ rejected: [], effects: [], duplicate: false, refused: reason });
+        continue;
+      }
+      seenInBatch.add(id);
+      events.push(prepared);
+    }
+    let out: { state: CoreState; effects: Effect[] };
+    try {
+      out = core.reduce(next, item.input, item.at ?? t);
+    } catch (err) {
+      // The core promises never to throw; if it does, keep the event (raw) and skip its state change.
+      log.error({ err, input: item.input.type }, 'core reduce threw');
+      results.push({
+        rejected: [`internal error: ${(err as Error).message}`],
+        effects: [],
+        duplicate: false,
+      });
+      continue;
+    }
+    if (!item.ingest && out.state !== next) unlogged = true;
+    next = out.state;
+    const rejected: string[] = [];
+    for (const eff of out.effects) {
+      switch (eff.type) {
+        case 'session-changed':
+          sessionIds.change(eff.sessionId);
+          break;
+        case 'session-removed':
+          sessionIds.remove(eff.sessionId);
+          break;
+        case 'session-rekeyed':
+          rekeys.push({ oldId: eff.oldId, newId: eff.newId });
+          break;
+        case 'team-changed':
+          teamIds.change(eff.teamId);
+          break;
+        case 'team-removed':
+          teamIds.remove(eff.teamId);
+          break;
+        case 'rejected':
+          rejected.push(eff.reason);
+          break;
+        default:
+          shellEffects.push(eff);
+      }
+    }
+    results.push({ rejected, effects: out.effects, duplicate: false });
+  }
+
+  const sessions: Session[] = [];
+  for (const id of sessionIds.changed) {
+    const s = own(next.sessions, id);
+    if (s) sessions.push(s);
+    else sessionIds.removed.add(id);
+  }
+  const committed = store.stage({
+    events,
+    sessions,
+    removedSessionIds: [...sessionIds.removed],
+    rekeys,
+    coreState: next,
+    stateChanged: next !== state,
+    checkpoint: unlogged,
+  });
+  stats.batch(items.length, events.length);
+  return { state: next, results, committed, sessions: sessionIds, teams: teamIds, rekeys, shellEffects };
+}

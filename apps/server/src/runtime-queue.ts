@@ -1,0 +1,159 @@
+/**
+ * The runtime's one queue of inputs (FIFO): every source submits here, and batches are taken from its head, at
+ * most `maxPerTurn` per turn of the event loop. Each batch is handed to `apply` synchronously; an input's promise
+ * resolves once its batch is committed.
+ */
+import type { Logger } from './effects/index.js';
+import type { BatchItem, ItemResult } from './runtime-batch.js';
+
+interface QueueItem extends BatchItem {
+  resolve: (r: ItemResult) => void;
+  reject: (err: Error) => void;
+}
+
+const NO_RESULT: ItemResult = { rejected: [], effects: [], duplicate: false };
+
+export interface InputQueue {
+  /** Queues an input behind everything submitted before it; resolves once it is committed. */
+  submit(item: BatchItem): Promise<ItemResult>;
+  /**
+   * Queues several inputs, in order, with one promise: it resolves once all of them are committed (they may span
+   * batches when the queue is cut between them, never reordered).
+   */
+  submitAll(items: readonly BatchItem[]): Promise<ItemResult[]>;
+  /** Resolves once everything queued now has been applied (staged, not necessarily committed). */
+  empty(): Promise<void>;
+  readonly length: number;
+  /** Refuses later submissions (what is queued stays; call `empty()` first to apply it). */
+  close(): void;
+}
+
+export interface InputQueueOptions {
+  /** Applies a batch synchronously; `committed` resolves once it is durable. */
+  apply(items: readonly BatchItem[]): { results: ItemResult[]; committed: Promise<void> };
+  maxPerTurn: number;
+  log: Logger;
+  /** Told how long each batch took (ms). */
+  batchTook(ms: number): void;
+}
+
+/**
+ * One promise for several inputs. Its callbacks keep indexes, not the inputs (nothing here sees them): their
+ * envelopes need not live until the commit.
+ */
+function resultGroup(size: number) {
+  let resolveAll: (results: ItemResult[]) => void = () => {};
+  let rejectAll: (err: Error) => void = () => {};
+  const all = new Promise<ItemResult[]>((resolve, reject) => {
+    resolveAll = resolve;
+    rejectAll = reject;
+  });
+  const out: ItemResult[] = new Array(size);
+  let left = size;
+  let failed = false;
+  return {
+    all,
+    resolver: (i: number) => (r: ItemResult) => {
+      out[i] = r;
+      left -= 1;
+      if (left === 0 && !failed) resolveAll(out);
+    },
+    reject: (err: Error) => {
+      if (failed) return;
+      failed = true;
+      rejectAll(err);
+    },
+  };
+}
+
+export function createInputQueue(opts: InputQueueOptions): InputQueue {
+  const queue: QueueItem[] = [];
+  let scheduled = false;
+  let processing = false;
+  let closed = false;
+  let drainWaiters: Array<() => void> = [];
+
+  /**
+   * Next batch: in the next turn of the event loop (`setImmediate`, after the pending IO has been read). That is
+   * the group commit: everything that arrived while a batch was being processed is committed by the next one,
+   * so under load batches grow by themselves and the server never waits idle for more events (a deliberate
+   * delay only stalls clients that wait for their acknowledgement before sending more).
+   */
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(runBatch);
+  }
+
+  function runBatch() {
+    scheduled = false;
+    if (processing) return;
+    if (queue.length === 0) {
+      notifyDrained();
+      return;
+    }
+    processing = true;
+    const items = queue.splice(0, opts.maxPerTurn);
+    const started = performance.now();
+    try {
+      const { results, committed } = opts.apply(items);
+      // Only the callbacks wait for the commit, not the items: their envelopes (parsed payloads) would otherwise
+      // live until it, and every young collection in between would copy them.
+      const resolvers = items.map((item) => item.resolve);
+      committed.then(() => {
+        for (let i = 0; i < resolvers.length; i++) resolvers[i]?.(results[i] ?? NO_RESULT);
+      });
+    } catch (err) {
+      opts.log.error({ err, batch: items.length }, 'batch failed; inputs not applied');
+      for (const item of items) item.reject(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      processing = false;
+      opts.batchTook(performance.now() - started);
+    }
+    if (queue.length > 0) schedule();
+    else notifyDrained();
+  }
+
+  function notifyDrained() {
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  return {
+    get length() {
+      return queue.length;
+    },
+    submit(item) {
+      return new Promise<ItemResult>((resolve, reject) => {
+        if (closed) {
+          reject(new Error('runtime stopped'));
+          return;
+        }
+        queue.push({ ...item, resolve, reject });
+        schedule();
+      });
+    },
+    submitAll(items) {
+      if (items.length === 0) return Promise.resolve([]);
+      if (closed) return Promise.reject(new Error('runtime stopped'));
+      const group = resultGroup(items.length);
+      for (let i = 0; i < items.length; i++) {
+        queue.push({ ...(items[i] as BatchItem), resolve: group.resolver(i), reject: group.reject });
+      }
+      schedule();
+      return group.all;
+    },
+    empty() {
+      if (queue.length === 0 && !processing) return Promise.resolve();
+      return new Promise<void>((resolveDrain) => {
+        drainWaiters.push(resolveDrain);
+        schedule();
+      });
+    },
+    close() {
+      closed = true;
+      notifyDrained();
+    },
+  };
+}
