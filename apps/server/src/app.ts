@@ -10,7 +10,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import type { HookFastPath } from '@flightdeck/hook-ingest';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { getWSConnectionHandler } from '@trpc/server/adapters/ws';
@@ -30,13 +29,6 @@ import type { Context } from './trpc.js';
 import { createWsBackpressure, WS_LIMITS, type WsLimits } from './ws-limits.js';
 
 export const TRPC_PREFIX = '/trpc';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The direct handler of `POST /api/hooks` in front of the framework; null with request logging on. */
-    hookFastPath: HookFastPath | null;
-  }
-}
 
 /**
  * How long a connection may take (WebSockets excepted: tRPC pings them and closes one that does not answer).
@@ -129,9 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: true,
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     clientErrorHandler: clientErrorHandler(timeouts),
-    // Node's server with one request taken before the framework: hook events (POST /api/hooks) that pass the
-    // Host/Origin check go to the direct handler; everything else, and whatever it declines (a refused Host or
-    // Origin included: Fastify's onRequest hook answers it), to Fastify.
+    // Node's server with the connection timeouts (`HttpTimeouts`).
     serverFactory: (handler) => {
       const server = createServer(
         {
@@ -140,18 +130,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           keepAliveTimeout: timeouts.keepAliveTimeoutMs,
           connectionsCheckingInterval: timeouts.checkIntervalMs,
         },
-        (req, res) => {
-          const fast = app.hookFastPath;
-          if (fast && !guard.check(req.headers) && fast.handle(req, res)) return;
-          handler(req, res);
-        },
+        handler,
       );
       // A WebSocket takes its socket over with no timeout (`ws` clears it); tRPC's ping/pong watches it.
       server.setTimeout(timeouts.idleSocketTimeoutMs);
       return server;
     },
   });
-  app.decorate('hookFastPath', null);
   // One form for every error outside tRPC (`{ statusCode, error, message }`), Fastify's own included.
   app.setErrorHandler(errorHandler);
   // No route takes text/plain: such a body is refused with a 415 that says so, not parsed into a string.
@@ -247,9 +232,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConnection(socket, request.raw);
   });
 
-  const fastPath = await registerHookIngest(app, services);
-  // Debug request logging sees every request: then hook events go through Fastify as well.
-  if (!deps.requestLogging) app.hookFastPath = fastPath;
+  await registerHookIngest(app, services);
 
   const webDist = deps.webDist === undefined ? DEFAULT_WEB_DIST : deps.webDist;
   const hasWeb = webDist !== null && existsSync(join(webDist, 'index.html'));

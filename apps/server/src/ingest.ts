@@ -5,15 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import {
-  createHookFastPath,
   createHookStats,
   createRateLimiter,
   createSpoolReader,
   DEFAULT_HOOK_RATE_LIMIT,
-  DEFAULT_MAX_BODY_BYTES,
   HOOK_AUTH_CHALLENGE,
   HOOK_SCRIPT_PATH,
-  type HookFastPath,
   type HookStats,
   hookErrors,
   hookIngestRoutes,
@@ -95,11 +92,8 @@ function asStatsService(port: HookStatsPort): HookStatsService | null {
   return 'record' in port && typeof port.record === 'function' ? (port as HookStatsService) : null;
 }
 
-/**
- * Registers the hook routes on `app` and returns the direct handler of `POST /api/hooks` (see
- * `createHookFastPath`), which shares their rate limiter and ingest function.
- */
-export async function registerHookIngest(app: FastifyInstance, services: Services): Promise<HookFastPath> {
+/** Registers the hook routes on `app`: `POST /api/hooks` (from @flightdeck/hook-ingest) and its batch route. */
+export async function registerHookIngest(app: FastifyInstance, services: Services): Promise<void> {
   const { runtime } = services;
   const stats = asStatsService(services.hookStats);
   const nextId = httpIdFactory();
@@ -121,13 +115,6 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   // With a password set, HTTP hook senders need the hook token (never a login token).
   const authorize = services.auth.hookTokens.authorize;
   await app.register(hookIngestRoutes, { limiter: hookLimiter, onEnvelope, authorize });
-  const fastPath = createHookFastPath({
-    authorize,
-    limiter: hookLimiter,
-    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-    onEnvelope,
-    onError: (err) => app.log.error({ err }, 'hook ingest: onEnvelope failed'),
-  });
 
   // POST /api/hooks/batch: `{ envelopes: HookEnvelope[] }` (≤ 1000), for forwarders and load generators.
   // Each envelope is judged alone: the valid ones are stored (once: an envelope with its sender's `id` that was
@@ -202,7 +189,6 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
       return reply.code(202).send({ ok: rejected.length === 0, accepted, duplicates, rejected });
     },
   );
-  return fastPath;
 }
 
 export interface SpoolHandle {

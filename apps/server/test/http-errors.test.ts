@@ -1,7 +1,7 @@
 /**
  * Every 4xx outside tRPC says what is wrong in one form, `{ statusCode, error, message }`, on every HTTP route:
- * Fastify's own errors (content type, body size, invalid JSON, unknown routes), the request guard, the hook route
- * and its direct handler, rate limits (with Retry-After), refusals of Node's HTTP parser. tRPC keeps its envelope.
+ * Fastify's own errors (content type, body size, invalid JSON, unknown routes), the request guard, the hook route,
+ * rate limits (with Retry-After), refusals of Node's HTTP parser. tRPC keeps its envelope.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
@@ -131,7 +131,7 @@ describe('one error form on every HTTP route', () => {
       message: /^POST \/trpc\/sessions\.setTitle takes application\/json, got text\/plain$/,
     },
     {
-      what: 'hook route (direct handler), invalid JSON',
+      what: 'hook route, invalid JSON',
       method: 'POST',
       path: '/api/hooks',
       headers: json,
@@ -241,7 +241,7 @@ describe('one error form on every HTTP route', () => {
     expectErrorForm(413, answer.body, /^POST \/api\/hooks\/batch: body larger than 16777216 bytes$/);
   });
 
-  it('rate limits answer 429 with Retry-After, on the direct handler and the route', async () => {
+  it('rate limits answer 429 with Retry-After, for envelopes and raw payloads', async () => {
     const limitedPort = limited.port as number;
     for (const path of ['/api/hooks', '/api/hooks?cli=claude']) {
       let last = null as Awaited<ReturnType<typeof rawRequest>> | null;

@@ -1,5 +1,4 @@
 export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
-export { createHookFastPath, type HookFastPath, type HookFastPathOptions } from './http/fast-path.js';
 export {
   HOOK_AUTH_CHALLENGE,
   type HttpErrorBody,

@@ -1,4 +1,4 @@
-/** What the hook endpoints answer: shared by the Fastify route and the direct handler, so both say the same. */
+/** What the hook endpoints answer (`POST /api/hooks` and the server's batch route). */
 import { STATUS_CODES } from 'node:http';
 
 /** Content types accepted as JSON: `application/json` and `application/<anything>+json`. */

@@ -1,6 +1,6 @@
 /**
  * `onEnvelope` may resolve to `{ refused: "<reason>" }`: the consumer could not store that event (it changed
- * nothing). Both the route and the direct handler answer it with 422 and the reason, never with a 5xx: the request
+ * nothing). The route answers it with 422 and the reason, never with a 5xx: the request
  * was understood, and sending it again would not help.
  */
 export const REFUSED_STATUS = 422;

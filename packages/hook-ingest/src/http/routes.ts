@@ -1,6 +1,7 @@
 import type { AgentCli, HookEnvelope } from '@flightdeck/shared-types';
 import { agentCliSchema } from '@flightdeck/shared-types';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
 import { checkPayload, validateEnvelope } from '../validate.js';
 import {
   ACCEPTED_BODY,
@@ -37,7 +38,7 @@ export interface HookIngestRouteOptions {
   onEnvelope: (envelope: HookEnvelope, context: HookIngestContext) => unknown;
   /** Requests per second per source IP (sliding window of 1 s). Default 200. */
   rateLimitPerSecond?: number;
-  /** The limiter to count requests with (shared with `createHookFastPath`); default: one of its own. */
+  /** The limiter to count requests with; default: one of its own. */
   limiter?: RateLimiter;
   /** Largest accepted body. Default 2 MB. */
   maxBodyBytes?: number;
@@ -47,6 +48,8 @@ export interface HookIngestRouteOptions {
   now?: () => number;
   /** Hook sender authentication (e.g. a token header); default: every sender may post. */
   authorize?: HookAuthorizer;
+  /** Told when `onEnvelope` fails (the sender gets a 500); default: the request's logger. */
+  onError?: (err: unknown) => void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -58,6 +61,24 @@ interface IngestQuery {
 
 function errorReply(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).type(JSON_TYPE).send(httpErrorJson(status, message));
+}
+
+/**
+ * A body the route's JSON parser could not parse, handed to the handler as the body: it is answered 400 on a
+ * connection that stays open (the body was read whole), where Fastify's own parser fails the request and closes it.
+ */
+class UnparsableBody {
+  constructor(readonly message: string) {}
+}
+
+/** As Fastify parses JSON bodies: a `__proto__` or `constructor.prototype` key is refused. */
+function parseJsonBody(text: string): unknown {
+  if (text.length === 0) return new UnparsableBody(hookErrors.emptyBody);
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch {
+    return new UnparsableBody(UNPARSABLE_JSON);
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -81,6 +102,11 @@ export async function hookIngestRoutes(
     options.limiter ?? createRateLimiter(options.rateLimitPerSecond ?? DEFAULT_HOOK_RATE_LIMIT, 1000);
   const path = options.path ?? '/api/hooks';
   const unsupportedType = (type: string | undefined) => hookErrors.unsupportedType(`POST ${path}`, type);
+  // This plugin's own JSON parser (its context only): see `UnparsableBody`.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, parseJsonBody(body as string));
+  });
 
   fastify.route<{ Querystring: IngestQuery; Body: unknown }>({
     method: 'POST',
@@ -100,14 +126,6 @@ export async function hookIngestRoutes(
         // The body is not read: the connection cannot carry another request after it.
         reply.header('WWW-Authenticate', HOOK_AUTH_CHALLENGE).header('Connection', 'close');
         errorReply(reply, 401, refusal);
-        return;
-      }
-      done();
-    },
-    preValidation: (request, reply, done) => {
-      const type = request.headers['content-type'];
-      if (!type || !JSON_CONTENT_TYPE.test(type)) {
-        errorReply(reply, 415, unsupportedType(type));
         return;
       }
       done();
@@ -135,7 +153,12 @@ export async function hookIngestRoutes(
     handler: async (request, reply) => {
       const receivedAt = now();
       const context: HookIngestContext = { receivedAt, source: request.ip };
+      // Other content types have no parser here (Fastify answers 415 through `errorHandler`) or one of the
+      // application's (e.g. text/plain): refused all the same.
+      const type = request.headers['content-type'];
+      if (!type || !JSON_CONTENT_TYPE.test(type)) return errorReply(reply, 415, unsupportedType(type));
       const body = request.body;
+      if (body instanceof UnparsableBody) return errorReply(reply, 400, body.message);
       let envelope: HookEnvelope;
       const rawCli = request.query.cli;
       if (rawCli !== undefined) {
@@ -155,7 +178,8 @@ export async function hookIngestRoutes(
       try {
         result = await options.onEnvelope(envelope, context);
       } catch (err) {
-        request.log.error({ err }, 'hook ingest: onEnvelope failed');
+        if (options.onError) options.onError(err);
+        else request.log.error({ err }, 'hook ingest: onEnvelope failed');
         return errorReply(reply, 500, hookErrors.internal);
       }
       const refused = refusalOf(result);
