@@ -3,18 +3,14 @@
  * message, on a connection of its own, and runs the WAL checkpoints (PASSIVE, when the WAL has grown or
  * writes pause), so neither commits nor checkpoints ever run on the server's event loop.
  *
- * The thread runs at a lower CPU priority (`nice`, Linux): a checkpoint transaction takes the writer tens of
- * milliseconds of CPU, and on a busy machine it should wait for a core rather than the event loop, which turns
- * hook events into live updates. Hook events are durable in the spool until their commit, so a slower commit
- * costs nothing but time.
+ * The thread runs at a lower CPU priority (`nice`; see tuning.ts, `writer-nice`).
  *
  * Messages in: `{ type: 'write', id, ops }`, `{ type: 'stop' }`. Out: `{ type: 'priority', nice, reason }` (once,
  * at start), `{ type: 'done', id, ms }`, `{ type: 'failed', id, message }`, `{ type: 'checkpoint-failed', message }`.
  */
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openWriterConnection, type WriteOp } from '@flightdeck/db/write-ops';
+import { setThreadNice } from './tuning.js';
 
 export interface WriterData {
   dbFile: string;
@@ -36,23 +32,7 @@ if (!port) throw new Error('db-writer runs as a worker thread');
 const { dbFile, checkpointMs, nice } = workerData as WriterData;
 const reply = (msg: WriterReply) => port.postMessage(msg);
 
-/**
- * Sets this thread's `nice` (Linux: a thread is a task of its own, `/proc/thread-self` names it). Elsewhere the
- * priority applies to the whole process, so it stays as it is.
- */
-function lowerPriority(): { nice: number | null; reason: string | null } {
-  if (process.platform !== 'linux') return { nice: null, reason: `not on ${process.platform}` };
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return { nice: null, reason: 'no thread id' };
-    if (nice !== 0) setPriority(tid, nice);
-    return { nice: getPriority(tid), reason: null };
-  } catch (err) {
-    return { nice: null, reason: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-reply({ type: 'priority', ...lowerPriority() });
+reply({ type: 'priority', ...setThreadNice(nice) });
 const conn = openWriterConnection(dbFile);
 let dirty = false;
 

@@ -18,7 +18,6 @@ import { createHookTokenStore } from './hook-token.js';
 import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
-import { type IdleCollector, resolveGc, startIdleCollector } from './memory.js';
 import type { ProcessInspector } from './process-identity.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
@@ -27,6 +26,7 @@ import {
   type TranscriptFollower,
   type TranscriptFollowerOptions,
 } from './transcripts/follower.js';
+import { type IdleCollector, startServerIdleCollector } from './tuning.js';
 import { startWriterThread } from './writer-thread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -202,8 +202,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (JSON.stringify(next.autoIdleMs) !== JSON.stringify(previous.autoIdleMs)) void configureCore(next);
   });
   // Memory grown under a burst of events is given back once it is over.
-  const gc = resolveGc();
-  if (gc) collector = startIdleCollector({ activity: runtime.inputCount, gc });
+  collector = startServerIdleCollector(runtime.inputCount);
 
   const sweeper = setInterval(() => {
     tokens.sweep();

@@ -52,7 +52,7 @@ export interface SystemInfo {
   address(): string | null;
   /** Event-loop delay since the last reset (ms); `reset` starts a new measurement window. */
   eventLoopDelay(reset?: boolean): { p50: number; p99: number; max: number };
-  /** Full garbage collections run after bursts (see memory.ts); `null` when the engine offers none. */
+  /** Full garbage collections run after bursts (see tuning.ts); `null` when the engine offers none. */
   idleCollections(): { collections: number; lastMs: number } | null;
 }
 

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { createOpWriter, type FlightdeckDatabase, type WriteOp } from '@flightdeck/db';
 import type { WriterData, WriterReply, WriterRequest } from './db-writer.js';
 import type { Logger } from './runtime.js';
+import { WRITER_NICE, WRITER_YOUNG_GENERATION_MB } from './tuning.js';
 
 type Connection = FlightdeckDatabase['sqlite'];
 
@@ -57,14 +58,6 @@ function startWorker(data: WriterData): Worker {
     resourceLimits,
   });
 }
-
-/** Young generation of the writer thread's heap (MB). */
-export const WRITER_YOUNG_GENERATION_MB = 3;
-/**
- * The writer thread's `nice` (Linux): below the event loop, which turns hook events into live updates, but not
- * starved on a busy machine (a tenth of a nice-0 thread's share when they compete for a core).
- */
-export const WRITER_NICE = 10;
 
 /**
  * Starts the writer thread on `dbFile` (already opened and migrated by `main`, whose connection stops

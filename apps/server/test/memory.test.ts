@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveGc, startIdleCollector } from '../src/memory.js';
+import { resolveGc, startIdleCollector } from '../src/tuning.js';
 import { startTestServer } from './helpers.js';
 
 describe('idle collector', () => {

@@ -6,10 +6,10 @@ import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
 import { createStore, RING_GUARD_EVENTS } from '../src/db.js';
-import { resolveGc } from '../src/memory.js';
 import type { CoreState, IngestEvent, PreparedEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
-import { inlineSink, type OpSink, startWriterThread, WRITER_NICE } from '../src/writer-thread.js';
+import { resolveGc, WRITER_NICE } from '../src/tuning.js';
+import { inlineSink, type OpSink, startWriterThread } from '../src/writer-thread.js';
 import { claudeEvent, prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };

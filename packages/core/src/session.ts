@@ -78,58 +78,7 @@ export function createSession(f: NewSessionFields): Session {
   };
 }
 
-/**
- * A shallow copy of a session: one object literal with every field, so every copy has the same shape and its
- * fields in the object itself (a spread of a 44-field object builds it field by field when the copying site has
- * seen several shapes). TypeScript checks that no field is missing.
- */
+/** A shallow copy of a session (its parts are replaced, never mutated, once published). */
 export function copySession(s: Session): Session {
-  return {
-    sessionId: s.sessionId,
-    cli: s.cli,
-    projectPath: s.projectPath,
-    projectName: s.projectName,
-    title: s.title,
-    status: s.status,
-    statusReason: s.statusReason,
-    startedAt: s.startedAt,
-    lastActivityAt: s.lastActivityAt,
-    endedAt: s.endedAt,
-    endReason: s.endReason,
-    model: s.model,
-    permissionMode: s.permissionMode,
-    currentPrompt: s.currentPrompt,
-    currentTool: s.currentTool,
-    pendingApproval: s.pendingApproval,
-    waitingDetail: s.waitingDetail,
-    promptHistory: s.promptHistory,
-    toolLog: s.toolLog,
-    responseLog: s.responseLog,
-    events: s.events,
-    toolUsage: s.toolUsage,
-    turnToolCalls: s.turnToolCalls,
-    totalToolCalls: s.totalToolCalls,
-    totalPrompts: s.totalPrompts,
-    subagents: s.subagents,
-    subagentCount: s.subagentCount,
-    pid: s.pid,
-    tty: s.tty,
-    source: s.source,
-    terminalId: s.terminalId,
-    tmuxPane: s.tmuxPane,
-    transcriptPath: s.transcriptPath,
-    teamId: s.teamId,
-    teamRole: s.teamRole,
-    parentSessionId: s.parentSessionId,
-    agentName: s.agentName,
-    agentType: s.agentType,
-    agentColor: s.agentColor,
-    label: s.label,
-    accentColor: s.accentColor,
-    archived: s.archived,
-    previousSessionIds: s.previousSessionIds,
-    resumeCount: s.resumeCount,
-    statusHistory: s.statusHistory,
-    lineage: s.lineage,
-  };
+  return { ...s };
 }

@@ -1,0 +1,178 @@
+/**
+ * Performance tuning of the server, in one place. Product code calls what is here and reads like product code; each
+ * entry below says what it buys, how it was measured and how to remove it.
+ *
+ * Decision record (issue 14). Measure with `pnpm bench:live` (the server as a child process, production bundle and
+ * flags) and `pnpm bench:core` (the core's reduce alone); `FLIGHTDECK_TUNING_OFF=idle-gc,writer-nice pnpm
+ * bench:live` runs the server without the entries named (comma-separated), for a side-by-side run.
+ *
+ * 1. `idle-gc` — after a burst (≥ 2,000 inputs, then 1 s without any), one memory-reducing full collection
+ *    (`startIdleCollector`, `resolveGc`). Buys: RSS after load. V8 keeps the heap it grew under load; the
+ *    bench-live ramp leaves ≈ 145 MB RSS 3 s after the last step with it (target ≤ 150 MB).
+ *    It runs on an idle event loop only. Remove: delete the
+ *    `startIdleCollector` call in server.ts (and `system.info.memory.idleCollections`).
+ * 2. `writer-nice` — the database writer thread lowers its own CPU priority to nice 10 (`setThreadNice`, Linux
+ *    only, the thread and not the process). Buys: on a saturated machine a checkpoint transaction (tens of ms of
+ *    CPU) waits for a core instead of delaying the event loop, which turns hook events into live updates: the
+ *    p99 of hook → subscriber latency. Commits only get slower, and acknowledged events are durable either way.
+ *    Remove: `WRITER_NICE = 0`.
+ * 3. Young generations — the main thread runs with `--max-semi-space-size=8` (apps/server/package.json `start`,
+ *    read by bench-live): the garbage of each event dies young instead of being promoted; 10k events/s sustained
+ *    with it against 8.1k with semi-space 2 (apps/server/README.md). The writer thread, which only copies plans into
+ *    SQLite, gets a 3 MB young generation (`WRITER_YOUNG_GENERATION_MB`) instead of inheriting the main thread's.
+ *    Remove: the flag, and `resourceLimits` in writer-thread.ts.
+ * 4. In the core (pure, so not here): the persistent map behind `CoreState.sessions`/`runtime`
+ *    (packages/core/src/pmap.ts). Kept: with plain objects copied once per reduce step instead, `pnpm bench:core`
+ *    measured 206–231 µs per event instead of 31–46 (200 sessions; 740 scavenges per 100k events instead of 60),
+ *    below the 10k events/s target on the core alone. Its cost: the state's maps are Proxies, which
+ *    `structuredClone` refuses. Sessions are copied with a plain spread (`copySession`); the hand-written
+ *    44-field literal it replaced saved ≈ 20 % of the core's scavenges (60 against 75 per 100k events), within
+ *    the noise of bench-live.
+ */
+import { readlinkSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { getPriority, setPriority } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+export type TuningName = 'idle-gc' | 'writer-nice';
+
+/** Whether a tuning entry is on (all are, unless `FLIGHTDECK_TUNING_OFF` names it). */
+export function tuningOn(name: TuningName, env: NodeJS.ProcessEnv = process.env): boolean {
+  const off = (env.FLIGHTDECK_TUNING_OFF ?? '').split(',').map((s) => s.trim());
+  return !off.includes(name);
+}
+
+// ── 2. writer-nice, 3. young generations ───────────────────────────────────────────────────────────────────────
+
+/** The writer thread's `nice` (Linux): below the event loop, not starved (a tenth of a nice-0 thread's share). */
+export const WRITER_NICE = tuningOn('writer-nice') ? 10 : 0;
+
+/** Young generation of the writer thread's heap (MB). */
+export const WRITER_YOUNG_GENERATION_MB = 3;
+
+/**
+ * Sets the calling thread's `nice` (Linux: a thread is a task of its own, `/proc/thread-self` names it); returns the
+ * `nice` it has then, or null and why not. Elsewhere the priority applies to the whole process, so it stays.
+ */
+export function setThreadNice(nice: number): { nice: number | null; reason: string | null } {
+  if (process.platform !== 'linux') return { nice: null, reason: `not on ${process.platform}` };
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return { nice: null, reason: 'no thread id' };
+    if (nice !== 0) setPriority(tid, nice);
+    return { nice: getPriority(tid), reason: null };
+  } catch (err) {
+    return { nice: null, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+// ── 1. idle-gc ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface IdleCollectorOptions {
+  /** Inputs processed so far (never decreases). */
+  activity: () => number;
+  /** Runs a full garbage collection (resolves when it is done, if it runs asynchronously). */
+  gc: () => void | Promise<void>;
+  now?: () => number;
+  /** How often activity is looked at (default 500 ms). */
+  intervalMs?: number;
+  /** Quiet time after which a collection runs (default 1,000 ms). */
+  quietMs?: number;
+  /** Inputs since the last collection that make one worth it (default 2,000). */
+  minInputs?: number;
+}
+
+export interface IdleCollector {
+  /** Looks at the activity now (the timer calls it every `intervalMs`). */
+  tick(): void;
+  stop(): void;
+  stats(): { collections: number; lastMs: number };
+}
+
+/**
+ * Watches how many inputs the runtime has processed: when at least `minInputs` were processed since the last
+ * collection and then none for `quietMs`, runs one full garbage collection (on an idle event loop: nobody is
+ * waiting for an answer then; never during sustained activity).
+ */
+export function startIdleCollector(opts: IdleCollectorOptions): IdleCollector {
+  const now = opts.now ?? Date.now;
+  const quietMs = opts.quietMs ?? 1000;
+  const minInputs = opts.minInputs ?? 2000;
+  let seen = opts.activity();
+  let lastChange = now();
+  let sinceCollection = 0;
+  let collections = 0;
+  let lastMs = 0;
+  let collecting = false;
+  const tick = () => {
+    if (collecting) return;
+    const count = opts.activity();
+    if (count !== seen) {
+      sinceCollection += Math.max(0, count - seen);
+      seen = count;
+      lastChange = now();
+      return;
+    }
+    if (sinceCollection < minInputs || now() - lastChange < quietMs) return;
+    const started = performance.now();
+    sinceCollection = 0;
+    const done = () => {
+      lastMs = performance.now() - started;
+      collections += 1;
+      collecting = false;
+    };
+    collecting = true;
+    const pending = opts.gc();
+    if (pending instanceof Promise) pending.then(done, done);
+    else done();
+  };
+  const timer = setInterval(tick, opts.intervalMs ?? 500);
+  timer.unref();
+  return {
+    tick,
+    stop: () => clearInterval(timer),
+    stats: () => ({ collections, lastMs: Math.round(lastMs * 10) / 10 }),
+  };
+}
+
+/**
+ * The engine's memory-reducing full collection (V8's low-memory notification: a full GC that also compacts and
+ * shrinks the young generation, so the pages go back to the system), reached through an in-process inspector
+ * session; without an inspector, the plain full collection: `globalThis.gc` when node runs with `--expose-gc`,
+ * else the same function taken from a fresh context after enabling the flag. `null` if none works.
+ */
+export function resolveGc(): (() => void | Promise<void>) | null {
+  if (process.features.inspector) {
+    return () =>
+      new Promise<void>((resolve) => {
+        const session = new Session();
+        session.connect();
+        // The collection runs when the session dispatches the command; the callback follows it. (Disconnecting
+        // from inside the callback would hang: it is done in the next turn.)
+        session.post('HeapProfiler.collectGarbage', () => {
+          setImmediate(() => {
+            session.disconnect();
+            resolve();
+          });
+        });
+      });
+  }
+  const exposed = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === 'function') return () => (exposed as () => void)();
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const fn = vm.runInNewContext('gc') as unknown;
+    return typeof fn === 'function' ? () => (fn as () => void)() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The idle collector of a running server, or null when the entry is off or the engine offers no collection. */
+export function startServerIdleCollector(activity: () => number): IdleCollector | null {
+  if (!tuningOn('idle-gc')) return null;
+  const gc = resolveGc();
+  return gc ? startIdleCollector({ activity, gc }) : null;
+}
