@@ -14,6 +14,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import {
+  backgroundSubagent,
+  bash,
+  LONG_BUILD,
+  NEEDS_APPROVAL,
+  SUBAGENT_DONE,
+  textReply,
+  toolThenText,
+} from './claude-situations.js';
+import {
   CLAUDE_BIN,
   type ClaudeHome,
   prepareClaudeHome,
@@ -126,19 +135,7 @@ const describeTimeline = (h: StatusReason[]) =>
 
 describe('real Claude Code CLI, interactive, under tmux: the status timeline the dashboard reports', () => {
   it('Esc at a permission prompt: approval → waiting (transcript interrupt) within seconds, and it stays out of approval through a restart', async () => {
-    const r = await rig(
-      (ctx) =>
-        ctx.lastToolResultId
-          ? [{ type: 'text', text: 'Not removed.' }]
-          : [
-              {
-                type: 'tool_use',
-                name: 'Bash',
-                input: { command: 'rm -f scratch.txt', description: 'Remove scratch file' },
-              },
-            ],
-      [],
-    );
+    const r = await rig(toolThenText(NEEDS_APPROVAL, 'Not removed.'), []);
     await r.claude.submit('please remove scratch.txt');
     await r.claude.waitForScreen(/Do you want to proceed/, 30_000);
     const asking = await until(r, (s) => s.status === 'approval');
@@ -174,23 +171,7 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
   }, 120_000);
 
   it('Esc mid-turn while a tool runs: working → waiting (transcript) within seconds, the tool call interrupted', async () => {
-    const r = await rig(
-      (ctx) =>
-        ctx.lastToolResultId
-          ? [{ type: 'text', text: 'Built.' }]
-          : [
-              {
-                type: 'tool_use',
-                name: 'Bash',
-                // 2.1.328 refuses a standalone `sleep 30`; a 30-second build stands in for it.
-                input: {
-                  command: "node -e 'setTimeout(() => {}, 30000)'",
-                  description: 'Build for thirty seconds',
-                },
-              },
-            ],
-      ['--allowedTools', 'Bash'],
-    );
+    const r = await rig(toolThenText(LONG_BUILD, 'Built.'), ['--allowedTools', 'Bash']);
     await r.claude.submit('build it');
     const running = await until(
       r,
@@ -241,8 +222,13 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
       (ctx) => {
         if (ctx.lastUserText.includes('think quietly')) quiet = true;
         // Part 2: a short command, then the model goes silent mid-answer (working, with nothing running).
-        if (quiet) return ctx.lastToolResultId ? { kind: 'hold', text: 'Thinking', hold } : [sleepCall(1)];
-        return ctx.lastToolResultId ? [{ type: 'text', text: 'Slept eight seconds.' }] : [sleepCall(8)];
+        if (quiet)
+          return ctx.lastToolResultId
+            ? { kind: 'hold', text: 'Thinking', hold }
+            : [bash('sleep 1', 'Wait a second')];
+        return ctx.lastToolResultId
+          ? [{ type: 'text', text: 'Slept eight seconds.' }]
+          : [bash('sleep 8', 'Wait eight seconds')];
       },
       ['--allowedTools', 'Bash(sleep:*)'],
       { autoIdleMs: { working: AUTO_IDLE_MS } },
@@ -281,7 +267,10 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
   }, 120_000);
 
   it('kill from the dashboard: ended, end reason "killed"', async () => {
-    const r = await rig(() => [{ type: 'text', text: 'Here I am.' }], []);
+    const r = await rig(
+      textReply(() => 'Here I am.'),
+      [],
+    );
     await r.claude.submit('say where you are');
     await r.claude.waitForScreen('Here I am.', 30_000);
     const waiting = await until(r, (s) => s.status === 'waiting' && s.pid !== null);
@@ -304,9 +293,7 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
 
   it('/clear: the old card ends (reason "clear") and the new card links to it both ways', async () => {
     const r = await rig(
-      (ctx) => [
-        { type: 'text', text: ctx.lastUserText.includes('second') ? 'Second reply.' : 'First reply.' },
-      ],
+      textReply((prompt) => (prompt.includes('second') ? 'Second reply.' : 'First reply.')),
       [],
     );
     await r.claude.submit('first question');
@@ -335,39 +322,9 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
   }, 120_000);
 
   it("a background subagent's <task-notification> is an event, not a prompt", async () => {
-    const r = await rig(
-      (ctx) => {
-        if (ctx.firstUserText.includes('SUBTASK-ALPHA')) {
-          return ctx.lastToolResultId
-            ? [{ type: 'text', text: 'Subagent finished SUBTASK-ALPHA.' }]
-            : [
-                {
-                  type: 'tool_use',
-                  name: 'Bash',
-                  input: { command: 'sleep 3', description: 'subagent waits' },
-                },
-              ];
-        }
-        if (ctx.lastUserText.includes('<task-notification>'))
-          return [{ type: 'text', text: 'Noted the subagent result.' }];
-        if (ctx.lastToolResultId) return [{ type: 'text', text: 'Subagent started in the background.' }];
-        return [
-          {
-            type: 'tool_use',
-            name: 'Agent',
-            input: {
-              description: 'Run subtask',
-              prompt: 'SUBTASK-ALPHA: wait and report',
-              subagent_type: 'general-purpose',
-              run_in_background: true,
-            },
-          },
-        ];
-      },
-      ['--allowedTools', 'Bash(sleep:*)', 'Agent'],
-    );
+    const r = await rig(backgroundSubagent(), ['--allowedTools', 'Bash(sleep:*)', 'Agent']);
     await r.claude.submit('start a background subagent');
-    await r.claude.waitForScreen('Noted the subagent result.', 60_000);
+    await r.claude.waitForScreen(SUBAGENT_DONE, 60_000);
     const s = await until(
       r,
       (x) => x.status === 'waiting' && x.events.some((e) => e.type === 'task-notification'),
@@ -380,11 +337,3 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
     expect(s.subagents.map((a) => a.status)).toEqual(['done']);
   }, 120_000);
 });
-
-function sleepCall(seconds: number) {
-  return {
-    type: 'tool_use' as const,
-    name: 'Bash',
-    input: { command: `sleep ${seconds}`, description: `Wait ${seconds} seconds` },
-  };
-}
