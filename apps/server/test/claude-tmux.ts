@@ -70,8 +70,8 @@ export async function prepareClaudeHome(opts: {
       },
     },
   };
-  // 2.1.328 reads `$CLAUDE_CONFIG_DIR/.claude.json` when CLAUDE_CONFIG_DIR is set; both are written so that
-  // the test does not depend on which one.
+  // With CLAUDE_CONFIG_DIR set, 2.1.328 reads and updates `$CLAUDE_CONFIG_DIR/.claude.json` and leaves
+  // `$HOME/.claude.json` alone; the latter is written too for versions that look there.
   for (const f of [join(configDir, '.claude.json'), join(home, '.claude.json')]) {
     writeFileSync(f, `${JSON.stringify(global, null, 2)}\n`);
   }
