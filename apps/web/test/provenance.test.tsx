@@ -146,7 +146,7 @@ describe('the status timeline', () => {
       'Thinking',
     ]);
     expect(items.map((li) => li.querySelector('.statuses__for')!.textContent)).toEqual([
-      'for 30s, now',
+      'for 30s so far',
       'for 6s',
       'for 1m 00s',
       'for 4s',

@@ -99,7 +99,7 @@ export function StatusTimeline(props: { session: Session }): JSX.Element {
                 <Time at={r.at} />
                 <span class="statuses__for">
                   {until() === null
-                    ? `for ${formatDuration(now() - r.at)}, now`
+                    ? `for ${formatDuration(now() - r.at)} so far`
                     : `for ${formatDuration((until() ?? r.at) - r.at)}`}
                 </span>
                 <span class="statuses__source" data-cause={r.cause}>
