@@ -154,7 +154,14 @@ function LineageItem(props: {
           }
         }}
       >
-        <Show when={other()}>{(o) => <StatusBadge status={o().status} compact />}</Show> {name()}
+        <Show when={other()}>
+          {(o) => (
+            <>
+              <StatusBadge status={o().status} compact />{' '}
+            </>
+          )}
+        </Show>
+        {name()}
       </a>
       <Show when={words().after}> {words().after}</Show>
       <span class="muted">
