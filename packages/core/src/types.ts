@@ -124,6 +124,8 @@ export type CoreInput =
       offset: number;
       entries: TranscriptEntry[];
       skipped: number;
+      /** The file was truncated or replaced: reading started again at its beginning (the cursor is reset). */
+      reset?: boolean;
     }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
@@ -194,6 +196,8 @@ export interface SessionRuntime {
   killRequestedAt?: number | null;
   /** When the current turn started, by the agent's clock (the prompt's capture time): older transcript entries are stale. */
   turnStartedAt?: number | null;
+  /** Key of the process check asked for by an auto-idle deadline while work was open (see `fireAutoIdle`). */
+  liveCheck?: string | null;
   /** How far the transcript follower has read this session's transcript. */
   transcript?: TranscriptCursor | null;
 }
