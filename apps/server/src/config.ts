@@ -18,6 +18,12 @@ export const CONFIG_FILE_NAME = 'config.json';
 export const hookDensitySchema = z.enum(['high', 'medium', 'low']);
 export type HookDensity = z.infer<typeof hookDensitySchema>;
 
+const autoIdleMs = z
+  .number()
+  .int()
+  .min(1000)
+  .max(7 * 86_400_000);
+
 /** The contents of `<dataDir>/config.json`. Unknown keys are kept (forward compatibility). */
 export const configFileSchema = z
   .object({
@@ -47,6 +53,22 @@ export const configFileSchema = z
       .default(24),
     /** Open the browser on start. */
     openBrowser: z.boolean().default(true),
+    /**
+     * Auto-idle timeout per status, ms (spec §4.3 defaults: prompting 30 s, waiting 120 s, working 180 s, approval
+     * and input 600 s). A working session with a tool call still open and its agent process alive stays working
+     * whatever this says.
+     */
+    autoIdleMs: z
+      .object({
+        prompting: autoIdleMs,
+        waiting: autoIdleMs,
+        working: autoIdleMs,
+        approval: autoIdleMs,
+        input: autoIdleMs,
+      })
+      .partial()
+      .strict()
+      .default({}),
     /** The transcript follower (what hooks miss: interrupts, API errors, compactions, the assistant's text). */
     transcripts: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   })

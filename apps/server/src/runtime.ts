@@ -484,6 +484,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           break;
         }
         case 'check-children':
+          // A dead agent is reported first: the core ends the session instead of keeping its work open.
+          if (!isAlive(eff.pid)) {
+            watched.delete(eff.sessionId);
+            submit({ type: 'pid-dead', sessionId: eff.sessionId, pid: eff.pid }, null).catch((err) =>
+              log.warn({ err }, 'pid-dead failed'),
+            );
+          }
           hasChildren(eff.pid)
             .then((has) =>
               submit(

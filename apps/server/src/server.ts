@@ -189,6 +189,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log.warn({ failed: modes.failed }, 'data directory: could not check or narrow the mode of some paths');
 
   runtime.start();
+  // The core's settings from config.json, now and whenever the file changes.
+  const configureCore = (file: ConfigFile) =>
+    runtime
+      .dispatch({ type: 'configure', config: { autoIdleMs: file.autoIdleMs } })
+      .then((r) => {
+        if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'core settings refused');
+      })
+      .catch((err) => log.warn({ err }, 'core settings not applied'));
+  void configureCore(configStore.get());
+  configStore.subscribe((next, previous) => {
+    if (JSON.stringify(next.autoIdleMs) !== JSON.stringify(previous.autoIdleMs)) void configureCore(next);
+  });
   // Memory grown under a burst of events is given back once it is over.
   const gc = resolveGc();
   if (gc) collector = startIdleCollector({ activity: runtime.inputCount, gc });

@@ -8,8 +8,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@flightdeck/db';
@@ -20,6 +18,7 @@ import WebSocket from 'ws';
 import { runHooksCli } from '../src/ingest.js';
 import type { AppRouter } from '../src/router/index.js';
 import { runFlightdeck, startFlightdeck, stopChild, userEnv } from './cli-child.js';
+import { startFakeAnthropic } from './fake-anthropic.js';
 import { startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const CLAUDE_BIN = fileURLToPath(
@@ -33,90 +32,22 @@ afterAll(async () => {
   tmp.remove();
 });
 
-function sse(events: Array<Record<string, unknown>>): string {
-  return events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`).join('');
-}
-
-function message(content: Array<Record<string, unknown>>, stopReason: string): string {
-  const events: Array<Record<string, unknown>> = [
-    {
-      type: 'message_start',
-      message: {
-        id: `msg_${Math.random().toString(36).slice(2)}`,
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-sonnet-4-5',
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 12, output_tokens: 1 },
-      },
-    },
-  ];
-  content.forEach((block, index) => {
-    if (block.type === 'tool_use') {
-      events.push({ type: 'content_block_start', index, content_block: { ...block, input: {} } });
-      events.push({
-        type: 'content_block_delta',
-        index,
-        delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
-      });
-    } else {
-      events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
-      events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: block.text } });
-    }
-    events.push({ type: 'content_block_stop', index });
-  });
-  events.push({
-    type: 'message_delta',
-    delta: { stop_reason: stopReason, stop_sequence: null },
-    usage: { output_tokens: 8 },
-  });
-  events.push({ type: 'message_stop' });
-  return sse(events);
-}
-
 /** Fake Messages API: with tools offered and no tool result yet → one Bash call; otherwise a short answer. */
 async function fakeAnthropic(): Promise<string> {
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on('end', () => {
-      if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{}');
-        return;
-      }
-      let parsed: { tools?: unknown[]; messages?: Array<{ content?: unknown }> } = {};
-      try {
-        parsed = JSON.parse(body) as typeof parsed;
-      } catch {
-        // keep defaults
-      }
-      const last = JSON.stringify(parsed.messages?.at(-1)?.content ?? '');
-      const wantsTool = (parsed.tools?.length ?? 0) > 0 && !last.includes('tool_result');
-      const reply = wantsTool
-        ? message(
-            [
-              {
-                type: 'tool_use',
-                id: 'toolu_e2e_1',
-                name: 'Bash',
-                input: { command: 'echo flightdeck-e2e', description: 'say hi' },
-              },
-            ],
-            'tool_use',
-          )
-        : message([{ type: 'text', text: 'All done.' }], 'end_turn');
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      res.end(reply);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const api = await startFakeAnthropic((ctx) =>
+    ctx.lastToolResultId === null
+      ? [
+          {
+            type: 'tool_use',
+            id: 'toolu_e2e_1',
+            name: 'Bash',
+            input: { command: 'echo flightdeck-e2e', description: 'say hi' },
+          },
+        ]
+      : [{ type: 'text', text: 'All done.' }],
+  );
+  cleanups.push(() => api.close());
+  return api.url;
 }
 
 /** `claude -p` (one Bash tool call, then an answer) against the fake API; its exit code and output. */

@@ -124,7 +124,8 @@ describe('store: group commits through a write-plan sink', () => {
     expect(gated.writes).toHaveLength(2);
     const second = gated.writes[1] as WriteOp[];
     // Both raw events first, then one session row (the latest version) before both new prompts (they refer to
-    // it) and their lifecycle entries, the watermark last.
+    // it) and their lifecycle entries, the session's runtime entry (a prompt records when its turn began), the
+    // watermark last.
     expect(kinds(second)).toEqual([
       OP.hook,
       OP.hook,
@@ -133,6 +134,7 @@ describe('store: group commits through a write-plan sink', () => {
       OP.prompt,
       OP.event,
       OP.event,
+      OP.kv,
       OP.watermark,
     ]);
     expect((second[2] as [2, Record<string, unknown>])[1].total_prompts).toBe(3);

@@ -10,9 +10,11 @@ import {
   summarizeInput,
   truncateDeep,
 } from './limits.js';
-import { applyMatch, matchSession } from './matcher.js';
+import { linkLineage, predecessorOf } from './lineage.js';
+import { applyMatch, detectHookSource, matchSession } from './matcher.js';
 import { QUIET_EVENTS } from './normalize.js';
 import { describeTaskNotification, endReasonLabel, isTaskNotification, KILLED_END_REASON } from './plain.js';
+import { valuesOf } from './pmap.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
 import { addPendingSubagent, onSessionEnded, onSessionRevived, tryLinkNewSession } from './teams.js';
@@ -60,6 +62,11 @@ function applyMeta(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta, isSub: b
     });
   }
   if (meta.tty && meta.tty !== s.tty) p.tty = meta.tty;
+  // The card was created from an event without terminal details (e.g. Codex notify): a later one tells.
+  if (s.source === 'unknown') {
+    const source = detectHookSource(meta);
+    if (source !== 'unknown') p.source = source;
+  }
   if (meta.tmuxPane && meta.tmuxPane !== s.tmuxPane) p.tmuxPane = meta.tmuxPane;
   if (meta.terminalId && meta.terminalId !== s.terminalId) {
     p.terminalId = meta.terminalId;
@@ -180,7 +187,7 @@ function revive(tx: Tx, id: string): void {
 
 function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByResume: boolean): void {
   const s = tx.session(id)!;
-  const detail = `SessionStart (${ev.source})`;
+  const detail = sessionStartLabel(ev.source);
   if (ev.source === 'compact' && s.status !== 'ended' && s.status !== 'connecting') {
     logEvent(tx, id, ev.hookEvent, detail, tx.now);
     return;
@@ -203,6 +210,22 @@ function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByRe
   logEvent(tx, id, ev.hookEvent, detail, tx.now);
 }
 
+/** Plain words for a SessionStart `source` (Claude Code: startup, resume, clear, compact). */
+export function sessionStartLabel(source: string): string {
+  switch (source) {
+    case 'startup':
+      return 'Session started';
+    case 'resume':
+      return 'Session resumed';
+    case 'clear':
+      return 'New session after /clear';
+    case 'compact':
+      return 'Conversation compacted';
+    default:
+      return `Session started (${source.replace(/[_-]+/g, ' ').slice(0, 40)})`;
+  }
+}
+
 function onPrompt(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {
   revive(tx, id);
   if (isTaskNotification(ev.prompt)) {
@@ -211,6 +234,7 @@ function onPrompt(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {
   }
   recordPrompt(tx, id, ev.prompt, ev.turnId, at);
   tx.patch(id, { turnToolCalls: 0, currentTool: null });
+  tx.patchRuntime(id, { turnStartedAt: at });
   clearHeuristic(tx, id);
   const line = oneLine(ev.prompt, LIMITS.title);
   setStatus(tx, id, 'prompting', 'event', ev.hookEvent, `Prompt: ${line}`);
@@ -225,6 +249,7 @@ function onPrompt(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {
 function onTaskNotification(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {
   const line = oneLine(describeTaskNotification(ev.prompt.slice(0, LIMITS.prompt)), LIMITS.title);
   tx.patch(id, { turnToolCalls: 0, currentTool: null });
+  tx.patchRuntime(id, { turnStartedAt: at });
   clearHeuristic(tx, id);
   setStatus(tx, id, 'prompting', 'event', ev.hookEvent, `Task notification: ${line}`);
   logEvent(tx, id, 'task-notification', line, at);
@@ -486,7 +511,7 @@ function onPermissionRequest(tx: Tx, id: string, ev: Ev<'permission-request'>): 
 }
 
 /** Marks the main agent's (or every) still-running tool calls as interrupted. */
-function interruptRunning(tx: Tx, id: string, at: number, includeSubagents: boolean): void {
+export function interruptRunning(tx: Tx, id: string, at: number, includeSubagents: boolean): void {
   const s = tx.session(id)!;
   let log = s.toolLog;
   for (let i = 0; i < log.length; i++) {
@@ -503,6 +528,21 @@ function interruptRunning(tx: Tx, id: string, at: number, includeSubagents: bool
   if (log !== s.toolLog) tx.patch(id, { toolLog: log });
 }
 
+/**
+ * Appends an assistant text to the session's responses, unless one of the last few of this turn from the same agent
+ * is that text already: the transcript and the Stop hook both report a turn's last message, in either order.
+ */
+export function pushResponse(tx: Tx, id: string, text: string, at: number, agentId: string | null): void {
+  const log = tx.session(id)!.responseLog;
+  const turn = tx.runtime(id).turnStartedAt ?? null;
+  for (let i = log.length - 1; i >= 0 && i >= log.length - 4; i--) {
+    const r = log[i]!;
+    if (turn !== null && r.timestamp < turn) break; // an earlier turn may have said the same
+    if (r.agentId === agentId && r.text === text) return;
+  }
+  tx.patch(id, { responseLog: pushRing(log, { text, timestamp: at, agentId }, LIMITS.responseLog) });
+}
+
 function onTurnEnd(tx: Tx, id: string, ev: Ev<'turn-end'>, at: number): void {
   const s = tx.session(id)!;
   const last = ev.inputMessages[ev.inputMessages.length - 1];
@@ -511,16 +551,7 @@ function onTurnEnd(tx: Tx, id: string, ev: Ev<'turn-end'>, at: number): void {
     // Codex notify-only sessions never send a prompt event: take it from input-messages.
     recordPrompt(tx, id, last, ev.turnId, at);
   }
-  if (ev.lastMessage) {
-    const cur = tx.session(id)!;
-    tx.patch(id, {
-      responseLog: pushRing(
-        cur.responseLog,
-        { text: clip(ev.lastMessage, LIMITS.excerpt), timestamp: at, agentId: null },
-        LIMITS.responseLog,
-      ),
-    });
-  }
+  if (ev.lastMessage) pushResponse(tx, id, clip(ev.lastMessage, LIMITS.excerpt), at, null);
   interruptRunning(tx, id, at, false);
   tx.patch(id, { currentTool: null });
   clearHeuristic(tx, id);
@@ -593,16 +624,7 @@ function onSubagentStop(tx: Tx, id: string, ev: Ev<'subagent-stop'>, at: number)
     lastMessage: text ?? a.lastMessage,
     transcriptPath: ev.transcriptPath ?? a.transcriptPath,
   }));
-  if (text !== null) {
-    const s = tx.session(id)!;
-    tx.patch(id, {
-      responseLog: pushRing(
-        s.responseLog,
-        { text, timestamp: at, agentId: ev.subagentId },
-        LIMITS.responseLog,
-      ),
-    });
-  }
+  if (text !== null) pushResponse(tx, id, text, at, ev.subagentId);
   logEvent(tx, id, ev.hookEvent, `${ev.subagentType ?? 'subagent'} ${ev.subagentId} finished`, at);
 }
 
@@ -658,5 +680,32 @@ export function endSession(
     subagentCount: 0,
   });
   logEvent(tx, id, trigger, detail, at);
+  if (reason === 'clear' && cause === 'event') linkClearSuccessor(tx, id);
   onSessionEnded(tx, id);
+}
+
+/** How long after a `/clear` successor started its predecessor's SessionEnd may still arrive (hooks race). */
+export const CLEAR_LINK_WINDOW_MS = 10_000;
+
+/**
+ * `/clear` ended this session; if the session it started arrived first (its SessionStart `clear` raced ahead of this
+ * SessionEnd), link them now: the live card of the same process, started moments ago, without a predecessor.
+ */
+function linkClearSuccessor(tx: Tx, id: string): void {
+  const s = tx.session(id)!;
+  if (s.pid === null || (s.lineage ?? []).some((l) => l.direction === 'successor')) return;
+  let best: Session | null = null;
+  for (const c of valuesOf(tx.state.sessions)) {
+    if (
+      c.sessionId !== id &&
+      c.pid === s.pid &&
+      c.cli === s.cli &&
+      c.status !== 'ended' &&
+      tx.now - c.startedAt <= CLEAR_LINK_WINDOW_MS &&
+      predecessorOf(c.lineage) === undefined &&
+      (best === null || c.startedAt > best.startedAt)
+    )
+      best = c;
+  }
+  if (best) linkLineage(tx, id, best.sessionId, 'cleared');
 }

@@ -4,6 +4,10 @@ export const LIMITS = {
   toolLog: 200,
   responseLog: 50,
   events: 50,
+  /** Status changes kept in a session's status timeline. */
+  statusHistory: 50,
+  /** Lineage links kept per session. */
+  lineage: 20,
   /** Per string field of stored tool inputs. */
   stringField: 4096,
   /** Response / result excerpts. */

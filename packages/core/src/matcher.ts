@@ -1,4 +1,5 @@
 import type { Session, TerminalSource } from '@flightdeck/shared-types';
+import { linkLineage } from './lineage.js';
 import { getOwn, valuesOf } from './pmap.js';
 import { createSession } from './session.js';
 import { logEvent } from './state-machine.js';
@@ -43,6 +44,9 @@ export function detectHookSource(meta: HookMeta): TerminalSource {
   if (tp.includes('hyper')) return 'hyper';
   if (tp === 'apple_terminal') return 'terminal';
   if (meta.tmux) return 'tmux';
+  if (meta.ssh === true) return 'ssh';
+  // A terminal whose program says nothing about itself (xterm, GNOME Terminal, a Linux console).
+  if (meta.tty) return 'terminal';
   return 'unknown';
 }
 
@@ -289,12 +293,12 @@ export function applyMatch(
       });
       tx.putSession({
         ...s,
-        previousSessionIds: [...old.previousSessionIds, m.fromId],
         terminalId: meta.terminalId ?? old.terminalId,
         label: old.label,
         accentColor: old.accentColor,
         teamId: null,
       });
+      linkLineage(tx, m.fromId, newId, 'cleared');
       logEvent(tx, newId, 'cleared', `Continues ${m.fromId} after /clear`, now);
       return { sessionId: newId, created: true };
     }

@@ -8,10 +8,11 @@ import { PROCESS_EXITED_END_REASON } from './plain.js';
 import { emptyRecord, getOwn } from './pmap.js';
 import { killTarget, recordProcess } from './process.js';
 import { createSession } from './session.js';
-import { fireAutoIdle, logEvent, syncAutoIdle } from './state-machine.js';
+import { AUTO_IDLE, fireAutoIdle, liveChecked, logEvent, syncAutoIdle } from './state-machine.js';
 import { fireTeamCleanup } from './teams.js';
+import { applyTranscript } from './transcript.js';
 import { Tx } from './tx.js';
-import type { CoreInput, CoreState, Effect, Session, SessionRuntime } from './types.js';
+import type { CoreConfig, CoreInput, CoreState, Effect, Session, SessionRuntime } from './types.js';
 import { applyUserAction } from './user-actions.js';
 
 /** An empty state. */
@@ -101,6 +102,7 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       const id = resolveId(state, input.sessionId);
       const tx = new Tx(state, now);
       const before = getOwn(state.sessions, id)?.status;
+      if (liveChecked(tx, id, input.key, input.hasChildren)) return tx.finish();
       if (!childrenChecked(tx, id, input.key, input.hasChildren)) return { state, effects: [] };
       if (tx.session(id)?.status !== before) syncAutoIdle(tx, id, true);
       return tx.finish();
@@ -169,12 +171,33 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
     }
     case 'user':
       return applyUserAction(state, input.action, now);
+    case 'transcript':
+      return applyTranscript(state, input, now);
+    case 'configure':
+      return configure(state, input.config);
     default:
       return rejected(
         state,
         `input.type: unknown input type ${JSON.stringify((input as { type?: unknown }).type)}`,
       );
   }
+}
+
+/** Settings from the shell: validated, stored in the state (the auto-idle timers pick them up when next armed). */
+function configure(state: CoreState, config: CoreConfig): Reduced {
+  if (!isObj(config) || !isObj(config.autoIdleMs))
+    return rejected(state, 'configure: expected config.autoIdleMs');
+  const autoIdleMs: CoreConfig['autoIdleMs'] = {};
+  for (const [status, ms] of Object.entries(config.autoIdleMs)) {
+    if (!Object.hasOwn(AUTO_IDLE, status))
+      return rejected(state, `configure.autoIdleMs: ${JSON.stringify(status)} has no auto-idle timeout`);
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 1000 || ms > 7 * 86_400_000)
+      return rejected(state, `configure.autoIdleMs.${status}: expected milliseconds from 1000 to 7 days`);
+    autoIdleMs[status as keyof CoreConfig['autoIdleMs']] = Math.round(ms);
+  }
+  if (JSON.stringify(state.config?.autoIdleMs ?? {}) === JSON.stringify(autoIdleMs))
+    return { state, effects: [] };
+  return { state: { ...state, config: { autoIdleMs } }, effects: [] };
 }
 
 function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>, now: number): Reduced {

@@ -18,6 +18,9 @@ export function rehydrate(state: CoreState, now: number): Effect[] {
     if (rt.childCheck && s.pid !== null) {
       effects.push({ type: 'check-children', sessionId: id, pid: s.pid, key: rt.childCheck.key });
     }
+    if (rt.liveCheck && s.pid !== null) {
+      effects.push({ type: 'check-children', sessionId: id, pid: s.pid, key: rt.liveCheck });
+    }
   }
   for (const t of Object.values(state.teamTimers)) {
     effects.push({ type: 'arm-timer', key: t.key, deadline: t.deadline, input: t.input });

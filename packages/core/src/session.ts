@@ -21,6 +21,13 @@ export interface NewSessionFields {
 export function createSession(f: NewSessionFields): Session {
   const status = f.status ?? 'idle';
   const projectName = f.projectPath === '' ? 'unknown' : lastSegment(f.projectPath);
+  const statusReason: Session['statusReason'] = {
+    status,
+    cause: 'event',
+    trigger: f.trigger ?? 'created',
+    detail: f.detail ?? 'Session card created',
+    at: f.now,
+  };
   return {
     sessionId: f.sessionId,
     cli: f.cli,
@@ -28,13 +35,7 @@ export function createSession(f: NewSessionFields): Session {
     projectName,
     title: projectName,
     status,
-    statusReason: {
-      status,
-      cause: 'event',
-      trigger: f.trigger ?? 'created',
-      detail: f.detail ?? 'Session card created',
-      at: f.now,
-    },
+    statusReason,
     startedAt: f.now,
     lastActivityAt: f.now,
     endedAt: null,
@@ -72,7 +73,7 @@ export function createSession(f: NewSessionFields): Session {
     archived: false,
     previousSessionIds: [],
     resumeCount: 0,
-    statusHistory: [],
+    statusHistory: [statusReason],
     lineage: [],
   };
 }

@@ -200,6 +200,8 @@ export interface SessionRuntime {
   killRequestedAt?: number | null;
   /** When the current turn started, by the agent's clock (the prompt's capture time): older transcript entries are stale. */
   turnStartedAt?: number | null;
+  /** Key of the process check asked for by an auto-idle deadline while work was open (see `fireAutoIdle`). */
+  liveCheck?: string | null;
   /** How far the transcript follower has read this session's transcript. */
   transcript?: TranscriptCursor | null;
 }

@@ -598,9 +598,17 @@ describe('rehydrate', () => {
     const check = h.state.runtime[SID]!.childCheck!;
     expect(effects).toContainEqual({ type: 'check-children', sessionId: SID, pid: 321, key: check.key });
     expect(effects.at(-1)).toMatchObject({ type: 'arm-timer', deadline: h.now, input: { kind: 'restored' } });
-    // the re-armed timer is accepted by reduce
+    // the re-armed timer is accepted by reduce: with the Bash call open and a known process, it asks the shell
     const r = reduce(h.state, autoIdle.input, autoIdle.deadline);
-    expect(r.state.sessions[SID]!.status).toBe('idle');
+    const liveCheck = r.state.runtime[SID]!.liveCheck!;
+    expect(r.effects).toContainEqual({ type: 'check-children', sessionId: SID, pid: 321, key: liveCheck });
+    // …and a check still unanswered at a restart is asked again
+    expect(rehydrate(r.state, h.now)).toContainEqual({
+      type: 'check-children',
+      sessionId: SID,
+      pid: 321,
+      key: liveCheck,
+    });
   });
 
   it('re-arms team cleanup timers', () => {

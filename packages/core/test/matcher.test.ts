@@ -264,12 +264,29 @@ describe('resume / continue / clear', () => {
     expect(ids(h)).toEqual(['A', 'B']);
     expect(h.session('A').status).toBe('ended');
     expect(h.session('B')).toMatchObject({
-      previousSessionIds: ['A'],
+      // earlier ids of the same card only: A is another card, linked through the lineage
+      previousSessionIds: [],
       resumeCount: 0,
       label: 'api',
       status: 'idle',
+      lineage: [{ sessionId: 'A', relation: 'cleared', direction: 'predecessor' }],
     });
+    expect(h.session('A').lineage).toMatchObject([
+      { sessionId: 'B', relation: 'cleared', direction: 'successor' },
+    ]);
     expect(eff.some((e) => e.type === 'session-rekeyed')).toBe(false);
+  });
+
+  it('/clear whose new SessionStart arrives before the old SessionEnd: the two cards are linked all the same', () => {
+    const h = new Harness();
+    h.send(start('A', 'startup', '/home/dev/p', { pid: 50 }));
+    h.send(start('X', 'startup', '/home/dev/p', { pid: 51 })); // another agent in the same directory
+    h.send(start('B', 'clear', '/home/dev/p', { pid: 50 }));
+    h.send(end('A', 'clear', { pid: 50 }));
+    expect(h.session('A')).toMatchObject({ status: 'ended', endReason: 'clear' });
+    expect(h.session('B').lineage).toMatchObject([{ sessionId: 'A', direction: 'predecessor' }]);
+    expect(h.session('A').lineage).toMatchObject([{ sessionId: 'B', direction: 'successor' }]);
+    expect(h.session('X').lineage).toEqual([]);
   });
 
   it('SessionStart resume for a known id that never ended still counts a resume', () => {
@@ -302,6 +319,10 @@ describe('spec §5 source detection table', () => {
     [{ termProgram: 'tmux', tmux: '/tmp/tmux' }, 'tmux'],
     [{}, 'unknown'],
     [{ termProgram: 'xterm-256color' }, 'unknown'],
+    [{ ssh: true }, 'ssh'],
+    [{ ssh: true, tty: '/dev/pts/3' }, 'ssh'],
+    [{ ssh: true, tmux: '/tmp/tmux' }, 'tmux'],
+    [{ tty: '/dev/pts/3', term: 'xterm-256color' }, 'terminal'],
     [{ terminalId: 'T1', termProgram: 'iTerm.app' }, 'flightdeck'],
   ];
   for (const [meta, source] of rows) {
@@ -309,4 +330,15 @@ describe('spec §5 source detection table', () => {
       expect(detectHookSource(meta)).toBe(source);
     });
   }
+
+  it('a card created without terminal details learns its source from a later event', () => {
+    const h = new Harness();
+    h.send(start('S', 'startup', '/home/dev/p'));
+    expect(h.session('S').source).toBe('unknown');
+    h.send(start('S', 'startup', '/home/dev/p', { tmux: '/tmp/tmux-0/default,1,0', tmuxPane: '%1' }));
+    expect(h.session('S').source).toBe('tmux');
+    // a known source is not overwritten by a later, vaguer one
+    h.send(start('S', 'startup', '/home/dev/p', { tty: '/dev/pts/1' }));
+    expect(h.session('S').source).toBe('tmux');
+  });
 });

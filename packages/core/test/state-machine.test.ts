@@ -55,7 +55,8 @@ describe('spec §4.2 transitions', () => {
     { from: 'idle', input: 'UserPromptSubmit', to: 'prompting', trigger: 'UserPromptSubmit' },
     { from: 'waiting', input: 'UserPromptSubmit', to: 'prompting', trigger: 'UserPromptSubmit' },
     { from: 'prompting', input: 'PreToolUse', to: 'working', trigger: 'PreToolUse' },
-    { from: 'working', input: 'PostToolUse', to: 'working', trigger: 'PreToolUse' },
+    // the status stays; its reason moves on to the latest event (the "Why" names the current reason)
+    { from: 'working', input: 'PostToolUse', to: 'working', trigger: 'PostToolUse' },
     { from: 'working', input: 'heuristic timer (Bash, no children)', to: 'approval', trigger: 'approval-heuristic' },
     { from: 'working', input: 'PermissionRequest', to: 'approval', trigger: 'PermissionRequest' },
     { from: 'working', input: 'heuristic timer (AskUserQuestion)', to: 'input', trigger: 'approval-heuristic' },
@@ -188,6 +189,11 @@ describe('spec §4.3 auto-idle timeouts', () => {
     it(`${row.status} → ${row.to} after ${row.ms / 1000} s, not before`, () => {
       const h = inStatus(row.status, { pid: 4242 });
       h.hasChildren = true; // a long-running Bash: the heuristic must not turn it into approval
+      // working with nothing running (the model thinking): the open-work rule below does not apply
+      if (row.status === 'working') {
+        h.advance(10);
+        h.send(post());
+      }
       const armed = h.last
         .concat(h.effects)
         .filter((e) => e.type === 'arm-timer' && e.key.startsWith('auto-idle'));
@@ -204,6 +210,75 @@ describe('spec §4.3 auto-idle timeouts', () => {
       }
     });
   }
+
+  it('working with a tool call still open and its agent alive stays working, however long the call takes', () => {
+    const h = inStatus('working', { pid: 4242 });
+    h.hasChildren = true;
+    for (let i = 0; i < 5; i++) {
+      h.advance(180_000);
+      const s = h.session(SID);
+      expect(s.status).toBe('working');
+      expect(s.statusReason).toMatchObject({
+        cause: 'pid',
+        trigger: 'process-check',
+        detail: 'Bash: make still running (child processes of 4242 alive)',
+      });
+    }
+    expect(h.effects.filter((e) => e.type === 'check-children').length).toBeGreaterThanOrEqual(5);
+    // the call ends: the turn goes on, and a quiet working session goes idle after the timeout again
+    h.send(post());
+    h.advance(180_000);
+    expect(h.session(SID).status).toBe('idle');
+  });
+
+  it('the open-work rule needs a known agent process: without a pid, working goes idle after the timeout', () => {
+    // (PermissionRequest hooked: no approval heuristic, which would otherwise guess an approval without a pid)
+    const h = inStatus('working', { permissionRequestHooked: true } as unknown as { pid: number });
+    h.advance(180_000);
+    expect(h.session(SID)).toMatchObject({ status: 'idle', statusReason: { cause: 'timer' } });
+  });
+
+  it('a dead agent ends the session instead (the process check answers pid-dead first)', () => {
+    const h = inStatus('working', { pid: 4242 });
+    h.advance(180_000);
+    const check = h.effects.filter((e) => e.type === 'check-children').at(-1);
+    expect(check).toMatchObject({ pid: 4242 });
+    h.send({ type: 'pid-dead', sessionId: SID, pid: 4242 });
+    expect(h.session(SID).status).toBe('ended');
+  });
+
+  it('the auto-idle timeout is configurable per status (the configure input), and the rule stays the rule', () => {
+    const h = inStatus('idle', { pid: 4242 });
+    h.send({ type: 'configure', config: { autoIdleMs: { working: 3_000, prompting: 2_000 } } });
+    h.advance(10);
+    h.send(prompt);
+    h.advance(2_000);
+    expect(h.session(SID).status).toBe('waiting');
+    h.send(prompt);
+    h.send(pre());
+    h.send(post());
+    h.advance(2_999);
+    expect(h.session(SID).status).toBe('working');
+    h.advance(1);
+    expect(h.session(SID)).toMatchObject({
+      status: 'idle',
+      statusReason: { detail: 'working for 3 s without activity' },
+    });
+    // with a call open and the agent alive, the short timeout only brings a process check
+    h.send(prompt);
+    h.send(pre('Bash', 'tu7', { command: 'sleep 8' }));
+    h.hasChildren = true;
+    h.advance(3_000);
+    expect(h.session(SID)).toMatchObject({ status: 'working', statusReason: { trigger: 'process-check' } });
+  });
+
+  it('configure refuses what is not a timeout', () => {
+    const h = inStatus('idle');
+    for (const autoIdleMs of [{ idle: 5_000 }, { working: -1 }, { working: 10 }, { working: Number.NaN }]) {
+      const effects = h.send({ type: 'configure', config: { autoIdleMs } as never });
+      expect(effects[0]).toMatchObject({ type: 'rejected' });
+    }
+  });
 
   it('prompting → waiting → idle chain uses both deadlines', () => {
     const h = inStatus('prompting');

@@ -35,7 +35,7 @@ fi
 while [ ${#u} -lt 12 ]; do u=0$u; done
 f=$d/$b-$u-$$.rec
 h() {
-  printf 'FD1\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0\0' \
+  printf 'FD1\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0\0' \
     "cli=$c" "pid=$p" "ppid=$PPID" "boot=$b" "up=$u" \
     "TERM_PROGRAM=$TERM_PROGRAM" "TERM_PROGRAM_VERSION=$TERM_PROGRAM_VERSION" "TERM=$TERM" \
     "VSCODE_PID=$VSCODE_PID" "ITERM_SESSION_ID=$ITERM_SESSION_ID" "KITTY_WINDOW_ID=$KITTY_WINDOW_ID" \
@@ -44,7 +44,8 @@ h() {
     "FLIGHTDECK_TERMINAL_ID=$FLIGHTDECK_TERMINAL_ID" "CLAUDE_PROJECT_DIR=$CLAUDE_PROJECT_DIR" \
     "CLAUDE_CODE_PARENT_SESSION_ID=$CLAUDE_CODE_PARENT_SESSION_ID" "CLAUDE_CODE_TEAM_NAME=$CLAUDE_CODE_TEAM_NAME" \
     "CLAUDE_CODE_AGENT_NAME=$CLAUDE_CODE_AGENT_NAME" "CLAUDE_CODE_AGENT_TYPE=$CLAUDE_CODE_AGENT_TYPE" \
-    "CLAUDE_CODE_AGENT_ID=$CLAUDE_CODE_AGENT_ID" "CLAUDE_CODE_AGENT_COLOR=$CLAUDE_CODE_AGENT_COLOR"
+    "CLAUDE_CODE_AGENT_ID=$CLAUDE_CODE_AGENT_ID" "CLAUDE_CODE_AGENT_COLOR=$CLAUDE_CODE_AGENT_COLOR" \
+    "SSH_CONNECTION=$SSH_CONNECTION"
 }
 # Header first (creates the record); if the spool dir is missing, create it and retry once.
 if h >"$f" || { mkdir -p "$d" && h >"$f"; }; then

@@ -103,6 +103,7 @@ describe('flightdeck-hook.sh', () => {
       CLAUDE_CODE_AGENT_TYPE: 'task',
       CLAUDE_CODE_AGENT_ID: 'agent-uuid',
       CLAUDE_CODE_AGENT_COLOR: 'blue',
+      SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22',
     });
     const before = Date.now();
     expect(runHook('claude', { input: payload(), env }).status).toBe(0);
@@ -127,9 +128,12 @@ describe('flightdeck-hook.sh', () => {
       agentType: 'task',
       agentId: 'agent-uuid',
       agentColor: 'blue',
+      // only that it runs over SSH, not the addresses
+      ssh: true,
       // Claude Code: our hooks always include PermissionRequest.
       permissionRequestHooked: true,
     });
+    expect(JSON.stringify(meta)).not.toContain('10.0.0.2');
     // The agent is the hook's parent: here the test process (spawnSync runs `sh` directly).
     expect(meta.pid).toBe(process.pid);
     expect(meta.sentAt).toBeGreaterThanOrEqual(before - 50);

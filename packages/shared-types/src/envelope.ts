@@ -20,6 +20,8 @@ export const hookMetaSchema = z
     tmux: z.string().max(512).optional(),
     tmuxPane: z.string().max(64).optional(),
     ghostty: z.boolean().optional(),
+    /** The agent runs in an SSH session ($SSH_CONNECTION is set). */
+    ssh: z.boolean().optional(),
     /** Terminal id injected by Flightdeck's own PTYs ($FLIGHTDECK_TERMINAL_ID). */
     terminalId: z.string().max(128).optional(),
     projectDir: z.string().max(4096).optional(),

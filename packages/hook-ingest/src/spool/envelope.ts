@@ -78,6 +78,8 @@ export function metaFromRecord(raw: Record<string, string>, extras: MetaExtras =
     }
   }
   if (raw.GHOSTTY_RESOURCES_DIR) meta.ghostty = true;
+  // Only whether the agent runs over SSH (the addresses in $SSH_CONNECTION are not kept).
+  if (raw.SSH_CONNECTION) meta.ssh = true;
   // Our installers register PermissionRequest for Claude Code and Codex at every density.
   if (raw.cli === 'claude' || raw.cli === 'codex') meta.permissionRequestHooked = true;
   if (extras.tty) meta.tty = clip('tty', extras.tty);

@@ -1,0 +1,155 @@
+/**
+ * What the transcript follower saw, applied to the card. Hooks miss some moments (Claude Code fires no hook when
+ * the user presses Esc); the agent's transcript records them. Pure: the shell reads the file, the core decides.
+ */
+import type { Session } from '@flightdeck/shared-types';
+import { clearHeuristic } from './approvals.js';
+import { interruptRunning, pushResponse } from './events.js';
+import { clip, LIMITS, oneLine } from './limits.js';
+import { getOwn } from './pmap.js';
+import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
+import { Tx } from './tx.js';
+import type { CoreInput, CoreState, Effect, TranscriptEntry } from './types.js';
+
+type TranscriptInput = Extract<CoreInput, { type: 'transcript' }>;
+type Reduced = { state: CoreState; effects: Effect[] };
+
+/** Longest transcript input the core takes (entries); the follower sends far fewer at a time. */
+export const MAX_TRANSCRIPT_ENTRIES = 1000;
+
+const ENTRY_KINDS: ReadonlySet<string> = new Set(['interrupted', 'api-error', 'compacted', 'assistant-text']);
+
+function str(v: unknown, max: number): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= max;
+}
+
+function finiteOrNull(v: unknown): boolean {
+  return v === null || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** Why an entry is malformed, or null. The shell built it, but the core trusts no input. */
+function entryProblem(e: unknown): string | null {
+  if (typeof e !== 'object' || e === null) return 'expected an object';
+  const x = e as Record<string, unknown>;
+  if (typeof x.kind !== 'string' || !ENTRY_KINDS.has(x.kind)) return `unknown kind ${JSON.stringify(x.kind)}`;
+  if (!finiteOrNull(x.at)) return 'at: expected a number or null';
+  if (x.uuid !== null && typeof x.uuid !== 'string') return 'uuid: expected a string or null';
+  if (x.agentId !== null && typeof x.agentId !== 'string') return 'agentId: expected a string or null';
+  switch (x.kind) {
+    case 'interrupted':
+      return typeof x.atToolPrompt === 'boolean' ? null : 'atToolPrompt: expected a boolean';
+    case 'api-error':
+      if (typeof x.message !== 'string') return 'message: expected a string';
+      return finiteOrNull(x.attempt) && finiteOrNull(x.maxAttempts) && finiteOrNull(x.retryInMs)
+        ? null
+        : 'attempt/maxAttempts/retryInMs: expected numbers or null';
+    case 'compacted':
+      return finiteOrNull(x.preTokens) ? null : 'preTokens: expected a number or null';
+    default:
+      return typeof x.text === 'string' ? null : 'text: expected a string';
+  }
+}
+
+/** The session is in a turn (something the user could interrupt). */
+function inTurn(s: Session): boolean {
+  return (
+    s.status === 'working' || s.status === 'prompting' || s.status === 'approval' || s.status === 'input'
+  );
+}
+
+/**
+ * Applies a `transcript` input. Entries written before the current turn began (a follower that lags behind the
+ * hooks, or re-reads after a restart while the hooks were replayed) say nothing about the current turn: they do not
+ * move the status. An input whose offset is not past the session's cursor (the same bytes again) changes nothing.
+ */
+export function applyTranscript(state: CoreState, input: TranscriptInput, now: number): Reduced {
+  const bad = (reason: string): Reduced => ({ state, effects: [{ type: 'rejected', reason }] });
+  if (!str(input.sessionId, 4096) || !str(input.path, 4096))
+    return bad('transcript: expected sessionId and path');
+  if (typeof input.offset !== 'number' || !Number.isSafeInteger(input.offset) || input.offset < 0)
+    return bad('transcript.offset: expected a non-negative integer');
+  if (!Array.isArray(input.entries) || input.entries.length > MAX_TRANSCRIPT_ENTRIES)
+    return bad(`transcript.entries: expected an array of at most ${MAX_TRANSCRIPT_ENTRIES}`);
+  const skipped =
+    typeof input.skipped === 'number' && Number.isSafeInteger(input.skipped) && input.skipped > 0
+      ? input.skipped
+      : 0;
+  for (let i = 0; i < input.entries.length; i++) {
+    const p = entryProblem(input.entries[i]);
+    if (p !== null) return bad(`transcript.entries[${i}]: ${p}`);
+  }
+  const id = getOwn(state.sessions, input.sessionId)
+    ? input.sessionId
+    : getOwn(state.aliases, input.sessionId);
+  if (id === undefined || !getOwn(state.sessions, id)) return { state, effects: [] };
+  const cursor = getOwn(state.runtime, id)?.transcript ?? null;
+  const samePath = cursor !== null && cursor.path === input.path;
+  if (samePath && input.restarted !== true && input.offset <= cursor.offset) return { state, effects: [] };
+
+  const tx = new Tx(state, now);
+  const keep = samePath && input.restarted !== true;
+  tx.patchRuntime(id, {
+    transcript: {
+      path: input.path,
+      offset: input.offset,
+      entries: (keep ? cursor.entries : 0) + input.entries.length,
+      skipped: (keep ? cursor.skipped : 0) + skipped,
+    },
+  });
+  let active = false;
+  for (const e of input.entries) active = applyEntry(tx, id, e) || active;
+  if (active) tx.patch(id, { lastActivityAt: now });
+  syncAutoIdle(tx, id, active);
+  return tx.finish();
+}
+
+/** Applies one entry; true when it was news about the session (activity). */
+function applyEntry(tx: Tx, id: string, e: TranscriptEntry): boolean {
+  const s = tx.session(id)!;
+  const turnStartedAt = tx.runtime(id).turnStartedAt ?? null;
+  const stale = e.at !== null && turnStartedAt !== null && e.at < turnStartedAt;
+  const at = e.at ?? tx.now;
+  switch (e.kind) {
+    case 'interrupted': {
+      if (stale || e.agentId !== null || !inTurn(s)) return false;
+      const waited = s.status === 'approval' || s.status === 'input' ? s.waitingDetail : null;
+      interruptRunning(tx, id, at, false);
+      clearHeuristic(tx, id);
+      tx.patch(id, { currentTool: null });
+      const detail =
+        waited !== null
+          ? `Interrupted at the prompt (${waited})`
+          : e.atToolPrompt
+            ? 'Interrupted by the user during a tool call'
+            : 'Interrupted by the user';
+      setStatus(tx, id, 'waiting', 'transcript', 'interrupt', detail);
+      logEvent(tx, id, 'interrupted', detail, at);
+      return true;
+    }
+    case 'api-error': {
+      const retry =
+        e.attempt !== null
+          ? ` (retry ${e.attempt}${e.maxAttempts !== null ? ` of ${e.maxAttempts}` : ''}${
+              e.retryInMs !== null ? ` in ${Math.max(0, Math.round(e.retryInMs / 1000))} s` : ''
+            })`
+          : '';
+      const detail = `API error: ${oneLine(e.message || 'unknown error', LIMITS.summary)}${retry}`;
+      logEvent(tx, id, 'api-error', detail, at);
+      if (!stale && e.agentId === null && (s.status === 'working' || s.status === 'prompting')) {
+        setStatus(tx, id, s.status, 'transcript', 'api-error', detail);
+      }
+      return !stale;
+    }
+    case 'compacted': {
+      const tokens = e.preTokens !== null ? `, ${Math.round(e.preTokens / 1000)}k tokens before` : '';
+      logEvent(tx, id, 'compacted', `Conversation compacted (${e.trigger ?? 'auto'}${tokens})`, at);
+      return !stale;
+    }
+    case 'assistant-text': {
+      const text = e.text.trim();
+      if (text === '') return false;
+      pushResponse(tx, id, clip(text, LIMITS.excerpt), at, e.agentId);
+      return !stale;
+    }
+  }
+}
