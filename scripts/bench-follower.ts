@@ -4,8 +4,9 @@
  *  1. Live sessions: the real server in this process (file SQLite in a temp data dir), 50 Claude sessions whose
  *     transcripts a writer process (bench-follower-writer.mjs) appends to at 20 lines/s each for 20 s, lines
  *     cycled from the recorded transcript in fixtures/ (real shapes: 0.1 to 57 KB, 2.6 KB on average). Run twice,
- *     with the follower off and on; prints this process's CPU (process.cpuUsage) and memory (RSS, heap) over each
- *     run, and the follower's counters. The difference is the follower's cost.
+ *     with the follower off and on; prints this process's CPU (process.cpuUsage: every thread, the database writer
+ *     included) and memory (RSS, heap) over each run, the checkpoints written and the follower's counters. The
+ *     difference is the follower's cost, the core's work on its inputs and their checkpoints included.
  *  2. A 200 MB transcript present on start (no cursor yet): bytes read and time until its first input, against a
  *     1 MB file (the same bytes: the tail only), and reading resumed from a cursor in the 200 MB file (only the
  *     bytes appended after it).
@@ -104,6 +105,7 @@ async function liveRun(follow: boolean) {
     }
     await sleep(2000); // the follower has reconciled and opened every file
     const mem0 = memory();
+    const checkpoints0 = server.runtime.stats().writer.checkpoints;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const writer = fork(WRITER, [FIXTURE, String(RATE), String(SECONDS), ...files], { stdio: 'inherit' });
@@ -116,8 +118,9 @@ async function liveRun(follow: boolean) {
     const wallMs = performance.now() - t0;
     const mem1 = memory();
     const stats = server.services.transcripts?.stats() ?? null;
+    const checkpoints = server.runtime.stats().writer.checkpoints - checkpoints0;
     await server.close();
-    return { written, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, mem0, mem1, stats };
+    return { written, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, mem0, mem1, stats, checkpoints };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -181,7 +184,7 @@ async function main() {
     console.log(
       `  follower ${follow ? 'on ' : 'off'}: CPU ${r.cpuMs.toFixed(0)} ms in ${(r.wallMs / 1000).toFixed(1)} s (${cpuPct.toFixed(1)} % of a core); ` +
         `RSS ${mb(r.mem0.rss)} → ${mb(r.mem1.rss)}, heap ${mb(r.mem0.heap)} → ${mb(r.mem1.heap)}; ` +
-        `written ${r.written.written} lines (${mb(r.written.bytes)})`,
+        `written ${r.written.written} lines (${mb(r.written.bytes)}); ${r.checkpoints} checkpoints`,
     );
     if (r.stats) {
       const { problems, ...counters } = r.stats;

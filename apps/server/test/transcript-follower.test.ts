@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, renameSync, statSync, truncateSync, write
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreInput, CoreState, TranscriptCursor } from '@flightdeck/core';
-import { parseClaudeTranscriptLine } from '@flightdeck/hook-ingest';
+import { CLAUDE_INTERRUPTED_TOOL_USE, parseClaudeTranscriptLine } from '@flightdeck/hook-ingest';
 import type { Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../src/server.js';
@@ -20,6 +20,11 @@ const fixtureLines = readFileSync(FIXTURE, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => `${l}\n`);
+const entriesIn = (lines: string[]) =>
+  lines.reduce((n, l) => {
+    const r = parseClaudeTranscriptLine(l.trimEnd());
+    return n + (r.verdict === 'entries' ? r.entries.length : 0);
+  }, 0);
 const fixtureTexts = fixtureLines.flatMap((l) => {
   const r = parseClaudeTranscriptLine(l.trimEnd());
   return r.verdict === 'entries' ? r.entries.map((e) => (e.kind === 'assistant-text' ? e.text : e.kind)) : [];
@@ -408,6 +413,72 @@ describe('transcript follower in the server', () => {
       claudeEvent('live-1', 'SessionEnd', { reason: 'other', transcript_path: path }),
     );
     await waitFor(async () => (await transcriptStats(s)).sessions === 0);
+  });
+
+  it('resumes after a server restart at the cursor the core checkpointed: only the new lines are read', async () => {
+    const dir = temp();
+    const path = join(dir, 'resume.jsonl');
+    const dataDir = join(dir, 'data');
+    writeFileSync(path, fixtureLines[0] as string);
+    const first = await server(dataDir);
+    const start = sessionStart('resume-1');
+    (start.payload as Record<string, unknown>).transcript_path = path;
+    expect((await postHook(first.url as string, start)).status).toBe(202);
+    for (const line of fixtureLines.slice(1, 40)) appendFileSync(path, line);
+    const cursorOf = (s: RunningServer) => s.runtime.state.runtime['resume-1']?.transcript ?? null;
+    await waitFor(() => cursorOf(first)?.offset === statSync(path).size);
+    const early = entriesIn(fixtureLines.slice(0, 40));
+    expect(early).toBeGreaterThan(0);
+    expect(cursorOf(first)).toMatchObject({ path, entries: early });
+    await first.close();
+
+    const appended = fixtureLines.slice(40).join('');
+    appendFileSync(path, appended);
+    const second = await server(dataDir);
+    cleanups.push(() => second.close());
+    await waitFor(() => cursorOf(second)?.offset === statSync(path).size);
+    expect(second.services.transcripts?.stats()).toMatchObject({
+      bytesRead: Buffer.byteLength(appended),
+      entries: fixtureTexts.length - early,
+    });
+    expect(cursorOf(second)).toMatchObject({ entries: fixtureTexts.length, skipped: 0 });
+  });
+
+  it('an Esc at a permission prompt, seen only in the transcript, takes the card out of approval', async () => {
+    const dir = temp();
+    const path = join(dir, 'esc.jsonl');
+    writeFileSync(path, '');
+    const s = await server(join(dir, 'data'));
+    cleanups.push(() => s.close());
+    const url = s.url as string;
+    const hook = (event: string, extra: Record<string, unknown> = {}) =>
+      postHook(url, claudeEvent('esc-1', event, { transcript_path: path, ...extra }));
+    await hook('SessionStart', { source: 'startup' });
+    await hook('UserPromptSubmit', { prompt: 'delete the build dir', prompt_id: 'p-esc' });
+    const tool = { tool_name: 'Bash', tool_input: { command: 'rm -rf build' }, tool_use_id: 'toolu_esc' };
+    await hook('PreToolUse', tool);
+    await hook('PermissionRequest', tool);
+    await waitFor(() => s.runtime.getSession('esc-1')?.status === 'approval');
+    // Claude Code fires no hook for the Esc; it writes the marker to the transcript
+    appendFileSync(
+      path,
+      `${JSON.stringify({
+        parentUuid: null,
+        isSidechain: false,
+        type: 'user',
+        message: { role: 'user', content: [{ type: 'text', text: CLAUDE_INTERRUPTED_TOOL_USE }] },
+        uuid: 'u-esc',
+        timestamp: new Date().toISOString(),
+        sessionId: 'esc-1',
+        version: '2.1.328',
+      })}\n`,
+    );
+    const after = await waitFor(() => {
+      const x = s.runtime.getSession('esc-1');
+      return x && x.status !== 'approval' ? x : null;
+    });
+    expect(after.status).toBe('waiting');
+    expect(after.statusReason).toMatchObject({ cause: 'transcript' });
   });
 
   it('is off with transcripts.enabled: false', async () => {
