@@ -301,7 +301,7 @@ describe('transcript follower (files, spy runtime)', () => {
     expect(s.errors).toBe(6); // once per file, not once per poll
   });
 
-  it('reports a directory and an unreadable file, and picks them up once they are files', async () => {
+  it('reports a directory at the transcript path, and picks the path up once it is a file', async () => {
     const dir = temp();
     const path = join(dir, 'later.jsonl');
     execFileSync('mkdir', [path]);
@@ -335,6 +335,28 @@ describe('transcript follower (files, spy runtime)', () => {
     rt.end('codex1');
     await f.poke();
     expect(f.stats().sessions).toBe(0);
+  });
+
+  it('hands a backlog over in parts: bounded entries and text per input, every entry once', async () => {
+    const path = join(temp(), 's.jsonl');
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const f = follower(rt, { maxEntriesPerInput: 100, maxEntryBytesPerInput: 20_000 });
+    writeFileSync(path, '');
+    await f.poke();
+    let backlog = '';
+    for (let i = 0; i < 150; i++) backlog += assistantLine(`${i} ${'t'.repeat(i < 100 ? 10 : 2000)}`, i);
+    appendFileSync(path, backlog);
+    await f.poke();
+    const withEntries = rt.inputs.filter((i) => i.entries.length > 0);
+    expect(withEntries.length).toBeGreaterThan(2);
+    for (const input of withEntries) {
+      expect(input.entries.length).toBeLessThanOrEqual(100);
+      const text = input.entries.reduce((n, e) => n + (e.kind === 'assistant-text' ? e.text.length : 0), 0);
+      expect(text).toBeLessThan(20_000 + 2100);
+    }
+    expect(rt.texts().map((t) => Number(t.split(' ')[0]))).toEqual([...Array(150).keys()]);
+    expect(rt.cursors.s1?.transcript).toMatchObject({ offset: statSync(path).size, entries: 150 });
   });
 
   it('hands bare progress over rarely: entries at once, ignored lines only after progressMs', async () => {

@@ -53,6 +53,8 @@ export interface TranscriptFollowerOptions {
   watchDelayMs?: number;
   /** Most entries in one input (a backlog is handed over in several). Default 500. */
   maxEntriesPerInput?: number;
+  /** Most text (assistant text, error messages) held for one input before it is handed over. Default 1 MiB. */
+  maxEntryBytesPerInput?: number;
   /** Use `fs.watch` (default true); the poll works alone without it. */
   watch?: boolean;
   now?: () => number;
@@ -103,6 +105,7 @@ export const TRANSCRIPT_DEFAULTS = {
   chunkBytes: 32 * 1024,
   watchDelayMs: 50,
   maxEntriesPerInput: 500,
+  maxEntryBytesPerInput: 1024 * 1024,
 } as const;
 
 const NEWLINE = 0x0a;
@@ -126,6 +129,8 @@ interface Follow {
   /** Dropping bytes up to the next newline: a line over the cap, or the cut line a tail read starts in. */
   discarding: 'oversize' | 'tail' | null;
   entries: TranscriptEntry[];
+  /** Text held in `entries` (UTF-16 units, roughly bytes): a backlog of long texts is handed over in parts. */
+  entryText: number;
   skipped: number;
   restarted: boolean;
   /** Offset of the last input handed over (-1: none yet). */
@@ -159,6 +164,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   const tailBytes = opts.tailBytes ?? TRANSCRIPT_DEFAULTS.tailBytes;
   const chunkBytes = opts.chunkBytes ?? TRANSCRIPT_DEFAULTS.chunkBytes;
   const maxEntries = opts.maxEntriesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntriesPerInput;
+  const maxEntryBytes = opts.maxEntryBytesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntryBytesPerInput;
   const useWatch = opts.watch ?? true;
   const watchDelayMs = opts.watchDelayMs ?? TRANSCRIPT_DEFAULTS.watchDelayMs;
 
@@ -316,10 +322,16 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     return fst.size;
   }
 
-  /** Splits a chunk read at `f.readPos` into lines and parses the complete ones. */
-  function consume(f: Follow, buf: Buffer) {
+  const inputFull = (f: Follow) => f.entries.length >= maxEntries || f.entryText >= maxEntryBytes;
+
+  /**
+   * Splits a chunk read at `f.readPos` into lines from `start` and parses the complete ones. Stops after a line
+   * that fills the input (returns where it stopped: hand the input over, then go on from there); `readPos` moves
+   * past the chunk once all of it is consumed.
+   */
+  function consume(f: Follow, buf: Buffer, from: number): number {
     const base = f.readPos;
-    let start = 0;
+    let start = from;
     while (start < buf.length) {
       const nl = buf.indexOf(NEWLINE, start);
       if (nl === -1) {
@@ -358,7 +370,11 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
         counters.lines += 1;
         const r = f.parser(line);
         if (r.verdict === 'entries') {
-          for (const e of r.entries) f.entries.push(e);
+          for (const e of r.entries) {
+            f.entries.push(e);
+            f.entryText +=
+              e.kind === 'assistant-text' ? e.text.length : e.kind === 'api-error' ? e.message.length : 0;
+          }
           counters.entries += r.entries.length;
         } else if (r.verdict === 'skipped') {
           counters.skipped += 1;
@@ -367,8 +383,10 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       }
       f.offset = base + nl + 1;
       start = nl + 1;
+      if (inputFull(f) && start < buf.length) return start;
     }
     f.readPos = base + buf.length;
+    return buf.length;
   }
 
   async function hand(f: Follow) {
@@ -382,6 +400,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       ...(f.restarted ? { restarted: true } : {}),
     };
     f.entries = [];
+    f.entryText = 0;
     f.skipped = 0;
     f.restarted = false;
     f.dispatchedOffset = f.offset;
@@ -424,8 +443,12 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       }
       if (n === 0) break;
       counters.bytesRead += n;
-      consume(f, buf.subarray(0, n));
-      if (f.entries.length >= maxEntries) await hand(f);
+      const view = buf.subarray(0, n);
+      let at = 0;
+      do {
+        at = consume(f, view, at);
+        if (inputFull(f)) await hand(f);
+      } while (at < n && !f.dropped);
       if (n < buf.length) break; // the end of the file
     }
     if (!f.dropped) await flush(f, false);
@@ -500,6 +523,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
         pendingLen: 0,
         discarding: null,
         entries: [],
+        entryText: 0,
         skipped: 0,
         restarted: false,
         dispatchedOffset: -1,
