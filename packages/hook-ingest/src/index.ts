@@ -52,6 +52,7 @@ export {
 export {
   CLAUDE_INTERRUPTED,
   CLAUDE_INTERRUPTED_TOOL_USE,
+  createClaudeTranscriptParser,
   isCodexRolloutPath,
   parseClaudeTranscriptLine,
   parseCodexRolloutLine,
