@@ -7,10 +7,10 @@
  * bench:live` runs the server without the entries named (comma-separated), for a side-by-side run.
  *
  * 1. `idle-gc` — after a burst (≥ 2,000 inputs, then 1 s without any), one memory-reducing full collection
- *    (`startIdleCollector`, `resolveGc`). Buys: RSS after load. V8 keeps the heap it grew under load; the
- *    bench-live ramp leaves ≈ 145 MB RSS 3 s after the last step with it (target ≤ 150 MB).
- *    It runs on an idle event loop only. Remove: delete the
- *    `startIdleCollector` call in server.ts (and `system.info.memory.idleCollections`).
+ *    (`startIdleCollector`, `resolveGc`). Buys: RSS after load, which V8 otherwise keeps. 3 s after the bench-live
+ *    ramp: 141–146 MB with it, 268.5 MB without (`FLIGHTDECK_TUNING_OFF=idle-gc,writer-nice`; V8 heap 117 MB used
+ *    of 170 against 43 of 48), same session of the machine, 2026-12-06. Needed for the RSS ≤ 150 MB target. It
+ *    runs on an idle event loop only. Remove: the `startServerIdleCollector` call in server.ts.
  * 2. `writer-nice` — the database writer thread lowers its own CPU priority to nice 10 (`setThreadNice`, Linux
  *    only, the thread and not the process). Buys: on a saturated machine a checkpoint transaction (tens of ms of
  *    CPU) waits for a core instead of delaying the event loop, which turns hook events into live updates: the

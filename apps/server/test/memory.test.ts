@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveGc, startIdleCollector } from '../src/tuning.js';
+import { resolveGc, startIdleCollector, tuningOn } from '../src/tuning.js';
 import { startTestServer } from './helpers.js';
 
 describe('idle collector', () => {
@@ -72,5 +72,13 @@ describe('idle collector', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('tuning switches', () => {
+  it('every entry is on unless FLIGHTDECK_TUNING_OFF names it', () => {
+    expect(tuningOn('idle-gc', {})).toBe(true);
+    expect(tuningOn('writer-nice', { FLIGHTDECK_TUNING_OFF: 'idle-gc' })).toBe(true);
+    expect(tuningOn('idle-gc', { FLIGHTDECK_TUNING_OFF: 'writer-nice, idle-gc' })).toBe(false);
   });
 });
