@@ -15,7 +15,10 @@
  *    only, the thread and not the process). Buys: on a saturated machine a checkpoint transaction (tens of ms of
  *    CPU) waits for a core instead of delaying the event loop, which turns hook events into live updates: the
  *    p99 of hook → subscriber latency. Commits only get slower, and acknowledged events are durable either way.
- *    Remove: `WRITER_NICE = 0`.
+ *    Measured 2026-12-06 (`FLIGHTDECK_TUNING_OFF=writer-nice`, two runs each, load average 3–5 from other jobs):
+ *    1k events/s p99 6.6 and 11.1 ms without, 7.3 and 84 ms with; 10k sustained in one run of each. No difference
+ *    shows through this machine's noise; kept on the grounds it was added for (a saturated machine) until a quiet
+ *    run says otherwise. Remove: `WRITER_NICE = 0` and the `setThreadNice` call in db-writer.ts.
  * 3. Young generations — the main thread runs with `--max-semi-space-size=8` (apps/server/package.json `start`,
  *    read by bench-live): the garbage of each event dies young instead of being promoted; 10k events/s sustained
  *    with it against 8.1k with semi-space 2 (apps/server/README.md). The writer thread, which only copies plans into
