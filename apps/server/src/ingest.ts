@@ -25,7 +25,7 @@ import {
   type SpoolRecord,
   validateEnvelope,
 } from '@flightdeck/hook-ingest';
-import type { HookEnvelope } from '@flightdeck/shared-types';
+import { type HookEnvelope, hookEventName } from '@flightdeck/shared-types';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { httpError } from './http-errors.js';
 import type { IngestResult, Runtime } from './runtime.js';
@@ -40,15 +40,6 @@ export interface BatchRejection {
   message: string;
 }
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
-function eventName(envelope: HookEnvelope): string {
-  const p = envelope.payload;
-  return str(p.hook_event_name) ?? str(p.type) ?? str(p.event) ?? 'unknown';
-}
-
 /**
  * What hook statistics keep of an event, taken when it arrives: the envelope (the parsed payload) then need not
  * live until its commit, when the processing time is known.
@@ -60,7 +51,11 @@ export interface HookStatsKey {
 }
 
 export function hookStatsKey(envelope: HookEnvelope): HookStatsKey {
-  return { event: eventName(envelope), cli: envelope.cli, sentAt: envelope.meta.sentAt };
+  return {
+    event: hookEventName(envelope.payload) ?? 'unknown',
+    cli: envelope.cli,
+    sentAt: envelope.meta.sentAt,
+  };
 }
 
 export interface HookStatsService extends HookStatsPort {

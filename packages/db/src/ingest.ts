@@ -5,7 +5,13 @@
  * All functions here are synchronous and never hold a transaction across an `await`, so they cannot
  * interleave with one another.
  */
-import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
+import {
+  type HookEnvelope,
+  hookEventName,
+  type IngestEvent,
+  type Session,
+  type ToolCall,
+} from '@flightdeck/shared-types';
 import type { Kysely } from 'kysely';
 import { DbInputError } from './errors.js';
 import { hydrateSession, type StoredSessionRow } from './hydrate.js';
@@ -23,15 +29,8 @@ import {
   type WriteOp,
 } from './write-ops.js';
 
+export type { IngestEvent } from '@flightdeck/shared-types';
 export type { IngestResult } from './write-ops.js';
-
-export interface IngestEvent {
-  /** Unique, ordered id of the delivery (spool record id); duplicates are ignored. */
-  ingestId: string;
-  envelope: HookEnvelope;
-  /** Unix ms when the server received it. */
-  receivedAt: number;
-}
 
 export interface IngestBatch {
   events: IngestEvent[];
@@ -76,11 +75,6 @@ export function payloadSessionId(payload: Record<string, unknown>): string | nul
   );
 }
 
-/** Event name of a raw hook payload (`hook_event_name`, or Codex notify `type`). */
-export function payloadEventType(payload: Record<string, unknown>): string | null {
-  return str(payload.hook_event_name) ?? str(payload.type) ?? str(payload.event) ?? null;
-}
-
 function cut(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
 }
@@ -118,7 +112,7 @@ export function hookEventOp(ev: IngestEvent): WriteOp {
     ev.ingestId,
     payloadSessionId(payload),
     typeof env.cli === 'string' ? env.cli : 'unknown',
-    payloadEventType(payload),
+    hookEventName(payload),
     JSON.stringify(payload),
     JSON.stringify(meta),
     Number.isFinite(ev.receivedAt) ? ev.receivedAt : 0,
