@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { runHooksCli } from '../src/ingest.js';
+import { runHooksCli } from '../src/hooks-admin.js';
 
 const run = promisify(execFile);
 
