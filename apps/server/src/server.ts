@@ -21,6 +21,7 @@ import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import { type IdleCollector, resolveGc, startIdleCollector } from './memory.js';
 import type { ProcessInspector } from './process-identity.js';
+import { startHookEventRetention } from './retention.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import {
@@ -217,6 +218,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hookTokens.refresh();
   }, AUTH_FILES_CHECK_MS);
   authFilesWatch.unref();
+  // Raw hook events past their retention are pruned now and daily (never those a restart replays).
+  const retention = startHookEventRetention({
+    db: database.db,
+    retentionDays: () => configStore.get().hookEventRetentionDays,
+    log: runtimeLog,
+  });
 
   let port: number | null = null;
   let url: string | null = null;
@@ -229,6 +236,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       clearInterval(authFilesWatch);
       collector?.stop();
       loopDelay.disable();
+      await retention.stop();
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
       await store.close();
@@ -296,6 +304,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(authFilesWatch);
         collector?.stop();
         loopDelay.disable();
+        await retention.stop();
         // 1. stop the transcript follower (it hands over its last progress) and the spool readers: they read no
         //    more and wait for the batches they handed to the runtime
         if (transcripts) await transcripts.stop();
