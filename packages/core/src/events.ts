@@ -187,7 +187,7 @@ function revive(tx: Tx, id: string): void {
 
 function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByResume: boolean): void {
   const s = tx.session(id)!;
-  const detail = `SessionStart (${ev.source})`;
+  const detail = sessionStartLabel(ev.source);
   if (ev.source === 'compact' && s.status !== 'ended' && s.status !== 'connecting') {
     logEvent(tx, id, ev.hookEvent, detail, tx.now);
     return;
@@ -208,6 +208,22 @@ function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByRe
   clearHeuristic(tx, id);
   setStatus(tx, id, 'idle', 'event', ev.hookEvent, detail);
   logEvent(tx, id, ev.hookEvent, detail, tx.now);
+}
+
+/** Plain words for a SessionStart `source` (Claude Code: startup, resume, clear, compact). */
+export function sessionStartLabel(source: string): string {
+  switch (source) {
+    case 'startup':
+      return 'Session started';
+    case 'resume':
+      return 'Session resumed';
+    case 'clear':
+      return 'New session after /clear';
+    case 'compact':
+      return 'Conversation compacted';
+    default:
+      return `Session started (${source.replace(/[_-]+/g, ' ').slice(0, 40)})`;
+  }
 }
 
 function onPrompt(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {
@@ -539,8 +555,12 @@ function onTurnEnd(tx: Tx, id: string, ev: Ev<'turn-end'>, at: number): void {
   interruptRunning(tx, id, at, false);
   tx.patch(id, { currentTool: null });
   clearHeuristic(tx, id);
-  const n = tx.session(id)!.turnToolCalls;
-  const detail = n > 0 ? `Turn finished after ${n} tool call${n === 1 ? '' : 's'}` : 'Turn finished';
+  const cur = tx.session(id)!;
+  const n = cur.turnToolCalls;
+  const running = cur.subagents.filter((a) => a.status === 'running').length;
+  const detail =
+    (n > 0 ? `Turn finished after ${n} tool call${n === 1 ? '' : 's'}` : 'Turn finished') +
+    (running > 0 ? ` (${running} background agent${running === 1 ? '' : 's'} still running)` : '');
   if (tx.session(id)!.status !== 'ended') setStatus(tx, id, 'waiting', 'event', ev.hookEvent, detail);
   logEvent(tx, id, ev.hookEvent, ev.lastMessage ? oneLine(ev.lastMessage, LIMITS.summary) : detail, at);
 }
