@@ -11,7 +11,8 @@
  * multi-line), without them its inserts mix styles (`"hooks": {"S":[1]}`), and removing the last element of an
  * array corrupts or reshapes it (`[1, 2, 3]` → `[1, 23]`; `…},\n      {…}\n    ]` → `…} ]`). Install then
  * uninstall must give back the original bytes (test/install*.test.ts), so the splices are computed here. Its
- * parser alone would fit but refuses a leading BOM and words errors less precisely (see the package README).
+ * parser alone refuses a leading BOM, words errors less precisely and overflows the stack on deep nesting (see the
+ * package README).
  */
 
 import { escapeControls } from './terminal.js';
