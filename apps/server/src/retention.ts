@@ -5,7 +5,8 @@
  * history (sessions, prompts, tool calls, …) is not touched.
  *
  * The deletes run on the main connection in chunks, yielding to the event loop between them, so a first run on a
- * large old log neither holds the write lock nor blocks the event loop for long.
+ * large old log neither holds the write lock nor blocks the event loop for long (a chunk that meets a transaction
+ * of the writer thread waits for it: one transaction, a few ms).
  */
 import { pruneHookEvents } from '@flightdeck/db';
 import type { Db } from './db.js';
