@@ -34,36 +34,44 @@ function write(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-/** Stand-ins for the builders: write what the real one writes; fail while `<root>/fail` exists. */
+/**
+ * A stand-in builder at `path`: logs `name` to calls.log, fails while `fail` exists in its working directory, else
+ * writes `outputs` (path → content, in order: the file the checks date the build by last, as the real ones do).
+ */
+function fakeBuilder(path: string, name: string, outputs: Record<string, string>): void {
+  const writes = Object.entries(outputs)
+    .map(([file, text]) => `writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(text)});`)
+    .join('\n');
+  write(
+    path,
+    `import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+appendFileSync(${JSON.stringify(calls)}, '${name}\\n');
+if (existsSync('fail')) { console.error('${name}: build error (stand-in)'); process.exit(1); }
+mkdirSync('dist', { recursive: true });
+${writes}
+`,
+  );
+}
+
+/** The checkout: sources, and stand-ins for scripts/build.mjs and vite. */
 function layOut(): void {
   rmSync(join(tmp.dir, 'apps'), { recursive: true, force: true });
   rmSync(calls, { force: true });
   write(join(serverRoot, 'package.json'), '{}');
   write(join(serverRoot, 'src/cli.ts'), 'export {};\n');
   write(join(tmp.dir, 'packages/core/src/index.ts'), 'export const x = 1;\n');
-  write(
-    join(serverRoot, 'scripts/build.mjs'),
-    `import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-appendFileSync(${JSON.stringify(calls)}, 'server\\n');
-if (existsSync('fail')) { console.error('esbuild: error in src/cli.ts'); process.exit(1); }
-mkdirSync('dist', { recursive: true });
-writeFileSync('dist/db-writer.mjs', '');
-writeFileSync('dist/meta.json', JSON.stringify({ inputs: { 'src/cli.ts': {}, '../../packages/core/src/index.ts': {}, '../../node_modules/x/index.js': {} } }));
-writeFileSync('dist/flightdeck.mjs', '');
-`,
-  );
-  for (const file of ['index.html', 'package.json', 'vite.config.ts', 'src/main.ts'])
-    write(join(webRoot, file), 'x');
-  write(
-    join(webRoot, 'node_modules/vite/bin/vite.js'),
-    `import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-appendFileSync(${JSON.stringify(calls)}, 'web\\n');
-if (existsSync('fail')) { console.error('vite: [vite-plugin-solid] syntax error in src/main.ts'); process.exit(1); }
-mkdirSync('dist', { recursive: true });
-writeFileSync('dist/build-inputs.json', JSON.stringify(['index.html', 'package.json', 'src/main.ts', 'vite.config.ts']));
-writeFileSync('dist/index.html', '<div id="root"></div>');
-`,
-  );
+  const serverInputs = ['src/cli.ts', '../../packages/core/src/index.ts', '../../node_modules/x/index.js'];
+  fakeBuilder(join(serverRoot, 'scripts/build.mjs'), 'server', {
+    'dist/db-writer.mjs': '',
+    'dist/meta.json': JSON.stringify({ inputs: Object.fromEntries(serverInputs.map((i) => [i, {}])) }),
+    'dist/flightdeck.mjs': '',
+  });
+  const webInputs = ['index.html', 'package.json', 'vite.config.ts', 'src/main.ts'];
+  for (const file of webInputs) write(join(webRoot, file), 'x');
+  fakeBuilder(join(webRoot, 'node_modules/vite/bin/vite.js'), 'web', {
+    'dist/build-inputs.json': JSON.stringify(webInputs),
+    'dist/index.html': '<div id="root"></div>',
+  });
 }
 
 const builds = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter(Boolean) : []);
