@@ -125,7 +125,8 @@ describe('live board in Chromium against a real server', () => {
     await page.waitForSelector('article.card--selected[data-session-id="s-appr"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector('.detail[data-session-id="s-appr"]');
-    expect(await page.locator('[data-testid="status-reason"]').textContent()).toContain('PermissionRequest');
+    // Why it waits: the reason's source in words (not the hook event's name).
+    expect(await page.getByTestId('reason-source').textContent()).toBe('hook event “Permission request”');
     await page.keyboard.press('Escape');
     await page.waitForSelector('.board');
   });

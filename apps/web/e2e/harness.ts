@@ -53,8 +53,11 @@ export interface TestServer {
   port: number;
   dataDir: string;
   readonly proc: ChildProcess;
-  /** POST a raw Claude hook payload to /api/hooks?cli=claude. */
-  hook(payload: Record<string, unknown>): Promise<void>;
+  /**
+   * POST a raw Claude hook payload to /api/hooks?cli=claude; with `meta` (the enrichment the hook script adds:
+   * pid, tty, …), as a hook envelope `{cli, payload, meta}` to /api/hooks.
+   */
+  hook(payload: Record<string, unknown>, meta?: Record<string, unknown>): Promise<void>;
   trpc<T>(path: string, input?: unknown, opts?: { method?: 'GET' | 'POST'; cookie?: string }): Promise<T>;
   /** Stops the server process but keeps its data directory. */
   kill(): Promise<void>;
@@ -119,18 +122,20 @@ export async function startServer(): Promise<TestServer> {
     get proc() {
       return proc;
     },
-    async hook(payload) {
+    async hook(payload, meta) {
       // With a password set, HTTP hook senders need the hook token (made by the server in the data dir).
       const token = existsSync(join(dataDir, 'hook-token'))
         ? readFileSync(join(dataDir, 'hook-token'), 'utf8').trim()
         : null;
-      const r = await fetch(`${url}/api/hooks?cli=claude`, {
+      const r = await fetch(meta ? `${url}/api/hooks` : `${url}/api/hooks?cli=claude`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
-        body: JSON.stringify(payload),
+        body: JSON.stringify(
+          meta ? { cli: 'claude', payload, meta: { sentAt: Date.now(), ...meta } } : payload,
+        ),
       });
       if (!r.ok) throw new Error(`POST /api/hooks → ${r.status}: ${await r.text()}`);
     },
@@ -175,12 +180,17 @@ export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
 
 /** Claude Code hook payloads, shaped like the real ones (fixtures/hook-samples.jsonl). */
 export const claude = {
-  sessionStart: (sessionId: string, cwd: string, model = 'claude-sonnet-4-6') => ({
+  sessionStart: (
+    sessionId: string,
+    cwd: string,
+    model = 'claude-sonnet-4-6',
+    source: 'startup' | 'resume' | 'clear' | 'compact' = 'startup',
+  ) => ({
     session_id: sessionId,
     transcript_path: join(tmpdir(), `${sessionId}.jsonl`),
     cwd,
     hook_event_name: 'SessionStart',
-    source: 'startup',
+    source,
     model,
   }),
   prompt: (sessionId: string, cwd: string, prompt: string) => ({

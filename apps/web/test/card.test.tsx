@@ -1,6 +1,7 @@
-import { cleanup, render, screen } from '@solidjs/testing-library';
+import { cleanup, fireEvent, render, screen } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionCard } from '../src/components/SessionCard.js';
+import type { LiveSession } from '../src/data/types.js';
 import { setNow } from '../src/lib/clock.js';
 import { makeLive } from './factory.js';
 
@@ -32,7 +33,7 @@ describe('SessionCard', () => {
     expect(screen.getByTestId('activity').textContent).toBe('Bash: npm test');
     expect(card.textContent).toContain('7 tool calls');
     expect(card.textContent).toContain('2 subagents');
-    expect(screen.getByText('vscode')).toBeTruthy();
+    expect(screen.getByText('VS Code')).toBeTruthy();
   });
 
   it('renders approval distinctly: class, diamond icon and accessible text', () => {
@@ -90,5 +91,61 @@ describe('SessionCard', () => {
     expect(screen.getByText('API work')).toBeTruthy();
     const card = container.querySelector('article') as HTMLElement;
     expect(card.style.getPropertyValue('--accent')).toBe('#ff0088');
+  });
+
+  it('shows the terminal in words, and nothing (never "unknown") when it was not detected', () => {
+    const iterm = makeLive({ sessionId: 'it', source: 'iterm' });
+    const lost = makeLive({ sessionId: 'un', source: 'unknown' });
+    const { container } = render(() => (
+      <>
+        <SessionCard session={iterm} />
+        <SessionCard session={lost} />
+      </>
+    ));
+    const [a, b] = [...container.querySelectorAll('article')];
+    expect(a!.querySelector('.card__source')!.textContent).toContain('iTerm');
+    expect(b!.querySelector('.card__source')).toBeNull();
+    expect(b!.textContent).not.toContain('unknown');
+  });
+
+  it('marks a card that continues another, with an accessible label and a link to it', () => {
+    const opened: string[] = [];
+    const cleared = makeLive({
+      sessionId: 'after',
+      lineage: [{ sessionId: 'before-1234-5678', relation: 'cleared', direction: 'predecessor', at: T0 }],
+    });
+    const resumed = makeLive({
+      sessionId: 'again',
+      lineage: [{ sessionId: 'first-9999', relation: 'resumed', direction: 'predecessor', at: T0 }],
+    });
+    // Continued by another card, continuing none: no marker.
+    const continued = makeLive({
+      sessionId: 'before-1234-5678',
+      lineage: [{ sessionId: 'after', relation: 'cleared', direction: 'successor', at: T0 }],
+    });
+    const { container } = render(() => (
+      <>
+        <SessionCard session={cleared} onOpen={(id) => void opened.push(id)} />
+        <SessionCard session={resumed} />
+        <SessionCard session={continued} />
+      </>
+    ));
+    const [a, b, c] = [...container.querySelectorAll('article')];
+    const marker = a!.querySelector('[data-testid="lineage-marker"]')!;
+    expect(marker.textContent).toBe('↳ after /clear');
+    expect(marker.getAttribute('aria-label')).toBe('Continues session before-1 (after /clear)');
+    expect(marker.getAttribute('href')).toBe('#/session/before-1234-5678');
+    expect(screen.getByRole('link', { name: 'Continues session before-1 (after /clear)' })).toBe(marker);
+    fireEvent.click(marker);
+    expect(opened).toEqual(['before-1234-5678']);
+    expect(b!.querySelector('[data-testid="lineage-marker"]')!.textContent).toBe('↳ resumed');
+    expect(c!.querySelector('[data-testid="lineage-marker"]')).toBeNull();
+  });
+
+  it('a card from an older state without lineage shows no marker', () => {
+    const { lineage: _l, ...old } = makeLive({ sessionId: 'old' });
+    const { container } = render(() => <SessionCard session={old as LiveSession} />);
+    expect(container.querySelector('[data-testid="lineage-marker"]')).toBeNull();
+    expect(container.querySelector('article')).toBeTruthy();
   });
 });

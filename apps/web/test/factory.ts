@@ -49,7 +49,15 @@ export function makeLive(overrides: Partial<LiveSession> & { sessionId: string }
 
 /** The summary view of a full session, as `sessions.live({ view: 'summary' })` sends it. */
 export function liveOf(session: Session): LiveSession {
-  const { promptHistory, toolLog, responseLog, events, subagents, ...rest } = session;
+  const {
+    promptHistory,
+    toolLog,
+    responseLog,
+    events,
+    subagents,
+    statusHistory: _history,
+    ...rest
+  } = session;
   const running = session.currentTool
     ? toolLog.findLast((t) => t.status === 'running' && t.tool === session.currentTool)
     : undefined;

@@ -187,7 +187,7 @@ function revive(tx: Tx, id: string): void {
 
 function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByResume: boolean): void {
   const s = tx.session(id)!;
-  const detail = `SessionStart (${ev.source})`;
+  const detail = sessionStartLabel(ev.source);
   if (ev.source === 'compact' && s.status !== 'ended' && s.status !== 'connecting') {
     logEvent(tx, id, ev.hookEvent, detail, tx.now);
     return;
@@ -208,6 +208,22 @@ function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByRe
   clearHeuristic(tx, id);
   setStatus(tx, id, 'idle', 'event', ev.hookEvent, detail);
   logEvent(tx, id, ev.hookEvent, detail, tx.now);
+}
+
+/** Plain words for a SessionStart `source` (Claude Code: startup, resume, clear, compact). */
+export function sessionStartLabel(source: string): string {
+  switch (source) {
+    case 'startup':
+      return 'Session started';
+    case 'resume':
+      return 'Session resumed';
+    case 'clear':
+      return 'New session after /clear';
+    case 'compact':
+      return 'Conversation compacted';
+    default:
+      return `Session started (${source.replace(/[_-]+/g, ' ').slice(0, 40)})`;
+  }
 }
 
 function onPrompt(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {

@@ -268,3 +268,42 @@ describe('Codex rollout lines', () => {
     expect(transcriptParserFor('gemini', '/home/dev/.gemini/tmp/h/chats/session-1.json')).toBeNull();
   });
 });
+
+describe('Claude Code transcript lines (recorded interactively under tmux, 2.1.328)', () => {
+  const root = new URL('../../../fixtures/claude-code-2.1.328/interactive/', import.meta.url);
+  const kinds = (file: string) => {
+    const results = readFileSync(new URL(file, root), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(parseClaudeTranscriptLine);
+    expect(results.filter((r) => r.verdict === 'skipped')).toEqual([]);
+    return entriesOf(results).map((e) =>
+      e.kind === 'interrupted'
+        ? `interrupted${e.atToolPrompt ? ' at tool' : ''}`
+        : e.kind === 'api-error'
+          ? `api-error ${e.attempt === null ? 'final' : 'retry'}`
+          : e.kind === 'compacted'
+            ? `compacted ${e.trigger}`
+            : 'text',
+    );
+  };
+
+  it.each([
+    ['esc-at-permission-prompt/transcript.jsonl', ['interrupted at tool']],
+    ['esc-mid-turn/transcript.jsonl', ['interrupted at tool']],
+    ['esc-while-streaming/transcript.jsonl', ['text', 'interrupted']],
+    ['api-error-exhausted/transcript.jsonl', ['api-error final']],
+    ['api-error-fatal/transcript.jsonl', ['api-error final']],
+    // 2.1.328 writes no line for a retry that then succeeds: only the answer
+    ['api-error-retry/transcript.jsonl', ['text']],
+    ['compact/transcript.jsonl', ['text', 'compacted manual', 'text']],
+    ['long-tool/transcript.jsonl', ['text']],
+    ['kill/transcript.jsonl', ['text']],
+    ['clear/transcript-1.jsonl', ['text']],
+    ['clear/transcript-2.jsonl', ['text']],
+    ['subagent/transcript.jsonl', ['text', 'text']],
+    ['subagent/subagent-agent-a51bdf2c051d1943f.jsonl', ['text']],
+  ])('%s → %j, nothing skipped', (file, expected) => {
+    expect(kinds(file)).toEqual(expected);
+  });
+});

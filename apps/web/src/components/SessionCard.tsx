@@ -3,6 +3,7 @@ import type { LiveSession } from '../data/types.js';
 import { now } from '../lib/clock.js';
 import { formatDuration } from '../lib/format.js';
 import { accentOf, activityLine, displayTitle, STATUS_META } from '../lib/status.js';
+import { predecessorOf, relationWords, shortId, terminalLabel } from '../lib/words.js';
 import { StatusBadge } from './StatusBadge.js';
 
 /** `claude-sonnet-4-6` → `sonnet-4-6`; the full name is in the tooltip. */
@@ -46,6 +47,25 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
     >
       <header class="card__head">
         <StatusBadge status={s().status} />
+        <Show when={predecessorOf(s())}>
+          {(link) => (
+            <a
+              class="card__lineage"
+              href={`#/session/${encodeURIComponent(link().sessionId)}`}
+              aria-label={`Continues session ${shortId(link().sessionId)} (${relationWords(link().relation)})`}
+              title={`Continues session ${link().sessionId} (${relationWords(link().relation)})`}
+              data-testid="lineage-marker"
+              onClick={(e) => {
+                if (props.onOpen) {
+                  e.preventDefault();
+                  props.onOpen(link().sessionId);
+                }
+              }}
+            >
+              <span aria-hidden="true">↳</span> {relationWords(link().relation)}
+            </a>
+          )}
+        </Show>
         <span class="card__time" title="Time in this status" data-testid="time-in-status">
           {inStatus()}
         </span>
@@ -93,10 +113,12 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
             <span class="visually-hidden"> subagents</span>
           </span>
         </Show>
-        <Show when={s().source !== 'unknown'}>
-          <span class="card__source" title={`Terminal: ${s().source}`}>
-            <span aria-hidden="true">⌨</span> {s().source}
-          </span>
+        <Show when={terminalLabel(s().source)}>
+          {(terminal) => (
+            <span class="card__source" title={`Terminal: ${terminal()}`}>
+              <span aria-hidden="true">⌨</span> {terminal()}
+            </span>
+          )}
         </Show>
       </footer>
     </article>

@@ -9,11 +9,12 @@ export type ServerOutputs = inferRouterOutputs<AppRouter>;
 export type SessionHistoryKey = 'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents';
 
 /**
- * A session as the live board knows it (`sessions.live({ view: 'summary' })`): every scalar field of `Session`,
- * without its history arrays; their lengths in `counts` and the input summary of the running tool instead. The
- * full session (tool calls, conversation, timeline, subagents) comes from `Api.getSession`.
+ * A session as the live board knows it (`sessions.live({ view: 'summary' })`): every scalar field of `Session`
+ * and its `lineage`, without its history arrays and status timeline; their lengths in `counts` and the input
+ * summary of the running tool instead. The full session (tool calls, conversation, timelines, subagents) comes
+ * from `Api.getSession`.
  */
-export type LiveSession = Omit<Session, SessionHistoryKey> & {
+export type LiveSession = Omit<Session, SessionHistoryKey | 'statusHistory'> & {
   counts: Record<SessionHistoryKey, number>;
   /** `inputSummary` of the running call of `currentTool`, or null. */
   currentToolSummary: string | null;

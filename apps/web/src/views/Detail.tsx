@@ -14,14 +14,15 @@ import {
 } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { ConfirmDialog } from '../components/Dialog.js';
+import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
 import type { Api, LiveSession } from '../data/types.js';
-import { now } from '../lib/clock.js';
 import { createCoalescer } from '../lib/coalesce.js';
-import { formatDateTime, formatDuration, formatTime, plural } from '../lib/format.js';
+import { formatDateTime, formatTime, plural } from '../lib/format.js';
 import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
-import { accentOf, displayTitle, endReasonLabel, STATUS_META } from '../lib/status.js';
+import { accentOf, displayTitle, endReasonLabel } from '../lib/status.js';
+import { codeWords, lineageOf, permissionModeLabel, terminalLabel } from '../lib/words.js';
 import type { SessionStore } from '../store/sessions.js';
 
 export interface DetailActions {
@@ -41,10 +42,8 @@ export interface SessionDetailViewProps {
   session: Session;
   notes?: Note[];
   team?: Team | null;
-  /** Resolve another session (team members, from the live summaries) for display. */
-  lookup?: (
-    sessionId: string,
-  ) => Pick<LiveSession, 'status' | 'label' | 'title' | 'projectName' | 'agentName'> | undefined;
+  /** Resolve another session (team members, linked cards) for display. */
+  lookup?: SessionLookup;
   live?: boolean;
   actions?: DetailActions;
   onClose?: () => void;
@@ -254,8 +253,16 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   let root: HTMLElement | undefined;
   const focusRef = createMemo(() => parseItem(props.focus));
   const [confirm, setConfirm] = createSignal<'kill' | 'delete' | null>(null);
-  const meta = () => STATUS_META[s().status];
-  const reason = () => s().statusReason;
+  /**
+   * Ids this card had before a resume (`previousSessionIds`): not the cards it continues as another card (those
+   * are links above).
+   */
+  const earlierIds = createMemo(() => {
+    const linked = new Set(lineageOf(s()).map((l) => l.sessionId));
+    return (Array.isArray(s().previousSessionIds) ? s().previousSessionIds : []).filter(
+      (id) => !linked.has(id),
+    );
+  });
   const conversation = createMemo<ConvItem[]>(() =>
     [
       // Sessions recorded before the core told task notifications apart still hold them as prompts.
@@ -374,28 +381,9 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         </div>
       </header>
 
-      <section
-        class="why"
-        classList={{ 'why--needs-you': meta().needsYou }}
-        aria-labelledby="why-title"
-        data-testid="status-reason"
-      >
-        <h2 id="why-title">
-          Why “{meta().label}” <span class="why__since">for {formatDuration(now() - reason().at)}</span>
-        </h2>
-        <p class="why__detail">{reason().detail}</p>
-        <dl class="why__facts">
-          <dt>Trigger</dt>
-          <dd>
-            <code>{reason().trigger}</code>
-          </dd>
-          <dt>Cause</dt>
-          <dd>{reason().cause}</dd>
-          <dt>Since</dt>
-          <dd>
-            <time dateTime={new Date(reason().at).toISOString()}>{formatDateTime(reason().at)}</time>
-          </dd>
-        </dl>
+      <LineageLinks session={s()} lookup={props.lookup} onOpen={props.actions?.openSession} />
+
+      <WhyPanel session={s()}>
         <Show when={s().pendingApproval}>
           {(p) => (
             <div class="pending">
@@ -406,7 +394,9 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             </div>
           )}
         </Show>
-      </section>
+      </WhyPanel>
+
+      <StatusTimeline session={s()} />
 
       <section class="facts" aria-label="Session facts">
         <dl>
@@ -450,11 +440,11 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           <dd>
             {s().cli}
             {s().model ? ` · ${s().model}` : ''}
-            {s().permissionMode ? ` · ${s().permissionMode}` : ''}
+            {s().permissionMode ? ` · ${permissionModeLabel(s().permissionMode ?? '')}` : ''}
           </dd>
           <dt>Terminal</dt>
           <dd>
-            {s().source === 'unknown' ? 'not detected' : s().source}
+            {terminalLabel(s().source) ?? 'not detected'}
             {s().tty ? ` · ${s().tty}` : ''}
             {s().tmuxPane ? ` · tmux ${s().tmuxPane}` : ''}
             {s().pid ? ` · pid ${s().pid}` : ''}
@@ -474,6 +464,19 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           <dd>
             <code>{s().sessionId}</code>
           </dd>
+          <Show when={earlierIds().length > 0}>
+            <dt>Earlier ids</dt>
+            <dd data-testid="earlier-ids">
+              <For each={earlierIds()}>
+                {(id, i) => (
+                  <>
+                    {i() > 0 ? ', ' : ''}
+                    <code>{id}</code>
+                  </>
+                )}
+              </For>
+            </dd>
+          </Show>
         </dl>
       </section>
 
@@ -550,8 +553,10 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             <For each={[...s().events].reverse()}>
               {(e) => (
                 <li class="timeline__item">
-                  <time>{formatTime(e.timestamp)}</time>
-                  <code>{e.type}</code>
+                  <time dateTime={new Date(e.timestamp).toISOString()}>{formatTime(e.timestamp)}</time>
+                  <span class="timeline__type" data-type={e.type}>
+                    {codeWords(e.type)}
+                  </span>
                   <span>{e.detail}</span>
                 </li>
               )}
@@ -721,6 +726,25 @@ export function DetailPage(props: {
     const full = detail.session;
     return full ? withLive(full, live()) : undefined;
   });
+  // Linked cards (lineage) that are not on the live board — ended and only in history — are loaded once each, to
+  // name them.
+  const [linked] = createResource(
+    () => {
+      const s = session();
+      const ids = s ? lineageOf(s).map((l) => l.sessionId) : [];
+      return ids.filter((sid) => !props.store.session(sid)).join('\n') || false;
+    },
+    async (key) => {
+      const found: Record<string, Session> = {};
+      for (const sid of key.split('\n')) {
+        const got = await props.api.getSession(sid).catch(() => null);
+        if (got) found[sid] = got;
+      }
+      return found;
+    },
+  );
+  const lookup: SessionLookup = (sid) =>
+    props.store.session(sid) ?? (Object.hasOwn(linked() ?? {}, sid) ? linked()?.[sid] : undefined);
   const team = () => {
     const s = session();
     return s?.teamId ? (props.store.team(s.teamId) ?? null) : null;
@@ -782,7 +806,7 @@ export function DetailPage(props: {
           session={s()}
           notes={notes() ?? []}
           team={team()}
-          lookup={(sid) => props.store.session(sid)}
+          lookup={lookup}
           live={live() !== undefined}
           actions={actions}
           onClose={props.onClose}
