@@ -93,10 +93,11 @@ export function createCheckout({ serverRoot, webRoot } = CHECKOUT) {
   /** `vite build` of the web app into apps/web/dist; true when it succeeded. */
   function buildWeb() {
     const vite = join(webRoot, 'node_modules/vite/bin/vite.js');
-    // Its output to stderr: the CLI's stdout carries the ready line.
+    // Its output to stderr: the CLI's stdout carries the ready line. A production build, whatever NODE_ENV says.
     const run = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
       cwd: webRoot,
       stdio: ['ignore', 2, 2],
+      env: { ...process.env, NODE_ENV: 'production' },
     });
     return run.status === 0;
   }

@@ -69,7 +69,13 @@ export async function layOutPackage(log = (line) => process.stderr.write(`${line
       web,
       '--emptyOutDir',
     ],
-    { cwd: webRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+    // A production build whatever the packer's environment says (under vitest NODE_ENV is `test`, and solid-js
+    // would then be bundled in its development build).
+    {
+      cwd: webRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
   );
   rmSync(join(web, 'build-inputs.json'), { force: true }); // a checkout's staleness check; of no use here
 
