@@ -116,14 +116,13 @@ export function externalPackages(metafile) {
 }
 
 /**
- * Builds the bundles into `dist` (or `outdir`) through a directory beside it, moving the files in one by one (the
+ * Builds the bundles into `dist` (or `outdir`) through a directory inside it, moving the files in one by one (the
  * main bundle last), so a CLI starting meanwhile never loads half a build.
  */
 export async function buildInPlace({ outdir = resolve(root, 'dist'), packaged = false } = {}) {
-  const temp = `${outdir}.build-${process.pid}`;
+  const temp = resolve(outdir, `.build-${process.pid}`);
   try {
     const metafile = await buildServer({ outdir: temp, packaged, finalDir: outdir });
-    mkdirSync(outdir, { recursive: true });
     const names = readdirSync(temp).sort(
       (a, b) => Number(a === 'flightdeck.mjs') - Number(b === 'flightdeck.mjs'),
     );
