@@ -301,6 +301,24 @@ describe('transcript follower (files, spy runtime)', () => {
     expect(s.errors).toBe(6); // once per file, not once per poll
   });
 
+  it('never reads a file owned by another user (a hook payload names the path)', async () => {
+    const dir = temp();
+    const path = join(dir, 'theirs.jsonl');
+    writeFileSync(path, assistantLine('a secret of another user'));
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const me = process.getuid?.() ?? 1000;
+    const f = follower(rt, { ownerUid: me + 1 });
+    await f.poke();
+    expect(rt.texts()).toEqual([]);
+    expect(f.stats().problems[0]?.problem).toMatch(/owned by another user/);
+    expect(f.stats().bytesRead).toBe(0);
+    // the same file, read by its owner's server
+    const own = follower(rt, { ownerUid: me });
+    await own.poke();
+    expect(rt.texts()).toEqual(['a secret of another user']);
+  });
+
   it('reports a directory at the transcript path, and picks the path up once it is a file', async () => {
     const dir = temp();
     const path = join(dir, 'later.jsonl');

@@ -57,6 +57,11 @@ export interface TranscriptFollowerOptions {
   maxEntryBytesPerInput?: number;
   /** Use `fs.watch` (default true); the poll works alone without it. */
   watch?: boolean;
+  /**
+   * Only files owned by this user are read (default: the server's own uid, where the platform has uids). A hook
+   * payload names the transcript path; it must not make the server read another user's file onto the dashboard.
+   */
+  ownerUid?: number | null;
   now?: () => number;
 }
 
@@ -166,6 +171,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   const maxEntries = opts.maxEntriesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntriesPerInput;
   const maxEntryBytes = opts.maxEntryBytesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntryBytesPerInput;
   const useWatch = opts.watch ?? true;
+  const ownerUid = opts.ownerUid !== undefined ? opts.ownerUid : (process.getuid?.() ?? null);
   const watchDelayMs = opts.watchDelayMs ?? TRANSCRIPT_DEFAULTS.watchDelayMs;
 
   const follows = new Map<string, Follow>();
@@ -304,6 +310,11 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     if (!fst.isFile()) {
       await fh.close().catch(() => {});
       setProblem(f, fst.isFIFO() ? 'a FIFO, not a file: not read' : 'not a regular file: not read');
+      return null;
+    }
+    if (ownerUid !== null && fst.uid !== ownerUid) {
+      await fh.close().catch(() => {});
+      setProblem(f, `owned by another user (uid ${fst.uid}): not read`);
       return null;
     }
     if (f.dropped) {
