@@ -126,8 +126,11 @@ async function until(
 }
 
 /** The status-history entry that left `from` after `since` (the first later entry with another status). */
+/** The status change that left `from` (entered at or after `since`): the entry right after it in the timeline. */
 function leaving(history: StatusReason[], from: string, since: number): StatusReason | undefined {
-  return history.find((h) => h.at >= since && h.status !== from);
+  // changes made by one batch share a time: find the entry of `from` itself, not just any entry of that time
+  const i = history.findIndex((h) => h.status === from && h.at >= since);
+  return i >= 0 ? history[i + 1] : undefined;
 }
 
 const describeTimeline = (h: StatusReason[]) =>
@@ -245,7 +248,11 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
     const done = await until(r, (s) => s.status === 'waiting', 30_000, started.sessionId);
     const timeline = describeTimeline(done.statusHistory);
     expect(done.toolLog.find((t) => t.tool === 'Bash')?.status).toBe('ok');
-    const sinceTool = done.statusHistory.filter((h) => h.at >= toolStart - 1_000);
+    // every change from the tool call's start on (entries before it — the card's creation — may be just as recent)
+    const sinceTool = done.statusHistory.slice(
+      done.statusHistory.findIndex((h) => h.status === 'working' && h.at >= toolStart - 5_000),
+    );
+    expect(sinceTool[0]?.status, timeline).toBe('working');
     expect(
       sinceTool.map((h) => h.status),
       timeline,

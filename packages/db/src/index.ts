@@ -1,5 +1,6 @@
 export * from './analytics.js';
 export { DbInputError } from './errors.js';
+export * from './event-log.js';
 export * from './fts.js';
 export * from './ingest.js';
 export * from './kv.js';
