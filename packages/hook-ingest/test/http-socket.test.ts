@@ -4,6 +4,8 @@
  */
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -251,5 +253,33 @@ describe('POST /api/hooks over a real socket', () => {
     expect(JSON.parse(poisoned.body).message).toMatch(/prototype poisoning/);
     expect(h.received).toHaveLength(0);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('keeps the reply, not the parsed body, while the event waits for its commit', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const refs: Array<WeakRef<object>> = [];
+    let release: () => void = () => {};
+    const committed = new Promise<void>((r) => {
+      release = r;
+    });
+    const app = Fastify();
+    server = app;
+    await app.register(hookIngestRoutes, {
+      onEnvelope: (env) => {
+        refs.push(new WeakRef(env), new WeakRef(env.payload));
+        return committed;
+      },
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as AddressInfo).port;
+    const answer = send(port, { body: JSON.stringify(envelope) });
+    while (refs.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // A WeakRef target lives until the end of the job that created it.
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    release();
+    expect((await answer).status).toBe(202);
   });
 });

@@ -81,6 +81,60 @@ function parseJsonBody(text: string): unknown {
   }
 }
 
+type Checked = { ok: true; envelope: HookEnvelope } | { ok: false; status: number; error: string };
+
+/** The envelope a request carries: the body as is, or with `?cli=` the CLI's raw payload wrapped. */
+function envelopeOf(
+  request: FastifyRequest<{ Querystring: IngestQuery; Body: unknown }>,
+  rawCli: string | undefined,
+  receivedAt: number,
+  unsupportedType: (type: string | undefined) => string,
+): Checked {
+  // Other content types have no parser here (Fastify answers 415 through `errorHandler`) or one of the
+  // application's (e.g. text/plain): refused all the same.
+  const type = request.headers['content-type'];
+  if (!type || !JSON_CONTENT_TYPE.test(type)) return { ok: false, status: 415, error: unsupportedType(type) };
+  const body = request.body;
+  if (body instanceof UnparsableBody) return { ok: false, status: 400, error: body.message };
+  if (rawCli === undefined) {
+    const checked = validateEnvelope(body);
+    return checked.ok ? checked : { ok: false, status: 400, error: checked.error };
+  }
+  const cli = agentCliSchema.safeParse(rawCli);
+  if (!cli.success) {
+    return { ok: false, status: 400, error: `cli: must be one of claude, codex, gemini (got ${rawCli})` };
+  }
+  if (!isPlainObject(body)) return { ok: false, status: 400, error: 'payload: expected a JSON object' };
+  const error = checkPayload(cli.data, body);
+  if (error) return { ok: false, status: 400, error };
+  return { ok: true, envelope: { cli: cli.data as AgentCli, payload: body, meta: { sentAt: receivedAt } } };
+}
+
+/**
+ * Answers once `pending` (what `onEnvelope` returned) settles: 202 with `okBody`, 422 with the reason of a refusal,
+ * 500 when it fails. A function of its own, so that what waits for the commit holds the reply, not the envelope:
+ * a parsed body kept alive until its commit would be copied by every young collection in between.
+ */
+function answerWhenCommitted(
+  pending: unknown,
+  reply: FastifyReply,
+  okBody: string,
+  report: (err: unknown) => void,
+): Promise<void> {
+  return Promise.resolve(pending).then(
+    (result) => {
+      const refused = refusalOf(result);
+      if (refused !== null) errorReply(reply, REFUSED_STATUS, refused);
+      // Bodies sent as prepared JSON text: nothing to serialize per request.
+      else reply.code(202).type(JSON_TYPE).send(okBody);
+    },
+    (err: unknown) => {
+      report(err);
+      errorReply(reply, 500, hookErrors.internal);
+    },
+  );
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -150,45 +204,34 @@ export async function hookIngestRoutes(
       fastify.log.error({ err: error }, 'hook ingest failed');
       return errorReply(reply, 500, hookErrors.internal);
     },
-    handler: async (request, reply) => {
+    handler: (request, reply) => {
       const receivedAt = now();
-      const context: HookIngestContext = { receivedAt, source: request.ip };
-      // Other content types have no parser here (Fastify answers 415 through `errorHandler`) or one of the
-      // application's (e.g. text/plain): refused all the same.
-      const type = request.headers['content-type'];
-      if (!type || !JSON_CONTENT_TYPE.test(type)) return errorReply(reply, 415, unsupportedType(type));
-      const body = request.body;
-      if (body instanceof UnparsableBody) return errorReply(reply, 400, body.message);
-      let envelope: HookEnvelope;
       const rawCli = request.query.cli;
-      if (rawCli !== undefined) {
-        const cli = agentCliSchema.safeParse(rawCli);
-        if (!cli.success)
-          return errorReply(reply, 400, `cli: must be one of claude, codex, gemini (got ${rawCli})`);
-        if (!isPlainObject(body)) return errorReply(reply, 400, 'payload: expected a JSON object');
-        const error = checkPayload(cli.data, body);
-        if (error) return errorReply(reply, 400, error);
-        envelope = { cli: cli.data as AgentCli, payload: body, meta: { sentAt: receivedAt } };
-      } else {
-        const checked = validateEnvelope(body);
-        if (!checked.ok) return errorReply(reply, 400, checked.error);
-        envelope = checked.envelope;
+      const checked = envelopeOf(request, rawCli, receivedAt, unsupportedType);
+      // The envelope is the consumer's now: nothing of the request holds it until the commit.
+      request.body = null;
+      if (!checked.ok) {
+        errorReply(reply, checked.status, checked.error);
+        return;
       }
-      let result: unknown;
-      try {
-        result = await options.onEnvelope(envelope, context);
-      } catch (err) {
+      const report = (err: unknown) => {
         if (options.onError) options.onError(err);
         else request.log.error({ err }, 'hook ingest: onEnvelope failed');
-        return errorReply(reply, 500, hookErrors.internal);
+      };
+      let pending: unknown;
+      try {
+        pending = options.onEnvelope(checked.envelope, { receivedAt, source: request.ip });
+      } catch (err) {
+        report(err);
+        errorReply(reply, 500, hookErrors.internal);
+        return;
       }
-      const refused = refusalOf(result);
-      if (refused !== null) return errorReply(reply, REFUSED_STATUS, refused);
-      // Bodies sent as prepared JSON text: nothing to serialize per request.
-      return reply
-        .code(202)
-        .type(JSON_TYPE)
-        .send(rawCli !== undefined ? NO_DECISION_BODY : ACCEPTED_BODY);
+      return answerWhenCommitted(
+        pending,
+        reply,
+        rawCli !== undefined ? NO_DECISION_BODY : ACCEPTED_BODY,
+        report,
+      );
     },
   });
 }
