@@ -4,6 +4,7 @@
  */
 import { createSession } from '@flightdeck/core';
 import { SESSION_RING_KEYS, type Session } from '@flightdeck/shared-types';
+import { otherValue } from '@flightdeck/shared-types/testing';
 import { describe, expect, it } from 'vitest';
 import { sessionSummary } from '../src/live-summary.js';
 
@@ -17,23 +18,13 @@ function makeSession(id: string): Session {
   });
 }
 
-/** A value of the same JSON kind as `v` and different from it, marked with `key`. */
-function another(v: unknown, key: string): unknown {
-  if (typeof v === 'string') return `${v}·${key}`;
-  if (typeof v === 'number') return v + 1000 + key.length;
-  if (typeof v === 'boolean') return !v;
-  if (v === null || v === undefined) return `${key}-value`;
-  if (Array.isArray(v)) return [...v, { marker: key }];
-  return { ...(v as object), marker: key };
-}
-
 const KEYS = Object.keys(makeSession('keys')) as (keyof Session)[];
 const LEFT_OUT = new Set<string>([...SESSION_RING_KEYS, 'statusHistory']);
 
 describe('sessionSummary', () => {
   it.each(KEYS)('%s: carried as it is, or counted when it is a ring', (key) => {
     const base = makeSession(`s-${key}`);
-    const s = { ...base, [key]: another(base[key], key) } as Session;
+    const s = { ...base, [key]: otherValue(base[key], key) } as Session;
     const summary = sessionSummary(s) as unknown as Record<string, unknown>;
     for (const k of KEYS) {
       if (LEFT_OUT.has(k)) expect(summary, k).not.toHaveProperty(k);

@@ -4,6 +4,7 @@
  * history summary, with no code per field here or in the mapper.
  */
 import type { Session } from '@flightdeck/shared-types';
+import { otherValue } from '@flightdeck/shared-types/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ColumnField,
@@ -23,16 +24,6 @@ import { makeSession, openTestDb, T0, tool } from './helpers.js';
 
 type Db = Awaited<ReturnType<typeof openTestDb>>;
 
-/** A value of the same JSON kind as `v` and different from it, marked with `key`: no code per field. */
-export function another(v: unknown, key: string): unknown {
-  if (typeof v === 'string') return `${v}·${key}`;
-  if (typeof v === 'number') return v + 1000 + key.length;
-  if (typeof v === 'boolean') return !v;
-  if (v === null || v === undefined) return `${key}-value`;
-  if (Array.isArray(v)) return [...v, { marker: key }];
-  return { ...(v as object), marker: key };
-}
-
 /** Every key of a Session (the core builds every field). */
 const KEYS = Object.keys(makeSession('keys')) as (keyof Session)[];
 const COLUMN_FIELDS = new Set<string>(Object.values(SESSION_COLUMNS).map((c) => c.field));
@@ -41,7 +32,7 @@ const SNAPSHOT_KEYS = KEYS.filter((k) => !(TABLE_RINGS as readonly string[]).inc
 
 function changed(key: keyof Session): Session {
   const base = makeSession(`p-${key}`);
-  return { ...base, [key]: another(base[key], key) } as Session;
+  return { ...base, [key]: otherValue(base[key], key) } as Session;
 }
 
 describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (kind) => {
@@ -81,7 +72,7 @@ describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (ki
 
   it('a session with every field changed at once comes back whole', async () => {
     let s = makeSession('all');
-    for (const key of SNAPSHOT_KEYS) if (key !== 'sessionId') s = { ...s, [key]: another(s[key], key) };
+    for (const key of SNAPSHOT_KEYS) if (key !== 'sessionId') s = { ...s, [key]: otherValue(s[key], key) };
     recordIngestBatch(h.db, { events: [], sessions: [s] });
     expect(loadLiveSessions(h.db, { now: T0 })).toEqual([s]);
   });
