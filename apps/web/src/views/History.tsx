@@ -161,9 +161,7 @@ export function HistoryResults(props: HistoryResultsProps): JSX.Element {
                   {formatDateTime(r.startedAt)} · last activity {formatDateTime(r.lastActivityAt)} ·{' '}
                   {plural(r.totalPrompts, 'prompt')} · {plural(r.totalToolCalls, 'tool call')}
                   <Show when={r.model}> · {r.model}</Show>
-                  <Show when={r.host}>
-                    {(host) => <span class="history-row__host"> · on {host()}</span>}
-                  </Show>
+                  <Show when={r.host}>{(host) => <span class="history-row__host"> · on {host()}</span>}</Show>
                 </div>
               </li>
             )}
