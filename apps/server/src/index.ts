@@ -6,3 +6,11 @@ export { type ConfigFile, configFileSchema, loadConfig, type ResolvedConfig } fr
 export type { LiveEvent, LiveMessage, SnapshotMessage } from './live.js';
 export { type AppRouter, appRouter, PUBLIC_PROCEDURES } from './router/index.js';
 export { type RunningServer, type StartOptions, startServer } from './server.js';
+export {
+  createTranscriptFollower,
+  type FollowerRuntime,
+  TRANSCRIPT_DEFAULTS,
+  type TranscriptFollower,
+  type TranscriptFollowerOptions,
+  type TranscriptFollowerStats,
+} from './transcripts/follower.js';

@@ -6,16 +6,24 @@
  * test waits for.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { readProcStat } from '@flightdeck/hook-ingest';
 import { runHooksCli } from '../src/ingest.js';
 
 const run = promisify(execFile);
 
 export const CLAUDE_BIN = fileURLToPath(
   new URL('../../../packages/hook-ingest/node_modules/.bin/claude', import.meta.url),
+);
+/** The CLI's own binary behind the package manager's shim (which would run it as a child, not exec it). */
+const CLAUDE_EXE = fileURLToPath(
+  new URL(
+    '../../../packages/hook-ingest/node_modules/@anthropic-ai/claude-code/bin/claude.exe',
+    import.meta.url,
+  ),
 );
 export const API_KEY = 'sk-ant-test-dummy';
 
@@ -62,8 +70,8 @@ export async function prepareClaudeHome(opts: {
       },
     },
   };
-  // 2.1.328 reads `$CLAUDE_CONFIG_DIR/.claude.json` when CLAUDE_CONFIG_DIR is set; both are written so that
-  // the test does not depend on which one.
+  // With CLAUDE_CONFIG_DIR set, 2.1.328 reads and updates `$CLAUDE_CONFIG_DIR/.claude.json` and leaves
+  // `$HOME/.claude.json` alone; the latter is written too for versions that look there.
   for (const f of [join(configDir, '.claude.json'), join(home, '.claude.json')]) {
     writeFileSync(f, `${JSON.stringify(global, null, 2)}\n`);
   }
@@ -122,9 +130,9 @@ export interface TmuxClaude {
   screen(): Promise<string>;
   /** Waits until the screen matches; returns the screen. Throws with the last screen on timeout. */
   waitForScreen(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
-  /** The pid of `claude` (the pane's process). */
-  pid(): Promise<number>;
-  /** Kills the tmux server (and with it the pane's processes). Idempotent. */
+  /** The pid of `claude` (the pane's process), fixed at start. */
+  pid: number;
+  /** Kills the tmux server (SIGHUP to the pane's processes) and waits until they are gone. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -138,8 +146,9 @@ export async function startClaudeInTmux(
   const tmux = (...a: string[]) =>
     run('tmux', ['-L', socket, '-f', '/dev/null', ...a], { env: { ...home.env } });
   const envArgs = Object.entries(home.env).map(([k, v]) => `${k}=${shq(v)}`);
-  // `exec env -i …` so that the pane's process is claude itself, with exactly the test's environment.
-  const command = `cd ${shq(home.project)} && exec env -i ${envArgs.join(' ')} ${shq(CLAUDE_BIN)} ${args.map(shq).join(' ')}`;
+  // `exec env -i …` so that the pane's process is claude itself, with exactly the test's environment (plus the
+  // pane's TMUX and TMUX_PANE, as in a user's tmux).
+  const command = `cd ${shq(home.project)} && exec env -i TMUX="$TMUX" TMUX_PANE="$TMUX_PANE" ${envArgs.join(' ')} ${shq(existsSync(CLAUDE_EXE) ? CLAUDE_EXE : CLAUDE_BIN)} ${args.map(shq).join(' ')}`;
   await tmux('new-session', '-d', '-s', 'main', '-x', '200', '-y', '50', command);
   let stopped = false;
   const target = 'main:0.0';
@@ -177,16 +186,28 @@ export async function startClaudeInTmux(
     },
     screen,
     waitForScreen,
-    pid: async () => {
-      const { stdout } = await tmux('display-message', '-p', '-t', target, '#{pane_pid}');
-      return Number(stdout.trim());
-    },
+    pid: 0,
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      const tree = [driver.pid, ...descendantsOf(driver.pid)].filter((p) => p > 0);
       await tmux('kill-server').catch(() => undefined);
+      const until = Date.now() + 10_000;
+      while (tree.some(processAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      for (const p of tree.filter(processAlive)) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      // tmux leaves its socket file behind.
+      const uid = process.getuid?.() ?? 0;
+      rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${uid}`, socket), { force: true });
     },
   };
+  const { stdout } = await tmux('display-message', '-p', '-t', target, '#{pane_pid}');
+  driver.pid = Number(stdout.trim());
   try {
     await waitForScreen(/\? for shortcuts|Try "|│ >|❯/, opts.readyTimeoutMs ?? 60_000);
   } catch (e) {
@@ -194,6 +215,37 @@ export async function startClaudeInTmux(
     throw e;
   }
   return driver;
+}
+
+/** Whether process `pid` exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every process below `pid` (scanning /proc: tmux's pane process and whatever the CLI started). */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    const child = Number(name);
+    if (!Number.isInteger(child)) continue;
+    const stat = readProcStat(child);
+    if (!stat) continue;
+    children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), child]);
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    for (const c of children.get(todo.pop() as number) ?? []) {
+      out.push(c);
+      todo.push(c);
+    }
+  }
+  return out;
 }
 
 /** The transcript file Claude Code writes for a session (`<config>/projects/<escaped cwd>/<id>.jsonl`). */

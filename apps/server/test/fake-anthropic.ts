@@ -17,13 +17,13 @@ export type Reply =
   | { kind: 'message'; blocks: Block[] }
   /** An HTTP error answer (529 overloaded, 500 api_error, …). */
   | { kind: 'error'; status: number; errorType?: string; message?: string }
-  /** Starts streaming `text` and stops there (no message_stop) until `release()` of the returned hold. */
-  | { kind: 'hold'; text: string; then?: Block[]; hold: Hold };
+  /** Starts streaming `text` and stops there (no message_stop) until `hold.release()`, then ends with `finish`. */
+  | { kind: 'hold'; text: string; finish?: Block[]; hold: Hold };
 
 export interface Hold {
   /** Resolves when the fake has started the held stream (the CLI is now mid-message). */
   started: Promise<void>;
-  /** Finishes the held message (with `then` blocks, if any). */
+  /** Finishes the held message (with the reply's `finish` blocks, if any). */
   release(): void;
   /** Whether the client went away (e.g. the CLI aborted the request on Esc) while held. */
   aborted: () => boolean;
@@ -306,7 +306,7 @@ export async function startFakeAnthropic(initial: Script): Promise<FakeAnthropic
     void hold.released.then(() => {
       clearInterval(ping);
       if (res.destroyed || res.writableEnded) return;
-      const rest = materialize(reply.then ?? []);
+      const rest = materialize(reply.finish ?? []);
       const stopReason = rest.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
       res.end(
         sse([{ type: 'content_block_stop', index: 0 }, ...blockEvents(rest, 1), ...messageEnd(stopReason)]),

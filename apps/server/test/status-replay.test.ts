@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CoreInput, type CoreState, initialState, reduce, type TranscriptEntry } from '@flightdeck/core';
-import { parseClaudeTranscriptLine } from '@flightdeck/hook-ingest';
+import { createClaudeTranscriptParser } from '@flightdeck/hook-ingest';
 import type { HookEnvelope, SessionStatus } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
 
@@ -55,12 +55,13 @@ function stream(dir: string, transcriptLag: number): Step[] {
     let at = 0;
     let offset = 0;
     let sessionId = '';
+    const parse = createClaudeTranscriptParser();
     for (const l of lines(join(dir, file))) {
       offset += Buffer.byteLength(l) + 1;
       const raw = JSON.parse(l) as { timestamp?: string; sessionId?: string };
       if (typeof raw.timestamp === 'string') at = Date.parse(raw.timestamp);
       if (typeof raw.sessionId === 'string' && sessionId === '') sessionId = raw.sessionId;
-      const r = parseClaudeTranscriptLine(l);
+      const r = parse(l);
       if (r.verdict !== 'entries') continue;
       steps.push({
         at: at + transcriptLag,

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, renameSync, statSync, truncateSync, write
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreInput, CoreState, TranscriptCursor } from '@flightdeck/core';
-import { parseClaudeTranscriptLine } from '@flightdeck/hook-ingest';
+import { CLAUDE_INTERRUPTED_TOOL_USE, parseClaudeTranscriptLine } from '@flightdeck/hook-ingest';
 import type { Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../src/server.js';
@@ -20,6 +20,11 @@ const fixtureLines = readFileSync(FIXTURE, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => `${l}\n`);
+const entriesIn = (lines: string[]) =>
+  lines.reduce((n, l) => {
+    const r = parseClaudeTranscriptLine(l.trimEnd());
+    return n + (r.verdict === 'entries' ? r.entries.length : 0);
+  }, 0);
 const fixtureTexts = fixtureLines.flatMap((l) => {
   const r = parseClaudeTranscriptLine(l.trimEnd());
   return r.verdict === 'entries' ? r.entries.map((e) => (e.kind === 'assistant-text' ? e.text : e.kind)) : [];
@@ -296,7 +301,25 @@ describe('transcript follower (files, spy runtime)', () => {
     expect(s.errors).toBe(6); // once per file, not once per poll
   });
 
-  it('reports a directory and an unreadable file, and picks them up once they are files', async () => {
+  it('never reads a file owned by another user (a hook payload names the path)', async () => {
+    const dir = temp();
+    const path = join(dir, 'theirs.jsonl');
+    writeFileSync(path, assistantLine('a secret of another user'));
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const me = process.getuid?.() ?? 1000;
+    const f = follower(rt, { ownerUid: me + 1 });
+    await f.poke();
+    expect(rt.texts()).toEqual([]);
+    expect(f.stats().problems[0]?.problem).toMatch(/owned by another user/);
+    expect(f.stats().bytesRead).toBe(0);
+    // the same file, read by its owner's server
+    const own = follower(rt, { ownerUid: me });
+    await own.poke();
+    expect(rt.texts()).toEqual(['a secret of another user']);
+  });
+
+  it('reports a directory at the transcript path, and picks the path up once it is a file', async () => {
     const dir = temp();
     const path = join(dir, 'later.jsonl');
     execFileSync('mkdir', [path]);
@@ -330,6 +353,28 @@ describe('transcript follower (files, spy runtime)', () => {
     rt.end('codex1');
     await f.poke();
     expect(f.stats().sessions).toBe(0);
+  });
+
+  it('hands a backlog over in parts: bounded entries and text per input, every entry once', async () => {
+    const path = join(temp(), 's.jsonl');
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const f = follower(rt, { maxEntriesPerInput: 100, maxEntryBytesPerInput: 20_000 });
+    writeFileSync(path, '');
+    await f.poke();
+    let backlog = '';
+    for (let i = 0; i < 150; i++) backlog += assistantLine(`${i} ${'t'.repeat(i < 100 ? 10 : 2000)}`, i);
+    appendFileSync(path, backlog);
+    await f.poke();
+    const withEntries = rt.inputs.filter((i) => i.entries.length > 0);
+    expect(withEntries.length).toBeGreaterThan(2);
+    for (const input of withEntries) {
+      expect(input.entries.length).toBeLessThanOrEqual(100);
+      const text = input.entries.reduce((n, e) => n + (e.kind === 'assistant-text' ? e.text.length : 0), 0);
+      expect(text).toBeLessThan(20_000 + 2100);
+    }
+    expect(rt.texts().map((t) => Number(t.split(' ')[0]))).toEqual([...Array(150).keys()]);
+    expect(rt.cursors.s1?.transcript).toMatchObject({ offset: statSync(path).size, entries: 150 });
   });
 
   it('hands bare progress over rarely: entries at once, ignored lines only after progressMs', async () => {
@@ -408,6 +453,72 @@ describe('transcript follower in the server', () => {
       claudeEvent('live-1', 'SessionEnd', { reason: 'other', transcript_path: path }),
     );
     await waitFor(async () => (await transcriptStats(s)).sessions === 0);
+  });
+
+  it('resumes after a server restart at the cursor the core checkpointed: only the new lines are read', async () => {
+    const dir = temp();
+    const path = join(dir, 'resume.jsonl');
+    const dataDir = join(dir, 'data');
+    writeFileSync(path, fixtureLines[0] as string);
+    const first = await server(dataDir);
+    const start = sessionStart('resume-1');
+    (start.payload as Record<string, unknown>).transcript_path = path;
+    expect((await postHook(first.url as string, start)).status).toBe(202);
+    for (const line of fixtureLines.slice(1, 40)) appendFileSync(path, line);
+    const cursorOf = (s: RunningServer) => s.runtime.state.runtime['resume-1']?.transcript ?? null;
+    await waitFor(() => cursorOf(first)?.offset === statSync(path).size);
+    const early = entriesIn(fixtureLines.slice(0, 40));
+    expect(early).toBeGreaterThan(0);
+    expect(cursorOf(first)).toMatchObject({ path, entries: early });
+    await first.close();
+
+    const appended = fixtureLines.slice(40).join('');
+    appendFileSync(path, appended);
+    const second = await server(dataDir);
+    cleanups.push(() => second.close());
+    await waitFor(() => cursorOf(second)?.offset === statSync(path).size);
+    expect(second.services.transcripts?.stats()).toMatchObject({
+      bytesRead: Buffer.byteLength(appended),
+      entries: fixtureTexts.length - early,
+    });
+    expect(cursorOf(second)).toMatchObject({ entries: fixtureTexts.length, skipped: 0 });
+  });
+
+  it('an Esc at a permission prompt, seen only in the transcript, takes the card out of approval', async () => {
+    const dir = temp();
+    const path = join(dir, 'esc.jsonl');
+    writeFileSync(path, '');
+    const s = await server(join(dir, 'data'));
+    cleanups.push(() => s.close());
+    const url = s.url as string;
+    const hook = (event: string, extra: Record<string, unknown> = {}) =>
+      postHook(url, claudeEvent('esc-1', event, { transcript_path: path, ...extra }));
+    await hook('SessionStart', { source: 'startup' });
+    await hook('UserPromptSubmit', { prompt: 'delete the build dir', prompt_id: 'p-esc' });
+    const tool = { tool_name: 'Bash', tool_input: { command: 'rm -rf build' }, tool_use_id: 'toolu_esc' };
+    await hook('PreToolUse', tool);
+    await hook('PermissionRequest', tool);
+    await waitFor(() => s.runtime.getSession('esc-1')?.status === 'approval');
+    // Claude Code fires no hook for the Esc; it writes the marker to the transcript
+    appendFileSync(
+      path,
+      `${JSON.stringify({
+        parentUuid: null,
+        isSidechain: false,
+        type: 'user',
+        message: { role: 'user', content: [{ type: 'text', text: CLAUDE_INTERRUPTED_TOOL_USE }] },
+        uuid: 'u-esc',
+        timestamp: new Date().toISOString(),
+        sessionId: 'esc-1',
+        version: '2.1.328',
+      })}\n`,
+    );
+    const after = await waitFor(() => {
+      const x = s.runtime.getSession('esc-1');
+      return x && x.status !== 'approval' ? x : null;
+    });
+    expect(after.status).toBe('waiting');
+    expect(after.statusReason).toMatchObject({ cause: 'transcript' });
   });
 
   it('is off with transcripts.enabled: false', async () => {

@@ -556,8 +556,12 @@ function onTurnEnd(tx: Tx, id: string, ev: Ev<'turn-end'>, at: number): void {
   interruptRunning(tx, id, at, false);
   tx.patch(id, { currentTool: null });
   clearHeuristic(tx, id);
-  const n = tx.session(id)!.turnToolCalls;
-  const detail = n > 0 ? `Turn finished after ${n} tool call${n === 1 ? '' : 's'}` : 'Turn finished';
+  const cur = tx.session(id)!;
+  const n = cur.turnToolCalls;
+  const running = cur.subagents.filter((a) => a.status === 'running').length;
+  const detail =
+    (n > 0 ? `Turn finished after ${n} tool call${n === 1 ? '' : 's'}` : 'Turn finished') +
+    (running > 0 ? ` (${running} background agent${running === 1 ? '' : 's'} still running)` : '');
   if (tx.session(id)!.status !== 'ended') setStatus(tx, id, 'waiting', 'event', ev.hookEvent, detail);
   logEvent(tx, id, ev.hookEvent, ev.lastMessage ? oneLine(ev.lastMessage, LIMITS.summary) : detail, at);
 }

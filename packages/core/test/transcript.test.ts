@@ -207,3 +207,15 @@ describe('transcript inputs', () => {
     expect(JSON.parse(JSON.stringify(run()))).toEqual(JSON.parse(JSON.stringify(run())));
   });
 });
+
+describe('the turn end names background agents still running', () => {
+  it('Stop while a background subagent runs: waiting, and the reason says the agent is still running', () => {
+    const h = working();
+    h.send(ev('SubagentStart', { agent_id: 'ag1', agent_type: 'general-purpose' }));
+    h.send(ev('Stop', { last_assistant_message: 'Started it.' }));
+    expect(h.session(SID)).toMatchObject({
+      status: 'waiting',
+      statusReason: { detail: 'Turn finished after 1 tool call (1 background agent still running)' },
+    });
+  });
+});

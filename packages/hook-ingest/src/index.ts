@@ -53,6 +53,7 @@ export {
 export {
   CLAUDE_INTERRUPTED,
   CLAUDE_INTERRUPTED_TOOL_USE,
+  createClaudeTranscriptParser,
   isCodexRolloutPath,
   parseClaudeTranscriptLine,
   parseCodexRolloutLine,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CLAUDE_INTERRUPTED,
   CLAUDE_INTERRUPTED_TOOL_USE,
+  createClaudeTranscriptParser,
   parseClaudeTranscriptLine,
   parseCodexRolloutLine,
   type TranscriptLineResult,
@@ -255,9 +256,11 @@ describe('Codex rollout lines', () => {
   });
 
   it('picks a parser per CLI and path: Codex only for rollout files, never Gemini', () => {
-    expect(transcriptParserFor('claude', '/home/dev/.claude/projects/p/s.jsonl')).toBe(
-      parseClaudeTranscriptLine,
-    );
+    const claude = transcriptParserFor('claude', '/home/dev/.claude/projects/p/s.jsonl');
+    expect(claude?.(claudeUser([{ type: 'text', text: CLAUDE_INTERRUPTED }]))).toMatchObject({
+      verdict: 'entries',
+      entries: [{ kind: 'interrupted' }],
+    });
     expect(
       transcriptParserFor(
         'codex',
@@ -265,6 +268,85 @@ describe('Codex rollout lines', () => {
       ),
     ).toBe(parseCodexRolloutLine);
     expect(transcriptParserFor('codex', '/tmp/other.json')).toBeNull();
+    expect(transcriptParserFor('claude', '/home/dev/.ssh/id_ed25519')).toBeNull();
     expect(transcriptParserFor('gemini', '/home/dev/.gemini/tmp/h/chats/session-1.json')).toBeNull();
+  });
+});
+
+describe('Claude Code transcript lines (recorded interactively under tmux, 2.1.328)', () => {
+  const root = new URL('../../../fixtures/claude-code-2.1.328/interactive/', import.meta.url);
+  const kinds = (file: string) => {
+    const parse = createClaudeTranscriptParser();
+    const results = readFileSync(new URL(file, root), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => parse(l));
+    expect(results.filter((r) => r.verdict === 'skipped')).toEqual([]);
+    return entriesOf(results).map((e) =>
+      e.kind === 'interrupted'
+        ? `interrupted${e.atToolPrompt ? ' at tool' : ''}`
+        : e.kind === 'api-error'
+          ? `api-error ${e.attempt === null ? 'final' : 'retry'}`
+          : e.kind === 'compacted'
+            ? `compacted ${e.trigger}`
+            : 'text',
+    );
+  };
+
+  it.each([
+    ['esc-at-permission-prompt/transcript.jsonl', ['interrupted at tool']],
+    ['esc-mid-turn/transcript.jsonl', ['interrupted at tool']],
+    ['esc-while-streaming/transcript.jsonl', ['text', 'interrupted']],
+    // the CLI's two retries are the same request sent again (same requestDigest), then it gives up
+    ['api-error-exhausted/transcript.jsonl', ['api-error retry', 'api-error retry', 'api-error final']],
+    ['api-error-fatal/transcript.jsonl', ['api-error final']],
+    // 2.1.328 writes no api_error line for a retry that then succeeds: the repeated request shows it
+    ['api-error-retry/transcript.jsonl', ['api-error retry', 'api-error retry', 'text']],
+    ['compact/transcript.jsonl', ['text', 'compacted manual', 'text']],
+    ['long-tool/transcript.jsonl', ['text']],
+    ['kill/transcript.jsonl', ['text']],
+    ['clear/transcript-1.jsonl', ['text']],
+    ['clear/transcript-2.jsonl', ['text']],
+    ['subagent/transcript.jsonl', ['text', 'text']],
+    ['subagent/subagent-agent-a51bdf2c051d1943f.jsonl', ['text']],
+  ])('%s → %j, nothing skipped', (file, expected) => {
+    expect(kinds(file)).toEqual(expected);
+  });
+});
+
+describe('Claude Code API retries (one parser per file)', () => {
+  const request = (id: string, digest: string, base?: string) =>
+    JSON.stringify({
+      type: 'api-request',
+      sessionId: SESSION,
+      id,
+      timestamp: '2026-12-06T22:33:14.418Z',
+      querySource: 'repl_main_thread',
+      ...(base ? { base } : {}),
+      requestDigest: digest,
+    });
+  const d1 = 'a'.repeat(64);
+  const d2 = 'b'.repeat(64);
+
+  it('the same request sent again is a retry, counted; a new request starts over', () => {
+    const parse = createClaudeTranscriptParser();
+    const out = entriesOf([
+      parse(request('r1', d1)),
+      parse(request('r2', d1, 'r1')),
+      parse(request('r3', d1, 'r2')),
+      parse(request('r4', d2, 'r3')),
+      parse(request('r5', d2, 'r4')),
+    ]);
+    expect(out.map((e) => (e.kind === 'api-error' ? e.attempt : null))).toEqual([2, 3, 2]);
+    expect(out[0]).toMatchObject({ kind: 'api-error', at: Date.parse('2026-12-06T22:33:14.418Z') });
+  });
+
+  it('the line parser alone (no memory) sees no retry, and each file gets its own parser', () => {
+    expect(parseClaudeTranscriptLine(request('r1', d1)).verdict).toBe('ignored');
+    const a = transcriptParserFor('claude', '/home/dev/.claude/projects/p/a.jsonl')!;
+    const b = transcriptParserFor('claude', '/home/dev/.claude/projects/p/b.jsonl')!;
+    a(request('r1', d1));
+    expect(b(request('x1', d1)).verdict).toBe('ignored');
+    expect(a(request('r2', d1, 'r1')).verdict).toBe('entries');
   });
 });

@@ -47,12 +47,21 @@ export interface TranscriptFollowerOptions {
   maxLineBytes?: number;
   /** Bytes read from the end of a file seen for the first time without a cursor. Default 64 KiB. */
   tailBytes?: number;
-  /** Largest single read. Default 64 KiB. */
+  /** Largest single read: the size of each followed file's read buffer. Default 32 KiB. */
   chunkBytes?: number;
+  /** Appends signalled by `fs.watch` within this long are read together (ms). Default 50. */
+  watchDelayMs?: number;
   /** Most entries in one input (a backlog is handed over in several). Default 500. */
   maxEntriesPerInput?: number;
+  /** Most text (assistant text, error messages) held for one input before it is handed over. Default 1 MiB. */
+  maxEntryBytesPerInput?: number;
   /** Use `fs.watch` (default true); the poll works alone without it. */
   watch?: boolean;
+  /**
+   * Only files owned by this user are read (default: the server's own uid, where the platform has uids). A hook
+   * payload names the transcript path; it must not make the server read another user's file onto the dashboard.
+   */
+  ownerUid?: number | null;
   now?: () => number;
 }
 
@@ -98,8 +107,10 @@ export const TRANSCRIPT_DEFAULTS = {
   progressMs: 5000,
   maxLineBytes: 1024 * 1024,
   tailBytes: 64 * 1024,
-  chunkBytes: 64 * 1024,
+  chunkBytes: 32 * 1024,
+  watchDelayMs: 50,
   maxEntriesPerInput: 500,
+  maxEntryBytesPerInput: 1024 * 1024,
 } as const;
 
 const NEWLINE = 0x0a;
@@ -123,13 +134,20 @@ interface Follow {
   /** Dropping bytes up to the next newline: a line over the cap, or the cut line a tail read starts in. */
   discarding: 'oversize' | 'tail' | null;
   entries: TranscriptEntry[];
+  /** Text held in `entries` (UTF-16 units, roughly bytes): a backlog of long texts is handed over in parts. */
+  entryText: number;
   skipped: number;
   restarted: boolean;
   /** Offset of the last input handed over (-1: none yet). */
   dispatchedOffset: number;
   dispatchedAt: number;
+  /** The read buffer (reads of one file never overlap). */
+  scratch: Buffer | null;
   busy: Promise<void> | null;
   again: boolean;
+  /** The pending wake-up should `stat` the path (truncation, replacement), not only read on. */
+  againFull: boolean;
+  soon: NodeJS.Timeout | null;
   watcher: FSWatcher | null;
   watchedIno: number;
   problem: string | null;
@@ -151,7 +169,10 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   const tailBytes = opts.tailBytes ?? TRANSCRIPT_DEFAULTS.tailBytes;
   const chunkBytes = opts.chunkBytes ?? TRANSCRIPT_DEFAULTS.chunkBytes;
   const maxEntries = opts.maxEntriesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntriesPerInput;
+  const maxEntryBytes = opts.maxEntryBytesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntryBytesPerInput;
   const useWatch = opts.watch ?? true;
+  const ownerUid = opts.ownerUid !== undefined ? opts.ownerUid : (process.getuid?.() ?? null);
+  const watchDelayMs = opts.watchDelayMs ?? TRANSCRIPT_DEFAULTS.watchDelayMs;
 
   const follows = new Map<string, Follow>();
   const counters = {
@@ -230,7 +251,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     if (!useWatch || f.watchedIno === f.ino) return;
     unwatch(f);
     try {
-      const w = watch(f.path, { persistent: false }, () => wake(f));
+      const w = watch(f.path, { persistent: false }, () => soon(f));
       w.on('error', () => {
         if (f.watcher === w) unwatch(f);
       });
@@ -291,6 +312,11 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       setProblem(f, fst.isFIFO() ? 'a FIFO, not a file: not read' : 'not a regular file: not read');
       return null;
     }
+    if (ownerUid !== null && fst.uid !== ownerUid) {
+      await fh.close().catch(() => {});
+      setProblem(f, `owned by another user (uid ${fst.uid}): not read`);
+      return null;
+    }
     if (f.dropped) {
       await fh.close().catch(() => {});
       return null;
@@ -307,10 +333,16 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     return fst.size;
   }
 
-  /** Splits a chunk read at `f.readPos` into lines and parses the complete ones. */
-  function consume(f: Follow, buf: Buffer) {
+  const inputFull = (f: Follow) => f.entries.length >= maxEntries || f.entryText >= maxEntryBytes;
+
+  /**
+   * Splits a chunk read at `f.readPos` into lines from `start` and parses the complete ones. Stops after a line
+   * that fills the input (returns where it stopped: hand the input over, then go on from there); `readPos` moves
+   * past the chunk once all of it is consumed.
+   */
+  function consume(f: Follow, buf: Buffer, from: number): number {
     const base = f.readPos;
-    let start = 0;
+    let start = from;
     while (start < buf.length) {
       const nl = buf.indexOf(NEWLINE, start);
       if (nl === -1) {
@@ -349,7 +381,11 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
         counters.lines += 1;
         const r = f.parser(line);
         if (r.verdict === 'entries') {
-          for (const e of r.entries) f.entries.push(e);
+          for (const e of r.entries) {
+            f.entries.push(e);
+            f.entryText +=
+              e.kind === 'assistant-text' ? e.text.length : e.kind === 'api-error' ? e.message.length : 0;
+          }
           counters.entries += r.entries.length;
         } else if (r.verdict === 'skipped') {
           counters.skipped += 1;
@@ -358,8 +394,10 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       }
       f.offset = base + nl + 1;
       start = nl + 1;
+      if (inputFull(f) && start < buf.length) return start;
     }
     f.readPos = base + buf.length;
+    return buf.length;
   }
 
   async function hand(f: Follow) {
@@ -373,6 +411,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       ...(f.restarted ? { restarted: true } : {}),
     };
     f.entries = [];
+    f.entryText = 0;
     f.skipped = 0;
     f.restarted = false;
     f.dispatchedOffset = f.offset;
@@ -392,40 +431,66 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     if (moved && (force || f.dispatchedOffset < 0 || now() - f.dispatchedAt >= progressMs)) return hand(f);
   }
 
-  async function readNew(f: Follow) {
-    const size = await ensureOpen(f);
-    if (size === null || !f.fh) return;
-    while (f.readPos < size && !f.dropped) {
-      const want = Math.min(chunkBytes, size - f.readPos);
-      const buf = Buffer.allocUnsafe(want);
+  /**
+   * Reads from `readPos` to the end of the file. A `full` read first `stat`s the path (is it still this file, did it
+   * shrink?); a read after an `fs.watch` signal only reads on (one read when a few lines were appended), and the
+   * poll does the full check.
+   */
+  async function readNew(f: Follow, full: boolean) {
+    if (full || !f.fh) {
+      const size = await ensureOpen(f);
+      if (size === null) return;
+    }
+    while (f.fh && !f.dropped) {
+      f.scratch ??= Buffer.allocUnsafe(chunkBytes);
+      const buf = f.scratch;
       let n: number;
       try {
-        ({ bytesRead: n } = await f.fh.read(buf, 0, want, f.readPos));
+        ({ bytesRead: n } = await f.fh.read(buf, 0, buf.length, f.readPos));
       } catch (err) {
         setProblem(f, `cannot read: ${errCode(err)}`);
         await closeFile(f);
         return;
       }
-      if (n === 0) break; // shrank meanwhile: the next stat sees it
+      if (n === 0) break;
       counters.bytesRead += n;
-      consume(f, n === want ? buf : buf.subarray(0, n));
-      if (f.entries.length >= maxEntries) await hand(f);
+      const view = buf.subarray(0, n);
+      let at = 0;
+      do {
+        at = consume(f, view, at);
+        if (inputFull(f)) await hand(f);
+      } while (at < n && !f.dropped);
+      if (n < buf.length) break; // the end of the file
     }
     if (!f.dropped) await flush(f, false);
   }
 
+  /** An `fs.watch` signal: read soon, together with the appends that follow it closely. */
+  function soon(f: Follow) {
+    if (f.soon || f.dropped || stopped) return;
+    f.soon = setTimeout(() => {
+      f.soon = null;
+      void wake(f, false);
+    }, watchDelayMs);
+    f.soon.unref();
+  }
+
   /** Reads what is new; a wake-up during a read makes it read again right after. */
-  function wake(f: Follow): Promise<void> {
+  function wake(f: Follow, full: boolean): Promise<void> {
     if (f.dropped || stopped) return Promise.resolve();
     if (f.busy) {
       f.again = true;
+      f.againFull ||= full;
       return f.busy;
     }
     const run = async () => {
       try {
+        let readFull = full;
         do {
           f.again = false;
-          await readNew(f);
+          f.againFull = false;
+          await readNew(f, readFull);
+          readFull = f.againFull;
         } while (f.again && !f.dropped && !stopped);
       } catch (err) {
         log.error({ err, sessionId: f.sessionId }, 'transcript follower failed on a file');
@@ -439,6 +504,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
 
   function drop(f: Follow) {
     f.dropped = true;
+    if (f.soon) clearTimeout(f.soon);
     follows.delete(f.sessionId);
     const closing = f.busy ?? Promise.resolve();
     void closing.then(() => closeFile(f));
@@ -468,25 +534,29 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
         pendingLen: 0,
         discarding: null,
         entries: [],
+        entryText: 0,
         skipped: 0,
         restarted: false,
         dispatchedOffset: -1,
         dispatchedAt: 0,
+        scratch: null,
         busy: null,
         again: false,
+        againFull: false,
+        soon: null,
         watcher: null,
         watchedIno: -1,
         problem: null,
         dropped: false,
       };
       follows.set(s.sessionId, nf);
-      void wake(nf);
+      void wake(nf, true);
     }
     for (const f of [...follows.values()]) if (!live.has(f.sessionId)) drop(f);
   }
 
   function poll() {
-    for (const f of follows.values()) void wake(f);
+    for (const f of follows.values()) void wake(f, true);
   }
 
   return {
@@ -506,7 +576,10 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       pollTimer = null;
       stopped = true;
       const all = [...follows.values()];
-      for (const f of all) unwatch(f);
+      for (const f of all) {
+        unwatch(f);
+        if (f.soon) clearTimeout(f.soon);
+      }
       await Promise.all(all.map((f) => f.busy ?? Promise.resolve()));
       // the progress not handed over yet: after a restart, reading resumes exactly here
       await Promise.all(all.map((f) => flush(f, true)));
@@ -527,7 +600,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     async poke() {
       if (stopped) return;
       reconcile();
-      await Promise.all([...follows.values()].map((f) => wake(f)));
+      await Promise.all([...follows.values()].map((f) => wake(f, true)));
     },
   };
 }

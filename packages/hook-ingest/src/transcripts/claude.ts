@@ -155,7 +155,44 @@ function system(o: Json): TranscriptLineResult {
 export function parseClaudeTranscriptLine(line: string): TranscriptLineResult {
   if (line.trim() === '') return IGNORED;
   const o = parseObject(line);
-  if (typeof o === 'string') return skipped(o);
+  return typeof o === 'string' ? skipped(o) : parseClaudeObject(o);
+}
+
+/**
+ * A parser for one Claude Code transcript file, read in order: like `parseClaudeTranscriptLine`, and it also sees
+ * the API retries that 2.1.328 writes no `api_error` line for. The CLI logs each request it sends as an
+ * `api-request` line with a `requestDigest` of its content; a retry sends the same request again, so a digest equal
+ * to the previous request's is a retry (a new request after a tool result or a new prompt has another digest).
+ */
+export function createClaudeTranscriptParser(): (line: string) => TranscriptLineResult {
+  let lastDigest: string | null = null;
+  let retries = 0;
+  return (line) => {
+    if (line.trim() === '') return IGNORED;
+    const o = parseObject(line);
+    if (typeof o === 'string') return skipped(o);
+    if (o.type !== 'api-request') return parseClaudeObject(o);
+    const digest = str(o.requestDigest);
+    if (digest === null) return IGNORED;
+    if (digest !== lastDigest) {
+      lastDigest = digest;
+      retries = 0;
+      return IGNORED;
+    }
+    retries += 1;
+    return entries([
+      stamp(o, {
+        kind: 'api-error',
+        message: 'the request failed and is being retried',
+        attempt: retries + 1,
+        maxAttempts: null,
+        retryInMs: null,
+      }),
+    ]);
+  };
+}
+
+function parseClaudeObject(o: Json): TranscriptLineResult {
   const type = o.type;
   if (type === 'user') return user(o);
   if (type === 'assistant') return assistant(o);
