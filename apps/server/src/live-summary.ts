@@ -79,25 +79,43 @@ function currentToolSummary(session: Session): string | null {
 }
 
 /**
+ * Copies the summary's fields of a session into one object literal (a field missing from a session restored from
+ * an older state gets the value a new session has), compiled once from `KEYS`. Why compiled: every summary is
+ * then one literal with its fields in the object itself, as fast as the hand-written literal it replaces
+ * (measured: JSON.stringify of summaries built with a loop of keyed stores was 3 times slower, the 45 fields
+ * ending up in dictionary mode; built from this, the same as the literal). To remove: a loop over `KEYS`.
+ */
+function compileCopy(keys: readonly string[], rings: readonly string[]) {
+  for (const k of [...keys, ...rings])
+    if (!/^[A-Za-z_$][\w$]*$/.test(k)) throw new Error(`not a field name: ${k}`);
+  const fields = keys.map((k) => `${k}: s.${k} === undefined ? t.${k} : s.${k}`).join(',\n');
+  const counts = rings.map((k) => `${k}: s.${k} ? s.${k}.length : 0`).join(', ');
+  return new Function(
+    's',
+    't',
+    'currentToolSummary',
+    'lastResponse',
+    `return {\n${fields},\nsummary: true, counts: { ${counts} }, currentToolSummary, lastResponse };`,
+  ) as (
+    s: Session,
+    t: Record<string, unknown>,
+    currentToolSummary: string | null,
+    lastResponse: string | null,
+  ) => LiveSessionSummary;
+}
+const copySummary = compileCopy(KEYS, SESSION_RING_KEYS);
+
+/**
  * The summary of a session, built for each message (each subscriber serializes it at once, so it dies young; a
- * cached summary would live as long as its session version). Built field by field in the same order every time,
- * so every summary has the same shape. A field missing from a session restored from an older state gets the
- * value a new session has.
+ * cached summary would live as long as its session version).
  */
 export function sessionSummary(session: Session): LiveSessionSummary {
-  const source = session as unknown as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of KEYS) {
-    const v = source[k];
-    out[k] = v === undefined ? TEMPLATE[k] : v;
-  }
-  out.summary = true;
-  const counts: Record<string, number> = {};
-  for (const ring of SESSION_RING_KEYS) counts[ring] = session[ring]?.length ?? 0;
-  out.counts = counts;
-  out.currentToolSummary = currentToolSummary(session);
-  out.lastResponse = lastMainResponse(session.responseLog, session.promptHistory);
-  return out as LiveSessionSummary;
+  return copySummary(
+    session,
+    TEMPLATE,
+    currentToolSummary(session),
+    lastMainResponse(session.responseLog, session.promptHistory),
+  );
 }
 
 /** A live message in the summary view. */
