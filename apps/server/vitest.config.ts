@@ -9,5 +9,7 @@ export default defineProject({
     // Real servers, sockets and child processes: generous bounds for a loaded CI machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // `flightdeck start` children run what the checkout has (bundle when fresh, else the sources): no builds.
+    env: { FLIGHTDECK_NO_BUILD: '1' },
   },
 });

@@ -13,5 +13,6 @@ export default defineProject({
     sequence: { groupOrder: 1 },
     testTimeout: 180_000,
     hookTimeout: 60_000,
+    env: { FLIGHTDECK_NO_BUILD: '1' }, // `flightdeck start` children build nothing (see vitest.config.ts)
   },
 });

@@ -1,11 +1,40 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
+
+const webRoot = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Writes `build-inputs.json` into the build: the source files it was built from (this package's and the workspace
+ * packages' it imports, relative to this directory), so `flightdeck start` in a checkout can tell a stale build
+ * (apps/server/scripts/checkout.mjs).
+ */
+function recordInputs(): Plugin {
+  return {
+    name: 'flightdeck-record-inputs',
+    apply: 'build',
+    generateBundle() {
+      const files = new Set(['index.html', 'package.json', 'vite.config.ts']);
+      for (const id of this.getModuleIds()) {
+        const file = id.split('?')[0] ?? '';
+        if (!isAbsolute(file) || file.includes(`${sep}node_modules${sep}`) || !existsSync(file)) continue;
+        files.add(relative(webRoot, file).split(sep).join('/'));
+      }
+      this.emitFile({
+        type: 'asset',
+        fileName: 'build-inputs.json',
+        source: JSON.stringify([...files].sort(), null, 1),
+      });
+    },
+  };
+}
 
 const target = process.env.FLIGHTDECK_API ?? 'http://127.0.0.1:3333';
 
 export default defineConfig({
-  plugins: [solid()],
+  plugins: [solid(), recordInputs()],
   resolve: {
     alias: [
       // The web app only needs the domain constants at runtime; skip the zod schemas (and zod) in the bundle.

@@ -11,5 +11,7 @@ export default defineProject({
     globalSetup: ['e2e/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // The global setup builds the web app once; the `flightdeck start` children build nothing themselves.
+    env: { FLIGHTDECK_NO_BUILD: '1' },
   },
 });

@@ -184,7 +184,8 @@ export class ServerProcess {
       process.execPath,
       [FLIGHTDECK_BIN, 'start', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1', '--no-open'],
       {
-        env: { ...process.env, HOME: dataDir, PORT: '', FLIGHTDECK_DATA_DIR: '' },
+        // FLIGHTDECK_NO_BUILD: the server as the checkout has it (fresh bundle, else the sources), never a build.
+        env: { ...process.env, HOME: dataDir, PORT: '', FLIGHTDECK_DATA_DIR: '', FLIGHTDECK_NO_BUILD: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

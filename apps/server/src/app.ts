@@ -84,14 +84,22 @@ export interface AppDeps {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_WEB_DIST = resolve(here, '../../web/dist');
+/**
+ * The built web app: `web/` beside the bundle in the installed package (apps/server/scripts/pack.mjs lays it out),
+ * else `apps/web/dist` of this checkout (`flightdeck start` builds it when it is missing or stale).
+ */
+export const DEFAULT_WEB_DIST = existsSync(join(here, 'web', 'index.html'))
+  ? join(here, 'web')
+  : resolve(here, '../../web/dist');
 
+/** Served at `/` only when there is no web app to serve (the build that `flightdeck start` runs failed or was off). */
 const MISSING_WEB_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Flightdeck</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
 <h1>Flightdeck server is running</h1>
-<p>The web app has not been built yet. Run <code>pnpm --filter @flightdeck/web build</code>
-(or start with <code>pnpm start</code>, which builds it first) and reload this page.</p>
+<p>The web app has not been built. In the Flightdeck checkout, run <code>pnpm --filter @flightdeck/web build</code>
+and reload this page. (<code>flightdeck start</code> builds it when run from a checkout; its output says why it
+did not. The installed package ships it built: reinstall it.)</p>
 <p>The API is available at <code>/trpc</code>; hooks are received at <code>POST /api/hooks</code>.</p>
 </body></html>
 `;

@@ -5,6 +5,7 @@
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
+import { createRateLimiter } from '@flightdeck/hook-ingest';
 import ipaddr from 'ipaddr.js';
 
 export const MIN_PASSWORD_LENGTH = 4;
@@ -224,64 +225,45 @@ export interface LoginLimiterOptions {
 }
 
 export function createLoginLimiter(opts: LoginLimiterOptions = {}): LoginLimiter {
-  const perKey = opts.perKey ?? LOGIN_FAILURES_PER_KEY;
-  const globalLimit = opts.global ?? LOGIN_FAILURES_GLOBAL;
   const windowMs = opts.windowMs ?? LOGIN_WINDOW_MS;
   const now = opts.now ?? Date.now;
-  /** Start times of counted attempts, oldest first; each attempt is one object, in its key's list and in `all`. */
-  type Entry = { at: number };
-  const byKey = new Map<string, Entry[]>();
-  let all: Entry[] = [];
-
-  const prune = (list: Entry[], t: number) => {
-    let drop = 0;
-    while (drop < list.length && (list[drop] as Entry).at <= t - windowMs) drop++;
-    if (drop > 0) list.splice(0, drop);
-  };
-  const waitFor = (list: Entry[], t: number) => (list[0] as Entry).at + windowMs - t;
+  // The sliding-window limiter of @flightdeck/hook-ingest, twice: per address class (every class remembered:
+  // `sweep` forgets the idle ones) and one key for all addresses.
+  const perKey = createRateLimiter(opts.perKey ?? LOGIN_FAILURES_PER_KEY, windowMs, Number.POSITIVE_INFINITY);
+  const global = createRateLimiter(opts.global ?? LOGIN_FAILURES_GLOBAL, windowMs);
+  const ALL = '*';
+  /** Bumped by `reset`: an attempt from before it has nothing left to take back. */
+  let epoch = 0;
 
   return {
     attempt(ip) {
       const t = now();
       const key = loginAddressKey(ip);
-      prune(all, t);
-      let list = byKey.get(key);
-      if (list) prune(list, t);
-      const waits: number[] = [];
-      if (list && list.length >= perKey) waits.push(waitFor(list, t));
-      if (all.length >= globalLimit) waits.push(waitFor(all, t));
-      if (waits.length > 0) {
-        return { allowed: false, retryAfterMs: Math.min(windowMs, Math.max(1, ...waits)) };
-      }
-      if (!list) {
-        list = [];
-        byKey.set(key, list);
-      }
-      const entry: Entry = { at: t };
-      list.push(entry);
-      all.push(entry);
-      const own = list;
+      const wait = Math.max(perKey.wait(key, t), global.wait(ALL, t));
+      if (wait > 0) return { allowed: false, retryAfterMs: Math.min(windowMs, Math.max(1, wait)) };
+      perKey.hit(key, t);
+      global.hit(ALL, t);
+      const started = epoch;
+      let counted = true;
       return {
         allowed: true,
         succeeded() {
-          const i = own.indexOf(entry);
-          if (i >= 0) own.splice(i, 1);
-          const j = all.indexOf(entry);
-          if (j >= 0) all.splice(j, 1);
+          if (!counted || started !== epoch) return;
+          counted = false;
+          perKey.undo(key, t);
+          global.undo(ALL, t);
         },
       };
     },
     reset() {
-      byKey.clear();
-      all = [];
+      epoch++;
+      perKey.reset();
+      global.reset();
     },
     sweep() {
       const t = now();
-      prune(all, t);
-      for (const [key, list] of byKey) {
-        prune(list, t);
-        if (list.length === 0) byKey.delete(key);
-      }
+      perKey.sweep(t);
+      global.sweep(t);
     },
   };
 }

@@ -18,7 +18,7 @@ import {
   writeConfigFile,
 } from './config.js';
 import { ensureHookToken, hookTokenPath, rotateHookToken } from './hook-token.js';
-import { runHooksCli } from './ingest.js';
+import { runHooksCli } from './hooks-admin.js';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };

@@ -46,11 +46,17 @@ export const configFileSchema = z
       .regex(/^[0-9a-f]{32}:[0-9a-f]{128}$/, 'must be "salt:hash" as written by `flightdeck password set`')
       .nullable()
       .default(null),
+    /** Asked by `flightdeck setup`; nothing enforces it yet (session history is kept; see the transcripts issue). */
     sessionRetentionHours: z
       .number()
       .positive()
       .max(24 * 365)
       .default(24),
+    /**
+     * Days raw hook events (`hook_events`) are kept; older ones are pruned on start and daily, except those after
+     * the last checkpoint (a restart replays them). Session history is not affected.
+     */
+    hookEventRetentionDays: z.number().positive().max(3650).default(30),
     /** Open the browser on start. */
     openBrowser: z.boolean().default(true),
     /**

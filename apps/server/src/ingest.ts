@@ -1,9 +1,8 @@
 /**
- * Wiring of @flightdeck/hook-ingest into the server: the HTTP route (and a batch route), the spool reader, hook
- * statistics and the hook installers.
+ * Wiring of @flightdeck/hook-ingest into the server: the HTTP route (and a batch route), the spool reader and hook
+ * statistics (the hook installers: hooks-admin.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { homedir } from 'node:os';
 import {
   createHookFastPath,
   createHookStats,
@@ -12,24 +11,19 @@ import {
   DEFAULT_HOOK_RATE_LIMIT,
   DEFAULT_MAX_BODY_BYTES,
   HOOK_AUTH_CHALLENGE,
-  HOOK_SCRIPT_PATH,
   type HookFastPath,
   type HookStats,
   hookErrors,
   hookIngestRoutes,
-  hooksStatus,
-  INSTALL_CLIS,
-  resolveInstallTargets,
   retryAfterSeconds,
-  runHooksCommand,
   type SpoolRecord,
   validateEnvelope,
 } from '@flightdeck/hook-ingest';
-import type { HookEnvelope } from '@flightdeck/shared-types';
+import { type HookEnvelope, hookEventName } from '@flightdeck/shared-types';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { httpError } from './http-errors.js';
 import type { IngestResult, Runtime } from './runtime.js';
-import type { HookCommandOutcome, HookStatsPort, HooksAdmin, Services } from './services.js';
+import type { HookStatsPort, Services } from './services.js';
 
 export const MAX_BATCH_ENVELOPES = 1000;
 
@@ -38,15 +32,6 @@ export interface BatchRejection {
   index: number;
   /** What is wrong with it, naming the field (`envelopes.3: payload.session_id: Required`). */
   message: string;
-}
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
-function eventName(envelope: HookEnvelope): string {
-  const p = envelope.payload;
-  return str(p.hook_event_name) ?? str(p.type) ?? str(p.event) ?? 'unknown';
 }
 
 /**
@@ -60,7 +45,11 @@ export interface HookStatsKey {
 }
 
 export function hookStatsKey(envelope: HookEnvelope): HookStatsKey {
-  return { event: eventName(envelope), cli: envelope.cli, sentAt: envelope.meta.sentAt };
+  return {
+    event: hookEventName(envelope.payload) ?? 'unknown',
+    cli: envelope.cli,
+    sentAt: envelope.meta.sentAt,
+  };
 }
 
 export interface HookStatsService extends HookStatsPort {
@@ -249,87 +238,4 @@ export async function startSpoolReader(opts: {
       await reader.stop();
     },
   };
-}
-
-function hooksIo(io: {
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
-  env?: NodeJS.ProcessEnv;
-}) {
-  return {
-    env: io.env ?? process.env,
-    stdout: io.stdout ?? process.stdout,
-    stderr: io.stderr ?? process.stderr,
-    cwd: process.cwd(),
-    homedir: homedir(),
-    hookScriptSource: HOOK_SCRIPT_PATH,
-  };
-}
-
-/** Hook installation, delegated to the installers of @flightdeck/hook-ingest. */
-export function createHooksAdmin(dataDir: string | null, env: NodeJS.ProcessEnv = process.env): HooksAdmin {
-  const targets = () =>
-    resolveInstallTargets({ env, homedir: homedir(), ...(dataDir ? { dataDir } : {}), cwd: process.cwd() });
-  const run = async (argv: string[]): Promise<HookCommandOutcome> => {
-    let out = '';
-    let err = '';
-    const code = await runHooksCommand([...argv, '--json', ...(dataDir ? ['--data-dir', dataDir] : [])], {
-      ...hooksIo({ env }),
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-    });
-    let results: unknown[] = [];
-    try {
-      results = out.trim() ? (JSON.parse(out) as unknown[]) : [];
-    } catch {
-      results = [];
-    }
-    return { ok: code === 0, exitCode: code, results, errors: err.trim() };
-  };
-  return {
-    async status() {
-      const t = targets();
-      return Promise.all(INSTALL_CLIS.map((cli) => hooksStatus({ cli, targets: t })));
-    },
-    async install(clis, density, dryRun) {
-      const outcomes = [];
-      for (const cli of clis) {
-        outcomes.push(
-          await run(['install', '--cli', cli, '--density', density, ...(dryRun ? ['--dry-run'] : [])]),
-        );
-      }
-      return merge(outcomes);
-    },
-    async uninstall(clis, dryRun) {
-      const outcomes = [];
-      for (const cli of clis)
-        outcomes.push(await run(['uninstall', '--cli', cli, ...(dryRun ? ['--dry-run'] : [])]));
-      return merge(outcomes);
-    },
-  };
-}
-
-function merge(outcomes: HookCommandOutcome[]): HookCommandOutcome {
-  return {
-    ok: outcomes.every((o) => o.ok),
-    exitCode: Math.max(0, ...outcomes.map((o) => o.exitCode)),
-    results: outcomes.flatMap((o) => o.results),
-    errors: outcomes
-      .map((o) => o.errors)
-      .filter(Boolean)
-      .join('\n'),
-  };
-}
-
-/** `flightdeck hooks …`: the installer CLI of @flightdeck/hook-ingest, with the shipped hook script and data dir. */
-export async function runHooksCli(
-  argv: string[],
-  io: {
-    stdout: NodeJS.WritableStream;
-    stderr: NodeJS.WritableStream;
-    env: NodeJS.ProcessEnv;
-    dataDir: string;
-  },
-): Promise<number> {
-  return runHooksCommand([...argv, '--data-dir', io.dataDir], hooksIo(io));
 }

@@ -2,7 +2,7 @@
  * What the shell needs from the core and from persistence, as small interfaces. `adapters.ts` binds them to
  * @flightdeck/core and @flightdeck/db.
  */
-import type { HookEnvelope, Session } from '@flightdeck/shared-types';
+import type { IngestEvent, Session } from '@flightdeck/shared-types';
 
 export type { CoreInput, CoreState, Effect } from '@flightdeck/core';
 
@@ -14,12 +14,8 @@ export interface CorePort {
   rehydrate(state: CoreState, now: number): Effect[];
 }
 
-/** One raw hook event as persisted (`hook_events`). */
-export interface IngestEvent {
-  ingestId: string;
-  envelope: HookEnvelope;
-  receivedAt: number;
-}
+/** One raw hook event as persisted (`hook_events`): declared in @flightdeck/shared-types. */
+export type { IngestEvent };
 
 /**
  * A raw hook event the store has already turned into its write (`StorePort.prepareEvent`): an event that cannot be

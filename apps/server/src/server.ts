@@ -15,11 +15,13 @@ import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
-import { createHookStatsPort, createHooksAdmin, type SpoolHandle, startSpoolReader } from './ingest.js';
+import { createHooksAdmin } from './hooks-admin.js';
+import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import { type IdleCollector, resolveGc, startIdleCollector } from './memory.js';
 import type { ProcessInspector } from './process-identity.js';
+import { startHookEventRetention } from './retention.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import {
@@ -216,6 +218,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hookTokens.refresh();
   }, AUTH_FILES_CHECK_MS);
   authFilesWatch.unref();
+  // Raw hook events past their retention are pruned now and daily (never those a restart replays).
+  const retention = startHookEventRetention({
+    db: database.db,
+    retentionDays: () => configStore.get().hookEventRetentionDays,
+    log: runtimeLog,
+  });
 
   let port: number | null = null;
   let url: string | null = null;
@@ -228,6 +236,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       clearInterval(authFilesWatch);
       collector?.stop();
       loopDelay.disable();
+      await retention.stop();
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
       await store.close();
@@ -295,6 +304,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         clearInterval(authFilesWatch);
         collector?.stop();
         loopDelay.disable();
+        await retention.stop();
         // 1. stop the transcript follower (it hands over its last progress) and the spool readers: they read no
         //    more and wait for the batches they handed to the runtime
         if (transcripts) await transcripts.stop();

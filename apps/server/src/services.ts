@@ -1,7 +1,13 @@
 /**
  * Everything a procedure can reach, gathered once by `buildApp` and handed to every tRPC context.
  */
-import type { HookStatsSnapshot, HooksStatus } from '@flightdeck/hook-ingest';
+import type {
+  HookStatsSnapshot,
+  HooksStatus,
+  InstallCli,
+  InstallErrorCode,
+  InstallResult,
+} from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
 import type { LoginLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
@@ -22,11 +28,17 @@ export interface AuthService {
   required(): boolean;
 }
 
+/** What an install or uninstall did for one CLI: the installer's result, or why it failed (nothing written then). */
+export type HookCliOutcome =
+  | ({ ok: true } & InstallResult)
+  | { ok: false; cli: InstallCli; error: string; code: InstallErrorCode | 'UNEXPECTED' };
+
 export interface HookCommandOutcome {
+  /** True when every CLI succeeded. */
   ok: boolean;
-  exitCode: number;
-  /** The installer's JSON results, one per CLI. */
-  results: unknown[];
+  /** One per CLI, in the order asked. */
+  results: HookCliOutcome[];
+  /** The failures in words (`claude: … is not valid JSON …`), one a line; '' when none. */
   errors: string;
 }
 

@@ -52,6 +52,7 @@ describe('static web app', () => {
     const res = await s.app.inject({ url: '/', headers: { host: 'localhost:3333' } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/has not been built/);
+    expect(res.body).toContain('<code>pnpm --filter @flightdeck/web build</code>'); // the exact command
     await s.close();
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@flightdeck/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runHooksCli } from '../src/ingest.js';
+import { runHooksCli } from '../src/hooks-admin.js';
 import { createUnsupportedInspector, looksLikeAgent } from '../src/process-identity.js';
 import { appRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';

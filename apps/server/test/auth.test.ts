@@ -77,6 +77,26 @@ describe('passwords and tokens', () => {
     expect(rl.attempt('192.0.2.8').allowed).toBe(true);
   });
 
+  it('login limiter: a success takes back its own attempt once, and nothing after a reset', () => {
+    const now = 0;
+    const rl = createLoginLimiter({ now: () => now, perKey: 2, global: 10 });
+    const first = rl.attempt('192.0.2.1');
+    expect(first.allowed).toBe(true);
+    rl.reset();
+    expect(rl.attempt('192.0.2.1').allowed).toBe(true);
+    expect(rl.attempt('192.0.2.1').allowed).toBe(true);
+    if (first.allowed) first.succeeded(); // from before the reset: the two failures since still count
+    expect(rl.attempt('192.0.2.1').allowed).toBe(false);
+    const owner = rl.attempt('192.0.2.9');
+    expect(rl.attempt('192.0.2.9').allowed).toBe(true); // a failure from the same class
+    if (owner.allowed) {
+      owner.succeeded();
+      owner.succeeded(); // twice: still only its own attempt is taken back
+    }
+    expect(rl.attempt('192.0.2.9').allowed).toBe(true);
+    expect(rl.attempt('192.0.2.9').allowed).toBe(false);
+  });
+
   it('address classes: all of loopback is one key; IPv6 by /64; IPv4 by address', () => {
     for (const ip of [
       '127.0.0.1',

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sessionStart, tmpDir } from './helpers.js';
+import { readyUrl } from './ready.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const out = tmpDir('fd-bundle-');
@@ -45,21 +46,7 @@ describe('production bundle', () => {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    const url = await new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bundle did not start:\n${output}`)), 20_000);
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        const m = /FLIGHTDECK_READY (\S+)/.exec(output);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          resolveUrl(m[1]);
-        }
-      };
-      child?.stdout?.on('data', onData);
-      child?.stderr?.on('data', onData);
-      child?.once('exit', (code) => reject(new Error(`bundle exited (${code}):\n${output}`)));
-    });
+    const { url, output } = await readyUrl(child, 'bundle', 20_000);
     const res = await fetch(`${url}/api/hooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -76,7 +63,7 @@ describe('production bundle', () => {
       result: { data: Array<{ sessionId: string }> };
     };
     expect(list.result.data.map((s) => s.sessionId)).toContain('bundle-1');
-    expect(output).not.toMatch(/database writer thread (unavailable|failed|exited)/);
+    expect(output()).not.toMatch(/database writer thread (unavailable|failed|exited)/);
 
     const installed = execFileSync(
       process.execPath,

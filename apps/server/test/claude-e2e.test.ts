@@ -15,7 +15,7 @@ import { eventsFor } from '@flightdeck/hook-ingest';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { runHooksCli } from '../src/ingest.js';
+import { runHooksCli } from '../src/hooks-admin.js';
 import type { AppRouter } from '../src/router/index.js';
 import { runFlightdeck, startFlightdeck, stopChild, userEnv } from './cli-child.js';
 import { startFakeAnthropic } from './fake-anthropic.js';

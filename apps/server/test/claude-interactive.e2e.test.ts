@@ -126,8 +126,11 @@ async function until(
 }
 
 /** The status-history entry that left `from` after `since` (the first later entry with another status). */
+/** The status change that left `from` (entered at or after `since`): the entry right after it in the timeline. */
 function leaving(history: StatusReason[], from: string, since: number): StatusReason | undefined {
-  return history.find((h) => h.at >= since && h.status !== from);
+  // changes made by one batch share a time: find the entry of `from` itself, not just any entry of that time
+  const i = history.findIndex((h) => h.status === from && h.at >= since);
+  return i >= 0 ? history[i + 1] : undefined;
 }
 
 const describeTimeline = (h: StatusReason[]) =>

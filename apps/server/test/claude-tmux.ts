@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readProcStat } from '@flightdeck/hook-ingest';
-import { runHooksCli } from '../src/ingest.js';
+import { runHooksCli } from '../src/hooks-admin.js';
 
 const run = promisify(execFile);
 

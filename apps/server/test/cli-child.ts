@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../bin/flightdeck.mjs', import.meta.url));
 
-/** Environment of a user whose home is `home`. */
+/** Environment of a user whose home is `home` (`flightdeck start` builds nothing: FLIGHTDECK_NO_BUILD). */
 export function userEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...extra };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, FLIGHTDECK_NO_BUILD: '1', ...extra };
 }
 
 export interface CliRun {

@@ -1,4 +1,4 @@
-import { AGENT_CLIS } from '@flightdeck/shared-types';
+import { AGENT_CLIS, hookEventName } from '@flightdeck/shared-types';
 import { childrenChecked, fireHeuristic } from './approvals.js';
 import { applyEvent, endSession } from './events.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
@@ -70,8 +70,7 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       if (!isObj(env)) return rejected(state, 'hook.envelope: expected object');
       const r = normalize(env);
       if (!r.ok) {
-        const name = isObj(env.payload) ? (env.payload.hook_event_name ?? env.payload.type) : undefined;
-        return rejected(state, `${String(env.cli)} ${typeof name === 'string' ? name : 'hook'}: ${r.error}`);
+        return rejected(state, `${String(env.cli)} ${hookEventName(env.payload) ?? 'hook'}: ${r.error}`);
       }
       const meta = cleanMeta(env.meta);
       const tx = new Tx(state, now);

@@ -1,5 +1,6 @@
 /**
- * Ingest throughput benchmark for `recordIngestBatch` on a real SQLite file (WAL, synchronous=NORMAL).
+ * Ingest throughput benchmark of the server's write path (`createIngestPlanner` plans, `createOpWriter` applies, one
+ * transaction per batch) on a real SQLite file (WAL, synchronous=NORMAL).
  *
  *   pnpm --filter @flightdeck/db bench [--events 100000] [--batch 500] [--sessions 20]
  *     [--core-state full|small]
@@ -14,7 +15,16 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
-import { type IngestEvent, openDatabase, recordIngestBatch } from '../src/index.js';
+import {
+  createIngestPlanner,
+  createOpWriter,
+  type IngestBatch,
+  type IngestEvent,
+  type IngestResult,
+  OP,
+  openDatabase,
+  type WriteOp,
+} from '../src/index.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -148,7 +158,15 @@ async function main(): Promise<void> {
       const i = n % SESSIONS;
       sessions[i] = step(sessions[i] as Session, n, t0 + n).session;
     }
-    recordIngestBatch(h.db, { events: [], sessions });
+    const planner = createIngestPlanner(h.db);
+    const writer = createOpWriter(h.sqlite);
+    const record = (batch: IngestBatch, coreState?: unknown, now = 0): IngestResult => {
+      const ops: WriteOp[] = [];
+      planner.batch(ops, batch);
+      if (coreState !== undefined) ops.push([OP.core, JSON.stringify(coreState), now]);
+      return writer.write(ops);
+    };
+    record({ events: [], sessions });
 
     let seq = 0;
     let busyMs = 0;
@@ -190,7 +208,7 @@ async function main(): Promise<void> {
             };
       const b0 = performance.now();
       const c0 = process.cpuUsage();
-      const res = recordIngestBatch(h.db, { events, sessions: changedSessions, coreState });
+      const res = record({ events, sessions: changedSessions }, coreState, t0 + seq);
       const c1 = process.cpuUsage(c0);
       cpuUs += c1.user + c1.system;
       busyMs += performance.now() - b0;
@@ -208,7 +226,7 @@ async function main(): Promise<void> {
           sessions: SESSIONS,
           coreState: CORE,
           batches,
-          recordIngestBatchMs: Math.round(busyMs),
+          recordMs: Math.round(busyMs),
           eventsPerSecond: Math.round((TOTAL / busyMs) * 1000),
           eventsPerCpuSecond: Math.round((TOTAL / cpuUs) * 1e6),
           loadAverage1m: Number(loadavg()[0]?.toFixed(2)),

@@ -1,5 +1,6 @@
 export * from './analytics.js';
 export { DbInputError } from './errors.js';
+export * from './event-log.js';
 export * from './fts.js';
 export { parseToolInput, type StoredRecords, withStoredRings } from './hydrate.js';
 export * from './ingest.js';

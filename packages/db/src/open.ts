@@ -26,20 +26,15 @@ export interface FlightdeckDatabase {
 export interface Handle {
   sqlite: BetterSqlite3.Database;
   statements: Map<string, BetterSqlite3.Statement>;
-  /**
-   * Ring-buffer entries (prompt/response/tool call/event objects) and whole ring-buffer arrays already
-   * committed, with what was written. The core never mutates them (new object on change), so an entry seen
-   * again is skipped (tool calls: unless a mutable field differs).
-   */
-  written: WeakMap<object, { key: string }>;
-  /** Bumped when a session id is deleted or re-keyed, which invalidates its entries in `written`. */
+  /** Bumped when a session id is deleted or re-keyed, which invalidates its entries in `rings`. */
   generations: Map<string, number>;
   /**
-   * The last committed array of each ring buffer of each session (`<ring>\0<sessionId>`), with the marks of its
-   * entries in parallel: the next array of the same ring is compared to it by position (ring buffers append at
-   * the end and drop from the front), so the entries written before cost an identity check, not a lookup.
+   * The last planned array of each ring buffer of each session (`<ring>\0<sessionId>`), under the session's key
+   * (`<generation>:<id>`): the next array of the same ring is compared to it by position (ring buffers append at
+   * the end and drop from the front; the core never mutates an entry), so an entry planned before costs an
+   * identity check.
    */
-  rings: Map<string, { key: string; arr: readonly unknown[]; marks: ReadonlyArray<{ key: string }> }>;
+  rings: Map<string, { key: string; arr: readonly unknown[] }>;
 }
 
 const handles = new WeakMap<object, Handle>();
@@ -74,7 +69,6 @@ export async function openDatabase(options: OpenDatabaseOptions | string): Promi
     handles.set(db, {
       sqlite,
       statements: new Map(),
-      written: new WeakMap(),
       generations: new Map(),
       rings: new Map(),
     });

@@ -108,7 +108,7 @@ function encode(c: Column, v: unknown): string | number | null {
 /** A session's row: its columns, the snapshot without the table rings, and those rings' lengths. */
 export function sessionRow(s: Session): Record<string, string | number | null> {
   if (!isObject(s) || typeof s.sessionId !== 'string' || s.sessionId.length === 0) {
-    throw new DbInputError('recordIngestBatch: sessions[].sessionId must be a non-empty string', 'sessionId');
+    throw new DbInputError('session: sessionId must be a non-empty string', 'sessionId');
   }
   const row: Record<string, string | number | null> = {};
   for (const [column, c] of ENTRIES) row[column] = encode(c, s[c.field]);

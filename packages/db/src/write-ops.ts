@@ -163,14 +163,14 @@ function applyTool(h: Statements, op: Extract<WriteOp, [typeof OP.tool, ...unkno
   }
 }
 
-export function deleteSessionWith(h: Statements, id: string): boolean {
+function deleteSessionWith(h: Statements, id: string): boolean {
   prepared(h, SQL.deleteHookEventsOf).run(id);
   return prepared(h, SQL.deleteSession).run(id).changes > 0;
 }
 
 const CHILD_TABLES = ['prompts', 'responses', 'tool_calls', 'events', 'notes'] as const;
 
-export function migrateWith(h: Statements, oldId: string, newId: string): boolean {
+function migrateWith(h: Statements, oldId: string, newId: string): boolean {
   if (oldId === newId) return false;
   const exists = (id: string) => prepared(h, SQL.sessionExists).get(id) !== undefined;
   prepared(h, 'UPDATE hook_events SET session_id = ? WHERE session_id = ?').run(newId, oldId);

@@ -6,9 +6,8 @@ import {
   getHeatmap,
   getSummaryStats,
   getToolBreakdown,
-  recordIngestBatch,
 } from '../src/index.js';
-import { makeSession, openTestDb, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const M = 60_000;
@@ -20,7 +19,7 @@ describe.each(['memory', 'file'] as const)('analytics (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
-    recordIngestBatch(h.db, {
+    recordBatch(h.db, {
       events: [],
       sessions: [
         makeSession('s1', {

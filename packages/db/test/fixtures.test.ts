@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { AgentCli, HookEnvelope } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
-import { type IngestEvent, recordIngestBatch } from '../src/index.js';
-import { openTestDb, T0 } from './helpers.js';
+import type { IngestEvent } from '../src/index.js';
+import { openTestDb, recordBatch, T0 } from './helpers.js';
 
 const SAMPLES = new URL('../../../fixtures/hook-samples.jsonl', import.meta.url);
 const CLI: Record<string, AgentCli> = { 'claude-code': 'claude', codex: 'codex', 'gemini-cli': 'gemini' };
@@ -25,7 +25,7 @@ describe('real hook payloads', () => {
     expect(events.length).toBeGreaterThan(40);
     const h = await openTestDb('file');
     try {
-      expect(recordIngestBatch(h.db, { events, sessions: [] }).insertedIngestIds).toHaveLength(events.length);
+      expect(recordBatch(h.db, { events, sessions: [] }).insertedIngestIds).toHaveLength(events.length);
       const rows = h.sqlite
         .prepare('SELECT session_id, event_type, payload FROM hook_events ORDER BY id')
         .all() as {

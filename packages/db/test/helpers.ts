@@ -3,7 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
-import { type FlightdeckDatabase, type IngestEvent, openDatabase } from '../src/index.js';
+import type { Kysely } from 'kysely';
+import {
+  createIngestPlanner,
+  createOpWriter,
+  type FlightdeckDatabase,
+  type IngestBatch,
+  type IngestEvent,
+  type IngestPlanner,
+  type IngestResult,
+  OP,
+  type OpWriter,
+  openDatabase,
+  type WriteOp,
+} from '../src/index.js';
+import { handleOf } from '../src/open.js';
+import type { Database } from '../src/schema.js';
 
 export const T0 = Date.UTC(2026, 10, 16, 9, 0, 0); // Monday 2026-11-16 09:00 UTC
 
@@ -81,4 +96,34 @@ export function searchKinds(h: FlightdeckDatabase): Record<string, number> {
     n: number;
   }>;
   return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}
+
+const writers = new WeakMap<Kysely<Database>, { planner: IngestPlanner; writer: OpWriter }>();
+
+/**
+ * Records one batch the way the server does, in one transaction: the write plan of `createIngestPlanner` (raw
+ * events, re-keys, session rows with their new ring entries, removals), then the core state when given, applied by
+ * `createOpWriter` on the database's own connection. After a failed write the planner forgets what it planned.
+ */
+export function recordBatch(
+  db: Kysely<Database>,
+  batch: IngestBatch & { coreState?: unknown; now?: number },
+): IngestResult {
+  let w = writers.get(db);
+  if (w === undefined) {
+    w = { planner: createIngestPlanner(db), writer: createOpWriter(handleOf(db).sqlite) };
+    writers.set(db, w);
+  }
+  const ops: WriteOp[] = [];
+  w.planner.batch(ops, batch);
+  if (batch.coreState !== undefined) {
+    const latest = Math.max(0, ...batch.events.map((e) => e.receivedAt));
+    ops.push([OP.core, JSON.stringify(batch.coreState), batch.now ?? (latest || Date.now())]);
+  }
+  try {
+    return w.writer.write(ops);
+  } catch (e) {
+    w.planner.forget();
+    throw e;
+  }
 }

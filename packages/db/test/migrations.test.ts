@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateDown, migrateToLatest, migrations, recordIngestBatch } from '../src/index.js';
-import { count, makeSession, openTestDb, searchKinds } from './helpers.js';
+import { migrateDown, migrateToLatest, migrations } from '../src/index.js';
+import { count, makeSession, openTestDb, recordBatch, searchKinds } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -56,7 +56,7 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const s = makeSession('m1', {
       promptHistory: [{ text: 'hello after re-migration', timestamp: 1, promptId: null }],
     });
-    recordIngestBatch(h.db, { events: [], sessions: [s] });
+    recordBatch(h.db, { events: [], sessions: [s] });
     expect(count(h, 'prompts')).toBe(1);
     expect(searchKinds(h)).toEqual({ prompt: 1, title: 1 });
     // One step down: the host column goes, the two columns 0001 created come back.

@@ -10,12 +10,11 @@ import {
   openDatabase,
   type PromptsTable,
   type ResponsesTable,
-  recordIngestBatch,
   type SessionsTable,
   searchSessions,
   type ToolCallsTable,
 } from '../src/index.js';
-import { makeSession, openTestDb } from './helpers.js';
+import { makeSession, openTestDb, recordBatch } from './helpers.js';
 
 /** `Record<keyof Table, true>` makes the compiler check these lists against the Kysely types. */
 const cols = <T>(c: Record<keyof T, true>) => Object.keys(c).sort();
@@ -125,9 +124,9 @@ describe('schema', () => {
       const b = await openDatabase(a.file);
       try {
         expect(b.appliedMigrations).toEqual([]);
-        recordIngestBatch(a.db, { events: [], sessions: [makeSession('shared')] });
+        recordBatch(a.db, { events: [], sessions: [makeSession('shared')] });
         expect((await searchSessions(b.db)).items.map((s) => s.sessionId)).toEqual(['shared']);
-        recordIngestBatch(b.db, { events: [], sessions: [makeSession('second')] });
+        recordBatch(b.db, { events: [], sessions: [makeSession('second')] });
         expect((await searchSessions(a.db)).total).toBe(2);
       } finally {
         await b.close();

@@ -12,7 +12,6 @@ import {
   loadLiveSessions,
   migrateDown,
   migrateToLatest,
-  recordIngestBatch,
   SESSION_COLUMNS,
   SESSION_ROW_COLUMNS,
   searchSessions,
@@ -20,7 +19,7 @@ import {
   TABLE_RINGS,
   withStoredRings,
 } from '../src/index.js';
-import { makeSession, openTestDb, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
 
 type Db = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -56,7 +55,7 @@ describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (ki
     '%s: the live load returns it, the history summary too when it has a column',
     async (key) => {
       const s = changed(key);
-      recordIngestBatch(h.db, { events: [], sessions: [s] });
+      recordBatch(h.db, { events: [], sessions: [s] });
       const loaded = loadLiveSessions(h.db, { now: T0 }).find((x) => x.sessionId === s.sessionId);
       expect(loaded).toEqual(s);
       const detail = await getSession(h.db, s.sessionId);
@@ -73,12 +72,12 @@ describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (ki
   it('a session with every field changed at once comes back whole', async () => {
     let s = makeSession('all');
     for (const key of SNAPSHOT_KEYS) if (key !== 'sessionId') s = { ...s, [key]: otherValue(s[key], key) };
-    recordIngestBatch(h.db, { events: [], sessions: [s] });
+    recordBatch(h.db, { events: [], sessions: [s] });
     expect(loadLiveSessions(h.db, { now: T0 })).toEqual([s]);
   });
 
   it('host is a column: written, listed, and read back as null when no event said', async () => {
-    recordIngestBatch(h.db, {
+    recordBatch(h.db, {
       events: [],
       sessions: [makeSession('on-build', { host: 'build-box' }), makeSession('here')],
     });

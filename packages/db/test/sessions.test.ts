@@ -4,11 +4,10 @@ import {
   getSession,
   listProjects,
   loadLiveSessions,
-  recordIngestBatch,
   searchSessions,
   setSessionFields,
 } from '../src/index.js';
-import { makeSession, openTestDb, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const H = 3_600_000;
@@ -17,7 +16,7 @@ describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
-    recordIngestBatch(h.db, {
+    recordBatch(h.db, {
       events: [],
       sessions: [
         makeSession('a', {
@@ -149,7 +148,7 @@ describe('getSession and setSessionFields', () => {
         ],
         events: [{ type: 'SessionStart', detail: 'startup', timestamp: T0 }],
       });
-      recordIngestBatch(h.db, { events: [], sessions: [s] });
+      recordBatch(h.db, { events: [], sessions: [s] });
       h.sqlite
         .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)")
         .run();

@@ -119,3 +119,12 @@ export const hookEnvelopeSchema = z
     }
   });
 export type HookEnvelope = z.infer<typeof hookEnvelopeSchema>;
+
+/** One raw hook event as accepted and persisted (`hook_events`): what the server stores and a restart replays. */
+export interface IngestEvent {
+  /** Unique, ordered id of the delivery (spool record id, or one the server made); duplicates are ignored. */
+  ingestId: string;
+  envelope: HookEnvelope;
+  /** Unix ms when the server received it. */
+  receivedAt: number;
+}

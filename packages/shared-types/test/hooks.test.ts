@@ -6,6 +6,7 @@ import {
   CODEX_EVENT_NAMES,
   GEMINI_EVENT_NAMES,
   hookEnvelopeSchema,
+  hookEventName,
   parseHookPayload,
 } from '../src/index.js';
 
@@ -171,5 +172,16 @@ describe('parseHookPayload errors and tolerance', () => {
   it('accepts other Codex notify types and null last message', () => {
     const n = { type: 'approval-requested', 'thread-id': 't1', 'last-assistant-message': null };
     expect(parseHookPayload('codex', n)).toEqual({ ok: true, value: n });
+  });
+});
+
+describe('hookEventName', () => {
+  it('reads hook_event_name, then Codex notify type, then event; null when none is a non-empty string', () => {
+    expect(hookEventName({ hook_event_name: 'Stop', type: 'x' })).toBe('Stop');
+    expect(hookEventName({ type: 'agent-turn-complete', 'thread-id': 't1' })).toBe('agent-turn-complete');
+    expect(hookEventName({ hook_event_name: '', event: 'BeforeTool' })).toBe('BeforeTool');
+    expect(hookEventName({ hook_event_name: 7 })).toBeNull();
+    expect(hookEventName(null)).toBeNull();
+    expect(hookEventName('Stop')).toBeNull();
   });
 });

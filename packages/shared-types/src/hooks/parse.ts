@@ -68,3 +68,18 @@ function parseObject(cli: AgentCli, obj: Record<string, unknown>): HookParseResu
       return { ok: false, error: `cli: unknown agent CLI ${JSON.stringify(cli)}` };
   }
 }
+
+function nonEmpty(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/**
+ * The event name of a raw hook payload: `hook_event_name` (Claude Code, Gemini CLI, Codex hooks), else Codex
+ * notify's `type`, else `event`; null when none is a non-empty string (or `payload` is not an object). The one
+ * place that knows where a payload keeps its event name (hook statistics, `hook_events.event_type`, messages).
+ */
+export function hookEventName(payload: unknown): string | null {
+  if (payload === null || typeof payload !== 'object') return null;
+  const p = payload as Record<string, unknown>;
+  return nonEmpty(p.hook_event_name) ?? nonEmpty(p.type) ?? nonEmpty(p.event);
+}
