@@ -1,6 +1,6 @@
 /**
- * The `sessions.live` subscription body: snapshot or replay, then live messages, each wrapped in `tracked()` so a
- * reconnecting client resumes with `lastEventId`.
+ * The body of the `sessions.live` and `sessions.liveSummary` subscriptions: snapshot or replay, then live messages,
+ * each wrapped in `tracked()` so a reconnecting client resumes with `lastEventId`.
  */
 import { tracked } from '@trpc/server';
 import type { LiveEvent, LiveHub } from './live.js';
