@@ -6,6 +6,7 @@ import { setNow } from '../src/lib/clock.js';
 import { createBoardState } from '../src/store/boardState.js';
 import { createSessionStore } from '../src/store/sessions.js';
 import { Board } from '../src/views/Board.js';
+import { SessionDetailView } from '../src/views/Detail.js';
 import { defaultHistoryQuery, HistoryResults } from '../src/views/History.js';
 import { makeLive, makeSession, summaryOf } from './factory.js';
 
@@ -41,6 +42,14 @@ describe('the host a session runs on', () => {
     const same = container.querySelector<HTMLElement>('article[data-session-id="a"]');
     expect(same).toBe(card);
     expect(same?.querySelector('[data-testid="host"]')?.textContent).toContain('gpu-1');
+  });
+
+  it('the detail page names it with the terminal', () => {
+    setNow(T0);
+    const { container } = render(() => (
+      <SessionDetailView session={makeSession({ sessionId: 'd1', host: 'build-box', source: 'tmux' })} />
+    ));
+    expect(container.textContent).toContain('pid 4242 · on build-box');
   });
 
   it('History lists it with the session', () => {

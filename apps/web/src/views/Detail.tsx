@@ -448,6 +448,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             {s().tty ? ` · ${s().tty}` : ''}
             {s().tmuxPane ? ` · tmux ${s().tmuxPane}` : ''}
             {s().pid ? ` · pid ${s().pid}` : ''}
+            {s().host ? ` · on ${s().host}` : ''}
           </dd>
           <dt>Started</dt>
           <dd>
