@@ -248,7 +248,11 @@ describe('real Claude Code CLI, interactive, under tmux: the status timeline the
     const done = await until(r, (s) => s.status === 'waiting', 30_000, started.sessionId);
     const timeline = describeTimeline(done.statusHistory);
     expect(done.toolLog.find((t) => t.tool === 'Bash')?.status).toBe('ok');
-    const sinceTool = done.statusHistory.filter((h) => h.at >= toolStart - 1_000);
+    // every change from the tool call's start on (entries before it — the card's creation — may be just as recent)
+    const sinceTool = done.statusHistory.slice(
+      done.statusHistory.findIndex((h) => h.status === 'working' && h.at >= toolStart - 5_000),
+    );
+    expect(sinceTool[0]?.status, timeline).toBe('working');
     expect(
       sinceTool.map((h) => h.status),
       timeline,

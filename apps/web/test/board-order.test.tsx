@@ -331,6 +331,10 @@ describe('plain words', () => {
     );
     expect(activityLine(base)).toBe('Working…');
     expect(activityLine({ ...base, status: 'prompting', lastResponse: null })).toBe('Thinking…');
+    // text the agent wrote in this turn (read from the transcript as it goes) says more than "Thinking…"
+    expect(activityLine({ ...base, status: 'prompting', lastResponse: 'Let me look at the tests.' })).toBe(
+      'Let me look at the tests.',
+    );
     expect(activityLine({ ...base, status: 'waiting', lastResponse: 'All tests pass.' })).toBe(
       'All tests pass.',
     );

@@ -135,8 +135,9 @@ export function activityLine(
   }
   if (s.status === 'ended') return endReasonLabel(s.endReason);
   if (s.currentTool) return toolLine(s.currentTool, s.currentToolSummary);
-  if (s.status === 'prompting') return 'Thinking…';
+  // the agent's latest text of this turn (the transcript has it as it writes, between tool calls)
   if (s.lastResponse) return s.lastResponse;
+  if (s.status === 'prompting') return 'Thinking…';
   if (s.status === 'connecting') return 'Waiting for the agent to start';
   return s.status === 'working' ? 'Working…' : 'No activity yet';
 }
