@@ -99,29 +99,36 @@ function main() {
     close = async () => socket.close();
   } else {
     const client = createFlightdeckClient({ url });
-    const sub = client.trpc.sessions.live.subscribe(
-      { view: view === 'full' ? 'full' : 'summary' },
-      {
-        onData: ({ data: msg }) => {
-          const at = hrMs();
-          messages += 1;
-          if (msg.type === 'snapshot') {
-            snapshots += 1;
-            for (const s of msg.data.sessions) setView(s);
-            if (snapshots === 1) send({ type: 'ready' });
-            return;
-          }
-          if (msg.type !== 'session-upsert') return;
-          if (messages % 50 === 0) {
-            sampledBytes += JSON.stringify(msg).length;
-            sampled += 1;
-          }
-          setView(msg.data);
-          arrived(msg.data.currentPrompt, at, msg.data.sessionId);
-        },
-        onError: (err) => console.error('subscription error', err),
+    type Seen = { sessionId: string; totalToolCalls: number; totalPrompts: number; status: string };
+    type Message =
+      | { type: 'snapshot'; data: { sessions: Seen[] } }
+      | { type: 'session-upsert'; data: Seen & { currentPrompt: string | null } }
+      | { type: 'session-removed' | 'team-upsert' | 'team-removed' };
+    const handlers = {
+      onData: ({ data: msg }: { data: Message }) => {
+        const at = hrMs();
+        messages += 1;
+        if (msg.type === 'snapshot') {
+          snapshots += 1;
+          for (const s of msg.data.sessions) setView(s);
+          if (snapshots === 1) send({ type: 'ready' });
+          return;
+        }
+        if (msg.type !== 'session-upsert') return;
+        if (messages % 50 === 0) {
+          sampledBytes += JSON.stringify(msg).length;
+          sampled += 1;
+        }
+        setView(msg.data);
+        arrived(msg.data.currentPrompt, at, msg.data.sessionId);
       },
-    );
+      onError: (err: unknown) => console.error('subscription error', err),
+    };
+    // `full`: whole sessions (`sessions.live`); default: the board's summaries (`sessions.liveSummary`).
+    const sub =
+      view === 'full'
+        ? client.trpc.sessions.live.subscribe(undefined, handlers)
+        : client.trpc.sessions.liveSummary.subscribe(undefined, handlers);
     close = async () => {
       sub.unsubscribe();
       await client.close();

@@ -136,6 +136,7 @@ const TRPC_QUERIES = [
   'history.search',
   'history.fullText',
   'history.get',
+  'history.session',
   'teams.get',
   'notes.list',
   'analytics.projects',

@@ -20,6 +20,8 @@
  * On load the parts are put back together; sessions come from their rows (live ones, plus those ended in the
  * last 30 minutes, §4.6).
  */
+
+import { LIMITS } from '@flightdeck/core';
 import {
   createIngestPlanner,
   type FlightdeckDatabase,
@@ -75,10 +77,11 @@ export interface StoreOptions {
 /** Default longest time between checkpoints. */
 export const CHECKPOINT_MS = 500;
 /**
- * Hook events of one session after which a checkpoint is due at once: below the smallest ring buffer (50), so no
- * entry can leave a ring before it was planned.
+ * Hook events of one session after which a checkpoint is due at once: below the smallest of the core's ring
+ * buffers (with room for the few entries one event can add), so no entry can leave a ring before it was planned.
  */
-export const RING_GUARD_EVENTS = 40;
+export const RING_GUARD_EVENTS =
+  Math.min(LIMITS.promptHistory, LIMITS.toolLog, LIMITS.responseLog, LIMITS.events) - 10;
 /** Longest the event loop is held planning a checkpoint before it goes on in the next turn. */
 export const CHECKPOINT_SLICE_MS = 1;
 
@@ -369,7 +372,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       const eventOps = batch.events.map((ev) => ev.prepared as WriteOp);
       if (batch.rekeys.length > 0 || batch.removedSessionIds.length > 0) {
         // A checkpoint being planned is finished first (its sessions are planned under their current ids).
-        // Then the sessions changed since go first, then the batch whole, in the order recordIngestBatch uses;
+        // Then the sessions changed since go first, then the batch whole, in the ingest planner's batch order;
         // the checkpoint (state + watermark) follows in the same transaction.
         planSlice(Number.POSITIVE_INFINITY);
         for (const s of takeDirty()) planSession(pendingOps, s);

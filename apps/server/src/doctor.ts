@@ -1,10 +1,8 @@
 /**
  * `flightdeck doctor`: checks the whole path an event takes (config → data dir → spool → installed hooks → the
  * server → a self-test event through the installed hook command) and says in plain words what is wrong and how to
- * fix it. Exit code 0 when every check passes, 1 otherwise.
+ * fix it. Exit code 0 when every check passes, 1 otherwise. The probes are in `doctor-probes.ts`.
  */
-import { constants as fsc, type Stats } from 'node:fs';
-import fs from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -13,7 +11,6 @@ import {
   hooksStatus,
   type InstallCli,
   type InstallTargets,
-  parseRecordName,
   reinstallCommand,
   resolveInstallTargets,
   runSelfTest,
@@ -27,6 +24,16 @@ import {
   loadConfig,
   resolveDataDir,
 } from './config.js';
+import {
+  BACKLOG_STALE_MS,
+  dirProblems,
+  plural,
+  probeServer,
+  rejectedSummary,
+  spoolBacklog,
+  statOrNull,
+  waitForAck,
+} from './doctor-probes.js';
 
 export interface DoctorCheck {
   name: string;
@@ -53,157 +60,6 @@ export interface DoctorOptions {
 }
 
 /** Records waiting longer than this mean the spool is backed up: nobody is reading it. */
-const BACKLOG_STALE_MS = 60_000;
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-async function statOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await fs.stat(p);
-  } catch {
-    return null;
-  }
-}
-
-/** Owner-only, writable directory: the problems found (empty when fine). */
-async function dirProblems(dir: string, st: Stats): Promise<{ problems: string[]; fixes: string[] }> {
-  const problems: string[] = [];
-  const fixes: string[] = [];
-  if (!st.isDirectory()) return { problems: [`${dir} is not a directory`], fixes: [`move ${dir} away`] };
-  const mode = st.mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    problems.push(`${dir} can be read by other users (mode ${mode.toString(8)})`);
-    fixes.push(`chmod 700 ${shellQuote(dir)}`);
-  }
-  let writable = (mode & 0o200) !== 0;
-  if (writable) {
-    try {
-      await fs.access(dir, fsc.W_OK);
-    } catch {
-      writable = false;
-    }
-  }
-  if (!writable) {
-    problems.push(`${dir} is not writable (mode ${mode.toString(8)}): hooks cannot drop events there`);
-    fixes.push(`chmod u+rwx ${shellQuote(dir)}`);
-  }
-  return { problems, fixes };
-}
-
-async function spoolBacklog(spool: string): Promise<{ count: number; oldestMs: number | null }> {
-  let names: string[] = [];
-  try {
-    names = (await fs.readdir(spool)).filter((f) => parseRecordName(f) !== null);
-  } catch {
-    return { count: 0, oldestMs: null };
-  }
-  let oldest: number | null = null;
-  for (const n of names) {
-    const st = await statOrNull(join(spool, n));
-    if (st && (oldest === null || st.mtimeMs < oldest)) oldest = st.mtimeMs;
-  }
-  return { count: names.length, oldestMs: oldest };
-}
-
-async function rejectedSummary(spool: string): Promise<{ count: number; newest: string | null }> {
-  const dir = join(spool, 'rejected');
-  let names: string[] = [];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return { count: 0, newest: null };
-  }
-  const reasons = names.filter((n) => n.endsWith('.error.json'));
-  let newest: { at: number; error: string } | null = null;
-  for (const n of reasons) {
-    try {
-      const j = JSON.parse(await fs.readFile(join(dir, n), 'utf8')) as {
-        error?: unknown;
-        rejectedAt?: unknown;
-      };
-      const at = typeof j.rejectedAt === 'number' ? j.rejectedAt : 0;
-      if (!newest || at > newest.at) newest = { at, error: String(j.error ?? 'unknown') };
-    } catch {
-      // unreadable reason: counted, not quoted
-    }
-  }
-  return { count: names.length - reasons.length, newest: newest?.error ?? null };
-}
-
-interface ServerProbe {
-  reachable: boolean;
-  url: string;
-  /** The server's data dir when it told us (no password set). */
-  dataDir: string | null;
-  detail: string;
-}
-
-async function probeServer(host: string, port: number, timeoutMs: number): Promise<ServerProbe> {
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  const url = `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
-  try {
-    const res = await fetch(`${url}/trpc/system.health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status === 401) {
-      return {
-        reachable: true,
-        url,
-        dataDir: null,
-        detail: `a server answers at ${url} (password required)`,
-      };
-    }
-    if (!res.ok)
-      return { reachable: false, url, dataDir: null, detail: `${url} answered HTTP ${res.status}` };
-    let dataDir: string | null = null;
-    try {
-      const info = await fetch(`${url}/trpc/system.info`, { signal: AbortSignal.timeout(timeoutMs) });
-      const body = (await info.json()) as { result?: { data?: { dataDir?: unknown } } };
-      if (typeof body.result?.data?.dataDir === 'string') dataDir = body.result.data.dataDir;
-    } catch {
-      // health answered; the data dir stays unknown
-    }
-    return { reachable: true, url, dataDir, detail: `the server answers at ${url}` };
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    return {
-      reachable: false,
-      url,
-      dataDir: null,
-      detail:
-        cause === 'ECONNREFUSED'
-          ? `no server is running at ${url}`
-          : `no answer from ${url} (${cause === 'TimeoutError' ? `nothing within ${timeoutMs} ms` : cause})`,
-    };
-  }
-}
-
-/** Waits until a file holding `marker` appears in one of `dirs`; the dir where it did, or null. */
-async function waitForAck(dirs: string[], marker: string, timeoutMs: number): Promise<string | null> {
-  const deadline = Date.now() + timeoutMs;
-  const seen = new Set<string>();
-  for (;;) {
-    for (const dir of dirs) {
-      let names: string[] = [];
-      try {
-        names = await fs.readdir(dir);
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        const p = join(dir, n);
-        if (seen.has(p)) continue;
-        seen.add(p);
-        try {
-          if ((await fs.readFile(p, 'latin1')).includes(marker)) return dir;
-        } catch {
-          // pruned meanwhile
-        }
-      }
-    }
-    if (Date.now() >= deadline) return null;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const add = (c: DoctorCheck) => checks.push(c);

@@ -1,40 +1,10 @@
 /**
- * The `sessions.live` subscription body: snapshot or replay, then live messages, each wrapped in `tracked()` so a
- * reconnecting client resumes with `lastEventId`.
+ * The body of the `sessions.live` and `sessions.liveSummary` subscriptions: snapshot or replay, then live messages,
+ * each wrapped in `tracked()` so a reconnecting client resumes with `lastEventId`.
  */
 import { tracked } from '@trpc/server';
-import {
-  type LiveEvent,
-  type LiveHub,
-  type LiveSessionSummary,
-  type LiveView,
-  type SnapshotMessage,
-  sessionSummary,
-} from './live.js';
+import type { LiveEvent, LiveHub } from './live.js';
 import { WS_LIMITS } from './ws-limits.js';
-
-/** A live message in the summary view: sessions as `LiveSessionSummary`. */
-export type SummaryLiveEvent =
-  | Exclude<LiveEvent, { type: 'session-upsert' } | { type: 'snapshot' }>
-  | { seq: number; type: 'session-upsert'; data: LiveSessionSummary }
-  | {
-      seq: number;
-      type: 'snapshot';
-      data: { sessions: LiveSessionSummary[]; teams: SnapshotMessage['data']['teams'] };
-    };
-
-function toView(msg: LiveEvent, view: LiveView): LiveEvent | SummaryLiveEvent {
-  if (view === 'full') return msg;
-  if (msg.type === 'session-upsert') return { seq: msg.seq, type: msg.type, data: sessionSummary(msg.data) };
-  if (msg.type === 'snapshot') {
-    return {
-      seq: msg.seq,
-      type: 'snapshot',
-      data: { sessions: msg.data.sessions.map(sessionSummary), teams: msg.data.teams },
-    };
-  }
-  return msg;
-}
 
 /**
  * Bytes buffered on the socket above which the stream stops yielding until the socket drains: the mark at which
@@ -56,12 +26,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export async function* liveStream(
+const whole = (msg: LiveEvent): LiveEvent => msg;
+
+/**
+ * The messages of `hub` after `lastEventId` (or a snapshot first), each as `view` makes it (whole sessions by
+ * default; `summaryEvent` for the board's summaries): one subscription procedure per view, each with one shape.
+ */
+export async function* liveStream<T = LiveEvent>(
   hub: LiveHub,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
   bufferedAmount: () => number = () => 0,
-  view: LiveView = 'full',
+  view: (msg: LiveEvent) => T = whole as (msg: LiveEvent) => T,
 ) {
   const sub = hub.subscribe();
   try {
@@ -71,13 +47,13 @@ export async function* liveStream(
     if (missed && from !== null) {
       last = from;
       for (const msg of missed) {
-        yield tracked(hub.eventId(msg.seq), toView(msg, view));
+        yield tracked(hub.eventId(msg.seq), view(msg));
         last = msg.seq;
       }
     } else {
       const snap = hub.makeSnapshot();
       last = snap.seq;
-      yield tracked(hub.eventId(snap.seq), toView(snap, view));
+      yield tracked(hub.eventId(snap.seq), view(snap));
     }
     while (!signal?.aborted) {
       const got = await sub.next(signal);
@@ -88,13 +64,13 @@ export async function* liveStream(
       if (got === 'resync') {
         const snap = hub.makeSnapshot();
         last = snap.seq;
-        yield tracked(hub.eventId(snap.seq), toView(snap, view));
+        yield tracked(hub.eventId(snap.seq), view(snap));
         continue;
       }
       for (const msg of got) {
         if (msg.seq <= last) continue;
         last = msg.seq;
-        yield tracked(hub.eventId(msg.seq), toView(msg, view));
+        yield tracked(hub.eventId(msg.seq), view(msg));
       }
     }
   } finally {

@@ -6,123 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Session, Team } from '@flightdeck/shared-types';
 
-/**
- * What a board card needs of a session: the `Session` without its ring buffers (prompt history, tool log,
- * responses, lifecycle events, subagent list), with their sizes and the input summary of the running tool
- * instead. A few hundred bytes instead of tens of KB. Sent by `sessions.live({ view: 'summary' })`; the full
- * session comes from `sessions.get`.
- */
-export type LiveSessionSummary = Omit<
-  Session,
-  'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents' | 'statusHistory'
-> & {
-  summary: true;
-  counts: { promptHistory: number; toolLog: number; responseLog: number; events: number; subagents: number };
-  /** `inputSummary` of the running call of `currentTool` (what the card's activity line shows), or null. */
-  currentToolSummary: string | null;
-  /** The main agent's latest text in the current (or last finished) turn, one line, clipped; or null. */
-  lastResponse: string | null;
-};
-
-/** Longest `lastResponse` a summary carries (the card shows two lines). */
-export const LAST_RESPONSE_CHARS = 280;
-
-/** The main agent's latest text, if it came after the latest prompt (else it belongs to an earlier turn). */
-function lastMainResponse(
-  log: Session['responseLog'] | undefined,
-  prompts: Session['promptHistory'] | undefined,
-): string | null {
-  if (!Array.isArray(log)) return null;
-  const since = Array.isArray(prompts) ? (prompts[prompts.length - 1]?.timestamp ?? 0) : 0;
-  for (let i = log.length - 1; i >= 0; i--) {
-    const r = log[i];
-    if (!r || r.timestamp < since) return null;
-    if (r.agentId == null && typeof r.text === 'string') {
-      const text = r.text
-        .slice(0, LAST_RESPONSE_CHARS * 4)
-        .replace(/\s+/g, ' ')
-        .trim();
-      if (text === '') continue;
-      return text.length > LAST_RESPONSE_CHARS ? `${text.slice(0, LAST_RESPONSE_CHARS - 1)}…` : text;
-    }
-  }
-  return null;
-}
-
-/**
- * The summary of a session, built for each message (each subscriber serializes it at once, so it dies young).
- * Not cached per Session object: a cached summary lives as long as its session version, and every young
- * collection in between would copy it. Built as one object literal naming every field: a rest/spread copy of a
- * 40-field object ends up in dictionary mode, about three times the bytes. TypeScript checks that no field is
- * missing.
- */
-export function sessionSummary(session: Session): LiveSessionSummary {
-  const { promptHistory, toolLog, responseLog, events, subagents } = session;
-  let currentToolSummary: string | null = null;
-  if (session.currentTool && Array.isArray(toolLog)) {
-    for (let i = toolLog.length - 1; i >= 0; i--) {
-      const t = toolLog[i];
-      if (t && t.status === 'running' && t.tool === session.currentTool) {
-        currentToolSummary = t.inputSummary ?? null;
-        break;
-      }
-    }
-  }
-  return {
-    sessionId: session.sessionId,
-    cli: session.cli,
-    projectPath: session.projectPath,
-    projectName: session.projectName,
-    title: session.title,
-    status: session.status,
-    statusReason: session.statusReason,
-    startedAt: session.startedAt,
-    lastActivityAt: session.lastActivityAt,
-    endedAt: session.endedAt,
-    endReason: session.endReason,
-    model: session.model,
-    permissionMode: session.permissionMode,
-    currentPrompt: session.currentPrompt,
-    currentTool: session.currentTool,
-    pendingApproval: session.pendingApproval,
-    waitingDetail: session.waitingDetail,
-    toolUsage: session.toolUsage,
-    turnToolCalls: session.turnToolCalls,
-    totalToolCalls: session.totalToolCalls,
-    totalPrompts: session.totalPrompts,
-    subagentCount: session.subagentCount,
-    pid: session.pid,
-    tty: session.tty,
-    source: session.source,
-    terminalId: session.terminalId,
-    tmuxPane: session.tmuxPane,
-    transcriptPath: session.transcriptPath,
-    teamId: session.teamId,
-    teamRole: session.teamRole,
-    parentSessionId: session.parentSessionId,
-    agentName: session.agentName,
-    agentType: session.agentType,
-    agentColor: session.agentColor,
-    label: session.label,
-    accentColor: session.accentColor,
-    archived: session.archived,
-    previousSessionIds: session.previousSessionIds,
-    resumeCount: session.resumeCount,
-    lineage: session.lineage ?? [],
-    summary: true,
-    counts: {
-      promptHistory: promptHistory?.length ?? 0,
-      toolLog: toolLog?.length ?? 0,
-      responseLog: responseLog?.length ?? 0,
-      events: events?.length ?? 0,
-      subagents: subagents?.length ?? 0,
-    },
-    currentToolSummary,
-    lastResponse: lastMainResponse(responseLog, promptHistory),
-  };
-}
-
-export type LiveView = 'full' | 'summary';
+export {
+  LAST_RESPONSE_CHARS,
+  type LiveSessionSummary,
+  type SummaryLiveEvent,
+  sessionSummary,
+  summaryEvent,
+} from './live-summary.js';
 
 export type LiveMessage =
   | { seq: number; type: 'session-upsert'; data: Session }

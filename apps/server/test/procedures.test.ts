@@ -163,13 +163,13 @@ for (const mode of ['memory', 'file'] as const) {
       await it.return?.();
     });
 
-    it('sessions.live({ view: "summary" }): sessions without ring buffers, with their sizes', async () => {
+    it('sessions.liveSummary: sessions without ring buffers, with their sizes', async () => {
       await server.runtime.ingest(sessionStart('s-sum'), 'id-sum-1');
       await server.runtime.ingest(prompt('s-sum', 'summarise the board'), 'id-sum-2');
       const full = server.runtime.getSession('s-sum');
       expect(full?.promptHistory.length).toBe(1);
       const caller = createCaller(ctxFor(server));
-      const it = (await caller.sessions.live({ view: 'summary' }))[Symbol.asyncIterator]();
+      const it = (await caller.sessions.liveSummary())[Symbol.asyncIterator]();
       const snap = unwrap((await it.next()).value) as {
         type: string;
         data: { sessions: Array<Record<string, unknown>> };

@@ -138,7 +138,11 @@ describe('security over the wire (password set)', () => {
 
     // Every subscription refuses a socket whose connectionParams carry a bad token, and works with a good one.
     const subs = allProcedures().filter((p) => p.type === 'subscription');
-    expect(subs.map((s) => s.path).sort()).toEqual(['hooks.statsLive', 'sessions.live']);
+    expect(subs.map((s) => s.path).sort()).toEqual([
+      'hooks.statsLive',
+      'sessions.live',
+      'sessions.liveSummary',
+    ]);
     for (const good of [false, true]) {
       const wsClient = createWSClient({
         url: wsBase,
@@ -170,7 +174,9 @@ describe('security over the wire (password set)', () => {
           const handle =
             sub.path === 'sessions.live'
               ? client.sessions.live.subscribe(undefined, callbacks)
-              : client.hooks.statsLive.subscribe(undefined, callbacks);
+              : sub.path === 'sessions.liveSummary'
+                ? client.sessions.liveSummary.subscribe(undefined, callbacks)
+                : client.hooks.statsLive.subscribe(undefined, callbacks);
           setTimeout(
             () => {
               handle.unsubscribe();

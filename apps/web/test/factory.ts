@@ -33,12 +33,13 @@ export function makeSession(overrides: Partial<Session> & { sessionId: string })
 }
 
 /**
- * A live session summary for tests, shaped like `sessions.live({ view: 'summary' })` sends it: the scalar fields
+ * A live session summary for tests, shaped like `sessions.liveSummary` sends it: the scalar fields
  * of `makeSession`, history lengths in `counts`, the running tool's input summary in `currentToolSummary`.
  */
 export function makeLive(overrides: Partial<LiveSession> & { sessionId: string }): LiveSession {
   const { counts, currentToolSummary, lastResponse, ...scalars } = overrides;
-  const base = liveOf(makeSession(scalars));
+  // The wire type makes `unknown` fields optional; these are the fields of a Session.
+  const base = liveOf(makeSession(scalars as Partial<Session> & { sessionId: string }));
   return {
     ...base,
     ...(counts ? { counts } : {}),
@@ -47,7 +48,7 @@ export function makeLive(overrides: Partial<LiveSession> & { sessionId: string }
   };
 }
 
-/** The summary view of a full session, as `sessions.live({ view: 'summary' })` sends it. */
+/** The summary view of a full session, as `sessions.liveSummary` sends it. */
 export function liveOf(session: Session): LiveSession {
   const {
     promptHistory,
@@ -63,6 +64,7 @@ export function liveOf(session: Session): LiveSession {
     : undefined;
   return {
     ...rest,
+    summary: true,
     counts: {
       promptHistory: promptHistory.length,
       toolLog: toolLog.length,
@@ -85,13 +87,18 @@ export function summaryOf(s: Session): HistoryRow {
     title: s.title,
     status: s.status,
     model: s.model,
+    permissionMode: s.permissionMode,
+    transcriptPath: s.transcriptPath,
+    statusReason: s.statusReason,
     source: s.source,
+    host: s.host,
     label: s.label,
     accentColor: s.accentColor,
     teamId: s.teamId,
     teamRole: s.teamRole,
     parentSessionId: s.parentSessionId,
     agentName: s.agentName,
+    agentType: s.agentType,
     startedAt: s.startedAt,
     endedAt: s.endedAt,
     endReason: s.endReason,

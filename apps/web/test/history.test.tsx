@@ -1,7 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { createSignal } from 'solid-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sessionFromHistory } from '../src/data/normalise.js';
 import type { HistoryHit, HistoryHitsPage, HistoryQuery, HistoryRow } from '../src/data/types.js';
 import {
   defaultHistoryQuery,
@@ -255,39 +254,5 @@ describe('HistoryView', () => {
     await waitFor(() => expect(container.querySelector('.history-row')).toBeTruthy());
     expect(container.querySelector('.hit')).toBeNull();
     expect(window.location.hash).toBe('#/history?status=ended');
-  });
-});
-
-describe('sessionFromHistory', () => {
-  it('uses the persisted records when they are fuller than the snapshot, parsing tool inputs', () => {
-    const snapshot = makeSession({ sessionId: 'old', toolLog: [] });
-    const got = sessionFromHistory({
-      session: snapshot,
-      summary: summaryOf(snapshot),
-      prompts: [{ id: 1, text: 'first prompt', promptId: null, timestamp: 5 }],
-      responses: [],
-      toolCalls: [
-        {
-          id: 9,
-          toolUseId: 'tu',
-          tool: 'Edit',
-          inputSummary: '/a.ts',
-          inputExcerpt: JSON.stringify({ file_path: '/a.ts', old_string: 'a', new_string: 'b' }),
-          status: 'ok',
-          startedAt: 6,
-          endedAt: 7,
-          durationMs: 1,
-          result: null,
-          error: null,
-          agentId: null,
-        },
-      ],
-      events: [],
-      notes: [{ id: 3, sessionId: 'old', text: 'n', createdAt: 1, updatedAt: 1 }],
-    });
-    expect(got?.session.sessionId).toBe('old');
-    expect(got?.session.promptHistory.map((p) => p.text)).toEqual(['first prompt']);
-    expect(got?.session.toolLog[0]?.input).toEqual({ file_path: '/a.ts', old_string: 'a', new_string: 'b' });
-    expect(got?.notes.length).toBe(1);
   });
 });

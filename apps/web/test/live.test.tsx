@@ -1,7 +1,8 @@
 import type { Session, ToolCall } from '@flightdeck/shared-types';
 import { cleanup, render, screen } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SummaryLiveEvent, toLiveMessage } from '../src/data/normalise.js';
+import { toLiveMessage } from '../src/data/normalise.js';
+import type { LiveSummaryEvent } from '../src/data/types.js';
 import { createSessionStore } from '../src/store/sessions.js';
 import { DETAIL_REFETCH_INTERVAL_MS, DetailPage } from '../src/views/Detail.js';
 import { testApi } from './api.js';
@@ -45,7 +46,7 @@ describe('live summaries', () => {
         currentToolSummary: 'pnpm test',
       },
     };
-    const msg = toLiveMessage(JSON.parse(JSON.stringify(wire)) as SummaryLiveEvent);
+    const msg = toLiveMessage(JSON.parse(JSON.stringify(wire)) as LiveSummaryEvent);
     expect(msg.type).toBe('session-upsert');
     if (msg.type !== 'session-upsert') return;
     expect(msg.session.sessionId).toBe('s1');

@@ -62,6 +62,7 @@ function applyMeta(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta, isSub: b
     });
   }
   if (meta.tty && meta.tty !== s.tty) p.tty = meta.tty;
+  if (meta.host && meta.host !== s.host) p.host = meta.host;
   // The card was created from an event without terminal details (e.g. Codex notify): a later one tells.
   if (s.source === 'unknown') {
     const source = detectHookSource(meta);

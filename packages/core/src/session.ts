@@ -59,6 +59,7 @@ export function createSession(f: NewSessionFields): Session {
     pid: null,
     tty: null,
     source: f.source,
+    host: null,
     terminalId: null,
     tmuxPane: null,
     transcriptPath: null,

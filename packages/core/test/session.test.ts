@@ -28,6 +28,7 @@ describe('copySession', () => {
       subagentCount: 1,
       pid: 4242,
       tty: '/dev/pts/3',
+      host: 'build-box',
       terminalId: 'term-1',
       tmuxPane: '%3',
       transcriptPath: '/tmp/t.jsonl',

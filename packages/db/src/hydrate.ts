@@ -45,7 +45,8 @@ function lengths(json: string): RingLengths {
   };
 }
 
-function parseInput(text: string | null): unknown {
+/** A tool input stored as JSON text (possibly cut): parsed, or the text itself when it does not parse. */
+export function parseToolInput(text: string | null): unknown {
   if (text === null) return null;
   try {
     return JSON.parse(text) as unknown;
@@ -113,7 +114,7 @@ export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
     Q.tools,
     row.id,
     len.toolLog,
-  ).map((r) => ({ ...toolCallFields(r), input: parseInput(r.tool_input) }));
+  ).map((r) => ({ ...toolCallFields(r), input: parseToolInput(r.tool_input) }));
   const events: LifecycleEvent[] = lastRows<Pick<EventRow, 'event_type' | 'detail' | 'timestamp'>>(
     h,
     Q.events,
@@ -122,4 +123,53 @@ export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
   ).map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp }));
   // The row id wins over the snapshot's (they differ only after a re-key that the core did not re-send).
   return { ...base, sessionId: row.id, promptHistory, toolLog, responseLog, events };
+}
+
+/** The stored records of a session, as `getSession` lists them. */
+export interface StoredRecords {
+  prompts: readonly { text: string; promptId: string | null; timestamp: number }[];
+  responses: readonly { text: string; agentId: string | null; timestamp: number }[];
+  toolCalls: readonly (Omit<ToolCall, 'input'> & { inputExcerpt: string | null })[];
+  events: readonly LifecycleEvent[];
+}
+
+/**
+ * `session` with each ring replaced by the stored records where those are longer (the core keeps only the latest
+ * entries; the database keeps them all): the session to open at an older item.
+ */
+export function withStoredRings(session: Session, stored: StoredRecords): Session {
+  const out: Session = { ...session };
+  if (stored.prompts.length > session.promptHistory.length) {
+    out.promptHistory = stored.prompts.map((p) => ({
+      text: p.text,
+      timestamp: p.timestamp,
+      promptId: p.promptId,
+    }));
+  }
+  if (stored.responses.length > session.responseLog.length) {
+    out.responseLog = stored.responses.map((r) => ({
+      text: r.text,
+      timestamp: r.timestamp,
+      agentId: r.agentId,
+    }));
+  }
+  if (stored.toolCalls.length > session.toolLog.length) {
+    out.toolLog = stored.toolCalls.map(({ inputExcerpt, ...t }) => ({
+      toolUseId: t.toolUseId,
+      tool: t.tool,
+      input: parseToolInput(inputExcerpt),
+      inputSummary: t.inputSummary,
+      status: t.status,
+      startedAt: t.startedAt,
+      endedAt: t.endedAt,
+      durationMs: t.durationMs,
+      result: t.result,
+      error: t.error,
+      agentId: t.agentId,
+    }));
+  }
+  if (stored.events.length > session.events.length) {
+    out.events = stored.events.map((e) => ({ type: e.type, detail: e.detail, timestamp: e.timestamp }));
+  }
+  return out;
 }

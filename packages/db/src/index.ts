@@ -2,6 +2,7 @@ export * from './analytics.js';
 export { DbInputError } from './errors.js';
 export * from './event-log.js';
 export * from './fts.js';
+export { parseToolInput, type StoredRecords, withStoredRings } from './hydrate.js';
 export * from './ingest.js';
 export * from './kv.js';
 export { migrationProvider, migrations } from './migrations/index.js';
@@ -14,6 +15,15 @@ export {
   openDatabase,
 } from './open.js';
 export type * from './schema.js';
+export {
+  type ColumnField,
+  columnOf,
+  SESSION_COLUMNS,
+  SESSION_ROW_COLUMNS,
+  type SessionColumn,
+  sessionRow,
+  TABLE_RINGS,
+} from './session-row.js';
 export * from './sessions.js';
 export {
   configureConnection,

@@ -17,6 +17,7 @@ import { DbInputError } from './errors.js';
 import { hydrateSession, type StoredSessionRow } from './hydrate.js';
 import { type Handle, handleOf } from './open.js';
 import type { Database } from './schema.js';
+import { sessionRow } from './session-row.js';
 import { OP, prepared, type WriteOp } from './write-ops.js';
 
 export type { IngestEvent } from '@flightdeck/shared-types';
@@ -100,50 +101,9 @@ export function hookEventOp(ev: IngestEvent): WriteOp {
   ];
 }
 
-/** The upsert of a session's row (its snapshot without ring buffers, plus their lengths). */
+/** The upsert of a session's row (see `session-row.ts`). */
 export function sessionRowOp(s: Session): WriteOp {
-  if (!isObject(s) || typeof s.sessionId !== 'string' || s.sessionId.length === 0) {
-    throw new DbInputError('session: sessionId must be a non-empty string', 'sessionId');
-  }
-  return [
-    OP.session,
-    {
-      id: s.sessionId,
-      cli: s.cli,
-      project_path: s.projectPath ?? '',
-      project_name: s.projectName ?? '',
-      title: s.title ?? '',
-      model: s.model ?? null,
-      status: s.status,
-      status_reason: s.statusReason ? JSON.stringify(s.statusReason) : null,
-      source: s.source ?? 'unknown',
-      label: s.label ?? null,
-      team_id: s.teamId ?? null,
-      team_role: s.teamRole ?? null,
-      accent_color: s.accentColor ?? null,
-      parent_session_id: s.parentSessionId ?? null,
-      agent_name: s.agentName ?? null,
-      agent_type: s.agentType ?? null,
-      permission_mode: s.permissionMode ?? null,
-      transcript_path: s.transcriptPath ?? null,
-      started_at: s.startedAt,
-      ended_at: s.endedAt ?? null,
-      end_reason: s.endReason ?? null,
-      last_activity_at: s.lastActivityAt,
-      total_prompts: s.totalPrompts ?? 0,
-      total_tool_calls: s.totalToolCalls ?? 0,
-      archived: s.archived ? 1 : 0,
-      previous_session_ids: JSON.stringify(s.previousSessionIds ?? []),
-      resume_count: s.resumeCount ?? 0,
-      snapshot: JSON.stringify({ ...s, promptHistory: [], toolLog: [], responseLog: [], events: [] }),
-      ring_lengths: JSON.stringify({
-        promptHistory: s.promptHistory?.length ?? 0,
-        toolLog: s.toolLog?.length ?? 0,
-        responseLog: s.responseLog?.length ?? 0,
-        events: s.events?.length ?? 0,
-      }),
-    },
-  ];
+  return [OP.session, sessionRow(s)];
 }
 
 function toolOp(sessionId: string, t: ToolCall): WriteOp {

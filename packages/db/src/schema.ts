@@ -22,11 +22,11 @@ export interface SessionsTable {
   /** JSON of `StatusReason`. */
   status_reason: string | null;
   source: Generated<string>;
+  /** The machine the agent runs on (migration 0003). */
+  host: string | null;
   label: string | null;
-  summary: string | null;
   team_id: string | null;
   team_role: string | null;
-  character_model: string | null;
   accent_color: string | null;
   parent_session_id: string | null;
   agent_name: string | null;

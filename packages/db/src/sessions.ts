@@ -1,39 +1,19 @@
 /** Session history: detail, search/list (spec §12.7), projects, user-editable fields. */
-import type { AgentCli, Note, Session, SessionStatus, ToolCallStatus } from '@flightdeck/shared-types';
+import type { Note, Session, ToolCallStatus } from '@flightdeck/shared-types';
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
 import { sessionFilterFields, toFtsQuery } from './fts.js';
 import { hydrateSession, toolCallFields } from './hydrate.js';
 import { handleOf } from './open.js';
-import type { Database, SessionRow } from './schema.js';
+import type { Database } from './schema.js';
+import { columnOf, SESSION_COLUMNS, type SessionSummary, toSessionSummary } from './session-row.js';
 
-/** A session as listed in history (columns only, no snapshot). */
-export interface SessionSummary {
-  sessionId: string;
-  cli: AgentCli;
-  projectPath: string;
-  projectName: string;
-  title: string;
-  status: SessionStatus;
-  model: string | null;
-  source: string;
-  label: string | null;
-  accentColor: string | null;
-  teamId: string | null;
-  teamRole: string | null;
-  parentSessionId: string | null;
-  agentName: string | null;
-  startedAt: number;
-  endedAt: number | null;
-  endReason: string | null;
-  lastActivityAt: number;
-  totalPrompts: number;
-  totalToolCalls: number;
-  archived: boolean;
-  previousSessionIds: string[];
-  resumeCount: number;
-}
+export type { SessionSummary } from './session-row.js';
+export { toSessionSummary } from './session-row.js';
+
+/** The columns a history listing selects (those that mirror a field). */
+const SUMMARY_COLUMNS = Object.keys(SESSION_COLUMNS) as (keyof typeof SESSION_COLUMNS)[];
 
 export interface PromptRecord {
   id: number;
@@ -79,75 +59,6 @@ export interface SessionDetail {
   events: EventRecord[];
   notes: Note[];
 }
-
-function parseJsonArray(s: string): string[] {
-  try {
-    const v: unknown = JSON.parse(s);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-export function toSessionSummary(r: Omit<SessionRow, 'snapshot' | 'ring_lengths'>): SessionSummary {
-  return {
-    sessionId: r.id,
-    cli: r.cli as AgentCli,
-    projectPath: r.project_path,
-    projectName: r.project_name,
-    title: r.title,
-    status: r.status as SessionStatus,
-    model: r.model,
-    source: r.source,
-    label: r.label,
-    accentColor: r.accent_color,
-    teamId: r.team_id,
-    teamRole: r.team_role,
-    parentSessionId: r.parent_session_id,
-    agentName: r.agent_name,
-    startedAt: r.started_at,
-    endedAt: r.ended_at,
-    endReason: r.end_reason,
-    lastActivityAt: r.last_activity_at,
-    totalPrompts: r.total_prompts,
-    totalToolCalls: r.total_tool_calls,
-    archived: r.archived === 1,
-    previousSessionIds: parseJsonArray(r.previous_session_ids),
-    resumeCount: r.resume_count,
-  };
-}
-
-const SUMMARY_COLUMNS = [
-  'id',
-  'cli',
-  'project_path',
-  'project_name',
-  'title',
-  'model',
-  'status',
-  'status_reason',
-  'source',
-  'label',
-  'summary',
-  'team_id',
-  'team_role',
-  'character_model',
-  'accent_color',
-  'parent_session_id',
-  'agent_name',
-  'agent_type',
-  'permission_mode',
-  'transcript_path',
-  'started_at',
-  'ended_at',
-  'end_reason',
-  'last_activity_at',
-  'total_prompts',
-  'total_tool_calls',
-  'archived',
-  'previous_session_ids',
-  'resume_count',
-] as const;
 
 /** Full detail of one session, or `null` when unknown. */
 export async function getSession(db: Kysely<Database>, sessionId: string): Promise<SessionDetail | null> {
@@ -241,10 +152,10 @@ export async function setSessionFields(
     const jsonValue = typeof value === 'boolean' ? sql`json(${value ? 'true' : 'false'})` : sql`${value}`;
     snapshot = sql<string>`json_set(${snapshot}, ${`$.${jsonKey}`}, ${jsonValue})`;
   };
-  if (f.title !== undefined) put('title', 'title', f.title);
-  if (f.label !== undefined) put('label', 'label', f.label);
-  if (f.accentColor !== undefined) put('accent_color', 'accentColor', f.accentColor);
-  if (f.archived !== undefined) put('archived', 'archived', f.archived);
+  if (f.title !== undefined) put(columnOf('title'), 'title', f.title);
+  if (f.label !== undefined) put(columnOf('label'), 'label', f.label);
+  if (f.accentColor !== undefined) put(columnOf('accentColor'), 'accentColor', f.accentColor);
+  if (f.archived !== undefined) put(columnOf('archived'), 'archived', f.archived);
   if (Object.keys(set).length === 0) {
     return (
       (await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
@@ -259,6 +170,15 @@ export async function setSessionFields(
 }
 
 export const SESSION_SORT_COLUMNS = ['started_at', 'last_activity_at', 'project_name', 'status'] as const;
+
+/** The fields a history listing sorts by (the browser's words), each with its column (`SESSION_SORT_COLUMNS`). */
+export const SESSION_SORT_FIELDS = ['startedAt', 'lastActivityAt', 'projectName', 'status'] as const;
+export type SessionSortField = (typeof SESSION_SORT_FIELDS)[number];
+
+/** The column of a sort field. */
+export function sortColumnOf(field: SessionSortField): (typeof SESSION_SORT_COLUMNS)[number] {
+  return columnOf(field) as (typeof SESSION_SORT_COLUMNS)[number];
+}
 
 export const searchSessionsInputSchema = z.object({
   /** Words searched in the sessions' prompts (FTS). */

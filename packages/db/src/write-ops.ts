@@ -2,10 +2,12 @@
  * Applying write plans: the half of recording a batch that needs nothing but a SQLite connection. A plan is a
  * list of `WriteOp`s (strings, numbers, null and one flat object per session row), made by the planner in
  * `ingest.ts` and applied here in order, in one transaction per `write`. This module imports no other part
- * of the package at runtime but its error class, so a worker thread can load it alone.
+ * of the package at runtime but its error class and the session row's column table (`session-row.ts`), so a
+ * worker thread can load it alone.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { DbInputError } from './errors.js';
+import { UPSERT_SESSION_SQL } from './session-row.js';
 
 /** Result of applying hook-event writes. */
 export interface IngestResult {
@@ -22,24 +24,7 @@ export const WATERMARK_KEY = 'core.watermark';
 export const SQL = {
   insertHookEvent: `INSERT OR IGNORE INTO hook_events (ingest_id, session_id, cli, event_type, payload, meta, received_at, sent_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  upsertSession: `INSERT INTO sessions (id, cli, project_path, project_name, title, model, status, status_reason, source, label,
-      team_id, team_role, accent_color, parent_session_id, agent_name, agent_type, permission_mode, transcript_path,
-      started_at, ended_at, end_reason, last_activity_at, total_prompts, total_tool_calls, archived, previous_session_ids,
-      resume_count, snapshot, ring_lengths)
-    VALUES (@id, @cli, @project_path, @project_name, @title, @model, @status, @status_reason, @source, @label,
-      @team_id, @team_role, @accent_color, @parent_session_id, @agent_name, @agent_type, @permission_mode, @transcript_path,
-      @started_at, @ended_at, @end_reason, @last_activity_at, @total_prompts, @total_tool_calls, @archived, @previous_session_ids,
-      @resume_count, @snapshot, @ring_lengths)
-    ON CONFLICT (id) DO UPDATE SET cli = excluded.cli, project_path = excluded.project_path,
-      project_name = excluded.project_name, title = excluded.title, model = excluded.model, status = excluded.status,
-      status_reason = excluded.status_reason, source = excluded.source, label = excluded.label, team_id = excluded.team_id,
-      team_role = excluded.team_role, accent_color = excluded.accent_color, parent_session_id = excluded.parent_session_id,
-      agent_name = excluded.agent_name, agent_type = excluded.agent_type, permission_mode = excluded.permission_mode,
-      transcript_path = excluded.transcript_path, started_at = excluded.started_at, ended_at = excluded.ended_at,
-      end_reason = excluded.end_reason, last_activity_at = excluded.last_activity_at,
-      total_prompts = excluded.total_prompts, total_tool_calls = excluded.total_tool_calls, archived = excluded.archived,
-      previous_session_ids = excluded.previous_session_ids, resume_count = excluded.resume_count,
-      snapshot = excluded.snapshot, ring_lengths = excluded.ring_lengths`,
+  upsertSession: UPSERT_SESSION_SQL,
   insertPrompt: `INSERT OR IGNORE INTO prompts (session_id, text, prompt_id, timestamp) VALUES (?, ?, ?, ?)`,
   insertResponse: `INSERT OR IGNORE INTO responses (session_id, text_excerpt, agent_id, timestamp) VALUES (?, ?, ?, ?)`,
   insertEvent: `INSERT OR IGNORE INTO events (session_id, event_type, detail, timestamp) VALUES (?, ?, ?, ?)`,

@@ -330,6 +330,8 @@ describe('migration 0002 backfills the index', () => {
   it('makes tool outputs, notes and titles recorded before it searchable', async () => {
     const h = await openTestDb('file');
     try {
+      // Back to before 0002 (through the migrations that came after it).
+      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
       const run = (q: string) => h.sqlite.prepare(q).run();
       run(`INSERT INTO sessions (id, cli, project_path, project_name, title, status, started_at, last_activity_at, snapshot)
@@ -342,7 +344,10 @@ describe('migration 0002 backfills the index', () => {
       run(
         `INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('old-s', 'an axolotl note', 1, 2)`,
       );
-      expect(await migrateToLatest(h.db)).toEqual(['2026_12_06_0002_search_all']);
+      expect(await migrateToLatest(h.db)).toEqual([
+        '2026_12_06_0002_search_all',
+        '2026_12_07_0003_session_host',
+      ]);
       expect((await fullTextSearch(h.db, { query: 'armadillo' })).items).toMatchObject([
         { kind: 'tool_output', sessionId: 'old-s', toolUseId: 'toolu_old' },
       ]);

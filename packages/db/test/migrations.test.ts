@@ -59,6 +59,14 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     recordBatch(h.db, { events: [], sessions: [s] });
     expect(count(h, 'prompts')).toBe(1);
     expect(searchKinds(h)).toEqual({ prompt: 1, title: 1 });
+    // One step down: the host column goes, the two columns 0001 created come back.
+    const sqlite = h.sqlite;
+    const columns = () =>
+      (sqlite.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns()).toContain('host');
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
+    expect(columns()).not.toContain('host');
+    expect(columns()).toEqual(expect.arrayContaining(['summary', 'character_model']));
     // One step down: back to the 0001 index (prompts, responses and tool inputs), rebuilt from the rows.
     expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
     expect(tables(h)).toEqual(ALL);

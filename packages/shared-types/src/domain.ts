@@ -1,6 +1,6 @@
 /**
  * Domain types of Flightdeck: what a session is, as every package sees it.
- * Pure data: no functions, no classes, JSON-serialisable.
+ * Pure data (JSON-serialisable), plus the key lists derived from the types.
  */
 
 export const SESSION_STATUSES = [
@@ -140,63 +140,121 @@ export interface Subagent {
   transcriptPath: string | null;
 }
 
-export interface Session {
+/*
+ * A session, in parts that change together. `Session` is all of them; code that builds, stores or sends a session
+ * derives what it needs from these parts (the key lists below), so adding a field to a part is: the field here,
+ * its initial value in core `createSession`, and, if it has a column of its own, one line in the db's column
+ * table (packages/db/src/session-row.ts) plus a migration. The live summary, the snapshot, the history summary,
+ * the web's types and the property tests follow.
+ */
+
+/** Who the session is and where it runs: set when the card is created or by the first events that report it. */
+export interface SessionIdentity {
   sessionId: string;
   cli: AgentCli;
   projectPath: string;
   projectName: string;
-  title: string;
+  source: TerminalSource;
+  /** The machine the agent runs on (`meta.host` of its hook events), or null when no event said. */
+  host: string | null;
+  pid: number | null;
+  tty: string | null;
+  terminalId: string | null;
+  tmuxPane: string | null;
+  transcriptPath: string | null;
+  model: string | null;
+  permissionMode: string | null;
+  startedAt: number;
+}
+
+/** What the session is doing now and why: changes with (almost) every event. */
+export interface SessionStatusPart {
   status: SessionStatus;
   statusReason: StatusReason;
-  startedAt: number;
+  /** The last status changes, oldest first (bounded), each with its provenance: the status timeline. */
+  statusHistory: StatusReason[];
   lastActivityAt: number;
   endedAt: number | null;
   endReason: string | null;
-  model: string | null;
-  permissionMode: string | null;
   currentPrompt: string | null;
   /** Tool running now (main agent), if any. */
   currentTool: string | null;
   pendingApproval: PendingApproval | null;
   /** Human-readable summary of what the session waits for (approval/input), or null. */
   waitingDetail: string | null;
-  promptHistory: PromptEntry[];
-  toolLog: ToolCall[];
-  responseLog: ResponseEntry[];
-  events: LifecycleEvent[];
+}
+
+/** Numbers that only grow (or reset per turn). */
+export interface SessionCounters {
   /** Tool name → calls over the whole session. */
   toolUsage: Record<string, number>;
   /** Tool calls in the current turn (reset at the next prompt). */
   turnToolCalls: number;
   totalToolCalls: number;
   totalPrompts: number;
-  subagents: Subagent[];
   /** Subagents currently running. */
   subagentCount: number;
-  pid: number | null;
-  tty: string | null;
-  source: TerminalSource;
-  terminalId: string | null;
-  tmuxPane: string | null;
-  transcriptPath: string | null;
+  /** How many times the session was resumed or continued. */
+  resumeCount: number;
+}
+
+/** Bounded logs (the latest entries): the live summary sends their lengths, the database keeps them in tables. */
+export interface SessionRings {
+  promptHistory: PromptEntry[];
+  toolLog: ToolCall[];
+  responseLog: ResponseEntry[];
+  events: LifecycleEvent[];
+  subagents: Subagent[];
+}
+
+/** What the user sets to tell cards apart. */
+export interface SessionPresentation {
+  title: string;
+  label: string | null;
+  accentColor: string | null;
+  archived: boolean;
+}
+
+/** How the session relates to other sessions: its team, its parent, the cards before and after it. */
+export interface SessionRelations {
   teamId: string | null;
   teamRole: 'leader' | 'member' | null;
   parentSessionId: string | null;
   agentName: string | null;
   agentType: string | null;
   agentColor: string | null;
-  label: string | null;
-  accentColor: string | null;
-  archived: boolean;
   /** Ids this session had before being re-keyed by a resume (oldest first). */
   previousSessionIds: string[];
-  /** How many times the session was resumed or continued. */
-  resumeCount: number;
-  /** The last status changes, oldest first (bounded), each with its provenance: the status timeline. */
-  statusHistory: StatusReason[];
   /** Cards this one continues or was continued by (`/clear`, resume into a new card). */
   lineage: LineageLink[];
 }
+
+export interface Session
+  extends SessionIdentity,
+    SessionStatusPart,
+    SessionCounters,
+    SessionRings,
+    SessionPresentation,
+    SessionRelations {}
+
+export type SessionRingKey = keyof SessionRings;
+
+/** Every key of `T`, once each, or a type error naming what is missing. */
+type AllKeys<T, K extends readonly (keyof T)[]> =
+  Exclude<keyof T, K[number]> extends never ? K : { missing: Exclude<keyof T, K[number]> };
+
+function allKeys<T>() {
+  return <const K extends readonly (keyof T)[]>(keys: K & AllKeys<T, K>): K => keys;
+}
+
+/** The ring-buffer keys of a `Session` (runtime list, checked against `SessionRings`). */
+export const SESSION_RING_KEYS = allKeys<SessionRings>()([
+  'promptHistory',
+  'toolLog',
+  'responseLog',
+  'events',
+  'subagents',
+]);
 
 export interface Team {
   teamId: string;

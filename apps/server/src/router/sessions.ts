@@ -1,12 +1,14 @@
 import type { Session } from '@flightdeck/shared-types';
 import { z } from 'zod';
 import { liveStream } from '../live-stream.js';
+import { summaryEvent } from '../live-summary.js';
 import type { CoreInput } from '../ports.js';
 import type { Context } from '../trpc.js';
 import { protectedProcedure, router, TRPCError } from '../trpc.js';
 
 const sessionId = z.string().min(1).max(256);
 const byId = z.object({ sessionId });
+const liveInput = z.object({ lastEventId: z.string().max(64).nullish() }).optional();
 
 function requireSession(ctx: Context, id: string): Session {
   const s = ctx.services.runtime.getSession(id);
@@ -78,23 +80,16 @@ export const sessionsRouter = router({
     await act(ctx, input.sessionId, { type: 'delete', sessionId: input.sessionId });
     return { deleted: ctx.services.runtime.getSession(input.sessionId) === undefined };
   }),
+  /** Whole sessions (with their rings): a snapshot, then every change, resumable with `lastEventId`. */
   live: protectedProcedure
-    .input(
-      z
-        .object({
-          lastEventId: z.string().max(64).nullish(),
-          /** `summary`: sessions without their ring buffers (board cards); default `full`. */
-          view: z.enum(['full', 'summary']).optional(),
-        })
-        .optional(),
-    )
+    .input(liveInput)
     .subscription(({ ctx, input, signal }) =>
-      liveStream(
-        ctx.services.runtime.hub,
-        input?.lastEventId,
-        signal,
-        ctx.bufferedAmount,
-        input?.view ?? 'full',
-      ),
+      liveStream(ctx.services.runtime.hub, input?.lastEventId, signal, ctx.bufferedAmount),
+    ),
+  /** The same stream with sessions as `LiveSessionSummary` (no rings; their lengths instead): what a board needs. */
+  liveSummary: protectedProcedure
+    .input(liveInput)
+    .subscription(({ ctx, input, signal }) =>
+      liveStream(ctx.services.runtime.hub, input?.lastEventId, signal, ctx.bufferedAmount, summaryEvent),
     ),
 });

@@ -20,144 +20,22 @@
  * - Wake-ups: `fs.watch` on each file where it works, a slow `stat` poll (`pollMs`) as fallback; the followed set
  *   is reconciled with the runtime's sessions every `reconcileMs`.
  */
-import { constants, type FSWatcher, watch } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
-import type { CoreInput, CoreState, TranscriptEntry } from '@flightdeck/core';
-import { type TranscriptLineParser, transcriptParserFor } from '@flightdeck/hook-ingest';
-import type { Session } from '@flightdeck/shared-types';
-import type { Logger } from '../runtime.js';
+import { watch } from 'node:fs';
+import type { CoreInput } from '@flightdeck/core';
+import { transcriptParserFor } from '@flightdeck/hook-ingest';
+import { errCode, type Follow, newFollow } from './follow.js';
+import { consumeChunk } from './lines.js';
+import { openRegular, probe } from './open.js';
+import {
+  TRANSCRIPT_DEFAULTS,
+  type TranscriptFollower,
+  type TranscriptFollowerOptions,
+  type TranscriptProblem,
+} from './options.js';
 
-/** What the follower needs of the runtime. */
-export interface FollowerRuntime {
-  readonly state: CoreState;
-  listSessions(): Session[];
-  dispatch(input: CoreInput): Promise<unknown>;
-}
+export * from './options.js';
 
-export interface TranscriptFollowerOptions {
-  runtime: FollowerRuntime;
-  log: Logger;
-  /** How often the followed set is reconciled with the runtime's sessions (ms). Default 1000. */
-  reconcileMs?: number;
-  /** Slow poll: every followed file is `stat`ed this often, whether or not `fs.watch` fired (ms). Default 2000. */
-  pollMs?: number;
-  /** Longest an offset moved over ignored lines waits before it is handed to the core (ms). Default 5000. */
-  progressMs?: number;
-  /** Longest line kept; a longer one is skipped and counted. Default 1 MiB. */
-  maxLineBytes?: number;
-  /** Bytes read from the end of a file seen for the first time without a cursor. Default 64 KiB. */
-  tailBytes?: number;
-  /** Largest single read: the size of each followed file's read buffer. Default 32 KiB. */
-  chunkBytes?: number;
-  /** Appends signalled by `fs.watch` within this long are read together (ms). Default 50. */
-  watchDelayMs?: number;
-  /** Most entries in one input (a backlog is handed over in several). Default 500. */
-  maxEntriesPerInput?: number;
-  /** Most text (assistant text, error messages) held for one input before it is handed over. Default 1 MiB. */
-  maxEntryBytesPerInput?: number;
-  /** Use `fs.watch` (default true); the poll works alone without it. */
-  watch?: boolean;
-  /**
-   * Only files owned by this user are read (default: the server's own uid, where the platform has uids). A hook
-   * payload names the transcript path; it must not make the server read another user's file onto the dashboard.
-   */
-  ownerUid?: number | null;
-  now?: () => number;
-}
-
-export interface TranscriptProblem {
-  sessionId: string;
-  path: string;
-  problem: string;
-}
-
-export interface TranscriptFollowerStats {
-  /** Sessions followed now (live, with a transcript that can be followed). */
-  sessions: number;
-  bytesRead: number;
-  lines: number;
-  entries: number;
-  /** Lines not understood (unknown entry types, broken JSON) and lines over the length cap. */
-  skipped: number;
-  oversizeLines: number;
-  /** Files read again from 0 because they were truncated or replaced. */
-  restarts: number;
-  /** Problems met (each distinct problem of a file counted once, not at every poll). */
-  errors: number;
-  /** `transcript` inputs handed to the runtime. */
-  inputs: number;
-  /** Longest partial line kept so far (bytes): never above `maxLineBytes`. */
-  largestPartialLine: number;
-  /** Files that cannot be read now, and why (at most 20). */
-  problems: TranscriptProblem[];
-}
-
-export interface TranscriptFollower {
-  start(): void;
-  /** Stops reading and hands the last progress to the runtime (call before `runtime.drain()`). */
-  stop(): Promise<void>;
-  stats(): TranscriptFollowerStats;
-  /** Reconciles and reads every followed file now (tests, benchmarks). */
-  poke(): Promise<void>;
-}
-
-export const TRANSCRIPT_DEFAULTS = {
-  reconcileMs: 1000,
-  pollMs: 2000,
-  progressMs: 5000,
-  maxLineBytes: 1024 * 1024,
-  tailBytes: 64 * 1024,
-  chunkBytes: 32 * 1024,
-  watchDelayMs: 50,
-  maxEntriesPerInput: 500,
-  maxEntryBytesPerInput: 1024 * 1024,
-} as const;
-
-const NEWLINE = 0x0a;
 const MAX_PROBLEMS_SHOWN = 20;
-
-interface Follow {
-  sessionId: string;
-  path: string;
-  parser: TranscriptLineParser;
-  fh: FileHandle | null;
-  dev: number;
-  ino: number;
-  /** Whether the file was opened at least once (a later inode change is a replacement). */
-  opened: boolean;
-  /** Just past the last complete line consumed. */
-  offset: number;
-  /** Where the next read starts (past the partial line kept, or the part of a long line dropped). */
-  readPos: number;
-  pending: Buffer[];
-  pendingLen: number;
-  /** Dropping bytes up to the next newline: a line over the cap, or the cut line a tail read starts in. */
-  discarding: 'oversize' | 'tail' | null;
-  entries: TranscriptEntry[];
-  /** Text held in `entries` (UTF-16 units, roughly bytes): a backlog of long texts is handed over in parts. */
-  entryText: number;
-  skipped: number;
-  restarted: boolean;
-  /** Offset of the last input handed over (-1: none yet). */
-  dispatchedOffset: number;
-  dispatchedAt: number;
-  /** The read buffer (reads of one file never overlap). */
-  scratch: Buffer | null;
-  busy: Promise<void> | null;
-  again: boolean;
-  /** The pending wake-up should `stat` the path (truncation, replacement), not only read on. */
-  againFull: boolean;
-  soon: NodeJS.Timeout | null;
-  watcher: FSWatcher | null;
-  watchedIno: number;
-  problem: string | null;
-  dropped: boolean;
-}
-
-function errCode(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e?.code ?? (err instanceof Error ? err.message : String(err));
-}
 
 export function createTranscriptFollower(opts: TranscriptFollowerOptions): TranscriptFollower {
   const { runtime, log } = opts;
@@ -264,23 +142,10 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
 
   /** Opens (or re-opens) the file when needed; false when there is nothing to read now. */
   async function ensureOpen(f: Follow): Promise<number | null> {
-    let st: Awaited<ReturnType<typeof stat>>;
-    try {
-      st = await stat(f.path);
-    } catch (err) {
-      const code = errCode(err);
-      // not created yet (Claude Code writes it at the first message), or gone: wait for it
-      if (code === 'ENOENT') {
-        setProblem(f, null);
-        await closeFile(f);
-        return null;
-      }
-      setProblem(f, `cannot stat: ${code}`);
-      await closeFile(f);
-      return null;
-    }
-    if (!st.isFile()) {
-      setProblem(f, st.isFIFO() ? 'a FIFO, not a file: not read' : 'not a regular file: not read');
+    const st = await probe(f.path);
+    if (st.kind !== 'file') {
+      // missing: not created yet, or gone: wait for it
+      setProblem(f, st.kind === 'problem' ? st.problem : null);
       await closeFile(f);
       return null;
     }
@@ -289,116 +154,31 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       return st.size;
     }
     await closeFile(f);
-    let fh: FileHandle;
-    try {
-      // O_NONBLOCK: a FIFO put in its place since the stat cannot block the open
-      fh = await open(f.path, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch (err) {
-      const code = errCode(err);
-      if (code === 'ENOENT') return null;
-      setProblem(f, `cannot open: ${code}`);
-      return null;
-    }
-    let fst: Awaited<ReturnType<FileHandle['stat']>>;
-    try {
-      fst = await fh.stat();
-    } catch (err) {
-      await fh.close().catch(() => {});
-      setProblem(f, `cannot stat: ${errCode(err)}`);
-      return null;
-    }
-    if (!fst.isFile()) {
-      await fh.close().catch(() => {});
-      setProblem(f, fst.isFIFO() ? 'a FIFO, not a file: not read' : 'not a regular file: not read');
-      return null;
-    }
-    if (ownerUid !== null && fst.uid !== ownerUid) {
-      await fh.close().catch(() => {});
-      setProblem(f, `owned by another user (uid ${fst.uid}): not read`);
+    const opened = await openRegular(f.path, ownerUid);
+    if (opened.kind !== 'open') {
+      if (opened.kind === 'problem') setProblem(f, opened.problem);
       return null;
     }
     if (f.dropped) {
-      await fh.close().catch(() => {});
+      await opened.fh.close().catch(() => {});
       return null;
     }
     setProblem(f, null);
-    const replaced = f.opened && (fst.ino !== f.ino || fst.dev !== f.dev);
-    f.fh = fh;
-    f.ino = fst.ino;
-    f.dev = fst.dev;
-    if (!f.opened) startPosition(f, fst.size);
-    else if (replaced || fst.size < f.readPos) restart(f);
+    const replaced = f.opened && (opened.ino !== f.ino || opened.dev !== f.dev);
+    f.fh = opened.fh;
+    f.ino = opened.ino;
+    f.dev = opened.dev;
+    if (!f.opened) startPosition(f, opened.size);
+    else if (replaced || opened.size < f.readPos) restart(f);
     f.opened = true;
     watchFile(f);
-    return fst.size;
+    return opened.size;
   }
 
   const inputFull = (f: Follow) => f.entries.length >= maxEntries || f.entryText >= maxEntryBytes;
 
-  /**
-   * Splits a chunk read at `f.readPos` into lines from `start` and parses the complete ones. Stops after a line
-   * that fills the input (returns where it stopped: hand the input over, then go on from there); `readPos` moves
-   * past the chunk once all of it is consumed.
-   */
-  function consume(f: Follow, buf: Buffer, from: number): number {
-    const base = f.readPos;
-    let start = from;
-    while (start < buf.length) {
-      const nl = buf.indexOf(NEWLINE, start);
-      if (nl === -1) {
-        const rest = buf.length - start;
-        if (f.discarding) break;
-        if (f.pendingLen + rest > maxLine) {
-          // too long: drop what is kept and the rest of it as it comes
-          f.pending = [];
-          f.pendingLen = 0;
-          f.discarding = 'oversize';
-          counters.oversizeLines += 1;
-          counters.skipped += 1;
-          f.skipped += 1;
-        } else {
-          f.pending.push(Buffer.from(buf.subarray(start)));
-          f.pendingLen += rest;
-          if (f.pendingLen > counters.largestPartialLine) counters.largestPartialLine = f.pendingLen;
-        }
-        break;
-      }
-      if (f.discarding) {
-        f.discarding = null;
-      } else if (f.pendingLen + (nl - start) > maxLine) {
-        counters.oversizeLines += 1;
-        counters.skipped += 1;
-        f.skipped += 1;
-        f.pending = [];
-        f.pendingLen = 0;
-      } else {
-        const line =
-          f.pendingLen > 0
-            ? Buffer.concat([...f.pending, buf.subarray(start, nl)]).toString('utf8')
-            : buf.toString('utf8', start, nl);
-        f.pending = [];
-        f.pendingLen = 0;
-        counters.lines += 1;
-        const r = f.parser(line);
-        if (r.verdict === 'entries') {
-          for (const e of r.entries) {
-            f.entries.push(e);
-            f.entryText +=
-              e.kind === 'assistant-text' ? e.text.length : e.kind === 'api-error' ? e.message.length : 0;
-          }
-          counters.entries += r.entries.length;
-        } else if (r.verdict === 'skipped') {
-          counters.skipped += 1;
-          f.skipped += 1;
-        }
-      }
-      f.offset = base + nl + 1;
-      start = nl + 1;
-      if (inputFull(f) && start < buf.length) return start;
-    }
-    f.readPos = base + buf.length;
-    return buf.length;
-  }
+  const consume = (f: Follow, buf: Buffer, from: number) =>
+    consumeChunk(f, buf, from, { maxLine, counters, full: inputFull });
 
   async function hand(f: Follow) {
     const input: CoreInput = {
@@ -520,35 +300,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       const f = follows.get(s.sessionId);
       if (f && f.path === s.transcriptPath) continue;
       if (f) drop(f);
-      const nf: Follow = {
-        sessionId: s.sessionId,
-        path: s.transcriptPath,
-        parser,
-        fh: null,
-        dev: -1,
-        ino: -1,
-        opened: false,
-        offset: 0,
-        readPos: 0,
-        pending: [],
-        pendingLen: 0,
-        discarding: null,
-        entries: [],
-        entryText: 0,
-        skipped: 0,
-        restarted: false,
-        dispatchedOffset: -1,
-        dispatchedAt: 0,
-        scratch: null,
-        busy: null,
-        again: false,
-        againFull: false,
-        soon: null,
-        watcher: null,
-        watchedIno: -1,
-        problem: null,
-        dropped: false,
-      };
+      const nf = newFollow(s.sessionId, s.transcriptPath, parser);
       follows.set(s.sessionId, nf);
       void wake(nf, true);
     }

@@ -67,7 +67,7 @@ export function DeliveryBanner(props: {
                 type="button"
                 class="btn btn--primary btn--small"
                 disabled={busy()}
-                onClick={() => void fix(f().clis as AgentCli[])}
+                onClick={() => void fix(f().clis)}
               >
                 {busy() ? 'Fixing…' : 'Fix'}
               </button>

@@ -1,6 +1,6 @@
-import type { LineageLink, Session, StatusReason } from '@flightdeck/shared-types';
+import type { LineageLink, StatusReason } from '@flightdeck/shared-types';
 import { createMemo, createSignal, For, type JSX, Show } from 'solid-js';
-import type { LiveSession } from '../data/types.js';
+import type { LiveSession, Session } from '../data/types.js';
 import { now } from '../lib/clock.js';
 import { formatDateTime, formatDuration, formatTime } from '../lib/format.js';
 import { displayTitle, STATUS_META } from '../lib/status.js';

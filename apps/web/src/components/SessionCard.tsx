@@ -120,6 +120,14 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
             </span>
           )}
         </Show>
+        <Show when={s().host}>
+          {(host) => (
+            <span class="card__host" title={`Host: ${host()}`} data-testid="host">
+              <span aria-hidden="true">⌂</span> {host()}
+              <span class="visually-hidden"> (host)</span>
+            </span>
+          )}
+        </Show>
       </footer>
     </article>
   );

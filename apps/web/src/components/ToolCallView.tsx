@@ -1,5 +1,5 @@
-import type { ToolCall } from '@flightdeck/shared-types';
 import { createEffect, createMemo, createSignal, For, type JSX, Match, Show, Switch } from 'solid-js';
+import type { ToolCall } from '../data/types.js';
 import { diffLines, toolViewOf } from '../lib/diff.js';
 import { formatTime } from '../lib/format.js';
 

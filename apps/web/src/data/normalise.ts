@@ -1,22 +1,12 @@
-import type { Note, Session } from '@flightdeck/shared-types';
-import type { LatencyStats, LiveMessage, LiveSession, ServerOutputs, SystemStats } from './types.js';
+import type { LatencyStats, LiveMessage, LiveSummaryEvent, ServerOutputs, SystemStats } from './types.js';
 
 /**
- * The few server answers the web app reshapes: the live stream's messages, a stored session's detail, and the
- * hook stats (whose `hooks` part the router types as `unknown`). Everything else is used as the router types it.
+ * The few server answers the web app reshapes: the live stream's messages and the hook stats (whose `hooks` part
+ * the router types as `unknown`). Everything else is used as the router types it.
  */
 
-/** A `sessions.live({ view: 'summary' })` message (the payload of each `tracked(seq, msg)`). */
-export type SummaryLiveEvent =
-  | { seq: number; type: 'snapshot'; data: { sessions: LiveSession[]; teams: LiveTeam[] } }
-  | { seq: number; type: 'session-upsert'; data: LiveSession }
-  | { seq: number; type: 'session-removed'; data: { sessionId: string } }
-  | { seq: number; type: 'team-upsert'; data: LiveTeam }
-  | { seq: number; type: 'team-removed'; data: { teamId: string } };
-type LiveTeam = Extract<LiveMessage, { type: 'team-upsert' }>['team'];
-
 /** A live message as the store applies it. */
-export function toLiveMessage(ev: SummaryLiveEvent): LiveMessage {
+export function toLiveMessage(ev: LiveSummaryEvent): LiveMessage {
   switch (ev.type) {
     case 'snapshot':
       return { type: 'snapshot', sessions: ev.data.sessions, teams: ev.data.teams, seq: ev.seq };
@@ -29,60 +19,6 @@ export function toLiveMessage(ev: SummaryLiveEvent): LiveMessage {
     case 'team-removed':
       return { type: 'team-removed', teamId: ev.data.teamId };
   }
-}
-
-function parseJson(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-type SessionDetail = ServerOutputs['history']['get'];
-
-/**
- * A stored session (`history.get`) as a `Session`: the snapshot, with its capped logs replaced by the fuller
- * persisted records when those are longer (tool inputs parsed back from their JSON excerpts).
- */
-export function sessionFromHistory(detail: SessionDetail): { session: Session; notes: Note[] } {
-  // JSON inference turns `unknown` fields optional; the value is a Session as stored by the server.
-  const base = detail.session as Session;
-  const session: Session = { ...base };
-  if (detail.prompts.length > base.promptHistory.length) {
-    session.promptHistory = detail.prompts.map((p) => ({
-      text: p.text,
-      timestamp: p.timestamp,
-      promptId: p.promptId,
-    }));
-  }
-  if (detail.responses.length > base.responseLog.length) {
-    session.responseLog = detail.responses.map((r) => ({
-      text: r.text,
-      timestamp: r.timestamp,
-      agentId: r.agentId,
-    }));
-  }
-  if (detail.toolCalls.length > base.toolLog.length) {
-    session.toolLog = detail.toolCalls.map((t) => ({
-      toolUseId: t.toolUseId,
-      tool: t.tool,
-      input: parseJson(t.inputExcerpt),
-      inputSummary: t.inputSummary,
-      status: t.status,
-      startedAt: t.startedAt,
-      endedAt: t.endedAt,
-      durationMs: t.durationMs,
-      result: t.result,
-      error: t.error,
-      agentId: t.agentId,
-    }));
-  }
-  if (detail.events.length > base.events.length) {
-    session.events = detail.events.map((e) => ({ type: e.type, detail: e.detail, timestamp: e.timestamp }));
-  }
-  return { session, notes: detail.notes };
 }
 
 type StatSummary = ServerOutputs['hooks']['stats']['hooks']['events'][string]['latency'];

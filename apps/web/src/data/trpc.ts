@@ -1,7 +1,7 @@
 import type { AppRouter } from '@flightdeck/server';
-import type { AgentCli, Note, Session } from '@flightdeck/shared-types';
+import type { AgentCli, Note } from '@flightdeck/shared-types';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
-import { type SummaryLiveEvent, sessionFromHistory, statsFromServer, toLiveMessage } from './normalise.js';
+import { statsFromServer, toLiveMessage } from './normalise.js';
 import type {
   Analytics,
   Api,
@@ -13,6 +13,7 @@ import type {
   HookCliStatus,
   HookDensity,
   LiveHandlers,
+  Session,
   SystemStats,
 } from './types.js';
 
@@ -20,13 +21,6 @@ export interface TrpcApiOptions {
   /** Origin of the server, e.g. `http://127.0.0.1:3333`. Defaults to the page's origin. */
   origin?: string;
 }
-
-const SORT_COLUMNS = {
-  startedAt: 'started_at',
-  lastActivityAt: 'last_activity_at',
-  projectName: 'project_name',
-  status: 'status',
-} as const satisfies Record<HistoryQuery['sortBy'], string>;
 
 /** The session filters of a History query, as both `history.search` and `history.fullText` take them. */
 function historyFilters(query: HistoryQuery) {
@@ -84,14 +78,11 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       stateListener = handlers.onState;
       handlers.onState(everOpened ? 'reconnecting' : 'connecting');
       // Summaries only (~1 KB a session instead of tens of KB); the detail view fetches the full session.
-      const sub = trpc.sessions.live.subscribe(
-        { view: 'summary' },
+      const sub = trpc.sessions.liveSummary.subscribe(
+        {},
         {
           onStarted: () => handlers.onState('live'),
-          onData: ({ id, data }) => {
-            // The `summary` view: sessions without history arrays (see SummaryLiveEvent).
-            handlers.onMessage(toLiveMessage(data as SummaryLiveEvent), id);
-          },
+          onData: ({ id, data }) => handlers.onMessage(toLiveMessage(data), id),
           onError: (err: unknown) =>
             handlers.onState('offline', err instanceof Error ? err.message : String(err)),
           onConnectionStateChange: (st: { state: string }) => {
@@ -105,17 +96,10 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
         stateListener = null;
       };
     },
-    async getSession(sessionId, opts) {
-      const live = await trpc.sessions.get.query({ sessionId }).catch(() => null);
-      if (opts?.full) {
-        const stored = await trpc.history.get.query({ sessionId }).catch(() => null);
-        // The live session (fresher) with its capped logs replaced by the stored ones where those are longer.
-        if (stored) return sessionFromHistory(live ? { ...stored, session: live } : stored).session;
-      }
-      // JSON inference turns `unknown` fields optional; the value is a Session as sent by the server.
-      if (live) return live as Session;
-      const stored = await trpc.history.get.query({ sessionId }).catch(() => null);
-      return stored ? sessionFromHistory(stored).session : null;
+    async getSession(sessionId, opts): Promise<Session | null> {
+      // `full`: the server joins the live session (fresher) and every stored entry of its logs.
+      const live = opts?.full ? null : await trpc.sessions.get.query({ sessionId }).catch(() => null);
+      return live ?? trpc.history.session.query({ sessionId }).catch(() => null);
     },
     setTitle: (sessionId, title) => done(trpc.sessions.setTitle.mutate({ sessionId, title })),
     setLabel: (sessionId, label) => done(trpc.sessions.setLabel.mutate({ sessionId, label })),
@@ -135,7 +119,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     async searchHistory(query: HistoryQuery): Promise<HistoryPage> {
       const { items, ...rest } = await trpc.history.search.query({
         ...historyFilters(query),
-        sortBy: SORT_COLUMNS[query.sortBy],
+        sortBy: query.sortBy,
         sortDir: query.sortDir,
         page: query.page,
         pageSize: query.pageSize,

@@ -1,28 +1,35 @@
 import type { AppRouter } from '@flightdeck/server';
-import type { AgentCli, Note, Session, SessionStatus, Team } from '@flightdeck/shared-types';
-import type { inferRouterOutputs } from '@trpc/server';
+import type { AgentCli, Note, SessionStatus, Team } from '@flightdeck/shared-types';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
 /** What each procedure of the server's router returns (as JSON). */
 export type ServerOutputs = inferRouterOutputs<AppRouter>;
+/** What each procedure of the server's router takes. */
+export type ServerInputs = inferRouterInputs<AppRouter>;
 
-/** The history arrays of a `Session` that the live board does not receive. */
-export type SessionHistoryKey = 'promptHistory' | 'toolLog' | 'responseLog' | 'events' | 'subagents';
+/** The messages a subscription yields (the payload of each `tracked(seq, msg)`). */
+type Yielded<T> = T extends AsyncIterable<infer E> ? (E extends { data: infer D } ? D : never) : never;
+
+/** A session as the server sends it (`sessions.get`, `history.session`): the `Session` of shared-types, as JSON. */
+export type Session = ServerOutputs['sessions']['get'];
+
+/** A tool call as the server sends it. */
+export type ToolCall = Session['toolLog'][number];
+
+/** One message of `sessions.liveSummary`, as the server sends it. */
+export type LiveSummaryEvent = Yielded<ServerOutputs['sessions']['liveSummary']>;
 
 /**
- * A session as the live board knows it (`sessions.live({ view: 'summary' })`): every scalar field of `Session`
- * and its `lineage`, without its history arrays and status timeline; their lengths in `counts` and the input
- * summary of the running tool instead. The full session (tool calls, conversation, timelines, subagents) comes
- * from `Api.getSession`.
+ * A session as the live board knows it (`sessions.liveSummary`): the server's `LiveSessionSummary`, i.e. the
+ * `Session` without its rings and status timeline, with their lengths in `counts`, the input summary of the
+ * running tool and the latest text instead. The full session comes from `Api.getSession`.
  */
-export type LiveSession = Omit<Session, SessionHistoryKey | 'statusHistory'> & {
-  counts: Record<SessionHistoryKey, number>;
-  /** `inputSummary` of the running call of `currentTool`, or null. */
-  currentToolSummary: string | null;
-  /** The main agent's latest text in the current (or last finished) turn, one line, or null. */
-  lastResponse: string | null;
-};
+export type LiveSession = Extract<LiveSummaryEvent, { type: 'session-upsert' }>['data'];
 
-/** One message of the `sessions.live` subscription (the payload of each `tracked(seq, msg)`). */
+/** The history arrays of a `Session` that the live board does not receive (the keys of `counts`). */
+export type SessionHistoryKey = keyof LiveSession['counts'];
+
+/** One message of the live stream as the store applies it. */
 export type LiveMessage =
   | {
       type: 'snapshot';
@@ -43,7 +50,8 @@ export interface LiveHandlers {
   onState: (state: ConnectionState, error?: string) => void;
 }
 
-export type HistorySortBy = 'startedAt' | 'lastActivityAt' | 'projectName' | 'status';
+/** What History sorts by: a field of `Session`, as `history.search` takes it. */
+export type HistorySortBy = NonNullable<Extract<ServerInputs['history']['search'], object>['sortBy']>;
 
 export interface HistoryQuery {
   query: string;

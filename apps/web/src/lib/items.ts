@@ -5,7 +5,7 @@
  * Keys use what both the live session and the stored one know: a tool call's `toolUseId` (or `@<start time>` for
  * CLIs that send none), a prompt's or response's timestamp, a note's id.
  */
-import type { ToolCall } from '@flightdeck/shared-types';
+import type { ToolCall } from '../data/types.js';
 
 export type ItemKind = 'prompt' | 'response' | 'tool' | 'note' | 'title';
 

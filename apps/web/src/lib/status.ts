@@ -1,6 +1,6 @@
 import { endReasonLabel } from '@flightdeck/core/plain';
-import type { Session, SessionStatus } from '@flightdeck/shared-types';
-import type { LiveSession } from '../data/types.js';
+import type { SessionStatus } from '@flightdeck/shared-types';
+import type { LiveSession, Session } from '../data/types.js';
 
 export { endReasonLabel };
 

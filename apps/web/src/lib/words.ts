@@ -1,4 +1,5 @@
-import type { LineageLink, Session, StatusReason, TerminalSource } from '@flightdeck/shared-types';
+import type { LineageLink, StatusReason, TerminalSource } from '@flightdeck/shared-types';
+import type { Session } from '../data/types.js';
 
 /**
  * Plain words for the codes the core and the CLIs record (hook event names, timer kinds, terminal sources,

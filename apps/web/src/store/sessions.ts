@@ -19,25 +19,33 @@ export interface LiveState {
   loaded: boolean;
 }
 
-/** The fields the board sorts, filters and groups by: when none of them changes, the board layout stays. */
+/**
+ * The fields of `LiveSession` the board sorts, filters and groups by (checked against the server's type): when
+ * none of them (nor the time of the status) changes, the board layout stays. Fields only a card shows (the host,
+ * counters) reach it through the store without a new layout.
+ */
+export const BOARD_FIELDS = [
+  'status',
+  'archived',
+  'startedAt',
+  'endedAt',
+  'lastActivityAt',
+  'projectName',
+  'projectPath',
+  'cli',
+  'title',
+  'label',
+  'model',
+  'currentTool',
+  'currentPrompt',
+  'agentName',
+] as const satisfies readonly (keyof LiveSession)[];
+
+/** The board-relevant part of a session, as one string (see `BOARD_FIELDS`). */
 export function boardKey(s: LiveSession): string {
-  return [
-    s.status,
-    s.archived,
-    s.startedAt,
-    s.endedAt,
-    s.statusReason.at,
-    s.lastActivityAt,
-    s.projectName,
-    s.projectPath,
-    s.cli,
-    s.title,
-    s.label,
-    s.model,
-    s.currentTool,
-    s.currentPrompt,
-    s.agentName,
-  ].join('\u0000');
+  let key = String(s.statusReason.at);
+  for (const f of BOARD_FIELDS) key += `\u0000${s[f]}`;
+  return key;
 }
 
 export type TransitionListener = (session: LiveSession, previous: SessionStatus | null) => void;

@@ -1,5 +1,5 @@
 import { describeTaskNotification, isTaskNotification } from '@flightdeck/core/plain';
-import type { Note, Session, Team } from '@flightdeck/shared-types';
+import type { Note, Team } from '@flightdeck/shared-types';
 import {
   batch,
   createEffect,
@@ -17,7 +17,7 @@ import { ConfirmDialog } from '../components/Dialog.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
-import type { Api, LiveSession } from '../data/types.js';
+import type { Api, LiveSession, Session } from '../data/types.js';
 import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatTime, plural } from '../lib/format.js';
 import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
@@ -448,6 +448,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             {s().tty ? ` · ${s().tty}` : ''}
             {s().tmuxPane ? ` · tmux ${s().tmuxPane}` : ''}
             {s().pid ? ` · pid ${s().pid}` : ''}
+            {s().host ? ` · on ${s().host}` : ''}
           </dd>
           <dt>Started</dt>
           <dd>

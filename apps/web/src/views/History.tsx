@@ -161,6 +161,7 @@ export function HistoryResults(props: HistoryResultsProps): JSX.Element {
                   {formatDateTime(r.startedAt)} · last activity {formatDateTime(r.lastActivityAt)} ·{' '}
                   {plural(r.totalPrompts, 'prompt')} · {plural(r.totalToolCalls, 'tool call')}
                   <Show when={r.model}> · {r.model}</Show>
+                  <Show when={r.host}>{(host) => <span class="history-row__host"> · on {host()}</span>}</Show>
                 </div>
               </li>
             )}
@@ -234,6 +235,8 @@ export function HitResults(props: HitResultsProps): JSX.Element {
 }
 
 type Results = { mode: 'hits'; page: HistoryHitsPage } | { mode: 'sessions'; page: HistoryPage };
+const hitsOf = (r: Results): HistoryHitsPage | null => (r.mode === 'hits' ? r.page : null);
+const sessionsOf = (r: Results): HistoryPage | null => (r.mode === 'sessions' ? r.page : null);
 
 const toDateInput = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().slice(0, 10));
 const fromDateInput = (v: string, endOfDay: boolean): number | null => {
@@ -377,17 +380,14 @@ export function HistoryView(props: {
         <Show when={page.latest} fallback={<p class="muted">Loading…</p>}>
           {(r) => (
             <Show
-              when={r().mode === 'hits'}
+              when={hitsOf(r())}
               fallback={
-                <HistoryResults
-                  page={r().page as HistoryPage}
-                  query={query()}
-                  onOpen={props.onOpen}
-                  onPage={onPage}
-                />
+                <Show when={sessionsOf(r())}>
+                  {(p) => <HistoryResults page={p()} query={query()} onOpen={props.onOpen} onPage={onPage} />}
+                </Show>
               }
             >
-              <HitResults page={r().page as HistoryHitsPage} onOpen={props.onOpen} onPage={onPage} />
+              {(p) => <HitResults page={p()} onOpen={props.onOpen} onPage={onPage} />}
             </Show>
           )}
         </Show>

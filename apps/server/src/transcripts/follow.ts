@@ -1,0 +1,81 @@
+/** The follower's state for one transcript file (see `follower.ts`). */
+import type { FSWatcher } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { TranscriptEntry } from '@flightdeck/core';
+import type { TranscriptLineParser } from '@flightdeck/hook-ingest';
+
+export interface Follow {
+  sessionId: string;
+  path: string;
+  parser: TranscriptLineParser;
+  fh: FileHandle | null;
+  dev: number;
+  ino: number;
+  /** Whether the file was opened at least once (a later inode change is a replacement). */
+  opened: boolean;
+  /** Just past the last complete line consumed. */
+  offset: number;
+  /** Where the next read starts (past the partial line kept, or the part of a long line dropped). */
+  readPos: number;
+  pending: Buffer[];
+  pendingLen: number;
+  /** Dropping bytes up to the next newline: a line over the cap, or the cut line a tail read starts in. */
+  discarding: 'oversize' | 'tail' | null;
+  entries: TranscriptEntry[];
+  /** Text held in `entries` (UTF-16 units, roughly bytes): a backlog of long texts is handed over in parts. */
+  entryText: number;
+  skipped: number;
+  restarted: boolean;
+  /** Offset of the last input handed over (-1: none yet). */
+  dispatchedOffset: number;
+  dispatchedAt: number;
+  /** The read buffer (reads of one file never overlap). */
+  scratch: Buffer | null;
+  busy: Promise<void> | null;
+  again: boolean;
+  /** The pending wake-up should `stat` the path (truncation, replacement), not only read on. */
+  againFull: boolean;
+  soon: NodeJS.Timeout | null;
+  watcher: FSWatcher | null;
+  watchedIno: number;
+  problem: string | null;
+  dropped: boolean;
+}
+
+/** A file not opened yet, to be read from where `startPosition` decides. */
+export function newFollow(sessionId: string, path: string, parser: TranscriptLineParser): Follow {
+  return {
+    sessionId,
+    path,
+    parser,
+    fh: null,
+    dev: -1,
+    ino: -1,
+    opened: false,
+    offset: 0,
+    readPos: 0,
+    pending: [],
+    pendingLen: 0,
+    discarding: null,
+    entries: [],
+    entryText: 0,
+    skipped: 0,
+    restarted: false,
+    dispatchedOffset: -1,
+    dispatchedAt: 0,
+    scratch: null,
+    busy: null,
+    again: false,
+    againFull: false,
+    soon: null,
+    watcher: null,
+    watchedIno: -1,
+    problem: null,
+    dropped: false,
+  };
+}
+
+export function errCode(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ?? (err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,153 @@
+/**
+ * The one mapping between a `Session` and its `sessions` row. `SESSION_COLUMNS` names, once, which field each
+ * column mirrors and how it is stored; the row written for a session (`sessionRow`), the upsert statement
+ * (`UPSERT_SESSION_SQL`), the columns a history listing selects and the history summary read back from them
+ * (`toSessionSummary`) are all derived from it. Every other field lives in the row's `snapshot` (the session as
+ * JSON without the rings kept in child tables), so a new field is stored without a line here; give it a column
+ * (one line here, one migration) only to filter, sort or list by it.
+ *
+ * Loaded alone by the writer thread (through `write-ops.ts`): no runtime import but the error class.
+ */
+import type { Session, SessionRingKey } from '@flightdeck/shared-types';
+import { DbInputError } from './errors.js';
+import type { SessionsTable } from './schema.js';
+
+/** How a field is stored: as is (`value`), as JSON text (`json`), or as 0/1 (`bool`). */
+type Codec = 'value' | 'json' | 'bool';
+
+interface Column<F extends keyof Session = keyof Session> {
+  field: F;
+  codec: Codec;
+  /** Stored when the field is null or missing (and read back for a JSON column that cannot be parsed). */
+  empty: string | number | null;
+}
+
+const col = <F extends keyof Session>(field: F, codec: Codec = 'value', empty: Column['empty'] = null) => ({
+  field,
+  codec,
+  empty,
+});
+
+/** The columns that mirror a `Session` field: column name → field. */
+export const SESSION_COLUMNS = {
+  id: col('sessionId'),
+  cli: col('cli'),
+  project_path: col('projectPath', 'value', ''),
+  project_name: col('projectName', 'value', ''),
+  title: col('title', 'value', ''),
+  model: col('model'),
+  status: col('status'),
+  status_reason: col('statusReason', 'json'),
+  source: col('source', 'value', 'unknown'),
+  host: col('host'),
+  label: col('label'),
+  team_id: col('teamId'),
+  team_role: col('teamRole'),
+  accent_color: col('accentColor'),
+  parent_session_id: col('parentSessionId'),
+  agent_name: col('agentName'),
+  agent_type: col('agentType'),
+  permission_mode: col('permissionMode'),
+  transcript_path: col('transcriptPath'),
+  started_at: col('startedAt'),
+  ended_at: col('endedAt'),
+  end_reason: col('endReason'),
+  last_activity_at: col('lastActivityAt'),
+  total_prompts: col('totalPrompts', 'value', 0),
+  total_tool_calls: col('totalToolCalls', 'value', 0),
+  archived: col('archived', 'bool', 0),
+  previous_session_ids: col('previousSessionIds', 'json', '[]'),
+  resume_count: col('resumeCount', 'value', 0),
+} as const satisfies { [C in keyof SessionsTable]?: Column };
+
+export type SessionColumn = keyof typeof SESSION_COLUMNS;
+/** The fields that have a column. */
+export type ColumnField = (typeof SESSION_COLUMNS)[SessionColumn]['field'];
+
+/** Columns that are not a field: the snapshot and the ring lengths. Every other column must be in the table. */
+type DerivedColumn = 'snapshot' | 'ring_lengths';
+type Unmapped = Exclude<keyof SessionsTable, SessionColumn | DerivedColumn>;
+/** A column of the schema that nothing writes is a compile error here. */
+export const EVERY_COLUMN_MAPPED: Unmapped extends never ? true : { unmapped: Unmapped } = true;
+
+/** The rings stored in child tables (the others, subagents and the status timeline, stay in the snapshot). */
+export const TABLE_RINGS = [
+  'promptHistory',
+  'toolLog',
+  'responseLog',
+  'events',
+] as const satisfies readonly SessionRingKey[];
+
+const ENTRIES = Object.entries(SESSION_COLUMNS) as [SessionColumn, Column][];
+
+/** Column names of a session row, in the order of `SESSION_COLUMNS`, then `snapshot` and `ring_lengths`. */
+export const SESSION_ROW_COLUMNS: readonly string[] = [
+  ...ENTRIES.map(([c]) => c),
+  'snapshot',
+  'ring_lengths',
+];
+
+/** The session upsert (named parameters `@column`), derived from `SESSION_ROW_COLUMNS`. */
+export const UPSERT_SESSION_SQL = `INSERT INTO sessions (${SESSION_ROW_COLUMNS.join(', ')})
+    VALUES (${SESSION_ROW_COLUMNS.map((c) => `@${c}`).join(', ')})
+    ON CONFLICT (id) DO UPDATE SET ${SESSION_ROW_COLUMNS.filter((c) => c !== 'id')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ')}`;
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
+}
+
+function encode(c: Column, v: unknown): string | number | null {
+  if (v === null || v === undefined) return c.empty;
+  if (c.codec === 'json') return JSON.stringify(v);
+  if (c.codec === 'bool') return v ? 1 : 0;
+  return v as string | number;
+}
+
+/** A session's row: its columns, the snapshot without the table rings, and those rings' lengths. */
+export function sessionRow(s: Session): Record<string, string | number | null> {
+  if (!isObject(s) || typeof s.sessionId !== 'string' || s.sessionId.length === 0) {
+    throw new DbInputError('session: sessionId must be a non-empty string', 'sessionId');
+  }
+  const row: Record<string, string | number | null> = {};
+  for (const [column, c] of ENTRIES) row[column] = encode(c, s[c.field]);
+  const snapshot: Record<string, unknown> = { ...s };
+  const lengths: Record<string, number> = {};
+  for (const ring of TABLE_RINGS) {
+    snapshot[ring] = [];
+    lengths[ring] = s[ring]?.length ?? 0;
+  }
+  row.snapshot = JSON.stringify(snapshot);
+  row.ring_lengths = JSON.stringify(lengths);
+  return row;
+}
+
+function decode(c: Column, v: unknown): unknown {
+  if (c.codec === 'bool') return v === 1;
+  if (c.codec !== 'json') return v ?? c.empty;
+  const text = typeof v === 'string' ? v : c.empty;
+  if (typeof text !== 'string') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return typeof c.empty === 'string' ? (JSON.parse(c.empty) as unknown) : null;
+  }
+}
+
+/** A session as listed in history: the fields that have a column, read from the row (no snapshot). */
+export type SessionSummary = Pick<Session, ColumnField>;
+
+/** The history summary of a row (any row holding at least the `SESSION_COLUMNS`). */
+export function toSessionSummary(row: { [C in SessionColumn]: unknown }): SessionSummary {
+  const out: Record<string, unknown> = {};
+  for (const [column, c] of ENTRIES) out[c.field] = decode(c, row[column]);
+  return out as SessionSummary;
+}
+
+/** The column that mirrors `field`. */
+export function columnOf<F extends ColumnField>(field: F): SessionColumn {
+  const found = ENTRIES.find(([, c]) => c.field === field);
+  if (!found) throw new DbInputError(`no column for ${field}`, 'field');
+  return found[0];
+}
