@@ -8,6 +8,7 @@
 import { createSession } from '@flightdeck/core';
 import { SESSION_RING_KEYS, type Session, type SessionRingKey } from '@flightdeck/shared-types';
 import type { LiveEvent, SnapshotMessage } from './live.js';
+import { compileFieldCopy } from './tuning.js';
 
 /** The keys of `Session` the summary leaves out. */
 type Omitted = SessionRingKey | 'statusHistory';
@@ -78,32 +79,12 @@ function currentToolSummary(session: Session): string | null {
   return null;
 }
 
-/**
- * Copies the summary's fields of a session into one object literal (a field missing from a session restored from
- * an older state gets the value a new session has), compiled once from `KEYS`. Why compiled: every summary is
- * then one literal with its fields in the object itself, as fast as the hand-written literal it replaces
- * (measured: JSON.stringify of summaries built with a loop of keyed stores was 3 times slower, the 45 fields
- * ending up in dictionary mode; built from this, the same as the literal). To remove: a loop over `KEYS`.
- */
-function compileCopy(keys: readonly string[], rings: readonly string[]) {
-  for (const k of [...keys, ...rings])
-    if (!/^[A-Za-z_$][\w$]*$/.test(k)) throw new Error(`not a field name: ${k}`);
-  const fields = keys.map((k) => `${k}: s.${k} === undefined ? t.${k} : s.${k}`).join(',\n');
-  const counts = rings.map((k) => `${k}: s.${k} ? s.${k}.length : 0`).join(', ');
-  return new Function(
-    's',
-    't',
-    'currentToolSummary',
-    'lastResponse',
-    `return {\n${fields},\nsummary: true, counts: { ${counts} }, currentToolSummary, lastResponse };`,
-  ) as (
-    s: Session,
-    t: Record<string, unknown>,
-    currentToolSummary: string | null,
-    lastResponse: string | null,
-  ) => LiveSessionSummary;
-}
-const copySummary = compileCopy(KEYS, SESSION_RING_KEYS);
+/** The summary's fields copied (a field missing from a session of an older state gets a new session's value). */
+const copySummary = compileFieldCopy<
+  Session,
+  [currentToolSummary: string | null, lastResponse: string | null],
+  LiveSessionSummary
+>(KEYS, SESSION_RING_KEYS, ['currentToolSummary', 'lastResponse'], { summary: true });
 
 /**
  * The summary of a session, built for each message (each subscriber serializes it at once, so it dies young; a

@@ -31,6 +31,11 @@
  *    `structuredClone` refuses. Sessions are copied with a plain spread (`copySession`); the hand-written
  *    44-field literal it replaced saved ≈ 20 % of the core's scavenges (60 against 75 per 100k events), within
  *    the noise of bench-live.
+ * 5. `field-copy` — the live summary of a session (what every board subscriber gets, per change) is built by a
+ *    copy compiled once from its field list (`compileFieldCopy`): one object literal, its fields in the object
+ *    itself. Buys: 300k `JSON.stringify(sessionSummary(s))` took 1.2–1.6 s with it against 2.2–2.9 s with a loop
+ *    of keyed stores (the 45 fields ending in dictionary mode), the same as the hand-written literal it replaced
+ *    (1.1–1.8 s), 2026-12-06. Remove: `FLIGHTDECK_TUNING_OFF=field-copy` runs the loop; delete the compiled branch.
  */
 import { readlinkSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -39,7 +44,7 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-export type TuningName = 'idle-gc' | 'writer-nice';
+export type TuningName = 'idle-gc' | 'writer-nice' | 'field-copy';
 
 /** Whether a tuning entry is on (all are, unless `FLIGHTDECK_TUNING_OFF` names it). */
 export function tuningOn(name: TuningName, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -178,4 +183,46 @@ export function startServerIdleCollector(activity: () => number): IdleCollector 
   if (!tuningOn('idle-gc')) return null;
   const gc = resolveGc();
   return gc ? startIdleCollector({ activity, gc }) : null;
+}
+
+/**
+ * A copy of the fields `keys` of an object (a missing field takes the template's value), then `constants`, then
+ * `counts` (the lengths of the arrays `counted`), then the extra arguments by name: compiled once into one object
+ * literal (tuning entry 5), or a plain loop with the same result and key order when `field-copy` is off. The names
+ * come from code (field lists), and anything but an identifier is refused.
+ */
+export function compileFieldCopy<S extends object, E extends unknown[], O>(
+  keys: readonly string[],
+  counted: readonly string[],
+  extras: readonly string[],
+  constants: Readonly<Record<string, boolean | number | string>>,
+): (s: S, template: Readonly<Record<string, unknown>>, ...extra: E) => O {
+  for (const k of [...keys, ...counted, ...extras, ...Object.keys(constants)])
+    if (!/^[A-Za-z_$][\w$]*$/.test(k)) throw new Error(`not a field name: ${k}`);
+  if (!tuningOn('field-copy')) {
+    return (s, t, ...extra) => {
+      const src = s as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const k of keys) out[k] = src[k] === undefined ? t[k] : src[k];
+      Object.assign(out, constants);
+      const counts: Record<string, number> = {};
+      for (const k of counted) counts[k] = Array.isArray(src[k]) ? (src[k] as unknown[]).length : 0;
+      out.counts = counts;
+      extras.forEach((k, i) => {
+        out[k] = extra[i];
+      });
+      return out as O;
+    };
+  }
+  const fields = keys.map((k) => `${k}: s.${k} === undefined ? t.${k} : s.${k}`).join(',\n');
+  const consts = Object.entries(constants)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(', ');
+  const counts = counted.map((k) => `${k}: s.${k} ? s.${k}.length : 0`).join(', ');
+  return new Function(
+    's',
+    't',
+    ...extras,
+    `return {\n${fields},\n${consts}, counts: { ${counts} }, ${extras.join(', ')} };`,
+  ) as (s: S, template: Readonly<Record<string, unknown>>, ...extra: E) => O;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveGc, startIdleCollector, tuningOn } from '../src/tuning.js';
+import { compileFieldCopy, resolveGc, startIdleCollector, tuningOn } from '../src/tuning.js';
 import { startTestServer } from './helpers.js';
 
 describe('idle collector', () => {
@@ -80,5 +80,37 @@ describe('tuning switches', () => {
     expect(tuningOn('idle-gc', {})).toBe(true);
     expect(tuningOn('writer-nice', { FLIGHTDECK_TUNING_OFF: 'idle-gc' })).toBe(true);
     expect(tuningOn('idle-gc', { FLIGHTDECK_TUNING_OFF: 'writer-nice, idle-gc' })).toBe(false);
+  });
+});
+
+describe('the compiled field copy (tuning entry 5)', () => {
+  const copy = (off: boolean) => {
+    const before = process.env.FLIGHTDECK_TUNING_OFF;
+    if (off) process.env.FLIGHTDECK_TUNING_OFF = 'field-copy';
+    try {
+      return compileFieldCopy<Record<string, unknown>, [extra: string], Record<string, unknown>>(
+        ['a', 'b'],
+        ['list'],
+        ['extra'],
+        { summary: true },
+      );
+    } finally {
+      if (before === undefined) delete process.env.FLIGHTDECK_TUNING_OFF;
+      else process.env.FLIGHTDECK_TUNING_OFF = before;
+    }
+  };
+
+  it('gives what the plain loop gives, in the same key order', () => {
+    const src = { a: 1, list: [1, 2, 3], ignored: 'x' };
+    const t = { a: 0, b: 'from template' };
+    const compiled = copy(false)(src, t, 'e');
+    const plain = copy(true)(src, t, 'e');
+    expect(compiled).toEqual({ a: 1, b: 'from template', summary: true, counts: { list: 3 }, extra: 'e' });
+    expect(JSON.stringify(compiled)).toBe(JSON.stringify(plain));
+  });
+
+  it('refuses names that are not identifiers (they are spliced into code)', () => {
+    for (const bad of ['a; process.exit()', 'a-b', '', '1a'])
+      expect(() => compileFieldCopy([bad], [], [], {})).toThrow(/not a field name/);
   });
 });
