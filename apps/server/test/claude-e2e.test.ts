@@ -15,10 +15,10 @@ import { eventsFor } from '@flightdeck/hook-ingest';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { runHooksCli } from '../src/hooks-admin.js';
+import { startFakeAnthropic } from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
 import type { AppRouter } from '../src/router/index.js';
+import { installClaudeHooks } from './claude-tmux.js';
 import { runFlightdeck, startFlightdeck, stopChild, userEnv } from './cli-child.js';
-import { startFakeAnthropic } from './fake-anthropic.js';
 import { startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const CLAUDE_BIN = fileURLToPath(
@@ -99,19 +99,7 @@ describe('real Claude Code CLI → hooks → spool → server → live subscribe
     for (const d of [home, configDir, project]) mkdirSync(d, { recursive: true });
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CLAUDE_CONFIG_DIR: configDir };
 
-    let err = '';
-    const installed = await runHooksCli(['install', '--cli', 'claude', '--density', 'high'], {
-      stdout: { write: () => true } as unknown as NodeJS.WritableStream,
-      stderr: {
-        write: (s: string) => {
-          err += s;
-          return true;
-        },
-      } as unknown as NodeJS.WritableStream,
-      env,
-      dataDir,
-    });
-    expect(installed, err).toBe(0);
+    await installClaudeHooks(env, dataDir);
 
     const server = await startTestServer({ dataDir });
     cleanups.push(() => server.close());

@@ -11,6 +11,12 @@ import { join } from 'node:path';
 import { endReasonLabel } from '@flightdeck/core';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createHold,
+  type FakeAnthropic,
+  type Script,
+  startFakeAnthropic,
+} from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
 import type { AppRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import {
@@ -30,7 +36,6 @@ import {
   startClaudeInTmux,
   type TmuxClaude,
 } from './claude-tmux.js';
-import { createHold, type FakeAnthropic, type Script, startFakeAnthropic } from './fake-anthropic.js';
 import { startTestServer, type TestServerOptions, waitFor } from './helpers.js';
 
 /** How soon after the moment a status must change (the defects this guards against took minutes). */

@@ -2,7 +2,7 @@
  * The fake API's side of the interactive situations, shared by the e2e tests (`claude-interactive.e2e.test.ts`)
  * and the recorder of the fixtures (`record-interactive.ts`).
  */
-import type { Block, Script } from './fake-anthropic.js';
+import type { Block, Script } from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
 
 export function bash(command: string, description: string): Block {
   return { type: 'tool_use', name: 'Bash', input: { command, description } };

@@ -27,6 +27,27 @@ const CLAUDE_EXE = fileURLToPath(
 );
 export const API_KEY = 'sk-ant-test-dummy';
 
+/** `flightdeck hooks install --cli claude` into the CLI config that `env` names; throws with its stderr on failure. */
+export async function installClaudeHooks(
+  env: Record<string, string>,
+  dataDir: string,
+  density: 'high' | 'medium' | 'low' = 'high',
+): Promise<void> {
+  let err = '';
+  const code = await runHooksCli(['install', '--cli', 'claude', '--density', density], {
+    stdout: { write: () => true } as unknown as NodeJS.WritableStream,
+    stderr: {
+      write: (s: string) => {
+        err += s;
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream,
+    env,
+    dataDir,
+  });
+  if (code !== 0) throw new Error(`hooks install failed (${code}): ${err}`);
+}
+
 export interface ClaudeHome {
   home: string;
   configDir: string;
@@ -89,20 +110,7 @@ export async function prepareClaudeHome(opts: {
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     CLAUDE_CODE_DISABLE_TERMINAL_TITLE: '1',
   };
-  let err = '';
-  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
-  const code = await runHooksCli(['install', '--cli', 'claude', '--density', opts.density ?? 'high'], {
-    stdout: sink,
-    stderr: {
-      write: (s: string) => {
-        err += s;
-        return true;
-      },
-    } as unknown as NodeJS.WritableStream,
-    env,
-    dataDir: opts.dataDir,
-  });
-  if (code !== 0) throw new Error(`hooks install failed (${code}): ${err}`);
+  await installClaudeHooks(env, opts.dataDir, opts.density ?? 'high');
   if (opts.settings) {
     const file = join(configDir, 'settings.json');
     const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as object) : {};

@@ -19,6 +19,11 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createSpoolReader, type SpoolRecord } from '@flightdeck/hook-ingest';
 import {
+  createHold,
+  type Script,
+  startFakeAnthropic,
+} from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
+import {
   backgroundSubagent,
   bash,
   LONG_BUILD,
@@ -28,7 +33,6 @@ import {
   toolThenText,
 } from './claude-situations.js';
 import { type ClaudeHome, prepareClaudeHome, startClaudeInTmux, type TmuxClaude } from './claude-tmux.js';
-import { createHold, type Script, startFakeAnthropic } from './fake-anthropic.js';
 import { waitFor } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
