@@ -21,6 +21,7 @@ export {
 export * from './install/index.js';
 export { type ProcStat, readProcStat } from './proc.js';
 export { metaFromRecord, ttyName } from './spool/envelope.js';
+export { describeFileType } from './spool/files.js';
 export {
   createSpoolReader,
   type SpoolBatchOutcome,

@@ -4,6 +4,7 @@
  */
 import { constants } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
+import { describeFileType } from '@flightdeck/hook-ingest';
 import { errCode } from './follow.js';
 
 /** A file's identity and size. */
@@ -19,8 +20,8 @@ export type Probe =
   | { kind: 'problem'; problem: string }
   | ({ kind: 'file' } & FileFacts);
 
-function notAFile(st: { isFIFO(): boolean }): string {
-  return st.isFIFO() ? 'a FIFO, not a file: not read' : 'not a regular file: not read';
+function notAFile(st: Parameters<typeof describeFileType>[0]): string {
+  return `${describeFileType(st)}, not a regular file: not read`;
 }
 
 /** `stat`s the path (follows no open: cheap, and safe whatever is there). */
@@ -48,7 +49,8 @@ export async function openRegular(
 > {
   let fh: FileHandle;
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // O_NOCTTY: a terminal device swapped in since the probe never becomes ours
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
   } catch (err) {
     const code = errCode(err);
     return code === 'ENOENT' ? { kind: 'missing' } : { kind: 'problem', problem: `cannot open: ${code}` };

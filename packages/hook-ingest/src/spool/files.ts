@@ -20,7 +20,13 @@ export type SafeRead =
   /** Not something to read: a special file, a link, a directory, too large, or swapped while being opened. */
   | { kind: 'refused'; reason: string };
 
-function describe(st: Stats): string {
+/** What a path that is not a regular file is, in words ("a FIFO", "a directory", …). */
+export function describeFileType(
+  st: Pick<
+    Stats,
+    'isSymbolicLink' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'
+  >,
+): string {
   if (st.isSymbolicLink()) return 'a symbolic link';
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO';
@@ -48,7 +54,7 @@ export function readRegularFile(path: string, maxBytes: number): SafeRead {
     if (isEnoent(err)) return { kind: 'gone' };
     throw err;
   }
-  if (!before.isFile()) return { kind: 'refused', reason: `${describe(before)}, not a regular file` };
+  if (!before.isFile()) return { kind: 'refused', reason: `${describeFileType(before)}, not a regular file` };
   const tooLarge = (size: number) => ({
     kind: 'refused' as const,
     reason: `larger than ${maxBytes} bytes (${size} bytes)`,
@@ -65,7 +71,7 @@ export function readRegularFile(path: string, maxBytes: number): SafeRead {
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) return { kind: 'refused', reason: `${describe(stats)}, not a regular file` };
+    if (!stats.isFile()) return { kind: 'refused', reason: `${describeFileType(stats)}, not a regular file` };
     if (stats.ino !== before.ino || stats.dev !== before.dev)
       return { kind: 'refused', reason: 'replaced between lstat and open' };
     const limit = maxBytes + 1;
