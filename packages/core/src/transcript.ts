@@ -2,7 +2,7 @@
  * What the transcript follower saw, applied to the card. Hooks miss some moments (Claude Code fires no hook when
  * the user presses Esc); the agent's transcript records them. Pure: the shell reads the file, the core decides.
  */
-import type { Session } from '@flightdeck/shared-types';
+import { type Session, transcriptEntrySchema } from '@flightdeck/shared-types';
 import { clearHeuristic } from './approvals.js';
 import { interruptRunning, pushResponse } from './events.js';
 import { clip, LIMITS, oneLine } from './limits.js';
@@ -17,37 +17,16 @@ type Reduced = { state: CoreState; effects: Effect[] };
 /** Longest transcript input the core takes (entries); the follower sends far fewer at a time. */
 export const MAX_TRANSCRIPT_ENTRIES = 1000;
 
-const ENTRY_KINDS: ReadonlySet<string> = new Set(['interrupted', 'api-error', 'compacted', 'assistant-text']);
-
 function str(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= max;
 }
 
-function finiteOrNull(v: unknown): boolean {
-  return v === null || (typeof v === 'number' && Number.isFinite(v));
-}
-
 /** Why an entry is malformed, or null. The shell built it, but the core trusts no input. */
 function entryProblem(e: unknown): string | null {
-  if (typeof e !== 'object' || e === null) return 'expected an object';
-  const x = e as Record<string, unknown>;
-  if (typeof x.kind !== 'string' || !ENTRY_KINDS.has(x.kind)) return `unknown kind ${JSON.stringify(x.kind)}`;
-  if (!finiteOrNull(x.at)) return 'at: expected a number or null';
-  if (x.uuid !== null && typeof x.uuid !== 'string') return 'uuid: expected a string or null';
-  if (x.agentId !== null && typeof x.agentId !== 'string') return 'agentId: expected a string or null';
-  switch (x.kind) {
-    case 'interrupted':
-      return typeof x.atToolPrompt === 'boolean' ? null : 'atToolPrompt: expected a boolean';
-    case 'api-error':
-      if (typeof x.message !== 'string') return 'message: expected a string';
-      return finiteOrNull(x.attempt) && finiteOrNull(x.maxAttempts) && finiteOrNull(x.retryInMs)
-        ? null
-        : 'attempt/maxAttempts/retryInMs: expected numbers or null';
-    case 'compacted':
-      return finiteOrNull(x.preTokens) ? null : 'preTokens: expected a number or null';
-    default:
-      return typeof x.text === 'string' ? null : 'text: expected a string';
-  }
+  const r = transcriptEntrySchema.safeParse(e);
+  if (r.success) return null;
+  const issue = r.error.issues[0];
+  return issue ? `${issue.path.join('.') || 'entry'}: ${issue.message}` : 'invalid entry';
 }
 
 /** The session is in a turn (something the user could interrupt). */

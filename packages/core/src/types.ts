@@ -6,6 +6,8 @@ import type {
   Session,
   SessionStatus,
   Team,
+  TranscriptEntry,
+  TranscriptEntryBody,
 } from '@flightdeck/shared-types';
 
 /** A user action from the dashboard. */
@@ -53,35 +55,8 @@ export interface ProcessRecord {
 
 export type TimerInput = { type: 'timer'; key: string; sessionId: string; kind: string };
 
-/**
- * What an agent's transcript (its session file: Claude Code's `transcript_path`, Codex rollout files, Gemini chat
- * files) says that its hooks do not. The shell's transcript follower reads the file and hands these to the core
- * as `transcript` inputs; replaying the same inputs gives the same state.
- */
-export type TranscriptEntryBody =
-  /** The user interrupted the agent (Esc): at a permission prompt (`atToolPrompt`) or mid-turn. */
-  | { kind: 'interrupted'; atToolPrompt: boolean }
-  /** The model API failed; `attempt`/`maxAttempts`/`retryInMs` when the CLI retries, all null when it gave up. */
-  | {
-      kind: 'api-error';
-      message: string;
-      attempt: number | null;
-      maxAttempts: number | null;
-      retryInMs: number | null;
-    }
-  /** The conversation was compacted (`trigger`: `auto` or `manual`; tokens before, when recorded). */
-  | { kind: 'compacted'; trigger: string | null; preTokens: number | null }
-  /** Text the assistant wrote (between tool calls, or its answer); one entry per message block. */
-  | { kind: 'assistant-text'; text: string; messageId: string | null };
-
-export type TranscriptEntry = TranscriptEntryBody & {
-  /** When the agent wrote the entry (its timestamp, Unix ms), or null when it has none. */
-  at: number | null;
-  /** The entry's own id (Claude Code `uuid`), when it has one. */
-  uuid: string | null;
-  /** Set when the entry belongs to a subagent (a sidechain transcript). */
-  agentId: string | null;
-};
+/** What a transcript says that hooks do not: the shape and its schema are in `@flightdeck/shared-types`. */
+export type { TranscriptEntry, TranscriptEntryBody };
 
 /** How far the follower has read a session's transcript (kept in the core state, checkpointed with it). */
 export interface TranscriptCursor {

@@ -1,3 +1,4 @@
 export * from './domain.js';
 export * from './envelope.js';
 export * from './hooks/index.js';
+export * from './transcript.js';

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const at = z.number().finite().nullable();
+const count = z.number().finite().nullable();
+/** Informative only (the core decides nothing on it): whatever is there reads as null when it is not text. */
+const lenientText = z.string().nullable().catch(null);
+
+/**
+ * What an agent's transcript (its session file: Claude Code's `transcript_path`, Codex rollout files) says that its
+ * hooks do not, one entry as the transcript follower hands it to the core. The one source of this shape: the type
+ * is inferred from it, and the core validates every `transcript` input with it.
+ */
+export const transcriptEntryBodySchema = z.discriminatedUnion('kind', [
+  /** The user interrupted the agent (Esc): while a tool call was pending (`atToolPrompt`) or mid-turn. */
+  z.object({ kind: z.literal('interrupted'), atToolPrompt: z.boolean() }),
+  /** The model API failed; `attempt`/`maxAttempts`/`retryInMs` when the CLI retries, all null when it gave up. */
+  z.object({
+    kind: z.literal('api-error'),
+    message: z.string(),
+    attempt: count,
+    maxAttempts: count,
+    retryInMs: count,
+  }),
+  /** The conversation was compacted (`trigger`: `auto` or `manual`; tokens before, when recorded). */
+  z.object({ kind: z.literal('compacted'), trigger: lenientText, preTokens: count }),
+  /** Text the assistant wrote (between tool calls, or its answer); one entry per message block. */
+  z.object({ kind: z.literal('assistant-text'), text: z.string(), messageId: lenientText }),
+]);
+export type TranscriptEntryBody = z.infer<typeof transcriptEntryBodySchema>;
+
+export const transcriptEntrySchema = transcriptEntryBodySchema.and(
+  z.object({
+    /** When the agent wrote the entry (its timestamp, Unix ms), or null when it has none. */
+    at,
+    /** The entry's own id (Claude Code `uuid`), when it has one. */
+    uuid: z.string().nullable(),
+    /** Set when the entry belongs to a subagent (a sidechain transcript). */
+    agentId: z.string().nullable(),
+  }),
+);
+export type TranscriptEntry = z.infer<typeof transcriptEntrySchema>;
