@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreInput, CoreState, TranscriptCursor } from '@flightdeck/core';
@@ -317,6 +325,20 @@ describe('transcript follower (files, spy runtime)', () => {
     const own = follower(rt, { ownerUid: me });
     await own.poke();
     expect(rt.texts()).toEqual(['a secret of another user']);
+  });
+
+  it('a transcript path that leads to a device (a .jsonl link to /dev/zero) is refused, never read', async () => {
+    const dir = temp();
+    const path = join(dir, 'endless.jsonl');
+    symlinkSync('/dev/zero', path);
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const f = follower(rt);
+    await f.poke();
+    await f.poke();
+    expect(f.stats().problems[0]?.problem).toMatch(/character device, not a regular file/);
+    expect(f.stats().bytesRead).toBe(0);
+    expect(rt.texts()).toEqual([]);
   });
 
   it('reports a directory at the transcript path, and picks the path up once it is a file', async () => {

@@ -194,6 +194,16 @@ describe('Claude Code transcript lines (hand-made in the CLI’s shapes)', () =>
     });
     expect(parseClaudeTranscriptLine(blank)).toEqual({ verdict: 'ignored' });
   });
+
+  it('a hostile line (content nested 400,000 deep, a message that is no object) is read without throwing', () => {
+    const deep = `${'['.repeat(400_000)}${']'.repeat(400_000)}`;
+    const nested = claudeUser('x').replace('"content":"x"', `"content":${deep}`);
+    expect(nested.length).toBeGreaterThan(800_000);
+    expect(() => parseClaudeTranscriptLine(nested)).not.toThrow();
+    expect(parseClaudeTranscriptLine(nested).verdict).not.toBe('entries');
+    const odd = JSON.stringify({ type: 'assistant', message: [1, 2], timestamp: { no: 'date' } });
+    expect(() => parseClaudeTranscriptLine(odd)).not.toThrow();
+  });
 });
 
 describe('Codex rollout lines', () => {
