@@ -13,7 +13,13 @@ import {
 import { linkLineage, predecessorOf } from './lineage.js';
 import { applyMatch, detectHookSource, matchSession } from './matcher.js';
 import { QUIET_EVENTS } from './normalize.js';
-import { describeTaskNotification, endReasonLabel, isTaskNotification, KILLED_END_REASON } from './plain.js';
+import {
+  describeTaskNotification,
+  endReasonLabel,
+  isTaskNotification,
+  KILLED_END_REASON,
+  sessionStartLabel,
+} from './plain.js';
 import { valuesOf } from './pmap.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
@@ -209,22 +215,6 @@ function onSessionStart(tx: Tx, id: string, ev: Ev<'session-start'>, rekeyedByRe
   clearHeuristic(tx, id);
   setStatus(tx, id, 'idle', 'event', ev.hookEvent, detail);
   logEvent(tx, id, ev.hookEvent, detail, tx.now);
-}
-
-/** Plain words for a SessionStart `source` (Claude Code: startup, resume, clear, compact). */
-export function sessionStartLabel(source: string): string {
-  switch (source) {
-    case 'startup':
-      return 'Session started';
-    case 'resume':
-      return 'Session resumed';
-    case 'clear':
-      return 'New session after /clear';
-    case 'compact':
-      return 'Conversation compacted';
-    default:
-      return `Session started (${source.replace(/[_-]+/g, ' ').slice(0, 40)})`;
-  }
 }
 
 function onPrompt(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): void {

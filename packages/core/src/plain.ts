@@ -60,3 +60,19 @@ export function describeTaskNotification(text: string): string {
   const result = tag(text, 'result');
   return result ? `${summary}: ${result}` : summary;
 }
+
+/** Plain words for a SessionStart `source` (Claude Code: startup, resume, clear, compact). */
+export function sessionStartLabel(source: string): string {
+  switch (source) {
+    case 'startup':
+      return 'Session started';
+    case 'resume':
+      return 'Session resumed';
+    case 'clear':
+      return 'New session after /clear';
+    case 'compact':
+      return 'Conversation compacted';
+    default:
+      return `Session started (${source.replace(/[_-]+/g, ' ').slice(0, 40)})`;
+  }
+}

@@ -21,7 +21,7 @@
  *   is reconciled with the runtime's sessions every `reconcileMs`.
  */
 import { watch } from 'node:fs';
-import type { CoreInput } from '@flightdeck/core';
+import { type CoreInput, MAX_TRANSCRIPT_ENTRIES } from '@flightdeck/core';
 import { transcriptParserFor } from '@flightdeck/hook-ingest';
 import { errCode, type Follow, newFollow } from './follow.js';
 import { consumeChunk } from './lines.js';
@@ -46,7 +46,11 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   const maxLine = opts.maxLineBytes ?? TRANSCRIPT_DEFAULTS.maxLineBytes;
   const tailBytes = opts.tailBytes ?? TRANSCRIPT_DEFAULTS.tailBytes;
   const chunkBytes = opts.chunkBytes ?? TRANSCRIPT_DEFAULTS.chunkBytes;
-  const maxEntries = opts.maxEntriesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntriesPerInput;
+  // never more than the core takes in one input (it refuses a larger one whole)
+  const maxEntries = Math.min(
+    opts.maxEntriesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntriesPerInput,
+    MAX_TRANSCRIPT_ENTRIES,
+  );
   const maxEntryBytes = opts.maxEntryBytesPerInput ?? TRANSCRIPT_DEFAULTS.maxEntryBytesPerInput;
   const useWatch = opts.watch ?? true;
   const ownerUid = opts.ownerUid !== undefined ? opts.ownerUid : (process.getuid?.() ?? null);
