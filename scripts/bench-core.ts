@@ -9,7 +9,7 @@
  * Options: --events=<n> (default 200000), --sessions=<n> (default 200), --rounds=<n> (default 3).
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { type CoreInput, type CoreState, initialState, reduce } from '../packages/core/src/index.js';
+import { type CoreInput, type CoreState, initialState, keysOf, reduce } from '../packages/core/src/index.js';
 
 function arg(name: string, fallback: number): number {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -101,7 +101,7 @@ const best = rounds.reduce((a, b) => (b.usPerEvent < a.usPerEvent ? b : a));
 let cloneable: string;
 try {
   const copy = structuredClone(best.state);
-  cloneable = Object.keys(copy.sessions).length === SESSIONS ? 'yes' : 'no (sessions lost)';
+  cloneable = keysOf(copy.sessions).length === SESSIONS ? 'yes' : 'no (sessions lost)';
 } catch (err) {
   cloneable = `no (${err instanceof Error ? err.message : String(err)})`;
 }

@@ -21,7 +21,7 @@
  * last 30 minutes, §4.6).
  */
 
-import { LIMITS } from '@flightdeck/core';
+import { emptyPMap, forEachChange, LIMITS, pmapOf, type SessionRuntime } from '@flightdeck/core';
 import {
   createIngestPlanner,
   type FlightdeckDatabase,
@@ -45,10 +45,15 @@ export type { FlightdeckDatabase };
 export { openDatabase };
 
 const RUNTIME_PREFIX = 'core.runtime:';
-type RuntimeEntry = CoreState['runtime'][string];
+type RuntimeEntry = SessionRuntime;
 
-/** The part of the core state saved as JSON: everything but the sessions and the per-session runtime. */
-function rest(state: CoreState): CoreState {
+/**
+ * The part of the core state saved as JSON: everything but the sessions and the per-session runtime (saved as
+ * `{}`, as they always were).
+ */
+function rest(
+  state: CoreState,
+): Omit<CoreState, 'sessions' | 'runtime'> & { sessions: object; runtime: object } {
   return { ...state, sessions: {}, runtime: {} };
 }
 
@@ -140,18 +145,10 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
 
   /** The kv rows of per-session runtime entries that changed since the last plan, and the rest as JSON. */
   function planState(ops: WriteOp[], next: CoreState, at: number) {
-    const before = planned?.runtime ?? {};
-    const after = next.runtime ?? {};
-    if (before !== after) {
-      // Own entries only: a session called `constructor` is not an Object.prototype member here.
-      for (const id of Object.keys(after)) {
-        const entry = after[id];
-        if (!Object.hasOwn(before, id) || entry !== before[id])
-          ops.push([OP.kv, RUNTIME_PREFIX + id, JSON.stringify(entry), at]);
-      }
-      for (const id of Object.keys(before))
-        if (!Object.hasOwn(after, id)) ops.push([OP.kv, RUNTIME_PREFIX + id, null, at]);
-    }
+    // The entries that changed since the last plan: the parts both versions share are not visited.
+    forEachChange(planned?.runtime ?? emptyPMap(), next.runtime, (id, entry) =>
+      ops.push([OP.kv, RUNTIME_PREFIX + id, entry === undefined ? null : JSON.stringify(entry), at]),
+    );
     if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
   }
 
@@ -325,22 +322,28 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     loadCoreState() {
       const loaded = loadCoreState(db);
       if (!loaded) return null;
-      const saved = loaded.state as CoreState;
-      // Built with fromEntries (own entries), not assignment: a session called `__proto__` stays an entry.
-      const sessions: Record<string, Session> = Object.fromEntries(
-        loadLiveSessions(db, { now: now() }).map((s) => [s.sessionId, s]),
-      );
+      // `sessions` and `runtime` are saved as plain records (`{}` since they are stored as rows).
+      const saved = loaded.state as Omit<CoreState, 'sessions' | 'runtime'> & {
+        sessions?: Record<string, Session>;
+        runtime?: Record<string, RuntimeEntry>;
+      };
+      const sessions = loadLiveSessions(db, { now: now() }).map((s): [string, Session] => [s.sessionId, s]);
       const rows = database.sqlite
         .prepare('SELECT key, value FROM kv WHERE key >= ? AND key < ?')
         .all(RUNTIME_PREFIX, `${RUNTIME_PREFIX}\uffff`) as Array<{ key: string; value: string }>;
-      const runtime: Record<string, RuntimeEntry> = {
-        ...(saved.runtime ?? {}),
-        ...Object.fromEntries(
-          rows.map((row) => [row.key.slice(RUNTIME_PREFIX.length), JSON.parse(row.value) as RuntimeEntry]),
-        ),
+      // Rows win over entries saved inside the JSON by older versions (later entries replace earlier ones).
+      const runtime = pmapOf<RuntimeEntry>([
+        ...Object.entries(saved.runtime ?? {}),
+        ...rows.map((row): [string, RuntimeEntry] => [
+          row.key.slice(RUNTIME_PREFIX.length),
+          JSON.parse(row.value) as RuntimeEntry,
+        ]),
+      ]);
+      const state: CoreState = {
+        ...saved,
+        sessions: pmapOf([...Object.entries(saved.sessions ?? {}), ...sessions]),
+        runtime,
       };
-      // Rows win over sessions saved inside the JSON by older versions.
-      const state: CoreState = { ...saved, sessions: { ...(saved.sessions ?? {}), ...sessions }, runtime };
       planned = state;
       latest = state;
       return state;

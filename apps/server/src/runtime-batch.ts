@@ -4,9 +4,9 @@
  * through `core.reduce` in order, and the result is staged for the store as one write. What the batch changed is
  * returned for the runtime to broadcast, with the effects the shell must carry out.
  */
+import { getOwn } from '@flightdeck/core';
 import type { Session } from '@flightdeck/shared-types';
 import type { Logger, ShellEffect } from './effects/index.js';
-import { own } from './own.js';
 import type {
   CoreInput,
   CorePort,
@@ -159,7 +159,7 @@ export function applyBatch(
 
   const sessions: Session[] = [];
   for (const id of sessionIds.changed) {
-    const s = own(next.sessions, id);
+    const s = getOwn(next.sessions, id);
     if (s) sessions.push(s);
     else sessionIds.removed.add(id);
   }

@@ -14,6 +14,7 @@
  * delivered again. The effects the core returns are carried out by the handlers registered in effects/index.ts;
  * statistics are kept by runtime-stats.ts.
  */
+import { getOwn, valuesOf } from '@flightdeck/core';
 import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
 import {
   createEffectInterpreter,
@@ -148,9 +149,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   const hub = createLiveHub(
     {
-      getSession: (id) => own(state.sessions, id),
+      getSession: (id) => getOwn(state.sessions, id),
       getTeam: (id) => own(state.teams, id),
-      snapshot: () => ({ sessions: Object.values(state.sessions), teams: Object.values(state.teams) }),
+      snapshot: () => ({ sessions: valuesOf(state.sessions), teams: Object.values(state.teams) }),
     },
     opts.live,
   );
@@ -259,8 +260,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const r = await queue.submit({ input, ingest: null, checkStore: false });
       return { rejected: r.rejected, effects: r.effects };
     },
-    listSessions: () => Object.values(state.sessions),
-    getSession: (id) => own(state.sessions, id),
+    listSessions: () => valuesOf(state.sessions),
+    getSession: (id) => getOwn(state.sessions, id),
     listTeams: () => Object.values(state.teams),
     getTeam: (id) => own(state.teams, id),
     checkKill: (sessionId) => effects.checkKill(sessionId),

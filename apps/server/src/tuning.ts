@@ -25,12 +25,17 @@
  *    SQLite, gets a 3 MB young generation (`WRITER_YOUNG_GENERATION_MB`) instead of inheriting the main thread's.
  *    Remove: the flag, and `resourceLimits` in writer-thread.ts.
  * 4. In the core (pure, so not here): the persistent map behind `CoreState.sessions`/`runtime`
- *    (packages/core/src/pmap.ts). Kept: with plain objects copied once per reduce step instead, `pnpm bench:core`
- *    measured 206–231 µs per event instead of 31–46 (200 sessions; 740 scavenges per 100k events instead of 60),
- *    below the 10k events/s target on the core alone. Its cost: the state's maps are Proxies, which
- *    `structuredClone` refuses. Sessions are copied with a plain spread (`copySession`); the hand-written
- *    44-field literal it replaced saved ≈ 20 % of the core's scavenges (60 against 75 per 100k events), within
- *    the noise of bench-live.
+ *    (packages/core/src/pmap.ts, a two-level hash trie held as plain arrays and objects). Kept: with plain objects
+ *    copied once per reduce step instead, `pnpm bench:core` measured 206–231 µs per event instead of 31–46 (200
+ *    sessions; 740 scavenges per 100k events instead of 60), below the 10k events/s target on the core alone.
+ *    Until 2026-12-07 the trie was shown to readers as a `Record` through a Proxy, which `structuredClone`
+ *    refused; now it is plain data read through `getOwn`/`valuesOf`/`entriesOf` (its cost: a reader cannot
+ *    index the map; the compiler says so), `structuredClone(state)` works, and the checkpoint diffs the runtime
+ *    map with `forEachChange` (only the changed parts). Measured 2026-12-07, two runs each, alternating, same
+ *    machine with other jobs: see the commit message (same figures as the Proxy within noise).
+ *    Remove: make `sessions`/`runtime` plain `Record`s again, copied on write in `Tx` (tx.ts).
+ *    Sessions are copied with a plain spread (`copySession`); the hand-written 44-field literal it replaced saved
+ *    ≈ 20 % of the core's scavenges (60 against 75 per 100k events), within the noise of bench-live.
  * 5. `field-copy` — the live summary of a session (what every board subscriber gets, per change) is built by a
  *    copy compiled once from its field list (`compileFieldCopy`): one object literal, its fields in the object
  *    itself. Buys: 300k `JSON.stringify(sessionSummary(s))` took 1.2–1.6 s with it against 2.2–2.9 s with a loop

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getOwn } from '@flightdeck/core';
 import { openDatabase } from '@flightdeck/db';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHooksCli } from '../src/hooks-admin.js';
@@ -95,7 +96,7 @@ async function seen(s: RunningServer, sessionId: string, pid: number, sentAt = D
     : {};
   const r = await postHook(s.url as string, sessionStart(sessionId, { pid, sentAt }), headers);
   expect(r.status).toBe(202);
-  return waitFor(() => s.runtime.state.runtime[sessionId]?.process);
+  return waitFor(() => getOwn(s.runtime.state.runtime, sessionId)?.process);
 }
 
 async function expectRefused(s: RunningServer, sessionId: string, pid: number, reason: RegExp) {
@@ -201,7 +202,7 @@ describe('sessions.kill signals only the verified agent', () => {
         meta: { pid: claude, sentAt: Date.now() },
       });
       expect(codex.status).toBe(202);
-      await waitFor(() => s.runtime.state.runtime['forged-codex']?.process);
+      await waitFor(() => getOwn(s.runtime.state.runtime, 'forged-codex')?.process);
       await expectRefused(s, 'forged-codex', claude, /its command line does not run codex/);
       expect(alive(claude)).toBe(true);
     } finally {
@@ -270,7 +271,7 @@ describe('the record survives a restart', () => {
     await s1.close();
     const s2 = await startTestServer({ dataDir: dir });
     try {
-      expect(s2.runtime.state.runtime.kept?.process?.identity?.pid).toBe(pid);
+      expect(getOwn(s2.runtime.state.runtime, 'kept')?.process?.identity?.pid).toBe(pid);
       await callerFor(s2).sessions.kill({ sessionId: 'kept', confirm: true });
       expect(await exited(pid)).toBe(true);
     } finally {
@@ -416,7 +417,7 @@ describe('the real Claude Code CLI', () => {
       );
       const pid = session.pid as number;
       started.push(pid);
-      const rec = await waitFor(() => s.runtime.state.runtime[session.sessionId]?.process, 10_000);
+      const rec = await waitFor(() => getOwn(s.runtime.state.runtime, session.sessionId)?.process, 10_000);
       expect(rec.refused).toBeNull();
       expect(rec.identity?.cmdline.join(' ')).toMatch(/claude/);
       expect(alive(pid)).toBe(true);

@@ -11,7 +11,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CoreInput, type CoreState, initialState, reduce, type TranscriptEntry } from '@flightdeck/core';
+import {
+  type CoreInput,
+  type CoreState,
+  getOwn,
+  initialState,
+  reduce,
+  type TranscriptEntry,
+  valuesOf,
+} from '@flightdeck/core';
 import { createClaudeTranscriptParser } from '@flightdeck/hook-ingest';
 import type { HookEnvelope, SessionStatus } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
@@ -83,7 +91,7 @@ function replay(steps: Step[], configure?: CoreInput): Map<string, SessionStatus
   const timers = new Map<string, { deadline: number; input: CoreInput }>();
   const seen = new Map<string, SessionStatus[]>();
   const record = () => {
-    for (const s of Object.values(state.sessions)) {
+    for (const s of valuesOf(state.sessions)) {
       const list = seen.get(s.sessionId) ?? [];
       if (list.at(-1) !== s.status) list.push(s.status);
       seen.set(s.sessionId, list);
@@ -153,14 +161,14 @@ describe('status-truth replay of the recorded interactive Claude Code sessions',
       const got = replay(stream(dir, 0));
       expect(Object.fromEntries(got)).toEqual(want.sessions);
       for (const [id, history] of Object.entries(want.history)) {
-        const s = got.state.sessions[id];
+        const s = getOwn(got.state.sessions, id);
         expect(
           s?.statusHistory.map((r) => [r.status, r.cause, r.trigger]),
           `${name}: ${id}`,
         ).toEqual(history);
       }
       for (const [id, fields] of Object.entries(want.final ?? {})) {
-        expect(got.state.sessions[id], `${name}: ${id}`).toMatchObject(fields);
+        expect(getOwn(got.state.sessions, id), `${name}: ${id}`).toMatchObject(fields);
       }
     });
 

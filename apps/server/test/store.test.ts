@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
+import { getOwn } from '@flightdeck/core';
 import { type FlightdeckDatabase, hookEventOp, OP, openDatabase, type WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ function reduceAll(state: CoreState, envelopes: HookEnvelope[]) {
   }
   const batch = {
     events,
-    sessions: [...changed].map((id) => next.sessions[id]).filter((s) => s !== undefined),
+    sessions: [...changed].map((id) => getOwn(next.sessions, id)).filter((s) => s !== undefined),
     removedSessionIds: [],
     rekeys: [],
     coreState: next,
@@ -354,7 +355,7 @@ describe('store: checkpoints of the state', () => {
     ).state;
     await store.stage({
       events: [],
-      sessions: [renamed.sessions.c2 as Session],
+      sessions: [getOwn(renamed.sessions, 'c2') as Session],
       removedSessionIds: [],
       rekeys: [],
       coreState: renamed,

@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CoreInput, CoreState, TranscriptCursor } from '@flightdeck/core';
+import { type CoreInput, type CoreState, getOwn, pmapOf, type TranscriptCursor } from '@flightdeck/core';
 import { CLAUDE_INTERRUPTED_TOOL_USE, parseClaudeTranscriptLine } from '@flightdeck/hook-ingest';
 import type { Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -62,7 +62,9 @@ function spyRuntime() {
   const state = { runtime: {} as Record<string, { transcript?: TranscriptCursor | null }> };
   const inputs: TranscriptInput[] = [];
   return {
-    state: state as unknown as CoreState,
+    get state() {
+      return { runtime: pmapOf(state.runtime) } as unknown as CoreState;
+    },
     cursors: state.runtime,
     inputs,
     addSession(sessionId: string, transcriptPath: string, cli: Session['cli'] = 'claude') {
@@ -487,7 +489,7 @@ describe('transcript follower in the server', () => {
     (start.payload as Record<string, unknown>).transcript_path = path;
     expect((await postHook(first.url as string, start)).status).toBe(202);
     for (const line of fixtureLines.slice(1, 40)) appendFileSync(path, line);
-    const cursorOf = (s: RunningServer) => s.runtime.state.runtime['resume-1']?.transcript ?? null;
+    const cursorOf = (s: RunningServer) => getOwn(s.runtime.state.runtime, 'resume-1')?.transcript ?? null;
     await waitFor(() => cursorOf(first)?.offset === statSync(path).size);
     const early = entriesIn(fixtureLines.slice(0, 40));
     expect(early).toBeGreaterThan(0);

@@ -18,6 +18,17 @@ export {
   KILLED_END_REASON,
   PROCESS_EXITED_END_REASON,
 } from './plain.js';
+export {
+  emptyPMap,
+  entriesOf,
+  forEachChange,
+  getOwn,
+  isPMap,
+  keysOf,
+  type PMap,
+  pmapOf,
+  valuesOf,
+} from './pmap.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';

@@ -1,6 +1,6 @@
 import type { Session, TerminalSource } from '@flightdeck/shared-types';
 import { linkLineage } from './lineage.js';
-import { getOwn, valuesOf } from './pmap.js';
+import { getOwn, own, valuesOf } from './pmap.js';
 import { createSession } from './session.js';
 import { logEvent } from './state-machine.js';
 import { renameInTeams } from './teams.js';
@@ -101,7 +101,7 @@ function mostRecentActive(list: Session[]): Session | undefined {
 export function matchSession(state: CoreState, ev: DomainEvent, meta: HookMeta, now: number): MatchResult {
   if (getOwn(state.sessions, ev.sessionId))
     return { kind: 'known', sessionId: ev.sessionId, strategy: 'known' };
-  const alias = getOwn(state.aliases, ev.sessionId);
+  const alias = own(state.aliases, ev.sessionId);
   if (alias !== undefined && getOwn(state.sessions, alias))
     return { kind: 'known', sessionId: alias, strategy: 'alias' };
 

@@ -1,25 +1,25 @@
 /**
- * A small persistent (immutable, structurally shared) string-keyed map, presented to readers as a plain,
- * read-only `Record<string, V>` through a Proxy: `map[id]`, `id in map`, `Object.keys/values/entries`, spread
- * and `JSON.stringify` behave as on a plain object. Updating one key copies one 32-slot root, one 32-slot branch
- * and one small leaf, so a reduce step stays O(changed entry) however many sessions the state holds.
+ * A small persistent (immutable, structurally shared) string-keyed map held as plain data: a two-level hash trie,
+ * a root of 32 slots, each null or a branch of 32 slots, each null or a leaf (a small object of the entries whose
+ * key hashes there). Updating one key copies one root, one branch and one leaf, so a reduce step stays
+ * O(changed entry) however many sessions the state holds, and the previous version stays valid.
  *
- * A state loaded from JSON holds plain objects; the first write converts them (once).
+ * Plain arrays, plain objects and numbers only: `structuredClone` and a JSON round trip give back an equal, working
+ * map (empty slots are `null`, not holes). Readers go through the functions here (`getOwn`, `valuesOf`,
+ * `entriesOf`, `keysOf`): `map[id]` and `Object.values(map)` do not read entries.
  *
- * Why not plain objects copied on write: with 200 sessions a reduce step then copies a 200-key object, and
- * `pnpm bench:core` measured 206–231 µs per event instead of 31–46 (see apps/server/src/tuning.ts). The cost of the
- * Proxy: `structuredClone` refuses the state (JSON and spread work).
+ * Why not a plain object copied on write: with 200 sessions a reduce step then copies a 200-key object, and
+ * `pnpm bench:core` measured 206–231 µs per event instead of 31–46 (see apps/server/src/tuning.ts).
  */
 
-const DATA: unique symbol = Symbol('flightdeck.pmap');
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const WIDTH = 32;
 
-type Leaf<V> = Record<string, V>;
-type Branch<V> = (Leaf<V> | undefined)[];
+type Leaf<V> = Readonly<Record<string, V>>;
+type Branch<V> = readonly (Leaf<V> | null)[];
 
-export interface PMapData<V> {
-  readonly root: readonly (Branch<V> | undefined)[];
+/** A persistent map (see above). An interface, not a `Record`: indexing it is a type error. */
+export interface PMap<V> {
+  readonly root: readonly (Branch<V> | null)[];
   readonly size: number;
 }
 
@@ -32,145 +32,141 @@ function hash(key: string): number {
   return h >>> 0;
 }
 
-export function emptyData<V>(): PMapData<V> {
-  return { root: new Array<Branch<V> | undefined>(WIDTH).fill(undefined), size: 0 };
+function slots<T>(): (T | null)[] {
+  return new Array<T | null>(WIDTH).fill(null);
 }
 
-export function pmGet<V>(d: PMapData<V>, key: string): V | undefined {
+/** An empty map. */
+export function emptyPMap<V>(): PMap<V> {
+  return { root: slots<Branch<V>>(), size: 0 };
+}
+
+/** The value under `key`, if `key` is an entry (never an `Object.prototype` member). */
+export function getOwn<V>(m: PMap<V>, key: string): V | undefined {
   const h = hash(key);
-  const leaf = d.root[h & 31]?.[(h >>> 5) & 31];
-  return leaf !== undefined && Object.hasOwn(leaf, key) ? leaf[key] : undefined;
+  const leaf = m.root[h & 31]?.[(h >>> 5) & 31];
+  return leaf != null && Object.hasOwn(leaf, key) ? leaf[key] : undefined;
 }
 
-export function pmSet<V>(d: PMapData<V>, key: string, value: V): PMapData<V> {
+/** `m` with `key` set to `value` (`m` itself when it already holds that value). */
+export function pmSet<V>(m: PMap<V>, key: string, value: V): PMap<V> {
   const h = hash(key);
   const i = h & 31;
   const j = (h >>> 5) & 31;
-  const branch = d.root[i];
+  const branch = m.root[i];
   const leaf = branch?.[j];
-  const had = leaf !== undefined && Object.hasOwn(leaf, key);
-  if (had && leaf[key] === value) return d;
-  const nextLeaf: Leaf<V> = leaf === undefined ? {} : { ...leaf };
+  const had = leaf != null && Object.hasOwn(leaf, key);
+  if (had && leaf[key] === value) return m;
+  const nextLeaf: Record<string, V> = leaf == null ? {} : { ...leaf };
   // defineProperty: a key named `__proto__` must stay a plain entry.
   Object.defineProperty(nextLeaf, key, { value, writable: true, enumerable: true, configurable: true });
-  const nextBranch: Branch<V> =
-    branch === undefined ? new Array<Leaf<V> | undefined>(WIDTH).fill(undefined) : branch.slice();
+  const nextBranch = branch == null ? slots<Leaf<V>>() : branch.slice();
   nextBranch[j] = nextLeaf;
-  const root = d.root.slice();
+  const root = m.root.slice();
   root[i] = nextBranch;
-  return { root, size: had ? d.size : d.size + 1 };
+  return { root, size: had ? m.size : m.size + 1 };
 }
 
-export function pmDelete<V>(d: PMapData<V>, key: string): PMapData<V> {
+/** `m` without `key` (`m` itself when `key` is no entry). */
+export function pmDelete<V>(m: PMap<V>, key: string): PMap<V> {
   const h = hash(key);
   const i = h & 31;
   const j = (h >>> 5) & 31;
-  const branch = d.root[i];
+  const branch = m.root[i];
   const leaf = branch?.[j];
-  if (branch === undefined || leaf === undefined || !Object.hasOwn(leaf, key)) return d;
-  const nextLeaf: Leaf<V> = { ...leaf };
+  if (branch == null || leaf == null || !Object.hasOwn(leaf, key)) return m;
+  const nextLeaf: Record<string, V> = { ...leaf };
   delete nextLeaf[key];
   const nextBranch = branch.slice();
-  nextBranch[j] = Object.keys(nextLeaf).length === 0 ? undefined : nextLeaf;
-  const root = d.root.slice();
+  nextBranch[j] = Object.keys(nextLeaf).length === 0 ? null : nextLeaf;
+  const root = m.root.slice();
   root[i] = nextBranch;
-  return { root, size: d.size - 1 };
+  return { root, size: m.size - 1 };
 }
 
-export function pmEntries<V>(d: PMapData<V>): [string, V][] {
+/** The entries, in the map's (hash) order. */
+export function entriesOf<V>(m: PMap<V>): [string, V][] {
   const out: [string, V][] = [];
-  for (const branch of d.root) {
-    if (branch === undefined) continue;
+  for (const branch of m.root) {
+    if (branch == null) continue;
     for (const leaf of branch) {
-      if (leaf === undefined) continue;
+      if (leaf == null) continue;
       for (const k of Object.keys(leaf)) out.push([k, leaf[k] as V]);
     }
   }
   return out;
 }
 
-const handler: ProxyHandler<Record<PropertyKey, unknown>> = {
-  get(target, prop, receiver) {
-    if (typeof prop === 'string') {
-      const v = pmGet(target[DATA] as PMapData<unknown>, prop);
-      if (v !== undefined) return v;
+/** The values, in the map's order. */
+export function valuesOf<V>(m: PMap<V>): V[] {
+  const out: V[] = [];
+  for (const branch of m.root) {
+    if (branch == null) continue;
+    for (const leaf of branch) {
+      if (leaf == null) continue;
+      for (const k of Object.keys(leaf)) out.push(leaf[k] as V);
     }
-    return Reflect.get(target, prop, receiver);
-  },
-  has(target, prop) {
-    if (typeof prop === 'string' && pmGet(target[DATA] as PMapData<unknown>, prop) !== undefined) return true;
-    return Reflect.has(target, prop);
-  },
-  ownKeys(target) {
-    return pmEntries(target[DATA] as PMapData<unknown>).map(([k]) => k);
-  },
-  getOwnPropertyDescriptor(target, prop) {
-    if (typeof prop === 'string') {
-      const v = pmGet(target[DATA] as PMapData<unknown>, prop);
-      if (v !== undefined) return { value: v, writable: true, enumerable: true, configurable: true };
-    }
-    return Reflect.getOwnPropertyDescriptor(target, prop);
-  },
-  set() {
-    throw new TypeError('Flightdeck core state is immutable: change it through reduce()');
-  },
-  defineProperty() {
-    throw new TypeError('Flightdeck core state is immutable: change it through reduce()');
-  },
-  deleteProperty() {
-    throw new TypeError('Flightdeck core state is immutable: change it through reduce()');
-  },
-};
-
-/** What a view's Proxy wraps: the data under a symbol (one small object per view, no closures). */
-class ViewTarget {
-  [DATA]: PMapData<unknown>;
-  constructor(d: PMapData<unknown>) {
-    this[DATA] = d;
   }
-  // Node's util.inspect shows a Proxy's target: make that print the entries.
-  [INSPECT](): Record<string, unknown> {
-    return Object.fromEntries(pmEntries(this[DATA]));
-  }
-}
-
-/** The read-only `Record` view of `d`. */
-export function view<V>(d: PMapData<V>): Record<string, V> {
-  return new Proxy(new ViewTarget(d) as unknown as Record<PropertyKey, unknown>, handler) as Record<
-    string,
-    V
-  >;
-}
-
-/** The persistent data behind a record (converting a plain record, e.g. one loaded from JSON). */
-export function dataOf<V>(rec: Record<string, V>): PMapData<V> {
-  const d = (rec as unknown as Record<PropertyKey, unknown>)[DATA] as PMapData<V> | undefined;
-  if (d !== undefined) return d;
-  let out = emptyData<V>();
-  for (const [k, v] of Object.entries(rec)) out = pmSet(out, k, v);
   return out;
 }
 
-/** Values of a record, fast for persistent records. */
-export function valuesOf<V>(rec: Record<string, V>): V[] {
-  const d = (rec as unknown as Record<PropertyKey, unknown>)[DATA] as PMapData<V> | undefined;
-  return d === undefined ? Object.values(rec) : pmEntries(d).map((e) => e[1]);
+/** The keys, in the map's order. */
+export function keysOf<V>(m: PMap<V>): string[] {
+  return entriesOf(m).map((e) => e[0]);
 }
 
-/** Entries of a record, fast for persistent records. */
-export function entriesOf<V>(rec: Record<string, V>): [string, V][] {
-  const d = (rec as unknown as Record<PropertyKey, unknown>)[DATA] as PMapData<V> | undefined;
-  return d === undefined ? Object.entries(rec) : pmEntries(d);
+/** Whether `x` has the shape of a map (a JSON-loaded one included). */
+export function isPMap(x: unknown): x is PMap<unknown> {
+  if (x === null || typeof x !== 'object') return false;
+  const m = x as { root?: unknown; size?: unknown };
+  return Array.isArray(m.root) && m.root.length === WIDTH && typeof m.size === 'number';
 }
 
-/** An empty persistent record. */
-export function emptyRecord<V>(): Record<string, V> {
-  return view(emptyData<V>());
+/**
+ * A map of `source`: a map is returned as it is; a plain record (e.g. in a state saved by an older version) or a
+ * list of entries is converted (own entries only).
+ */
+export function pmapOf<V>(
+  source: PMap<V> | Readonly<Record<string, V>> | Iterable<readonly [string, V]>,
+): PMap<V> {
+  if (isPMap(source)) return source as PMap<V>;
+  const entries =
+    Symbol.iterator in source
+      ? (source as Iterable<readonly [string, V]>)
+      : Object.entries(source as Record<string, V>);
+  let out = emptyPMap<V>();
+  for (const [k, v] of entries) out = pmSet(out, k, v);
+  return out;
 }
 
-/** `rec[key]` if `key` is an own entry (never an `Object.prototype` member), fast for persistent records. */
-export function getOwn<V>(rec: Record<string, V>, key: string): V | undefined {
-  const d = (rec as unknown as Record<PropertyKey, unknown>)[DATA] as PMapData<V> | undefined;
-  if (d !== undefined) return pmGet(d, key);
+/**
+ * Calls `visit(key, value)` for every key whose value differs (by identity) between two versions of a map, with
+ * `undefined` for a key `after` no longer holds. Parts the versions share are skipped: O(changes), not O(size).
+ */
+export function forEachChange<V>(
+  before: PMap<V>,
+  after: PMap<V>,
+  visit: (key: string, value: V | undefined) => void,
+): void {
+  if (before === after) return;
+  for (let i = 0; i < WIDTH; i++) {
+    const b = before.root[i] ?? null;
+    const a = after.root[i] ?? null;
+    if (a === b) continue;
+    for (let j = 0; j < WIDTH; j++) {
+      const lb = b?.[j] ?? null;
+      const la = a?.[j] ?? null;
+      if (la === lb) continue;
+      if (la !== null)
+        for (const k of Object.keys(la))
+          if (lb === null || !Object.hasOwn(lb, k) || lb[k] !== la[k]) visit(k, la[k]);
+      if (lb !== null)
+        for (const k of Object.keys(lb)) if (la === null || !Object.hasOwn(la, k)) visit(k, undefined);
+    }
+  }
+}
+
+/** `rec[key]` of a plain record when `key` is an own entry (never an `Object.prototype` member). */
+export function own<V>(rec: Readonly<Record<string, V>>, key: string): V | undefined {
   return Object.hasOwn(rec, key) ? rec[key] : undefined;
 }

@@ -5,7 +5,7 @@ import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
 import { normalize } from './normalize.js';
 import { PROCESS_EXITED_END_REASON } from './plain.js';
-import { emptyRecord, getOwn } from './pmap.js';
+import { emptyPMap, getOwn, own } from './pmap.js';
 import { killTarget, recordProcess } from './process.js';
 import { createSession } from './session.js';
 import { AUTO_IDLE, fireAutoIdle, liveChecked, logEvent, syncAutoIdle } from './state-machine.js';
@@ -18,9 +18,9 @@ import { applyUserAction } from './user-actions.js';
 /** An empty state. */
 export function initialState(): CoreState {
   return {
-    sessions: emptyRecord<Session>(),
+    sessions: emptyPMap<Session>(),
     teams: {},
-    runtime: emptyRecord<SessionRuntime>(),
+    runtime: emptyPMap<SessionRuntime>(),
     aliases: {},
     pendingResumes: [],
     pendingLinks: [],
@@ -59,7 +59,7 @@ export function reduce(state: CoreState, input: CoreInput, now: number): Reduced
 }
 
 function resolveId(state: CoreState, id: string): string {
-  return getOwn(state.sessions, id) ? id : (getOwn(state.aliases, id) ?? id);
+  return getOwn(state.sessions, id) ? id : (own(state.aliases, id) ?? id);
 }
 
 function step(state: CoreState, input: CoreInput, now: number): Reduced {

@@ -1,6 +1,6 @@
 import type { Team } from '@flightdeck/shared-types';
 import { pathsRelated } from './limits.js';
-import { getOwn } from './pmap.js';
+import { own } from './pmap.js';
 import { logEvent } from './state-machine.js';
 import type { Tx } from './tx.js';
 import type { HookMeta } from './types.js';
@@ -72,7 +72,7 @@ export function tryLinkNewSession(
   isStart: boolean,
 ): void {
   if (meta.parentSessionId && meta.parentSessionId !== sessionId) {
-    const parentId = getOwn(tx.state.aliases, meta.parentSessionId) ?? meta.parentSessionId;
+    const parentId = own(tx.state.aliases, meta.parentSessionId) ?? meta.parentSessionId;
     linkToTeam(tx, sessionId, parentId, meta, 'parent session id');
     return;
   }

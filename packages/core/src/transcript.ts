@@ -6,7 +6,7 @@ import { type Session, transcriptEntrySchema } from '@flightdeck/shared-types';
 import { clearHeuristic } from './approvals.js';
 import { interruptRunning, pushResponse } from './events.js';
 import { clip, LIMITS, oneLine } from './limits.js';
-import { getOwn } from './pmap.js';
+import { getOwn, own } from './pmap.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
 import { Tx } from './tx.js';
 import type { CoreInput, CoreState, Effect, TranscriptEntry } from './types.js';
@@ -57,9 +57,7 @@ export function applyTranscript(state: CoreState, input: TranscriptInput, now: n
     const p = entryProblem(input.entries[i]);
     if (p !== null) return bad(`transcript.entries[${i}]: ${p}`);
   }
-  const id = getOwn(state.sessions, input.sessionId)
-    ? input.sessionId
-    : getOwn(state.aliases, input.sessionId);
+  const id = getOwn(state.sessions, input.sessionId) ? input.sessionId : own(state.aliases, input.sessionId);
   if (id === undefined || !getOwn(state.sessions, id)) return { state, effects: [] };
   const cursor = getOwn(state.runtime, id)?.transcript ?? null;
   const samePath = cursor !== null && cursor.path === input.path;

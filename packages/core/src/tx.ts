@@ -1,5 +1,5 @@
 import type { Session, Team } from '@flightdeck/shared-types';
-import { dataOf, getOwn, type PMapData, pmDelete, pmGet, pmSet, view } from './pmap.js';
+import { getOwn, pmDelete, pmSet } from './pmap.js';
 import { copySession } from './session.js';
 import type { ArmedTimer, CoreState, Effect, SessionRuntime, TimerKind } from './types.js';
 
@@ -12,8 +12,6 @@ export class Tx {
   readonly effects: Effect[] = [];
   private readonly changed = new Set<string>();
   private readonly changedTeams = new Set<string>();
-  private sdata: PMapData<Session> | undefined;
-  private rdata: PMapData<SessionRuntime> | undefined;
   private teamsCopied = false;
   private aliasesCopied = false;
   private teamTimersCopied = false;
@@ -33,7 +31,7 @@ export class Tx {
 
   session(id: string): Session | undefined {
     if (id === this.lastId) return this.lastSession;
-    const s = this.sdata !== undefined ? pmGet(this.sdata, id) : getOwn(this.state.sessions, id);
+    const s = getOwn(this.state.sessions, id);
     this.lastId = id;
     this.lastSession = s;
     return s;
@@ -44,12 +42,11 @@ export class Tx {
   }
 
   private rawRuntime(id: string): SessionRuntime | undefined {
-    return this.rdata !== undefined ? pmGet(this.rdata, id) : getOwn(this.state.runtime, id);
+    return getOwn(this.state.runtime, id);
   }
 
   putSession(s: Session): void {
-    this.sdata = pmSet(this.sdata ?? dataOf(this.state.sessions), s.sessionId, s);
-    this.state.sessions = view(this.sdata);
+    this.state.sessions = pmSet(this.state.sessions, s.sessionId, s);
     this.lastId = s.sessionId;
     this.lastSession = s;
     this.changed.add(s.sessionId);
@@ -73,8 +70,7 @@ export class Tx {
   }
 
   putRuntime(id: string, rt: SessionRuntime): void {
-    this.rdata = pmSet(this.rdata ?? dataOf(this.state.runtime), id, rt);
-    this.state.runtime = view(this.rdata);
+    this.state.runtime = pmSet(this.state.runtime, id, rt);
   }
 
   patchRuntime(id: string, fields: Partial<SessionRuntime>): SessionRuntime {
@@ -87,13 +83,9 @@ export class Tx {
   }
 
   dropSession(id: string): void {
-    this.sdata = pmDelete(this.sdata ?? dataOf(this.state.sessions), id);
-    this.state.sessions = view(this.sdata);
+    this.state.sessions = pmDelete(this.state.sessions, id);
     this.lastId = null;
-    if (this.rawRuntime(id) !== undefined) {
-      this.rdata = pmDelete(this.rdata ?? dataOf(this.state.runtime), id);
-      this.state.runtime = view(this.rdata);
-    }
+    this.state.runtime = pmDelete(this.state.runtime, id);
     this.changed.delete(id);
   }
 

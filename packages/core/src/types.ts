@@ -9,6 +9,7 @@ import type {
   TranscriptEntry,
   TranscriptEntryBody,
 } from '@flightdeck/shared-types';
+import type { PMap } from './pmap.js';
 
 /** A user action from the dashboard. */
 export type UserAction =
@@ -201,11 +202,15 @@ export interface PendingSubagent {
   at: number;
 }
 
+/**
+ * The core's whole state: plain data (`structuredClone` and JSON keep it). `sessions` and `runtime` are persistent
+ * maps (pmap.ts): read them with `getOwn`, `valuesOf`, `entriesOf`, `keysOf`.
+ */
 export interface CoreState {
-  sessions: Record<string, Session>;
+  sessions: PMap<Session>;
   teams: Record<string, Team>;
   /** Internal per-session bookkeeping (timers, heuristic, title source). */
-  runtime: Record<string, SessionRuntime>;
+  runtime: PMap<SessionRuntime>;
   /** Old session id → current id, after a re-key (late events with the old id still land). */
   aliases: Record<string, string>;
   pendingResumes: PendingResume[];

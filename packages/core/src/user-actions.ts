@@ -1,5 +1,5 @@
 import { LIMITS } from './limits.js';
-import { getOwn } from './pmap.js';
+import { getOwn, own } from './pmap.js';
 import { describeActor, killTarget } from './process.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent } from './state-machine.js';
@@ -23,7 +23,7 @@ export function applyUserAction(state: CoreState, action: UserAction, now: numbe
     return reject(`${String(a.type)}: sessionId: expected string`);
   const id = getOwn(state.sessions, a.sessionId)
     ? a.sessionId
-    : (getOwn(state.aliases, a.sessionId) ?? a.sessionId);
+    : (own(state.aliases, a.sessionId) ?? a.sessionId);
   const s = getOwn(state.sessions, id);
   if (!s) return reject(`${a.type}: unknown session ${a.sessionId}`);
   const tx = new Tx(state, now);

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type CoreInput,
   type CoreState,
+  getOwn,
   initialState,
   KILL_ESCALATION_MS,
+  keysOf,
   LIMITS,
   type ProcessIdentity,
   reduce,
@@ -200,8 +202,8 @@ describe('user actions', () => {
     expect(eff).toContainEqual({ type: 'session-removed', sessionId: SID });
     expect(eff.some((e) => e.type === 'cancel-timer')).toBe(true);
     expect(eff.some((e) => e.type === 'session-changed')).toBe(false);
-    expect(h.state.sessions[SID]).toBeUndefined();
-    expect(h.state.runtime[SID]).toBeUndefined();
+    expect(getOwn(h.state.sessions, SID)).toBeUndefined();
+    expect(getOwn(h.state.runtime, SID)).toBeUndefined();
   });
 
   it('kill: SIGTERM, then SIGKILL after 3 s if still alive; nothing if it died', () => {
@@ -303,7 +305,7 @@ describe('user actions', () => {
     });
     // another pid for the session: the old record no longer applies
     h.send(ev('UserPromptSubmit', { prompt: 'x' }, 322));
-    expect(h.state.runtime[SID]!.process).toBeNull();
+    expect(getOwn(h.state.runtime, SID)!.process).toBeNull();
     expect(h.last).toContainEqual({ type: 'watch-pid', sessionId: SID, pid: 322, at: h.now });
     expect(refusedKill(h)).toMatch(/process 322 of session s1 has not been identified yet/);
   });
@@ -457,7 +459,7 @@ describe('robustness', () => {
     // an id that names an Object.prototype member is an ordinary id
     const proto = reduce(h.state, hook('claude', { session_id: '__proto__', hook_event_name: 'Stop' }), 1);
     expect(proto.effects).toContainEqual({ type: 'session-changed', sessionId: '__proto__' });
-    expect(Object.keys(proto.state.sessions)).toContain('__proto__');
+    expect(keysOf(proto.state.sessions)).toContain('__proto__');
   });
 
   it('ids and names that are Object.prototype members are ordinary (sessions, tools, tool-use ids, keys)', () => {
@@ -518,7 +520,7 @@ describe('robustness', () => {
       expect(gem.some((e) => e.type === 'rejected')).toBe(false);
       expect(h.session(`g-${id}`).currentTool).toBe(id);
     }
-    expect(Object.keys(h.state.sessions)).toContain('__proto__');
+    expect(keysOf(h.state.sessions)).toContain('__proto__');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -527,12 +529,12 @@ describe('robustness', () => {
     h.send(hook('claude', { session_id: 'a', hook_event_name: 'SessionStart' }));
     h.send(hook('claude', { session_id: 'b', hook_event_name: 'SessionStart' }));
     const before = h.state;
-    const frozenA = before.sessions.a!;
+    const frozenA = getOwn(before.sessions, 'a')!;
     const snapshot = JSON.stringify(before);
     h.send(hook('claude', { session_id: 'b', hook_event_name: 'UserPromptSubmit', prompt: 'x' }));
     expect(JSON.stringify(before)).toBe(snapshot);
-    expect(h.state.sessions.a).toBe(frozenA);
-    expect(h.state.sessions.b).not.toBe(before.sessions.b);
+    expect(getOwn(h.state.sessions, 'a')).toBe(frozenA);
+    expect(getOwn(h.state.sessions, 'b')).not.toBe(getOwn(before.sessions, 'b'));
     expect(h.state.teams).toBe(before.teams);
     expect(JSON.parse(JSON.stringify(h.state))).toEqual(h.state);
   });
@@ -581,7 +583,7 @@ describe('rehydrate', () => {
     h.send(hook('claude', { session_id: 'gone', hook_event_name: 'SessionStart' }, { pid: 9 }));
     h.send(hook('claude', { session_id: 'gone', hook_event_name: 'SessionEnd' }, { pid: 9 }));
     const effects = rehydrate(h.state, h.now);
-    const autoIdle = h.state.runtime[SID]!.timers['auto-idle']!;
+    const autoIdle = getOwn(h.state.runtime, SID)!.timers['auto-idle']!;
     expect(effects).toContainEqual({
       type: 'arm-timer',
       key: autoIdle.key,
@@ -592,15 +594,15 @@ describe('rehydrate', () => {
       type: 'watch-pid',
       sessionId: SID,
       pid: 321,
-      at: h.state.sessions[SID]!.lastActivityAt,
+      at: getOwn(h.state.sessions, SID)!.lastActivityAt,
     });
     expect(effects.some((e) => e.type === 'watch-pid' && e.sessionId === 'gone')).toBe(false);
-    const check = h.state.runtime[SID]!.childCheck!;
+    const check = getOwn(h.state.runtime, SID)!.childCheck!;
     expect(effects).toContainEqual({ type: 'check-children', sessionId: SID, pid: 321, key: check.key });
     expect(effects.at(-1)).toMatchObject({ type: 'arm-timer', deadline: h.now, input: { kind: 'restored' } });
     // the re-armed timer is accepted by reduce: with the Bash call open and a known process, it asks the shell
     const r = reduce(h.state, autoIdle.input, autoIdle.deadline);
-    const liveCheck = r.state.runtime[SID]!.liveCheck!;
+    const liveCheck = getOwn(r.state.runtime, SID)!.liveCheck!;
     expect(r.effects).toContainEqual({ type: 'check-children', sessionId: SID, pid: 321, key: liveCheck });
     // …and a check still unanswered at a restart is asked again
     expect(rehydrate(r.state, h.now)).toContainEqual({

@@ -6,9 +6,11 @@ import {
   type CoreInput,
   type CoreState,
   type Effect,
+  getOwn,
   initialState,
   type ProcessIdentity,
   reduce,
+  valuesOf,
 } from '../src/index.js';
 
 const fixtures = new URL('../../../fixtures/', import.meta.url);
@@ -112,12 +114,12 @@ export class Harness {
   }
 
   session(id: string): Session {
-    const s = this.state.sessions[id];
+    const s = getOwn(this.state.sessions, id);
     if (!s) throw new Error(`no session ${id}`);
     return s;
   }
 
   get sessionList(): Session[] {
-    return Object.values(this.state.sessions);
+    return valuesOf(this.state.sessions);
   }
 }

@@ -1,6 +1,6 @@
 import type { HookMeta, TerminalSource } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
-import { detectHookSource, rehydrate } from '../src/index.js';
+import { detectHookSource, keysOf, rehydrate } from '../src/index.js';
 import { Harness, hook } from './helpers.js';
 
 const start = (id: string, source: string, cwd = '/home/dev/p', meta: HookMeta = {}) =>
@@ -22,7 +22,7 @@ function withEnded(meta: HookMeta = {}): Harness {
 }
 
 function ids(h: Harness): string[] {
-  return Object.keys(h.state.sessions).sort();
+  return keysOf(h.state.sessions).sort();
 }
 
 describe('spec §5 matcher priorities', () => {

@@ -1,16 +1,25 @@
-// biome-ignore-all lint/correctness/noNodejsModules: tests run in Node; only packages/core/src must stay pure
-// biome-ignore-all lint/style/noRestrictedImports: tests run in Node; only packages/core/src must stay pure
-import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type CoreState, initialState, reduce } from '../src/index.js';
-import { dataOf, emptyData, entriesOf, getOwn, pmDelete, pmGet, pmSet, valuesOf, view } from '../src/pmap.js';
-import { hook } from './helpers.js';
+import {
+  type CoreInput,
+  type CoreState,
+  entriesOf,
+  forEachChange,
+  getOwn,
+  initialState,
+  keysOf,
+  type PMap,
+  pmapOf,
+  reduce,
+  valuesOf,
+} from '../src/index.js';
+import { emptyPMap, pmDelete, pmSet } from '../src/pmap.js';
+import { hook, readJsonl } from './helpers.js';
 
-describe('persistent record (sessions/runtime maps)', () => {
+describe('persistent map (sessions/runtime)', () => {
   it('agrees with a Map model over many sets and deletes, and old versions stay unchanged', () => {
     const model = new Map<string, number>();
-    let d = emptyData<number>();
-    const versions: [ReturnType<typeof emptyData<number>>, Map<string, number>][] = [];
+    let d = emptyPMap<number>();
+    const versions: [PMap<number>, Map<string, number>][] = [];
     let seed = 7;
     const rnd = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -28,52 +37,146 @@ describe('persistent record (sessions/runtime maps)', () => {
       if (i % 1000 === 0) versions.push([d, new Map(model)]);
     }
     expect(d.size).toBe(model.size);
-    for (const [k, v] of model) expect(pmGet(d, k)).toBe(v);
-    expect(pmGet(d, 'missing')).toBeUndefined();
+    for (const [k, v] of model) expect(getOwn(d, k)).toBe(v);
+    expect(getOwn(d, 'missing')).toBeUndefined();
     for (const [ver, snap] of versions) {
       expect(ver.size).toBe(snap.size);
-      expect(Object.fromEntries(entriesOf(view(ver)))).toEqual(Object.fromEntries(snap));
+      expect(Object.fromEntries(entriesOf(ver))).toEqual(Object.fromEntries(snap));
+      expect(keysOf(ver).sort()).toEqual([...snap.keys()].sort());
+      expect(valuesOf(ver).sort()).toEqual([...snap.values()].sort());
     }
     expect(pmDelete(d, 'missing')).toBe(d);
     const [k0, v0] = [...model][0]!;
     expect(pmSet(d, k0, v0)).toBe(d);
   });
 
-  it('reads like a plain, read-only object', () => {
-    const rec = view(pmSet(pmSet(emptyData<{ n: number }>(), 'a', { n: 1 }), 'b', { n: 2 }));
-    expect(rec.a).toEqual({ n: 1 });
-    expect('a' in rec).toBe(true);
-    expect('zz' in rec).toBe(false);
-    expect('toString' in rec).toBe(true); // like a plain object
-    expect(Object.hasOwn(rec, 'a')).toBe(true);
-    expect(Object.hasOwn(rec, 'toString')).toBe(false);
-    expect(Object.keys(rec).sort()).toEqual(['a', 'b']);
-    expect(Object.values(rec).length).toBe(2);
-    expect({ ...rec }).toEqual({ a: { n: 1 }, b: { n: 2 } });
-    expect(JSON.parse(JSON.stringify(rec))).toEqual({ a: { n: 1 }, b: { n: 2 } });
-    expect(rec).toEqual({ a: { n: 1 }, b: { n: 2 } });
-    expect(inspect(rec)).toContain('n: 2');
-    expect(() => {
-      (rec as Record<string, unknown>).c = 1;
-    }).toThrow(/immutable/);
-    expect(() => delete (rec as Record<string, unknown>).a).toThrow(/immutable/);
-    expect(() => Object.defineProperty(rec, 'x', { value: 1 })).toThrow(/immutable/);
-    expect(getOwn(rec, 'toString')).toBeUndefined();
-    expect(getOwn({ a: 1 } as Record<string, number>, 'toString')).toBeUndefined();
-    expect(getOwn({ a: 1 } as Record<string, number>, 'a')).toBe(1);
-    expect(valuesOf({ a: 1 })).toEqual([1]);
-    expect(entriesOf({ a: 1 })).toEqual([['a', 1]]);
-    expect(dataOf(rec)).toBe(dataOf(rec));
+  it('reports exactly the changed keys between two versions', () => {
+    let a = emptyPMap<{ n: number }>();
+    for (let i = 0; i < 500; i++) a = pmSet(a, `s-${i}`, { n: i });
+    let b = pmSet(a, 's-3', { n: 33 });
+    b = pmDelete(b, 's-4');
+    b = pmSet(b, 'new', { n: -1 });
+    b = pmSet(b, 's-5', getOwn(a, 's-5')!); // same object: no change
+    const seen: [string, number | undefined][] = [];
+    forEachChange(a, b, (k, v) => seen.push([k, v?.n]));
+    expect(seen.sort()).toEqual([
+      ['new', -1],
+      ['s-3', 33],
+      ['s-4', undefined],
+    ]);
+    forEachChange(b, b, () => {
+      throw new Error('no change expected');
+    });
+    const fromEmpty: string[] = [];
+    forEachChange(emptyPMap(), a, (k) => fromEmpty.push(k));
+    expect(fromEmpty.length).toBe(500);
   });
 
-  it('keeps a session called __proto__ as a plain entry', () => {
-    const d = pmSet(emptyData<number>(), '__proto__', 5);
-    expect(pmGet(d, '__proto__')).toBe(5);
-    expect(Object.keys(view(d))).toEqual(['__proto__']);
-    expect(pmGet(pmDelete(d, '__proto__'), '__proto__')).toBeUndefined();
+  it('is plain data: not indexable, never an Object.prototype member, converted from a plain record', () => {
+    const m = pmSet(pmSet(emptyPMap<{ n: number }>(), 'a', { n: 1 }), 'b', { n: 2 });
+    expect(getOwn(m, 'toString')).toBeUndefined();
+    expect(getOwn(m, 'constructor')).toBeUndefined();
+    expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
+    expect(structuredClone(m)).toEqual(m);
+    expect(JSON.parse(JSON.stringify(m))).toEqual(m);
+    const fromRecord = pmapOf({ a: { n: 1 }, b: { n: 2 } });
+    expect(fromRecord).toEqual(m);
+    expect(pmapOf(m)).toBe(m);
+    expect(pmapOf([['a', { n: 1 }] as const])).toEqual(pmSet(emptyPMap(), 'a', { n: 1 }));
   });
 
-  it('a state loaded from JSON (plain objects) keeps working, and the loaded object is not modified', () => {
+  it('keeps a session called __proto__ as a plain entry, through structuredClone and JSON too', () => {
+    const d = pmSet(emptyPMap<number>(), '__proto__', 5);
+    expect(getOwn(d, '__proto__')).toBe(5);
+    expect(keysOf(d)).toEqual(['__proto__']);
+    expect(getOwn(structuredClone(d), '__proto__')).toBe(5);
+    expect(getOwn(JSON.parse(JSON.stringify(d)) as PMap<number>, '__proto__')).toBe(5);
+    expect(getOwn(pmDelete(d, '__proto__'), '__proto__')).toBeUndefined();
+    expect(pmapOf(JSON.parse('{"__proto__": 5}') as Record<string, number>).size).toBe(1);
+  });
+});
+
+/**
+ * A realistic run: the recorded Claude Code fixture (subagent, tools, Stop, SessionEnd, resume) interleaved with
+ * 60 other sessions doing prompts and tool calls, one of them called `__proto__`, a rename, timers firing and a delete.
+ */
+function realisticInputs(): [CoreInput, number][] {
+  const fixture = readJsonl('claude-code-2.1.328/subagent-and-resume.jsonl');
+  const out: [CoreInput, number][] = [];
+  let now = 1_700_000_000_000;
+  const push = (input: CoreInput, dt: number) => {
+    now += dt;
+    out.push([input, now]);
+  };
+  const ids = [...Array.from({ length: 59 }, (_, i) => `sess-${i}`), '__proto__'];
+  for (const id of ids)
+    push(
+      hook('claude', { session_id: id, cwd: `/p/${id}`, hook_event_name: 'SessionStart', source: 'startup' }),
+      10,
+    );
+  fixture.forEach((payload, i) => {
+    push(hook('claude', payload), 100);
+    const id = ids[i % ids.length]!;
+    push(hook('claude', { session_id: id, hook_event_name: 'UserPromptSubmit', prompt: `task ${i}` }), 5);
+    const tool = { tool_name: 'Read', tool_input: { file_path: `/src/f${i}.ts` }, tool_use_id: `tu-${i}` };
+    push(hook('claude', { session_id: id, hook_event_name: 'PreToolUse', ...tool }), 5);
+    push(
+      hook('claude', {
+        session_id: id,
+        hook_event_name: 'PostToolUse',
+        ...tool,
+        tool_response: { ok: true },
+      }),
+      5,
+    );
+    if (i % 7 === 0) push(hook('claude', { session_id: id, hook_event_name: 'Stop' }), 5);
+  });
+  push({ type: 'user', action: { type: 'set-title', sessionId: 'sess-3', title: 'renamed' } }, 5);
+  for (let i = 0; i < 60; i++)
+    push(
+      hook('claude', {
+        session_id: ids[(i * 7) % ids.length]!,
+        hook_event_name: 'UserPromptSubmit',
+        prompt: `more ${i}`,
+      }),
+      50,
+    );
+  push({ type: 'timer', key: 'none', sessionId: 'sess-1', kind: 'auto-idle' }, 600_000);
+  push({ type: 'user', action: { type: 'delete', sessionId: 'sess-4' } }, 5);
+  return out;
+}
+
+describe('the core state is plain data', () => {
+  it('structuredClone(state) after a realistic run equals the state, and the clone reduces identically', () => {
+    const inputs = realisticInputs();
+    const half = Math.floor(inputs.length / 2);
+    let state: CoreState = initialState();
+    for (const [input, now] of inputs.slice(0, half)) state = reduce(state, input, now).state;
+    expect(state.sessions.size).toBeGreaterThan(50);
+    expect(getOwn(state.sessions, '__proto__')?.sessionId).toBe('__proto__');
+
+    const clone = structuredClone(state);
+    expect(clone).toEqual(state);
+    expect(clone).not.toBe(state);
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+
+    let original = state;
+    let copy = clone;
+    for (const [input, now] of inputs.slice(half)) {
+      const a = reduce(original, input, now);
+      const b = reduce(copy, input, now);
+      expect(b.effects).toEqual(a.effects);
+      original = a.state;
+      copy = b.state;
+    }
+    expect(copy).toEqual(original);
+    expect(getOwn(original.sessions, 'sess-4')).toBeUndefined();
+    expect(getOwn(original.sessions, 'sess-3')?.title).toBe('renamed');
+    // The state the clone was taken from is unchanged by what followed.
+    expect(structuredClone(state)).toEqual(clone);
+  });
+
+  it('a state loaded from JSON keeps working, and the loaded object is not modified', () => {
     let s = initialState();
     s = reduce(s, hook('claude', { session_id: 'a', hook_event_name: 'SessionStart' }), 1).state;
     s = reduce(
@@ -89,9 +192,9 @@ describe('persistent record (sessions/runtime maps)', () => {
       3,
     );
     expect(JSON.stringify(loaded)).toBe(text);
-    expect(r.state.sessions.a!.status).toBe('prompting');
-    expect(r.state.sessions.b!.status).toBe('prompting');
-    expect(Object.keys(r.state.sessions).sort()).toEqual(['a', 'b']);
+    expect(getOwn(r.state.sessions, 'a')!.status).toBe('prompting');
+    expect(getOwn(r.state.sessions, 'b')!.status).toBe('prompting');
+    expect(keysOf(r.state.sessions).sort()).toEqual(['a', 'b']);
     // stale timer against a loaded state: same object back
     expect(reduce(loaded, { type: 'timer', key: 'nope', sessionId: 'a', kind: 'auto-idle' }, 4).state).toBe(
       loaded,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CoreInput, reduce, type TranscriptEntry } from '../src/index.js';
+import { type CoreInput, getOwn, reduce, type TranscriptEntry } from '../src/index.js';
 import { Harness, hook } from './helpers.js';
 
 const SID = 'sess-t';
@@ -107,7 +107,7 @@ describe('transcript inputs', () => {
     const input = tr([{ kind: 'assistant-text', text: 'Looking.', at: h.now }], { skipped: 2 });
     h.send(input);
     const after = h.state;
-    expect(after.runtime[SID]!.transcript).toEqual({ path: PATH, offset, entries: 1, skipped: 2 });
+    expect(getOwn(after.runtime, SID)!.transcript).toEqual({ path: PATH, offset, entries: 1, skipped: 2 });
     const again = reduce(
       after,
       { ...input, entries: [...(input as { entries: TranscriptEntry[] }).entries] },
@@ -115,7 +115,12 @@ describe('transcript inputs', () => {
     );
     expect(again.state).toBe(after);
     const reset = reduce(after, { ...input, offset: 10, restarted: true }, h.now);
-    expect(reset.state.runtime[SID]!.transcript).toEqual({ path: PATH, offset: 10, entries: 1, skipped: 2 });
+    expect(getOwn(reset.state.runtime, SID)!.transcript).toEqual({
+      path: PATH,
+      offset: 10,
+      entries: 1,
+      skipped: 2,
+    });
   });
 
   it('the assistant text between tool calls is a response; the Stop hook does not repeat the last one', () => {

@@ -3,7 +3,7 @@
  * (checked again right before the signal: the process may have exited and its PID been reused since the core
  * decided). `checkKill` is the same verification without the signal, for `sessions.kill` to answer at once.
  */
-import { own } from '../own.js';
+import { getOwn } from '@flightdeck/core';
 import type { CoreState } from '../ports.js';
 import type { ProcessInspector } from '../process-identity.js';
 import type { EffectContext, EffectModule } from './types.js';
@@ -23,11 +23,11 @@ export interface KillEffects extends EffectModule<'kill-pid'> {
 
 /** Re-reads the session's process and compares it with what was recorded (no signal is sent). */
 export function checkKill(state: CoreState, processes: ProcessInspector, sessionId: string): KillCheck {
-  const s = own(state.sessions, sessionId);
+  const s = getOwn(state.sessions, sessionId);
   if (!s) return { ok: false, reason: `session not found: ${sessionId}` };
   if (s.pid === null) return { ok: false, reason: `session ${sessionId} has no known pid` };
   if (s.status === 'ended') return { ok: false, reason: `session ${sessionId} has already ended` };
-  const rec = own(state.runtime, sessionId)?.process ?? null;
+  const rec = getOwn(state.runtime, sessionId)?.process ?? null;
   const agent = `process ${s.pid} is not the agent of this session`;
   if (!rec || rec.pid !== s.pid)
     return { ok: false, reason: `${agent} (not identified yet; try again in a moment)` };

@@ -5,8 +5,9 @@
  * - `watch-pid`: the PID is polled for liveness every `intervalMs` (`pid-dead` once it is gone) and, the first
  *   time the session is seen from it, identified (`process-identified`: who it is, for verified kills later).
  */
+
 import { execFile } from 'node:child_process';
-import { own } from '../own.js';
+import { getOwn } from '@flightdeck/core';
 import type { ProcessInspector } from '../process-identity.js';
 import type { EffectContext, EffectModule } from './types.js';
 
@@ -60,8 +61,8 @@ export function createProcessCheckEffects(
    */
   function identify(sessionId: string, pid: number, at: number) {
     const state = ctx.state();
-    const s = own(state.sessions, sessionId);
-    const rec = own(state.runtime, sessionId)?.process;
+    const s = getOwn(state.sessions, sessionId);
+    const rec = getOwn(state.runtime, sessionId)?.process;
     if (!s || s.pid !== pid || rec?.pid === pid) return;
     const v = opts.processes.identify(pid, s.cli, at);
     if (!v.ok) ctx.log.info({ sessionId, pid, reason: v.reason }, 'process not recorded as the agent');
@@ -76,7 +77,7 @@ export function createProcessCheckEffects(
   function checkLiveness() {
     const state = ctx.state();
     for (const [sessionId, pid] of watched) {
-      const s = own(state.sessions, sessionId);
+      const s = getOwn(state.sessions, sessionId);
       if (!s || s.status === 'ended' || s.pid !== pid) {
         watched.delete(sessionId);
         continue;

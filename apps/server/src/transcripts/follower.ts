@@ -21,7 +21,7 @@
  *   is reconciled with the runtime's sessions every `reconcileMs`.
  */
 import { watch } from 'node:fs';
-import { type CoreInput, MAX_TRANSCRIPT_ENTRIES } from '@flightdeck/core';
+import { type CoreInput, getOwn, MAX_TRANSCRIPT_ENTRIES } from '@flightdeck/core';
 import { transcriptParserFor } from '@flightdeck/hook-ingest';
 import { errCode, type Follow, newFollow } from './follow.js';
 import { consumeChunk } from './lines.js';
@@ -103,10 +103,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
 
   /** Where reading starts the first time this file is opened: the core's cursor, else the tail. */
   function startPosition(f: Follow, size: number) {
-    const rt = Object.hasOwn(runtime.state.runtime, f.sessionId)
-      ? runtime.state.runtime[f.sessionId]
-      : undefined;
-    const cursor = rt?.transcript ?? null;
+    const cursor = getOwn(runtime.state.runtime, f.sessionId)?.transcript ?? null;
     if (cursor && cursor.path === f.path) {
       f.dispatchedOffset = cursor.offset;
       f.dispatchedAt = now();
