@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
+  mkdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -424,6 +425,109 @@ describe('transcript follower (files, spy runtime)', () => {
     await f.poke();
     expect(rt.inputs).toHaveLength(3);
     expect(rt.inputs[2]?.entries).toHaveLength(1);
+  });
+});
+
+describe('transcript follower: polls (a clock of its own drives them)', () => {
+  /** Moves the clock `steps` times by `ms`, polling what is due after each step. */
+  async function run(f: ReturnType<typeof follower>, clock: { t: number }, steps: number, ms: number) {
+    for (let i = 0; i < steps; i++) {
+      clock.t += ms;
+      await f.pollDue();
+    }
+  }
+
+  it("a missing transcript is not stat'ed at every poll: its poll backs off to missingPollMaxMs, and the file is followed within that bound once it appears", async () => {
+    const path = join(temp(), 'later.jsonl');
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const clock = { t: 1_000_000 };
+    const f = follower(rt, { pollMs: 2000, missingPollMaxMs: 30_000, now: () => clock.t });
+    await f.pollDue(); // start() looked once
+    const first = f.stats().probes;
+    expect(first).toBe(1);
+    await run(f, clock, 150, 2000); // 300 s of 2 s polls: 150 stats without the back-off
+    const missed = f.stats().probes - first;
+    expect(missed).toBeGreaterThanOrEqual(9); // still looked at every 30 s
+    expect(missed).toBeLessThanOrEqual(16); // after 4, 8, 16 s
+    expect(f.stats()).toMatchObject({ waiting: 1, errors: 0, problems: [] });
+
+    writeFileSync(path, assistantLine('there now'));
+    let waited = 0;
+    while (rt.texts().length === 0 && waited < 60_000) {
+      await run(f, clock, 1, 1000);
+      waited += 1000;
+    }
+    expect(rt.texts()).toEqual(['there now']);
+    expect(waited).toBeLessThanOrEqual(30_000);
+    expect(f.stats().waiting).toBe(0);
+    // found: polled every pollMs again
+    const found = f.stats().probes;
+    await run(f, clock, 10, 2000);
+    expect(f.stats().probes - found).toBe(10);
+  });
+
+  it("spreads the polls of many files over the interval instead of stat'ing them all at once", async () => {
+    const dir = temp();
+    const rt = spyRuntime();
+    for (let i = 0; i < 100; i++) {
+      const path = join(dir, `s${i}.jsonl`);
+      writeFileSync(path, '');
+      rt.addSession(`s${i}`, path);
+    }
+    const clock = { t: 1_000_000 };
+    const f = follower(rt, { pollMs: 2000, now: () => clock.t });
+    await f.pollDue();
+    const perStep: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const before = f.stats().probes;
+      await run(f, clock, 1, 250);
+      perStep.push(f.stats().probes - before);
+    }
+    // two intervals: every file polled twice, about an eighth of them at each step of an eighth of the interval
+    expect(perStep.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(Math.max(...perStep)).toBeLessThanOrEqual(30);
+  });
+
+  it('a missing transcript whose directory can be watched is read as soon as it is created, not at its backed-off poll', async () => {
+    const path = join(temp(), 'new.jsonl');
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const clock = { t: 1_000_000 };
+    const f = follower(rt, { pollMs: 2000, missingPollMaxMs: 30_000, now: () => clock.t, watch: true });
+    await run(f, clock, 20, 2000);
+    expect(f.stats()).toMatchObject({ waiting: 1, dirsWatched: 1 });
+    const probes = f.stats().probes;
+    writeFileSync(path, assistantLine('hello')); // the clock stands still: no poll comes
+    await waitFor(() => rt.texts().length === 1);
+    expect(rt.texts()).toEqual(['hello']);
+    expect(f.stats()).toMatchObject({ waiting: 0, dirsWatched: 0 });
+    expect(f.stats().probes).toBeGreaterThan(probes);
+  });
+
+  it('where the directory cannot be watched (not created yet), a hook event of the session brings the poll back to pollMs', async () => {
+    const dir = join(temp(), 'project');
+    const path = join(dir, 's.jsonl');
+    const rt = spyRuntime();
+    rt.addSession('s1', path);
+    const clock = { t: 1_000_000 };
+    const f = follower(rt, {
+      pollMs: 2000,
+      missingPollMaxMs: 30_000,
+      now: () => clock.t,
+      watch: true,
+      reconcileMs: 10,
+    });
+    await run(f, clock, 20, 2000);
+    expect(f.stats()).toMatchObject({ waiting: 1, dirsWatched: 0 });
+    mkdirSync(dir);
+    writeFileSync(path, assistantLine('first message'));
+    await run(f, clock, 1, 2000);
+    expect(rt.texts()).toEqual([]); // backed off: not looked at yet
+    (rt.listSessions()[0] as Session).lastActivityAt = clock.t; // a hook event
+    await new Promise((r) => setTimeout(r, 200)); // reconcile (every 10 ms) sees it
+    await run(f, clock, 1, 2000);
+    expect(rt.texts()).toEqual(['first message']);
   });
 });
 

@@ -3,6 +3,7 @@ import type { FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { TranscriptEntry } from '@flightdeck/core';
 import type { TranscriptLineParser } from '@flightdeck/hook-ingest';
+import { phaseOf } from './schedule.js';
 
 export interface Follow {
   sessionId: string;
@@ -40,6 +41,16 @@ export interface Follow {
   watchedIno: number;
   problem: string | null;
   dropped: boolean;
+  /** Where this file's polls sit in the poll interval (schedule.ts). */
+  phase: number;
+  /** When the next poll is due. */
+  dueAt: number;
+  /** Polls in a row that found no file at the path: the poll backs off (schedule.ts). */
+  misses: number;
+  /** Its directory is watched for the file to appear (dir-watch.ts). */
+  dirWatched: boolean;
+  /** The session's last activity when it was last looked at (a hook event resets the back-off). */
+  seenActivity: number | null;
 }
 
 /** A file not opened yet, to be read from where `startPosition` decides. */
@@ -72,6 +83,11 @@ export function newFollow(sessionId: string, path: string, parser: TranscriptLin
     watchedIno: -1,
     problem: null,
     dropped: false,
+    phase: phaseOf(sessionId),
+    dueAt: 0,
+    misses: 0,
+    dirWatched: false,
+    seenActivity: null,
   };
 }
 

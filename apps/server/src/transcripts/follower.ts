@@ -17,8 +17,11 @@
  *   at its first message) is waited for; EACCES, a FIFO or a directory is reported in `stats().problems`.
  * - Checkpoints stay rare: an input goes out when a read found entries (or after a restart), otherwise only when
  *   the offset moved and `progressMs` passed since the last one (progress over ignored lines), and on stop.
- * - Wake-ups: `fs.watch` on each file where it works, a slow `stat` poll (`pollMs`) as fallback; the followed set
- *   is reconciled with the runtime's sessions every `reconcileMs`.
+ * - Wake-ups: `fs.watch` on each file where it works, a slow `stat` poll (`pollMs`) as fallback, the polls of the
+ *   files spread over the interval; the followed set is reconciled with the runtime's sessions every `reconcileMs`.
+ * - A path with no file yet costs little: its poll backs off up to `missingPollMaxMs` while its directory is
+ *   watched for the file to appear (or, where the directory cannot be watched, a hook event of its session brings
+ *   the poll back to `pollMs`); see schedule.ts and dir-watch.ts.
  */
 import { watch } from 'node:fs';
 import { type CoreInput, getOwn, MAX_TRANSCRIPT_ENTRIES } from '@flightdeck/core';
@@ -32,6 +35,7 @@ import {
   type TranscriptFollowerOptions,
   type TranscriptProblem,
 } from './options.js';
+import { createPollSchedule } from './schedule.js';
 
 export * from './options.js';
 
@@ -42,6 +46,9 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   const now = opts.now ?? Date.now;
   const reconcileMs = opts.reconcileMs ?? TRANSCRIPT_DEFAULTS.reconcileMs;
   const pollMs = opts.pollMs ?? TRANSCRIPT_DEFAULTS.pollMs;
+  const missingPollMaxMs = opts.missingPollMaxMs ?? TRANSCRIPT_DEFAULTS.missingPollMaxMs;
+  // the poll timer's period: each tick polls the files whose turn it is
+  const tickMs = Math.max(5, Math.min(250, Math.floor(pollMs / 8)));
   const progressMs = opts.progressMs ?? TRANSCRIPT_DEFAULTS.progressMs;
   const maxLine = opts.maxLineBytes ?? TRANSCRIPT_DEFAULTS.maxLineBytes;
   const tailBytes = opts.tailBytes ?? TRANSCRIPT_DEFAULTS.tailBytes;
@@ -66,11 +73,19 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     restarts: 0,
     errors: 0,
     inputs: 0,
+    probes: 0,
     largestPartialLine: 0,
   };
   let reconcileTimer: NodeJS.Timeout | null = null;
   let pollTimer: NodeJS.Timeout | null = null;
   let stopped = false;
+  const schedule = createPollSchedule({
+    pollMs,
+    maxMs: missingPollMaxMs,
+    now,
+    watchDirs: () => useWatch && !stopped,
+    appeared: (f) => soon(f),
+  });
 
   function setProblem(f: Follow, problem: string | null) {
     if (problem === f.problem) return;
@@ -144,12 +159,15 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   /** Opens (or re-opens) the file when needed; false when there is nothing to read now. */
   async function ensureOpen(f: Follow): Promise<number | null> {
     const st = await probe(f.path);
+    counters.probes += 1;
     if (st.kind !== 'file') {
-      // missing: not created yet, or gone: wait for it
       setProblem(f, st.kind === 'problem' ? st.problem : null);
       await closeFile(f);
+      if (st.kind === 'missing') schedule.missing(f);
+      else schedule.found(f);
       return null;
     }
+    schedule.found(f);
     if (f.fh && st.ino === f.ino && st.dev === f.dev) {
       if (st.size < f.readPos) restart(f);
       return st.size;
@@ -158,6 +176,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     const opened = await openRegular(f.path, ownerUid);
     if (opened.kind !== 'open') {
       if (opened.kind === 'problem') setProblem(f, opened.problem);
+      else schedule.missing(f);
       return null;
     }
     if (f.dropped) {
@@ -286,6 +305,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   function drop(f: Follow) {
     f.dropped = true;
     if (f.soon) clearTimeout(f.soon);
+    schedule.drop(f);
     follows.delete(f.sessionId);
     const closing = f.busy ?? Promise.resolve();
     void closing.then(() => closeFile(f));
@@ -295,21 +315,27 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     const live = new Set<string>();
     for (const s of runtime.listSessions()) {
       if (s.status === 'ended' || !s.transcriptPath) continue;
+      const f = follows.get(s.sessionId);
+      if (f && f.path === s.transcriptPath) {
+        live.add(s.sessionId);
+        schedule.activity(f, s.lastActivityAt);
+        continue;
+      }
       const parser = transcriptParserFor(s.cli, s.transcriptPath);
       if (!parser) continue;
       live.add(s.sessionId);
-      const f = follows.get(s.sessionId);
-      if (f && f.path === s.transcriptPath) continue;
       if (f) drop(f);
       const nf = newFollow(s.sessionId, s.transcriptPath, parser);
       follows.set(s.sessionId, nf);
+      schedule.add(nf, s.lastActivityAt);
       void wake(nf, true);
     }
     for (const f of [...follows.values()]) if (!live.has(f.sessionId)) drop(f);
   }
 
+  /** The poll: the files whose turn it is (their polls are spread over the interval, see schedule.ts). */
   function poll() {
-    for (const f of follows.values()) void wake(f, true);
+    if (!stopped) schedule.due(follows.values(), (f) => void wake(f, true));
   }
 
   return {
@@ -319,7 +345,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       reconcile();
       reconcileTimer = setInterval(reconcile, reconcileMs);
       reconcileTimer.unref();
-      pollTimer = setInterval(poll, pollMs);
+      pollTimer = setInterval(poll, tickMs);
       pollTimer.unref();
     },
     async stop() {
@@ -329,6 +355,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       pollTimer = null;
       stopped = true;
       const all = [...follows.values()];
+      schedule.stop();
       for (const f of all) {
         unwatch(f);
         if (f.soon) clearTimeout(f.soon);
@@ -348,7 +375,13 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
         if (f.problem && problems.length < MAX_PROBLEMS_SHOWN)
           problems.push({ sessionId: f.sessionId, path: f.path, problem: f.problem });
       }
-      return { sessions: follows.size, ...counters, problems };
+      let waiting = 0;
+      for (const f of follows.values()) if (f.misses > 0) waiting += 1;
+      return { sessions: follows.size, ...counters, waiting, dirsWatched: schedule.dirsWatched(), problems };
+    },
+    async pollDue() {
+      poll();
+      await Promise.all([...follows.values()].map((f) => f.busy));
     },
     async poke() {
       if (stopped) return;

@@ -15,8 +15,16 @@ export interface TranscriptFollowerOptions {
   log: Logger;
   /** How often the followed set is reconciled with the runtime's sessions (ms). Default 1000. */
   reconcileMs?: number;
-  /** Slow poll: every followed file is `stat`ed this often, whether or not `fs.watch` fired (ms). Default 2000. */
+  /**
+   * Slow poll: every followed file is `stat`ed this often, whether or not `fs.watch` fired (ms), the files' polls
+   * spread over the interval. Default 2000.
+   */
   pollMs?: number;
+  /**
+   * A path with no file (yet) is polled less and less often, up to this interval (ms; default 30,000). Its
+   * directory is watched meanwhile where it can be, else a hook event of its session resets the back-off.
+   */
+  missingPollMaxMs?: number;
   /** Longest an offset moved over ignored lines waits before it is handed to the core (ms). Default 5000. */
   progressMs?: number;
   /** Longest line kept; a longer one is skipped and counted. Default 1 MiB. */
@@ -62,6 +70,12 @@ export interface TranscriptFollowerStats {
   errors: number;
   /** `transcript` inputs handed to the runtime. */
   inputs: number;
+  /** Paths `stat`ed (each poll of a followed file is one). */
+  probes: number;
+  /** Followed sessions whose transcript does not exist (yet). */
+  waiting: number;
+  /** Directories watched for a transcript to appear. */
+  dirsWatched: number;
   /** Longest partial line kept so far (bytes): never above `maxLineBytes`. */
   largestPartialLine: number;
   /** Files that cannot be read now, and why (at most 20). */
@@ -75,11 +89,17 @@ export interface TranscriptFollower {
   stats(): TranscriptFollowerStats;
   /** Reconciles and reads every followed file now (tests, benchmarks). */
   poke(): Promise<void>;
+  /**
+   * Polls the files whose turn it is at `now()` (the poll timer does this every few hundred ms) and waits for
+   * every read in flight (tests drive it with their clock).
+   */
+  pollDue(): Promise<void>;
 }
 
 export const TRANSCRIPT_DEFAULTS = {
   reconcileMs: 1000,
   pollMs: 2000,
+  missingPollMaxMs: 30_000,
   progressMs: 5000,
   maxLineBytes: 1024 * 1024,
   tailBytes: 64 * 1024,
