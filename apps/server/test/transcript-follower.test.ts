@@ -489,15 +489,18 @@ describe('transcript follower: polls (a clock of its own drives them)', () => {
     expect(Math.max(...perStep)).toBeLessThanOrEqual(30);
   });
 
-  it('a missing transcript whose directory can be watched is read as soon as it is created, not at its backed-off poll', async () => {
+  it("a missing transcript whose directory can be watched is stat'ed every 30 s only, and read as soon as it is created", async () => {
     const path = join(temp(), 'new.jsonl');
     const rt = spyRuntime();
     rt.addSession('s1', path);
     const clock = { t: 1_000_000 };
     const f = follower(rt, { pollMs: 2000, missingPollMaxMs: 30_000, now: () => clock.t, watch: true });
-    await run(f, clock, 20, 2000);
+    await f.pollDue(); // start() looked once
+    await run(f, clock, 30, 2000);
     expect(f.stats()).toMatchObject({ waiting: 1, dirsWatched: 1 });
+    // the watch says when it appears: the poll is a safety net, every 30 s (60 s: the first look and 2 more)
     const probes = f.stats().probes;
+    expect(probes).toBeLessThanOrEqual(3);
     writeFileSync(path, assistantLine('hello')); // the clock stands still: no poll comes
     await waitFor(() => rt.texts().length === 1);
     expect(rt.texts()).toEqual(['hello']);

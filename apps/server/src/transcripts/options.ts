@@ -21,8 +21,9 @@ export interface TranscriptFollowerOptions {
    */
   pollMs?: number;
   /**
-   * A path with no file (yet) is polled less and less often, up to this interval (ms; default 30,000). Its
-   * directory is watched meanwhile where it can be, else a hook event of its session resets the back-off.
+   * A path with no file (yet) is polled at this interval (ms; default 30,000) while its directory is watched (the
+   * watch says when it appears); where the directory cannot be watched, less and less often up to this interval,
+   * back to `pollMs` at a hook event of its session.
    */
   missingPollMaxMs?: number;
   /** Longest an offset moved over ignored lines waits before it is handed to the core (ms). Default 5000. */

@@ -1,9 +1,10 @@
 /**
  * When the follower looks at a file next (see follower.ts). Each followed file is polled on a grid of its own,
  * `phase + k × interval`, the phase taken from its session id: the polls of many sessions are spread over the
- * interval instead of all `stat`ing at once. A file that does not exist (yet) is polled less and less often: the
- * interval doubles with every miss, up to `maxMs`, and goes back to `pollMs` when the file may have appeared
- * (its directory changed, or the session had a hook event while its directory cannot be watched).
+ * interval instead of all `stat`ing at once. A file that does not exist (yet) is polled rarely: every `maxMs` while
+ * its directory is watched (the watch says when it appears; the poll is only a safety net), else less and less
+ * often, the interval doubling with every miss up to `maxMs`, back to `pollMs` when the session has a hook event
+ * (the file may be there now).
  */
 import { createDirWatches } from './dir-watch.js';
 import type { Follow } from './follow.js';
@@ -18,10 +19,11 @@ export function phaseOf(key: string): number {
   return h >>> 0;
 }
 
-/** The poll interval of a file after `misses` polls in a row found it missing. */
-export function pollInterval(pollMs: number, misses: number, maxMs: number): number {
+/** The poll interval of a file after `misses` polls in a row found it missing (its directory watched or not). */
+export function pollInterval(pollMs: number, misses: number, maxMs: number, dirWatched: boolean): number {
   if (misses <= 0) return pollMs;
-  return Math.min(Math.max(maxMs, pollMs), pollMs * 2 ** Math.min(misses, 30));
+  const max = Math.max(maxMs, pollMs);
+  return dirWatched ? max : Math.min(max, pollMs * 2 ** Math.min(misses, 30));
 }
 
 /** The first time after `now` on the grid `phase + k × interval`. */
@@ -64,7 +66,7 @@ export function createPollSchedule(opts: PollScheduleOptions): PollSchedule {
     opts.appeared(f);
   });
   const schedule = (f: Follow, t: number) => {
-    f.dueAt = nextDue(t, pollInterval(pollMs, f.misses, maxMs), f.phase);
+    f.dueAt = nextDue(t, pollInterval(pollMs, f.misses, maxMs, f.dirWatched), f.phase);
   };
   return {
     add(f, activity) {
