@@ -506,6 +506,10 @@ describe('transcript follower: polls (a clock of its own drives them)', () => {
     expect(rt.texts()).toEqual(['hello']);
     expect(f.stats()).toMatchObject({ waiting: 0, dirsWatched: 0 });
     expect(f.stats().probes).toBeGreaterThan(probes);
+    // there now: polled every pollMs again (truncation, replacement)
+    const found = f.stats().probes;
+    await run(f, clock, 10, 2000);
+    expect(f.stats().probes - found).toBe(10);
   });
 
   it('where the directory cannot be watched (not created yet), a hook event of the session brings the poll back to pollMs', async () => {

@@ -61,10 +61,8 @@ export interface PollSchedule {
 
 export function createPollSchedule(opts: PollScheduleOptions): PollSchedule {
   const { pollMs, maxMs, now } = opts;
-  const dirs = createDirWatches((f) => {
-    f.misses = 0;
-    opts.appeared(f);
-  });
+  // the look that follows finds the file (`found`: polled every `pollMs` again) or not (`missing`)
+  const dirs = createDirWatches(opts.appeared);
   const schedule = (f: Follow, t: number) => {
     f.dueAt = nextDue(t, pollInterval(pollMs, f.misses, maxMs, f.dirWatched), f.phase);
   };
