@@ -9,7 +9,8 @@
  * at start), `{ type: 'done', id, ms }`, `{ type: 'failed', id, message }`, `{ type: 'checkpoint-failed', message }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openWriterConnection, type WriteOp } from '@flightdeck/db/write-ops';
+import type { WriteOp } from '@flightdeck/db';
+import { openWriterConnection } from '@flightdeck/db/sqlite-writer';
 import { setThreadNice } from './tuning.js';
 
 export interface WriterData {

@@ -23,14 +23,10 @@
 
 import { LIMITS } from '@flightdeck/core';
 import {
-  createIngestPlanner,
+  createSyncReads,
+  createWritePlanner,
   type FlightdeckDatabase,
-  hasIngestIds,
   hookEventOp,
-  hookEventsAfterCheckpoint,
-  loadCoreState,
-  loadLiveSessions,
-  OP,
   openDatabase,
   payloadSessionId,
   type WriteOp,
@@ -92,13 +88,13 @@ interface InFlight {
 }
 
 export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {}): StorePort {
-  const { db } = database;
+  const reads = createSyncReads(database);
   const now = opts.now ?? Date.now;
-  const sink = opts.sink ?? inlineSink(database.sqlite);
+  const sink = opts.sink ?? inlineSink(database);
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
-  const planner = createIngestPlanner(db);
+  const planner = createWritePlanner();
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
   /** The core state as last checkpointed (what the runtime/rest parts are diffed against). */
@@ -147,12 +143,12 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       for (const id of Object.keys(after)) {
         const entry = after[id];
         if (!Object.hasOwn(before, id) || entry !== before[id])
-          ops.push([OP.kv, RUNTIME_PREFIX + id, JSON.stringify(entry), at]);
+          ops.push({ op: 'kv', key: RUNTIME_PREFIX + id, value: JSON.stringify(entry), at });
       }
       for (const id of Object.keys(before))
-        if (!Object.hasOwn(after, id)) ops.push([OP.kv, RUNTIME_PREFIX + id, null, at]);
+        if (!Object.hasOwn(after, id)) ops.push({ op: 'kv', key: RUNTIME_PREFIX + id, value: null, at });
     }
-    if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
+    if (restChanged(planned, next)) ops.push({ op: 'coreState', state: JSON.stringify(rest(next)), at });
   }
 
   /**
@@ -269,7 +265,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       planState(p.batch.ops, p.state, at);
       planned = p.state;
     }
-    p.batch.ops.push([OP.watermark, at]);
+    p.batch.ops.push({ op: 'watermark', at });
     lastCheckpointAt = at;
     stats.checkpoints += 1;
     planning = null;
@@ -323,12 +319,12 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
 
   return {
     loadCoreState() {
-      const loaded = loadCoreState(db);
+      const loaded = reads.loadCoreState();
       if (!loaded) return null;
       const saved = loaded.state as CoreState;
       // Built with fromEntries (own entries), not assignment: a session called `__proto__` stays an entry.
       const sessions: Record<string, Session> = Object.fromEntries(
-        loadLiveSessions(db, { now: now() }).map((s) => [s.sessionId, s]),
+        reads.loadLiveSessions({ now: now() }).map((s) => [s.sessionId, s]),
       );
       const rows = database.sqlite
         .prepare('SELECT key, value FROM kv WHERE key >= ? AND key < ?')
@@ -346,7 +342,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       return state;
     },
     eventsAfterCheckpoint(): IngestEvent[] {
-      return hookEventsAfterCheckpoint(db);
+      return reads.hookEventsAfterCheckpoint();
     },
     prepareEvent(event: IngestEvent): PreparedEvent {
       // The raw event's row, serialized now: an event no serializer can write (a payload nested past the stack,
@@ -360,7 +356,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       };
     },
     hasIngestIds(list) {
-      const found = hasIngestIds(db, list);
+      const found = reads.hasIngestIds(list);
       for (const id of list) if (pendingIds.has(id)) found.add(id);
       return found;
     },

@@ -129,7 +129,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     debug: (o, m) => log.debug(o, m),
   };
   // Commits run on the database writer thread (file databases); an in-memory one is written in place.
-  const sink = rc.dataDir ? startWriterThread(database.sqlite, dbFile, runtimeLog) : undefined;
+  const sink = rc.dataDir ? startWriterThread(database, dbFile, runtimeLog) : undefined;
   const store = createStore(database, { ...(sink ? { sink } : {}), log: runtimeLog });
   const runtime = createRuntime({
     core: coreAdapter,

@@ -3,12 +3,10 @@
  * the thread cannot run, the main connection itself (`inlineSink`).
  */
 import { Worker } from 'node:worker_threads';
-import { createOpWriter, type FlightdeckDatabase, type WriteOp } from '@flightdeck/db';
+import type { SqliteAdapter, WriteOp } from '@flightdeck/db';
 import type { WriterData, WriterReply, WriterRequest } from './db-writer.js';
 import type { Logger } from './runtime.js';
 import { WRITER_NICE, WRITER_YOUNG_GENERATION_MB } from './tuning.js';
-
-type Connection = FlightdeckDatabase['sqlite'];
 
 /**
  * Applies one write plan as one transaction; resolves with the time the transaction took (ms), rejects when it
@@ -23,21 +21,12 @@ export interface OpSink {
   close(): Promise<void>;
 }
 
-/** Writes on the given connection, synchronously inside `write`. */
-export function inlineSink(sqlite: Connection): OpSink {
-  const writer = createOpWriter(sqlite);
+/** Writes on the adapter's own connection (`SqliteAdapter.write`, synchronous inside it). */
+export function inlineSink(main: Pick<SqliteAdapter, 'write'>): OpSink {
   return {
     mode: 'main',
     nice: null,
-    write(ops) {
-      try {
-        const started = performance.now();
-        writer.write(ops);
-        return Promise.resolve(performance.now() - started);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
+    write: (ops) => main.write(ops),
     close: () => Promise.resolve(),
   };
 }
@@ -69,7 +58,7 @@ export interface WriterThread extends OpSink {
 }
 
 export function startWriterThread(
-  main: Connection,
+  main: Pick<SqliteAdapter, 'write' | 'sqlite'>,
   dbFile: string,
   log: Logger,
   checkpointMs = 500,
@@ -86,13 +75,13 @@ export function startWriterThread(
     log.warn({ err }, 'database writer thread unavailable; writing on the main thread');
     return { ...inlineSink(main), terminate: () => Promise.resolve() };
   }
-  main.pragma('wal_autocheckpoint = 0');
+  main.sqlite.pragma('wal_autocheckpoint = 0');
 
   const failOver = (err: Error) => {
     if (fallback) return;
     fallback = inlineSink(main);
     try {
-      main.pragma('wal_autocheckpoint = 1000');
+      main.sqlite.pragma('wal_autocheckpoint = 1000');
     } catch {
       // closed
     }

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
-import { type FlightdeckDatabase, hookEventOp, OP, openDatabase, type WriteOp } from '@flightdeck/db';
+import { type FlightdeckDatabase, hookEventOp, openDatabase, type WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
@@ -16,7 +16,7 @@ const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** A sink that applies for real (inline) but only when the test lets each transaction go, or fails it. */
 function gatedSink(database: FlightdeckDatabase) {
-  const real = inlineSink(database.sqlite);
+  const real = inlineSink(database);
   const writes: WriteOp[][] = [];
   const gates: Array<{ go: () => void; fail: (err: Error) => void }> = [];
   let open = false;
@@ -55,7 +55,17 @@ function gatedSink(database: FlightdeckDatabase) {
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const count = (d: FlightdeckDatabase, table: string) =>
   (d.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-const kinds = (ops: WriteOp[]) => ops.map((op) => op[0]);
+const kinds = (ops: WriteOp[]) => ops.map((op) => op.op);
+/** The kinds of write operations, by a short name. */
+const OP = {
+  hook: 'hookEvent',
+  session: 'session',
+  prompt: 'prompt',
+  event: 'event',
+  kv: 'kv',
+  watermark: 'watermark',
+  remove: 'remove',
+} as const;
 
 let ingestSeq = 0;
 function reduceAll(state: CoreState, envelopes: HookEnvelope[]) {
@@ -137,7 +147,7 @@ describe('store: group commits through a write-plan sink', () => {
       OP.kv,
       OP.watermark,
     ]);
-    expect((second[2] as [2, Record<string, unknown>])[1].total_prompts).toBe(3);
+    expect((second[2] as Extract<WriteOp, { op: 'session' }>).row.total_prompts).toBe(3);
     expect(done).toEqual([]); // B and C wait for their own transaction
     gated.gates[1]?.go();
     await Promise.all([committedB, committedC]);
@@ -437,7 +447,9 @@ describe('store: checkpoints of the state', () => {
     expect(kinds(first).filter((k) => k === OP.hook)).toHaveLength(5);
     expect(kinds(first).filter((k) => k === OP.session)).toHaveLength(5);
     expect(kinds(first).at(-1)).toBe(OP.watermark);
-    expect(first.some((op) => op[0] === OP.hook && op[1] === b.batch.events[0]?.ingestId)).toBe(false);
+    expect(
+      first.some((op) => op.op === 'hookEvent' && op.row.ingest_id === b.batch.events[0]?.ingestId),
+    ).toBe(false);
     gated.openUp();
     await committedA;
     await committedB;
@@ -533,7 +545,7 @@ describe('database writer thread', () => {
     const database = await openDatabase(file);
     const errors: string[] = [];
     const log = { ...silent, error: (_o: unknown, msg?: string) => errors.push(String(msg)) };
-    const sink = startWriterThread(database.sqlite, file, log, 50);
+    const sink = startWriterThread(database, file, log, 50);
     const store = createStore(database, { sink, log, checkpointMs: 0 });
     try {
       let state = coreAdapter.initialState();
@@ -576,7 +588,7 @@ describe('database writer thread', () => {
       const tmp = tmpDir('fd-writer-nice-');
       const file = join(tmp.dir, 'flightdeck.db');
       const database = await openDatabase(file);
-      const sink = startWriterThread(database.sqlite, file, silent, 50);
+      const sink = startWriterThread(database, file, silent, 50);
       const store = createStore(database, { sink, log: silent, checkpointMs: 0 });
       try {
         expect(await waitFor(() => sink.nice)).toBe(WRITER_NICE);

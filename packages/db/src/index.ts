@@ -1,19 +1,16 @@
+export type { DatabaseAdapter } from './adapter.js';
 export * from './analytics.js';
 export { DbInputError } from './errors.js';
 export * from './event-log.js';
 export * from './fts.js';
 export { parseToolInput, type StoredRecords, withStoredRings } from './hydrate.js';
-export * from './ingest.js';
 export * from './kv.js';
+export { loadCoreState, loadLiveSessions } from './live-state.js';
+export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
-export {
-  type FlightdeckDatabase,
-  migrateDown,
-  migrateToLatest,
-  type OpenDatabaseOptions,
-  openDatabase,
-} from './open.js';
+export * from './planner.js';
+export type { RingDiff, RingEntries } from './ring-memory.js';
 export type * from './schema.js';
 export {
   type ColumnField,
@@ -25,13 +22,14 @@ export {
   TABLE_RINGS,
 } from './session-row.js';
 export * from './sessions.js';
+export { fullTextSearch } from './sqlite/fts-search.js';
 export {
-  configureConnection,
-  createOpWriter,
-  OP,
-  type OpWriter,
-  openWriterConnection,
-  WATERMARK_KEY,
-  type WriteOp,
-  type WriterConnection,
-} from './write-ops.js';
+  type FlightdeckDatabase,
+  type OpenSqliteOptions,
+  openDatabase,
+  openSqlite,
+  type SqliteAdapter,
+} from './sqlite/open.js';
+export { createSyncReads, type SyncReads } from './sqlite/sync-reads.js';
+export { configureConnection, openWriterConnection, type WriterConnection } from './sqlite/writer.js';
+export * from './write-op.js';

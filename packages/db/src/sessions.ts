@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { parseInput } from './errors.js';
 import { sessionFilterFields, toFtsQuery } from './fts.js';
 import { hydrateSession, toolCallFields } from './hydrate.js';
-import { handleOf } from './open.js';
 import type { Database } from './schema.js';
 import { columnOf, SESSION_COLUMNS, type SessionSummary, toSessionSummary } from './session-row.js';
 
@@ -103,7 +102,7 @@ export async function getSession(db: Kysely<Database>, sessionId: string): Promi
       .execute(),
   ]);
   return {
-    session: hydrateSession(handleOf(db), row),
+    session: await hydrateSession(db, row),
     summary: toSessionSummary(row),
     prompts: prompts.map((p) => ({ id: p.id, text: p.text, promptId: p.prompt_id, timestamp: p.timestamp })),
     responses: responses.map((r) => ({

@@ -23,7 +23,7 @@ describe.each(['memory', 'file'] as const)('notes (%s)', (kind) => {
 
   it('adds, lists, updates and deletes notes', async () => {
     h = await openTestDb(kind);
-    recordBatch(h.db, { events: [], sessions: [makeSession('s1'), makeSession('s2')] });
+    await recordBatch(h, { events: [], sessions: [makeSession('s1'), makeSession('s2')] });
     const n1 = await addNote(h.db, 's1', 'check the migration', 100);
     const n2 = await addNote(h.db, 's1', 'x'.repeat(MAX_NOTE_CHARS), 200);
     await addNote(h.db, 's2', 'other session', 300);
@@ -40,14 +40,14 @@ describe.each(['memory', 'file'] as const)('notes (%s)', (kind) => {
     expect(await deleteNote(h.db, n2.id)).toBe(true);
     expect(await deleteNote(h.db, n2.id)).toBe(false);
     expect((await listNotes(h.db, 's1')).map((n) => n.text)).toEqual(['checked']);
-    recordBatch(h.db, { events: [], sessions: [], removedSessionIds: ['s1'] });
+    await recordBatch(h, { events: [], sessions: [], removedSessionIds: ['s1'] });
     expect(await listNotes(h.db, 's1')).toEqual([]);
     expect(await listNotes(h.db, 's2')).toHaveLength(1);
   });
 
   it('validates text length, emptiness, ids and the session', async () => {
     h = await openTestDb(kind);
-    recordBatch(h.db, { events: [], sessions: [makeSession('s1')] });
+    await recordBatch(h, { events: [], sessions: [makeSession('s1')] });
     await expect(addNote(h.db, 's1', 'x'.repeat(MAX_NOTE_CHARS + 1), 1)).rejects.toThrow(
       /text: must be at most 10000/,
     );

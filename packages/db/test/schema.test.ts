@@ -124,9 +124,9 @@ describe('schema', () => {
       const b = await openDatabase(a.file);
       try {
         expect(b.appliedMigrations).toEqual([]);
-        recordBatch(a.db, { events: [], sessions: [makeSession('shared')] });
+        await recordBatch(a, { events: [], sessions: [makeSession('shared')] });
         expect((await searchSessions(b.db)).items.map((s) => s.sessionId)).toEqual(['shared']);
-        recordBatch(b.db, { events: [], sessions: [makeSession('second')] });
+        await recordBatch(b, { events: [], sessions: [makeSession('second')] });
         expect((await searchSessions(a.db)).total).toBe(2);
       } finally {
         await b.close();

@@ -16,7 +16,7 @@ describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
-    recordBatch(h.db, {
+    await recordBatch(h, {
       events: [],
       sessions: [
         makeSession('a', {
@@ -148,7 +148,7 @@ describe('getSession and setSessionFields', () => {
         ],
         events: [{ type: 'SessionStart', detail: 'startup', timestamp: T0 }],
       });
-      recordBatch(h.db, { events: [], sessions: [s] });
+      await recordBatch(h, { events: [], sessions: [s] });
       h.sqlite
         .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)")
         .run();
@@ -199,7 +199,7 @@ describe('getSession and setSessionFields', () => {
         archived: true,
       });
       await setSessionFields(h.db, 's1', { label: null, archived: false });
-      const cleared = loadLiveSessions(h.db, { now: T0 })[0];
+      const cleared = (await loadLiveSessions(h.db, { now: T0 }))[0];
       expect(cleared).toMatchObject({ label: null, archived: false, title: 'Renamed "quoted"' });
       expect(await setSessionFields(h.db, 'nope', { title: 'x' })).toBe(false);
       expect(await setSessionFields(h.db, 's1', {})).toBe(true);
