@@ -3,8 +3,7 @@ export * from './analytics.js';
 export { DbInputError } from './errors.js';
 export * from './event-log.js';
 export * from './fts.js';
-export { parseToolInput, type StoredRecords, withStoredRings } from './hydrate.js';
-export * from './kv.js';
+export { type StoredRecords, withStoredRings } from './hydrate.js';
 export { loadCoreState, loadLiveSessions } from './live-state.js';
 export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
@@ -14,7 +13,6 @@ export type { RingDiff, RingEntries } from './ring-memory.js';
 export type * from './schema.js';
 export {
   type ColumnField,
-  columnOf,
   SESSION_COLUMNS,
   SESSION_ROW_COLUMNS,
   type SessionColumn,
@@ -31,5 +29,5 @@ export {
   type SqliteAdapter,
 } from './sqlite/open.js';
 export { createSyncReads, type SyncReads } from './sqlite/sync-reads.js';
-export { configureConnection, openWriterConnection, type WriterConnection } from './sqlite/writer.js';
+export { openWriterConnection, type WriterConnection } from './sqlite/writer.js';
 export * from './write-op.js';

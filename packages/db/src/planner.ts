@@ -94,7 +94,7 @@ export function hookEventOp(ev: IngestEvent): WriteOp {
 }
 
 /** The upsert of a session's row (see `session-row.ts`). */
-export function sessionRowOp(s: Session): WriteOp {
+function sessionRowOp(s: Session): WriteOp {
   return { op: 'session', row: sessionRow(s) as SessionInsert };
 }
 

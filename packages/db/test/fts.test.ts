@@ -7,7 +7,6 @@ import {
   migrateDown,
   migrateToLatest,
   parseSnippet,
-  setSessionFields,
   toFtsQuery,
   updateNote,
 } from '../src/index.js';
@@ -290,7 +289,8 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
     expect((await fullTextSearch(h.db, { query: 'ocelot' })).items).toMatchObject([
       { kind: 'title', sessionId: 's-note', sessionTitle: 'Ocelot migration' },
     ]);
-    await setSessionFields(h.db, 's-note', { title: 'Lynx migration' });
+    // A renamed session (its row upserted again): the title row follows (update trigger).
+    await recordBatch(h, { events: [], sessions: [makeSession('s-note', { title: 'Lynx migration' })] });
     expect((await fullTextSearch(h.db, { query: 'ocelot' })).total).toBe(0);
     expect((await fullTextSearch(h.db, { query: 'lynx', kind: 'titles' })).total).toBe(1);
     // The default title (the project name) is not indexed: it would match every session of the project.
