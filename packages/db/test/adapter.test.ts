@@ -11,7 +11,17 @@ import {
   loadLiveSessions,
   type WriteOp,
 } from '../src/index.js';
-import { count, hookEvent, makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import {
+  count,
+  hookEvent,
+  makeSession,
+  onlySession,
+  openTestDb,
+  recordBatch,
+  sessionIdsByTable,
+  T0,
+  tool,
+} from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -64,18 +74,7 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
 
     await recordBatch(h, { events: [], sessions: [], rekeys: [{ oldId: 'a', newId: 'b' }] });
 
-    expect(h.sqlite.prepare('SELECT id FROM sessions').pluck().all()).toEqual(['b']);
-    for (const t of [
-      'prompts',
-      'responses',
-      'tool_calls',
-      'events',
-      'notes',
-      'hook_events',
-      'search_index',
-    ]) {
-      expect(h.sqlite.prepare(`SELECT DISTINCT session_id FROM ${t}`).pluck().all(), t).toEqual(['b']);
-    }
+    expect(sessionIdsByTable(h)).toEqual(onlySession('b'));
     const d = await getSession(h.db, 'b');
     expect(d?.prompts.map((p) => p.text)).toEqual(['shared prompt', 'a prompt', 'b prompt']);
     expect(d?.responses.map((r) => r.text)).toEqual(['shared answer', 'a answer', 'b answer']);

@@ -81,6 +81,36 @@ export function count(h: SqliteAdapter, table: string): number {
   return (h.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
+/** The tables that hold rows of a session (its id in `session_id`). */
+const SESSION_TABLES = [
+  'sessions',
+  'prompts',
+  'responses',
+  'tool_calls',
+  'events',
+  'notes',
+  'hook_events',
+  'search_index',
+];
+
+/** The distinct session ids of each table that holds rows of a session. */
+export function sessionIdsByTable(h: SqliteAdapter): Record<string, unknown[]> {
+  return Object.fromEntries(
+    SESSION_TABLES.map((t) => [
+      t,
+      h.sqlite
+        .prepare(`SELECT DISTINCT ${t === 'sessions' ? 'id' : 'session_id'} FROM ${t}`)
+        .pluck()
+        .all(),
+    ]),
+  );
+}
+
+/** `sessionIdsByTable` when every row belongs to session `id`. */
+export function onlySession(id: string): Record<string, unknown[]> {
+  return Object.fromEntries(SESSION_TABLES.map((t) => [t, [id]]));
+}
+
 /** Rows of the full-text index by kind (only the kinds present). */
 export function searchKinds(h: SqliteAdapter): Record<string, number> {
   const rows = h.sqlite.prepare('SELECT kind, count(*) AS n FROM search_index GROUP BY kind').all() as Array<{

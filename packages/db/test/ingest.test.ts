@@ -11,7 +11,18 @@ import {
   openSqlite,
   pruneHookEvents,
 } from '../src/index.js';
-import { count, hookEvent, makeSession, openTestDb, recordBatch, searchKinds, T0, tool } from './helpers.js';
+import {
+  count,
+  hookEvent,
+  makeSession,
+  onlySession,
+  openTestDb,
+  recordBatch,
+  searchKinds,
+  sessionIdsByTable,
+  T0,
+  tool,
+} from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const CHILD = ['prompts', 'responses', 'tool_calls', 'events', 'search_index'];
@@ -368,19 +379,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       .run().lastInsertRowid;
     const resumed = richSession('new', { previousSessionIds: ['old'], resumeCount: 1 });
     await recordBatch(h, { events: [], sessions: [resumed], rekeys: [{ oldId: 'old', newId: 'new' }] });
-    expect(h.sqlite.prepare('SELECT id FROM sessions').pluck().all()).toEqual(['new']);
-    for (const t of [
-      'prompts',
-      'responses',
-      'tool_calls',
-      'events',
-      'notes',
-      'hook_events',
-      'search_index',
-    ]) {
-      const ids = h.sqlite.prepare(`SELECT DISTINCT session_id FROM ${t}`).pluck().all();
-      expect(ids, t).toEqual(['new']);
-    }
+    expect(sessionIdsByTable(h)).toEqual(onlySession('new'));
     expect(count(h, 'prompts')).toBe(2); // same entries re-sent under the new id: no doubles
     expect(h.sqlite.prepare('SELECT session_id FROM notes WHERE id = ?').pluck().get(noteId)).toBe('new');
     const detail = await getSession(h.db, 'new');
@@ -428,17 +427,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     const after = counts(h);
     await remove('s1');
     expect(counts(h)).toEqual(after);
-    for (const t of [
-      'prompts',
-      'responses',
-      'tool_calls',
-      'events',
-      'notes',
-      'hook_events',
-      'search_index',
-    ]) {
-      expect(h.sqlite.prepare(`SELECT count(*) FROM ${t} WHERE session_id = 's1'`).pluck().get(), t).toBe(0);
-    }
+    expect(Object.values(sessionIdsByTable(h)).flat()).not.toContain('s1');
     expect(count(h, 'prompts')).toBe(2);
     // Removals come after the upserts of the same batch.
     await recordBatch(h, { events: [], sessions: [richSession('s2')], removedSessionIds: ['s2'] });
