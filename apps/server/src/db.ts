@@ -34,11 +34,37 @@ import {
 import type { Session } from '@flightdeck/shared-types';
 import type { CommitBatch, CoreState, IngestEvent, PreparedEvent, StorePort, StoreStats } from './ports.js';
 import type { Logger } from './runtime.js';
-import { inlineSink, type OpSink } from './writer-thread.js';
 
 export type Db = FlightdeckDatabase['db'];
 export type { FlightdeckDatabase };
 export { openDatabase };
+
+/**
+ * Where transactions go: one plan, one transaction; resolves with the time it took (ms), rejects when it failed
+ * (nothing written).
+ */
+export interface OpSink {
+  /** Where the transactions run now: the writer thread, or the main connection. */
+  readonly mode: 'thread' | 'main';
+  /** The writer thread's `nice` value once it reported it; null on the main connection or where unknown. */
+  readonly nice: number | null;
+  write(ops: WriteOp[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The adapter as the sink: its writer thread, or its own connection (the adapter's `close` stops the thread). */
+export function adapterSink(database: FlightdeckDatabase): OpSink {
+  return {
+    get mode() {
+      return database.writeMode;
+    },
+    get nice() {
+      return database.writerNice;
+    },
+    write: (ops) => database.write(ops),
+    close: () => Promise.resolve(),
+  };
+}
 
 const RUNTIME_PREFIX = 'core.runtime:';
 type RuntimeEntry = CoreState['runtime'][string];
@@ -58,7 +84,7 @@ function restChanged(prev: CoreState | null, next: CoreState): boolean {
 }
 
 export interface StoreOptions {
-  /** Where transactions go. Default: the database's own connection, synchronously. */
+  /** Where transactions go. Default: the adapter (its writer thread, or its connection). */
   sink?: OpSink;
   now?: () => number;
   log?: Pick<Logger, 'error'>;
@@ -90,7 +116,7 @@ interface InFlight {
 export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {}): StorePort {
   const reads = createSyncReads(database);
   const now = opts.now ?? Date.now;
-  const sink = opts.sink ?? inlineSink(database);
+  const sink = opts.sink ?? adapterSink(database);
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);

@@ -1,22 +1,21 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
-import { type FlightdeckDatabase, hookEventOp, openDatabase, type WriteOp } from '@flightdeck/db';
+import { type FlightdeckDatabase, hookEventOp, openDatabase, openSqlite, type WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
-import { createStore, RING_GUARD_EVENTS } from '../src/db.js';
+import { adapterSink, createStore, type OpSink, RING_GUARD_EVENTS } from '../src/db.js';
 import type { CoreState, IngestEvent, PreparedEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
 import { resolveGc, WRITER_NICE } from '../src/tuning.js';
-import { inlineSink, type OpSink, startWriterThread } from '../src/writer-thread.js';
 import { claudeEvent, prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** A sink that applies for real (inline) but only when the test lets each transaction go, or fails it. */
 function gatedSink(database: FlightdeckDatabase) {
-  const real = inlineSink(database);
+  const real = adapterSink(database);
   const writes: WriteOp[][] = [];
   const gates: Array<{ go: () => void; fail: (err: Error) => void }> = [];
   let open = false;
@@ -542,11 +541,10 @@ describe('database writer thread', () => {
   it('commits on its own connection; when the thread dies, writes go to the main connection', async () => {
     const tmp = tmpDir('fd-writer-');
     const file = join(tmp.dir, 'flightdeck.db');
-    const database = await openDatabase(file);
     const errors: string[] = [];
     const log = { ...silent, error: (_o: unknown, msg?: string) => errors.push(String(msg)) };
-    const sink = startWriterThread(database, file, log, 50);
-    const store = createStore(database, { sink, log, checkpointMs: 0 });
+    const database = await openSqlite({ file, writerThread: { checkpointMs: 50 }, log });
+    const store = createStore(database, { log, checkpointMs: 0 });
     try {
       let state = coreAdapter.initialState();
       const a = reduceAll(state, [sessionStart('w1'), prompt('w1', 'written by the writer thread')]);
@@ -555,12 +553,13 @@ describe('database writer thread', () => {
       // Visible to the main connection as soon as the stage resolves.
       expect(count(database, 'hook_events')).toBe(2);
       expect(count(database, 'prompts')).toBe(1);
-      expect(sink.mode).toBe('thread');
-      await sink.terminate();
+      expect(database.writeMode).toBe('thread');
+      await database.writerThread?.terminate();
       const b = reduceAll(state, [prompt('w1', 'written on the main connection')]);
       await store.stage(b.batch);
       expect(count(database, 'prompts')).toBe(2);
-      expect(sink.mode).toBe('main');
+      expect(database.writeMode).toBe('main');
+      expect(store.stats().mode).toBe('main');
       expect(errors).toEqual(['database writer thread exited; writing on the main thread from now on']);
     } finally {
       await store.close();
@@ -587,11 +586,10 @@ describe('database writer thread', () => {
 
       const tmp = tmpDir('fd-writer-nice-');
       const file = join(tmp.dir, 'flightdeck.db');
-      const database = await openDatabase(file);
-      const sink = startWriterThread(database, file, silent, 50);
-      const store = createStore(database, { sink, log: silent, checkpointMs: 0 });
+      const database = await openSqlite({ file, writerThread: { nice: WRITER_NICE, checkpointMs: 50 } });
+      const store = createStore(database, { log: silent, checkpointMs: 0 });
       try {
-        expect(await waitFor(() => sink.nice)).toBe(WRITER_NICE);
+        expect(await waitFor(() => database.writerNice)).toBe(WRITER_NICE);
         // One more thread at the writer's nice; this thread and the process keep theirs.
         expect(threads().filter((n) => n === WRITER_NICE).length).toBe(atWriterNice + 1);
         expect(own()).toBe(base);

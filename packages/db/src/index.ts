@@ -27,6 +27,8 @@ export {
   openDatabase,
   openSqlite,
   type SqliteAdapter,
+  type WriterLog,
+  type WriterThreadOptions,
 } from './sqlite/open.js';
 export { createSyncReads, type SyncReads } from './sqlite/sync-reads.js';
 export { openWriterConnection, type WriterConnection } from './sqlite/writer.js';

@@ -7,13 +7,23 @@ import { migrateToLatest } from '../migrate.js';
 import type { Database } from '../schema.js';
 import { createApplier } from './apply.js';
 import { fullTextSearch } from './fts-search.js';
+import { inlineWrite, startWriterThread, type WriterLog, type WriterThreadOptions } from './thread.js';
 import { configureConnection } from './writer.js';
+
+export type { WriterLog, WriterThreadOptions } from './thread.js';
 
 export interface OpenSqliteOptions {
   /** Path of the SQLite file (created if missing), or `':memory:'`. */
   file: string;
   /** Milliseconds a statement waits for a lock held by another connection. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * Apply write plans on a writer thread with a connection of its own (default false; a file only: an in-memory
+   * database is written on its connection). `true`, or the thread's options.
+   */
+  writerThread?: boolean | WriterThreadOptions;
+  /** Where the writer thread's failures are told. */
+  log?: WriterLog;
 }
 
 /** The SQLite adapter, with what only SQLite code (the server's writer thread, tests) needs. */
@@ -24,6 +34,8 @@ export interface SqliteAdapter extends DatabaseAdapter {
   readonly sqlite: BetterSqlite3.Database;
   /** The file opened (`':memory:'` for an in-memory database). */
   readonly file: string;
+  /** The writer thread (null: plans are applied on `sqlite`). `terminate()`: as if it crashed (tests). */
+  readonly writerThread: { terminate(): Promise<void> } | null;
 }
 
 /**
@@ -46,6 +58,12 @@ export async function openSqlite(options: OpenSqliteOptions): Promise<SqliteAdap
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     const appliedMigrations = await migrateToLatest(db);
     const apply = createApplier(sqlite);
+    const threadOptions = options.writerThread === true ? {} : options.writerThread || null;
+    const thread =
+      threadOptions !== null && file !== ':memory:'
+        ? startWriterThread({ sqlite, apply }, file, options.log ?? { error() {} }, threadOptions)
+        : null;
+    const write = thread ? thread.write : inlineWrite(apply);
     let closed = false;
     return {
       dialect: 'sqlite',
@@ -53,21 +71,19 @@ export async function openSqlite(options: OpenSqliteOptions): Promise<SqliteAdap
       sqlite,
       file,
       appliedMigrations,
-      writeMode: 'main',
-      writerNice: null,
-      write(ops) {
-        try {
-          const started = performance.now();
-          apply(ops);
-          return Promise.resolve(performance.now() - started);
-        } catch (err) {
-          return Promise.reject(err);
-        }
+      get writeMode() {
+        return thread?.mode ?? 'main';
       },
+      get writerNice() {
+        return thread?.nice ?? null;
+      },
+      writerThread: thread,
+      write,
       fullTextSearch: (input) => fullTextSearch(db, input),
       async close() {
         if (closed) return;
         closed = true;
+        await thread?.close();
         try {
           sqlite.pragma('optimize');
         } catch {
