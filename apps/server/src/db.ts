@@ -25,19 +25,17 @@ import { LIMITS } from '@flightdeck/core';
 import {
   createSyncReads,
   createWritePlanner,
-  type FlightdeckDatabase,
   hookEventOp,
-  openDatabase,
   payloadSessionId,
+  type SqliteAdapter,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
 import type { CommitBatch, CoreState, IngestEvent, PreparedEvent, StorePort, StoreStats } from './ports.js';
 import type { Logger } from './runtime.js';
 
-export type Db = FlightdeckDatabase['db'];
-export type { FlightdeckDatabase };
-export { openDatabase };
+export type Db = SqliteAdapter['db'];
+export type { SqliteAdapter };
 
 /**
  * Where transactions go: one plan, one transaction; resolves with the time it took (ms), rejects when it failed
@@ -53,7 +51,7 @@ export interface OpSink {
 }
 
 /** The adapter as the sink: its writer thread, or its own connection (the adapter's `close` stops the thread). */
-export function adapterSink(database: FlightdeckDatabase): OpSink {
+export function adapterSink(database: SqliteAdapter): OpSink {
   return {
     get mode() {
       return database.writeMode;
@@ -113,7 +111,7 @@ interface InFlight {
   ids: string[];
 }
 
-export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {}): StorePort {
+export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): StorePort {
   const reads = createSyncReads(database);
   const now = opts.now ?? Date.now;
   const sink = opts.sink ?? adapterSink(database);

@@ -12,7 +12,7 @@ import { coreAdapter } from './adapters.js';
 import { type AppDeps, buildApp } from './app.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
-import { createStore, type FlightdeckDatabase } from './db.js';
+import { createStore, type SqliteAdapter } from './db.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
@@ -99,7 +99,7 @@ export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   services: Services;
-  database: FlightdeckDatabase;
+  database: SqliteAdapter;
   config: ConfigStore;
   /** `http://host:port` once listening. */
   url: string | null;

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { createWritePlanner, type WriteOp } from '@flightdeck/db';
+import { createWritePlanner, openSqlite, type SqliteAdapter, type WriteOp } from '@flightdeck/db';
 import type { IngestEvent } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FlightdeckDatabase, openDatabase } from '../src/db.js';
 import { DAY_MS, type HookEventRetention, startHookEventRetention } from '../src/retention.js';
 import { claudeEvent, startTestServer, tmpDir, waitFor } from './helpers.js';
 
@@ -14,14 +13,14 @@ function event(ingestId: string, receivedAt: number): IngestEvent {
 }
 
 /** Stores raw events the way the server does; `checkpoint` ends the transaction with the watermark. */
-async function store(h: FlightdeckDatabase, events: IngestEvent[], checkpoint: boolean): Promise<void> {
+async function store(h: SqliteAdapter, events: IngestEvent[], checkpoint: boolean): Promise<void> {
   const ops: WriteOp[] = [];
   createWritePlanner().batch(ops, { events, sessions: [] });
   if (checkpoint) ops.push({ op: 'watermark', at: 0 });
   await h.write(ops);
 }
 
-function stored(h: FlightdeckDatabase): string[] {
+function stored(h: SqliteAdapter): string[] {
   return h.sqlite.prepare('SELECT ingest_id FROM hook_events ORDER BY id').pluck().all() as string[];
 }
 
@@ -31,9 +30,9 @@ describe('raw hook event retention (real SQLite file)', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function fileDb(): Promise<FlightdeckDatabase> {
+  async function fileDb(): Promise<SqliteAdapter> {
     const tmp = tmpDir('fd-retention-');
-    const h = await openDatabase(join(tmp.dir, 'flightdeck.db'));
+    const h = await openSqlite({ file: join(tmp.dir, 'flightdeck.db') });
     cleanups.push(tmp.remove, () => h.close());
     return h;
   }
@@ -106,7 +105,7 @@ describe('raw hook event retention (real SQLite file)', () => {
   it('the server prunes on start with hookEventRetentionDays from config.json', async () => {
     const tmp = tmpDir('fd-retention-server-');
     cleanups.push(tmp.remove);
-    const seed = await openDatabase(join(tmp.dir, 'flightdeck.db'));
+    const seed = await openSqlite({ file: join(tmp.dir, 'flightdeck.db') });
     const t = Date.now();
     await store(seed, [event('ancient', t - 20 * DAY_MS), event('week-old', t - 7 * DAY_MS)], true);
     await seed.close();

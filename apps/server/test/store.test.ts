@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
-import { type FlightdeckDatabase, hookEventOp, openDatabase, openSqlite, type WriteOp } from '@flightdeck/db';
+import { hookEventOp, openSqlite, type SqliteAdapter, type WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
@@ -14,7 +14,7 @@ import { claudeEvent, prompt, sessionStart, tmpDir, waitFor } from './helpers.js
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** A sink that applies for real (inline) but only when the test lets each transaction go, or fails it. */
-function gatedSink(database: FlightdeckDatabase) {
+function gatedSink(database: SqliteAdapter) {
   const real = adapterSink(database);
   const writes: WriteOp[][] = [];
   const gates: Array<{ go: () => void; fail: (err: Error) => void }> = [];
@@ -52,7 +52,7 @@ function gatedSink(database: FlightdeckDatabase) {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const count = (d: FlightdeckDatabase, table: string) =>
+const count = (d: SqliteAdapter, table: string) =>
   (d.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 const kinds = (ops: WriteOp[]) => ops.map((op) => op.op);
 /** The kinds of write operations, by a short name. */
@@ -96,14 +96,14 @@ function reduceAll(state: CoreState, envelopes: HookEnvelope[]) {
 
 describe('store: group commits through a write-plan sink', () => {
   // These tests checkpoint with every transaction (checkpointMs 0); the checkpoint policy has its own tests below.
-  let database: FlightdeckDatabase | null = null;
+  let database: SqliteAdapter | null = null;
   afterEach(async () => {
     await database?.close();
     database = null;
   });
 
   it('sends what was staged during a transaction as the next one, with one row per session, in order', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     const store = createStore(database, { sink: gated.sink, checkpointMs: 0 });
     let state = coreAdapter.initialState();
@@ -158,7 +158,7 @@ describe('store: group commits through a write-plan sink', () => {
   });
 
   it('retries a failed transaction with the same operations; its batches wait and nothing is lost', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     const errors: string[] = [];
     const store = createStore(database, {
@@ -196,7 +196,7 @@ describe('store: group commits through a write-plan sink', () => {
 
   /** A started runtime on an in-memory database whose transactions wait at the gate. */
   async function gatedRuntime() {
-    const db = await openDatabase(':memory:');
+    const db = await openSqlite({ file: ':memory:' });
     database = db;
     const gated = gatedSink(db);
     const store = createStore(db, { sink: gated.sink, checkpointMs: 0 });
@@ -270,12 +270,12 @@ describe('store: group commits through a write-plan sink', () => {
 });
 
 describe('store: checkpoints of the state', () => {
-  let database: FlightdeckDatabase | null = null;
+  let database: SqliteAdapter | null = null;
   afterEach(async () => {
     await database?.close();
     database = null;
   });
-  const watermark = (d: FlightdeckDatabase) =>
+  const watermark = (d: SqliteAdapter) =>
     Number(
       (
         d.sqlite.prepare("SELECT value FROM kv WHERE key = 'core.watermark'").get() as
@@ -283,11 +283,11 @@ describe('store: checkpoints of the state', () => {
           | undefined
       )?.value ?? -1,
     );
-  const totalPrompts = (d: FlightdeckDatabase, id: string) =>
+  const totalPrompts = (d: SqliteAdapter, id: string) =>
     (d.sqlite.prepare('SELECT total_prompts AS n FROM sessions WHERE id = ?').get(id) as { n: number }).n;
 
   it('writes raw events with every transaction and the state at most every checkpointMs, or when asked', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     let clock = 1_800_000_000_000;
     const store = createStore(database, { checkpointMs: 60_000, now: () => clock });
     let state = coreAdapter.initialState();
@@ -335,7 +335,7 @@ describe('store: checkpoints of the state', () => {
   });
 
   it('checkpoints at once when a session nears its ring capacity or an unlogged input changed the state', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const store = createStore(database, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
     let state = coreAdapter.initialState();
     const start = reduceAll(state, [sessionStart('c2')]);
@@ -377,7 +377,7 @@ describe('store: checkpoints of the state', () => {
   });
 
   it('never commits a session row without the watermark, also when a batch removes sessions', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     gated.openUp();
     const store = createStore(database, {
@@ -410,7 +410,7 @@ describe('store: checkpoints of the state', () => {
   });
 
   it('plans a large checkpoint in slices; what is staged meanwhile goes out with the next transaction', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     // A slice of 0 ms plans one session per event-loop turn.
     const store = createStore(database, {
@@ -470,7 +470,7 @@ describe('store: checkpoints of the state', () => {
     let clock = 1_800_000_000_000;
     const now = () => clock;
     const open = async (f: string) => {
-      const d = await openDatabase(f);
+      const d = await openSqlite({ file: f });
       const store = createStore(d, { checkpointMs: 60_000, now });
       const runtime = createRuntime({ core: coreAdapter, store, log: silent, now, isAlive: () => true });
       runtime.start();

@@ -22,9 +22,7 @@ export {
 export * from './sessions.js';
 export { fullTextSearch } from './sqlite/fts-search.js';
 export {
-  type FlightdeckDatabase,
   type OpenSqliteOptions,
-  openDatabase,
   openSqlite,
   type SqliteAdapter,
   type WriterLog,

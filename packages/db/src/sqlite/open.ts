@@ -97,11 +97,3 @@ export async function openSqlite(options: OpenSqliteOptions): Promise<SqliteAdap
     throw err;
   }
 }
-
-/** @deprecated `openSqlite` (kept while the server moves to the adapter): the same, a path accepted alone. */
-export function openDatabase(options: OpenSqliteOptions | string): Promise<SqliteAdapter> {
-  return openSqlite(typeof options === 'string' ? { file: options } : options);
-}
-
-/** @deprecated `SqliteAdapter`. */
-export type FlightdeckDatabase = SqliteAdapter;
