@@ -37,32 +37,8 @@ import type { Logger } from './runtime.js';
 export type Db = SqliteAdapter['db'];
 export type { SqliteAdapter };
 
-/**
- * Where transactions go: one plan, one transaction; resolves with the time it took (ms), rejects when it failed
- * (nothing written).
- */
-export interface OpSink {
-  /** Where the transactions run now: the writer thread, or the main connection. */
-  readonly mode: 'thread' | 'main';
-  /** The writer thread's `nice` value once it reported it; null on the main connection or where unknown. */
-  readonly nice: number | null;
-  write(ops: WriteOp[]): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** The adapter as the sink: its writer thread, or its own connection (the adapter's `close` stops the thread). */
-export function adapterSink(database: SqliteAdapter): OpSink {
-  return {
-    get mode() {
-      return database.writeMode;
-    },
-    get nice() {
-      return database.writerNice;
-    },
-    write: (ops) => database.write(ops),
-    close: () => Promise.resolve(),
-  };
-}
+/** Where transactions go: the adapter (its writer thread, or its connection), or a stand-in (tests). */
+export type OpSink = Pick<SqliteAdapter, 'write' | 'writeMode' | 'writerNice'>;
 
 const RUNTIME_PREFIX = 'core.runtime:';
 type RuntimeEntry = CoreState['runtime'][string];
@@ -82,7 +58,7 @@ function restChanged(prev: CoreState | null, next: CoreState): boolean {
 }
 
 export interface StoreOptions {
-  /** Where transactions go. Default: the adapter (its writer thread, or its connection). */
+  /** Where transactions go. Default: the adapter. */
   sink?: OpSink;
   now?: () => number;
   log?: Pick<Logger, 'error'>;
@@ -114,7 +90,7 @@ interface InFlight {
 export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): StorePort {
   const reads = createSyncReads(database);
   const now = opts.now ?? Date.now;
-  const sink = opts.sink ?? adapterSink(database);
+  const sink: OpSink = opts.sink ?? database;
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
@@ -446,8 +422,8 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
     },
     stats: (): StoreStats => ({
       ...stats,
-      mode: sink.mode,
-      nice: sink.nice,
+      mode: sink.writeMode,
+      nice: sink.writerNice,
       pendingBatches: waiters.length + (inFlight?.waiters.length ?? 0),
     }),
     async close(timeoutMs = 10_000) {
@@ -462,7 +438,6 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
       retryTimer = null;
       if (checkpointTimer) clearTimeout(checkpointTimer);
       checkpointTimer = null;
-      await sink.close();
     },
   };
 }

@@ -5,7 +5,7 @@ import { hookEventOp, openSqlite, type SqliteAdapter, type WriteOp } from '@flig
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
-import { adapterSink, createStore, type OpSink, RING_GUARD_EVENTS } from '../src/db.js';
+import { createStore, type OpSink, RING_GUARD_EVENTS } from '../src/db.js';
 import type { CoreState, IngestEvent, PreparedEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
 import { resolveGc, WRITER_NICE } from '../src/tuning.js';
@@ -15,15 +15,15 @@ const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** A sink that applies for real (inline) but only when the test lets each transaction go, or fails it. */
 function gatedSink(database: SqliteAdapter) {
-  const real = adapterSink(database);
+  const real = database;
   const writes: WriteOp[][] = [];
   const gates: Array<{ go: () => void; fail: (err: Error) => void }> = [];
   let open = false;
   const sink: OpSink = {
-    mode: 'main',
-    nice: null,
+    writeMode: 'main',
+    writerNice: null,
     write(ops) {
-      writes.push(ops);
+      writes.push([...ops]);
       if (open) return real.write(ops);
       return new Promise<number>((resolve, reject) => {
         let settled = false;
@@ -41,7 +41,6 @@ function gatedSink(database: SqliteAdapter) {
         });
       });
     },
-    close: () => Promise.resolve(),
   };
   /** Lets every transaction waiting now, and every later one, through. */
   const openUp = () => {
