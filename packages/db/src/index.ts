@@ -29,5 +29,4 @@ export {
   type WriterThreadOptions,
 } from './sqlite/open.js';
 export { createSyncReads, type SyncReads } from './sqlite/sync-reads.js';
-export { openWriterConnection, type WriterConnection } from './sqlite/writer.js';
 export * from './write-op.js';

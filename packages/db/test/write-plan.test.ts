@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createWritePlanner,
-  getSession,
-  hookEventOp,
-  openWriterConnection,
-  type WriteOp,
-} from '../src/index.js';
+import { createWritePlanner, getSession, hookEventOp, type WriteOp } from '../src/index.js';
+import { openWriterConnection } from '../src/sqlite/writer.js';
 import { count, hookEvent, makeSession, openTestDb, searchKinds, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
