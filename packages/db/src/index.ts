@@ -9,7 +9,6 @@ export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
-export type { RingDiff, RingEntries } from './ring-memory.js';
 export type * from './schema.js';
 export {
   type ColumnField,
