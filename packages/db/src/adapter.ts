@@ -3,7 +3,7 @@
  * (`openSqlite` in `sqlite/`); PostgreSQL comes next (issue 19).
  */
 import type { Kysely } from 'kysely';
-import type { FtsResult, FullTextSearchInput } from './fts.js';
+import type { FullTextSearchInput, FullTextSearchResult } from './fts.js';
 import type { Database } from './schema.js';
 import type { WriteOp } from './write-op.js';
 
@@ -14,7 +14,7 @@ export interface DatabaseAdapter {
   /** Applies one write plan as ONE transaction, ops in order. Rejects with nothing written. Resolves with ms taken. */
   write(ops: readonly WriteOp[]): Promise<number>;
   /** The dialect's full-text search (FTS5 here; tsvector in PostgreSQL). */
-  fullTextSearch(input: FullTextSearchInput): Promise<FtsResult>;
+  fullTextSearch(input: FullTextSearchInput): Promise<FullTextSearchResult>;
   /** Where `write` runs now ('thread': a writer thread of the SQLite adapter; 'main': this connection). */
   readonly writeMode: 'thread' | 'main';
   /** The writer thread's `nice` once it reported it; null on the main connection or where unknown. */

@@ -83,7 +83,7 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
     expect(d?.notes.map((n) => n.text)).toEqual(['n']);
   });
 
-  it('reads the same synchronously (the server StorePort meanwhile) as the async repositories', async () => {
+  it('reads the same synchronously (the server StorePort meanwhile) as the async repositories; searches', async () => {
     h = await openTestDb(kind);
     const s = makeSession('s1', {
       promptHistory: [{ text: 'hello', timestamp: T0 + 1, promptId: 'p1' }],
@@ -106,6 +106,10 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
     expect(sync.hookEventsAfterCheckpoint()).toEqual(await hookEventsAfterCheckpoint(h.db));
     expect(sync.hasIngestIds(['1', '2', '3'])).toEqual(new Set(['1', '2']));
     expect(await hasIngestIds(h.db, ['1', '2', '3'])).toEqual(new Set(['1', '2']));
+    // The dialect's full-text search, through the adapter.
+    expect((await h.fullTextSearch({ query: 'hello' })).items).toMatchObject([
+      { kind: 'prompt', sessionId: 's1' },
+    ]);
   });
 });
 
