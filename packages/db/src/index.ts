@@ -14,6 +14,7 @@ export {
   type OpenDatabaseOptions,
   openDatabase,
 } from './open.js';
+export { type RingEntries, ringEntriesAfter, ringGap } from './ring-diff.js';
 export type * from './schema.js';
 export {
   type ColumnField,
