@@ -246,7 +246,7 @@ function recordPrompt(tx: Tx, id: string, prompt: string, promptId: string | nul
     p.title = titleFromPrompt(text);
     tx.patchRuntime(id, { titleSource: 'prompt' });
   }
-  putRingEntry(tx, id, 'promptHistory', null, { text, timestamp: at, promptId }, p);
+  putRingEntry(tx, id, 'promptHistory', null, { text, timestamp: at, promptId, seq: 0 }, p);
 }
 
 function findTool(
@@ -298,7 +298,7 @@ function onToolStart(tx: Tx, id: string, ev: Ev<'tool-start'>, at: number, isSub
   const s = tx.session(id)!;
   if (ev.toolUseId !== null && findTool(s.toolLog, ev.toolUseId, ev.tool, null) >= 0) return; // duplicate delivery
   const inputSummary = summarizeInput(ev.tool, ev.toolInput);
-  const entry: Omit<ToolCall, 'seq'> = {
+  const entry: ToolCall = {
     toolUseId: ev.toolUseId,
     tool: ev.tool,
     input: truncateDeep(ev.toolInput),
@@ -310,6 +310,7 @@ function onToolStart(tx: Tx, id: string, ev: Ev<'tool-start'>, at: number, isSub
     result: null,
     error: null,
     agentId: isSub ? ev.agentId : null,
+    seq: 0,
   };
   putRingEntry(tx, id, 'toolLog', null, entry, {
     toolUsage: { ...s.toolUsage, [ev.tool]: (s.toolUsage[ev.tool] ?? 0) + 1 },
@@ -369,7 +370,7 @@ function onToolDone(
   const i = findTool(s.toolLog, ev.toolUseId, ev.tool, agentId);
   const prev = i >= 0 ? s.toolLog[i]! : undefined;
   if (prev && prev.status !== 'running') return; // duplicate delivery
-  const done: Omit<ToolCall, 'seq'> = {
+  const done: ToolCall = {
     toolUseId: ev.toolUseId,
     tool: ev.tool,
     input: prev ? prev.input : truncateDeep(ev.toolInput),
@@ -381,6 +382,7 @@ function onToolDone(
     result: result === null ? null : clip(result, LIMITS.excerpt),
     error: error === null ? null : clip(error, LIMITS.excerpt),
     agentId,
+    seq: 0,
   };
   if (prev) {
     putRingEntry(tx, id, 'toolLog', i, done);
@@ -513,7 +515,7 @@ export function pushResponse(tx: Tx, id: string, text: string, at: number, agent
     if (turn !== null && r.timestamp < turn) break; // an earlier turn may have said the same
     if (r.agentId === agentId && r.text === text) return;
   }
-  putRingEntry(tx, id, 'responseLog', null, { text, timestamp: at, agentId });
+  putRingEntry(tx, id, 'responseLog', null, { text, timestamp: at, agentId, seq: 0 });
 }
 
 function onTurnEnd(tx: Tx, id: string, ev: Ev<'turn-end'>, at: number): void {

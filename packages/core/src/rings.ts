@@ -21,9 +21,6 @@ export const STORED_RING_KEYS: readonly StoredRingKey[] = [
 
 export type RingEntry<K extends StoredRingKey> = Session[K][number];
 
-/** An entry as its builder makes it: the core numbers it when it goes into the ring. */
-export type NewRingEntry<K extends StoredRingKey> = Omit<RingEntry<K>, 'seq'>;
-
 /**
  * The session's ring sequence. A state saved before ring sequences has none (and its entries have no `seq`): both
  * read as 0, i.e. written already; the first change after the upgrade numbers from 1.
@@ -36,31 +33,33 @@ export function ringSeqOf(s: Session): number {
 /**
  * Puts `entry` into ring `key` of session `id` with the next sequence number: appended when `index` is null (the
  * oldest entry drops out past the ring's `LIMITS`), else replacing the entry at `index` (a tool call that finished,
- * was denied or interrupted). The ring, `ringSeq` and `extra` (other fields of the same change; taken over, not
- * copied) go into one patch. Returns the stored entry.
+ * was denied or interrupted). The ring, `ringSeq` and `extra` (other fields of the same change) go into one patch.
+ * `entry` and `extra` must be fresh objects (nobody else holds them): they are taken over, and `entry.seq` is set
+ * here. Callers build the entry with its `seq` field in place (any value): every entry of a ring then has one
+ * shape, which keeps the loops over the rings (finding a tool call) fast.
  */
 export function putRingEntry<K extends StoredRingKey>(
   tx: Tx,
   id: string,
   key: K,
   index: number | null,
-  entry: NewRingEntry<K>,
+  entry: RingEntry<K>,
   extra?: Partial<Session>,
 ): RingEntry<K> {
   const s = tx.session(id)!;
   const seq = ringSeqOf(s) + 1;
-  const stored = { ...entry, seq } as RingEntry<K>;
+  entry.seq = seq;
   const ring = s[key] as readonly RingEntry<K>[];
   let next: RingEntry<K>[];
   if (index === null) {
-    next = pushRing(ring, stored, LIMITS[key]);
+    next = pushRing(ring, entry, LIMITS[key]);
   } else {
     next = ring.slice();
-    next[index] = stored;
+    next[index] = entry;
   }
   const fields: Partial<Session> = extra ?? {};
   (fields as Record<K, RingEntry<K>[]>)[key] = next;
   fields.ringSeq = seq;
   tx.patch(id, fields);
-  return stored;
+  return entry;
 }

@@ -63,7 +63,7 @@ export function setStatus(
 /** Appends a lifecycle event to the session's bounded timeline. */
 export function logEvent(tx: Tx, id: string, type: string, detail: string, timestamp: number): void {
   if (!tx.session(id)) return;
-  putRingEntry(tx, id, 'events', null, { type, detail, timestamp });
+  putRingEntry(tx, id, 'events', null, { type, detail, timestamp, seq: 0 });
 }
 
 /**
