@@ -11,14 +11,6 @@ import type { Tx } from './tx.js';
 
 export type StoredRingKey = 'promptHistory' | 'toolLog' | 'responseLog' | 'events';
 
-/** The stored rings, in the order a writer visits them. */
-export const STORED_RING_KEYS: readonly StoredRingKey[] = [
-  'promptHistory',
-  'toolLog',
-  'responseLog',
-  'events',
-];
-
 export type RingEntry<K extends StoredRingKey> = Session[K][number];
 
 /**

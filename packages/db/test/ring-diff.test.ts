@@ -1,7 +1,7 @@
-import { type CoreInput, type CoreState, initialState, reduce } from '@flightdeck/core';
+import { type CoreInput, type CoreState, initialState, LIMITS, reduce } from '@flightdeck/core';
 import type { HookEnvelope, LifecycleEvent, Session } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
-import { loadLiveSessions, ringEntriesAfter, ringGap } from '../src/index.js';
+import { loadLiveSessions, ringEntriesAfter, ringGap, ringsAtRisk } from '../src/index.js';
 import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
 
 const event = (type: string, seq: number): LifecycleEvent => ({ type, detail: type, timestamp: T0, seq });
@@ -148,5 +148,80 @@ describe('with the core and the database', () => {
     } finally {
       await h.cleanup();
     }
+  });
+});
+
+describe('ringsAtRisk', () => {
+  const CAP = {
+    promptHistory: LIMITS.promptHistory,
+    toolLog: LIMITS.toolLog,
+    responseLog: LIMITS.responseLog,
+    events: LIMITS.events,
+  };
+  const start = hook('SessionStart', { source: 'startup' });
+  const pre = (id: string, tool = 'Read') =>
+    hook('PreToolUse', { tool_name: tool, tool_input: { file_path: id }, tool_use_id: id });
+
+  it("a call replaced in place among a full ring's oldest is at risk however small the gap; the next append drops it", () => {
+    // The main agent's Task call runs while its subagent makes a ring's worth of calls.
+    let state = run(initialState(), [start, pre('task', 'Task')], T0);
+    const calls = Array.from({ length: LIMITS.toolLog - 1 }, (_, i) =>
+      hook('PreToolUse', {
+        tool_name: 'Read',
+        tool_input: { file_path: `f${i}` },
+        tool_use_id: `r${i}`,
+        agent_id: 'ag',
+      }),
+    );
+    state = run(state, calls, T0 + 1000);
+    const written = state.sessions[SID]!;
+    expect(written.toolLog).toHaveLength(LIMITS.toolLog);
+    expect(written.toolLog[0]?.tool).toBe('Task');
+    expect(ringsAtRisk(written, written.ringSeq, CAP, 1)).toBe(false);
+
+    state = run(
+      state,
+      [hook('PostToolUse', { tool_name: 'Task', tool_input: {}, tool_use_id: 'task' })],
+      T0 + 900_000,
+    );
+    const done = state.sessions[SID]!;
+    expect(done.toolLog[0]).toMatchObject({ tool: 'Task', status: 'ok' });
+    expect(ringGap(done, written.ringSeq)).toBe(1);
+    expect(ringsAtRisk(done, written.ringSeq, CAP, 1)).toBe(true);
+    // Written now, nothing is at risk.
+    expect(ringsAtRisk(done, done.ringSeq, CAP, 1)).toBe(false);
+
+    // Not written: the next call pushes the finished Task out, its change with it.
+    const next = run(state, [pre('late')], T0 + 901_000).sessions[SID]!;
+    expect(next.toolLog.some((t) => t.toolUseId === 'task')).toBe(false);
+    expect(ringEntriesAfter(next, written.ringSeq).toolLog.map((t) => t.toolUseId)).toEqual(['late']);
+  });
+
+  it('entries appended since are at risk once the next appends would push the first of them out', () => {
+    const base = run(initialState(), [start, hook('UserPromptSubmit', { prompt: 'go' })], T0);
+    const written = base.sessions[SID]!;
+    const full = LIMITS.toolLog;
+    const state = run(
+      base,
+      Array.from({ length: full - 1 }, (_, i) => pre(`t${i}`)),
+      T0 + 1000,
+    );
+    const s = state.sessions[SID]!;
+    expect(s.toolLog).toHaveLength(full - 1);
+    // One more append fills the ring, a second drops the oldest: at risk with a margin of 2, not 1.
+    expect(ringsAtRisk(s, written.ringSeq, CAP, 1)).toBe(false);
+    expect(ringsAtRisk(s, written.ringSeq, CAP, 2)).toBe(true);
+    // Entries written already may leave.
+    expect(ringsAtRisk(s, s.ringSeq, CAP, 2)).toBe(false);
+  });
+
+  it('reads the other rings the same way, and a corrupt afterSeq as 0', () => {
+    const events = Array.from({ length: LIMITS.events }, (_, i) => event(`e${i}`, i + 1));
+    const s = makeSession('s', { events, ringSeq: LIMITS.events });
+    expect(ringsAtRisk(s, 0, CAP, 1)).toBe(true);
+    expect(ringsAtRisk(s, Number.NaN, CAP, 1)).toBe(true);
+    expect(ringsAtRisk(s, 1, CAP, 1)).toBe(false);
+    expect(ringsAtRisk(s, 1, CAP, 2)).toBe(true);
+    expect(ringsAtRisk(s, 0, CAP, 0)).toBe(false);
   });
 });
