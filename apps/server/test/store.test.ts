@@ -475,7 +475,18 @@ describe('store: checkpoints of the state', () => {
       runtime.start();
       return { d, store, runtime };
     };
-    const sorted = (list: Session[]) => [...list].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
+    // Ring entries rebuilt from the database carry seq 0 (they are written): compared without it. `ringSeq` is.
+    const unseq = <T extends { seq: number }>(ring: T[]) => ring.map(({ seq: _, ...e }) => e);
+    const sorted = (list: Session[]) =>
+      [...list]
+        .sort((x, y) => x.sessionId.localeCompare(y.sessionId))
+        .map((s) => ({
+          ...s,
+          promptHistory: unseq(s.promptHistory),
+          toolLog: unseq(s.toolLog),
+          responseLog: unseq(s.responseLog),
+          events: unseq(s.events),
+        }));
     const first = await open(file);
     try {
       let n = 0;

@@ -3,6 +3,7 @@
  * tables: the last N rows of each, N being the ring-buffer length recorded at the last upsert.
  * Fidelity: texts and tool inputs/results come back as stored (prompts ≤ 100,000 chars, responses ≤ 2,000,
  * tool input JSON / result / error ≤ 4,000; a tool input whose JSON was longer comes back as the cut string).
+ * Rebuilt ring entries carry `seq: 0`: they are written; the core gives any later change a new sequence number.
  */
 import type {
   LifecycleEvent,
@@ -60,7 +61,7 @@ export function parseToolInput(text: string | null): unknown {
 /** A `tool_calls` row's columns as tool-call fields (all but the input, kept as JSON text in the row). */
 export function toolCallFields(
   r: Omit<ToolCallRow, 'id' | 'session_id' | 'tool_input'>,
-): Omit<ToolCall, 'input'> {
+): Omit<ToolCall, 'input' | 'seq'> {
   return {
     toolUseId: r.tool_use_id,
     tool: r.tool_name,
@@ -128,6 +129,7 @@ export function assembleSession(row: StoredSessionRow, rows: RingRows): Session 
       text: r.text,
       timestamp: r.timestamp,
       promptId: r.prompt_id,
+      seq: 0,
     }));
   const responseLog: ResponseEntry[] = rows.responses
     .slice()
@@ -136,15 +138,16 @@ export function assembleSession(row: StoredSessionRow, rows: RingRows): Session 
       text: r.text_excerpt,
       timestamp: r.timestamp,
       agentId: r.agent_id,
+      seq: 0,
     }));
   const toolLog: ToolCall[] = rows.tools
     .slice()
     .reverse()
-    .map((r) => ({ ...toolCallFields(r), input: parseToolInput(r.tool_input) }));
+    .map((r) => ({ ...toolCallFields(r), input: parseToolInput(r.tool_input), seq: 0 }));
   const events: LifecycleEvent[] = rows.events
     .slice()
     .reverse()
-    .map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp }));
+    .map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp, seq: 0 }));
   // The row id wins over the snapshot's (they differ only after a re-key that the core did not re-send).
   return { ...base, sessionId: row.id, promptHistory, toolLog, responseLog, events };
 }
@@ -162,8 +165,8 @@ export async function hydrateSession(db: Kysely<Database>, row: StoredSessionRow
 export interface StoredRecords {
   prompts: readonly { text: string; promptId: string | null; timestamp: number }[];
   responses: readonly { text: string; agentId: string | null; timestamp: number }[];
-  toolCalls: readonly (Omit<ToolCall, 'input'> & { inputExcerpt: string | null })[];
-  events: readonly LifecycleEvent[];
+  toolCalls: readonly (Omit<ToolCall, 'input' | 'seq'> & { inputExcerpt: string | null })[];
+  events: readonly Omit<LifecycleEvent, 'seq'>[];
 }
 
 /**
@@ -177,6 +180,7 @@ export function withStoredRings(session: Session, stored: StoredRecords): Sessio
       text: p.text,
       timestamp: p.timestamp,
       promptId: p.promptId,
+      seq: 0,
     }));
   }
   if (stored.responses.length > session.responseLog.length) {
@@ -184,6 +188,7 @@ export function withStoredRings(session: Session, stored: StoredRecords): Sessio
       text: r.text,
       timestamp: r.timestamp,
       agentId: r.agentId,
+      seq: 0,
     }));
   }
   if (stored.toolCalls.length > session.toolLog.length) {
@@ -199,10 +204,16 @@ export function withStoredRings(session: Session, stored: StoredRecords): Sessio
       result: t.result,
       error: t.error,
       agentId: t.agentId,
+      seq: 0,
     }));
   }
   if (stored.events.length > session.events.length) {
-    out.events = stored.events.map((e) => ({ type: e.type, detail: e.detail, timestamp: e.timestamp }));
+    out.events = stored.events.map((e) => ({
+      type: e.type,
+      detail: e.detail,
+      timestamp: e.timestamp,
+      seq: 0,
+    }));
   }
   return out;
 }

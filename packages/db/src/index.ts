@@ -9,6 +9,13 @@ export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
+export {
+  type RingCapacities,
+  type RingEntries,
+  ringEntriesAfter,
+  ringGap,
+  ringsAtRisk,
+} from './ring-diff.js';
 export type * from './schema.js';
 export {
   type ColumnField,

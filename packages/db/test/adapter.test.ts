@@ -1,4 +1,3 @@
-import type { Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSyncReads,
@@ -18,9 +17,11 @@ import {
   onlySession,
   openTestDb,
   recordBatch,
+  type SessionOver,
   sessionIdsByTable,
   T0,
   tool,
+  written,
 } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
@@ -58,7 +59,7 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
       byTime: tool({ tool: 'Read', startedAt: T0 + 4 }),
       event: { type: 'Stop', detail: 'turn finished', timestamp: T0 + 5 },
     };
-    const own = (id: string, t: number): Partial<Session> => ({
+    const own = (id: string, t: number): SessionOver => ({
       promptHistory: [shared.prompt, { text: `${id} prompt`, timestamp: t, promptId: null }],
       responseLog: [shared.response, { text: `${id} answer`, timestamp: t, agentId: null }],
       toolLog: [shared.byId, shared.byTime, tool({ tool: 'Grep', toolUseId: `tu-${id}`, startedAt: t })],
@@ -99,7 +100,7 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
     await h.write([{ op: 'watermark', at: T0 }]);
     await recordBatch(h, { events: [hookEvent('2', 's1', 'Stop')], sessions: [] });
     const sync = createSyncReads(h);
-    expect(sync.loadLiveSessions({ now: T0 })).toEqual([s]);
+    expect(sync.loadLiveSessions({ now: T0 })).toEqual([written(s)]);
     expect(sync.loadLiveSessions({ now: T0 })).toEqual(await loadLiveSessions(h.db, { now: T0 }));
     expect(sync.loadCoreState()).toEqual(await loadCoreState(h.db));
     expect(sync.hookEventsAfterCheckpoint().map((e) => e.ingestId)).toEqual(['2']);

@@ -22,6 +22,7 @@ import {
   sessionIdsByTable,
   T0,
   tool,
+  written,
 } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
@@ -472,7 +473,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     });
     const loaded = await loadLiveSessions(h.db, { now: T0 + 10 * 60_000 });
     expect(loaded.map((s) => s.sessionId)).toEqual(['recent', 'live']);
-    expect(loaded[1]).toEqual(live);
+    expect(loaded[1]).toEqual(written(live));
     expect(
       (await loadLiveSessions(h.db, { now: T0 + 10 * 60_000, recentlyEndedMinutes: 5 })).map(
         (s) => s.sessionId,
@@ -506,8 +507,8 @@ describe('a file database survives reopening', () => {
       try {
         expect(again.appliedMigrations).toEqual([]);
         const loaded = await loadLiveSessions(again.db, { now: T0 });
-        expect(loaded.find((x) => x.sessionId === 'a')).toEqual(trimmed);
-        expect(loaded.find((x) => x.sessionId === 'b')).toEqual(sessions[1]);
+        expect(loaded.find((x) => x.sessionId === 'a')).toEqual(written(trimmed));
+        expect(loaded.find((x) => x.sessionId === 'b')).toEqual(written(sessions[1] as Session));
         expect((await loadCoreState(again.db))?.state).toEqual({ seq: 42 });
         expect(await hasIngestIds(again.db, ['1', '2', '3'])).toEqual(new Set(['1', '2']));
         expect(
@@ -541,7 +542,7 @@ describe('entries stamped in the same millisecond', () => {
       await recordBatch(h, { events: [], sessions: [structuredClone(s)] });
       expect(count(h, 'prompts')).toBe(2);
       expect(count(h, 'events')).toBe(2);
-      expect((await loadLiveSessions(h.db, { now: T0 }))[0]).toEqual(s);
+      expect((await loadLiveSessions(h.db, { now: T0 }))[0]).toEqual(written(s));
     } finally {
       await h.cleanup();
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbInputError, getSession, listProjects, searchSessions } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, T0, tool, written } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const H = 3_600_000;
@@ -146,7 +146,7 @@ describe('getSession', () => {
         .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)")
         .run();
       const d = await getSession(h.db, 's1');
-      expect(d?.session).toEqual(s);
+      expect(d?.session).toEqual(written(s));
       expect(d?.prompts).toEqual([{ id: 1, text: 'first', promptId: 'p1', timestamp: T0 + 1 }]);
       expect(d?.responses).toEqual([{ id: 1, text: 'answer', agentId: 'agent-7', timestamp: T0 + 3 }]);
       expect(d?.toolCalls).toEqual([
