@@ -2,20 +2,15 @@
  * Which ring-buffer entries of a session a plan must write: the ones not planned before. This file is the one
  * place that decides it, behind `RingDiff`; the planner only asks it.
  *
- * Today's rule is by identity: ring entries are immutable (the core makes a new object when one changes), and
- * ring buffers append at the end and drop from the front, so a ring's array is lined up with the last planned
- * array of the same ring, and what is not at its place there is new. An array planned whole before is skipped at
- * once (the core shares unchanged arrays between states).
- *
- * When ring entries carry a per-session `seq` (`ring-diff.ts`, `ringEntriesAfter(session, afterSeq)`), a
- * `RingDiff` is: `entries(s)` → `{ rings: ringEntriesAfter(s, planned.get(s.sessionId) ?? 0), remember: () =>
- * planned.set(s.sessionId, s.ringSeq) }`, `forgetSession(id)` → `planned.delete(id)`, `clear()` → `planned.clear()`.
+ * By sequence number (`ring-diff.ts`): the core gives every entry it adds to a ring or replaces in one the
+ * session's next `seq` and keeps the last in `ringSeq`; a session planned up to `ringSeq` n next writes the entries
+ * with `seq > n` (`ringEntriesAfter`). Entries rebuilt from the database carry `seq` 0: written. What is remembered
+ * per session is one number, under the session's generation (bumped when the id is deleted or re-keyed, so a plan
+ * made before that is not remembered after it); a `ringSeq` below the remembered one is another session under the
+ * same id, planned whole.
  */
 import type { Session } from '@flightdeck/shared-types';
-import type { TABLE_RINGS } from './session-row.js';
-
-/** The entries of each stored ring that a plan writes. */
-export type RingEntries = { [R in (typeof TABLE_RINGS)[number]]: Session[R] };
+import { type RingEntries, ringEntriesAfter } from './ring-diff.js';
 
 export interface RingDiff {
   /**
@@ -29,58 +24,31 @@ export interface RingDiff {
   clear(): void;
 }
 
-function isObject(v: unknown): v is object {
-  return typeof v === 'object' && v !== null;
-}
-
-/** The identity-based `RingDiff` (see above). */
 export function createRingDiff(): RingDiff {
-  /** Bumped when a session id is deleted or re-keyed, which invalidates its entries in `rings`. */
+  /** Bumped when a session id is deleted or re-keyed. */
   const generations = new Map<string, number>();
-  /** The last planned array of each ring of each session (`<ring>\0<id>`), under the key `<generation>:<id>`. */
-  const rings = new Map<string, { key: string; arr: readonly unknown[] }>();
-
-  function fresh<T>(slot: string, key: string, arr: T[] | undefined, later: Array<() => void>): T[] {
-    if (!Array.isArray(arr) || arr.length === 0) return [];
-    const prev = rings.get(slot);
-    if (prev !== undefined && prev.key === key && prev.arr === arr) return [];
-    const last = prev !== undefined && prev.key === key ? prev.arr : null;
-    const offset = last !== null ? last.indexOf(arr[0]) : -1;
-    const out: T[] = [];
-    for (let i = 0; i < arr.length; i++) {
-      const entry = arr[i] as T;
-      if (!isObject(entry)) continue;
-      if (offset >= 0 && (last as readonly unknown[])[i + offset] === entry) continue;
-      out.push(entry);
-    }
-    later.push(() => rings.set(slot, { key, arr }));
-    return out;
-  }
-
+  /** The `ringSeq` each session was planned up to. */
+  const planned = new Map<string, number>();
   return {
     entries(s) {
       const id = s.sessionId;
-      const key = `${generations.get(id) ?? 0}:${id}`;
-      const later: Array<() => void> = [];
-      const rings: RingEntries = {
-        promptHistory: fresh(`p\u0000${id}`, key, s.promptHistory, later),
-        toolLog: fresh(`t\u0000${id}`, key, s.toolLog, later),
-        responseLog: fresh(`r\u0000${id}`, key, s.responseLog, later),
-        events: fresh(`e\u0000${id}`, key, s.events, later),
-      };
+      const gen = generations.get(id) ?? 0;
+      const upTo = planned.get(id) ?? 0;
+      const ringSeq = s.ringSeq;
+      const rings = ringEntriesAfter(s, ringSeq < upTo ? 0 : upTo);
       return {
         rings,
         remember() {
-          for (const f of later) f();
+          if ((generations.get(id) ?? 0) === gen) planned.set(id, ringSeq);
         },
       };
     },
     forgetSession(id) {
       generations.set(id, (generations.get(id) ?? 0) + 1);
-      for (const ring of ['p', 'r', 't', 'e']) rings.delete(`${ring}\u0000${id}`);
+      planned.delete(id);
     },
     clear() {
-      rings.clear();
+      planned.clear();
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   onlySession,
   openTestDb,
   recordBatch,
+  revise,
   type SessionOver,
   sessionIdsByTable,
   T0,
@@ -127,5 +128,42 @@ describe('the write planner', () => {
     const other: WriteOp[] = [];
     createWritePlanner().sessionRings(other, s);
     expect(other).toEqual(first);
+  });
+
+  it('plans by sequence number: what changed since, nothing for rebuilt entries (seq 0), a reused id whole', () => {
+    const planner = createWritePlanner();
+    const plan = (s: Parameters<typeof planner.sessionRings>[1]) => {
+      const ops: WriteOp[] = [];
+      planner.sessionRings(ops, s);
+      return ops.map((op) => (op.op === 'prompt' ? op.row.text : op.op));
+    };
+    const s1 = makeSession('q', { promptHistory: [{ text: 'one', timestamp: T0, promptId: null }] });
+    expect(plan(s1)).toEqual(['one']);
+    const s2 = revise(s1, {
+      promptHistory: [...s1.promptHistory, { text: 'two', timestamp: T0 + 1, promptId: null, seq: 0 }],
+    });
+    expect(plan(s2)).toEqual(['two']);
+    // Rebuilt from the database after a restart (entries seq 0): nothing to write.
+    const fresh = createWritePlanner();
+    const none: WriteOp[] = [];
+    fresh.sessionRings(none, written(s2));
+    expect(none).toEqual([]);
+    // Removed in the batch that planned it, then a new session under the same id: planned whole.
+    planner.batch([], { events: [], sessions: [s2], removedSessionIds: ['q'] });
+    const again = makeSession('q', {
+      promptHistory: ['new 1', 'new 2', 'new 3'].map((text, i) => ({
+        text,
+        timestamp: T0 + 5 + i,
+        promptId: null,
+      })),
+    });
+    expect(plan(again)).toEqual(['new 1', 'new 2', 'new 3']);
+    // The same id with a lower ringSeq than planned (another session under it): planned whole too.
+    const big = makeSession('r', {
+      promptHistory: [{ text: 'late', timestamp: T0, promptId: null, seq: 9 }],
+    });
+    expect(plan(big)).toEqual(['late']);
+    const small = makeSession('r', { promptHistory: [{ text: 'early', timestamp: T0, promptId: null }] });
+    expect(plan(small)).toEqual(['early']);
   });
 });

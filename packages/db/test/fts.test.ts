@@ -10,7 +10,7 @@ import {
   toFtsQuery,
   updateNote,
 } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, revise, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -228,7 +228,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
       endedAt: T0 + 20,
       result: 'FAIL src/keys.test.ts: xylophone xylophone expected 3 received 2',
     };
-    await recordBatch(h, { events: [], sessions: [{ ...s, toolLog: [done] }] });
+    await recordBatch(h, { events: [], sessions: [revise(s, { toolLog: [done] })] });
     const r = await fullTextSearch(h.db, { query: 'xylophone' });
     expect(r.items.map((i) => [i.kind, i.sessionId])).toEqual([
       ['tool_output', 's-out'],

@@ -57,6 +57,19 @@ export function makeSession(id: string, over: SessionOver = {}): Session {
   };
 }
 
+/**
+ * The next version of `s` as the core makes it: ring entries of `over` that are not entries of `s` are new or
+ * replaced, and get the next sequence numbers (in place), rings in the order prompts, tools, responses, events.
+ */
+export function revise(s: Session, over: Partial<Session>): Session {
+  const known = new Set<unknown>([...s.promptHistory, ...s.toolLog, ...s.responseLog, ...s.events]);
+  let seq = s.ringSeq;
+  for (const ring of ['promptHistory', 'toolLog', 'responseLog', 'events'] as const) {
+    for (const e of over[ring] ?? []) if (!known.has(e)) (e as { seq: number }).seq = ++seq;
+  }
+  return { ...s, ...over, ringSeq: seq };
+}
+
 /** `s` as the database gives it back: its ring entries are written, so they carry `seq` 0 (`ringSeq` stays). */
 export function written(s: Session): Session {
   const zero = <T>(ring: readonly T[]): T[] => ring.map((e) => ({ ...e, seq: 0 }));

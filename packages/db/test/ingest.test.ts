@@ -18,6 +18,7 @@ import {
   onlySession,
   openTestDb,
   recordBatch,
+  revise,
   searchKinds,
   sessionIdsByTable,
   T0,
@@ -259,7 +260,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     await recordBatch(h, { events: [], sessions: [s1] });
     const done = { ...running, status: 'ok' as const, endedAt: T0 + 500, durationMs: 500, result: 'built' };
     const failed = { ...noId, status: 'failed' as const, endedAt: T0 + 9, error: 'exit 2' };
-    await recordBatch(h, { events: [], sessions: [{ ...s1, toolLog: [done, failed] }] });
+    await recordBatch(h, { events: [], sessions: [revise(s1, { toolLog: [done, failed] })] });
     const rows = h.sqlite
       .prepare(
         'SELECT tool_use_id, tool_name, status, ended_at, duration_ms, result_excerpt, error FROM tool_calls ORDER BY id',
@@ -312,7 +313,8 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     const done = { ...(tools[2] as (typeof tools)[number]), status: 'ok' as const, endedAt: T0 + 50 };
     const added = tool({ tool: 'Grep', toolUseId: 'tu_5', startedAt: T0 + 5, status: 'running' });
     const next = [tools[1], done, tools[3], tools[4], added] as typeof tools;
-    await recordBatch(h, { events: [], sessions: [{ ...s1, toolLog: next }] });
+    const s2 = revise(s1, { toolLog: next });
+    await recordBatch(h, { events: [], sessions: [s2] });
     const rows = () =>
       h!.sqlite.prepare('SELECT tool_use_id, status FROM tool_calls ORDER BY id').all() as Array<{
         tool_use_id: string;
@@ -326,12 +328,12 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       'tu_4:running',
       'tu_5:running',
     ]);
-    // The same entries again (new array, same objects): nothing is rewritten, even when mutated in place,
-    // since the caller promised immutability.
+    // The same entries again (new array, same objects, no new sequence numbers): nothing is rewritten, even
+    // when mutated in place, since the caller promised immutability.
     (done as { status: string }).status = 'interrupted';
     await recordBatch(h, {
       events: [],
-      sessions: [{ ...s1, toolLog: [...next] }],
+      sessions: [revise(s2, { toolLog: [...next] })],
     });
     expect(rows().find((r) => r.tool_use_id === 'tu_2')?.status).toBe('ok');
     expect(searchKinds(h)).toEqual({ tool_input: 6, title: 1 });

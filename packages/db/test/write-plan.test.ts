@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWritePlanner, getSession, hookEventOp, type WriteOp } from '../src/index.js';
 import { openWriterConnection } from '../src/sqlite/writer.js';
-import { count, hookEvent, makeSession, openTestDb, searchKinds, T0, tool } from './helpers.js';
+import { count, hookEvent, makeSession, openTestDb, revise, searchKinds, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const kinds = (ops: WriteOp[]) => ops.map((op) => op.op);
@@ -50,7 +50,7 @@ describe('write plans: planned on one connection, applied on another', () => {
         input: { file_path: 'a' },
         status: 'running',
       });
-      const s2 = { ...s1, toolLog: [done, t2], totalToolCalls: 2 };
+      const s2 = revise(s1, { toolLog: [done, t2], totalToolCalls: 2 });
       const second: WriteOp[] = [];
       planner.sessionRings(second, s2);
       expect(kinds(second)).toEqual(['tool', 'tool']);
