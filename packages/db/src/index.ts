@@ -1,7 +1,12 @@
 export type { DatabaseAdapter } from './adapter.js';
 export * from './analytics.js';
 export { DbInputError } from './errors.js';
-export * from './event-log.js';
+export {
+  hasIngestIds,
+  hookEventsAfterCheckpoint,
+  type LoggedHookEvent,
+  pruneHookEvents,
+} from './event-log.js';
 export * from './fts.js';
 export { type StoredRecords, withStoredRings } from './hydrate.js';
 export { loadCoreState, loadLiveSessions } from './live-state.js';

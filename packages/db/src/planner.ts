@@ -169,6 +169,12 @@ export interface WritePlanner {
   batch(ops: WriteOp[], batch: IngestBatch): void;
   /** Forgets every ring planned so far. */
   forget(): void;
+  /**
+   * The `ringSeq` a session's rings were planned up to (0: not planned since the planner started, the id was
+   * deleted or re-keyed, or `forget()`): with `ringsAtRisk(session, plannedUpTo(id), …)`, whether its rings must be
+   * planned before more entries leave them.
+   */
+  plannedUpTo(sessionId: string): number;
 }
 
 export function createWritePlanner(): WritePlanner {
@@ -210,5 +216,6 @@ export function createWritePlanner(): WritePlanner {
     forget() {
       diff.clear();
     },
+    plannedUpTo: (id) => diff.plannedUpTo(id),
   };
 }

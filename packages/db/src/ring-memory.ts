@@ -18,6 +18,8 @@ export interface RingDiff {
    * them is complete).
    */
   entries(s: Session): { rings: RingEntries; remember(): void };
+  /** The `ringSeq` session `id` was planned up to (0: nothing planned, or forgotten). */
+  plannedUpTo(id: string): number;
   /** A session id deleted or re-keyed: what was planned under it no longer counts. */
   forgetSession(id: string): void;
   /** Forgets everything (after a failed write: the next plan of each session writes its whole rings). */
@@ -43,6 +45,7 @@ export function createRingDiff(): RingDiff {
         },
       };
     },
+    plannedUpTo: (id) => planned.get(id) ?? 0,
     forgetSession(id) {
       generations.set(id, (generations.get(id) ?? 0) + 1);
       planned.delete(id);

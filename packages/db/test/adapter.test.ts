@@ -143,6 +143,8 @@ describe('the write planner', () => {
       promptHistory: [...s1.promptHistory, { text: 'two', timestamp: T0 + 1, promptId: null, seq: 0 }],
     });
     expect(plan(s2)).toEqual(['two']);
+    expect(planner.plannedUpTo('q')).toBe(s2.ringSeq);
+    expect(planner.plannedUpTo('never')).toBe(0);
     // Rebuilt from the database after a restart (entries seq 0): nothing to write.
     const fresh = createWritePlanner();
     const none: WriteOp[] = [];
@@ -165,5 +167,8 @@ describe('the write planner', () => {
     expect(plan(big)).toEqual(['late']);
     const small = makeSession('r', { promptHistory: [{ text: 'early', timestamp: T0, promptId: null }] });
     expect(plan(small)).toEqual(['early']);
+    expect(planner.plannedUpTo('r')).toBe(small.ringSeq);
+    planner.forget();
+    expect(planner.plannedUpTo('r')).toBe(0);
   });
 });
