@@ -23,26 +23,22 @@
 
 import { emptyPMap, forEachChange, LIMITS, pmapOf, type SessionRuntime } from '@flightdeck/core';
 import {
-  createIngestPlanner,
-  type FlightdeckDatabase,
-  hasIngestIds,
+  createSyncReads,
+  createWritePlanner,
   hookEventOp,
-  hookEventsAfterCheckpoint,
-  loadCoreState,
-  loadLiveSessions,
-  OP,
-  openDatabase,
   payloadSessionId,
+  type SqliteAdapter,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
 import type { CommitBatch, CoreState, IngestEvent, PreparedEvent, StorePort, StoreStats } from './ports.js';
 import type { Logger } from './runtime.js';
-import { inlineSink, type OpSink } from './writer-thread.js';
 
-export type Db = FlightdeckDatabase['db'];
-export type { FlightdeckDatabase };
-export { openDatabase };
+export type Db = SqliteAdapter['db'];
+export type { SqliteAdapter };
+
+/** Where transactions go: the adapter (its writer thread, or its connection), or a stand-in (tests). */
+export type OpSink = Pick<SqliteAdapter, 'write' | 'writeMode' | 'writerNice'>;
 
 const RUNTIME_PREFIX = 'core.runtime:';
 type RuntimeEntry = SessionRuntime;
@@ -67,7 +63,7 @@ function restChanged(prev: CoreState | null, next: CoreState): boolean {
 }
 
 export interface StoreOptions {
-  /** Where transactions go. Default: the database's own connection, synchronously. */
+  /** Where transactions go. Default: the adapter. */
   sink?: OpSink;
   now?: () => number;
   log?: Pick<Logger, 'error'>;
@@ -96,14 +92,14 @@ interface InFlight {
   ids: string[];
 }
 
-export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {}): StorePort {
-  const { db } = database;
+export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): StorePort {
+  const reads = createSyncReads(database);
   const now = opts.now ?? Date.now;
-  const sink = opts.sink ?? inlineSink(database.sqlite);
+  const sink: OpSink = opts.sink ?? database;
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
-  const planner = createIngestPlanner(db);
+  const planner = createWritePlanner();
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
   /** The core state as last checkpointed (what the runtime/rest parts are diffed against). */
@@ -147,9 +143,14 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   function planState(ops: WriteOp[], next: CoreState, at: number) {
     // The entries that changed since the last plan: the parts both versions share are not visited.
     forEachChange(planned?.runtime ?? emptyPMap(), next.runtime, (id, entry) =>
-      ops.push([OP.kv, RUNTIME_PREFIX + id, entry === undefined ? null : JSON.stringify(entry), at]),
+      ops.push({
+        op: 'kv',
+        key: RUNTIME_PREFIX + id,
+        value: entry === undefined ? null : JSON.stringify(entry),
+        at,
+      }),
     );
-    if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
+    if (restChanged(planned, next)) ops.push({ op: 'coreState', state: JSON.stringify(rest(next)), at });
   }
 
   /**
@@ -266,7 +267,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       planState(p.batch.ops, p.state, at);
       planned = p.state;
     }
-    p.batch.ops.push([OP.watermark, at]);
+    p.batch.ops.push({ op: 'watermark', at });
     lastCheckpointAt = at;
     stats.checkpoints += 1;
     planning = null;
@@ -320,14 +321,14 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
 
   return {
     loadCoreState() {
-      const loaded = loadCoreState(db);
+      const loaded = reads.loadCoreState();
       if (!loaded) return null;
       // `sessions` and `runtime` are saved as plain records (`{}` since they are stored as rows).
       const saved = loaded.state as Omit<CoreState, 'sessions' | 'runtime'> & {
         sessions?: Record<string, Session>;
         runtime?: Record<string, RuntimeEntry>;
       };
-      const sessions = loadLiveSessions(db, { now: now() }).map((s): [string, Session] => [s.sessionId, s]);
+      const sessions = reads.loadLiveSessions({ now: now() }).map((s): [string, Session] => [s.sessionId, s]);
       const rows = database.sqlite
         .prepare('SELECT key, value FROM kv WHERE key >= ? AND key < ?')
         .all(RUNTIME_PREFIX, `${RUNTIME_PREFIX}\uffff`) as Array<{ key: string; value: string }>;
@@ -349,7 +350,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       return state;
     },
     eventsAfterCheckpoint(): IngestEvent[] {
-      return hookEventsAfterCheckpoint(db);
+      return reads.hookEventsAfterCheckpoint();
     },
     prepareEvent(event: IngestEvent): PreparedEvent {
       // The raw event's row, serialized now: an event no serializer can write (a payload nested past the stack,
@@ -363,7 +364,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       };
     },
     hasIngestIds(list) {
-      const found = hasIngestIds(db, list);
+      const found = reads.hasIngestIds(list);
       for (const id of list) if (pendingIds.has(id)) found.add(id);
       return found;
     },
@@ -429,8 +430,8 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     },
     stats: (): StoreStats => ({
       ...stats,
-      mode: sink.mode,
-      nice: sink.nice,
+      mode: sink.writeMode,
+      nice: sink.writerNice,
       pendingBatches: waiters.length + (inFlight?.waiters.length ?? 0),
     }),
     async close(timeoutMs = 10_000) {
@@ -445,7 +446,6 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       retryTimer = null;
       if (checkpointTimer) clearTimeout(checkpointTimer);
       checkpointTimer = null;
-      await sink.close();
     },
   };
 }

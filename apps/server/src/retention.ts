@@ -52,7 +52,7 @@ export function startHookEventRetention(opts: HookEventRetentionOptions): HookEv
     let total = 0;
     try {
       for (;;) {
-        const n = pruneHookEvents(opts.db, { before, limit: chunk });
+        const n = await pruneHookEvents(opts.db, { before, limit: chunk });
         total += n;
         if (n < chunk || stopped) break;
         await yieldToEventLoop();

@@ -6,12 +6,13 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { openSqlite } from '@flightdeck/db';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
 import { type AppDeps, buildApp } from './app.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
-import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
+import { createStore, type SqliteAdapter } from './db.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
@@ -28,10 +29,25 @@ import {
   type TranscriptFollower,
   type TranscriptFollowerOptions,
 } from './transcripts/follower.js';
-import { type IdleCollector, startServerIdleCollector } from './tuning.js';
-import { startWriterThread } from './writer-thread.js';
+import {
+  type IdleCollector,
+  startServerIdleCollector,
+  WRITER_NICE,
+  WRITER_YOUNG_GENERATION_MB,
+} from './tuning.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+declare global {
+  /** Set by the production bundle's banner: the URL of the bundle, next to which `db-writer.mjs` lies. */
+  var __FLIGHTDECK_BUNDLE_URL__: string | undefined;
+}
+
+/** The writer thread's script: the production bundle's `db-writer.mjs`; from the sources, the db package's own. */
+function writerScript(): URL | undefined {
+  const bundle = globalThis.__FLIGHTDECK_BUNDLE_URL__;
+  return bundle ? new URL('./db-writer.mjs', bundle) : undefined;
+}
 
 export function serverVersion(): string {
   try {
@@ -83,7 +99,7 @@ export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   services: Services;
-  database: FlightdeckDatabase;
+  database: SqliteAdapter;
   config: ConfigStore;
   /** `http://host:port` once listening. */
   url: string | null;
@@ -101,7 +117,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const dbFile = rc.dataDir ? resolve(rc.dataDir, 'flightdeck.db') : ':memory:';
   // Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
   if (rc.dataDir) closeSync(openSync(dbFile, 'a', 0o600));
-  const database = await openDatabase(dbFile);
 
   const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
   const startedAt = Date.now();
@@ -129,8 +144,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     debug: (o, m) => log.debug(o, m),
   };
   // Commits run on the database writer thread (file databases); an in-memory one is written in place.
-  const sink = rc.dataDir ? startWriterThread(database.sqlite, dbFile, runtimeLog) : undefined;
-  const store = createStore(database, { ...(sink ? { sink } : {}), log: runtimeLog });
+  const database = await openSqlite({
+    file: dbFile,
+    writerThread: {
+      nice: WRITER_NICE,
+      youngGenerationMb: WRITER_YOUNG_GENERATION_MB,
+      ...(writerScript() ? { script: writerScript() } : {}),
+    },
+    log: runtimeLog,
+  });
+  const store = createStore(database, { log: runtimeLog });
   const runtime = createRuntime({
     core: coreAdapter,
     store,

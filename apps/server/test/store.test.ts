@@ -2,30 +2,29 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { getOwn } from '@flightdeck/core';
-import { type FlightdeckDatabase, hookEventOp, OP, openDatabase, type WriteOp } from '@flightdeck/db';
+import { hookEventOp, openSqlite, type SqliteAdapter, type WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
-import { createStore, RING_GUARD_EVENTS } from '../src/db.js';
+import { createStore, type OpSink, RING_GUARD_EVENTS } from '../src/db.js';
 import type { CoreState, IngestEvent, PreparedEvent } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
 import { resolveGc, WRITER_NICE } from '../src/tuning.js';
-import { inlineSink, type OpSink, startWriterThread } from '../src/writer-thread.js';
 import { claudeEvent, prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** A sink that applies for real (inline) but only when the test lets each transaction go, or fails it. */
-function gatedSink(database: FlightdeckDatabase) {
-  const real = inlineSink(database.sqlite);
+function gatedSink(database: SqliteAdapter) {
+  const real = database;
   const writes: WriteOp[][] = [];
   const gates: Array<{ go: () => void; fail: (err: Error) => void }> = [];
   let open = false;
   const sink: OpSink = {
-    mode: 'main',
-    nice: null,
+    writeMode: 'main',
+    writerNice: null,
     write(ops) {
-      writes.push(ops);
+      writes.push([...ops]);
       if (open) return real.write(ops);
       return new Promise<number>((resolve, reject) => {
         let settled = false;
@@ -43,7 +42,6 @@ function gatedSink(database: FlightdeckDatabase) {
         });
       });
     },
-    close: () => Promise.resolve(),
   };
   /** Lets every transaction waiting now, and every later one, through. */
   const openUp = () => {
@@ -54,9 +52,19 @@ function gatedSink(database: FlightdeckDatabase) {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const count = (d: FlightdeckDatabase, table: string) =>
+const count = (d: SqliteAdapter, table: string) =>
   (d.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-const kinds = (ops: WriteOp[]) => ops.map((op) => op[0]);
+const kinds = (ops: WriteOp[]) => ops.map((op) => op.op);
+/** The kinds of write operations, by a short name. */
+const OP = {
+  hook: 'hookEvent',
+  session: 'session',
+  prompt: 'prompt',
+  event: 'event',
+  kv: 'kv',
+  watermark: 'watermark',
+  remove: 'remove',
+} as const;
 
 let ingestSeq = 0;
 function reduceAll(state: CoreState, envelopes: HookEnvelope[]) {
@@ -88,14 +96,14 @@ function reduceAll(state: CoreState, envelopes: HookEnvelope[]) {
 
 describe('store: group commits through a write-plan sink', () => {
   // These tests checkpoint with every transaction (checkpointMs 0); the checkpoint policy has its own tests below.
-  let database: FlightdeckDatabase | null = null;
+  let database: SqliteAdapter | null = null;
   afterEach(async () => {
     await database?.close();
     database = null;
   });
 
   it('sends what was staged during a transaction as the next one, with one row per session, in order', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     const store = createStore(database, { sink: gated.sink, checkpointMs: 0 });
     let state = coreAdapter.initialState();
@@ -138,7 +146,7 @@ describe('store: group commits through a write-plan sink', () => {
       OP.kv,
       OP.watermark,
     ]);
-    expect((second[2] as [2, Record<string, unknown>])[1].total_prompts).toBe(3);
+    expect((second[2] as Extract<WriteOp, { op: 'session' }>).row.total_prompts).toBe(3);
     expect(done).toEqual([]); // B and C wait for their own transaction
     gated.gates[1]?.go();
     await Promise.all([committedB, committedC]);
@@ -150,7 +158,7 @@ describe('store: group commits through a write-plan sink', () => {
   });
 
   it('retries a failed transaction with the same operations; its batches wait and nothing is lost', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     const errors: string[] = [];
     const store = createStore(database, {
@@ -188,7 +196,7 @@ describe('store: group commits through a write-plan sink', () => {
 
   /** A started runtime on an in-memory database whose transactions wait at the gate. */
   async function gatedRuntime() {
-    const db = await openDatabase(':memory:');
+    const db = await openSqlite({ file: ':memory:' });
     database = db;
     const gated = gatedSink(db);
     const store = createStore(db, { sink: gated.sink, checkpointMs: 0 });
@@ -262,12 +270,12 @@ describe('store: group commits through a write-plan sink', () => {
 });
 
 describe('store: checkpoints of the state', () => {
-  let database: FlightdeckDatabase | null = null;
+  let database: SqliteAdapter | null = null;
   afterEach(async () => {
     await database?.close();
     database = null;
   });
-  const watermark = (d: FlightdeckDatabase) =>
+  const watermark = (d: SqliteAdapter) =>
     Number(
       (
         d.sqlite.prepare("SELECT value FROM kv WHERE key = 'core.watermark'").get() as
@@ -275,11 +283,11 @@ describe('store: checkpoints of the state', () => {
           | undefined
       )?.value ?? -1,
     );
-  const totalPrompts = (d: FlightdeckDatabase, id: string) =>
+  const totalPrompts = (d: SqliteAdapter, id: string) =>
     (d.sqlite.prepare('SELECT total_prompts AS n FROM sessions WHERE id = ?').get(id) as { n: number }).n;
 
   it('writes raw events with every transaction and the state at most every checkpointMs, or when asked', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     let clock = 1_800_000_000_000;
     const store = createStore(database, { checkpointMs: 60_000, now: () => clock });
     let state = coreAdapter.initialState();
@@ -327,7 +335,7 @@ describe('store: checkpoints of the state', () => {
   });
 
   it('checkpoints at once when a session nears its ring capacity or an unlogged input changed the state', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const store = createStore(database, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
     let state = coreAdapter.initialState();
     const start = reduceAll(state, [sessionStart('c2')]);
@@ -369,7 +377,7 @@ describe('store: checkpoints of the state', () => {
   });
 
   it('never commits a session row without the watermark, also when a batch removes sessions', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     gated.openUp();
     const store = createStore(database, {
@@ -402,7 +410,7 @@ describe('store: checkpoints of the state', () => {
   });
 
   it('plans a large checkpoint in slices; what is staged meanwhile goes out with the next transaction', async () => {
-    database = await openDatabase(':memory:');
+    database = await openSqlite({ file: ':memory:' });
     const gated = gatedSink(database);
     // A slice of 0 ms plans one session per event-loop turn.
     const store = createStore(database, {
@@ -438,7 +446,9 @@ describe('store: checkpoints of the state', () => {
     expect(kinds(first).filter((k) => k === OP.hook)).toHaveLength(5);
     expect(kinds(first).filter((k) => k === OP.session)).toHaveLength(5);
     expect(kinds(first).at(-1)).toBe(OP.watermark);
-    expect(first.some((op) => op[0] === OP.hook && op[1] === b.batch.events[0]?.ingestId)).toBe(false);
+    expect(
+      first.some((op) => op.op === 'hookEvent' && op.row.ingest_id === b.batch.events[0]?.ingestId),
+    ).toBe(false);
     gated.openUp();
     await committedA;
     await committedB;
@@ -460,13 +470,24 @@ describe('store: checkpoints of the state', () => {
     let clock = 1_800_000_000_000;
     const now = () => clock;
     const open = async (f: string) => {
-      const d = await openDatabase(f);
+      const d = await openSqlite({ file: f });
       const store = createStore(d, { checkpointMs: 60_000, now });
       const runtime = createRuntime({ core: coreAdapter, store, log: silent, now, isAlive: () => true });
       runtime.start();
       return { d, store, runtime };
     };
-    const sorted = (list: Session[]) => [...list].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
+    // Ring entries rebuilt from the database carry seq 0 (they are written): compared without it. `ringSeq` is.
+    const unseq = <T extends { seq: number }>(ring: T[]) => ring.map(({ seq: _, ...e }) => e);
+    const sorted = (list: Session[]) =>
+      [...list]
+        .sort((x, y) => x.sessionId.localeCompare(y.sessionId))
+        .map((s) => ({
+          ...s,
+          promptHistory: unseq(s.promptHistory),
+          toolLog: unseq(s.toolLog),
+          responseLog: unseq(s.responseLog),
+          events: unseq(s.events),
+        }));
     const first = await open(file);
     try {
       let n = 0;
@@ -531,11 +552,10 @@ describe('database writer thread', () => {
   it('commits on its own connection; when the thread dies, writes go to the main connection', async () => {
     const tmp = tmpDir('fd-writer-');
     const file = join(tmp.dir, 'flightdeck.db');
-    const database = await openDatabase(file);
     const errors: string[] = [];
     const log = { ...silent, error: (_o: unknown, msg?: string) => errors.push(String(msg)) };
-    const sink = startWriterThread(database.sqlite, file, log, 50);
-    const store = createStore(database, { sink, log, checkpointMs: 0 });
+    const database = await openSqlite({ file, writerThread: { checkpointMs: 50 }, log });
+    const store = createStore(database, { log, checkpointMs: 0 });
     try {
       let state = coreAdapter.initialState();
       const a = reduceAll(state, [sessionStart('w1'), prompt('w1', 'written by the writer thread')]);
@@ -544,12 +564,13 @@ describe('database writer thread', () => {
       // Visible to the main connection as soon as the stage resolves.
       expect(count(database, 'hook_events')).toBe(2);
       expect(count(database, 'prompts')).toBe(1);
-      expect(sink.mode).toBe('thread');
-      await sink.terminate();
+      expect(database.writeMode).toBe('thread');
+      await database.writerThread?.terminate();
       const b = reduceAll(state, [prompt('w1', 'written on the main connection')]);
       await store.stage(b.batch);
       expect(count(database, 'prompts')).toBe(2);
-      expect(sink.mode).toBe('main');
+      expect(database.writeMode).toBe('main');
+      expect(store.stats().mode).toBe('main');
       expect(errors).toEqual(['database writer thread exited; writing on the main thread from now on']);
     } finally {
       await store.close();
@@ -576,11 +597,10 @@ describe('database writer thread', () => {
 
       const tmp = tmpDir('fd-writer-nice-');
       const file = join(tmp.dir, 'flightdeck.db');
-      const database = await openDatabase(file);
-      const sink = startWriterThread(database.sqlite, file, silent, 50);
-      const store = createStore(database, { sink, log: silent, checkpointMs: 0 });
+      const database = await openSqlite({ file, writerThread: { nice: WRITER_NICE, checkpointMs: 50 } });
+      const store = createStore(database, { log: silent, checkpointMs: 0 });
       try {
-        expect(await waitFor(() => sink.nice)).toBe(WRITER_NICE);
+        expect(await waitFor(() => database.writerNice)).toBe(WRITER_NICE);
         // One more thread at the writer's nice; this thread and the process keep theirs.
         expect(threads().filter((n) => n === WRITER_NICE).length).toBe(atWriterNice + 1);
         expect(own()).toBe(base);

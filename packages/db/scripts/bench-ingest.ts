@@ -1,6 +1,6 @@
 /**
- * Ingest throughput benchmark of the server's write path (`createIngestPlanner` plans, `createOpWriter` applies, one
- * transaction per batch) on a real SQLite file (WAL, synchronous=NORMAL).
+ * Ingest throughput benchmark of the server's write path (`createWritePlanner` plans, the SQLite adapter's `write`
+ * applies, one transaction per batch) on a real SQLite file (WAL, synchronous=NORMAL).
  *
  *   pnpm --filter @flightdeck/db bench [--events 100000] [--batch 500] [--sessions 20]
  *     [--core-state full|small]
@@ -16,13 +16,10 @@ import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
 import {
-  createIngestPlanner,
-  createOpWriter,
+  createWritePlanner,
   type IngestBatch,
   type IngestEvent,
-  type IngestResult,
-  OP,
-  openDatabase,
+  openSqlite,
   type WriteOp,
 } from '../src/index.js';
 
@@ -68,6 +65,8 @@ function step(
   t: number,
 ): { session: Session; event: string; payload: Record<string, unknown> } {
   const phase = n % 10;
+  // Ring sequence numbers as the core gives them: one per entry added or replaced.
+  const seq = s.ringSeq;
   if (phase === 0) {
     const text = `Please refactor module ${n} and run the test suite; check the login flow and the cache layer ${n}`;
     return {
@@ -75,8 +74,13 @@ function step(
         ...s,
         lastActivityAt: t,
         totalPrompts: s.totalPrompts + 1,
-        promptHistory: push(s.promptHistory, { text, timestamp: t, promptId: `p-${n}` }, 50),
-        events: push(s.events, { type: 'UserPromptSubmit', detail: text.slice(0, 80), timestamp: t }, 50),
+        promptHistory: push(s.promptHistory, { text, timestamp: t, promptId: `p-${n}`, seq: seq + 1 }, 50),
+        events: push(
+          s.events,
+          { type: 'UserPromptSubmit', detail: text.slice(0, 80), timestamp: t, seq: seq + 2 },
+          50,
+        ),
+        ringSeq: seq + 2,
       },
       event: 'UserPromptSubmit',
       payload: { prompt: text },
@@ -88,8 +92,9 @@ function step(
       session: {
         ...s,
         lastActivityAt: t,
-        responseLog: push(s.responseLog, { text, timestamp: t, agentId: null }, 50),
-        events: push(s.events, { type: 'Stop', detail: 'turn finished', timestamp: t }, 50),
+        responseLog: push(s.responseLog, { text, timestamp: t, agentId: null, seq: seq + 1 }, 50),
+        events: push(s.events, { type: 'Stop', detail: 'turn finished', timestamp: t, seq: seq + 2 }, 50),
+        ringSeq: seq + 2,
       },
       event: 'Stop',
       payload: { last_assistant_message: text },
@@ -111,6 +116,7 @@ function step(
       result: null,
       error: null,
       agentId: null,
+      seq: seq + 1,
     };
     return {
       session: {
@@ -118,6 +124,7 @@ function step(
         lastActivityAt: t,
         totalToolCalls: s.totalToolCalls + 1,
         toolLog: push(s.toolLog, call, 200),
+        ringSeq: seq + 1,
       },
       event: 'PreToolUse',
       payload: { tool_name: call.tool, tool_input: call.input, tool_use_id: call.toolUseId },
@@ -133,11 +140,12 @@ function step(
           endedAt: t,
           durationMs: t - last.startedAt,
           result: 'ok '.repeat(30),
+          seq: seq + 1,
         },
       ]
     : s.toolLog;
   return {
-    session: { ...s, lastActivityAt: t, toolLog },
+    session: { ...s, lastActivityAt: t, toolLog, ringSeq: last ? seq + 1 : seq },
     event: 'PostToolUse',
     payload: {
       tool_name: last?.tool ?? 'Bash',
@@ -149,7 +157,7 @@ function step(
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
-  const h = await openDatabase({ file: join(dir, 'flightdeck.db') });
+  const h = await openSqlite({ file: join(dir, 'flightdeck.db') });
   try {
     const t0 = Date.UTC(2026, 10, 16, 9);
     const sessions = Array.from({ length: SESSIONS }, (_, i) => newSession(i, t0));
@@ -158,15 +166,14 @@ async function main(): Promise<void> {
       const i = n % SESSIONS;
       sessions[i] = step(sessions[i] as Session, n, t0 + n).session;
     }
-    const planner = createIngestPlanner(h.db);
-    const writer = createOpWriter(h.sqlite);
-    const record = (batch: IngestBatch, coreState?: unknown, now = 0): IngestResult => {
+    const planner = createWritePlanner();
+    const record = (batch: IngestBatch, coreState?: unknown, now = 0): Promise<number> => {
       const ops: WriteOp[] = [];
       planner.batch(ops, batch);
-      if (coreState !== undefined) ops.push([OP.core, JSON.stringify(coreState), now]);
-      return writer.write(ops);
+      if (coreState !== undefined) ops.push({ op: 'coreState', state: JSON.stringify(coreState), at: now });
+      return h.write(ops);
     };
-    record({ events: [], sessions });
+    await record({ events: [], sessions });
 
     let seq = 0;
     let busyMs = 0;
@@ -208,15 +215,15 @@ async function main(): Promise<void> {
             };
       const b0 = performance.now();
       const c0 = process.cpuUsage();
-      const res = record({ events, sessions: changedSessions }, coreState, t0 + seq);
+      await record({ events, sessions: changedSessions }, coreState, t0 + seq);
       const c1 = process.cpuUsage(c0);
       cpuUs += c1.user + c1.system;
       busyMs += performance.now() - b0;
       batches++;
-      if (res.insertedIngestIds.length !== size) throw new Error('unexpected duplicates');
     }
     const wall = performance.now() - started;
     const rows = h.sqlite.prepare('SELECT count(*) AS n FROM hook_events').get() as { n: number };
+    if (rows.n !== TOTAL) throw new Error(`unexpected duplicates: ${rows.n} raw events stored of ${TOTAL}`);
     const tools = h.sqlite.prepare('SELECT count(*) AS n FROM tool_calls').get() as { n: number };
     console.log(
       JSON.stringify(

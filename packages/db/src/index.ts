@@ -1,23 +1,29 @@
+export type { DatabaseAdapter } from './adapter.js';
 export * from './analytics.js';
 export { DbInputError } from './errors.js';
-export * from './event-log.js';
+export {
+  hasIngestIds,
+  hookEventsAfterCheckpoint,
+  type LoggedHookEvent,
+  pruneHookEvents,
+} from './event-log.js';
 export * from './fts.js';
-export { parseToolInput, type StoredRecords, withStoredRings } from './hydrate.js';
-export * from './ingest.js';
-export * from './kv.js';
+export { type StoredRecords, withStoredRings } from './hydrate.js';
+export { loadCoreState, loadLiveSessions } from './live-state.js';
+export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
+export * from './planner.js';
 export {
-  type FlightdeckDatabase,
-  migrateDown,
-  migrateToLatest,
-  type OpenDatabaseOptions,
-  openDatabase,
-} from './open.js';
+  type RingCapacities,
+  type RingEntries,
+  ringEntriesAfter,
+  ringGap,
+  ringsAtRisk,
+} from './ring-diff.js';
 export type * from './schema.js';
 export {
   type ColumnField,
-  columnOf,
   SESSION_COLUMNS,
   SESSION_ROW_COLUMNS,
   type SessionColumn,
@@ -25,13 +31,13 @@ export {
   TABLE_RINGS,
 } from './session-row.js';
 export * from './sessions.js';
+export { fullTextSearch } from './sqlite/fts-search.js';
 export {
-  configureConnection,
-  createOpWriter,
-  OP,
-  type OpWriter,
-  openWriterConnection,
-  WATERMARK_KEY,
-  type WriteOp,
-  type WriterConnection,
-} from './write-ops.js';
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteAdapter,
+  type WriterLog,
+  type WriterThreadOptions,
+} from './sqlite/open.js';
+export { createSyncReads, type SyncReads } from './sqlite/sync-reads.js';
+export * from './write-op.js';
