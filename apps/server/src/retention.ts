@@ -9,7 +9,7 @@
  * of the writer thread waits for it: one transaction, a few ms).
  */
 import { pruneHookEvents } from '@flightdeck/db';
-import type { Db } from './db.js';
+import type { Db } from './store/index.js';
 
 export const DAY_MS = 86_400_000;
 /** Rows deleted per statement. */
@@ -52,7 +52,7 @@ export function startHookEventRetention(opts: HookEventRetentionOptions): HookEv
     let total = 0;
     try {
       for (;;) {
-        const n = pruneHookEvents(opts.db, { before, limit: chunk });
+        const n = await pruneHookEvents(opts.db, { before, limit: chunk });
         total += n;
         if (n < chunk || stopped) break;
         await yieldToEventLoop();

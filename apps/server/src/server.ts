@@ -11,7 +11,6 @@ import { coreAdapter } from './adapters.js';
 import { type AppDeps, buildApp } from './app.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
-import { createStore, type FlightdeckDatabase, openDatabase } from './db.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
@@ -23,6 +22,8 @@ import type { ProcessInspector } from './process-identity.js';
 import { startHookEventRetention } from './retention.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
+import { sqliteAdapter } from './store/adapter.js';
+import { createStore, type FlightdeckDatabase, openDatabase } from './store/index.js';
 import {
   createTranscriptFollower,
   type TranscriptFollower,
@@ -130,8 +131,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
   // Commits run on the database writer thread (file databases); an in-memory one is written in place.
   const sink = rc.dataDir ? startWriterThread(database.sqlite, dbFile, runtimeLog) : undefined;
-  const store = createStore(database, { ...(sink ? { sink } : {}), log: runtimeLog });
-  const runtime = createRuntime({
+  const adapter = sqliteAdapter(database, sink);
+  const store = createStore(adapter, { log: runtimeLog });
+  const runtime = await createRuntime({
     core: coreAdapter,
     store,
     log: runtimeLog,
@@ -158,7 +160,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const hookStats = createHookStatsPort();
   const services: Services = {
     runtime,
-    db: database.db,
+    store,
     config: configStore,
     auth: { tokens, loginLimiter, hookTokens, required: passwordRequired },
     hooks: createHooksAdmin(rc.dataDir),
@@ -239,7 +241,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
       await store.close();
-      await database.close();
+      await adapter.close();
       throw err;
     }
     const addr = app.server.address();
@@ -317,7 +319,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         // 4. stop timers, close the DB
         await runtime.stop();
         await store.close();
-        await database.close();
+        await adapter.close();
       })();
       return closing;
     },

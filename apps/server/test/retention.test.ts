@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { createIngestPlanner, createOpWriter, OP, type WriteOp } from '@flightdeck/db';
 import type { IngestEvent } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FlightdeckDatabase, openDatabase } from '../src/db.js';
 import { DAY_MS, type HookEventRetention, startHookEventRetention } from '../src/retention.js';
+import { type FlightdeckDatabase, openDatabase } from '../src/store/index.js';
 import { claudeEvent, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 11, 6, 12);

@@ -1,6 +1,6 @@
 /**
- * Binding of the runtime's StorePort to @flightdeck/db: the raw event log written at once, the state in
- * checkpoints, through a write-plan sink.
+ * The runtime's StorePort on a database adapter (any dialect: it only writes plans through `adapter.write` and reads
+ * through the portable query builder): the raw event log written at once, the state in checkpoints.
  *
  * Every transaction carries the raw hook events staged since the last one (group commit: one transaction in flight;
  * everything staged meanwhile goes out as the next one). An input is acknowledged once its raw event is committed.
@@ -17,73 +17,38 @@
  * A failed transaction is sent again (same operations, after a back-off) before anything newer; the batches it
  * carried wait for it.
  *
- * On load the parts are put back together; sessions come from their rows (live ones, plus those ended in the
- * last 30 minutes, §4.6).
+ * On load the parts are put back together (state-rows.ts). Reads wait for the checkpoint that holds what was
+ * acknowledged (reads.ts).
  */
 
-import { LIMITS } from '@flightdeck/core';
 import {
   createIngestPlanner,
-  type FlightdeckDatabase,
   hasIngestIds,
   hookEventOp,
-  hookEventsAfterCheckpoint,
-  loadCoreState,
-  loadLiveSessions,
   OP,
-  openDatabase,
   payloadSessionId,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
-import type { CommitBatch, CoreState, IngestEvent, PreparedEvent, StorePort, StoreStats } from './ports.js';
-import type { Logger } from './runtime.js';
-import { inlineSink, type OpSink } from './writer-thread.js';
+import type {
+  CommitBatch,
+  CoreState,
+  IngestEvent,
+  PreparedEvent,
+  StorePort,
+  StoreReader,
+  StoreStats,
+} from '../ports.js';
+import type { DatabaseAdapter } from './adapter.js';
+import { CHECKPOINT_MS, CHECKPOINT_SLICE_MS, RING_GUARD_EVENTS, type StoreOptions } from './options.js';
+import { READ_WAIT_MS, withinReadWait } from './reads.js';
+import { loadCheckpoint, planState } from './state-rows.js';
 
-export type Db = FlightdeckDatabase['db'];
-export type { FlightdeckDatabase };
-export { openDatabase };
-
-const RUNTIME_PREFIX = 'core.runtime:';
-type RuntimeEntry = CoreState['runtime'][string];
-
-/** The part of the core state saved as JSON: everything but the sessions and the per-session runtime. */
-function rest(state: CoreState): CoreState {
-  return { ...state, sessions: {}, runtime: {} };
-}
-
-/** True when a top-level part other than `sessions`/`runtime` changed (reference comparison: the core is immutable). */
-function restChanged(prev: CoreState | null, next: CoreState): boolean {
-  if (!prev) return true;
-  for (const key of Object.keys(next) as Array<keyof CoreState>) {
-    if (key !== 'sessions' && key !== 'runtime' && prev[key] !== next[key]) return true;
-  }
-  return Object.keys(prev).length !== Object.keys(next).length;
-}
-
-export interface StoreOptions {
-  /** Where transactions go. Default: the database's own connection, synchronously. */
-  sink?: OpSink;
-  now?: () => number;
-  log?: Pick<Logger, 'error'>;
-  /** Delay before sending a failed transaction again, by the number of failures in a row. */
-  retryDelayMs?: (failures: number) => number;
-  /** Longest time between checkpoints while the state changes (default 500 ms; 0: every transaction). */
-  checkpointMs?: number;
-  /** Longest the event loop is held planning a checkpoint before it goes on in the next turn (default 1 ms). */
-  checkpointSliceMs?: number;
-}
-
-/** Default longest time between checkpoints. */
-export const CHECKPOINT_MS = 500;
-/**
- * Hook events of one session after which a checkpoint is due at once: below the smallest of the core's ring
- * buffers (with room for the few entries one event can add), so no entry can leave a ring before it was planned.
- */
-export const RING_GUARD_EVENTS =
-  Math.min(LIMITS.promptHistory, LIMITS.toolLog, LIMITS.responseLog, LIMITS.events) - 10;
-/** Longest the event loop is held planning a checkpoint before it goes on in the next turn. */
-export const CHECKPOINT_SLICE_MS = 1;
+export { type FlightdeckDatabase, openDatabase } from '@flightdeck/db';
+export type { DatabaseAdapter } from './adapter.js';
+export { CHECKPOINT_MS, CHECKPOINT_SLICE_MS, RING_GUARD_EVENTS, type StoreOptions } from './options.js';
+export { READ_WAIT_MS, StoreBehindError } from './reads.js';
+export type Db = DatabaseAdapter['db'];
 
 interface InFlight {
   ops: WriteOp[];
@@ -91,14 +56,15 @@ interface InFlight {
   ids: string[];
 }
 
-export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {}): StorePort {
-  const { db } = database;
+export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): StorePort {
+  const { db } = adapter;
   const now = opts.now ?? Date.now;
-  const sink = opts.sink ?? inlineSink(database.sqlite);
+  const readWaitMs = opts.readWaitMs ?? READ_WAIT_MS;
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
   const planner = createIngestPlanner(db);
+  const reader: StoreReader = { db, fullTextSearch: (input) => adapter.fullTextSearch(input) };
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
   /** The core state as last checkpointed (what the runtime/rest parts are diffed against). */
@@ -137,23 +103,6 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   let retryTimer: NodeJS.Timeout | null = null;
   let failuresInARow = 0;
   let settledWaiters: Array<() => void> = [];
-
-  /** The kv rows of per-session runtime entries that changed since the last plan, and the rest as JSON. */
-  function planState(ops: WriteOp[], next: CoreState, at: number) {
-    const before = planned?.runtime ?? {};
-    const after = next.runtime ?? {};
-    if (before !== after) {
-      // Own entries only: a session called `constructor` is not an Object.prototype member here.
-      for (const id of Object.keys(after)) {
-        const entry = after[id];
-        if (!Object.hasOwn(before, id) || entry !== before[id])
-          ops.push([OP.kv, RUNTIME_PREFIX + id, JSON.stringify(entry), at]);
-      }
-      for (const id of Object.keys(before))
-        if (!Object.hasOwn(after, id)) ops.push([OP.kv, RUNTIME_PREFIX + id, null, at]);
-    }
-    if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
-  }
 
   /**
    * A session's row and its new ring entries (the row first: the entries refer to it). A session that cannot be
@@ -266,7 +215,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
     }
     const at = now();
     if (p.state !== null) {
-      planState(p.batch.ops, p.state, at);
+      planState(p.batch.ops, planned, p.state, at);
       planned = p.state;
     }
     p.batch.ops.push([OP.watermark, at]);
@@ -284,7 +233,7 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       return;
     }
     inFlight = batch;
-    sink.write(ops).then(
+    adapter.write(ops).then(
       (ms) => {
         inFlight = null;
         failuresInARow = 0;
@@ -322,31 +271,11 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
   }
 
   return {
-    loadCoreState() {
-      const loaded = loadCoreState(db);
-      if (!loaded) return null;
-      const saved = loaded.state as CoreState;
-      // Built with fromEntries (own entries), not assignment: a session called `__proto__` stays an entry.
-      const sessions: Record<string, Session> = Object.fromEntries(
-        loadLiveSessions(db, { now: now() }).map((s) => [s.sessionId, s]),
-      );
-      const rows = database.sqlite
-        .prepare('SELECT key, value FROM kv WHERE key >= ? AND key < ?')
-        .all(RUNTIME_PREFIX, `${RUNTIME_PREFIX}\uffff`) as Array<{ key: string; value: string }>;
-      const runtime: Record<string, RuntimeEntry> = {
-        ...(saved.runtime ?? {}),
-        ...Object.fromEntries(
-          rows.map((row) => [row.key.slice(RUNTIME_PREFIX.length), JSON.parse(row.value) as RuntimeEntry]),
-        ),
-      };
-      // Rows win over sessions saved inside the JSON by older versions.
-      const state: CoreState = { ...saved, sessions: { ...(saved.sessions ?? {}), ...sessions }, runtime };
-      planned = state;
-      latest = state;
-      return state;
-    },
-    eventsAfterCheckpoint(): IngestEvent[] {
-      return hookEventsAfterCheckpoint(db);
+    async load() {
+      const loaded = await loadCheckpoint(adapter, now());
+      planned = loaded.state;
+      latest = loaded.state;
+      return loaded;
     },
     prepareEvent(event: IngestEvent): PreparedEvent {
       // The raw event's row, serialized now: an event no serializer can write (a payload nested past the stack,
@@ -359,9 +288,11 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         prepared: op,
       };
     },
-    hasIngestIds(list) {
-      const found = hasIngestIds(db, list);
-      for (const id of list) if (pendingIds.has(id)) found.add(id);
+    async hasIngestIds(list) {
+      // Staged ids first: one committed while the database answers is in its answer.
+      const staged = list.filter((id) => pendingIds.has(id));
+      const found = await hasIngestIds(db, list);
+      for (const id of staged) found.add(id);
       return found;
     },
     stage(batch: CommitBatch) {
@@ -424,10 +355,19 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
         schedule();
       });
     },
+    async read(fn) {
+      // What the runtime acknowledged is committed (raw events), but the rows derived from it may wait for the
+      // next checkpoint: a reader waits for it, so it reads every change acknowledged before it asked.
+      if (stateAhead() || busy() || hasWork()) {
+        await withinReadWait(this.checkpoint(), readWaitMs);
+      }
+      return fn(reader);
+    },
+    peek: (fn) => fn(reader),
     stats: (): StoreStats => ({
       ...stats,
-      mode: sink.mode,
-      nice: sink.nice,
+      mode: adapter.writeMode,
+      nice: adapter.writerNice,
       pendingBatches: waiters.length + (inFlight?.waiters.length ?? 0),
     }),
     async close(timeoutMs = 10_000) {
@@ -442,7 +382,6 @@ export function createStore(database: FlightdeckDatabase, opts: StoreOptions = {
       retryTimer = null;
       if (checkpointTimer) clearTimeout(checkpointTimer);
       checkpointTimer = null;
-      await sink.close();
     },
   };
 }
