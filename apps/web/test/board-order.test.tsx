@@ -363,11 +363,13 @@ describe('plain words', () => {
       sessionId: 'tn',
       status: 'waiting',
       promptHistory: [
-        { text: 'build the thing', timestamp: T0, promptId: 'p1' },
+        { text: 'build the thing', timestamp: T0, promptId: 'p1', seq: 1 },
         // recorded before the core told notifications apart
-        { text: note, timestamp: T0 + 10, promptId: 'p2' },
+        { text: note, timestamp: T0 + 10, promptId: 'p2', seq: 2 },
       ],
-      events: [{ type: 'task-notification', detail: 'Agent "Second" finished: ok', timestamp: T0 + 20 }],
+      events: [
+        { type: 'task-notification', detail: 'Agent "Second" finished: ok', timestamp: T0 + 20, seq: 3 },
+      ],
       endReason: null,
     });
     render(() => <SessionDetailView session={s} />);

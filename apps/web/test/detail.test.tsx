@@ -12,6 +12,7 @@ afterEach(cleanup);
 
 function call(p: Partial<ToolCall> & { tool: string; input: unknown }): ToolCall {
   return {
+    seq: 0,
     toolUseId: `t-${p.tool}`,
     inputSummary: '',
     status: 'ok',
@@ -217,8 +218,8 @@ describe('opening a session at an item (a search hit)', () => {
   const session = () =>
     makeSession({
       sessionId: 'f1',
-      promptHistory: [{ text: 'run the suite', timestamp: T0 + 1, promptId: null }],
-      responseLog: [{ text: 'It failed on xylophone.', timestamp: T0 + 9, agentId: null }],
+      promptHistory: [{ text: 'run the suite', timestamp: T0 + 1, promptId: null, seq: 1 }],
+      responseLog: [{ text: 'It failed on xylophone.', timestamp: T0 + 9, agentId: null, seq: 9 }],
       toolLog: [
         call({
           tool: 'Bash',

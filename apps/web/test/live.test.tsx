@@ -16,6 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function call(i: number, status: ToolCall['status'] = 'ok'): ToolCall {
   return {
+    seq: i,
     toolUseId: `tu-${i}`,
     tool: 'Bash',
     input: { command: `echo ${i}` },

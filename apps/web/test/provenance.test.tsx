@@ -348,10 +348,10 @@ describe('plain words on the detail page', () => {
         at: T0 + 1000,
       },
       events: [
-        { type: 'PermissionRequest', detail: 'Bash: ls', timestamp: T0 + 1 },
-        { type: 'auto-idle', detail: 'working → idle after 180 s', timestamp: T0 + 2 },
-        { type: 'task-notification', detail: 'Explore finished', timestamp: T0 + 3 },
-        { type: 'SessionEnd', detail: 'Exited', timestamp: T0 + 4 },
+        { type: 'PermissionRequest', detail: 'Bash: ls', timestamp: T0 + 1, seq: 1 },
+        { type: 'auto-idle', detail: 'working → idle after 180 s', timestamp: T0 + 2, seq: 2 },
+        { type: 'task-notification', detail: 'Explore finished', timestamp: T0 + 3, seq: 3 },
+        { type: 'SessionEnd', detail: 'Exited', timestamp: T0 + 4, seq: 4 },
       ],
     });
     const { container } = render(() => <SessionDetailView session={s} />);

@@ -1,15 +1,6 @@
 import type { PendingApproval, Session, Subagent, ToolCall, ToolCallStatus } from '@flightdeck/shared-types';
 import { clearHeuristic, densityOf, isUserInputTool, startHeuristic, waitingLabel } from './approvals.js';
-import {
-  clip,
-  excerpt,
-  LIMITS,
-  lastSegment,
-  oneLine,
-  pushRing,
-  summarizeInput,
-  truncateDeep,
-} from './limits.js';
+import { clip, excerpt, LIMITS, lastSegment, oneLine, summarizeInput, truncateDeep } from './limits.js';
 import { linkLineage, predecessorOf } from './lineage.js';
 import { applyMatch, detectHookSource, matchSession } from './matcher.js';
 import { QUIET_EVENTS } from './normalize.js';
@@ -21,6 +12,7 @@ import {
   sessionStartLabel,
 } from './plain.js';
 import { valuesOf } from './pmap.js';
+import { putRingEntry } from './rings.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
 import { addPendingSubagent, onSessionEnded, onSessionRevived, tryLinkNewSession } from './teams.js';
@@ -249,16 +241,12 @@ function onTaskNotification(tx: Tx, id: string, ev: Ev<'prompt'>, at: number): v
 function recordPrompt(tx: Tx, id: string, prompt: string, promptId: string | null, at: number): void {
   const s = tx.session(id)!;
   const text = clip(prompt, LIMITS.prompt);
-  const p: Partial<Session> = {
-    promptHistory: pushRing(s.promptHistory, { text, timestamp: at, promptId }, LIMITS.promptHistory),
-    currentPrompt: text,
-    totalPrompts: s.totalPrompts + 1,
-  };
+  const p: Partial<Session> = { currentPrompt: text, totalPrompts: s.totalPrompts + 1 };
   if (tx.runtime(id).titleSource === 'default' && text.trim() !== '') {
     p.title = titleFromPrompt(text);
     tx.patchRuntime(id, { titleSource: 'prompt' });
   }
-  tx.patch(id, p);
+  putRingEntry(tx, id, 'promptHistory', null, { text, timestamp: at, promptId, seq: 0 }, p);
 }
 
 function findTool(
@@ -322,9 +310,9 @@ function onToolStart(tx: Tx, id: string, ev: Ev<'tool-start'>, at: number, isSub
     result: null,
     error: null,
     agentId: isSub ? ev.agentId : null,
+    seq: 0,
   };
-  tx.patch(id, {
-    toolLog: pushRing(s.toolLog, entry, LIMITS.toolLog),
+  putRingEntry(tx, id, 'toolLog', null, entry, {
     toolUsage: { ...s.toolUsage, [ev.tool]: (s.toolUsage[ev.tool] ?? 0) + 1 },
     totalToolCalls: s.totalToolCalls + 1,
     ...(isSub ? {} : { turnToolCalls: s.turnToolCalls + 1, currentTool: ev.tool }),
@@ -394,13 +382,13 @@ function onToolDone(
     result: result === null ? null : clip(result, LIMITS.excerpt),
     error: error === null ? null : clip(error, LIMITS.excerpt),
     agentId,
+    seq: 0,
   };
   if (prev) {
-    tx.patch(id, { toolLog: replaceAt(s.toolLog, i, done) });
+    putRingEntry(tx, id, 'toolLog', i, done);
   } else {
     // The start was never seen (older density, lost event): count the call now.
-    tx.patch(id, {
-      toolLog: pushRing(s.toolLog, done, LIMITS.toolLog),
+    putRingEntry(tx, id, 'toolLog', null, done, {
       toolUsage: { ...s.toolUsage, [ev.tool]: (s.toolUsage[ev.tool] ?? 0) + 1 },
       totalToolCalls: s.totalToolCalls + 1,
       ...(isSub ? {} : { turnToolCalls: s.turnToolCalls + 1 }),
@@ -422,17 +410,16 @@ function onToolDone(
 }
 
 function onToolBatch(tx: Tx, id: string, ev: Ev<'tool-batch'>, at: number, isSub: boolean): void {
-  const s = tx.session(id)!;
-  let log = s.toolLog;
   const denied: string[] = [];
   for (const call of ev.calls) {
     if (call.toolUseId === null) continue;
+    const log = tx.session(id)!.toolLog;
     const i = findTool(log, call.toolUseId, call.tool, null);
     const prev = i >= 0 ? log[i]! : undefined;
     if (prev?.status !== 'running') continue;
     // Every call of the batch has resolved; one without PostToolUse/Failure never ran: it was denied.
     const text = excerpt(call.response) ?? 'denied';
-    log = replaceAt(log, i, {
+    putRingEntry(tx, id, 'toolLog', i, {
       ...prev,
       status: 'denied',
       endedAt: at,
@@ -443,7 +430,6 @@ function onToolBatch(tx: Tx, id: string, ev: Ev<'tool-batch'>, at: number, isSub
     denied.push(prev.tool);
     if (prev.agentId !== null) updateSubagent(tx, id, prev.agentId, at, (a) => ({ ...a, currentTool: null }));
   }
-  if (log !== s.toolLog) tx.patch(id, { toolLog: log });
   if (denied.length > 0) logEvent(tx, id, ev.hookEvent, `Denied: ${denied.join(', ')}`, at);
   if (isSub) return;
   clearHeuristic(tx, id);
@@ -503,12 +489,11 @@ function onPermissionRequest(tx: Tx, id: string, ev: Ev<'permission-request'>): 
 
 /** Marks the main agent's (or every) still-running tool calls as interrupted. */
 export function interruptRunning(tx: Tx, id: string, at: number, includeSubagents: boolean): void {
-  const s = tx.session(id)!;
-  let log = s.toolLog;
+  const log = tx.session(id)!.toolLog;
   for (let i = 0; i < log.length; i++) {
     const t = log[i]!;
     if (t.status === 'running' && (includeSubagents || t.agentId === null)) {
-      log = replaceAt(log, i, {
+      putRingEntry(tx, id, 'toolLog', i, {
         ...t,
         status: 'interrupted',
         endedAt: at,
@@ -516,7 +501,6 @@ export function interruptRunning(tx: Tx, id: string, at: number, includeSubagent
       });
     }
   }
-  if (log !== s.toolLog) tx.patch(id, { toolLog: log });
 }
 
 /**
@@ -531,7 +515,7 @@ export function pushResponse(tx: Tx, id: string, text: string, at: number, agent
     if (turn !== null && r.timestamp < turn) break; // an earlier turn may have said the same
     if (r.agentId === agentId && r.text === text) return;
   }
-  tx.patch(id, { responseLog: pushRing(log, { text, timestamp: at, agentId }, LIMITS.responseLog) });
+  putRingEntry(tx, id, 'responseLog', null, { text, timestamp: at, agentId, seq: 0 });
 }
 
 function onTurnEnd(tx: Tx, id: string, ev: Ev<'turn-end'>, at: number): void {

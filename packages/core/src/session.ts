@@ -74,6 +74,7 @@ export function createSession(f: NewSessionFields): Session {
     archived: false,
     previousSessionIds: [],
     resumeCount: 0,
+    ringSeq: 0,
     statusHistory: [statusReason],
     lineage: [],
   };

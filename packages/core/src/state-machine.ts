@@ -1,5 +1,6 @@
 import type { SessionStatus, StatusCause, StatusReason } from '@flightdeck/shared-types';
 import { LIMITS, oneLine, pushRing } from './limits.js';
+import { putRingEntry } from './rings.js';
 import type { Tx } from './tx.js';
 import type { CoreState, Session } from './types.js';
 
@@ -61,9 +62,8 @@ export function setStatus(
 
 /** Appends a lifecycle event to the session's bounded timeline. */
 export function logEvent(tx: Tx, id: string, type: string, detail: string, timestamp: number): void {
-  const s = tx.session(id);
-  if (!s) return;
-  tx.patch(id, { events: pushRing(s.events, { type, detail, timestamp }, LIMITS.events) });
+  if (!tx.session(id)) return;
+  putRingEntry(tx, id, 'events', null, { type, detail, timestamp, seq: 0 });
 }
 
 /**

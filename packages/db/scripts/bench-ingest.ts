@@ -68,6 +68,8 @@ function step(
   t: number,
 ): { session: Session; event: string; payload: Record<string, unknown> } {
   const phase = n % 10;
+  // Ring sequence numbers as the core gives them: one per entry added or replaced.
+  const seq = s.ringSeq;
   if (phase === 0) {
     const text = `Please refactor module ${n} and run the test suite; check the login flow and the cache layer ${n}`;
     return {
@@ -75,8 +77,13 @@ function step(
         ...s,
         lastActivityAt: t,
         totalPrompts: s.totalPrompts + 1,
-        promptHistory: push(s.promptHistory, { text, timestamp: t, promptId: `p-${n}` }, 50),
-        events: push(s.events, { type: 'UserPromptSubmit', detail: text.slice(0, 80), timestamp: t }, 50),
+        promptHistory: push(s.promptHistory, { text, timestamp: t, promptId: `p-${n}`, seq: seq + 1 }, 50),
+        events: push(
+          s.events,
+          { type: 'UserPromptSubmit', detail: text.slice(0, 80), timestamp: t, seq: seq + 2 },
+          50,
+        ),
+        ringSeq: seq + 2,
       },
       event: 'UserPromptSubmit',
       payload: { prompt: text },
@@ -88,8 +95,9 @@ function step(
       session: {
         ...s,
         lastActivityAt: t,
-        responseLog: push(s.responseLog, { text, timestamp: t, agentId: null }, 50),
-        events: push(s.events, { type: 'Stop', detail: 'turn finished', timestamp: t }, 50),
+        responseLog: push(s.responseLog, { text, timestamp: t, agentId: null, seq: seq + 1 }, 50),
+        events: push(s.events, { type: 'Stop', detail: 'turn finished', timestamp: t, seq: seq + 2 }, 50),
+        ringSeq: seq + 2,
       },
       event: 'Stop',
       payload: { last_assistant_message: text },
@@ -111,6 +119,7 @@ function step(
       result: null,
       error: null,
       agentId: null,
+      seq: seq + 1,
     };
     return {
       session: {
@@ -118,6 +127,7 @@ function step(
         lastActivityAt: t,
         totalToolCalls: s.totalToolCalls + 1,
         toolLog: push(s.toolLog, call, 200),
+        ringSeq: seq + 1,
       },
       event: 'PreToolUse',
       payload: { tool_name: call.tool, tool_input: call.input, tool_use_id: call.toolUseId },
@@ -133,11 +143,12 @@ function step(
           endedAt: t,
           durationMs: t - last.startedAt,
           result: 'ok '.repeat(30),
+          seq: seq + 1,
         },
       ]
     : s.toolLog;
   return {
-    session: { ...s, lastActivityAt: t, toolLog },
+    session: { ...s, lastActivityAt: t, toolLog, ringSeq: last ? seq + 1 : seq },
     event: 'PostToolUse',
     payload: {
       tool_name: last?.tool ?? 'Bash',

@@ -3,6 +3,7 @@
  * tables: the last N rows of each, N being the ring-buffer length recorded at the last upsert.
  * Fidelity: texts and tool inputs/results come back as stored (prompts ≤ 100,000 chars, responses ≤ 2,000,
  * tool input JSON / result / error ≤ 4,000; a tool input whose JSON was longer comes back as the cut string).
+ * Rebuilt ring entries carry `seq: 0`: they are written; the core gives any later change a new sequence number.
  */
 import type {
   LifecycleEvent,
@@ -71,7 +72,7 @@ function lastRows<T>(h: Handle, sqlText: string, id: string, limit: number): T[]
 /** A `tool_calls` row's columns as tool-call fields (all but the input, kept as JSON text in the row). */
 export function toolCallFields(
   r: Omit<ToolCallRow, 'id' | 'session_id' | 'tool_input'>,
-): Omit<ToolCall, 'input'> {
+): Omit<ToolCall, 'input' | 'seq'> {
   return {
     toolUseId: r.tool_use_id,
     tool: r.tool_name,
@@ -98,6 +99,7 @@ export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
     text: r.text,
     timestamp: r.timestamp,
     promptId: r.prompt_id,
+    seq: 0,
   }));
   const responseLog: ResponseEntry[] = lastRows<Pick<ResponseRow, 'text_excerpt' | 'timestamp' | 'agent_id'>>(
     h,
@@ -108,19 +110,20 @@ export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
     text: r.text_excerpt,
     timestamp: r.timestamp,
     agentId: r.agent_id,
+    seq: 0,
   }));
   const toolLog: ToolCall[] = lastRows<Omit<ToolCallRow, 'id' | 'session_id'>>(
     h,
     Q.tools,
     row.id,
     len.toolLog,
-  ).map((r) => ({ ...toolCallFields(r), input: parseToolInput(r.tool_input) }));
+  ).map((r) => ({ ...toolCallFields(r), input: parseToolInput(r.tool_input), seq: 0 }));
   const events: LifecycleEvent[] = lastRows<Pick<EventRow, 'event_type' | 'detail' | 'timestamp'>>(
     h,
     Q.events,
     row.id,
     len.events,
-  ).map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp }));
+  ).map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp, seq: 0 }));
   // The row id wins over the snapshot's (they differ only after a re-key that the core did not re-send).
   return { ...base, sessionId: row.id, promptHistory, toolLog, responseLog, events };
 }
@@ -129,8 +132,8 @@ export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
 export interface StoredRecords {
   prompts: readonly { text: string; promptId: string | null; timestamp: number }[];
   responses: readonly { text: string; agentId: string | null; timestamp: number }[];
-  toolCalls: readonly (Omit<ToolCall, 'input'> & { inputExcerpt: string | null })[];
-  events: readonly LifecycleEvent[];
+  toolCalls: readonly (Omit<ToolCall, 'input' | 'seq'> & { inputExcerpt: string | null })[];
+  events: readonly Omit<LifecycleEvent, 'seq'>[];
 }
 
 /**
@@ -144,6 +147,7 @@ export function withStoredRings(session: Session, stored: StoredRecords): Sessio
       text: p.text,
       timestamp: p.timestamp,
       promptId: p.promptId,
+      seq: 0,
     }));
   }
   if (stored.responses.length > session.responseLog.length) {
@@ -151,6 +155,7 @@ export function withStoredRings(session: Session, stored: StoredRecords): Sessio
       text: r.text,
       timestamp: r.timestamp,
       agentId: r.agentId,
+      seq: 0,
     }));
   }
   if (stored.toolCalls.length > session.toolLog.length) {
@@ -166,10 +171,16 @@ export function withStoredRings(session: Session, stored: StoredRecords): Sessio
       result: t.result,
       error: t.error,
       agentId: t.agentId,
+      seq: 0,
     }));
   }
   if (stored.events.length > session.events.length) {
-    out.events = stored.events.map((e) => ({ type: e.type, detail: e.detail, timestamp: e.timestamp }));
+    out.events = stored.events.map((e) => ({
+      type: e.type,
+      detail: e.detail,
+      timestamp: e.timestamp,
+      seq: 0,
+    }));
   }
   return out;
 }

@@ -14,6 +14,13 @@ export {
   type OpenDatabaseOptions,
   openDatabase,
 } from './open.js';
+export {
+  type RingCapacities,
+  type RingEntries,
+  ringEntriesAfter,
+  ringGap,
+  ringsAtRisk,
+} from './ring-diff.js';
 export type * from './schema.js';
 export {
   type ColumnField,

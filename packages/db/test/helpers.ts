@@ -22,7 +22,19 @@ import type { Database } from '../src/schema.js';
 
 export const T0 = Date.UTC(2026, 10, 16, 9, 0, 0); // Monday 2026-11-16 09:00 UTC
 
-export function makeSession(id: string, over: Partial<Session> = {}): Session {
+type StoredRing = 'promptHistory' | 'toolLog' | 'responseLog' | 'events';
+/** A ring entry as a test writes it: without its sequence number (or with 0), `makeSession` numbers it. */
+export type Unnumbered<T> = Omit<T, 'seq'> & { seq?: number };
+export type SessionOver = Omit<Partial<Session>, StoredRing> & {
+  [K in StoredRing]?: Unnumbered<Session[K][number]>[];
+};
+
+/**
+ * A session as the core would hold it: ring entries without a sequence number get one (in place, so a test keeps
+ * its objects), after the highest given, rings in the order prompts, tools, responses, events; `ringSeq` is the
+ * highest, unless given.
+ */
+export function makeSession(id: string, over: SessionOver = {}): Session {
   const base = createSession({
     sessionId: id,
     cli: 'claude',
@@ -33,18 +45,40 @@ export function makeSession(id: string, over: Partial<Session> = {}): Session {
     trigger: 'UserPromptSubmit',
     detail: 'prompt',
   });
+  const { promptHistory = [], toolLog = [], responseLog = [], events = [], ...rest } = over;
+  const all: Unnumbered<unknown>[] = [...promptHistory, ...toolLog, ...responseLog, ...events];
+  let seq = 0;
+  for (const e of all) seq = Math.max(seq, e.seq ?? 0);
+  for (const e of all) if (!e.seq) e.seq = ++seq;
+  const rings = { promptHistory, toolLog, responseLog, events } as Pick<Session, StoredRing>;
   return {
     ...base,
     title: `Session ${id}`,
     model: 'claude-sonnet-4-6',
     permissionMode: 'default',
     pid: 4242,
-    ...over,
+    ...rings,
+    ringSeq: seq,
+    ...rest,
   };
 }
 
+/** `s` as the database gives it back: its ring entries are written, so they carry `seq` 0 (`ringSeq` stays). */
+export function written(s: Session): Session {
+  const zero = <T>(ring: readonly T[]): T[] => ring.map((e) => ({ ...e, seq: 0 }));
+  return {
+    ...s,
+    promptHistory: zero(s.promptHistory),
+    toolLog: zero(s.toolLog),
+    responseLog: zero(s.responseLog),
+    events: zero(s.events),
+  };
+}
+
+/** A tool call; `seq` 0 unless given (`makeSession` numbers it). */
 export function tool(over: Partial<ToolCall> & { tool: string; startedAt: number }): ToolCall {
   return {
+    seq: 0,
     toolUseId: null,
     input: {},
     inputSummary: '',

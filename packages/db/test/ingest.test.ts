@@ -13,7 +13,17 @@ import {
   openDatabase,
   pruneHookEvents,
 } from '../src/index.js';
-import { count, hookEvent, makeSession, openTestDb, recordBatch, searchKinds, T0, tool } from './helpers.js';
+import {
+  count,
+  hookEvent,
+  makeSession,
+  openTestDb,
+  recordBatch,
+  searchKinds,
+  T0,
+  tool,
+  written,
+} from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const CHILD = ['prompts', 'responses', 'tool_calls', 'events', 'search_index'];
@@ -485,7 +495,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     });
     const loaded = loadLiveSessions(h.db, { now: T0 + 10 * 60_000 });
     expect(loaded.map((s) => s.sessionId)).toEqual(['recent', 'live']);
-    expect(loaded[1]).toEqual(live);
+    expect(loaded[1]).toEqual(written(live));
     expect(
       loadLiveSessions(h.db, { now: T0 + 10 * 60_000, recentlyEndedMinutes: 5 }).map((s) => s.sessionId),
     ).toEqual(['live']);
@@ -517,8 +527,8 @@ describe('a file database survives reopening', () => {
       try {
         expect(again.appliedMigrations).toEqual([]);
         const loaded = loadLiveSessions(again.db, { now: T0 });
-        expect(loaded.find((x) => x.sessionId === 'a')).toEqual(trimmed);
-        expect(loaded.find((x) => x.sessionId === 'b')).toEqual(sessions[1]);
+        expect(loaded.find((x) => x.sessionId === 'a')).toEqual(written(trimmed));
+        expect(loaded.find((x) => x.sessionId === 'b')).toEqual(written(sessions[1] as Session));
         expect(loadCoreState(again.db)?.state).toEqual({ seq: 42 });
         expect(hasIngestIds(again.db, ['1', '2', '3'])).toEqual(new Set(['1', '2']));
         expect(
@@ -561,7 +571,7 @@ describe('entries stamped in the same millisecond', () => {
       recordBatch(h.db, { events: [], sessions: [structuredClone(s)] });
       expect(count(h, 'prompts')).toBe(2);
       expect(count(h, 'events')).toBe(2);
-      expect(loadLiveSessions(h.db, { now: T0 })[0]).toEqual(s);
+      expect(loadLiveSessions(h.db, { now: T0 })[0]).toEqual(written(s));
     } finally {
       await h.cleanup();
     }

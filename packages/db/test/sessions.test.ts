@@ -7,7 +7,7 @@ import {
   searchSessions,
   setSessionFields,
 } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, T0, tool, written } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const H = 3_600_000;
@@ -153,7 +153,7 @@ describe('getSession and setSessionFields', () => {
         .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)")
         .run();
       const d = await getSession(h.db, 's1');
-      expect(d?.session).toEqual(s);
+      expect(d?.session).toEqual(written(s));
       expect(d?.prompts).toEqual([{ id: 1, text: 'first', promptId: 'p1', timestamp: T0 + 1 }]);
       expect(d?.responses).toEqual([{ id: 1, text: 'answer', agentId: 'agent-7', timestamp: T0 + 3 }]);
       expect(d?.toolCalls).toEqual([

@@ -79,6 +79,8 @@ export interface PromptEntry {
   text: string;
   timestamp: number;
   promptId: string | null;
+  /** Per-session sequence: assigned by the core when the entry is added or changed; what to persist is seq > last written. */
+  seq: number;
 }
 
 export interface ResponseEntry {
@@ -86,6 +88,8 @@ export interface ResponseEntry {
   text: string;
   timestamp: number;
   agentId: string | null;
+  /** Per-session sequence: assigned by the core when the entry is added or changed; what to persist is seq > last written. */
+  seq: number;
 }
 
 export type ToolCallStatus = 'running' | 'ok' | 'failed' | 'denied' | 'interrupted';
@@ -106,12 +110,16 @@ export interface ToolCall {
   error: string | null;
   /** Set when the call was made inside a subagent. */
   agentId: string | null;
+  /** Per-session sequence: assigned by the core when the entry is added or changed; what to persist is seq > last written. */
+  seq: number;
 }
 
 export interface LifecycleEvent {
   type: string;
   detail: string;
   timestamp: number;
+  /** Per-session sequence: assigned by the core when the entry is added or changed; what to persist is seq > last written. */
+  seq: number;
 }
 
 export interface PendingApproval {
@@ -196,6 +204,11 @@ export interface SessionCounters {
   subagentCount: number;
   /** How many times the session was resumed or continued. */
   resumeCount: number;
+  /**
+   * The `seq` of the last entry added to or changed in the stored rings (`promptHistory`, `toolLog`, `responseLog`,
+   * `events`) of this session; 0 for a new session. A state saved before ring sequences has none: read it as 0.
+   */
+  ringSeq: number;
 }
 
 /** Bounded logs (the latest entries): the live summary sends their lengths, the database keeps them in tables. */
