@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Production build of the server: ESM bundles of `src/cli.ts` (`flightdeck.mjs`) and of the database writer thread
-// `src/db-writer.ts` (`db-writer.mjs`), each with everything it imports (workspace packages and npm dependencies),
+// (`@flightdeck/db/writer-worker`, packages/db/src/sqlite/writer-worker.ts → `db-writer.mjs`), each with everything it imports (workspace packages and npm dependencies),
 // so `flightdeck start` runs plain JavaScript without the tsx loader (less memory, faster start). Native modules
 // stay external.
 //
@@ -21,7 +21,10 @@ import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Output name → entry. */
-const ENTRIES = { flightdeck: 'src/cli.ts', 'db-writer': 'src/db-writer.ts' };
+const ENTRIES = {
+  flightdeck: 'src/cli.ts',
+  'db-writer': createRequire(import.meta.url).resolve('@flightdeck/db/writer-worker'),
+};
 /** Native addons (and what loads them): never bundled. */
 export const NATIVE = new Set(['better-sqlite3', 'node-pty', 'bindings']);
 
@@ -91,7 +94,7 @@ export async function buildServer({
     logLevel: 'warning',
     plugins: packaged ? [nativeExternal] : [keepFileUrls, nativeExternal],
     // CommonJS dependencies bundled into an ES module still call require() for Node built-ins. The bundle's own URL
-    // tells the server where the writer thread's bundle lies (src/writer-thread.ts).
+    // tells the server where the writer thread's bundle lies (`writerScript` in src/server.ts).
     banner: {
       js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url); globalThis.__FLIGHTDECK_BUNDLE_URL__ ??= import.meta.url;",
     },

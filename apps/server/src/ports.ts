@@ -2,7 +2,7 @@
  * What the shell needs from the core and from persistence, as small interfaces. `adapters.ts` binds them to
  * @flightdeck/core and @flightdeck/db.
  */
-import type { FlightdeckDatabase, FtsResult, FullTextSearchInput } from '@flightdeck/db';
+import type { DatabaseAdapter } from '@flightdeck/db';
 import type { IngestEvent, Session } from '@flightdeck/shared-types';
 
 export type { CoreInput, CoreState, Effect } from '@flightdeck/core';
@@ -64,10 +64,7 @@ export interface StoreStats {
 }
 
 /** What a reader of the database gets: the portable query builder and the dialect's full-text search. */
-export interface StoreReader {
-  db: FlightdeckDatabase['db'];
-  fullTextSearch(input: FullTextSearchInput): Promise<FtsResult>;
-}
+export type StoreReader = Pick<DatabaseAdapter, 'db' | 'fullTextSearch'>;
 
 /**
  * Persistence as the runtime sees it. Asynchronous wherever the database is asked something, so any database

@@ -6,6 +6,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { openSqlite } from '@flightdeck/db';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
 import { type AppDeps, buildApp } from './app.js';
@@ -22,17 +23,31 @@ import type { ProcessInspector } from './process-identity.js';
 import { startHookEventRetention } from './retention.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
-import { sqliteAdapter } from './store/adapter.js';
-import { createStore, type FlightdeckDatabase, openDatabase } from './store/index.js';
+import { createStore, type SqliteAdapter } from './store/index.js';
 import {
   createTranscriptFollower,
   type TranscriptFollower,
   type TranscriptFollowerOptions,
 } from './transcripts/follower.js';
-import { type IdleCollector, startServerIdleCollector } from './tuning.js';
-import { startWriterThread } from './writer-thread.js';
+import {
+  type IdleCollector,
+  startServerIdleCollector,
+  WRITER_NICE,
+  WRITER_YOUNG_GENERATION_MB,
+} from './tuning.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+declare global {
+  /** Set by the production bundle's banner: the URL of the bundle, next to which `db-writer.mjs` lies. */
+  var __FLIGHTDECK_BUNDLE_URL__: string | undefined;
+}
+
+/** The writer thread's script: the production bundle's `db-writer.mjs`; from the sources, the db package's own. */
+function writerScript(): URL | undefined {
+  const bundle = globalThis.__FLIGHTDECK_BUNDLE_URL__;
+  return bundle ? new URL('./db-writer.mjs', bundle) : undefined;
+}
 
 export function serverVersion(): string {
   try {
@@ -84,7 +99,7 @@ export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   services: Services;
-  database: FlightdeckDatabase;
+  database: SqliteAdapter;
   config: ConfigStore;
   /** `http://host:port` once listening. */
   url: string | null;
@@ -102,7 +117,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const dbFile = rc.dataDir ? resolve(rc.dataDir, 'flightdeck.db') : ':memory:';
   // Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
   if (rc.dataDir) closeSync(openSync(dbFile, 'a', 0o600));
-  const database = await openDatabase(dbFile);
 
   const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
   const startedAt = Date.now();
@@ -130,9 +144,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     debug: (o, m) => log.debug(o, m),
   };
   // Commits run on the database writer thread (file databases); an in-memory one is written in place.
-  const sink = rc.dataDir ? startWriterThread(database.sqlite, dbFile, runtimeLog) : undefined;
-  const adapter = sqliteAdapter(database, sink);
-  const store = createStore(adapter, { log: runtimeLog });
+  const database = await openSqlite({
+    file: dbFile,
+    writerThread: {
+      nice: WRITER_NICE,
+      youngGenerationMb: WRITER_YOUNG_GENERATION_MB,
+      ...(writerScript() ? { script: writerScript() } : {}),
+    },
+    log: runtimeLog,
+  });
+  const store = createStore(database, { log: runtimeLog });
   const runtime = await createRuntime({
     core: coreAdapter,
     store,
@@ -241,7 +262,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
       await store.close();
-      await adapter.close();
+      await database.close();
       throw err;
     }
     const addr = app.server.address();
@@ -319,7 +340,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         // 4. stop timers, close the DB
         await runtime.stop();
         await store.close();
-        await adapter.close();
+        await database.close();
       })();
       return closing;
     },

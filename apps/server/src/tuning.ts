@@ -11,19 +11,19 @@
  *    ramp: 141–146 MB with it, 268.5 MB without (`FLIGHTDECK_TUNING_OFF=idle-gc,writer-nice`; V8 heap 117 MB used
  *    of 170 against 43 of 48), same session of the machine, 2026-12-06. Needed for the RSS ≤ 150 MB target. It
  *    runs on an idle event loop only. Remove: the `startServerIdleCollector` call in server.ts.
- * 2. `writer-nice` — the database writer thread lowers its own CPU priority to nice 10 (`setThreadNice`, Linux
- *    only, the thread and not the process). Buys: on a saturated machine a checkpoint transaction (tens of ms of
- *    CPU) waits for a core instead of delaying the event loop, which turns hook events into live updates: the
- *    p99 of hook → subscriber latency. Commits only get slower, and acknowledged events are durable either way.
+ * 2. `writer-nice` — the database writer thread lowers its own CPU priority to nice 10 (Linux only, the thread
+ *    and not the process: `writerThread.nice` of `openSqlite`, @flightdeck/db). Buys: on a saturated machine a
+ *    checkpoint transaction (tens of ms of CPU) waits for a core instead of delaying the event loop, which turns
+ *    hook events into live updates: the p99 of hook → subscriber latency. Commits only get slower, and acknowledged events are durable either way.
  *    Measured 2026-12-06 (`FLIGHTDECK_TUNING_OFF=writer-nice`, two runs each, load average 3–5 from other jobs):
  *    1k events/s p99 6.6 and 11.1 ms without, 7.3 and 84 ms with; 10k sustained in one run of each. No difference
  *    shows through this machine's noise; kept on the grounds it was added for (a saturated machine) until a quiet
- *    run says otherwise. Remove: `WRITER_NICE = 0` and the `setThreadNice` call in db-writer.ts.
+ *    run says otherwise. Remove: `WRITER_NICE = 0`.
  * 3. Young generations — the main thread runs with `--max-semi-space-size=8` (apps/server/package.json `start`,
  *    read by bench-live): the garbage of each event dies young instead of being promoted; 10k events/s sustained
  *    with it against 8.1k with semi-space 2 (apps/server/README.md). The writer thread, which only copies plans into
  *    SQLite, gets a 3 MB young generation (`WRITER_YOUNG_GENERATION_MB`) instead of inheriting the main thread's.
- *    Remove: the flag, and `resourceLimits` in writer-thread.ts.
+ *    Remove: the flag, and `youngGenerationMb` where server.ts opens the database.
  * 4. In the core (pure, so not here): the persistent map behind `CoreState.sessions`/`runtime`
  *    (packages/core/src/pmap.ts). Kept: with plain objects copied once per reduce step instead, `pnpm bench:core`
  *    measured 206–231 µs per event instead of 31–46 (200 sessions; 740 scavenges per 100k events instead of 60),
@@ -37,9 +37,7 @@
  *    of keyed stores (the 45 fields ending in dictionary mode), the same as the hand-written literal it replaced
  *    (1.1–1.8 s), 2026-12-06. Remove: `FLIGHTDECK_TUNING_OFF=field-copy` runs the loop; delete the compiled branch.
  */
-import { readlinkSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { getPriority, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -59,22 +57,6 @@ export const WRITER_NICE = tuningOn('writer-nice') ? 10 : 0;
 
 /** Young generation of the writer thread's heap (MB). */
 export const WRITER_YOUNG_GENERATION_MB = 3;
-
-/**
- * Sets the calling thread's `nice` (Linux: a thread is a task of its own, `/proc/thread-self` names it); returns the
- * `nice` it has then, or null and why not. Elsewhere the priority applies to the whole process, so it stays.
- */
-export function setThreadNice(nice: number): { nice: number | null; reason: string | null } {
-  if (process.platform !== 'linux') return { nice: null, reason: `not on ${process.platform}` };
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return { nice: null, reason: 'no thread id' };
-    if (nice !== 0) setPriority(tid, nice);
-    return { nice: getPriority(tid), reason: null };
-  } catch (err) {
-    return { nice: null, reason: err instanceof Error ? err.message : String(err) };
-  }
-}
 
 // ── 1. idle-gc ─────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '@flightdeck/db';
+import { openSqlite } from '@flightdeck/db';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHooksCli } from '../src/hooks-admin.js';
 import { createUnsupportedInspector, looksLikeAgent } from '../src/process-identity.js';
@@ -286,7 +286,7 @@ describe('the record survives a restart', () => {
     await seen(s1, 'reused', pid);
     await s1.close();
     // The recorded process "died and another took its pid": the stored start time no longer matches.
-    const db = await openDatabase(join(dir, 'flightdeck.db'));
+    const db = await openSqlite({ file: join(dir, 'flightdeck.db') });
     const row = db.sqlite.prepare('SELECT value FROM kv WHERE key = ?').get(kvKey('reused')) as {
       value: string;
     };

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '@flightdeck/db';
+import { openSqlite } from '@flightdeck/db';
 import { eventsFor } from '@flightdeck/hook-ingest';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -188,7 +188,7 @@ describe('real Claude Code CLI → hooks → spool → server → live subscribe
       expect.arrayContaining(['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'Stop']),
     );
     const arrived = async () => {
-      const db = await openDatabase(join(X, 'flightdeck.db'));
+      const db = await openSqlite({ file: join(X, 'flightdeck.db') });
       try {
         const rows = await db.db.selectFrom('hook_events').select('event_type').execute();
         return rows.map((r) => String(r.event_type)).sort();

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '@flightdeck/db';
+import { openSqlite } from '@flightdeck/db';
 import { HOOK_SCRIPT_PATH } from '@flightdeck/hook-ingest';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import type { FastifyBaseLogger } from 'fastify';
@@ -55,7 +55,7 @@ async function server(opts: Parameters<typeof startTestServer>[0] = {}) {
 }
 
 async function storedIngestIds(dataDir: string): Promise<string[]> {
-  const db = await openDatabase(join(dataDir, 'flightdeck.db'));
+  const db = await openSqlite({ file: join(dataDir, 'flightdeck.db') });
   try {
     const rows = db.sqlite.prepare('SELECT ingest_id FROM hook_events ORDER BY id').all() as Array<{
       ingest_id: string;

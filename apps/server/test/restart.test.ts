@@ -6,7 +6,7 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '@flightdeck/db';
+import { openSqlite } from '@flightdeck/db';
 import { HOOK_SCRIPT_PATH } from '@flightdeck/hook-ingest';
 import type { Session } from '@flightdeck/shared-types';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ async function listSessions(url: string): Promise<Session[]> {
 }
 
 async function rawEventCount(dbFile: string): Promise<number> {
-  const db = await openDatabase(dbFile);
+  const db = await openSqlite({ file: dbFile });
   try {
     const row = await db.db
       .selectFrom('hook_events')

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { createIngestPlanner, createOpWriter, OP, type WriteOp } from '@flightdeck/db';
+import { createWritePlanner, openSqlite, type SqliteAdapter, type WriteOp } from '@flightdeck/db';
 import type { IngestEvent } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS, type HookEventRetention, startHookEventRetention } from '../src/retention.js';
-import { type FlightdeckDatabase, openDatabase } from '../src/store/index.js';
 import { claudeEvent, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 11, 6, 12);
@@ -14,14 +13,14 @@ function event(ingestId: string, receivedAt: number): IngestEvent {
 }
 
 /** Stores raw events the way the server does; `checkpoint` ends the transaction with the watermark. */
-function store(h: FlightdeckDatabase, events: IngestEvent[], checkpoint: boolean): void {
+async function store(h: SqliteAdapter, events: IngestEvent[], checkpoint: boolean): Promise<void> {
   const ops: WriteOp[] = [];
-  createIngestPlanner(h.db).batch(ops, { events, sessions: [] });
-  if (checkpoint) ops.push([OP.watermark, 0]);
-  createOpWriter(h.sqlite).write(ops);
+  createWritePlanner().batch(ops, { events, sessions: [] });
+  if (checkpoint) ops.push({ op: 'watermark', at: 0 });
+  await h.write(ops);
 }
 
-function stored(h: FlightdeckDatabase): string[] {
+function stored(h: SqliteAdapter): string[] {
   return h.sqlite.prepare('SELECT ingest_id FROM hook_events ORDER BY id').pluck().all() as string[];
 }
 
@@ -31,9 +30,9 @@ describe('raw hook event retention (real SQLite file)', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function fileDb(): Promise<FlightdeckDatabase> {
+  async function fileDb(): Promise<SqliteAdapter> {
     const tmp = tmpDir('fd-retention-');
-    const h = await openDatabase(join(tmp.dir, 'flightdeck.db'));
+    const h = await openSqlite({ file: join(tmp.dir, 'flightdeck.db') });
     cleanups.push(tmp.remove, () => h.close());
     return h;
   }
@@ -41,18 +40,18 @@ describe('raw hook event retention (real SQLite file)', () => {
   it('prunes events past the period on start and at each pass, never those after the checkpoint', async () => {
     const h = await fileDb();
     const old = NOW - 40 * DAY_MS;
-    store(
+    await store(
       h,
       [1, 2, 3, 4, 5].map((i) => event(`old-${i}`, old + i)),
       false,
     );
-    store(
+    await store(
       h,
       [1, 2, 3].map((i) => event(`recent-${i}`, NOW - DAY_MS + i)),
       true,
     );
     // Stored after the last checkpoint (a clock that was behind): a restart replays them, so they stay.
-    store(
+    await store(
       h,
       [1, 2].map((i) => event(`replay-${i}`, old + 10 + i)),
       false,
@@ -71,7 +70,7 @@ describe('raw hook event retention (real SQLite file)', () => {
     expect(stored(h)).toEqual(['recent-1', 'recent-2', 'recent-3', 'replay-1', 'replay-2']);
     expect(await job.run()).toBe(0);
     // Once a checkpoint includes them, they go too.
-    store(h, [], true);
+    await store(h, [], true);
     now += DAY_MS;
     expect(await job.run()).toBe(2);
     // The period is read at every pass.
@@ -91,13 +90,13 @@ describe('raw hook event retention (real SQLite file)', () => {
       intervalMs: 30,
     });
     cleanups.push(() => job.stop());
-    store(h, [event('a', NOW)], true);
+    await store(h, [event('a', NOW)], true);
     await job.run();
     expect(stored(h)).toEqual(['a']);
     now += 31 * DAY_MS;
     await waitFor(() => stored(h).length === 0);
     await job.stop();
-    store(h, [event('b', NOW)], true);
+    await store(h, [event('b', NOW)], true);
     expect(await job.run()).toBe(0);
     await new Promise((r) => setTimeout(r, 100));
     expect(stored(h)).toEqual(['b']);
@@ -106,9 +105,9 @@ describe('raw hook event retention (real SQLite file)', () => {
   it('the server prunes on start with hookEventRetentionDays from config.json', async () => {
     const tmp = tmpDir('fd-retention-server-');
     cleanups.push(tmp.remove);
-    const seed = await openDatabase(join(tmp.dir, 'flightdeck.db'));
+    const seed = await openSqlite({ file: join(tmp.dir, 'flightdeck.db') });
     const t = Date.now();
-    store(seed, [event('ancient', t - 20 * DAY_MS), event('week-old', t - 7 * DAY_MS)], true);
+    await store(seed, [event('ancient', t - 20 * DAY_MS), event('week-old', t - 7 * DAY_MS)], true);
     await seed.close();
     const server = await startTestServer({ dataDir: tmp.dir, file: { hookEventRetentionDays: 10 } });
     cleanups.push(() => server.close());

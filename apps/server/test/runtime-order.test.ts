@@ -2,13 +2,12 @@
  * The runtime's one ordering rule: inputs are applied in the order they were submitted, whatever their source
  * (hooks over HTTP, single or batched; spool records; the transcript follower's inputs; user actions).
  */
-import { type FlightdeckDatabase, openDatabase } from '@flightdeck/db';
+import { openSqlite, type SqliteAdapter } from '@flightdeck/db';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
 import type { CoreInput, CorePort } from '../src/ports.js';
 import { createRuntime, MAX_INPUTS_PER_TURN } from '../src/runtime.js';
-import { sqliteAdapter } from '../src/store/adapter.js';
 import { createStore } from '../src/store/index.js';
 import { prompt, sessionStart } from './helpers.js';
 
@@ -23,7 +22,7 @@ function label(input: CoreInput): string {
   return input.type;
 }
 
-let database: FlightdeckDatabase | null = null;
+let database: SqliteAdapter | null = null;
 afterEach(() => {
   database?.close();
   database = null;
@@ -31,7 +30,7 @@ afterEach(() => {
 
 /** A runtime on a real (in-memory) database whose core records what it is given, in order. */
 async function recordingRuntime() {
-  database = await openDatabase(':memory:');
+  database = await openSqlite({ file: ':memory:' });
   const applied: string[] = [];
   const core: CorePort = {
     ...coreAdapter,
@@ -42,7 +41,7 @@ async function recordingRuntime() {
   };
   const runtime = await createRuntime({
     core,
-    store: createStore(sqliteAdapter(database)),
+    store: createStore(database),
     log: silent,
     isAlive: () => true,
   });

@@ -3,13 +3,12 @@
  * adapter runs it (store.test.ts: SQLite on a file and in memory). It looks at the database only through the
  * adapter's portable query builder, and at transactions only through the adapter's `write`.
  */
-import { OP, type WriteOp } from '@flightdeck/db';
+import type { DatabaseAdapter, WriteOp } from '@flightdeck/db';
 import type { HookEnvelope, Session } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
 import type { CoreState, IngestEvent, PreparedEvent, StorePort } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
-import type { DatabaseAdapter } from '../src/store/adapter.js';
 import { createStore, RING_GUARD_EVENTS, StoreBehindError, type StoreOptions } from '../src/store/index.js';
 import { claudeEvent, prompt, sessionStart, waitFor } from './helpers.js';
 
@@ -22,16 +21,11 @@ export interface OpenedAdapter {
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-const OP_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(OP).map(([name, code]) => [code, name]),
-);
-/** The kind of a write, by name (`hook`, `session`, `prompt`, …, `watermark`). */
-const kindOf = (op: WriteOp): string => OP_NAMES[op[0]] ?? String(op[0]);
-const kinds = (ops: readonly WriteOp[]) => ops.map(kindOf);
+const kinds = (ops: readonly WriteOp[]) => ops.map((o) => o.op);
 /** The ingest id a raw-event write stores (null for other writes). */
-const ingestIdOf = (op: WriteOp): string | null => (kindOf(op) === 'hook' ? String(op[1]) : null);
+const ingestIdOf = (op: WriteOp): string | null => (op.op === 'hookEvent' ? op.row.ingest_id : null);
 /** The session row a session write stores. */
-const sessionRowOf = (op: WriteOp) => (op as [number, Record<string, unknown>])[1];
+const sessionRowOf = (op: WriteOp) => (op.op === 'session' ? op.row : null);
 
 type Table = 'hook_events' | 'sessions' | 'prompts' | 'tool_calls' | 'notes';
 
@@ -200,8 +194,8 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
       // it) and their lifecycle entries, the session's runtime entry (a prompt records when its turn began), the
       // watermark last.
       expect(kinds(second)).toEqual([
-        'hook',
-        'hook',
+        'hookEvent',
+        'hookEvent',
         'session',
         'prompt',
         'prompt',
@@ -210,7 +204,7 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
         'kv',
         'watermark',
       ]);
-      expect(sessionRowOf(second[2] as WriteOp).total_prompts).toBe(3);
+      expect(sessionRowOf(second[2] as WriteOp)?.total_prompts).toBe(3);
       expect(done).toEqual([]); // B and C wait for their own transaction
       gate.gates[1]?.go();
       await Promise.all([committedB, committedC]);
@@ -388,7 +382,7 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
       await store.stage(a.batch);
       const b = reduceAll(store, state, [prompt('d2', 'changed before the removal')]);
       await store.stage(b.batch);
-      expect(kinds(gate.writes[1] as WriteOp[])).toEqual(['hook']);
+      expect(kinds(gate.writes[1] as WriteOp[])).toEqual(['hookEvent']);
       // A batch that removes a session plans the rows of the sessions changed since: they go out with a watermark.
       await store.stage({
         events: [],
@@ -440,7 +434,7 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
       expect(turns).toBe(5);
       const first = gate.writes[0] as WriteOp[];
       // The checkpoint carries what was staged before it started: A's five events and rows, then the watermark.
-      expect(kinds(first).filter((k) => k === 'hook')).toHaveLength(5);
+      expect(kinds(first).filter((k) => k === 'hookEvent')).toHaveLength(5);
       expect(kinds(first).filter((k) => k === 'session')).toHaveLength(5);
       expect(kinds(first).at(-1)).toBe('watermark');
       expect(first.some((op) => ingestIdOf(op) === b.batch.events[0]?.ingestId)).toBe(false);
@@ -448,7 +442,7 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
       await committedA;
       await committedB;
       // B's raw event alone: its session row waits for the next checkpoint.
-      expect(kinds(gate.writes[1] as WriteOp[])).toEqual(['hook']);
+      expect(kinds(gate.writes[1] as WriteOp[])).toEqual(['hookEvent']);
       expect(await count(real, 'hook_events')).toBe(6);
       expect((await sessionField(real, 'k1')).total_prompts).toBe(0);
       await store.checkpoint();

@@ -8,23 +8,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
 import { createRuntime } from '../src/runtime.js';
-import { sqliteAdapter } from '../src/store/adapter.js';
-import { createStore, openDatabase } from '../src/store/index.js';
+import { createStore, openSqlite } from '../src/store/index.js';
 import { resolveGc, WRITER_NICE } from '../src/tuning.js';
-import { startWriterThread } from '../src/writer-thread.js';
 import { prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
 import { count, gated, reduceAll, storeContract } from './store-contract.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 storeContract('SQLite in memory', async () => {
-  const adapter = sqliteAdapter(await openDatabase(':memory:'));
+  const adapter = await openSqlite({ file: ':memory:' });
   return { adapter, dispose: () => adapter.close() };
 });
 
 storeContract('a SQLite file', async () => {
   const tmp = tmpDir('fd-store-');
-  const adapter = sqliteAdapter(await openDatabase(join(tmp.dir, 'flightdeck.db')));
+  const adapter = await openSqlite({ file: join(tmp.dir, 'flightdeck.db') });
   return {
     adapter,
     dispose: async () => {
@@ -36,7 +34,7 @@ storeContract('a SQLite file', async () => {
 
 describe('store on SQLite: memory', () => {
   it('an event waiting for its commit keeps its acknowledgement alive, not its envelope', async () => {
-    const real = sqliteAdapter(await openDatabase(':memory:'));
+    const real = await openSqlite({ file: ':memory:' });
     const gate = gated(real);
     const store = createStore(gate.adapter, { checkpointMs: 0 });
     const runtime = await createRuntime({ core: coreAdapter, store, log: silent, live: { coalesceMs: 0 } });
@@ -69,15 +67,13 @@ describe('store on SQLite: memory', () => {
   });
 });
 
-describe('database writer thread', () => {
+describe('store on SQLite: its writer thread', () => {
   it('commits on its own connection; when the thread dies, writes go to the main connection', async () => {
     const tmp = tmpDir('fd-writer-');
     const file = join(tmp.dir, 'flightdeck.db');
-    const database = await openDatabase(file);
     const errors: string[] = [];
     const log = { ...silent, error: (_o: unknown, msg?: string) => errors.push(String(msg)) };
-    const sink = startWriterThread(database.sqlite, file, log, 50);
-    const adapter = sqliteAdapter(database, sink);
+    const adapter = await openSqlite({ file, writerThread: { checkpointMs: 50 }, log });
     const store = createStore(adapter, { log, checkpointMs: 0 });
     try {
       let state = coreAdapter.initialState();
@@ -87,12 +83,13 @@ describe('database writer thread', () => {
       // Visible to the main connection as soon as the stage resolves.
       expect(await count(adapter, 'hook_events')).toBe(2);
       expect(await count(adapter, 'prompts')).toBe(1);
-      expect(sink.mode).toBe('thread');
-      await sink.terminate();
+      expect(adapter.writeMode).toBe('thread');
+      await adapter.writerThread?.terminate();
       const b = reduceAll(store, state, [prompt('w1', 'written on the main connection')]);
       await store.stage(b.batch);
       expect(await count(adapter, 'prompts')).toBe(2);
-      expect(sink.mode).toBe('main');
+      expect(adapter.writeMode).toBe('main');
+      expect(store.stats().mode).toBe('main');
       expect(errors).toEqual(['database writer thread exited; writing on the main thread from now on']);
     } finally {
       await store.close();
@@ -119,12 +116,10 @@ describe('database writer thread', () => {
 
       const tmp = tmpDir('fd-writer-nice-');
       const file = join(tmp.dir, 'flightdeck.db');
-      const database = await openDatabase(file);
-      const sink = startWriterThread(database.sqlite, file, silent, 50);
-      const adapter = sqliteAdapter(database, sink);
+      const adapter = await openSqlite({ file, writerThread: { nice: WRITER_NICE, checkpointMs: 50 } });
       const store = createStore(adapter, { log: silent, checkpointMs: 0 });
       try {
-        expect(await waitFor(() => sink.nice)).toBe(WRITER_NICE);
+        expect(await waitFor(() => adapter.writerNice)).toBe(WRITER_NICE);
         // One more thread at the writer's nice; this thread and the process keep theirs.
         expect(threads().filter((n) => n === WRITER_NICE).length).toBe(atWriterNice + 1);
         expect(own()).toBe(base);

@@ -1,6 +1,6 @@
 /**
- * Ingest throughput benchmark of the server's write path (`createIngestPlanner` plans, `createOpWriter` applies, one
- * transaction per batch) on a real SQLite file (WAL, synchronous=NORMAL).
+ * Ingest throughput benchmark of the server's write path (`createWritePlanner` plans, the SQLite adapter's `write`
+ * applies, one transaction per batch) on a real SQLite file (WAL, synchronous=NORMAL).
  *
  *   pnpm --filter @flightdeck/db bench [--events 100000] [--batch 500] [--sessions 20]
  *     [--core-state full|small]
@@ -16,13 +16,10 @@ import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
 import {
-  createIngestPlanner,
-  createOpWriter,
+  createWritePlanner,
   type IngestBatch,
   type IngestEvent,
-  type IngestResult,
-  OP,
-  openDatabase,
+  openSqlite,
   type WriteOp,
 } from '../src/index.js';
 
@@ -160,7 +157,7 @@ function step(
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
-  const h = await openDatabase({ file: join(dir, 'flightdeck.db') });
+  const h = await openSqlite({ file: join(dir, 'flightdeck.db') });
   try {
     const t0 = Date.UTC(2026, 10, 16, 9);
     const sessions = Array.from({ length: SESSIONS }, (_, i) => newSession(i, t0));
@@ -169,15 +166,14 @@ async function main(): Promise<void> {
       const i = n % SESSIONS;
       sessions[i] = step(sessions[i] as Session, n, t0 + n).session;
     }
-    const planner = createIngestPlanner(h.db);
-    const writer = createOpWriter(h.sqlite);
-    const record = (batch: IngestBatch, coreState?: unknown, now = 0): IngestResult => {
+    const planner = createWritePlanner();
+    const record = (batch: IngestBatch, coreState?: unknown, now = 0): Promise<number> => {
       const ops: WriteOp[] = [];
       planner.batch(ops, batch);
-      if (coreState !== undefined) ops.push([OP.core, JSON.stringify(coreState), now]);
-      return writer.write(ops);
+      if (coreState !== undefined) ops.push({ op: 'coreState', state: JSON.stringify(coreState), at: now });
+      return h.write(ops);
     };
-    record({ events: [], sessions });
+    await record({ events: [], sessions });
 
     let seq = 0;
     let busyMs = 0;
@@ -219,15 +215,15 @@ async function main(): Promise<void> {
             };
       const b0 = performance.now();
       const c0 = process.cpuUsage();
-      const res = record({ events, sessions: changedSessions }, coreState, t0 + seq);
+      await record({ events, sessions: changedSessions }, coreState, t0 + seq);
       const c1 = process.cpuUsage(c0);
       cpuUs += c1.user + c1.system;
       busyMs += performance.now() - b0;
       batches++;
-      if (res.insertedIngestIds.length !== size) throw new Error('unexpected duplicates');
     }
     const wall = performance.now() - started;
     const rows = h.sqlite.prepare('SELECT count(*) AS n FROM hook_events').get() as { n: number };
+    if (rows.n !== TOTAL) throw new Error(`unexpected duplicates: ${rows.n} raw events stored of ${TOTAL}`);
     const tools = h.sqlite.prepare('SELECT count(*) AS n FROM tool_calls').get() as { n: number };
     console.log(
       JSON.stringify(

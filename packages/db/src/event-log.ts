@@ -1,21 +1,30 @@
 /**
  * The raw event log (`hook_events`): which deliveries are stored, what a restart replays (the events after the
- * checkpoint watermark), and retention (pruning what is older and already in a checkpoint). Synchronous, like the
- * rest of the ingest path.
+ * checkpoint watermark), and retention (pruning what is older and already in a checkpoint). Portable Kysely.
  */
 import type { HookEnvelope, IngestEvent } from '@flightdeck/shared-types';
 import type { Kysely } from 'kysely';
 import { DbInputError } from './errors.js';
-import { type Handle, handleOf } from './open.js';
-import type { Database } from './schema.js';
-import { prepared, SQL, WATERMARK_KEY } from './write-ops.js';
+import type { Database, HookEventRow } from './schema.js';
+import { WATERMARK_KEY } from './write-op.js';
+
+type Db = Kysely<Database>;
+
+/** Ids looked up per query. */
+const ID_CHUNK = 500;
 
 /** Which of `ids` are already stored in `hook_events`. */
-export function hasIngestIds(db: Kysely<Database>, ids: Iterable<string>): Set<string> {
-  const h = handleOf(db);
-  const stmt = prepared(h, SQL.hasIngestId).pluck();
+export async function hasIngestIds(db: Db, ids: Iterable<string>): Promise<Set<string>> {
+  const list = [...ids];
   const found = new Set<string>();
-  for (const id of ids) if (stmt.get(id) !== undefined) found.add(id);
+  for (let i = 0; i < list.length; i += ID_CHUNK) {
+    const rows = await db
+      .selectFrom('hook_events')
+      .select('ingest_id')
+      .where('ingest_id', 'in', list.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const r of rows) found.add(r.ingest_id);
+  }
   return found;
 }
 
@@ -24,38 +33,32 @@ export interface LoggedHookEvent extends IngestEvent {
   id: number;
 }
 
+/** The queries of the event log (also run synchronously by the SQLite adapter). */
+export const eventLogQueries = {
+  ingestId: (db: Db, id: string) =>
+    db.selectFrom('hook_events').select('ingest_id').where('ingest_id', '=', id),
+  watermark: (db: Db) => db.selectFrom('kv').select('value').where('key', '=', WATERMARK_KEY),
+  coreStateSaved: (db: Db) => db.selectFrom('core_state').select('id').where('id', '=', 1),
+  after: (db: Db, id: number) =>
+    db
+      .selectFrom('hook_events')
+      .select(['id', 'ingest_id', 'cli', 'payload', 'meta', 'received_at'])
+      .where('id', '>', id)
+      .orderBy('id'),
+};
+
 /** Row id of the last raw event the checkpoint includes; `null` when no checkpoint was written. */
-function watermark(h: Handle): number | null {
-  const mark = prepared(h, 'SELECT value FROM kv WHERE key = ?').pluck().get(WATERMARK_KEY);
-  if (mark === undefined || mark === null) return null;
-  const n = Number(mark);
+export function watermarkOf(row: { value: string } | undefined): number | null {
+  if (row === undefined || row.value === null) return null;
+  const n = Number(row.value);
   return Number.isFinite(n) ? n : null;
 }
 
-/**
- * The raw hook events that the saved state does not include yet (stored after the checkpoint watermark), oldest
- * first: what a restart replays. Without a watermark: none when a core state was saved (a database written before
- * checkpoints existed, when every transaction carried the whole state), else all of them.
- */
-export function hookEventsAfterCheckpoint(db: Kysely<Database>): LoggedHookEvent[] {
-  const h = handleOf(db);
-  let after = watermark(h);
-  if (after === null) {
-    if (prepared(h, 'SELECT 1 FROM core_state WHERE id = 1').get() !== undefined) return [];
-    after = 0;
-  }
-  const rows = prepared(
-    h,
-    'SELECT id, ingest_id, cli, payload, meta, received_at FROM hook_events WHERE id > ? ORDER BY id',
-  ).all(after) as Array<{
-    id: number;
-    ingest_id: string;
-    cli: string;
-    payload: string;
-    meta: string;
-    received_at: number;
-  }>;
-  return rows.map((r) => ({
+/** A stored row as the event the runtime replays. */
+export function toLoggedEvent(
+  r: Pick<HookEventRow, 'id' | 'ingest_id' | 'cli' | 'payload' | 'meta' | 'received_at'>,
+): LoggedHookEvent {
+  return {
     id: r.id,
     ingestId: r.ingest_id,
     envelope: {
@@ -64,7 +67,21 @@ export function hookEventsAfterCheckpoint(db: Kysely<Database>): LoggedHookEvent
       meta: JSON.parse(r.meta) as HookEnvelope['meta'],
     },
     receivedAt: r.received_at,
-  }));
+  };
+}
+
+/**
+ * The raw hook events that the saved state does not include yet (stored after the checkpoint watermark), oldest
+ * first: what a restart replays. Without a watermark: none when a core state was saved (a database written before
+ * checkpoints existed, when every transaction carried the whole state), else all of them.
+ */
+export async function hookEventsAfterCheckpoint(db: Db): Promise<LoggedHookEvent[]> {
+  let after = watermarkOf(await eventLogQueries.watermark(db).executeTakeFirst());
+  if (after === null) {
+    if ((await eventLogQueries.coreStateSaved(db).executeTakeFirst()) !== undefined) return [];
+    after = 0;
+  }
+  return (await eventLogQueries.after(db, after).execute()).map(toLoggedEvent);
 }
 
 /**
@@ -73,29 +90,41 @@ export function hookEventsAfterCheckpoint(db: Kysely<Database>): LoggedHookEvent
  * checkpoint watermark; all of them when no checkpoint and no core state was ever written): a restart replays those.
  * Their ingest ids are forgotten, so only prune what the spool can no longer redeliver. Returns rows deleted.
  */
-export function pruneHookEvents(
-  db: Kysely<Database>,
+export async function pruneHookEvents(
+  db: Db,
   options: { before: number; keepAtLeast?: number; limit?: number },
-): number {
+): Promise<number> {
   if (!Number.isFinite(options?.before))
     throw new DbInputError('pruneHookEvents: before must be a number', 'before');
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0))
     throw new DbInputError('pruneHookEvents: limit must be a positive integer', 'limit');
   const keep = Math.max(0, Math.floor(options.keepAtLeast ?? 0));
-  const h = handleOf(db);
   const floor =
     keep > 0
-      ? ((prepared(h, 'SELECT id FROM hook_events ORDER BY id DESC LIMIT 1 OFFSET ?')
-          .pluck()
-          .get(keep - 1) as number | undefined) ?? 0)
+      ? ((
+          await db
+            .selectFrom('hook_events')
+            .select('id')
+            .orderBy('id', 'desc')
+            .limit(1)
+            .offset(keep - 1)
+            .executeTakeFirst()
+        )?.id ?? 0)
       : Number.MAX_SAFE_INTEGER;
   // Events after the checkpoint watermark are still needed: a restart replays them (see hookEventsAfterCheckpoint).
   const mark =
-    watermark(h) ??
-    (prepared(h, 'SELECT 1 FROM core_state WHERE id = 1').get() !== undefined ? Number.MAX_SAFE_INTEGER : 0);
-  return prepared(
-    h,
-    `DELETE FROM hook_events WHERE id IN
-       (SELECT id FROM hook_events WHERE received_at < ? AND id < ? AND id <= ? ORDER BY id LIMIT ?)`,
-  ).run(options.before, floor, mark, options.limit ?? -1).changes;
+    watermarkOf(await eventLogQueries.watermark(db).executeTakeFirst()) ??
+    ((await eventLogQueries.coreStateSaved(db).executeTakeFirst()) !== undefined
+      ? Number.MAX_SAFE_INTEGER
+      : 0);
+  let oldest = db
+    .selectFrom('hook_events')
+    .select('id')
+    .where('received_at', '<', options.before)
+    .where('id', '<', floor)
+    .where('id', '<=', mark)
+    .orderBy('id');
+  if (options.limit !== undefined) oldest = oldest.limit(options.limit);
+  const r = await db.deleteFrom('hook_events').where('id', 'in', oldest).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

@@ -1,12 +1,11 @@
 /**
- * Full-text search over prompts, responses, tool call inputs and outputs, notes and session titles (FTS5, bm25
- * ranking; the index is built by migration 0002).
+ * Full-text search over prompts, responses, tool call inputs and outputs, notes and session titles: the input, the
+ * result and the snippets. The search itself is the adapter's (`DatabaseAdapter.fullTextSearch`; FTS5 with bm25
+ * ranking in `sqlite/fts-search.ts`, the index built by migration 0002).
  */
 import { AGENT_CLIS, SESSION_STATUSES } from '@flightdeck/shared-types';
-import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
-import { parseInput } from './errors.js';
-import type { Database, SearchKind } from './schema.js';
+import type { SearchKind } from './schema.js';
 
 const MAX_TERMS = 16;
 
@@ -93,34 +92,10 @@ export interface FtsResult {
   pageSize: number;
 }
 
-const KIND_FILTER: Record<FtsKind, SearchKind[] | null> = {
-  all: null,
-  prompts: ['prompt'],
-  responses: ['response'],
-  tools: ['tool_input', 'tool_output'],
-  notes: ['note'],
-  titles: ['title'],
-};
+/** The result of `fullTextSearch`. */
+export type FullTextSearchResult = FtsResult;
 
-type SessionFilters = Partial<
-  Pick<z.output<z.ZodObject<typeof sessionFilterFields>>, keyof typeof sessionFilterFields>
->;
-
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-
-/** SQL conditions (ANDed, each starting with AND) on the `sessions` row aliased `s`. */
-function sessionConditions(f: SessionFilters): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [];
-  if (f.project) parts.push(sql`AND (s.project_path = ${f.project} OR s.project_name = ${f.project})`);
-  if (f.status) parts.push(sql`AND s.status IN (${sql.join(list(f.status))})`);
-  if (f.cli) parts.push(sql`AND s.cli IN (${sql.join(list(f.cli))})`);
-  if (f.dateFrom !== undefined) parts.push(sql`AND s.started_at >= ${f.dateFrom}`);
-  if (f.dateTo !== undefined) parts.push(sql`AND s.started_at <= ${f.dateTo}`);
-  if (f.archived !== undefined) parts.push(sql`AND s.archived = ${f.archived ? 1 : 0}`);
-  return parts.length > 0 ? sql.join(parts, sql` `) : sql``;
-}
-
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
@@ -143,78 +118,4 @@ export function parseSnippet(raw: string): SnippetPart[] {
   return parts
     .map((p) => ({ ...p, text: p.text.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, '') }))
     .filter((p) => p.text.length > 0);
-}
-
-function isFtsError(err: unknown): boolean {
-  const msg = err instanceof Error ? err.message : String(err);
-  return /fts5|syntax error|unterminated|no such column/i.test(msg);
-}
-
-/**
- * Ranked full-text search. Any query string is safe: it is sanitised by `toFtsQuery`, an empty query
- * gives an empty result, and an FTS error never reaches the caller.
- */
-export async function fullTextSearch(db: Kysely<Database>, input: FullTextSearchInput): Promise<FtsResult> {
-  const q = parseInput(fullTextSearchInputSchema, input, 'fullTextSearch');
-  const empty: FtsResult = { items: [], total: 0, page: q.page, pageSize: q.pageSize };
-  const match = toFtsQuery(q.query);
-  if (!match) return empty;
-  const kind = KIND_FILTER[q.kind];
-  const where = sql`search_index MATCH ${match}
-    ${kind ? sql`AND search_index.kind IN (${sql.join(kind)})` : sql``}
-    ${sessionConditions(q)}`;
-  try {
-    const totalRow = await sql<{ n: number }>`SELECT count(*) AS n FROM search_index
-      JOIN sessions s ON s.id = search_index.session_id WHERE ${where}`.execute(db);
-    const total = totalRow.rows[0]?.n ?? 0;
-    if (total === 0) return empty;
-    const rows = await sql<{
-      kind: SearchKind;
-      ref_id: number;
-      tool_use_id: string | null;
-      tool_name: string | null;
-      session_id: string;
-      timestamp: number;
-      rank: number;
-      snip: string;
-      title: string;
-      project_name: string;
-      project_path: string;
-    }>`SELECT search_index.kind, search_index.ref_id, search_index.session_id, search_index.timestamp,
-        bm25(search_index) AS rank,
-        snippet(search_index, 4, ${SNIPPET_MARK_START}, ${SNIPPET_MARK_END}, '…', 24) AS snip,
-        s.title, s.project_name, s.project_path, t.tool_use_id, t.tool_name
-      FROM search_index JOIN sessions s ON s.id = search_index.session_id
-      LEFT JOIN tool_calls t ON search_index.kind IN ('tool_input', 'tool_output') AND t.id = search_index.ref_id
-      WHERE ${where}
-      ORDER BY rank, search_index.timestamp DESC
-      LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`.execute(db);
-    return {
-      items: rows.rows.map((r) => {
-        const parts = parseSnippet(r.snip ?? '');
-        return {
-          kind: r.kind,
-          refId: Number(r.ref_id),
-          toolUseId: r.tool_use_id ?? null,
-          toolName: r.tool_name ?? null,
-          sessionId: r.session_id,
-          sessionTitle: r.title,
-          projectName: r.project_name,
-          projectPath: r.project_path,
-          timestamp: Number(r.timestamp),
-          rank: r.rank,
-          snippet: parts,
-          snippetHtml: parts
-            .map((p) => (p.match ? `<mark>${escapeHtml(p.text)}</mark>` : escapeHtml(p.text)))
-            .join(''),
-        };
-      }),
-      total,
-      page: q.page,
-      pageSize: q.pageSize,
-    };
-  } catch (err) {
-    if (isFtsError(err)) return empty;
-    throw err;
-  }
 }

@@ -13,8 +13,9 @@ import type {
   ToolCall,
   ToolCallStatus,
 } from '@flightdeck/shared-types';
-import { type Handle, prepared } from './open.js';
-import type { EventRow, PromptRow, ResponseRow, ToolCallRow } from './schema.js';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database, EventRow, PromptRow, ResponseRow, ToolCallRow } from './schema.js';
+import { TOOL_CALL_FIELDS } from './write-op.js';
 
 export interface StoredSessionRow {
   id: string;
@@ -22,14 +23,15 @@ export interface StoredSessionRow {
   ring_lengths: string;
 }
 
-interface RingLengths {
+export interface RingLengths {
   promptHistory: number;
   toolLog: number;
   responseLog: number;
   events: number;
 }
 
-function lengths(json: string): RingLengths {
+/** The ring lengths of a row (`ring_lengths` JSON; 0 for what is missing or odd). */
+export function ringLengths(json: string): RingLengths {
   let v: Partial<Record<keyof RingLengths, unknown>> = {};
   try {
     const parsed: unknown = JSON.parse(json);
@@ -56,19 +58,6 @@ export function parseToolInput(text: string | null): unknown {
   }
 }
 
-const Q = {
-  prompts: `SELECT text, timestamp, prompt_id FROM prompts WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
-  responses: `SELECT text_excerpt, timestamp, agent_id FROM responses WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
-  tools: `SELECT tool_use_id, tool_name, tool_input_summary, tool_input, status, timestamp, ended_at, duration_ms,
-      result_excerpt, error, agent_id FROM tool_calls WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
-  events: `SELECT event_type, detail, timestamp FROM events WHERE session_id = ? ORDER BY id DESC LIMIT ?`,
-} as const;
-
-function lastRows<T>(h: Handle, sqlText: string, id: string, limit: number): T[] {
-  if (limit === 0) return [];
-  return (prepared(h, sqlText).all(id, limit) as T[]).reverse();
-}
-
 /** A `tool_calls` row's columns as tool-call fields (all but the input, kept as JSON text in the row). */
 export function toolCallFields(
   r: Omit<ToolCallRow, 'id' | 'session_id' | 'tool_input'>,
@@ -87,45 +76,89 @@ export function toolCallFields(
   };
 }
 
-export function hydrateSession(h: Handle, row: StoredSessionRow): Session {
+/** Each stored ring: its table and the columns its entries are rebuilt from. */
+const RING_TABLES = {
+  prompts: { table: 'prompts', columns: ['text', 'timestamp', 'prompt_id'] },
+  responses: { table: 'responses', columns: ['text_excerpt', 'timestamp', 'agent_id'] },
+  tools: { table: 'tool_calls', columns: TOOL_CALL_FIELDS },
+  events: { table: 'events', columns: ['event_type', 'detail', 'timestamp'] },
+} as const;
+
+/** A query of ring rows (its rows are those of `RingRows`). */
+export type RingQuery = SelectQueryBuilder<Database, keyof Database, Record<string, unknown>>;
+
+/** The queries of the last N rows of each stored ring of session `id` (newest first; null: N = 0). */
+export function ringQueries(
+  db: Kysely<Database>,
+  id: string,
+  len: RingLengths,
+): Record<keyof RingRows, RingQuery | null> {
+  const last = (ring: keyof RingRows, n: number): RingQuery | null => {
+    if (n <= 0) return null;
+    const { table, columns } = RING_TABLES[ring];
+    return (db as unknown as Kysely<Record<string, { session_id: string; id: number }>>)
+      .selectFrom(table)
+      .select(columns as never)
+      .where('session_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(n) as unknown as RingQuery;
+  };
+  return {
+    prompts: last('prompts', len.promptHistory),
+    responses: last('responses', len.responseLog),
+    tools: last('tools', len.toolLog),
+    events: last('events', len.events),
+  };
+}
+
+/** The rows of the last N entries of each stored ring of a session, newest first (as `ringQueries` selects them). */
+export interface RingRows {
+  prompts: Pick<PromptRow, 'text' | 'timestamp' | 'prompt_id'>[];
+  responses: Pick<ResponseRow, 'text_excerpt' | 'timestamp' | 'agent_id'>[];
+  tools: Omit<ToolCallRow, 'id' | 'session_id'>[];
+  events: Pick<EventRow, 'event_type' | 'detail' | 'timestamp'>[];
+}
+
+/** The stored session: its snapshot with the rings rebuilt from `rows`. */
+export function assembleSession(row: StoredSessionRow, rows: RingRows): Session {
   const base = JSON.parse(row.snapshot) as Session;
-  const len = lengths(row.ring_lengths);
-  const promptHistory: PromptEntry[] = lastRows<Pick<PromptRow, 'text' | 'timestamp' | 'prompt_id'>>(
-    h,
-    Q.prompts,
-    row.id,
-    len.promptHistory,
-  ).map((r) => ({
-    text: r.text,
-    timestamp: r.timestamp,
-    promptId: r.prompt_id,
-    seq: 0,
-  }));
-  const responseLog: ResponseEntry[] = lastRows<Pick<ResponseRow, 'text_excerpt' | 'timestamp' | 'agent_id'>>(
-    h,
-    Q.responses,
-    row.id,
-    len.responseLog,
-  ).map((r) => ({
-    text: r.text_excerpt,
-    timestamp: r.timestamp,
-    agentId: r.agent_id,
-    seq: 0,
-  }));
-  const toolLog: ToolCall[] = lastRows<Omit<ToolCallRow, 'id' | 'session_id'>>(
-    h,
-    Q.tools,
-    row.id,
-    len.toolLog,
-  ).map((r) => ({ ...toolCallFields(r), input: parseToolInput(r.tool_input), seq: 0 }));
-  const events: LifecycleEvent[] = lastRows<Pick<EventRow, 'event_type' | 'detail' | 'timestamp'>>(
-    h,
-    Q.events,
-    row.id,
-    len.events,
-  ).map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp, seq: 0 }));
+  const promptHistory: PromptEntry[] = rows.prompts
+    .slice()
+    .reverse()
+    .map((r) => ({
+      text: r.text,
+      timestamp: r.timestamp,
+      promptId: r.prompt_id,
+      seq: 0,
+    }));
+  const responseLog: ResponseEntry[] = rows.responses
+    .slice()
+    .reverse()
+    .map((r) => ({
+      text: r.text_excerpt,
+      timestamp: r.timestamp,
+      agentId: r.agent_id,
+      seq: 0,
+    }));
+  const toolLog: ToolCall[] = rows.tools
+    .slice()
+    .reverse()
+    .map((r) => ({ ...toolCallFields(r), input: parseToolInput(r.tool_input), seq: 0 }));
+  const events: LifecycleEvent[] = rows.events
+    .slice()
+    .reverse()
+    .map((r) => ({ type: r.event_type, detail: r.detail, timestamp: r.timestamp, seq: 0 }));
   // The row id wins over the snapshot's (they differ only after a re-key that the core did not re-send).
   return { ...base, sessionId: row.id, promptHistory, toolLog, responseLog, events };
+}
+
+/** A stored session, rebuilt (snapshot + the last rows of each ring, as many as it had). */
+export async function hydrateSession(db: Kysely<Database>, row: StoredSessionRow): Promise<Session> {
+  const q = ringQueries(db, row.id, ringLengths(row.ring_lengths));
+  const [prompts, responses, tools, events] = await Promise.all(
+    [q.prompts, q.responses, q.tools, q.events].map((query) => query?.execute() ?? []),
+  );
+  return assembleSession(row, { prompts, responses, tools, events } as unknown as RingRows);
 }
 
 /** The stored records of a session, as `getSession` lists them. */

@@ -1,19 +1,19 @@
+export type { DatabaseAdapter } from './adapter.js';
 export * from './analytics.js';
 export { DbInputError } from './errors.js';
-export * from './event-log.js';
+export {
+  hasIngestIds,
+  hookEventsAfterCheckpoint,
+  type LoggedHookEvent,
+  pruneHookEvents,
+} from './event-log.js';
 export * from './fts.js';
-export { parseToolInput, type StoredRecords, withStoredRings } from './hydrate.js';
-export * from './ingest.js';
-export * from './kv.js';
+export { type StoredRecords, withStoredRings } from './hydrate.js';
+export { loadCoreState, loadLiveSessions } from './live-state.js';
+export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
-export {
-  type FlightdeckDatabase,
-  migrateDown,
-  migrateToLatest,
-  type OpenDatabaseOptions,
-  openDatabase,
-} from './open.js';
+export * from './planner.js';
 export {
   type RingCapacities,
   type RingEntries,
@@ -24,7 +24,6 @@ export {
 export type * from './schema.js';
 export {
   type ColumnField,
-  columnOf,
   SESSION_COLUMNS,
   SESSION_ROW_COLUMNS,
   type SessionColumn,
@@ -32,13 +31,12 @@ export {
   TABLE_RINGS,
 } from './session-row.js';
 export * from './sessions.js';
+export { fullTextSearch } from './sqlite/fts-search.js';
 export {
-  configureConnection,
-  createOpWriter,
-  OP,
-  type OpWriter,
-  openWriterConnection,
-  WATERMARK_KEY,
-  type WriteOp,
-  type WriterConnection,
-} from './write-ops.js';
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteAdapter,
+  type WriterLog,
+  type WriterThreadOptions,
+} from './sqlite/open.js';
+export * from './write-op.js';

@@ -6,7 +6,7 @@
  * JSON without the rings kept in child tables), so a new field is stored without a line here; give it a column
  * (one line here, one migration) only to filter, sort or list by it.
  *
- * Loaded alone by the writer thread (through `write-ops.ts`): no runtime import but the error class.
+ * Loaded by the writer thread (through `sqlite/writer.ts`): no runtime import but the error class.
  */
 import type { Session, SessionRingKey } from '@flightdeck/shared-types';
 import { DbInputError } from './errors.js';

@@ -1,16 +1,14 @@
-/** Session history: detail, search/list (spec §12.7), projects, user-editable fields. */
+/** Session history: detail, search/list (spec §12.7), projects, the raw event log. */
 import type { Note, Session, ToolCallStatus } from '@flightdeck/shared-types';
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
 import { sessionFilterFields, toFtsQuery } from './fts.js';
 import { hydrateSession, toolCallFields } from './hydrate.js';
-import { handleOf } from './open.js';
 import type { Database } from './schema.js';
 import { columnOf, SESSION_COLUMNS, type SessionSummary, toSessionSummary } from './session-row.js';
 
 export type { SessionSummary } from './session-row.js';
-export { toSessionSummary } from './session-row.js';
 
 /** The columns a history listing selects (those that mirror a field). */
 const SUMMARY_COLUMNS = Object.keys(SESSION_COLUMNS) as (keyof typeof SESSION_COLUMNS)[];
@@ -50,7 +48,7 @@ export interface EventRecord {
 }
 
 export interface SessionDetail {
-  /** The session as last persisted (snapshot + ring buffers rebuilt), with `setSessionFields` edits applied. */
+  /** The session as last persisted (snapshot + ring buffers rebuilt). */
   session: Session;
   summary: SessionSummary;
   prompts: PromptRecord[];
@@ -103,7 +101,7 @@ export async function getSession(db: Kysely<Database>, sessionId: string): Promi
       .execute(),
   ]);
   return {
-    session: hydrateSession(handleOf(db), row),
+    session: await hydrateSession(db, row),
     summary: toSessionSummary(row),
     prompts: prompts.map((p) => ({ id: p.id, text: p.text, promptId: p.prompt_id, timestamp: p.timestamp })),
     responses: responses.map((r) => ({
@@ -122,51 +120,6 @@ export async function getSession(db: Kysely<Database>, sessionId: string): Promi
       updatedAt: n.updated_at,
     })),
   };
-}
-
-export const sessionFieldsSchema = z
-  .object({
-    title: z.string().max(500).optional(),
-    label: z.string().max(200).nullable().optional(),
-    accentColor: z.string().max(64).nullable().optional(),
-    archived: z.boolean().optional(),
-  })
-  .strict();
-export type SessionFields = z.input<typeof sessionFieldsSchema>;
-
-/**
- * Sets user-editable fields of a stored session (column and snapshot). Returns whether the session exists.
- * Live sessions are edited through the core; this is for history.
- */
-export async function setSessionFields(
-  db: Kysely<Database>,
-  sessionId: string,
-  fields: SessionFields,
-): Promise<boolean> {
-  const id = parseInput(z.string().min(1).max(512), sessionId, 'setSessionFields: sessionId');
-  const f = parseInput(sessionFieldsSchema, fields, 'setSessionFields');
-  let snapshot: Expression<string> = sql<string>`snapshot`;
-  const set: Record<string, unknown> = {};
-  const put = (column: string, jsonKey: string, value: string | null | boolean) => {
-    set[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-    const jsonValue = typeof value === 'boolean' ? sql`json(${value ? 'true' : 'false'})` : sql`${value}`;
-    snapshot = sql<string>`json_set(${snapshot}, ${`$.${jsonKey}`}, ${jsonValue})`;
-  };
-  if (f.title !== undefined) put(columnOf('title'), 'title', f.title);
-  if (f.label !== undefined) put(columnOf('label'), 'label', f.label);
-  if (f.accentColor !== undefined) put(columnOf('accentColor'), 'accentColor', f.accentColor);
-  if (f.archived !== undefined) put(columnOf('archived'), 'archived', f.archived);
-  if (Object.keys(set).length === 0) {
-    return (
-      (await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
-    );
-  }
-  const r = await db
-    .updateTable('sessions')
-    .set({ ...set, snapshot })
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
 }
 
 export const SESSION_SORT_COLUMNS = ['started_at', 'last_activity_at', 'project_name', 'status'] as const;

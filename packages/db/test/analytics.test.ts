@@ -19,7 +19,7 @@ describe.each(['memory', 'file'] as const)('analytics (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
-    recordBatch(h.db, {
+    await recordBatch(h, {
       events: [],
       sessions: [
         makeSession('s1', {

@@ -25,7 +25,7 @@ describe('real hook payloads', () => {
     expect(events.length).toBeGreaterThan(40);
     const h = await openTestDb('file');
     try {
-      expect(recordBatch(h.db, { events, sessions: [] }).insertedIngestIds).toHaveLength(events.length);
+      expect((await recordBatch(h, { events, sessions: [] })).insertedIngestIds).toHaveLength(events.length);
       const rows = h.sqlite
         .prepare('SELECT session_id, event_type, payload FROM hook_events ORDER BY id')
         .all() as {

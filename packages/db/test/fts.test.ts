@@ -7,11 +7,10 @@ import {
   migrateDown,
   migrateToLatest,
   parseSnippet,
-  setSessionFields,
   toFtsQuery,
   updateNote,
 } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, revise, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -31,7 +30,7 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
-    recordBatch(h.db, {
+    await recordBatch(h, {
       events: [],
       sessions: [
         makeSession('s-auth', {
@@ -179,7 +178,7 @@ describe('the index follows re-keys and deletes', () => {
   it('finds entries under the new id and forgets deleted sessions', async () => {
     const h = await openTestDb('memory');
     try {
-      recordBatch(h.db, {
+      await recordBatch(h, {
         events: [],
         sessions: [
           makeSession('old', {
@@ -187,9 +186,9 @@ describe('the index follows re-keys and deletes', () => {
           }),
         ],
       });
-      recordBatch(h.db, { events: [], sessions: [], rekeys: [{ oldId: 'old', newId: 'new' }] });
+      await recordBatch(h, { events: [], sessions: [], rekeys: [{ oldId: 'old', newId: 'new' }] });
       expect((await fullTextSearch(h.db, { query: 'zebra' })).items.map((i) => i.sessionId)).toEqual(['new']);
-      recordBatch(h.db, { events: [], sessions: [], removedSessionIds: ['new'] });
+      await recordBatch(h, { events: [], sessions: [], removedSessionIds: ['new'] });
       expect((await fullTextSearch(h.db, { query: 'zebra' })).total).toBe(0);
       expect(h.sqlite.prepare('SELECT count(*) FROM search_index').pluck().get()).toBe(0);
     } finally {
@@ -220,7 +219,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
       promptHistory: [{ text: 'a prompt about xylophone once', timestamp: T0 + 1, promptId: null }],
     });
     const s = makeSession('s-out', { toolLog: [running] });
-    recordBatch(h.db, { events: [], sessions: [s, other] });
+    await recordBatch(h, { events: [], sessions: [s, other] });
     expect((await fullTextSearch(h.db, { query: 'xylophone' })).items.map((i) => i.kind)).toEqual(['prompt']);
     // PostToolUse: the output arrives later, as an update of the stored call.
     const done = {
@@ -229,7 +228,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
       endedAt: T0 + 20,
       result: 'FAIL src/keys.test.ts: xylophone xylophone expected 3 received 2',
     };
-    recordBatch(h.db, { events: [], sessions: [{ ...s, toolLog: [done] }] });
+    await recordBatch(h, { events: [], sessions: [revise(s, { toolLog: [done] })] });
     const r = await fullTextSearch(h.db, { query: 'xylophone' });
     expect(r.items.map((i) => [i.kind, i.sessionId])).toEqual([
       ['tool_output', 's-out'],
@@ -249,14 +248,14 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
       inputSummary: 'make',
       error: 'quokka: command not found',
     });
-    recordBatch(h.db, { events: [], sessions: [makeSession('s-err', { toolLog: [failed] })] });
+    await recordBatch(h, { events: [], sessions: [makeSession('s-err', { toolLog: [failed] })] });
     expect((await fullTextSearch(h.db, { query: 'quokka' })).items).toMatchObject([
       { kind: 'tool_output', sessionId: 's-err', toolUseId: 'toolu_err' },
     ]);
   });
 
   it('finds a word that appears only in a response', async () => {
-    recordBatch(h.db, {
+    await recordBatch(h, {
       events: [],
       sessions: [
         makeSession('s-resp', {
@@ -274,7 +273,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
   });
 
   it('finds notes and titles, and follows their edits', async () => {
-    recordBatch(h.db, { events: [], sessions: [makeSession('s-note', { title: 'Ocelot migration' })] });
+    await recordBatch(h, { events: [], sessions: [makeSession('s-note', { title: 'Ocelot migration' })] });
     const note = await addNote(h.db, 's-note', 'remember the pangolin flag', T0 + 100);
     expect((await fullTextSearch(h.db, { query: 'pangolin' })).items).toMatchObject([
       { kind: 'note', sessionId: 's-note', refId: note.id, timestamp: T0 + 100 },
@@ -290,11 +289,12 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
     expect((await fullTextSearch(h.db, { query: 'ocelot' })).items).toMatchObject([
       { kind: 'title', sessionId: 's-note', sessionTitle: 'Ocelot migration' },
     ]);
-    await setSessionFields(h.db, 's-note', { title: 'Lynx migration' });
+    // A renamed session (its row upserted again): the title row follows (update trigger).
+    await recordBatch(h, { events: [], sessions: [makeSession('s-note', { title: 'Lynx migration' })] });
     expect((await fullTextSearch(h.db, { query: 'ocelot' })).total).toBe(0);
     expect((await fullTextSearch(h.db, { query: 'lynx', kind: 'titles' })).total).toBe(1);
     // The default title (the project name) is not indexed: it would match every session of the project.
-    recordBatch(h.db, { events: [], sessions: [makeSession('s-plain', { title: 'acme-api' })] });
+    await recordBatch(h, { events: [], sessions: [makeSession('s-plain', { title: 'acme-api' })] });
     expect(
       h.sqlite.prepare("SELECT count(*) FROM search_index WHERE session_id = 's-plain'").pluck().get(),
     ).toBe(0);
@@ -306,7 +306,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
         promptHistory: [{ text: 'tapir filter check', timestamp: T0 + 1, promptId: null }],
         ...over,
       });
-    recordBatch(h.db, {
+    await recordBatch(h, {
       events: [],
       sessions: [
         mk('f-ended', { status: 'ended', startedAt: T0 - 86_400_000 }),

@@ -3,22 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
-import type { Kysely } from 'kysely';
 import {
-  createIngestPlanner,
-  createOpWriter,
-  type FlightdeckDatabase,
+  createWritePlanner,
+  hasIngestIds,
   type IngestBatch,
   type IngestEvent,
-  type IngestPlanner,
-  type IngestResult,
-  OP,
-  type OpWriter,
-  openDatabase,
+  openSqlite,
+  type SqliteAdapter,
   type WriteOp,
+  type WritePlanner,
 } from '../src/index.js';
-import { handleOf } from '../src/open.js';
-import type { Database } from '../src/schema.js';
 
 export const T0 = Date.UTC(2026, 10, 16, 9, 0, 0); // Monday 2026-11-16 09:00 UTC
 
@@ -63,6 +57,19 @@ export function makeSession(id: string, over: SessionOver = {}): Session {
   };
 }
 
+/**
+ * The next version of `s` as the core makes it: ring entries of `over` that are not entries of `s` are new or
+ * replaced, and get the next sequence numbers (in place), rings in the order prompts, tools, responses, events.
+ */
+export function revise(s: Session, over: Partial<Session>): Session {
+  const known = new Set<unknown>([...s.promptHistory, ...s.toolLog, ...s.responseLog, ...s.events]);
+  let seq = s.ringSeq;
+  for (const ring of ['promptHistory', 'toolLog', 'responseLog', 'events'] as const) {
+    for (const e of over[ring] ?? []) if (!known.has(e)) (e as { seq: number }).seq = ++seq;
+  }
+  return { ...s, ...over, ringSeq: seq };
+}
+
 /** `s` as the database gives it back: its ring entries are written, so they carry `seq` 0 (`ringSeq` stays). */
 export function written(s: Session): Session {
   const zero = <T>(ring: readonly T[]): T[] => ring.map((e) => ({ ...e, seq: 0 }));
@@ -104,27 +111,55 @@ export function hookEvent(ingestId: string, sessionId: string, event: string, re
 /** Opens a database on `:memory:` or on a fresh temp file; `cleanup()` closes and removes it. */
 export async function openTestDb(
   kind: 'memory' | 'file',
-): Promise<FlightdeckDatabase & { file: string; dir: string | null; cleanup(): Promise<void> }> {
+): Promise<SqliteAdapter & { dir: string | null; cleanup(): Promise<void> }> {
   const dir = kind === 'file' ? mkdtempSync(join(tmpdir(), 'flightdeck-db-')) : null;
   const file = dir ? join(dir, 'flightdeck.db') : ':memory:';
-  const h = await openDatabase({ file });
-  return {
-    ...h,
-    file,
+  const h = await openSqlite({ file });
+  return Object.assign(h, {
     dir,
     async cleanup() {
       await h.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
-  };
+  });
 }
 
-export function count(h: FlightdeckDatabase, table: string): number {
+export function count(h: SqliteAdapter, table: string): number {
   return (h.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
+/** The tables that hold rows of a session (its id in `session_id`). */
+const SESSION_TABLES = [
+  'sessions',
+  'prompts',
+  'responses',
+  'tool_calls',
+  'events',
+  'notes',
+  'hook_events',
+  'search_index',
+];
+
+/** The distinct session ids of each table that holds rows of a session. */
+export function sessionIdsByTable(h: SqliteAdapter): Record<string, unknown[]> {
+  return Object.fromEntries(
+    SESSION_TABLES.map((t) => [
+      t,
+      h.sqlite
+        .prepare(`SELECT DISTINCT ${t === 'sessions' ? 'id' : 'session_id'} FROM ${t}`)
+        .pluck()
+        .all(),
+    ]),
+  );
+}
+
+/** `sessionIdsByTable` when every row belongs to session `id`. */
+export function onlySession(id: string): Record<string, unknown[]> {
+  return Object.fromEntries(SESSION_TABLES.map((t) => [t, [id]]));
+}
+
 /** Rows of the full-text index by kind (only the kinds present). */
-export function searchKinds(h: FlightdeckDatabase): Record<string, number> {
+export function searchKinds(h: SqliteAdapter): Record<string, number> {
   const rows = h.sqlite.prepare('SELECT kind, count(*) AS n FROM search_index GROUP BY kind').all() as Array<{
     kind: string;
     n: number;
@@ -132,32 +167,54 @@ export function searchKinds(h: FlightdeckDatabase): Record<string, number> {
   return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
 }
 
-const writers = new WeakMap<Kysely<Database>, { planner: IngestPlanner; writer: OpWriter }>();
+/** Which raw events of a batch were stored, and which were there already (or twice in the batch). */
+export interface IngestResult {
+  insertedIngestIds: string[];
+  duplicateIngestIds: string[];
+}
+
+const planners = new WeakMap<SqliteAdapter, WritePlanner>();
 
 /**
- * Records one batch the way the server does, in one transaction: the write plan of `createIngestPlanner` (raw
+ * Records one batch the way the server does, in one transaction: the write plan of `createWritePlanner` (raw
  * events, re-keys, session rows with their new ring entries, removals), then the core state when given, applied by
- * `createOpWriter` on the database's own connection. After a failed write the planner forgets what it planned.
+ * the adapter's `write`. After a failed write the planner forgets what it planned. Answers which raw events were
+ * new (looked up before the write).
  */
-export function recordBatch(
-  db: Kysely<Database>,
+export async function recordBatch(
+  h: SqliteAdapter,
   batch: IngestBatch & { coreState?: unknown; now?: number },
-): IngestResult {
-  let w = writers.get(db);
-  if (w === undefined) {
-    w = { planner: createIngestPlanner(db), writer: createOpWriter(handleOf(db).sqlite) };
-    writers.set(db, w);
+): Promise<IngestResult> {
+  let planner = planners.get(h);
+  if (planner === undefined) {
+    planner = createWritePlanner();
+    planners.set(h, planner);
   }
   const ops: WriteOp[] = [];
-  w.planner.batch(ops, batch);
+  planner.batch(ops, batch);
   if (batch.coreState !== undefined) {
     const latest = Math.max(0, ...batch.events.map((e) => e.receivedAt));
-    ops.push([OP.core, JSON.stringify(batch.coreState), batch.now ?? (latest || Date.now())]);
+    ops.push({
+      op: 'coreState',
+      state: JSON.stringify(batch.coreState),
+      at: batch.now ?? (latest || Date.now()),
+    });
   }
+  const stored = await hasIngestIds(
+    h.db,
+    batch.events.map((e) => e.ingestId),
+  );
   try {
-    return w.writer.write(ops);
+    await h.write(ops);
   } catch (e) {
-    w.planner.forget();
+    planner.forget();
     throw e;
   }
+  const result: IngestResult = { insertedIngestIds: [], duplicateIngestIds: [] };
+  for (const { ingestId } of batch.events) {
+    const dup = stored.has(ingestId);
+    stored.add(ingestId);
+    (dup ? result.duplicateIngestIds : result.insertedIngestIds).push(ingestId);
+  }
+  return result;
 }

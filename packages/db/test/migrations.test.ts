@@ -56,7 +56,7 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const s = makeSession('m1', {
       promptHistory: [{ text: 'hello after re-migration', timestamp: 1, promptId: null }],
     });
-    recordBatch(h.db, { events: [], sessions: [s] });
+    await recordBatch(h, { events: [], sessions: [s] });
     expect(count(h, 'prompts')).toBe(1);
     expect(searchKinds(h)).toEqual({ prompt: 1, title: 1 });
     // One step down: the host column goes, the two columns 0001 created come back.

@@ -1,15 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  addNote,
-  DbInputError,
-  deleteNote,
-  deleteSetting,
-  getSetting,
-  listNotes,
-  MAX_NOTE_CHARS,
-  setSetting,
-  updateNote,
-} from '../src/index.js';
+import { addNote, DbInputError, deleteNote, listNotes, MAX_NOTE_CHARS, updateNote } from '../src/index.js';
 import { makeSession, openTestDb, recordBatch } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
@@ -23,7 +13,7 @@ describe.each(['memory', 'file'] as const)('notes (%s)', (kind) => {
 
   it('adds, lists, updates and deletes notes', async () => {
     h = await openTestDb(kind);
-    recordBatch(h.db, { events: [], sessions: [makeSession('s1'), makeSession('s2')] });
+    await recordBatch(h, { events: [], sessions: [makeSession('s1'), makeSession('s2')] });
     const n1 = await addNote(h.db, 's1', 'check the migration', 100);
     const n2 = await addNote(h.db, 's1', 'x'.repeat(MAX_NOTE_CHARS), 200);
     await addNote(h.db, 's2', 'other session', 300);
@@ -40,14 +30,14 @@ describe.each(['memory', 'file'] as const)('notes (%s)', (kind) => {
     expect(await deleteNote(h.db, n2.id)).toBe(true);
     expect(await deleteNote(h.db, n2.id)).toBe(false);
     expect((await listNotes(h.db, 's1')).map((n) => n.text)).toEqual(['checked']);
-    recordBatch(h.db, { events: [], sessions: [], removedSessionIds: ['s1'] });
+    await recordBatch(h, { events: [], sessions: [], removedSessionIds: ['s1'] });
     expect(await listNotes(h.db, 's1')).toEqual([]);
     expect(await listNotes(h.db, 's2')).toHaveLength(1);
   });
 
   it('validates text length, emptiness, ids and the session', async () => {
     h = await openTestDb(kind);
-    recordBatch(h.db, { events: [], sessions: [makeSession('s1')] });
+    await recordBatch(h, { events: [], sessions: [makeSession('s1')] });
     await expect(addNote(h.db, 's1', 'x'.repeat(MAX_NOTE_CHARS + 1), 1)).rejects.toThrow(
       /text: must be at most 10000/,
     );
@@ -59,17 +49,5 @@ describe.each(['memory', 'file'] as const)('notes (%s)', (kind) => {
     await expect(listNotes(h.db, 42 as never)).rejects.toBeInstanceOf(DbInputError);
     const err = await addNote(h.db, 's1', 'x'.repeat(MAX_NOTE_CHARS + 1), 1).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'DbInputError', field: 'text' });
-  });
-
-  it('stores settings in kv', async () => {
-    h = await openTestDb(kind);
-    expect(await getSetting(h.db, 'theme')).toBeUndefined();
-    await setSetting(h.db, 'theme', { mode: 'dark' }, 1);
-    await setSetting(h.db, 'theme', { mode: 'light' }, 2);
-    expect(await getSetting(h.db, 'theme')).toEqual({ mode: 'light' });
-    expect(await deleteSetting(h.db, 'theme')).toBe(true);
-    expect(await getSetting(h.db, 'theme')).toBeUndefined();
-    await expect(setSetting(h.db, 'f', () => 1, 1)).rejects.toThrow(/value/);
-    await expect(setSetting(h.db, '', 1, 1)).rejects.toBeInstanceOf(DbInputError);
   });
 });

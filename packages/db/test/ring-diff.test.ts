@@ -110,7 +110,7 @@ describe('with the core and the database', () => {
     try {
       const first = run(initialState(), [hook('SessionStart', { source: 'startup' })], T0);
       const written = first.sessions[SID]!;
-      recordBatch(h.db, { events: [], sessions: [written] });
+      await recordBatch(h, { events: [], sessions: [written] });
       const next = run(
         first,
         [hook('UserPromptSubmit', { prompt: 'fix it' }), hook('PreToolUse', bash)],
@@ -122,7 +122,7 @@ describe('with the core and the database', () => {
       expect(diff.toolLog.map((t) => t.status)).toEqual(['running']);
       expect(diff.events.map((e) => e.type)).toEqual(['UserPromptSubmit']);
       expect(ringGap(s, written.ringSeq)).toBe(3);
-      recordBatch(h.db, { events: [], sessions: [s] });
+      await recordBatch(h, { events: [], sessions: [s] });
 
       // A restart: the rings come back from the tables with seq 0, ringSeq from the row.
       const [loaded] = await loadLiveSessions(h.db, { now: T0 + 20_000 });

@@ -7,7 +7,7 @@ import {
   type HookEventsTable,
   type KvTable,
   type NotesTable,
-  openDatabase,
+  openSqlite,
   type PromptsTable,
   type ResponsesTable,
   type SessionsTable,
@@ -108,25 +108,23 @@ describe('schema', () => {
   });
 
   it('rejects an empty file name and reports an unopenable path', async () => {
-    await expect(openDatabase({ file: '' })).rejects.toBeInstanceOf(DbInputError);
+    await expect(openSqlite({ file: '' })).rejects.toBeInstanceOf(DbInputError);
     const h = await openTestDb('file');
     const dir = h.dir as string;
     await h.cleanup();
     rmSync(dir, { recursive: true, force: true });
-    await expect(openDatabase({ file: `${dir}/missing-dir/x.db` })).rejects.toThrow(
-      /directory does not exist/,
-    );
+    await expect(openSqlite({ file: `${dir}/missing-dir/x.db` })).rejects.toThrow(/directory does not exist/);
   });
 
   it('lets a second connection read what the first committed (WAL) while it stays open', async () => {
     const a = await openTestDb('file');
     try {
-      const b = await openDatabase(a.file);
+      const b = await openSqlite({ file: a.file });
       try {
         expect(b.appliedMigrations).toEqual([]);
-        recordBatch(a.db, { events: [], sessions: [makeSession('shared')] });
+        await recordBatch(a, { events: [], sessions: [makeSession('shared')] });
         expect((await searchSessions(b.db)).items.map((s) => s.sessionId)).toEqual(['shared']);
-        recordBatch(b.db, { events: [], sessions: [makeSession('second')] });
+        await recordBatch(b, { events: [], sessions: [makeSession('second')] });
         expect((await searchSessions(a.db)).total).toBe(2);
       } finally {
         await b.close();

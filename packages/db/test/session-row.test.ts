@@ -55,8 +55,8 @@ describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (ki
     '%s: the live load returns it, the history summary too when it has a column',
     async (key) => {
       const s = changed(key);
-      recordBatch(h.db, { events: [], sessions: [s] });
-      const loaded = loadLiveSessions(h.db, { now: T0 }).find((x) => x.sessionId === s.sessionId);
+      await recordBatch(h, { events: [], sessions: [s] });
+      const loaded = (await loadLiveSessions(h.db, { now: T0 })).find((x) => x.sessionId === s.sessionId);
       expect(loaded).toEqual(s);
       const detail = await getSession(h.db, s.sessionId);
       expect(detail?.session).toEqual(s);
@@ -72,12 +72,12 @@ describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (ki
   it('a session with every field changed at once comes back whole', async () => {
     let s = makeSession('all');
     for (const key of SNAPSHOT_KEYS) if (key !== 'sessionId') s = { ...s, [key]: otherValue(s[key], key) };
-    recordBatch(h.db, { events: [], sessions: [s] });
-    expect(loadLiveSessions(h.db, { now: T0 })).toEqual([s]);
+    await recordBatch(h, { events: [], sessions: [s] });
+    expect(await loadLiveSessions(h.db, { now: T0 })).toEqual([s]);
   });
 
   it('host is a column: written, listed, and read back as null when no event said', async () => {
-    recordBatch(h.db, {
+    await recordBatch(h, {
       events: [],
       sessions: [makeSession('on-build', { host: 'build-box' }), makeSession('here')],
     });

@@ -1,16 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createIngestPlanner,
-  getSession,
-  hookEventOp,
-  OP,
-  openWriterConnection,
-  type WriteOp,
-} from '../src/index.js';
-import { count, hookEvent, makeSession, openTestDb, searchKinds, T0, tool } from './helpers.js';
+import { createWritePlanner, getSession, hookEventOp, type WriteOp } from '../src/index.js';
+import { openWriterConnection } from '../src/sqlite/writer.js';
+import { count, hookEvent, makeSession, openTestDb, revise, searchKinds, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
-const kinds = (ops: WriteOp[]) => ops.map((op) => op[0]);
+const kinds = (ops: WriteOp[]) => ops.map((op) => op.op);
 
 describe('write plans: planned on one connection, applied on another', () => {
   let h: TestDb | null = null;
@@ -21,7 +15,7 @@ describe('write plans: planned on one connection, applied on another', () => {
 
   it('plans only what is new, survives structured cloning, and replans whole rings after forget()', async () => {
     h = await openTestDb('file');
-    const planner = createIngestPlanner(h.db);
+    const planner = createWritePlanner();
     const writer = openWriterConnection(h.file);
     try {
       const t1 = tool({
@@ -40,12 +34,10 @@ describe('write plans: planned on one connection, applied on another', () => {
       planner.hookEvent(first, hookEvent('0001', 'w', 'UserPromptSubmit'));
       planner.sessionRow(first, s1);
       planner.sessionRings(first, s1);
-      expect(kinds(first)).toEqual([OP.hook, OP.session, OP.prompt, OP.tool]);
+      expect(kinds(first)).toEqual(['hookEvent', 'session', 'prompt', 'tool']);
       // A plan is plain data: what crosses postMessage to a writer thread is exactly what is applied.
-      expect(writer.write(structuredClone(first))).toEqual({
-        insertedIngestIds: ['0001'],
-        duplicateIngestIds: [],
-      });
+      writer.write(structuredClone(first));
+      expect(count(h, 'hook_events')).toBe(1);
       expect(count(h, 'prompts')).toBe(1);
       expect(count(h, 'tool_calls')).toBe(1);
 
@@ -58,10 +50,10 @@ describe('write plans: planned on one connection, applied on another', () => {
         input: { file_path: 'a' },
         status: 'running',
       });
-      const s2 = { ...s1, toolLog: [done, t2], totalToolCalls: 2 };
+      const s2 = revise(s1, { toolLog: [done, t2], totalToolCalls: 2 });
       const second: WriteOp[] = [];
       planner.sessionRings(second, s2);
-      expect(kinds(second)).toEqual([OP.tool, OP.tool]);
+      expect(kinds(second)).toEqual(['tool', 'tool']);
       planner.sessionRow(second, s2);
       writer.write(second);
       // Nothing changed: nothing planned.
@@ -79,7 +71,7 @@ describe('write plans: planned on one connection, applied on another', () => {
       planner.forget();
       const again: WriteOp[] = [];
       planner.sessionRings(again, s2);
-      expect(kinds(again)).toEqual([OP.prompt, OP.tool, OP.tool]);
+      expect(kinds(again)).toEqual(['prompt', 'tool', 'tool']);
       writer.write([hookEventOp(hookEvent('0001', 'w', 'UserPromptSubmit')), ...again]);
       expect(count(h, 'prompts')).toBe(1);
       expect(count(h, 'tool_calls')).toBe(2);
@@ -94,12 +86,15 @@ describe('write plans: planned on one connection, applied on another', () => {
     h = await openTestDb('file');
     const writer = openWriterConnection(h.file);
     try {
-      const orphan: WriteOp = [OP.prompt, 'no-such-session', 'text', null, T0];
+      const orphan: WriteOp = {
+        op: 'prompt',
+        row: { session_id: 'no-such-session', text: 'text', prompt_id: null, timestamp: T0 },
+      };
       expect(() => writer.write([hookEventOp(hookEvent('0009', 'x', 'Stop')), orphan])).toThrow(
         /FOREIGN KEY/,
       );
       expect(count(h, 'hook_events')).toBe(0);
-      expect(() => writer.write([[99 as never, 'x'] as never])).toThrow(/unknown operation 99/);
+      expect(() => writer.write([{ op: 'nope' } as never])).toThrow(/unknown operation nope/);
     } finally {
       writer.close();
     }

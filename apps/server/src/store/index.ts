@@ -22,10 +22,10 @@
  */
 
 import {
-  createIngestPlanner,
+  createWritePlanner,
+  type DatabaseAdapter,
   hasIngestIds,
   hookEventOp,
-  OP,
   payloadSessionId,
   type WriteOp,
 } from '@flightdeck/db';
@@ -39,13 +39,11 @@ import type {
   StoreReader,
   StoreStats,
 } from '../ports.js';
-import type { DatabaseAdapter } from './adapter.js';
 import { CHECKPOINT_MS, CHECKPOINT_SLICE_MS, RING_GUARD_EVENTS, type StoreOptions } from './options.js';
 import { READ_WAIT_MS, withinReadWait } from './reads.js';
 import { loadCheckpoint, planState } from './state-rows.js';
 
-export { type FlightdeckDatabase, openDatabase } from '@flightdeck/db';
-export type { DatabaseAdapter } from './adapter.js';
+export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
 export { CHECKPOINT_MS, CHECKPOINT_SLICE_MS, RING_GUARD_EVENTS, type StoreOptions } from './options.js';
 export { READ_WAIT_MS, StoreBehindError } from './reads.js';
 export type Db = DatabaseAdapter['db'];
@@ -63,7 +61,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
-  const planner = createIngestPlanner(db);
+  const planner = createWritePlanner();
   const reader: StoreReader = { db, fullTextSearch: (input) => adapter.fullTextSearch(input) };
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
@@ -218,7 +216,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       planState(p.batch.ops, planned, p.state, at);
       planned = p.state;
     }
-    p.batch.ops.push([OP.watermark, at]);
+    p.batch.ops.push({ op: 'watermark', at });
     lastCheckpointAt = at;
     stats.checkpoints += 1;
     planning = null;

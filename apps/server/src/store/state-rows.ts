@@ -3,10 +3,15 @@
  * per-session runtime bookkeeping one `kv` row per session, the rest as one JSON document. Planning what changed
  * since the last checkpoint, and putting the parts back together on load.
  */
-import { hookEventsAfterCheckpoint, loadCoreState, loadLiveSessions, OP, type WriteOp } from '@flightdeck/db';
+import {
+  type DatabaseAdapter,
+  hookEventsAfterCheckpoint,
+  loadCoreState,
+  loadLiveSessions,
+  type WriteOp,
+} from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
 import type { CoreState, IngestEvent } from '../ports.js';
-import type { DatabaseAdapter } from './adapter.js';
 
 const RUNTIME_PREFIX = 'core.runtime:';
 type RuntimeEntry = CoreState['runtime'][string];
@@ -34,12 +39,12 @@ export function planState(ops: WriteOp[], planned: CoreState | null, next: CoreS
     for (const id of Object.keys(after)) {
       const entry = after[id];
       if (!Object.hasOwn(before, id) || entry !== before[id])
-        ops.push([OP.kv, RUNTIME_PREFIX + id, JSON.stringify(entry), at]);
+        ops.push({ op: 'kv', key: RUNTIME_PREFIX + id, value: JSON.stringify(entry), at });
     }
     for (const id of Object.keys(before))
-      if (!Object.hasOwn(after, id)) ops.push([OP.kv, RUNTIME_PREFIX + id, null, at]);
+      if (!Object.hasOwn(after, id)) ops.push({ op: 'kv', key: RUNTIME_PREFIX + id, value: null, at });
   }
-  if (restChanged(planned, next)) ops.push([OP.core, JSON.stringify(rest(next)), at]);
+  if (restChanged(planned, next)) ops.push({ op: 'coreState', state: JSON.stringify(rest(next)), at });
 }
 
 /** What a store starts from: the last checkpoint's state (null: none yet), and the raw events stored after it. */

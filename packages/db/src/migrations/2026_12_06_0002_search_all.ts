@@ -9,7 +9,7 @@
  * entry is found by primary key. ref_id is the row id in `prompts`, `responses`, `tool_calls`, `notes`, or,
  * for a title, the `sessions` rowid (stable: nothing runs VACUUM; a VACUUM would need a rebuild of the title
  * rows). Prompts, responses, tool inputs and tool outputs of freshly inserted rows are ADDED by the ingest
- * code (write-ops.ts); every other change is followed by the triggers below. A session title equal to the
+ * code (sqlite/apply.ts); every other change is followed by the triggers below. A session title equal to the
  * project name (the default) is not indexed. Control chars 2 and 3 are stripped: they mark snippet matches.
  *
  * Frozen in time: this file never imports application code.

@@ -1,16 +1,16 @@
 /**
- * The database writer thread (a worker): applies the write plans the main thread sends, one transaction per
- * message, on a connection of its own, and runs the WAL checkpoints (PASSIVE, when the WAL has grown or
- * writes pause), so neither commits nor checkpoints ever run on the server's event loop.
- *
- * The thread runs at a lower CPU priority (`nice`; see tuning.ts, `writer-nice`).
+ * The SQLite writer thread (a worker): applies the write plans the main thread sends, one transaction per message,
+ * on a connection of its own, and runs the WAL checkpoints (PASSIVE, when the WAL has grown or writes pause), so
+ * neither commits nor checkpoints run on the event loop of the thread that opened the database (`thread.ts`).
  *
  * Messages in: `{ type: 'write', id, ops }`, `{ type: 'stop' }`. Out: `{ type: 'priority', nice, reason }` (once,
  * at start), `{ type: 'done', id, ms }`, `{ type: 'failed', id, message }`, `{ type: 'checkpoint-failed', message }`.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openWriterConnection, type WriteOp } from '@flightdeck/db/write-ops';
-import { setThreadNice } from './tuning.js';
+import type { WriteOp } from '../write-op.js';
+import { openWriterConnection } from './writer.js';
 
 export interface WriterData {
   dbFile: string;
@@ -20,15 +20,31 @@ export interface WriterData {
   nice: number;
 }
 
-export type WriterRequest = { type: 'write'; id: number; ops: WriteOp[] } | { type: 'stop' };
+export type WriterRequest = { type: 'write'; id: number; ops: readonly WriteOp[] } | { type: 'stop' };
 export type WriterReply =
   | { type: 'priority'; nice: number | null; reason: string | null }
   | { type: 'done'; id: number; ms: number }
   | { type: 'failed'; id: number; message: string }
   | { type: 'checkpoint-failed'; message: string };
 
+/**
+ * Sets the calling thread's `nice` (Linux: a thread is a task of its own, `/proc/thread-self` names it); returns the
+ * `nice` it has then, or null and why not. Elsewhere the priority applies to the whole process, so it stays.
+ */
+function setThreadNice(nice: number): { nice: number | null; reason: string | null } {
+  if (process.platform !== 'linux') return { nice: null, reason: `not on ${process.platform}` };
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return { nice: null, reason: 'no thread id' };
+    if (nice !== 0) setPriority(tid, nice);
+    return { nice: getPriority(tid), reason: null };
+  } catch (err) {
+    return { nice: null, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 const port = parentPort;
-if (!port) throw new Error('db-writer runs as a worker thread');
+if (!port) throw new Error('the SQLite writer runs as a worker thread');
 const { dbFile, checkpointMs, nice } = workerData as WriterData;
 const reply = (msg: WriterReply) => port.postMessage(msg);
 

@@ -1,0 +1,24 @@
+/**
+ * The one interface a database implements for Flightdeck (portable: Kysely types only). SQLite is the first
+ * (`openSqlite` in `sqlite/`); PostgreSQL comes next (issue 19).
+ */
+import type { Kysely } from 'kysely';
+import type { FullTextSearchInput, FullTextSearchResult } from './fts.js';
+import type { Database } from './schema.js';
+import type { WriteOp } from './write-op.js';
+
+export interface DatabaseAdapter {
+  readonly dialect: 'sqlite';
+  /** Portable reads and small writes: every repository takes it first (`searchSessions(db, …)`). */
+  readonly db: Kysely<Database>;
+  /** Applies one write plan as ONE transaction, ops in order. Rejects with nothing written. Resolves with ms taken. */
+  write(ops: readonly WriteOp[]): Promise<number>;
+  /** The dialect's full-text search (FTS5 here; tsvector in PostgreSQL). */
+  fullTextSearch(input: FullTextSearchInput): Promise<FullTextSearchResult>;
+  /** Where `write` runs now ('thread': a writer thread of the SQLite adapter; 'main': this connection). */
+  readonly writeMode: 'thread' | 'main';
+  /** The writer thread's `nice` once it reported it; null on the main connection or where unknown. */
+  readonly writerNice: number | null;
+  /** Closes the connection (after the writes in flight). Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,227 @@
+/**
+ * Every write statement of a write plan, once, in portable Kysely (no dialect's SQL text): each takes the database
+ * (any dialect) and its values, and returns the query to run. The SQLite adapter compiles each once per connection
+ * with placeholder values and runs it as a prepared statement (`sqlite/compiled.ts`); an adapter of another
+ * dialect runs them through Kysely in a transaction. What only SQLite has (the FTS5 index) stays in `sqlite/`.
+ */
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { SESSION_ROW_COLUMNS } from './session-row.js';
+import {
+  type EventInsert,
+  type HookEventInsert,
+  type PromptInsert,
+  type ResponseInsert,
+  type SessionInsert,
+  type ToolCallInsert,
+  WATERMARK_KEY,
+} from './write-op.js';
+
+type Db = Kysely<Database>;
+
+export const insertHookEvent = (db: Db, row: HookEventInsert) =>
+  db
+    .insertInto('hook_events')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
+
+/** The session's row, inserted, or every column but the id replaced. */
+export const upsertSession = (db: Db, row: SessionInsert) =>
+  db
+    .insertInto('sessions')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => {
+        const set: Record<string, unknown> = {};
+        for (const c of SESSION_ROW_COLUMNS) {
+          if (c !== 'id') set[c] = eb.ref(`excluded.${c}` as `excluded.${keyof SessionInsert}`);
+        }
+        return set as never;
+      }),
+    );
+
+export const insertPrompt = (db: Db, row: PromptInsert) =>
+  db
+    .insertInto('prompts')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
+
+export const insertResponse = (db: Db, row: ResponseInsert) =>
+  db
+    .insertInto('responses')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
+
+export const insertEvent = (db: Db, row: EventInsert) =>
+  db
+    .insertInto('events')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
+
+export const insertTool = (db: Db, row: ToolCallInsert) =>
+  db
+    .insertInto('tool_calls')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
+
+/** What a tool call that is stored already may still change. */
+const toolProgress = (row: ToolCallInsert) => ({
+  status: row.status,
+  ended_at: row.ended_at,
+  duration_ms: row.duration_ms,
+  result_excerpt: row.result_excerpt,
+  error: row.error,
+  agent_id: row.agent_id,
+});
+
+/** A stored tool call that has a `tool_use_id`: its progress. */
+export const updateToolById = (db: Db, row: ToolCallInsert) =>
+  db
+    .updateTable('tool_calls')
+    .set(toolProgress(row))
+    .where('session_id', '=', row.session_id)
+    .where('tool_use_id', '=', row.tool_use_id);
+
+/** A stored tool call without a `tool_use_id` (keyed by start time and tool): its progress. */
+export const updateToolByTime = (db: Db, row: ToolCallInsert) =>
+  db
+    .updateTable('tool_calls')
+    .set(toolProgress(row))
+    .where('session_id', '=', row.session_id)
+    .where('tool_use_id', 'is', null)
+    .where('timestamp', '=', row.timestamp)
+    .where('tool_name', '=', row.tool_name);
+
+export const saveCoreState = (db: Db, v: { state: string; at: number }) =>
+  db
+    .insertInto('core_state')
+    .values({ id: 1, state: v.state, updated_at: v.at })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        state: eb.ref('excluded.state'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    );
+
+export const upsertKv = (db: Db, v: { key: string; value: string; at: number }) =>
+  db
+    .insertInto('kv')
+    .values({ key: v.key, value: v.value, updated_at: v.at })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => ({
+        value: eb.ref('excluded.value'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    );
+
+export const deleteKv = (db: Db, v: { key: string }) => db.deleteFrom('kv').where('key', '=', v.key);
+
+/** The checkpoint watermark: the id of the last raw event stored (0 when none), as text. */
+export const saveWatermark = (db: Db, v: { at: number }) =>
+  db
+    .insertInto('kv')
+    .values((eb) => ({
+      key: WATERMARK_KEY,
+      value: eb
+        .selectFrom('hook_events')
+        .select((s) => s.cast<string>(s.fn.coalesce(s.fn.max('id'), s.lit(0)), 'text').as('v')),
+      updated_at: v.at,
+    }))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => ({
+        value: eb.ref('excluded.value'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    );
+
+/* Re-keys and removals. ----------------------------------------------------------------------------------- */
+
+export const sessionExists = (db: Db, v: { id: string }) =>
+  db.selectFrom('sessions').select('id').where('id', '=', v.id);
+
+export const moveHookEvents = (db: Db, v: { oldId: string; newId: string }) =>
+  db.updateTable('hook_events').set({ session_id: v.newId }).where('session_id', '=', v.oldId);
+
+/** The session row's id changed: the child rows follow (`ON UPDATE CASCADE`). */
+export const renameSession = (db: Db, v: { oldId: string; newId: string }) =>
+  db.updateTable('sessions').set({ id: v.newId }).where('id', '=', v.oldId);
+
+/** The child tables a merge moves, each with what makes two of its rows the same entry (its unique index). */
+export const CHILD_TABLES = ['prompts', 'responses', 'tool_calls', 'events', 'notes'] as const;
+type Child = (typeof CHILD_TABLES)[number];
+
+type Eb = ExpressionBuilder<Database & { n: Database[Child] }, Child | 'n'>;
+/** `n` (a row of the new session) is the same entry as the table's row (of the old session); null = no key. */
+const SAME_ENTRY: Record<Child, ((eb: Eb, t: Child) => ReturnType<Eb['and']>) | null> = {
+  prompts: (eb, t) =>
+    eb.and([
+      eb('n.timestamp' as never, '=', eb.ref(`${t}.timestamp` as never)),
+      eb(
+        eb.fn.coalesce('n.prompt_id' as never, eb.val('')),
+        '=',
+        eb.fn.coalesce(`${t}.prompt_id` as never, eb.val('')),
+      ),
+    ]),
+  responses: (eb, t) =>
+    eb.and([
+      eb('n.timestamp' as never, '=', eb.ref(`${t}.timestamp` as never)),
+      eb(
+        eb.fn.coalesce('n.agent_id' as never, eb.val('')),
+        '=',
+        eb.fn.coalesce(`${t}.agent_id` as never, eb.val('')),
+      ),
+    ]),
+  tool_calls: (eb, t) =>
+    eb.or([
+      eb.and([
+        eb(`${t}.tool_use_id` as never, 'is not', null),
+        eb('n.tool_use_id' as never, '=', eb.ref(`${t}.tool_use_id` as never)),
+      ]),
+      eb.and([
+        eb(`${t}.tool_use_id` as never, 'is', null),
+        eb('n.tool_use_id' as never, 'is', null),
+        eb('n.timestamp' as never, '=', eb.ref(`${t}.timestamp` as never)),
+        eb('n.tool_name' as never, '=', eb.ref(`${t}.tool_name` as never)),
+      ]),
+    ]),
+  events: (eb, t) =>
+    eb.and([
+      eb('n.timestamp' as never, '=', eb.ref(`${t}.timestamp` as never)),
+      eb('n.event_type' as never, '=', eb.ref(`${t}.event_type` as never)),
+      eb('n.detail' as never, '=', eb.ref(`${t}.detail` as never)),
+    ]),
+  notes: null,
+};
+
+/**
+ * Merge, first step: the old session's rows of `table` that the new session has already (same entry) are
+ * dropped; `null` for a table without such a key.
+ */
+export const dropMergeCollisions = (db: Db, table: Child, v: { oldId: string; newId: string }) => {
+  const same = SAME_ENTRY[table];
+  if (same === null) return null;
+  return (db as unknown as Kysely<Database & { n: Database[Child] }>)
+    .deleteFrom(table)
+    .where('session_id', '=', v.oldId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom(`${table} as n` as 'n')
+          .select('n.id' as never)
+          .where('n.session_id' as never, '=', v.newId as never)
+          .where((inner) => same(inner as unknown as Eb, table)),
+      ),
+    );
+};
+
+/** Merge, second step: the old session's remaining rows of `table` move to the new session. */
+export const moveChildren = (db: Db, table: Child, v: { oldId: string; newId: string }) =>
+  (db as unknown as Kysely<Record<Child, { session_id: string }>>)
+    .updateTable(table)
+    .set({ session_id: v.newId })
+    .where('session_id', '=', v.oldId);
+
+export const deleteSession = (db: Db, v: { id: string }) => db.deleteFrom('sessions').where('id', '=', v.id);
+
+export const deleteHookEventsOf = (db: Db, v: { id: string }) =>
+  db.deleteFrom('hook_events').where('session_id', '=', v.id);

@@ -1,0 +1,71 @@
+/**
+ * What a write plan is made of: `WriteOp`s, named records whose rows are typed from the schema (`schema.ts`).
+ * Plain data (strings, numbers, null): a plan crosses `postMessage` to a writer thread unchanged. The planner
+ * (`planner.ts`) makes them; an adapter applies them in order, in one transaction (`DatabaseAdapter.write`), with
+ * the statements of `statements.ts`.
+ */
+import type { Insertable } from 'kysely';
+import type {
+  EventsTable,
+  HookEventsTable,
+  PromptsTable,
+  ResponsesTable,
+  SessionsTable,
+  ToolCallsTable,
+} from './schema.js';
+
+/** Every column of an insert given (no default left to the database), the generated `id` left out. */
+type NewRow<T> = { [K in Exclude<keyof Insertable<T>, 'id'>]-?: Exclude<Insertable<T>[K], undefined> };
+
+export type HookEventInsert = NewRow<HookEventsTable>;
+/** A session's row (see `session-row.ts`): the session id is its `id`. */
+export type SessionInsert = NewRow<SessionsTable> & { id: string };
+export type PromptInsert = NewRow<PromptsTable>;
+export type ResponseInsert = NewRow<ResponsesTable>;
+export type EventInsert = NewRow<EventsTable>;
+export type ToolCallInsert = NewRow<ToolCallsTable>;
+
+/** The columns of a stored tool call but its session: what a tool-call ring entry is stored as. */
+export const TOOL_CALL_FIELDS = [
+  'tool_use_id',
+  'tool_name',
+  'tool_input_summary',
+  'tool_input',
+  'status',
+  'timestamp',
+  'ended_at',
+  'duration_ms',
+  'result_excerpt',
+  'error',
+  'agent_id',
+] as const satisfies readonly (keyof ToolCallInsert)[];
+
+/** One write. */
+export type WriteOp =
+  /** A raw hook event (a repeated `ingest_id` is ignored). */
+  | { op: 'hookEvent'; row: HookEventInsert }
+  /** A session's row, inserted or replaced. */
+  | { op: 'session'; row: SessionInsert }
+  /** Ring entries: inserted once (a repeat is ignored; a tool call's status, end and result are updated). */
+  | { op: 'prompt'; row: PromptInsert }
+  | { op: 'response'; row: ResponseInsert }
+  | { op: 'event'; row: EventInsert }
+  | { op: 'tool'; row: ToolCallInsert }
+  /** A session re-keyed: its rows and raw events move to `newId` (merged into it when it exists). */
+  | { op: 'rekey'; oldId: string; newId: string }
+  /** A session deleted with its child rows and raw events. */
+  | { op: 'remove'; sessionId: string }
+  /** The core state (JSON) without its sessions. */
+  | { op: 'coreState'; state: string; at: number }
+  /** A `kv` row (`value` JSON), deleted when `value` is null. */
+  | { op: 'kv'; key: string; value: string | null; at: number }
+  /** The state written so far in this transaction includes every raw event stored so far (the checkpoint). */
+  | { op: 'watermark'; at: number };
+
+export type WriteOpKind = WriteOp['op'];
+
+/**
+ * `kv` key of the checkpoint watermark: the id of the last raw hook event whose effect the saved state (session
+ * rows, ring entries, core state) includes. Events after it are replayed on start.
+ */
+export const WATERMARK_KEY = 'core.watermark';

@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createWritePlanner,
+  getSession,
+  hasIngestIds,
+  hookEventOp,
+  hookEventsAfterCheckpoint,
+  loadCoreState,
+  loadLiveSessions,
+  type WriteOp,
+} from '../src/index.js';
+import {
+  count,
+  hookEvent,
+  makeSession,
+  onlySession,
+  openTestDb,
+  recordBatch,
+  revise,
+  type SessionOver,
+  sessionIdsByTable,
+  T0,
+  tool,
+  written,
+} from './helpers.js';
+
+type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+
+describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => {
+  let h: TestDb | null = null;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = null;
+  });
+
+  it('applies a plan as one transaction: a failing operation rejects with nothing written', async () => {
+    h = await openTestDb(kind);
+    const orphan: WriteOp = {
+      op: 'prompt',
+      row: { session_id: 'no-such-session', text: 'text', prompt_id: null, timestamp: T0 },
+    };
+    await expect(h.write([hookEventOp(hookEvent('0009', 'x', 'Stop')), orphan])).rejects.toThrow(
+      /FOREIGN KEY/,
+    );
+    expect(count(h, 'hook_events')).toBe(0);
+    await expect(h.write([{ op: 'nope' } as never])).rejects.toThrow(/unknown operation nope/);
+    expect(typeof (await h.write([hookEventOp(hookEvent('0010', 'x', 'Stop'))]))).toBe('number');
+    expect(count(h, 'hook_events')).toBe(1);
+    expect(h.writeMode).toBe('main');
+    expect(h.dialect).toBe('sqlite');
+  });
+
+  it('merges a re-keyed session into an existing one: shared entries once, the rest moved, in every table', async () => {
+    h = await openTestDb(kind);
+    const shared = {
+      prompt: { text: 'shared prompt', timestamp: T0 + 1, promptId: 'p1' },
+      response: { text: 'shared answer', timestamp: T0 + 2, agentId: null },
+      byId: tool({ tool: 'Bash', toolUseId: 'tu1', startedAt: T0 + 3, status: 'ok', result: 'done' }),
+      byTime: tool({ tool: 'Read', startedAt: T0 + 4 }),
+      event: { type: 'Stop', detail: 'turn finished', timestamp: T0 + 5 },
+    };
+    const own = (id: string, t: number): SessionOver => ({
+      promptHistory: [shared.prompt, { text: `${id} prompt`, timestamp: t, promptId: null }],
+      responseLog: [shared.response, { text: `${id} answer`, timestamp: t, agentId: null }],
+      toolLog: [shared.byId, shared.byTime, tool({ tool: 'Grep', toolUseId: `tu-${id}`, startedAt: t })],
+      events: [shared.event, { type: 'Notification', detail: id, timestamp: t }],
+    });
+    await recordBatch(h, {
+      events: [hookEvent('e-a', 'a', 'SessionStart')],
+      sessions: [makeSession('a', own('a', T0 + 10)), makeSession('b', own('b', T0 + 20))],
+    });
+    h.sqlite
+      .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('a', 'n', 1, 1)")
+      .run();
+
+    await recordBatch(h, { events: [], sessions: [], rekeys: [{ oldId: 'a', newId: 'b' }] });
+
+    expect(sessionIdsByTable(h)).toEqual(onlySession('b'));
+    const d = await getSession(h.db, 'b');
+    expect(d?.prompts.map((p) => p.text)).toEqual(['shared prompt', 'a prompt', 'b prompt']);
+    expect(d?.responses.map((r) => r.text)).toEqual(['shared answer', 'a answer', 'b answer']);
+    expect(d?.toolCalls.map((c) => c.tool)).toEqual(['Bash', 'Read', 'Grep', 'Grep']);
+    expect(d?.events.map((e) => e.detail)).toEqual(['turn finished', 'a', 'b']);
+    expect(d?.notes.map((n) => n.text)).toEqual(['n']);
+  });
+
+  it("reads through the async repositories what it wrote; searches with the dialect's full-text index", async () => {
+    h = await openTestDb(kind);
+    const s = makeSession('s1', {
+      promptHistory: [{ text: 'hello', timestamp: T0 + 1, promptId: 'p1' }],
+      toolLog: [tool({ tool: 'Bash', toolUseId: 'tu', startedAt: T0 + 2, input: { command: 'ls' } })],
+      responseLog: [{ text: 'hi', timestamp: T0 + 3, agentId: null }],
+      events: [{ type: 'SessionStart', detail: 'startup', timestamp: T0 }],
+    });
+    await recordBatch(h, {
+      events: [hookEvent('1', 's1', 'SessionStart')],
+      sessions: [s],
+      coreState: { v: 1 },
+    });
+    await h.write([{ op: 'watermark', at: T0 }]);
+    await recordBatch(h, { events: [hookEvent('2', 's1', 'Stop')], sessions: [] });
+    expect(await loadLiveSessions(h.db, { now: T0 })).toEqual([written(s)]);
+    expect(await loadCoreState(h.db)).toMatchObject({ state: { v: 1 } });
+    expect((await hookEventsAfterCheckpoint(h.db)).map((e) => e.ingestId)).toEqual(['2']);
+    expect(await hasIngestIds(h.db, ['1', '2', '3'])).toEqual(new Set(['1', '2']));
+    // The dialect's full-text search, through the adapter.
+    expect((await h.fullTextSearch({ query: 'hello' })).items).toMatchObject([
+      { kind: 'prompt', sessionId: 's1' },
+    ]);
+  });
+});
+
+describe('the write planner', () => {
+  it('keeps what it planned in itself: a second planner plans everything again', () => {
+    const s = makeSession('p', { promptHistory: [{ text: 'one', timestamp: T0, promptId: null }] });
+    const a = createWritePlanner();
+    const first: WriteOp[] = [];
+    a.sessionRings(first, s);
+    expect(first.map((op) => op.op)).toEqual(['prompt']);
+    const again: WriteOp[] = [];
+    a.sessionRings(again, s);
+    expect(again).toEqual([]);
+    const other: WriteOp[] = [];
+    createWritePlanner().sessionRings(other, s);
+    expect(other).toEqual(first);
+  });
+
+  it('plans by sequence number: what changed since, nothing for rebuilt entries (seq 0), a reused id whole', () => {
+    const planner = createWritePlanner();
+    const plan = (s: Parameters<typeof planner.sessionRings>[1]) => {
+      const ops: WriteOp[] = [];
+      planner.sessionRings(ops, s);
+      return ops.map((op) => (op.op === 'prompt' ? op.row.text : op.op));
+    };
+    const s1 = makeSession('q', { promptHistory: [{ text: 'one', timestamp: T0, promptId: null }] });
+    expect(plan(s1)).toEqual(['one']);
+    const s2 = revise(s1, {
+      promptHistory: [...s1.promptHistory, { text: 'two', timestamp: T0 + 1, promptId: null, seq: 0 }],
+    });
+    expect(plan(s2)).toEqual(['two']);
+    expect(planner.plannedUpTo('q')).toBe(s2.ringSeq);
+    expect(planner.plannedUpTo('never')).toBe(0);
+    // Rebuilt from the database after a restart (entries seq 0): nothing to write.
+    const fresh = createWritePlanner();
+    const none: WriteOp[] = [];
+    fresh.sessionRings(none, written(s2));
+    expect(none).toEqual([]);
+    // Removed in the batch that planned it, then a new session under the same id: planned whole.
+    planner.batch([], { events: [], sessions: [s2], removedSessionIds: ['q'] });
+    const again = makeSession('q', {
+      promptHistory: ['new 1', 'new 2', 'new 3'].map((text, i) => ({
+        text,
+        timestamp: T0 + 5 + i,
+        promptId: null,
+      })),
+    });
+    expect(plan(again)).toEqual(['new 1', 'new 2', 'new 3']);
+    // The same id with a lower ringSeq than planned (another session under it): planned whole too.
+    const big = makeSession('r', {
+      promptHistory: [{ text: 'late', timestamp: T0, promptId: null, seq: 9 }],
+    });
+    expect(plan(big)).toEqual(['late']);
+    const small = makeSession('r', { promptHistory: [{ text: 'early', timestamp: T0, promptId: null }] });
+    expect(plan(small)).toEqual(['early']);
+    expect(planner.plannedUpTo('r')).toBe(small.ringSeq);
+    planner.forget();
+    expect(planner.plannedUpTo('r')).toBe(0);
+  });
+});
