@@ -84,6 +84,13 @@ export interface StorePort {
   /** Which ids are stored or staged (accepted and waiting for their transaction). */
   hasIngestIds(ids: readonly string[]): Promise<Set<string>>;
   /**
+   * Told after every input that changed a session, before the next one is reduced: when the next input could push
+   * an entry not written yet out of one of its ring buffers, the store plans the session now (its rows then go
+   * out ahead of the next checkpoint, which follows in the same transaction), so no entry ever leaves a ring
+   * unwritten, however many inputs of one session a batch holds.
+   */
+  keepRings(session: Session): void;
+  /**
    * Queues a batch for the next transaction; resolves once it is committed. Staged batches are written in order,
    * as many per transaction as have accumulated (group commit). A failed transaction is retried, never dropped:
    * the promise waits.

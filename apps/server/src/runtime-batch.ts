@@ -138,9 +138,13 @@ export function applyBatch(
     const rejected: string[] = [];
     for (const eff of out.effects) {
       switch (eff.type) {
-        case 'session-changed':
+        case 'session-changed': {
           sessionIds.change(eff.sessionId);
+          // Before the next inputs push unwritten entries out of its rings (a long batch of one session).
+          const changed = own(next.sessions, eff.sessionId);
+          if (changed) store.keepRings(changed);
           break;
+        }
         case 'session-removed':
           sessionIds.remove(eff.sessionId);
           break;

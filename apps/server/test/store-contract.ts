@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
 import type { CoreState, IngestEvent, PreparedEvent, StorePort } from '../src/ports.js';
 import { createRuntime } from '../src/runtime.js';
-import { createStore, RING_GUARD_EVENTS, StoreBehindError, type StoreOptions } from '../src/store/index.js';
+import { createStore, StoreBehindError, type StoreOptions } from '../src/store/index.js';
 import { claudeEvent, prompt, sessionStart, waitFor } from './helpers.js';
 
 export interface OpenedAdapter {
@@ -331,44 +331,51 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
       expect(await stuck.read(({ db }) => count({ db }, 'prompts'))).toBe(2);
     });
 
-    it('checkpoints at once when a session nears its ring capacity or an unlogged input changed the state', async () => {
+    it('no ring entry leaves unwritten: a session is planned before its rings would push one out, even within one batch', async () => {
       const real = await openAdapter();
       const store = storeOn(real, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
-      let state = coreAdapter.initialState();
-      const start = reduceAll(store, state, [sessionStart('c2')]);
-      state = start.next;
-      await store.stage(start.batch);
-      expect(store.stats().checkpoints).toBe(1);
-      for (let i = 1; i < RING_GUARD_EVENTS; i++) {
-        const p = reduceAll(store, state, [prompt('c2', `prompt ${i}`)]);
-        state = p.next;
-        await store.stage(p.batch);
-      }
-      expect(store.stats().checkpoints).toBe(1);
-      expect(await count(real, 'prompts')).toBe(0);
-      const last = reduceAll(store, state, [prompt('c2', 'the one that fills the guard')]);
-      state = last.next;
-      await store.stage(last.batch);
-      expect(store.stats().checkpoints).toBe(2);
-      expect(await count(real, 'prompts')).toBe(RING_GUARD_EVENTS);
+      const runtime = await createRuntime({ core: coreAdapter, store, log: silent, isAlive: () => true });
+      // One batch: 130 prompts of one session, more than its 50-entry prompt and event rings hold.
+      const burst = [
+        sessionStart('c2'),
+        ...Array.from({ length: 130 }, (_, i) => prompt('c2', `burst ${i}`)),
+      ];
+      await runtime.ingestMany(burst.map((envelope, i) => ({ envelope, ingestId: `burst-${i}` })));
+      expect(await count(real, 'prompts')).toBe(130);
+      const afterBurst = store.stats().checkpoints;
+      // Then one at a time, each its own transaction: planned as the rings fill, not with every event.
+      for (let i = 0; i < 60; i++) await runtime.ingest(prompt('c2', `one by one ${i}`), `single-${i}`);
+      await store.checkpoint();
+      expect(await count(real, 'prompts')).toBe(190);
+      expect(store.stats().checkpoints - afterBurst).toBeLessThanOrEqual(10);
+      await runtime.stop();
+    });
 
+    it('checkpoints at once when an input outside the event log changed the state', async () => {
+      const real = await openAdapter();
+      const store = storeOn(real, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
+      const start = reduceAll(store, coreAdapter.initialState(), [sessionStart('c3')]);
+      await store.stage(start.batch);
+      const p = reduceAll(store, start.next, [prompt('c3', 'waits for the next checkpoint')]);
+      await store.stage(p.batch);
+      expect(store.stats().checkpoints).toBe(1);
       // A user action (no raw event) that changed the state: checkpointed with its own transaction.
       const renamed = coreAdapter.reduce(
-        state,
-        { type: 'user', action: { type: 'set-title', sessionId: 'c2', title: 'Renamed by hand' } },
+        p.next,
+        { type: 'user', action: { type: 'set-title', sessionId: 'c3', title: 'Renamed by hand' } },
         1_800_000_000_001,
       ).state;
       await store.stage({
         events: [],
-        sessions: [renamed.sessions.c2 as Session],
+        sessions: [renamed.sessions.c3 as Session],
         removedSessionIds: [],
         rekeys: [],
         coreState: renamed,
         stateChanged: true,
         checkpoint: true,
       });
-      expect(store.stats().checkpoints).toBe(3);
-      expect((await sessionField(real, 'c2')).title).toBe('Renamed by hand');
+      expect(store.stats().checkpoints).toBe(2);
+      expect(await sessionField(real, 'c3')).toEqual({ total_prompts: 1, title: 'Renamed by hand' });
     });
 
     it('never commits a session row without the watermark, also when a batch removes sessions', async () => {
@@ -495,7 +502,19 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
         });
         return { store, runtime };
       };
-      const sorted = (list: Session[]) => [...list].sort((x, y) => x.sessionId.localeCompare(y.sessionId));
+      // Ring entries rebuilt from the database carry seq 0 (written: only later changes are numbered past the
+      // session's ringSeq, which is kept): compared without it.
+      const unseq = <T extends { seq: number }>(ring: T[]) => ring.map(({ seq: _, ...e }) => e);
+      const sorted = (list: Session[]) =>
+        [...list]
+          .sort((x, y) => x.sessionId.localeCompare(y.sessionId))
+          .map((s) => ({
+            ...s,
+            promptHistory: unseq(s.promptHistory),
+            toolLog: unseq(s.toolLog),
+            responseLog: unseq(s.responseLog),
+            events: unseq(s.events),
+          }));
       const gate = gated(real);
       gate.openUp();
       // Not started: no timers or process checks of its own; it is never stopped (it "crashes").

@@ -26,7 +26,7 @@ import {
   type DatabaseAdapter,
   hasIngestIds,
   hookEventOp,
-  payloadSessionId,
+  ringsAtRisk,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
@@ -39,12 +39,24 @@ import type {
   StoreReader,
   StoreStats,
 } from '../ports.js';
-import { CHECKPOINT_MS, CHECKPOINT_SLICE_MS, RING_GUARD_EVENTS, type StoreOptions } from './options.js';
+import {
+  CHECKPOINT_MS,
+  CHECKPOINT_SLICE_MS,
+  ENTRIES_PER_INPUT,
+  RING_CAPACITY,
+  type StoreOptions,
+} from './options.js';
 import { READ_WAIT_MS, withinReadWait } from './reads.js';
 import { loadCheckpoint, planState } from './state-rows.js';
 
 export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
-export { CHECKPOINT_MS, CHECKPOINT_SLICE_MS, RING_GUARD_EVENTS, type StoreOptions } from './options.js';
+export {
+  CHECKPOINT_MS,
+  CHECKPOINT_SLICE_MS,
+  ENTRIES_PER_INPUT,
+  RING_CAPACITY,
+  type StoreOptions,
+} from './options.js';
 export { READ_WAIT_MS, StoreBehindError } from './reads.js';
 export type Db = DatabaseAdapter['db'];
 
@@ -73,8 +85,6 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   let pendingOps: WriteOp[] = [];
   /** Sessions changed since the last checkpoint: their latest version. */
   let dirty = new Map<string, Session>();
-  /** Hook events per session id since the last checkpoint (the ring guard). */
-  let eventsSince = new Map<string, number>();
   /** A checkpoint is due with the next transaction, whatever the time. */
   let forced = false;
   /**
@@ -126,7 +136,6 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   function takeDirty(): Session[] {
     const list = [...dirty.values()];
     dirty = new Map();
-    eventsSince = new Map();
     return list;
   }
 
@@ -293,6 +302,13 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       for (const id of staged) found.add(id);
       return found;
     },
+    keepRings(s) {
+      if (!ringsAtRisk(s, planner.plannedUpTo(s.sessionId), RING_CAPACITY, ENTRIES_PER_INPUT)) return;
+      // Planned now, ahead of the checkpoint: the next transaction ends with one (state and watermark).
+      planSession(pendingOps, s);
+      rowsAhead = true;
+      forced = true;
+    },
     stage(batch: CommitBatch) {
       for (const ev of batch.events) {
         pendingIds.add(ev.ingestId);
@@ -320,15 +336,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
         rowsAhead = true;
         forced = true;
       } else {
-        for (let i = 0; i < batch.events.length; i++) {
-          const ev = batch.events[i] as PreparedEvent;
-          pendingOps.push(eventOps[i] as WriteOp);
-          const sid = payloadSessionId(ev.envelope.payload);
-          if (sid === null) continue;
-          const n = (eventsSince.get(sid) ?? 0) + 1;
-          eventsSince.set(sid, n);
-          if (n >= RING_GUARD_EVENTS) forced = true;
-        }
+        for (const op of eventOps) pendingOps.push(op);
         for (const s of batch.sessions) dirty.set(s.sessionId, s);
       }
       if (batch.stateChanged) latest = batch.coreState;

@@ -1,5 +1,6 @@
 /** The store's options and the defaults of its checkpoint policy. */
 import { LIMITS } from '@flightdeck/core';
+import type { RingCapacities } from '@flightdeck/db';
 import type { Logger } from '../runtime.js';
 
 export interface StoreOptions {
@@ -17,11 +18,18 @@ export interface StoreOptions {
 
 /** Default longest time between checkpoints. */
 export const CHECKPOINT_MS = 500;
-/**
- * Hook events of one session after which a checkpoint is due at once: below the smallest of the core's ring
- * buffers (with room for the few entries one event can add), so no entry can leave a ring before it was planned.
- */
-export const RING_GUARD_EVENTS =
-  Math.min(LIMITS.promptHistory, LIMITS.toolLog, LIMITS.responseLog, LIMITS.events) - 10;
 /** Longest the event loop is held planning a checkpoint before it goes on in the next turn. */
 export const CHECKPOINT_SLICE_MS = 1;
+/** How many entries each stored ring buffer keeps (the core's limits). */
+export const RING_CAPACITY: RingCapacities = {
+  promptHistory: LIMITS.promptHistory,
+  toolLog: LIMITS.toolLog,
+  responseLog: LIMITS.responseLog,
+  events: LIMITS.events,
+};
+/**
+ * Entries one input may append to one ring, with room to spare (a Stop interrupts the running calls and logs an
+ * event; a tool batch denies several calls): a session is planned once that many more appends would push out an
+ * entry not written yet (`StorePort.keepRings`).
+ */
+export const ENTRIES_PER_INPUT = 16;
