@@ -2,6 +2,7 @@
  * What the shell needs from the core and from persistence, as small interfaces. `adapters.ts` binds them to
  * @flightdeck/core and @flightdeck/db.
  */
+import type { DatabaseAdapter } from '@flightdeck/db';
 import type { IngestEvent, Session } from '@flightdeck/shared-types';
 
 export type { CoreInput, CoreState, Effect } from '@flightdeck/core';
@@ -62,17 +63,33 @@ export interface StoreStats {
   checkpoints: number;
 }
 
+/** What a reader of the database gets: the portable query builder and the dialect's full-text search. */
+export type StoreReader = Pick<DatabaseAdapter, 'db' | 'fullTextSearch'>;
+
+/**
+ * Persistence as the runtime sees it. Asynchronous wherever the database is asked something, so any database
+ * (SQLite on a writer thread, PostgreSQL over the network) can stand behind it.
+ */
 export interface StorePort {
-  loadCoreState(): CoreState | null;
-  /** The raw hook events stored after the last checkpoint, oldest first: what the runtime replays on start. */
-  eventsAfterCheckpoint(): IngestEvent[];
+  /**
+   * The last checkpoint's state (null when none was ever written) and the raw hook events stored after it, oldest
+   * first: what the runtime starts from and replays.
+   */
+  load(): Promise<{ state: CoreState | null; replay: IngestEvent[] }>;
   /**
    * Encodes one raw event for its write. Throws when the event cannot be stored (e.g. a payload no serializer can
    * write): the runtime then refuses that event alone, before it changes any state.
    */
   prepareEvent(event: IngestEvent): PreparedEvent;
   /** Which ids are stored or staged (accepted and waiting for their transaction). */
-  hasIngestIds(ids: readonly string[]): Set<string>;
+  hasIngestIds(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Told after every input that changed a session, before the next one is reduced: when the next input could push
+   * an entry not written yet out of one of its ring buffers, the store plans the session now (its rows then go
+   * out ahead of the next checkpoint, which follows in the same transaction), so no entry ever leaves a ring
+   * unwritten, however many inputs of one session a batch holds.
+   */
+  keepRings(session: Session): void;
   /**
    * Queues a batch for the next transaction; resolves once it is committed. Staged batches are written in order,
    * as many per transaction as have accumulated (group commit). A failed transaction is retried, never dropped:
@@ -86,7 +103,15 @@ export interface StorePort {
    * database: what they read then includes every change staged before the call).
    */
   checkpoint(): Promise<void>;
+  /**
+   * Runs `fn` against the database once it holds every change staged before the call (the only way procedures
+   * reach the database: nothing reads rows that lag behind what was acknowledged). Fails with a clear error when
+   * the database cannot take them in within the read wait (it keeps failing).
+   */
+  read<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T>;
+  /** Runs `fn` against what is committed now, without waiting (statistics: counts of rows). */
+  peek<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T>;
   stats(): StoreStats;
-  /** Waits (up to `timeoutMs`) for pending writes, then releases the writer. */
+  /** Waits (up to `timeoutMs`) for pending writes and stops its timers (the database stays open: its owner closes it). */
   close(timeoutMs?: number): Promise<void>;
 }

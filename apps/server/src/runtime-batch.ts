@@ -71,10 +71,19 @@ export interface BatchDeps {
   stats: RuntimeStatsRecorder;
 }
 
+/** The ingest ids of a batch to look up among the stored and staged events (`BatchItem.checkStore`). */
+export function idsToLookUp(items: ReadonlyArray<BatchItem>): string[] {
+  const lookup: string[] = [];
+  for (const i of items) if (i.ingest !== null && i.checkStore) lookup.push(i.ingest.ingestId);
+  return lookup;
+}
+
+/** `delivered`: which of the batch's `idsToLookUp` the store has already (looked up before the batch). */
 export function applyBatch(
   deps: BatchDeps,
   state: CoreState,
   items: ReadonlyArray<BatchItem>,
+  delivered: ReadonlySet<string>,
   t: number,
 ): BatchOutcome {
   const { core, store, log, stats } = deps;
@@ -86,9 +95,6 @@ export function applyBatch(
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
   const seenInBatch = new Set<string>();
-  const lookup: string[] = [];
-  for (const i of items) if (i.ingest !== null && i.checkStore) lookup.push(i.ingest.ingestId);
-  const delivered = lookup.length > 0 ? store.hasIngestIds(lookup) : new Set<string>();
   /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
   let unlogged = false;
 
@@ -132,9 +138,13 @@ export function applyBatch(
     const rejected: string[] = [];
     for (const eff of out.effects) {
       switch (eff.type) {
-        case 'session-changed':
+        case 'session-changed': {
           sessionIds.change(eff.sessionId);
+          // Before the next inputs push unwritten entries out of its rings (a long batch of one session).
+          const changed = getOwn(next.sessions, eff.sessionId);
+          if (changed) store.keepRings(changed);
           break;
+        }
         case 'session-removed':
           sessionIds.remove(eff.sessionId);
           break;

@@ -1,7 +1,8 @@
 /**
  * The runtime's one queue of inputs (FIFO): every source submits here, and batches are taken from its head, at
- * most `maxPerTurn` per turn of the event loop. Each batch is handed to `apply` synchronously; an input's promise
- * resolves once its batch is committed.
+ * most `maxPerTurn` per turn of the event loop, one at a time. Before a batch is applied, the ingest ids it must
+ * look up are asked of the store (asynchronously; no later batch starts meanwhile); then the batch is handed to
+ * `apply` synchronously. An input's promise resolves once its batch is committed.
  */
 import type { Logger } from './effects/index.js';
 import type { BatchItem, ItemResult } from './runtime-batch.js';
@@ -12,6 +13,7 @@ interface QueueItem extends BatchItem {
 }
 
 const NO_RESULT: ItemResult = { rejected: [], effects: [], duplicate: false };
+const NONE: ReadonlySet<string> = new Set();
 
 export interface InputQueue {
   /** Queues an input behind everything submitted before it; resolves once it is committed. */
@@ -29,8 +31,18 @@ export interface InputQueue {
 }
 
 export interface InputQueueOptions {
-  /** Applies a batch synchronously; `committed` resolves once it is durable. */
-  apply(items: readonly BatchItem[]): { results: ItemResult[]; committed: Promise<void> };
+  /** The ids of a batch that may have been stored before (empty: none to ask). */
+  lookupIds(items: readonly BatchItem[]): string[];
+  /** Which of those ids the store has already. */
+  lookup(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Applies a batch synchronously, given which of its looked-up ids were delivered before; `committed` resolves
+   * once it is durable.
+   */
+  apply(
+    items: readonly BatchItem[],
+    delivered: ReadonlySet<string>,
+  ): { results: ItemResult[]; committed: Promise<void> };
   maxPerTurn: number;
   log: Logger;
   /** Told how long each batch took (ms). */
@@ -94,9 +106,27 @@ export function createInputQueue(opts: InputQueueOptions): InputQueue {
     }
     processing = true;
     const items = queue.splice(0, opts.maxPerTurn);
+    const ids = opts.lookupIds(items);
+    if (ids.length === 0) {
+      applyItems(items, NONE);
+      return;
+    }
+    opts.lookup(ids).then(
+      (delivered) => applyItems(items, delivered),
+      (err: unknown) => {
+        // Not known whether they were stored: refused (their senders deliver them again), never doubled.
+        opts.log.error({ err, batch: items.length }, 'stored ids could not be looked up; batch refused');
+        const error = new Error('the database could not be asked whether these events were stored');
+        for (const item of items) item.reject(error);
+        done();
+      },
+    );
+  }
+
+  function applyItems(items: QueueItem[], delivered: ReadonlySet<string>) {
     const started = performance.now();
     try {
-      const { results, committed } = opts.apply(items);
+      const { results, committed } = opts.apply(items, delivered);
       // Only the callbacks wait for the commit, not the items: their envelopes (parsed payloads) would otherwise
       // live until it, and every young collection in between would copy them.
       const resolvers = items.map((item) => item.resolve);
@@ -107,9 +137,14 @@ export function createInputQueue(opts: InputQueueOptions): InputQueue {
       opts.log.error({ err, batch: items.length }, 'batch failed; inputs not applied');
       for (const item of items) item.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
-      processing = false;
       opts.batchTook(performance.now() - started);
     }
+    done();
+  }
+
+  /** The batch is over: the next one, or the drain waiters. */
+  function done() {
+    processing = false;
     if (queue.length > 0) schedule();
     else notifyDrained();
   }

@@ -27,7 +27,10 @@ import { createLiveHub, type LiveHub, type LiveHubOptions } from './live.js';
 import { own } from './own.js';
 import type { CoreInput, CorePort, CoreState, Effect, IngestEvent, StorePort } from './ports.js';
 import { createProcessInspector, type ProcessInspector } from './process-identity.js';
-import { applyBatch, type BatchItem, type ItemResult } from './runtime-batch.js';
+import { applyBatch, type BatchItem, type ItemResult, idsToLookUp } from './runtime-batch.js';
+
+const NONE: ReadonlySet<string> = new Set();
+
 import { createInputQueue } from './runtime-queue.js';
 import { createRuntimeStats, type RuntimeStats } from './runtime-stats.js';
 
@@ -107,23 +110,15 @@ export interface Runtime {
   getTeam(id: string): Team | undefined;
   /** Re-reads the session's process and compares it with what was recorded (no signal is sent). */
   checkKill(sessionId: string): KillCheck;
-  isDelivered(ids: readonly string[]): Set<string>;
+  /** Which of these ingest ids are stored or staged (a refused event's id is neither). */
+  isDelivered(ids: readonly string[]): Promise<Set<string>>;
   stats(): RuntimeStats;
   /** Inputs processed so far (`stats().inputs` without computing the rest; the idle collector reads it often). */
   inputCount(): number;
   /** Processes everything queued now and waits until it is committed (used on shutdown and by tests). */
   drain(): Promise<void>;
-  /**
-   * Processes everything queued now and resolves once the database includes it (a checkpoint): for procedures
-   * that read the database (history, analytics, notes). Gives up after `timeoutMs` (default 2 s: a database
-   * that keeps failing must not hang the readers; they read what is committed).
-   */
-  sync(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** Longest `sync()` waits for a checkpoint. */
-export const SYNC_TIMEOUT_MS = 2000;
 
 function toIngestResult(ingestId: string, r: ItemResult | undefined): IngestResult {
   const out: IngestResult = { ingestId, duplicate: r?.duplicate ?? false, rejected: r?.rejected ?? [] };
@@ -140,11 +135,16 @@ function hookItem(ingest: IngestEvent, fromSpool: boolean): BatchItem {
   };
 }
 
-export function createRuntime(opts: RuntimeOptions): Runtime {
+/**
+ * Loads the last checkpoint from the store, replays the raw events stored after it, and returns the runtime (not
+ * started: `start()` rehydrates timers and process checks).
+ */
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { core, store, log } = opts;
   const now = opts.now ?? Date.now;
 
-  let state: CoreState = store.loadCoreState() ?? core.initialState();
+  const loaded = await store.load();
+  let state: CoreState = loaded.state ?? core.initialState();
   const stats = createRuntimeStats();
 
   const hub = createLiveHub(
@@ -175,8 +175,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   });
 
   /** Reduce, stage, carry out the effects and broadcast, synchronously; resolves when committed. */
-  function apply(items: ReadonlyArray<BatchItem>): { results: ItemResult[]; committed: Promise<void> } {
-    const out = applyBatch({ core, store, log, stats }, state, items, now());
+  function apply(
+    items: ReadonlyArray<BatchItem>,
+    delivered: ReadonlySet<string>,
+  ): { results: ItemResult[]; committed: Promise<void> } {
+    const out = applyBatch({ core, store, log, stats }, state, items, delivered, now());
     state = out.state;
     for (const eff of out.shellEffects) effects.run(eff);
     for (const id of out.rekeys) hub.sessionRemoved(id.oldId);
@@ -187,7 +190,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     return { results: out.results, committed: out.committed };
   }
 
-  const queue = createInputQueue({ apply, maxPerTurn: MAX_INPUTS_PER_TURN, log, batchTook: stats.batchTook });
+  const queue = createInputQueue({
+    lookupIds: idsToLookUp,
+    lookup: (ids) => store.hasIngestIds(ids),
+    apply,
+    maxPerTurn: MAX_INPUTS_PER_TURN,
+    log,
+    batchTook: stats.batchTook,
+  });
   /** Queues hook events; the callback keeps their ids, not the events (their envelopes need not wait for the commit). */
   function ingestAll(items: BatchItem[]): Promise<IngestResult[]> {
     const ids = items.map((item) => item.ingest?.ingestId ?? '');
@@ -204,7 +214,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   // Events stored after the last checkpoint: reduced again, at the time they were received, so the state is what
   // it was when they were acknowledged, before anything else is submitted. Their effects run (timers are armed
   // again); the next checkpoint saves it.
-  const replay = store.eventsAfterCheckpoint();
+  const { replay } = loaded;
   const replayedOnStart = replay.length;
   if (replay.length > 0) {
     apply(
@@ -214,6 +224,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         checkStore: false,
         at: ev.receivedAt,
       })),
+      NONE,
     );
     log.info({ events: replay.length }, 'replayed the events stored after the last checkpoint');
   }
@@ -272,19 +283,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     async drain() {
       await queue.empty();
       await store.settled();
-    },
-    async sync(timeoutMs = SYNC_TIMEOUT_MS) {
-      const synced = queue.empty().then(() => store.checkpoint());
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          log.warn({ timeoutMs }, 'database checkpoint still pending; reading what is committed');
-          resolve();
-        }, timeoutMs);
-        timer.unref();
-      });
-      await Promise.race([synced, gaveUp]);
-      clearTimeout(timer);
     },
     async stop() {
       await runtime.drain();

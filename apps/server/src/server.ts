@@ -12,7 +12,6 @@ import { coreAdapter } from './adapters.js';
 import { type AppDeps, buildApp } from './app.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
-import { createStore, type SqliteAdapter } from './db.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
@@ -24,6 +23,7 @@ import type { ProcessInspector } from './process-identity.js';
 import { startHookEventRetention } from './retention.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
+import { createStore, type SqliteAdapter } from './store/index.js';
 import {
   createTranscriptFollower,
   type TranscriptFollower,
@@ -154,7 +154,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log: runtimeLog,
   });
   const store = createStore(database, { log: runtimeLog });
-  const runtime = createRuntime({
+  const runtime = await createRuntime({
     core: coreAdapter,
     store,
     log: runtimeLog,
@@ -181,7 +181,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const hookStats = createHookStatsPort();
   const services: Services = {
     runtime,
-    db: database.db,
+    store,
     config: configStore,
     auth: { tokens, loginLimiter, hookTokens, required: passwordRequired },
     hooks: createHooksAdmin(rc.dataDir),

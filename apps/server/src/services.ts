@@ -11,9 +11,9 @@ import type {
 import type { AgentCli } from '@flightdeck/shared-types';
 import type { LoginLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
-import type { Db } from './db.js';
 import type { DeliveryReport } from './delivery.js';
 import type { HookTokenStore } from './hook-token.js';
+import type { StorePort } from './ports.js';
 import type { Runtime } from './runtime.js';
 import type { TranscriptFollowerStats } from './transcripts/follower.js';
 
@@ -81,7 +81,8 @@ export interface TranscriptsPort {
 
 export interface Services {
   runtime: Runtime;
-  db: Db;
+  /** The database, through the store: reads wait for what was acknowledged (`read`), statistics do not (`peek`). */
+  store: Pick<StorePort, 'read' | 'peek'>;
   config: ConfigStore;
   auth: AuthService;
   hooks: HooksAdmin;

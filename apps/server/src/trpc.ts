@@ -48,13 +48,4 @@ export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
   return next();
 });
 
-/**
- * For procedures that read session data from the database: the state is checkpointed there a few times per
- * second, so they first wait for a checkpoint that includes every change made before the call.
- */
-export const dbReadProcedure = protectedProcedure.use(async ({ ctx, next }) => {
-  await ctx.services.runtime.sync();
-  return next();
-});
-
 export { TRPCError };

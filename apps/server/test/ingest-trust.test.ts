@@ -92,7 +92,7 @@ describe('a poisoned event is refused alone', () => {
     expect(s.runtime.getSession('bad')).toBeUndefined();
     expect(s.runtime.stats().refused).toBe(1);
     // The ids of refused events are not "delivered": a spool reader must not delete such a record as a duplicate.
-    expect(s.runtime.isDelivered(['id-3', 'id-4'])).toEqual(new Set(['id-4']));
+    expect(await s.runtime.isDelivered(['id-3', 'id-4'])).toEqual(new Set(['id-4']));
   });
 
   it('HTTP: the poisoned envelope gets a 4xx naming the problem; concurrent requests are not affected', async () => {

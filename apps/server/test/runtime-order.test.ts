@@ -6,9 +6,9 @@ import { openSqlite, type SqliteAdapter } from '@flightdeck/db';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreAdapter } from '../src/adapters.js';
-import { createStore } from '../src/db.js';
 import type { CoreInput, CorePort } from '../src/ports.js';
 import { createRuntime, MAX_INPUTS_PER_TURN } from '../src/runtime.js';
+import { createStore } from '../src/store/index.js';
 import { prompt, sessionStart } from './helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
@@ -39,7 +39,12 @@ async function recordingRuntime() {
       return coreAdapter.reduce(state, input, now);
     },
   };
-  const runtime = createRuntime({ core, store: createStore(database), log: silent, isAlive: () => true });
+  const runtime = await createRuntime({
+    core,
+    store: createStore(database),
+    log: silent,
+    isAlive: () => true,
+  });
   runtime.start();
   return { runtime, applied };
 }

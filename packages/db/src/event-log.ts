@@ -1,7 +1,6 @@
 /**
  * The raw event log (`hook_events`): which deliveries are stored, what a restart replays (the events after the
- * checkpoint watermark), and retention (pruning what is older and already in a checkpoint). Portable Kysely; the
- * queries are exported for the SQLite adapter's synchronous reads (`sqlite/sync-reads.ts`).
+ * checkpoint watermark), and retention (pruning what is older and already in a checkpoint). Portable Kysely.
  */
 import type { HookEnvelope, IngestEvent } from '@flightdeck/shared-types';
 import type { Kysely } from 'kysely';

@@ -39,5 +39,4 @@ export {
   type WriterLog,
   type WriterThreadOptions,
 } from './sqlite/open.js';
-export { createSyncReads, type SyncReads } from './sqlite/sync-reads.js';
 export * from './write-op.js';

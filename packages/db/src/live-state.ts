@@ -7,7 +7,7 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
-/** The queries of a restart (also run synchronously by the SQLite adapter, `sqlite/sync-reads.ts`). */
+/** The queries of a restart. */
 export const liveStateQueries = {
   coreState: (db: Db) => db.selectFrom('core_state').select(['state', 'updated_at']).where('id', '=', 1),
   liveSessions: (db: Db, cutoff: number) =>

@@ -1,7 +1,7 @@
 /**
  * The one mapping between a `Session` and its `sessions` row. `SESSION_COLUMNS` names, once, which field each
  * column mirrors and how it is stored; the row written for a session (`sessionRow`), the upsert statement
- * (`UPSERT_SESSION_SQL`), the columns a history listing selects and the history summary read back from them
+ * (`upsertSession` in statements.ts, from `SESSION_ROW_COLUMNS`), the columns a history listing selects and the history summary read back from them
  * (`toSessionSummary`) are all derived from it. Every other field lives in the row's `snapshot` (the session as
  * JSON without the rings kept in child tables), so a new field is stored without a line here; give it a column
  * (one line here, one migration) only to filter, sort or list by it.
@@ -86,13 +86,6 @@ export const SESSION_ROW_COLUMNS: readonly string[] = [
   'snapshot',
   'ring_lengths',
 ];
-
-/** The session upsert (named parameters `@column`), derived from `SESSION_ROW_COLUMNS`. */
-export const UPSERT_SESSION_SQL = `INSERT INTO sessions (${SESSION_ROW_COLUMNS.join(', ')})
-    VALUES (${SESSION_ROW_COLUMNS.map((c) => `@${c}`).join(', ')})
-    ON CONFLICT (id) DO UPDATE SET ${SESSION_ROW_COLUMNS.filter((c) => c !== 'id')
-      .map((c) => `${c} = excluded.${c}`)
-      .join(', ')}`;
 
 function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null;

@@ -1,5 +1,4 @@
 import {
-  fullTextSearch,
   fullTextSearchInputSchema,
   getSession,
   listProjects,
@@ -10,7 +9,7 @@ import {
   withStoredRings,
 } from '@flightdeck/db';
 import { z } from 'zod';
-import { dbReadProcedure, router, TRPCError } from '../trpc.js';
+import { protectedProcedure, router, TRPCError } from '../trpc.js';
 import { repo } from './db-errors.js';
 
 /** `history.search`'s input: the repository's, sorted by a field of `Session` (never a column name). */
@@ -22,21 +21,23 @@ const sessionIdInput = z.object({ sessionId: z.string().min(1).max(256) });
 
 export const historyRouter = router({
   /** Sessions from SQLite: text (prompts), project, status, cli, date range, archived, sort, pagination (§12.7). */
-  search: dbReadProcedure.input(historySearchInputSchema.optional()).query(({ ctx, input }) => {
+  search: protectedProcedure.input(historySearchInputSchema.optional()).query(({ ctx, input }) => {
     const { sortBy, ...rest } = historySearchInputSchema.parse(input ?? {});
-    return repo(() => searchSessions(ctx.services.db, { ...rest, sortBy: sortColumnOf(sortBy) }));
+    return repo(ctx.services.store, ({ db }) =>
+      searchSessions(db, { ...rest, sortBy: sortColumnOf(sortBy) }),
+    );
   }),
   /**
    * Ranked full-text hits across prompts, responses, tool call inputs and outputs, notes and titles, within the
    * same session filters as `search`; each hit says what matched and carries its highlighted snippet.
    */
-  fullText: dbReadProcedure
+  fullText: protectedProcedure
     .input(fullTextSearchInputSchema)
-    .query(({ ctx, input }) => repo(() => fullTextSearch(ctx.services.db, input))),
-  projects: dbReadProcedure.query(({ ctx }) => repo(() => listProjects(ctx.services.db))),
+    .query(({ ctx, input }) => repo(ctx.services.store, (r) => r.fullTextSearch(input))),
+  projects: protectedProcedure.query(({ ctx }) => repo(ctx.services.store, ({ db }) => listProjects(db))),
   /** Full detail: prompts, responses, tool calls, events, notes. */
-  get: dbReadProcedure.input(sessionIdInput).query(async ({ ctx, input }) => {
-    const detail = await repo(() => getSession(ctx.services.db, input.sessionId));
+  get: protectedProcedure.input(sessionIdInput).query(async ({ ctx, input }) => {
+    const detail = await repo(ctx.services.store, ({ db }) => getSession(db, input.sessionId));
     if (!detail) throw new TRPCError({ code: 'NOT_FOUND', message: `session not found: ${input.sessionId}` });
     return detail;
   }),
@@ -44,9 +45,9 @@ export const historyRouter = router({
    * The session to open at any item: the live session (else the stored one) with each ring replaced by every
    * stored entry where those are more than the core keeps.
    */
-  session: dbReadProcedure.input(sessionIdInput).query(async ({ ctx, input }) => {
+  session: protectedProcedure.input(sessionIdInput).query(async ({ ctx, input }) => {
     const live = ctx.services.runtime.getSession(input.sessionId);
-    const detail = await repo(() => getSession(ctx.services.db, input.sessionId));
+    const detail = await repo(ctx.services.store, ({ db }) => getSession(db, input.sessionId));
     if (detail) return withStoredRings(live ?? detail.session, detail);
     if (live) return live;
     throw new TRPCError({ code: 'NOT_FOUND', message: `session not found: ${input.sessionId}` });

@@ -10,19 +10,20 @@ const text = z.string().min(1).max(MAX_NOTE_CHARS);
 export const notesRouter = router({
   list: protectedProcedure
     .input(z.object({ sessionId }))
-    .query(({ ctx, input }) => repo(() => listNotes(ctx.services.db, input.sessionId))),
+    .query(({ ctx, input }) => repo(ctx.services.store, ({ db }) => listNotes(db, input.sessionId))),
   add: protectedProcedure.input(z.object({ sessionId, text })).mutation(async ({ ctx, input }) => {
-    // Notes are written on this connection: the session's row (written by a checkpoint) must be there first.
-    await ctx.services.runtime.sync();
-    return repo(() => addNote(ctx.services.db, input.sessionId, input.text, Date.now()));
+    // The session's row (written by a checkpoint) is there first: `repo` waits for what was acknowledged.
+    return repo(ctx.services.store, ({ db }) => addNote(db, input.sessionId, input.text, Date.now()));
   }),
   update: protectedProcedure.input(z.object({ noteId, text })).mutation(async ({ ctx, input }) => {
-    const note = await repo(() => updateNote(ctx.services.db, input.noteId, input.text, Date.now()));
+    const note = await repo(ctx.services.store, ({ db }) =>
+      updateNote(db, input.noteId, input.text, Date.now()),
+    );
     if (!note) throw new TRPCError({ code: 'NOT_FOUND', message: `note not found: ${input.noteId}` });
     return note;
   }),
   delete: protectedProcedure.input(z.object({ noteId })).mutation(async ({ ctx, input }) => {
-    const deleted = await repo(() => deleteNote(ctx.services.db, input.noteId));
+    const deleted = await repo(ctx.services.store, ({ db }) => deleteNote(db, input.noteId));
     if (!deleted) throw new TRPCError({ code: 'NOT_FOUND', message: `note not found: ${input.noteId}` });
     return { deleted };
   }),

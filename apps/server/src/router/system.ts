@@ -11,17 +11,19 @@ export const systemRouter = router({
   info: protectedProcedure
     .input(z.object({ resetLoopDelay: z.boolean().default(false) }).optional())
     .query(async ({ ctx, input }) => {
-      const { info, runtime, db } = ctx.services;
-      const [events, sessions] = await Promise.all([
-        db
-          .selectFrom('hook_events')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirst(),
-        db
-          .selectFrom('sessions')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirst(),
-      ]);
+      const { info, runtime, store } = ctx.services;
+      const [events, sessions] = await store.peek(({ db }) =>
+        Promise.all([
+          db
+            .selectFrom('hook_events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirst(),
+          db
+            .selectFrom('sessions')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirst(),
+        ]),
+      );
       const mem = process.memoryUsage();
       return {
         version: info.version,

@@ -1,6 +1,6 @@
 /**
- * Binding of the runtime's StorePort to @flightdeck/db: the raw event log written at once, the state in
- * checkpoints, through a write-plan sink.
+ * The runtime's StorePort on a database adapter (any dialect: it only writes plans through `adapter.write` and reads
+ * through the portable query builder): the raw event log written at once, the state in checkpoints.
  *
  * Every transaction carries the raw hook events staged since the last one (group commit: one transaction in flight;
  * everything staged meanwhile goes out as the next one). An input is acknowledged once its raw event is committed.
@@ -17,74 +17,48 @@
  * A failed transaction is sent again (same operations, after a back-off) before anything newer; the batches it
  * carried wait for it.
  *
- * On load the parts are put back together; sessions come from their rows (live ones, plus those ended in the
- * last 30 minutes, §4.6).
+ * On load the parts are put back together (state-rows.ts). Reads wait for the checkpoint that holds what was
+ * acknowledged (reads.ts).
  */
 
-import { emptyPMap, forEachChange, LIMITS, pmapOf, type SessionRuntime } from '@flightdeck/core';
 import {
-  createSyncReads,
   createWritePlanner,
+  type DatabaseAdapter,
+  hasIngestIds,
   hookEventOp,
-  payloadSessionId,
-  type SqliteAdapter,
+  ringsAtRisk,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
-import type { CommitBatch, CoreState, IngestEvent, PreparedEvent, StorePort, StoreStats } from './ports.js';
-import type { Logger } from './runtime.js';
+import type {
+  CommitBatch,
+  CoreState,
+  IngestEvent,
+  PreparedEvent,
+  StorePort,
+  StoreReader,
+  StoreStats,
+} from '../ports.js';
+import {
+  CHECKPOINT_MS,
+  CHECKPOINT_SLICE_MS,
+  ENTRIES_PER_INPUT,
+  RING_CAPACITY,
+  type StoreOptions,
+} from './options.js';
+import { READ_WAIT_MS, withinReadWait } from './reads.js';
+import { loadCheckpoint, planState } from './state-rows.js';
 
-export type Db = SqliteAdapter['db'];
-export type { SqliteAdapter };
-
-/** Where transactions go: the adapter (its writer thread, or its connection), or a stand-in (tests). */
-export type OpSink = Pick<SqliteAdapter, 'write' | 'writeMode' | 'writerNice'>;
-
-const RUNTIME_PREFIX = 'core.runtime:';
-type RuntimeEntry = SessionRuntime;
-
-/**
- * The part of the core state saved as JSON: everything but the sessions and the per-session runtime (saved as
- * `{}`, as they always were).
- */
-function rest(
-  state: CoreState,
-): Omit<CoreState, 'sessions' | 'runtime'> & { sessions: object; runtime: object } {
-  return { ...state, sessions: {}, runtime: {} };
-}
-
-/** True when a top-level part other than `sessions`/`runtime` changed (reference comparison: the core is immutable). */
-function restChanged(prev: CoreState | null, next: CoreState): boolean {
-  if (!prev) return true;
-  for (const key of Object.keys(next) as Array<keyof CoreState>) {
-    if (key !== 'sessions' && key !== 'runtime' && prev[key] !== next[key]) return true;
-  }
-  return Object.keys(prev).length !== Object.keys(next).length;
-}
-
-export interface StoreOptions {
-  /** Where transactions go. Default: the adapter. */
-  sink?: OpSink;
-  now?: () => number;
-  log?: Pick<Logger, 'error'>;
-  /** Delay before sending a failed transaction again, by the number of failures in a row. */
-  retryDelayMs?: (failures: number) => number;
-  /** Longest time between checkpoints while the state changes (default 500 ms; 0: every transaction). */
-  checkpointMs?: number;
-  /** Longest the event loop is held planning a checkpoint before it goes on in the next turn (default 1 ms). */
-  checkpointSliceMs?: number;
-}
-
-/** Default longest time between checkpoints. */
-export const CHECKPOINT_MS = 500;
-/**
- * Hook events of one session after which a checkpoint is due at once: below the smallest of the core's ring
- * buffers (with room for the few entries one event can add), so no entry can leave a ring before it was planned.
- */
-export const RING_GUARD_EVENTS =
-  Math.min(LIMITS.promptHistory, LIMITS.toolLog, LIMITS.responseLog, LIMITS.events) - 10;
-/** Longest the event loop is held planning a checkpoint before it goes on in the next turn. */
-export const CHECKPOINT_SLICE_MS = 1;
+export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
+export {
+  CHECKPOINT_MS,
+  CHECKPOINT_SLICE_MS,
+  ENTRIES_PER_INPUT,
+  RING_CAPACITY,
+  type StoreOptions,
+} from './options.js';
+export { READ_WAIT_MS, StoreBehindError } from './reads.js';
+export type Db = DatabaseAdapter['db'];
 
 interface InFlight {
   ops: WriteOp[];
@@ -92,14 +66,15 @@ interface InFlight {
   ids: string[];
 }
 
-export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): StorePort {
-  const reads = createSyncReads(database);
+export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): StorePort {
+  const { db } = adapter;
   const now = opts.now ?? Date.now;
-  const sink: OpSink = opts.sink ?? database;
+  const readWaitMs = opts.readWaitMs ?? READ_WAIT_MS;
   const retryDelay = opts.retryDelayMs ?? ((n: number) => Math.min(30_000, 100 * 2 ** Math.min(n, 9)));
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
   const planner = createWritePlanner();
+  const reader: StoreReader = { db, fullTextSearch: (input) => adapter.fullTextSearch(input) };
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
   /** The core state as last checkpointed (what the runtime/rest parts are diffed against). */
@@ -110,8 +85,6 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
   let pendingOps: WriteOp[] = [];
   /** Sessions changed since the last checkpoint: their latest version. */
   let dirty = new Map<string, Session>();
-  /** Hook events per session id since the last checkpoint (the ring guard). */
-  let eventsSince = new Map<string, number>();
   /** A checkpoint is due with the next transaction, whatever the time. */
   let forced = false;
   /**
@@ -139,20 +112,6 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
   let failuresInARow = 0;
   let settledWaiters: Array<() => void> = [];
 
-  /** The kv rows of per-session runtime entries that changed since the last plan, and the rest as JSON. */
-  function planState(ops: WriteOp[], next: CoreState, at: number) {
-    // The entries that changed since the last plan: the parts both versions share are not visited.
-    forEachChange(planned?.runtime ?? emptyPMap(), next.runtime, (id, entry) =>
-      ops.push({
-        op: 'kv',
-        key: RUNTIME_PREFIX + id,
-        value: entry === undefined ? null : JSON.stringify(entry),
-        at,
-      }),
-    );
-    if (restChanged(planned, next)) ops.push({ op: 'coreState', state: JSON.stringify(rest(next)), at });
-  }
-
   /**
    * A session's row and its new ring entries (the row first: the entries refer to it). A session that cannot be
    * planned is logged and left out of this checkpoint (its raw events are stored; the next change plans it
@@ -177,7 +136,6 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
   function takeDirty(): Session[] {
     const list = [...dirty.values()];
     dirty = new Map();
-    eventsSince = new Map();
     return list;
   }
 
@@ -264,7 +222,7 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
     }
     const at = now();
     if (p.state !== null) {
-      planState(p.batch.ops, p.state, at);
+      planState(p.batch.ops, planned, p.state, at);
       planned = p.state;
     }
     p.batch.ops.push({ op: 'watermark', at });
@@ -282,7 +240,7 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
       return;
     }
     inFlight = batch;
-    sink.write(ops).then(
+    adapter.write(ops).then(
       (ms) => {
         inFlight = null;
         failuresInARow = 0;
@@ -320,37 +278,11 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
   }
 
   return {
-    loadCoreState() {
-      const loaded = reads.loadCoreState();
-      if (!loaded) return null;
-      // `sessions` and `runtime` are saved as plain records (`{}` since they are stored as rows).
-      const saved = loaded.state as Omit<CoreState, 'sessions' | 'runtime'> & {
-        sessions?: Record<string, Session>;
-        runtime?: Record<string, RuntimeEntry>;
-      };
-      const sessions = reads.loadLiveSessions({ now: now() }).map((s): [string, Session] => [s.sessionId, s]);
-      const rows = database.sqlite
-        .prepare('SELECT key, value FROM kv WHERE key >= ? AND key < ?')
-        .all(RUNTIME_PREFIX, `${RUNTIME_PREFIX}\uffff`) as Array<{ key: string; value: string }>;
-      // Rows win over entries saved inside the JSON by older versions (later entries replace earlier ones).
-      const runtime = pmapOf<RuntimeEntry>([
-        ...Object.entries(saved.runtime ?? {}),
-        ...rows.map((row): [string, RuntimeEntry] => [
-          row.key.slice(RUNTIME_PREFIX.length),
-          JSON.parse(row.value) as RuntimeEntry,
-        ]),
-      ]);
-      const state: CoreState = {
-        ...saved,
-        sessions: pmapOf([...Object.entries(saved.sessions ?? {}), ...sessions]),
-        runtime,
-      };
-      planned = state;
-      latest = state;
-      return state;
-    },
-    eventsAfterCheckpoint(): IngestEvent[] {
-      return reads.hookEventsAfterCheckpoint();
+    async load() {
+      const loaded = await loadCheckpoint(adapter, now());
+      planned = loaded.state;
+      latest = loaded.state;
+      return loaded;
     },
     prepareEvent(event: IngestEvent): PreparedEvent {
       // The raw event's row, serialized now: an event no serializer can write (a payload nested past the stack,
@@ -363,10 +295,19 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
         prepared: op,
       };
     },
-    hasIngestIds(list) {
-      const found = reads.hasIngestIds(list);
-      for (const id of list) if (pendingIds.has(id)) found.add(id);
+    async hasIngestIds(list) {
+      // Staged ids first: one committed while the database answers is in its answer.
+      const staged = list.filter((id) => pendingIds.has(id));
+      const found = await hasIngestIds(db, list);
+      for (const id of staged) found.add(id);
       return found;
+    },
+    keepRings(s) {
+      if (!ringsAtRisk(s, planner.plannedUpTo(s.sessionId), RING_CAPACITY, ENTRIES_PER_INPUT)) return;
+      // Planned now, ahead of the checkpoint: the next transaction ends with one (state and watermark).
+      planSession(pendingOps, s);
+      rowsAhead = true;
+      forced = true;
     },
     stage(batch: CommitBatch) {
       for (const ev of batch.events) {
@@ -395,15 +336,7 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
         rowsAhead = true;
         forced = true;
       } else {
-        for (let i = 0; i < batch.events.length; i++) {
-          const ev = batch.events[i] as PreparedEvent;
-          pendingOps.push(eventOps[i] as WriteOp);
-          const sid = payloadSessionId(ev.envelope.payload);
-          if (sid === null) continue;
-          const n = (eventsSince.get(sid) ?? 0) + 1;
-          eventsSince.set(sid, n);
-          if (n >= RING_GUARD_EVENTS) forced = true;
-        }
+        for (const op of eventOps) pendingOps.push(op);
         for (const s of batch.sessions) dirty.set(s.sessionId, s);
       }
       if (batch.stateChanged) latest = batch.coreState;
@@ -428,10 +361,19 @@ export function createStore(database: SqliteAdapter, opts: StoreOptions = {}): S
         schedule();
       });
     },
+    async read(fn) {
+      // What the runtime acknowledged is committed (raw events), but the rows derived from it may wait for the
+      // next checkpoint: a reader waits for it, so it reads every change acknowledged before it asked.
+      if (stateAhead() || busy() || hasWork()) {
+        await withinReadWait(this.checkpoint(), readWaitMs);
+      }
+      return fn(reader);
+    },
+    peek: (fn) => fn(reader),
     stats: (): StoreStats => ({
       ...stats,
-      mode: sink.writeMode,
-      nice: sink.writerNice,
+      mode: adapter.writeMode,
+      nice: adapter.writerNice,
       pendingBatches: waiters.length + (inFlight?.waiters.length ?? 0),
     }),
     async close(timeoutMs = 10_000) {

@@ -1,0 +1,94 @@
+/**
+ * The core state as the database keeps it: each session in its row (with its ring entries in their tables), the
+ * per-session runtime bookkeeping one `kv` row per session, the rest as one JSON document. Planning what changed
+ * since the last checkpoint, and putting the parts back together on load.
+ */
+import { emptyPMap, forEachChange, pmapOf, type SessionRuntime } from '@flightdeck/core';
+import {
+  type DatabaseAdapter,
+  hookEventsAfterCheckpoint,
+  loadCoreState,
+  loadLiveSessions,
+  type WriteOp,
+} from '@flightdeck/db';
+import type { Session } from '@flightdeck/shared-types';
+import type { CoreState, IngestEvent } from '../ports.js';
+
+const RUNTIME_PREFIX = 'core.runtime:';
+type RuntimeEntry = SessionRuntime;
+
+/**
+ * The part of the core state saved as JSON: everything but the sessions and the per-session runtime (saved as
+ * `{}`, as they always were).
+ */
+function rest(
+  state: CoreState,
+): Omit<CoreState, 'sessions' | 'runtime'> & { sessions: object; runtime: object } {
+  return { ...state, sessions: {}, runtime: {} };
+}
+
+/** True when a top-level part other than `sessions`/`runtime` changed (reference comparison: the core is immutable). */
+function restChanged(prev: CoreState | null, next: CoreState): boolean {
+  if (!prev) return true;
+  for (const key of Object.keys(next) as Array<keyof CoreState>) {
+    if (key !== 'sessions' && key !== 'runtime' && prev[key] !== next[key]) return true;
+  }
+  return Object.keys(prev).length !== Object.keys(next).length;
+}
+
+/** The kv rows of per-session runtime entries that changed since `planned`, and the rest as JSON when it changed. */
+export function planState(ops: WriteOp[], planned: CoreState | null, next: CoreState, at: number): void {
+  // The entries that changed since the last plan: the parts both versions share are not visited.
+  forEachChange(planned?.runtime ?? emptyPMap(), next.runtime, (id, entry) =>
+    ops.push({
+      op: 'kv',
+      key: RUNTIME_PREFIX + id,
+      value: entry === undefined ? null : JSON.stringify(entry),
+      at,
+    }),
+  );
+  if (restChanged(planned, next)) ops.push({ op: 'coreState', state: JSON.stringify(rest(next)), at });
+}
+
+/** What a store starts from: the last checkpoint's state (null: none yet), and the raw events stored after it. */
+export interface Loaded {
+  state: CoreState | null;
+  replay: IngestEvent[];
+}
+
+/**
+ * The last checkpoint, put back together: sessions from their rows (live ones, plus those ended in the last 30
+ * minutes, §4.6), the runtime entries from their kv rows, the rest from its JSON; and the raw events after it.
+ */
+export async function loadCheckpoint(adapter: Pick<DatabaseAdapter, 'db'>, now: number): Promise<Loaded> {
+  const { db } = adapter;
+  const replay = await hookEventsAfterCheckpoint(db);
+  const loaded = await loadCoreState(db);
+  if (!loaded) return { state: null, replay };
+  // `sessions` and `runtime` are saved as plain records (`{}` since they are stored as rows).
+  const saved = loaded.state as Omit<CoreState, 'sessions' | 'runtime'> & {
+    sessions?: Record<string, Session>;
+    runtime?: Record<string, RuntimeEntry>;
+  };
+  const sessions = (await loadLiveSessions(db, { now })).map((s): [string, Session] => [s.sessionId, s]);
+  const rows = await db
+    .selectFrom('kv')
+    .select(['key', 'value'])
+    .where('key', '>=', RUNTIME_PREFIX)
+    .where('key', '<', `${RUNTIME_PREFIX}\uffff`)
+    .execute();
+  // Rows win over entries saved inside the JSON by older versions (later entries replace earlier ones).
+  const runtime = pmapOf<RuntimeEntry>([
+    ...Object.entries(saved.runtime ?? {}),
+    ...rows.map((row): [string, RuntimeEntry] => [
+      row.key.slice(RUNTIME_PREFIX.length),
+      JSON.parse(row.value) as RuntimeEntry,
+    ]),
+  ]);
+  const state: CoreState = {
+    ...saved,
+    sessions: pmapOf([...Object.entries(saved.sessions ?? {}), ...sessions]),
+    runtime,
+  };
+  return { state, replay };
+}
