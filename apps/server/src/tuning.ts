@@ -33,7 +33,8 @@
  *    index the map; the compiler says so), `structuredClone(state)` works, and the checkpoint diffs the runtime
  *    map with `forEachChange` (only the changed parts). Measured 2026-12-07 (`pnpm bench:core`, best of 3,
  *    alternating, load average 5–6 from other jobs): Proxy 40.7 and 22.5 µs per event, plain trie 32.1 and 17.2;
- *    78–79 scavenges per 100k events with both.
+ *    again after merging the ring sequence numbers (load ≈ 1): Proxy 20.0 and 22.3, plain trie 18.4 and 21.6;
+ *    77–80 scavenges per 100k events with both.
  *    Remove: make `sessions`/`runtime` plain `Record`s again, copied on write in `Tx` (tx.ts).
  *    Sessions are copied with a plain spread (`copySession`); the hand-written 44-field literal it replaced saved
  *    ≈ 20 % of the core's scavenges (60 against 75 per 100k events), within the noise of bench-live.
