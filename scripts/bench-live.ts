@@ -23,7 +23,8 @@
  * --keep (keep the data dir), --latency-only, --view=full (subscribe to whole sessions instead of the board's
  * summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
  * server, BENCH_NODE_FLAGS="<flags>" adds node flags to the server's (e.g. `--heap-prof --heap-prof-dir=<dir>`,
- * `--trace-gc`), BENCH_SERVER_LOG=<file> appends the server's stdout.
+ * `--trace-gc`), BENCH_SERVER_LOG=<file> appends the server's stdout, BENCH_TRANSCRIPTS=off runs the server with
+ * the transcript follower off (`transcripts.enabled: false` in its config.json), for a side-by-side run.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -485,6 +486,8 @@ async function main() {
   execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
   const floor = await measureFloor([200, 1000], LATENCY_MS);
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-'));
+  if (process.env.BENCH_TRANSCRIPTS === 'off')
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ transcripts: { enabled: false } }));
   let serverChild: ChildProcess | null = null;
   cleanup = () => {
     if (serverChild && serverChild.exitCode === null && serverChild.signalCode === null)
