@@ -74,7 +74,11 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
   const planner = createWritePlanner();
-  const reader: StoreReader = { db, fullTextSearch: (input) => adapter.fullTextSearch(input) };
+  const reader: StoreReader = {
+    db,
+    fullTextSearch: (input) => adapter.fullTextSearch(input),
+    searchSessions: (input) => adapter.searchSessions(input),
+  };
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
   /** The core state as last checkpointed (what the runtime/rest parts are diffed against). */
