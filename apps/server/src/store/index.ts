@@ -50,13 +50,7 @@ import { READ_WAIT_MS, withinReadWait } from './reads.js';
 import { loadCheckpoint, planState } from './state-rows.js';
 
 export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
-export {
-  CHECKPOINT_MS,
-  CHECKPOINT_SLICE_MS,
-  ENTRIES_PER_INPUT,
-  RING_CAPACITY,
-  type StoreOptions,
-} from './options.js';
+export type { StoreOptions } from './options.js';
 export { READ_WAIT_MS, StoreBehindError } from './reads.js';
 export type Db = DatabaseAdapter['db'];
 
