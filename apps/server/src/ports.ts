@@ -64,7 +64,7 @@ export interface StoreStats {
 }
 
 /** What a reader of the database gets: the portable query builder and the dialect's full-text search. */
-export type StoreReader = Pick<DatabaseAdapter, 'db' | 'fullTextSearch'>;
+export type StoreReader = Pick<DatabaseAdapter, 'db' | 'fullTextSearch' | 'searchSessions'>;
 
 /**
  * Persistence as the runtime sees it. Asynchronous wherever the database is asked something, so any database

@@ -67,6 +67,7 @@ export function gated(adapter: DatabaseAdapter) {
     dialect: adapter.dialect,
     db: adapter.db,
     fullTextSearch: (input) => adapter.fullTextSearch(input),
+    searchSessions: (input) => adapter.searchSessions(input),
     get writeMode() {
       return adapter.writeMode;
     },

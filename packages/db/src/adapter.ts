@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { FullTextSearchInput, FullTextSearchResult } from './fts.js';
 import type { Database } from './schema.js';
+import type { SearchSessionsInput, SearchSessionsResult } from './sessions.js';
 import type { WriteOp } from './write-op.js';
 
 export interface DatabaseAdapter {
@@ -15,6 +16,8 @@ export interface DatabaseAdapter {
   write(ops: readonly WriteOp[]): Promise<number>;
   /** The dialect's full-text search (FTS5 here; tsvector in PostgreSQL). */
   fullTextSearch(input: FullTextSearchInput): Promise<FullTextSearchResult>;
+  /** The session list (`searchSessions`), its text filter through the dialect's full-text index. */
+  searchSessions(input?: SearchSessionsInput): Promise<SearchSessionsResult>;
   /** Where `write` runs now ('thread': a writer thread of the SQLite adapter; 'main': this connection). */
   readonly writeMode: 'thread' | 'main';
   /** The writer thread's `nice` once it reported it; null on the main connection or where unknown. */

@@ -3,13 +3,27 @@
  * Time zones: `tzOffsetMinutes` is what to ADD to UTC to get local time (CET = +60, New York = -300);
  * note that JavaScript's `Date#getTimezoneOffset()` has the opposite sign.
  */
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
 import type { Database } from './schema.js';
 import { projectsQuery } from './sessions.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * `(column + shift) / size` rounded down, in plain SQL arithmetic any dialect runs: the remainder is taken off
+ * first, so the division is exact whether the driver binds numbers as integers or as reals.
+ */
+function bucketOf(column: 'timestamp' | 'started_at', shift: number, size: number) {
+  const local = sql`(${sql.ref(column)} + ${shift})`;
+  return sql<number>`(${local} - ${local} % ${size}) / ${size}`;
+}
+
+/** How many sessions are not ended (portable: a CASE, not a boolean summed). */
+const notEnded = (eb: ExpressionBuilder<Database, 'sessions'>) =>
+  eb.fn.sum<number>(eb.case().when('status', '!=', 'ended').then(1).else(0).end());
 const tzSchema = z.number().int().min(-840).max(840).default(0);
 
 export interface SummaryStats {
@@ -32,8 +46,17 @@ export async function getSummaryStats(db: Kysely<Database>, now: number): Promis
       .selectFrom('sessions')
       .select((eb) => [
         eb.fn.countAll<number>().as('total'),
-        sql<number>`sum(status != 'ended')`.as('active'),
-        sql<number>`sum(started_at >= ${t - DAY_MS})`.as('recent'),
+        notEnded(eb).as('active'),
+        eb.fn
+          .sum<number>(
+            eb
+              .case()
+              .when('started_at', '>=', t - DAY_MS)
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('recent'),
       ])
       .executeTakeFirstOrThrow(),
     db
@@ -122,7 +145,7 @@ export async function getActiveProjects(
       'project_path',
       eb.fn.max('project_name').as('project_name'),
       eb.fn.countAll<number>().as('n'),
-      sql<number>`sum(status != 'ended')`.as('active'),
+      notEnded(eb).as('active'),
       eb.fn.sum<number>('total_prompts').as('prompts'),
       eb.fn.sum<number>('total_tool_calls').as('tools'),
       eb.fn.max('last_activity_at').as('last'),
@@ -157,14 +180,41 @@ export async function getHeatmap(
 ): Promise<HeatmapCell[]> {
   const o = parseInput(z.object({ tzOffsetMinutes: tzSchema }), options, 'getHeatmap');
   const shift = o.tzOffsetMinutes * 60_000;
-  const rows = await sql<{ dow: number; hour: number; n: number }>`
-    WITH acts AS (SELECT timestamp FROM prompts UNION ALL SELECT timestamp FROM tool_calls),
-    local AS (SELECT (timestamp + ${shift}) / 1000 AS s FROM acts)
-    SELECT (CAST(strftime('%w', s, 'unixepoch') AS INTEGER) + 6) % 7 AS dow,
-           CAST(strftime('%H', s, 'unixepoch') AS INTEGER) AS hour,
-           count(*) AS n
-    FROM local GROUP BY dow, hour ORDER BY dow, hour`.execute(db);
-  return rows.rows.map((r) => ({ day_of_week: Number(r.dow), hour: Number(r.hour), count: Number(r.n) }));
+  // Counted per local hour since the epoch (integer division, in any dialect), then folded into weekday × hour
+  // here: no dialect's date functions.
+  const perHour = await activityBuckets(db, HOUR_MS, shift);
+  const cells = new Map<number, number>();
+  for (const [bucket, n] of perHour) {
+    const hour = ((bucket % 24) + 24) % 24;
+    // Day 0 (1970-01-01) was a Thursday: Monday-based weekday 3.
+    const dow = (((Math.floor(bucket / 24) + 3) % 7) + 7) % 7;
+    const key = dow * 24 + hour;
+    cells.set(key, (cells.get(key) ?? 0) + n);
+  }
+  return [...cells]
+    .sort(([a], [b]) => a - b)
+    .map(([key, count]) => ({ day_of_week: Math.floor(key / 24), hour: key % 24, count }));
+}
+
+/**
+ * Prompts and tool calls (and sessions started, with `sessions`) counted per `size`-ms bucket of local time
+ * (`(timestamp + shift) / size`, integer division), optionally within [from, to) UTC.
+ */
+async function activityBuckets(
+  db: Kysely<Database>,
+  size: number,
+  shift: number,
+  range?: { from: number; to: number },
+): Promise<Array<[number, number, 'p' | 't']>> {
+  const count = async (table: 'prompts' | 'tool_calls', kind: 'p' | 't') => {
+    let q = db
+      .selectFrom(table)
+      .select((eb) => [bucketOf('timestamp', shift, size).as('bucket'), eb.fn.countAll<number>().as('n')]);
+    if (range) q = q.where('timestamp', '>=', range.from).where('timestamp', '<', range.to);
+    const rows = await q.groupBy('bucket').execute();
+    return rows.map((r) => [Math.floor(Number(r.bucket)), Number(r.n), kind] as [number, number, 'p' | 't']);
+  };
+  return [...(await count('prompts', 'p')), ...(await count('tool_calls', 't'))];
 }
 
 export interface DailyActivity {
@@ -195,15 +245,18 @@ export async function getDailyActivity(
   const fromLocal = todayLocal - (o.days - 1) * DAY_MS;
   const fromUtc = fromLocal - shift;
   const toUtc = todayLocal + DAY_MS - shift;
-  const rows = await sql<{ day: string; kind: string; n: number }>`
-    WITH acts AS (
-      SELECT 's' AS kind, started_at AS ts FROM sessions WHERE started_at >= ${fromUtc} AND started_at < ${toUtc}
-      UNION ALL SELECT 'p', timestamp FROM prompts WHERE timestamp >= ${fromUtc} AND timestamp < ${toUtc}
-      UNION ALL SELECT 't', timestamp FROM tool_calls WHERE timestamp >= ${fromUtc} AND timestamp < ${toUtc}
-    )
-    SELECT date((ts + ${shift}) / 1000, 'unixepoch') AS day, kind, count(*) AS n FROM acts GROUP BY day, kind`.execute(
-    db,
-  );
+  const range = { from: fromUtc, to: toUtc };
+  const started = await db
+    .selectFrom('sessions')
+    .select((eb) => [bucketOf('started_at', shift, DAY_MS).as('bucket'), eb.fn.countAll<number>().as('n')])
+    .where('started_at', '>=', fromUtc)
+    .where('started_at', '<', toUtc)
+    .groupBy('bucket')
+    .execute();
+  const rows = [
+    ...started.map((r) => [Math.floor(Number(r.bucket)), Number(r.n), 's'] as const),
+    ...(await activityBuckets(db, DAY_MS, shift, range)),
+  ].map(([bucket, n, kind]) => ({ day: new Date(bucket * DAY_MS).toISOString().slice(0, 10), kind, n }));
   const byDay = new Map<string, DailyActivity>();
   const out: DailyActivity[] = [];
   for (let d = fromLocal; d <= todayLocal; d += DAY_MS) {
@@ -211,12 +264,12 @@ export async function getDailyActivity(
     byDay.set(entry.date, entry);
     out.push(entry);
   }
-  for (const r of rows.rows) {
+  for (const r of rows) {
     const e = byDay.get(r.day);
     if (!e) continue;
-    if (r.kind === 's') e.sessions = Number(r.n);
-    else if (r.kind === 'p') e.prompts = Number(r.n);
-    else e.toolCalls = Number(r.n);
+    if (r.kind === 's') e.sessions += r.n;
+    else if (r.kind === 'p') e.prompts += r.n;
+    else e.toolCalls += r.n;
   }
   return out;
 }

@@ -1,9 +1,9 @@
 /** Session history: detail, search/list (spec §12.7), projects, the raw event log. */
 import type { Note, Session, ToolCallStatus } from '@flightdeck/shared-types';
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from './errors.js';
-import { sessionFilterFields, toFtsQuery } from './fts.js';
+import { sessionFilterFields } from './fts.js';
 import { hydrateSession, toolCallFields } from './hydrate.js';
 import type { Database } from './schema.js';
 import { columnOf, SESSION_COLUMNS, type SessionSummary, toSessionSummary } from './session-row.js';
@@ -151,19 +151,27 @@ export interface SearchSessionsResult {
   pageSize: number;
 }
 
-/** Filtered, sorted, paginated session list (spec §12.7). `query` matches prompt text through FTS. */
+/**
+ * The dialect's full-text condition on `sessions.id` for "a prompt of the session matches `query`" (the SQLite
+ * adapter's is FTS5), or null when nothing can match (a query of punctuation only).
+ */
+export type PromptMatch = (query: string) => Expression<SqlBool> | null;
+
+/**
+ * Filtered, sorted, paginated session list (spec §12.7). `query` matches prompt text through the dialect's
+ * full-text index (`promptMatch`; adapters call this with theirs: `adapter.searchSessions`).
+ */
 export async function searchSessions(
   db: Kysely<Database>,
-  input: SearchSessionsInput = {},
+  input: SearchSessionsInput,
+  promptMatch: PromptMatch,
 ): Promise<SearchSessionsResult> {
   const q = parseInput(searchSessionsInputSchema, input, 'searchSessions');
   let base = db.selectFrom('sessions');
   if (q.query !== undefined && q.query.trim() !== '') {
-    const match = toFtsQuery(q.query);
+    const match = promptMatch(q.query);
     if (!match) return { items: [], total: 0, page: q.page, pageSize: q.pageSize };
-    base = base.where(
-      sql<SqlBool>`id IN (SELECT session_id FROM search_index WHERE search_index MATCH ${match} AND kind = 'prompt')`,
-    );
+    base = base.where(match);
   }
   if (q.project) {
     const p = q.project;

@@ -11,7 +11,6 @@ import {
   type PromptsTable,
   type ResponsesTable,
   type SessionsTable,
-  searchSessions,
   type ToolCallsTable,
 } from '../src/index.js';
 import { makeSession, openTestDb, recordBatch } from './helpers.js';
@@ -123,9 +122,9 @@ describe('schema', () => {
       try {
         expect(b.appliedMigrations).toEqual([]);
         await recordBatch(a, { events: [], sessions: [makeSession('shared')] });
-        expect((await searchSessions(b.db)).items.map((s) => s.sessionId)).toEqual(['shared']);
+        expect((await b.searchSessions()).items.map((s) => s.sessionId)).toEqual(['shared']);
         await recordBatch(b, { events: [], sessions: [makeSession('second')] });
-        expect((await searchSessions(a.db)).total).toBe(2);
+        expect((await a.searchSessions()).total).toBe(2);
       } finally {
         await b.close();
         await b.close(); // idempotent

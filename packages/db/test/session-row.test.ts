@@ -14,7 +14,6 @@ import {
   migrateToLatest,
   SESSION_COLUMNS,
   SESSION_ROW_COLUMNS,
-  searchSessions,
   sessionRow,
   TABLE_RINGS,
   withStoredRings,
@@ -60,7 +59,7 @@ describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (ki
       expect(loaded).toEqual(s);
       const detail = await getSession(h.db, s.sessionId);
       expect(detail?.session).toEqual(s);
-      const listed = (await searchSessions(h.db, {})).items.find((x) => x.sessionId === s.sessionId);
+      const listed = (await h.searchSessions({})).items.find((x) => x.sessionId === s.sessionId);
       expect(listed).toBeDefined();
       for (const field of COLUMN_FIELDS) {
         expect(listed?.[field as ColumnField], field).toEqual(s[field as ColumnField]);
@@ -86,7 +85,7 @@ describe.each(['memory', 'file'] as const)('a Session through its row (%s)', (ki
       { id: 'here', host: null },
       { id: 'on-build', host: 'build-box' },
     ]);
-    const items = (await searchSessions(h.db, { sortBy: 'started_at' })).items;
+    const items = (await h.searchSessions({ sortBy: 'started_at' })).items;
     expect(Object.fromEntries(items.map((i) => [i.sessionId, i.host]))).toEqual({
       here: null,
       'on-build': 'build-box',

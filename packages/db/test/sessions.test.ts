@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbInputError, getSession, listProjects, searchSessions } from '../src/index.js';
+import { DbInputError, getSession, listProjects, type searchSessions } from '../src/index.js';
 import { makeSession, openTestDb, recordBatch, T0, tool, written } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
@@ -57,10 +57,10 @@ describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
   });
 
   const ids = async (input: Parameters<typeof searchSessions>[1]) =>
-    (await searchSessions(h.db, input)).items.map((s) => s.sessionId);
+    (await h.searchSessions(input)).items.map((s) => s.sessionId);
 
   it('lists everything by last activity, newest first, by default', async () => {
-    const r = await searchSessions(h.db);
+    const r = await h.searchSessions();
     expect(r).toMatchObject({ total: 4, page: 1, pageSize: 50 });
     expect(r.items.map((s) => s.sessionId)).toEqual(['a', 'd', 'c', 'b']);
     expect(r.items[3]).toMatchObject({
@@ -94,18 +94,18 @@ describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
     expect(await ids({ sortBy: 'started_at', sortDir: 'desc' })).toEqual(['d', 'c', 'b', 'a']);
     expect(await ids({ sortBy: 'project_name', sortDir: 'asc' })).toEqual(['a', 'c', 'b', 'd']);
     expect(await ids({ sortBy: 'status', sortDir: 'asc' })).toEqual(['c', 'b', 'd', 'a']);
-    const page2 = await searchSessions(h.db, { sortBy: 'started_at', sortDir: 'asc', page: 2, pageSize: 3 });
+    const page2 = await h.searchSessions({ sortBy: 'started_at', sortDir: 'asc', page: 2, pageSize: 3 });
     expect(page2).toMatchObject({ total: 4, page: 2, pageSize: 3 });
     expect(page2.items.map((s) => s.sessionId)).toEqual(['d']);
-    expect((await searchSessions(h.db, { page: 9 })).items).toEqual([]);
+    expect((await h.searchSessions({ page: 9 })).items).toEqual([]);
   });
 
   it('rejects bad input with a DbInputError naming the field', async () => {
-    await expect(searchSessions(h.db, { sortBy: 'title' as never })).rejects.toThrow(/sortBy/);
-    await expect(searchSessions(h.db, { status: 'sleeping' as never })).rejects.toBeInstanceOf(DbInputError);
-    await expect(searchSessions(h.db, { page: 0 })).rejects.toThrow(/page/);
-    await expect(searchSessions(h.db, { pageSize: 1000 })).rejects.toThrow(/pageSize/);
-    await expect(searchSessions(h.db, { dateFrom: -1 })).rejects.toThrow(/dateFrom/);
+    await expect(h.searchSessions({ sortBy: 'title' as never })).rejects.toThrow(/sortBy/);
+    await expect(h.searchSessions({ status: 'sleeping' as never })).rejects.toBeInstanceOf(DbInputError);
+    await expect(h.searchSessions({ page: 0 })).rejects.toThrow(/page/);
+    await expect(h.searchSessions({ pageSize: 1000 })).rejects.toThrow(/pageSize/);
+    await expect(h.searchSessions({ dateFrom: -1 })).rejects.toThrow(/dateFrom/);
   });
 
   it('lists projects, most recently active first', async () => {

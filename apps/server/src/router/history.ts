@@ -3,7 +3,6 @@ import {
   getSession,
   listProjects,
   SESSION_SORT_FIELDS,
-  searchSessions,
   searchSessionsInputSchema,
   sortColumnOf,
   withStoredRings,
@@ -20,12 +19,10 @@ export const historySearchInputSchema = searchSessionsInputSchema.extend({
 const sessionIdInput = z.object({ sessionId: z.string().min(1).max(256) });
 
 export const historyRouter = router({
-  /** Sessions from SQLite: text (prompts), project, status, cli, date range, archived, sort, pagination (§12.7). */
+  /** Sessions from the database: text (prompts), project, status, cli, date range, archived, sort, pagination (§12.7). */
   search: protectedProcedure.input(historySearchInputSchema.optional()).query(({ ctx, input }) => {
     const { sortBy, ...rest } = historySearchInputSchema.parse(input ?? {});
-    return repo(ctx.services.store, ({ db }) =>
-      searchSessions(db, { ...rest, sortBy: sortColumnOf(sortBy) }),
-    );
+    return repo(ctx.services.store, (r) => r.searchSessions({ ...rest, sortBy: sortColumnOf(sortBy) }));
   }),
   /**
    * Ranked full-text hits across prompts, responses, tool call inputs and outputs, notes and titles, within the

@@ -50,13 +50,7 @@ import { READ_WAIT_MS, withinReadWait } from './reads.js';
 import { loadCheckpoint, planState } from './state-rows.js';
 
 export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
-export {
-  CHECKPOINT_MS,
-  CHECKPOINT_SLICE_MS,
-  ENTRIES_PER_INPUT,
-  RING_CAPACITY,
-  type StoreOptions,
-} from './options.js';
+export type { StoreOptions } from './options.js';
 export { READ_WAIT_MS, StoreBehindError } from './reads.js';
 export type Db = DatabaseAdapter['db'];
 
@@ -74,7 +68,11 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
   const planner = createWritePlanner();
-  const reader: StoreReader = { db, fullTextSearch: (input) => adapter.fullTextSearch(input) };
+  const reader: StoreReader = {
+    db,
+    fullTextSearch: (input) => adapter.fullTextSearch(input),
+    searchSessions: (input) => adapter.searchSessions(input),
+  };
   const stats = { writes: 0, failures: 0, lastWriteMs: 0, busyMs: 0, operations: 0, checkpoints: 0 };
 
   /** The core state as last checkpointed (what the runtime/rest parts are diffed against). */

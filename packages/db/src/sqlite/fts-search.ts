@@ -3,7 +3,7 @@
  * the control characters of `fts.ts`. The portable half (input schema, query sanitising, snippet parsing) is in
  * `fts.ts`.
  */
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { z } from 'zod';
 import { parseInput } from '../errors.js';
 import {
@@ -19,6 +19,7 @@ import {
   toFtsQuery,
 } from '../fts.js';
 import type { Database, SearchKind } from '../schema.js';
+import type { PromptMatch } from '../sessions.js';
 
 const KIND_FILTER: Record<FtsKind, SearchKind[] | null> = {
   all: null,
@@ -120,3 +121,10 @@ export async function fullTextSearch(db: Kysely<Database>, input: FullTextSearch
     throw err;
   }
 }
+
+/** Sessions with a prompt matching `query`, through the FTS5 index (`searchSessions`' text filter). */
+export const ftsPromptMatch: PromptMatch = (query) => {
+  const match = toFtsQuery(query);
+  if (!match) return null;
+  return sql<SqlBool>`id IN (SELECT session_id FROM search_index WHERE search_index MATCH ${match} AND kind = 'prompt')`;
+};

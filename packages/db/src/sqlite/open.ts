@@ -5,8 +5,9 @@ import type { DatabaseAdapter } from '../adapter.js';
 import { DbInputError } from '../errors.js';
 import { migrateToLatest } from '../migrate.js';
 import type { Database } from '../schema.js';
+import { searchSessions } from '../sessions.js';
 import { createApplier } from './apply.js';
-import { fullTextSearch } from './fts-search.js';
+import { ftsPromptMatch, fullTextSearch } from './fts-search.js';
 import { inlineWrite, startWriterThread, type WriterLog, type WriterThreadOptions } from './thread.js';
 import { configureConnection } from './writer.js';
 
@@ -80,6 +81,7 @@ export async function openSqlite(options: OpenSqliteOptions): Promise<SqliteAdap
       writerThread: thread,
       write,
       fullTextSearch: (input) => fullTextSearch(db, input),
+      searchSessions: (input = {}) => searchSessions(db, input, ftsPromptMatch),
       async close() {
         if (closed) return;
         closed = true;
