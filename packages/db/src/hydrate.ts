@@ -163,11 +163,16 @@ export async function hydrateSession(db: Kysely<Database>, row: StoredSessionRow
 
 /** The stored records of a session, as `getSession` lists them. */
 export interface StoredRecords {
-  prompts: readonly { text: string; promptId: string | null; timestamp: number }[];
-  responses: readonly { text: string; agentId: string | null; timestamp: number }[];
-  toolCalls: readonly (Omit<ToolCall, 'input' | 'seq'> & { inputExcerpt: string | null })[];
+  prompts: readonly Omit<PromptEntry, 'seq'>[];
+  responses: readonly Omit<ResponseEntry, 'seq'>[];
+  toolCalls: readonly StoredToolCall[];
   events: readonly Omit<LifecycleEvent, 'seq'>[];
 }
+
+/** A stored tool call: its fields, the input as the text the row keeps. */
+type StoredToolCall = Omit<ToolCall, 'input' | 'seq'> & { inputExcerpt: string | null };
+/** A stored record as `getSession` lists it: the entry's fields and, there, its row id. */
+type Row<T> = Omit<T, 'seq'> & { id?: number };
 
 /**
  * `session` with each ring replaced by the stored records where those are longer (the core keeps only the latest
@@ -175,45 +180,18 @@ export interface StoredRecords {
  */
 export function withStoredRings(session: Session, stored: StoredRecords): Session {
   const out: Session = { ...session };
-  if (stored.prompts.length > session.promptHistory.length) {
-    out.promptHistory = stored.prompts.map((p) => ({
-      text: p.text,
-      timestamp: p.timestamp,
-      promptId: p.promptId,
-      seq: 0,
-    }));
-  }
-  if (stored.responses.length > session.responseLog.length) {
-    out.responseLog = stored.responses.map((r) => ({
-      text: r.text,
-      timestamp: r.timestamp,
-      agentId: r.agentId,
-      seq: 0,
-    }));
-  }
-  if (stored.toolCalls.length > session.toolLog.length) {
-    out.toolLog = stored.toolCalls.map(({ inputExcerpt, ...t }) => ({
-      toolUseId: t.toolUseId,
-      tool: t.tool,
+  // Records are entries plus their row id (and a tool call's input as stored text): the id goes, seq is 0.
+  if (stored.prompts.length > session.promptHistory.length)
+    out.promptHistory = stored.prompts.map(({ id: _, ...p }: Row<PromptEntry>) => ({ ...p, seq: 0 }));
+  if (stored.responses.length > session.responseLog.length)
+    out.responseLog = stored.responses.map(({ id: _, ...r }: Row<ResponseEntry>) => ({ ...r, seq: 0 }));
+  if (stored.toolCalls.length > session.toolLog.length)
+    out.toolLog = stored.toolCalls.map(({ id: _, inputExcerpt, ...t }: Row<StoredToolCall>) => ({
+      ...t,
       input: parseToolInput(inputExcerpt),
-      inputSummary: t.inputSummary,
-      status: t.status,
-      startedAt: t.startedAt,
-      endedAt: t.endedAt,
-      durationMs: t.durationMs,
-      result: t.result,
-      error: t.error,
-      agentId: t.agentId,
       seq: 0,
     }));
-  }
-  if (stored.events.length > session.events.length) {
-    out.events = stored.events.map((e) => ({
-      type: e.type,
-      detail: e.detail,
-      timestamp: e.timestamp,
-      seq: 0,
-    }));
-  }
+  if (stored.events.length > session.events.length)
+    out.events = stored.events.map(({ id: _, ...e }: Row<LifecycleEvent>) => ({ ...e, seq: 0 }));
   return out;
 }
