@@ -154,14 +154,23 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log: runtimeLog,
   });
   const store = createStore(database, { log: runtimeLog });
-  const runtime = await createRuntime({
-    core: coreAdapter,
-    store,
-    log: runtimeLog,
-    processCheckIntervalMs: configStore.get().processCheckInterval,
-    ...(opts.live ? { live: opts.live } : {}),
-    ...(opts.processes ? { processes: opts.processes } : {}),
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime({
+      core: coreAdapter,
+      store,
+      log: runtimeLog,
+      processCheckIntervalMs: configStore.get().processCheckInterval,
+      ...(opts.live ? { live: opts.live } : {}),
+      ...(opts.processes ? { processes: opts.processes } : {}),
+    });
+  } catch (err) {
+    // The checkpoint could not be loaded: release the database and its writer thread, then report.
+    loopDelay.disable();
+    await store.close();
+    await database.close();
+    throw err;
+  }
 
   let collector: IdleCollector | null = null;
   const authClock = opts.authClock ?? Date.now;

@@ -10,7 +10,7 @@ import { coreAdapter } from '../src/adapters.js';
 import { createRuntime } from '../src/runtime.js';
 import { createStore, openSqlite } from '../src/store/index.js';
 import { resolveGc, WRITER_NICE } from '../src/tuning.js';
-import { prompt, sessionStart, tmpDir, waitFor } from './helpers.js';
+import { prompt, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
 import { count, gated, reduceAll, storeContract } from './store-contract.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
@@ -132,6 +132,27 @@ describe('store on SQLite: its writer thread', () => {
       } finally {
         await store.close();
         await adapter.close();
+        tmp.remove();
+      }
+    },
+  );
+});
+
+describe('a checkpoint that cannot be loaded', () => {
+  it.runIf(process.platform === 'linux')(
+    'fails the start with the reason and leaves no writer thread or open database behind',
+    async () => {
+      const tmp = tmpDir('fd-bad-checkpoint-');
+      try {
+        const adapter = await openSqlite({ file: join(tmp.dir, 'flightdeck.db') });
+        await adapter.write([{ op: 'coreState', state: '{ not json', at: 1_800_000_000_000 }]);
+        await adapter.close();
+        const threadsBefore = readdirSync('/proc/self/task').length;
+        await expect(startTestServer({ dataDir: tmp.dir })).rejects.toThrow(SyntaxError);
+        // The writer thread the start opened is gone again.
+        await waitFor(() => readdirSync('/proc/self/task').length <= threadsBefore);
+        expect(readdirSync('/proc/self/task').length).toBeLessThanOrEqual(threadsBefore);
+      } finally {
         tmp.remove();
       }
     },
