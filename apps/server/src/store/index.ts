@@ -275,6 +275,28 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     );
   }
 
+  /** Resolves once the transaction carrying everything staged so far is committed. */
+  function nextCommit(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      waiters.push(resolve);
+      schedule();
+    });
+  }
+
+  function checkpoint(): Promise<void> {
+    forced = true;
+    return nextCommit();
+  }
+
+  function settled(): Promise<void> {
+    forced = true;
+    if (!busy() && !hasWork()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      settledWaiters.push(resolve);
+      schedule();
+    });
+  }
+
   return {
     async load() {
       const loaded = await loadCheckpoint(adapter, now());
@@ -339,31 +361,15 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       }
       if (batch.stateChanged) latest = batch.coreState;
       if (batch.checkpoint) forced = true;
-      return new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        schedule();
-      });
+      return nextCommit();
     },
-    checkpoint() {
-      forced = true;
-      return new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        schedule();
-      });
-    },
-    settled() {
-      forced = true;
-      if (!busy() && !hasWork()) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        settledWaiters.push(resolve);
-        schedule();
-      });
-    },
+    checkpoint,
+    settled,
     async read(fn) {
       // What the runtime acknowledged is committed (raw events), but the rows derived from it may wait for the
       // next checkpoint: a reader waits for it, so it reads every change acknowledged before it asked.
       if (stateAhead() || busy() || hasWork()) {
-        await withinReadWait(this.checkpoint(), readWaitMs);
+        await withinReadWait(checkpoint(), readWaitMs);
       }
       return fn(reader);
     },
@@ -380,7 +386,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
         timer = setTimeout(resolve, timeoutMs);
         timer.unref?.();
       });
-      await Promise.race([this.settled(), gaveUp]);
+      await Promise.race([settled(), gaveUp]);
       clearTimeout(timer);
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = null;
