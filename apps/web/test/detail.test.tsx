@@ -49,6 +49,8 @@ describe('SessionDetailView', () => {
         kind: 'approval',
         agentId: null,
         suggestions: [],
+        id: null,
+        decidable: false,
       },
     });
     render(() => <SessionDetailView session={s} />);

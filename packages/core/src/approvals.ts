@@ -116,6 +116,8 @@ function enterWaitFromHeuristic(tx: Tx, id: string, watch: HeuristicWatch, trigg
     kind,
     agentId: null,
     suggestions: [],
+    id: null,
+    decidable: false,
   };
   setStatus(tx, id, kind, 'timer', trigger, detail);
   tx.patch(id, { pendingApproval: pending, waitingDetail: detail });

@@ -478,6 +478,8 @@ function onPermissionRequest(tx: Tx, id: string, ev: Ev<'permission-request'>): 
     kind,
     agentId: ev.agentId,
     suggestions: truncateDeep(ev.suggestions) as unknown[],
+    id: null,
+    decidable: false,
   };
   tx.patchRuntime(id, { approvalSignal: true });
   clearHeuristic(tx, id);
@@ -572,6 +574,8 @@ function onNotification(tx: Tx, id: string, ev: Ev<'notification'>, at: number, 
     kind: ev.needs,
     agentId: isSub ? ev.agentId : null,
     suggestions: [],
+    id: null,
+    decidable: false,
   };
   if (ev.needs === 'approval') tx.patchRuntime(id, { approvalSignal: true });
   clearHeuristic(tx, id);

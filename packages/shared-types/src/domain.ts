@@ -134,6 +134,10 @@ export interface PendingApproval {
   kind: 'approval' | 'input';
   agentId: string | null;
   suggestions: unknown[];
+  /** The approval's id (`approvals.decide` takes it); null for a heuristic wait, which has nothing to answer. */
+  id: string | null;
+  /** A hook is held open for it: it can be answered from Flightdeck. */
+  decidable: boolean;
 }
 
 export interface Subagent {

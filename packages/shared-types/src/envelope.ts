@@ -40,6 +40,13 @@ export const hookMetaSchema = z
      * Flightdeck's own hook at every density), so the core need not guess approvals from tool timeouts.
      */
     permissionRequestHooked: z.boolean().optional(),
+    /**
+     * Set only by the spool reader (an HTTP sender's value is dropped): the absolute path of the FIFO under
+     * `<spool>/hold/` that the hook holds open waiting for a decision on this PermissionRequest.
+     */
+    hold: z.string().max(4096).optional(),
+    /** Set only by the spool reader with `hold`: the pid of the waiting hook process. */
+    holdPid: z.number().int().positive().optional(),
     /** Host name of the machine the hook ran on. */
     host: z.string().max(256).optional(),
   })

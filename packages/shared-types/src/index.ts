@@ -1,3 +1,4 @@
+export * from './approvals.js';
 export * from './domain.js';
 export * from './envelope.js';
 export * from './hooks/index.js';
