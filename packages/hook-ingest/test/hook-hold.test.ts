@@ -242,21 +242,26 @@ describe('flightdeck-hook.sh --hold', () => {
         records(spool).every((f) => parseRecord(readFileSync(join(spool, f))).kind === 'complete'),
       'two complete records',
     );
-    // Not a hook's FIFO: a regular file and a link with record-id names, a FIFO with another name.
+    // Not a hook's FIFO: a regular file and a link (to a FIFO) named like a dead hook's FIFO, a FIFO with another name.
     const boot = currentBoot();
-    const plain = join(spool, 'hold', `${boot}-000000000001-1`);
+    const deadPid = Number(spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim());
+    const plain = join(spool, 'hold', `${boot}-000000000001-${deadPid}`);
     writeFileSync(plain, 'x');
-    const link = join(spool, 'hold', `${boot}-000000000001-2`);
+    const link = join(spool, 'hold', `${boot}-000000000002-${deadPid}`);
     symlinkSync(otherFifo, link);
     const odd = join(spool, 'hold', 'not-a-record-id');
     spawnSync('mkfifo', [odd]);
+    // A FIFO named by a live pid that started after the record's capture time: the pid was reused, the hook is gone.
+    const reused = join(spool, 'hold', `${boot}-000000000001-${process.pid}`);
+    spawnSync('mkfifo', [reused]);
     victim.child.kill('SIGTERM');
     const r = await victim.done;
     expect(r.stdout).toBe('');
     expect(r.signal === 'SIGTERM' || r.code === 0).toBe(true);
     const removed = sweepHoldDir(spool);
     expect(existsSync(victimFifo)).toBe(false);
-    expect(removed.filter((id) => join(spool, 'hold', id) !== victimFifo)).toEqual([]);
+    expect(existsSync(reused)).toBe(false);
+    expect(removed.map((id) => join(spool, 'hold', id)).sort()).toEqual([victimFifo, reused].sort());
     // The live hook's FIFO and everything that is not a dead hook's FIFO stay.
     expect(lstatSync(otherFifo).isFIFO()).toBe(true);
     expect(readFileSync(plain, 'utf8')).toBe('x');
@@ -288,5 +293,25 @@ describe('flightdeck-hook.sh --hold', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('{}\n');
     expect(existsSync(join(spool, 'hold'))).toBe(false);
+  });
+
+  it('holdRecordId accepts exactly <spool>/hold/<record id>, absolute', () => {
+    const id = `${currentBoot()}-000000012345-4242`;
+    const fifo = holdFifoPath(spool, id)!;
+    expect(fifo).toBe(join(spool, 'hold', id));
+    expect(holdRecordId(spool, fifo)).toBe(id);
+    for (const bad of [
+      `${spool}/hold/x/../${id}`,
+      `${spool}/hold//${id}`,
+      join(spool, id),
+      join(tmp.dir, 'other', 'hold', id),
+      join(spool, 'hold', `${id}.rec`),
+      `${spool}/hold/../.reader.lock`,
+      `hold/${id}`,
+      '/home/dev/.bashrc',
+    ]) {
+      expect(holdRecordId(spool, bad)).toBeNull();
+    }
+    expect(holdFifoPath(spool, '../../etc/passwd')).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { readProcStat } from '../proc.js';
 import { tightenDir } from './files.js';
 import { parseRecordName, type RecordName } from './record.js';
@@ -25,11 +25,9 @@ export function holdFifoPath(spoolDir: string, recordId: string): string | null 
  * What the server checks before it opens a FIFO an envelope names.
  */
 export function holdRecordId(spoolDir: string, fifoPath: string): string | null {
-  if (fifoPath !== resolve(fifoPath)) return null;
   const id = basename(fifoPath);
-  return holdFifoPath(spoolDir, id) === fifoPath && dirname(fifoPath) === join(resolve(spoolDir), HOLD_DIR)
-    ? id
-    : null;
+  // The exact, normalised absolute path: no `..`, `//`, other directory or relative form matches.
+  return holdFifoPath(spoolDir, id) === fifoPath ? id : null;
 }
 
 /** Creates `<spoolDir>/hold` (0700) when missing, so that held hooks need no `mkdir`. */
