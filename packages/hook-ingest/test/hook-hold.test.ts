@@ -172,6 +172,19 @@ describe('flightdeck-hook.sh --hold', () => {
     expect(rec?.envelope.payload).toEqual(JSON.parse(permission));
     expect(rec?.envelope.meta.hold).toBeUndefined();
     expect(rec?.envelope.meta.holdPid).toBeUndefined();
+    // A started reader makes hold/ (0700), so that held hooks need no mkdir.
+    const reader = createSpoolReader({ dir: spool, onBatch: () => {} });
+    reader.start();
+    await reader.stop();
+    expect(lstatSync(join(spool, 'hold')).mode & 0o7777).toBe(0o700);
+  });
+
+  it('with a live reader but no FIFO possible (hold/ is not a directory): records without hold=1 and returns', () => {
+    writeLock(spool, process.pid, ownStart());
+    writeFileSync(join(spool, 'hold'), 'not a directory');
+    const r = runBounded(['claude', '--hold'], permission, hookEnv(spool));
+    expect([r.status, r.signal, r.stdout]).toEqual([0, null, '']);
+    expect(completeRecord(spool)).not.toHaveProperty('hold');
   });
 
   it('with a stale lock (process gone, or its pid started at another time): does not hold', () => {
