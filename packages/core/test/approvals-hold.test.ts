@@ -274,6 +274,17 @@ describe('held approvals: closing rules', () => {
     });
   }
 
+  it('a hook gone before its hold time: the card leaves the wait ("answered in the terminal")', () => {
+    const h = waiting();
+    h.advance(1000);
+    h.send({ type: 'hold-ended', approvalId: ID1 });
+    expect(h.session(SID)).toMatchObject({
+      status: 'working',
+      pendingApproval: null,
+      statusReason: { trigger: 'approval-decided', detail: 'Bash answered in the terminal' },
+    });
+  });
+
   it('PostToolUse of another command leaves the approval open', () => {
     const h = waiting();
     expect(records(h.send(post({ command: 'ls' }, 'Bash', 'tu0')))).toEqual([]);
