@@ -3,9 +3,10 @@
  * directory and real `sh` readers that wait on them like the hook does; decisions through the tRPC client over
  * HTTP. What the reader prints is what Claude Code would read on the hook's stdout.
  */
-import type { HookEnvelope } from '@flightdeck/shared-types';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import type { ApprovalLiveMessage, HookEnvelope } from '@flightdeck/shared-types';
+import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { AppRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import { claudeEvent, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
@@ -228,6 +229,41 @@ describe('approvals over tRPC with real FIFOs', () => {
     expect(await conflictOf(client.approvals.decide.mutate({ id: 'nope', behavior: 'allow' }))).toBe(
       'no such approval',
     );
+  });
+});
+
+describe('approvals.live', () => {
+  it('a snapshot, then opened and closed; a client resuming from its last id gets what it missed', async () => {
+    const dir = tmp();
+    const server = await serverIn(dir);
+    const wsClient = createWSClient({
+      url: `${(server.url as string).replace('http', 'ws')}/trpc`,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    cleanups.push(() => wsClient.close());
+    const ws = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    const got: Array<{ id: string; data: { type: string } }> = [];
+    const sub = ws.approvals.live.subscribe(undefined, { onData: (d) => got.push(d) });
+    cleanups.push(() => sub.unsubscribe());
+    await waitFor(() => got.length === 1);
+    expect(got[0]?.data).toEqual({ type: 'snapshot', approvals: [] });
+    const { id, reader } = await held(server, dir, 'sl', 8);
+    await waitFor(() => got.some((m) => m.data.type === 'opened'));
+    const opened = got.find((m) => m.data.type === 'opened');
+    expect(opened?.data).toMatchObject({ type: 'opened', approval: { id, decidable: true } });
+    await clientOf(server).approvals.decide.mutate({ id, behavior: 'allow' });
+    await reader.done;
+    await waitFor(() => got.some((m) => m.data.type === 'closed'));
+    expect(got.at(-1)?.data).toEqual({ type: 'closed', id, sessionId: 'sl', outcome: 'allowed' });
+    // Resumed after the snapshot: the messages since, not a snapshot.
+    const again: Array<{ type: string }> = [];
+    const sub2 = ws.approvals.live.subscribe(
+      { lastEventId: got[0]?.id },
+      { onData: (d) => again.push(d.data) },
+    );
+    cleanups.push(() => sub2.unsubscribe());
+    await waitFor(() => again.length >= 2);
+    expect(again.map((m) => m.type)).toEqual(['opened', 'closed']);
   });
 });
 
