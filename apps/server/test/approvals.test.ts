@@ -3,7 +3,7 @@
  * directory and real `sh` readers that wait on them like the hook does; decisions through the tRPC client over
  * HTTP. What the reader prints is what Claude Code would read on the hook's stdout.
  */
-import type { ApprovalLiveMessage, HookEnvelope } from '@flightdeck/shared-types';
+import type { HookEnvelope } from '@flightdeck/shared-types';
 import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
