@@ -2,10 +2,12 @@
  * The hold FIFO effects with real FIFOs, files and `sh` readers: only a FIFO of this user, named like a record,
  * directly in the hold/ directory of one of the server's spools is ever opened and written.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readBootId } from '@flightdeck/hook-ingest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHoldEffects, type HoldEffects } from '../src/effects/holds.js';
+import { createHoldEffects, type HoldEffects, ORPHAN_HOLD_MS } from '../src/effects/holds.js';
 import type { CoreInput } from '../src/ports.js';
 import { tmpDir } from './helpers.js';
 import { makeHoldFifo, recordId, startFifoReader } from './hold-fifo.js';
@@ -201,5 +203,54 @@ describe('hold FIFOs', () => {
       'hold refused: not an absolute, normalised path',
       'hold refused: not named like a spool record',
     ]);
+  });
+});
+
+describe('orphaned holds', () => {
+  /** A reader like the hook whose FIFO is named, like the hook's, by this boot, the current uptime and its pid. */
+  async function orphanHook(spool: string) {
+    const child = spawn('sh', ['-c', 'IFS= read -r F; exec 3<"$F"; IFS= read -r l <&3; printf "%s" "$l"'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    const done = new Promise<string>((res) => child.on('close', () => res(out)));
+    const up = Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100) + 200;
+    const id = `${readBootId()}-${String(up).padStart(12, '0')}-${child.pid}`;
+    const path = makeHoldFifo(spool, id);
+    child.stdin.end(`${path}\n`);
+    cleanup.push(() => child.kill('SIGKILL'));
+    return { id, path, done };
+  }
+
+  it('a FIFO no approval holds, whose hook still waits, is released by the sweep once old enough (the hook reads EOF)', async () => {
+    const { tmp, spool, holds } = setup();
+    use(holds, tmp);
+    const young = await orphanHook(spool);
+    const old = await orphanHook(spool);
+    const past = (Date.now() - ORPHAN_HOLD_MS - 1_000) / 1000;
+    utimesSync(old.path, past, past);
+    expect(holds.sweep()).toEqual([old.id]);
+    const timeout = new Promise((r) => setTimeout(() => r('still waiting'), 3000));
+    expect(await Promise.race([old.done, timeout])).toBe('');
+    // The young one may still be opened by the approval its record is about to make.
+    expect(existsSync(young.path)).toBe(true);
+    expect(holds.sweep()).toEqual([]);
+  });
+
+  it('a FIFO held by an open approval is left alone by the sweep', async () => {
+    const { tmp, spool, holds } = setup();
+    use(holds, tmp);
+    const h = await orphanHook(spool);
+    const past = (Date.now() - ORPHAN_HOLD_MS - 1_000) / 1000;
+    utimesSync(h.path, past, past);
+    const pid = Number(h.id.slice(h.id.lastIndexOf('-') + 1));
+    holds.handlers['hold-open']({ type: 'hold-open', approvalId: h.id, path: h.path, pid });
+    expect(holds.sweep()).toEqual([]);
+    holds.handlers['hold-reply']({ type: 'hold-reply', approvalId: h.id, line });
+    expect(await h.done).toBe(line);
   });
 });

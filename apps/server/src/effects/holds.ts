@@ -14,17 +14,27 @@ import {
   constants,
   existsSync,
   fstatSync,
+  lstatSync,
   openSync,
   readdirSync,
   readlinkSync,
   realpathSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { HOLD_ID_RE } from '@flightdeck/core';
+import { HOLD_DIR, sweepHoldDir } from '@flightdeck/hook-ingest';
 import type { EffectContext, EffectModule } from './types.js';
 
 export const HOLD_POLL_MS = 250;
+/**
+ * A FIFO in `hold/` that no approval of this process holds, older than this, is an orphan: its hook waits for a
+ * server that will never open it (the previous server process died between the hook's record and `hold-open`, or the
+ * record was refused). The sweep releases it (the hook reads EOF: no decision, the terminal's prompt decides).
+ */
+export const ORPHAN_HOLD_MS = 10_000;
+/** Interval of the orphan sweep (also run once at start). */
+export const ORPHAN_SWEEP_MS = 5_000;
 /** How long a reply may wait for room in the pipe (the hook reads it at once; a full pipe means it is not reading). */
 const WRITE_RETRY_MS = 1000;
 /**
@@ -77,6 +87,12 @@ export interface HoldEffects extends EffectModule<'hold-open' | 'hold-reply' | '
   replied(approvalId: string): Promise<ReplyResult> | undefined;
   /** FIFOs held open now. */
   size(): number;
+  /**
+   * Removes the FIFOs of dead hooks and releases orphans (see `ORPHAN_HOLD_MS`) in every spool's `hold/`; returns
+   * the ids released. Runs every `ORPHAN_SWEEP_MS` once `start()` was called.
+   */
+  sweep(): string[];
+  start(): void;
 }
 
 interface Held {
@@ -157,6 +173,59 @@ export function createHoldEffects(ctx: EffectContext, opts: HoldOptions): HoldEf
     };
     setTimeout(later, 5).unref();
   }
+
+  /** Opens a FIFO only to release it: a writer lets the hook's `open` return; the close then gives it EOF. */
+  function release(id: string, path: string, pid: number | null) {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch {
+      return false;
+    }
+    const st = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!st.isFIFO() || (uid !== undefined && st.uid !== uid)) {
+      closeSync(fd);
+      return false;
+    }
+    held.set(id, { fd, paths: [path, realOrNull(path) ?? path], pid, ended: true });
+    close(id);
+    return true;
+  }
+
+  function sweep(): string[] {
+    const released: string[] = [];
+    const now = Date.now();
+    for (const spool of opts.spoolDirs()) {
+      try {
+        sweepHoldDir(spool);
+      } catch (err) {
+        ctx.log.warn({ err, spool }, 'hold sweep failed');
+      }
+      const dir = join(spool, HOLD_DIR);
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const id of names) {
+        if (!HOLD_ID_RE.test(id) || held.has(id)) continue;
+        const path = join(dir, id);
+        try {
+          const st = lstatSync(path);
+          if (!st.isFIFO() || now - st.mtimeMs < ORPHAN_HOLD_MS) continue;
+        } catch {
+          continue;
+        }
+        const pid = Number(id.slice(id.lastIndexOf('-') + 1));
+        if (release(id, path, Number.isInteger(pid) && pid > 0 ? pid : null)) released.push(id);
+      }
+    }
+    if (released.length > 0) ctx.log.info({ released }, 'released orphaned held hooks');
+    return released;
+  }
+  let sweeper: NodeJS.Timeout | null = null;
 
   function check() {
     for (const [approvalId, h] of held) {
@@ -260,7 +329,16 @@ export function createHoldEffects(ctx: EffectContext, opts: HoldOptions): HoldEf
     },
     replied: (approvalId) => replies.get(approvalId),
     size: () => held.size,
+    sweep,
+    start() {
+      if (sweeper) return;
+      sweep();
+      sweeper = setInterval(sweep, ORPHAN_SWEEP_MS);
+      sweeper.unref();
+    },
     stop() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = null;
       for (const id of [...held.keys()]) close(id);
       if (poll) clearInterval(poll);
       poll = null;
