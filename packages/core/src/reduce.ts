@@ -1,4 +1,5 @@
 import { AGENT_CLIS, hookEventName } from '@flightdeck/shared-types';
+import { applyAlertRules, evaluateAlerts, fireAlertTimer } from './alerts.js';
 import { childrenChecked, fireHeuristic } from './approvals.js';
 import { applyEvent, endSession } from './events.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
@@ -52,7 +53,7 @@ function nonEmpty(v: unknown): v is string {
 export function reduce(state: CoreState, input: CoreInput, now: number): Reduced {
   try {
     if (!Number.isFinite(now)) return rejected(state, 'now: expected a finite number');
-    return step(state, input, now);
+    return evaluateAlerts(step(state, input, now), now);
   } catch (err) {
     return rejected(state, `internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -174,6 +175,8 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       return applyTranscript(state, input, now);
     case 'configure':
       return configure(state, input.config);
+    case 'alert-rules':
+      return applyAlertRules(state, input.rules, now);
     default:
       return rejected(
         state,
@@ -208,6 +211,7 @@ function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>,
     tx.state.lastRestoreAt = now;
     return { state: tx.state, effects: [] };
   }
+  if (input.kind === 'alert') return fireAlertTimer(state, input.key, now);
   if (input.kind === 'team-cleanup') {
     if (!fireTeamCleanup(tx, input.key)) return { state, effects: [] };
     return tx.finish();

@@ -1,3 +1,4 @@
+import { rehydrateAlerts } from './alerts.js';
 import { entriesOf, getOwn, valuesOf } from './pmap.js';
 import type { CoreState, Effect } from './types.js';
 
@@ -30,6 +31,7 @@ export function rehydrate(state: CoreState, now: number): Effect[] {
     if (s.pid !== null && s.status !== 'ended')
       effects.push({ type: 'watch-pid', sessionId: s.sessionId, pid: s.pid, at: s.lastActivityAt });
   }
+  effects.push(...rehydrateAlerts(state));
   const key = `restored:${now}`;
   effects.push({
     type: 'arm-timer',

@@ -9,6 +9,7 @@ import type {
   TranscriptEntry,
   TranscriptEntryBody,
 } from '@flightdeck/shared-types';
+import type { AlertFireEffect, AlertsState } from './alerts.js';
 import type { PMap } from './pmap.js';
 
 /** A user action from the dashboard. */
@@ -109,6 +110,8 @@ export type CoreInput =
     }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
+  /** Every alert rule (alerts.ts), sent at start and whenever they change; the webhook part is ignored. */
+  | { type: 'alert-rules'; rules: unknown[] }
   | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
   | { type: 'resume-requested'; sessionId: string; terminalId: string }
   | { type: 'user'; action: UserAction };
@@ -135,10 +138,12 @@ export type Effect =
       signal: 'SIGTERM' | 'SIGKILL';
       identity: ProcessIdentity;
     }
+  /** An alert rule fired (alerts.ts): send it on its channels. */
+  | AlertFireEffect
   | { type: 'rejected'; reason: string };
 
 /** Timer kinds the core arms (the `kind` of a `timer` input). */
-export type TimerKind = 'auto-idle' | 'approval' | 'kill' | 'team-cleanup' | 'restored';
+export type TimerKind = 'auto-idle' | 'approval' | 'kill' | 'team-cleanup' | 'restored' | 'alert';
 
 export interface ArmedTimer {
   key: string;
@@ -224,6 +229,8 @@ export interface CoreState {
   lastRestoreAt: number | null;
   /** The shell's settings (absent in states saved before they existed: defaults apply). */
   config?: CoreConfig;
+  /** Alert rules, what they fired and the timers they wait on (alerts.ts; absent until rules are sent). */
+  alerts?: AlertsState;
 }
 
 export interface BatchCall {

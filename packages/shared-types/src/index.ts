@@ -1,3 +1,4 @@
+export * from './alerts.js';
 export * from './approvals.js';
 export * from './domain.js';
 export * from './envelope.js';
