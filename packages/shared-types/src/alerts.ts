@@ -33,19 +33,22 @@ export const alertConditionSchema = z.discriminatedUnion('type', [
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
 export type AlertConditionType = AlertCondition['type'];
 
+/** An absolute http: or https: URL (no other scheme reaches a channel). */
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => {
+    try {
+      const p = new URL(u).protocol;
+      return p === 'http:' || p === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
 /** A webhook target: http(s) only; the secret signs the body (HMAC-SHA256). */
 export const alertWebhookSchema = z.object({
-  url: z
-    .string()
-    .max(2048)
-    .refine((u) => {
-      try {
-        const p = new URL(u).protocol;
-        return p === 'http:' || p === 'https:';
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL'),
+  url: httpUrl,
   secret: z.string().min(16, 'must be at least 16 characters').max(256),
 });
 export type AlertWebhook = z.infer<typeof alertWebhookSchema>;
@@ -154,17 +157,7 @@ export interface AlertDelivery {
 
 /** A browser's push subscription (`PushSubscription.toJSON()`), as `alerts.subscribePush` takes it. */
 export const pushSubscriptionSchema = z.object({
-  endpoint: z
-    .string()
-    .max(2048)
-    .refine((u) => {
-      try {
-        const p = new URL(u).protocol;
-        return p === 'https:' || p === 'http:';
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL'),
+  endpoint: httpUrl,
   expirationTime: z.number().nullable().optional(),
   keys: z.object({
     p256dh: z.string().min(1).max(256),
