@@ -17,6 +17,7 @@
 import { getOwn, valuesOf } from '@flightdeck/core';
 import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
 import {
+  type AlertSink,
   createEffectInterpreter,
   type EffectContext,
   isShellEffect,
@@ -51,6 +52,8 @@ export interface RuntimeOptions {
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   /** Identifies agent processes and verifies them before a kill (default: /proc on Linux, refuse elsewhere). */
   processes?: ProcessInspector;
+  /** Where `alert-fire` effects go (the alert service); without it they are only logged. */
+  onAlert?: AlertSink;
 }
 
 export interface IngestResult {
@@ -172,6 +175,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.hasChildren ? { hasChildren: opts.hasChildren } : {}),
     ...(opts.isAlive ? { isAlive: opts.isAlive } : {}),
     ...(opts.kill ? { kill: opts.kill } : {}),
+    ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
   });
 
   /** Reduce, stage, carry out the effects and broadcast, synchronously; resolves when committed. */

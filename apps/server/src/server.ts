@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { openSqlite } from '@flightdeck/db';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
+import { approvalViewOf } from './alerts/approval-view.js';
+import { type AlertServiceOptions, createAlertService } from './alerts/service.js';
 import { type AppDeps, buildApp } from './app.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
@@ -21,6 +23,7 @@ import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import type { ProcessInspector } from './process-identity.js';
 import { startHookEventRetention } from './retention.js';
+import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import { createStore, type SqliteAdapter } from './store/index.js';
@@ -90,6 +93,8 @@ export interface StartOptions {
    * to turn it off whatever the config says (`transcripts.enabled`, default on).
    */
   transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
+  /** Alert channels: webhook timeout and retry delays, push options (tests use short ones and an http endpoint). */
+  alerts?: AlertServiceOptions;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -154,6 +159,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log: runtimeLog,
   });
   const store = createStore(database, { log: runtimeLog });
+  // Alert channels (alerts/service.ts): the core's `alert-fire` effects go to it.
+  const alerts = createAlertService({
+    dataDir: rc.dataDir,
+    store: { read: (fn) => repo(store, fn) },
+    log: runtimeLog,
+    ...(opts.alerts ? { options: opts.alerts } : {}),
+  });
   let runtime: Runtime;
   try {
     runtime = await createRuntime({
@@ -163,6 +175,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       processCheckIntervalMs: configStore.get().processCheckInterval,
       ...(opts.live ? { live: opts.live } : {}),
       ...(opts.processes ? { processes: opts.processes } : {}),
+      onAlert: (effect) => alerts.fire(effect),
     });
   } catch (err) {
     // The checkpoint could not be loaded: release the database and its writer thread, then report.
@@ -205,6 +218,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     delivery: null,
     transcripts: null,
+    alerts,
   };
 
   const app = await buildApp({
@@ -223,6 +237,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log.warn({ failed: modes.failed }, 'data directory: could not check or narrow the mode of some paths');
 
   runtime.start();
+  // The alert rules reach the core now and after every change; the VAPID keys exist from the first start on.
+  alerts.attach({
+    dispatch: (input) => runtime.dispatch(input),
+    approvalView: (sessionId, approvalId) => approvalViewOf(runtime.getSession(sessionId), approvalId),
+  });
+  try {
+    alerts.vapidPublicKey();
+  } catch (err) {
+    log.warn({ err }, 'Web Push keys could not be loaded or created: push alerts will fail');
+  }
+  void alerts.syncRules().catch((err) => log.warn({ err }, 'alert rules not loaded'));
   // The core's settings from config.json, now and whenever the file changes.
   const configureCore = (file: ConfigFile) =>
     runtime
@@ -268,6 +293,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       collector?.stop();
       loopDelay.disable();
       await retention.stop();
+      alerts.stop();
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
       await store.close();
@@ -343,6 +369,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (spool) await spool.stop();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();
+        // alert deliveries waiting to retry give up (each attempt is in the delivery log)
+        alerts.stop();
         // 3. close WebSockets and the HTTP server
         for (const client of app.websocketServer?.clients ?? []) client.terminate();
         await app.close();

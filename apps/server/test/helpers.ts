@@ -12,7 +12,7 @@ export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void
 }
 
 /** What `startServer` takes as is; the rest is built here. */
-type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits' | 'transcripts';
+type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits' | 'transcripts' | 'alerts';
 
 export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;

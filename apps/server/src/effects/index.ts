@@ -8,11 +8,13 @@
  * and spread its handlers into `handlers` below (its `start`/`stop`, if any, into `modules`).
  */
 import type { ProcessInspector } from '../process-identity.js';
+import { type AlertSink, createAlertEffects } from './alerts.js';
 import { createKillEffects, type KillCheck } from './kill.js';
 import { createProcessCheckEffects } from './process-checks.js';
 import { createTimerEffects } from './timers.js';
 import type { EffectContext, EffectHandler, EffectHandlers, ShellEffect } from './types.js';
 
+export type { AlertSink } from './alerts.js';
 export type { KillCheck } from './kill.js';
 export {
   type EffectContext,
@@ -29,6 +31,8 @@ export interface EffectOptions {
   hasChildren?: (pid: number) => Promise<boolean>;
   isAlive?: (pid: number) => boolean;
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** Where `alert-fire` effects go (the alert service). */
+  onAlert?: AlertSink;
 }
 
 export interface EffectInterpreter {
@@ -53,11 +57,13 @@ export function createEffectInterpreter(ctx: EffectContext, opts: EffectOptions)
     processes: opts.processes,
     ...(opts.kill ? { kill: opts.kill } : {}),
   });
+  const alerts = createAlertEffects(ctx, opts.onAlert);
   const modules = [timers, processChecks, kills];
   const handlers: EffectHandlers = {
     ...timers.handlers,
     ...processChecks.handlers,
     ...kills.handlers,
+    ...alerts.handlers,
   };
 
   return {

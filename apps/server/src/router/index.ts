@@ -1,4 +1,5 @@
 import { router } from '../trpc.js';
+import { alertsRouter } from './alerts.js';
 import { analyticsRouter } from './analytics.js';
 import { authRouter } from './auth.js';
 import { historyRouter } from './history.js';
@@ -17,6 +18,7 @@ export const appRouter = router({
   teams: teamsRouter,
   auth: authRouter,
   system: systemRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;
