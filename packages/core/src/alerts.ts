@@ -15,7 +15,7 @@ import {
   type AlertCondition,
   type AlertConditionType,
   type AlertRule,
-  alertRuleSchema,
+  alertRuleCoreSchema,
   type Session,
 } from '@flightdeck/shared-types';
 import { endReasonLabel, KILLED_END_REASON, PROCESS_EXITED_END_REASON } from './plain.js';
@@ -371,7 +371,7 @@ export function applyAlertRules(state: CoreState, rules: unknown, now: number): 
   const next: CoreAlertRule[] = [];
   const ids = new Set<string>();
   for (const [i, raw] of rules.entries()) {
-    const parsed = alertRuleSchema.safeParse(raw);
+    const parsed = alertRuleCoreSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return rejectedBy(

@@ -181,7 +181,6 @@ describe('alert rules as data', () => {
       [[{ ...rule('r2', { type: 'error' }), condition: { type: 'cost', usd: 3 } }], 'alert-rules.rules.0.condition'],
       [[rule('bad\nid', { type: 'error' })], 'alert-rules.rules.0.id'],
       [[rule('r2', { type: 'error' }), rule('r2', { type: 'idle', minutes: 3 })], 'duplicate id r2'],
-      [[rule('r2', { type: 'error' }, { channels: ['webhook'], webhook: null })], 'the webhook channel needs a webhook'],
     ];
     for (const [rules, reason] of bad) {
       const before = h.state;
@@ -192,6 +191,12 @@ describe('alert rules as data', () => {
       expect(h.state).toBe(before);
     }
     expect(h.state.alerts?.rules.map((r) => r.id)).toEqual(['r1']);
+  });
+
+  it('a webhook rule is taken without its webhook (the shell keeps it)', () => {
+    const h = working([rule('r1', { type: 'error' }, { channels: ['webhook'] })]);
+    h.send(claude('StopFailure', { error: 'x' }));
+    expect(fires(h.effects).map((f) => f.channels)).toEqual([['webhook']]);
   });
 
   it('the webhook secret is not kept in the core state (nor in its checkpoints)', () => {

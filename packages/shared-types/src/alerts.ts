@@ -77,10 +77,14 @@ function webhookWhenNeeded(r: { channels: AlertChannel[]; webhook?: AlertWebhook
 }
 const WEBHOOK_NEEDED = { message: 'the webhook channel needs a webhook', path: ['webhook'] };
 
-/** A rule as stored and as the core takes it. */
-export const alertRuleSchema = z
-  .object({ id: alertRuleIdSchema, ...alertRuleFields })
-  .refine(webhookWhenNeeded, WEBHOOK_NEEDED);
+/**
+ * A rule as the core takes it: the webhook (URL and secret) stays with the server, so the core does not ask for
+ * one (it only says on which channels to send).
+ */
+export const alertRuleCoreSchema = z.object({ id: alertRuleIdSchema, ...alertRuleFields });
+
+/** A rule as stored. */
+export const alertRuleSchema = alertRuleCoreSchema.refine(webhookWhenNeeded, WEBHOOK_NEEDED);
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 
 /** A new rule (`alerts.rules.create`): the server picks the id. */

@@ -155,6 +155,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   const inFlight = new Set<Promise<void>>();
   const sleeping = new Set<{ timer: NodeJS.Timeout; done: (go: boolean) => void }>();
   let stopped = false;
+  let syncing: Promise<void> = Promise.resolve();
 
   function track(p: Promise<void>) {
     const q = p.catch((err) => log.error({ err }, 'alert delivery failed')).finally(() => inFlight.delete(q));
@@ -309,14 +310,19 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     attach(l) {
       link = l;
     },
-    async syncRules() {
-      const list = await loadRules();
-      if (!link) return;
-      const r = await link.dispatch({
-        type: 'alert-rules',
-        rules: list.map(({ createdAt: _c, updatedAt: _u, webhook: _w, ...rule }) => rule),
+    syncRules() {
+      // One at a time, in call order: two syncs that overlapped could hand the core an older list last.
+      const next = syncing.then(async () => {
+        const list = await loadRules();
+        if (!link) return;
+        const r = await link.dispatch({
+          type: 'alert-rules',
+          rules: list.map(({ createdAt: _c, updatedAt: _u, webhook: _w, ...rule }) => rule),
+        });
+        if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'alert rules refused by the core');
       });
-      if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'alert rules refused by the core');
+      syncing = next.catch(() => {});
+      return next;
     },
     async listRules() {
       return (await loadRules()).map(toRuleView);
