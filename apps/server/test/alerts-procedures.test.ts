@@ -5,13 +5,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BUILTIN_APPROVAL_RULE_ID } from '@flightdeck/shared-types';
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { type AppRouter, appRouter } from '../src/router/index.js';
+import { appRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import { createCallerFactory } from '../src/trpc.js';
-import { claudeEvent, prompt, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+import {
+  claudeEvent,
+  prompt,
+  sessionStart,
+  startTestServer,
+  tmpDir,
+  trpcClient,
+  waitFor,
+} from './helpers.js';
 
 const createCaller = createCallerFactory(appRouter);
 const SECRET = 'a-secret-of-some-length';
@@ -120,20 +126,8 @@ describe('alerts procedures', () => {
   it('alerts.live delivers in-app/browser alerts over a WebSocket, and resumes from lastEventId', async () => {
     const server = await startTestServer({ dataDir: null });
     cleanups.push(() => server.close());
-    const wsClient = createWSClient({
-      url: `${(server.url as string).replace('http', 'ws')}/trpc`,
-      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    });
-    cleanups.push(() => wsClient.close());
-    const client = createTRPCClient<AppRouter>({
-      links: [
-        splitLink({
-          condition: (op) => op.type === 'subscription',
-          true: wsLink({ client: wsClient }),
-          false: httpBatchLink({ url: `${server.url}/trpc` }),
-        }),
-      ],
-    });
+    const { client, close } = trpcClient(server.url as string);
+    cleanups.push(close);
     const got: Array<{ id: string; title: string; channels: string[] }> = [];
     let started = false;
     const sub = client.alerts.live.subscribe(undefined, {

@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HookEnvelope } from '@flightdeck/shared-types';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import WebSocket from 'ws';
 import { hashPassword } from '../src/auth.js';
 import { type ConfigFile, configFileSchema } from '../src/config.js';
+import type { AppRouter } from '../src/router/index.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
 
 export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void } {
@@ -105,4 +108,22 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, stepMs));
   }
   throw new Error(`waitFor timed out; last value: ${JSON.stringify(last)}`);
+}
+
+/** A tRPC client of a listening server: subscriptions over a WebSocket, the rest over HTTP; `close` ends the socket. */
+export function trpcClient(serverUrl: string) {
+  const wsClient = createWSClient({
+    url: `${serverUrl.replace('http', 'ws')}/trpc`,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+  });
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: `${serverUrl}/trpc` }),
+      }),
+    ],
+  });
+  return { client, close: () => wsClient.close() };
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlertLiveEvent } from '@flightdeck/shared-types';
-import { tracked } from '@trpc/server';
+import { type TrackedEnvelope, tracked } from '@trpc/server';
 
 const RING = 200;
 /** Alerts queued for one slow subscriber before the oldest are dropped. */
@@ -14,7 +14,10 @@ const MAX_QUEUED = 500;
 
 export interface AlertLiveHub {
   publish(event: AlertLiveEvent): void;
-  stream(lastEventId: string | null | undefined, signal: AbortSignal | undefined): AsyncGenerator<unknown>;
+  stream(
+    lastEventId: string | null | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<TrackedEnvelope<AlertLiveEvent>>;
   close(): void;
 }
 
