@@ -363,7 +363,8 @@ function sameCondition(a: CoreAlertRule, b: CoreAlertRule): boolean {
 /**
  * The `alert-rules` input: the whole list of rules (sent at start and on every change). Invalid → rejected, the
  * rules in force unchanged. A rule removed, disabled or given another condition loses its watches and what was
- * fired for it; a rule new or restarted begins from what holds now (see the module comment).
+ * fired for it; a rule new or restarted begins from what holds now (see the module comment). What was kept for
+ * sessions the state no longer holds is dropped.
  */
 export function applyAlertRules(state: CoreState, rules: unknown, now: number): Reduced {
   if (!Array.isArray(rules)) return rejectedBy(state, 'alert-rules.rules: expected an array');
@@ -399,6 +400,11 @@ export function applyAlertRules(state: CoreState, rules: unknown, now: number): 
     const old = before.get(rule.id);
     if (rule.enabled && (!old || !sameCondition(old, rule))) restarted.push(rule);
   }
+  // What belongs to sessions the state no longer holds (dropped while the server was down, or before the
+  // rules were sent at start) goes: the record stays as small as the live sessions.
+  const gone = (_rule: string, sid: string) => getOwn(state.sessions, sid) === undefined;
+  for (const pair of pairsOf(tx.alerts.watches, gone)) tx.cancel(pair);
+  for (const pair of pairsOf(tx.alerts.fired, gone)) tx.dropFired(pair);
   tx.alerts.rules = next;
   tx.changed = true;
   for (const rule of restarted) {

@@ -226,6 +226,25 @@ describe('alert rules as data', () => {
 });
 
 describe('alerts across a restart', () => {
+  it('the rules sent at start drop what was kept for sessions the loaded state no longer holds', () => {
+    const h = working([rule('r1', { type: 'error' }), rule('r2', { type: 'approval-waiting', minutes: 5 })]);
+    h.send(claude('StopFailure', { error: 'x' }));
+    h.send(claude('UserPromptSubmit', { prompt: 'again' }));
+    h.send(claude('PreToolUse', bash));
+    h.send(claude('PermissionRequest', bash));
+    expect(Object.keys(h.state.alerts?.fired ?? {})).toHaveLength(1);
+    expect(Object.keys(h.state.alerts?.watches ?? {})).toHaveLength(1);
+    // loaded without that session (ended long ago: not among the live sessions)
+    h.state = { ...h.state, sessions: pmapOf([]) };
+    h.send({
+      type: 'alert-rules',
+      rules: [rule('r1', { type: 'error' }), rule('r2', { type: 'approval-waiting', minutes: 5 })],
+    });
+    expect(h.state.alerts?.fired).toEqual({});
+    expect(h.state.alerts?.watches).toEqual({});
+    expect(h.last.some((e) => e.type === 'cancel-timer' && e.key.startsWith('alert:'))).toBe(true);
+  });
+
   it('an armed alert timer is armed again by rehydrate and fires once; what was fired is not fired again', () => {
     const h = working([rule('r1', { type: 'approval-waiting', minutes: 5 }), rule('r2', { type: 'error' })]);
     h.send(claude('PreToolUse', bash));
