@@ -139,6 +139,7 @@ describe('security over the wire (password set)', () => {
     // Every subscription refuses a socket whose connectionParams carry a bad token, and works with a good one.
     const subs = allProcedures().filter((p) => p.type === 'subscription');
     expect(subs.map((s) => s.path).sort()).toEqual([
+      'alerts.live',
       'hooks.statsLive',
       'sessions.live',
       'sessions.liveSummary',
@@ -171,12 +172,19 @@ describe('security over the wire (password set)', () => {
               resolve(`error:${err.message}`);
             },
           };
+          // alerts.live has data once an alert is sent: a test alert, once the subscription started
+          const alertOnStart = {
+            ...callbacks,
+            onStarted: () => void server.services.alerts?.test({ channels: ['in-app'] }),
+          };
           const handle =
             sub.path === 'sessions.live'
               ? client.sessions.live.subscribe(undefined, callbacks)
               : sub.path === 'sessions.liveSummary'
                 ? client.sessions.liveSummary.subscribe(undefined, callbacks)
-                : client.hooks.statsLive.subscribe(undefined, callbacks);
+                : sub.path === 'alerts.live'
+                  ? client.alerts.live.subscribe(undefined, alertOnStart)
+                  : client.hooks.statsLive.subscribe(undefined, callbacks);
           setTimeout(
             () => {
               handle.unsubscribe();
