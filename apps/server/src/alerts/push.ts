@@ -100,7 +100,8 @@ export async function sendPush(
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(details.headers)) headers[k] = String(v);
   try {
-    const res = await postBounded(details.endpoint, headers, details.body ?? new Uint8Array(), o.timeoutMs);
+    const body = details.body ? new Uint8Array(details.body) : new Uint8Array();
+    const res = await postBounded(details.endpoint, headers, body, o.timeoutMs);
     if (res.status >= 200 && res.status < 300) return { kind: 'ok', status: res.status };
     if (res.status === 404 || res.status === 410)
       return { kind: 'gone', status: res.status, excerpt: res.excerpt };

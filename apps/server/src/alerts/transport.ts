@@ -39,7 +39,7 @@ async function readExcerpt(res: Response): Promise<string> {
 export async function postBounded(
   url: string,
   headers: Record<string, string>,
-  body: string | Uint8Array,
+  body: string | Uint8Array<ArrayBuffer>,
   timeoutMs: number,
 ): Promise<PostResult> {
   let target: URL;
