@@ -271,6 +271,23 @@ class AlertsTx {
   }
 }
 
+/** An own entry of a record keyed by (rule, session). */
+function own<V>(rec: Record<string, V>, pair: string): V | undefined {
+  return Object.hasOwn(rec, pair) ? rec[pair] : undefined;
+}
+
+/**
+ * Whether one (rule, session) is up to date already (nothing to fire, arm or cancel): the common case, checked
+ * without copying anything (it runs for every enabled rule on every change of a session).
+ */
+function upToDate(a: AlertsState, rule: CoreAlertRule, s: Session): boolean {
+  const pair = pairKey(rule.id, s.sessionId);
+  const occ = occurrenceOf(rule.condition, s);
+  const watch = own(a.watches, pair);
+  if (occ === null || own(a.fired, pair) === occ.key) return watch === undefined;
+  return waitMinutes(rule.condition) !== null && watch !== undefined && watch.occurrence === occ.key;
+}
+
 /**
  * Brings one (rule, session) up to date: fires a condition that holds and was not fired for this occurrence (a
  * timed one once its deadline passed: otherwise it is armed), cancels the watch of one that no longer holds. With
@@ -279,8 +296,8 @@ class AlertsTx {
 function evaluatePair(tx: AlertsTx, rule: CoreAlertRule, s: Session, baseline: boolean): void {
   const pair = pairKey(rule.id, s.sessionId);
   const occ = occurrenceOf(rule.condition, s);
-  const watch = Object.hasOwn(tx.alerts.watches, pair) ? tx.alerts.watches[pair] : undefined;
-  if (occ === null || (Object.hasOwn(tx.alerts.fired, pair) && tx.alerts.fired[pair] === occ.key)) {
+  const watch = own(tx.alerts.watches, pair);
+  if (occ === null || own(tx.alerts.fired, pair) === occ.key) {
     if (watch) tx.cancel(pair);
     return;
   }
@@ -341,13 +358,15 @@ export function evaluateAlerts(r: Reduced, now: number): Reduced {
       }
     }
   }
-  const enabled = alerts.rules.filter((rule) => rule.enabled);
-  if (enabled.length > 0) {
+  if (alerts.rules.some((rule) => rule.enabled)) {
     for (const eff of r.effects) {
       if (eff.type !== 'session-changed') continue;
       const s = getOwn(r.state.sessions, eff.sessionId);
       if (!s) continue;
-      for (const rule of enabled) evaluatePair(open(), rule, s, false);
+      for (const rule of alerts.rules) {
+        const cur: AlertsState = tx === null ? alerts : (tx as AlertsTx).alerts;
+        if (rule.enabled && !upToDate(cur, rule, s)) evaluatePair(open(), rule, s, false);
+      }
     }
   }
   if (tx === null) return r;
