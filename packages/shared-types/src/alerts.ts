@@ -134,6 +134,8 @@ export type PushMessage =
 export interface WebhookPayload {
   type: 'alert';
   alert: AlertFired;
+  /** Unix ms of the first attempt (also in `X-Flightdeck-Timestamp`; retries send the same body). */
+  sentAt: number;
 }
 
 /** `alerts.live` messages (each `tracked`): in-app and browser notifications. */

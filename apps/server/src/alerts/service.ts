@@ -248,7 +248,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     if (!rule.webhook) return;
     const { url, secret } = rule.webhook;
     const sentAt = now();
-    const payload: WebhookPayload & { sentAt: number } = { type: 'alert', alert, sentAt };
+    const payload: WebhookPayload = { type: 'alert', alert, sentAt };
     await deliverWebhook(
       url,
       secret,
