@@ -166,6 +166,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log: runtimeLog,
     ...(opts.alerts ? { options: opts.alerts } : {}),
   });
+  // The rules (their webhooks) are known before the events stored after the last checkpoint are replayed: an alert
+  // those fire again goes out on every channel of its rule (at least once; its dedupeKey is the same).
+  await alerts.syncRules().catch((err) => runtimeLog.warn({ err }, 'alert rules not loaded'));
   let runtime: Runtime;
   try {
     runtime = await createRuntime({

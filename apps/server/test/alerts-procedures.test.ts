@@ -4,6 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { openSqlite } from '@flightdeck/db';
 import { BUILTIN_APPROVAL_RULE_ID } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/router/index.js';
@@ -228,10 +230,35 @@ describe('alerts procedures', () => {
     );
     await second.services.alerts!.idle();
     expect(got).toHaveLength(1);
-    // a new failure is a new occurrence
-    await second.runtime.ingest(prompt('rs-1', 'again'), 'rs-1-p2');
-    await new Promise((r) => setTimeout(r, 5));
-    await second.runtime.ingest(claudeEvent('rs-1', 'StopFailure', { error: 'overloaded' }), 'rs-1-f2');
+    await second.close();
+
+    // A crash after a failure was stored and before the checkpoint took it in: the restart replays it; the alert
+    // goes out again on the rule's webhook (at least once; the same dedupeKey when it had gone out before).
+    const db = await openSqlite({ file: join(tmp.dir, 'flightdeck.db') });
+    db.sqlite
+      .prepare(
+        `INSERT INTO hook_events (ingest_id, session_id, cli, event_type, payload, meta, received_at, sent_at)
+       VALUES ('crash-1', 'rs-2', 'claude', 'StopFailure', ?, '{}', ?, NULL)`,
+      )
+      .run(
+        JSON.stringify({
+          session_id: 'rs-2',
+          cwd: '/home/dev/project-x',
+          hook_event_name: 'StopFailure',
+          error: 'boom',
+        }),
+        Date.now(),
+      );
+    await db.close();
+    const third = await startTestServer({ dataDir: tmp.dir });
+    cleanups.push(() => third.close());
     await waitFor(() => got.length >= 2);
+    expect(JSON.parse(got[1]!).alert).toMatchObject({ sessionId: 'rs-2', condition: 'error' });
+
+    // a new failure is a new occurrence
+    await third.runtime.ingest(prompt('rs-1', 'again'), 'rs-1-p2');
+    await new Promise((r) => setTimeout(r, 5));
+    await third.runtime.ingest(claudeEvent('rs-1', 'StopFailure', { error: 'overloaded' }), 'rs-1-f2');
+    await waitFor(() => got.length >= 3);
   });
 });
