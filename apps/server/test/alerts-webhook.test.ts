@@ -85,7 +85,10 @@ describe('webhook alerts', () => {
     cleanups.push(tmp.remove);
     const server = await startTestServer({
       dataDir: tmp.dir,
-      alerts: { webhook: { retryDelaysMs: [50, 100, 200], timeoutMs: 2000, ...webhook } },
+      alerts: {
+        maxConcurrentRequests: 3,
+        webhook: { retryDelaysMs: [50, 100, 200], timeoutMs: 2000, ...webhook },
+      },
     });
     cleanups.push(() => server.close());
     return { rx, server, api: caller(server) };
@@ -240,6 +243,42 @@ describe('webhook alerts', () => {
       [3, 'failed', null],
     ]);
     expect(log[4]?.error).toContain('no answer within 300 ms');
+  });
+
+  it('an alert storm keeps at most maxConcurrentRequests requests open to the receiver; all arrive', async () => {
+    let open = 0;
+    let most = 0;
+    const held: ServerResponse[] = [];
+    const { rx, server, api } = await setup([
+      (res) => {
+        held.push(res);
+        most = Math.max(most, ++open);
+      },
+    ]);
+    const rule = await api.alerts.rules.create({
+      name: 'x',
+      enabled: true,
+      condition: { type: 'error' },
+      channels: ['webhook'],
+      webhook: { url: rx.url, secret: SECRET },
+    });
+    for (let i = 0; i < 20; i++) await api.alerts.test({ ruleId: rule.id });
+    await waitFor(() => rx.got.length >= 3);
+    // what the limit lets through is in flight; nothing more comes while they are held
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rx.got).toHaveLength(3);
+    while (rx.got.length < 20 || held.length > 0) {
+      for (const res of held.splice(0)) {
+        open -= 1;
+        res.writeHead(200).end();
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await server.services.alerts!.idle();
+    expect(most).toBe(3);
+    expect((await api.alerts.deliveries({ ruleId: rule.id })).filter((d) => d.status === 'ok')).toHaveLength(
+      20,
+    );
   });
 
   it('refuses a webhook that is not http(s), and a webhook channel without a webhook', async () => {

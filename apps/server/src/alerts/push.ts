@@ -5,7 +5,7 @@
  */
 import type { ApprovalView, PushMessage } from '@flightdeck/shared-types';
 import webpush from 'web-push';
-import { postBounded } from './transport.js';
+import { type Post, postBounded } from './transport.js';
 import type { VapidKeys } from './vapid.js';
 
 /** Largest push message body (JSON) sent: push services take 4 KB encrypted; this leaves room for the framing. */
@@ -80,6 +80,7 @@ export async function sendPush(
   target: PushTarget,
   message: PushMessage,
   o: PushOptions,
+  post: Post = postBounded,
 ): Promise<PushOutcome> {
   let details: ReturnType<typeof webpush.generateRequestDetails>;
   try {
@@ -101,7 +102,7 @@ export async function sendPush(
   for (const [k, v] of Object.entries(details.headers)) headers[k] = String(v);
   try {
     const body = details.body ? new Uint8Array(details.body) : new Uint8Array();
-    const res = await postBounded(details.endpoint, headers, body, o.timeoutMs);
+    const res = await post(details.endpoint, headers, body, o.timeoutMs);
     if (res.status >= 200 && res.status < 300) return { kind: 'ok', status: res.status };
     if (res.status === 404 || res.status === 410)
       return { kind: 'gone', status: res.status, excerpt: res.excerpt };

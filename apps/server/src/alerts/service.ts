@@ -37,10 +37,13 @@ import type { Logger } from '../effects/index.js';
 import type { CoreInput, StorePort } from '../ports.js';
 import { type AlertLiveHub, createAlertLiveHub } from './live.js';
 import { type PushOptions, sendPush } from './push.js';
+import { limitConcurrency, postBounded } from './transport.js';
 import { loadOrCreateVapidKeys, type VapidKeys } from './vapid.js';
 import { DEFAULT_WEBHOOK_OPTIONS, deliverWebhook, type WebhookOptions } from './webhook.js';
 
 export interface AlertServiceOptions {
+  /** Push and webhook requests in flight at once (default 8): the rest wait their turn. */
+  maxConcurrentRequests?: number;
   webhook?: Partial<WebhookOptions>;
   push?: {
     timeoutMs?: number;
@@ -149,6 +152,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     timeoutMs: deps.options?.push?.timeoutMs ?? 10_000,
   });
   const live = createAlertLiveHub();
+  const post = limitConcurrency(postBounded, Math.max(1, deps.options?.maxConcurrentRequests ?? 8));
   let link: AlertRuntimeLink | null = null;
   /** The rules as last loaded (webhook secrets included): what a firing rule's webhook is looked up in. */
   let rules = new Map<string, StoredAlertRule>();
@@ -208,7 +212,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
           });
           return;
         }
-        const out = await sendPush(sub, message, opts);
+        const out = await sendPush(sub, message, opts, post);
         if (out.kind === 'ok') {
           await store.read(({ db }) => markPushDelivered(db, sub.endpoint, now())).catch(() => {});
           await logDelivery({
@@ -270,6 +274,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
           at: now(),
         }),
       sleep,
+      post,
     );
   }
 

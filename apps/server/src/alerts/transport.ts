@@ -69,3 +69,27 @@ export async function postBounded(
     return { status: res.status, excerpt: `(body unreadable: ${(err as Error).message})` };
   }
 }
+
+export type Post = typeof postBounded;
+
+/**
+ * `post` with at most `max` requests in flight (an alert storm — every session ending at once — must not open
+ * hundreds of connections to one receiver); the others wait their turn, in order.
+ */
+export function limitConcurrency(post: Post, max: number): Post {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    active -= 1;
+    waiting.shift()?.();
+  };
+  return async (...args) => {
+    if (active >= max) await new Promise<void>((r) => waiting.push(r));
+    active += 1;
+    try {
+      return await post(...args);
+    } finally {
+      release();
+    }
+  };
+}

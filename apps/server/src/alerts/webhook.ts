@@ -5,7 +5,7 @@
  * any other answer is final. Every attempt is reported (the caller logs it).
  */
 import { createHmac } from 'node:crypto';
-import { NetworkError, postBounded } from './transport.js';
+import { NetworkError, type Post, postBounded } from './transport.js';
 
 export const SIGNATURE_HEADER = 'x-flightdeck-signature';
 export const TIMESTAMP_HEADER = 'x-flightdeck-timestamp';
@@ -50,6 +50,7 @@ export async function deliverWebhook(
   o: WebhookOptions,
   onAttempt: (a: WebhookAttempt) => Promise<void> | void,
   sleep: (ms: number) => Promise<boolean>,
+  post: Post = postBounded,
 ): Promise<WebhookAttempt> {
   const headers = {
     'content-type': 'application/json',
@@ -61,7 +62,7 @@ export async function deliverWebhook(
     const last = attempt > o.retryDelaysMs.length;
     let result: WebhookAttempt;
     try {
-      const res = await postBounded(url, headers, body, o.timeoutMs);
+      const res = await post(url, headers, body, o.timeoutMs);
       const ok = res.status >= 200 && res.status < 300;
       result = {
         attempt,
