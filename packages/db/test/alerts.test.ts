@@ -70,14 +70,16 @@ describe('alerts repositories', () => {
 
   it('keeps one subscription per endpoint, and removes it', async () => {
     h = await openTestDb('memory');
-    const sub = { endpoint: 'https://push.example.com/e1', keys: { p256dh: 'BKey', auth: 'auth1' } };
+    const K1 = { p256dh: `B${'a'.repeat(86)}`, auth: 'b'.repeat(22) };
+    const K2 = { p256dh: `B${'c'.repeat(86)}`, auth: 'd'.repeat(22) };
+    const sub = { endpoint: 'https://push.example.com/e1', keys: K1 };
     await savePushSubscription(h.db, sub, 'Firefox', 10);
-    await savePushSubscription(h.db, { ...sub, keys: { p256dh: 'BKey2', auth: 'auth2' } }, 'Firefox', 20);
+    await savePushSubscription(h.db, { ...sub, keys: K2 }, 'Firefox', 20);
     const subs = await listPushSubscriptions(h.db);
     expect(subs).toEqual([
       {
         endpoint: sub.endpoint,
-        keys: { p256dh: 'BKey2', auth: 'auth2' },
+        keys: K2,
         userAgent: 'Firefox',
         createdAt: 10,
         lastSuccessAt: null,

@@ -166,8 +166,10 @@ export const pushSubscriptionSchema = z.object({
   endpoint: httpUrl,
   expirationTime: z.number().nullable().optional(),
   keys: z.object({
-    p256dh: z.string().min(1).max(256),
-    auth: z.string().min(1).max(64),
+    /** The browser's P-256 public key: 65 bytes, base64url (87 characters, `=` padding tolerated). */
+    p256dh: z.string().regex(/^[A-Za-z0-9_-]{87}=?$/, 'must be a P-256 public key (65 bytes, base64url)'),
+    /** The auth secret: 16 bytes, base64url. */
+    auth: z.string().regex(/^[A-Za-z0-9_-]{22}(==)?$/, 'must be 16 bytes, base64url'),
   }),
 });
 export type PushSubscriptionInput = z.infer<typeof pushSubscriptionSchema>;
