@@ -372,8 +372,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (spool) await spool.stop();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();
-        // alert deliveries waiting to retry give up (each attempt is in the delivery log)
+        // alert deliveries waiting to retry give up (each attempt is in the delivery log); those under way get a
+        // moment to finish and be logged before the database closes
         alerts.stop();
+        await alerts.idle(2_000);
         // 3. close WebSockets and the HTTP server
         for (const client of app.websocketServer?.clients ?? []) client.terminate();
         await app.close();

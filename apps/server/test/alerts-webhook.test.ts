@@ -5,6 +5,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { openSqlite } from '@flightdeck/db';
 import type { AlertDelivery } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/router/index.js';
@@ -279,6 +281,30 @@ describe('webhook alerts', () => {
     expect((await api.alerts.deliveries({ ruleId: rule.id })).filter((d) => d.status === 'ok')).toHaveLength(
       20,
     );
+  });
+
+  it('a delivery under way when the server closes is finished and logged before the database closes', async () => {
+    const { rx, server, api } = await setup([(res) => setTimeout(() => res.writeHead(200).end('late'), 300)]);
+    const rule = await api.alerts.rules.create({
+      name: 'x',
+      enabled: true,
+      condition: { type: 'error' },
+      channels: ['webhook'],
+      webhook: { url: rx.url, secret: SECRET },
+    });
+    await api.alerts.test({ ruleId: rule.id });
+    await waitFor(() => rx.got.length >= 1);
+    const dir = server.services.info.dataDir as string;
+    await server.close();
+    const db = await openSqlite({ file: join(dir, 'flightdeck.db') });
+    try {
+      const rows = db.sqlite
+        .prepare('SELECT status, http_status, response_excerpt FROM alert_deliveries')
+        .all();
+      expect(rows).toEqual([{ status: 'ok', http_status: 200, response_excerpt: 'late' }]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('refuses a webhook that is not http(s), and a webhook channel without a webhook', async () => {

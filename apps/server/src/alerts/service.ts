@@ -107,8 +107,8 @@ export interface AlertService {
   test(input: AlertTestInput): Promise<{ dedupeKey: string; channels: AlertChannel[] }>;
   /** The `alert-fire` effect. Never throws; the deliveries run in the background. */
   fire(effect: AlertFireEffect): void;
-  /** Resolves once every delivery started so far is over (retries included). */
-  idle(): Promise<void>;
+  /** Resolves once every delivery started so far is over (retries included), or after `timeoutMs` if given. */
+  idle(timeoutMs?: number): Promise<void>;
   stop(): void;
 }
 
@@ -411,8 +411,14 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       };
       send(alert, effect.channels, rules.get(effect.ruleId));
     },
-    async idle() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    async idle(timeoutMs) {
+      const all = (async () => {
+        while (inFlight.size > 0) await Promise.all([...inFlight]);
+      })();
+      if (timeoutMs === undefined) return all;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
     },
     stop() {
       stopped = true;
