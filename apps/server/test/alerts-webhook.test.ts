@@ -74,6 +74,17 @@ async function failTurn(server: RunningServer, sessionId: string) {
   );
 }
 
+/** A rule that sends failed turns to `url`. */
+function errorRule(api: ReturnType<typeof caller>, url: string) {
+  return api.alerts.rules.create({
+    name: 'x',
+    enabled: true,
+    condition: { type: 'error' },
+    channels: ['webhook'],
+    webhook: { url, secret: SECRET },
+  });
+}
+
 describe('webhook alerts', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
@@ -171,13 +182,7 @@ describe('webhook alerts', () => {
 
   it('gives up after the configured retries, and a 4xx is final at once', async () => {
     const { rx, server, api } = await setup([status(503)]);
-    const rule = await api.alerts.rules.create({
-      name: 'x',
-      enabled: true,
-      condition: { type: 'error' },
-      channels: ['webhook'],
-      webhook: { url: rx.url, secret: SECRET },
-    });
+    const rule = await errorRule(api, rx.url);
     await failTurn(server, 'wh-2');
     await waitFor(() => rx.got.length >= 4);
     await server.services.alerts!.idle();
@@ -218,13 +223,7 @@ describe('webhook alerts', () => {
       ],
       { retryDelaysMs: [10, 10], timeoutMs: 300 },
     );
-    const rule = await api.alerts.rules.create({
-      name: 'x',
-      enabled: true,
-      condition: { type: 'error' },
-      channels: ['webhook'],
-      webhook: { url: rx.url, secret: SECRET },
-    });
+    const rule = await errorRule(api, rx.url);
     await api.alerts.test({ ruleId: rule.id });
     await waitFor(() => rx.got.length >= 1);
     await server.services.alerts!.idle();
@@ -257,13 +256,7 @@ describe('webhook alerts', () => {
         most = Math.max(most, ++open);
       },
     ]);
-    const rule = await api.alerts.rules.create({
-      name: 'x',
-      enabled: true,
-      condition: { type: 'error' },
-      channels: ['webhook'],
-      webhook: { url: rx.url, secret: SECRET },
-    });
+    const rule = await errorRule(api, rx.url);
     for (let i = 0; i < 20; i++) await api.alerts.test({ ruleId: rule.id });
     await waitFor(() => rx.got.length >= 3);
     // what the limit lets through is in flight; nothing more comes while they are held
@@ -285,13 +278,7 @@ describe('webhook alerts', () => {
 
   it('a delivery under way when the server closes is finished and logged before the database closes', async () => {
     const { rx, server, api } = await setup([(res) => setTimeout(() => res.writeHead(200).end('late'), 300)]);
-    const rule = await api.alerts.rules.create({
-      name: 'x',
-      enabled: true,
-      condition: { type: 'error' },
-      channels: ['webhook'],
-      webhook: { url: rx.url, secret: SECRET },
-    });
+    const rule = await errorRule(api, rx.url);
     await api.alerts.test({ ruleId: rule.id });
     await waitFor(() => rx.got.length >= 1);
     const dir = server.services.info.dataDir as string;
