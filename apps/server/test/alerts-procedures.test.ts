@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { openSqlite } from '@flightdeck/db';
 import { BUILTIN_APPROVAL_RULE_ID } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
-import { createCallerFactory } from '../src/trpc.js';
 import {
+  caller,
   claudeEvent,
   prompt,
   sessionStart,
@@ -21,18 +20,7 @@ import {
   waitFor,
 } from './helpers.js';
 
-const createCaller = createCallerFactory(appRouter);
 const SECRET = 'a-secret-of-some-length';
-
-function caller(server: RunningServer, token: string | null = null) {
-  return createCaller({
-    services: server.services,
-    token,
-    ip: '127.0.0.1',
-    setHeader: null,
-    bufferedAmount: () => 0,
-  });
-}
 
 async function failTurn(server: RunningServer, sessionId: string, n = 1) {
   await server.runtime.ingest(sessionStart(sessionId), `${sessionId}-s${n}`);

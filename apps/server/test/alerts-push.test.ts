@@ -14,12 +14,8 @@ import { decrypt } from 'http_ece';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approvalViewOf } from '../src/alerts/approval-view.js';
 import { MAX_PUSH_JSON_BYTES } from '../src/alerts/push.js';
-import { appRouter } from '../src/router/index.js';
-import type { RunningServer } from '../src/server.js';
-import { createCallerFactory } from '../src/trpc.js';
-import { sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+import { caller, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
 
-const createCaller = createCallerFactory(appRouter);
 const b64url = (b: Buffer) => b.toString('base64url');
 
 interface Pushed {
@@ -82,16 +78,6 @@ function checkVapid(header: string | undefined, publicKey: string) {
   );
   expect(ok).toBe(true);
   return JSON.parse(Buffer.from(p, 'base64url').toString()) as { aud: string; exp: number; sub: string };
-}
-
-function caller(server: RunningServer) {
-  return createCaller({
-    services: server.services,
-    token: null,
-    ip: '127.0.0.1',
-    setHeader: null,
-    bufferedAmount: () => 0,
-  });
 }
 
 describe('Web Push alerts', () => {

@@ -9,12 +9,9 @@ import { join } from 'node:path';
 import { openSqlite } from '@flightdeck/db';
 import type { AlertDelivery } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
-import { createCallerFactory } from '../src/trpc.js';
-import { claudeEvent, prompt, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+import { caller, claudeEvent, prompt, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
 
-const createCaller = createCallerFactory(appRouter);
 const SECRET = 'webhook-secret-0123456789';
 
 interface Received {
@@ -53,16 +50,6 @@ const status =
   (code: number, body = '') =>
   (res: ServerResponse) =>
     res.writeHead(code).end(body);
-
-function caller(server: RunningServer) {
-  return createCaller({
-    services: server.services,
-    token: null,
-    ip: '127.0.0.1',
-    setHeader: null,
-    bufferedAmount: () => 0,
-  });
-}
 
 /** A Claude session whose turn fails (the `error` condition). */
 async function failTurn(server: RunningServer, sessionId: string) {
@@ -297,15 +284,7 @@ describe('webhook alerts', () => {
   it('refuses a webhook that is not http(s), and a webhook channel without a webhook', async () => {
     const { api } = await setup([status(200)]);
     for (const url of ['file:///etc/passwd', 'ftp://example.com/x', 'javascript:alert(1)', 'not a url']) {
-      await expect(
-        api.alerts.rules.create({
-          name: 'x',
-          enabled: true,
-          condition: { type: 'error' },
-          channels: ['webhook'],
-          webhook: { url, secret: SECRET },
-        }),
-      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      await expect(errorRule(api, url)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     }
     await expect(
       api.alerts.rules.create({

@@ -6,8 +6,9 @@ import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } fr
 import WebSocket from 'ws';
 import { hashPassword } from '../src/auth.js';
 import { type ConfigFile, configFileSchema } from '../src/config.js';
-import type { AppRouter } from '../src/router/index.js';
+import { type AppRouter, appRouter } from '../src/router/index.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
+import { createCallerFactory } from '../src/trpc.js';
 
 export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -126,4 +127,15 @@ export function trpcClient(serverUrl: string) {
     ],
   });
   return { client, close: () => wsClient.close() };
+}
+
+/** The router called in-process (no transport) as a dashboard client on 127.0.0.1 with `token`. */
+export function caller(server: RunningServer, token: string | null = null) {
+  return createCallerFactory(appRouter)({
+    services: server.services,
+    token,
+    ip: '127.0.0.1',
+    setHeader: null,
+    bufferedAmount: () => 0,
+  });
 }
