@@ -18,6 +18,7 @@ import { getOwn, valuesOf } from '@flightdeck/core';
 import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
 import { type ApprovalsHub, createApprovalsHub } from './approvals-live.js';
 import {
+  type AlertSink,
   createEffectInterpreter,
   type EffectContext,
   type HoldEffects,
@@ -56,6 +57,8 @@ export interface RuntimeOptions {
   processes?: ProcessInspector;
   /** Held approvals: the spools whose `hold/` FIFOs may be opened (default none), and the hook pid check. */
   holds?: HoldOptions;
+  /** Where `alert-fire` effects go (the alert service); without it they are only logged. */
+  onAlert?: AlertSink;
 }
 
 export interface IngestResult {
@@ -182,6 +185,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.isAlive ? { isAlive: opts.isAlive } : {}),
     ...(opts.kill ? { kill: opts.kill } : {}),
     ...(opts.holds ? { holds: opts.holds } : {}),
+    ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
   });
   const approvals = createApprovalsHub(() => state);
 

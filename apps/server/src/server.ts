@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { openSqlite } from '@flightdeck/db';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
+import { type AlertServiceOptions, createAlertService } from './alerts/service.js';
 import { type AppDeps, buildApp } from './app.js';
+import { sessionApprovalViews } from './approvals-live.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
@@ -21,6 +23,7 @@ import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import type { ProcessInspector } from './process-identity.js';
 import { startHookEventRetention } from './retention.js';
+import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import { createStore, type SqliteAdapter } from './store/index.js';
@@ -92,6 +95,8 @@ export interface StartOptions {
    * to turn it off whatever the config says (`transcripts.enabled`, default on).
    */
   transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
+  /** Alert channels: webhook timeout and retry delays, push options (tests use short ones and an http endpoint). */
+  alerts?: AlertServiceOptions;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -160,6 +165,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let delivery: DeliveryMonitor | null = null;
   const holdSpools = (): string[] =>
     rc.dataDir ? [resolve(rc.dataDir, 'spool'), ...(delivery?.adoptedDirs() ?? [])] : [];
+  // Alert channels (alerts/service.ts): the core's `alert-fire` effects go to it.
+  const alerts = createAlertService({
+    dataDir: rc.dataDir,
+    store: { read: (fn) => repo(store, fn) },
+    log: runtimeLog,
+    ...(opts.alerts ? { options: opts.alerts } : {}),
+  });
+  // The rules (their webhooks) are known before the events stored after the last checkpoint are replayed: an alert
+  // those fire again goes out on every channel of its rule (at least once; its dedupeKey is the same).
+  await alerts.syncRules().catch((err) => runtimeLog.warn({ err }, 'alert rules not loaded'));
   let runtime: Runtime;
   try {
     runtime = await createRuntime({
@@ -170,6 +185,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ...(opts.live ? { live: opts.live } : {}),
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
+      onAlert: (effect) => alerts.fire(effect),
     });
   } catch (err) {
     // The checkpoint could not be loaded: release the database and its writer thread, then report.
@@ -212,6 +228,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     delivery: null,
     transcripts: null,
+    alerts,
   };
 
   const app = await buildApp({
@@ -230,6 +247,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log.warn({ failed: modes.failed }, 'data directory: could not check or narrow the mode of some paths');
 
   runtime.start();
+  // The alert rules reach the core now and after every change; the VAPID keys exist from the first start on.
+  alerts.attach({
+    dispatch: (input) => runtime.dispatch(input),
+    approvalView: (sessionId, approvalId) => {
+      const s = runtime.getSession(sessionId);
+      return (s && sessionApprovalViews(runtime.state, s).find((v) => v.id === approvalId)) || null;
+    },
+  });
+  try {
+    alerts.vapidPublicKey();
+  } catch (err) {
+    log.warn({ err }, 'Web Push keys could not be loaded or created: push alerts will fail');
+  }
+  void alerts.syncRules().catch((err) => log.warn({ err }, 'alert rules not loaded'));
   // The core's settings from config.json, now and whenever the file changes.
   const configureCore = (file: ConfigFile) =>
     runtime
@@ -279,6 +310,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       collector?.stop();
       loopDelay.disable();
       await retention.stop();
+      alerts.stop();
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
       await store.close();
@@ -353,6 +385,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (spool) await spool.stop();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();
+        // alert deliveries waiting to retry give up (each attempt is in the delivery log); those under way get a
+        // moment to finish and be logged before the database closes
+        alerts.stop();
+        await alerts.idle(2_000);
         // 3. close WebSockets and the HTTP server
         for (const client of app.websocketServer?.clients ?? []) client.terminate();
         await app.close();

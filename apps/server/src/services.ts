@@ -9,6 +9,7 @@ import type {
   InstallResult,
 } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
+import type { AlertService } from './alerts/service.js';
 import type { LoginLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
 import type { DeliveryReport } from './delivery.js';
@@ -90,4 +91,6 @@ export interface Services {
   info: SystemInfo;
   delivery: DeliveryPort | null;
   transcripts: TranscriptsPort | null;
+  /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
+  alerts?: AlertService;
 }

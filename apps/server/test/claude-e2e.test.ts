@@ -12,14 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqlite } from '@flightdeck/db';
 import { eventsFor } from '@flightdeck/hook-ingest';
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { startFakeAnthropic } from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
-import type { AppRouter } from '../src/router/index.js';
 import { installClaudeHooks } from './claude-tmux.js';
 import { runFlightdeck, startFlightdeck, stopChild, userEnv } from './cli-child.js';
-import { startTestServer, tmpDir, waitFor } from './helpers.js';
+import { startTestServer, tmpDir, trpcClient, waitFor } from './helpers.js';
 
 const CLAUDE_BIN = fileURLToPath(
   new URL('../../../packages/hook-ingest/node_modules/.bin/claude', import.meta.url),
@@ -103,20 +100,8 @@ describe('real Claude Code CLI → hooks → spool → server → live subscribe
 
     const server = await startTestServer({ dataDir });
     cleanups.push(() => server.close());
-    const wsClient = createWSClient({
-      url: `${(server.url as string).replace('http', 'ws')}/trpc`,
-      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    });
-    cleanups.push(() => wsClient.close());
-    const client = createTRPCClient<AppRouter>({
-      links: [
-        splitLink({
-          condition: (op) => op.type === 'subscription',
-          true: wsLink({ client: wsClient }),
-          false: httpBatchLink({ url: `${server.url}/trpc` }),
-        }),
-      ],
-    });
+    const { client, close } = trpcClient(server.url as string);
+    cleanups.push(close);
     const statuses: string[] = [];
     const sub = client.sessions.live.subscribe(undefined, {
       onData: ({ data }) => {

@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HookEnvelope } from '@flightdeck/shared-types';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import WebSocket from 'ws';
 import { hashPassword } from '../src/auth.js';
 import { type ConfigFile, configFileSchema } from '../src/config.js';
+import { type AppRouter, appRouter } from '../src/router/index.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
+import { createCallerFactory } from '../src/trpc.js';
 
 export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -12,7 +16,7 @@ export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void
 }
 
 /** What `startServer` takes as is; the rest is built here. */
-type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits' | 'transcripts';
+type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits' | 'transcripts' | 'alerts';
 
 export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;
@@ -105,4 +109,33 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, stepMs));
   }
   throw new Error(`waitFor timed out; last value: ${JSON.stringify(last)}`);
+}
+
+/** A tRPC client of a listening server: subscriptions over a WebSocket, the rest over HTTP; `close` ends the socket. */
+export function trpcClient(serverUrl: string) {
+  const wsClient = createWSClient({
+    url: `${serverUrl.replace('http', 'ws')}/trpc`,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+  });
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: `${serverUrl}/trpc` }),
+      }),
+    ],
+  });
+  return { client, close: () => wsClient.close() };
+}
+
+/** The router called in-process (no transport) as a dashboard client on 127.0.0.1 with `token`. */
+export function caller(server: RunningServer, token: string | null = null) {
+  return createCallerFactory(appRouter)({
+    services: server.services,
+    token,
+    ip: '127.0.0.1',
+    setHeader: null,
+    bufferedAmount: () => 0,
+  });
 }

@@ -140,6 +140,7 @@ describe('security over the wire (password set)', () => {
     const subs = allProcedures().filter((p) => p.type === 'subscription');
     expect(subs.map((s) => s.path).sort()).toEqual([
       'approvals.live',
+      'alerts.live',
       'hooks.statsLive',
       'sessions.live',
       'sessions.liveSummary',
@@ -172,6 +173,11 @@ describe('security over the wire (password set)', () => {
               resolve(`error:${err.message}`);
             },
           };
+          // alerts.live has data once an alert is sent: a test alert, once the subscription started
+          const alertOnStart = {
+            ...callbacks,
+            onStarted: () => void server.services.alerts?.test({ channels: ['in-app'] }),
+          };
           const handle =
             sub.path === 'approvals.live'
               ? client.approvals.live.subscribe(undefined, callbacks)
@@ -179,7 +185,9 @@ describe('security over the wire (password set)', () => {
                 ? client.sessions.live.subscribe(undefined, callbacks)
                 : sub.path === 'sessions.liveSummary'
                   ? client.sessions.liveSummary.subscribe(undefined, callbacks)
-                  : client.hooks.statsLive.subscribe(undefined, callbacks);
+                  : sub.path === 'alerts.live'
+                    ? client.alerts.live.subscribe(undefined, alertOnStart)
+                    : client.hooks.statsLive.subscribe(undefined, callbacks);
           setTimeout(
             () => {
               handle.unsubscribe();

@@ -1,3 +1,10 @@
+export {
+  type AlertFireEffect,
+  type AlertsState,
+  type AlertWatch,
+  type CoreAlertRule,
+  occurrenceOf,
+} from './alerts.js';
 export { APPROVAL_CATEGORIES, approvalCategory, heuristicApplies, waitingLabel } from './approvals.js';
 export {
   approvalsOf,

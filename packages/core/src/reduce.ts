@@ -1,4 +1,5 @@
 import { AGENT_CLIS, hookEventName } from '@flightdeck/shared-types';
+import { applyAlertRules, evaluateAlerts, fireAlertTimer } from './alerts.js';
 import { childrenChecked, fireHeuristic } from './approvals.js';
 import {
   closeIfEnded,
@@ -62,7 +63,7 @@ function nonEmpty(v: unknown): v is string {
 export function reduce(state: CoreState, input: CoreInput, now: number): Reduced {
   try {
     if (!Number.isFinite(now)) return rejected(state, 'now: expected a finite number');
-    return step(state, input, now);
+    return evaluateAlerts(step(state, input, now), now);
   } catch (err) {
     return rejected(state, `internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -204,6 +205,8 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
     }
     case 'configure':
       return configure(state, input.config);
+    case 'alert-rules':
+      return applyAlertRules(state, input.rules, now);
     default:
       return rejected(
         state,
@@ -260,6 +263,7 @@ function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>,
   if (input.kind === 'hold' || input.kind === 'hold-restart') {
     return fireHoldTimer(tx, input.key, input.kind) ? tx.finish() : { state, effects: [] };
   }
+  if (input.kind === 'alert') return fireAlertTimer(state, input.key, now);
   if (input.kind === 'team-cleanup') {
     if (!fireTeamCleanup(tx, input.key)) return { state, effects: [] };
     return tx.finish();

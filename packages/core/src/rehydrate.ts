@@ -1,3 +1,4 @@
+import { rehydrateAlerts } from './alerts.js';
 import { rehydrateHolds } from './approvals-hold.js';
 import { entriesOf, getOwn, valuesOf } from './pmap.js';
 import type { CoreState, Effect } from './types.js';
@@ -34,6 +35,7 @@ export function rehydrate(state: CoreState, now: number): Effect[] {
   }
   // Held approvals lost their FIFOs with the previous process: each closes as `released` at once.
   effects.push(...rehydrateHolds(state, now));
+  effects.push(...rehydrateAlerts(state));
   const key = `restored:${now}`;
   effects.push({
     type: 'arm-timer',

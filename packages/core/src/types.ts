@@ -12,6 +12,7 @@ import type {
   TranscriptEntry,
   TranscriptEntryBody,
 } from '@flightdeck/shared-types';
+import type { AlertFireEffect, AlertsState } from './alerts.js';
 import type { PMap } from './pmap.js';
 
 /** A user action from the dashboard. */
@@ -165,6 +166,8 @@ export type CoreInput =
     }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
+  /** Every alert rule (alerts.ts), sent at start and whenever they change; the webhook part is ignored. */
+  | { type: 'alert-rules'; rules: unknown[] }
   | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
   | { type: 'resume-requested'; sessionId: string; terminalId: string }
   | { type: 'user'; action: UserAction }
@@ -206,7 +209,9 @@ export type Effect =
   /** Close the approval's FIFO without writing (the hook prints nothing: the terminal dialog decides). */
   | { type: 'hold-release'; approvalId: string }
   /** A held approval closed: persist the record and tell subscribers. */
-  | { type: 'approval-closed'; record: ApprovalDecisionRecord };
+  | { type: 'approval-closed'; record: ApprovalDecisionRecord }
+  /** An alert rule fired (alerts.ts): send it on its channels. */
+  | AlertFireEffect;
 
 /** Timer kinds the core arms (the `kind` of a `timer` input). */
 export type TimerKind =
@@ -216,7 +221,8 @@ export type TimerKind =
   | 'team-cleanup'
   | 'restored'
   | 'hold'
-  | 'hold-restart';
+  | 'hold-restart'
+  | 'alert';
 
 export interface ArmedTimer {
   key: string;
@@ -304,6 +310,8 @@ export interface CoreState {
   config?: CoreConfig;
   /** Held approvals (absent in states saved before they existed). */
   approvals?: ApprovalsState;
+  /** Alert rules, what they fired and the timers they wait on (alerts.ts; absent until rules are sent). */
+  alerts?: AlertsState;
 }
 
 export interface BatchCall {

@@ -1,4 +1,5 @@
 export type { DatabaseAdapter } from './adapter.js';
+export * from './alerts.js';
 export * from './analytics.js';
 export { approvalDecisionOp, listApprovalDecisions } from './approvals.js';
 export { DbInputError } from './errors.js';

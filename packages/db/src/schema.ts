@@ -170,6 +170,47 @@ export interface Database {
   kv: KvTable;
   search_index: SearchIndexTable;
   approval_decisions: ApprovalDecisionsTable;
+  alert_rules: AlertRulesTable;
+  push_subscriptions: PushSubscriptionsTable;
+  alert_deliveries: AlertDeliveriesTable;
+}
+
+/** Alert rules (migration 0005): `condition` and `channels` are JSON. */
+export interface AlertRulesTable {
+  id: string;
+  name: string;
+  enabled: number;
+  condition: string;
+  channels: string;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: number;
+  last_success_at: number | null;
+}
+
+/** One attempt at delivering an alert on the push or webhook channel. */
+export interface AlertDeliveriesTable {
+  id: Generated<number>;
+  rule_id: string;
+  session_id: string | null;
+  dedupe_key: string;
+  channel: string;
+  target: string;
+  attempt: number;
+  status: string;
+  http_status: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  at: number;
 }
 
 export type SessionRow = Selectable<SessionsTable>;
@@ -180,4 +221,7 @@ export type ResponseRow = Selectable<ResponsesTable>;
 export type ToolCallRow = Selectable<ToolCallsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NoteRow = Selectable<NotesTable>;
+export type AlertRuleRow = Selectable<AlertRulesTable>;
+export type PushSubscriptionRow = Selectable<PushSubscriptionsTable>;
+export type AlertDeliveryRow = Selectable<AlertDeliveriesTable>;
 export type HookEventRow = Selectable<HookEventsTable>;

@@ -1,3 +1,4 @@
+export * from './alerts.js';
 export * from './approval-rendering.js';
 export * from './approvals.js';
 export * from './domain.js';

@@ -8,12 +8,14 @@
  * and spread its handlers into `handlers` below (its `start`/`stop`, if any, into `modules`).
  */
 import type { ProcessInspector } from '../process-identity.js';
+import { type AlertSink, createAlertEffects } from './alerts.js';
 import { createHoldEffects, type HoldEffects, type HoldOptions } from './holds.js';
 import { createKillEffects, type KillCheck } from './kill.js';
 import { createProcessCheckEffects } from './process-checks.js';
 import { createTimerEffects } from './timers.js';
 import type { EffectContext, EffectHandler, EffectHandlers, ShellEffect } from './types.js';
 
+export type { AlertSink } from './alerts.js';
 export type { HoldEffects, HoldOptions, ReplyResult } from './holds.js';
 export type { KillCheck } from './kill.js';
 export {
@@ -33,6 +35,8 @@ export interface EffectOptions {
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   /** Held approvals' FIFOs: which spools they may be in (default: none, every hold is refused). */
   holds?: HoldOptions;
+  /** Where `alert-fire` effects go (the alert service). */
+  onAlert?: AlertSink;
 }
 
 export interface EffectInterpreter {
@@ -61,11 +65,13 @@ export function createEffectInterpreter(ctx: EffectContext, opts: EffectOptions)
   });
   const holds = createHoldEffects(ctx, opts.holds ?? { spoolDirs: () => [] });
   const modules = [timers, processChecks, kills, holds];
+  const alerts = createAlertEffects(ctx, opts.onAlert);
   const handlers: EffectHandlers = {
     ...timers.handlers,
     ...processChecks.handlers,
     ...kills.handlers,
     ...holds.handlers,
+    ...alerts.handlers,
   };
 
   return {

@@ -1,4 +1,5 @@
 import { router } from '../trpc.js';
+import { alertsRouter } from './alerts.js';
 import { analyticsRouter } from './analytics.js';
 import { approvalsRouter } from './approvals.js';
 import { authRouter } from './auth.js';
@@ -19,6 +20,7 @@ export const appRouter = router({
   auth: authRouter,
   system: systemRouter,
   approvals: approvalsRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;
