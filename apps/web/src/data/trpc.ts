@@ -1,10 +1,21 @@
 import type { AppRouter } from '@flightdeck/server';
 import type { AgentCli, Note } from '@flightdeck/shared-types';
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  splitLink,
+  TRPCClientError,
+  wsLink,
+} from '@trpc/client';
 import { statsFromServer, toLiveMessage } from './normalise.js';
 import type {
   Analytics,
   Api,
+  ApprovalDecision,
+  ApprovalDecisionRecord,
+  ApprovalLiveMessage,
+  ApprovalOutcome,
   AuthStatus,
   ConnectionState,
   HistoryHitsPage,
@@ -13,6 +24,7 @@ import type {
   HookCliStatus,
   HookDensity,
   LiveHandlers,
+  PushSubscriptionData,
   Session,
   SystemStats,
 } from './types.js';
@@ -32,6 +44,41 @@ function historyFilters(query: HistoryQuery) {
     dateTo: query.dateTo ?? undefined,
     archived: query.archived ?? undefined,
   };
+}
+
+/**
+ * The `approvals` and `alerts` procedures the dashboard calls, as their contract states them (the server's router
+ * gains them with issue 15; until its types are here, the client is viewed through this).
+ */
+interface ApprovalsAndAlerts {
+  approvals: {
+    live: {
+      subscribe(
+        input: Record<string, never>,
+        opts: {
+          onData: (e: { id: string; data: ApprovalLiveMessage }) => void;
+          onError?: (err: unknown) => void;
+        },
+      ): { unsubscribe(): void };
+    };
+    decide: {
+      mutate(
+        input: ApprovalDecision & { id: string; via: 'browser' },
+      ): Promise<{ id: string; outcome: ApprovalOutcome }>;
+    };
+    history: {
+      query(input: { sessionId?: string; limit?: number }): Promise<ApprovalDecisionRecord[]>;
+    };
+  };
+  alerts: {
+    vapidPublicKey: { query(): Promise<string | { publicKey: string | null } | null> };
+    subscribePush: { mutate(input: PushSubscriptionData): Promise<unknown> };
+  };
+}
+
+/** True for the server's CONFLICT answer (the approval was already closed, or is unknown). */
+export function isConflict(err: unknown): err is TRPCClientError<never> {
+  return err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === 'CONFLICT';
 }
 
 /**
@@ -72,6 +119,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   const done = async (p: Promise<unknown>): Promise<void> => {
     await p;
   };
+  const { approvals, alerts } = trpc as unknown as ApprovalsAndAlerts;
 
   return {
     live(handlers: LiveHandlers) {
@@ -170,5 +218,25 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     logout: () => done(trpc.auth.logout.mutate()),
     setPassword: (password) => done(trpc.auth.setPassword.mutate({ password })),
     clearPassword: () => done(trpc.auth.clearPassword.mutate()),
+    approvalsLive(onMessage) {
+      // Resumable like `sessions.live`: tRPC resends the last tracked id as `lastEventId` after a reconnect.
+      const sub = approvals.live.subscribe({}, { onData: ({ data }) => onMessage(data) });
+      return () => sub.unsubscribe();
+    },
+    async decideApproval(id, decision) {
+      try {
+        const { outcome } = await approvals.decide.mutate({ ...decision, id, via: 'browser' });
+        return { ok: true, outcome };
+      } catch (err) {
+        if (isConflict(err)) return { ok: false, conflict: err.message };
+        throw err;
+      }
+    },
+    approvalHistory: (query) => approvals.history.query(query),
+    async vapidPublicKey() {
+      const key = await alerts.vapidPublicKey.query();
+      return typeof key === 'string' ? key : (key?.publicKey ?? null);
+    },
+    subscribePush: (subscription) => done(alerts.subscribePush.mutate(subscription)),
   };
 }

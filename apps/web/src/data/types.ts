@@ -1,5 +1,13 @@
 import type { AppRouter } from '@flightdeck/server';
-import type { AgentCli, Note, SessionStatus, Team } from '@flightdeck/shared-types';
+import type {
+  AgentCli,
+  ApprovalDecisionRecord,
+  ApprovalOutcome,
+  ApprovalView,
+  Note,
+  SessionStatus,
+  Team,
+} from '@flightdeck/shared-types';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
 /** What each procedure of the server's router returns (as JSON). */
@@ -125,6 +133,38 @@ export interface SystemStats {
 
 export type AuthStatus = ServerOutputs['auth']['status'];
 
+export type { ApprovalDecisionRecord, ApprovalOutcome, ApprovalView };
+
+/** One message of `approvals.live`: the pending approvals, then each one opened or closed. */
+export type ApprovalLiveMessage =
+  | { type: 'snapshot'; approvals: ApprovalView[] }
+  | { type: 'opened'; approval: ApprovalView }
+  | { type: 'closed'; id: string; sessionId: string; outcome: ApprovalOutcome };
+
+/** What the user decided (`approvals.decide` without the id; `via` is added by the adapter). */
+export interface ApprovalDecision {
+  behavior: 'allow' | 'deny';
+  /** Deny: told to the agent. */
+  message?: string;
+  /** Allow for this session (a rule added for the session). */
+  remember?: 'session';
+  /** Questions (`AskUserQuestion`): the chosen option labels, by question. */
+  answers?: Record<string, string>;
+}
+
+/**
+ * How a decision ended: taken (`outcome`), or refused because the approval was already closed or unknown
+ * (`conflict`, with the server's words, e.g. "already answered in the terminal").
+ */
+export type DecideResult = { ok: true; outcome: ApprovalOutcome } | { ok: false; conflict: string };
+
+/** A browser's push subscription (`PushSubscription.toJSON()`), as `alerts.subscribePush` takes it. */
+export interface PushSubscriptionData {
+  endpoint: string;
+  expirationTime?: number | null;
+  keys: { p256dh: string; auth: string };
+}
+
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 export interface Api {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
@@ -163,4 +203,14 @@ export interface Api {
   logout(): Promise<void>;
   setPassword(password: string): Promise<void>;
   clearPassword(): Promise<void>;
+  /** Pending approvals, then each one opened or closed (`approvals.live`, resumed after a reconnect). */
+  approvalsLive(onMessage: (msg: ApprovalLiveMessage) => void): () => void;
+  /** Decides an approval once; a closed or unknown one comes back as `conflict` (never a stale decision). */
+  decideApproval(id: string, decision: ApprovalDecision): Promise<DecideResult>;
+  /** Closed approvals, newest first (`approvals.history`). */
+  approvalHistory(query: { sessionId?: string; limit?: number }): Promise<ApprovalDecisionRecord[]>;
+  /** The server's VAPID public key (base64url) for Web Push, or null when it has none. */
+  vapidPublicKey(): Promise<string | null>;
+  /** Registers this browser's push subscription with the server. */
+  subscribePush(subscription: PushSubscriptionData): Promise<void>;
 }

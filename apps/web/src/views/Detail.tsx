@@ -13,6 +13,7 @@ import {
   Show,
 } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
+import { ApprovalItem, ClosedNoticeView } from '../components/Approval.js';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
@@ -23,6 +24,7 @@ import { formatDateTime, formatTime, plural } from '../lib/format.js';
 import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
 import { accentOf, displayTitle, endReasonLabel } from '../lib/status.js';
 import { codeWords, lineageOf, permissionModeLabel, terminalLabel } from '../lib/words.js';
+import type { ApprovalsStore } from '../store/approvals.js';
 import type { SessionStore } from '../store/sessions.js';
 
 export interface DetailActions {
@@ -52,6 +54,8 @@ export interface SessionDetailViewProps {
    * scrolled into view and highlighted (a tool call is expanded).
    */
   focus?: string | null;
+  /** The pending approvals: this session's is shown readable, with Allow / Deny / Allow for session. */
+  approvals?: ApprovalsStore;
 }
 
 const TAB_OF: Record<ItemKind, Tab | null> = {
@@ -384,13 +388,37 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
       <LineageLinks session={s()} lookup={props.lookup} onOpen={props.actions?.openSession} />
 
       <WhyPanel session={s()}>
-        <Show when={s().pendingApproval}>
-          {(p) => (
-            <div class="pending">
-              <strong>{p().kind === 'input' ? 'Question' : 'Pending approval'}:</strong> {p().detail}{' '}
-              <span class="muted">
-                ({p().source === 'permission_request' ? 'asked by the CLI' : 'no answer within the timeout'})
-              </span>
+        <Show when={props.approvals?.noticeForSession(s().sessionId)}>
+          {(n) => (
+            <ClosedNoticeView
+              approval={n().approval}
+              text={n().text}
+              onDismiss={() => props.approvals?.dismiss(n().approval.id)}
+            />
+          )}
+        </Show>
+        <Show
+          when={props.approvals?.forSession(s().sessionId)}
+          fallback={
+            <Show when={s().pendingApproval}>
+              {(p) => (
+                <div class="pending">
+                  <strong>{p().kind === 'input' ? 'Question' : 'Pending approval'}:</strong> {p().detail}{' '}
+                  <span class="muted">
+                    (
+                    {p().source === 'permission_request'
+                      ? 'asked by the CLI'
+                      : 'no answer within the timeout'}
+                    )
+                  </span>
+                </div>
+              )}
+            </Show>
+          }
+        >
+          {(a) => (
+            <div class="pending pending--approval">
+              <ApprovalItem approval={a()} store={props.approvals!} />
             </div>
           )}
         </Show>
@@ -682,6 +710,7 @@ export function DetailPage(props: {
   onClose: () => void;
   onOpen: (id: string) => void;
   onToast: (msg: string) => void;
+  approvals?: ApprovalsStore;
 }): JSX.Element {
   const live = () => props.store.session(props.sessionId);
   // `loaded`: an answer for the current id arrived (the session may still be null: not found).
@@ -812,6 +841,7 @@ export function DetailPage(props: {
           actions={actions}
           onClose={props.onClose}
           focus={props.item ?? null}
+          approvals={props.approvals}
         />
       )}
     </Show>
