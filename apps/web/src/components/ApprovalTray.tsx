@@ -15,6 +15,7 @@ export function ApprovalTrayButton(props: { store: ApprovalsStore }): JSX.Elemen
       aria-label={`Approvals: ${count()} waiting`}
       title="Pending approvals"
       data-testid="tray-button"
+      data-loaded={props.store.loaded() ? 'true' : undefined}
       onClick={() => props.store.setTrayOpen(!props.store.trayOpen())}
     >
       <span aria-hidden="true">⚑</span>

@@ -11,6 +11,8 @@ export interface ClosedNotice {
 export interface ApprovalsStore {
   /** Pending approvals, oldest first. */
   pending(): ApprovalView[];
+  /** True once the first snapshot arrived (approvals that open from then on are announced). */
+  loaded(): boolean;
   get(id: string): ApprovalView | undefined;
   /** The oldest pending approval of a session. */
   forSession(sessionId: string): ApprovalView | undefined;
@@ -52,6 +54,7 @@ export function createApprovalsStore(
   const [focused, setFocused] = createSignal<string | null>(null);
   const listeners = new Set<(a: ApprovalView) => void>();
   let snapshots = 0;
+  const [loaded, setLoaded] = createSignal(false);
   const pending = createMemo(() => Object.values(items()).sort(byAge));
 
   const opened = (a: ApprovalView) => {
@@ -75,6 +78,7 @@ export function createApprovalsStore(
 
   return {
     pending,
+    loaded,
     get: (id) => items()[id],
     forSession: (sessionId) => pending().find((a) => a.sessionId === sessionId),
     push(msg) {
@@ -85,6 +89,7 @@ export function createApprovalsStore(
         setItems(next);
         // A resumed stream starts again with a snapshot: the approvals it brings that were not known opened meanwhile.
         if (snapshots++ > 0) for (const a of msg.approvals) if (!Object.hasOwn(before, a.id)) opened(a);
+        setLoaded(true);
       } else if (msg.type === 'opened') {
         const known = Object.hasOwn(items(), msg.approval.id);
         setItems({ ...items(), [msg.approval.id]: msg.approval });
