@@ -75,6 +75,22 @@ export const configFileSchema = z
       .partial()
       .strict()
       .default({}),
+    /**
+     * Held approvals (PermissionRequest hooks that wait for a decision from Flightdeck): how long a hook is held,
+     * seconds per CLI (defaults: Claude 3600, its dialog shows meanwhile; Codex 20, its hook blocks its prompt).
+     */
+    approvals: z
+      .object({
+        holdSeconds: z
+          .object({
+            claude: z.number().int().min(1).max(86_400),
+            codex: z.number().int().min(1).max(86_400),
+          })
+          .partial()
+          .strict()
+          .default({}),
+      })
+      .default({ holdSeconds: {} }),
     /** The transcript follower (what hooks miss: interrupts, API errors, compactions, the assistant's text). */
     transcripts: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   })

@@ -83,6 +83,8 @@ export interface DeliveryMonitor {
   report(): DeliveryReport | null;
   /** Checks now (and adopts spools as needed). Concurrent calls share one check. */
   check(): Promise<DeliveryReport>;
+  /** The other spools this server reads now (adopted), as resolved paths. */
+  adoptedDirs(): string[];
   stop(): Promise<void>;
 }
 
@@ -269,6 +271,7 @@ export function startDeliveryMonitor(opts: DeliveryMonitorOptions): DeliveryMoni
   return {
     report: () => last,
     check,
+    adoptedDirs: () => [...adopted.keys()],
     async stop() {
       stopped = true;
       clearInterval(timer);

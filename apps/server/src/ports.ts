@@ -3,7 +3,7 @@
  * @flightdeck/core and @flightdeck/db.
  */
 import type { DatabaseAdapter } from '@flightdeck/db';
-import type { IngestEvent, Session } from '@flightdeck/shared-types';
+import type { ApprovalDecisionRecord, IngestEvent, Session } from '@flightdeck/shared-types';
 
 export type { CoreInput, CoreState, Effect } from '@flightdeck/core';
 
@@ -33,6 +33,8 @@ export interface CommitBatch {
   removedSessionIds: string[];
   rekeys: Array<{ oldId: string; newId: string }>;
   coreState: CoreState;
+  /** Held approvals the batch closed: their audit records (absent: none). */
+  approvals?: ApprovalDecisionRecord[];
   /** False when no input changed the state (e.g. only duplicates). */
   stateChanged: boolean;
   /**

@@ -5,7 +5,7 @@
  * returned for the runtime to broadcast, with the effects the shell must carry out.
  */
 import { getOwn } from '@flightdeck/core';
-import type { Session } from '@flightdeck/shared-types';
+import type { ApprovalDecisionRecord, Session } from '@flightdeck/shared-types';
 import type { Logger, ShellEffect } from './effects/index.js';
 import type {
   CoreInput,
@@ -62,6 +62,8 @@ export interface BatchOutcome {
   rekeys: Array<{ oldId: string; newId: string }>;
   /** Effects for the shell's handlers, in the order the core returned them. */
   shellEffects: ShellEffect[];
+  /** Held approvals the batch closed (persisted with it; broadcast by the runtime). */
+  approvals: ApprovalDecisionRecord[];
 }
 
 export interface BatchDeps {
@@ -92,6 +94,7 @@ export function applyBatch(
   const teamIds = new ChangeSet();
   const rekeys: BatchOutcome['rekeys'] = [];
   const shellEffects: ShellEffect[] = [];
+  const approvals: ApprovalDecisionRecord[] = [];
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
   const seenInBatch = new Set<string>();
@@ -160,6 +163,9 @@ export function applyBatch(
         case 'rejected':
           rejected.push(eff.reason);
           break;
+        case 'approval-closed':
+          approvals.push(eff.record);
+          break;
         default:
           shellEffects.push(eff);
       }
@@ -178,10 +184,20 @@ export function applyBatch(
     sessions,
     removedSessionIds: [...sessionIds.removed],
     rekeys,
+    ...(approvals.length > 0 ? { approvals } : {}),
     coreState: next,
     stateChanged: next !== state,
     checkpoint: unlogged,
   });
   stats.batch(items.length, events.length);
-  return { state: next, results, committed, sessions: sessionIds, teams: teamIds, rekeys, shellEffects };
+  return {
+    state: next,
+    results,
+    committed,
+    sessions: sessionIds,
+    teams: teamIds,
+    rekeys,
+    shellEffects,
+    approvals,
+  };
 }

@@ -16,9 +16,12 @@
  */
 import { getOwn, valuesOf } from '@flightdeck/core';
 import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
+import { type ApprovalsHub, createApprovalsHub } from './approvals-live.js';
 import {
   createEffectInterpreter,
   type EffectContext,
+  type HoldEffects,
+  type HoldOptions,
   isShellEffect,
   type KillCheck,
   type Logger,
@@ -51,6 +54,8 @@ export interface RuntimeOptions {
   kill?: (pid: number, signal: NodeJS.Signals) => void;
   /** Identifies agent processes and verifies them before a kill (default: /proc on Linux, refuse elsewhere). */
   processes?: ProcessInspector;
+  /** Held approvals: the spools whose `hold/` FIFOs may be opened (default none), and the hook pid check. */
+  holds?: HoldOptions;
 }
 
 export interface IngestResult {
@@ -110,6 +115,10 @@ export interface Runtime {
   getTeam(id: string): Team | undefined;
   /** Re-reads the session's process and compares it with what was recorded (no signal is sent). */
   checkKill(sessionId: string): KillCheck;
+  /** The held approvals' FIFOs (is the hook still there; was the reply written). */
+  readonly holds: Pick<HoldEffects, 'holdState' | 'replied' | 'size'>;
+  /** Pending approvals as the dashboard shows them, and their changes (`approvals.live`). */
+  readonly approvals: ApprovalsHub;
   /** Which of these ingest ids are stored or staged (a refused event's id is neither). */
   isDelivered(ids: readonly string[]): Promise<Set<string>>;
   stats(): RuntimeStats;
@@ -172,7 +181,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.hasChildren ? { hasChildren: opts.hasChildren } : {}),
     ...(opts.isAlive ? { isAlive: opts.isAlive } : {}),
     ...(opts.kill ? { kill: opts.kill } : {}),
+    ...(opts.holds ? { holds: opts.holds } : {}),
   });
+  const approvals = createApprovalsHub(() => state);
 
   /** Reduce, stage, carry out the effects and broadcast, synchronously; resolves when committed. */
   function apply(
@@ -187,6 +198,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     for (const id of out.sessions.removed) hub.sessionRemoved(id);
     for (const id of out.teams.changed) hub.teamChanged(id);
     for (const id of out.teams.removed) hub.teamRemoved(id);
+    approvals.update(
+      out.sessions.changed,
+      [...out.sessions.removed, ...out.rekeys.map((r) => r.oldId)],
+      out.approvals,
+    );
     return { results: out.results, committed: out.committed };
   }
 
@@ -276,6 +292,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     listTeams: () => Object.values(state.teams),
     getTeam: (id) => own(state.teams, id),
     checkKill: (sessionId) => effects.checkKill(sessionId),
+    holds: effects.holds,
+    approvals,
     isDelivered: (ids) => store.hasIngestIds(ids),
     inputCount: () => stats.counters.inputs,
     stats: () =>
@@ -289,6 +307,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       queue.close();
       effects.stop();
       hub.close();
+      approvals.close();
     },
   };
   return runtime;

@@ -71,6 +71,8 @@ export interface StartOptions {
   live?: LiveHubOptions;
   /** Spool poll interval (ms) when the reader polls. */
   spoolPollMs?: number;
+  /** How often the hooks of held approvals are checked (ms; default 250). */
+  holdPollMs?: number;
   /** Don't listen (tests using `app.inject`). */
   listen?: boolean;
   /** Clock of login tokens and the login limiter (tests). Default `Date.now`. */
@@ -154,6 +156,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log: runtimeLog,
   });
   const store = createStore(database, { log: runtimeLog });
+  // Held approvals' FIFOs may only be in the hold/ directory of a spool this server reads (its own, adopted ones).
+  let delivery: DeliveryMonitor | null = null;
+  const holdSpools = (): string[] =>
+    rc.dataDir ? [resolve(rc.dataDir, 'spool'), ...(delivery?.adoptedDirs() ?? [])] : [];
   let runtime: Runtime;
   try {
     runtime = await createRuntime({
@@ -163,6 +169,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       processCheckIntervalMs: configStore.get().processCheckInterval,
       ...(opts.live ? { live: opts.live } : {}),
       ...(opts.processes ? { processes: opts.processes } : {}),
+      holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
     });
   } catch (err) {
     // The checkpoint could not be loaded: release the database and its writer thread, then report.
@@ -226,14 +233,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // The core's settings from config.json, now and whenever the file changes.
   const configureCore = (file: ConfigFile) =>
     runtime
-      .dispatch({ type: 'configure', config: { autoIdleMs: file.autoIdleMs } })
+      .dispatch({
+        type: 'configure',
+        config: { autoIdleMs: file.autoIdleMs, holdSeconds: file.approvals.holdSeconds },
+      })
       .then((r) => {
         if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'core settings refused');
       })
       .catch((err) => log.warn({ err }, 'core settings not applied'));
   void configureCore(configStore.get());
   configStore.subscribe((next, previous) => {
-    if (JSON.stringify(next.autoIdleMs) !== JSON.stringify(previous.autoIdleMs)) void configureCore(next);
+    const core = (f: ConfigFile) => JSON.stringify([f.autoIdleMs, f.approvals.holdSeconds]);
+    if (core(next) !== core(previous)) void configureCore(next);
   });
   // Memory grown under a burst of events is given back once it is over.
   collector = startServerIdleCollector(runtime.inputCount);
@@ -298,7 +309,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   // Then the delivery check: it adopts other spools that installed hooks write to or that hold records.
-  let delivery: DeliveryMonitor | null = null;
   if (rc.dataDir && opts.delivery !== false) {
     delivery = startDeliveryMonitor({
       dataDir: rc.dataDir,

@@ -93,7 +93,8 @@ function applyMeta(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta, isSub: b
 }
 
 /** Applies one normalised hook event: matcher, enrichment, then the event's effect on the card. */
-export function applyEvent(tx: Tx, ev: DomainEvent, meta: HookMeta): void {
+/** Applies one domain event; returns the id of the session it landed on. */
+export function applyEvent(tx: Tx, ev: DomainEvent, meta: HookMeta): string {
   const match = matchSession(tx.state, ev, meta, tx.now);
   const { sessionId: id, created } = applyMatch(tx, match, ev, meta);
   const isSub = ev.agentId !== null && SUBAGENT_KINDS.has(ev.kind);
@@ -174,6 +175,7 @@ export function applyEvent(tx: Tx, ev: DomainEvent, meta: HookMeta): void {
       break;
   }
   syncAutoIdle(tx, id, true);
+  return id;
 }
 
 function revive(tx: Tx, id: string): void {

@@ -1,4 +1,16 @@
 export { APPROVAL_CATEGORIES, approvalCategory, heuristicApplies, waitingLabel } from './approvals.js';
+export {
+  approvalsOf,
+  closedReason,
+  GEMINI_NOT_DECIDABLE,
+  HOLD_ID_RE,
+  HOLD_SECONDS,
+  holdIdOf,
+  MAX_CLOSED_APPROVALS,
+  MAX_DENY_MESSAGE,
+  replyLine,
+  whyNotOpen,
+} from './approvals-hold.js';
 export { excerpt, LIMITS, summarizeInput, truncateDeep } from './limits.js';
 export {
   detectHookSource,
@@ -37,6 +49,8 @@ export { PENDING_SUBAGENT_LINK_MS, PENDING_SUBAGENT_TTL_MS, TEAM_CLEANUP_MS, tea
 export { MAX_TRANSCRIPT_ENTRIES } from './transcript.js';
 export type {
   ApprovalCategory,
+  ApprovalDecision,
+  ApprovalsState,
   ArmedTimer,
   BatchCall,
   CoreConfig,
@@ -46,6 +60,7 @@ export type {
   DomainEventBase,
   DomainEventKind,
   Effect,
+  HeldApproval,
   HeuristicWatch,
   KillActor,
   NormalizeResult,

@@ -42,5 +42,8 @@ export function cleanMeta(raw: unknown): HookMeta {
   if (typeof m.sentAt === 'number' && Number.isFinite(m.sentAt) && m.sentAt > 0) out.sentAt = m.sentAt;
   if (m.ghostty === true) out.ghostty = true;
   if (m.permissionRequestHooked === true) out.permissionRequestHooked = true;
+  // Set by the spool reader only (see `hookMetaSchema`): the FIFO a held PermissionRequest hook waits on.
+  if (typeof m.hold === 'string' && m.hold !== '' && m.hold.length <= 4096) out.hold = m.hold;
+  if (typeof m.holdPid === 'number' && Number.isInteger(m.holdPid) && m.holdPid > 0) out.holdPid = m.holdPid;
   return out as HookMeta;
 }

@@ -1,5 +1,15 @@
 import { AGENT_CLIS, hookEventName } from '@flightdeck/shared-types';
 import { childrenChecked, fireHeuristic } from './approvals.js';
+import {
+  closeIfEnded,
+  closeOnEvent,
+  closeOnInterrupt,
+  decideHold,
+  fireHoldTimer,
+  holdEnded,
+  openHold,
+  parseHoldSeconds,
+} from './approvals-hold.js';
 import { applyEvent, endSession } from './events.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
@@ -74,7 +84,11 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       }
       const meta = cleanMeta(env.meta);
       const tx = new Tx(state, now);
-      for (const ev of r.events) applyEvent(tx, ev, meta);
+      for (const ev of r.events) {
+        const id = applyEvent(tx, ev, meta);
+        closeOnEvent(tx, id, ev);
+        openHold(tx, id, ev, meta);
+      }
       return tx.finish();
     }
     case 'timer':
@@ -90,6 +104,7 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       const tx = new Tx(state, now);
       tx.cancelSessionTimer(id, 'kill');
       endSession(tx, id, 'pid', 'pid-dead', PROCESS_EXITED_END_REASON, now);
+      closeIfEnded(tx, id);
       return tx.finish();
     }
     case 'process-identified':
@@ -170,8 +185,26 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
     }
     case 'user':
       return applyUserAction(state, input.action, now);
-    case 'transcript':
-      return applyTranscript(state, input, now);
+    case 'transcript': {
+      const out = applyTranscript(state, input, now);
+      if (!out.state.approvals || typeof input.sessionId !== 'string') return out;
+      const tx = new Tx(out.state, now);
+      closeOnInterrupt(tx, resolveId(out.state, input.sessionId));
+      if (tx.effects.length === 0) return out;
+      const more = tx.finish();
+      return { state: more.state, effects: [...out.effects, ...more.effects] };
+    }
+    case 'approval-decide': {
+      const tx = new Tx(state, now);
+      const refused = decideHold(tx, input);
+      return refused ? { state, effects: [refused] } : tx.finish();
+    }
+    case 'hold-ended': {
+      if (!nonEmpty(input.approvalId)) return rejected(state, 'hold-ended: expected approvalId');
+      const tx = new Tx(state, now);
+      const reason = typeof input.reason === 'string' ? input.reason : undefined;
+      return holdEnded(tx, input.approvalId, reason) ? tx.finish() : { state, effects: [] };
+    }
     case 'configure':
       return configure(state, input.config);
     default:
@@ -194,9 +227,13 @@ function configure(state: CoreState, config: CoreConfig): Reduced {
       return rejected(state, `configure.autoIdleMs.${status}: expected milliseconds from 1000 to 7 days`);
     autoIdleMs[status as keyof CoreConfig['autoIdleMs']] = Math.round(ms);
   }
-  if (JSON.stringify(state.config?.autoIdleMs ?? {}) === JSON.stringify(autoIdleMs))
+  const hold = parseHoldSeconds(config.holdSeconds);
+  if (!hold.ok) return rejected(state, hold.error);
+  const next: CoreConfig =
+    hold.value === undefined ? { autoIdleMs } : { autoIdleMs, holdSeconds: hold.value };
+  if (JSON.stringify(state.config ?? { autoIdleMs: {} }) === JSON.stringify(next))
     return { state, effects: [] };
-  return { state: { ...state, config: { autoIdleMs } }, effects: [] };
+  return { state: { ...state, config: next }, effects: [] };
 }
 
 function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>, now: number): Reduced {
@@ -207,6 +244,9 @@ function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>,
   if (input.kind === 'restored') {
     tx.state.lastRestoreAt = now;
     return { state: tx.state, effects: [] };
+  }
+  if (input.kind === 'hold' || input.kind === 'hold-restart') {
+    return fireHoldTimer(tx, input.key, input.kind) ? tx.finish() : { state, effects: [] };
   }
   if (input.kind === 'team-cleanup') {
     if (!fireTeamCleanup(tx, input.key)) return { state, effects: [] };

@@ -1,3 +1,4 @@
+import { rehydrateHolds } from './approvals-hold.js';
 import { entriesOf, getOwn, valuesOf } from './pmap.js';
 import type { CoreState, Effect } from './types.js';
 
@@ -5,7 +6,8 @@ import type { CoreState, Effect } from './types.js';
  * After a restart, what the shell must set up again for a loaded state: every armed timer (with its original
  * deadline — the shell fires past deadlines at once), the pids to watch, pending children checks, and a
  * `restored` marker timer (deadline `now`): firing it back in records the restart time, which enables
- * spec §5 priority 0.5 (re-linking a snapshot-restored session by cwd for 30 minutes). Pure.
+ * spec §5 priority 0.5 (re-linking a snapshot-restored session by cwd for 30 minutes), and a `hold-restart` timer
+ * per held approval (deadline `now`: it closes as `released`). Pure.
  */
 export function rehydrate(state: CoreState, now: number): Effect[] {
   const effects: Effect[] = [];
@@ -30,6 +32,8 @@ export function rehydrate(state: CoreState, now: number): Effect[] {
     if (s.pid !== null && s.status !== 'ended')
       effects.push({ type: 'watch-pid', sessionId: s.sessionId, pid: s.pid, at: s.lastActivityAt });
   }
+  // Held approvals lost their FIFOs with the previous process: each closes as `released` at once.
+  effects.push(...rehydrateHolds(state, now));
   const key = `restored:${now}`;
   effects.push({
     type: 'arm-timer',

@@ -1,5 +1,8 @@
 import type {
   AgentCli,
+  ApprovalDecisionRecord,
+  ApprovalOutcome,
+  ApprovalVia,
   HookEnvelope,
   HookMeta,
   PendingApproval,
@@ -73,6 +76,59 @@ export interface TranscriptCursor {
 export interface CoreConfig {
   /** Auto-idle timeout per status, ms (spec §4.3 defaults where absent). */
   autoIdleMs: Partial<Record<SessionStatus, number>>;
+  /** How long a held PermissionRequest hook is kept waiting for a decision, seconds per CLI (default `HOLD_SECONDS`). */
+  holdSeconds?: Partial<Record<AgentCli, number>>;
+}
+
+/** A decision on a held approval, from the dashboard (`approvals.decide`). A type, not an interface: inputs are narrowed as records. */
+export type ApprovalDecision = {
+  approvalId: string;
+  behavior: 'allow' | 'deny';
+  /** Deny: the message the agent reads (default "Denied from Flightdeck"). */
+  message?: string;
+  /** Allow for the rest of the session (a rule added with destination `session`). */
+  remember?: 'session';
+  /** Deny and stop the turn. */
+  interrupt?: boolean;
+  /** AskUserQuestion: question text → chosen answer(s). */
+  answers?: Record<string, string>;
+  by: KillActor | null;
+  via: ApprovalVia | null;
+};
+
+/**
+ * A PermissionRequest whose hook is held open (a FIFO the shell keeps open) until a decision, a timeout, or the
+ * tool call resolving elsewhere. Plain JSON, checkpointed with the state.
+ */
+export interface HeldApproval {
+  /** The spool record id of the PermissionRequest (the FIFO's name). */
+  id: string;
+  sessionId: string;
+  cli: AgentCli;
+  tool: string;
+  agentId: string | null;
+  /** `summarizeInput(tool, input)`: how the tool call is recognised when it resolves by hook. */
+  inputSummary: string;
+  /** The FIFO the hook waits on. */
+  path: string;
+  /** The waiting hook's pid (the shell polls it), when known. */
+  pid: number | null;
+  openedAt: number;
+  /** The hold timeout timer. */
+  timer: ArmedTimer;
+  /** The rule content a "remember for the session" decision adds (Bash command, WebFetch domain), or null (tool-wide). */
+  ruleContent: string | null;
+  /** The whole tool input, kept for tools whose answer updates it (AskUserQuestion); null otherwise. */
+  fullInput: Record<string, unknown> | null;
+  /** What the session card shows for it. */
+  pending: PendingApproval;
+}
+
+/** Held approvals (open ones by id, recently closed ones so a late decision learns what happened). */
+export interface ApprovalsState {
+  open: Record<string, HeldApproval>;
+  /** Most recent last, bounded (`MAX_CLOSED_APPROVALS`). */
+  closed: Array<{ id: string; outcome: ApprovalOutcome; via: ApprovalVia | null }>;
 }
 
 export type CoreInput =
@@ -111,7 +167,14 @@ export type CoreInput =
   | { type: 'configure'; config: CoreConfig }
   | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
   | { type: 'resume-requested'; sessionId: string; terminalId: string }
-  | { type: 'user'; action: UserAction };
+  | { type: 'user'; action: UserAction }
+  /** The dashboard decided a held approval (refused with a reason when it is not open). */
+  | ({ type: 'approval-decide' } & ApprovalDecision)
+  /**
+   * The shell's word on a held approval: its hook went away (`reason` absent: answered in the terminal), or the
+   * shell could not or would not hold its FIFO (`reason` says why: it closes as `released`).
+   */
+  | { type: 'hold-ended'; approvalId: string; reason?: string };
 
 export type Effect =
   | { type: 'arm-timer'; key: string; deadline: number; input: CoreInput }
@@ -135,10 +198,25 @@ export type Effect =
       signal: 'SIGTERM' | 'SIGKILL';
       identity: ProcessIdentity;
     }
-  | { type: 'rejected'; reason: string };
+  | { type: 'rejected'; reason: string }
+  /** Open the held approval's FIFO (and keep it open); watch `pid` (answer `hold-ended` when it is gone). */
+  | { type: 'hold-open'; approvalId: string; path: string; pid: number | null }
+  /** Write `line` (one JSON line, without its newline) to the approval's FIFO, then close it. */
+  | { type: 'hold-reply'; approvalId: string; line: string }
+  /** Close the approval's FIFO without writing (the hook prints nothing: the terminal dialog decides). */
+  | { type: 'hold-release'; approvalId: string }
+  /** A held approval closed: persist the record and tell subscribers. */
+  | { type: 'approval-closed'; record: ApprovalDecisionRecord };
 
 /** Timer kinds the core arms (the `kind` of a `timer` input). */
-export type TimerKind = 'auto-idle' | 'approval' | 'kill' | 'team-cleanup' | 'restored';
+export type TimerKind =
+  | 'auto-idle'
+  | 'approval'
+  | 'kill'
+  | 'team-cleanup'
+  | 'restored'
+  | 'hold'
+  | 'hold-restart';
 
 export interface ArmedTimer {
   key: string;
@@ -224,6 +302,8 @@ export interface CoreState {
   lastRestoreAt: number | null;
   /** The shell's settings (absent in states saved before they existed: defaults apply). */
   config?: CoreConfig;
+  /** Held approvals (absent in states saved before they existed). */
+  approvals?: ApprovalsState;
 }
 
 export interface BatchCall {

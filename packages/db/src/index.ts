@@ -1,5 +1,6 @@
 export type { DatabaseAdapter } from './adapter.js';
 export * from './analytics.js';
+export { approvalDecisionOp, listApprovalDecisions } from './approvals.js';
 export { DbInputError } from './errors.js';
 export {
   hasIngestIds,

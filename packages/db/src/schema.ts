@@ -126,6 +126,25 @@ export interface KvTable {
   updated_at: number;
 }
 
+/** One closed held approval (migration 0004): the audit of `approvals.decide` and of every other close. */
+export interface ApprovalDecisionsTable {
+  /** The approval id (the hook's spool record id). */
+  id: string;
+  session_id: string;
+  tool: string;
+  summary: string;
+  opened_at: number;
+  closed_at: number;
+  /** `ApprovalOutcome`. */
+  outcome: string;
+  message: string | null;
+  remember: string | null;
+  by_address: string | null;
+  /** 0 or 1; null without a decider. */
+  by_authenticated: number | null;
+  via: string | null;
+}
+
 /** What a `search_index` row indexes (migration 0002). */
 export type SearchKind = 'prompt' | 'response' | 'tool_input' | 'tool_output' | 'note' | 'title';
 
@@ -150,6 +169,7 @@ export interface Database {
   core_state: CoreStateTable;
   kv: KvTable;
   search_index: SearchIndexTable;
+  approval_decisions: ApprovalDecisionsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -8,6 +8,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { SESSION_ROW_COLUMNS } from './session-row.js';
 import {
+  type ApprovalDecisionInsert,
   type EventInsert,
   type HookEventInsert,
   type PromptInsert,
@@ -91,6 +92,12 @@ export const updateToolByTime = (db: Db, row: ToolCallInsert) =>
     .where('tool_use_id', 'is', null)
     .where('timestamp', '=', row.timestamp)
     .where('tool_name', '=', row.tool_name);
+
+export const insertApprovalDecision = (db: Db, row: ApprovalDecisionInsert) =>
+  db
+    .insertInto('approval_decisions')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
 
 export const saveCoreState = (db: Db, v: { state: string; at: number }) =>
   db

@@ -6,6 +6,7 @@
  */
 import type { Insertable } from 'kysely';
 import type {
+  ApprovalDecisionsTable,
   EventsTable,
   HookEventsTable,
   PromptsTable,
@@ -24,6 +25,8 @@ export type PromptInsert = NewRow<PromptsTable>;
 export type ResponseInsert = NewRow<ResponsesTable>;
 export type EventInsert = NewRow<EventsTable>;
 export type ToolCallInsert = NewRow<ToolCallsTable>;
+/** A closed approval: its approval id is its `id`. */
+export type ApprovalDecisionInsert = NewRow<ApprovalDecisionsTable> & { id: string };
 
 /** The columns of a stored tool call but its session: what a tool-call ring entry is stored as. */
 export const TOOL_CALL_FIELDS = [
@@ -55,6 +58,8 @@ export type WriteOp =
   | { op: 'rekey'; oldId: string; newId: string }
   /** A session deleted with its child rows and raw events. */
   | { op: 'remove'; sessionId: string }
+  /** A closed held approval (a repeated id is ignored: an approval closes once). */
+  | { op: 'approval'; row: ApprovalDecisionInsert }
   /** The core state (JSON) without its sessions. */
   | { op: 'coreState'; state: string; at: number }
   /** A `kv` row (`value` JSON), deleted when `value` is null. */

@@ -331,6 +331,7 @@ describe('migration 0002 backfills the index', () => {
     const h = await openTestDb('file');
     try {
       // Back to before 0002 (through the migrations that came after it).
+      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
       const run = (q: string) => h.sqlite.prepare(q).run();
@@ -347,6 +348,7 @@ describe('migration 0002 backfills the index', () => {
       expect(await migrateToLatest(h.db)).toEqual([
         '2026_12_06_0002_search_all',
         '2026_12_07_0003_session_host',
+        '2026_12_07_0004_approvals',
       ]);
       expect((await fullTextSearch(h.db, { query: 'armadillo' })).items).toMatchObject([
         { kind: 'tool_output', sessionId: 'old-s', toolUseId: 'toolu_old' },

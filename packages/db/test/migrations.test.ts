@@ -16,6 +16,7 @@ function tables(h: TestDb): string[] {
 }
 
 const ALL = [
+  'approval_decisions',
   'core_state',
   'events',
   'hook_events',
@@ -64,12 +65,15 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const columns = () =>
       (sqlite.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
     expect(columns()).toContain('host');
+    // One step down: the approval audit goes.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
+    expect(tables(h)).toEqual(ALL.filter((t) => t !== 'approval_decisions'));
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
     expect(columns()).not.toContain('host');
     expect(columns()).toEqual(expect.arrayContaining(['summary', 'character_model']));
     // One step down: back to the 0001 index (prompts, responses and tool inputs), rebuilt from the rows.
     expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
-    expect(tables(h)).toEqual(ALL);
+    expect(tables(h)).toEqual(ALL.filter((t) => t !== 'approval_decisions'));
     expect(searchKinds(h)).toEqual({ prompt: 1 });
     expect(
       h.sqlite.prepare("SELECT rowid FROM search_index WHERE search_index MATCH 'migration'").pluck().all(),

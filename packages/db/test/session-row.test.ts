@@ -97,6 +97,7 @@ describe('migration 0003', () => {
   it('fills the host column from the snapshots recorded before it', async () => {
     const h = await openTestDb('file');
     try {
+      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
       const snapshot = JSON.stringify({ ...makeSession('before'), host: 'old-box' });
       h.sqlite
@@ -104,7 +105,10 @@ describe('migration 0003', () => {
           `INSERT INTO sessions (id, cli, status, started_at, last_activity_at, snapshot) VALUES ('before', 'claude', 'idle', 1, 1, ?)`,
         )
         .run(snapshot);
-      expect(await migrateToLatest(h.db)).toEqual(['2026_12_07_0003_session_host']);
+      expect(await migrateToLatest(h.db)).toEqual([
+        '2026_12_07_0003_session_host',
+        '2026_12_07_0004_approvals',
+      ]);
       expect(h.sqlite.prepare("SELECT host FROM sessions WHERE id = 'before'").pluck().get()).toBe('old-box');
     } finally {
       await h.cleanup();

@@ -71,3 +71,9 @@ export interface ApprovalDecisionRecord {
   by: ApprovalActor | null;
   via: ApprovalVia | null;
 }
+
+/** A message of `approvals.live`: the pending approvals, then what opened and closed since. */
+export type ApprovalLiveMessage =
+  | { type: 'snapshot'; approvals: ApprovalView[] }
+  | { type: 'opened'; approval: ApprovalView }
+  | { type: 'closed'; id: string; sessionId: string; outcome: ApprovalOutcome };

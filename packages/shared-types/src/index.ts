@@ -1,3 +1,4 @@
+export * from './approval-rendering.js';
 export * from './approvals.js';
 export * from './domain.js';
 export * from './envelope.js';

@@ -8,11 +8,13 @@
  * and spread its handlers into `handlers` below (its `start`/`stop`, if any, into `modules`).
  */
 import type { ProcessInspector } from '../process-identity.js';
+import { createHoldEffects, type HoldEffects, type HoldOptions } from './holds.js';
 import { createKillEffects, type KillCheck } from './kill.js';
 import { createProcessCheckEffects } from './process-checks.js';
 import { createTimerEffects } from './timers.js';
 import type { EffectContext, EffectHandler, EffectHandlers, ShellEffect } from './types.js';
 
+export type { HoldEffects, HoldOptions, ReplyResult } from './holds.js';
 export type { KillCheck } from './kill.js';
 export {
   type EffectContext,
@@ -29,6 +31,8 @@ export interface EffectOptions {
   hasChildren?: (pid: number) => Promise<boolean>;
   isAlive?: (pid: number) => boolean;
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** Held approvals' FIFOs: which spools they may be in (default: none, every hold is refused). */
+  holds?: HoldOptions;
 }
 
 export interface EffectInterpreter {
@@ -38,6 +42,8 @@ export interface EffectInterpreter {
   stop(): void;
   /** For `sessions.kill`: whether the session's process may be signalled now. */
   checkKill(sessionId: string): KillCheck;
+  /** The held approvals' FIFOs. */
+  holds: Pick<HoldEffects, 'holdState' | 'replied' | 'size'>;
   stats(): { timers: number; watchedPids: number };
 }
 
@@ -53,11 +59,13 @@ export function createEffectInterpreter(ctx: EffectContext, opts: EffectOptions)
     processes: opts.processes,
     ...(opts.kill ? { kill: opts.kill } : {}),
   });
-  const modules = [timers, processChecks, kills];
+  const holds = createHoldEffects(ctx, opts.holds ?? { spoolDirs: () => [] });
+  const modules = [timers, processChecks, kills, holds];
   const handlers: EffectHandlers = {
     ...timers.handlers,
     ...processChecks.handlers,
     ...kills.handlers,
+    ...holds.handlers,
   };
 
   return {
@@ -75,6 +83,7 @@ export function createEffectInterpreter(ctx: EffectContext, opts: EffectOptions)
       for (const m of modules) m.stop?.();
     },
     checkKill: kills.checkKill,
+    holds,
     stats: () => ({ timers: timers.size(), watchedPids: processChecks.size() }),
   };
 }

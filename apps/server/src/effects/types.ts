@@ -26,7 +26,8 @@ export type StateEffect = Extract<
       | 'session-rekeyed'
       | 'team-changed'
       | 'team-removed'
-      | 'rejected';
+      | 'rejected'
+      | 'approval-closed';
   }
 >;
 
@@ -75,6 +76,7 @@ const STATE_EFFECT_TYPES: Record<StateEffect['type'], true> = {
   'team-changed': true,
   'team-removed': true,
   rejected: true,
+  'approval-closed': true,
 };
 
 export function isShellEffect(effect: Effect): effect is ShellEffect {

@@ -1,5 +1,6 @@
 import { router } from '../trpc.js';
 import { analyticsRouter } from './analytics.js';
+import { approvalsRouter } from './approvals.js';
 import { authRouter } from './auth.js';
 import { historyRouter } from './history.js';
 import { hooksRouter } from './hooks.js';
@@ -17,6 +18,7 @@ export const appRouter = router({
   teams: teamsRouter,
   auth: authRouter,
   system: systemRouter,
+  approvals: approvalsRouter,
 });
 
 export type AppRouter = typeof appRouter;

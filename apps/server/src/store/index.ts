@@ -22,6 +22,7 @@
  */
 
 import {
+  approvalDecisionOp,
   createWritePlanner,
   type DatabaseAdapter,
   hasIngestIds,
@@ -330,6 +331,8 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       forced = true;
     },
     stage(batch: CommitBatch) {
+      // Closed approvals: their audit rows go out with the next transaction (a repeated id is ignored).
+      for (const r of batch.approvals ?? []) pendingOps.push(approvalDecisionOp(r));
       for (const ev of batch.events) {
         pendingIds.add(ev.ingestId);
         ids.push(ev.ingestId);

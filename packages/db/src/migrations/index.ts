@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './2026_11_21_0001_initial.js';
 import * as m0002 from './2026_12_06_0002_search_all.js';
 import * as m0003 from './2026_12_07_0003_session_host.js';
+import * as m0004 from './2026_12_07_0004_approvals.js';
 
 /** Every migration, by name (names sort in the order they run). Add new ones here; never edit old ones. */
 export const migrations: Record<string, Migration> = {
   '2026_11_21_0001_initial': m0001,
   '2026_12_06_0002_search_all': m0002,
   '2026_12_07_0003_session_host': m0003,
+  '2026_12_07_0004_approvals': m0004,
 };
 
 /** Static provider: no filesystem scan, so it works the same from source, bundles and tests. */

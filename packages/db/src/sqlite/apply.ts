@@ -25,6 +25,20 @@ const PROMPT = ['session_id', 'text', 'prompt_id', 'timestamp'] as const;
 const RESPONSE = ['session_id', 'text_excerpt', 'agent_id', 'timestamp'] as const;
 const EVENT = ['session_id', 'event_type', 'detail', 'timestamp'] as const;
 const TOOL = ['session_id', ...TOOL_CALL_FIELDS] as const;
+const APPROVAL = [
+  'id',
+  'session_id',
+  'tool',
+  'summary',
+  'opened_at',
+  'closed_at',
+  'outcome',
+  'message',
+  'remember',
+  'by_address',
+  'by_authenticated',
+  'via',
+] as const;
 const IDS = placeholders(['oldId', 'newId', 'id'] as const);
 
 /** Kind codes of `search_index` rowids (rowid = ref id * 8 + code; migration 0002). */
@@ -57,6 +71,7 @@ function statementsOf(sqlite: BetterSqlite3.Database) {
     tool: () => once<ToolCallInsert>('tool', () => S.insertTool(k, placeholders(TOOL))),
     toolById: () => once<ToolCallInsert>('toolById', () => S.updateToolById(k, placeholders(TOOL))),
     toolByTime: () => once<ToolCallInsert>('toolByTime', () => S.updateToolByTime(k, placeholders(TOOL))),
+    approval: () => once('approval', () => S.insertApprovalDecision(k, placeholders(APPROVAL))),
     coreState: () => once('coreState', () => S.saveCoreState(k, placeholders(['state', 'at'] as const))),
     upsertKv: () => once('upsertKv', () => S.upsertKv(k, placeholders(['key', 'value', 'at'] as const))),
     deleteKv: () => once('deleteKv', () => S.deleteKv(k, placeholders(['key'] as const))),
@@ -159,6 +174,9 @@ function applyOps(st: Statements, ops: readonly WriteOp[]): void {
       case 'remove':
         st.deleteHookEventsOf().run({ id: op.sessionId });
         st.deleteSession().run({ id: op.sessionId });
+        break;
+      case 'approval':
+        st.approval().run(op.row);
         break;
       case 'coreState':
         st.coreState().run(op);
