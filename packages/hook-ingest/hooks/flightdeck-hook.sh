@@ -1,8 +1,12 @@
 #!/bin/sh
 # Flightdeck hook: writes one spool record per hook event. POSIX sh (dash), no jq.
-# Usage: sh flightdeck-hook.sh <claude|codex|gemini> [payload]
+# Usage: sh flightdeck-hook.sh <claude|codex|gemini> [--hold] [payload]
 #   (Codex legacy notify passes the payload as the last argument; everything else sends it on stdin.)
 # Never prints to stdout (except `{}` for gemini, which wants exactly one JSON object); always exits 0.
+# --hold (PermissionRequest of claude/codex): when a live server reads this spool (<spool>/.reader.lock names a
+# live process), the hook makes the FIFO <spool>/hold/<record id>, marks the record `hold=1` and waits for the
+# server to open the FIFO; the one line it writes there (a decision) is printed, an EOF prints nothing. Server
+# down, lock stale or missing, mkfifo failing: exactly the path without --hold.
 # Record file <spool>/<boot8>-<uptime centiseconds, 12 digits>-<pid>.rec (the reader orders by uptime, then
 # by PID taking PID wrap-around into account):
 #   "FD1\0" KEY=value\0 ... "\0" <raw payload bytes> "\0FDEND\n"
@@ -14,8 +18,11 @@ umask 077
 FD_SPOOL_DEFAULT="${HOME}/.flightdeck/spool"
 d=${FLIGHTDECK_SPOOL:-$FD_SPOOL_DEFAULT}
 c=${1:-claude}
-a=
-[ $# -ge 2 ] && eval "a=\${$#}"
+a= H=
+case $2 in
+--hold) H=1; [ $# -ge 3 ] && eval "a=\${$#}" ;;
+*) [ $# -ge 2 ] && eval "a=\${$#}" ;;
+esac
 u= b= p=$PPID
 # Capture time (uptime in centiseconds), boot id and agent pid from /proc with builtins only.
 if read -r u _ </proc/uptime; then
@@ -34,8 +41,29 @@ else
 fi
 while [ ${#u} -lt 12 ]; do u=0$u; done
 f=$d/$b-$u-$$.rec
+q= x=
+# Hold only when the lock's process is alive: /proc/<pid>/stat field 22 (start time) as written in the lock
+# (where the lock has no start time, or there is no /proc: `kill -0`).
+if [ -n "$H" ] && [ "$c" != gemini ] && read -r l <"$d/.reader.lock"; then
+  n=${l#*\"pid\":}; n=${n%%[!0-9]*}; t=
+  case $l in *'"start":"'*) t=${l#*\"start\":\"}; t=${t%%\"*} ;; esac
+  case $n in ''|0) l= ;; esac
+  if [ -z "$l" ]; then :
+  elif [ "$b" != 00000000 ]; then
+    if read -r s <"/proc/$n/stat"; then
+      s=${s##*) }; set -f; set -- $s; set +f
+      case $1 in Z|X) l= ;; *) [ -z "$t" ] || [ "$t" = "${20}" ] || l= ;; esac
+    else l=
+    fi
+  else kill -0 "$n" || l=
+  fi
+  if [ -n "$l" ]; then
+    q=$d/hold/$b-$u-$$
+    { [ -d "$d/hold" ] || mkdir -m 700 "$d/hold"; } && mkfifo -m 600 "$q" && x='hold=1\0' || q=
+  fi
+fi
 h() {
-  printf 'FD1\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0\0' \
+  printf 'FD1\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%s\0%b\0' \
     "cli=$c" "pid=$p" "ppid=$PPID" "boot=$b" "up=$u" \
     "TERM_PROGRAM=$TERM_PROGRAM" "TERM_PROGRAM_VERSION=$TERM_PROGRAM_VERSION" "TERM=$TERM" \
     "VSCODE_PID=$VSCODE_PID" "ITERM_SESSION_ID=$ITERM_SESSION_ID" "KITTY_WINDOW_ID=$KITTY_WINDOW_ID" \
@@ -45,11 +73,23 @@ h() {
     "CLAUDE_CODE_PARENT_SESSION_ID=$CLAUDE_CODE_PARENT_SESSION_ID" "CLAUDE_CODE_TEAM_NAME=$CLAUDE_CODE_TEAM_NAME" \
     "CLAUDE_CODE_AGENT_NAME=$CLAUDE_CODE_AGENT_NAME" "CLAUDE_CODE_AGENT_TYPE=$CLAUDE_CODE_AGENT_TYPE" \
     "CLAUDE_CODE_AGENT_ID=$CLAUDE_CODE_AGENT_ID" "CLAUDE_CODE_AGENT_COLOR=$CLAUDE_CODE_AGENT_COLOR" \
-    "SSH_CONNECTION=$SSH_CONNECTION"
+    "SSH_CONNECTION=$SSH_CONNECTION" "$x"
 }
 # Header first (creates the record); if the spool dir is missing, create it and retry once.
 if h >"$f" || { mkdir -p "$d" && h >"$f"; }; then
   [ "$c" = gemini ] && printf '{}\n'
+  if [ -n "$q" ]; then
+    # Held: the whole record first (the reader only takes complete records), then wait for the server.
+    if [ -n "$a" ]; then printf '%s\0FDEND\n' "$a" >>"$f"; else
+      T=$d/.trailer
+      [ -f "$T" ] || printf '\0FDEND\n' >"$T"
+      LC_ALL=C cat - "$T" >>"$f"
+    fi
+    l=
+    IFS= read -r l <"$q"
+    [ -n "$l" ] && printf '%s\n' "$l"
+    exec rm -f "$q"
+  fi
   if [ -n "$a" ]; then
     printf '%s\0FDEND\n' "$a" >>"$f"
     exit 0

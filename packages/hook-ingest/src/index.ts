@@ -23,6 +23,16 @@ export { type ProcStat, readProcStat } from './proc.js';
 export { metaFromRecord, ttyName } from './spool/envelope.js';
 export { describeFileType } from './spool/files.js';
 export {
+  ensureHoldDir,
+  HOLD_DIR,
+  HOLD_HEADER,
+  holdFifoPath,
+  holdHookAlive,
+  holdRecordId,
+  readBootId,
+  sweepHoldDir,
+} from './spool/hold.js';
+export {
   createSpoolReader,
   type SpoolBatchOutcome,
   type SpoolReader,

@@ -227,4 +227,31 @@ describe('POST /api/hooks', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: 'payload: Required' });
   });
+
+  it('drops meta.hold/holdPid from an HTTP sender: only the spool reader names a FIFO to write a decision into', async () => {
+    const made = await makeApp();
+    app = made.app;
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const permission = {
+      ...claudePayload,
+      hook_event_name: 'PermissionRequest',
+      tool_use_id: undefined,
+      permission_suggestions: [],
+    };
+    const res = await fetch(`${address}/api/hooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        cli: 'claude',
+        payload: permission,
+        meta: { pid: 4242, hold: '/home/dev/.bashrc', holdPid: 4242 },
+      }),
+    });
+    expect(res.status).toBe(202);
+    expect(made.received).toHaveLength(1);
+    const meta = made.received[0]!.envelope.meta;
+    expect(meta).toEqual({ pid: 4242 });
+    expect('hold' in meta).toBe(false);
+    expect('holdPid' in meta).toBe(false);
+  });
 });

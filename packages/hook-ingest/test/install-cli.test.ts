@@ -82,7 +82,7 @@ describe('parseHooksArgs', () => {
     expect(parseHooksArgs(['--help']).command).toBe('help');
   });
 
-  it.each([
+  it.each<[string[], string]>([
     [[], 'missing sub-command'],
     [['frobnicate'], 'invalid sub-command "frobnicate" (expected one of: install, uninstall, status)'],
     [['install', '--cli', 'cursor'], 'invalid --cli "cursor" (expected one of: claude, codex, gemini, all)'],
@@ -94,6 +94,11 @@ describe('parseHooksArgs', () => {
     [['install', '--cli', 'claude', '--cli', 'codex'], '--cli given twice'],
     [['install', '--dry-run', '--self-test'], '--self-test cannot be combined with --dry-run'],
     [['uninstall', '--density', 'low'], '--density only applies to install and status'],
+    [['status', '--codex-hold', '30'], '--codex-hold only applies to install'],
+    ...['0', '601', '1.5', 'abc', '-5', '99999'].map((bad): [string[], string] => [
+      ['install', '--codex-hold', bad],
+      `invalid --codex-hold ${JSON.stringify(bad)} (expected a whole number of seconds from 1 to 600)`,
+    ]),
   ])('rejects %j: %s', (argv, message) => {
     expect(() => parseHooksArgs(argv)).toThrow(UsageError);
     expect(() => parseHooksArgs(argv)).toThrow(message);
@@ -141,6 +146,19 @@ describe('runHooksCommand', () => {
     const c3 = capture(b);
     expect(await runHooksCommand(['status', '--cli', 'claude'], c3.io)).toBe(HOOKS_EXIT.ok);
     expect(c3.out()).toContain('installed: 19 events (installed as medium); other hooks: 0');
+  });
+
+  it('install --codex-hold <seconds> sets how long the held Codex PermissionRequest hook waits', async () => {
+    expect(parseHooksArgs(['install', '--codex-hold=600']).codexHold).toBe(600);
+    const b = box();
+    const c = capture(b);
+    expect(await runHooksCommand(['install', '--cli', 'codex', '--codex-hold', '90'], c.io)).toBe(0);
+    expect(c.err()).toBe('');
+    const settings = JSON.parse(read(b.targets.files.codex)) as {
+      hooks: Record<string, { hooks: { command: string; timeout: number }[] }[]>;
+    };
+    expect(settings.hooks.PermissionRequest?.[0]?.hooks[0]).toMatchObject({ timeout: 90 });
+    expect(settings.hooks.PermissionRequest?.[0]?.hooks[0]?.command).toMatch(/ codex --hold$/);
   });
 
   it('remembers the chosen density for later installs', async () => {

@@ -61,8 +61,12 @@ describe('installHooks — Claude Code settings.json', () => {
     expect(hooksOf(text).SessionStart).toEqual([
       { hooks: [{ type: 'command', command: ourCommand('claude'), timeout: 10 }] },
     ]);
+    // PermissionRequest is held until Flightdeck or the terminal answers; Claude Code's dialog shows meanwhile.
     expect(hooksOf(text).PermissionRequest).toEqual([
-      { matcher: '*', hooks: [{ type: 'command', command: ourCommand('claude'), timeout: 10 }] },
+      {
+        matcher: '*',
+        hooks: [{ type: 'command', command: `${ourCommand('claude')} --hold`, timeout: 3600 }],
+      },
     ]);
     // Sync on purpose: no "async" flag anywhere.
     expect(text).not.toContain('async');

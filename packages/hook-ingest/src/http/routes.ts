@@ -81,6 +81,17 @@ function parseJsonBody(text: string): unknown {
   }
 }
 
+/**
+ * `meta.hold`/`meta.holdPid` name a FIFO the server writes a decision into: only the spool reader may set them
+ * (from a record's `hold=1`), so an HTTP sender's values are dropped and it cannot choose a file to write into.
+ */
+function withoutHold(envelope: HookEnvelope): HookEnvelope {
+  const meta = envelope.meta;
+  if (meta.hold === undefined && meta.holdPid === undefined) return envelope;
+  const { hold: _hold, holdPid: _holdPid, ...rest } = meta;
+  return { ...envelope, meta: rest };
+}
+
 type Checked = { ok: true; envelope: HookEnvelope } | { ok: false; status: number; error: string };
 
 /** The envelope a request carries: the body as is, or with `?cli=` the CLI's raw payload wrapped. */
@@ -98,7 +109,9 @@ function envelopeOf(
   if (body instanceof UnparsableBody) return { ok: false, status: 400, error: body.message };
   if (rawCli === undefined) {
     const checked = validateEnvelope(body);
-    return checked.ok ? checked : { ok: false, status: 400, error: checked.error };
+    return checked.ok
+      ? { ok: true, envelope: withoutHold(checked.envelope) }
+      : { ok: false, status: 400, error: checked.error };
   }
   const cli = agentCliSchema.safeParse(rawCli);
   if (!cli.success) {

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { reinstallCommand } from './delivery.js';
 import {
+  CODEX_HOLD_MAX_SECONDS,
+  CODEX_HOLD_MIN_SECONDS,
+  DEFAULT_CODEX_HOLD_SECONDS,
   DEFAULT_DENSITY,
   DENSITIES,
   type Density,
@@ -75,6 +78,12 @@ const argsSchema = z.object({
   selfTest: z.boolean(),
   json: z.boolean(),
   dataDir: z.string().min(1).optional(),
+  codexHold: z
+    .string()
+    .regex(/^\d{1,4}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(CODEX_HOLD_MIN_SECONDS).max(CODEX_HOLD_MAX_SECONDS))
+    .optional(),
 });
 export type HooksCommandArgs = z.infer<typeof argsSchema>;
 
@@ -90,6 +99,9 @@ Options:
   --dry-run                       print the diff, write nothing
   --self-test                     send one synthetic event through the installed hook and check it arrived
   --data-dir <path>               Flightdeck data directory (default $FLIGHTDECK_DATA_DIR or ~/.flightdeck)
+  --codex-hold <seconds>          install: how long Codex's permission hook waits for an answer from
+                                  Flightdeck (${CODEX_HOLD_MIN_SECONDS}-${CODEX_HOLD_MAX_SECONDS}; default: previous choice, else ${DEFAULT_CODEX_HOLD_SECONDS}); Claude Code's waits up to
+                                  an hour while its own dialog stays open
   --json                          machine-readable output
 
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 (status) not installed / missing events / drift.
@@ -106,6 +118,7 @@ export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
     '--cli': 'cli',
     '--density': 'density',
     '--data-dir': 'dataDir',
+    '--codex-hold': 'codexHold',
   };
   const boolFlags: Record<string, string> = {
     '--dry-run': 'dryRun',
@@ -145,18 +158,22 @@ export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
     const flag =
       field === 'command' ? 'sub-command' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     const allowed: Record<string, string> = {
-      command: 'install, uninstall, status',
-      cli: `${INSTALL_CLIS.join(', ')}, all`,
-      density: DENSITIES.join(', '),
+      command: 'one of: install, uninstall, status',
+      cli: `one of: ${INSTALL_CLIS.join(', ')}, all`,
+      density: `one of: ${DENSITIES.join(', ')}`,
+      codexHold: `a whole number of seconds from ${CODEX_HOLD_MIN_SECONDS} to ${CODEX_HOLD_MAX_SECONDS}`,
     };
     throw new UsageError(
-      `invalid ${flag} ${JSON.stringify(raw[field])}${allowed[field] ? ` (expected one of: ${allowed[field]})` : ''}`,
+      `invalid ${flag} ${JSON.stringify(raw[field])}${allowed[field] ? ` (expected ${allowed[field]})` : ''}`,
     );
   }
   if (parsed.data.dryRun && parsed.data.selfTest)
     throw new UsageError('--self-test cannot be combined with --dry-run');
   if (parsed.data.density && parsed.data.command !== 'install' && parsed.data.command !== 'status') {
     throw new UsageError('--density only applies to install and status');
+  }
+  if (parsed.data.codexHold !== undefined && parsed.data.command !== 'install') {
+    throw new UsageError('--codex-hold only applies to install');
   }
   return parsed.data;
 }
@@ -327,6 +344,7 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
           dryRun: args.dryRun,
           now: io.now,
           cliVersion,
+          ...(args.codexHold !== undefined ? { codexHoldSeconds: args.codexHold } : {}),
         });
         json.push({ ok: true, ...r, density });
         if (args.dryRun) {

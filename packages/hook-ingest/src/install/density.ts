@@ -175,17 +175,71 @@ export function eventsFor(cli: InstallCli, density: Density, cliVersion?: string
 /** Hook timeout we register: Claude and Codex count seconds, Gemini milliseconds. */
 export const HOOK_TIMEOUT_SECONDS = 10;
 
-/** The hook group Flightdeck writes for one event. Key order is part of the contract (byte-stable output). */
-export function buildHookGroup(cli: InstallCli, event: string, hookCommand: string): Record<string, unknown> {
-  const command = `${hookCommand} ${cli}`;
+/**
+ * The event whose hook is held open until Flightdeck (or the terminal) answers (`flightdeck-hook.sh <cli> --hold`).
+ * Gemini CLI has no permission hook.
+ */
+export const HOLD_EVENT = 'PermissionRequest';
+export const HOLD_FLAG = '--hold';
+/** Claude Code shows its permission dialog while the hook waits: the hook's own timeout is only a backstop. */
+export const CLAUDE_HOLD_SECONDS = 3600;
+/** Codex's hook blocks its own prompt: a short hold by default (`hooks install --codex-hold <seconds>`). */
+export const DEFAULT_CODEX_HOLD_SECONDS = 20;
+export const CODEX_HOLD_MIN_SECONDS = 1;
+export const CODEX_HOLD_MAX_SECONDS = 600;
+
+export interface HookGroupOptions {
+  /** Timeout of Codex's held PermissionRequest hook (default {@link DEFAULT_CODEX_HOLD_SECONDS}). */
+  codexHoldSeconds?: number;
+}
+
+/** Whether `seconds` is a valid `--codex-hold` (a whole number of seconds, 1..600). */
+export function isCodexHoldSeconds(seconds: unknown): seconds is number {
+  return (
+    typeof seconds === 'number' &&
+    Number.isInteger(seconds) &&
+    seconds >= CODEX_HOLD_MIN_SECONDS &&
+    seconds <= CODEX_HOLD_MAX_SECONDS
+  );
+}
+
+/** The hold timeout of `cli` (null: that CLI's permission hook is not held). */
+function holdSeconds(cli: InstallCli, event: string, options: HookGroupOptions): number | null {
+  if (event !== HOLD_EVENT) return null;
+  if (cli === 'claude') return CLAUDE_HOLD_SECONDS;
+  if (cli === 'codex') return options.codexHoldSeconds ?? DEFAULT_CODEX_HOLD_SECONDS;
+  return null;
+}
+
+/**
+ * The hook group Flightdeck writes for one event. Key order is part of the contract (byte-stable output).
+ * PermissionRequest (Claude, Codex) runs `… <cli> --hold` with the long hold timeout; every other event keeps the
+ * plain command and the 10 s timeout.
+ */
+export function buildHookGroup(
+  cli: InstallCli,
+  event: string,
+  hookCommand: string,
+  options: HookGroupOptions = {},
+): Record<string, unknown> {
+  const hold = holdSeconds(cli, event, options);
+  const command = hold === null ? `${hookCommand} ${cli}` : `${hookCommand} ${cli} ${HOLD_FLAG}`;
   const handler: Record<string, unknown> =
     cli === 'gemini'
       ? { name: 'flightdeck', type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS * 1000 }
-      : { type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS };
+      : { type: 'command', command, timeout: hold ?? HOOK_TIMEOUT_SECONDS };
   const group: Record<string, unknown> = {};
   if (TOOL_MATCHER_EVENTS[cli].includes(event)) group.matcher = '*';
   group.hooks = [handler];
   return group;
+}
+
+/** The Codex hold timeout recorded in a hook group we wrote (a manifest entry), or null. */
+export function codexHoldOf(group: unknown): number | null {
+  const handler = (group as { hooks?: unknown[] } | null)?.hooks?.[0] as Record<string, unknown> | undefined;
+  const command = handler?.command;
+  if (typeof command !== 'string' || !command.endsWith(` codex ${HOLD_FLAG}`)) return null;
+  return isCodexHoldSeconds(handler?.timeout) ? handler.timeout : null;
 }
 
 /** The string that marks a hook handler as Flightdeck's: it lives inside the command itself. */

@@ -3,11 +3,18 @@ import path from 'node:path';
 import { hookDelivery, parseHookCommand } from './delivery.js';
 import {
   buildHookGroup,
+  CODEX_HOLD_MAX_SECONDS,
+  CODEX_HOLD_MIN_SECONDS,
+  codexHoldOf,
+  DEFAULT_CODEX_HOLD_SECONDS,
   DEFAULT_DENSITY,
   type Density,
   eventsFor,
+  HOLD_EVENT,
+  HOLD_FLAG,
   HOOK_MARKER,
   type InstallCli,
+  isCodexHoldSeconds,
   isFlightdeckHandler,
 } from './density.js';
 import { unifiedDiff } from './diff.js';
@@ -435,6 +442,11 @@ export interface InstallHooksOptions {
   cliVersion?: string | null;
   /** Clock for backup names and the manifest (default: system clock). */
   now?: () => Date;
+  /**
+   * Codex only: timeout (seconds, 1..600) of the held PermissionRequest hook, during which Codex waits for an
+   * answer from Flightdeck. Default: the value of the last install, else 20.
+   */
+  codexHoldSeconds?: number;
 }
 
 export interface InstallResult {
@@ -588,6 +600,19 @@ async function commit(
   return backup;
 }
 
+/** The Codex hold timeout to install: the one asked for (validated), else the last install's, else the default. */
+function codexHold(file: string, asked: number | undefined, manifest: InstallManifest | null): number {
+  if (asked === undefined) return codexHoldOf(manifest?.entries[HOLD_EVENT]) ?? DEFAULT_CODEX_HOLD_SECONDS;
+  if (!isCodexHoldSeconds(asked)) {
+    throw new InstallError(
+      'USAGE',
+      file,
+      `the Codex hold time must be a whole number of seconds from ${CODEX_HOLD_MIN_SECONDS} to ${CODEX_HOLD_MAX_SECONDS} (got ${asked})`,
+    );
+  }
+  return asked;
+}
+
 /** Add (or repair) Flightdeck's hook entries for one CLI, touching nothing else. */
 export async function installHooks(opts: InstallHooksOptions): Promise<InstallResult> {
   const { cli, targets, density } = opts;
@@ -598,7 +623,8 @@ export async function installHooks(opts: InstallHooksOptions): Promise<InstallRe
   const manifest = await readManifest(targets.hooksDir, cli, file);
   const desired = eventsFor(cli, density, opts.cliVersion);
   const skipped = eventsFor(cli, density).filter((e) => !desired.includes(e));
-  const buildGroup = (e: string) => buildHookGroup(cli, e, opts.hookCommand);
+  const codexHoldSeconds = codexHold(file, opts.codexHoldSeconds, manifest);
+  const buildGroup = (e: string) => buildHookGroup(cli, e, opts.hookCommand, { codexHoldSeconds });
   const created = new Set(manifest?.created.events ?? []);
   const p = plan({
     analysis,
@@ -731,6 +757,16 @@ function describeDifference(expected: unknown, actual: unknown): string {
   return parts.join('; ') || 'differs from the recorded entry';
 }
 
+/** Whether every Flightdeck handler under the event runs the hook with `--hold`. */
+function holdsPermission(ev: EventInfo): boolean {
+  return ev.groups.every((g) =>
+    g.ours.every((i) => {
+      const command = (nodeValue(g.handlersArray!.items[i]!) as Record<string, unknown>).command;
+      return typeof command === 'string' && command.trimEnd().endsWith(` ${HOLD_FLAG}`);
+    }),
+  );
+}
+
 /** Read-only report: what of ours is installed, what is missing, what someone else changed. */
 export async function hooksStatus(opts: HooksStatusOptions): Promise<HooksStatus> {
   const { cli, targets } = opts;
@@ -805,6 +841,11 @@ export async function hooksStatus(opts: HooksStatusOptions): Promise<HooksStatus
     }
     if (oursHere > 1)
       base.drift.push({ event: ev.key, kind: 'duplicate', detail: `${oursHere} Flightdeck entries` });
+    if (ev.key === HOLD_EVENT && cli !== 'gemini' && oursHere > 0 && !holdsPermission(ev)) {
+      base.warnings.push(
+        `${HOLD_EVENT} is registered without ${HOLD_FLAG} (an older install): approvals cannot be answered from Flightdeck; run flightdeck hooks install`,
+      );
+    }
     if (oursHere > 0) found.push(ev.key);
   }
   if (manifest) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { InstallCli } from './density.js';
-import { isFlightdeckHandler } from './density.js';
+import { HOLD_FLAG, isFlightdeckHandler } from './density.js';
 import { nodeValue, parseJsonText } from './jsonText.js';
 import type { InstallTargets } from './targets.js';
 
@@ -209,8 +209,10 @@ export async function findInstalledHookCommand(
       const handlers = (g as Record<string, unknown> | null)?.hooks;
       if (!Array.isArray(handlers)) continue;
       for (const h of handlers) {
-        if (isFlightdeckHandler(h) && typeof (h as Record<string, unknown>).command === 'string') {
-          return (h as Record<string, unknown>).command as string;
+        const command = (h as Record<string, unknown> | null)?.command;
+        // Not a held command: with a server running, the synthetic event would wait for an answer.
+        if (isFlightdeckHandler(h) && typeof command === 'string' && !command.endsWith(` ${HOLD_FLAG}`)) {
+          return command;
         }
       }
     }

@@ -59,6 +59,11 @@ export interface MetaExtras {
   sentAt?: number;
   tty?: string;
   host?: string;
+  /**
+   * A held record (header `hold=1`): the absolute path of its FIFO (`<spool dir>/hold/<record id>`) and the hook
+   * pid of its record name. Set only by the spool reader; without `hold=1` in the record it is ignored.
+   */
+  hold?: { fifo: string; pid: number };
 }
 
 /** Turns the raw `KEY=value` entries of a spool record into `HookMeta` (empty values are left out). */
@@ -84,6 +89,10 @@ export function metaFromRecord(raw: Record<string, string>, extras: MetaExtras =
   if (raw.cli === 'claude' || raw.cli === 'codex') meta.permissionRequestHooked = true;
   if (extras.tty) meta.tty = clip('tty', extras.tty);
   if (extras.host) meta.host = clip('host', extras.host);
+  if (raw.hold === '1' && extras.hold && Number.isInteger(extras.hold.pid) && extras.hold.pid > 0) {
+    meta.hold = extras.hold.fifo;
+    meta.holdPid = extras.hold.pid;
+  }
   if (extras.sentAt !== undefined && Number.isFinite(extras.sentAt) && extras.sentAt >= 0) {
     meta.sentAt = Math.round(extras.sentAt);
   }

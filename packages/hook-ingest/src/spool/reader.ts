@@ -20,6 +20,7 @@ import { readProcStat } from '../proc.js';
 import { validateEnvelope } from '../validate.js';
 import { metaFromRecord, ttyName } from './envelope.js';
 import { ensurePrivateDir, makePrivateFile, readRegularFile, tightenDir } from './files.js';
+import { ensureHoldDir, HOLD_HEADER, holdFifoPath, readBootId } from './hold.js';
 import { createSpoolLock } from './lock.js';
 import {
   type ParsedRecord,
@@ -180,14 +181,6 @@ function readPidMax(): number {
   }
 }
 
-function readCurrentBoot(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
-  } catch {
-    return '00000000';
-  }
-}
-
 function isEnoent(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
@@ -223,7 +216,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   const debounceMs = options.debounceMs ?? 2;
   const now = options.now ?? Date.now;
   const onError = options.onError ?? (() => {});
-  const currentBoot = readCurrentBoot();
+  const currentBoot = readBootId();
   const pidMax = readPidMax();
   const host = hostname();
   const isLinux = process.platform === 'linux';
@@ -290,6 +283,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
 
   function ensureDir(): void {
     ensurePrivateDir(dir);
+    ensureHoldDir(dir);
     // Left by an older version or another umask: what they hold is private too.
     tightenDir(join(dir, REJECTED_DIR));
     tightenDir(join(dir, SELF_TEST_DIR));
@@ -475,7 +469,10 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
     const sameBoot = c.name.boot === currentBoot;
     const sentAt = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
     const tty = sameBoot ? lookupTty(pid, c.name.up) : undefined;
-    const meta = metaFromRecord(parsed.meta, { sentAt, host, ...(tty ? { tty } : {}) });
+    // A held PermissionRequest: the FIFO its hook waits on (opened by the server, never by the reader).
+    const fifo = parsed.meta[HOLD_HEADER] === '1' ? holdFifoPath(dir, c.name.id) : null;
+    const hold = fifo ? { hold: { fifo, pid: c.name.pid } } : {};
+    const meta = metaFromRecord(parsed.meta, { sentAt, host, ...(tty ? { tty } : {}), ...hold });
     const checked = validateEnvelope({ cli: parsed.meta.cli, payload, meta });
     if (!checked.ok) return checked.error;
     return { id: c.name.id, envelope: checked.envelope, receivedAt };
