@@ -179,6 +179,8 @@ describe('approvals in the browser', () => {
       viewport: { width: 1280, height: 900 },
     });
     context.on('close', () => rmSync(profile, { recursive: true, force: true }));
+    // The user allowed notifications (push messages are shown as notifications).
+    await context.grantPermissions(['notifications'], { origin: server.url });
     const p = await context.newPage();
     page = p;
     await p.goto(`${server.url}/#/`);

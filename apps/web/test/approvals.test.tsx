@@ -1,4 +1,3 @@
-import type { ApprovalView } from '@flightdeck/shared-types';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
 import { createRoot } from 'solid-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -6,7 +5,13 @@ import { App } from '../src/App.js';
 import { ApprovalItem } from '../src/components/Approval.js';
 import { ApprovalTray, ApprovalTrayButton } from '../src/components/ApprovalTray.js';
 import { SessionCard } from '../src/components/SessionCard.js';
-import type { ApprovalDecision, ApprovalLiveMessage, DecideResult, LiveMessage } from '../src/data/types.js';
+import type {
+  ApprovalDecision,
+  ApprovalLiveMessage,
+  ApprovalView,
+  DecideResult,
+  LiveMessage,
+} from '../src/data/types.js';
 import { alertOnApproval } from '../src/lib/alerts.js';
 import { setNow } from '../src/lib/clock.js';
 import { setPrefs } from '../src/lib/prefs.js';

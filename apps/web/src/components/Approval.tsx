@@ -215,12 +215,13 @@ export function ApprovalActions(props: {
               type="button"
               class="btn btn--ghost btn--small"
               title="Deny with a message, see the whole request (opens the approvals tray)"
+              aria-label="More: deny with a message, see the whole request"
               onClick={(e) => {
                 e.stopPropagation();
                 props.store.focus(a().id);
               }}
             >
-              More…
+              ⋯
             </button>
           </Show>
         </div>

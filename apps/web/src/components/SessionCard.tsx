@@ -115,39 +115,41 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
           </div>
         )}
       </Show>
-      <footer class="card__meta" hidden={approval() !== undefined}>
-        <span class={`chip chip--cli chip--${s().cli}`}>{s().cli}</span>
-        <Show when={s().model}>
-          <span class="chip chip--model" title={`Model: ${s().model}`}>
-            {shortModel(s().model ?? '')}
-          </span>
-        </Show>
-        <span class="card__stat" title="Tool calls">
-          <span aria-hidden="true">⚒</span> {s().totalToolCalls}
-          <span class="visually-hidden"> tool calls</span>
-        </span>
-        <Show when={s().subagentCount > 0}>
-          <span class="card__stat" title="Running subagents">
-            <span aria-hidden="true">⑂</span> {s().subagentCount}
-            <span class="visually-hidden"> subagents</span>
-          </span>
-        </Show>
-        <Show when={terminalLabel(s().source)}>
-          {(terminal) => (
-            <span class="card__source" title={`Terminal: ${terminal()}`}>
-              <span aria-hidden="true">⌨</span> {terminal()}
+      <Show when={approval() === undefined}>
+        <footer class="card__meta">
+          <span class={`chip chip--cli chip--${s().cli}`}>{s().cli}</span>
+          <Show when={s().model}>
+            <span class="chip chip--model" title={`Model: ${s().model}`}>
+              {shortModel(s().model ?? '')}
             </span>
-          )}
-        </Show>
-        <Show when={s().host}>
-          {(host) => (
-            <span class="card__host" title={`Host: ${host()}`} data-testid="host">
-              <span aria-hidden="true">⌂</span> {host()}
-              <span class="visually-hidden"> (host)</span>
+          </Show>
+          <span class="card__stat" title="Tool calls">
+            <span aria-hidden="true">⚒</span> {s().totalToolCalls}
+            <span class="visually-hidden"> tool calls</span>
+          </span>
+          <Show when={s().subagentCount > 0}>
+            <span class="card__stat" title="Running subagents">
+              <span aria-hidden="true">⑂</span> {s().subagentCount}
+              <span class="visually-hidden"> subagents</span>
             </span>
-          )}
-        </Show>
-      </footer>
+          </Show>
+          <Show when={terminalLabel(s().source)}>
+            {(terminal) => (
+              <span class="card__source" title={`Terminal: ${terminal()}`}>
+                <span aria-hidden="true">⌨</span> {terminal()}
+              </span>
+            )}
+          </Show>
+          <Show when={s().host}>
+            {(host) => (
+              <span class="card__host" title={`Host: ${host()}`} data-testid="host">
+                <span aria-hidden="true">⌂</span> {host()}
+                <span class="visually-hidden"> (host)</span>
+              </span>
+            )}
+          </Show>
+        </footer>
+      </Show>
     </article>
   );
 }

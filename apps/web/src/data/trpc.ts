@@ -12,10 +12,6 @@ import { statsFromServer, toLiveMessage } from './normalise.js';
 import type {
   Analytics,
   Api,
-  ApprovalDecision,
-  ApprovalDecisionRecord,
-  ApprovalLiveMessage,
-  ApprovalOutcome,
   AuthStatus,
   ConnectionState,
   HistoryHitsPage,
@@ -47,29 +43,10 @@ function historyFilters(query: HistoryQuery) {
 }
 
 /**
- * The `approvals` and `alerts` procedures the dashboard calls, as their contract states them (the server's router
- * gains them with issue 15; until its types are here, the client is viewed through this).
+ * The `alerts` procedures the dashboard calls (push subscriptions), as their contract states them: the server's
+ * router gains them with issue 15; until their types are here, the client is viewed through this.
  */
-interface ApprovalsAndAlerts {
-  approvals: {
-    live: {
-      subscribe(
-        input: Record<string, never>,
-        opts: {
-          onData: (e: { id: string; data: ApprovalLiveMessage }) => void;
-          onError?: (err: unknown) => void;
-        },
-      ): { unsubscribe(): void };
-    };
-    decide: {
-      mutate(
-        input: ApprovalDecision & { id: string; via: 'browser' },
-      ): Promise<{ id: string; outcome: ApprovalOutcome }>;
-    };
-    history: {
-      query(input: { sessionId?: string; limit?: number }): Promise<ApprovalDecisionRecord[]>;
-    };
-  };
+interface AlertsProcedures {
   alerts: {
     vapidPublicKey: { query(): Promise<string | { publicKey: string | null } | null> };
     subscribePush: { mutate(input: PushSubscriptionData): Promise<unknown> };
@@ -119,7 +96,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   const done = async (p: Promise<unknown>): Promise<void> => {
     await p;
   };
-  const { approvals, alerts } = trpc as unknown as ApprovalsAndAlerts;
+  const { alerts } = trpc as unknown as AlertsProcedures;
 
   return {
     live(handlers: LiveHandlers) {
@@ -220,19 +197,19 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     clearPassword: () => done(trpc.auth.clearPassword.mutate()),
     approvalsLive(onMessage) {
       // Resumable like `sessions.live`: tRPC resends the last tracked id as `lastEventId` after a reconnect.
-      const sub = approvals.live.subscribe({}, { onData: ({ data }) => onMessage(data) });
+      const sub = trpc.approvals.live.subscribe(undefined, { onData: ({ data }) => onMessage(data) });
       return () => sub.unsubscribe();
     },
     async decideApproval(id, decision) {
       try {
-        const { outcome } = await approvals.decide.mutate({ ...decision, id, via: 'browser' });
+        const { outcome } = await trpc.approvals.decide.mutate({ ...decision, id, via: 'browser' });
         return { ok: true, outcome };
       } catch (err) {
         if (isConflict(err)) return { ok: false, conflict: err.message };
         throw err;
       }
     },
-    approvalHistory: (query) => approvals.history.query(query),
+    approvalHistory: (query) => trpc.approvals.history.query(query),
     async vapidPublicKey() {
       const key = await alerts.vapidPublicKey.query();
       return typeof key === 'string' ? key : (key?.publicKey ?? null);

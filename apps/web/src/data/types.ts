@@ -1,13 +1,5 @@
 import type { AppRouter } from '@flightdeck/server';
-import type {
-  AgentCli,
-  ApprovalDecisionRecord,
-  ApprovalOutcome,
-  ApprovalView,
-  Note,
-  SessionStatus,
-  Team,
-} from '@flightdeck/shared-types';
+import type { AgentCli, ApprovalOutcome, Note, SessionStatus, Team } from '@flightdeck/shared-types';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
 /** What each procedure of the server's router returns (as JSON). */
@@ -133,13 +125,16 @@ export interface SystemStats {
 
 export type AuthStatus = ServerOutputs['auth']['status'];
 
-export type { ApprovalDecisionRecord, ApprovalOutcome, ApprovalView };
+export type { ApprovalOutcome };
+
+/** A pending approval as the server sends it (`approvals.list`, `approvals.live`): the `ApprovalView` of shared-types. */
+export type ApprovalView = ServerOutputs['approvals']['list'][number];
+
+/** A closed approval as audited (`approvals.history`). */
+export type ApprovalDecisionRecord = ServerOutputs['approvals']['history'][number];
 
 /** One message of `approvals.live`: the pending approvals, then each one opened or closed. */
-export type ApprovalLiveMessage =
-  | { type: 'snapshot'; approvals: ApprovalView[] }
-  | { type: 'opened'; approval: ApprovalView }
-  | { type: 'closed'; id: string; sessionId: string; outcome: ApprovalOutcome };
+export type ApprovalLiveMessage = Yielded<ServerOutputs['approvals']['live']>;
 
 /** What the user decided (`approvals.decide` without the id; `via` is added by the adapter). */
 export interface ApprovalDecision {
