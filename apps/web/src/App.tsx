@@ -14,7 +14,7 @@ import { ApprovalTray, ApprovalTrayButton, pressApprovalKey } from './components
 import { DeliveryBanner } from './components/DeliveryBanner.js';
 import { HelpDialog } from './components/Help.js';
 import type { Api } from './data/types.js';
-import { alertOnApproval, alertOnTransition } from './lib/alerts.js';
+import { alertOnApproval, alertOnRule, alertOnTransition } from './lib/alerts.js';
 import { applyTheme, prefs, setPrefs } from './lib/prefs.js';
 import { createHashRouter, type Route } from './lib/router.js';
 import { createApprovalsStore } from './store/approvals.js';
@@ -72,6 +72,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
 
   onMount(() => {
     onCleanup(props.api.approvalsLive((msg) => approvals.push(msg)));
+    onCleanup(props.api.alertsLive((alert) => alertOnRule(alert, { toast, openSession: open })));
     // A click on a push notification (service worker) names the approval to show: in a message to this page, or
     // in the address of a page it opened (`?approval=<id>`).
     const fromUrl = new URL(window.location.href).searchParams.get('approval');

@@ -10,6 +10,7 @@ import type {
   ApprovalLiveMessage,
   ApprovalView,
   DecideResult,
+  FiredAlert,
   LiveMessage,
 } from '../src/data/types.js';
 import { alertOnApproval } from '../src/lib/alerts.js';
@@ -369,6 +370,7 @@ describe('the dashboard with approvals', () => {
   function dashboard(decide = fakeDecide()) {
     let pushApproval: (m: ApprovalLiveMessage) => void = () => undefined;
     let pushLive: (m: LiveMessage) => void = () => undefined;
+    let pushAlert: (a: FiredAlert) => void = () => undefined;
     const session = makeSession({ sessionId: 's1', status: 'approval' });
     const api = testApi({
       authStatus: async () => ({ passwordRequired: false, authenticated: true }),
@@ -381,6 +383,10 @@ describe('the dashboard with approvals', () => {
         pushApproval = onMessage;
         return () => undefined;
       },
+      alertsLive: (onAlert) => {
+        pushAlert = onAlert;
+        return () => undefined;
+      },
       deliveryStatus: async () => null,
       getSession: async () => session,
       listNotes: async () => [],
@@ -391,6 +397,7 @@ describe('the dashboard with approvals', () => {
       decide,
       approvals: (m: ApprovalLiveMessage) => pushApproval(m),
       live: (m: LiveMessage) => pushLive(m),
+      alert: (a: FiredAlert) => pushAlert(a),
       session,
     };
   }
@@ -471,5 +478,34 @@ describe('the dashboard with approvals', () => {
     shown[0]!.n.onclick?.();
     await waitFor(() => expect(document.activeElement?.getAttribute('data-approval-id')).toBe('new'));
     expect(screen.getByTestId('tray')).toBeTruthy();
+  });
+
+  it('shows the alerts its rules fire for the page: in-app in the page, browser as a notification', async () => {
+    const shown = stubNotifications();
+    setPrefs({ notifications: true });
+    const d = dashboard();
+    await screen.findByTestId('tray-button');
+    const base = { ruleId: 'r1', sessionId: 's1', dedupeKey: 'r1:s1:1', approvalId: null };
+    d.alert({
+      ...base,
+      condition: 'idle',
+      title: 'Idle for 10 minutes',
+      body: 'shop · Release the package',
+      channels: ['in-app', 'browser'],
+    });
+    expect(await screen.findByText('Idle for 10 minutes — shop · Release the package')).toBeTruthy();
+    expect(shown.map((n) => [n.title, n.options.body])).toEqual([
+      ['Idle for 10 minutes', 'shop · Release the package'],
+    ]);
+    // the approval-opened rule is the approvals stream's (which says what is asked, and shows it on a click)
+    d.alert({
+      ...base,
+      dedupeKey: 'r2',
+      condition: 'approval-opened',
+      title: 'Approval',
+      body: 'x',
+      channels: ['browser'],
+    });
+    expect(shown).toHaveLength(1);
   });
 });

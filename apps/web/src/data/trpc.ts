@@ -14,6 +14,7 @@ import type {
   Api,
   AuthStatus,
   ConnectionState,
+  FiredAlert,
   HistoryHitsPage,
   HistoryPage,
   HistoryQuery,
@@ -48,8 +49,25 @@ function historyFilters(query: HistoryQuery) {
  */
 interface AlertsProcedures {
   alerts: {
-    vapidPublicKey: { query(): Promise<string | { publicKey: string | null } | null> };
-    subscribePush: { mutate(input: PushSubscriptionData): Promise<unknown> };
+    vapidPublicKey: { query(): Promise<{ publicKey: string | null }> };
+    live: {
+      subscribe(
+        input: undefined,
+        opts: {
+          onData: (e: {
+            id: string;
+            data: { type: 'alert'; alert: Omit<FiredAlert, 'channels'>; channels: FiredAlert['channels'] };
+          }) => void;
+          onError?: (err: unknown) => void;
+        },
+      ): { unsubscribe(): void };
+    };
+    subscribePush: {
+      mutate(input: {
+        subscription: PushSubscriptionData;
+        userAgent?: string;
+      }): Promise<{ subscribed: boolean }>;
+    };
   };
 }
 
@@ -210,10 +228,18 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       }
     },
     approvalHistory: (query) => trpc.approvals.history.query(query),
-    async vapidPublicKey() {
-      const key = await alerts.vapidPublicKey.query();
-      return typeof key === 'string' ? key : (key?.publicKey ?? null);
+    alertsLive(onAlert) {
+      const sub = alerts.live.subscribe(undefined, {
+        onData: ({ data }) => {
+          if (data.type === 'alert') onAlert({ ...data.alert, channels: data.channels });
+        },
+        // A server without alerts answers PRECONDITION_FAILED: the page simply gets none.
+        onError: () => undefined,
+      });
+      return () => sub.unsubscribe();
     },
-    subscribePush: (subscription) => done(alerts.subscribePush.mutate(subscription)),
+    vapidPublicKey: async () => (await alerts.vapidPublicKey.query()).publicKey,
+    subscribePush: (subscription) =>
+      done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };
 }

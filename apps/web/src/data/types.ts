@@ -160,6 +160,18 @@ export interface PushSubscriptionData {
   keys: { p256dh: string; auth: string };
 }
 
+/** One alert fired by a rule (`alerts.live`), for the channels the page carries out: in-app (a toast), browser. */
+export interface FiredAlert {
+  ruleId: string;
+  sessionId: string | null;
+  condition: string;
+  title: string;
+  body: string;
+  dedupeKey: string;
+  approvalId: string | null;
+  channels: Array<'in-app' | 'browser'>;
+}
+
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 export interface Api {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
@@ -206,6 +218,8 @@ export interface Api {
   approvalHistory(query: { sessionId?: string; limit?: number }): Promise<ApprovalDecisionRecord[]>;
   /** The server's VAPID public key (base64url) for Web Push, or null when it has none. */
   vapidPublicKey(): Promise<string | null>;
+  /** Alerts fired by the alert rules for the page (in-app, browser), as they fire. */
+  alertsLive(onAlert: (alert: FiredAlert) => void): () => void;
   /** Registers this browser's push subscription with the server. */
   subscribePush(subscription: PushSubscriptionData): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { SessionStatus } from '@flightdeck/shared-types';
-import type { ApprovalView, LiveSession } from '../data/types.js';
+import type { ApprovalView, FiredAlert, LiveSession } from '../data/types.js';
 import { approvalHeadline, approvalWhere } from './approvals.js';
 import { prefs } from './prefs.js';
 import { displayTitle, STATUS_META } from './status.js';
@@ -95,4 +95,26 @@ export function alertOnTransition(session: LiveSession, previous: SessionStatus 
       },
     );
   }
+}
+
+/**
+ * An alert rule fired for this page (`alerts.live`): `in-app` shows it in the page (`toast`), `browser` as a
+ * system notification (with the sound) when notifications are on; a click opens its session. The built-in
+ * "approval opened" rule is left to `alertOnApproval`, which says what is asked and shows the approval itself.
+ */
+export function alertOnRule(
+  alert: FiredAlert,
+  show: { toast: (text: string) => void; openSession: (sessionId: string) => void },
+): void {
+  if (alert.condition === 'approval-opened') return;
+  if (alert.channels.includes('in-app'))
+    show.toast(alert.body ? `${alert.title} — ${alert.body}` : alert.title);
+  if (!alert.channels.includes('browser')) return;
+  const p = prefs();
+  if (p.sound) chime(true);
+  if (!p.notifications || typeof Notification === 'undefined' || Notification.permission !== 'granted')
+    return;
+  notify(alert.title, { body: alert.body, tag: `flightdeck-alert-${alert.dedupeKey}` }, () => {
+    if (alert.sessionId) show.openSession(alert.sessionId);
+  });
 }
