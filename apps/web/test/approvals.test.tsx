@@ -17,6 +17,7 @@ import { alertOnApproval } from '../src/lib/alerts.js';
 import { setNow } from '../src/lib/clock.js';
 import { setPrefs } from '../src/lib/prefs.js';
 import { createApprovalsStore } from '../src/store/approvals.js';
+import { SessionDetailView } from '../src/views/Detail.js';
 import { testApi } from './api.js';
 import { liveOf, makeLive, makeSession } from './factory.js';
 
@@ -292,6 +293,45 @@ describe('readable renderings', () => {
         answers: { 'Which database?': 'Postgres', 'Which extras?': 'Auth, Search' },
       },
     });
+  });
+});
+
+describe('the approval history of a session', () => {
+  it('says how each approval closed, who decided from where, and the message', () => {
+    const base = { sessionId: 's1', tool: 'Bash', openedAt: T0, closedAt: T0 + 5000, remember: null };
+    render(() => (
+      <SessionDetailView
+        session={makeSession({ sessionId: 's1' })}
+        approvalHistory={[
+          {
+            ...base,
+            id: 'h2',
+            summary: 'Bash: rm -rf build',
+            outcome: 'denied',
+            message: 'Not that',
+            by: { address: '127.0.0.1', authenticated: true },
+            via: 'push',
+          },
+          {
+            ...base,
+            id: 'h1',
+            summary: 'Bash: npm test',
+            outcome: 'terminal',
+            message: null,
+            by: null,
+            via: null,
+          },
+        ]}
+      />
+    ));
+    fireEvent.click(screen.getByRole('tab', { name: 'Approvals (2)' }));
+    const items = [...document.querySelectorAll('.approval-history li')].map((li) => li.textContent);
+    expect(items[0]).toContain('Denied');
+    expect(items[0]).toContain(
+      'Bash: rm -rf build — from a push notification (127.0.0.1, logged in) · “Not that”',
+    );
+    expect(items[1]).toContain('Answered in the terminal');
+    expect(items[1]).toContain('Bash: npm test');
   });
 });
 

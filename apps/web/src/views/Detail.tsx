@@ -18,7 +18,7 @@ import { ConfirmDialog } from '../components/Dialog.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
-import type { Api, LiveSession, Session } from '../data/types.js';
+import type { Api, ApprovalDecisionRecord, ApprovalOutcome, LiveSession, Session } from '../data/types.js';
 import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatTime, plural } from '../lib/format.js';
 import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
@@ -56,6 +56,8 @@ export interface SessionDetailViewProps {
   focus?: string | null;
   /** The pending approvals: this session's is shown readable, with Allow / Deny / Allow for session. */
   approvals?: ApprovalsStore;
+  /** This session's closed approvals, newest first (`approvals.history`). */
+  approvalHistory?: ApprovalDecisionRecord[];
 }
 
 const TAB_OF: Record<ItemKind, Tab | null> = {
@@ -74,7 +76,7 @@ const FOCUS_NOUN: Record<ItemKind, string> = {
   title: 'title',
 };
 
-type Tab = 'conversation' | 'tools' | 'timeline' | 'agents' | 'notes';
+type Tab = 'conversation' | 'tools' | 'timeline' | 'agents' | 'notes' | 'approvals';
 
 type ConvItem =
   | { kind: 'prompt'; text: string; timestamp: number }
@@ -250,6 +252,51 @@ function NotesPanel(props: { notes: Note[]; actions?: DetailActions; focus?: str
   );
 }
 
+const OUTCOME_WORDS: Record<ApprovalOutcome, string> = {
+  allowed: 'Allowed',
+  denied: 'Denied',
+  terminal: 'Answered in the terminal',
+  timed_out: 'Timed out',
+  session_ended: 'Session ended',
+  released: 'Released without a decision',
+};
+
+const VIA_WORDS = { browser: 'from the browser', api: 'through the API', push: 'from a push notification' };
+
+/** The audit of this session's approvals: what was asked, how it closed, who decided from where. */
+function ApprovalHistory(props: { records: ApprovalDecisionRecord[] }): JSX.Element {
+  return (
+    <Show when={props.records.length > 0} fallback={<p class="muted">No approval has closed yet.</p>}>
+      <ol class="timeline approval-history">
+        <For each={props.records}>
+          {(r) => (
+            <li class="timeline__item" data-outcome={r.outcome}>
+              <time dateTime={new Date(r.closedAt).toISOString()}>{formatTime(r.closedAt)}</time>
+              <span class="timeline__type">
+                {OUTCOME_WORDS[r.outcome]}
+                {r.remember === 'session' ? ' for the session' : ''}
+              </span>
+              <span>
+                {r.summary}
+                <Show when={r.via || r.by}>
+                  <span class="muted">
+                    {' '}
+                    — {r.via ? VIA_WORDS[r.via] : ''}
+                    {r.by ? ` (${r.by.address}${r.by.authenticated ? ', logged in' : ''})` : ''}
+                  </span>
+                </Show>
+                <Show when={r.message}>
+                  <span class="muted"> · “{r.message}”</span>
+                </Show>
+              </span>
+            </li>
+          )}
+        </For>
+      </ol>
+    </Show>
+  );
+}
+
 /** Everything about one session. Pure: data in, user intents out through `actions`. */
 export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   const s = () => props.session;
@@ -332,6 +379,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
     { id: 'timeline', label: () => `Timeline (${s().events.length})` },
     { id: 'agents', label: () => `Agents (${s().subagents.length + teamMembers().length})` },
     { id: 'notes', label: () => `Notes (${props.notes?.length ?? 0})` },
+    { id: 'approvals', label: () => `Approvals (${props.approvalHistory?.length ?? 0})` },
   ];
 
   return (
@@ -644,6 +692,9 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             </ul>
           </Show>
         </Show>
+        <Show when={tab() === 'approvals'}>
+          <ApprovalHistory records={props.approvalHistory ?? []} />
+        </Show>
         <Show when={tab() === 'notes'}>
           <NotesPanel notes={props.notes ?? []} actions={props.actions} focus={props.focus} />
         </Show>
@@ -752,6 +803,17 @@ export function DetailPage(props: {
     () => props.sessionId,
     (id) => props.api.listNotes(id).catch(() => [] as Note[]),
   );
+  // This session's approval audit, read again whenever one of its pending approvals closes.
+  const [approvalHistory] = createResource(
+    () =>
+      [
+        props.sessionId,
+        props.approvals?.pending().filter((a) => a.sessionId === props.sessionId).length ?? 0,
+        // a closed approval changes the session's status (its record is stored by then)
+        live()?.statusReason.at ?? 0,
+      ].join('\n'),
+    () => props.api.approvalHistory({ sessionId: props.sessionId, limit: 100 }).catch(() => []),
+  );
   const session = createMemo<Session | undefined>(() => {
     const full = detail.session;
     return full ? withLive(full, live()) : undefined;
@@ -842,6 +904,7 @@ export function DetailPage(props: {
           onClose={props.onClose}
           focus={props.item ?? null}
           approvals={props.approvals}
+          approvalHistory={approvalHistory.latest ?? []}
         />
       )}
     </Show>
