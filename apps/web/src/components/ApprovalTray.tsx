@@ -21,7 +21,7 @@ export function ApprovalTrayButton(props: { store: ApprovalsStore }): JSX.Elemen
       <span aria-hidden="true">⚑</span>
       <span class="tray-button__label">Approvals</span>
       <Show when={count() > 0}>
-        <span class="needs-count" data-testid="tray-count" aria-hidden="true">
+        <span class="tray-button__count" data-testid="tray-count" aria-hidden="true">
           {count()}
         </span>
       </Show>
