@@ -31,6 +31,8 @@ let server: TestServer;
 let browser: Browser;
 let context: BrowserContext | undefined;
 let page: Page | undefined;
+/** A Chromium profile made by a test (removed once its context is closed). */
+let profile: string | undefined;
 const hooks: ChildProcess[] = [];
 
 beforeAll(async () => {
@@ -42,6 +44,8 @@ afterEach(async () => {
   await context?.close();
   context = undefined;
   page = undefined;
+  if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  profile = undefined;
 });
 afterAll(async () => {
   await browser?.close();
@@ -127,6 +131,46 @@ describe('approvals in the browser', () => {
     expect(history[0]).toMatchObject({ id: pending.id, outcome: 'allowed', via: 'browser' });
   });
 
+  it('a late click (answered in the terminal meanwhile) gets the server’s refusal in its words, never a decision', async () => {
+    await server.hook(claude.sessionStart('s-late', CWD));
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    // The page's live updates can be held back, as on a slow link: it then still shows the approval as open.
+    let frozen = false;
+    await page.routeWebSocket(/\/trpc$/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((m) => {
+        if (!frozen) ws.send(m);
+      });
+    });
+    await page.goto(`${server.url}/#/`);
+    await page.locator('[data-testid="tray-button"][data-loaded="true"]').waitFor();
+    const hook = heldPermission('s-late', 'npm publish');
+    const pending = await pendingFor('s-late');
+    await page.getByTestId('tray-button').click();
+    const item = page.locator(`.tray [data-approval-id="${pending.id}"]`);
+    await item.getByRole('button', { name: 'Allow', exact: true }).waitFor();
+
+    // Answered in the terminal: Claude ends the hook. The server sees it go; the page does not hear of it.
+    frozen = true;
+    hook.proc.kill('SIGTERM');
+    expect(await hook.output).toBe('');
+    await waitUntil(
+      async () =>
+        !(await server.trpc<ApprovalView[]>('approvals.list')).some(
+          (a) => a.id === pending.id && a.decidable,
+        ),
+      'the server to see the hook gone',
+    );
+    await item.getByRole('button', { name: 'Allow', exact: true }).click();
+    const notice = page.locator('.tray [data-testid="approval-notice"]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/terminal/i);
+    expect(await page.locator(`.tray [data-approval-id="${pending.id}"]`).count()).toBe(0);
+    const history = await server.trpc<ApprovalDecisionRecord[]>('approvals.history', { sessionId: 's-late' });
+    expect(history.some((r) => r.outcome === 'allowed' || r.outcome === 'denied')).toBe(false);
+  });
+
   it('raises a system notification saying which session asks and what it needs', async () => {
     await server.hook(claude.sessionStart('s-note', CWD));
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -172,13 +216,12 @@ describe('approvals in the browser', () => {
 
   it('is installable, and its service worker shows a push message with Allow / Deny that decides via push', async () => {
     // A profile of its own (not an incognito context, where Chromium installs nothing).
-    const profile = mkdtempSync(join(tmpdir(), 'fd-e2e-profile-'));
+    profile = mkdtempSync(join(tmpdir(), 'fd-e2e-profile-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
     });
-    context.on('close', () => rmSync(profile, { recursive: true, force: true }));
     // The user allowed notifications (push messages are shown as notifications).
     await context.grantPermissions(['notifications'], { origin: server.url });
     const p = await context.newPage();
