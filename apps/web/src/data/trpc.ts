@@ -10,6 +10,9 @@ import {
 } from '@trpc/client';
 import { statsFromServer, toLiveMessage } from './normalise.js';
 import type {
+  AlertDelivery,
+  AlertRuleDraft,
+  AlertRuleView,
   Analytics,
   Api,
   AuthStatus,
@@ -49,6 +52,14 @@ function historyFilters(query: HistoryQuery) {
  */
 interface AlertsProcedures {
   alerts: {
+    rules: {
+      list: { query(): Promise<AlertRuleView[]> };
+      create: { mutate(input: AlertRuleDraft): Promise<unknown> };
+      update: { mutate(input: AlertRuleDraft & { id: string }): Promise<unknown> };
+      delete: { mutate(input: { id: string }): Promise<unknown> };
+    };
+    test: { mutate(input: { ruleId: string }): Promise<unknown> };
+    deliveries: { query(input: { limit: number }): Promise<AlertDelivery[]> };
     vapidPublicKey: { query(): Promise<{ publicKey: string | null }> };
     live: {
       subscribe(
@@ -238,6 +249,12 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       });
       return () => sub.unsubscribe();
     },
+    alertRules: () => alerts.rules.list.query(),
+    createAlertRule: (rule) => done(alerts.rules.create.mutate(rule)),
+    updateAlertRule: (id, rule) => done(alerts.rules.update.mutate({ ...rule, id })),
+    deleteAlertRule: (id) => done(alerts.rules.delete.mutate({ id })),
+    testAlertRule: (id) => done(alerts.test.mutate({ ruleId: id })),
+    alertDeliveries: (limit) => alerts.deliveries.query({ limit }),
     vapidPublicKey: async () => (await alerts.vapidPublicKey.query()).publicKey,
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),

@@ -172,6 +172,48 @@ export interface FiredAlert {
   channels: Array<'in-app' | 'browser'>;
 }
 
+/**
+ * Alert rules as the server's `alerts.rules` procedures take and list them (the shapes of `@flightdeck/shared-types`
+ * alerts: a rule's condition, its channels, its webhook — whose secret is never sent back).
+ */
+export type AlertChannel = 'in-app' | 'browser' | 'push' | 'webhook';
+export type AlertCondition =
+  | { type: 'approval-waiting'; minutes: number }
+  | { type: 'idle'; minutes: number }
+  | { type: 'error' }
+  | { type: 'ended-unexpectedly' }
+  | { type: 'approval-opened' };
+export interface AlertRuleView {
+  id: string;
+  name: string;
+  enabled: boolean;
+  condition: AlertCondition;
+  channels: AlertChannel[];
+  webhook: { url: string; hasSecret: true } | null;
+  createdAt: number;
+  updatedAt: number;
+}
+/** A new rule, or the fields of an update (`webhook.secret` left out keeps the stored one). */
+export interface AlertRuleDraft {
+  name: string;
+  enabled: boolean;
+  condition: AlertCondition;
+  channels: AlertChannel[];
+  webhook?: { url: string; secret?: string } | null;
+}
+/** One delivery attempt (push or webhook), newest first. */
+export interface AlertDelivery {
+  id: number;
+  ruleId: string;
+  channel: 'push' | 'webhook';
+  target: string;
+  attempt: number;
+  status: 'ok' | 'failed' | 'retrying' | 'gone';
+  httpStatus: number | null;
+  error: string | null;
+  at: number;
+}
+
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 export interface Api {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
@@ -220,6 +262,13 @@ export interface Api {
   vapidPublicKey(): Promise<string | null>;
   /** Alerts fired by the alert rules for the page (in-app, browser), as they fire. */
   alertsLive(onAlert: (alert: FiredAlert) => void): () => void;
+  alertRules(): Promise<AlertRuleView[]>;
+  createAlertRule(rule: AlertRuleDraft): Promise<void>;
+  updateAlertRule(id: string, rule: AlertRuleDraft): Promise<void>;
+  deleteAlertRule(id: string): Promise<void>;
+  /** Sends a test alert on a rule's channels. */
+  testAlertRule(id: string): Promise<void>;
+  alertDeliveries(limit: number): Promise<AlertDelivery[]>;
   /** Registers this browser's push subscription with the server. */
   subscribePush(subscription: PushSubscriptionData): Promise<void>;
 }

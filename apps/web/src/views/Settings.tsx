@@ -1,5 +1,6 @@
 import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
+import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
@@ -417,6 +418,7 @@ export function SettingsView(props: {
       <h1 class="page-title">Settings</h1>
       <HooksPanel api={props.api} onToast={props.onToast} />
       <PrefsPanel api={props.api} />
+      <AlertRulesPanel api={props.api} onToast={props.onToast} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
     </section>
