@@ -139,6 +139,7 @@ describe('security over the wire (password set)', () => {
     // Every subscription refuses a socket whose connectionParams carry a bad token, and works with a good one.
     const subs = allProcedures().filter((p) => p.type === 'subscription');
     expect(subs.map((s) => s.path).sort()).toEqual([
+      'approvals.live',
       'hooks.statsLive',
       'sessions.live',
       'sessions.liveSummary',
@@ -172,11 +173,13 @@ describe('security over the wire (password set)', () => {
             },
           };
           const handle =
-            sub.path === 'sessions.live'
-              ? client.sessions.live.subscribe(undefined, callbacks)
-              : sub.path === 'sessions.liveSummary'
-                ? client.sessions.liveSummary.subscribe(undefined, callbacks)
-                : client.hooks.statsLive.subscribe(undefined, callbacks);
+            sub.path === 'approvals.live'
+              ? client.approvals.live.subscribe(undefined, callbacks)
+              : sub.path === 'sessions.live'
+                ? client.sessions.live.subscribe(undefined, callbacks)
+                : sub.path === 'sessions.liveSummary'
+                  ? client.sessions.liveSummary.subscribe(undefined, callbacks)
+                  : client.hooks.statsLive.subscribe(undefined, callbacks);
           setTimeout(
             () => {
               handle.unsubscribe();

@@ -26,6 +26,8 @@ import type {
 export const HOLD_SECONDS: Record<AgentCli, number> = { claude: 3600, codex: 20, gemini: 20 };
 /** Closed approval ids remembered, so a late decision learns what happened. */
 export const MAX_CLOSED_APPROVALS = 500;
+/** A hook gone this close to its hold time may have been ended by the CLI's own hook timeout. */
+const HOOK_TIMEOUT_SLACK_MS = 2000;
 /** Longest deny message. */
 export const MAX_DENY_MESSAGE = 2000;
 /** A spool record id (`<boot8>-<uptime12>-<hook pid>`): the name of a hold FIFO. */
@@ -140,6 +142,8 @@ export function openHold(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta): v
 
 interface CloseOptions {
   line?: string;
+  /** The wait is over (its hook went away after an answer in the terminal): the card leaves it like a decision. */
+  resume?: boolean;
   message?: string | null;
   decision?: ApprovalDecision;
 }
@@ -174,7 +178,7 @@ export function closeHold(tx: Tx, a: HeldApproval, outcome: ApprovalOutcome, o: 
   if (!s) return;
   logEvent(tx, a.sessionId, 'approval', `${a.tool}: ${outcome.replace('_', ' ')}`, tx.now);
   if (s.pendingApproval?.id !== a.id) return;
-  const decided = outcome === 'allowed' || outcome === 'denied';
+  const decided = outcome === 'allowed' || outcome === 'denied' || o.resume === true;
   if (!decided) {
     tx.patch(a.sessionId, { pendingApproval: { ...s.pendingApproval, decidable: false } });
     return;
@@ -188,7 +192,7 @@ export function closeHold(tx: Tx, a: HeldApproval, outcome: ApprovalOutcome, o: 
     return;
   }
   if (s.status === 'approval' || s.status === 'input') {
-    const detail = `${a.tool} ${outcome} from Flightdeck`;
+    const detail = `${a.tool} ${outcome === 'terminal' ? 'answered in the terminal' : `${outcome} from Flightdeck`}`;
     setStatus(tx, a.sessionId, 'working', 'user', 'approval-decided', detail);
     tx.patch(a.sessionId, { pendingApproval: null, waitingDetail: null });
     syncAutoIdle(tx, a.sessionId, true);
@@ -320,7 +324,10 @@ export function decideHold(tx: Tx, d: Decide): Effect | null {
 export function holdEnded(tx: Tx, approvalId: string, reason: string | undefined): boolean {
   const a = own(approvalsOf(tx.state).open, approvalId);
   if (!a) return false;
-  if (reason === undefined) closeHold(tx, a, 'terminal');
+  // Gone well before its hold time: Claude killed it after an answer in the terminal (the dialog is gone). Near
+  // the hold time it may be the CLI's own hook timeout instead (the dialog still shows): the card stays.
+  if (reason === undefined)
+    closeHold(tx, a, 'terminal', { resume: tx.now < a.timer.deadline - HOOK_TIMEOUT_SLACK_MS });
   else closeHold(tx, a, 'released', { message: reason.slice(0, 500) });
   return true;
 }

@@ -183,17 +183,14 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       logEvent(tx, id, 'resume-requested', `Resume requested in terminal ${input.terminalId}`, now);
       return tx.finish();
     }
-    case 'user':
-      return applyUserAction(state, input.action, now);
-    case 'transcript': {
-      const out = applyTranscript(state, input, now);
-      if (!out.state.approvals || typeof input.sessionId !== 'string') return out;
-      const tx = new Tx(out.state, now);
-      closeOnInterrupt(tx, resolveId(out.state, input.sessionId));
-      if (tx.effects.length === 0) return out;
-      const more = tx.finish();
-      return { state: more.state, effects: [...out.effects, ...more.effects] };
+    case 'user': {
+      const out = applyUserAction(state, input.action, now);
+      // A deleted session's held approvals close with it (its hooks are let go).
+      if (input.action?.type !== 'delete') return out;
+      return sweepHolds(out, input.action.sessionId, now, closeIfEnded);
     }
+    case 'transcript':
+      return sweepHolds(applyTranscript(state, input, now), input.sessionId, now, closeOnInterrupt);
     case 'approval-decide': {
       const tx = new Tx(state, now);
       const refused = decideHold(tx, input);
@@ -213,6 +210,21 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
         `input.type: unknown input type ${JSON.stringify((input as { type?: unknown }).type)}`,
       );
   }
+}
+
+/** After an input applied elsewhere: `close` the held approvals of the session that it ended (if any are open). */
+function sweepHolds(
+  out: Reduced,
+  sessionId: unknown,
+  now: number,
+  close: (tx: Tx, id: string) => void,
+): Reduced {
+  if (!out.state.approvals || typeof sessionId !== 'string') return out;
+  const tx = new Tx(out.state, now);
+  close(tx, resolveId(out.state, sessionId));
+  if (tx.effects.length === 0) return out;
+  const more = tx.finish();
+  return { state: more.state, effects: [...out.effects, ...more.effects] };
 }
 
 /** Settings from the shell: validated, stored in the state (the auto-idle timers pick them up when next armed). */

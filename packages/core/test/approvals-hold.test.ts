@@ -259,6 +259,7 @@ describe('held approvals: closing rules', () => {
     { name: 'Stop', input: claude('Stop', {}), outcome: 'terminal', late: 'already answered in the terminal' },
     { name: 'UserPromptSubmit', input: claude('UserPromptSubmit', { prompt: 'no, do this' }), outcome: 'terminal', late: 'already answered in the terminal' },
     { name: 'SessionEnd', input: claude('SessionEnd', { reason: 'exit' }), outcome: 'session_ended', late: 'the session ended' },
+    { name: 'the session deleted from the dashboard', input: { type: 'user', action: { type: 'delete', sessionId: SID } }, outcome: 'session_ended', late: 'the session ended' },
     { name: 'agent process died', input: { type: 'pid-dead', sessionId: SID, pid: 777 }, outcome: 'session_ended', late: 'the session ended' },
   ];
   for (const row of rows) {
@@ -273,6 +274,17 @@ describe('held approvals: closing rules', () => {
       expect(records(h.send({ type: 'hold-ended', approvalId: ID1 }))).toEqual([]);
     });
   }
+
+  it('a hook gone before its hold time: the card leaves the wait ("answered in the terminal")', () => {
+    const h = waiting();
+    h.advance(1000);
+    h.send({ type: 'hold-ended', approvalId: ID1 });
+    expect(h.session(SID)).toMatchObject({
+      status: 'working',
+      pendingApproval: null,
+      statusReason: { trigger: 'approval-decided', detail: 'Bash answered in the terminal' },
+    });
+  });
 
   it('PostToolUse of another command leaves the approval open', () => {
     const h = waiting();

@@ -9,7 +9,17 @@
  * shutdown closes every FIFO. While any is open, the hook pids are polled: a hook gone (Claude killed it after an
  * answer in the terminal, or its timeout did) → `hold-ended`.
  */
-import { closeSync, constants, fstatSync, openSync, realpathSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { HOLD_ID_RE } from '@flightdeck/core';
 import type { EffectContext, EffectModule } from './types.js';
@@ -17,6 +27,34 @@ import type { EffectContext, EffectModule } from './types.js';
 export const HOLD_POLL_MS = 250;
 /** How long a reply may wait for room in the pipe (the hook reads it at once; a full pipe means it is not reading). */
 const WRITE_RETRY_MS = 1000;
+/**
+ * How long a close waits for the hook to have the FIFO open. A pipe's data is dropped when its last descriptor
+ * closes: closed before the hook's `open` got in, the reply would be lost and the hook would wait for a writer
+ * that never comes. The hook opens it right after writing its record, so this is a few ms at most.
+ */
+const OPEN_WAIT_MS = 2000;
+
+/**
+ * Whether process `pid` has `path` open (Linux: /proc/<pid>/fd). True when it cannot be known (no /proc) or the
+ * process is gone (nothing to wait for).
+ */
+export function hasOpen(pid: number, paths: readonly string[]): boolean {
+  if (!existsSync('/proc/self/fd')) return true;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return true;
+  }
+  for (const fd of fds) {
+    try {
+      if (paths.includes(readlinkSync(`/proc/${pid}/fd/${fd}`))) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
+}
 
 export interface HoldOptions {
   /** The spool directories of this server (its own, and those it adopted), read when a hold opens. */
@@ -43,6 +81,8 @@ export interface HoldEffects extends EffectModule<'hold-open' | 'hold-reply' | '
 
 interface Held {
   fd: number;
+  /** The FIFO's path as given and as the kernel names it (symbolic links of its directories resolved). */
+  paths: string[];
   pid: number | null;
   /** `hold-ended` was submitted (once). */
   ended: boolean;
@@ -92,19 +132,30 @@ export function createHoldEffects(ctx: EffectContext, opts: HoldOptions): HoldEf
     ctx.submit({ type: 'hold-ended', approvalId, reason: `hold refused: ${reason}` }, 'hold-ended');
   }
 
+  function closeFd(approvalId: string, fd: number) {
+    try {
+      closeSync(fd);
+    } catch (err) {
+      ctx.log.warn({ err, approvalId }, 'hold: close failed');
+    }
+  }
+
+  /** Stops holding: closes the FIFO once the hook has it open (see `OPEN_WAIT_MS`). */
   function close(approvalId: string) {
     const h = held.get(approvalId);
     if (!h) return;
     held.delete(approvalId);
-    try {
-      closeSync(h.fd);
-    } catch (err) {
-      ctx.log.warn({ err, approvalId }, 'hold: close failed');
-    }
     if (held.size === 0 && poll) {
       clearInterval(poll);
       poll = null;
     }
+    if (h.pid === null || hasOpen(h.pid, h.paths)) return closeFd(approvalId, h.fd);
+    const until = ctx.now() + OPEN_WAIT_MS;
+    const later = () => {
+      if (ctx.now() >= until || hasOpen(h.pid as number, h.paths)) closeFd(approvalId, h.fd);
+      else setTimeout(later, 5).unref();
+    };
+    setTimeout(later, 5).unref();
   }
 
   function check() {
@@ -146,7 +197,7 @@ export function createHoldEffects(ctx: EffectContext, opts: HoldOptions): HoldEf
       closeSync(fd);
       return refuse(approvalId, path, `cannot stat (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    held.set(approvalId, { fd, pid, ended: false });
+    held.set(approvalId, { fd, paths: [path, realOrNull(path) ?? path], pid, ended: false });
     if (!poll) {
       poll = setInterval(check, opts.pollMs ?? HOLD_POLL_MS);
       poll.unref();

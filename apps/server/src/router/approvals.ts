@@ -110,8 +110,8 @@ async function decide(
   });
   if (r.rejected.length > 0) throw conflict(r.rejected.join('; '));
   const written = await rt.holds.replied(input.id);
-  if (!written || !written.ok)
-    throw conflict(`${written?.reason ?? 'the reply was not written'}: answer in the terminal`);
+  if (written === undefined) throw conflict('the reply was not written: answer in the terminal');
+  if (!written.ok) throw conflict(`${written.reason}: answer in the terminal`);
   return { id: input.id, outcome: input.behavior === 'allow' ? 'allowed' : 'denied' };
 }
 
