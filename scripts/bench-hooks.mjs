@@ -3,7 +3,8 @@
  * Hook delivery benchmark (`pnpm bench:hooks` / `node scripts/bench-hooks.mjs`).
  *
  * 1. Hook latency: wall time of the hook process (`sh flightdeck-hook.sh claude < payload`) measured inside a
- *    bash loop with $EPOCHREALTIME, so no Node overhead is counted. Also prints the floor (an empty sh script).
+ *    bash loop with $EPOCHREALTIME, so no Node overhead is counted. Also prints `… claude --hold` with no live
+ *    reader (PermissionRequest's command: must cost the same) and the floor (an empty sh script).
  * 2. Ingest throughput: K concurrent writer processes run the real hook script N times in total (one session
  *    per writer), then the spool reader drains everything into a counting onBatch. Prints events/s for both
  *    phases, loss (must be 0), duplicates and the per-session ordering check.
@@ -59,16 +60,17 @@ const payload = JSON.stringify({
   tool_use_id: 'toolu_01ABCDEFGHIJKLMNOPQRSTUV',
 });
 
-function hookLatency(script, runs, spool) {
+/** `extra`: arguments after the CLI name (e.g. `--hold`). */
+function hookLatency(script, runs, spool, extra = '') {
   const payloadFile = join(work, 'payload.json');
   writeFileSync(payloadFile, payload);
   const loop = `
 export FLIGHTDECK_SPOOL="$1"
 for ((i=0;i<$3;i++)); do
-  s=$EPOCHREALTIME; sh "$2" claude < "$4"; e=$EPOCHREALTIME
+  s=$EPOCHREALTIME; sh "$2" claude $5 < "$4"; e=$EPOCHREALTIME
   echo $(( 10#\${e/./} - 10#\${s/./} ))
 done`;
-  const r = spawnSync('bash', ['-c', loop, 'bench', spool, script, String(runs), payloadFile], {
+  const r = spawnSync('bash', ['-c', loop, 'bench', spool, script, String(runs), payloadFile, extra], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -112,15 +114,20 @@ try {
   hookLatency(HOOK_SCRIPT_PATH, 20, spool1); // warm-up
   const floor = hookLatency(floorScript, RUNS, spool1);
   const hook = hookLatency(HOOK_SCRIPT_PATH, RUNS, spool1);
+  // PermissionRequest's command with no live reader (no lock file): must cost what the plain hook costs.
+  const held = hookLatency(HOOK_SCRIPT_PATH, RUNS, spool1, '--hold');
   console.log('\nhook process wall time (bash loop, $EPOCHREALTIME, payload %d bytes)', payload.length);
   console.log(
     `  flightdeck-hook.sh  p50 ${ms(pct(hook, 0.5))} ms  p95 ${ms(pct(hook, 0.95))} ms  p99 ${ms(pct(hook, 0.99))} ms  max ${ms(hook[hook.length - 1])} ms`,
   );
   console.log(
+    `  … claude --hold     p50 ${ms(pct(held, 0.5))} ms  p95 ${ms(pct(held, 0.95))} ms  p99 ${ms(pct(held, 0.99))} ms  max ${ms(held[held.length - 1])} ms  (no live reader)`,
+  );
+  console.log(
     `  empty sh (floor)    p50 ${ms(pct(floor, 0.5))} ms  p95 ${ms(pct(floor, 0.95))} ms  p99 ${ms(pct(floor, 0.99))} ms`,
   );
   const written = readdirSync(spool1).filter((f) => f.endsWith('.rec')).length;
-  console.log(`  records written: ${written} (expected ${RUNS + 20})`);
+  console.log(`  records written: ${written} (expected ${2 * RUNS + 20})`);
 
   // 2. Throughput: concurrent writers, then drain
   const spool2 = join(work, 'throughput-spool');

@@ -85,8 +85,27 @@ if h >"$f" || { mkdir -p "$d" && h >"$f"; }; then
       [ -f "$T" ] || printf '\0FDEND\n' >"$T"
       LC_ALL=C cat - "$T" >>"$f"
     fi
+    # The CLI may signal only the `sh -c` wrapper it runs us in (dash does not exec its last command): a watcher
+    # (GNU `tail --pid` checks the pid every second) ends the wait once our parent is gone, if we are still the
+    # process with our start time (pid and field 22 of /proc/$$/stat). Told to stop (TERM), it stops its tail.
+    # Without GNU tail or /proc nothing is watched.
+    z=
+    if read -r z <"/proc/$$/stat"; then z=${z##*) }; set -f; set -- $z; set +f; z=${20}; fi
+    {
+      t=
+      trap '[ -z "$t" ] || kill "$t"; exit 0' TERM
+      tail --pid="$PPID" -f /dev/null &
+      t=$!
+      wait "$t"
+      kill -0 "$PPID" && exit 0
+      read -r s <"/proc/$$/stat" || exit 0
+      s=${s##*) }; set -f; set -- $s; set +f
+      [ -n "$z" ] && [ "${20}" = "$z" ] && kill "$$"
+    } </dev/null >/dev/null &
+    w=$!
     l=
     IFS= read -r l <"$q"
+    kill "$w"
     [ -n "$l" ] && printf '%s\n' "$l"
     exec rm -f "$q"
   fi

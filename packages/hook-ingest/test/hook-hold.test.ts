@@ -89,6 +89,23 @@ function writeLock(spool: string, pid: number, start: string): void {
   writeFileSync(join(spool, '.reader.lock'), `${JSON.stringify({ pid, start, token: 'test-token' })}\n`);
 }
 
+/** Live `tail --pid=<pid>` processes (the hook's parent watcher), found through /proc. */
+function tailsWatching(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args[0]?.endsWith('tail') && args.includes(`--pid=${pid}`)) {
+        if (readProcStat(Number(entry))?.state !== 'Z') out.push(Number(entry));
+      }
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
 const ownStart = () => String(readProcStat(process.pid)!.startTicks);
 
 async function drainAll(dir: string): Promise<SpoolRecord[]> {
@@ -119,12 +136,17 @@ describe('flightdeck-hook.sh --hold', () => {
   let tmp: ReturnType<typeof makeTempDir>;
   let spool: string;
   const children: ChildProcess[] = [];
+  /** Hook processes that are not our children (orphaned on purpose). */
+  const strays: number[] = [];
   beforeEach(() => {
     tmp = makeTempDir();
     spool = join(tmp.dir, 'spool');
   });
   afterEach(() => {
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const pid of strays.splice(0)) if (readProcStat(pid)) process.kill(pid, 'SIGKILL');
+    // The watchers of hooks killed on purpose (they watch this process, their hook's parent).
+    for (const pid of tailsWatching(process.pid)) process.kill(pid, 'SIGTERM');
     tmp.cleanup();
   });
   const hold = (cli = 'claude') => {
@@ -150,6 +172,19 @@ describe('flightdeck-hook.sh --hold', () => {
     expect(rec?.envelope.payload).toEqual(JSON.parse(permission));
     expect(rec?.envelope.meta.hold).toBeUndefined();
     expect(rec?.envelope.meta.holdPid).toBeUndefined();
+    // A started reader makes hold/ (0700), so that held hooks need no mkdir.
+    const reader = createSpoolReader({ dir: spool, onBatch: () => {} });
+    reader.start();
+    await reader.stop();
+    expect(lstatSync(join(spool, 'hold')).mode & 0o7777).toBe(0o700);
+  });
+
+  it('with a live reader but no FIFO possible (hold/ is not a directory): records without hold=1 and returns', () => {
+    writeLock(spool, process.pid, ownStart());
+    writeFileSync(join(spool, 'hold'), 'not a directory');
+    const r = runBounded(['claude', '--hold'], permission, hookEnv(spool));
+    expect([r.status, r.signal, r.stdout]).toEqual([0, null, '']);
+    expect(completeRecord(spool)).not.toHaveProperty('hold');
   });
 
   it('with a stale lock (process gone, or its pid started at another time): does not hold', () => {
@@ -191,6 +226,8 @@ describe('flightdeck-hook.sh --hold', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${allow}\n`);
     expect(existsSync(fifo)).toBe(false);
+    // Its parent watcher is gone too (the parent, this process, lives on).
+    await until(() => tailsWatching(process.pid).length === 0, 'the watcher to stop', 3000);
   });
 
   it('with a live reader: a close without writing (release, timeout, shutdown) prints nothing and exits 0', async () => {
@@ -270,6 +307,29 @@ describe('flightdeck-hook.sh --hold', () => {
     expect(sweepHoldDir(spool)).toEqual([]);
     closeSync(openAsServer(otherFifo));
     expect((await other.done).code).toBe(0);
+  });
+
+  it('ends its wait when the CLI kills only the `sh -c` wrapper it runs the hook in (dash does not exec the hook)', async () => {
+    writeLock(spool, process.pid, ownStart());
+    const command = `sh '${HOOK_SCRIPT_PATH.replace(/'/g, `'\\''`)}' claude --hold`;
+    const wrapper = spawn('sh', ['-c', command], { env: hookEnv(spool), stdio: ['pipe', 'pipe', 'ignore'] });
+    children.push(wrapper);
+    let stdout = '';
+    wrapper.stdout!.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    const closed = new Promise<void>((resolve) => wrapper.stdout!.on('close', () => resolve()));
+    wrapper.stdin!.end(permission);
+    const fifo = await held(spool, { child: wrapper, done: new Promise(() => {}) });
+    const hookPid = Number(fifo.split('-').pop());
+    strays.push(hookPid);
+    expect(readProcStat(hookPid)?.ppid).toBe(wrapper.pid);
+    wrapper.kill('SIGTERM');
+    // The hook (and its watcher) end: nothing keeps the CLI's stdout pipe open, the server sees the pid gone.
+    await until(() => readProcStat(hookPid) === null, 'the orphaned hook to end', 5000);
+    await closed;
+    expect(stdout).toBe('');
+    expect(sweepHoldDir(spool)).toEqual([fifo.split('/').pop()]);
   });
 
   it('keeps the Codex notify rule: the last argument is the payload, with or without --hold', async () => {

@@ -100,8 +100,8 @@ Options:
   --self-test                     send one synthetic event through the installed hook and check it arrived
   --data-dir <path>               Flightdeck data directory (default $FLIGHTDECK_DATA_DIR or ~/.flightdeck)
   --codex-hold <seconds>          install: how long Codex's permission hook waits for an answer from
-                                  Flightdeck (${CODEX_HOLD_MIN_SECONDS}-${CODEX_HOLD_MAX_SECONDS}; default: previous choice, else ${DEFAULT_CODEX_HOLD_SECONDS}); Claude Code's waits up to
-                                  an hour while its own dialog stays open
+                                  Flightdeck (${CODEX_HOLD_MIN_SECONDS}-${CODEX_HOLD_MAX_SECONDS}; default: previous choice, else ${DEFAULT_CODEX_HOLD_SECONDS}).
+                                  Claude Code's waits up to an hour, its own dialog open meanwhile
   --json                          machine-readable output
 
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 (status) not installed / missing events / drift.

@@ -20,7 +20,7 @@ import { readProcStat } from '../proc.js';
 import { validateEnvelope } from '../validate.js';
 import { metaFromRecord, ttyName } from './envelope.js';
 import { ensurePrivateDir, makePrivateFile, readRegularFile, tightenDir } from './files.js';
-import { ensureHoldDir, HOLD_HEADER, holdFifoPath, readBootId } from './hold.js';
+import { ensureHoldDir, HOLD_DIR, HOLD_HEADER, holdFifoPath, readBootId } from './hold.js';
 import { createSpoolLock } from './lock.js';
 import {
   type ParsedRecord,
@@ -283,7 +283,12 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
 
   function ensureDir(): void {
     ensurePrivateDir(dir);
-    ensureHoldDir(dir);
+    try {
+      ensureHoldDir(dir);
+    } catch (err) {
+      // Held hooks then make it themselves (or do not hold): never a reason not to read.
+      report(err, `creating ${HOLD_DIR}/`);
+    }
     // Left by an older version or another umask: what they hold is private too.
     tightenDir(join(dir, REJECTED_DIR));
     tightenDir(join(dir, SELF_TEST_DIR));
