@@ -59,10 +59,15 @@ async function waitUntil<T>(
   ms = 10_000,
 ): Promise<T> {
   const end = Date.now() + ms;
+  let last: unknown = null;
   for (;;) {
-    const v = await fn().catch(() => undefined);
+    const v = await fn().catch((err: unknown) => {
+      last = err;
+      return undefined;
+    });
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -101,6 +106,97 @@ async function openPage(viewport = { width: 1280, height: 900 }): Promise<Page> 
   await page.goto(`${server.url}/#/`);
   await page.locator('[data-testid="tray-button"][data-loaded="true"]').waitFor();
   return page;
+}
+
+/** A persistent context (not incognito: Chromium installs nothing there) with notifications allowed, on the board. */
+async function openInProfile(cookie?: string, view: 'board' | 'login' = 'board'): Promise<Page> {
+  profile = mkdtempSync(join(tmpdir(), 'fd-e2e-profile-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  await context.grantPermissions(['notifications'], { origin: server.url });
+  if (cookie) {
+    const [name, value] = cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: server.url }]);
+  }
+  page = await context.newPage();
+  await page.goto(`${server.url}/#/`);
+  if (view === 'board') await page.locator('[data-testid="tray-button"][data-loaded="true"]').waitFor();
+  else await page.getByLabel('Password').waitFor();
+  // The service worker is registered by the page (the login page too).
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  return page;
+}
+
+function worker() {
+  const all = context?.serviceWorkers() ?? [];
+  const w = all.find((sw) => sw.url() === `${server.url}/sw.js`);
+  if (!w) throw new Error(`no service worker (${all.map((sw) => sw.url()).join(', ')})`);
+  return w;
+}
+
+/** Delivers a push message to the page's service worker (CDP), as a push service would; the notification shown. */
+async function pushToWorker(p: Page, message: unknown) {
+  const cdp = await context!.newCDPSession(p);
+  const registrations: Array<{ registrationId: string; scopeURL: string }> = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: typeof registrations }) =>
+    registrations.push(...e.registrations),
+  );
+  const versions: Array<{ runningStatus: string; status: string }> = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: typeof versions }) =>
+    versions.push(...e.versions),
+  );
+  await cdp.send('ServiceWorker.enable');
+  const reg = await waitUntil(
+    async () => registrations.find((r) => r.scopeURL === `${server.url}/`),
+    'the registration',
+  );
+  const shownNow = () =>
+    worker().evaluate(async () => {
+      const list = await (
+        self as unknown as { registration: ServiceWorkerRegistration }
+      ).registration.getNotifications();
+      // `actions` is not in the DOM library's Notification type
+      type Shown = Notification & { actions: Array<{ title: string }> };
+      return list.map((n) => ({
+        title: n.title,
+        actions: (n as Shown).actions.map((a) => a.title),
+        data: n.data as unknown,
+      }));
+    });
+  // Chromium now and then drops a message sent to a worker it is waking (push services retry too): send again
+  // until the notification shows (one tag per session: a repeat replaces it).
+  let shown: Awaited<ReturnType<typeof shownNow>> | undefined;
+  for (let attempt = 0; attempt < 4 && !shown; attempt++) {
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: server.url,
+      registrationId: reg.registrationId,
+      data: JSON.stringify(message),
+    });
+    shown = await waitUntil(
+      () => shownNow().then((l) => (l.length > 0 ? l : undefined)),
+      'the push notification',
+      3_000,
+    ).catch(() => undefined);
+  }
+  if (!shown)
+    throw new Error(`no notification after 4 push messages (worker: ${JSON.stringify(versions.at(-1))})`);
+  return shown[0];
+}
+
+/** "Allow" on the shown notification: the service worker's own action handler (`decide`) posts the decision. */
+async function allowInWorker(): Promise<void> {
+  await worker().evaluate(async () => {
+    const [n] = await (
+      self as unknown as { registration: ServiceWorkerRegistration }
+    ).registration.getNotifications();
+    await (self as unknown as { decide: (data: unknown, behavior: string) => Promise<void> }).decide(
+      n!.data,
+      'allow',
+    );
+  });
 }
 
 describe('approvals in the browser', () => {
@@ -215,19 +311,7 @@ describe('approvals in the browser', () => {
   });
 
   it('is installable, and its service worker shows a push message with Allow / Deny that decides via push', async () => {
-    // A profile of its own (not an incognito context, where Chromium installs nothing).
-    profile = mkdtempSync(join(tmpdir(), 'fd-e2e-profile-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    // The user allowed notifications (push messages are shown as notifications).
-    await context.grantPermissions(['notifications'], { origin: server.url });
-    const p = await context.newPage();
-    page = p;
-    await p.goto(`${server.url}/#/`);
-    await p.locator('[data-testid="tray-button"][data-loaded="true"]').waitFor();
+    const p = await openInProfile();
     const manifest = (await (await fetch(`${server.url}/manifest.webmanifest`)).json()) as {
       name: string;
       start_url: string;
@@ -246,63 +330,18 @@ describe('approvals in the browser', () => {
     };
     expect(installability.installabilityErrors).toEqual([]);
 
-    // The service worker is registered by the page and controls it.
-    const worker = context!.serviceWorkers()[0] ?? (await context!.waitForEvent('serviceworker'));
-    expect(worker.url()).toBe(`${server.url}/sw.js`);
-    await p.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-
     // A push message carrying a real held approval (the payload the server's Web Push sends).
     await server.hook(claude.sessionStart('s-push', CWD));
     const hook = heldPermission('s-push', 'npm publish');
     const approval = await pendingFor('s-push');
-    const registrations: Array<{ registrationId: string; scopeURL: string }> = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: typeof registrations }) =>
-      registrations.push(...e.registrations),
-    );
-    await cdp.send('ServiceWorker.enable');
-    const reg = await waitUntil(
-      async () => registrations.find((r) => r.scopeURL === `${server.url}/`),
-      'the registration',
-    );
-    await cdp.send('ServiceWorker.deliverPushMessage', {
-      origin: server.url,
-      registrationId: reg.registrationId,
-      data: JSON.stringify({ type: 'approval', approval, dedupeKey: `approval:${approval.id}` }),
-    });
-    const shown = await waitUntil(
-      () =>
-        worker
-          .evaluate(async () => {
-            const list = await (
-              self as unknown as { registration: ServiceWorkerRegistration }
-            ).registration.getNotifications();
-            // `actions` is not in the DOM library's Notification type
-            type Shown = Notification & { actions: Array<{ title: string }> };
-            return list.map((n) => ({
-              title: n.title,
-              actions: (n as Shown).actions.map((a) => a.title),
-              data: n.data as unknown,
-            }));
-          })
-          .then((l) => (l.length > 0 ? l : undefined)),
-      'the push notification',
-    );
-    expect(shown[0]).toMatchObject({
+    const shown = await pushToWorker(p, { type: 'approval', approval, dedupeKey: `approval:${approval.id}` });
+    expect(shown).toMatchObject({
       title: 'Bash wants to run `npm publish` — shop',
       actions: ['Allow', 'Deny'],
       data: { approvalId: approval.id, sessionId: 's-push' },
     });
-
     // "Allow" on the notification: the service worker's own action handler posts the decision.
-    await worker.evaluate(async () => {
-      const [n] = await (
-        self as unknown as { registration: ServiceWorkerRegistration }
-      ).registration.getNotifications();
-      await (self as unknown as { decide: (data: unknown, behavior: string) => Promise<void> }).decide(
-        n!.data,
-        'allow',
-      );
-    });
+    await allowInWorker();
     expect(JSON.parse(await hook.output)).toEqual({
       hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow' } },
     });
@@ -345,5 +384,62 @@ describe('approvals in the browser', () => {
     }
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     hook.proc.kill('SIGTERM');
+  });
+
+  // Last: it sets a password on the shared server.
+  it('with a password set: the service worker’s decision carries the login cookie (and without it, is refused)', async () => {
+    const password = 'correct horse battery staple';
+    await server.trpc('auth.setPassword', { password }, { method: 'POST' });
+    const login = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ password }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(/=./);
+
+    await server.hook(claude.sessionStart('s-auth', CWD));
+    const hook = heldPermission('s-auth', 'npm publish');
+    const approval = await waitUntil(
+      async () =>
+        (await server.trpc<ApprovalView[]>('approvals.list', undefined, { cookie })).find(
+          (a) => a.sessionId === 's-auth' && a.decidable,
+        ),
+      'the approval',
+    );
+    const message = { type: 'approval', approval, dedupeKey: `approval:${approval.id}` };
+
+    // Not logged in on this device: the server refuses, the service worker says so, the hook still waits.
+    let p = await openInProfile(undefined, 'login');
+    await pushToWorker(p, message);
+    await allowInWorker();
+    const refused = await worker().evaluate(async () =>
+      (
+        await (self as unknown as { registration: ServiceWorkerRegistration }).registration.getNotifications()
+      ).map((n) => n.title),
+    );
+    expect(refused.join(' ')).toMatch(/login required|unauthori[sz]ed/i);
+    expect(hook.proc.exitCode).toBeNull();
+    await context!.close();
+    context = undefined;
+
+    // Logged in (the dashboard's cookie): Allow decides.
+    p = await openInProfile(cookie);
+    await pushToWorker(p, message);
+    await allowInWorker();
+    expect(JSON.parse(await hook.output)).toEqual({
+      hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'allow' } },
+    });
+    const history = await server.trpc<ApprovalDecisionRecord[]>(
+      'approvals.history',
+      { sessionId: 's-auth' },
+      { cookie },
+    );
+    expect(history[0]).toMatchObject({
+      id: approval.id,
+      outcome: 'allowed',
+      via: 'push',
+      by: { authenticated: true },
+    });
   });
 });
