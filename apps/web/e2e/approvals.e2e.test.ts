@@ -340,6 +340,19 @@ describe('approvals in the browser', () => {
       actions: ['Allow', 'Deny'],
       data: { approvalId: approval.id, sessionId: 's-push' },
     });
+    // A click on the notification (not on an action) shows that approval in the open dashboard.
+    expect(await p.getByTestId('tray').count()).toBe(0);
+    await worker().evaluate(async () => {
+      const [n] = await (
+        self as unknown as { registration: ServiceWorkerRegistration }
+      ).registration.getNotifications();
+      await (self as unknown as { show: (data: unknown) => Promise<void> }).show(n!.data);
+    });
+    await p.locator(`.tray [data-approval-id="${approval.id}"]`).waitFor();
+    await p.waitForFunction(
+      (id) => document.activeElement?.getAttribute('data-approval-id') === id,
+      approval.id,
+    );
     // "Allow" on the notification: the service worker's own action handler posts the decision.
     await allowInWorker();
     expect(JSON.parse(await hook.output)).toEqual({

@@ -116,12 +116,13 @@ async function show(data) {
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   const client = windows.find((c) => new URL(c.url).origin === self.location.origin);
   if (client) {
-    await client.focus();
     client.postMessage(
       data.approvalId
         ? { type: 'focus-approval', approvalId: data.approvalId }
         : { type: 'open-session', sessionId: data.sessionId ?? null },
     );
+    // Allowed from a notification click only; the page shows the approval either way.
+    await client.focus().catch(() => undefined);
     return;
   }
   const url = data.approvalId
