@@ -139,4 +139,22 @@ describe('alert rules in Settings', () => {
       ],
     ]);
   });
+
+  it('says so when the server has no alert rules to give', async () => {
+    render(() => (
+      <AlertRulesPanel
+        api={testApi({
+          alertRules: async () => {
+            throw new Error('alerts are not enabled on this server');
+          },
+          alertDeliveries: async () => [],
+        })}
+        onToast={() => undefined}
+      />
+    ));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Could not read the alert rules: alerts are not enabled on this server',
+    );
+    expect(screen.getByRole('button', { name: 'Add rule' })).toBeTruthy();
+  });
 });

@@ -37,6 +37,9 @@ export function AlertRulesPanel(props: { api: Api; onToast: (m: string) => void 
   const [url, setUrl] = createSignal('');
   const [secret, setSecret] = createSignal('');
   const timed = () => CONDITIONS.find((c) => c.type === type())?.timed === true;
+  // (reading an errored resource throws: its error is shown instead)
+  const ruleList = () => (rules.error ? [] : (rules() ?? []));
+  const deliveryList = () => (deliveries.error ? [] : (deliveries() ?? []));
   const run = async (fn: () => Promise<void>, done?: string) => {
     setError(null);
     try {
@@ -87,7 +90,7 @@ export function AlertRulesPanel(props: { api: Api; onToast: (m: string) => void 
           </tr>
         </thead>
         <tbody>
-          <For each={rules() ?? []}>
+          <For each={ruleList()}>
             {(r) => (
               <tr data-rule-id={r.id}>
                 <td>
@@ -232,11 +235,11 @@ export function AlertRulesPanel(props: { api: Api; onToast: (m: string) => void 
       </form>
       <h3>Deliveries</h3>
       <Show
-        when={(deliveries() ?? []).length > 0}
+        when={deliveryList().length > 0}
         fallback={<p class="muted">No push message or webhook sent yet.</p>}
       >
         <ol class="timeline" data-testid="alert-deliveries">
-          <For each={deliveries()}>
+          <For each={deliveryList()}>
             {(d) => (
               <li class="timeline__item" data-status={d.status}>
                 <time dateTime={new Date(d.at).toISOString()}>{formatDateTime(d.at)}</time>
