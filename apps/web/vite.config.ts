@@ -1,22 +1,32 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 
+/** The files of `public/` (copied into the build as they are: service worker, manifest, icons), relative paths. */
+function publicFiles(dir = join(webRoot, 'public')): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? publicFiles(join(dir, e.name))
+      : [relative(webRoot, join(dir, e.name)).split(sep).join('/')],
+  );
+}
+
 /**
  * Writes `build-inputs.json` into the build: the source files it was built from (this package's and the workspace
- * packages' it imports, relative to this directory), so `flightdeck start` in a checkout can tell a stale build
- * (apps/server/scripts/checkout.mjs).
+ * packages' it imports, and `public/`, relative to this directory), so `flightdeck start` in a checkout can tell a
+ * stale build (apps/server/scripts/checkout.mjs).
  */
 function recordInputs(): Plugin {
   return {
     name: 'flightdeck-record-inputs',
     apply: 'build',
     generateBundle() {
-      const files = new Set(['index.html', 'package.json', 'vite.config.ts']);
+      const files = new Set(['index.html', 'package.json', 'vite.config.ts', ...publicFiles()]);
       for (const id of this.getModuleIds()) {
         const file = id.split('?')[0] ?? '';
         if (!isAbsolute(file) || file.includes(`${sep}node_modules${sep}`) || !existsSync(file)) continue;

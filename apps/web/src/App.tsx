@@ -10,12 +10,14 @@ import {
   Show,
   Switch,
 } from 'solid-js';
+import { ApprovalTray, ApprovalTrayButton, pressApprovalKey } from './components/ApprovalTray.js';
 import { DeliveryBanner } from './components/DeliveryBanner.js';
 import { HelpDialog } from './components/Help.js';
 import type { Api } from './data/types.js';
-import { alertOnTransition } from './lib/alerts.js';
+import { alertOnApproval, alertOnRule, alertOnTransition } from './lib/alerts.js';
 import { applyTheme, prefs, setPrefs } from './lib/prefs.js';
 import { createHashRouter, type Route } from './lib/router.js';
+import { createApprovalsStore } from './store/approvals.js';
 import { bindBoardToUrl, boardHref, createBoardState } from './store/boardState.js';
 import { createSessionStore } from './store/sessions.js';
 import { AnalyticsView } from './views/Analytics.js';
@@ -65,7 +67,29 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     );
   };
 
+  const approvals = createApprovalsStore(props.api, { onNotice: (text) => toast(text) });
+  onCleanup(approvals.onOpened((a) => alertOnApproval(a, () => approvals.focus(a.id))));
+
   onMount(() => {
+    onCleanup(props.api.approvalsLive((msg) => approvals.push(msg)));
+    onCleanup(props.api.alertsLive((alert) => alertOnRule(alert, { toast, openSession: open })));
+    // A click on a push notification (service worker) names the approval to show: in a message to this page, or
+    // in the address of a page it opened (`?approval=<id>`).
+    const fromUrl = new URL(window.location.href).searchParams.get('approval');
+    if (fromUrl) {
+      approvals.focus(fromUrl);
+      const url = new URL(window.location.href);
+      url.searchParams.delete('approval');
+      window.history.replaceState(window.history.state, '', url);
+    }
+    const onWorkerMessage = (e: MessageEvent) => {
+      const data = e.data as { type?: string; approvalId?: unknown; sessionId?: unknown } | null;
+      if (data?.type === 'focus-approval' && typeof data.approvalId === 'string')
+        approvals.focus(data.approvalId);
+      if (data?.type === 'open-session' && typeof data.sessionId === 'string') open(data.sessionId);
+    };
+    navigator.serviceWorker?.addEventListener('message', onWorkerMessage);
+    onCleanup(() => navigator.serviceWorker?.removeEventListener('message', onWorkerMessage));
     const stop = props.api.live({
       onMessage: (msg, id) => store.push(msg, id),
       onState: (state, error) => {
@@ -92,11 +116,45 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
   });
   onCleanup(() => clearTimeout(titleTimer));
 
+  /**
+   * Keys on the approval in front of the user: the focused one in the tray (else its oldest), or on a session's
+   * page that session's approval. `a`/`d`/`s` press its Allow / Deny / Allow for session button; in the tray
+   * `j`/`k` (or the arrows) move between approvals.
+   */
+  const onApprovalKey = (e: KeyboardEvent): boolean => {
+    const tray = approvals.trayOpen() ? document.querySelector('.tray') : null;
+    if (tray) {
+      const items = [...tray.querySelectorAll<HTMLElement>('[data-approval-id]')];
+      const current = items.findIndex((el) => el.dataset.approvalId === approvals.focused());
+      const step = ['j', 'ArrowDown'].includes(e.key) ? 1 : ['k', 'ArrowUp'].includes(e.key) ? -1 : 0;
+      if (step !== 0) {
+        e.preventDefault();
+        const next = items[Math.min(items.length - 1, Math.max(0, current + step))];
+        // The tray moves the keyboard to the approval it focuses.
+        if (next?.dataset.approvalId) approvals.focus(next.dataset.approvalId);
+        return true;
+      }
+      const item = items[current] ?? items[0];
+      if (pressApprovalKey(item, e.key)) {
+        e.preventDefault();
+        return true;
+      }
+      return false;
+    }
+    if (router.route().name !== 'session') return false;
+    if (pressApprovalKey(document.querySelector('.detail [data-approval-id]'), e.key)) {
+      e.preventDefault();
+      return true;
+    }
+    return false;
+  };
+
   let pendingG = false;
   const onKey = (e: KeyboardEvent) => {
     if (e.metaKey || e.ctrlKey || e.altKey) return;
     if (e.key === 'Escape') {
       if (help()) return setHelp(false);
+      if (approvals.trayOpen() && !isTyping(e.target)) return approvals.setTrayOpen(false);
       if (isTyping(e.target)) return (e.target as HTMLElement).blur();
       if (router.route().name === 'session') return router.back();
       return board.setSelected(null);
@@ -104,6 +162,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     if (isTyping(e.target)) return;
     if (document.querySelector('[role="dialog"]')) return;
     const onBoard = router.route().name === 'board';
+    if (!pendingG && onApprovalKey(e)) return;
     if (pendingG) {
       pendingG = false;
       const to = ({ b: 'board', h: 'history', a: 'analytics', s: 'settings' } as const)[
@@ -217,6 +276,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
           >
             {prefs().theme === 'dark' ? '☾' : prefs().theme === 'light' ? '☀' : '◐'}
           </button>
+          <ApprovalTrayButton store={approvals} />
           <button
             type="button"
             class="btn btn--ghost btn--icon"
@@ -246,6 +306,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
             <Board
               store={store}
               board={board}
+              approvals={approvals}
               onOpen={open}
               onArchive={archive}
               searchRef={(el) => (searchEl = el)}
@@ -263,6 +324,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
                 item={r().item ?? null}
                 api={props.api}
                 store={store}
+                approvals={approvals}
                 onClose={() => router.back()}
                 onOpen={open}
                 onToast={toast}
@@ -281,6 +343,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
           </Match>
         </Switch>
       </main>
+      <ApprovalTray store={approvals} onOpenSession={open} />
       <Show when={help()}>
         <HelpDialog onClose={() => setHelp(false)} />
       </Show>

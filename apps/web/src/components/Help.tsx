@@ -7,8 +7,10 @@ export const SHORTCUTS: Array<[string, string]> = [
   ['n', 'Jump to the next session that needs you'],
   ['/', 'Search'],
   ['g b · g h · g a · g s', 'Board · History · Analytics · Settings'],
+  ['a · d · s', 'Allow · Deny · Allow for this session: the focused approval (approvals tray, session page)'],
+  ['j / k (tray)', 'Next · previous approval in the approvals tray'],
   ['?', 'Show this help'],
-  ['Esc', 'Close / back'],
+  ['Esc', 'Close / back (closes the approvals tray first)'],
 ];
 
 export function HelpDialog(props: { onClose: () => void }): JSX.Element {

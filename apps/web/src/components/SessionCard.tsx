@@ -4,6 +4,8 @@ import { now } from '../lib/clock.js';
 import { formatDuration } from '../lib/format.js';
 import { accentOf, activityLine, displayTitle, STATUS_META } from '../lib/status.js';
 import { predecessorOf, relationWords, shortId, terminalLabel } from '../lib/words.js';
+import type { ApprovalsStore } from '../store/approvals.js';
+import { ApprovalActions } from './Approval.js';
 import { StatusBadge } from './StatusBadge.js';
 
 /** `claude-sonnet-4-6` → `sonnet-4-6`; the full name is in the tooltip. */
@@ -17,6 +19,8 @@ export interface SessionCardProps {
   selected?: boolean;
   onOpen?: (sessionId: string) => void;
   onSelect?: (sessionId: string) => void;
+  /** The pending approvals: a card whose approval can be answered from here shows Allow / Deny / Allow for session. */
+  approvals?: ApprovalsStore;
 }
 
 /**
@@ -29,6 +33,11 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
   const inStatus = () => formatDuration(now() - s().statusReason.at);
   const accent = () => accentOf(s());
   const title = () => displayTitle(s());
+  /** The approval this card waits on, when it can be answered from Flightdeck. */
+  const approval = () => {
+    const p = s().pendingApproval;
+    return meta().needsYou && p?.id && p.decidable ? props.approvals?.get(p.id) : undefined;
+  };
   return (
     <article
       class={`card card--${s().status}`}
@@ -43,7 +52,10 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
       onKeyDown={(e) => {
         if (e.key === 'Enter' && e.target === e.currentTarget) props.onOpen?.(s().sessionId);
       }}
-      onDblClick={() => props.onOpen?.(s().sessionId)}
+      onDblClick={(e) => {
+        // Two quick clicks on Allow / Deny are not a request to open the session.
+        if (!(e.target as Element).closest?.('button')) props.onOpen?.(s().sessionId);
+      }}
     >
       <header class="card__head">
         <StatusBadge status={s().status} />
@@ -96,39 +108,48 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
       >
         {activityLine(s())}
       </p>
-      <footer class="card__meta">
-        <span class={`chip chip--cli chip--${s().cli}`}>{s().cli}</span>
-        <Show when={s().model}>
-          <span class="chip chip--model" title={`Model: ${s().model}`}>
-            {shortModel(s().model ?? '')}
-          </span>
-        </Show>
-        <span class="card__stat" title="Tool calls">
-          <span aria-hidden="true">⚒</span> {s().totalToolCalls}
-          <span class="visually-hidden"> tool calls</span>
-        </span>
-        <Show when={s().subagentCount > 0}>
-          <span class="card__stat" title="Running subagents">
-            <span aria-hidden="true">⑂</span> {s().subagentCount}
-            <span class="visually-hidden"> subagents</span>
-          </span>
-        </Show>
-        <Show when={terminalLabel(s().source)}>
-          {(terminal) => (
-            <span class="card__source" title={`Terminal: ${terminal()}`}>
-              <span aria-hidden="true">⌨</span> {terminal()}
+      <Show when={approval()}>
+        {(a) => (
+          <div class="card__approval" data-testid="card-approval">
+            <ApprovalActions approval={a()} store={props.approvals!} compact />
+          </div>
+        )}
+      </Show>
+      <Show when={approval() === undefined}>
+        <footer class="card__meta">
+          <span class={`chip chip--cli chip--${s().cli}`}>{s().cli}</span>
+          <Show when={s().model}>
+            <span class="chip chip--model" title={`Model: ${s().model}`}>
+              {shortModel(s().model ?? '')}
             </span>
-          )}
-        </Show>
-        <Show when={s().host}>
-          {(host) => (
-            <span class="card__host" title={`Host: ${host()}`} data-testid="host">
-              <span aria-hidden="true">⌂</span> {host()}
-              <span class="visually-hidden"> (host)</span>
+          </Show>
+          <span class="card__stat" title="Tool calls">
+            <span aria-hidden="true">⚒</span> {s().totalToolCalls}
+            <span class="visually-hidden"> tool calls</span>
+          </span>
+          <Show when={s().subagentCount > 0}>
+            <span class="card__stat" title="Running subagents">
+              <span aria-hidden="true">⑂</span> {s().subagentCount}
+              <span class="visually-hidden"> subagents</span>
             </span>
-          )}
-        </Show>
-      </footer>
+          </Show>
+          <Show when={terminalLabel(s().source)}>
+            {(terminal) => (
+              <span class="card__source" title={`Terminal: ${terminal()}`}>
+                <span aria-hidden="true">⌨</span> {terminal()}
+              </span>
+            )}
+          </Show>
+          <Show when={s().host}>
+            {(host) => (
+              <span class="card__host" title={`Host: ${host()}`} data-testid="host">
+                <span aria-hidden="true">⌂</span> {host()}
+                <span class="visually-hidden"> (host)</span>
+              </span>
+            )}
+          </Show>
+        </footer>
+      </Show>
     </article>
   );
 }

@@ -45,6 +45,18 @@ export function DiffView(props: { oldText: string; newText: string; filePath?: s
   );
 }
 
+/** A shell command, after a `$` prompt. */
+export function CommandView(props: { command: string; class?: string }): JSX.Element {
+  return (
+    <pre class={`code code--cmd ${props.class ?? ''}`}>
+      <span class="bash__prompt" aria-hidden="true">
+        ${' '}
+      </span>
+      {props.command}
+    </pre>
+  );
+}
+
 function json(v: unknown): string {
   try {
     return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
@@ -81,12 +93,7 @@ export function ToolInput(props: { call: ToolCall }): JSX.Element {
             <Show when={v().description}>
               <p class="bash__desc">{v().description}</p>
             </Show>
-            <pre class="code code--cmd">
-              <span class="bash__prompt" aria-hidden="true">
-                ${' '}
-              </span>
-              {v().command}
-            </pre>
+            <CommandView command={v().command} />
           </div>
         )}
       </Match>

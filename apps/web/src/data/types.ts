@@ -1,5 +1,5 @@
 import type { AppRouter } from '@flightdeck/server';
-import type { AgentCli, Note, SessionStatus, Team } from '@flightdeck/shared-types';
+import type { AgentCli, ApprovalOutcome, Note, SessionStatus, Team } from '@flightdeck/shared-types';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
 /** What each procedure of the server's router returns (as JSON). */
@@ -125,6 +125,95 @@ export interface SystemStats {
 
 export type AuthStatus = ServerOutputs['auth']['status'];
 
+export type { ApprovalOutcome };
+
+/** A pending approval as the server sends it (`approvals.list`, `approvals.live`): the `ApprovalView` of shared-types. */
+export type ApprovalView = ServerOutputs['approvals']['list'][number];
+
+/** A closed approval as audited (`approvals.history`). */
+export type ApprovalDecisionRecord = ServerOutputs['approvals']['history'][number];
+
+/** One message of `approvals.live`: the pending approvals, then each one opened or closed. */
+export type ApprovalLiveMessage = Yielded<ServerOutputs['approvals']['live']>;
+
+/** What the user decided (`approvals.decide` without the id; `via` is added by the adapter). */
+export interface ApprovalDecision {
+  behavior: 'allow' | 'deny';
+  /** Deny: told to the agent. */
+  message?: string;
+  /** Allow for this session (a rule added for the session). */
+  remember?: 'session';
+  /** Questions (`AskUserQuestion`): the chosen option labels, by question. */
+  answers?: Record<string, string>;
+}
+
+/**
+ * How a decision ended: taken (`outcome`), or refused because the approval was already closed or unknown
+ * (`conflict`, with the server's words, e.g. "already answered in the terminal").
+ */
+export type DecideResult = { ok: true; outcome: ApprovalOutcome } | { ok: false; conflict: string };
+
+/** A browser's push subscription (`PushSubscription.toJSON()`), as `alerts.subscribePush` takes it. */
+export interface PushSubscriptionData {
+  endpoint: string;
+  expirationTime?: number | null;
+  keys: { p256dh: string; auth: string };
+}
+
+/** One alert fired by a rule (`alerts.live`), for the channels the page carries out: in-app (a toast), browser. */
+export interface FiredAlert {
+  ruleId: string;
+  sessionId: string | null;
+  condition: string;
+  title: string;
+  body: string;
+  dedupeKey: string;
+  approvalId: string | null;
+  channels: Array<'in-app' | 'browser'>;
+}
+
+/**
+ * Alert rules as the server's `alerts.rules` procedures take and list them (the shapes of `@flightdeck/shared-types`
+ * alerts: a rule's condition, its channels, its webhook — whose secret is never sent back).
+ */
+export type AlertChannel = 'in-app' | 'browser' | 'push' | 'webhook';
+export type AlertCondition =
+  | { type: 'approval-waiting'; minutes: number }
+  | { type: 'idle'; minutes: number }
+  | { type: 'error' }
+  | { type: 'ended-unexpectedly' }
+  | { type: 'approval-opened' };
+export interface AlertRuleView {
+  id: string;
+  name: string;
+  enabled: boolean;
+  condition: AlertCondition;
+  channels: AlertChannel[];
+  webhook: { url: string; hasSecret: true } | null;
+  createdAt: number;
+  updatedAt: number;
+}
+/** A new rule, or the fields of an update (`webhook.secret` left out keeps the stored one). */
+export interface AlertRuleDraft {
+  name: string;
+  enabled: boolean;
+  condition: AlertCondition;
+  channels: AlertChannel[];
+  webhook?: { url: string; secret?: string } | null;
+}
+/** One delivery attempt (push or webhook), newest first. */
+export interface AlertDelivery {
+  id: number;
+  ruleId: string;
+  channel: 'push' | 'webhook';
+  target: string;
+  attempt: number;
+  status: 'ok' | 'failed' | 'retrying' | 'gone';
+  httpStatus: number | null;
+  error: string | null;
+  at: number;
+}
+
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 export interface Api {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
@@ -163,4 +252,23 @@ export interface Api {
   logout(): Promise<void>;
   setPassword(password: string): Promise<void>;
   clearPassword(): Promise<void>;
+  /** Pending approvals, then each one opened or closed (`approvals.live`, resumed after a reconnect). */
+  approvalsLive(onMessage: (msg: ApprovalLiveMessage) => void): () => void;
+  /** Decides an approval once; a closed or unknown one comes back as `conflict` (never a stale decision). */
+  decideApproval(id: string, decision: ApprovalDecision): Promise<DecideResult>;
+  /** Closed approvals, newest first (`approvals.history`). */
+  approvalHistory(query: { sessionId?: string; limit?: number }): Promise<ApprovalDecisionRecord[]>;
+  /** The server's VAPID public key (base64url) for Web Push, or null when it has none. */
+  vapidPublicKey(): Promise<string | null>;
+  /** Alerts fired by the alert rules for the page (in-app, browser), as they fire. */
+  alertsLive(onAlert: (alert: FiredAlert) => void): () => void;
+  alertRules(): Promise<AlertRuleView[]>;
+  createAlertRule(rule: AlertRuleDraft): Promise<void>;
+  updateAlertRule(id: string, rule: AlertRuleDraft): Promise<void>;
+  deleteAlertRule(id: string): Promise<void>;
+  /** Sends a test alert on a rule's channels. */
+  testAlertRule(id: string): Promise<void>;
+  alertDeliveries(limit: number): Promise<AlertDelivery[]>;
+  /** Registers this browser's push subscription with the server. */
+  subscribePush(subscription: PushSubscriptionData): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import { diffArrays } from 'diff';
+
 export interface DiffLine {
   kind: 'same' | 'add' | 'del';
   text: string;
@@ -6,52 +8,29 @@ export interface DiffLine {
   newNo: number | null;
 }
 
-const MAX_CELLS = 400_000;
+/** Beyond this many changed lines the diff is not searched for: "all removed, all added" (huge rewrites). */
+const MAX_EDIT_LENGTH = 5_000;
 
-/** Line diff by longest common subsequence; falls back to "all removed, all added" for huge inputs. */
+/**
+ * Line diff (jsdiff's Myers diff over the lines, compared exactly); falls back to "all removed, all added" when
+ * the texts differ in more than MAX_EDIT_LENGTH lines.
+ */
 export function diffLines(oldText: string, newText: string): DiffLine[] {
   const a = oldText === '' ? [] : oldText.split('\n');
   const b = newText === '' ? [] : newText.split('\n');
-  const n = a.length;
-  const m = b.length;
-  if (n * m > MAX_CELLS) {
-    return [
-      ...a.map((text, i): DiffLine => ({ kind: 'del', text, oldNo: i + 1, newNo: null })),
-      ...b.map((text, j): DiffLine => ({ kind: 'add', text, oldNo: null, newNo: j + 1 })),
-    ];
-  }
-  // lcs[i][j] = LCS length of a[i..] and b[j..], stored flat.
-  const w = m + 1;
-  const lcs = new Uint32Array((n + 1) * w);
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i * w + j] =
-        a[i] === b[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
-    }
-  }
+  const changes = diffArrays(a, b, { maxEditLength: MAX_EDIT_LENGTH }) ?? [
+    { value: a, removed: true, added: false, count: a.length },
+    { value: b, removed: false, added: true, count: b.length },
+  ];
   const out: DiffLine[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (a[i] === b[j]) {
-      out.push({ kind: 'same', text: a[i]!, oldNo: i + 1, newNo: j + 1 });
-      i++;
-      j++;
-    } else if (lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!) {
-      out.push({ kind: 'del', text: a[i]!, oldNo: i + 1, newNo: null });
-      i++;
-    } else {
-      out.push({ kind: 'add', text: b[j]!, oldNo: null, newNo: j + 1 });
-      j++;
+  let oldNo = 0;
+  let newNo = 0;
+  for (const c of changes) {
+    for (const text of c.value) {
+      if (c.added) out.push({ kind: 'add', text, oldNo: null, newNo: ++newNo });
+      else if (c.removed) out.push({ kind: 'del', text, oldNo: ++oldNo, newNo: null });
+      else out.push({ kind: 'same', text, oldNo: ++oldNo, newNo: ++newNo });
     }
-  }
-  while (i < n) {
-    out.push({ kind: 'del', text: a[i]!, oldNo: i + 1, newNo: null });
-    i++;
-  }
-  while (j < m) {
-    out.push({ kind: 'add', text: b[j]!, oldNo: null, newNo: j + 1 });
-    j++;
   }
   return out;
 }

@@ -14,6 +14,7 @@ import {
 import { SessionCard } from '../components/SessionCard.js';
 import { StatusIcon } from '../components/StatusBadge.js';
 import { STATUS_META } from '../lib/status.js';
+import type { ApprovalsStore } from '../store/approvals.js';
 import {
   type BoardRow,
   type GroupMode,
@@ -34,6 +35,8 @@ export interface BoardProps {
   store: SessionStore;
   board: BoardState;
   onOpen: (sessionId: string) => void;
+  /** Pending approvals: cards answer theirs. */
+  approvals?: ApprovalsStore;
   searchRef?: (el: HTMLInputElement) => void;
   /** Archive these sessions ("Clear ended"). Without it the button is not shown. */
   onArchive?: (ids: string[]) => Promise<void> | void;
@@ -320,6 +323,7 @@ export function Board(props: BoardProps): JSX.Element {
                           selected={isSelected(key)}
                           onSelect={b.setSelected}
                           onOpen={props.onOpen}
+                          approvals={props.approvals}
                         />
                       )}
                     </Show>

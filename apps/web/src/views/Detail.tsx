@@ -13,16 +13,18 @@ import {
   Show,
 } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
+import { ApprovalItem, ClosedNoticeView } from '../components/Approval.js';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
-import type { Api, LiveSession, Session } from '../data/types.js';
+import type { Api, ApprovalDecisionRecord, ApprovalOutcome, LiveSession, Session } from '../data/types.js';
 import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatTime, plural } from '../lib/format.js';
 import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
 import { accentOf, displayTitle, endReasonLabel } from '../lib/status.js';
 import { codeWords, lineageOf, permissionModeLabel, terminalLabel } from '../lib/words.js';
+import type { ApprovalsStore } from '../store/approvals.js';
 import type { SessionStore } from '../store/sessions.js';
 
 export interface DetailActions {
@@ -52,6 +54,10 @@ export interface SessionDetailViewProps {
    * scrolled into view and highlighted (a tool call is expanded).
    */
   focus?: string | null;
+  /** The pending approvals: this session's is shown readable, with Allow / Deny / Allow for session. */
+  approvals?: ApprovalsStore;
+  /** This session's closed approvals, newest first (`approvals.history`). */
+  approvalHistory?: ApprovalDecisionRecord[];
 }
 
 const TAB_OF: Record<ItemKind, Tab | null> = {
@@ -70,7 +76,7 @@ const FOCUS_NOUN: Record<ItemKind, string> = {
   title: 'title',
 };
 
-type Tab = 'conversation' | 'tools' | 'timeline' | 'agents' | 'notes';
+type Tab = 'conversation' | 'tools' | 'timeline' | 'agents' | 'notes' | 'approvals';
 
 type ConvItem =
   | { kind: 'prompt'; text: string; timestamp: number }
@@ -246,6 +252,51 @@ function NotesPanel(props: { notes: Note[]; actions?: DetailActions; focus?: str
   );
 }
 
+const OUTCOME_WORDS: Record<ApprovalOutcome, string> = {
+  allowed: 'Allowed',
+  denied: 'Denied',
+  terminal: 'Answered in the terminal',
+  timed_out: 'Timed out',
+  session_ended: 'Session ended',
+  released: 'Released without a decision',
+};
+
+const VIA_WORDS = { browser: 'from the browser', api: 'through the API', push: 'from a push notification' };
+
+/** The audit of this session's approvals: what was asked, how it closed, who decided from where. */
+function ApprovalHistory(props: { records: ApprovalDecisionRecord[] }): JSX.Element {
+  return (
+    <Show when={props.records.length > 0} fallback={<p class="muted">No approval has closed yet.</p>}>
+      <ol class="timeline approval-history">
+        <For each={props.records}>
+          {(r) => (
+            <li class="timeline__item" data-outcome={r.outcome}>
+              <time dateTime={new Date(r.closedAt).toISOString()}>{formatTime(r.closedAt)}</time>
+              <span class="timeline__type">
+                {OUTCOME_WORDS[r.outcome]}
+                {r.remember === 'session' ? ' for the session' : ''}
+              </span>
+              <span>
+                {r.summary}
+                <Show when={r.via || r.by}>
+                  <span class="muted">
+                    {' '}
+                    — {r.via ? VIA_WORDS[r.via] : ''}
+                    {r.by ? ` (${r.by.address}${r.by.authenticated ? ', logged in' : ''})` : ''}
+                  </span>
+                </Show>
+                <Show when={r.message}>
+                  <span class="muted"> · “{r.message}”</span>
+                </Show>
+              </span>
+            </li>
+          )}
+        </For>
+      </ol>
+    </Show>
+  );
+}
+
 /** Everything about one session. Pure: data in, user intents out through `actions`. */
 export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   const s = () => props.session;
@@ -328,6 +379,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
     { id: 'timeline', label: () => `Timeline (${s().events.length})` },
     { id: 'agents', label: () => `Agents (${s().subagents.length + teamMembers().length})` },
     { id: 'notes', label: () => `Notes (${props.notes?.length ?? 0})` },
+    { id: 'approvals', label: () => `Approvals (${props.approvalHistory?.length ?? 0})` },
   ];
 
   return (
@@ -384,13 +436,37 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
       <LineageLinks session={s()} lookup={props.lookup} onOpen={props.actions?.openSession} />
 
       <WhyPanel session={s()}>
-        <Show when={s().pendingApproval}>
-          {(p) => (
-            <div class="pending">
-              <strong>{p().kind === 'input' ? 'Question' : 'Pending approval'}:</strong> {p().detail}{' '}
-              <span class="muted">
-                ({p().source === 'permission_request' ? 'asked by the CLI' : 'no answer within the timeout'})
-              </span>
+        <Show when={props.approvals?.noticeForSession(s().sessionId)}>
+          {(n) => (
+            <ClosedNoticeView
+              approval={n().approval}
+              text={n().text}
+              onDismiss={() => props.approvals?.dismiss(n().approval.id)}
+            />
+          )}
+        </Show>
+        <Show
+          when={props.approvals?.forSession(s().sessionId)}
+          fallback={
+            <Show when={s().pendingApproval}>
+              {(p) => (
+                <div class="pending">
+                  <strong>{p().kind === 'input' ? 'Question' : 'Pending approval'}:</strong> {p().detail}{' '}
+                  <span class="muted">
+                    (
+                    {p().source === 'permission_request'
+                      ? 'asked by the CLI'
+                      : 'no answer within the timeout'}
+                    )
+                  </span>
+                </div>
+              )}
+            </Show>
+          }
+        >
+          {(a) => (
+            <div class="pending pending--approval">
+              <ApprovalItem approval={a()} store={props.approvals!} />
             </div>
           )}
         </Show>
@@ -616,6 +692,9 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             </ul>
           </Show>
         </Show>
+        <Show when={tab() === 'approvals'}>
+          <ApprovalHistory records={props.approvalHistory ?? []} />
+        </Show>
         <Show when={tab() === 'notes'}>
           <NotesPanel notes={props.notes ?? []} actions={props.actions} focus={props.focus} />
         </Show>
@@ -682,6 +761,7 @@ export function DetailPage(props: {
   onClose: () => void;
   onOpen: (id: string) => void;
   onToast: (msg: string) => void;
+  approvals?: ApprovalsStore;
 }): JSX.Element {
   const live = () => props.store.session(props.sessionId);
   // `loaded`: an answer for the current id arrived (the session may still be null: not found).
@@ -722,6 +802,17 @@ export function DetailPage(props: {
   const [notes, { refetch: refetchNotes }] = createResource(
     () => props.sessionId,
     (id) => props.api.listNotes(id).catch(() => [] as Note[]),
+  );
+  // This session's approval audit, read again whenever one of its pending approvals closes.
+  const [approvalHistory] = createResource(
+    () =>
+      [
+        props.sessionId,
+        props.approvals?.pending().filter((a) => a.sessionId === props.sessionId).length ?? 0,
+        // a closed approval changes the session's status (its record is stored by then)
+        live()?.statusReason.at ?? 0,
+      ].join('\n'),
+    () => props.api.approvalHistory({ sessionId: props.sessionId, limit: 100 }).catch(() => []),
   );
   const session = createMemo<Session | undefined>(() => {
     const full = detail.session;
@@ -812,6 +903,8 @@ export function DetailPage(props: {
           actions={actions}
           onClose={props.onClose}
           focus={props.item ?? null}
+          approvals={props.approvals}
+          approvalHistory={approvalHistory.latest ?? []}
         />
       )}
     </Show>

@@ -1,10 +1,12 @@
 import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
+import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
 import { formatNumber } from '../lib/format.js';
 import { applyTheme, prefs, setPrefs } from '../lib/prefs.js';
+import { enablePush, pushSupported } from '../lib/push.js';
 
 const SPARK_POINTS = 60;
 
@@ -226,7 +228,39 @@ function PasswordPanel(props: {
   );
 }
 
-function PrefsPanel(): JSX.Element {
+function PushSetting(props: { api: Api }): JSX.Element {
+  const [busy, setBusy] = createSignal(false);
+  const [result, setResult] = createSignal<string | null>(null);
+  return (
+    <div class="form-row push-setting">
+      <button
+        type="button"
+        class="btn"
+        disabled={busy()}
+        onClick={async () => {
+          setBusy(true);
+          try {
+            setResult(await enablePush(props.api));
+          } catch (err) {
+            setResult(`Could not enable push: ${errText(err)}`);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Enable push on this device
+      </button>
+      <span class="muted" role="status">
+        {result() ??
+          (pushSupported()
+            ? 'Approvals reach this device (with Allow / Deny) even when the dashboard is closed.'
+            : 'Push needs HTTPS or localhost and a browser with service workers.')}
+      </span>
+    </div>
+  );
+}
+
+function PrefsPanel(props: { api: Api }): JSX.Element {
   const notifState = () => (typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
   const [perm, setPerm] = createSignal(notifState());
   return (
@@ -242,7 +276,7 @@ function PrefsPanel(): JSX.Element {
             if (e.currentTarget.checked) chime(true);
           }}
         />
-        Play a sound when an agent needs me
+        Play a sound when an agent needs me (an approval opens)
       </label>
       <label class="check">
         <input
@@ -257,11 +291,12 @@ function PrefsPanel(): JSX.Element {
             setPrefs({ notifications: on && notifState() === 'granted' });
           }}
         />
-        Browser notifications when an agent needs me
+        Browser notifications when an agent needs me (what it asks, and which session)
         <Show when={perm() === 'denied'}>
           <span class="muted"> (blocked in the browser settings)</span>
         </Show>
       </label>
+      <PushSetting api={props.api} />
       <label class="check">
         <input
           type="checkbox"
@@ -382,7 +417,8 @@ export function SettingsView(props: {
     <section class="settings" aria-label="Settings">
       <h1 class="page-title">Settings</h1>
       <HooksPanel api={props.api} onToast={props.onToast} />
-      <PrefsPanel />
+      <PrefsPanel api={props.api} />
+      <AlertRulesPanel api={props.api} onToast={props.onToast} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
     </section>
