@@ -39,6 +39,9 @@ function setup(opts: { createError?: string } = {}) {
     {
       id: 1,
       ruleId: 'r-slow',
+      sessionId: null,
+      dedupeKey: 'r-slow:s1:1',
+      responseExcerpt: null,
       channel: 'webhook',
       target: 'https://hooks.example/fd',
       attempt: 2,

@@ -525,7 +525,7 @@ describe('the dashboard with approvals', () => {
     setPrefs({ notifications: true });
     const d = dashboard();
     await screen.findByTestId('tray-button');
-    const base = { ruleId: 'r1', sessionId: 's1', dedupeKey: 'r1:s1:1', approvalId: null };
+    const base = { ruleId: 'r1', sessionId: 's1', dedupeKey: 'r1:s1:1', approvalId: null, at: 1 };
     d.alert({
       ...base,
       condition: 'idle',

@@ -10,21 +10,16 @@ import {
 } from '@trpc/client';
 import { statsFromServer, toLiveMessage } from './normalise.js';
 import type {
-  AlertDelivery,
-  AlertRuleDraft,
-  AlertRuleView,
   Analytics,
   Api,
   AuthStatus,
   ConnectionState,
-  FiredAlert,
   HistoryHitsPage,
   HistoryPage,
   HistoryQuery,
   HookCliStatus,
   HookDensity,
   LiveHandlers,
-  PushSubscriptionData,
   Session,
   SystemStats,
 } from './types.js';
@@ -43,42 +38,6 @@ function historyFilters(query: HistoryQuery) {
     dateFrom: query.dateFrom ?? undefined,
     dateTo: query.dateTo ?? undefined,
     archived: query.archived ?? undefined,
-  };
-}
-
-/**
- * The `alerts` procedures the dashboard calls (push subscriptions), as their contract states them: the server's
- * router gains them with issue 15; until their types are here, the client is viewed through this.
- */
-interface AlertsProcedures {
-  alerts: {
-    rules: {
-      list: { query(): Promise<AlertRuleView[]> };
-      create: { mutate(input: AlertRuleDraft): Promise<unknown> };
-      update: { mutate(input: AlertRuleDraft & { id: string }): Promise<unknown> };
-      delete: { mutate(input: { id: string }): Promise<unknown> };
-    };
-    test: { mutate(input: { ruleId: string }): Promise<unknown> };
-    deliveries: { query(input: { limit: number }): Promise<AlertDelivery[]> };
-    vapidPublicKey: { query(): Promise<{ publicKey: string | null }> };
-    live: {
-      subscribe(
-        input: undefined,
-        opts: {
-          onData: (e: {
-            id: string;
-            data: { type: 'alert'; alert: Omit<FiredAlert, 'channels'>; channels: FiredAlert['channels'] };
-          }) => void;
-          onError?: (err: unknown) => void;
-        },
-      ): { unsubscribe(): void };
-    };
-    subscribePush: {
-      mutate(input: {
-        subscription: PushSubscriptionData;
-        userAgent?: string;
-      }): Promise<{ subscribed: boolean }>;
-    };
   };
 }
 
@@ -125,7 +84,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   const done = async (p: Promise<unknown>): Promise<void> => {
     await p;
   };
-  const { alerts } = trpc as unknown as AlertsProcedures;
+  const { alerts } = trpc;
 
   return {
     live(handlers: LiveHandlers) {

@@ -161,58 +161,19 @@ export interface PushSubscriptionData {
 }
 
 /** One alert fired by a rule (`alerts.live`), for the channels the page carries out: in-app (a toast), browser. */
-export interface FiredAlert {
-  ruleId: string;
-  sessionId: string | null;
-  condition: string;
-  title: string;
-  body: string;
-  dedupeKey: string;
-  approvalId: string | null;
-  channels: Array<'in-app' | 'browser'>;
-}
+type AlertLive = Yielded<ServerOutputs['alerts']['live']>;
+export type FiredAlert = AlertLive['alert'] & { channels: AlertLive['channels'] };
 
-/**
- * Alert rules as the server's `alerts.rules` procedures take and list them (the shapes of `@flightdeck/shared-types`
- * alerts: a rule's condition, its channels, its webhook — whose secret is never sent back).
- */
-export type AlertChannel = 'in-app' | 'browser' | 'push' | 'webhook';
-export type AlertCondition =
-  | { type: 'approval-waiting'; minutes: number }
-  | { type: 'idle'; minutes: number }
-  | { type: 'error' }
-  | { type: 'ended-unexpectedly' }
-  | { type: 'approval-opened' };
-export interface AlertRuleView {
-  id: string;
-  name: string;
-  enabled: boolean;
-  condition: AlertCondition;
-  channels: AlertChannel[];
-  webhook: { url: string; hasSecret: true } | null;
-  createdAt: number;
-  updatedAt: number;
-}
-/** A new rule, or the fields of an update (`webhook.secret` left out keeps the stored one). */
-export interface AlertRuleDraft {
-  name: string;
-  enabled: boolean;
-  condition: AlertCondition;
-  channels: AlertChannel[];
-  webhook?: { url: string; secret?: string } | null;
-}
+/** Alert rules as the server's `alerts.rules` procedures take and list them (a webhook's secret is never sent back). */
+export type AlertRuleView = ServerOutputs['alerts']['rules']['list'][number];
+/** A new rule (a webhook needs its secret). */
+export type AlertRuleNew = ServerInputs['alerts']['rules']['create'];
+/** The fields of an update (`webhook.secret` left out keeps the stored one). */
+export type AlertRuleDraft = Omit<ServerInputs['alerts']['rules']['update'], 'id'>;
+export type AlertCondition = AlertRuleDraft['condition'];
+export type AlertChannel = AlertRuleDraft['channels'][number];
 /** One delivery attempt (push or webhook), newest first. */
-export interface AlertDelivery {
-  id: number;
-  ruleId: string;
-  channel: 'push' | 'webhook';
-  target: string;
-  attempt: number;
-  status: 'ok' | 'failed' | 'retrying' | 'gone';
-  httpStatus: number | null;
-  error: string | null;
-  at: number;
-}
+export type AlertDelivery = ServerOutputs['alerts']['deliveries'][number];
 
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 export interface Api {
@@ -263,7 +224,7 @@ export interface Api {
   /** Alerts fired by the alert rules for the page (in-app, browser), as they fire. */
   alertsLive(onAlert: (alert: FiredAlert) => void): () => void;
   alertRules(): Promise<AlertRuleView[]>;
-  createAlertRule(rule: AlertRuleDraft): Promise<void>;
+  createAlertRule(rule: AlertRuleNew): Promise<void>;
   updateAlertRule(id: string, rule: AlertRuleDraft): Promise<void>;
   deleteAlertRule(id: string): Promise<void>;
   /** Sends a test alert on a rule's channels. */
