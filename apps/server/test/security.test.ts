@@ -139,8 +139,8 @@ describe('security over the wire (password set)', () => {
     // Every subscription refuses a socket whose connectionParams carry a bad token, and works with a good one.
     const subs = allProcedures().filter((p) => p.type === 'subscription');
     expect(subs.map((s) => s.path).sort()).toEqual([
-      'approvals.live',
       'alerts.live',
+      'approvals.live',
       'hooks.statsLive',
       'sessions.live',
       'sessions.liveSummary',

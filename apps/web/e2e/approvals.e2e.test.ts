@@ -261,7 +261,7 @@ describe('approvals in the browser', () => {
     await item.getByRole('button', { name: 'Allow', exact: true }).click();
     const notice = page.locator('.tray [data-testid="approval-notice"]');
     await notice.waitFor();
-    expect(await notice.textContent()).toMatch(/terminal/i);
+    expect(await notice.textContent()).toMatch(/already answered in the terminal/i);
     expect(await page.locator(`.tray [data-approval-id="${pending.id}"]`).count()).toBe(0);
     const history = await server.trpc<ApprovalDecisionRecord[]>('approvals.history', { sessionId: 's-late' });
     expect(history.some((r) => r.outcome === 'allowed' || r.outcome === 'denied')).toBe(false);

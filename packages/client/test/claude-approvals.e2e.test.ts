@@ -138,7 +138,7 @@ describe('real Claude Code CLI under tmux: permission prompts answered from Flig
     expect(seenAfter).toBeLessThan(2_000);
     await waitFor(() => existsSync(join(r.home.project, 'terminal.txt')) || undefined, 20_000);
     await expect(r.fd.approvals.decide.mutate({ id: a.id, behavior: 'deny' })).rejects.toThrow(
-      /answered in the terminal/i,
+      /already answered in the terminal/i,
     );
   }, 120_000);
 

@@ -26,6 +26,9 @@ export function createTimerEffects(ctx: EffectContext): TimerEffects {
     cancel(key);
     const delay = Math.max(0, Math.min(deadline - ctx.now(), MAX_DELAY_MS));
     const handle = setTimeout(() => {
+      // Node's timers run on a monotonic clock and may fire a millisecond before `deadline` by the wall clock the
+      // core reads: never hand the core a timer before its deadline.
+      if (ctx.now() < deadline) return arm(key, deadline, input);
       timers.delete(key);
       ctx.submit(input, `timer ${key}`);
     }, delay);

@@ -3,7 +3,7 @@
  * answers only once its reply line is in the hook's FIFO, or fails with CONFLICT saying what happened instead
  * ("already answered in the terminal", "timed out", …); an approval is decided exactly once.
  */
-import { MAX_DENY_MESSAGE } from '@flightdeck/core';
+import { approvalsOf, MAX_DENY_MESSAGE, whyNotOpen } from '@flightdeck/core';
 import { listApprovalDecisions } from '@flightdeck/db';
 import type { ApprovalLiveMessage, ApprovalOutcome } from '@flightdeck/shared-types';
 import { tracked } from '@trpc/server';
@@ -84,8 +84,15 @@ async function decide(
 ): Promise<{ id: string; outcome: ApprovalOutcome }> {
   const rt = ctx.services.runtime;
   const view = rt.approvals.get(input.id);
-  if (view && !view.decidable)
-    throw conflict(view.notDecidableReason ?? 'not decidable: answer in the terminal');
+  if (view && !view.decidable) {
+    // A wait left on the card after its held approval closed: say how it closed ("already answered in the terminal").
+    const closed = approvalsOf(rt.state).closed.some((c) => c.id === input.id);
+    throw conflict(
+      closed
+        ? whyNotOpen(rt.state, input.id)
+        : (view.notDecidableReason ?? 'not decidable: answer in the terminal'),
+    );
+  }
   // The hook may have gone since the last poll (answered in the terminal), or no FIFO is held for it here (a
   // previous server process held it): the core hears it first, so the decision below is told what happened.
   const held = rt.holds.holdState(input.id);
