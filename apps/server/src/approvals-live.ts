@@ -7,7 +7,14 @@
  * PermissionRequest without a held hook, one that timed out) is listed too, not decidable, with where to answer.
  */
 import { randomUUID } from 'node:crypto';
-import { approvalsOf, GEMINI_NOT_DECIDABLE, getOwn, type HeldApproval, valuesOf } from '@flightdeck/core';
+import {
+  approvalsOf,
+  GEMINI_NOT_DECIDABLE,
+  getOwn,
+  type HeldApproval,
+  NOT_DECIDABLE_TOOLS,
+  valuesOf,
+} from '@flightdeck/core';
 import {
   type ApprovalDecisionRecord,
   type ApprovalLiveMessage,
@@ -26,6 +33,7 @@ const QUEUE_MAX = 1000;
 function reasonNotDecidable(s: Session): string {
   const p = s.pendingApproval;
   if (s.cli === 'gemini') return GEMINI_NOT_DECIDABLE;
+  if (p && Object.hasOwn(NOT_DECIDABLE_TOOLS, p.tool)) return NOT_DECIDABLE_TOOLS[p.tool] as string;
   if (p?.source === 'heuristic')
     return 'Guessed from a tool call that did not finish: answer in the terminal';
   if (p?.id) return 'No longer held by Flightdeck: answer in the terminal';

@@ -194,6 +194,17 @@ describe('the approvals tray', () => {
     expect(screen.queryByTestId('approval-notice')).toBeNull();
   });
 
+  it('offers no "Allow for session" for Codex (it fails closed on a session rule from a hook)', () => {
+    const s = setup([approval({ id: 'c', cli: 'codex' }), approval({ id: 'k', since: T0 + 1 })]);
+    s.store.setTrayOpen(true);
+    renderTray(s);
+    const item = (id: string) =>
+      within(screen.getByTestId('tray').querySelector(`[data-approval-id="${id}"]`) as HTMLElement);
+    expect(item('c').getByRole('button', { name: 'Allow' })).toBeTruthy();
+    expect(item('c').queryByRole('button', { name: 'Allow for session' })).toBeNull();
+    expect(item('k').getByRole('button', { name: 'Allow for session' })).toBeTruthy();
+  });
+
   it('says where to answer an approval that cannot be answered from here, with no buttons', () => {
     const reason = 'Gemini CLI has no permission hook: answer in the terminal';
     const s = setup([approval({ id: 'g', cli: 'gemini', decidable: false, notDecidableReason: reason })]);

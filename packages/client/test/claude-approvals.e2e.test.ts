@@ -5,7 +5,7 @@
  * through `@flightdeck/client` (`approvals.list` / `approvals.decide`), or in the terminal with tmux send-keys.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ function toolEachPrompt(call: ReturnType<typeof bash>, results: string[]): Scrip
   };
 }
 
-async function rig(script: Script, file: TestServerOptions['file'] = {}): Promise<Rig> {
+async function rig(script: Script, file: TestServerOptions['file'] = {}, mode = 'default'): Promise<Rig> {
   const root = mkdtempSync(join(tmpdir(), 'fd-approvals-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
   const dataDir = join(root, 'data');
@@ -75,7 +75,7 @@ async function rig(script: Script, file: TestServerOptions['file'] = {}): Promis
   cleanups.push(() => r.server.close());
   r.fd = createFlightdeckClient({ url: r.server.url! });
   cleanups.push(() => r.fd.close());
-  r.claude = await startClaudeInTmux(home, ['--permission-mode', 'default']);
+  r.claude = await startClaudeInTmux(home, ['--permission-mode', mode]);
   cleanups.push(() => r.claude.stop());
   r.pending = () =>
     waitFor(
@@ -175,6 +175,75 @@ describe('real Claude Code CLI under tmux: permission prompts answered from Flig
     await r.claude.waitForScreen(DIALOG, 5_000); // the terminal's dialog is still there
     await answerInTerminal(r.claude);
     await waitFor(() => existsSync(join(r.home.project, 'late.txt')) || undefined, 20_000);
+  }, 120_000);
+
+  it('a question (AskUserQuestion) answered from Flightdeck: the agent receives the chosen option', async () => {
+    const results: string[] = [];
+    const ask = {
+      type: 'tool_use' as const,
+      name: 'AskUserQuestion',
+      input: {
+        questions: [
+          {
+            question: 'Which database should the service use?',
+            header: 'Database',
+            multiSelect: false,
+            options: [
+              { label: 'PostgreSQL', description: 'A server' },
+              { label: 'SQLite', description: 'A file' },
+            ],
+          },
+        ],
+      },
+    };
+    const r = await rig((ctx) => {
+      if (!ctx.lastToolResultId) return [ask];
+      results.push(ctx.lastToolResultText);
+      return [{ type: 'text', text: 'Noted.' }];
+    });
+    await r.claude.submit('set up the service');
+    const a = await r.pending();
+    expect(a.tool).toBe('AskUserQuestion');
+    expect(a.rendering.kind).toBe('question');
+    expect(a.rendering.questions?.[0]?.options.map((o) => o.label)).toEqual(['PostgreSQL', 'SQLite']);
+    await r.fd.approvals.decide.mutate({
+      id: a.id,
+      behavior: 'allow',
+      answers: { 'Which database should the service use?': 'SQLite' },
+    });
+    await waitFor(() => results.length > 0 || undefined, 20_000);
+    expect(results[0]).toContain('"Which database should the service use?"="SQLite"');
+    expect((await r.history()).find((h) => h.id === a.id)).toMatchObject({ outcome: 'allowed' });
+  }, 120_000);
+
+  it('a plan (ExitPlanMode): shown with where to answer, its hook let go at once, the terminal approves it', async () => {
+    const results: string[] = [];
+    const r = await rig(
+      (ctx) => {
+        if (!ctx.lastToolResultId)
+          return [{ type: 'tool_use', name: 'ExitPlanMode', input: { plan: '1. Add the migration' } }];
+        results.push(ctx.lastToolResultText);
+        return [{ type: 'text', text: 'Starting.' }];
+      },
+      {},
+      'plan',
+    );
+    await r.claude.submit('plan the change');
+    const a = await waitFor(
+      async () => (await r.fd.approvals.list.query()).find((p) => p.tool === 'ExitPlanMode'),
+      30_000,
+      50,
+    );
+    expect(a).toMatchObject({ decidable: false, kind: 'input' });
+    expect(a.notDecidableReason).toMatch(/terminal/);
+    // Claude Code 2.1.328 ignores a hook's decision on a plan: the hook is let go (its FIFO gone), never decided.
+    const holdDir = join(r.home.dataDir, 'spool', 'hold');
+    await waitFor(() => readdirSync(holdDir).length === 0 || undefined, 10_000, 50);
+    await expect(r.fd.approvals.decide.mutate({ id: a.id, behavior: 'allow' })).rejects.toThrow(/terminal/);
+    await r.claude.waitForScreen(/plan/i, 10_000);
+    await answerInTerminal(r.claude);
+    await waitFor(() => results.length > 0 || undefined, 20_000);
+    expect(results[0]).toMatch(/approved/i);
   }, 120_000);
 
   it('server down: the hook returns at once with no decision, and the terminal prompt works', async () => {

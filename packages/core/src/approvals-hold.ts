@@ -34,6 +34,13 @@ export const MAX_DENY_MESSAGE = 2000;
 export const HOLD_ID_RE = /^[0-9a-f]{8}-\d{12,20}-\d{1,10}$/;
 /** Why a Gemini approval cannot be answered from Flightdeck. */
 export const GEMINI_NOT_DECIDABLE = 'Gemini CLI has no permission hook: answer in the terminal';
+/**
+ * Tools whose PermissionRequest a hook cannot answer: Claude Code 2.1.328 ignores a hook's decision on a plan
+ * (`ExitPlanMode`: its dialog asks how to go on), checked with the real CLI. Their holds are released at once.
+ */
+export const NOT_DECIDABLE_TOOLS: Readonly<Record<string, string>> = {
+  ExitPlanMode: 'Claude Code takes a plan approval only in its terminal (it asks how to go on): answer there',
+};
 
 const EMPTY: ApprovalsState = { open: {}, closed: [] };
 
@@ -103,8 +110,15 @@ export function openHold(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta): v
   const pid = typeof meta.holdPid === 'number' && meta.holdPid > 0 ? meta.holdPid : null;
   const s = tx.session(id);
   const p = s?.pendingApproval;
-  if (!s || s.status === 'ended' || !p || p.source !== 'permission_request' || p.tool !== ev.tool) {
-    // Nothing to show it on: let the hook go at once (EOF: the terminal dialog decides).
+  if (
+    !s ||
+    s.status === 'ended' ||
+    !p ||
+    p.source !== 'permission_request' ||
+    p.tool !== ev.tool ||
+    Object.hasOwn(NOT_DECIDABLE_TOOLS, ev.tool)
+  ) {
+    // Nothing to show it on, or nothing a hook may answer: let the hook go at once (EOF: the terminal decides).
     tx.emit({ type: 'hold-open', approvalId, path, pid });
     tx.emit({ type: 'hold-release', approvalId });
     return;
@@ -260,6 +274,22 @@ export function fireHoldTimer(tx: Tx, key: string, kind: 'hold' | 'hold-restart'
   return true;
 }
 
+/**
+ * What the CLI cannot take from a hook. Codex fails closed on `updatedPermissions`, `updatedInput` and `interrupt` in a
+ * PermissionRequest reply (the call would be refused): such a decision is refused here, with words, instead.
+ */
+export function cliRefuses(
+  a: Pick<HeldApproval, 'cli'>,
+  d: Pick<ApprovalDecision, 'remember' | 'interrupt' | 'answers'>,
+): string | null {
+  if (a.cli !== 'codex') return null;
+  if (d.remember === 'session')
+    return 'Codex cannot take "allow for this session" from a hook: allow once, or answer in the terminal';
+  if (d.interrupt === true) return 'Codex cannot be interrupted from a hook: deny without interrupting';
+  if (d.answers !== undefined) return 'Codex takes no answers from a hook: answer in the terminal';
+  return null;
+}
+
 /** The reply line for a decision (what the hook prints on stdout). */
 export function replyLine(a: HeldApproval, d: ApprovalDecision): string {
   const decision: Record<string, unknown> = { behavior: d.behavior };
@@ -311,6 +341,8 @@ export function decideHold(tx: Tx, d: Decide): Effect | null {
   if (err !== null) return { type: 'rejected', reason: `approval-decide: ${err}` };
   const a = own(approvalsOf(tx.state).open, d.approvalId);
   if (!a) return { type: 'rejected', reason: whyNotOpen(tx.state, d.approvalId) };
+  const unsupported = cliRefuses(a, d);
+  if (unsupported !== null) return { type: 'rejected', reason: unsupported };
   const message = d.behavior === 'deny' ? d.message?.trim() || 'Denied from Flightdeck' : null;
   closeHold(tx, a, d.behavior === 'allow' ? 'allowed' : 'denied', {
     line: replyLine(a, d),

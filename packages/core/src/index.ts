@@ -15,6 +15,7 @@ export {
   holdIdOf,
   MAX_CLOSED_APPROVALS,
   MAX_DENY_MESSAGE,
+  NOT_DECIDABLE_TOOLS,
   replyLine,
   whyNotOpen,
 } from './approvals-hold.js';

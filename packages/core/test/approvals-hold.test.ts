@@ -128,6 +128,67 @@ describe('held approvals: opening', () => {
     expect(approvalsOf(h.state).open).toEqual({});
   });
 
+  it('Codex: allow and deny answer with the reply Codex expects; what Codex fails closed on is refused in words', () => {
+    const codexHeld = (h: Harness, id: string) =>
+      h.send(
+        hook(
+          'codex',
+          {
+            session_id: 'cx',
+            cwd: '/p',
+            hook_event_name: 'PermissionRequest',
+            tool_name: 'Bash',
+            tool_input: { command: 'cargo publish' },
+          },
+          { hold: `${SPOOL}/hold/${id}`, holdPid: 9 },
+        ),
+      );
+    const h = new Harness(T0);
+    codexHeld(h, ID1);
+    codexHeld(h, ID2);
+    // Codex fails closed on updatedPermissions / interrupt / updatedInput: never sent, the approval stays open.
+    for (const d of [
+      { remember: 'session' },
+      { behavior: 'deny', interrupt: true },
+      { answers: { q: 'a' } },
+    ]) {
+      const eff = h.send(decide(ID1, d));
+      expect(of(eff, 'hold-reply')).toEqual([]);
+      expect(of(eff, 'rejected')[0]?.reason).toMatch(/^Codex /);
+    }
+    expect(approvalsOf(h.state).open[ID1]).toBeDefined();
+    expect(of(h.send(decide(ID1)), 'hold-reply')).toEqual([
+      {
+        type: 'hold-reply',
+        approvalId: ID1,
+        line: '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}',
+      },
+    ]);
+    expect(of(h.send(decide(ID2, { behavior: 'deny', message: 'not on a Friday' })), 'hold-reply')).toEqual([
+      {
+        type: 'hold-reply',
+        approvalId: ID2,
+        line: '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"deny","message":"not on a Friday"}}}',
+      },
+    ]);
+  });
+
+  it('a plan (ExitPlanMode) is not held: Claude Code ignores a hook decision on it, so its hook is let go at once', () => {
+    const h = new Harness(T0);
+    h.send(claude('SessionStart', { source: 'startup' }));
+    h.send(pre({ plan: '1. Migrate' }, 'ExitPlanMode', 'tp'));
+    const eff = h.send(held({ plan: '1. Migrate' }, 'ExitPlanMode'));
+    expect(eff.filter((e) => e.type.startsWith('hold-')).map((e) => e.type)).toEqual([
+      'hold-open',
+      'hold-release',
+    ]);
+    expect(approvalsOf(h.state).open).toEqual({});
+    expect(h.session(SID)).toMatchObject({
+      status: 'input',
+      pendingApproval: { tool: 'ExitPlanMode', decidable: false },
+    });
+  });
+
   it('Codex holds use the configured hold time (default 20 s)', () => {
     const h = new Harness(T0);
     const eff = h.send(

@@ -127,6 +127,8 @@ export function ApprovalActions(props: {
       if (labels.length) out[q] = labels.join(', ');
     return out;
   };
+  /** Codex fails closed on a session rule sent by a hook: it is never offered there. */
+  const canRemember = () => !isQuestion() && a().cli !== 'codex';
   const unanswered = () =>
     isQuestion() && (a().rendering.questions ?? []).some((q) => !props.answers?.[q.question]?.length);
   const decide = (d: ApprovalDecision) => void props.store.decide(a().id, d);
@@ -198,7 +200,7 @@ export function ApprovalActions(props: {
           >
             Deny
           </button>
-          <Show when={!isQuestion()}>
+          <Show when={canRemember()}>
             <button
               type="button"
               class={`btn btn--session ${size()}`}
