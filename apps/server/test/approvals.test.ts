@@ -3,6 +3,7 @@
  * directory and real `sh` readers that wait on them like the hook does; decisions through the tRPC client over
  * HTTP. What the reader prints is what Claude Code would read on the hook's stdout.
  */
+import { HOLD_GONE_GRACE_MS } from '@flightdeck/core';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -157,13 +158,20 @@ describe('approvals over tRPC with real FIFOs', () => {
     const { id, reader } = await held(server, dir, 'st', 3);
     reader.child.kill('SIGTERM');
     await reader.done;
-    await waitFor(async () => (await client.approvals.list.query()).length === 0, 1500);
+    // Closed at once (no longer decidable); which answer the terminal gave is not known yet, so the card keeps its
+    // wait for the grace, then goes back to work when nothing (a transcript interrupt) said otherwise.
+    await waitFor(
+      async () => !(await client.approvals.list.query()).some((a) => a.id === id && a.decidable),
+      1500,
+    );
     expect(await conflictOf(client.approvals.decide.mutate({ id, behavior: 'allow' }))).toBe(
       'already answered in the terminal',
     );
     expect(await client.approvals.history.query({})).toEqual([
       expect.objectContaining({ id, outcome: 'terminal', by: null, via: null }),
     ]);
+    await waitFor(async () => (await client.approvals.list.query()).length === 0, HOLD_GONE_GRACE_MS + 2000);
+    expect((await client.sessions.get.query({ sessionId: 'st' })).status).toBe('working');
   });
 
   it('the hold times out: timed_out, the reader reads EOF', async () => {

@@ -213,6 +213,40 @@ export function closeHold(tx: Tx, a: HeldApproval, outcome: ApprovalOutcome, o: 
   }
 }
 
+/**
+ * The hook went away early: Claude ended it because its dialog was answered in the terminal, but which answer is
+ * not known yet. Esc and "No" stop the turn (the transcript says so within a moment: the card goes to `waiting`);
+ * "Yes" runs the tool (PostToolUse says so when it ends). So the card keeps its wait, no longer decidable, for
+ * `HOLD_GONE_GRACE_MS`; if nothing else moved it by then, the tool was allowed and the card goes back to work.
+ */
+export const HOLD_GONE_GRACE_MS = 2_000;
+const GONE_PREFIX = 'hold-gone:';
+
+function armGone(tx: Tx, a: HeldApproval): void {
+  const key = `${GONE_PREFIX}${a.id}`;
+  const input = { type: 'timer' as const, key, sessionId: a.sessionId, kind: 'hold-gone' };
+  tx.emit({ type: 'arm-timer', key, deadline: tx.now + HOLD_GONE_GRACE_MS, input });
+}
+
+/** The `hold-gone` grace ended: a card still waiting on that (closed) approval goes back to work. */
+export function fireHoldGone(tx: Tx, key: string, sessionId: string): boolean {
+  if (!key.startsWith(GONE_PREFIX)) return false;
+  const id = key.slice(GONE_PREFIX.length);
+  const s = tx.session(sessionId);
+  if (!s || s.pendingApproval?.id !== id || (s.status !== 'approval' && s.status !== 'input')) return false;
+  setStatus(
+    tx,
+    sessionId,
+    'working',
+    'user',
+    'approval-decided',
+    `${s.pendingApproval.tool} answered in the terminal`,
+  );
+  tx.patch(sessionId, { pendingApproval: null, waitingDetail: null });
+  syncAutoIdle(tx, sessionId, true);
+  return true;
+}
+
 function openOf(tx: Tx, sessionId: string): HeldApproval[] {
   return Object.values(approvalsOf(tx.state).open).filter((a) => a.sessionId === sessionId);
 }
@@ -358,9 +392,10 @@ export function holdEnded(tx: Tx, approvalId: string, reason: string | undefined
   if (!a) return false;
   // Gone well before its hold time: Claude killed it after an answer in the terminal (the dialog is gone). Near
   // the hold time it may be the CLI's own hook timeout instead (the dialog still shows): the card stays.
-  if (reason === undefined)
-    closeHold(tx, a, 'terminal', { resume: tx.now < a.timer.deadline - HOOK_TIMEOUT_SLACK_MS });
-  else closeHold(tx, a, 'released', { message: reason.slice(0, 500) });
+  if (reason === undefined) {
+    closeHold(tx, a, 'terminal');
+    if (tx.now < a.timer.deadline - HOOK_TIMEOUT_SLACK_MS) armGone(tx, a);
+  } else closeHold(tx, a, 'released', { message: reason.slice(0, 500) });
   return true;
 }
 

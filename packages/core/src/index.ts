@@ -10,6 +10,7 @@ export {
   approvalsOf,
   closedReason,
   GEMINI_NOT_DECIDABLE,
+  HOLD_GONE_GRACE_MS,
   HOLD_ID_RE,
   HOLD_SECONDS,
   holdIdOf,

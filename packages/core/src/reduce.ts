@@ -6,6 +6,7 @@ import {
   closeOnEvent,
   closeOnInterrupt,
   decideHold,
+  fireHoldGone,
   fireHoldTimer,
   holdEnded,
   openHold,
@@ -262,6 +263,9 @@ function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>,
   }
   if (input.kind === 'hold' || input.kind === 'hold-restart') {
     return fireHoldTimer(tx, input.key, input.kind) ? tx.finish() : { state, effects: [] };
+  }
+  if (input.kind === 'hold-gone') {
+    return fireHoldGone(tx, input.key, input.sessionId) ? tx.finish() : { state, effects: [] };
   }
   if (input.kind === 'alert') return fireAlertTimer(state, input.key, now);
   if (input.kind === 'team-cleanup') {

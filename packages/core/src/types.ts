@@ -222,6 +222,7 @@ export type TimerKind =
   | 'restored'
   | 'hold'
   | 'hold-restart'
+  | 'hold-gone'
   | 'alert';
 
 export interface ArmedTimer {

@@ -4,6 +4,7 @@ import {
   approvalsOf,
   type CoreInput,
   type Effect,
+  HOLD_GONE_GRACE_MS,
   MAX_CLOSED_APPROVALS,
   reduce,
   rehydrate,
@@ -336,15 +337,44 @@ describe('held approvals: closing rules', () => {
     });
   }
 
-  it('a hook gone before its hold time: the card leaves the wait ("answered in the terminal")', () => {
+  it('a hook gone before its hold time ("Yes" in the terminal): closed at once; the card leaves the wait after the grace', () => {
     const h = waiting();
     h.advance(1000);
-    h.send({ type: 'hold-ended', approvalId: ID1 });
+    expect(records(h.send({ type: 'hold-ended', approvalId: ID1 })).map((r) => r.outcome)).toEqual([
+      'terminal',
+    ]);
+    // Which answer is not known yet: the card keeps its wait (no longer decidable) for the grace…
+    expect(h.session(SID)).toMatchObject({
+      status: 'approval',
+      pendingApproval: { id: ID1, decidable: false },
+    });
+    h.advance(HOLD_GONE_GRACE_MS - 1);
+    expect(h.session(SID)?.status).toBe('approval');
+    // …then nothing said otherwise: the tool was allowed, the agent works.
+    h.advance(1);
     expect(h.session(SID)).toMatchObject({
       status: 'working',
       pendingApproval: null,
       statusReason: { trigger: 'approval-decided', detail: 'Bash answered in the terminal' },
     });
+  });
+
+  it('a hook gone because of Esc: the transcript interrupt within the grace takes the card to waiting, never working', () => {
+    const h = waiting();
+    h.advance(1000);
+    h.send({ type: 'hold-ended', approvalId: ID1 });
+    h.advance(500);
+    h.send({
+      type: 'transcript',
+      sessionId: SID,
+      path: '/home/dev/t.jsonl',
+      offset: 10,
+      skipped: 0,
+      entries: [{ kind: 'interrupted', atToolPrompt: true, at: h.now, uuid: null, agentId: null }],
+    } as CoreInput);
+    h.advance(HOLD_GONE_GRACE_MS * 2);
+    const statuses = h.session(SID)!.statusHistory.map((x) => x.status);
+    expect(statuses.slice(statuses.lastIndexOf('approval'))).toEqual(['approval', 'waiting']);
   });
 
   it('PostToolUse of another command leaves the approval open', () => {
