@@ -52,6 +52,17 @@ const decide = (approvalId: string, d: Record<string, unknown> = {}): CoreInput 
     ...d,
   }) as CoreInput;
 
+/** What the transcript follower reports after Esc at a permission prompt. */
+const interruptAtPrompt = (at: number): CoreInput =>
+  ({
+    type: 'transcript',
+    sessionId: SID,
+    path: '/home/dev/t.jsonl',
+    offset: 10,
+    skipped: 0,
+    entries: [{ kind: 'interrupted', atToolPrompt: true, at, uuid: null, agentId: null }],
+  }) as CoreInput;
+
 function of<T extends Effect['type']>(effects: Effect[], type: T): Extract<Effect, { type: T }>[] {
   return effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 }
@@ -364,14 +375,7 @@ describe('held approvals: closing rules', () => {
     h.advance(1000);
     h.send({ type: 'hold-ended', approvalId: ID1 });
     h.advance(500);
-    h.send({
-      type: 'transcript',
-      sessionId: SID,
-      path: '/home/dev/t.jsonl',
-      offset: 10,
-      skipped: 0,
-      entries: [{ kind: 'interrupted', atToolPrompt: true, at: h.now, uuid: null, agentId: null }],
-    } as CoreInput);
+    h.send(interruptAtPrompt(h.now));
     h.advance(HOLD_GONE_GRACE_MS * 2);
     const statuses = h.session(SID)!.statusHistory.map((x) => x.status);
     expect(statuses.slice(statuses.lastIndexOf('approval'))).toEqual(['approval', 'waiting']);
@@ -400,14 +404,7 @@ describe('held approvals: closing rules', () => {
 
   it('a transcript interrupt at the prompt → terminal', () => {
     const h = waiting();
-    const eff = h.send({
-      type: 'transcript',
-      sessionId: SID,
-      path: '/home/dev/t.jsonl',
-      offset: 10,
-      skipped: 0,
-      entries: [{ kind: 'interrupted', atToolPrompt: true, at: h.now, uuid: null, agentId: null }],
-    } as CoreInput);
+    const eff = h.send(interruptAtPrompt(h.now));
     expect(records(eff).map((r) => r.outcome)).toEqual(['terminal']);
   });
 
