@@ -235,6 +235,8 @@ describe('real Claude Code CLI under tmux: permission prompts answered from Flig
       50,
     );
     expect(a).toMatchObject({ decidable: false, kind: 'input' });
+    // 2.1.328 sends neither the PermissionRequest nor the PreToolUse with the plan: the card says where it is.
+    expect(a.rendering).toMatchObject({ kind: 'plan', text: expect.stringMatching(/shown in the terminal/) });
     expect(a.notDecidableReason).toMatch(/terminal/);
     // Claude Code 2.1.328 ignores a hook's decision on a plan: the hook is let go (its FIFO gone), never decided.
     const holdDir = join(r.home.dataDir, 'spool', 'hold');

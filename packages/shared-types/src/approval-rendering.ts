@@ -48,6 +48,10 @@ function questionsOf(v: unknown): ApprovalQuestion[] {
   return out;
 }
 
+/** What a plan approval says when the request carries no plan. */
+export const PLAN_IN_TERMINAL =
+  'The plan is shown in the terminal (Claude Code does not send it with the request).';
+
 /**
  * A readable rendering of what a tool asks to do (pure: the server and the dashboard share it): the command of
  * Bash, a diff for Edit / MultiEdit / Write, the URL of WebFetch, the questions of AskUserQuestion, the plan of
@@ -124,7 +128,8 @@ export function renderApproval(tool: string, input: unknown): ApprovalRendering 
     case 'ExitPlanMode': {
       const plan = str(o.plan);
       if (plan !== null) return { kind: 'plan', title: 'Review the plan', text: clip(plan) };
-      break;
+      // Claude Code 2.1.328 sends ExitPlanMode with an empty input (the plan stays in its terminal).
+      return { kind: 'plan', title: 'Review the plan', text: PLAN_IN_TERMINAL };
     }
   }
   return { kind: 'json', title: path === null ? tool : `${tool} ${path}`, text: json(input) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderApproval } from '../src/index.js';
+import { PLAN_IN_TERMINAL, renderApproval } from '../src/index.js';
 
 describe('renderApproval', () => {
   // biome-ignore format: table
@@ -14,6 +14,7 @@ describe('renderApproval', () => {
     { tool: 'AskUserQuestion', input: { questions: [{ question: 'Which DB?', header: 'DB', multiSelect: false, options: [{ label: 'pg', description: 'Postgres' }, { label: 'sqlite' }] }] },
       expected: { kind: 'question', text: 'Which DB?', questions: [{ question: 'Which DB?', header: 'DB', multiSelect: false, options: [{ label: 'pg', description: 'Postgres' }, { label: 'sqlite' }] }] } },
     { tool: 'ExitPlanMode', input: { plan: '# Plan\n1. x' }, expected: { kind: 'plan', text: '# Plan\n1. x' } },
+    { tool: 'ExitPlanMode', input: {}, expected: { kind: 'plan', text: PLAN_IN_TERMINAL } },
     { tool: 'mcp__x__y', input: { a: 1 }, expected: { kind: 'json', title: 'mcp__x__y', text: '{\n  "a": 1\n}' } },
     { tool: 'Bash', input: { cmd: 1 }, expected: { kind: 'json', title: 'Bash' } },
     { tool: 'Edit', input: null, expected: { kind: 'json', title: 'Edit', text: 'null' } },
