@@ -14,8 +14,6 @@ import {
   getAlertRule,
   listAlertDeliveries,
   listAlertRules,
-  listPushSubscriptions,
-  markPushDelivered,
   type NewAlertDelivery,
   type StoredAlertRule,
   savePushSubscription,
@@ -36,7 +34,8 @@ import type {
 import type { Logger } from '../effects/index.js';
 import type { CoreInput, StorePort } from '../ports.js';
 import { type AlertLiveHub, createAlertLiveHub } from './live.js';
-import { type PushOptions, sendPush } from './push.js';
+import type { PushOptions } from './push.js';
+import { pushToEverySubscriber } from './push-fanout.js';
 import { limitConcurrency, postBounded } from './transport.js';
 import { loadOrCreateVapidKeys, type VapidKeys } from './vapid.js';
 import { DEFAULT_WEBHOOK_OPTIONS, deliverWebhook, type WebhookOptions } from './webhook.js';
@@ -127,14 +126,6 @@ export function toRuleView(r: StoredAlertRule): AlertRuleView {
   };
 }
 
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url.slice(0, 100);
-  }
-}
-
 export function createAlertService(deps: AlertServiceDeps): AlertService {
   const { store, log } = deps;
   const now = deps.now ?? Date.now;
@@ -188,65 +179,12 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     }
   }
 
-  async function pushAll(alert: AlertFired, message: PushMessage) {
-    const subs = await store.read(({ db }) => listPushSubscriptions(db));
-    const opts = pushOptions();
-    await Promise.all(
-      subs.map(async (sub) => {
-        const base = {
-          ruleId: alert.ruleId,
-          sessionId: alert.sessionId,
-          dedupeKey: alert.dedupeKey,
-          channel: 'push' as const,
-          target: originOf(sub.endpoint),
-          attempt: 1,
-        };
-        if (!allowHttpPush && !sub.endpoint.startsWith('https:')) {
-          await logDelivery({
-            ...base,
-            status: 'failed',
-            httpStatus: null,
-            error: 'refused: push endpoints must be https',
-            responseExcerpt: null,
-            at: now(),
-          });
-          return;
-        }
-        const out = await sendPush(sub, message, opts, post);
-        if (out.kind === 'ok') {
-          await store.read(({ db }) => markPushDelivered(db, sub.endpoint, now())).catch(() => {});
-          await logDelivery({
-            ...base,
-            status: 'ok',
-            httpStatus: out.status,
-            error: null,
-            responseExcerpt: null,
-            at: now(),
-          });
-        } else if (out.kind === 'gone') {
-          await store.read(({ db }) => deletePushSubscription(db, sub.endpoint)).catch(() => {});
-          log.info({ target: base.target, status: out.status }, 'push subscription gone: removed');
-          await logDelivery({
-            ...base,
-            status: 'gone',
-            httpStatus: out.status,
-            error: 'subscription expired or unsubscribed: removed',
-            responseExcerpt: out.excerpt || null,
-            at: now(),
-          });
-        } else {
-          await logDelivery({
-            ...base,
-            status: 'failed',
-            httpStatus: out.status,
-            error: out.error,
-            responseExcerpt: out.excerpt,
-            at: now(),
-          });
-        }
-      }),
+  const pushAll = (alert: AlertFired, message: PushMessage) =>
+    pushToEverySubscriber(
+      { store, log, now, post, logDelivery, allowHttp: allowHttpPush, options: pushOptions },
+      alert,
+      message,
     );
-  }
 
   async function webhookFor(alert: AlertFired, rule: StoredAlertRule) {
     if (!rule.webhook) return;
