@@ -3,12 +3,7 @@
  * and to every viewer's bounded queue; the PTY is paused only while every viewer is behind (flow control), never
  * for one slow viewer (that one gets a resync instead).
  */
-import type {
-  TerminalExit,
-  TerminalInfo,
-  TerminalKind,
-  TerminalOutputMessage,
-} from '@flightdeck/shared-types';
+import type { TerminalExit, TerminalInfo, TerminalOutputMessage } from '@flightdeck/shared-types';
 import type { IPty } from 'node-pty';
 import { OutputRing } from './ring.js';
 import { Viewer } from './viewer.js';
