@@ -10,11 +10,13 @@
  *    its own WebSocket). Per viewer: MB/s from the first output to `END`, bytes received, resyncs (a viewer that
  *    fell behind its bound gets the replay instead: fewer bytes); the server's peak RSS (target ≥ 20 MB/s per
  *    viewer, RSS bounded, no viewer starved).
+ * For context it also times a plain HTTP query the same way (the floor) and prints the load average: on a shared
+ * machine the figures move with it.
  * Options: --keys=<n> (default 500), --mb=<n> (default 100).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlightdeckClient } from '@flightdeck/client';
 
@@ -62,7 +64,30 @@ function pct(sorted: number[], p: number): number {
 
 type Fd = ReturnType<typeof createFlightdeckClient>;
 
-async function keystrokes(fd: Fd): Promise<{ p50: number; p99: number; max: number }> {
+interface Pcts {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function pcts(values: number[]): Pcts {
+  const s = [...values].sort((a, b) => a - b);
+  return { p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? Number.NaN };
+}
+
+/** The machine's floor for the same path without a PTY: one HTTP query (`system.health`) at a time. */
+async function httpFloor(fd: Fd): Promise<Pcts> {
+  const times: number[] = [];
+  for (let i = 0; i < KEYS + 20; i++) {
+    const t0 = performance.now();
+    await fd.trpc.system.health.query();
+    if (i >= 20) times.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return pcts(times);
+}
+
+async function keystrokes(fd: Fd): Promise<Pcts> {
   const t = await fd.trpc.terminals.create.mutate({ kind: 'local', command: 'cat', cols: 120, rows: 40 });
   let waiting: { key: string; resolve: () => void } | null = null;
   let ready: () => void = () => {};
@@ -99,8 +124,7 @@ async function keystrokes(fd: Fd): Promise<{ p50: number; p99: number; max: numb
   }
   sub.unsubscribe();
   await fd.trpc.terminals.close.mutate({ id: t.id });
-  const s = times.sort((a, b) => a - b);
-  return { p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? Number.NaN };
+  return pcts(times);
 }
 
 interface ViewerResult {
@@ -174,6 +198,13 @@ async function main(): Promise<void> {
       `keystroke → echo (${KEYS} keys, cat in a PTY, input over HTTP, echo over the WebSocket): ` +
         `p50 ${k.p50.toFixed(2)} ms, p99 ${k.p99.toFixed(2)} ms, max ${k.max.toFixed(2)} ms ` +
         `(target p99 ≤ 10 ms: ${k.p99 <= 10 ? 'met' : 'NOT met'})`,
+    );
+    const f = await httpFloor(fd);
+    console.log(
+      `floor, an HTTP query alone (system.health): p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, ` +
+        `max ${f.max.toFixed(2)} ms; load average now ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${cpus().length} cores`,
     );
     for (const n of [1, 5]) {
       const rssBefore = peakRss;
