@@ -2,7 +2,7 @@ import { createSignal, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import type { TerminalInfo } from '../data/terminals.js';
 import type { Api } from '../data/types.js';
 import { createInputQueue, exitWords, TerminalFeed } from '../lib/terminal-feed.js';
-import { type ScreenFactory, xtermScreen } from '../lib/xterm-screen.js';
+import type { ScreenFactory } from '../lib/xterm-screen.js';
 
 const RESIZE_DEBOUNCE_MS = 150;
 
@@ -48,7 +48,21 @@ export function TerminalPanel(props: {
   const [link, setLink] = createSignal<'live' | 'reconnecting'>('live');
   let host!: HTMLDivElement;
 
+  let teardown: (() => void) | null = null;
+  let unmounted = false;
+  onCleanup(() => {
+    unmounted = true;
+    teardown?.();
+  });
   onMount(() => {
+    if (props.createScreen) start(props.createScreen);
+    // xterm.js is loaded with the first terminal, not with the dashboard.
+    else
+      void import('../lib/xterm-screen.js')
+        .then((m) => unmounted || start(m.xtermScreen))
+        .catch((e) => setError(`Cannot load the terminal: ${errText(e)}`));
+  });
+  const start = (createScreen: ScreenFactory) => {
     const copy = () => {
       const text = screen.getSelection();
       if (text) void navigator.clipboard?.writeText(text).catch(() => props.onToast?.('Copy was refused.'));
@@ -59,7 +73,7 @@ export function TerminalPanel(props: {
         .then((text) => text && screen.paste(text))
         .catch(() => props.onToast?.('Paste was refused by the browser: use Ctrl+V / ⌘V in the terminal.'));
     };
-    const screen = (props.createScreen ?? xtermScreen)(host, { onCopyKey: copy, onPasteKey: paste });
+    const screen = createScreen(host, { onCopyKey: copy, onPasteKey: paste });
     pasteFn = paste;
     copyFn = copy;
     screen.fit();
@@ -110,13 +124,13 @@ export function TerminalPanel(props: {
       onError: (message) => setError(message),
       onState: setLink,
     });
-    onCleanup(() => {
+    teardown = () => {
       stop();
       observer?.disconnect();
       clearTimeout(resizeTimer);
       screen.dispose();
-    });
-  });
+    };
+  };
   let pasteFn: () => void = () => undefined;
   let copyFn: () => void = () => undefined;
 
