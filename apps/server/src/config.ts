@@ -93,6 +93,18 @@ export const configFileSchema = z
       .default({ holdSeconds: {} }),
     /** The transcript follower (what hooks miss: interrupts, API errors, compactions, the assistant's text). */
     transcripts: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    /** Terminals (issue 16): open at most `max` (spec §8.7), each replaying its last `bufferBytes` of output. */
+    terminals: z
+      .object({
+        max: z.number().int().min(1).max(100).default(10),
+        bufferBytes: z
+          .number()
+          .int()
+          .min(4096)
+          .max(16 * 1024 * 1024)
+          .default(128 * 1024),
+      })
+      .default({ max: 10, bufferBytes: 128 * 1024 }),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -27,6 +27,7 @@ import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import { createStore, type SqliteAdapter } from './store/index.js';
+import { TerminalManager } from './terminals/manager.js';
 import {
   createTranscriptFollower,
   type TranscriptFollower,
@@ -229,6 +230,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     delivery: null,
     transcripts: null,
     alerts,
+    terminals: new TerminalManager({
+      max: () => configStore.get().terminals.max,
+      bufferBytes: () => configStore.get().terminals.bufferBytes,
+      onAgentTerminal: (t) => {
+        void runtime
+          .dispatch({ type: 'terminal-created', ...t })
+          .catch((err) => runtimeLog.warn({ err }, 'terminal-created not dispatched'));
+      },
+      sessionOf: (terminalId) =>
+        runtime.listSessions().find((s) => s.terminalId === terminalId)?.sessionId ?? null,
+    }),
   };
 
   const app = await buildApp({
@@ -311,6 +323,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       loopDelay.disable();
       await retention.stop();
       alerts.stop();
+      await services.terminals?.closeAll();
       await app.close().catch(() => {});
       await runtime.stop().catch(() => {});
       await store.close();
@@ -378,6 +391,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         collector?.stop();
         loopDelay.disable();
         await retention.stop();
+        // 0. end every terminal (their viewers' streams end with them)
+        await services.terminals?.closeAll();
         // 1. stop the transcript follower (it hands over its last progress) and the spool readers: they read no
         //    more and wait for the batches they handed to the runtime
         if (transcripts) await transcripts.stop();

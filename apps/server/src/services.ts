@@ -16,6 +16,7 @@ import type { DeliveryReport } from './delivery.js';
 import type { HookTokenStore } from './hook-token.js';
 import type { StorePort } from './ports.js';
 import type { Runtime } from './runtime.js';
+import type { TerminalManager } from './terminals/manager.js';
 import type { TranscriptFollowerStats } from './transcripts/follower.js';
 
 export interface AuthService {
@@ -93,4 +94,6 @@ export interface Services {
   transcripts: TranscriptsPort | null;
   /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
   alerts?: AlertService;
+  /** PTYs (terminals/manager.ts); absent where a server is built without them. */
+  terminals?: TerminalManager;
 }

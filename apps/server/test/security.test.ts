@@ -54,7 +54,17 @@ describe('security over the wire (password set)', () => {
   it('the router has the expected namespaces and the public list is exactly auth.status and auth.login', () => {
     const paths = allProcedures().map((p) => p.path);
     expect(paths.length).toBeGreaterThan(35);
-    for (const ns of ['sessions', 'history', 'notes', 'analytics', 'hooks', 'teams', 'auth', 'system']) {
+    for (const ns of [
+      'sessions',
+      'history',
+      'notes',
+      'analytics',
+      'hooks',
+      'teams',
+      'auth',
+      'system',
+      'terminals',
+    ]) {
       expect(paths.some((p) => p.startsWith(`${ns}.`))).toBe(true);
     }
     expect([...PUBLIC_PROCEDURES].sort()).toEqual(['auth.login', 'auth.status']);
@@ -144,7 +154,15 @@ describe('security over the wire (password set)', () => {
       'hooks.statsLive',
       'sessions.live',
       'sessions.liveSummary',
+      'terminals.output',
     ]);
+    // terminals.output has data (its hello) once a terminal exists
+    const term = await server.services.terminals?.create({
+      kind: 'local',
+      command: 'cat',
+      cols: 80,
+      rows: 24,
+    });
     for (const good of [false, true]) {
       const wsClient = createWSClient({
         url: wsBase,
@@ -187,7 +205,9 @@ describe('security over the wire (password set)', () => {
                   ? client.sessions.liveSummary.subscribe(undefined, callbacks)
                   : sub.path === 'alerts.live'
                     ? client.alerts.live.subscribe(undefined, alertOnStart)
-                    : client.hooks.statsLive.subscribe(undefined, callbacks);
+                    : sub.path === 'terminals.output'
+                      ? client.terminals.output.subscribe({ id: term?.id ?? 'term-none' }, callbacks)
+                      : client.hooks.statsLive.subscribe(undefined, callbacks);
           setTimeout(
             () => {
               handle.unsubscribe();

@@ -9,6 +9,7 @@ import { notesRouter } from './notes.js';
 import { sessionsRouter } from './sessions.js';
 import { systemRouter } from './system.js';
 import { teamsRouter } from './teams.js';
+import { terminalsRouter } from './terminals.js';
 
 export const appRouter = router({
   sessions: sessionsRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   system: systemRouter,
   approvals: approvalsRouter,
   alerts: alertsRouter,
+  terminals: terminalsRouter,
 });
 
 export type AppRouter = typeof appRouter;

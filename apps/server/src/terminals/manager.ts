@@ -1,0 +1,234 @@
+/**
+ * The terminals of this server (issue 16): create (validated again here: the directory exists, the program is on
+ * PATH, the tmux target exists), list, close, resize, input, takeover, and `closeAll` on shutdown. Programs are
+ * spawned from argv arrays, never from a shell string. An agent started in a terminal is announced to the core
+ * (`terminal-created`) so its first hook events, which carry FLIGHTDECK_TERMINAL_ID, attach to that terminal's card.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, delimiter, join } from 'node:path';
+import {
+  AGENT_CLIS,
+  type AgentCli,
+  commandArgv,
+  parseTmuxTarget,
+  type TerminalCreateInput,
+  type TerminalInfo,
+} from '@flightdeck/shared-types';
+import * as pty from 'node-pty';
+import { Terminal, TerminalError, type TerminalLimits } from './terminal.js';
+
+export interface TerminalManagerOptions {
+  /** Open terminals at most (spec §8.7: 10; config `terminals.max`), read at each create. */
+  max: () => number;
+  /** Ring buffer bytes per terminal (config `terminals.bufferBytes`). */
+  bufferBytes: () => number;
+  viewerQueueBytes?: number;
+  /** SIGHUP → SIGKILL grace on close. */
+  closeGraceMs?: number;
+  /** Told when a terminal starts an agent CLI (the core's `terminal-created`). */
+  onAgentTerminal?: (t: { terminalId: string; workDir: string; cli: AgentCli }) => void;
+  /** The agent session linked to a terminal, when known. */
+  sessionOf?: (terminalId: string) => string | null;
+  now?: () => number;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+function bad(message: string): TerminalError {
+  return new TerminalError('BAD_REQUEST', message);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The program's path: as given when it has a `/`, else the first executable on PATH. */
+function resolveProgram(program: string, env: NodeJS.ProcessEnv): string | null {
+  if (program.includes('/')) return isExecutable(program) ? program : null;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && isExecutable(join(dir, program))) return join(dir, program);
+  }
+  return null;
+}
+
+function resolveCwd(cwd: string | undefined): string {
+  const dir = cwd === undefined ? homedir() : cwd.replace(/^~(?=$|\/)/, homedir());
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw bad(`cwd: not a directory: ${dir}`);
+  return dir;
+}
+
+function run(file: string, args: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 5000 }, (err) => resolve(!err));
+  });
+}
+
+/** The environment a terminal starts with: the server's, minus tmux's own markers, plus `extra`, TERM and the id. */
+function terminalEnv(id: string, extra: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && k !== 'TMUX' && k !== 'TMUX_PANE') env[k] = v;
+  }
+  Object.assign(env, extra ?? {});
+  env.TERM = 'xterm-256color';
+  env.FLIGHTDECK_TERMINAL_ID = id;
+  return env;
+}
+
+interface Launch {
+  file: string;
+  args: string[];
+  cwd: string;
+  title: string;
+  cli: AgentCli | null;
+}
+
+async function planLaunch(input: TerminalCreateInput, env: Record<string, string>): Promise<Launch> {
+  if (input.kind === 'ssh') throw bad('SSH terminals are not available yet');
+  if (input.host !== undefined && !LOCAL_HOSTS.has(input.host))
+    throw bad(`host: ${input.host} is not this machine (SSH terminals are not available yet)`);
+  if (input.kind === 'tmux') {
+    const parts = parseTmuxTarget(input.tmuxTarget ?? '');
+    if (!parts) throw bad('tmuxTarget: invalid');
+    const tmux = resolveProgram('tmux', env);
+    if (!tmux) throw bad('tmuxTarget: tmux is not installed on this machine');
+    const socket =
+      parts.socket === null
+        ? []
+        : 'name' in parts.socket
+          ? ['-L', parts.socket.name]
+          : ['-S', parts.socket.path];
+    if (!(await run(tmux, [...socket, 'has-session', '-t', parts.target])))
+      throw bad(`tmuxTarget: no tmux session or pane ${input.tmuxTarget}`);
+    return {
+      file: tmux,
+      args: [...socket, 'attach-session', '-t', parts.target],
+      cwd: resolveCwd(input.cwd),
+      title: input.title ?? `tmux ${parts.target}`,
+      cli: null,
+    };
+  }
+  const cwd = resolveCwd(input.cwd);
+  if (input.command !== undefined) {
+    const [program, ...args] = (commandArgv(input.command) ?? []) as [string, ...string[]];
+    const file = resolveProgram(program, env);
+    if (!file) throw bad(`command: program not found: ${program}`);
+    const name = basename(program);
+    const cli = (AGENT_CLIS as readonly string[]).includes(name) ? (name as AgentCli) : null;
+    return { file, args, cwd, title: input.title ?? input.command, cli };
+  }
+  const shell = env.SHELL?.startsWith('/') && isExecutable(env.SHELL) ? env.SHELL : '/bin/sh';
+  return { file: shell, args: ['-l'], cwd, title: input.title ?? basename(shell), cli: null };
+}
+
+export class TerminalManager {
+  private readonly terminals = new Map<string, Terminal>();
+  private pending = 0;
+  private shuttingDown = false;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: TerminalManagerOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private limits(): TerminalLimits {
+    const viewerQueueBytes = this.opts.viewerQueueBytes ?? 1024 * 1024;
+    return { bufferBytes: this.opts.bufferBytes(), viewerQueueBytes, pauseAboveBytes: viewerQueueBytes / 4 };
+  }
+
+  get(id: string): Terminal {
+    const t = this.terminals.get(id);
+    if (!t) throw new TerminalError('NOT_FOUND', `terminal not found: ${id}`);
+    return t;
+  }
+
+  /** The terminal with its linked session looked up again (not on the keystroke path). */
+  refreshed(id: string): Terminal {
+    const t = this.get(id);
+    t.sessionId = this.opts.sessionOf?.(id) ?? t.sessionId;
+    return t;
+  }
+
+  list(): TerminalInfo[] {
+    return [...this.terminals.keys()].map((id) => this.refreshed(id).info());
+  }
+
+  async create(input: TerminalCreateInput): Promise<TerminalInfo> {
+    if (this.shuttingDown) throw new TerminalError('CONFLICT', 'the server is shutting down');
+    const max = this.opts.max();
+    if (this.terminals.size + this.pending >= max)
+      throw new TerminalError(
+        'TOO_MANY_REQUESTS',
+        `terminal limit reached: ${max} open (config terminals.max); close one first (exited ones count until closed)`,
+      );
+    this.pending += 1;
+    try {
+      const id = `term-${randomBytes(9).toString('base64url')}`;
+      const env = terminalEnv(id, input.env);
+      const launch = await planLaunch(input, env);
+      if (this.shuttingDown) throw new TerminalError('CONFLICT', 'the server is shutting down');
+      let proc: pty.IPty;
+      try {
+        proc = pty.spawn(launch.file, launch.args, {
+          name: 'xterm-256color',
+          cols: input.cols,
+          rows: input.rows,
+          cwd: launch.cwd,
+          env,
+        });
+      } catch (err) {
+        throw bad(`command: could not start: ${(err as Error).message}`);
+      }
+      const t = new Terminal(
+        {
+          id,
+          kind: input.kind,
+          title: launch.title,
+          cwd: launch.cwd,
+          command: input.command ?? null,
+          tmuxTarget: input.tmuxTarget ?? null,
+          host: input.host ?? null,
+          cols: input.cols,
+          rows: input.rows,
+          createdAt: this.now(),
+        },
+        proc,
+        this.limits(),
+        this.now,
+      );
+      this.terminals.set(id, t);
+      if (launch.cli) this.opts.onAgentTerminal?.({ terminalId: id, workDir: launch.cwd, cli: launch.cli });
+      return this.get(id).info();
+    } finally {
+      this.pending -= 1;
+    }
+  }
+
+  async close(id: string): Promise<void> {
+    const t = this.get(id);
+    this.terminals.delete(id);
+    await t.close(this.opts.closeGraceMs ?? 2000);
+  }
+
+  /** Ends every terminal (server shutdown); no new ones after. */
+  async closeAll(): Promise<void> {
+    this.shuttingDown = true;
+    const all = [...this.terminals.values()];
+    this.terminals.clear();
+    await Promise.all(all.map((t) => t.close(this.opts.closeGraceMs ?? 2000)));
+  }
+}

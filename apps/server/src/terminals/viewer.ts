@@ -1,0 +1,85 @@
+/**
+ * One viewer of a terminal (one `terminals.output` subscription): a bounded queue of what it has not been sent
+ * yet. Past the bound the queue is dropped and the viewer is marked for a resync (a fresh `hello` and the replay
+ * of the ring buffer), so a slow viewer never grows memory and never holds back the others.
+ */
+import type { TerminalOutputMessage } from '@flightdeck/shared-types';
+
+export interface Queued {
+  seq: number;
+  msg: TerminalOutputMessage;
+  bytes: number;
+}
+
+export type ViewerBatch = Queued[] | 'resync';
+
+export class Viewer {
+  private queue: Queued[] = [];
+  private queuedBytes = 0;
+  private resync = false;
+  private ended = false;
+  private wake: (() => void) | null = null;
+  /** Times this viewer fell behind past its bound. */
+  resyncs = 0;
+
+  constructor(
+    readonly viewerId: string,
+    private readonly capBytes: number,
+  ) {}
+
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
+  push(seq: number, msg: TerminalOutputMessage, bytes: number): void {
+    if (this.ended) return;
+    if (!this.resync) {
+      this.queue.push({ seq, msg, bytes });
+      this.queuedBytes += bytes;
+      if (this.queuedBytes > this.capBytes) {
+        this.queue = [];
+        this.queuedBytes = 0;
+        this.resync = true;
+        this.resyncs += 1;
+      }
+    }
+    this.notify();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** The next messages (or 'resync'); null once the terminal is closed or `signal` aborts. */
+  async next(signal: AbortSignal | undefined): Promise<ViewerBatch | null> {
+    for (;;) {
+      if (signal?.aborted) return null;
+      if (this.resync) {
+        this.resync = false;
+        return 'resync';
+      }
+      if (this.queue.length > 0) {
+        const out = this.queue;
+        this.queue = [];
+        this.queuedBytes = 0;
+        return out;
+      }
+      if (this.ended) return null;
+      await new Promise<void>((resolve) => {
+        const onAbort = () => resolve();
+        this.wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
+}
