@@ -1,54 +1,17 @@
 /**
- * The `terminals` namespace as the web app uses it (contract of issue 16). Until the server's router has the
- * namespace these shapes are written here; they follow `packages/shared-types/src/terminals.ts`.
+ * The `terminals` namespace as the web app uses it (issue 16): the shapes come from `@flightdeck/shared-types`
+ * (`TerminalInfo`, `TerminalOutputMessage`), the create input from the server's router.
  */
+import type { TerminalInfo, TerminalOutputMessage } from '@flightdeck/shared-types';
+import type { ServerInputs } from './types.js';
+
+export type { TerminalInfo, TerminalKind, TerminalOutputMessage } from '@flightdeck/shared-types';
+
 /** The size a terminal starts with; its panel fits it to its box and resizes it at once. */
 export const INITIAL_SIZE = { cols: 100, rows: 30 } as const;
 
-export type TerminalKind = 'local' | 'ssh' | 'tmux';
-
-export interface TerminalInfo {
-  id: string;
-  kind: TerminalKind;
-  title: string;
-  cwd: string | null;
-  command: string | null;
-  tmuxTarget: string | null;
-  host: string | null;
-  pid: number | null;
-  cols: number;
-  rows: number;
-  createdAt: number;
-  exit: { code: number | null; signal: number | null; at: number } | null;
-  /** The viewer that types now (one at a time), or null. */
-  writer: string | null;
-  viewers: number;
-  /** The agent session linked to it, when known. */
-  sessionId: string | null;
-}
-
-export interface TerminalCreate {
-  kind: TerminalKind;
-  cwd?: string;
-  command?: string;
-  host?: string;
-  tmuxTarget?: string;
-  cols: number;
-  rows: number;
-  env?: Record<string, string>;
-}
-
-/**
- * One message of `terminals.output` (the payload of each tracked id). `hello` comes first and again after a resync
- * (a viewer that fell too far behind): with `resumed: false` the screen is reset and the replay of the buffer
- * follows; `resumed: true` (a reconnect whose `lastEventId` is still in the buffer) means only what was missed
- * follows.
- */
-export type TerminalOutputMessage =
-  | { type: 'hello'; viewerId: string; resumed: boolean; info: TerminalInfo }
-  | { type: 'data'; data: string }
-  | { type: 'info'; info: TerminalInfo }
-  | { type: 'exit'; code: number | null; signal: number | null };
+/** What `terminals.create` takes. */
+export type TerminalCreate = ServerInputs['terminals']['create'];
 
 /** How a keystroke call ended: taken, or refused because another viewer types (`conflict`, the server's words). */
 export type TerminalInputResult = { ok: true } | { ok: false; conflict: string };

@@ -9,7 +9,6 @@ import {
   wsLink,
 } from '@trpc/client';
 import { statsFromServer, toLiveMessage } from './normalise.js';
-import type { TerminalCreate, TerminalInfo, TerminalOutputMessage } from './terminals.js';
 import type {
   Analytics,
   Api,
@@ -87,7 +86,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     await p;
   };
   const { alerts } = trpc;
-  const terminals = terminalsClient(trpc);
+  const { terminals } = trpc;
 
   return {
     live(handlers: LiveHandlers) {
@@ -250,27 +249,3 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   };
 }
 
-/** The `terminals` procedures as this app calls them (shapes in `./terminals.ts`). */
-interface TerminalsClient {
-  list: { query(): Promise<TerminalInfo[]> };
-  create: { mutate(input: TerminalCreate): Promise<TerminalInfo> };
-  close: { mutate(input: { id: string }): Promise<unknown> };
-  resize: { mutate(input: { id: string; cols: number; rows: number }): Promise<unknown> };
-  input: { mutate(input: { id: string; viewerId: string; data: string }): Promise<unknown> };
-  takeover: { mutate(input: { id: string; viewerId: string }): Promise<unknown> };
-  output: {
-    subscribe(
-      input: { id: string; viewerId: string },
-      handlers: {
-        onData(value: { id?: string; data: TerminalOutputMessage }): void;
-        onError(err: unknown): void;
-        onConnectionStateChange(st: { state: string }): void;
-      },
-    ): { unsubscribe(): void };
-  };
-}
-
-/** The client's `terminals` namespace (the router gains it in issue 16: until then typed here, not from it). */
-function terminalsClient(trpc: unknown): TerminalsClient {
-  return (trpc as { terminals: TerminalsClient }).terminals;
-}
