@@ -171,6 +171,9 @@ function fakeScreen() {
       };
     },
     fit: () => undefined,
+    resizeTo(c, r) {
+      s.resize(c, r);
+    },
     get cols() {
       return s.cols;
     },
@@ -251,11 +254,18 @@ describe('TerminalPanel', () => {
     expect(screen.getByTestId('terminal-writer').textContent).toBe('Another viewer is typing · 2 viewers');
     s.type('x');
     expect((await screen.findByRole('alert')).textContent).toBe('another viewer is typing: take over first');
+    // Watching only, it draws the PTY's grid and does not resize the terminal of the one typing.
+    expect([s.cols, s.rows]).toEqual([80, 24]);
+    s.resize(50, 60);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(p.calls.resize).toEqual([]);
     fireEvent.click(screen.getByRole('button', { name: 'Take over' }));
     await waitFor(() => expect(p.calls.takeover).toBe(1));
     p.emit({ type: 'info', info: info({ writer: 'v-me', viewers: 2 }) }, '3');
     expect(screen.getByTestId('terminal-writer').textContent).toContain('You are typing');
     expect(screen.queryByRole('button', { name: 'Take over' })).toBeNull();
+    // The writer's box sets the size now.
+    await waitFor(() => expect(p.calls.resize).toEqual([[50, 60]]));
   });
 
   it('shows "exited (code N)" and stops sending keystrokes once the process ended', async () => {

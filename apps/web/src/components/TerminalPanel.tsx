@@ -90,19 +90,30 @@ export function TerminalPanel(props: {
       if (!feed.exit) send(data);
     });
 
+    // One size per PTY: the writer's (or, while nobody types, any viewer's) box sets it; a viewer that only watches
+    // draws the PTY's grid as it is, so that a phone watching does not shrink the terminal of the one typing.
+    const drives = () => {
+      const w = info()?.writer;
+      return !w || w === me;
+    };
+    const layout = () => {
+      const i = info();
+      if (drives() || !i) screen.fit();
+      else screen.resizeTo(i.cols, i.rows);
+    };
     let resizeTimer: ReturnType<typeof setTimeout> | undefined;
     const sendSize = () => {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => {
         const i = info();
-        if (i && !i.exit && (i.cols !== screen.cols || i.rows !== screen.rows))
+        if (i && !i.exit && drives() && (i.cols !== screen.cols || i.rows !== screen.rows))
           props.api
             .resizeTerminal(props.terminalId, screen.cols, screen.rows)
             .catch((e) => setError(errText(e)));
       }, RESIZE_DEBOUNCE_MS);
     };
     screen.onResize(sendSize);
-    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => screen.fit()) : null;
+    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(layout) : null;
     observer?.observe(host);
 
     const stop = props.api.terminalOutput(props.terminalId, me, {
@@ -113,7 +124,8 @@ export function TerminalPanel(props: {
         if (msg.type === 'hello' || msg.type === 'info') {
           setInfo(feed.info);
           setError(null);
-          if (msg.type === 'hello') sendSize();
+          layout();
+          sendSize();
         }
         const words = exitWords(feed.exit);
         if (words && words !== exit()) {

@@ -248,4 +248,3 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };
 }
-

@@ -12,6 +12,8 @@ export interface Screen {
   onResize(fn: (cols: number, rows: number) => void): void;
   /** Fits the grid to the container (cols × rows). */
   fit(): void;
+  /** Sets the grid to another viewer's size (the PTY's). */
+  resizeTo(cols: number, rows: number): void;
   readonly cols: number;
   readonly rows: number;
   getSelection(): string;
@@ -64,6 +66,9 @@ export const xtermScreen: ScreenFactory = (host, opts) => {
     fit: () => {
       // A hidden or zero-sized container has no grid to fit to.
       if (host.clientWidth > 0 && host.clientHeight > 0) fit.fit();
+    },
+    resizeTo: (cols, rows) => {
+      if (cols !== term.cols || rows !== term.rows) term.resize(cols, rows);
     },
     get cols() {
       return term.cols;

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshotOnFailure } from './failure-shots.js';
+import { launchBrowser, outputDir, startServer, type TestServer } from './harness.js';
+
+let server: TestServer;
+let browser: Browser;
+let desk: Page | undefined;
+let phone: Page | undefined;
+let workDir: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  workDir = mkdtempSync(join(tmpdir(), 'fd-e2e-term-'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+screenshotOnFailure(() => phone ?? desk, 'terminal');
+
+/** The rows xterm.js rendered (its DOM renderer), each as text without trailing blanks. */
+function renderedRows(page: Page): Promise<string[]> {
+  return page.$$eval('.xterm-rows > div', (rows) =>
+    rows.map((r) => (r.textContent ?? '').replace(/\s+$/, '')),
+  );
+}
+
+async function waitForRow(page: Page, test: (row: string) => boolean, what: string): Promise<string[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const rows = await renderedRows(page);
+    if (rows.some(test)) return rows;
+    if (Date.now() > deadline) throw new Error(`no rendered row ${what}; rows:\n${rows.join('\n')}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+describe('terminals in the browser', () => {
+  it('opens a shell from the page, types echo hello and sees hello rendered by xterm.js', async () => {
+    desk = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await desk.goto(`${server.url}/#/terminals`);
+    await desk.getByLabel('Directory').fill(workDir);
+    await desk.getByRole('button', { name: 'Open terminal' }).click();
+    await desk.waitForURL(/#\/terminals\/term-/);
+    await desk.locator('.xterm-rows').waitFor();
+    // the shell's prompt (anything on the first row) before typing
+    await waitForRow(desk, (r) => r.trim().length > 0, 'with a prompt');
+    await desk.locator('.term__screen').click();
+    await desk.keyboard.type('echo hello');
+    await desk.keyboard.press('Enter');
+    const rows = await waitForRow(desk, (r) => r.trim() === 'hello', 'reading "hello"');
+    // the command line as typed, then its output on a row of its own
+    expect(rows.some((r) => r.endsWith('echo hello'))).toBe(true);
+    expect(await desk.getByTestId('terminal-writer').textContent()).toContain('You are typing');
+    await desk.screenshot({ path: join(outputDir, 'terminal-desktop.png') });
+
+    // The terminal fits its box: the server's size is the grid xterm.js drew (not the 100×30 it was opened with).
+    const id = decodeURIComponent(desk.url().split('/').pop() ?? '');
+    const grid = await desk.$$eval('.xterm-rows > div', (r) => r.length);
+    const sizeOf = async () =>
+      (await server.trpc<Array<{ id: string; cols: number; rows: number }>>('terminals.list')).find(
+        (t) => t.id === id,
+      );
+    await expect.poll(async () => (await sizeOf())?.rows, { timeout: 5000 }).toBe(grid);
+    const deskCols = (await sizeOf())?.cols ?? 0;
+    expect(deskCols).toBeGreaterThan(100);
+
+    // A second viewer (a phone): the same output, replayed; it is not the writer until it takes over.
+    phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await phone.goto(`${server.url}/#/terminals/${encodeURIComponent(id)}`);
+    await waitForRow(phone, (r) => r.trim() === 'hello', 'reading "hello" (replayed)');
+    await expect
+      .poll(() => phone?.getByTestId('terminal-writer').textContent())
+      .toContain('Another viewer is typing');
+    // Watching, the phone does not shrink the terminal of the one typing.
+    await phone.waitForTimeout(500);
+    expect(await sizeOf()).toMatchObject({ cols: deskCols, rows: grid });
+    await phone.getByRole('button', { name: 'Take over' }).click();
+    await expect.poll(() => phone?.getByTestId('terminal-writer').textContent()).toContain('You are typing');
+    await expect
+      .poll(() => desk?.getByTestId('terminal-writer').textContent())
+      .toContain('Another viewer is typing');
+    // Typing from the phone now, its box sets the size.
+    await expect.poll(async () => (await sizeOf())?.cols, { timeout: 5000 }).toBeLessThan(60);
+    await phone.screenshot({ path: join(outputDir, 'terminal-phone.png') });
+    await desk.screenshot({ path: join(outputDir, 'terminal-desktop-watching.png') });
+
+    // The desk's keystrokes are refused now (never interleaved), and it says so.
+    await desk.locator('.term__screen').click();
+    await desk.keyboard.type('x');
+    await expect.poll(() => desk?.getByRole('alert').first().textContent()).toMatch(/take over/i);
+
+    // The phone types `exit 3`: both show the exit code.
+    await phone.locator('.term__screen').click();
+    await phone.keyboard.type('exit 3');
+    await phone.keyboard.press('Enter');
+    await expect
+      .poll(() => phone?.getByTestId('terminal-exit').textContent(), { timeout: 10_000 })
+      .toBe('exited (code 3)');
+    await expect
+      .poll(() => desk?.getByTestId('terminal-exit').textContent(), { timeout: 10_000 })
+      .toBe('exited (code 3)');
+
+    // The list says so too, and Close removes it.
+    await desk.goto(`${server.url}/#/terminals`);
+    const item = desk.locator(`li[data-terminal-id="${id}"]`);
+    await expect.poll(() => item.textContent()).toContain('exited (code 3)');
+    await desk.screenshot({ path: join(outputDir, 'terminal-list.png') });
+    await item.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => item.count()).toBe(0);
+  });
+});
