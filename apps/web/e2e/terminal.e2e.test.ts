@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -117,4 +118,83 @@ describe('terminals in the browser', () => {
     await item.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => item.count()).toBe(0);
   });
+
+  it('after a lost WebSocket resumes the output without showing anything twice', async () => {
+    const proxy = await tcpProxy(server.port);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+      desk = page;
+      phone = undefined;
+      const t = await server.trpc<{ id: string }>(
+        'terminals.create',
+        { kind: 'local', cwd: workDir, cols: 80, rows: 24 },
+        { method: 'POST' },
+      );
+      await page.goto(`${proxy.url}/#/terminals/${encodeURIComponent(t.id)}`);
+      await waitForRow(page, (r) => r.trim().length > 0, 'with a prompt');
+      await page.locator('.term__screen').click();
+      await page.keyboard.type('echo one');
+      await page.keyboard.press('Enter');
+      await waitForRow(page, (r) => r.trim() === 'one', 'reading "one"');
+
+      // The socket drops and cannot come back for a while; meanwhile the terminal prints more.
+      proxy.cut(true);
+      await expect
+        .poll(() => page.locator('.term .chip').textContent(), { timeout: 10_000 })
+        .toMatch(/reconnecting/);
+      await server.trpc('terminals.takeover', { id: t.id, viewerId: 'script' }, { method: 'POST' });
+      await server.trpc(
+        'terminals.input',
+        { id: t.id, viewerId: 'script', data: 'echo two\r' },
+        { method: 'POST' },
+      );
+      // "echo two" and its output "two"
+      const twos = async () =>
+        (await server.trpc<{ text: string }>('terminals.buffer', { id: t.id })).text.split('two').length - 1;
+      await expect.poll(twos).toBe(2);
+      proxy.cut(false);
+
+      const rows = await waitForRow(page, (r) => r.trim() === 'two', 'reading "two" after the reconnect');
+      expect(rows.filter((r) => r.trim() === 'one')).toHaveLength(1);
+      expect(rows.filter((r) => r.trim() === 'two')).toHaveLength(1);
+      expect(rows.filter((r) => r.endsWith('echo one'))).toHaveLength(1);
+      await page.screenshot({ path: join(outputDir, 'terminal-reconnected.png') });
+      await page.close();
+    } finally {
+      await proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to the server whose connections the test can cut (and refuse until allowed again). */
+async function tcpProxy(
+  port: number,
+): Promise<{ url: string; cut(refuse: boolean): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  const srv: Server = createServer((client) => {
+    if (refusing) return void client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const address = srv.address();
+  const proxyPort = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${proxyPort}`,
+    cut(refuse) {
+      refusing = refuse;
+      if (refuse) for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => r());
+      }),
+  };
+}
