@@ -159,6 +159,11 @@ describe('terminals in the browser', () => {
       expect(rows.filter((r) => r.trim() === 'two')).toHaveLength(1);
       expect(rows.filter((r) => r.endsWith('echo one'))).toHaveLength(1);
       await page.screenshot({ path: join(outputDir, 'terminal-reconnected.png') });
+      // Escape belongs to the terminal (an agent's interrupt): the page neither goes back nor takes the focus away.
+      await page.locator('.term__screen').click();
+      await page.keyboard.press('Escape');
+      expect(await page.evaluate(() => document.activeElement?.closest('.xterm') !== null)).toBe(true);
+      expect(page.url()).toMatch(/#\/terminals\/term-/);
       await page.close();
     } finally {
       await proxy.close();

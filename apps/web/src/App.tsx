@@ -167,8 +167,8 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     if (!pendingG && onApprovalKey(e)) return;
     if (pendingG) {
       pendingG = false;
-      const to = ({ b: 'board', h: 'history', a: 'analytics', s: 'settings' } as const)[
-        e.key as 'b' | 'h' | 'a' | 's'
+      const to = ({ b: 'board', h: 'history', t: 'terminals', a: 'analytics', s: 'settings' } as const)[
+        e.key as 'b' | 'h' | 't' | 'a' | 's'
       ];
       if (to) {
         e.preventDefault();
