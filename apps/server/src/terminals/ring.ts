@@ -10,6 +10,17 @@ export interface RingChunk {
   bytes: number;
 }
 
+/** The end of `text`, at most `maxBytes` UTF-8 bytes. */
+function keepTailBytes(text: string, maxBytes: number): string {
+  let out = text.length > maxBytes ? text.slice(text.length - maxBytes) : text;
+  let bytes = Buffer.byteLength(out, 'utf8');
+  while (bytes > maxBytes) {
+    out = out.slice(Math.max(1, Math.ceil((bytes - maxBytes) / 4)));
+    bytes = Buffer.byteLength(out, 'utf8');
+  }
+  return out;
+}
+
 export class OutputRing {
   private chunks: RingChunk[] = [];
   private head = 0;
@@ -27,13 +38,9 @@ export class OutputRing {
     let text = data;
     let bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > this.capBytes) {
-      // One chunk larger than the buffer: keep its tail (characters, so at most capBytes bytes).
-      text = text.slice(text.length - this.capBytes);
+      // One chunk larger than the buffer: it replaces everything, its tail kept.
+      text = keepTailBytes(text, this.capBytes);
       bytes = Buffer.byteLength(text, 'utf8');
-      while (bytes > this.capBytes) {
-        text = text.slice(Math.max(1, bytes - this.capBytes));
-        bytes = Buffer.byteLength(text, 'utf8');
-      }
       this.droppedThrough = seq;
       this.chunks = [];
       this.head = 0;
@@ -41,11 +48,20 @@ export class OutputRing {
     }
     this.chunks.push({ seq, data: text, bytes });
     this.total += bytes;
-    while (this.total > this.capBytes && this.head < this.chunks.length - 1) {
+    while (this.total > this.capBytes) {
       const old = this.chunks[this.head] as RingChunk;
-      this.total -= old.bytes;
       this.droppedThrough = old.seq;
-      this.head += 1;
+      const excess = this.total - this.capBytes;
+      if (old.bytes <= excess) {
+        this.total -= old.bytes;
+        this.head += 1;
+        continue;
+      }
+      // Keep the tail of the oldest chunk so the buffer holds as much as it may (its head is dropped).
+      const tail = keepTailBytes(old.data, old.bytes - excess);
+      const tailBytes = Buffer.byteLength(tail, 'utf8');
+      this.total -= old.bytes - tailBytes;
+      this.chunks[this.head] = { seq: old.seq, data: tail, bytes: tailBytes };
     }
     if (this.head > 1024 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
