@@ -197,10 +197,12 @@ function fakeScreen() {
 function panelApi(over: Parameters<typeof testApi>[0] = {}) {
   const calls = { input: [] as string[], takeover: 0, resize: [] as Array<[number, number]>, closed: 0 };
   let emit: (msg: TerminalOutputMessage, id: string) => void = () => undefined;
+  let setState: (state: 'live' | 'reconnecting') => void = () => undefined;
   let unsubscribed = false;
   const api = testApi({
     terminalOutput: (_id, _viewer, h) => {
       emit = h.onMessage;
+      setState = h.onState ?? setState;
       return () => {
         unsubscribed = true;
       };
@@ -218,6 +220,7 @@ function panelApi(over: Parameters<typeof testApi>[0] = {}) {
     api,
     calls,
     emit: (m: TerminalOutputMessage, id: string) => emit(m, id),
+    state: (st: 'live' | 'reconnecting') => setState(st),
     unsubscribed: () => unsubscribed,
   };
 }
@@ -281,6 +284,21 @@ describe('TerminalPanel', () => {
     await Promise.resolve();
     expect(p.calls.input).toEqual([]);
     expect(s.text).toBe('bye\r\n');
+  });
+
+  it('sends nothing typed while the socket is down, and says so', async () => {
+    const { s, factory } = fakeScreen();
+    const p = panelApi();
+    render(() => <TerminalPanel api={p.api} terminalId="term-a" viewerId="v-me" createScreen={factory} />);
+    p.emit({ type: 'hello', viewerId: 'v-me', resumed: false, info: info() }, '0');
+    p.state('reconnecting');
+    s.type('rm -rf build\r');
+    expect((await screen.findByRole('alert')).textContent).toMatch(/^Reconnecting/);
+    expect(screen.getByText('reconnecting…')).toBeTruthy();
+    p.state('live');
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    s.type('ls\r');
+    await waitFor(() => expect(p.calls.input).toEqual(['ls\r']));
   });
 
   it('copies the selection and pastes through the screen', async () => {

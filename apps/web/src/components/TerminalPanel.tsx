@@ -87,7 +87,13 @@ export function TerminalPanel(props: {
       (err) => setNotice(errText(err)),
     );
     screen.onData((data) => {
-      if (!feed.exit) send(data);
+      if (feed.exit) return;
+      // Typed blind while the socket is down, keys would land later all at once: they are not sent.
+      if (link() === 'reconnecting') {
+        setNotice('Reconnecting: what you type is not sent until the terminal is back.');
+        return;
+      }
+      send(data);
     });
 
     // One size per PTY: the writer's (or, while nobody types, any viewer's) box sets it; a viewer that only watches
@@ -134,7 +140,10 @@ export function TerminalPanel(props: {
         }
       },
       onError: (message) => setError(message),
-      onState: setLink,
+      onState: (state) => {
+        setLink(state);
+        if (state === 'live' && notice()?.startsWith('Reconnecting')) setNotice(null);
+      },
     });
     teardown = () => {
       stop();
