@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,8 @@ describe('a session running in tmux', () => {
       tmux: `${tmuxDir}/default,1,0`,
       tmuxPane: pane,
       tty: '/dev/pts/9',
+      // as the spool reader adds it to every local event
+      host: hostname(),
     });
     page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     await page.goto(`${server.url}/#/session/s-tmux`);

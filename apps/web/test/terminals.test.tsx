@@ -385,10 +385,17 @@ describe('WhereItRuns', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Open terminal' }));
     expect(panes).toEqual(['%3']);
   });
-  it('says how to attach when the pane is on another machine or the session ended', () => {
-    render(() => <WhereItRuns session={{ ...base, host: 'build-box' }} onAttachTmux={() => undefined} />);
+  it('offers it when the hooks name the machine (they do for local sessions), not once the session ended', () => {
+    const panes: string[] = [];
+    render(() => <WhereItRuns session={{ ...base, host: 'devbox' }} onAttachTmux={(p) => panes.push(p)} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Open terminal' }));
+    expect(panes).toEqual(['%3']);
+    cleanup();
+    render(() => (
+      <WhereItRuns session={{ ...base, host: 'devbox', status: 'ended' }} onAttachTmux={() => undefined} />
+    ));
     expect(screen.queryByRole('button', { name: 'Open terminal' })).toBeNull();
-    expect(screen.getByTestId('where-it-runs').textContent).toContain('tmux attach -t %3 on build-box');
+    expect(screen.getByTestId('where-it-runs').textContent).toContain('tmux attach -t %3 on devbox');
   });
   it('links a Flightdeck terminal and names any other terminal with its tty', () => {
     const shown: string[] = [];

@@ -58,8 +58,10 @@ export function WhereItRuns(props: {
               Runs in tmux pane <code>{pane()}</code>
               {onHost()}
               {tty()}.{' '}
+              {/* `host` is set for local sessions too (the spool reader names this machine): the server attaches on
+                  its own machine and refuses a pane it does not have. */}
               <Show
-                when={!ended() && !s().host && props.onAttachTmux}
+                when={!ended() && props.onAttachTmux}
                 fallback={
                   <span class="muted">
                     Attach with <code>tmux attach -t {pane()}</code>
