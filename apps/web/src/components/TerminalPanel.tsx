@@ -6,15 +6,17 @@ import type { ScreenFactory } from '../lib/xterm-screen.js';
 
 const RESIZE_DEBOUNCE_MS = 150;
 
-/** This tab's viewer id: the same across reconnects (the server keeps the writer by it), another in each tab. */
-export function viewerIdOfThisTab(): string {
-  const key = 'flightdeck.terminalViewer';
-  const known = sessionStorage.getItem(key);
-  if (known) return known;
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  const id = `v-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-  sessionStorage.setItem(key, id);
-  return id;
+/**
+ * This page's viewer id: the same across reconnects (the server keeps the writer by it), another in each tab and
+ * after a reload (a duplicated tab copies sessionStorage, so it is not kept there: two tabs must never share it).
+ */
+let pageViewerId: string | null = null;
+export function viewerIdOfThisPage(): string {
+  if (!pageViewerId) {
+    const bytes = crypto.getRandomValues(new Uint8Array(8));
+    pageViewerId = `v-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  }
+  return pageViewerId;
 }
 
 function errText(e: unknown): string {
@@ -39,7 +41,7 @@ export function TerminalPanel(props: {
   onClosed?: () => void;
   onToast?: (text: string) => void;
 }): JSX.Element {
-  const me = props.viewerId ?? viewerIdOfThisTab();
+  const me = props.viewerId ?? viewerIdOfThisPage();
   const feed = new TerminalFeed();
   const [info, setInfo] = createSignal<TerminalInfo | null>(null);
   const [exit, setExit] = createSignal<string | null>(null);
