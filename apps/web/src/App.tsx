@@ -13,6 +13,7 @@ import {
 import { ApprovalTray, ApprovalTrayButton, pressApprovalKey } from './components/ApprovalTray.js';
 import { DeliveryBanner } from './components/DeliveryBanner.js';
 import { HelpDialog } from './components/Help.js';
+import { TerminalPanel } from './components/TerminalPanel.js';
 import type { Api } from './data/types.js';
 import { alertOnApproval, alertOnRule, alertOnTransition } from './lib/alerts.js';
 import { applyTheme, prefs, setPrefs } from './lib/prefs.js';
@@ -26,6 +27,7 @@ import { DetailPage } from './views/Detail.js';
 import { HistoryView } from './views/History.js';
 import { LoginView } from './views/Login.js';
 import { SettingsView } from './views/Settings.js';
+import { TerminalsView } from './views/Terminals.js';
 
 function isTyping(el: EventTarget | null): boolean {
   if (!(el instanceof HTMLElement)) return false;
@@ -165,8 +167,8 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     if (!pendingG && onApprovalKey(e)) return;
     if (pendingG) {
       pendingG = false;
-      const to = ({ b: 'board', h: 'history', a: 'analytics', s: 'settings' } as const)[
-        e.key as 'b' | 'h' | 'a' | 's'
+      const to = ({ b: 'board', h: 'history', t: 'terminals', a: 'analytics', s: 'settings' } as const)[
+        e.key as 'b' | 'h' | 't' | 'a' | 's'
       ];
       if (to) {
         e.preventDefault();
@@ -223,9 +225,11 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
   const nav: Array<{ name: Route['name']; label: string }> = [
     { name: 'board', label: 'Board' },
     { name: 'history', label: 'History' },
+    { name: 'terminals', label: 'Terminals' },
     { name: 'analytics', label: 'Analytics' },
     { name: 'settings', label: 'Settings' },
   ];
+  const openTerminal = (terminalId: string) => router.navigate({ name: 'terminal', terminalId });
   const connection = () => store.state.connection;
 
   return (
@@ -242,7 +246,9 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
                 href={n.name === 'board' ? boardHref(board.query()) : `#/${n.name}`}
                 class="topnav__link"
                 aria-current={
-                  router.route().name === n.name || (n.name === 'board' && router.route().name === 'session')
+                  router.route().name === n.name ||
+                  (n.name === 'board' && router.route().name === 'session') ||
+                  (n.name === 'terminals' && router.route().name === 'terminal')
                     ? 'page'
                     : undefined
                 }
@@ -327,6 +333,24 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
                 approvals={approvals}
                 onClose={() => router.back()}
                 onOpen={open}
+                onOpenTerminal={openTerminal}
+                onToast={toast}
+              />
+            )}
+          </Match>
+          <Match when={router.route().name === 'terminals'}>
+            <TerminalsView api={props.api} onOpen={openTerminal} onOpenSession={open} />
+          </Match>
+          {/* Keyed: another terminal is another panel (its own screen and stream). */}
+          <Match
+            when={router.route().name === 'terminal' && (router.route() as { terminalId: string })}
+            keyed
+          >
+            {(r) => (
+              <TerminalPanel
+                api={props.api}
+                terminalId={r.terminalId}
+                onClosed={() => router.navigate({ name: 'terminals' })}
                 onToast={toast}
               />
             )}

@@ -6,11 +6,15 @@ export const SHORTCUTS: Array<[string, string]> = [
   ['Enter', 'Open the selected session'],
   ['n', 'Jump to the next session that needs you'],
   ['/', 'Search'],
-  ['g b · g h · g a · g s', 'Board · History · Analytics · Settings'],
+  ['g b · g h · g t · g a · g s', 'Board · History · Terminals · Analytics · Settings'],
   ['a · d · s', 'Allow · Deny · Allow for this session: the focused approval (approvals tray, session page)'],
   ['j / k (tray)', 'Next · previous approval in the approvals tray'],
   ['?', 'Show this help'],
   ['Esc', 'Close / back (closes the approvals tray first)'],
+  [
+    'Ctrl+Shift+C · Ctrl+Shift+V',
+    'Copy the selection · paste, in a terminal (every other key goes to the terminal)',
+  ],
 ];
 
 export function HelpDialog(props: { onClose: () => void }): JSX.Element {

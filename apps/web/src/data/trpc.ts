@@ -73,7 +73,8 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        condition: (op) => op.type === 'subscription',
+        // Keystrokes go over the socket too: in order, without an HTTP round trip each.
+        condition: (op) => op.type === 'subscription' || op.path === 'terminals.input',
         true: wsLink({ client: ws }),
         // The server answers a batch of more than 50 calls with 400 (WS_LIMITS.maxBatchCalls).
         false: httpBatchLink({ url: `${origin}/trpc`, maxItems: 50 }),
@@ -85,6 +86,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     await p;
   };
   const { alerts } = trpc;
+  const { terminals } = trpc;
 
   return {
     live(handlers: LiveHandlers) {
@@ -215,6 +217,33 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     testAlertRule: (id) => done(alerts.test.mutate({ ruleId: id })),
     alertDeliveries: (limit) => alerts.deliveries.query({ limit }),
     vapidPublicKey: async () => (await alerts.vapidPublicKey.query()).publicKey,
+    terminals: () => terminals.list.query(),
+    createTerminal: (input) => terminals.create.mutate(input),
+    closeTerminal: (id) => done(terminals.close.mutate({ id })),
+    resizeTerminal: (id, cols, rows) => done(terminals.resize.mutate({ id, cols, rows })),
+    async terminalInput(id, viewerId, data) {
+      try {
+        await terminals.input.mutate({ id, viewerId, data });
+        return { ok: true };
+      } catch (err) {
+        if (isConflict(err)) return { ok: false, conflict: err.message };
+        throw err;
+      }
+    },
+    takeoverTerminal: (id, viewerId) => done(terminals.takeover.mutate({ id, viewerId })),
+    terminalOutput(id, viewerId, handlers) {
+      // tRPC resends the last tracked id as `lastEventId` when the socket comes back: the server resumes after it.
+      const sub = terminals.output.subscribe(
+        { id, viewerId },
+        {
+          onData: ({ id: seq, data }) => handlers.onMessage(data, seq ?? null),
+          onError: (err: unknown) => handlers.onError(err instanceof Error ? err.message : String(err)),
+          onConnectionStateChange: (st: { state: string }) =>
+            handlers.onState?.(st.state === 'connecting' ? 'reconnecting' : 'live'),
+        },
+      );
+      return () => sub.unsubscribe();
+    },
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };

@@ -7,7 +7,11 @@ export type Route =
   /** `params`: the History search and filters, as a query string without the `?` (see `historyQueryFromParams`). */
   | { name: 'history'; params?: string }
   | { name: 'analytics' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  /** The terminals page: the open terminals, "New terminal". */
+  | { name: 'terminals' }
+  /** One terminal (xterm.js), by its id. */
+  | { name: 'terminal'; terminalId: string };
 
 export function parseHash(hash: string): Route {
   // `#/?status=approval`: the board with its view in the query (see store/boardState.ts)
@@ -22,6 +26,8 @@ export function parseHash(hash: string): Route {
     return { name: 'session', sessionId: decodeURIComponent(arg), ...(item ? { item } : {}) };
   }
   if (head === 'history') return search ? { name: 'history', params: search } : { name: 'history' };
+  if (head === 'terminals')
+    return arg ? { name: 'terminal', terminalId: decodeURIComponent(arg) } : { name: 'terminals' };
   if (head === 'analytics') return { name: 'analytics' };
   if (head === 'settings') return { name: 'settings' };
   return { name: 'board' };
@@ -35,6 +41,8 @@ export function hrefOf(route: Route): string {
       }`;
     case 'history':
       return route.params ? `#/history?${route.params}` : '#/history';
+    case 'terminal':
+      return `#/terminals/${encodeURIComponent(route.terminalId)}`;
     case 'board':
       return route.query ? `#/?${route.query}` : '#/';
     default:

@@ -18,6 +18,8 @@ import { ConfirmDialog } from '../components/Dialog.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
+import { WhereItRuns } from '../components/WhereItRuns.js';
+import { INITIAL_SIZE } from '../data/terminals.js';
 import type { Api, ApprovalDecisionRecord, ApprovalOutcome, LiveSession, Session } from '../data/types.js';
 import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatTime, plural } from '../lib/format.js';
@@ -38,6 +40,10 @@ export interface DetailActions {
   updateNote?: (id: number, text: string) => Promise<void> | void;
   deleteNote?: (id: number) => Promise<void> | void;
   openSession?: (sessionId: string) => void;
+  /** Shows a Flightdeck terminal (`#/terminals/<id>`). */
+  showTerminal?: (terminalId: string) => void;
+  /** Opens a terminal attached to the tmux pane the agent runs in. */
+  attachTmux?: (pane: string) => Promise<void> | void;
 }
 
 export interface SessionDetailViewProps {
@@ -472,6 +478,12 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         </Show>
       </WhyPanel>
 
+      <WhereItRuns
+        session={s()}
+        onShowTerminal={props.actions?.showTerminal}
+        onAttachTmux={props.actions?.attachTmux}
+      />
+
       <StatusTimeline session={s()} />
 
       <section class="facts" aria-label="Session facts">
@@ -761,6 +773,8 @@ export function DetailPage(props: {
   onClose: () => void;
   onOpen: (id: string) => void;
   onToast: (msg: string) => void;
+  /** Shows a terminal's page; without it the page offers no terminal actions. */
+  onOpenTerminal?: (terminalId: string) => void;
   approvals?: ApprovalsStore;
 }): JSX.Element {
   const live = () => props.store.session(props.sessionId);
@@ -878,6 +892,16 @@ export function DetailPage(props: {
         await refetchNotes();
       }),
     openSession: props.onOpen,
+    ...(props.onOpenTerminal
+      ? {
+          showTerminal: props.onOpenTerminal,
+          attachTmux: (pane: string) =>
+            run('Open terminal', async () => {
+              const t = await props.api.createTerminal({ kind: 'tmux', tmuxTarget: pane, ...INITIAL_SIZE });
+              props.onOpenTerminal?.(t.id);
+            }),
+        }
+      : {}),
   };
   return (
     <Show
