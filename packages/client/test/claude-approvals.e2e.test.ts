@@ -27,6 +27,8 @@ import {
 import { createFlightdeckClient, type FlightdeckClient } from '../src/index.js';
 
 const DIALOG = /Do you want to proceed/;
+/** Claude Code 2.1.328's dialog at the end of plan mode. */
+const PLAN_DIALOG = /Exit plan mode\?/;
 
 type ApprovalView = Awaited<ReturnType<FlightdeckClient['approvals']['list']['query']>>[number];
 type ApprovalDecisionRecord = Awaited<ReturnType<FlightdeckClient['approvals']['history']['query']>>[number];
@@ -242,8 +244,8 @@ describe('real Claude Code CLI under tmux: permission prompts answered from Flig
     const holdDir = join(r.home.dataDir, 'spool', 'hold');
     await waitFor(() => readdirSync(holdDir).length === 0 || undefined, 10_000, 50);
     await expect(r.fd.approvals.decide.mutate({ id: a.id, behavior: 'allow' })).rejects.toThrow(/terminal/);
-    await r.claude.waitForScreen(/plan/i, 10_000);
-    await answerInTerminal(r.claude);
+    await r.claude.waitForScreen(PLAN_DIALOG, 15_000);
+    await answerInTerminal(r.claude, PLAN_DIALOG);
     await waitFor(() => results.length > 0 || undefined, 20_000);
     expect(results[0]).toMatch(/approved/i);
   }, 120_000);
@@ -287,14 +289,14 @@ describe('real Claude Code CLI under tmux: permission prompts answered from Flig
  * dialog ignores keys for a moment after it shows (a guard against stray typing), so the key is pressed again
  * while the dialog stays. Resolves to the time of the press that closed it.
  */
-async function answerInTerminal(claude: TmuxClaude): Promise<number> {
+async function answerInTerminal(claude: TmuxClaude, dialog = DIALOG): Promise<number> {
   await new Promise((res) => setTimeout(res, 500));
   for (let attempt = 0; attempt < 10; attempt++) {
     const at = Date.now();
     await claude.keys('Enter');
     const until = Date.now() + 1_000;
     while (Date.now() < until) {
-      if (!DIALOG.test(await claude.screen())) return at;
+      if (!dialog.test(await claude.screen())) return at;
       await new Promise((res) => setTimeout(res, 50));
     }
   }
