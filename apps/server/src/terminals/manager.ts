@@ -25,7 +25,10 @@ export interface TerminalManagerOptions {
   max: () => number;
   /** Ring buffer bytes per terminal (config `terminals.bufferBytes`). */
   bufferBytes: () => number;
+  /** A viewer's queue bound (default 1 MiB): past it, that viewer gets a resync. */
   viewerQueueBytes?: number;
+  /** How long viewers that are all behind may pause the PTY (default 2 s). */
+  maxPauseMs?: number;
   /** SIGHUP → SIGKILL grace on close. */
   closeGraceMs?: number;
   /** Told when a terminal starts an agent CLI (the core's `terminal-created`). */
@@ -163,7 +166,12 @@ export class TerminalManager {
 
   private limits(): TerminalLimits {
     const viewerQueueBytes = this.opts.viewerQueueBytes ?? 1024 * 1024;
-    return { bufferBytes: this.opts.bufferBytes(), viewerQueueBytes, pauseAboveBytes: viewerQueueBytes / 4 };
+    return {
+      bufferBytes: this.opts.bufferBytes(),
+      viewerQueueBytes,
+      pauseAboveBytes: viewerQueueBytes / 4,
+      maxPauseMs: this.opts.maxPauseMs ?? 2000,
+    };
   }
 
   get(id: string): Terminal {

@@ -15,6 +15,8 @@ export interface TerminalLimits {
   viewerQueueBytes: number;
   /** The PTY pauses while every viewer has more than this queued, and resumes below a quarter of it. */
   pauseAboveBytes: number;
+  /** A pause lasts at most this long: then the viewers still behind get a resync and the PTY resumes. */
+  maxPauseMs: number;
 }
 
 /** What a terminal is made with; the rest of its `TerminalInfo` is its state. */
@@ -37,6 +39,7 @@ export class Terminal {
   sessionId: string | null = null;
   private readonly viewers = new Set<Viewer>();
   private paused = false;
+  private pauseTimer: NodeJS.Timeout | null = null;
   private readonly exited: Promise<void>;
   private closing = false;
 
@@ -53,6 +56,7 @@ export class Terminal {
         const sig = signal ? signal : null;
         this.exit = { code: sig === null ? exitCode : null, signal: sig, at: this.now() };
         if (this.writer !== null) this.writer = null;
+        this.unpause();
         this.broadcast({ type: 'exit', code: this.exit.code, signal: this.exit.signal }, 0);
         this.broadcastInfo();
         resolve();
@@ -87,16 +91,29 @@ export class Terminal {
   /** Pauses the PTY while every viewer is behind; resumes when one catches up (see `drained`). */
   private flowControl(): void {
     if (this.exit) return;
+    // The least behind of the viewers still served; resyncing viewers do not count (none left: no pause).
     let min = Number.POSITIVE_INFINITY;
-    for (const v of this.viewers) min = Math.min(min, v.bytes);
-    if (this.viewers.size === 0) min = 0;
+    for (const v of this.viewers) min = Math.min(min, v.behind ?? Number.POSITIVE_INFINITY);
+    if (min === Number.POSITIVE_INFINITY) min = 0;
     if (!this.paused && min > this.limits.pauseAboveBytes) {
       this.paused = true;
       this.pty.pause();
+      // No viewer holds the PTY (and the program writing to it) for long: past the limit, those behind resync.
+      this.pauseTimer = setTimeout(() => {
+        for (const v of this.viewers) if ((v.behind ?? 0) > 0) v.dropBehind();
+        this.unpause();
+      }, this.limits.maxPauseMs);
     } else if (this.paused && min <= this.limits.pauseAboveBytes / 4) {
-      this.paused = false;
-      this.pty.resume();
+      this.unpause();
     }
+  }
+
+  private unpause(): void {
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    if (!this.paused) return;
+    this.paused = false;
+    this.pty.resume();
   }
 
   /** A viewer took its queue: maybe resume the PTY. */
@@ -164,7 +181,7 @@ export class Terminal {
     if (!this.closing) {
       this.closing = true;
       if (!this.exit) {
-        if (this.paused) this.pty.resume();
+        this.unpause();
         try {
           this.pty.kill('SIGHUP');
         } catch {

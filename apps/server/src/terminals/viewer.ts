@@ -27,8 +27,19 @@ export class Viewer {
     private readonly capBytes: number,
   ) {}
 
-  get bytes(): number {
-    return this.queuedBytes;
+  /** Bytes queued, or null while a resync is pending (this viewer no longer holds the PTY back). */
+  get behind(): number | null {
+    return this.resync ? null : this.queuedBytes;
+  }
+
+  /** Drops what is queued: this viewer gets a resync next. */
+  dropBehind(): void {
+    if (this.ended || this.resync) return;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.resync = true;
+    this.resyncs += 1;
+    this.notify();
   }
 
   push(seq: number, msg: TerminalOutputMessage, bytes: number): void {
@@ -36,12 +47,7 @@ export class Viewer {
     if (!this.resync) {
       this.queue.push({ seq, msg, bytes });
       this.queuedBytes += bytes;
-      if (this.queuedBytes > this.capBytes) {
-        this.queue = [];
-        this.queuedBytes = 0;
-        this.resync = true;
-        this.resyncs += 1;
-      }
+      if (this.queuedBytes > this.capBytes) this.dropBehind();
     }
     this.notify();
   }
