@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAUNCH_TMUX_SESSION, launchTmuxSocket } from '../src/terminals/launch.js';
-import { startTestServer, tmpDir, waitFor } from './helpers.js';
+import { claudeEvent, startTestServer, tmpDir, waitFor } from './helpers.js';
 import { clientFor, watch } from './terminal-client.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -194,5 +194,58 @@ describe('terminals.resume', () => {
       client.terminals.resume.mutate({ sessionId: card.sessionId, env: { 'a b': '' }, cols: 80, rows: 24 }),
     ).rejects.toThrow(/env: keys must match/);
     expect(await client.terminals.list.query()).toHaveLength(1);
+  });
+
+  it('runs claude --resume <id> in the session directory; the same card takes the terminal, in tmux too', async () => {
+    const { server, client, clis, env } = await setup();
+    const sid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    await server.runtime.ingestRecords([
+      { id: 'r1', envelope: claudeEvent(sid, 'SessionStart', { source: 'startup', cwd: clis.project }) },
+    ]);
+    await waitFor(() => server.runtime.getSession(sid));
+    const t = await client.terminals.resume.mutate({ sessionId: sid, env, cols: 80, rows: 24 });
+    expect(t).toMatchObject({
+      kind: 'local',
+      cwd: clis.project,
+      command: `claude --resume ${sid}`,
+      sessionId: sid,
+    });
+    const v = watch(client, { id: t.id });
+    await waitFor(() => v.text().includes('END'));
+    expect(v.text().replaceAll('\r\n', '\n')).toContain(
+      `claude id=${t.id} pwd=${clis.project} key=secret-value\n<--resume>\n<${sid}>\nEND`,
+    );
+    expect(server.runtime.getSession(sid)?.terminalId).toBe(t.id);
+    expect(server.runtime.listSessions()).toHaveLength(1);
+    // While that terminal runs, a second resume would run two processes on one session: refused, nothing started.
+    await expect(client.terminals.resume.mutate({ sessionId: sid, env, cols: 80, rows: 24 })).rejects.toThrow(
+      /still runs in terminal/,
+    );
+    expect(await client.terminals.list.query()).toHaveLength(1);
+    await client.terminals.close.mutate({ id: t.id });
+    const t2 = await client.terminals.resume.mutate({ sessionId: sid, tmux: true, env, cols: 80, rows: 24 });
+    const socket = launchTmuxSocket(t2.id);
+    cleanups.push(() => {
+      try {
+        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    });
+    expect(t2).toMatchObject({
+      kind: 'tmux',
+      tmuxTarget: `${socket}#${LAUNCH_TMUX_SESSION}`,
+      sessionId: sid,
+    });
+    const v2 = watch(client, { id: t2.id });
+    await waitFor(() => v2.text().includes('END'), 10_000);
+    const pane = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', LAUNCH_TMUX_SESSION], {
+      encoding: 'utf8',
+    });
+    expect(pane).toContain(
+      `claude id=${t2.id} pwd=${clis.project} key=secret-value\n<--resume>\n<${sid}>\nEND`,
+    );
+    expect(server.runtime.getSession(sid)?.terminalId).toBe(t2.id);
+    expect(server.runtime.listSessions()).toHaveLength(1);
   });
 });

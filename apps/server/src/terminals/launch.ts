@@ -144,6 +144,12 @@ export function resumeAgent(
     throw bad(`sessionId: only Claude sessions can be resumed (this one is ${session.cli})`);
   if (!CLAUDE_SESSION_ID.test(session.sessionId))
     throw bad(`sessionId: ${session.sessionId} is not a Claude session id (the agent never started?)`);
+  const running = manager.list().find((t) => t.id === session.terminalId && t.exit === null);
+  if (running)
+    throw new TerminalError(
+      'CONFLICT',
+      `sessionId: the session still runs in terminal ${running.id}: close it first (two processes must not share a session)`,
+    );
   if (!terminalCwdSchema.safeParse(session.projectPath).success)
     throw bad('sessionId: the session has no usable working directory');
   const projectPath = session.projectPath;
