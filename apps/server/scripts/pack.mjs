@@ -4,7 +4,7 @@
 //
 //   package.json          generated: name `flightdeck` (so `npx flightdeck` runs it), the version of
 //                         @flightdeck/server, bin, and as dependencies only the native modules the bundle imports
-//                         (better-sqlite3), at the versions the workspace pins
+//                         (better-sqlite3, node-pty), at the versions the workspace pins
 //   bin/flightdeck.mjs    runs dist/flightdeck.mjs
 //   dist/flightdeck.mjs   the server and CLI, workspace packages and pure-JS npm dependencies bundled (esbuild)
 //   dist/db-writer.mjs    the database writer thread, found next to the main bundle

@@ -233,10 +233,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     terminals: new TerminalManager({
       max: () => configStore.get().terminals.max,
       bufferBytes: () => configStore.get().terminals.bufferBytes,
-      onAgentTerminal: (t) => {
-        void runtime
+      onAgentTerminal: async (t) => {
+        const r = await runtime
           .dispatch({ type: 'terminal-created', ...t })
           .catch((err) => runtimeLog.warn({ err }, 'terminal-created not dispatched'));
+        if (r && r.rejected.length > 0) runtimeLog.warn({ rejected: r.rejected }, 'terminal-created refused');
       },
       sessionOf: (terminalId) =>
         runtime.listSessions().find((s) => s.terminalId === terminalId)?.sessionId ?? null,

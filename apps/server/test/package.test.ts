@@ -4,8 +4,9 @@
  * no workspace package is reachable from there), then the installed `flightdeck start` serves the dashboard and
  * `flightdeck hooks install` installs a hook that delivers to it.
  *
- * better-sqlite3 is the one native dependency. Its install script (`prebuild-install || node-gyp rebuild`) downloads
- * a prebuilt binary from GitHub on a user's machine; here nothing but the registry is reachable, so it is handed the
+ * better-sqlite3 and node-pty are the native dependencies (node-pty has no Linux prebuild: npm builds it with
+ * node-gyp, from the headers node-gyp already has here). better-sqlite3's install script (`prebuild-install ||
+ * node-gyp rebuild`) downloads a prebuilt binary from GitHub on a user's machine; here nothing but the registry is reachable, so it is handed the
  * binary the workspace's own install built (the same version, for this Node ABI) as a local prebuild
  * (`npm_config_better_sqlite3_local_prebuilds`, prebuild-install's documented option). The binary host points at a
  * closed local port, so a missed prebuild means a build from source (minutes), never a download.
@@ -117,8 +118,15 @@ describe('the installable package', () => {
     };
     expect(manifest.name).toBe('flightdeck');
     expect(manifest.version).toBe(serverPkg.version);
-    // Only what cannot be bundled: the native module. No workspace package, no `workspace:` range.
-    expect(Object.keys(manifest.dependencies)).toEqual(['better-sqlite3']);
+    // Only what cannot be bundled: the native modules, at the versions pinned. No workspace package, no `workspace:`.
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['better-sqlite3', 'node-pty']);
+    expect(manifest.dependencies['node-pty']).toBe(
+      (
+        JSON.parse(readFileSync(join(serverRoot, 'package.json'), 'utf8')) as {
+          dependencies: Record<string, string>;
+        }
+      ).dependencies['node-pty'],
+    );
 
     const prebuilds = join(work.dir, 'prebuilds');
     await localPrebuild(prebuilds);
@@ -136,6 +144,8 @@ describe('the installable package', () => {
     expect(existsSync(join(prefix, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(
       true,
     );
+    // node-pty has no Linux prebuild: npm builds it from source (node-gyp), as on a user's machine
+    expect(existsSync(join(prefix, 'node_modules/node-pty/build/Release/pty.node'))).toBe(true);
     lap('npm install');
 
     const bin = join(prefix, 'node_modules/.bin/flightdeck');
@@ -162,6 +172,21 @@ describe('the installable package', () => {
     const info = await trpc<{ version: string; ingest: { writer: { mode: string } } }>(url, 'system.info');
     expect(info.version).toBe(serverPkg.version);
     expect(info.ingest.writer.mode).toBe('thread'); // dist/db-writer.mjs found next to the bundle
+    // node-pty loads from the installed package: a terminal runs a command and its output is buffered
+    const created = await fetch(`${url}/trpc/terminals.create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'local', command: 'sh -c "echo packaged-pty-ok"', cols: 80, rows: 24 }),
+    });
+    expect(created.status).toBe(200);
+    const term = ((await created.json()) as { result: { data: { id: string } } }).result.data;
+    let buffered = '';
+    for (let i = 0; i < 100 && !buffered.includes('packaged-pty-ok'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const q = encodeURIComponent(JSON.stringify({ id: term.id }));
+      buffered = (await trpc<{ text: string }>(url, `terminals.buffer?input=${q}`)).text;
+    }
+    expect(buffered).toContain('packaged-pty-ok');
     lap('start and load');
 
     // The installed CLI installs the hook with a throwaway HOME: script copied from the package's hooks/.

@@ -88,7 +88,11 @@ describe('terminals', () => {
     const v = watch(client, { id: t.id });
     await waitFor(() => v.text().includes('tmux='));
     expect(v.text()).toContain(`id=${t.id} term=xterm-256color tmux=none`);
-    const card = await waitFor(() => server.runtime.listSessions().find((s) => s.terminalId === t.id));
+    // told before create answers: the terminal comes back linked to its card
+    const card = server.runtime.listSessions().find((s) => s.terminalId === t.id);
+    expect(card).toBeDefined();
+    if (!card) return;
+    expect(t.sessionId).toBe(card.sessionId);
     expect(card).toMatchObject({
       status: 'connecting',
       cli: 'claude',

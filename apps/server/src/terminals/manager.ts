@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import {
@@ -32,7 +32,7 @@ export interface TerminalManagerOptions {
   /** SIGHUP → SIGKILL grace on close. */
   closeGraceMs?: number;
   /** Told when a terminal starts an agent CLI (the core's `terminal-created`). */
-  onAgentTerminal?: (t: { terminalId: string; workDir: string; cli: AgentCli }) => void;
+  onAgentTerminal?: (t: { terminalId: string; workDir: string; cli: AgentCli }) => Promise<void> | void;
   /** The agent session linked to a terminal, when known. */
   sessionOf?: (terminalId: string) => string | null;
   now?: () => number;
@@ -71,10 +71,11 @@ export function resolveCwd(cwd: string | undefined): string {
     ok = false;
   }
   if (!ok) throw bad(`cwd: not a directory: ${dir}`);
-  return dir;
+  // The real path: the agent's hooks report it, and the core links a terminal to its agent by it (spec §8.5).
+  return realpathSync(dir);
 }
 
-export function run(file: string, args: string[]): Promise<boolean> {
+function run(file: string, args: string[]): Promise<boolean> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: 5000 }, (err) => resolve(!err));
   });
@@ -250,7 +251,8 @@ export class TerminalManager {
         this.now,
       );
       this.terminals.set(id, t);
-      if (launch.cli) this.opts.onAgentTerminal?.({ terminalId: id, workDir: launch.cwd, cli: launch.cli });
+      if (launch.cli)
+        await this.opts.onAgentTerminal?.({ terminalId: id, workDir: launch.cwd, cli: launch.cli });
       return this.refreshed(id).info();
     } finally {
       this.pending -= 1;

@@ -1,0 +1,203 @@
+/**
+ * `pnpm bench:terminals`: terminals through the server and a WebSocket.
+ *
+ * The server runs in a child process (this script with `--serve`: file SQLite in a temp data dir, 127.0.0.1 port 0)
+ * and reports its RSS every 100 ms over IPC; this process is the browser side, through @flightdeck/client (input
+ * over HTTP, output over the WebSocket, as the web app does).
+ * 1. Keystroke → echo: a terminal running `cat` (the PTY echoes each key); one key at a time through
+ *    `terminals.input`, timed until its echo arrives in `terminals.output`. p50 / p99 (target p99 ≤ 10 ms).
+ * 2. Throughput: a PTY printing 100 MB (`head -c … /dev/zero | tr '\0' x`, then `END`) to 1 and to 5 viewers (each
+ *    its own WebSocket). Per viewer: MB/s from the first output to `END`, bytes received, resyncs (a viewer that
+ *    fell behind its bound gets the replay instead: fewer bytes); the server's peak RSS (target ≥ 20 MB/s per
+ *    viewer, RSS bounded, no viewer starved).
+ * Options: --keys=<n> (default 500), --mb=<n> (default 100).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFlightdeckClient } from '@flightdeck/client';
+
+function intArg(name: string, fallback: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (!arg) return fallback;
+  const n = Number(arg.split('=')[1]);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  return n;
+}
+
+const KEYS = intArg('keys', 500);
+const MB = intArg('mb', 100);
+
+async function serve(): Promise<void> {
+  const { configFileSchema, startServer } = await import('@flightdeck/server');
+  const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-terminals-'));
+  const server = await startServer({
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      debug: false,
+      dataDir,
+      configPath: join(dataDir, 'config.json'),
+      file: configFileSchema.parse({ transcripts: { enabled: false } }),
+    },
+    logger: false,
+    webDist: null,
+    delivery: false,
+    transcripts: false,
+  });
+  setInterval(() => process.send?.({ rss: process.memoryUsage().rss }), 100).unref();
+  process.send?.({ url: server.url });
+  process.on('message', async (m: { stop?: boolean }) => {
+    if (!m.stop) return;
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+type Fd = ReturnType<typeof createFlightdeckClient>;
+
+async function keystrokes(fd: Fd): Promise<{ p50: number; p99: number; max: number }> {
+  const t = await fd.trpc.terminals.create.mutate({ kind: 'local', command: 'cat', cols: 120, rows: 40 });
+  let waiting: { key: string; resolve: () => void } | null = null;
+  let ready: () => void = () => {};
+  const started = new Promise<void>((r) => {
+    ready = r;
+  });
+  const sub = fd.trpc.terminals.output.subscribe(
+    { id: t.id, viewerId: 'bench' },
+    {
+      onData: ({ data: m }) => {
+        if (m.type === 'hello') ready();
+        if (m.type === 'data' && waiting && m.data.includes(waiting.key)) {
+          const w = waiting;
+          waiting = null;
+          w.resolve();
+        }
+      },
+    },
+  );
+  await started;
+  const times: number[] = [];
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz';
+  for (let i = 0; i < KEYS + 20; i++) {
+    const key = alphabet[i % alphabet.length] as string;
+    const echoed = new Promise<void>((resolve) => {
+      waiting = { key, resolve };
+    });
+    const t0 = performance.now();
+    await fd.trpc.terminals.input.mutate({ id: t.id, viewerId: 'bench', data: key });
+    await echoed;
+    if (i >= 20) times.push(performance.now() - t0); // the first 20 warm up
+    if (i % 60 === 59) await fd.trpc.terminals.input.mutate({ id: t.id, viewerId: 'bench', data: '\r' });
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  sub.unsubscribe();
+  await fd.trpc.terminals.close.mutate({ id: t.id });
+  const s = times.sort((a, b) => a - b);
+  return { p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? Number.NaN };
+}
+
+interface ViewerResult {
+  mbPerS: number;
+  bytes: number;
+  resyncs: number;
+}
+
+async function throughput(url: string, viewers: number, dir: string): Promise<ViewerResult[]> {
+  const total = MB * 1_000_000;
+  writeFileSync(
+    join(dir, 'flood.sh'),
+    `sleep 1\nhead -c ${total} /dev/zero | tr '\\0' x\necho\necho END\nsleep 60\n`,
+  );
+  const clients = Array.from({ length: viewers }, () => createFlightdeckClient({ url }));
+  const t = await clients[0]?.trpc.terminals.create.mutate({
+    kind: 'local',
+    command: 'sh flood.sh',
+    cwd: dir,
+    cols: 120,
+    rows: 40,
+  });
+  if (!t) throw new Error('no terminal');
+  const results = await Promise.all(
+    clients.map(
+      (fd, i) =>
+        new Promise<ViewerResult>((resolve) => {
+          let first = 0;
+          let bytes = 0;
+          let hellos = 0;
+          const sub = fd.trpc.terminals.output.subscribe(
+            { id: t.id, viewerId: `v${i}` },
+            {
+              onData: ({ data: m }) => {
+                if (m.type === 'hello') hellos += 1;
+                if (m.type !== 'data') return;
+                first ||= performance.now();
+                bytes += m.data.length;
+                if (m.data.includes('END')) {
+                  const s = (performance.now() - first) / 1000;
+                  sub.unsubscribe();
+                  resolve({ mbPerS: bytes / 1e6 / s, bytes, resyncs: hellos - 1 });
+                }
+              },
+            },
+          );
+        }),
+    ),
+  );
+  await clients[0]?.trpc.terminals.close.mutate({ id: t.id });
+  return results;
+}
+
+async function main(): Promise<void> {
+  const child: ChildProcess = fork(process.argv[1] as string, ['--serve'], {
+    execArgv: process.execArgv,
+    stdio: 'inherit',
+  });
+  let peakRss = 0;
+  const url = await new Promise<string>((resolve) => {
+    child.on('message', (m: { url?: string; rss?: number }) => {
+      if (m.url) resolve(m.url);
+      if (m.rss) peakRss = Math.max(peakRss, m.rss);
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'fd-bench-flood-'));
+  try {
+    const fd = createFlightdeckClient({ url });
+    const k = await keystrokes(fd);
+    console.log(
+      `keystroke → echo (${KEYS} keys, cat in a PTY, input over HTTP, echo over the WebSocket): ` +
+        `p50 ${k.p50.toFixed(2)} ms, p99 ${k.p99.toFixed(2)} ms, max ${k.max.toFixed(2)} ms ` +
+        `(target p99 ≤ 10 ms: ${k.p99 <= 10 ? 'met' : 'NOT met'})`,
+    );
+    for (const n of [1, 5]) {
+      const rssBefore = peakRss;
+      peakRss = 0;
+      const r = await throughput(url, n, dir);
+      const rates = r.map((v) => v.mbPerS);
+      console.log(
+        `${MB} MB to ${n} viewer(s): per viewer ${rates.map((x) => x.toFixed(1)).join(', ')} MB/s ` +
+          `(min ${Math.min(...rates).toFixed(1)}; target ≥ 20: ${Math.min(...rates) >= 20 ? 'met' : 'NOT met'}); ` +
+          `bytes ${r.map((v) => (v.bytes / 1e6).toFixed(1)).join(', ')} MB; resyncs ${r.map((v) => v.resyncs).join(', ')}; ` +
+          `server peak RSS ${(peakRss / 1048576).toFixed(0)} MiB (before: ${(rssBefore / 1048576).toFixed(0)} MiB)`,
+      );
+    }
+  } finally {
+    child.send({ stop: true });
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
+if (process.argv.includes('--serve')) void serve();
+else
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
