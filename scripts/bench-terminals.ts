@@ -7,14 +7,16 @@
  * 1. Keystroke → echo: a terminal running `cat` (the PTY echoes each key); one key at a time through
  *    `terminals.input`, timed until its echo arrives in `terminals.output`. p50 / p99 (target p99 ≤ 10 ms).
  * 2. Throughput: a PTY printing 100 MB (`head -c … /dev/zero | tr '\0' x`, then `END`) to 1 and to 5 viewers (each
- *    its own WebSocket). Per viewer: MB/s from the first output to `END`, bytes received, resyncs (a viewer that
+ *    a process of its own with its own WebSocket, as browsers are). Per viewer: MB/s from the first output to `END`, bytes received, resyncs (a viewer that
  *    fell behind its bound gets the replay instead: fewer bytes); the server's peak RSS (target ≥ 20 MB/s per
  *    viewer, RSS bounded, no viewer starved).
+ * For context it also times a plain HTTP query the same way (the floor) and prints the load average: on a shared
+ * machine the figures move with it.
  * Options: --keys=<n> (default 500), --mb=<n> (default 100).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlightdeckClient } from '@flightdeck/client';
 
@@ -62,7 +64,30 @@ function pct(sorted: number[], p: number): number {
 
 type Fd = ReturnType<typeof createFlightdeckClient>;
 
-async function keystrokes(fd: Fd): Promise<{ p50: number; p99: number; max: number }> {
+interface Pcts {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function pcts(values: number[]): Pcts {
+  const s = [...values].sort((a, b) => a - b);
+  return { p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? Number.NaN };
+}
+
+/** The machine's floor for the same path without a PTY: one HTTP query (`system.health`) at a time. */
+async function httpFloor(fd: Fd): Promise<Pcts> {
+  const times: number[] = [];
+  for (let i = 0; i < KEYS + 20; i++) {
+    const t0 = performance.now();
+    await fd.trpc.system.health.query();
+    if (i >= 20) times.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return pcts(times);
+}
+
+async function keystrokes(fd: Fd): Promise<Pcts> {
   const t = await fd.trpc.terminals.create.mutate({ kind: 'local', command: 'cat', cols: 120, rows: 40 });
   let waiting: { key: string; resolve: () => void } | null = null;
   let ready: () => void = () => {};
@@ -99,8 +124,7 @@ async function keystrokes(fd: Fd): Promise<{ p50: number; p99: number; max: numb
   }
   sub.unsubscribe();
   await fd.trpc.terminals.close.mutate({ id: t.id });
-  const s = times.sort((a, b) => a - b);
-  return { p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? Number.NaN };
+  return pcts(times);
 }
 
 interface ViewerResult {
@@ -109,49 +133,69 @@ interface ViewerResult {
   resyncs: number;
 }
 
+/** One viewer in a process of its own (as each browser is): subscribes, reports its figures over IPC at `END`. */
+async function view(url: string, id: string, viewerId: string): Promise<void> {
+  const fd = createFlightdeckClient({ url });
+  let first = 0;
+  let bytes = 0;
+  let hellos = 0;
+  const sub = fd.trpc.terminals.output.subscribe(
+    { id, viewerId },
+    {
+      onData: ({ data: m }) => {
+        if (m.type === 'hello') {
+          hellos += 1;
+          if (hellos === 1) process.send?.({ subscribed: true });
+        }
+        if (m.type !== 'data') return;
+        first ||= performance.now();
+        bytes += m.data.length;
+        if (m.data.includes('END')) {
+          const s = (performance.now() - first) / 1000;
+          sub.unsubscribe();
+          process.send?.({ result: { mbPerS: bytes / 1e6 / s, bytes, resyncs: hellos - 1 } });
+        }
+      },
+    },
+  );
+}
+
 async function throughput(url: string, viewers: number, dir: string): Promise<ViewerResult[]> {
   const total = MB * 1_000_000;
+  // waits for a line before printing, so every viewer is subscribed when the output starts
   writeFileSync(
     join(dir, 'flood.sh'),
-    `sleep 1\nhead -c ${total} /dev/zero | tr '\\0' x\necho\necho END\nsleep 60\n`,
+    `read go\nhead -c ${total} /dev/zero | tr '\\0' x\necho\necho END\nsleep 60\n`,
   );
-  const clients = Array.from({ length: viewers }, () => createFlightdeckClient({ url }));
-  const t = await clients[0]?.trpc.terminals.create.mutate({
+  const fd = createFlightdeckClient({ url });
+  const t = await fd.trpc.terminals.create.mutate({
     kind: 'local',
     command: 'sh flood.sh',
     cwd: dir,
     cols: 120,
     rows: 40,
   });
-  if (!t) throw new Error('no terminal');
-  const results = await Promise.all(
-    clients.map(
-      (fd, i) =>
-        new Promise<ViewerResult>((resolve) => {
-          let first = 0;
-          let bytes = 0;
-          let hellos = 0;
-          const sub = fd.trpc.terminals.output.subscribe(
-            { id: t.id, viewerId: `v${i}` },
-            {
-              onData: ({ data: m }) => {
-                if (m.type === 'hello') hellos += 1;
-                if (m.type !== 'data') return;
-                first ||= performance.now();
-                bytes += m.data.length;
-                if (m.data.includes('END')) {
-                  const s = (performance.now() - first) / 1000;
-                  sub.unsubscribe();
-                  resolve({ mbPerS: bytes / 1e6 / s, bytes, resyncs: hellos - 1 });
-                }
-              },
-            },
-          );
-        }),
-    ),
+  const procs = Array.from({ length: viewers }, (_, i) =>
+    fork(process.argv[1] as string, [`--view=${url} ${t.id} v${i}`], {
+      execArgv: process.execArgv,
+      stdio: 'inherit',
+    }),
   );
-  await clients[0]?.trpc.terminals.close.mutate({ id: t.id });
-  return results;
+  const subscribed = procs.map(
+    (p) => new Promise((r) => p.on('message', (m: { subscribed?: boolean }) => m.subscribed && r(true))),
+  );
+  const results = procs.map(
+    (p) =>
+      new Promise<ViewerResult>((r) =>
+        p.on('message', (m: { result?: ViewerResult }) => m.result && r(m.result)),
+      ),
+  );
+  await Promise.all(subscribed);
+  await fd.trpc.terminals.input.mutate({ id: t.id, viewerId: 'bench', data: 'go\r' });
+  const out = await Promise.all(results);
+  for (const p of procs) p.kill();
+  await fd.trpc.terminals.close.mutate({ id: t.id });
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -175,6 +219,13 @@ async function main(): Promise<void> {
         `p50 ${k.p50.toFixed(2)} ms, p99 ${k.p99.toFixed(2)} ms, max ${k.max.toFixed(2)} ms ` +
         `(target p99 ≤ 10 ms: ${k.p99 <= 10 ? 'met' : 'NOT met'})`,
     );
+    const f = await httpFloor(fd);
+    console.log(
+      `floor, an HTTP query alone (system.health): p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, ` +
+        `max ${f.max.toFixed(2)} ms; load average now ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${cpus().length} cores`,
+    );
     for (const n of [1, 5]) {
       const rssBefore = peakRss;
       peakRss = 0;
@@ -195,8 +246,12 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
+const viewArg = process.argv.find((a) => a.startsWith('--view='));
 if (process.argv.includes('--serve')) void serve();
-else
+else if (viewArg) {
+  const [url, id, viewerId] = viewArg.slice('--view='.length).split(' ') as [string, string, string];
+  void view(url, id, viewerId);
+} else
   main().catch((err) => {
     console.error(err);
     process.exit(1);

@@ -38,6 +38,8 @@ describe('production bundle', () => {
       expect(text).not.toContain(`"${root}`);
       expect(text).not.toContain(`file://${root}`);
     }
+    // node-pty (native) stays external too, imported by a relative path
+    expect(readFileSync(bundle, 'utf8')).toMatch(/from "\.[^"]*node-pty\/lib\/index\.js"/);
   }, 60_000);
 
   it('starts, ingests a hook into SQLite, and installs hooks', async () => {

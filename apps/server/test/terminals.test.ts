@@ -33,7 +33,7 @@ describe('terminals', () => {
     const { client } = await setup();
     const dir = tmpDir();
     cleanups.push(dir.remove);
-    writeFileSync(join(dir.dir, 'bye.sh'), 'echo bye\nexit 3\n');
+    writeFileSync(join(dir.dir, 'bye.sh'), 'echo bye\nsleep 0.2\nexit 3\n');
     const t = await client.terminals.create.mutate({
       kind: 'local',
       command: 'sh bye.sh',
@@ -154,7 +154,7 @@ describe('terminals', () => {
     const dir = tmpDir();
     cleanups.push(dir.remove);
     // (stays alive a moment: node-pty on Linux may drop the last output of a program that exits at once, node-pty#72)
-    writeFileSync(join(dir.dir, 'lines.sh'), 'seq 1 20000\nsleep 30\n');
+    writeFileSync(join(dir.dir, 'lines.sh'), 'read go\nseq 1 20000\nsleep 30\n');
     const t = await client.terminals.create.mutate({
       kind: 'local',
       command: 'sh lines.sh',
@@ -162,9 +162,11 @@ describe('terminals', () => {
       cols: 80,
       rows: 24,
     });
-    const v = watch(client, { id: t.id });
+    const v = watch(client, { id: t.id, viewerId: 'v' });
+    await waitFor(() => v.messages.length > 0);
+    await client.terminals.input.mutate({ id: t.id, viewerId: 'v', data: 'go\r' });
     await waitFor(() => v.text().endsWith('\r\n20000\r\n'));
-    expect(v.text().startsWith('1\r\n2\r\n')).toBe(true);
+    expect(v.text().startsWith('go\r\n1\r\n2\r\n')).toBe(true);
     const { text } = await client.terminals.buffer.query({ id: t.id });
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
     expect(Buffer.byteLength(text)).toBeGreaterThan(3000);

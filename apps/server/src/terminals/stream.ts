@@ -9,11 +9,18 @@ import type { TerminalOutputMessage } from '@flightdeck/shared-types';
 import { tracked } from '@trpc/server';
 import type { RingChunk } from './ring.js';
 import type { Terminal } from './terminal.js';
+import type { Queued } from './viewer.js';
 
 const WS_MARK = 1024 * 1024;
 const MAX_DATA_MESSAGE = 64 * 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function queuedChars(batch: Queued[]): number {
+  let n = 0;
+  for (const q of batch) n += q.bytes;
+  return n;
+}
 
 function parseSeq(lastEventId: string | null | undefined): number | null {
   if (!lastEventId || !/^[0-9]{1,15}$/.test(lastEventId)) return null;
@@ -55,7 +62,20 @@ export async function* terminalOutput(
     yield* missed !== null && from !== null ? replay(true, missed, from) : replay(false, t.ring.all(), 0);
     while (!signal?.aborted) {
       while (bufferedAmount() > WS_MARK && !signal?.aborted) await sleep(5);
-      const batch = await viewer.next(signal);
+      let batch = await viewer.next(signal);
+      // Output keeps coming in small reads (a few KB): let the reads already due land first, up to a few event-loop
+      // turns, and send them as one message (fewer, larger messages: much less per-message work).
+      for (
+        let turn = 0;
+        turn < 4 && Array.isArray(batch) && queuedChars(batch) < MAX_DATA_MESSAGE / 2;
+        turn++
+      ) {
+        await new Promise((r) => setImmediate(r));
+        const more = viewer.take();
+        if (more === 'resync') batch = more;
+        else if (more.length === 0) break;
+        else batch = batch.concat(more);
+      }
       t.drained();
       if (batch === null) return;
       if (batch === 'resync') {

@@ -63,20 +63,23 @@ export class Viewer {
     w?.();
   }
 
+  /** What is queued now, without waiting ([] when nothing). */
+  take(): ViewerBatch {
+    if (this.resync) {
+      this.resync = false;
+      return 'resync';
+    }
+    const out = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    return out;
+  }
+
   /** The next messages (or 'resync'); null once the terminal is closed or `signal` aborts. */
   async next(signal: AbortSignal | undefined): Promise<ViewerBatch | null> {
     for (;;) {
       if (signal?.aborted) return null;
-      if (this.resync) {
-        this.resync = false;
-        return 'resync';
-      }
-      if (this.queue.length > 0) {
-        const out = this.queue;
-        this.queue = [];
-        this.queuedBytes = 0;
-        return out;
-      }
+      if (this.resync || this.queue.length > 0) return this.take();
       if (this.ended) return null;
       await new Promise<void>((resolve) => {
         const onAbort = () => resolve();
