@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { configFileSchema } from '../src/config.js';
 import { LAUNCH_TMUX_SESSION, launchTmuxSocket } from '../src/terminals/launch.js';
 import { claudeEvent, startTestServer, tmpDir, waitFor } from './helpers.js';
 import { clientFor, watch } from './terminal-client.js';
@@ -37,16 +38,36 @@ function fakeClis(): { bin: string; project: string; root: string } {
   return { bin, project, root: dir.dir };
 }
 
-async function setup(max = 10) {
+async function setup(max = 10, cli: Record<string, string> = {}) {
   const server = await startTestServer({
     transcripts: false,
-    file: { terminals: { max, bufferBytes: 128 * 1024 } },
+    file: { terminals: { max, bufferBytes: 128 * 1024, cli } },
   });
   cleanups.push(() => server.close());
   const client = clientFor(server.url as string, cleanups);
   const clis = fakeClis();
   const env = { PATH: `${clis.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_KEY: 'secret-value' };
   return { server, client, clis, env };
+}
+
+/** Launches (80×24) and waits for the fake CLI's END; the screen's text with `\n` line ends. */
+async function launchAndRead(
+  client: ReturnType<typeof clientFor>,
+  input: { cli: 'claude' | 'codex' | 'gemini'; cwd: string; prompt: string; env: Record<string, string> },
+) {
+  const t = await client.terminals.launch.mutate({ ...input, cols: 80, rows: 24 });
+  const v = watch(client, { id: t.id });
+  await waitFor(() => v.text().includes('END'));
+  return { t, text: v.text().replaceAll('\r\n', '\n') };
+}
+
+/** Ends a launch's own tmux server (closing the terminal only detaches from it). */
+function killTmuxServer(socket: string): void {
+  try {
+    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
 }
 
 const EVIL = `--version; touch pwned $(touch pwned2) \`touch pwned3\` | & > x\nsecond line`;
@@ -88,18 +109,9 @@ describe('terminals.launch', () => {
       ['codex', `<-->\n<-x hi>\nEND`],
       ['gemini', `<--prompt-interactive=-x hi>\nEND`],
     ] as const) {
-      const t = await client.terminals.launch.mutate({
-        cli,
-        cwd: clis.project,
-        prompt: '-x hi',
-        env,
-        cols: 80,
-        rows: 24,
-      });
-      const v = watch(client, { id: t.id });
-      await waitFor(() => v.text().includes('END'));
-      expect(v.text().replaceAll('\r\n', '\n')).toContain(`${cli} id=${t.id}`);
-      expect(v.text().replaceAll('\r\n', '\n')).toContain(expected);
+      const { t, text } = await launchAndRead(client, { cli, cwd: clis.project, prompt: '-x hi', env });
+      expect(text).toContain(`${cli} id=${t.id}`);
+      expect(text).toContain(expected);
     }
   });
 
@@ -115,13 +127,7 @@ describe('terminals.launch', () => {
       rows: 30,
     });
     const socket = launchTmuxSocket(t.id);
-    cleanups.push(() => {
-      try {
-        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        // already gone
-      }
-    });
+    cleanups.push(() => killTmuxServer(socket));
     expect(t).toMatchObject({ kind: 'tmux', tmuxTarget: `${socket}#${LAUNCH_TMUX_SESSION}` });
     const v = watch(client, { id: t.id });
     await waitFor(() => v.text().includes('END'), 10_000);
@@ -159,6 +165,24 @@ describe('terminals.launch', () => {
     }
     expect(await client.terminals.list.query()).toEqual([]);
     expect(server.runtime.listSessions()).toEqual([]);
+  });
+
+  it('runs the CLI configured in terminals.cli (an absolute path) instead of the one on PATH; refuses bad paths', async () => {
+    const other = tmpDir('fd-launch-cli-');
+    cleanups.push(other.remove);
+    const mine = join(other.dir, 'my-claude');
+    writeFileSync(mine, '#!/bin/sh\necho "configured claude $*"\necho END\nsleep 60\n');
+    chmodSync(mine, 0o755);
+    const { client, clis, env } = await setup(10, { claude: mine });
+    const { text } = await launchAndRead(client, { cli: 'claude', cwd: clis.project, prompt: 'hi', env });
+    expect(text).toContain('configured claude -- hi');
+    const missing = await setup(10, { claude: join(other.dir, 'nope') });
+    await expect(
+      missing.client.terminals.launch.mutate({ cli: 'claude', cwd: clis.project, env, cols: 80, rows: 24 }),
+    ).rejects.toThrow(/cli: claude is not at .*nope \(config terminals.cli.claude\)/);
+    for (const bad of ['claude', 'bin/claude', '/usr/bin/claude; rm -rf x', '/opt/../bin/claude', '/a b'])
+      expect(() => configFileSchema.parse({ terminals: { cli: { claude: bad } } }), bad).toThrow();
+    expect(() => configFileSchema.parse({ terminals: { cli: { bash: '/bin/bash' } } })).toThrow();
   });
 
   it('counts against the terminal limit (§8.7)', async () => {
@@ -225,13 +249,7 @@ describe('terminals.resume', () => {
     await client.terminals.close.mutate({ id: t.id });
     const t2 = await client.terminals.resume.mutate({ sessionId: sid, tmux: true, env, cols: 80, rows: 24 });
     const socket = launchTmuxSocket(t2.id);
-    cleanups.push(() => {
-      try {
-        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        // already gone
-      }
-    });
+    cleanups.push(() => killTmuxServer(socket));
     expect(t2).toMatchObject({
       kind: 'tmux',
       tmuxTarget: `${socket}#${LAUNCH_TMUX_SESSION}`,

@@ -48,12 +48,15 @@ export const terminalsRouter = router({
   /** Starts an agent CLI (claude / codex / gemini) in `cwd` with an optional first prompt, in tmux or not. */
   launch: protectedProcedure
     .input(terminalLaunchInputSchema)
-    .mutation(({ ctx, input }) => call(() => launchAgent(managerOf(ctx), input))),
+    .mutation(({ ctx, input }) =>
+      call(() => launchAgent(managerOf(ctx), input, ctx.services.config.get().terminals.cli)),
+    ),
   /** `claude --resume <id>` in the session's directory, in a new terminal; the session keeps its card. */
   resume: protectedProcedure.input(terminalResumeInputSchema).mutation(({ ctx, input }) =>
     call(() =>
       resumeAgent(managerOf(ctx), input, {
         getSession: (id) => ctx.services.runtime.getSession(id),
+        cliPaths: ctx.services.config.get().terminals.cli,
         requestResume: async (sessionId, terminalId) =>
           (await ctx.services.runtime.dispatch({ type: 'resume-requested', sessionId, terminalId })).rejected,
       }),

@@ -30,6 +30,9 @@ import {
 } from './manager.js';
 import { TerminalError } from './terminal.js';
 
+/** Configured agent CLI paths (config `terminals.cli`); a CLI not named here is found on the terminal's PATH. */
+export type CliPaths = Partial<Record<AgentCli, string>>;
+
 /** The tmux session name inside a launch's own tmux server. */
 export const LAUNCH_TMUX_SESSION = 'agent';
 
@@ -66,9 +69,16 @@ function planAgent(
   id: string,
   env: Record<string, string>,
   announce: boolean,
+  cliPaths: CliPaths,
 ): Launch {
-  const file = resolveProgram(cli, env);
-  if (!file) throw bad(`cli: ${cli} is not installed (not found on PATH)`);
+  const configured = cliPaths[cli];
+  const file = configured !== undefined ? resolveProgram(configured, env) : resolveProgram(cli, env);
+  if (!file)
+    throw bad(
+      configured !== undefined
+        ? `cli: ${cli} is not at ${configured} (config terminals.cli.${cli}): not an executable file`
+        : `cli: ${cli} is not installed (not found on PATH; set config terminals.cli.${cli})`,
+    );
   const launch = { cwd, title, cli: announce ? cli : null };
   if (!tmux) return { ...launch, file, args };
   const tmuxBin = resolveProgram('tmux', env);
@@ -97,7 +107,11 @@ function tmuxTarget(tmux: boolean | undefined) {
 }
 
 /** `terminals.launch`: the agent CLI in `cwd` with its first prompt; one card, linked to the terminal. */
-export function launchAgent(manager: TerminalManager, input: TerminalLaunchInput): Promise<TerminalInfo> {
+export function launchAgent(
+  manager: TerminalManager,
+  input: TerminalLaunchInput,
+  cliPaths: CliPaths = {},
+): Promise<TerminalInfo> {
   const args = agentArgs(input.cli, {
     ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
     ...(input.permissionMode !== undefined ? { permissionMode: input.permissionMode } : {}),
@@ -121,6 +135,7 @@ export function launchAgent(manager: TerminalManager, input: TerminalLaunchInput
         id,
         env,
         true,
+        cliPaths,
       );
     },
   });
@@ -128,6 +143,7 @@ export function launchAgent(manager: TerminalManager, input: TerminalLaunchInput
 
 export interface ResumeDeps {
   getSession(id: string): Session | undefined;
+  cliPaths?: CliPaths;
   /** The core's `resume-requested`; resolves with its refusals (empty when accepted). */
   requestResume(sessionId: string, terminalId: string): Promise<string[]>;
 }
@@ -173,6 +189,7 @@ export function resumeAgent(
         id,
         env,
         false,
+        deps.cliPaths ?? {},
       );
     },
     beforeSpawn: async (id) => {
