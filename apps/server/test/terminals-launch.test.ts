@@ -139,6 +139,13 @@ describe('terminals.launch', () => {
     const card = await waitFor(() => server.runtime.listSessions().find((s) => s.terminalId === t.id));
     expect(card.status).toBe('connecting');
     expect(server.runtime.listSessions()).toHaveLength(1);
+    // Closing the terminal detaches: the agent keeps running in its tmux session.
+    await client.terminals.close.mutate({ id: t.id });
+    expect(await client.terminals.list.query()).toEqual([]);
+    const after = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', LAUNCH_TMUX_SESSION], {
+      encoding: 'utf8',
+    });
+    expect(after).toContain('<hello there>\nEND');
   });
 
   it('refuses bad input, naming the field, and starts nothing (no terminal, no card)', async () => {
