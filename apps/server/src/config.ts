@@ -24,6 +24,13 @@ const autoIdleMs = z
   .min(1000)
   .max(7 * 86_400_000);
 
+/** An agent CLI's absolute path (no metacharacters: it is spawned as argv[0], never through a shell). */
+const terminalCliPath = z
+  .string()
+  .max(1024)
+  .regex(/^\/[A-Za-z0-9_./+@-]+$/, 'an absolute path (letters, digits, _ . / + @ -)')
+  .refine((p) => !p.split('/').includes('..'), 'no .. in the path');
+
 /** The contents of `<dataDir>/config.json`. Unknown keys are kept (forward compatibility). */
 export const configFileSchema = z
   .object({
@@ -103,11 +110,22 @@ export const configFileSchema = z
           .min(4096)
           .max(16 * 1024 * 1024)
           .default(128 * 1024),
+        /** Where each agent CLI is for `terminals.launch` / `resume` (absolute paths); unset: found on PATH. */
+        cli: z
+          .object({
+            claude: terminalCliPath.optional(),
+            codex: terminalCliPath.optional(),
+            gemini: terminalCliPath.optional(),
+          })
+          .strict()
+          .default({}),
       })
-      .default({ max: 10, bufferBytes: 128 * 1024 }),
+      .default({ max: 10, bufferBytes: 128 * 1024, cli: {} }),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof configFileSchema>;
+/** What `config.json` may hold (defaults filled in by the schema). */
+export type ConfigFileInput = z.input<typeof configFileSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -5,7 +5,7 @@ import type { HookEnvelope } from '@flightdeck/shared-types';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
 import { hashPassword } from '../src/auth.js';
-import { type ConfigFile, configFileSchema } from '../src/config.js';
+import { type ConfigFileInput, configFileSchema } from '../src/config.js';
 import { type AppRouter, appRouter } from '../src/router/index.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
 import { createCallerFactory } from '../src/trpc.js';
@@ -21,7 +21,7 @@ type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits
 export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;
   password?: string;
-  file?: Partial<ConfigFile>;
+  file?: Partial<ConfigFileInput>;
   listen?: boolean;
   /** The delivery check; off unless given (it would look at the real home directory). */
   delivery?: StartOptions['delivery'];

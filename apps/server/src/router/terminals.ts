@@ -9,10 +9,13 @@ import { randomBytes } from 'node:crypto';
 import {
   terminalCreateInputSchema,
   terminalIdSchema,
+  terminalLaunchInputSchema,
+  terminalResumeInputSchema,
   terminalSizeSchema,
   viewerIdSchema,
 } from '@flightdeck/shared-types';
 import { z } from 'zod';
+import { launchAgent, resumeAgent } from '../terminals/launch.js';
 import type { TerminalManager } from '../terminals/manager.js';
 import { terminalOutput } from '../terminals/stream.js';
 import { TerminalError } from '../terminals/terminal.js';
@@ -42,6 +45,23 @@ export const terminalsRouter = router({
   create: protectedProcedure
     .input(terminalCreateInputSchema)
     .mutation(({ ctx, input }) => call(() => managerOf(ctx).create(input))),
+  /** Starts an agent CLI (claude / codex / gemini) in `cwd` with an optional first prompt, in tmux or not. */
+  launch: protectedProcedure
+    .input(terminalLaunchInputSchema)
+    .mutation(({ ctx, input }) =>
+      call(() => launchAgent(managerOf(ctx), input, ctx.services.config.get().terminals.cli)),
+    ),
+  /** `claude --resume <id>` in the session's directory, in a new terminal; the session keeps its card. */
+  resume: protectedProcedure.input(terminalResumeInputSchema).mutation(({ ctx, input }) =>
+    call(() =>
+      resumeAgent(managerOf(ctx), input, {
+        getSession: (id) => ctx.services.runtime.getSession(id),
+        cliPaths: ctx.services.config.get().terminals.cli,
+        requestResume: async (sessionId, terminalId) =>
+          (await ctx.services.runtime.dispatch({ type: 'resume-requested', sessionId, terminalId })).rejected,
+      }),
+    ),
+  ),
   list: protectedProcedure.query(({ ctx }) => call(() => managerOf(ctx).list())),
   close: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     await call(() => managerOf(ctx).close(input.id));

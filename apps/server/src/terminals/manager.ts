@@ -40,11 +40,11 @@ export interface TerminalManagerOptions {
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
 
-function bad(message: string): TerminalError {
+export function bad(message: string): TerminalError {
   return new TerminalError('BAD_REQUEST', message);
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();
@@ -54,7 +54,7 @@ function isExecutable(path: string): boolean {
 }
 
 /** The program's path: as given when it has a `/`, else the first executable on PATH. */
-function resolveProgram(program: string, env: NodeJS.ProcessEnv): string | null {
+export function resolveProgram(program: string, env: NodeJS.ProcessEnv): string | null {
   if (program.includes('/')) return isExecutable(program) ? program : null;
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, program))) return join(dir, program);
@@ -62,7 +62,7 @@ function resolveProgram(program: string, env: NodeJS.ProcessEnv): string | null 
   return null;
 }
 
-function resolveCwd(cwd: string | undefined): string {
+export function resolveCwd(cwd: string | undefined): string {
   const dir = cwd === undefined ? homedir() : cwd.replace(/^~(?=$|\/)/, homedir());
   let ok = false;
   try {
@@ -93,12 +93,28 @@ function terminalEnv(id: string, extra: Record<string, string> | undefined): Rec
   return env;
 }
 
-interface Launch {
+/** What a terminal runs: a program and its argv (never a shell string), where, and the agent CLI it is, if any. */
+export interface Launch {
   file: string;
   args: string[];
   cwd: string;
   title: string;
+  /** Announced to the core (`terminal-created`) once spawned; null for no agent or one announced otherwise. */
   cli: AgentCli | null;
+}
+
+/** A terminal to open: its recorded fields, how to plan the launch once its id and env exist, and a last step before the spawn. */
+export interface OpenSpec {
+  kind: TerminalInfo['kind'];
+  cols: number;
+  rows: number;
+  env: Record<string, string> | undefined;
+  command: string | null;
+  tmuxTarget: (id: string) => string | null;
+  host: string | null;
+  plan: (id: string, env: Record<string, string>) => Promise<Launch>;
+  /** Awaited right before the spawn (e.g. the core's `resume-requested`); a throw starts nothing. */
+  beforeSpawn?: (id: string, launch: Launch) => Promise<void>;
 }
 
 async function planLaunch(input: TerminalCreateInput, env: Record<string, string>): Promise<Launch> {
@@ -177,6 +193,20 @@ export class TerminalManager {
   }
 
   async create(input: TerminalCreateInput): Promise<TerminalInfo> {
+    return this.open({
+      kind: input.kind,
+      cols: input.cols,
+      rows: input.rows,
+      env: input.env,
+      command: input.command ?? null,
+      tmuxTarget: () => input.tmuxTarget ?? null,
+      host: input.host ?? null,
+      plan: (_id, env) => planLaunch(input, env),
+    });
+  }
+
+  /** Opens a terminal (limit §8.7, then plan, then spawn); `create`, `launch` and `resume` go through here. */
+  async open(spec: OpenSpec): Promise<TerminalInfo> {
     if (this.shuttingDown) throw new TerminalError('CONFLICT', 'the server is shutting down');
     const max = this.opts.max();
     if (this.terminals.size + this.pending >= max)
@@ -187,15 +217,16 @@ export class TerminalManager {
     this.pending += 1;
     try {
       const id = `term-${randomBytes(9).toString('base64url')}`;
-      const env = terminalEnv(id, input.env);
-      const launch = await planLaunch(input, env);
+      const env = terminalEnv(id, spec.env);
+      const launch = await spec.plan(id, env);
       if (this.shuttingDown) throw new TerminalError('CONFLICT', 'the server is shutting down');
+      await spec.beforeSpawn?.(id, launch);
       let proc: pty.IPty;
       try {
         proc = pty.spawn(launch.file, launch.args, {
           name: 'xterm-256color',
-          cols: input.cols,
-          rows: input.rows,
+          cols: spec.cols,
+          rows: spec.rows,
           cwd: launch.cwd,
           env,
         });
@@ -205,14 +236,14 @@ export class TerminalManager {
       const t = new Terminal(
         {
           id,
-          kind: input.kind,
+          kind: spec.kind,
           title: launch.title,
           cwd: launch.cwd,
-          command: input.command ?? null,
-          tmuxTarget: input.tmuxTarget ?? null,
-          host: input.host ?? null,
-          cols: input.cols,
-          rows: input.rows,
+          command: spec.command,
+          tmuxTarget: spec.tmuxTarget(id),
+          host: spec.host,
+          cols: spec.cols,
+          rows: spec.rows,
           createdAt: this.now(),
         },
         proc,
