@@ -18,6 +18,8 @@ let server: TestServer;
 let browser: Browser;
 let page: Page | undefined;
 let pane: string;
+/** The private server's socket, as `$TMUX` names it in the agent's environment. */
+let socket: string;
 
 beforeAll(async () => {
   // An agent-like process in a pane: it reads lines and answers each.
@@ -33,6 +35,7 @@ beforeAll(async () => {
     'sh -c \'while read l; do echo "got:$l"; done\'',
   );
   pane = tmux('display-message', '-p', '-t', 'agent', '#{pane_id}').trim();
+  socket = tmux('display-message', '-p', '-t', 'agent', '#{socket_path}').trim();
   server = await startServer();
   browser = await launchBrowser();
 });
@@ -54,7 +57,7 @@ describe('a session running in tmux', () => {
   it('gets "Open terminal" on its page: a view of its own pane, typed into from the browser', async () => {
     const cwd = '/home/dev/src/in-tmux';
     await server.hook(claude.sessionStart('s-tmux', cwd), {
-      tmux: `${tmuxDir}/default,1,0`,
+      tmux: `${socket},1,0`,
       tmuxPane: pane,
       tty: '/dev/pts/9',
       // as the spool reader adds it to every local event

@@ -28,6 +28,7 @@ export function makeSession(overrides: Partial<Session> & { sessionId: string })
     pid: 4242,
     tty: '/dev/pts/3',
     tmuxPane: '%3',
+    tmuxSocket: null,
     ...overrides,
   };
 }

@@ -376,6 +376,7 @@ describe('WhereItRuns', () => {
     tty: '/dev/pts/4',
     pid: 77,
     tmuxPane: '%3',
+    tmuxSocket: null,
     terminalId: null,
     status: 'working',
   };
@@ -396,6 +397,13 @@ describe('WhereItRuns', () => {
     ));
     expect(screen.queryByRole('button', { name: 'Open terminal' })).toBeNull();
     expect(screen.getByTestId('where-it-runs').textContent).toContain('tmux attach -t %3 on devbox');
+  });
+  it('attaches to the pane on its own tmux server when the hooks named the socket (pane ids are per server)', () => {
+    const targets: string[] = [];
+    const session = { ...base, tmuxSocket: '/tmp/tmux-1000/work' };
+    render(() => <WhereItRuns session={session} onAttachTmux={(t) => targets.push(t)} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Open terminal' }));
+    expect(targets).toEqual(['/tmp/tmux-1000/work#%3']);
   });
   it('links a Flightdeck terminal and names any other terminal with its tty', () => {
     const shown: string[] = [];

@@ -67,6 +67,8 @@ function applyMeta(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta, isSub: b
     if (source !== 'unknown') p.source = source;
   }
   if (meta.tmuxPane && meta.tmuxPane !== s.tmuxPane) p.tmuxPane = meta.tmuxPane;
+  const tmuxSocket = meta.tmux ? meta.tmux.slice(0, meta.tmux.indexOf(',') >>> 0) : '';
+  if (tmuxSocket && tmuxSocket !== s.tmuxSocket) p.tmuxSocket = tmuxSocket;
   if (meta.terminalId && meta.terminalId !== s.terminalId) {
     p.terminalId = meta.terminalId;
     p.source = 'flightdeck';

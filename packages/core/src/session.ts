@@ -62,6 +62,7 @@ export function createSession(f: NewSessionFields): Session {
     host: null,
     terminalId: null,
     tmuxPane: null,
+    tmuxSocket: null,
     transcriptPath: null,
     teamId: null,
     teamRole: null,

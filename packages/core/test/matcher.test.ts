@@ -337,6 +337,8 @@ describe('spec §5 source detection table', () => {
     expect(h.session('S').source).toBe('unknown');
     h.send(start('S', 'startup', '/home/dev/p', { tmux: '/tmp/tmux-0/default,1,0', tmuxPane: '%1' }));
     expect(h.session('S').source).toBe('tmux');
+    // the pane and the server it belongs to (pane ids are unique per tmux server only)
+    expect(h.session('S')).toMatchObject({ tmuxPane: '%1', tmuxSocket: '/tmp/tmux-0/default' });
     // a known source is not overwritten by a later, vaguer one
     h.send(start('S', 'startup', '/home/dev/p', { tty: '/dev/pts/1' }));
     expect(h.session('S').source).toBe('tmux');

@@ -173,6 +173,11 @@ export interface SessionIdentity {
   tty: string | null;
   terminalId: string | null;
   tmuxPane: string | null;
+  /**
+   * The socket of the tmux server the pane belongs to (`$TMUX` up to its first comma), or null. Pane ids are unique
+   * per tmux server only: a view of the pane needs both.
+   */
+  tmuxSocket: string | null;
   transcriptPath: string | null;
   model: string | null;
   permissionMode: string | null;

@@ -8,6 +8,7 @@ export interface WhereFields {
   tty: string | null;
   pid: number | null;
   tmuxPane: string | null;
+  tmuxSocket: string | null;
   terminalId: string | null;
   status: string;
 }
@@ -19,7 +20,8 @@ export interface WhereFields {
 export function WhereItRuns(props: {
   session: WhereFields;
   onShowTerminal?: (terminalId: string) => void;
-  onAttachTmux?: (pane: string) => void;
+  /** `target`: `<socket>#<pane>` when the socket is known (pane ids are unique per tmux server), else the pane. */
+  onAttachTmux?: (target: string) => void;
 }): JSX.Element {
   const s = () => props.session;
   const ended = () => s().status === 'ended';
@@ -64,7 +66,10 @@ export function WhereItRuns(props: {
                 when={!ended() && props.onAttachTmux}
                 fallback={
                   <span class="muted">
-                    Attach with <code>tmux attach -t {pane()}</code>
+                    Attach with{' '}
+                    <code>
+                      tmux {s().tmuxSocket ? `-S ${s().tmuxSocket} ` : ''}attach -t {pane()}
+                    </code>
                     {s().host ? ` on ${s().host}` : ''}.
                   </span>
                 }
@@ -72,7 +77,9 @@ export function WhereItRuns(props: {
                 <button
                   type="button"
                   class="btn btn--small btn--primary"
-                  onClick={() => props.onAttachTmux?.(pane())}
+                  onClick={() =>
+                    props.onAttachTmux?.(s().tmuxSocket ? `${s().tmuxSocket}#${pane()}` : pane())
+                  }
                 >
                   Open terminal
                 </button>{' '}

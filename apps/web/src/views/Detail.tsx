@@ -43,7 +43,7 @@ export interface DetailActions {
   /** Shows a Flightdeck terminal (`#/terminals/<id>`). */
   showTerminal?: (terminalId: string) => void;
   /** Opens a terminal attached to the tmux pane the agent runs in. */
-  attachTmux?: (pane: string) => Promise<void> | void;
+  attachTmux?: (target: string) => Promise<void> | void;
 }
 
 export interface SessionDetailViewProps {
@@ -895,9 +895,9 @@ export function DetailPage(props: {
     ...(props.onOpenTerminal
       ? {
           showTerminal: props.onOpenTerminal,
-          attachTmux: (pane: string) =>
+          attachTmux: (target: string) =>
             run('Open terminal', async () => {
-              const t = await props.api.createTerminal({ kind: 'tmux', tmuxTarget: pane, ...INITIAL_SIZE });
+              const t = await props.api.createTerminal({ kind: 'tmux', tmuxTarget: target, ...INITIAL_SIZE });
               props.onOpenTerminal?.(t.id);
             }),
         }
