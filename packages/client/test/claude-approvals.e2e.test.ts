@@ -8,22 +8,18 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../apps/server/src/server.js';
 import { bash } from '../../../apps/server/test/claude-situations.js';
+import { claudeSuite } from '../../../apps/server/test/claude-suite.js';
 import {
-  CLAUDE_BIN,
   type ClaudeHome,
   prepareClaudeHome,
   startClaudeInTmux,
   type TmuxClaude,
 } from '../../../apps/server/test/claude-tmux.js';
 import { startTestServer, type TestServerOptions, waitFor } from '../../../apps/server/test/helpers.js';
-import {
-  type FakeAnthropic,
-  type Script,
-  startFakeAnthropic,
-} from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
+import type { Script } from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
 import { createFlightdeckClient, type FlightdeckClient } from '../src/index.js';
 
 const DIALOG = /Do you want to proceed/;
@@ -33,19 +29,8 @@ const PLAN_DIALOG = /Exit plan mode\?/;
 type ApprovalView = Awaited<ReturnType<FlightdeckClient['approvals']['list']['query']>>[number];
 type ApprovalDecisionRecord = Awaited<ReturnType<FlightdeckClient['approvals']['history']['query']>>[number];
 
-let api: FakeAnthropic;
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-
-beforeAll(async () => {
-  expect(existsSync(CLAUDE_BIN)).toBe(true);
-  api = await startFakeAnthropic(() => [{ type: 'text', text: 'ok' }]);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const suite = claudeSuite();
+const { cleanups } = suite;
 
 interface Rig {
   home: ClaudeHome;
@@ -70,6 +55,7 @@ async function rig(script: Script, file: TestServerOptions['file'] = {}, mode = 
   const root = mkdtempSync(join(tmpdir(), 'fd-approvals-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
   const dataDir = join(root, 'data');
+  const api = suite.api();
   api.setScript(script);
   const home = await prepareClaudeHome({ root, dataDir, apiUrl: api.url });
   const r = { home } as Rig;
