@@ -19,14 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlightdeckClient } from '@flightdeck/client';
 import { configFileSchema, startServer } from '@flightdeck/server';
-
-function intArg(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (!arg) return fallback;
-  const n = Number(arg.split('=')[1]);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
-  return n;
-}
+import { intArg } from './args.js';
 
 const COUNT = intArg('count', 20);
 const ROUNDS = intArg('rounds', 5);

@@ -10,16 +10,11 @@
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { type CoreInput, type CoreState, initialState, keysOf, reduce } from '../packages/core/src/index.js';
+import { intArg } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = found ? Number(found.split('=')[1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-const EVENTS = arg('events', 200_000);
-const SESSIONS = arg('sessions', 200);
-const ROUNDS = arg('rounds', 3);
+const EVENTS = intArg('events', 200_000);
+const SESSIONS = intArg('sessions', 200);
+const ROUNDS = intArg('rounds', 3);
 const T0 = 1_800_000_000_000;
 
 function hook(sessionId: string, event: string, extra: Record<string, unknown>, sentAt: number): CoreInput {
