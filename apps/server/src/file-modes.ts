@@ -15,6 +15,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -118,4 +119,24 @@ export function secureDataDir(dataDir: string): ModeRepair {
     }
   }
   return out;
+}
+
+/**
+ * Creates `path` (0600) holding `text`, only if it does not exist yet (`O_EXCL`: two processes racing to create it
+ * never both write). True when this call created it; false when it was there already (read it instead).
+ */
+export function createPrivateFile(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }

@@ -6,9 +6,10 @@
  * trust boundary) and need none.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSignature } from './config.js';
+import { createPrivateFile } from './file-modes.js';
 
 export const HOOK_TOKEN_FILE = 'hook-token';
 /** The header hook senders may use instead of `Authorization: Bearer`. */
@@ -40,19 +41,10 @@ export function ensureHookToken(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = hookTokenPath(dataDir);
   const token = newToken();
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  if (!createPrivateFile(path, `${token}\n`)) {
     // Someone else made it first, or the file holds something that is not a token: replace the latter.
     const raced = readHookToken(dataDir);
     return raced ?? rotateHookToken(dataDir);
-  }
-  try {
-    writeFileSync(fd, `${token}\n`);
-  } finally {
-    closeSync(fd);
   }
   return token;
 }

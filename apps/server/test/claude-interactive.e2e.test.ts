@@ -5,18 +5,13 @@
  * situation and asserts the status timeline the dashboard's API reports (`sessions.get` → `statusHistory`),
  * within seconds of the moment it changes.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endReasonLabel } from '@flightdeck/core';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createHold,
-  type FakeAnthropic,
-  type Script,
-  startFakeAnthropic,
-} from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
+import { describe, expect, it } from 'vitest';
+import { createHold, type Script } from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
 import type { AppRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import {
@@ -28,8 +23,8 @@ import {
   textReply,
   toolThenText,
 } from './claude-situations.js';
+import { claudeSuite } from './claude-suite.js';
 import {
-  CLAUDE_BIN,
   type ClaudeHome,
   prepareClaudeHome,
   processAlive,
@@ -43,19 +38,8 @@ const PROMPTLY_MS = 8_000;
 /** The auto-idle timeout for `working` in the long-tool test (the default is minutes). */
 const AUTO_IDLE_MS = 3_000;
 
-let api: FakeAnthropic;
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-
-beforeAll(async () => {
-  expect(existsSync(CLAUDE_BIN)).toBe(true);
-  api = await startFakeAnthropic(() => [{ type: 'text', text: 'ok' }]);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const suite = claudeSuite();
+const { cleanups } = suite;
 
 type Client = ReturnType<typeof clientFor>;
 /** A session as the dashboard's API returns it. */
@@ -82,6 +66,7 @@ async function rig(script: Script, args: string[], file: TestServerOptions['file
   const root = mkdtempSync(join(tmpdir(), 'fd-claude-tmux-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
   const dataDir = join(root, 'data');
+  const api = suite.api();
   api.setScript(script);
   const home = await prepareClaudeHome({ root, dataDir, apiUrl: api.url });
   const options: TestServerOptions = { dataDir, file: { processCheckInterval: 1000, ...file } };

@@ -2,10 +2,11 @@
  * The server's VAPID key pair (Web Push): generated on first start and kept in `<data dir>/vapid.json` (0600, the
  * owner's alone, like the hook token); without a data dir (tests) a pair lives in memory for the process.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import webpush from 'web-push';
 import { z } from 'zod';
+import { createPrivateFile } from '../file-modes.js';
 
 export interface VapidKeys {
   publicKey: string;
@@ -41,19 +42,10 @@ export function loadOrCreateVapidKeys(dataDir: string | null): VapidKeys {
   if (existing) return existing;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const keys = webpush.generateVAPIDKeys();
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  if (!createPrivateFile(path, `${JSON.stringify(keys)}\n`)) {
     const raced = read(path);
     if (raced) return raced;
     throw new Error(`${path} does not hold VAPID keys: move it away to generate new ones`);
-  }
-  try {
-    writeFileSync(fd, `${JSON.stringify(keys)}\n`);
-  } finally {
-    closeSync(fd);
   }
   return keys;
 }
