@@ -50,6 +50,18 @@ export {
   pmapOf,
   valuesOf,
 } from './pmap.js';
+export {
+  costOf,
+  DEFAULT_PRICING,
+  type ModelPrice,
+  PRICING_CHECKED_ON,
+  PRICING_SOURCE,
+  type PricingTable,
+  parsePricing,
+  priceOf,
+  pricingWith,
+  type TokenCounts,
+} from './pricing.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';
@@ -84,6 +96,15 @@ export type {
   TranscriptCursor,
   TranscriptEntry,
   TranscriptEntryBody,
+  UsageRecord,
   UserAction,
 } from './types.js';
+export {
+  emptyUsage,
+  MAX_USAGE_FILES,
+  RECENT_PER_FILE,
+  responseKey,
+  summarize,
+  type UsageFile,
+} from './usage.js';
 export { KILL_ESCALATION_MS } from './user-actions.js';

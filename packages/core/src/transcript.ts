@@ -10,6 +10,7 @@ import { getOwn, own } from './pmap.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
 import { Tx } from './tx.js';
 import type { CoreInput, CoreState, Effect, TranscriptEntry } from './types.js';
+import { applyUsage } from './usage.js';
 
 type TranscriptInput = Extract<CoreInput, { type: 'transcript' }>;
 type Reduced = { state: CoreState; effects: Effect[] };
@@ -73,6 +74,7 @@ export function applyTranscript(state: CoreState, input: TranscriptInput, now: n
       skipped: (keep ? cursor.skipped : 0) + skipped,
     },
   });
+  applyUsage(tx, id, input.path, input.restarted === true, input.entries);
   let active = false;
   for (const e of input.entries) active = applyEntry(tx, id, e) || active;
   if (active) tx.patch(id, { lastActivityAt: now });
@@ -128,5 +130,8 @@ function applyEntry(tx: Tx, id: string, e: TranscriptEntry): boolean {
       pushResponse(tx, id, clip(text, LIMITS.excerpt), at, e.agentId);
       return !stale;
     }
+    case 'usage':
+      // counted by applyUsage; the text of the same message is the news
+      return false;
   }
 }

@@ -14,6 +14,8 @@ import type {
 } from '@flightdeck/shared-types';
 import type { AlertFireEffect, AlertsState } from './alerts.js';
 import type { PMap } from './pmap.js';
+import type { PricingTable } from './pricing.js';
+import type { UsageFile } from './usage.js';
 
 /** A user action from the dashboard. */
 export type UserAction =
@@ -79,6 +81,23 @@ export interface CoreConfig {
   autoIdleMs: Partial<Record<SessionStatus, number>>;
   /** How long a held PermissionRequest hook is kept waiting for a decision, seconds per CLI (default `HOLD_SECONDS`). */
   holdSeconds?: Partial<Record<AgentCli, number>>;
+  /** Prices over the shipped table (pricing.ts), model id → USD per million tokens (absent: the table as shipped). */
+  pricing?: PricingTable;
+}
+
+/** One API response's usage as the shell stores it (one row per session, message id and request id). */
+export interface UsageRecord {
+  messageId: string;
+  requestId: string | null;
+  agentId: string | null;
+  model: string;
+  /** When the response was written (its transcript timestamp), Unix ms. */
+  at: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
 }
 
 /** A decision on a held approval, from the dashboard (`approvals.decide`). A type, not an interface: inputs are narrowed as records. */
@@ -210,6 +229,8 @@ export type Effect =
   | { type: 'hold-release'; approvalId: string }
   /** A held approval closed: persist the record and tell subscribers. */
   | { type: 'approval-closed'; record: ApprovalDecisionRecord }
+  /** API responses counted (or their count changed): store them (keyed by session, message id and request id). */
+  | { type: 'usage-recorded'; sessionId: string; records: UsageRecord[] }
   /** An alert rule fired (alerts.ts): send it on its channels. */
   | AlertFireEffect;
 
@@ -265,6 +286,8 @@ export interface SessionRuntime {
   liveCheck?: string | null;
   /** How far the transcript follower has read this session's transcript. */
   transcript?: TranscriptCursor | null;
+  /** What each transcript file contributed to the session's usage (usage.ts); absent: nothing counted yet. */
+  usage?: UsageFile[];
 }
 
 export interface PendingResume {
