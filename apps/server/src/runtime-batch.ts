@@ -66,6 +66,8 @@ export interface BatchOutcome {
   approvals: ApprovalDecisionRecord[];
 }
 
+type UsageEffect = Extract<Effect, { type: 'usage-recorded' }>;
+
 export interface BatchDeps {
   core: CorePort;
   store: StorePort;
@@ -95,6 +97,7 @@ export function applyBatch(
   const rekeys: BatchOutcome['rekeys'] = [];
   const shellEffects: ShellEffect[] = [];
   const approvals: ApprovalDecisionRecord[] = [];
+  const usage: Array<Pick<UsageEffect, 'sessionId' | 'records'>> = [];
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
   const seenInBatch = new Set<string>();
@@ -166,6 +169,9 @@ export function applyBatch(
         case 'approval-closed':
           approvals.push(eff.record);
           break;
+        case 'usage-recorded':
+          usage.push({ sessionId: eff.sessionId, records: eff.records });
+          break;
         default:
           shellEffects.push(eff);
       }
@@ -185,6 +191,7 @@ export function applyBatch(
     removedSessionIds: [...sessionIds.removed],
     rekeys,
     ...(approvals.length > 0 ? { approvals } : {}),
+    ...(usage.length > 0 ? { usage } : {}),
     coreState: next,
     stateChanged: next !== state,
     checkpoint: unlogged,

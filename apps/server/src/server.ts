@@ -279,7 +279,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     runtime
       .dispatch({
         type: 'configure',
-        config: { autoIdleMs: file.autoIdleMs, holdSeconds: file.approvals.holdSeconds },
+        config: {
+          autoIdleMs: file.autoIdleMs,
+          holdSeconds: file.approvals.holdSeconds,
+          pricing: file.pricing,
+        },
       })
       .then((r) => {
         if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'core settings refused');
@@ -287,7 +291,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       .catch((err) => log.warn({ err }, 'core settings not applied'));
   void configureCore(configStore.get());
   configStore.subscribe((next, previous) => {
-    const core = (f: ConfigFile) => JSON.stringify([f.autoIdleMs, f.approvals.holdSeconds]);
+    const core = (f: ConfigFile) => JSON.stringify([f.autoIdleMs, f.approvals.holdSeconds, f.pricing]);
     if (core(next) !== core(previous)) void configureCore(next);
   });
   // Memory grown under a burst of events is given back once it is over.

@@ -11,6 +11,7 @@ import type {
   Team,
   TranscriptEntry,
   TranscriptEntryBody,
+  UsageRecord,
 } from '@flightdeck/shared-types';
 import type { AlertFireEffect, AlertsState } from './alerts.js';
 import type { PMap } from './pmap.js';
@@ -83,21 +84,6 @@ export interface CoreConfig {
   holdSeconds?: Partial<Record<AgentCli, number>>;
   /** Prices over the shipped table (pricing.ts), model id → USD per million tokens (absent: the table as shipped). */
   pricing?: PricingTable;
-}
-
-/** One API response's usage as the shell stores it (one row per session, message id and request id). */
-export interface UsageRecord {
-  messageId: string;
-  requestId: string | null;
-  agentId: string | null;
-  model: string;
-  /** When the response was written (its transcript timestamp), Unix ms. */
-  at: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
 }
 
 /** A decision on a held approval, from the dashboard (`approvals.decide`). A type, not an interface: inputs are narrowed as records. */
@@ -414,4 +400,4 @@ export type DomainEventKind = DomainEventBody['kind'];
 
 export type NormalizeResult = { ok: true; events: DomainEvent[] } | { ok: false; error: string };
 
-export type { AgentCli, HookEnvelope, HookMeta, PendingApproval, Session, Team };
+export type { AgentCli, HookEnvelope, HookMeta, PendingApproval, Session, Team, UsageRecord };

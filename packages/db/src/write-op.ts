@@ -13,6 +13,7 @@ import type {
   ResponsesTable,
   SessionsTable,
   ToolCallsTable,
+  UsageMessagesTable,
 } from './schema.js';
 
 /** Every column of an insert given (no default left to the database), the generated `id` left out. */
@@ -27,6 +28,7 @@ export type EventInsert = NewRow<EventsTable>;
 export type ToolCallInsert = NewRow<ToolCallsTable>;
 /** A closed approval: its approval id is its `id`. */
 export type ApprovalDecisionInsert = NewRow<ApprovalDecisionsTable> & { id: string };
+export type UsageInsert = NewRow<UsageMessagesTable>;
 
 /** The columns of a stored tool call but its session: what a tool-call ring entry is stored as. */
 export const TOOL_CALL_FIELDS = [
@@ -60,6 +62,8 @@ export type WriteOp =
   | { op: 'remove'; sessionId: string }
   /** A closed held approval (a repeated id is ignored: an approval closes once). */
   | { op: 'approval'; row: ApprovalDecisionInsert }
+  /** An API response's usage, inserted or replaced (keyed by session, message id and request id). */
+  | { op: 'usage'; row: UsageInsert }
   /** The core state (JSON) without its sessions. */
   | { op: 'coreState'; state: string; at: number }
   /** A `kv` row (`value` JSON), deleted when `value` is null. */

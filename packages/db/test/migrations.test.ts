@@ -30,10 +30,14 @@ const ALL = [
   'search_index',
   'sessions',
   'tool_calls',
+  'usage_messages',
 ].sort();
 
+/** The tables before migration 0007 (usage). */
+const BEFORE_USAGE = ALL.filter((t) => t !== 'usage_messages');
+
 /** The tables before migration 0005 (alerts). */
-const BEFORE_ALERTS = ALL.filter(
+const BEFORE_ALERTS = BEFORE_USAGE.filter(
   (t) => !['alert_deliveries', 'alert_rules', 'push_subscriptions'].includes(t),
 );
 
@@ -73,6 +77,9 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const columns = () =>
       (sqlite.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
     expect(columns()).toContain('host');
+    // One step down: the usage table goes.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0007_usage']);
+    expect(tables(h)).toEqual(BEFORE_USAGE);
     // One step down: the alerts tables go.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
     expect(tables(h)).toEqual(BEFORE_ALERTS);

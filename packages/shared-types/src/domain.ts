@@ -224,6 +224,21 @@ export interface SessionUsage extends UsageTotals {
   byAgent: Record<string, UsageTotals>;
 }
 
+/** One API response's usage as it is stored (one row per session, message id and request id). */
+export interface UsageRecord {
+  messageId: string;
+  requestId: string | null;
+  agentId: string | null;
+  model: string;
+  /** When the response was written (its transcript timestamp), Unix ms. */
+  at: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+}
+
 /** Numbers that only grow (or reset per turn). */
 export interface SessionCounters {
   /** Tokens and cost (absent in sessions stored before usage was counted: read it as none). */

@@ -1,3 +1,4 @@
+import { emptyUsage } from '@flightdeck/core';
 import type { Session } from '@flightdeck/shared-types';
 import { z } from 'zod';
 import { liveStream } from '../live-stream.js';
@@ -34,7 +35,11 @@ export const sessionsRouter = router({
       const list = input?.includeArchived === false ? all.filter((s) => !s.archived) : all;
       return list.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
     }),
-  get: protectedProcedure.input(byId).query(({ ctx, input }) => requireSession(ctx, input.sessionId)),
+  get: protectedProcedure.input(byId).query(({ ctx, input }) => {
+    const s = requireSession(ctx, input.sessionId);
+    // a session stored before usage was counted has none: it reads as nothing counted
+    return s.usage ? s : { ...s, usage: emptyUsage() };
+  }),
   setTitle: protectedProcedure
     .input(z.object({ sessionId, title: z.string().max(500) }))
     .mutation(({ ctx, input }) =>
