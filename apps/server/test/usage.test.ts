@@ -153,4 +153,48 @@ describe('usage through the server (real SQLite file)', () => {
       expect(reread.total).toMatchObject({ inputTokens: 3057, outputTokens: 553, messages: 44 });
     }
   });
+
+  it('a session begun while the server runs is read from its start, even when its transcript is long by then', async () => {
+    const t = tmpDir('fd-usage-');
+    cleanups.push(t.remove);
+    const path = join(t.dir, 'long.jsonl');
+    // the CLI's request logs make a transcript long fast (one line can be over 60 KB)
+    const blob = `${JSON.stringify({ type: 'api-request-blob', blob: 'x'.repeat(100_000) })}\n`;
+    writeFileSync(path, [LINES[2], blob, blob, LINES[3]].join(''));
+    const s = await server(join(t.dir, 'data'));
+    await postHook(
+      s.url as string,
+      claudeEvent('long-1', 'SessionStart', { source: 'startup', transcript_path: path }),
+    );
+    const api = caller(s);
+    const got = await waitFor(async () => {
+      const x = await api.sessions.get({ sessionId: 'long-1' });
+      return x.usage.messages === 2 ? x : null;
+    });
+    expect(got.usage).toMatchObject({ inputTokens: 2010, outputTokens: 110 });
+  });
+
+  it('what the agent wrote last before its session ended is read (the final usage), then the file is let go', async () => {
+    const t = tmpDir('fd-usage-');
+    cleanups.push(t.remove);
+    const path = join(t.dir, 'end.jsonl');
+    writeFileSync(path, LINES[2] as string);
+    // no watch and a slow poll: only the end of the session makes the follower read again
+    const s = await startTestServer({
+      dataDir: join(t.dir, 'data'),
+      transcripts: { reconcileMs: 50, pollMs: 60_000, watch: false },
+    });
+    cleanups.push(() => s.close());
+    const url = s.url as string;
+    await postHook(url, claudeEvent('end-1', 'SessionStart', { source: 'startup', transcript_path: path }));
+    const api = caller(s);
+    await waitFor(async () => (await api.sessions.get({ sessionId: 'end-1' })).usage.messages === 1);
+    appendFileSync(path, LINES[3] as string);
+    await postHook(url, claudeEvent('end-1', 'SessionEnd', { reason: 'other', transcript_path: path }));
+    await waitFor(() => s.services.transcripts?.stats().sessions === 0);
+    expect((await api.sessions.get({ sessionId: 'end-1' })).usage).toMatchObject({
+      messages: 2,
+      inputTokens: 2010,
+    });
+  });
 });
