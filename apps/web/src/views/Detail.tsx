@@ -18,6 +18,7 @@ import { ConfirmDialog } from '../components/Dialog.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
+import { UsageBlock } from '../components/UsageBlock.js';
 import { WhereItRuns } from '../components/WhereItRuns.js';
 import { INITIAL_SIZE } from '../data/terminals.js';
 import type { Api, ApprovalDecisionRecord, ApprovalOutcome, LiveSession, Session } from '../data/types.js';
@@ -568,6 +569,8 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           </Show>
         </dl>
       </section>
+
+      <UsageBlock usage={s().usage} />
 
       <div class="tabs" role="tablist" aria-label="Session sections">
         <For each={tabs}>
