@@ -2,7 +2,7 @@
  * Tokens and cost through the real server: the transcript follower reads a Claude Code transcript, the core counts
  * it, the store keeps one row per response in a real SQLite file; `sessions.get` and `analytics.usage` answer.
  */
-import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getOwn } from '@flightdeck/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -196,5 +196,46 @@ describe('usage through the server (real SQLite file)', () => {
       messages: 2,
       inputTokens: 2010,
     });
+  });
+
+  it("a subagent's own transcript is followed: its usage is the subagent's and the session's, the session's cursor stays", async () => {
+    const t = tmpDir('fd-usage-');
+    cleanups.push(t.remove);
+    const fixtures = new URL('../../../fixtures/claude-code-2.1.328/transcripts/', import.meta.url);
+    const sid = 'c9c7f7bc-be3d-4fec-a871-5d943fafe0e1';
+    const agent = 'a427100067de70b46';
+    const main = join(t.dir, `${sid}.jsonl`);
+    const subText = readFileSync(new URL(`${sid}/subagents/agent-${agent}.jsonl`, fixtures), 'utf8');
+    writeFileSync(main, readFileSync(new URL(`${sid}.jsonl`, fixtures), 'utf8'));
+    const s = await server(join(t.dir, 'data'));
+    const url = s.url as string;
+    const hook = (event: string, extra: Record<string, unknown> = {}) =>
+      postHook(url, claudeEvent(sid, event, { transcript_path: main, ...extra }));
+    await hook('SessionStart', { source: 'startup' });
+    await hook('SubagentStart', { agent_id: agent, agent_type: 'general-purpose' });
+    const api = caller(s);
+    const mainOnly = await waitFor(async () => {
+      const x = await api.sessions.get({ sessionId: sid });
+      return x.usage.messages === 10 ? x.usage : null;
+    });
+    expect(mainOnly.byAgent).toEqual({});
+    // the subagent writes its file (where Claude Code puts it), then stops
+    mkdirSync(join(t.dir, sid, 'subagents'), { recursive: true });
+    writeFileSync(join(t.dir, sid, 'subagents', `agent-${agent}.jsonl`), subText);
+    await hook('SubagentStop', { agent_id: agent, agent_type: 'general-purpose' });
+    const both = await waitFor(async () => {
+      const x = await api.sessions.get({ sessionId: sid });
+      return x.usage.byAgent[agent] ? x.usage : null;
+    });
+    // the recorded subagent made 2 API calls of 120 input tokens; the session itself 10
+    expect(both.byAgent[agent]).toMatchObject({ inputTokens: 240, outputTokens: 50 });
+    expect(both).toMatchObject({ messages: 12, inputTokens: 12 * 120 });
+    const rt = getOwn(s.runtime.state.runtime, sid);
+    expect(rt?.transcript?.path).toBe(main);
+    expect(rt?.subTranscripts?.map((c) => c.path)).toEqual([
+      join(t.dir, sid, 'subagents', `agent-${agent}.jsonl`),
+    ]);
+    // done: read to its end and let go
+    await waitFor(() => s.services.transcripts?.stats().sessions === 1);
   });
 });

@@ -67,7 +67,7 @@ export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';
 export { AUTO_IDLE } from './state-machine.js';
 export { PENDING_SUBAGENT_LINK_MS, PENDING_SUBAGENT_TTL_MS, TEAM_CLEANUP_MS, teamIdOf } from './teams.js';
-export { MAX_TRANSCRIPT_ENTRIES } from './transcript.js';
+export { MAX_SUB_TRANSCRIPTS, MAX_TRANSCRIPT_ENTRIES } from './transcript.js';
 export type {
   ApprovalCategory,
   ApprovalDecision,

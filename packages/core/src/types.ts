@@ -168,6 +168,11 @@ export type CoreInput =
        * new cursor even though it is not past the recorded one.
        */
       restarted?: boolean;
+      /**
+       * The file is this subagent's own transcript (Claude Code writes each subagent to a file of its own): its
+       * cursor is kept apart (`SessionRuntime.subTranscripts`), the session's own cursor is left alone.
+       */
+      agentId?: string;
     }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
@@ -272,6 +277,8 @@ export interface SessionRuntime {
   liveCheck?: string | null;
   /** How far the transcript follower has read this session's transcript. */
   transcript?: TranscriptCursor | null;
+  /** How far it has read each subagent's own transcript (most recent last, bounded: `MAX_SUB_TRANSCRIPTS`). */
+  subTranscripts?: TranscriptCursor[];
   /** What each transcript file contributed to the session's usage (usage.ts); absent: nothing counted yet. */
   usage?: UsageFile[];
 }

@@ -159,4 +159,23 @@ describe('session usage (core)', () => {
     expect(out[0]).toMatchObject({ type: 'rejected', reason: expect.stringContaining('inputTokens') });
     expect(h.session(SID).usage.inputTokens).toBe(0);
   });
+
+  it("a subagent's file keeps its own cursor; the session's stays on its transcript", () => {
+    const h = started();
+    h.send(tr(100, [usage('m1', 'r1', 100)]));
+    const sub = '/home/dev/.claude/projects/p/sess-u/subagents/agent-a1.jsonl';
+    h.send({ ...tr(40, [usage('s1', 'r2', 7, { agentId: 'a1' })]), path: sub, agentId: 'a1' } as CoreInput);
+    // the same bytes of the subagent's file again: nothing
+    h.send({ ...tr(40, [usage('s9', 'r9', 7, { agentId: 'a1' })]), path: sub, agentId: 'a1' } as CoreInput);
+    const rt = getOwn(h.state.runtime, SID);
+    expect(rt?.transcript).toMatchObject({ path: PATH, offset: 100 });
+    expect(rt?.subTranscripts).toEqual([{ path: sub, offset: 40, entries: 1, skipped: 0 }]);
+    expect(h.session(SID).usage).toMatchObject({
+      inputTokens: 107,
+      messages: 2,
+      byAgent: { a1: { inputTokens: 7 } },
+    });
+    const out = h.send({ ...tr(50, []), agentId: '' } as CoreInput);
+    expect(out[0]).toMatchObject({ type: 'rejected', reason: expect.stringContaining('transcript.agentId') });
+  });
 });

@@ -6,7 +6,11 @@ import type { TranscriptLineParser } from '@flightdeck/hook-ingest';
 import { phaseOf } from './schedule.js';
 
 export interface Follow {
+  /** Its key among the follows: the session id, or the session id and the subagent id for a subagent's file. */
+  key: string;
   sessionId: string;
+  /** Set for a subagent's own transcript (its cursor is kept apart in the core). */
+  agentId: string | null;
   path: string;
   parser: TranscriptLineParser;
   fh: FileHandle | null;
@@ -66,9 +70,12 @@ export function newFollow(
   path: string,
   parser: TranscriptLineParser,
   fromStart = false,
+  agentId: string | null = null,
 ): Follow {
   return {
+    key: agentId === null ? sessionId : `${sessionId}\u0000${agentId}`,
     sessionId,
+    agentId,
     path,
     parser,
     fh: null,

@@ -27,8 +27,7 @@
  */
 import { watch } from 'node:fs';
 import { type CoreInput, getOwn, MAX_TRANSCRIPT_ENTRIES } from '@flightdeck/core';
-import { transcriptParserFor } from '@flightdeck/hook-ingest';
-import { errCode, type Follow, FROM_START_MAX_BYTES, newFollow, resetReading } from './follow.js';
+import { errCode, type Follow, FROM_START_MAX_BYTES, resetReading } from './follow.js';
 import { consumeChunk } from './lines.js';
 import { openRegular, probe } from './open.js';
 import {
@@ -37,6 +36,7 @@ import {
   type TranscriptFollowerOptions,
   type TranscriptProblem,
 } from './options.js';
+import { createReconciler } from './reconcile.js';
 import { createPollSchedule } from './schedule.js';
 
 export * from './options.js';
@@ -114,7 +114,9 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
 
   /** Where reading starts the first time this file is opened: the core's cursor, else the tail. */
   function startPosition(f: Follow, size: number) {
-    const cursor = getOwn(runtime.state.runtime, f.sessionId)?.transcript ?? null;
+    const rt = getOwn(runtime.state.runtime, f.sessionId);
+    const cursor =
+      (f.agentId === null ? rt?.transcript : rt?.subTranscripts?.find((c) => c.path === f.path)) ?? null;
     if (cursor && cursor.path === f.path) {
       f.dispatchedOffset = cursor.offset;
       f.dispatchedAt = now();
@@ -208,6 +210,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       entries: f.entries,
       skipped: f.skipped,
       ...(f.restarted ? { restarted: true } : {}),
+      ...(f.agentId !== null ? { agentId: f.agentId } : {}),
     };
     f.entries = [];
     f.entryText = 0;
@@ -305,41 +308,20 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     f.dropped = true;
     if (f.soon) clearTimeout(f.soon);
     schedule.drop(f);
-    follows.delete(f.sessionId);
+    follows.delete(f.key);
     const closing = f.busy ?? Promise.resolve();
     void closing.then(() => closeFile(f));
   }
 
-  /** A session that ended: what its agent wrote last (its final usage) is read, then the file is let go. */
-  function retire(f: Follow) {
-    if (f.retiring) return;
-    f.retiring = true;
-    void wake(f, true).finally(() => {
-      if (follows.get(f.sessionId) === f) drop(f);
-    });
-  }
-
-  function reconcile() {
-    const live = new Set<string>();
-    for (const s of runtime.listSessions()) {
-      if (s.status === 'ended' || !s.transcriptPath) continue;
-      const f = follows.get(s.sessionId);
-      if (f && f.path === s.transcriptPath) {
-        live.add(s.sessionId);
-        schedule.activity(f, s.lastActivityAt);
-        continue;
-      }
-      const parser = transcriptParserFor(s.cli, s.transcriptPath);
-      if (!parser) continue;
-      live.add(s.sessionId);
-      if (f) drop(f);
-      const nf = newFollow(s.sessionId, s.transcriptPath, parser, s.startedAt >= createdAt);
-      follows.set(s.sessionId, nf);
-      schedule.add(nf, s.lastActivityAt);
-      void wake(nf, true);
-    }
-    for (const f of [...follows.values()]) if (!live.has(f.sessionId)) retire(f);
-  }
+  const reconcile = createReconciler({
+    follows,
+    sessions: () => runtime.listSessions(),
+    createdAt,
+    add: (f, at) => schedule.add(f, at),
+    activity: (f, at) => schedule.activity(f, at),
+    wake,
+    drop,
+  });
 
   /** The poll: the files whose turn it is (their polls are spread over the interval, see schedule.ts). */
   function poll() {
