@@ -78,6 +78,15 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
             </a>
           )}
         </Show>
+        <Show when={s().usage?.messages}>
+          <span
+            class="card__usage"
+            title={`Tokens: ${formatNumber(totalTokens(s().usage))} (input ${formatNumber(s().usage.inputTokens)}, output ${formatNumber(s().usage.outputTokens)}, cache read ${formatNumber(s().usage.cacheReadTokens)}, cache write ${formatNumber(s().usage.cacheWriteTokens)}) · ${formatUsd(s().usage.costUsd)}`}
+            data-testid="card-usage"
+          >
+            {formatUsd(s().usage.costUsd)} · {formatTokens(totalTokens(s().usage))} tok
+          </span>
+        </Show>
         <span class="card__time" title="Time in this status" data-testid="time-in-status">
           {inStatus()}
         </span>
@@ -121,15 +130,6 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
           <Show when={s().model}>
             <span class="chip chip--model" title={`Model: ${s().model}`}>
               {shortModel(s().model ?? '')}
-            </span>
-          </Show>
-          <Show when={s().usage?.messages}>
-            <span
-              class="card__usage"
-              title={`Tokens: ${formatNumber(totalTokens(s().usage))} (input ${formatNumber(s().usage.inputTokens)}, output ${formatNumber(s().usage.outputTokens)}, cache read ${formatNumber(s().usage.cacheReadTokens)}, cache write ${formatNumber(s().usage.cacheWriteTokens)}) · ${formatUsd(s().usage.costUsd)}`}
-              data-testid="card-usage"
-            >
-              {formatUsd(s().usage.costUsd)} · {formatTokens(totalTokens(s().usage))} tok
             </span>
           </Show>
           <span class="card__stat" title="Tool calls">

@@ -18,6 +18,11 @@ const GROUPS: ReadonlyArray<{ id: UsageGroupBy; label: string }> = [
 /** Groups charted (the largest; the table lists them all). */
 const CHARTED = 20;
 
+/** What the models with a price cost (a group's own cost is unknown when one of its models has no price). */
+function pricedCost(byModel: Record<string, { costUsd: number | null }>): number {
+  return Object.values(byModel).reduce((n, m) => n + (m.costUsd ?? 0), 0);
+}
+
 /** Bars of USD (`money`) or of tokens stacked by kind. */
 function options(stacked: boolean, money: boolean) {
   const base = baseOptions();
@@ -69,7 +74,7 @@ export function UsageCharts(props: { report: UsageReport }): JSX.Element {
       </p>
       <div class="chart-grid">
         <section class="panel">
-          <h3>Cost (USD)</h3>
+          <h3>Cost of the priced models (USD)</h3>
           <ChartCanvas
             label="Cost per group"
             config={() => ({
@@ -79,7 +84,7 @@ export function UsageCharts(props: { report: UsageReport }): JSX.Element {
                 datasets: [
                   {
                     label: 'Cost (USD)',
-                    data: groups().map((g) => g.costUsd ?? 0),
+                    data: groups().map((g) => pricedCost(g.byModel)),
                     backgroundColor: themeColor('--c-accent', '#4f7cff'),
                   },
                 ],
