@@ -6,6 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writ
 import { join } from 'node:path';
 import { getOwn } from '@flightdeck/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { assistantLine } from '../../../packages/hook-ingest/test/support/transcript-lines.js';
 import type { RunningServer } from '../src/server.js';
 import { caller, claudeEvent, postHook, startTestServer, tmpDir, waitFor } from './helpers.js';
 
@@ -14,33 +15,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** An assistant line as Claude Code writes it (one per content block, each with the usage so far). */
-function assistant(
-  id: string,
-  u: { in: number; out: number; cr?: number; h1?: number; m5?: number },
-  model: string,
-) {
-  return `${JSON.stringify({
-    type: 'assistant',
-    isSidechain: false,
-    uuid: `u-${id}-${u.out}`,
-    timestamp: new Date().toISOString(),
-    requestId: `req_${id}`,
-    message: {
-      id,
-      model,
-      role: 'assistant',
-      content: [{ type: 'text', text: `answer ${id}` }],
-      usage: {
-        input_tokens: u.in,
-        output_tokens: u.out,
-        cache_read_input_tokens: u.cr ?? 0,
-        cache_creation_input_tokens: (u.h1 ?? 0) + (u.m5 ?? 0),
-        cache_creation: { ephemeral_1h_input_tokens: u.h1 ?? 0, ephemeral_5m_input_tokens: u.m5 ?? 0 },
-      },
-    },
-  })}\n`;
-}
+const assistant = assistantLine;
 
 const LINES = [
   assistant('msg_a', { in: 1000, out: 1, cr: 5000, h1: 300, m5: 200 }, 'claude-sonnet-4-5'),

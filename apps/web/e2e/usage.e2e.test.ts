@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assistantLine } from '../../../packages/hook-ingest/test/support/transcript-lines.js';
 import { screenshotOnFailure } from './failure-shots.js';
 import { claude, launchBrowser, outputDir, startServer, type TestServer } from './harness.js';
 
@@ -28,29 +29,9 @@ screenshotOnFailure(() => page, 'failed-usage');
 const CWD = '/home/dev/src/usage-demo';
 const META = { pid: process.pid, tty: '/dev/pts/9' };
 
-/** An assistant line of a Claude Code transcript with its usage. */
-function line(id: string, model: string, u: [number, number, number, number, number]): string {
-  const [input, output, read, w5m, w1h] = u;
-  return `${JSON.stringify({
-    type: 'assistant',
-    uuid: `u-${id}`,
-    timestamp: new Date().toISOString(),
-    requestId: `req_${id}`,
-    message: {
-      id,
-      model,
-      role: 'assistant',
-      content: [{ type: 'text', text: `Answer ${id}` }],
-      usage: {
-        input_tokens: input,
-        output_tokens: output,
-        cache_read_input_tokens: read,
-        cache_creation_input_tokens: w5m + w1h,
-        cache_creation: { ephemeral_5m_input_tokens: w5m, ephemeral_1h_input_tokens: w1h },
-      },
-    },
-  })}\n`;
-}
+/** An assistant line with its usage: input, output, cache read, 5-minute and 1-hour cache writes. */
+const line = (id: string, model: string, [i, o, cr, m5, h1]: [number, number, number, number, number]) =>
+  assistantLine(id, { in: i, out: o, cr, m5, h1 }, model);
 
 async function session(id: string, lines: string[]): Promise<void> {
   const path = join(dir, `${id}.jsonl`);
