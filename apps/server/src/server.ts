@@ -26,6 +26,7 @@ import { startHookEventRetention } from './retention.js';
 import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
+import { SshService, type SshServiceOptions } from './ssh/service.js';
 import { createStore, type SqliteAdapter } from './store/index.js';
 import { TerminalManager } from './terminals/manager.js';
 import {
@@ -98,6 +99,8 @@ export interface StartOptions {
   transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
   /** Alert channels: webhook timeout and retry delays, push options (tests use short ones and an http endpoint). */
   alerts?: AlertServiceOptions;
+  /** SSH hosts: the home whose ~/.ssh is used, Flightdeck's known-hosts file, the remote prompt timeout (tests). */
+  ssh?: Omit<SshServiceOptions, 'config' | 'dataDir'>;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -241,6 +244,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       },
       sessionOf: (terminalId) =>
         runtime.listSessions().find((s) => s.terminalId === terminalId)?.sessionId ?? null,
+      ssh: new SshService({ config: configStore, dataDir: rc.dataDir, ...opts.ssh }),
+      warn: (fields, message) => runtimeLog.warn(fields, message),
     }),
   };
 
