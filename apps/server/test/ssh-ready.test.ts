@@ -93,7 +93,8 @@ describe('shell-ready detection', () => {
         }),
       });
     // A line typed before this program's prompt is eaten (by `cat`): only a line typed at the prompt is read.
-    const flushing = 'sleep 0.3; timeout --foreground 0.3 cat >/dev/null; printf "$ "; read x; echo "typed:$x"; sleep 5';
+    const flushing =
+      'sleep 0.3; timeout --foreground 0.3 cat >/dev/null; printf "$ "; read x; echo "typed:$x"; sleep 5';
     const atPrompt = await open(flushing, 10_000);
     await waitFor(() => manager.get(atPrompt.id).ring.text().includes('typed:hello'), 8000);
     expect(warnings).toEqual([]);
