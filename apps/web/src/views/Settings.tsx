@@ -2,6 +2,7 @@ import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
 import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
+import { SshHostsPanel } from '../components/SshHosts.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
 import { formatNumber } from '../lib/format.js';
@@ -419,6 +420,7 @@ export function SettingsView(props: {
       <HooksPanel api={props.api} onToast={props.onToast} />
       <PrefsPanel api={props.api} />
       <AlertRulesPanel api={props.api} onToast={props.onToast} />
+      <SshHostsPanel api={props.api} onToast={props.onToast} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
     </section>
