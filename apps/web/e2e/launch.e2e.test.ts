@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshotOnFailure } from './failure-shots.js';
-import { launchBrowser, outputDir, startServer, type TestServer } from './harness.js';
+import { claude, launchBrowser, outputDir, startServer, type TestServer } from './harness.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -167,6 +167,85 @@ describe('New agent session', () => {
     // Esc closes the form.
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe('Resume in terminal', () => {
+  it('on an ended Claude session runs claude --resume <id> in a new terminal, and the card stays one card', async () => {
+    const sid = '3f2a9c4e-1b7d-4e8a-9c55-0d6e2f1a7b90';
+    // Its own directory: a session starting where a launch is still waiting for its agent would be that agent's.
+    const dir = join(root, 'resumed');
+    mkdirSync(dir);
+    await server.hook(claude.sessionStart(sid, dir));
+    await server.hook(claude.prompt(sid, dir, 'Write the README'));
+    await server.hook(claude.sessionEnd(sid, dir, 'prompt_input_exit'));
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/#/session/${sid}`);
+    const resume = page.getByRole('button', { name: 'Resume in terminal' });
+    await resume.waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(outputDir, 'resume-button-desktop.png') });
+    await resume.click();
+
+    await page.waitForURL(/#\/terminals\/term-/);
+    const rows = await waitForRow(page, 'END');
+    expect(rows).toContain(`FAKE CLAUDE 1.0 in ${dir}`);
+    expect(rows.filter((r) => r.startsWith('<'))).toEqual(['<--resume>', `<${sid}>`]);
+    const id = decodeURIComponent(page.url().split('/').pop() ?? '');
+    // One card: the resumed session took the terminal; no placeholder card for it.
+    const sessions =
+      await server.trpc<Array<{ sessionId: string; terminalId: string | null }>>('sessions.list');
+    expect(sessions.filter((x) => x.terminalId === id).map((x) => x.sessionId)).toEqual([sid]);
+    expect(sessions.some((x) => x.sessionId === id)).toBe(false);
+    await page.screenshot({ path: join(outputDir, 'resume-terminal-desktop.png') });
+
+    // While that terminal runs the session is not offered again (two processes must not share it).
+    await page.goto(`${server.url}/#/session/${sid}`);
+    await page.getByRole('button', { name: 'Show terminal' }).waitFor();
+    expect(await resume.count()).toBe(0);
+    // Once it is closed, it is.
+    await server.trpc('terminals.close', { id }, { method: 'POST' });
+    await resume.waitFor({ timeout: 15_000 });
+    await page.close();
+  });
+});
+
+describe('phone top menu', () => {
+  it('at 390×844 every menu entry and top-bar button is inside the viewport, with a needs-you count', async () => {
+    // A session waiting for an approval: the Board link carries its count (the widest menu).
+    // (Another directory: a resume requested there would take a new session in it for its own.)
+    const sid = '7b1e4d2a-9c3f-4a5b-8d6e-1f2a3b4c5d6e';
+    const dir = '/home/dev/src/phone-menu';
+    await server.hook(claude.sessionStart(sid, dir));
+    await server.hook(
+      claude.permission(sid, dir, 'Bash', { command: 'npm test', description: 'Run the tests' }),
+    );
+    page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await page.goto(`${server.url}/#/`);
+    await page.locator('.conn--live').waitFor({ timeout: 15_000 });
+    await page.locator('.needs-count').waitFor();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    // Nothing hidden in a scrolled-away part of the menu.
+    expect(await nav.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    const targets = [
+      ...(await nav.getByRole('link').all()),
+      ...(await page.locator('.topbar__right button').all()),
+      page.locator('.brand'),
+      page.getByRole('button', { name: 'New agent session' }),
+    ];
+    expect(targets.length).toBe(5 + 3 + 2);
+    for (const el of targets) {
+      const box = await el.boundingBox();
+      const what = await el.evaluate((e) => e.textContent || e.getAttribute('aria-label'));
+      expect(box, `${what} is shown`).not.toBeNull();
+      expect(box!.x, `${what} starts inside`).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, `${what} ends inside`).toBeLessThanOrEqual(390);
+      expect(box!.y, `${what} is on screen`).toBeGreaterThanOrEqual(0);
+      expect(box!.y + box!.height).toBeLessThanOrEqual(844);
+      // a thumb-sized target
+      expect(box!.height, `${what} height`).toBeGreaterThanOrEqual(32);
+    }
+    await page.screenshot({ path: join(outputDir, 'board-phone-menu.png') });
     await page.close();
   });
 });
