@@ -210,8 +210,8 @@ export function SshHostsPanel(props: { api: Api; onToast: (m: string) => void })
               </p>
             </Show>
             <p>
-              Compare this fingerprint with the host's own (`ssh-keygen -lf` of its host key) before trusting
-              it:
+              Compare this fingerprint with the host's own (<code>ssh-keygen -lf</code> of its host key)
+              before trusting it:
             </p>
             <p>
               <code data-testid="ssh-fingerprint">
