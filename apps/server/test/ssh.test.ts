@@ -223,6 +223,48 @@ describe('ssh hosts', () => {
     }
   });
 
+  it('agent auth: refused without SSH_AUTH_SOCK, then logs in with the key held by a real ssh-agent', async () => {
+    await client.ssh.addHost.mutate({ ...box(), name: 'box-agent', auth: 'agent', identityFile: undefined });
+    const saved = process.env.SSH_AUTH_SOCK;
+    delete process.env.SSH_AUTH_SOCK;
+    try {
+      const r = await refusal(
+        client.terminals.create.mutate({
+          kind: 'ssh',
+          host: 'box-agent',
+          command: 'echo hi',
+          cols: 80,
+          rows: 24,
+        }),
+      );
+      expect(r).toMatchObject({ code: 'PRECONDITION_FAILED' });
+      expect(r.message).toMatch(/^auth: box-agent uses the ssh agent but the server has no SSH_AUTH_SOCK/);
+      const sock = join(dir, 'agent.sock');
+      const out = execFileSync('ssh-agent', ['-a', sock, '-s'], { encoding: 'utf8' });
+      const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1]);
+      try {
+        execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+        process.env.SSH_AUTH_SOCK = sock;
+        const t = await client.terminals.create.mutate({
+          kind: 'ssh',
+          host: 'box-agent',
+          command: 'echo "via the" agent',
+          cols: 80,
+          rows: 24,
+        });
+        const v = watch(client, { id: t.id });
+        await waitFor(() => lines(v.text()).includes('via the agent'), 15_000);
+        expect(readFileSync(`/proc/${t.pid}/cmdline`, 'utf8')).not.toContain('IdentitiesOnly');
+      } finally {
+        process.kill(pid, 'SIGTERM');
+      }
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      await client.ssh.removeHost.mutate({ host: 'box-agent' });
+    }
+  });
+
   it('lists the private keys in ~/.ssh with their fingerprints, never their contents', async () => {
     const keys = await client.ssh.keys.query();
     const fp = execFileSync('ssh-keygen', ['-lf', sshd.clientKey], { encoding: 'utf8' }).split(' ')[1];
