@@ -3,7 +3,7 @@
  * server on port 0 with its own known-hosts file and `~/.ssh` (a temp home holding the generated client key), tRPC
  * over the real wire, real PTYs running the real `ssh` client.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -11,7 +11,7 @@ import stripAnsi from 'strip-ansi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
 import { startTestServer, tmpDir, waitFor } from './helpers.js';
-import { startSshd, type TestSshd } from './sshd.js';
+import { freePort, startSshd, type TestSshd } from './sshd.js';
 import { type Client, clientFor, watch } from './terminal-client.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -86,6 +86,15 @@ function lines(text: string): string[] {
   return stripAnsi(text).split(/[\r\n]+/);
 }
 
+/** Runs `echo ok` with the very ssh options a terminal on `name` gets (no Flightdeck check before it). */
+function sshDirect(name: string): { status: number | null; stderr: string; stdout: string } {
+  const ssh = server.services.terminals?.ssh;
+  if (!ssh) throw new Error('no ssh service');
+  const args = ssh.argv(ssh.find(name), process.env as Record<string, string>, [], false);
+  const r = spawnSync('ssh', [...args, 'echo ok'], { encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
 function psArgs(): string {
   return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
 }
@@ -107,6 +116,11 @@ describe('ssh hosts', () => {
     expect(untrusted.code).toBe('PRECONDITION_FAILED');
     expect(untrusted.message).toMatch(/^host: box .* is not trusted yet: check its host key fingerprint/);
     expect(await client.terminals.list.query()).toEqual([]);
+    // The ssh client is the second lock: with the same options it refuses the unknown key by itself.
+    const direct = sshDirect('box');
+    expect(direct.status).toBe(255);
+    expect(direct.stderr).toMatch(/Host key verification failed/);
+    expect(direct.stdout).not.toContain('ok');
 
     const shown = await client.ssh.hostKey.query({ host: 'box' });
     expect(shown).toEqual({
@@ -131,6 +145,16 @@ describe('ssh hosts', () => {
     expect(ownKnownHosts()).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `));
     const [after] = await client.ssh.hosts.query();
     expect(after?.hostKey?.state).toBe('trusted');
+    expect(sshDirect('box')).toMatchObject({ status: 0, stdout: 'ok\n' });
+
+    // A host that cannot be reached is listed with why, not trusted or refused silently.
+    await client.ssh.addHost.mutate({ ...box(), name: 'gone', port: await freePort() });
+    const gone = (await client.ssh.hosts.query()).find((h) => h.name === 'gone');
+    expect(gone).toMatchObject({
+      hostKey: null,
+      error: expect.stringMatching(/^host: no host key from 127\.0\.0\.1:/),
+    });
+    await client.ssh.removeHost.mutate({ host: 'gone' });
   });
 
   it('runs a command on the trusted host (typed after the prompt, quoted) and its output comes back', async () => {
@@ -376,6 +400,10 @@ describe('ssh hosts', () => {
     );
     expect(r).toMatchObject({ code: 'PRECONDITION_FAILED' });
     expect(r.message).toMatch(/^host: the host key of box .* CHANGED/);
+    // … and the ssh client refuses it by itself with the options a terminal gets.
+    const direct = sshDirect('box');
+    expect(direct.status).toBe(255);
+    expect(direct.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED/);
     expect(await refusal(client.ssh.tmuxSessions.query({ host: 'box' }))).toMatchObject({
       code: 'PRECONDITION_FAILED',
     });
