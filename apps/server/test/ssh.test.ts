@@ -391,6 +391,27 @@ describe('ssh hosts', () => {
     await client.terminals.close.mutate({ id: t.id });
   });
 
+  it('launches in tmux on the host: its own tmux server there, the CLI as argv after --', async () => {
+    const t = await client.terminals.launch.mutate({
+      cli: 'claude',
+      host: 'box',
+      cwd: dir,
+      tmux: true,
+      cols: 200,
+      rows: 24,
+    });
+    const socket = `fd-${t.id}`;
+    try {
+      expect(t).toMatchObject({ kind: 'ssh', host: 'box', tmuxTarget: `${socket}#agent` });
+      const v = watch(client, { id: t.id });
+      const typed = `cd '${dir}' && env 'FLIGHTDECK_TERMINAL_ID=${t.id}' 'tmux' '-L' '${socket}' 'new-session' '-s' 'agent' '--' 'claude'`;
+      await waitFor(() => stripAnsi(v.text()).includes(typed), 15_000);
+    } finally {
+      await client.terminals.close.mutate({ id: t.id });
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    }
+  });
+
   it('refuses a host whose key changed (and the ssh client would too)', async () => {
     await sshd.rekey();
     const k = await client.ssh.hostKey.query({ host: 'box' });
