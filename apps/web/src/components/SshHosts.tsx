@@ -6,11 +6,8 @@
 import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
 import type { SshHostInfo, SshHostKey } from '../data/ssh.js';
 import type { Api } from '../data/types.js';
+import { errText } from '../lib/format.js';
 import { ConfirmDialog } from './Dialog.js';
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 const STATE_WORDS: Record<SshHostKey['state'], string> = {
   trusted: 'trusted',

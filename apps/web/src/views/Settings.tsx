@@ -5,15 +5,11 @@ import { Sparkline } from '../components/ChartCanvas.js';
 import { SshHostsPanel } from '../components/SshHosts.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
-import { formatNumber } from '../lib/format.js';
+import { errText, formatNumber } from '../lib/format.js';
 import { applyTheme, prefs, setPrefs } from '../lib/prefs.js';
 import { enablePush, pushSupported } from '../lib/push.js';
 
 const SPARK_POINTS = 60;
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Element {
   const [status, { refetch }] = createResource(() => props.api.hookStatus());
