@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EMPTY_DRAFT, LaunchDialog, launchInput } from '../src/components/LaunchForm.js';
 import { fieldErrors, type TerminalLaunch } from '../src/data/terminals.js';
 import { resumableSession } from '../src/lib/resume.js';
+import { SessionDetailView } from '../src/views/Detail.js';
 import { testApi } from './api.js';
+import { makeSession } from './factory.js';
 
 afterEach(cleanup);
 
@@ -177,5 +179,40 @@ describe('resumableSession', () => {
     expect(resumableSession({ ...s, cli: 'codex' })).toBe(false);
     // a launch's card before its agent started (named after its terminal)
     expect(resumableSession({ ...s, sessionId: 'term-abc' })).toBe(false);
+  });
+});
+
+describe('Resume in terminal (session page)', () => {
+  const sid = '3f2a9c4e-1b7d-4e8a-9c55-0d6e2f1a7b90';
+  it('resumes an ended session at once, an idle one only after a confirmation', async () => {
+    const calls: string[] = [];
+    const actions = { resumeInTerminal: () => void calls.push('resume') };
+    const { unmount } = render(() => (
+      <SessionDetailView session={makeSession({ sessionId: sid, status: 'ended' })} actions={actions} />
+    ));
+    fireEvent.click(screen.getByRole('button', { name: 'Resume in terminal' }));
+    expect(calls).toEqual(['resume']);
+    unmount();
+
+    render(() => (
+      <SessionDetailView
+        session={makeSession({ sessionId: sid, status: 'idle', pid: 4242 })}
+        actions={actions}
+      />
+    ));
+    fireEvent.click(screen.getByRole('button', { name: 'Resume in terminal' }));
+    expect(calls).toEqual(['resume']);
+    expect(screen.getByRole('dialog').textContent).toContain(
+      'may still be running where it started (pid 4242)',
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Resume here' }));
+    expect(calls).toEqual(['resume', 'resume']);
+  });
+
+  it('is not offered without the action (not resumable, or its terminal still runs)', () => {
+    render(() => (
+      <SessionDetailView session={makeSession({ sessionId: sid, status: 'ended' })} actions={{}} />
+    ));
+    expect(screen.queryByRole('button', { name: 'Resume in terminal' })).toBeNull();
   });
 });

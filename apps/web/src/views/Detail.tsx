@@ -312,7 +312,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   const [tab, setTab] = createSignal<Tab>('tools');
   let root: HTMLElement | undefined;
   const focusRef = createMemo(() => parseItem(props.focus));
-  const [confirm, setConfirm] = createSignal<'kill' | 'delete' | null>(null);
+  const [confirm, setConfirm] = createSignal<'kill' | 'delete' | 'resume' | null>(null);
   /**
    * Ids this card had before a resume (`previousSessionIds`): not the cards it continues as another card (those
    * are links above).
@@ -428,7 +428,10 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             <button
               type="button"
               class="btn btn--primary"
-              onClick={() => props.actions?.resumeInTerminal?.()}
+              // Idle: its claude may still run where it started; two processes must not share a session.
+              onClick={() =>
+                s().status === 'idle' ? setConfirm('resume') : props.actions?.resumeInTerminal?.()
+              }
             >
               Resume in terminal
             </button>
@@ -739,6 +742,23 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         onConfirm={() => {
           setConfirm(null);
           void props.actions?.kill?.();
+        }}
+      />
+      <ConfirmDialog
+        open={confirm() === 'resume'}
+        title="Resume in a terminal?"
+        message={
+          <p>
+            This session is idle: its claude may still be running where it started
+            {s().pid ? ` (pid ${s().pid})` : ''}. Quit it there first, or two processes will write the same
+            conversation.
+          </p>
+        }
+        confirmLabel="Resume here"
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => {
+          setConfirm(null);
+          void props.actions?.resumeInTerminal?.();
         }}
       />
       <ConfirmDialog
