@@ -21,11 +21,14 @@ interface Received {
   hellos: number;
   xs: number;
   end: boolean;
+  /** `data` messages received. */
+  messages: number;
 }
 
 function count(r: Received, msg: { type: string; data?: string }): void {
   if (msg.type === 'hello') r.hellos += 1;
   if (msg.type === 'data' && msg.data) {
+    r.messages += 1;
     r.xs += msg.data.length - msg.data.replaceAll('x', '').length;
     if (msg.data.includes('END')) r.end = true;
   }
@@ -33,7 +36,7 @@ function count(r: Received, msg: { type: string; data?: string }): void {
 
 /** A viewer over a raw WebSocket that stops reading once it has its hello. */
 async function stalledViewer(url: string, id: string) {
-  const slow: Received = { hellos: 0, xs: 0, end: false };
+  const slow: Received = { hellos: 0, xs: 0, end: false, messages: 0 };
   const ws = new WebSocket(`${url.replace('http', 'ws')}/trpc`);
   cleanups.push(() => ws.terminate());
   await new Promise((resolve) => ws.on('open', resolve));
@@ -76,13 +79,13 @@ async function flood(dir: string) {
 }
 
 describe('terminals: flow', () => {
-  it('a stalled viewer is resynced, never queued without bound, and does not starve one that keeps up', async () => {
+  it('a stalled viewer is resynced, never queued without bound, and does not starve one that keeps up, which gets the flood in large messages', async () => {
     const dir = tmpDir();
     cleanups.push(dir.remove);
     const { server, client, t } = await flood(dir.dir);
     const { slow, ws } = await stalledViewer(server.url as string, t.id);
 
-    const fast: Received = { hellos: 0, xs: 0, end: false };
+    const fast: Received = { hellos: 0, xs: 0, end: false, messages: 0 };
     const sub = client.terminals.output.subscribe(
       { id: t.id, viewerId: 'fast' },
       { onData: (d) => count(fast, d.data) },
@@ -93,6 +96,8 @@ describe('terminals: flow', () => {
     await waitFor(() => fast.end, 90_000, 50);
     expect(fast.xs).toBe(TOTAL);
     expect(fast.hellos).toBe(1);
+    // The PTY is read 4 KiB at a time at most; sent as read, that is 5,000 messages and more (4 KiB on average).
+    expect(TOTAL / fast.messages).toBeGreaterThan(12 * 1024);
     expect(slow.end).toBe(false);
 
     // The stalled viewer reads again: it is told to resync (a new hello), then gets the replay, not 20 MB.

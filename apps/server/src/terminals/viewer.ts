@@ -75,6 +75,22 @@ export class Viewer {
     return out;
   }
 
+  /** Waits until something is pushed, the viewer ends, `signal` aborts or `ms` pass; whichever comes first. */
+  async more(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.resync || this.queue.length > 0 || this.ended || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
   /** The next messages (or 'resync'); null once the terminal is closed or `signal` aborts. */
   async next(signal: AbortSignal | undefined): Promise<ViewerBatch | null> {
     for (;;) {
