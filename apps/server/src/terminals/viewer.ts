@@ -75,20 +75,13 @@ export class Viewer {
     return out;
   }
 
-  /** Waits until something is pushed, the viewer ends, `signal` aborts or `ms` pass; whichever comes first. */
-  async more(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    if (this.resync || this.queue.length > 0 || this.ended || signal?.aborted) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  /** Drops what is queued up to `seq` (a replay up to it is being sent instead). */
+  skipThrough(seq: number): void {
+    const before = this.queue.length;
+    this.queue = this.queue.filter((q) => q.seq > seq);
+    if (this.queue.length === before) return;
+    this.queuedBytes = 0;
+    for (const q of this.queue) this.queuedBytes += q.bytes;
   }
 
   /** The next messages (or 'resync'); null once the terminal is closed or `signal` aborts. */

@@ -1,0 +1,87 @@
+/**
+ * Terminal output frames, made and encoded once for all viewers.
+ *
+ * Decision record (issue 16, terminal throughput). Targets: keystroke → echo p99 ≤ 10 ms through the server and the
+ * WebSocket; a PTY printing 100 MB at ≥ 20 MB/s per viewer for one viewer and for five. Measured before (one
+ * `terminals.output` subscription per viewer, each PTY read sent as its own message): about 4 KiB a message, so
+ * 25,000 messages per 100 MB per viewer, each serialised to JSON, turned into UTF-8 and written for each viewer
+ * apart; the server spent about 72 CPU ms per MB with five viewers (`pnpm bench:terminals`). Kept on tRPC, with:
+ * - keystrokes over the WebSocket (both clients), not an HTTP request each;
+ * - output gathered into frames while it streams (terminal.ts, `Terminal.onData`): one per 4 ms at most, up to
+ *   128 KiB, an echo never held;
+ * - each frame one object shared by every viewer's stream, whose JSON is made once, as UTF-8 bytes, by the first
+ *   socket that sends it (`encodeAnswer`, the tRPC WebSocket adapter's encoder in app.ts); every viewer's answer is
+ *   its own short envelope around those same bytes, sent as a text frame (`sendAsText`). tRPC's wire format and
+ *   both clients are unchanged.
+ * Not a dedicated binary WebSocket for output: it would repeat, in the server and in both clients, what /trpc
+ * already does (cookie, bearer and connectionParams auth, token revocation, Host/Origin checks, backpressure and
+ * its limits, reconnect with `lastEventId` resume), for what is left to save: JSON's escaping of control
+ * characters (ESC is 6 bytes, `\u001b`) and the viewer's JSON.parse. The figures are in the issue-16 report and
+ * in the bench's output (CPU ms per MB for the server and each viewer).
+ */
+import type { TerminalOutputMessage } from '@flightdeck/shared-types';
+import type { WebSocket } from 'ws';
+
+export type DataFrame = Extract<TerminalOutputMessage, { type: 'data' }>;
+
+/** The frames made by `sharedFrame`, and the JSON of each once a socket has sent it (UTF-8). */
+const frames = new WeakSet<object>();
+const encoded = new WeakMap<object, Buffer>();
+
+/** A `data` message that every viewer sends as it is: its JSON is made once (see `encodeAnswer`). */
+export function sharedFrame(data: string): DataFrame {
+  const frame: DataFrame = { type: 'data', data };
+  frames.add(frame);
+  return frame;
+}
+
+/** Where a frame's JSON goes in its envelope (no other value of an answer is after it). */
+const MARK = '\u0000frame\u0000';
+const MARK_JSON = JSON.stringify(MARK);
+
+interface TrackedAnswer {
+  result: { data: { data: unknown } };
+}
+
+function frameOf(answer: unknown): object | null {
+  const data = (answer as Partial<TrackedAnswer> | null)?.result?.data?.data;
+  return typeof data === 'object' && data !== null && frames.has(data) ? data : null;
+}
+
+/**
+ * A tRPC answer as the WebSocket sends it: JSON text. One that carries a shared frame (a tracked `data` message of
+ * `terminals.output`) is the bytes of its envelope around the frame's JSON, made once for every viewer.
+ */
+export function encodeAnswer(answer: unknown): string | Buffer {
+  const frame = frameOf(answer);
+  if (!frame) return JSON.stringify(answer);
+  let body = encoded.get(frame);
+  if (!body) {
+    body = Buffer.from(JSON.stringify(frame), 'utf8');
+    encoded.set(frame, body);
+  }
+  const { result } = answer as TrackedAnswer;
+  const outer = JSON.stringify({
+    ...(answer as object),
+    result: { ...result, data: { ...result.data, data: MARK } },
+  });
+  const at = outer.lastIndexOf(MARK_JSON);
+  return Buffer.concat([
+    Buffer.from(outer.slice(0, at), 'utf8'),
+    body,
+    Buffer.from(outer.slice(at + MARK_JSON.length), 'utf8'),
+  ]);
+}
+
+/**
+ * Makes every message `socket` sends a text frame: tRPC speaks JSON in text frames, and `encodeAnswer` hands some
+ * of its answers over as UTF-8 bytes, which `ws` would otherwise send as binary.
+ */
+export function sendAsText(socket: WebSocket): void {
+  type Done = (err?: Error) => void;
+  const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: Done) => void;
+  socket.send = ((data: unknown, optionsOrCb?: object | Done, cb?: Done) => {
+    if (typeof optionsOrCb === 'function') send(data, { binary: false }, optionsOrCb as Done);
+    else send(data, { ...optionsOrCb, binary: false }, cb);
+  }) as WebSocket['send'];
+}
