@@ -233,13 +233,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError,
     // JSON as tRPC's own encoder makes it, but a terminal's output frame is encoded once for all its viewers.
-    experimental_encoder: { encode: encodeAnswer as Encoder['encode'], decode: jsonEncoder.decode },
+    // (A `FramedAnswer` is not a Uint8Array: `sendAsText`, below, sends it.)
+    experimental_encoder: {
+      encode: encodeAnswer as unknown as Encoder['encode'],
+      decode: jsonEncoder.decode,
+    },
   });
   const backpressure = createWsBackpressure(wsLimits, (info) =>
     app.log.warn({ ...info, limits: wsLimits }, 'WebSocket terminated: queued output over the limit'),
   );
   app.get(TRPC_PREFIX, { websocket: true }, (socket, request) => {
-    sendAsText(socket);
+    sendAsText(socket); // first: backpressure wraps it and counts what it queues
     backpressure.apply(socket);
     onConnection(socket, request.raw);
   });

@@ -11,8 +11,8 @@
  *   128 KiB, an echo never held;
  * - each frame one object shared by every viewer's stream, whose JSON is made once, as UTF-8 bytes, by the first
  *   socket that sends it (`encodeAnswer`, the tRPC WebSocket adapter's encoder in app.ts); every viewer's answer is
- *   its own short envelope around those same bytes, sent as a text frame (`sendAsText`). tRPC's wire format and
- *   both clients are unchanged.
+ *   its own short envelope around those same bytes, sent as one text message in three fragments (`sendAsText`:
+ *   no copy per viewer). tRPC's wire format and both clients are unchanged.
  * Not a dedicated binary WebSocket for output: it would repeat, in the server and in both clients, what /trpc
  * already does (cookie, bearer and connectionParams auth, token revocation, Host/Origin checks, backpressure and
  * its limits, reconnect with `lastEventId` resume), for what is left to save: JSON's escaping of control
@@ -49,10 +49,26 @@ function frameOf(answer: unknown): object | null {
 }
 
 /**
- * A tRPC answer as the WebSocket sends it: JSON text. One that carries a shared frame (a tracked `data` message of
- * `terminals.output`) is the bytes of its envelope around the frame's JSON, made once for every viewer.
+ * A tRPC answer around a shared frame: the two ends of its own envelope, and the frame's JSON as UTF-8 bytes, the
+ * same for every viewer. `sendAsText` sends it as one text message in three fragments (no copy per viewer).
  */
-export function encodeAnswer(answer: unknown): string | Buffer {
+export class FramedAnswer {
+  constructor(
+    readonly head: string,
+    readonly body: Buffer,
+    readonly tail: string,
+  ) {}
+
+  toString(): string {
+    return this.head + this.body.toString('utf8') + this.tail;
+  }
+}
+
+/**
+ * A tRPC answer as the WebSocket sends it: JSON text, or, for one that carries a shared frame (a tracked `data`
+ * message of `terminals.output`), a `FramedAnswer` whose frame JSON is made once for every viewer.
+ */
+export function encodeAnswer(answer: unknown): string | FramedAnswer {
   const frame = frameOf(answer);
   if (!frame) return JSON.stringify(answer);
   let body = encoded.get(frame);
@@ -66,22 +82,24 @@ export function encodeAnswer(answer: unknown): string | Buffer {
     result: { ...result, data: { ...result.data, data: MARK } },
   });
   const at = outer.lastIndexOf(MARK_JSON);
-  return Buffer.concat([
-    Buffer.from(outer.slice(0, at), 'utf8'),
-    body,
-    Buffer.from(outer.slice(at + MARK_JSON.length), 'utf8'),
-  ]);
+  return new FramedAnswer(outer.slice(0, at), body, outer.slice(at + MARK_JSON.length));
 }
 
 /**
- * Makes every message `socket` sends a text frame: tRPC speaks JSON in text frames, and `encodeAnswer` hands some
- * of its answers over as UTF-8 bytes, which `ws` would otherwise send as binary.
+ * Lets `socket` send a `FramedAnswer`: one text message in three fragments, the frame's bytes (shared by every
+ * viewer) handed to the socket as they are. Any other message goes out as before.
  */
 export function sendAsText(socket: WebSocket): void {
   type Done = (err?: Error) => void;
   const send = socket.send.bind(socket) as (data: unknown, options: object, cb?: Done) => void;
   socket.send = ((data: unknown, optionsOrCb?: object | Done, cb?: Done) => {
-    if (typeof optionsOrCb === 'function') send(data, { binary: false }, optionsOrCb as Done);
-    else send(data, { ...optionsOrCb, binary: false }, cb);
+    if (!(data instanceof FramedAnswer)) {
+      send(data, optionsOrCb as object, cb);
+      return;
+    }
+    const done = typeof optionsOrCb === 'function' ? (optionsOrCb as Done) : cb;
+    send(data.head, { binary: false, fin: false });
+    send(data.body, { binary: false, fin: false });
+    send(data.tail, { binary: false, fin: true }, done);
   }) as WebSocket['send'];
 }
