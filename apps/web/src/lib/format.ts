@@ -41,6 +41,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }
 
+/** An error's message for a toast or an inline error (a thrown non-Error as text). */
+export function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Tokens, compact: 950, 12.3k, 120k, 4.5M. */
 export function formatTokens(n: number): string {
   if (n < 1000) return String(n);
