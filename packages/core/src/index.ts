@@ -50,6 +50,7 @@ export {
   pmapOf,
   valuesOf,
 } from './pmap.js';
+export { queueOf, type SessionQueue } from './queue.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';
