@@ -1,8 +1,8 @@
 /**
  * The prompt queue of a session (issue 16): prompts the user queued for a session that owns a Flightdeck terminal.
  * When the agent waits for input (a finished turn; a fresh session at its prompt) the first one is typed into the
- * terminal (`terminal-type` effect) and marked `sent`; the next prompt the agent's hooks report (the turn it
- * started) removes it. One item at a time is in flight: nothing more is typed while one is unconfirmed, while the
+ * terminal (`terminal-type` effect) and marked `sent`; the agent's hooks reporting that prompt (the turn it
+ * started) remove it. One item at a time is in flight: nothing more is typed while one is unconfirmed, while the
  * agent waits for an approval or an answer, or after the session ended. When the shell cannot type it (the terminal
  * is gone: `queue-undelivered`) the item goes back to `queued` and the queue holds until the session gets another
  * terminal or the user changes the queue; the card says why (`Session.queueNote`).
@@ -101,13 +101,28 @@ function dispatch(tx: Tx, id: string): void {
   logEvent(tx, id, 'queue-sent', `Queued prompt typed into terminal ${s.terminalId}`, tx.now);
 }
 
-/** A prompt after the one typed in was counted: the agent took it (the next turn started). */
+/** Text compared loosely: the CLI may trim it or change its line ends and spacing. */
+function sameText(a: string, b: string): boolean {
+  const norm = (t: string) => t.replace(/\s+/g, ' ').trim();
+  return norm(a) === norm(b);
+}
+
+/**
+ * Prompts counted since the item was typed in: the one with its text confirms it (the agent took it). Another text
+ * (a prompt already on its way, one typed by hand) does not: the item stays `sent` (never typed twice) until its
+ * own prompt comes, or the user removes it.
+ */
 function confirm(tx: Tx, id: string): void {
   const s = tx.session(id);
   const q = queueOf(tx.state, id);
-  if (!s || q.items[0]?.state !== 'sent' || q.promptsAtSend === null) return;
-  if (s.totalPrompts <= q.promptsAtSend) return;
-  putQueue(tx, id, { items: q.items.slice(1), promptsAtSend: null, blocked: q.blocked });
+  const first = q.items[0];
+  if (!s || first?.state !== 'sent' || q.promptsAtSend === null) return;
+  const added = s.totalPrompts - q.promptsAtSend;
+  if (added <= 0) return;
+  const recent = s.promptHistory.slice(-added);
+  if (recent.some((p) => sameText(p.text, first.text)))
+    putQueue(tx, id, { items: q.items.slice(1), promptsAtSend: null, blocked: q.blocked });
+  else putQueue(tx, id, { ...q, promptsAtSend: s.totalPrompts });
 }
 
 /**

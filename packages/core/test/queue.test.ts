@@ -67,6 +67,25 @@ describe('prompt queue: dispatch', () => {
     expect(queueOf(h.state, TERM).items).toEqual([]);
   });
 
+  it('a prompt with another text does not confirm the sent item (it is never typed twice); its own prompt does', () => {
+    const h = new Harness();
+    h.send({ type: 'terminal-created', terminalId: TERM, workDir: '/home/dev/proj', cli: 'claude' });
+    h.send(add('q1', 'queued  text\nline two', TERM));
+    h.send(add('q2', 'later', TERM));
+    // A fresh session is at its prompt: typed at once; the launch's own first prompt arrives after it.
+    expect(typed(h.send(ev('SessionStart', { source: 'startup' })))).toMatchObject([{ itemId: 'q1' }]);
+    h.send(ev('UserPromptSubmit', { prompt: 'the launch prompt' }));
+    expect(items(h)).toEqual([
+      ['q1', 'sent'],
+      ['q2', 'queued'],
+    ]);
+    expect(typed(h.send(ev('Stop')))).toEqual([]);
+    // The agent takes the typed text as its next prompt (spacing and line ends may differ).
+    h.send(ev('UserPromptSubmit', { prompt: 'queued text line two' }));
+    expect(items(h)).toEqual([['q2', 'queued']]);
+    expect(typed(h.send(ev('Stop')))).toMatchObject([{ itemId: 'q2' }]);
+  });
+
   it('does not type while the agent waits for an approval, nor after an approval timed out to idle', () => {
     const h = busy();
     h.send(ev('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'rm -rf x' }, tool_use_id: 't1' }));
