@@ -3,6 +3,8 @@
  * Pure data (JSON-serialisable), plus the key lists derived from the types.
  */
 
+export * from './prompt-queue.js';
+
 export const SESSION_STATUSES = [
   'connecting',
   'idle',

@@ -1,9 +1,8 @@
-import { z } from 'zod';
-
 /**
  * The prompt queue of a session (issue 16): prompts waiting to be typed into the session's Flightdeck terminal,
  * the first one when the agent next waits for input. The one source of these shapes and bounds: the core keeps
  * the queue, the database stores it (`prompt_queue`), the server validates `queue.*` inputs and the web shows it.
+ * No zod here: the web bundles this file (through `domain.ts`).
  */
 
 /** Prompts a session's queue holds at most. */
@@ -49,9 +48,3 @@ export function queueTextProblem(text: string): string | null {
   if (bytes > QUEUE_MAX_TEXT_BYTES) return `at most ${QUEUE_MAX_TEXT_BYTES} bytes (got ${bytes})`;
   return null;
 }
-
-/** A queued prompt's text as `queue.add` / `queue.update` take it. */
-export const queueTextSchema = z.string().superRefine((text, ctx) => {
-  const problem = queueTextProblem(text);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { queueOf } from '@flightdeck/core';
-import { QUEUE_MAX_ID, QUEUE_MAX_ITEMS, type QueuedPrompt, queueTextSchema } from '@flightdeck/shared-types';
+import { QUEUE_MAX_ID, QUEUE_MAX_ITEMS, type QueuedPrompt, queueTextProblem } from '@flightdeck/shared-types';
 import { z } from 'zod';
 import type { CoreInput } from '../ports.js';
 import type { Context } from '../trpc.js';
@@ -13,6 +13,11 @@ import { protectedProcedure, router, TRPCError } from '../trpc.js';
 
 const sessionId = z.string().min(1).max(256);
 const itemId = z.string().min(1).max(QUEUE_MAX_ID);
+/** A prompt's text: not blank, at most `QUEUE_MAX_TEXT_BYTES` UTF-8 bytes. */
+const queueTextSchema = z.string().superRefine((text, ctx) => {
+  const problem = queueTextProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** A session's queue as `queue.list` answers it. */
 export interface QueueView {

@@ -244,6 +244,11 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       );
       return () => sub.unsubscribe();
     },
+    queueList: (sessionId) => trpc.queue.list.query({ sessionId }),
+    queueAdd: (sessionId, text) => trpc.queue.add.mutate({ sessionId, text }),
+    queueUpdate: (sessionId, itemId, text) => trpc.queue.update.mutate({ sessionId, itemId, text }),
+    queueRemove: (sessionId, itemId) => trpc.queue.remove.mutate({ sessionId, itemId }),
+    queueReorder: (sessionId, itemIds) => trpc.queue.reorder.mutate({ sessionId, itemIds }),
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };
