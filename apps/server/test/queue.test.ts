@@ -80,19 +80,23 @@ describe('prompt queue over the wire', () => {
     const viewer = 'viewer-a';
     await client.terminals.takeover.mutate({ id: t.id, viewerId: viewer });
 
-    // The agent starts (adopts the card, at its prompt): the first item is typed in, then Enter after the pause,
-    // and the script reads exactly that line.
+    // The agent starts (adopts the card) and runs its launch prompt: nothing typed yet.
     const meta = { terminalId: t.id };
-    const startAt = Date.now();
-    await server.runtime.ingest(sessionStart(SID, meta), 'e1');
+    await server.runtime.ingest(sessionStart(SID, meta), 'e0');
+    await server.runtime.ingest(prompt(SID, 'the launch prompt', meta), 'e1');
+    // The queue followed the card to the agent's id.
+    expect(server.runtime.getSession(SID)?.queueCount).toBe(2);
+    expect(v.text()).not.toContain('first queued');
+
+    // The turn ends: the first item is typed in, then Enter after the pause; the script reads exactly that line.
+    const stopAt = Date.now();
+    await server.runtime.ingest(claudeEvent(SID, 'Stop', {}, meta), 'e1b');
     await waitFor(() => v.text().includes('first queued'));
     const echoedAt = Date.now();
     await waitFor(() => v.text().includes('GOT[first queued]'));
     const gotAt = Date.now();
-    expect(gotAt - startAt).toBeGreaterThanOrEqual(250);
+    expect(gotAt - stopAt).toBeGreaterThanOrEqual(250);
     expect(gotAt - echoedAt).toBeGreaterThan(100);
-    // The queue followed the card to the agent's id.
-    expect(server.runtime.getSession(SID)?.queueCount).toBe(2);
     const listed = await client.queue.list.query({ sessionId: SID });
     expect(listed.items.map((i) => [i.id, i.state])).toEqual([
       [first.itemId, 'sent'],

@@ -1,6 +1,6 @@
 /**
  * The prompt queue of a session (issue 16): prompts the user queued for a session that owns a Flightdeck terminal.
- * When the agent waits for input (a finished turn; a fresh session at its prompt) the first one is typed into the
+ * When the agent waits for input after a finished turn the first one is typed into the
  * terminal (`terminal-type` effect) and marked `sent`; the agent's hooks reporting that prompt (the turn it
  * started) remove it. One item at a time is in flight: nothing more is typed while one is unconfirmed, while the
  * agent waits for an approval or an answer, or after the session ended. When the shell cannot type it (the terminal
@@ -71,15 +71,16 @@ function noteOf(s: Session, q: SessionQueue): string | null {
   return null;
 }
 
-/** Whether the agent waits at its prompt: a finished turn, or a fresh session (not an approval or a question). */
+/**
+ * Whether the agent waits at its prompt after a finished turn (`waiting`, or `idle` right after it). Not a fresh
+ * session (its launch prompt may be on its way), not an approval or a question (typing would answer the dialog),
+ * not a long tool call that timed out to `idle`.
+ */
 function atPrompt(s: Session): boolean {
   if (s.pendingApproval !== null) return false;
   if (s.status === 'waiting') return true;
   if (s.status !== 'idle') return false;
-  // Idle by a timer: only after a finished turn (an approval or a long tool call timed out is not a prompt).
-  if (s.statusReason.cause !== 'timer') return true;
-  const before = s.statusHistory[s.statusHistory.length - 2];
-  return before?.status === 'waiting';
+  return s.statusHistory[s.statusHistory.length - 2]?.status === 'waiting';
 }
 
 /** Types the first item when the agent waits at its prompt and nothing else is in flight. */

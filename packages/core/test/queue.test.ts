@@ -56,25 +56,35 @@ describe('prompt queue: dispatch', () => {
     expect(h.state.queues?.size).toBe(0);
   });
 
-  it('types at once when added while the agent already waits at its prompt (fresh or after a turn)', () => {
+  it('a fresh session is not at a finished turn: typed after the first turn; added while it waits: typed at once', () => {
     const h = new Harness();
     h.send({ type: 'terminal-created', terminalId: TERM, workDir: '/home/dev/proj', cli: 'claude' });
-    // The placeholder card (no hook yet) is not at a prompt: the item waits.
+    // The placeholder card (no hook yet): the item waits.
     expect(typed(h.send(add('q1', 'hello', TERM)))).toEqual([]);
-    // SessionStart adopts the placeholder: the queue follows the card and the fresh prompt takes the item.
-    expect(typed(h.send(ev('SessionStart', { source: 'startup' })))).toMatchObject([{ itemId: 'q1' }]);
-    expect(items(h)).toEqual([['q1', 'sent']]);
+    // SessionStart adopts the placeholder (the queue follows the card); a launch prompt may be on its way: no typing.
+    expect(typed(h.send(ev('SessionStart', { source: 'startup' })))).toEqual([]);
     expect(queueOf(h.state, TERM).items).toEqual([]);
+    expect(items(h)).toEqual([['q1', 'queued']]);
+    h.send(ev('UserPromptSubmit', { prompt: 'the launch prompt' }));
+    expect(typed(h.send(ev('Stop')))).toMatchObject([{ itemId: 'q1', terminalId: TERM }]);
+    h.send(ev('UserPromptSubmit', { prompt: 'hello' }));
+    h.send(ev('Stop'));
+    expect(typed(h.send(add('q2', 'at once')))).toMatchObject([{ itemId: 'q2' }]);
+    // Idle after a finished turn (auto-idle) is still at the prompt.
+    h.send(ev('UserPromptSubmit', { prompt: 'at once' }));
+    h.send(ev('Stop'));
+    h.advance(3_600_000);
+    expect(h.session(SID).status).toBe('idle');
+    expect(typed(h.send(add('q3', 'after idle')))).toMatchObject([{ itemId: 'q3' }]);
   });
 
   it('a prompt with another text does not confirm the sent item (it is never typed twice); its own prompt does', () => {
-    const h = new Harness();
-    h.send({ type: 'terminal-created', terminalId: TERM, workDir: '/home/dev/proj', cli: 'claude' });
-    h.send(add('q1', 'queued  text\nline two', TERM));
-    h.send(add('q2', 'later', TERM));
-    // A fresh session is at its prompt: typed at once; the launch's own first prompt arrives after it.
-    expect(typed(h.send(ev('SessionStart', { source: 'startup' })))).toMatchObject([{ itemId: 'q1' }]);
-    h.send(ev('UserPromptSubmit', { prompt: 'the launch prompt' }));
+    const h = busy();
+    h.send(add('q1', 'queued  text\nline two'));
+    h.send(add('q2', 'later'));
+    expect(typed(h.send(ev('Stop')))).toMatchObject([{ itemId: 'q1' }]);
+    // Someone typed another prompt in the terminal first.
+    h.send(ev('UserPromptSubmit', { prompt: 'typed by hand' }));
     expect(items(h)).toEqual([
       ['q1', 'sent'],
       ['q2', 'queued'],
@@ -145,7 +155,16 @@ describe('prompt queue: dispatch', () => {
     );
     expect(queueOf(h.state, SID).items).toEqual([]);
     expect(queueOf(h.state, 's2').items.map((i) => i.id)).toEqual(['q1']);
-    expect(typed(h.effects).at(-1)).toMatchObject({ sessionId: 's2', terminalId: 'term-2', itemId: 'q1' });
+    const s2 = (name: string, extra: Record<string, unknown> = {}) =>
+      hook(
+        'claude',
+        { session_id: 's2', hook_event_name: name, cwd: '/home/dev/proj', ...extra },
+        { terminalId: 'term-2' },
+      );
+    h.send(s2('UserPromptSubmit', { prompt: 'go on' }));
+    expect(typed(h.send(s2('Stop')))).toEqual([
+      { type: 'terminal-type', sessionId: 's2', terminalId: 'term-2', itemId: 'q1', text: 'next' },
+    ]);
     h.send(user({ type: 'delete', sessionId: 's2' }));
     expect(h.state.queues?.size).toBe(0);
   });

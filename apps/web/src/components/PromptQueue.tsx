@@ -106,7 +106,7 @@ export function PromptQueuePanel(props: PromptQueueProps): JSX.Element {
         <Show when={props.session.terminalId === null}>
           <p class="muted">
             Prompts can be queued for a session running in a Flightdeck terminal: each is typed in when the
-            agent waits for input.
+            agent finishes a turn.
           </p>
         </Show>
         <ol class="queue__items">
@@ -177,7 +177,7 @@ export function PromptQueuePanel(props: PromptQueueProps): JSX.Element {
             <textarea
               class="queue__draft"
               aria-label="Prompt to queue"
-              placeholder="Typed in when the agent next waits for input"
+              placeholder="Typed in when the agent finishes its turn"
               value={draft()}
               onInput={(e) => setDraft(e.currentTarget.value)}
             />
