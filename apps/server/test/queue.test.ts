@@ -84,8 +84,13 @@ describe('prompt queue over the wire', () => {
     const meta = { terminalId: t.id };
     await server.runtime.ingest(sessionStart(SID, meta), 'e0');
     await server.runtime.ingest(prompt(SID, 'the launch prompt', meta), 'e1');
-    // The queue followed the card to the agent's id.
+    // The queue followed the card to the agent's id; the placeholder's id still finds it.
     expect(server.runtime.getSession(SID)?.queueCount).toBe(2);
+    const byOldId = await client.queue.list.query({ sessionId: placeholder.sessionId });
+    expect(byOldId).toMatchObject({
+      sessionId: SID,
+      items: [{ text: 'first queued' }, { text: 'second queued' }],
+    });
     expect(v.text()).not.toContain('first queued');
 
     // The turn ends: the first item is typed in, then Enter after the pause; the script reads exactly that line.

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { queueOf } from '@flightdeck/core';
 import { QUEUE_MAX_ID, QUEUE_MAX_ITEMS, type QueuedPrompt, queueTextProblem } from '@flightdeck/shared-types';
 import { z } from 'zod';
+import { own } from '../own.js';
 import type { CoreInput } from '../ports.js';
 import type { Context } from '../trpc.js';
 import { protectedProcedure, router, TRPCError } from '../trpc.js';
@@ -27,9 +28,18 @@ export interface QueueView {
   note: string | null;
 }
 
-function view(ctx: Context, id: string): QueueView {
-  const s = ctx.services.runtime.getSession(id);
-  if (!s) throw new TRPCError({ code: 'NOT_FOUND', message: `sessionId: session not found: ${id}` });
+/** The session's current id: a card re-keyed since (its placeholder adopted by the agent, a resume) is found. */
+function resolve(ctx: Context, id: string): string {
+  const { runtime } = ctx.services;
+  if (runtime.getSession(id)) return id;
+  const moved = own(runtime.state.aliases, id);
+  if (moved !== undefined && runtime.getSession(moved)) return moved;
+  throw new TRPCError({ code: 'NOT_FOUND', message: `sessionId: session not found: ${id}` });
+}
+
+function view(ctx: Context, sessionId: string): QueueView {
+  const id = resolve(ctx, sessionId);
+  const s = ctx.services.runtime.getSession(id)!;
   return { sessionId: id, items: queueOf(ctx.services.runtime.state, id).items, note: s.queueNote };
 }
 
@@ -37,7 +47,7 @@ type QueueAction = Extract<Extract<CoreInput, { type: 'user' }>['action'], { typ
 
 /** Runs a queue action through the core; answers the queue as committed. */
 async function act(ctx: Context, action: QueueAction): Promise<QueueView> {
-  view(ctx, action.sessionId);
+  resolve(ctx, action.sessionId);
   const r = await ctx.services.runtime.dispatch({ type: 'user', action });
   if (r.rejected.length > 0) {
     const message = r.rejected.join('; ');
