@@ -145,9 +145,14 @@ export function settleQueues(out: Reduced, now: number): Reduced {
       if (moved.items.length === 0) continue;
       const t = open();
       const there = queueOf(t.state, eff.newId);
-      const items = [...there.items, ...moved.items].slice(0, QUEUE_MAX_ITEMS);
       t.state.queues = pmDelete(t.state.queues!, eff.oldId);
-      putQueue(t, eff.newId, { ...there, ...moved, items });
+      // Usually the card had none under its new id. Two queues join, nothing dropped (the bound is checked on add);
+      // only the first item of the joined queue can be the one in flight.
+      const joined =
+        there.items.length === 0
+          ? moved
+          : { ...there, items: [...there.items, ...moved.items.filter((i) => i.state !== 'sent')] };
+      putQueue(t, eff.newId, joined);
     } else if (eff.type === 'session-removed') {
       const t = tx ?? out;
       if (getOwn(t.state.sessions, eff.sessionId) || !getOwn(t.state.queues!, eff.sessionId)) continue;
