@@ -60,7 +60,7 @@ export interface RuntimeOptions {
   holds?: HoldOptions;
   /** Where `alert-fire` effects go (the alert service); without it they are only logged. */
   onAlert?: AlertSink;
-  /** The terminals queued prompts are typed into (`terminal-type`). */
+  /** The terminals queued prompts are typed into (`terminal-type`): the server's own (`TerminalManager.find`). */
   typing?: TerminalTypingOptions;
 }
 

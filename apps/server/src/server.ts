@@ -187,7 +187,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
       onAlert: (effect) => alerts.fire(effect),
-      // Queued prompts go to the terminals of this server (created below).
       typing: { terminal: (id) => services.terminals?.find(id) ?? 'no terminals on this server' },
     });
   } catch (err) {
