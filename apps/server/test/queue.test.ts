@@ -179,6 +179,10 @@ describe('prompt queue over the wire', () => {
     expect(
       await refused(client.queue.add.mutate({ sessionId: SID, text: 'x'.repeat(QUEUE_MAX_TEXT_BYTES + 1) })),
     ).toMatch(/at most 8192 bytes/);
+    // A key sequence (the end of a bracketed paste, then Ctrl-C) is refused, nothing queued.
+    expect(await refused(client.queue.add.mutate({ sessionId: SID, text: 'x\u001b[201~\u0003' }))).toMatch(
+      /control character U\+001B is not allowed/,
+    );
     expect(await refused(client.queue.add.mutate({ sessionId: 'nope', text: 'x' }))).toMatch(
       /sessionId: session not found: nope/,
     );

@@ -194,6 +194,13 @@ describe('prompt queue: user actions', () => {
       /at most 8192 bytes/,
     );
     expect(rejections(b.send(add('q1', 'é'.repeat(QUEUE_MAX_TEXT_BYTES / 2))))).toEqual([]);
+    // Keys are not text: Ctrl-C, Escape (the end of a bracketed paste), other control characters.
+    expect(rejections(b.send(add('c1', 'stop\u0003')))).toEqual([
+      'queue-add: text: control character U+0003 is not allowed (it would be a key, not text)',
+    ]);
+    expect(rejections(b.send(add('c2', 'a\u001b[201~rm -rf /\r')))[0]).toMatch(/U\+001B is not allowed/);
+    expect(rejections(b.send(add('c3', 'tab\tand\nlines\r\nok')))).toEqual([]);
+    b.send(user({ type: 'queue-remove', sessionId: SID, itemId: 'c3' }));
     expect(rejections(b.send(add('q1', 'again')))).toEqual(['queue-add: itemId: q1 is already queued']);
     expect(rejections(b.send(add('', 'x')))[0]).toMatch(/itemId/);
     for (let i = 2; i <= QUEUE_MAX_ITEMS; i++) b.send(add(`q${i}`, `p${i}`));

@@ -41,9 +41,19 @@ export function utf8Bytes(s: string): number {
   return n;
 }
 
-/** Why a prompt's text is refused, or null when it may be queued (not blank, within the byte bound). */
+/**
+ * Control characters a prompt may not hold: they would reach the agent's terminal as keys (Ctrl-C, Escape, the end
+ * of a bracketed paste), not as text. Tab and line ends are text.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** Why a prompt's text is refused, or null when it may be queued (not blank, no control keys, within the bound). */
 export function queueTextProblem(text: string): string | null {
   if (text.trim() === '') return 'expected a prompt (not blank)';
+  const control = CONTROL.exec(text);
+  if (control)
+    return `control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed (it would be a key, not text)`;
   const bytes = utf8Bytes(text);
   if (bytes > QUEUE_MAX_TEXT_BYTES) return `at most ${QUEUE_MAX_TEXT_BYTES} bytes (got ${bytes})`;
   return null;
