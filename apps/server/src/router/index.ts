@@ -8,6 +8,7 @@ import { hooksRouter } from './hooks.js';
 import { notesRouter } from './notes.js';
 import { queueRouter } from './queue.js';
 import { sessionsRouter } from './sessions.js';
+import { sshRouter } from './ssh.js';
 import { systemRouter } from './system.js';
 import { teamsRouter } from './teams.js';
 import { terminalsRouter } from './terminals.js';
@@ -25,6 +26,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   terminals: terminalsRouter,
   queue: queueRouter,
+  ssh: sshRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -24,7 +24,7 @@ export type TerminalSpec = Omit<TerminalInfo, 'pid' | 'exit' | 'writer' | 'viewe
 
 export class TerminalError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'CONFLICT' | 'BAD_REQUEST' | 'TOO_MANY_REQUESTS',
+    readonly code: 'NOT_FOUND' | 'CONFLICT' | 'BAD_REQUEST' | 'TOO_MANY_REQUESTS' | 'PRECONDITION_FAILED',
     message: string,
   ) {
     super(message);
@@ -38,6 +38,7 @@ export class Terminal {
   writer: string | null = null;
   sessionId: string | null = null;
   private readonly viewers = new Set<Viewer>();
+  private readonly outputListeners = new Set<(data: string) => void>();
   private paused = false;
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly exited: Promise<void>;
@@ -79,9 +80,25 @@ export class Terminal {
     };
   }
 
+  /** The server's own reader of the output (shell-ready detection); returns the unsubscribe. */
+  onOutput(listener: (data: string) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+
+  get ended(): boolean {
+    return this.exit !== null || this.closing;
+  }
+
+  /** Types for the server itself (a launch's command line), outside the single-writer rule. */
+  send(data: string): void {
+    if (!this.ended) this.pty.write(data);
+  }
+
   private onData(data: string): void {
     this.seq += 1;
     this.ring.push(this.seq, data);
+    for (const l of this.outputListeners) l(data);
     if (this.viewers.size === 0) return;
     const bytes = data.length;
     for (const v of this.viewers) v.push(this.seq, { type: 'data', data }, bytes);

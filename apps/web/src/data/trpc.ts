@@ -87,7 +87,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     await p;
   };
   const { alerts } = trpc;
-  const { terminals } = trpc;
+  const { terminals, ssh } = trpc;
 
   return {
     live(handlers: LiveHandlers) {
@@ -253,6 +253,12 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     queueUpdate: (sessionId, itemId, text) => trpc.queue.update.mutate({ sessionId, itemId, text }),
     queueRemove: (sessionId, itemId) => trpc.queue.remove.mutate({ sessionId, itemId }),
     queueReorder: (sessionId, itemIds) => trpc.queue.reorder.mutate({ sessionId, itemIds }),
+    sshHosts: () => ssh.hosts.query(),
+    sshKeys: () => ssh.keys.query(),
+    sshHostKey: (host) => ssh.hostKey.query({ host }),
+    sshTrust: (host, fingerprint) => ssh.trust.mutate({ host, fingerprint }),
+    sshAddHost: (host) => done(ssh.addHost.mutate(host)),
+    sshRemoveHost: (host) => done(ssh.removeHost.mutate({ host })),
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };
