@@ -74,7 +74,8 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        // Keystrokes go over the socket too: in order, without an HTTP round trip each.
+        // Keystrokes go over the socket too: in order, without an HTTP round trip each (in pieces that fit one
+        // WebSocket message: see createInputQueue).
         condition: (op) => op.type === 'subscription' || op.path === 'terminals.input',
         true: wsLink({ client: ws }),
         // The server answers a batch of more than 50 calls with 400 (WS_LIMITS.maxBatchCalls).
