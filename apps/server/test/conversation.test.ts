@@ -185,6 +185,23 @@ describe('conversation pages read from a real file', () => {
     expect(pages.reduce((n, p) => n + p.skipped, 0)).toBe(1);
     expect(joinPages(pages).some((i) => i.kind === 'prompt' && i.text.startsWith('yyy'))).toBe(false);
     expect(joinPages(pages).filter((i) => i.kind === 'prompt')).toHaveLength(4);
+    const forward = await readConversationPage(path, { after: 0, limit: 500 }, bounds);
+    expect(forward.skipped).toBe(1);
+    expect(
+      forward.items.filter((i) => i.kind === 'prompt').map((i) => i.kind === 'prompt' && i.text),
+    ).toEqual(['prompt 0', 'prompt 1', 'prompt 0', 'prompt 1']);
+  });
+
+  it('a cursor inside a line drops that line rest (never parsed as a line of its own)', async () => {
+    const path = join(temp(), 't.jsonl');
+    writeFileSync(path, transcript(2));
+    const whole = await readConversationPage(path, { limit: 500 });
+    const inner = whole.end - 10;
+    const fwd = await readConversationPage(path, { after: inner, limit: 500 });
+    expect(fwd).toMatchObject({ items: [], skipped: 0, end: whole.end });
+    const back = await readConversationPage(path, { before: inner, limit: 500 });
+    expect(back.skipped).toBe(0);
+    expect(back.items).toEqual(whole.items.slice(0, -1));
   });
 
   it('answers a 200 MB transcript in bounded time and memory; a file of nothing but bookkeeping too', async () => {
