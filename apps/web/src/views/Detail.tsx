@@ -14,6 +14,7 @@ import {
 } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { ApprovalItem, ClosedNoticeView } from '../components/Approval.js';
+import { conversationView } from '../components/Conversation.js';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
@@ -64,6 +65,8 @@ export interface SessionDetailViewProps {
   approvals?: ApprovalsStore;
   /** This session's closed approvals, newest first (`approvals.history`). */
   approvalHistory?: ApprovalDecisionRecord[];
+  /** The whole conversation from the transcript, shown in the Conversation tab (unless a search hit is opened). */
+  conversationView?: () => JSX.Element;
 }
 
 const TAB_OF: Record<ItemKind, Tab | null> = {
@@ -609,7 +612,8 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             </ul>
           </Show>
         </Show>
-        <Show when={tab() === 'conversation'}>
+        <Show when={tab() === 'conversation' && !focusRef() && props.conversationView}>{(v) => v()()}</Show>
+        <Show when={tab() === 'conversation' && (focusRef() || !props.conversationView)}>
           <Show when={conversation().length > 0} fallback={<p class="muted">No prompts or responses yet.</p>}>
             <ol class="conversation">
               <For each={conversation()}>
@@ -929,6 +933,7 @@ export function DetailPage(props: {
           focus={props.item ?? null}
           approvals={props.approvals}
           approvalHistory={approvalHistory.latest ?? []}
+          conversationView={conversationView(props, s())}
         />
       )}
     </Show>
