@@ -21,6 +21,8 @@ export interface ConversationProps {
   load: (query: ConversationQuery) => Promise<ConversationPage>;
   /** Calls back when the session changed (new items may be there); returns the unsubscribe. */
   onChange?: (listener: () => void) => () => void;
+  /** Called when the first page cannot be read (no transcript file, refused): the caller may show something else. */
+  onUnavailable?: () => void;
 }
 
 /**
@@ -87,6 +89,7 @@ export function Conversation(props: ConversationProps): JSX.Element {
       if (disposed) return;
       setError(err instanceof Error ? err.message : String(err));
       setState('error');
+      props.onUnavailable?.();
     }
   });
 
@@ -148,58 +151,58 @@ export function Conversation(props: ConversationProps): JSX.Element {
       <Show when={state() === 'loading'}>
         <p class="muted">Reading the transcript…</p>
       </Show>
-      <Show when={state() === 'ready'}>
-        <Show
-          when={items().length > 0 || hasOlder()}
-          fallback={<p class="muted">Nothing in the transcript yet.</p>}
-        >
-          <div class="convo__scroller" ref={scroller} onScroll={onScroll} data-testid="convo-scroller">
-            <Show when={hasOlder()}>
-              <button
-                type="button"
-                class="btn btn--small convo__older"
-                disabled={loadingOlder()}
-                onClick={loadOlder}
-              >
-                {loadingOlder() ? 'Loading older…' : 'Load older'}
-              </button>
-            </Show>
-            <ol class="convo__list" style={{ height: `${virt.getTotalSize()}px` }}>
-              <For each={virt.getVirtualItems()}>
-                {(row) => {
-                  const item = () => items()[row.index];
-                  return (
-                    <Show when={item()}>
-                      {(it) => (
-                        <li
-                          class="convo__row"
-                          data-index={row.index}
-                          data-item-id={it().id}
-                          data-kind={it().kind}
-                          ref={(el) => queueMicrotask(() => virt.measureElement(el))}
-                          style={{ transform: `translateY(${row.start}px)` }}
-                        >
-                          <ConversationRow
-                            item={it()}
-                            late={
-                              it().kind === 'tool'
-                                ? late().get((it() as { toolUseId: string }).toolUseId)
-                                : undefined
-                            }
-                            subagent={(agentId) => (
-                              <Conversation sessionId={props.sessionId} agentId={agentId} load={props.load} />
-                            )}
-                          />
-                        </li>
-                      )}
-                    </Show>
-                  );
-                }}
-              </For>
-            </ol>
-          </div>
-        </Show>
+      <Show when={state() === 'ready' && items().length === 0 && !hasOlder()}>
+        <p class="muted">Nothing in the transcript yet.</p>
       </Show>
+      {/* always there: the virtualiser attaches to it when the component mounts */}
+      <div
+        class="convo__scroller"
+        classList={{ 'convo__scroller--empty': items().length === 0 && !hasOlder() }}
+        ref={scroller}
+        onScroll={onScroll}
+      >
+        <Show when={hasOlder()}>
+          <button
+            type="button"
+            class="btn btn--small convo__older"
+            disabled={loadingOlder()}
+            onClick={loadOlder}
+          >
+            {loadingOlder() ? 'Loading older…' : 'Load older'}
+          </button>
+        </Show>
+        <ol class="convo__list" style={{ height: `${virt.getTotalSize()}px` }} data-count={items().length}>
+          <For each={virt.getVirtualItems()}>
+            {(row) => {
+              const item = () => items()[row.index];
+              return (
+                <Show when={item()} keyed>
+                  {(it) => (
+                    <li
+                      class="convo__row"
+                      data-index={row.index}
+                      data-item-id={it.id}
+                      data-kind={it.kind}
+                      ref={(el) => queueMicrotask(() => virt.measureElement(el))}
+                      style={{ transform: `translateY(${row.start}px)` }}
+                    >
+                      <ConversationRow
+                        item={it}
+                        late={
+                          it.kind === 'tool' ? late().get((it as { toolUseId: string }).toolUseId) : undefined
+                        }
+                        subagent={(agentId) => (
+                          <Conversation sessionId={props.sessionId} agentId={agentId} load={props.load} />
+                        )}
+                      />
+                    </li>
+                  )}
+                </Show>
+              );
+            }}
+          </For>
+        </ol>
+      </div>
     </section>
   );
 }
@@ -208,7 +211,7 @@ export function Conversation(props: ConversationProps): JSX.Element {
 export function conversationView(
   page: { api: Api; store: SessionStore; sessionId: string },
   session: { transcriptPath: string | null },
-): (() => JSX.Element) | undefined {
+): ((unavailable: () => void) => JSX.Element) | undefined {
   const load = page.api.conversation?.bind(page.api);
   if (!load || !session.transcriptPath) return undefined;
   const id = page.sessionId;
@@ -216,5 +219,7 @@ export function conversationView(
     page.store.onSessionChange((sid) => {
       if (sid === id) listener();
     });
-  return () => <Conversation sessionId={id} load={load} onChange={onChange} />;
+  return (unavailable) => (
+    <Conversation sessionId={id} load={load} onChange={onChange} onUnavailable={unavailable} />
+  );
 }
