@@ -63,6 +63,11 @@ function transcript(turns: number, pad = ''): string {
         content: [{ type: 'tool_use', id: `tool-${t}`, name: 'Bash', input: { command: `echo ${t}` } }],
       },
     });
+    if (t % 5 === 2) {
+      // a call whose result comes late, after the next message (on a newer page when pages are small)
+      const late = { type: 'tool_use', id: `late-${t}`, name: 'Read', input: { file_path: `/f${t}` } };
+      out += j({ type: 'assistant', uuid: u('a4'), message: { ...m1, content: [late] } });
+    }
     out += j({
       type: 'user',
       uuid: u('r'),
@@ -85,6 +90,10 @@ function transcript(turns: number, pad = ''): string {
       uuid: u('b2'),
       message: { ...m2, content: [{ type: 'text', text: `answer ${t}` }] },
     });
+    if (t % 5 === 2) {
+      const result = { type: 'tool_result', tool_use_id: `late-${t}`, content: `late ${t}`, is_error: true };
+      out += j({ type: 'user', uuid: u('lr'), message: { role: 'user', content: [result] } });
+    }
   }
   return out;
 }
@@ -139,6 +148,11 @@ describe('conversation pages read from a real file', () => {
       const ids = pages.flatMap((p) => p.items.map((i) => i.id));
       expect(new Set(ids).size).toBe(ids.length);
       expect(joinPages(pages)).toEqual(wholeFile(text));
+      // late results reached their calls (some from another page when pages are small)
+      const late = joinPages(pages).filter((i) => i.kind === 'tool' && i.name === 'Read');
+      expect(late).toHaveLength(8);
+      expect(late.every((i) => i.kind === 'tool' && i.isError && i.result?.startsWith('late'))).toBe(true);
+      if (limit <= 3) expect(pages.some((p) => p.results.length > 0)).toBe(true);
       // the streamed blocks of one message stay one item on whatever page
       expect(joinPages(pages).filter((i) => i.kind === 'text' && i.text.startsWith('part A'))).toHaveLength(
         40,
