@@ -14,13 +14,26 @@ const SESSION = 's-long';
 // a live pid (this test's own), so the server's process check keeps the session alive
 const META = { pid: process.pid, tty: '/dev/pts/9' };
 const TURNS = 1250; // 4 items each: 5,000 items
+/** Every item: the turns', the first call, the subagent call and the last answer. */
+const TOTAL = TURNS * 4 + 3;
 
 const line = (o: Record<string, unknown>) => `${JSON.stringify(o)}\n`;
 const at = (i: number) => new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString();
 
 /** A Claude Code-shaped transcript: per turn a prompt, thinking, a Bash call with its result, an answer. */
 function transcript(): string {
-  let out = '';
+  let out = line({
+    type: 'assistant',
+    uuid: 'bg-call',
+    timestamp: at(0),
+    message: {
+      id: 'm-bg',
+      role: 'assistant',
+      content: [
+        { type: 'tool_use', id: 'toolu_bg', name: 'Read', input: { file_path: '/home/dev/bg-file' } },
+      ],
+    },
+  });
   for (let t = 0; t < TURNS; t++) {
     const msg = (id: string, content: unknown[]) =>
       line({
@@ -50,6 +63,16 @@ function transcript(): string {
     });
     out += msg('tx', [{ type: 'text', text: `answer ${t}` }]);
   }
+  // the result of a call made in the first turn comes at the end (on the newest page, its call on the oldest)
+  out += line({
+    type: 'user',
+    uuid: 'bg-result',
+    timestamp: at(TURNS),
+    message: {
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_bg', content: 'bg content' }],
+    },
+  });
   // the last turn starts a subagent
   out += line({
     type: 'assistant',
@@ -159,7 +182,7 @@ describe('the whole conversation, in Chromium against a real server', () => {
     await page.screenshot({ path: join(outputDir, 'conversation-desktop.png') });
 
     // scrolled to the top, the older page comes (each time), and the DOM stays bounded
-    for (let i = 0; i < 6; i++) {
+    while ((await count()) < TOTAL) {
       const n = await count();
       await scroller().evaluate((el) => {
         el.scrollTop = 0;
@@ -169,9 +192,13 @@ describe('the whole conversation, in Chromium against a real server', () => {
         n,
       );
     }
-    expect(await count()).toBeGreaterThan(1000);
+    expect(await count()).toBe(TOTAL);
     expect(await rows().count()).toBeLessThan(60);
     expect(await page.locator('.convo__list li').count()).toBeLessThan(120);
+    // at the top, the first call, with the result that came on the newest page
+    const bg = page.locator('.convo__row', { hasText: '/home/dev/bg-file' });
+    await bg.locator('.convo-tool__summary').click();
+    expect(await bg.locator('[data-part="result"]').textContent()).toBe('bg content');
 
     // live: what the agent writes next appears when the session moves
     appendFileSync(
