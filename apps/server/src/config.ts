@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AGENT_CLIS } from '@flightdeck/shared-types';
+import { AGENT_CLIS, sshConfigSchema } from '@flightdeck/shared-types';
 import { z } from 'zod';
 
 export const DEFAULT_PORT = 3333;
@@ -121,6 +121,8 @@ export const configFileSchema = z
           .default({}),
       })
       .default({ max: 10, bufferBytes: 128 * 1024, cli: {} }),
+    /** SSH hosts for terminals and launches (`ssh.addHost` / Settings → SSH hosts). */
+    ssh: sshConfigSchema.default({ hosts: [] }),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof configFileSchema>;

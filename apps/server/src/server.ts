@@ -26,8 +26,9 @@ import { startHookEventRetention } from './retention.js';
 import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
+import type { SshServiceOptions } from './ssh/service.js';
 import { createStore, type SqliteAdapter } from './store/index.js';
-import { TerminalManager } from './terminals/manager.js';
+import { createTerminalManager } from './terminals/create.js';
 import {
   createTranscriptFollower,
   type TranscriptFollower,
@@ -98,6 +99,8 @@ export interface StartOptions {
   transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
   /** Alert channels: webhook timeout and retry delays, push options (tests use short ones and an http endpoint). */
   alerts?: AlertServiceOptions;
+  /** SSH hosts: the home whose ~/.ssh is used, Flightdeck's known-hosts file, the remote prompt timeout (tests). */
+  ssh?: Omit<SshServiceOptions, 'config' | 'dataDir'>;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -230,17 +233,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     delivery: null,
     transcripts: null,
     alerts,
-    terminals: new TerminalManager({
-      max: () => configStore.get().terminals.max,
-      bufferBytes: () => configStore.get().terminals.bufferBytes,
-      onAgentTerminal: async (t) => {
-        const r = await runtime
-          .dispatch({ type: 'terminal-created', ...t })
-          .catch((err) => runtimeLog.warn({ err }, 'terminal-created not dispatched'));
-        if (r && r.rejected.length > 0) runtimeLog.warn({ rejected: r.rejected }, 'terminal-created refused');
-      },
-      sessionOf: (terminalId) =>
-        runtime.listSessions().find((s) => s.terminalId === terminalId)?.sessionId ?? null,
+    terminals: createTerminalManager({
+      config: configStore,
+      runtime,
+      log: runtimeLog,
+      dataDir: rc.dataDir,
+      ssh: opts.ssh,
     }),
   };
 

@@ -7,6 +7,7 @@ import { historyRouter } from './history.js';
 import { hooksRouter } from './hooks.js';
 import { notesRouter } from './notes.js';
 import { sessionsRouter } from './sessions.js';
+import { sshRouter } from './ssh.js';
 import { systemRouter } from './system.js';
 import { teamsRouter } from './teams.js';
 import { terminalsRouter } from './terminals.js';
@@ -23,6 +24,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   alerts: alertsRouter,
   terminals: terminalsRouter,
+  ssh: sshRouter,
 });
 
 export type AppRouter = typeof appRouter;

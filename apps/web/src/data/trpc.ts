@@ -9,6 +9,7 @@ import {
   wsLink,
 } from '@trpc/client';
 import { statsFromServer, toLiveMessage } from './normalise.js';
+import { INITIAL_SIZE } from './terminals.js';
 import type {
   Analytics,
   Api,
@@ -73,7 +74,8 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        // Keystrokes go over the socket too: in order, without an HTTP round trip each.
+        // Keystrokes go over the socket too: in order, without an HTTP round trip each (in pieces that fit one
+        // WebSocket message: see createInputQueue).
         condition: (op) => op.type === 'subscription' || op.path === 'terminals.input',
         true: wsLink({ client: ws }),
         // The server answers a batch of more than 50 calls with 400 (WS_LIMITS.maxBatchCalls).
@@ -86,7 +88,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     await p;
   };
   const { alerts } = trpc;
-  const { terminals } = trpc;
+  const { terminals, ssh } = trpc;
 
   return {
     live(handlers: LiveHandlers) {
@@ -222,6 +224,9 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     terminals: () => terminals.list.query(),
     createTerminal: (input) => terminals.create.mutate(input),
     closeTerminal: (id) => done(terminals.close.mutate({ id })),
+    launchTerminal: (input) => terminals.launch.mutate(input),
+    resumeTerminal: (sessionId) => terminals.resume.mutate({ sessionId, ...INITIAL_SIZE }),
+    agentClis: () => terminals.clis.query(),
     resizeTerminal: (id, cols, rows) => done(terminals.resize.mutate({ id, cols, rows })),
     async terminalInput(id, viewerId, data) {
       try {
@@ -246,6 +251,12 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       );
       return () => sub.unsubscribe();
     },
+    sshHosts: () => ssh.hosts.query(),
+    sshKeys: () => ssh.keys.query(),
+    sshHostKey: (host) => ssh.hostKey.query({ host }),
+    sshTrust: (host, fingerprint) => ssh.trust.mutate({ host, fingerprint }),
+    sshAddHost: (host) => done(ssh.addHost.mutate(host)),
+    sshRemoveHost: (host) => done(ssh.removeHost.mutate({ host })),
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };

@@ -8,6 +8,7 @@ import type {
   Team,
 } from '@flightdeck/shared-types';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { SshApi } from './ssh.js';
 import type { TerminalsApi } from './terminals.js';
 
 /** What each procedure of the server's router returns (as JSON). */
@@ -183,7 +184,6 @@ export type AlertChannel = AlertRuleDraft['channels'][number];
 /** One delivery attempt (push or webhook), newest first. */
 export type AlertDelivery = ServerOutputs['alerts']['deliveries'][number];
 
-/** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
 /** Which page of a conversation: the newest (no cursor), older than `before`, or newer than `after`. */
 export interface ConversationQuery {
   sessionId: string;
@@ -193,7 +193,8 @@ export interface ConversationQuery {
   limit?: number;
 }
 
-export interface Api extends TerminalsApi {
+/** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
+export interface Api extends TerminalsApi, SshApi {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
   live(handlers: LiveHandlers): () => void;
   /**
