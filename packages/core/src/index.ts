@@ -20,6 +20,13 @@ export {
   replyLine,
   whyNotOpen,
 } from './approvals-hold.js';
+export {
+  assembleConversation,
+  CONVERSATION_RESULT_MAX,
+  CONVERSATION_TEXT_MAX,
+  type ConversationLine,
+  parseConversationLine,
+} from './conversation.js';
 export { excerpt, LIMITS, summarizeInput, truncateDeep } from './limits.js';
 export {
   detectHookSource,

@@ -1,5 +1,6 @@
 import type { Session } from '@flightdeck/shared-types';
 import { z } from 'zod';
+import { conversationInput, conversationPage } from '../conversation/procedure.js';
 import { liveStream } from '../live-stream.js';
 import { summaryEvent } from '../live-summary.js';
 import type { CoreInput } from '../ports.js';
@@ -35,6 +36,10 @@ export const sessionsRouter = router({
       return list.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
     }),
   get: protectedProcedure.input(byId).query(({ ctx, input }) => requireSession(ctx, input.sessionId)),
+  /** A page of the session's conversation from its transcript: newest first, then `before`/`after` cursors. */
+  conversation: protectedProcedure
+    .input(conversationInput)
+    .query(({ ctx, input }) => conversationPage(requireSession(ctx, input.sessionId), input)),
   setTitle: protectedProcedure
     .input(z.object({ sessionId, title: z.string().max(500) }))
     .mutation(({ ctx, input }) =>

@@ -14,6 +14,7 @@ import {
 } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { ApprovalItem, ClosedNoticeView } from '../components/Approval.js';
+import { conversationView } from '../components/Conversation.js';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { PromptQueuePanel } from '../components/PromptQueue.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
@@ -71,6 +72,11 @@ export interface SessionDetailViewProps {
   approvals?: ApprovalsStore;
   /** This session's closed approvals, newest first (`approvals.history`). */
   approvalHistory?: ApprovalDecisionRecord[];
+  /**
+   * The whole conversation from the transcript, shown in the Conversation tab instead of the hooks' prompts and
+   * responses (unless a search hit opens one of those); it calls `unavailable` when there is no transcript to read.
+   */
+  conversationView?: (unavailable: () => void) => JSX.Element;
 }
 
 const TAB_OF: Record<ItemKind, Tab | null> = {
@@ -327,6 +333,10 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
       (id) => !linked.has(id),
     );
   });
+  // the transcript's conversation, unless a search hit opens an item of the hooks' one, or there is no transcript
+  const [noTranscript, setNoTranscript] = createSignal(false);
+  const transcriptView = () =>
+    tab() === 'conversation' && !focusRef() && !noTranscript() && props.conversationView;
   const conversation = createMemo<ConvItem[]>(() =>
     [
       // Sessions recorded before the core told task notifications apart still hold them as prompts.
@@ -629,7 +639,8 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             </ul>
           </Show>
         </Show>
-        <Show when={tab() === 'conversation'}>
+        <Show when={transcriptView()}>{(v) => v()(() => setNoTranscript(true))}</Show>
+        <Show when={tab() === 'conversation' && !transcriptView()}>
           <Show when={conversation().length > 0} fallback={<p class="muted">No prompts or responses yet.</p>}>
             <ol class="conversation">
               <For each={conversation()}>
@@ -976,6 +987,7 @@ export function DetailPage(props: {
           focus={props.item ?? null}
           approvals={props.approvals}
           approvalHistory={approvalHistory.latest ?? []}
+          conversationView={conversationView(props, s())}
         />
       )}
     </Show>
