@@ -26,6 +26,7 @@ import {
   isShellEffect,
   type KillCheck,
   type Logger,
+  type TerminalTypingOptions,
 } from './effects/index.js';
 import { createLiveHub, type LiveHub, type LiveHubOptions } from './live.js';
 import { own } from './own.js';
@@ -59,6 +60,8 @@ export interface RuntimeOptions {
   holds?: HoldOptions;
   /** Where `alert-fire` effects go (the alert service); without it they are only logged. */
   onAlert?: AlertSink;
+  /** The terminals queued prompts are typed into (`terminal-type`): the server's own (`TerminalManager.find`). */
+  typing?: TerminalTypingOptions;
 }
 
 export interface IngestResult {
@@ -186,6 +189,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.kill ? { kill: opts.kill } : {}),
     ...(opts.holds ? { holds: opts.holds } : {}),
     ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
+    ...(opts.typing ? { typing: opts.typing } : {}),
   });
   const approvals = createApprovalsHub(() => state);
 

@@ -190,6 +190,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
       onAlert: (effect) => alerts.fire(effect),
+      typing: { terminal: (id) => services.terminals?.find(id) ?? 'no terminals on this server' },
     });
   } catch (err) {
     // The checkpoint could not be loaded: release the database and its writer thread, then report.
@@ -273,15 +274,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   void alerts.syncRules().catch((err) => log.warn({ err }, 'alert rules not loaded'));
   // The core's settings from config.json, now and whenever the file changes.
-  const configureCore = (file: ConfigFile) =>
+  const configureCore = (f: ConfigFile) =>
     runtime
       .dispatch({
         type: 'configure',
-        config: {
-          autoIdleMs: file.autoIdleMs,
-          holdSeconds: file.approvals.holdSeconds,
-          pricing: file.pricing,
-        },
+        config: { autoIdleMs: f.autoIdleMs, holdSeconds: f.approvals.holdSeconds, pricing: f.pricing },
       })
       .then((r) => {
         if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'core settings refused');

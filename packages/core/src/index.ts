@@ -20,6 +20,13 @@ export {
   replyLine,
   whyNotOpen,
 } from './approvals-hold.js';
+export {
+  assembleConversation,
+  CONVERSATION_RESULT_MAX,
+  CONVERSATION_TEXT_MAX,
+  type ConversationLine,
+  parseConversationLine,
+} from './conversation.js';
 export { excerpt, LIMITS, summarizeInput, truncateDeep } from './limits.js';
 export {
   detectHookSource,
@@ -62,6 +69,7 @@ export {
   pricingWith,
   type TokenCounts,
 } from './pricing.js';
+export { queueOf, type SessionQueue } from './queue.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';

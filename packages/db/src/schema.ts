@@ -174,6 +174,7 @@ export interface Database {
   push_subscriptions: PushSubscriptionsTable;
   alert_deliveries: AlertDeliveriesTable;
   usage_messages: UsageMessagesTable;
+  prompt_queue: PromptQueueTable;
 }
 
 /** The usage of one API response (migration 0007): one row per session, message id and request id. */
@@ -191,6 +192,21 @@ export interface UsageMessagesTable {
   cache_read_tokens: number;
   cache_write_5m_tokens: number;
   cache_write_1h_tokens: number;
+}
+
+/** Queued prompts (migration 0006): one row per item, `position` its place in its session's queue. */
+export interface PromptQueueTable {
+  session_id: string;
+  position: number;
+  item_id: string;
+  text: string;
+  /** `QueuedPromptState`. */
+  state: string;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  /** JSON of the queue's bookkeeping, on the row at position 0 (null on the others). */
+  queue_state: string | null;
 }
 
 /** Alert rules (migration 0005): `condition` and `channels` are JSON. */

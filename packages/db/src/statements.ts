@@ -12,6 +12,7 @@ import {
   type EventInsert,
   type HookEventInsert,
   type PromptInsert,
+  type PromptQueueInsert,
   type ResponseInsert,
   type SessionInsert,
   type ToolCallInsert,
@@ -117,6 +118,12 @@ export const upsertUsage = (db: Db, row: UsageInsert) =>
         cache_write_1h_tokens: eb.ref('excluded.cache_write_1h_tokens'),
       })),
     );
+
+export const deletePromptQueue = (db: Db, v: { id: string }) =>
+  db.deleteFrom('prompt_queue').where('session_id', '=', v.id);
+
+export const insertPromptQueueRow = (db: Db, row: PromptQueueInsert) =>
+  db.insertInto('prompt_queue').values(row);
 
 export const saveCoreState = (db: Db, v: { state: string; at: number }) =>
   db

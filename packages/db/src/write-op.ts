@@ -9,6 +9,7 @@ import type {
   ApprovalDecisionsTable,
   EventsTable,
   HookEventsTable,
+  PromptQueueTable,
   PromptsTable,
   ResponsesTable,
   SessionsTable,
@@ -29,6 +30,8 @@ export type ToolCallInsert = NewRow<ToolCallsTable>;
 /** A closed approval: its approval id is its `id`. */
 export type ApprovalDecisionInsert = NewRow<ApprovalDecisionsTable> & { id: string };
 export type UsageInsert = NewRow<UsageMessagesTable>;
+
+export type PromptQueueInsert = NewRow<PromptQueueTable>;
 
 /** The columns of a stored tool call but its session: what a tool-call ring entry is stored as. */
 export const TOOL_CALL_FIELDS = [
@@ -64,6 +67,8 @@ export type WriteOp =
   | { op: 'approval'; row: ApprovalDecisionInsert }
   /** An API response's usage, inserted or replaced (keyed by session, message id and request id). */
   | { op: 'usage'; row: UsageInsert }
+  /** A session's prompt queue replaced by `rows` (none: its queue is empty). */
+  | { op: 'promptQueue'; sessionId: string; rows: PromptQueueInsert[] }
   /** The core state (JSON) without its sessions. */
   | { op: 'coreState'; state: string; at: number }
   /** A `kv` row (`value` JSON), deleted when `value` is null. */

@@ -24,6 +24,7 @@ const ALL = [
   'hook_events',
   'kv',
   'notes',
+  'prompt_queue',
   'prompts',
   'push_subscriptions',
   'responses',
@@ -36,8 +37,11 @@ const ALL = [
 /** The tables before migration 0007 (usage). */
 const BEFORE_USAGE = ALL.filter((t) => t !== 'usage_messages');
 
+/** The tables before migration 0006 (prompt queue). */
+const BEFORE_QUEUE = BEFORE_USAGE.filter((t) => t !== 'prompt_queue');
+
 /** The tables before migration 0005 (alerts). */
-const BEFORE_ALERTS = BEFORE_USAGE.filter(
+const BEFORE_ALERTS = BEFORE_QUEUE.filter(
   (t) => !['alert_deliveries', 'alert_rules', 'push_subscriptions'].includes(t),
 );
 
@@ -80,6 +84,9 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     // One step down: the usage table goes.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0007_usage']);
     expect(tables(h)).toEqual(BEFORE_USAGE);
+    // One step down: the prompt queue goes.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
+    expect(tables(h)).toEqual(BEFORE_QUEUE);
     // One step down: the alerts tables go.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
     expect(tables(h)).toEqual(BEFORE_ALERTS);

@@ -98,6 +98,7 @@ describe('migration 0003', () => {
     const h = await openTestDb('file');
     try {
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0007_usage']);
+      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
@@ -111,6 +112,7 @@ describe('migration 0003', () => {
         '2026_12_07_0003_session_host',
         '2026_12_07_0004_approvals',
         '2026_12_07_0005_alerts',
+        '2026_12_07_0006_prompt_queue',
         '2026_12_07_0007_usage',
       ]);
       expect(h.sqlite.prepare("SELECT host FROM sessions WHERE id = 'before'").pluck().get()).toBe('old-box');

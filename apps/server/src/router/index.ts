@@ -6,6 +6,7 @@ import { authRouter } from './auth.js';
 import { historyRouter } from './history.js';
 import { hooksRouter } from './hooks.js';
 import { notesRouter } from './notes.js';
+import { queueRouter } from './queue.js';
 import { sessionsRouter } from './sessions.js';
 import { sshRouter } from './ssh.js';
 import { systemRouter } from './system.js';
@@ -24,6 +25,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   alerts: alertsRouter,
   terminals: terminalsRouter,
+  queue: queueRouter,
   ssh: sshRouter,
 });
 

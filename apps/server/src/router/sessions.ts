@@ -1,6 +1,7 @@
 import { emptyUsage } from '@flightdeck/core';
 import type { Session } from '@flightdeck/shared-types';
 import { z } from 'zod';
+import { conversationInput, conversationPage } from '../conversation/procedure.js';
 import { liveStream } from '../live-stream.js';
 import { summaryEvent } from '../live-summary.js';
 import type { CoreInput } from '../ports.js';
@@ -40,6 +41,10 @@ export const sessionsRouter = router({
     // a session stored before usage was counted has none: it reads as nothing counted
     return s.usage ? s : { ...s, usage: emptyUsage() };
   }),
+  /** A page of the session's conversation from its transcript: newest first, then `before`/`after` cursors. */
+  conversation: protectedProcedure
+    .input(conversationInput)
+    .query(({ ctx, input }) => conversationPage(requireSession(ctx, input.sessionId), input)),
   setTitle: protectedProcedure
     .input(z.object({ sessionId, title: z.string().max(500) }))
     .mutation(({ ctx, input }) =>

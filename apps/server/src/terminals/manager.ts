@@ -188,6 +188,11 @@ export class TerminalManager {
     };
   }
 
+  /** The terminal `id`, or why there is none (for the system writer: queued prompts). */
+  find(id: string): Terminal | string {
+    return this.terminals.get(id) ?? `terminal ${id} is not open on this server`;
+  }
+
   get(id: string): Terminal {
     const t = this.terminals.get(id);
     if (!t) throw new TerminalError('NOT_FOUND', `terminal not found: ${id}`);

@@ -224,6 +224,15 @@ export class Terminal {
     this.pty.write(data);
   }
 
+  /**
+   * Types `data` as the system (a queued prompt, issue 16): not a viewer, so the writer stays who it is; one write,
+   * so it never interleaves with a viewer's keystrokes. CONFLICT once the terminal has exited.
+   */
+  typeAsSystem(data: string): void {
+    if (this.exit) throw new TerminalError('CONFLICT', `terminal ${this.id} has exited`);
+    this.pty.write(data);
+  }
+
   takeover(viewerId: string): TerminalInfo {
     if (this.writer !== viewerId) {
       this.writer = viewerId;

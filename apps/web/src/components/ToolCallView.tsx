@@ -65,7 +65,7 @@ function json(v: unknown): string {
   }
 }
 
-export function ToolInput(props: { call: ToolCall }): JSX.Element {
+export function ToolInput(props: { call: Pick<ToolCall, 'tool' | 'input'> }): JSX.Element {
   const view = createMemo(() => toolViewOf(props.call.tool, props.call.input));
   return (
     <Switch fallback={<pre class="code code--input">{json(props.call.input)}</pre>}>

@@ -1,5 +1,5 @@
 import type { AppRouter } from '@flightdeck/server';
-import type { AgentCli, Note } from '@flightdeck/shared-types';
+import type { AgentCli, ConversationPage, Note } from '@flightdeck/shared-types';
 import {
   createTRPCClient,
   createWSClient,
@@ -118,6 +118,8 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       const live = opts?.full ? null : await trpc.sessions.get.query({ sessionId }).catch(() => null);
       return live ?? trpc.history.session.query({ sessionId }).catch(() => null);
     },
+    // the wire type of a tool call's `input` (unknown) reads differently; the shape is the server's ConversationPage
+    conversation: (query) => trpc.sessions.conversation.query(query) as Promise<ConversationPage>,
     setTitle: (sessionId, title) => done(trpc.sessions.setTitle.mutate({ sessionId, title })),
     setLabel: (sessionId, label) => done(trpc.sessions.setLabel.mutate({ sessionId, label })),
     setAccentColor: (sessionId, color) => done(trpc.sessions.setAccentColor.mutate({ sessionId, color })),
@@ -250,6 +252,11 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       );
       return () => sub.unsubscribe();
     },
+    queueList: (sessionId) => trpc.queue.list.query({ sessionId }),
+    queueAdd: (sessionId, text) => trpc.queue.add.mutate({ sessionId, text }),
+    queueUpdate: (sessionId, itemId, text) => trpc.queue.update.mutate({ sessionId, itemId, text }),
+    queueRemove: (sessionId, itemId) => trpc.queue.remove.mutate({ sessionId, itemId }),
+    queueReorder: (sessionId, itemIds) => trpc.queue.reorder.mutate({ sessionId, itemIds }),
     sshHosts: () => ssh.hosts.query(),
     sshKeys: () => ssh.keys.query(),
     sshHostKey: (host) => ssh.hostKey.query({ host }),

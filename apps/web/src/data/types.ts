@@ -1,6 +1,14 @@
 import type { AppRouter } from '@flightdeck/server';
-import type { AgentCli, ApprovalOutcome, Note, SessionStatus, Team } from '@flightdeck/shared-types';
+import type {
+  AgentCli,
+  ApprovalOutcome,
+  ConversationPage,
+  Note,
+  SessionStatus,
+  Team,
+} from '@flightdeck/shared-types';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { QueueApi } from './queue.js';
 import type { SshApi } from './ssh.js';
 import type { TerminalsApi } from './terminals.js';
 
@@ -181,8 +189,17 @@ export type AlertChannel = AlertRuleDraft['channels'][number];
 /** One delivery attempt (push or webhook), newest first. */
 export type AlertDelivery = ServerOutputs['alerts']['deliveries'][number];
 
+/** Which page of a conversation: the newest (no cursor), older than `before`, or newer than `after`. */
+export interface ConversationQuery {
+  sessionId: string;
+  agentId?: string;
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
-export interface Api extends TerminalsApi, SshApi {
+export interface Api extends TerminalsApi, QueueApi, SshApi {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
   live(handlers: LiveHandlers): () => void;
   /**
@@ -190,6 +207,8 @@ export interface Api extends TerminalsApi, SshApi {
    * (a live session keeps only its latest ones), for opening the session at an older item.
    */
   getSession(sessionId: string, opts?: { full?: boolean }): Promise<Session | null>;
+  /** A page of the session's (or one of its subagents') conversation from its transcript (`sessions.conversation`). */
+  conversation?(query: ConversationQuery): Promise<ConversationPage>;
   setTitle(sessionId: string, title: string): Promise<void>;
   setLabel(sessionId: string, label: string | null): Promise<void>;
   setAccentColor(sessionId: string, color: string | null): Promise<void>;

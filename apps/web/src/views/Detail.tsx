@@ -14,12 +14,15 @@ import {
 } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { ApprovalItem, ClosedNoticeView } from '../components/Approval.js';
+import { conversationView } from '../components/Conversation.js';
 import { ConfirmDialog } from '../components/Dialog.js';
+import { PromptQueuePanel } from '../components/PromptQueue.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
 import { UsageBlock } from '../components/UsageBlock.js';
 import { WhereItRuns } from '../components/WhereItRuns.js';
+import type { QueueApi } from '../data/queue.js';
 import { INITIAL_SIZE } from '../data/terminals.js';
 import type { Api, ApprovalDecisionRecord, ApprovalOutcome, LiveSession, Session } from '../data/types.js';
 import { createCoalescer } from '../lib/coalesce.js';
@@ -46,6 +49,8 @@ export interface DetailActions {
   showTerminal?: (terminalId: string) => void;
   /** Opens a terminal attached to the tmux pane the agent runs in. */
   attachTmux?: (target: string) => Promise<void> | void;
+  /** The session's prompt queue (issue 16). */
+  queue?: QueueApi;
   /** `claude --resume` in a new terminal; set only while the session can be resumed (lib/resume.ts). */
   resumeInTerminal?: () => Promise<void> | void;
 }
@@ -68,6 +73,11 @@ export interface SessionDetailViewProps {
   approvals?: ApprovalsStore;
   /** This session's closed approvals, newest first (`approvals.history`). */
   approvalHistory?: ApprovalDecisionRecord[];
+  /**
+   * The whole conversation from the transcript, shown in the Conversation tab instead of the hooks' prompts and
+   * responses (unless a search hit opens one of those); it calls `unavailable` when there is no transcript to read.
+   */
+  conversationView?: (unavailable: () => void) => JSX.Element;
 }
 
 const TAB_OF: Record<ItemKind, Tab | null> = {
@@ -324,6 +334,10 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
       (id) => !linked.has(id),
     );
   });
+  // the transcript's conversation, unless a search hit opens an item of the hooks' one, or there is no transcript
+  const [noTranscript, setNoTranscript] = createSignal(false);
+  const transcriptView = () =>
+    tab() === 'conversation' && !focusRef() && !noTranscript() && props.conversationView;
   const conversation = createMemo<ConvItem[]>(() =>
     [
       // Sessions recorded before the core told task notifications apart still hold them as prompts.
@@ -499,6 +513,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         onShowTerminal={props.actions?.showTerminal}
         onAttachTmux={props.actions?.attachTmux}
       />
+      <PromptQueuePanel session={s()} api={props.actions?.queue} />
 
       <StatusTimeline session={s()} />
 
@@ -627,7 +642,8 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
             </ul>
           </Show>
         </Show>
-        <Show when={tab() === 'conversation'}>
+        <Show when={transcriptView()}>{(v) => v()(() => setNoTranscript(true))}</Show>
+        <Show when={tab() === 'conversation' && !transcriptView()}>
           <Show when={conversation().length > 0} fallback={<p class="muted">No prompts or responses yet.</p>}>
             <ol class="conversation">
               <For each={conversation()}>
@@ -906,6 +922,7 @@ export function DetailPage(props: {
       props.onOpenTerminal?.(t.id);
     });
   const actions: DetailActions = {
+    queue: props.api,
     get resumeInTerminal() {
       return props.onOpenTerminal && canResume() ? resume : undefined;
     },
@@ -973,6 +990,7 @@ export function DetailPage(props: {
           focus={props.item ?? null}
           approvals={props.approvals}
           approvalHistory={approvalHistory.latest ?? []}
+          conversationView={conversationView(props, s())}
         />
       )}
     </Show>
