@@ -22,6 +22,7 @@ import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './inges
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import type { ProcessInspector } from './process-identity.js';
+import { createInputRedaction } from './redaction.js';
 import { startHookEventRetention } from './retention.js';
 import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
@@ -176,6 +177,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // The rules (their webhooks) are known before the events stored after the last checkpoint are replayed: an alert
   // those fire again goes out on every channel of its rule (at least once; its dedupeKey is the same).
   await alerts.syncRules().catch((err) => runtimeLog.warn({ err }, 'alert rules not loaded'));
+  // Secrets are redacted from every input before it is stored or broadcast (rules from config.json, live).
+  const redaction = createInputRedaction(() => configStore.get().redaction);
   let runtime: Runtime;
   try {
     runtime = await createRuntime({
@@ -187,6 +190,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
       onAlert: (effect) => alerts.fire(effect),
+      redaction,
     });
   } catch (err) {
     // The checkpoint could not be loaded: release the database and its writer thread, then report.
@@ -229,6 +233,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     delivery: null,
     transcripts: null,
+    redaction,
     alerts,
     terminals: new TerminalManager({
       max: () => configStore.get().terminals.max,
