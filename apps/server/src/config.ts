@@ -101,17 +101,27 @@ export const configFileSchema = z
       .regex(/^[0-9a-f]{32}:[0-9a-f]{128}$/, 'must be "salt:hash" as written by `flightdeck password set`')
       .nullable()
       .default(null),
-    /** Asked by `flightdeck setup`; nothing enforces it yet (session history is kept; see the transcripts issue). */
+    /**
+     * Asked by `flightdeck setup`: prompts, responses, tool calls and lifecycle events (and raw hook events) older
+     * than this are pruned hourly (retention/); sessions stay listed in History with their titles and notes.
+     */
     sessionRetentionHours: z
       .number()
       .positive()
       .max(24 * 365)
       .default(24),
     /**
-     * Days raw hook events (`hook_events`) are kept; older ones are pruned on start and daily, except those after
-     * the last checkpoint (a restart replays them). Session history is not affected.
+     * Days raw hook events (`hook_events`) are kept at most (`sessionRetentionHours` when shorter); older ones are
+     * pruned on start and hourly, except those after the last checkpoint (a restart replays them).
      */
     hookEventRetentionDays: z.number().positive().max(3650).default(30),
+    /** Minutes an ended session stays in memory (on the board); then it is in History only. */
+    endedSessionMemoryMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60)
+      .default(60),
     /** Open the browser on start. */
     openBrowser: z.boolean().default(true),
     /**

@@ -211,11 +211,12 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     for (const id of out.rekeys) hub.sessionRemoved(id.oldId);
     for (const id of out.sessions.changed) hub.sessionChanged(id);
     for (const id of out.sessions.removed) hub.sessionRemoved(id);
+    for (const id of out.evicted) hub.sessionRemoved(id);
     for (const id of out.teams.changed) hub.teamChanged(id);
     for (const id of out.teams.removed) hub.teamRemoved(id);
     approvals.update(
       out.sessions.changed,
-      [...out.sessions.removed, ...out.rekeys.map((r) => r.oldId)],
+      [...out.sessions.removed, ...out.evicted, ...out.rekeys.map((r) => r.oldId)],
       out.approvals,
     );
     return { results: out.results, committed: out.committed };

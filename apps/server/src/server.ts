@@ -23,7 +23,7 @@ import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import type { ProcessInspector } from './process-identity.js';
 import { createInputRedaction } from './redaction.js';
-import { startHookEventRetention } from './retention.js';
+import { startRetention } from './retention/index.js';
 import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
@@ -99,6 +99,10 @@ export interface StartOptions {
   transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
   /** Alert channels: webhook timeout and retry delays, push options (tests use short ones and an http endpoint). */
   alerts?: AlertServiceOptions;
+  /** The server's clock: the runtime's `now` and retention's (tests move it forward). Default `Date.now`. */
+  clock?: () => number;
+  /** How often retention runs (retention/; default hourly). */
+  retentionIntervalMs?: number;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -191,6 +195,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
       onAlert: (effect) => alerts.fire(effect),
       redaction,
+      ...(opts.clock ? { now: opts.clock } : {}),
     });
   } catch (err) {
     // The checkpoint could not be loaded: release the database and its writer thread, then report.
@@ -233,6 +238,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     delivery: null,
     transcripts: null,
+    retention: null,
     redaction,
     alerts,
     terminals: new TerminalManager({
@@ -309,12 +315,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hookTokens.refresh();
   }, AUTH_FILES_CHECK_MS);
   authFilesWatch.unref();
-  // Raw hook events past their retention are pruned now and daily (never those a restart replays).
-  const retention = startHookEventRetention({
+  // Retention (retention/): old conversation data and raw events pruned, ended sessions out of memory; now and hourly.
+  const retention = startRetention({
     db: database.db,
-    retentionDays: () => configStore.get().hookEventRetentionDays,
+    runtime,
+    settings: () => configStore.get(),
     log: runtimeLog,
+    ...(opts.clock ? { now: opts.clock } : {}),
+    ...(opts.retentionIntervalMs !== undefined ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
+  services.retention = retention;
 
   let port: number | null = null;
   let url: string | null = null;

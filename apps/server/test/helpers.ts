@@ -16,7 +16,16 @@ export function tmpDir(prefix = 'fd-server-'): { dir: string; remove: () => void
 }
 
 /** What `startServer` takes as is; the rest is built here. */
-type PassedThrough = 'live' | 'authClock' | 'processes' | 'timeouts' | 'wsLimits' | 'transcripts' | 'alerts';
+type PassedThrough =
+  | 'live'
+  | 'authClock'
+  | 'processes'
+  | 'timeouts'
+  | 'wsLimits'
+  | 'transcripts'
+  | 'alerts'
+  | 'clock'
+  | 'retentionIntervalMs';
 
 export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;

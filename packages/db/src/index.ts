@@ -17,6 +17,14 @@ export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
 export {
+  CONVERSATION_TABLES,
+  type ConversationTable,
+  pruneConversation,
+  type StorageReport,
+  type StorageTableReport,
+  storageReport,
+} from './retention.js';
+export {
   type RingCapacities,
   type RingEntries,
   ringEntriesAfter,
