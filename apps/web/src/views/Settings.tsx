@@ -2,6 +2,7 @@ import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
 import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
+import { StoragePanel } from '../components/StoragePanel.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
 import { formatNumber } from '../lib/format.js';
@@ -421,6 +422,7 @@ export function SettingsView(props: {
       <AlertRulesPanel api={props.api} onToast={props.onToast} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
+      <StoragePanel api={props.api} />
     </section>
   );
 }
