@@ -139,6 +139,10 @@ interface CompiledRule {
   id: string;
   re: RegExp;
   mark: string;
+  /** `RedactionRule.hints`; null: always scan. */
+  hints: readonly string[] | null;
+  /** The hints are looked for in the lower-cased text (an `i` rule). */
+  lower: boolean;
 }
 
 export interface Redactor {
@@ -154,10 +158,13 @@ export interface Redactor {
 export const NO_REDACTION: Redactor = { ruleIds: [], text: (s) => s, value: (v) => v };
 
 function compile(rule: RedactionRule | { id: string; pattern: string; flags?: string }): CompiledRule {
+  const hints = 'hints' in rule && rule.hints && rule.hints.length > 0 ? rule.hints : null;
   return {
     id: rule.id,
     re: new RegExp(rule.pattern, `gd${rule.flags ?? ''}`),
     mark: `[REDACTED:${rule.id}]`,
+    hints,
+    lower: rule.flags === 'i',
   };
 }
 
@@ -188,7 +195,19 @@ function makeRedactor(rules: CompiledRule[]): Redactor {
   const text = (s: string): string => {
     if (s.length <= SHORTEST_SECRET) return s;
     let out = s;
-    for (const rule of rules) out = applyRule(out, rule);
+    let lower: string | null = null;
+    for (const rule of rules) {
+      if (rule.hints) {
+        if (rule.lower && lower === null) lower = out.toLowerCase();
+        const hay = rule.lower ? (lower as string) : out;
+        if (!rule.hints.some((h) => hay.includes(h))) continue;
+      }
+      const next = applyRule(out, rule);
+      if (next !== out) {
+        out = next;
+        lower = null;
+      }
+    }
     return out;
   };
   const walk = (v: unknown, depth: number): unknown => {

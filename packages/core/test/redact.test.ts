@@ -172,6 +172,10 @@ describe('ReDoS guard (checkRulePattern)', () => {
       'url-credentials',
       'env-assignment',
     ]);
-    for (const rule of BUILTIN_REDACTION_RULES) expect(() => new RegExp(rule.pattern, 'gd')).not.toThrow();
+    for (const rule of BUILTIN_REDACTION_RULES) {
+      expect(() => new RegExp(rule.pattern, 'gd')).not.toThrow();
+      // The hints of a case-insensitive rule are looked for in lower-cased text.
+      if (rule.flags === 'i') for (const h of rule.hints ?? []) expect(h).toBe(h.toLowerCase());
+    }
   });
 });
