@@ -33,7 +33,7 @@ export const MAX_REPEAT = 1024;
 /** Most ways a rule of the config may try to match at one position. */
 export const MAX_RULE_PATHS = 10_000;
 export const RULE_ID_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
-/** Deeper than this (the edge allows 100 levels) a value is replaced whole. */
+/** Deeper than this (the edge allows 100 levels) a value is not walked. */
 const MAX_DEPTH = 128;
 
 export const BUILTIN_RULE_IDS: readonly string[] = [...new Set(BUILTIN_REDACTION_RULES.map((r) => r.id))];
@@ -213,7 +213,9 @@ function makeRedactor(rules: CompiledRule[]): Redactor {
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') return text(v);
     if (v === null || typeof v !== 'object') return v;
-    if (depth >= MAX_DEPTH) return '[REDACTED:too-deep]';
+    // Deeper than any input may be (the edge refuses more than 100 levels, the store what it cannot write): left
+    // as it is, for those to refuse, rather than turned into something storable.
+    if (depth >= MAX_DEPTH) return v;
     if (Array.isArray(v)) {
       let changed = false;
       const out = v.map((item) => {
