@@ -38,6 +38,16 @@ function fakeClis(): { bin: string; project: string; root: string } {
   return { bin, project, root: dir.dir };
 }
 
+/** An executable `my-claude` script in a directory of its own (removed after the test). */
+function myClaude(body: string): { other: { dir: string }; mine: string } {
+  const other = tmpDir('fd-launch-cli-');
+  cleanups.push(other.remove);
+  const mine = join(other.dir, 'my-claude');
+  writeFileSync(mine, body);
+  chmodSync(mine, 0o755);
+  return { other, mine };
+}
+
 async function setup(max = 10, cli: Record<string, string> = {}) {
   const server = await startTestServer({
     transcripts: false,
@@ -175,11 +185,7 @@ describe('terminals.launch', () => {
   });
 
   it('runs the CLI configured in terminals.cli (an absolute path) instead of the one on PATH; refuses bad paths', async () => {
-    const other = tmpDir('fd-launch-cli-');
-    cleanups.push(other.remove);
-    const mine = join(other.dir, 'my-claude');
-    writeFileSync(mine, '#!/bin/sh\necho "configured claude $*"\necho END\nsleep 60\n');
-    chmodSync(mine, 0o755);
+    const { other, mine } = myClaude('#!/bin/sh\necho "configured claude $*"\necho END\nsleep 60\n');
     const { client, clis, env } = await setup(10, { claude: mine });
     const { text } = await launchAndRead(client, { cli: 'claude', cwd: clis.project, prompt: 'hi', env });
     expect(text).toContain('configured claude -- hi');
@@ -190,6 +196,25 @@ describe('terminals.launch', () => {
     for (const bad of ['claude', 'bin/claude', '/usr/bin/claude; rm -rf x', '/opt/../bin/claude', '/a b'])
       expect(() => configFileSchema.parse({ terminals: { cli: { claude: bad } } }), bad).toThrow();
     expect(() => configFileSchema.parse({ terminals: { cli: { bash: '/bin/bash' } } })).toThrow();
+  });
+
+  it('terminals.clis says which CLIs a launch would find: the configured path, else the first on PATH', async () => {
+    const { other, mine } = myClaude('#!/bin/sh\necho hi\n');
+    const missing = join(other.dir, 'nope');
+    const { client, clis } = await setup(10, { claude: mine, codex: missing });
+    const path = process.env.PATH;
+    cleanups.push(() => {
+      process.env.PATH = path;
+    });
+    process.env.PATH = clis.bin;
+    expect(await client.terminals.clis.query()).toEqual([
+      { cli: 'claude', found: true, path: mine, configured: true },
+      // configured to a file that is not there: not found, even though one is on PATH
+      { cli: 'codex', found: false, path: null, configured: true },
+      { cli: 'gemini', found: true, path: join(clis.bin, 'gemini'), configured: false },
+    ]);
+    process.env.PATH = other.dir;
+    expect((await client.terminals.clis.query()).map((c) => c.found)).toEqual([true, false, false]);
   });
 
   it('counts against the terminal limit (§8.7)', async () => {

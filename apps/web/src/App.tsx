@@ -13,6 +13,7 @@ import {
 import { ApprovalTray, ApprovalTrayButton, pressApprovalKey } from './components/ApprovalTray.js';
 import { DeliveryBanner } from './components/DeliveryBanner.js';
 import { HelpDialog } from './components/Help.js';
+import { NewAgentButton } from './components/LaunchForm.js';
 import { TerminalPanel } from './components/TerminalPanel.js';
 import type { Api } from './data/types.js';
 import { alertOnApproval, alertOnRule, alertOnTransition } from './lib/alerts.js';
@@ -316,6 +317,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
               onOpen={open}
               onArchive={archive}
               searchRef={(el) => (searchEl = el)}
+              launcher={<NewAgentButton api={props.api} onOpenTerminal={openTerminal} />}
             />
           </Match>
           <Match

@@ -118,7 +118,9 @@ export function matchSession(state: CoreState, ev: DomainEvent, meta: HookMeta, 
     if (byTerminal)
       return { kind: 'resume', fromId: byTerminal.sessionId, strategy: 'pending-resume-terminal' };
   }
-  if (cwd !== null) {
+  // By directory only for an event that could be the resume: not a fresh start (`startup`/`clear`), and not from
+  // another Flightdeck terminal (the resume's own terminal matched above).
+  if (cwd !== null && !meta.terminalId && source !== 'startup' && source !== 'clear') {
     const byDir = resumes.filter((r) => getOwn(state.sessions, r.sessionId)!.projectPath === cwd);
     if (byDir.length === 1)
       return { kind: 'resume', fromId: byDir[0]!.sessionId, strategy: 'pending-resume-workdir' };

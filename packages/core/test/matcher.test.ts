@@ -55,6 +55,19 @@ describe('spec §5 matcher priorities', () => {
     expect(h.session('B').events.some((e) => e.detail.includes('pending-resume-workdir'))).toBe(true);
   });
 
+  it('0 fallback never takes a fresh start or another terminal in the same workDir', () => {
+    const h = withEnded();
+    h.send({ type: 'resume-requested', sessionId: 'A', terminalId: 'T1' });
+    h.send(start('C', 'startup', '/home/dev/p'));
+    h.send(prompt('D', '/home/dev/p', { terminalId: 'T9' }));
+    expect(ids(h)).toEqual(['A', 'C', 'D']);
+    expect(h.session('A').terminalId).toBe('T1');
+    expect(h.state.pendingResumes).toHaveLength(1);
+    h.send(start('B', 'resume', '/home/dev/p'));
+    expect(ids(h)).toEqual(['B', 'C', 'D']);
+    expect(h.session('B').previousSessionIds).toEqual(['A']);
+  });
+
   it('0 fallback is skipped when two pending resumes share the workDir', () => {
     const h = withEnded();
     h.send(start('A2', 'startup'));

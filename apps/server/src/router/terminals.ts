@@ -15,7 +15,7 @@ import {
   viewerIdSchema,
 } from '@flightdeck/shared-types';
 import { z } from 'zod';
-import { launchAgent, resumeAgent } from '../terminals/launch.js';
+import { agentCliStatus, launchAgent, resumeAgent } from '../terminals/launch.js';
 import type { TerminalManager } from '../terminals/manager.js';
 import { terminalOutput } from '../terminals/stream.js';
 import { TerminalError } from '../terminals/terminal.js';
@@ -61,6 +61,10 @@ export const terminalsRouter = router({
           (await ctx.services.runtime.dispatch({ type: 'resume-requested', sessionId, terminalId })).rejected,
       }),
     ),
+  ),
+  /** Which agent CLIs a launch would find (config `terminals.cli`, else the server's PATH), for the launch form. */
+  clis: protectedProcedure.query(({ ctx }) =>
+    agentCliStatus(ctx.services.config.get().terminals.cli, process.env),
   ),
   list: protectedProcedure.query(({ ctx }) => call(() => managerOf(ctx).list())),
   close: protectedProcedure.input(idInput).mutation(async ({ ctx, input }) => {

@@ -12,6 +12,7 @@
  * lineage kept — matcher priority 0).
  */
 import {
+  AGENT_CLIS,
   type AgentCli,
   CLAUDE_SESSION_ID,
   type Session,
@@ -32,6 +33,25 @@ import { TerminalError } from './terminal.js';
 
 /** Configured agent CLI paths (config `terminals.cli`); a CLI not named here is found on the terminal's PATH. */
 export type CliPaths = Partial<Record<AgentCli, string>>;
+
+/** Whether an agent CLI can be launched on this machine (`terminals.clis`), and from where. */
+export interface AgentCliStatus {
+  cli: AgentCli;
+  found: boolean;
+  /** The executable a launch would run (null when not found). */
+  path: string | null;
+  /** Set in config `terminals.cli` (else looked up on PATH). */
+  configured: boolean;
+}
+
+/** Each agent CLI as `terminals.launch` would resolve it (the configured path, else the first one on PATH). */
+export function agentCliStatus(cliPaths: CliPaths, env: NodeJS.ProcessEnv): AgentCliStatus[] {
+  return AGENT_CLIS.map((cli) => {
+    const configured = cliPaths[cli];
+    const path = resolveProgram(configured ?? cli, env);
+    return { cli, found: path !== null, path, configured: configured !== undefined };
+  });
+}
 
 /** The tmux session name inside a launch's own tmux server. */
 export const LAUNCH_TMUX_SESSION = 'agent';

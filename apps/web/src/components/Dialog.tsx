@@ -12,6 +12,21 @@ export interface ConfirmDialogProps {
 
 let dialogIds = 0;
 
+/** On Tab, wraps the focus around the `selector` elements of `box` (a modal keeps the keyboard inside). */
+export function keepTabInside(box: HTMLElement, e: KeyboardEvent, selector: string): void {
+  if (e.key !== 'Tab') return;
+  const focusable = [...box.querySelectorAll<HTMLElement>(selector)];
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last?.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first?.focus();
+  }
+}
+
 function DialogBox(props: ConfirmDialogProps): JSX.Element {
   const id = `dialog-${++dialogIds}`;
   let cancelBtn: HTMLButtonElement | undefined;
@@ -28,17 +43,7 @@ function DialogBox(props: ConfirmDialogProps): JSX.Element {
       return;
     }
     e.stopPropagation();
-    if (e.key !== 'Tab' || !box) return;
-    const focusable = [...box.querySelectorAll<HTMLElement>('button:not([disabled])')];
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last?.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first?.focus();
-    }
+    if (box) keepTabInside(box, e, 'button:not([disabled])');
   };
   return (
     <div class="overlay">

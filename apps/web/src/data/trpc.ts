@@ -9,6 +9,7 @@ import {
   wsLink,
 } from '@trpc/client';
 import { statsFromServer, toLiveMessage } from './normalise.js';
+import { INITIAL_SIZE } from './terminals.js';
 import type {
   Analytics,
   Api,
@@ -221,6 +222,9 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     terminals: () => terminals.list.query(),
     createTerminal: (input) => terminals.create.mutate(input),
     closeTerminal: (id) => done(terminals.close.mutate({ id })),
+    launchTerminal: (input) => terminals.launch.mutate(input),
+    resumeTerminal: (sessionId) => terminals.resume.mutate({ sessionId, ...INITIAL_SIZE }),
+    agentClis: () => terminals.clis.query(),
     resizeTerminal: (id, cols, rows) => done(terminals.resize.mutate({ id, cols, rows })),
     async terminalInput(id, viewerId, data) {
       try {

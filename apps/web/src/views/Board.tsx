@@ -1,6 +1,7 @@
 import { AGENT_CLIS, SESSION_STATUSES, type SessionStatus } from '@flightdeck/shared-types';
 import { createWindowVirtualizer } from '@tanstack/solid-virtual';
 import {
+  children,
   createEffect,
   createMemo,
   createSelector,
@@ -38,6 +39,8 @@ export interface BoardProps {
   /** Pending approvals: cards answer theirs. */
   approvals?: ApprovalsStore;
   searchRef?: (el: HTMLInputElement) => void;
+  /** A control at the end of the toolbar, e.g. "New agent session" (components/LaunchForm.tsx). */
+  launcher?: JSX.Element;
   /** Archive these sessions ("Clear ended"). Without it the button is not shown. */
   onArchive?: (ids: string[]) => Promise<void> | void;
 }
@@ -51,6 +54,8 @@ function columnsFor(width: number): number {
 
 export function Board(props: BoardProps): JSX.Element {
   const b = props.board;
+  // Resolved once: reading a JSX prop twice would build it twice.
+  const launcher = children(() => props.launcher);
   let listEl: HTMLDivElement | undefined;
   const [width, setWidth] = createSignal(typeof window === 'undefined' ? 1200 : window.innerWidth);
   const [margin, setMargin] = createSignal(0);
@@ -216,6 +221,9 @@ export function Board(props: BoardProps): JSX.Element {
           />
           Archived
         </label>
+        <Show when={launcher()}>
+          <div class="toolbar__launch">{launcher()}</div>
+        </Show>
       </search>
       <fieldset class="status-filter">
         <legend class="visually-hidden">Filter by status</legend>

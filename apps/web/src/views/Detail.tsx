@@ -24,6 +24,7 @@ import type { Api, ApprovalDecisionRecord, ApprovalOutcome, LiveSession, Session
 import { createCoalescer } from '../lib/coalesce.js';
 import { formatDateTime, formatTime, plural } from '../lib/format.js';
 import { type ItemKind, itemId, parseItem, toolKey } from '../lib/items.js';
+import { createCanResume } from '../lib/resume.js';
 import { accentOf, displayTitle, endReasonLabel } from '../lib/status.js';
 import { codeWords, lineageOf, permissionModeLabel, terminalLabel } from '../lib/words.js';
 import type { ApprovalsStore } from '../store/approvals.js';
@@ -44,6 +45,8 @@ export interface DetailActions {
   showTerminal?: (terminalId: string) => void;
   /** Opens a terminal attached to the tmux pane the agent runs in. */
   attachTmux?: (target: string) => Promise<void> | void;
+  /** `claude --resume` in a new terminal; set only while the session can be resumed (lib/resume.ts). */
+  resumeInTerminal?: () => Promise<void> | void;
 }
 
 export interface SessionDetailViewProps {
@@ -309,7 +312,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
   const [tab, setTab] = createSignal<Tab>('tools');
   let root: HTMLElement | undefined;
   const focusRef = createMemo(() => parseItem(props.focus));
-  const [confirm, setConfirm] = createSignal<'kill' | 'delete' | null>(null);
+  const [confirm, setConfirm] = createSignal<'kill' | 'delete' | 'resume' | null>(null);
   /**
    * Ids this card had before a resume (`previousSessionIds`): not the cards it continues as another card (those
    * are links above).
@@ -421,6 +424,18 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           </Show>
         </div>
         <div class="detail__actions">
+          <Show when={props.actions?.resumeInTerminal}>
+            <button
+              type="button"
+              class="btn btn--primary"
+              // Idle: its claude may still run where it started; two processes must not share a session.
+              onClick={() =>
+                s().status === 'idle' ? setConfirm('resume') : props.actions?.resumeInTerminal?.()
+              }
+            >
+              Resume in terminal
+            </button>
+          </Show>
           <Show when={props.actions?.setArchived}>
             <button type="button" class="btn" onClick={() => props.actions?.setArchived?.(!s().archived)}>
               {s().archived ? 'Unarchive' : 'Archive'}
@@ -730,6 +745,23 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         }}
       />
       <ConfirmDialog
+        open={confirm() === 'resume'}
+        title="Resume in a terminal?"
+        message={
+          <p>
+            This session is idle: its claude may still be running where it started
+            {s().pid ? ` (pid ${s().pid})` : ''}. Quit it there first, or two processes will write the same
+            conversation.
+          </p>
+        }
+        confirmLabel="Resume here"
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => {
+          setConfirm(null);
+          void props.actions?.resumeInTerminal?.();
+        }}
+      />
+      <ConfirmDialog
         open={confirm() === 'delete'}
         title="Delete this session?"
         message={
@@ -864,7 +896,16 @@ export function DetailPage(props: {
     }
   };
   const id = () => props.sessionId;
+  const canResume = createCanResume(session, () => props.api.terminals());
+  const resume = () =>
+    run('Resume', async () => {
+      const t = await props.api.resumeTerminal(id());
+      props.onOpenTerminal?.(t.id);
+    });
   const actions: DetailActions = {
+    get resumeInTerminal() {
+      return props.onOpenTerminal && canResume() ? resume : undefined;
+    },
     setTitle: (t) => run('Rename', () => props.api.setTitle(id(), t)),
     setLabel: (l) => run('Label', () => props.api.setLabel(id(), l)),
     setAccentColor: (c) => run('Colour', () => props.api.setAccentColor(id(), c)),

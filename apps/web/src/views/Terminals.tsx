@@ -1,5 +1,6 @@
 import { AGENT_CLIS } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
+import { NewAgentButton } from '../components/LaunchForm.js';
 import { INITIAL_SIZE, type TerminalInfo } from '../data/terminals.js';
 import type { Api } from '../data/types.js';
 import { formatDateTime } from '../lib/format.js';
@@ -100,6 +101,7 @@ export function TerminalsView(props: {
     <div class="terminals">
       <div class="page-head">
         <h1 class="page-title">Terminals</h1>
+        <NewAgentButton api={props.api} onOpenTerminal={props.onOpen} />
       </div>
       <NewTerminalForm api={props.api} onCreated={(t) => props.onOpen(t.id)} />
       <section class="panel" aria-labelledby="term-list-title">
