@@ -126,6 +126,46 @@ describe('secrets are redacted at ingest (real server, real SQLite file)', () =>
   });
 });
 
+describe('transcript entries the follower feeds are redacted (real server, real SQLite file)', () => {
+  it('an API error quoting a key reaches the lifecycle events, the status reason and the database redacted', async () => {
+    const tmp = tmpDir('fd-redact-tx-');
+    const server = await startTestServer({ dataDir: tmp.dir, listen: false });
+    try {
+      const key = corpus.find((c) => c.rule === 'anthropic-key')!;
+      await server.runtime.ingest(sessionStart('tx-1'), 'tx-1');
+      await server.runtime.ingest(prompt('tx-1', 'go'), 'tx-2');
+      const r = await server.runtime.dispatch({
+        type: 'transcript',
+        sessionId: 'tx-1',
+        path: '/home/dev/.claude/projects/p/tx-1.jsonl',
+        offset: 100,
+        skipped: 0,
+        entries: [
+          {
+            kind: 'api-error',
+            message: `401 invalid x-api-key ${key.secret}`,
+            attempt: 1,
+            maxAttempts: 10,
+            retryInMs: 500,
+            at: Date.now(),
+            uuid: 'u-1',
+            agentId: null,
+          },
+        ],
+      });
+      expect(r.rejected).toEqual([]);
+      await server.runtime.drain();
+      const detail = JSON.stringify(await caller(server).history.get({ sessionId: 'tx-1' }));
+      expect(detail).toContain('invalid x-api-key [REDACTED:anthropic-key]');
+      expect(detail).not.toContain(key.secret);
+      expect(JSON.stringify(server.runtime.getSession('tx-1'))).not.toContain(key.secret);
+    } finally {
+      await server.close();
+      tmp.remove();
+    }
+  });
+});
+
 describe('what the runtime redacts (redaction.ts)', () => {
   const r = createInputRedaction(() => configFileSchema.parse({}).redaction);
   const c = corpus.find((x) => x.rule === 'anthropic-key')!;
