@@ -67,6 +67,8 @@ describe('retention enforced (real SQLite file, the server clock moved forward)'
     expect(before.prunable.prunableBytes).toBeGreaterThan(0);
     expect(before.sessionsInMemory).toBe(3);
 
+    const sub = server.runtime.hub.subscribe();
+    cleanups.push(() => sub.close());
     const pass = await server.services.retention!.run();
     expect(pass.conversation.prompts).toBe(1);
     expect(pass.conversation.tool_calls).toBe(1);
@@ -95,6 +97,11 @@ describe('retention enforced (real SQLite file, the server clock moved forward)'
         .sort(),
     ).toEqual(['ended-now', 'live']);
     await expect(me.sessions.get({ sessionId: 'old' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // A live subscriber is told it is gone.
+    const told = await sub.next(AbortSignal.timeout(2000));
+    expect(Array.isArray(told) ? told.map((m) => [m.type, m.data]) : told).toEqual([
+      ['session-removed', { sessionId: 'old' }],
+    ]);
     // …and it is still in History.
     const listed = await me.history.search({});
     expect(listed.items.map((s) => s.sessionId).sort()).toEqual(['ended-now', 'live', 'old']);
