@@ -1,6 +1,6 @@
 import { createResource, For, type JSX, Show } from 'solid-js';
 import type { Api } from '../data/types.js';
-import { formatDateTime, formatNumber } from '../lib/format.js';
+import { formatDateTime, formatNumber, plural } from '../lib/format.js';
 
 /** 1536 → "1.5 KB". */
 export function formatBytes(n: number): string {
@@ -41,8 +41,8 @@ export function StoragePanel(props: { api: Pick<Api, 'storage'> }): JSX.Element 
               <strong data-testid="db-size">
                 {s().databaseBytes === null ? 'in memory' : formatBytes(s().databaseBytes as number)}
               </strong>{' '}
-              · {formatNumber(s().sessionsStored)} sessions stored, {formatNumber(s().sessionsInMemory)} on
-              the board
+              · {plural(s().sessionsStored, 'session')} stored, {formatNumber(s().sessionsInMemory)} on the
+              board
             </p>
             <p class="muted">
               Prompts, tool calls and raw events older than {s().settings.sessionRetentionHours} h are deleted
@@ -54,7 +54,7 @@ export function StoragePanel(props: { api: Pick<Api, 'storage'> }): JSX.Element 
               Retention would free about <strong>{formatBytes(s().prunable.prunableBytes)}</strong> (
               {formatNumber(s().prunable.prunableRows)} rows) at its next pass.
             </p>
-            <table class="compact">
+            <table class="table">
               <thead>
                 <tr>
                   <th scope="col">Kind</th>
