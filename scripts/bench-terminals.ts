@@ -3,13 +3,14 @@
  *
  * The server runs in a child process (this script with `--serve`: file SQLite in a temp data dir, 127.0.0.1 port 0)
  * and reports its RSS every 100 ms over IPC; this process is the browser side, through @flightdeck/client (input
- * over HTTP, output over the WebSocket, as the web app does).
+ * and output over the WebSocket, as the web app does).
  * 1. Keystroke → echo: a terminal running `cat` (the PTY echoes each key); one key at a time through
- *    `terminals.input`, timed until its echo arrives in `terminals.output`. p50 / p99 (target p99 ≤ 10 ms).
+ *    `terminals.input`, timed until its echo arrives in `terminals.output`. p50 / p99 (target p99 ≤ 10 ms). Keys go
+ *    alternately over the WebSocket (the clients' way) and over HTTP (their way before): both under the same load.
  * 2. Throughput: a PTY printing 100 MB (`head -c … /dev/zero | tr '\0' x`, then `END`) to 1 and to 5 viewers (each
  *    a process of its own with its own WebSocket, as browsers are). Per viewer: MB/s from the first output to `END`, bytes received, resyncs (a viewer that
  *    fell behind its bound gets the replay instead: fewer bytes); the server's peak RSS (target ≥ 20 MB/s per
- *    viewer, RSS bounded, no viewer starved).
+ *    viewer, RSS bounded, no viewer starved), and the average size of the messages a viewer got.
  * For context it also times a plain HTTP query the same way (the floor) and prints the load average: on a shared
  * machine the figures move with it.
  * Options: --keys=<n> (default 500), --mb=<n> (default 100).
@@ -41,7 +42,11 @@ async function serve(): Promise<void> {
     delivery: false,
     transcripts: false,
   });
-  setInterval(() => process.send?.({ rss: process.memoryUsage().rss }), 100).unref();
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  setInterval(() => process.send?.({ rss: process.memoryUsage().rss, cpuMs: cpuMs() }), 100).unref();
   process.send?.({ url: server.url });
   process.on('message', async (m: { stop?: boolean }) => {
     if (!m.stop) return;
@@ -80,7 +85,21 @@ async function httpFloor(fd: Fd): Promise<Pcts> {
   return pcts(times);
 }
 
-async function keystrokes(fd: Fd): Promise<Pcts> {
+/** `terminals.input` as the client sent it before keystrokes went over the WebSocket: an HTTP batch of one. */
+async function inputOverHttp(
+  url: string,
+  input: { id: string; viewerId: string; data: string },
+): Promise<void> {
+  const res = await fetch(`${url}/trpc/terminals.input?batch=1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ 0: input }),
+  });
+  if (!res.ok) throw new Error(`terminals.input over HTTP: ${res.status} ${await res.text()}`);
+}
+
+/** Keystroke → echo, keys sent alternately over the WebSocket (as the clients do) and over HTTP (as they did). */
+async function keystrokes(fd: Fd, url: string): Promise<{ ws: Pcts; http: Pcts }> {
   const t = await fd.trpc.terminals.create.mutate({ kind: 'local', command: 'cat', cols: 120, rows: 40 });
   let waiting: { key: string; resolve: () => void } | null = null;
   let ready: () => void = () => {};
@@ -101,29 +120,35 @@ async function keystrokes(fd: Fd): Promise<Pcts> {
     },
   );
   await started;
-  const times: number[] = [];
+  const times = { ws: [] as number[], http: [] as number[] };
   const alphabet = 'abcdefghijklmnopqrstuvwxyz';
-  for (let i = 0; i < KEYS + 20; i++) {
+  for (let i = 0; i < 2 * (KEYS + 20); i++) {
     const key = alphabet[i % alphabet.length] as string;
     const echoed = new Promise<void>((resolve) => {
       waiting = { key, resolve };
     });
+    const input = { id: t.id, viewerId: 'bench', data: key };
+    const mode = i % 2 === 0 ? 'ws' : 'http';
     const t0 = performance.now();
-    await fd.trpc.terminals.input.mutate({ id: t.id, viewerId: 'bench', data: key });
+    if (mode === 'ws') await fd.trpc.terminals.input.mutate(input);
+    else await inputOverHttp(url, input);
     await echoed;
-    if (i >= 20) times.push(performance.now() - t0); // the first 20 warm up
-    if (i % 60 === 59) await fd.trpc.terminals.input.mutate({ id: t.id, viewerId: 'bench', data: '\r' });
+    if (i >= 40) times[mode].push(performance.now() - t0); // the first 20 of each warm up
+    if (i % 60 === 59) await fd.trpc.terminals.input.mutate({ ...input, data: '\r' });
     await new Promise((r) => setTimeout(r, 2));
   }
   sub.unsubscribe();
   await fd.trpc.terminals.close.mutate({ id: t.id });
-  return pcts(times);
+  return { ws: pcts(times.ws), http: pcts(times.http) };
 }
 
 interface ViewerResult {
   mbPerS: number;
   bytes: number;
   resyncs: number;
+  messages: number;
+  /** CPU time the viewer's process spent from its first output to `END`. */
+  cpuMs: number;
 }
 
 /** One viewer in a process of its own (as each browser is): subscribes, reports its figures over IPC at `END`. */
@@ -132,6 +157,8 @@ async function view(url: string, id: string, viewerId: string): Promise<void> {
   let first = 0;
   let bytes = 0;
   let hellos = 0;
+  let messages = 0;
+  let cpu0 = process.cpuUsage();
   const sub = fd.trpc.terminals.output.subscribe(
     { id, viewerId },
     {
@@ -141,12 +168,20 @@ async function view(url: string, id: string, viewerId: string): Promise<void> {
           if (hellos === 1) process.send?.({ subscribed: true });
         }
         if (m.type !== 'data') return;
-        first ||= performance.now();
+        if (!first) {
+          first = performance.now();
+          cpu0 = process.cpuUsage();
+        }
         bytes += m.data.length;
+        messages += 1;
         if (m.data.includes('END')) {
           const s = (performance.now() - first) / 1000;
           sub.unsubscribe();
-          process.send?.({ result: { mbPerS: bytes / 1e6 / s, bytes, resyncs: hellos - 1 } });
+          const cpu = process.cpuUsage(cpu0);
+          const cpuMs = (cpu.user + cpu.system) / 1000;
+          process.send?.({
+            result: { mbPerS: bytes / 1e6 / s, bytes, resyncs: hellos - 1, messages, cpuMs },
+          });
         }
       },
     },
@@ -197,8 +232,10 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
   let peakRss = 0;
+  let serverCpuMs = 0;
   const url = await new Promise<string>((resolve) => {
-    child.on('message', (m: { url?: string; rss?: number }) => {
+    child.on('message', (m: { url?: string; rss?: number; cpuMs?: number }) => {
+      if (m.cpuMs) serverCpuMs = m.cpuMs;
       if (m.url) resolve(m.url);
       if (m.rss) peakRss = Math.max(peakRss, m.rss);
     });
@@ -206,29 +243,34 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fd-bench-flood-'));
   try {
     const fd = createFlightdeckClient({ url });
-    const k = await keystrokes(fd);
+    const k = await keystrokes(fd, url);
+    const ms = (p: Pcts) =>
+      `p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, max ${p.max.toFixed(2)} ms`;
     console.log(
-      `keystroke → echo (${KEYS} keys, cat in a PTY, input over HTTP, echo over the WebSocket): ` +
-        `p50 ${k.p50.toFixed(2)} ms, p99 ${k.p99.toFixed(2)} ms, max ${k.max.toFixed(2)} ms ` +
-        `(target p99 ≤ 10 ms: ${k.p99 <= 10 ? 'met' : 'NOT met'})`,
+      `keystroke → echo (${KEYS} keys each way, alternately, cat in a PTY, echo over the WebSocket): ` +
+        `input over the WebSocket ${ms(k.ws)} (target p99 ≤ 10 ms: ${k.ws.p99 <= 10 ? 'met' : 'NOT met'}); ` +
+        `input over HTTP (before) ${ms(k.http)}`,
     );
     const f = await httpFloor(fd);
     console.log(
-      `floor, an HTTP query alone (system.health): p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, ` +
-        `max ${f.max.toFixed(2)} ms; load average now ${loadavg()
-          .map((l) => l.toFixed(1))
-          .join(' ')} on ${cpus().length} cores`,
+      `floor, an HTTP query alone (system.health): ${ms(f)}; load average now ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
     );
     for (const n of [1, 5]) {
       const rssBefore = peakRss;
       peakRss = 0;
+      const cpuBefore = serverCpuMs;
       const r = await throughput(url, n, dir);
       const rates = r.map((v) => v.mbPerS);
       console.log(
         `${MB} MB to ${n} viewer(s): per viewer ${rates.map((x) => x.toFixed(1)).join(', ')} MB/s ` +
           `(min ${Math.min(...rates).toFixed(1)}; target ≥ 20: ${Math.min(...rates) >= 20 ? 'met' : 'NOT met'}); ` +
-          `bytes ${r.map((v) => (v.bytes / 1e6).toFixed(1)).join(', ')} MB; resyncs ${r.map((v) => v.resyncs).join(', ')}; ` +
-          `server peak RSS ${(peakRss / 1048576).toFixed(0)} MiB (before: ${(rssBefore / 1048576).toFixed(0)} MiB)`,
+          `bytes ${r.map((v) => (v.bytes / 1e6).toFixed(1)).join(', ')} MB; ` +
+          `KiB a message ${r.map((v) => (v.bytes / v.messages / 1024).toFixed(0)).join(', ')}; resyncs ${r.map((v) => v.resyncs).join(', ')}; ` +
+          `server peak RSS ${(peakRss / 1048576).toFixed(0)} MiB (before: ${(rssBefore / 1048576).toFixed(0)} MiB); ` +
+          `CPU ms a MB: server ${((serverCpuMs - cpuBefore) / MB).toFixed(1)}, viewer ` +
+          `${r.map((v) => (v.cpuMs / MB).toFixed(1)).join(', ')}`,
       );
     }
   } finally {

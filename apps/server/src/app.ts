@@ -12,7 +12,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import { getWSConnectionHandler } from '@trpc/server/adapters/ws';
+import { type Encoder, getWSConnectionHandler, jsonEncoder } from '@trpc/server/adapters/ws';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -25,6 +25,7 @@ import { clientErrorHandler, errorHandler, httpError } from './http-errors.js';
 import { registerHookIngest } from './ingest.js';
 import { type AppRouter, appRouter } from './router/index.js';
 import type { Services } from './services.js';
+import { encodeAnswer, sendAsText } from './terminals/frames.js';
 import type { Context } from './trpc.js';
 import { createWsBackpressure, WS_LIMITS, type WsLimits } from './ws-limits.js';
 
@@ -231,11 +232,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxBatchSize: wsLimits.maxBatchCalls,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError,
+    // JSON as tRPC's own encoder makes it, but a terminal's output frame is encoded once for all its viewers.
+    // (A `FramedAnswer` is not a Uint8Array: `sendAsText`, below, sends it.)
+    experimental_encoder: {
+      encode: encodeAnswer as unknown as Encoder['encode'],
+      decode: jsonEncoder.decode,
+    },
   });
   const backpressure = createWsBackpressure(wsLimits, (info) =>
     app.log.warn({ ...info, limits: wsLimits }, 'WebSocket terminated: queued output over the limit'),
   );
   app.get(TRPC_PREFIX, { websocket: true }, (socket, request) => {
+    sendAsText(socket); // first: backpressure wraps it and counts what it queues
     backpressure.apply(socket);
     onConnection(socket, request.raw);
   });

@@ -15,7 +15,7 @@ import {
   MAX_RULE_PATTERN,
   RULE_ID_RE,
 } from '@flightdeck/core';
-import { AGENT_CLIS } from '@flightdeck/shared-types';
+import { AGENT_CLIS, sshConfigSchema } from '@flightdeck/shared-types';
 import { z } from 'zod';
 
 export const DEFAULT_PORT = 3333;
@@ -184,6 +184,8 @@ export const configFileSchema = z
           .default({}),
       })
       .default({ max: 10, bufferBytes: 128 * 1024, cli: {} }),
+    /** SSH hosts for terminals and launches (`ssh.addHost` / Settings → SSH hosts). */
+    ssh: sshConfigSchema.default({ hosts: [] }),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof configFileSchema>;

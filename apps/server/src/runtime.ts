@@ -26,6 +26,7 @@ import {
   isShellEffect,
   type KillCheck,
   type Logger,
+  type TerminalTypingOptions,
 } from './effects/index.js';
 import { createLiveHub, type LiveHub, type LiveHubOptions } from './live.js';
 import { own } from './own.js';
@@ -65,6 +66,8 @@ export interface RuntimeOptions {
    * before the core sees it. Events replayed on start were stored redacted. Without it nothing is redacted.
    */
   redaction?: Pick<InputRedaction, 'envelope' | 'input'>;
+  /** The terminals queued prompts are typed into (`terminal-type`): the server's own (`TerminalManager.find`). */
+  typing?: TerminalTypingOptions;
 }
 
 export interface IngestResult {
@@ -197,6 +200,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.kill ? { kill: opts.kill } : {}),
     ...(opts.holds ? { holds: opts.holds } : {}),
     ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
+    ...(opts.typing ? { typing: opts.typing } : {}),
   });
   const approvals = createApprovalsHub(() => state);
 

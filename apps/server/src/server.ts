@@ -27,8 +27,9 @@ import { startRetention } from './retention/index.js';
 import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
+import type { SshServiceOptions } from './ssh/service.js';
 import { createStore, type SqliteAdapter } from './store/index.js';
-import { TerminalManager } from './terminals/manager.js';
+import { createTerminalManager } from './terminals/create.js';
 import {
   createTranscriptFollower,
   type TranscriptFollower,
@@ -103,6 +104,8 @@ export interface StartOptions {
   clock?: () => number;
   /** How often retention runs (retention/; default hourly). */
   retentionIntervalMs?: number;
+  /** SSH hosts: the home whose ~/.ssh is used, Flightdeck's known-hosts file, the remote prompt timeout (tests). */
+  ssh?: Omit<SshServiceOptions, 'config' | 'dataDir'>;
 }
 
 /** How often config.json and the hook token are checked for changes made by other processes (the CLI). */
@@ -196,6 +199,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       onAlert: (effect) => alerts.fire(effect),
       redaction,
       ...(opts.clock ? { now: opts.clock } : {}),
+      typing: { terminal: (id) => services.terminals?.find(id) ?? 'no terminals on this server' },
     });
   } catch (err) {
     // The checkpoint could not be loaded: release the database and its writer thread, then report.
@@ -241,17 +245,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     retention: null,
     redaction,
     alerts,
-    terminals: new TerminalManager({
-      max: () => configStore.get().terminals.max,
-      bufferBytes: () => configStore.get().terminals.bufferBytes,
-      onAgentTerminal: async (t) => {
-        const r = await runtime
-          .dispatch({ type: 'terminal-created', ...t })
-          .catch((err) => runtimeLog.warn({ err }, 'terminal-created not dispatched'));
-        if (r && r.rejected.length > 0) runtimeLog.warn({ rejected: r.rejected }, 'terminal-created refused');
-      },
-      sessionOf: (terminalId) =>
-        runtime.listSessions().find((s) => s.terminalId === terminalId)?.sessionId ?? null,
+    terminals: createTerminalManager({
+      config: configStore,
+      runtime,
+      log: runtimeLog,
+      dataDir: rc.dataDir,
+      ssh: opts.ssh,
     }),
   };
 

@@ -5,12 +5,13 @@
  * Decision record (issue 12, "memory exhaustion over WebSocket"). One 183 KB WebSocket message of 3,000 batched
  * `sessions.list` calls, from a client that never read, grew the server from 250 MB to 3 GB: every answer was
  * queued in memory for a socket that did not drain. What real clients put on the socket: the web app and
- * @flightdeck/client send only subscriptions over it (queries and mutations go over HTTP batching): one
- * connectionParams message with a token, `subscription` / `subscription.stop` messages whose input is under 1 KB,
- * and PING/PONG. What the server queues for a healthy client: `sessions.live` waits while more than
+ * @flightdeck/client send subscriptions and terminal keystrokes over it (other queries and mutations go over HTTP
+ * batching): one connectionParams message with a token, `subscription` / `subscription.stop` messages whose input
+ * is under 1 KB, `terminals.input` mutations of at most 8,192 characters (under 50 KB even JSON-escaped; the web
+ * app sends a longer paste in pieces, @flightdeck/client sends it over HTTP), and PING/PONG. What the server queues for a healthy client: `sessions.live` waits while more than
  * `pauseReadingAboveBytes` is buffered (live-stream.ts), so a slow client holds that plus one message (at most a
  * snapshot, a few KB a session).
- * - `maxPayloadBytes` 64 KiB: about 60 times the largest real message; a larger one closes the socket (1009).
+ * - `maxPayloadBytes` 64 KiB: above the largest real message; a larger one closes the socket (1009).
  * - `maxBatchCalls` 50, per WebSocket message and per HTTP batch (`/trpc/a,b,c?batch=1`): more than a page issues
  *   in one tick; both clients set `httpBatchLink({ maxItems })` to it. tRPC's own `maxBatchSize` refuses a larger
  *   batch with BAD_REQUEST "Batch call exceeds maximum size" (HTTP 400; on the socket, each call's id gets it).

@@ -6,18 +6,13 @@
  * for shows on it. Then `terminals.resume` starts `claude --resume <id>` in a new terminal: still one card, now
  * linked to the new terminal, its history kept.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { textReply, toolThenText } from './claude-situations.js';
 import { claudeSuite } from './claude-suite.js';
-import { CLAUDE_BIN, prepareClaudeHome } from './claude-tmux.js';
 import { startTestServer, waitFor } from './helpers.js';
 import { clientFor } from './terminal-client.js';
-
-/** The CLI's own binary behind the package manager's shim (so the PTY's process is claude itself). */
-const CLAUDE_EXE = join(CLAUDE_BIN, '../../@anthropic-ai/claude-code/bin/claude.exe');
 
 const suite = claudeSuite();
 const { cleanups } = suite;
@@ -26,16 +21,8 @@ const READY = /\? for shortcuts|Try "|│ >|❯/;
 
 describe('claude launched and resumed from the dashboard', () => {
   it('launch with a first prompt: one card linked to the terminal, its tool call; resume: same card, new terminal', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'fd-claude-launch-'));
-    cleanups.push(() => rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
-    const dataDir = join(root, 'data');
     const api = suite.api();
-    const home = await prepareClaudeHome({ root, dataDir, apiUrl: api.url });
-    // `claude` on the terminal's PATH is the CLI itself.
-    const bin = join(root, 'bin');
-    mkdirSync(bin);
-    symlinkSync(existsSync(CLAUDE_EXE) ? CLAUDE_EXE : CLAUDE_BIN, join(bin, 'claude'));
-    const env = { ...home.env, PATH: `${bin}:${home.env.PATH}` };
+    const { dataDir, home, env } = await suite.terminalHome('fd-claude-launch-');
     const target = join(home.project, 'launched.txt');
     api.setScript(
       toolThenText(

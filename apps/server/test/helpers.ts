@@ -25,7 +25,9 @@ type PassedThrough =
   | 'transcripts'
   | 'alerts'
   | 'clock'
-  | 'retentionIntervalMs';
+  | 'retentionIntervalMs'
+  | 'logger'
+  | 'ssh';
 
 export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;

@@ -105,8 +105,8 @@ describe('terminals.create refuses injection attempts in every validated field',
       message: expect.stringMatching(/^host: example.com is not this machine/),
     });
     expect(await refusal({ kind: 'ssh', host: 'example.com' })).toMatchObject({
-      code: 'BAD_REQUEST',
-      message: 'SSH terminals are not available yet',
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/^host: no configured SSH host named example.com/),
     });
   });
 

@@ -114,6 +114,57 @@ describe('LaunchDialog', () => {
   });
 });
 
+describe('LaunchDialog host', () => {
+  it('offers This machine and the configured SSH hosts; the chosen host is sent; its refusal shows under it', async () => {
+    const sent: TerminalLaunch[] = [];
+    const api = testApi({
+      agentClis: async () => [],
+      sshHosts: async () => [
+        {
+          name: 'box',
+          host: 'box.example',
+          port: 22,
+          user: 'dev',
+          auth: 'agent',
+          hostKey: {
+            host: 'box',
+            type: 'ssh-ed25519',
+            fingerprint: `SHA256:${'a'.repeat(43)}`,
+            state: 'unknown',
+          },
+          error: null,
+        },
+      ],
+      launchTerminal: async (input) => {
+        sent.push(input);
+        throw new Error('host: box (box.example:22) is not trusted yet: check its host key fingerprint');
+      },
+    });
+    render(() => <LaunchDialog api={api} onLaunched={() => undefined} onCancel={() => undefined} />);
+    const host = (await screen.findByLabelText('Host')) as HTMLSelectElement;
+    expect([...host.options].map((o) => o.textContent)).toEqual([
+      'This machine',
+      'box (dev@box.example) — key not trusted',
+    ]);
+    fireEvent.change(host, { target: { value: 'box' } });
+    expect(screen.getByText('On box: an absolute path or ~/…')).toBeTruthy();
+    fireEvent.input(screen.getByLabelText('Working directory'), { target: { value: '~/src' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Start agent' }));
+    await waitFor(() => expect(host.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById('launch-host-error')?.textContent).toMatch(
+      /^host: box .* not trusted yet/,
+    );
+    expect(sent).toEqual([{ cli: 'claude', cwd: '~/src', host: 'box', cols: 100, rows: 30 }]);
+  });
+
+  it('shows no host field when no SSH host is configured', async () => {
+    const api = testApi({ agentClis: async () => [], sshHosts: async () => [] });
+    render(() => <LaunchDialog api={api} onLaunched={() => undefined} onCancel={() => undefined} />);
+    await waitFor(() => expect(screen.getByLabelText('Working directory')).toBeTruthy());
+    expect(screen.queryByLabelText('Host')).toBeNull();
+  });
+});
+
 describe('resumableSession', () => {
   const s = {
     sessionId: '3f2a9c4e-1b7d-4e8a-9c55-0d6e2f1a7b90',

@@ -4,7 +4,7 @@ import { TerminalPanel } from '../src/components/TerminalPanel.js';
 import { WhereItRuns } from '../src/components/WhereItRuns.js';
 import type { TerminalInfo, TerminalOutputMessage } from '../src/data/terminals.js';
 import { hrefOf, parseHash } from '../src/lib/router.js';
-import { createInputQueue, exitWords, TerminalFeed } from '../src/lib/terminal-feed.js';
+import { createInputQueue, exitWords, INPUT_PIECE_CHARS, TerminalFeed } from '../src/lib/terminal-feed.js';
 import type { Screen } from '../src/lib/xterm-screen.js';
 import { TerminalsView } from '../src/views/Terminals.js';
 import { testApi } from './api.js';
@@ -120,6 +120,25 @@ describe('createInputQueue', () => {
     send('o');
     releases.shift()?.();
     await waitFor(() => expect(calls).toEqual(['e', 'ch', 'o']));
+  });
+
+  it('sends a long paste in pieces that fit one WebSocket message, in order, never splitting a character', async () => {
+    const calls: string[] = [];
+    const send = createInputQueue(
+      async (data) => {
+        calls.push(data);
+      },
+      () => undefined,
+    );
+    // An emoji (a surrogate pair) straddles the first piece's end.
+    const paste = `${'a'.repeat(INPUT_PIECE_CHARS - 1)}😀${'b'.repeat(2 * INPUT_PIECE_CHARS)}`;
+    send(paste);
+    await waitFor(() => expect(calls.join('')).toBe(paste));
+    expect(calls.length).toBe(4);
+    for (const piece of calls) {
+      expect(piece.length).toBeLessThanOrEqual(INPUT_PIECE_CHARS);
+      expect(piece).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
+    }
   });
 
   it('reports a refused call and drops what was queued behind it', async () => {

@@ -1,6 +1,6 @@
 /**
- * Typed client for the Flightdeck server: queries and mutations over HTTP (batched), subscriptions over a
- * reconnecting WebSocket that resumes from the last event id.
+ * Typed client for the Flightdeck server: queries and mutations over HTTP (batched), subscriptions and terminal
+ * keystrokes (`terminals.input`) over a reconnecting WebSocket that resumes from the last event id.
  */
 import type { AppRouter } from '@flightdeck/server';
 import {
@@ -41,6 +41,21 @@ export type FlightdeckClient = FlightdeckTRPCClient & {
   close(): Promise<void>;
 };
 
+/**
+ * A `terminals.input` of at most this many characters goes over the WebSocket (in order with the others, without an
+ * HTTP round trip: a keystroke's echo comes back sooner). Even JSON-escaped (6 bytes a character at worst) it fits
+ * the server's 64 KiB limit of one WebSocket message with its envelope; a longer input goes over HTTP (a larger
+ * message would close the socket with 1009).
+ */
+export const TERMINAL_INPUT_OVER_WS_CHARS = 8192;
+
+function overSocket(op: { type: string; path: string; input: unknown }): boolean {
+  if (op.type === 'subscription') return true;
+  if (op.path !== 'terminals.input') return false;
+  const data = (op.input as { data?: unknown } | null)?.data;
+  return typeof data === 'string' && data.length <= TERMINAL_INPUT_OVER_WS_CHARS;
+}
+
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
@@ -71,7 +86,7 @@ export function createFlightdeckClient(opts: FlightdeckClientOptions): Flightdec
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        condition: (op) => op.type === 'subscription',
+        condition: overSocket,
         true: wsLink<AppRouter>({ client: wsClient }),
         false: httpBatchLink<AppRouter>({
           url: httpUrl,

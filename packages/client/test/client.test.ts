@@ -2,6 +2,9 @@
  * The typed client against a real server on 127.0.0.1:0: hooks POSTed over HTTP arrive on `sessions.live`
  * over a real WebSocket; resuming with lastEventId yields exactly what was missed; past the log → snapshot.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunningServer, startServer } from '@flightdeck/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFlightdeckClient, type FlightdeckClient } from '../src/index.js';
@@ -229,4 +232,53 @@ describe('@flightdeck/client over the real wire', () => {
     const found = await c.trpc.history.search.query({ query: 'websocket' });
     expect(found.items.map((i) => i.sessionId)).toEqual(['h-1']);
   });
+
+  it('terminal keystrokes go over the WebSocket; an input too big for one WebSocket message goes over HTTP', async () => {
+    const s = await server();
+    let opens = 0;
+    let closes = 0;
+    const c = createFlightdeckClient({
+      url: s.url as string,
+      retryDelayMs: () => 50,
+      onOpen: () => {
+        opens += 1;
+      },
+      onClose: () => {
+        closes += 1;
+      },
+    });
+    open.push(c);
+    // Raw mode, no echo: the tty's line discipline neither drops nor doubles a long paste.
+    const dir = mkdtempSync(join(tmpdir(), 'fd-client-term-'));
+    open.push({ close: async () => rmSync(dir, { recursive: true, force: true }) });
+    writeFileSync(join(dir, 'raw.sh'), 'stty raw -echo\nexec cat\n');
+    const t = await c.terminals.create.mutate({
+      kind: 'local',
+      command: 'sh raw.sh',
+      cwd: dir,
+      cols: 120,
+      rows: 40,
+    });
+    // Nothing subscribed yet: the keystroke itself opens the (lazy) socket.
+    await c.terminals.input.mutate({ id: t.id, viewerId: 'me', data: 'a' });
+    expect(opens).toBe(1);
+    let text = '';
+    let hellos = 0;
+    const sub = c.terminals.output.subscribe(
+      { id: t.id, viewerId: 'me' },
+      {
+        onData: ({ data: m }) => {
+          if (m.type === 'hello') hellos += 1;
+          if (m.type === 'data') text += m.data;
+        },
+      },
+    );
+    await expect.poll(() => hellos).toBe(1);
+    // 33,000 characters (under the input's 65,536) but 65 KB of UTF-8: over the server's 64 KiB WebSocket message.
+    const line = `${'é'.repeat(99)}\r`;
+    await c.terminals.input.mutate({ id: t.id, viewerId: 'me', data: line.repeat(330) });
+    await expect.poll(() => text.match(/é{99}\r/g)?.length ?? 0, { timeout: 20_000 }).toBe(330);
+    expect({ opens, closes, hellos }).toEqual({ opens: 1, closes: 0, hellos: 1 });
+    sub.unsubscribe();
+  }, 30_000);
 });

@@ -50,6 +50,7 @@ export {
   pmapOf,
   valuesOf,
 } from './pmap.js';
+export { queueOf, type SessionQueue } from './queue.js';
 export {
   BUILTIN_REDACTION_RULES,
   BUILTIN_RULE_IDS,

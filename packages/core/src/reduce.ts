@@ -20,6 +20,7 @@ import { normalize } from './normalize.js';
 import { PROCESS_EXITED_END_REASON } from './plain.js';
 import { emptyPMap, getOwn, own } from './pmap.js';
 import { killTarget, recordProcess } from './process.js';
+import { queueUndelivered, settleQueues } from './queue.js';
 import { createSession } from './session.js';
 import { AUTO_IDLE, fireAutoIdle, liveChecked, logEvent, syncAutoIdle } from './state-machine.js';
 import { fireTeamCleanup } from './teams.js';
@@ -65,7 +66,7 @@ function nonEmpty(v: unknown): v is string {
 export function reduce(state: CoreState, input: CoreInput, now: number): Reduced {
   try {
     if (!Number.isFinite(now)) return rejected(state, 'now: expected a finite number');
-    return evaluateAlerts(step(state, input, now), now);
+    return evaluateAlerts(settleQueues(step(state, input, now), now), now);
   } catch (err) {
     return rejected(state, `internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -205,6 +206,8 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       const reason = typeof input.reason === 'string' ? input.reason : undefined;
       return holdEnded(tx, input.approvalId, reason) ? tx.finish() : { state, effects: [] };
     }
+    case 'queue-undelivered':
+      return queueUndelivered(state, input, now);
     case 'configure':
       return configure(state, input.config);
     case 'alert-rules':

@@ -46,6 +46,8 @@ export function createSession(f: NewSessionFields): Session {
     currentTool: null,
     pendingApproval: null,
     waitingDetail: null,
+    queueCount: 0,
+    queueNote: null,
     promptHistory: [],
     toolLog: [],
     responseLog: [],

@@ -14,6 +14,7 @@ import type {
 } from '@flightdeck/shared-types';
 import type { AlertFireEffect, AlertsState } from './alerts.js';
 import type { PMap } from './pmap.js';
+import type { SessionQueue } from './queue.js';
 
 /** A user action from the dashboard. */
 export type UserAction =
@@ -23,7 +24,13 @@ export type UserAction =
   | { type: 'archive'; sessionId: string }
   | { type: 'unarchive'; sessionId: string }
   | { type: 'delete'; sessionId: string }
-  | { type: 'kill'; sessionId: string; by?: KillActor };
+  | { type: 'kill'; sessionId: string; by?: KillActor }
+  /** The prompt queue (queue.ts): item ids come from the shell. */
+  | { type: 'queue-add'; sessionId: string; itemId: string; text: string }
+  | { type: 'queue-edit'; sessionId: string; itemId: string; text: string }
+  | { type: 'queue-remove'; sessionId: string; itemId: string }
+  /** Every queued item's id once, in the new order. */
+  | { type: 'queue-reorder'; sessionId: string; itemIds: string[] };
 
 /** Who asked for a kill (recorded in the session's event log). */
 export interface KillActor {
@@ -179,7 +186,9 @@ export type CoreInput =
    * The shell's word on a held approval: its hook went away (`reason` absent: answered in the terminal), or the
    * shell could not or would not hold its FIFO (`reason` says why: it closes as `released`).
    */
-  | { type: 'hold-ended'; approvalId: string; reason?: string };
+  | { type: 'hold-ended'; approvalId: string; reason?: string }
+  /** The shell could not type a queued prompt (`terminal-type`) into its terminal: why. */
+  | { type: 'queue-undelivered'; sessionId: string; itemId: string; terminalId: string; reason: string };
 
 export type Effect =
   | { type: 'arm-timer'; key: string; deadline: number; input: CoreInput }
@@ -215,7 +224,12 @@ export type Effect =
   /** A held approval closed: persist the record and tell subscribers. */
   | { type: 'approval-closed'; record: ApprovalDecisionRecord }
   /** An alert rule fired (alerts.ts): send it on its channels. */
-  | AlertFireEffect;
+  | AlertFireEffect
+  /**
+   * Type a queued prompt into the session's Flightdeck terminal as the system (not a viewer: the single-writer rule
+   * does not apply), then Enter; answer `queue-undelivered` when it cannot.
+   */
+  | { type: 'terminal-type'; sessionId: string; terminalId: string; itemId: string; text: string };
 
 /** Timer kinds the core arms (the `kind` of a `timer` input). */
 export type TimerKind =
@@ -317,6 +331,8 @@ export interface CoreState {
   approvals?: ApprovalsState;
   /** Alert rules, what they fired and the timers they wait on (alerts.ts; absent until rules are sent). */
   alerts?: AlertsState;
+  /** Prompt queues by session id (queue.ts; absent until one is used). Stored as `prompt_queue` rows. */
+  queues?: PMap<SessionQueue>;
 }
 
 export interface BatchCall {

@@ -2,6 +2,7 @@ import { forgetSession } from './evict.js';
 import { LIMITS } from './limits.js';
 import { getOwn, own } from './pmap.js';
 import { describeActor, killTarget } from './process.js';
+import { applyQueueAction } from './queue.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent } from './state-machine.js';
 import { Tx } from './tx.js';
@@ -80,6 +81,14 @@ export function applyUserAction(state: CoreState, action: UserAction, now: numbe
       tx.armSessionTimer(id, 'kill', now + KILL_ESCALATION_MS);
       tx.patchRuntime(id, { killRequestedAt: now });
       logEvent(tx, id, 'kill', `Killed ${describeActor(a.by)}: SIGTERM sent to ${s.pid}`, now);
+      break;
+    }
+    case 'queue-add':
+    case 'queue-edit':
+    case 'queue-remove':
+    case 'queue-reorder': {
+      const refused = applyQueueAction(tx, id, a);
+      if (refused) return reject(refused);
       break;
     }
     default:

@@ -16,6 +16,7 @@ export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
+export { loadPromptQueues, promptQueueOp, type StoredPromptQueue } from './prompt-queue.js';
 export {
   CONVERSATION_TABLES,
   type ConversationTable,

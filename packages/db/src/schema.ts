@@ -173,6 +173,22 @@ export interface Database {
   alert_rules: AlertRulesTable;
   push_subscriptions: PushSubscriptionsTable;
   alert_deliveries: AlertDeliveriesTable;
+  prompt_queue: PromptQueueTable;
+}
+
+/** Queued prompts (migration 0006): one row per item, `position` its place in its session's queue. */
+export interface PromptQueueTable {
+  session_id: string;
+  position: number;
+  item_id: string;
+  text: string;
+  /** `QueuedPromptState`. */
+  state: string;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  /** JSON of the queue's bookkeeping, on the row at position 0 (null on the others). */
+  queue_state: string | null;
 }
 
 /** Alert rules (migration 0005): `condition` and `channels` are JSON. */

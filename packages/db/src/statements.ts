@@ -12,6 +12,7 @@ import {
   type EventInsert,
   type HookEventInsert,
   type PromptInsert,
+  type PromptQueueInsert,
   type ResponseInsert,
   type SessionInsert,
   type ToolCallInsert,
@@ -98,6 +99,12 @@ export const insertApprovalDecision = (db: Db, row: ApprovalDecisionInsert) =>
     .insertInto('approval_decisions')
     .values(row)
     .onConflict((oc) => oc.doNothing());
+
+export const deletePromptQueue = (db: Db, v: { id: string }) =>
+  db.deleteFrom('prompt_queue').where('session_id', '=', v.id);
+
+export const insertPromptQueueRow = (db: Db, row: PromptQueueInsert) =>
+  db.insertInto('prompt_queue').values(row);
 
 export const saveCoreState = (db: Db, v: { state: string; at: number }) =>
   db

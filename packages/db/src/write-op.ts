@@ -9,6 +9,7 @@ import type {
   ApprovalDecisionsTable,
   EventsTable,
   HookEventsTable,
+  PromptQueueTable,
   PromptsTable,
   ResponsesTable,
   SessionsTable,
@@ -27,6 +28,8 @@ export type EventInsert = NewRow<EventsTable>;
 export type ToolCallInsert = NewRow<ToolCallsTable>;
 /** A closed approval: its approval id is its `id`. */
 export type ApprovalDecisionInsert = NewRow<ApprovalDecisionsTable> & { id: string };
+
+export type PromptQueueInsert = NewRow<PromptQueueTable>;
 
 /** The columns of a stored tool call but its session: what a tool-call ring entry is stored as. */
 export const TOOL_CALL_FIELDS = [
@@ -60,6 +63,8 @@ export type WriteOp =
   | { op: 'remove'; sessionId: string }
   /** A closed held approval (a repeated id is ignored: an approval closes once). */
   | { op: 'approval'; row: ApprovalDecisionInsert }
+  /** A session's prompt queue replaced by `rows` (none: its queue is empty). */
+  | { op: 'promptQueue'; sessionId: string; rows: PromptQueueInsert[] }
   /** The core state (JSON) without its sessions. */
   | { op: 'coreState'; state: string; at: number }
   /** A `kv` row (`value` JSON), deleted when `value` is null. */

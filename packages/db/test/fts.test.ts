@@ -331,6 +331,7 @@ describe('migration 0002 backfills the index', () => {
     const h = await openTestDb('file');
     try {
       // Back to before 0002 (through the migrations that came after it).
+      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
@@ -351,6 +352,7 @@ describe('migration 0002 backfills the index', () => {
         '2026_12_07_0003_session_host',
         '2026_12_07_0004_approvals',
         '2026_12_07_0005_alerts',
+        '2026_12_07_0006_prompt_queue',
       ]);
       expect((await fullTextSearch(h.db, { query: 'armadillo' })).items).toMatchObject([
         { kind: 'tool_output', sessionId: 'old-s', toolUseId: 'toolu_old' },

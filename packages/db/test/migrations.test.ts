@@ -24,6 +24,7 @@ const ALL = [
   'hook_events',
   'kv',
   'notes',
+  'prompt_queue',
   'prompts',
   'push_subscriptions',
   'responses',
@@ -32,8 +33,11 @@ const ALL = [
   'tool_calls',
 ].sort();
 
+/** The tables before migration 0006 (prompt queue). */
+const BEFORE_QUEUE = ALL.filter((t) => t !== 'prompt_queue');
+
 /** The tables before migration 0005 (alerts). */
-const BEFORE_ALERTS = ALL.filter(
+const BEFORE_ALERTS = BEFORE_QUEUE.filter(
   (t) => !['alert_deliveries', 'alert_rules', 'push_subscriptions'].includes(t),
 );
 
@@ -78,6 +82,9 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     expect(indexes()).toContain('events_timestamp_idx');
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0008_retention']);
     expect(indexes()).not.toContain('events_timestamp_idx');
+    // One step down: the prompt queue goes.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
+    expect(tables(h)).toEqual(BEFORE_QUEUE);
     // One step down: the alerts tables go.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
     expect(tables(h)).toEqual(BEFORE_ALERTS);

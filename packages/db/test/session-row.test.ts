@@ -97,6 +97,7 @@ describe('migration 0003', () => {
   it('fills the host column from the snapshots recorded before it', async () => {
     const h = await openTestDb('file');
     try {
+      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
       expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
@@ -110,6 +111,7 @@ describe('migration 0003', () => {
         '2026_12_07_0003_session_host',
         '2026_12_07_0004_approvals',
         '2026_12_07_0005_alerts',
+        '2026_12_07_0006_prompt_queue',
       ]);
       expect(h.sqlite.prepare("SELECT host FROM sessions WHERE id = 'before'").pluck().get()).toBe('old-box');
     } finally {

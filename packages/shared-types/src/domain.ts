@@ -3,6 +3,8 @@
  * Pure data (JSON-serialisable), plus the key lists derived from the types.
  */
 
+export * from './prompt-queue.js';
+
 export const SESSION_STATUSES = [
   'connecting',
   'idle',
@@ -199,6 +201,10 @@ export interface SessionStatusPart {
   pendingApproval: PendingApproval | null;
   /** Human-readable summary of what the session waits for (approval/input), or null. */
   waitingDetail: string | null;
+  /** Prompts in the session's prompt queue (`prompt-queue.ts`), the one typed in and not yet confirmed included. */
+  queueCount: number;
+  /** Why the queue's next prompt was not typed in (e.g. the terminal is gone), or null. */
+  queueNote: string | null;
 }
 
 /** Numbers that only grow (or reset per turn). */

@@ -4,6 +4,7 @@ export * from './approvals.js';
 export * from './domain.js';
 export * from './envelope.js';
 export * from './hooks/index.js';
+export * from './ssh.js';
 export * from './terminal-launch.js';
 export * from './terminals.js';
 export * from './transcript.js';

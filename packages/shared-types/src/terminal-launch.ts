@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AGENT_CLIS } from './domain.js';
+import { sshHostNameSchema } from './ssh.js';
 import { terminalCwdSchema, terminalEnvSchema, terminalSizeSchema } from './terminals.js';
 
 /** Claude Code's `--permission-mode` values offered from the dashboard. */
@@ -26,6 +27,8 @@ export const terminalLaunchInputSchema = z
     /** Run the agent in a new tmux session (its own tmux server) that the terminal attaches to. */
     tmux: z.boolean().optional(),
     permissionMode: z.enum(CLAUDE_PERMISSION_MODES).optional(),
+    /** A configured SSH host's name (config `ssh.hosts`); absent: this machine. */
+    host: sshHostNameSchema.optional(),
     title: z.string().max(200).optional(),
     /** Extra environment for the agent (API keys go here, never on a command line); values are never logged. */
     env: terminalEnvSchema.optional(),
@@ -38,6 +41,23 @@ export const terminalLaunchInputSchema = z
         code: 'custom',
         path: ['permissionMode'],
         message: 'permissionMode: only for claude',
+      });
+    // On a host the command line is typed into a shell (quoted): a control character would be a keystroke.
+    if (
+      v.host !== undefined &&
+      v.prompt !== undefined &&
+      [...v.prompt].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompt'],
+        message: 'prompt: on an SSH host, no control characters (newlines, tabs, escapes)',
+      });
+    if (v.host !== undefined && v.prompt !== undefined && v.prompt.length > 3000)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompt'],
+        message: 'prompt: on an SSH host, at most 3000 characters (it is typed on one line)',
       });
   });
 export type TerminalLaunchInput = z.infer<typeof terminalLaunchInputSchema>;

@@ -138,6 +138,12 @@ export function parseTmuxTarget(s: string): TmuxTargetParts | null {
   return null;
 }
 
+/** tmux's socket options for parsed target parts: `-L name`, `-S path`, or none for the default server. */
+export function tmuxSocketArgs(parts: TmuxTargetParts): string[] {
+  if (parts.socket === null) return [];
+  return 'name' in parts.socket ? ['-L', parts.socket.name] : ['-S', parts.socket.path];
+}
+
 export const tmuxTargetSchema = z
   .string()
   .max(400, 'tmuxTarget: too long')
@@ -191,10 +197,20 @@ export const terminalCreateInputSchema = z
         path: ['tmuxTarget'],
         message: 'tmuxTarget: required for a tmux terminal',
       });
-    if (v.kind !== 'tmux' && v.tmuxTarget !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['tmuxTarget'], message: 'tmuxTarget: only for a tmux terminal' });
-    if (v.kind === 'tmux' && v.command !== undefined)
+    if (v.kind === 'local' && v.tmuxTarget !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tmuxTarget'],
+        message: 'tmuxTarget: only for a tmux or ssh terminal',
+      });
+    if (v.kind !== 'local' && v.tmuxTarget !== undefined && v.command !== undefined)
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'command: a tmux view runs no command' });
+    if (v.kind === 'ssh' && v.host === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: 'host: required for an ssh terminal (a configured SSH host name)',
+      });
   });
 export type TerminalCreateInput = z.infer<typeof terminalCreateInputSchema>;
 

@@ -12,12 +12,14 @@ import { type AlertSink, createAlertEffects } from './alerts.js';
 import { createHoldEffects, type HoldEffects, type HoldOptions } from './holds.js';
 import { createKillEffects, type KillCheck } from './kill.js';
 import { createProcessCheckEffects } from './process-checks.js';
+import { createTerminalTypingEffects, type TerminalTypingOptions } from './terminal-type.js';
 import { createTimerEffects } from './timers.js';
 import type { EffectContext, EffectHandler, EffectHandlers, ShellEffect } from './types.js';
 
 export type { AlertSink } from './alerts.js';
 export type { HoldEffects, HoldOptions, ReplyResult } from './holds.js';
 export type { KillCheck } from './kill.js';
+export type { TerminalTypingOptions, TypingTarget } from './terminal-type.js';
 export {
   type EffectContext,
   isShellEffect,
@@ -37,6 +39,8 @@ export interface EffectOptions {
   holds?: HoldOptions;
   /** Where `alert-fire` effects go (the alert service). */
   onAlert?: AlertSink;
+  /** The terminals queued prompts are typed into (default: none, every prompt is undelivered). */
+  typing?: TerminalTypingOptions;
 }
 
 export interface EffectInterpreter {
@@ -64,7 +68,11 @@ export function createEffectInterpreter(ctx: EffectContext, opts: EffectOptions)
     ...(opts.kill ? { kill: opts.kill } : {}),
   });
   const holds = createHoldEffects(ctx, opts.holds ?? { spoolDirs: () => [] });
-  const modules = [timers, processChecks, kills, holds];
+  const typing = createTerminalTypingEffects(
+    ctx,
+    opts.typing ?? { terminal: () => 'no terminals on this server' },
+  );
+  const modules = [timers, processChecks, kills, holds, typing];
   const alerts = createAlertEffects(ctx, opts.onAlert);
   const handlers: EffectHandlers = {
     ...timers.handlers,
@@ -72,6 +80,7 @@ export function createEffectInterpreter(ctx: EffectContext, opts: EffectOptions)
     ...kills.handlers,
     ...holds.handlers,
     ...alerts.handlers,
+    ...typing.handlers,
   };
 
   return {

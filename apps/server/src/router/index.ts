@@ -6,7 +6,9 @@ import { authRouter } from './auth.js';
 import { historyRouter } from './history.js';
 import { hooksRouter } from './hooks.js';
 import { notesRouter } from './notes.js';
+import { queueRouter } from './queue.js';
 import { sessionsRouter } from './sessions.js';
+import { sshRouter } from './ssh.js';
 import { systemRouter } from './system.js';
 import { teamsRouter } from './teams.js';
 import { terminalsRouter } from './terminals.js';
@@ -23,6 +25,8 @@ export const appRouter = router({
   approvals: approvalsRouter,
   alerts: alertsRouter,
   terminals: terminalsRouter,
+  queue: queueRouter,
+  ssh: sshRouter,
 });
 
 export type AppRouter = typeof appRouter;

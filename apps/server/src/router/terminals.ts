@@ -22,14 +22,14 @@ import { TerminalError } from '../terminals/terminal.js';
 import type { Context } from '../trpc.js';
 import { protectedProcedure, router, TRPCError } from '../trpc.js';
 
-function managerOf(ctx: Context): TerminalManager {
+export function managerOf(ctx: Context): TerminalManager {
   const m = ctx.services.terminals;
   if (!m)
     throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'terminals are not enabled on this server' });
   return m;
 }
 
-async function call<T>(fn: () => T | Promise<T>): Promise<T> {
+export async function call<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -41,16 +41,17 @@ async function call<T>(fn: () => T | Promise<T>): Promise<T> {
 const idInput = z.object({ id: terminalIdSchema });
 
 export const terminalsRouter = router({
-  /** Opens a terminal: `local` (login shell or `command` in `cwd`), `tmux` (a view of `tmuxTarget`); not `ssh` yet. */
+  /** Opens a terminal: `local` (login shell or `command` in `cwd`), `tmux` (a view of `tmuxTarget`), `ssh` (a configured host). */
   create: protectedProcedure
     .input(terminalCreateInputSchema)
     .mutation(({ ctx, input }) => call(() => managerOf(ctx).create(input))),
   /** Starts an agent CLI (claude / codex / gemini) in `cwd` with an optional first prompt, in tmux or not. */
-  launch: protectedProcedure
-    .input(terminalLaunchInputSchema)
-    .mutation(({ ctx, input }) =>
-      call(() => launchAgent(managerOf(ctx), input, ctx.services.config.get().terminals.cli)),
-    ),
+  launch: protectedProcedure.input(terminalLaunchInputSchema).mutation(({ ctx, input }) =>
+    call(() => {
+      const m = managerOf(ctx);
+      return launchAgent(m, input, ctx.services.config.get().terminals.cli, m.ssh);
+    }),
+  ),
   /** `claude --resume <id>` in the session's directory, in a new terminal; the session keeps its card. */
   resume: protectedProcedure.input(terminalResumeInputSchema).mutation(({ ctx, input }) =>
     call(() =>

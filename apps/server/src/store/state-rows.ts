@@ -1,14 +1,17 @@
 /**
  * The core state as the database keeps it: each session in its row (with its ring entries in their tables), the
- * per-session runtime bookkeeping one `kv` row per session, the rest as one JSON document. Planning what changed
+ * per-session runtime bookkeeping one `kv` row per session, each session's prompt queue in `prompt_queue` rows, the
+ * rest as one JSON document. Planning what changed
  * since the last checkpoint, and putting the parts back together on load.
  */
-import { emptyPMap, forEachChange, pmapOf, type SessionRuntime } from '@flightdeck/core';
+import { emptyPMap, forEachChange, pmapOf, type SessionQueue, type SessionRuntime } from '@flightdeck/core';
 import {
   type DatabaseAdapter,
   hookEventsAfterCheckpoint,
   loadCoreState,
   loadLiveSessions,
+  loadPromptQueues,
+  promptQueueOp,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
@@ -17,21 +20,25 @@ import type { CoreState, IngestEvent } from '../ports.js';
 const RUNTIME_PREFIX = 'core.runtime:';
 type RuntimeEntry = SessionRuntime;
 
+/** Parts of the core state kept in rows of their own (not in the JSON document). */
+const IN_ROWS = new Set<string>(['sessions', 'runtime', 'queues']);
+
 /**
  * The part of the core state saved as JSON: everything but the sessions and the per-session runtime (saved as
- * `{}`, as they always were).
+ * `{}`, as they always were) and the prompt queues (left out).
  */
 function rest(
   state: CoreState,
-): Omit<CoreState, 'sessions' | 'runtime'> & { sessions: object; runtime: object } {
-  return { ...state, sessions: {}, runtime: {} };
+): Omit<CoreState, 'sessions' | 'runtime' | 'queues'> & { sessions: object; runtime: object } {
+  const { queues: _inRows, ...others } = state;
+  return { ...others, sessions: {}, runtime: {} };
 }
 
 /** True when a top-level part other than `sessions`/`runtime` changed (reference comparison: the core is immutable). */
 function restChanged(prev: CoreState | null, next: CoreState): boolean {
   if (!prev) return true;
   for (const key of Object.keys(next) as Array<keyof CoreState>) {
-    if (key !== 'sessions' && key !== 'runtime' && prev[key] !== next[key]) return true;
+    if (!IN_ROWS.has(key) && prev[key] !== next[key]) return true;
   }
   return Object.keys(prev).length !== Object.keys(next).length;
 }
@@ -46,6 +53,10 @@ export function planState(ops: WriteOp[], planned: CoreState | null, next: CoreS
       value: entry === undefined ? null : JSON.stringify(entry),
       at,
     }),
+  );
+  // A changed queue is replaced whole (its rows deleted and written again), a dropped one deleted.
+  forEachChange(planned?.queues ?? emptyPMap<SessionQueue>(), next.queues ?? emptyPMap(), (id, queue) =>
+    ops.push(promptQueueOp(id, queue ? { items: queue.items, state: queueState(queue) } : null)),
   );
   if (restChanged(planned, next)) ops.push({ op: 'coreState', state: JSON.stringify(rest(next)), at });
 }
@@ -85,10 +96,32 @@ export async function loadCheckpoint(adapter: Pick<DatabaseAdapter, 'db'>, now: 
       JSON.parse(row.value) as RuntimeEntry,
     ]),
   ]);
+  const stored = await loadPromptQueues(db);
+  const queues = pmapOf<SessionQueue>(
+    [...stored].map(([id, q]): [string, SessionQueue] => [id, { items: q.items, ...queueStateOf(q.state) }]),
+  );
   const state: CoreState = {
     ...saved,
     sessions: pmapOf([...Object.entries(saved.sessions ?? {}), ...sessions]),
     runtime,
+    ...(queues.size > 0 ? { queues } : {}),
   };
   return { state, replay };
+}
+
+/** A queue's bookkeeping as stored with its first row. */
+function queueState(q: SessionQueue): Omit<SessionQueue, 'items'> {
+  return { promptsAtSend: q.promptsAtSend, blocked: q.blocked };
+}
+
+function queueStateOf(v: unknown): Omit<SessionQueue, 'items'> {
+  const o = (v !== null && typeof v === 'object' ? v : {}) as Partial<SessionQueue>;
+  const blocked = o.blocked;
+  return {
+    promptsAtSend: typeof o.promptsAtSend === 'number' ? o.promptsAtSend : null,
+    blocked:
+      blocked && typeof blocked.terminalId === 'string' && typeof blocked.reason === 'string'
+        ? { terminalId: blocked.terminalId, reason: blocked.reason }
+        : null,
+  };
 }

@@ -21,6 +21,7 @@ import {
   type TerminalResumeInput,
   terminalCwdSchema,
 } from '@flightdeck/shared-types';
+import type { SshService } from '../ssh/service.js';
 import {
   bad,
   type Launch,
@@ -126,16 +127,65 @@ function tmuxTarget(tmux: boolean | undefined) {
   return (id: string) => (tmux ? `${launchTmuxSocket(id)}#${LAUNCH_TMUX_SESSION}` : null);
 }
 
+/**
+ * The agent on a configured SSH host: ssh with the names of `env` forwarded (SendEnv: values only in the PTY's
+ * environment), then `cd <cwd> && env FLIGHTDECK_TERMINAL_ID=<id> <cli> <args>` typed (quoted) once the remote
+ * shell is ready; in tmux, `tmux -L fd-<id> new-session -s agent -- <cli> <args>` on the host.
+ */
+function launchOnHost(
+  manager: TerminalManager,
+  input: TerminalLaunchInput & { host: string },
+  args: string[],
+  ssh: SshService | undefined,
+): Promise<TerminalInfo> {
+  if (!ssh) throw new TerminalError('PRECONDITION_FAILED', 'SSH terminals are not enabled on this server');
+  return manager.open({
+    kind: 'ssh',
+    cols: input.cols,
+    rows: input.rows,
+    env: input.env,
+    command: input.cli,
+    tmuxTarget: tmuxTarget(input.tmux),
+    host: input.host,
+    plan: async (id, env) => {
+      const argv = input.tmux
+        ? [
+            'tmux',
+            '-L',
+            launchTmuxSocket(id),
+            'new-session',
+            '-s',
+            LAUNCH_TMUX_SESSION,
+            '--',
+            input.cli,
+            ...args,
+          ]
+        : [input.cli, ...args];
+      const launch = await ssh.planAgent(input.host, {
+        id,
+        cwd: input.cwd,
+        argv,
+        env,
+        envNames: Object.keys(input.env ?? {}),
+        title: input.title ?? `${input.cli} on ${input.host} in ${input.cwd}`,
+      });
+      return { ...launch, cli: input.cli };
+    },
+  });
+}
+
 /** `terminals.launch`: the agent CLI in `cwd` with its first prompt; one card, linked to the terminal. */
 export function launchAgent(
   manager: TerminalManager,
   input: TerminalLaunchInput,
   cliPaths: CliPaths = {},
+  ssh?: SshService,
 ): Promise<TerminalInfo> {
   const args = agentArgs(input.cli, {
     ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
     ...(input.permissionMode !== undefined ? { permissionMode: input.permissionMode } : {}),
   });
+  if (input.host !== undefined) return launchOnHost(manager, { ...input, host: input.host }, args, ssh);
   return manager.open({
     kind: input.tmux ? 'tmux' : 'local',
     cols: input.cols,

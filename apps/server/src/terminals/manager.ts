@@ -16,8 +16,11 @@ import {
   parseTmuxTarget,
   type TerminalCreateInput,
   type TerminalInfo,
+  tmuxSocketArgs,
 } from '@flightdeck/shared-types';
 import * as pty from 'node-pty';
+import { waitForShellReady } from '../ssh/ready.js';
+import type { SshService } from '../ssh/service.js';
 import { Terminal, TerminalError, type TerminalLimits } from './terminal.js';
 
 export interface TerminalManagerOptions {
@@ -35,6 +38,10 @@ export interface TerminalManagerOptions {
   onAgentTerminal?: (t: { terminalId: string; workDir: string; cli: AgentCli }) => Promise<void> | void;
   /** The agent session linked to a terminal, when known. */
   sessionOf?: (terminalId: string) => string | null;
+  /** SSH hosts (`kind: 'ssh'`); absent: SSH terminals are refused. */
+  ssh?: SshService;
+  /** Warnings (a remote shell that showed no prompt in time). Never given env values. */
+  warn?: (fields: Record<string, unknown>, message: string) => void;
   now?: () => number;
 }
 
@@ -101,6 +108,10 @@ export interface Launch {
   title: string;
   /** Announced to the core (`terminal-created`) once spawned; null for no agent or one announced otherwise. */
   cli: AgentCli | null;
+  /** Where the process starts when `cwd` is not on this machine (an SSH host's directory). */
+  spawnCwd?: string;
+  /** Typed once the shell shows a prompt (spec §8.3), or anyway after `timeoutMs` with a warning. */
+  typeWhenReady?: { line: string; timeoutMs: number } | null;
 }
 
 /** A terminal to open: its recorded fields, how to plan the launch once its id and env exist, and a last step before the spawn. */
@@ -117,21 +128,23 @@ export interface OpenSpec {
   beforeSpawn?: (id: string, launch: Launch) => Promise<void>;
 }
 
-async function planLaunch(input: TerminalCreateInput, env: Record<string, string>): Promise<Launch> {
-  if (input.kind === 'ssh') throw bad('SSH terminals are not available yet');
+async function planLaunch(
+  input: TerminalCreateInput,
+  env: Record<string, string>,
+  ssh: SshService | undefined,
+): Promise<Launch> {
+  if (input.kind === 'ssh') {
+    if (!ssh) throw new TerminalError('PRECONDITION_FAILED', 'SSH terminals are not enabled on this server');
+    return ssh.planTerminal(input, env);
+  }
   if (input.host !== undefined && !LOCAL_HOSTS.has(input.host))
-    throw bad(`host: ${input.host} is not this machine (SSH terminals are not available yet)`);
+    throw bad(`host: ${input.host} is not this machine (use kind: 'ssh' with a configured SSH host)`);
   if (input.kind === 'tmux') {
     const parts = parseTmuxTarget(input.tmuxTarget ?? '');
     if (!parts) throw bad('tmuxTarget: invalid');
     const tmux = resolveProgram('tmux', env);
     if (!tmux) throw bad('tmuxTarget: tmux is not installed on this machine');
-    const socket =
-      parts.socket === null
-        ? []
-        : 'name' in parts.socket
-          ? ['-L', parts.socket.name]
-          : ['-S', parts.socket.path];
+    const socket = tmuxSocketArgs(parts);
     if (!(await run(tmux, [...socket, 'has-session', '-t', parts.target])))
       throw bad(`tmuxTarget: no tmux session or pane ${input.tmuxTarget}`);
     return {
@@ -175,6 +188,11 @@ export class TerminalManager {
     };
   }
 
+  /** The terminal `id`, or why there is none (for the system writer: queued prompts). */
+  find(id: string): Terminal | string {
+    return this.terminals.get(id) ?? `terminal ${id} is not open on this server`;
+  }
+
   get(id: string): Terminal {
     const t = this.terminals.get(id);
     if (!t) throw new TerminalError('NOT_FOUND', `terminal not found: ${id}`);
@@ -201,7 +219,7 @@ export class TerminalManager {
       command: input.command ?? null,
       tmuxTarget: () => input.tmuxTarget ?? null,
       host: input.host ?? null,
-      plan: (_id, env) => planLaunch(input, env),
+      plan: (_id, env) => planLaunch(input, env, this.opts.ssh),
     });
   }
 
@@ -227,7 +245,7 @@ export class TerminalManager {
           name: 'xterm-256color',
           cols: spec.cols,
           rows: spec.rows,
-          cwd: launch.cwd,
+          cwd: launch.spawnCwd ?? launch.cwd,
           env,
         });
       } catch (err) {
@@ -251,12 +269,31 @@ export class TerminalManager {
         this.now,
       );
       this.terminals.set(id, t);
+      if (launch.typeWhenReady) this.typeWhenReady(t, launch.typeWhenReady);
       if (launch.cli)
         await this.opts.onAgentTerminal?.({ terminalId: id, workDir: launch.cwd, cli: launch.cli });
       return this.refreshed(id).info();
     } finally {
       this.pending -= 1;
     }
+  }
+
+  /** Types the launch line once the shell shows a prompt (spec §8.3); after the timeout, anyway, with a warning. */
+  private typeWhenReady(t: Terminal, what: { line: string; timeoutMs: number }): void {
+    void waitForShellReady(t, { timeoutMs: what.timeoutMs, initial: t.ring.text() }).then((ready) => {
+      if (t.ended) return;
+      if (!ready)
+        this.opts.warn?.(
+          { terminalId: t.id, host: t.spec.host, timeoutMs: what.timeoutMs },
+          'no shell prompt seen in time: typing the command anyway',
+        );
+      t.send(what.line);
+    });
+  }
+
+  /** SSH hosts, when enabled. */
+  get ssh(): SshService | undefined {
+    return this.opts.ssh;
   }
 
   async close(id: string): Promise<void> {

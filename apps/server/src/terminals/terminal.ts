@@ -1,12 +1,20 @@
 /**
  * One open terminal: its PTY, its output ring buffer, its viewers and its single writer. Output goes to the ring
- * and to every viewer's bounded queue; the PTY is paused only while every viewer is behind (flow control), never
- * for one slow viewer (that one gets a resync instead).
+ * as it is read, and to every viewer's bounded queue in frames (see `onData`); the PTY is paused only while every
+ * viewer is behind (flow control), never for one slow viewer (that one gets a resync instead).
  */
 import type { TerminalExit, TerminalInfo, TerminalOutputMessage } from '@flightdeck/shared-types';
 import type { IPty } from 'node-pty';
+import { type DataFrame, sharedFrame } from './frames.js';
 import { OutputRing } from './ring.js';
 import { Viewer } from './viewer.js';
+
+/** A frame at least this big means output is streaming: the next one is gathered (see `Terminal.onData`). */
+const STREAMING_BYTES = 2 * 1024;
+/** While output streams, at most one frame per this many ms (the most it adds to what the viewers show). */
+const FRAME_MS = 4;
+/** A frame's size, at most, before it is sent regardless (plus one read). */
+const FRAME_BYTES = 128 * 1024;
 
 export interface TerminalLimits {
   /** Ring buffer size, bytes (spec §8.4: 128 KiB). */
@@ -24,7 +32,7 @@ export type TerminalSpec = Omit<TerminalInfo, 'pid' | 'exit' | 'writer' | 'viewe
 
 export class TerminalError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'CONFLICT' | 'BAD_REQUEST' | 'TOO_MANY_REQUESTS',
+    readonly code: 'NOT_FOUND' | 'CONFLICT' | 'BAD_REQUEST' | 'TOO_MANY_REQUESTS' | 'PRECONDITION_FAILED',
     message: string,
   ) {
     super(message);
@@ -38,10 +46,19 @@ export class Terminal {
   writer: string | null = null;
   sessionId: string | null = null;
   private readonly viewers = new Set<Viewer>();
+  private readonly outputListeners = new Set<(data: string) => void>();
   private paused = false;
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly exited: Promise<void>;
   private closing = false;
+  /** Output read but not yet sent to the viewers (see `onData`): its reads, their size, the seq of the last. */
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private pendingSeq = 0;
+  private frameTimer: NodeJS.Timeout | null = null;
+  /** When the previous frame went to the viewers, and its size. */
+  private frameAt = 0;
+  private frameBytes = 0;
 
   constructor(
     readonly spec: TerminalSpec,
@@ -79,12 +96,59 @@ export class Terminal {
     };
   }
 
+  /** The server's own reader of the output (shell-ready detection); returns the unsubscribe. */
+  onOutput(listener: (data: string) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+
+  get ended(): boolean {
+    return this.exit !== null || this.closing;
+  }
+
+  /** Types for the server itself (a launch's command line), outside the single-writer rule. */
+  send(data: string): void {
+    if (!this.ended) this.pty.write(data);
+  }
+
+  /**
+   * Output comes from the PTY in reads of at most 4 KiB, one per event-loop turn, and every message costs the server
+   * (serialising, framing, a socket write per viewer) and each viewer (parsing, dispatching) about the same whatever
+   * its size. So while output streams (the previous frame was at least `STREAMING_BYTES` and went out less than
+   * `FRAME_MS` ago) reads are gathered until `FRAME_MS` after that frame or `FRAME_BYTES`, and go to the viewers as
+   * one frame: the same object for all, encoded once (frames.ts). A keystroke's echo, or the first read of a burst,
+   * goes out at once. The ring gets every read as it comes.
+   */
   private onData(data: string): void {
     this.seq += 1;
     this.ring.push(this.seq, data);
+    for (const l of this.outputListeners) l(data);
     if (this.viewers.size === 0) return;
-    const bytes = data.length;
-    for (const v of this.viewers) v.push(this.seq, { type: 'data', data }, bytes);
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+    this.pendingSeq = this.seq;
+    const streaming = this.frameBytes >= STREAMING_BYTES && performance.now() - this.frameAt < FRAME_MS;
+    if (!streaming || this.pendingBytes >= FRAME_BYTES) this.sendFrame();
+    else this.frameTimer ??= setTimeout(() => this.sendFrame(), this.frameAt + FRAME_MS - performance.now());
+  }
+
+  /** Output read but not sent to the viewers yet (a frame being gathered), characters. */
+  get unsentBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** Sends what `onData` gathered to every viewer, as one frame. */
+  sendFrame(): void {
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    this.frameTimer = null;
+    if (this.pending.length === 0) return;
+    const frame: DataFrame = sharedFrame(this.pending.join(''));
+    const bytes = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.frameAt = performance.now();
+    this.frameBytes = bytes;
+    for (const v of this.viewers) v.push(this.pendingSeq, frame, bytes);
     this.flowControl();
   }
 
@@ -122,6 +186,7 @@ export class Terminal {
   }
 
   private broadcast(msg: TerminalOutputMessage, bytes: number): void {
+    this.sendFrame(); // the output before this message goes first
     this.seq += 1;
     for (const v of this.viewers) v.push(this.seq, msg, bytes);
   }
@@ -131,6 +196,7 @@ export class Terminal {
   }
 
   attach(viewerId: string): Viewer {
+    this.sendFrame(); // a new viewer's replay (the ring) has it already
     const v = new Viewer(viewerId, this.limits.viewerQueueBytes);
     this.viewers.add(v);
     this.broadcastInfo();
@@ -155,6 +221,15 @@ export class Terminal {
     } else if (this.writer !== viewerId) {
       throw new TerminalError('CONFLICT', 'another viewer is typing: take over first');
     }
+    this.pty.write(data);
+  }
+
+  /**
+   * Types `data` as the system (a queued prompt, issue 16): not a viewer, so the writer stays who it is; one write,
+   * so it never interleaves with a viewer's keystrokes. CONFLICT once the terminal has exited.
+   */
+  typeAsSystem(data: string): void {
+    if (this.exit) throw new TerminalError('CONFLICT', `terminal ${this.id} has exited`);
     this.pty.write(data);
   }
 
@@ -199,6 +274,8 @@ export class Terminal {
       }
       for (const v of this.viewers) v.end();
       this.viewers.clear();
+      if (this.frameTimer) clearTimeout(this.frameTimer);
+      this.frameTimer = null;
     }
   }
 }

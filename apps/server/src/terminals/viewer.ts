@@ -75,6 +75,15 @@ export class Viewer {
     return out;
   }
 
+  /** Drops what is queued up to `seq` (a replay up to it is being sent instead). */
+  skipThrough(seq: number): void {
+    const before = this.queue.length;
+    this.queue = this.queue.filter((q) => q.seq > seq);
+    if (this.queue.length === before) return;
+    this.queuedBytes = 0;
+    for (const q of this.queue) this.queuedBytes += q.bytes;
+  }
+
   /** The next messages (or 'resync'); null once the terminal is closed or `signal` aborts. */
   async next(signal: AbortSignal | undefined): Promise<ViewerBatch | null> {
     for (;;) {

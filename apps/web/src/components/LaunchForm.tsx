@@ -9,6 +9,7 @@
 import { AGENT_CLIS, type AgentCli, type ClaudePermissionMode } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
+import type { SshHostInfo } from '../data/ssh.js';
 import {
   type AgentCliStatus,
   type FieldError,
@@ -47,6 +48,8 @@ export interface LaunchDraft {
   /** '' leaves Claude's own setting. */
   permissionMode: ClaudePermissionMode | '';
   apiKey: string;
+  /** A configured SSH host's name; '' is this machine. */
+  host: string;
 }
 
 export const EMPTY_DRAFT: LaunchDraft = {
@@ -56,6 +59,7 @@ export const EMPTY_DRAFT: LaunchDraft = {
   tmux: false,
   permissionMode: '',
   apiKey: '',
+  host: '',
 };
 
 /** What the form sends: empty optional fields left out, the permission mode for Claude only, the key in `env`. */
@@ -70,12 +74,13 @@ export function launchInput(
     ...(d.tmux ? { tmux: true } : {}),
     ...(d.cli === 'claude' && d.permissionMode !== '' ? { permissionMode: d.permissionMode } : {}),
     ...(d.apiKey !== '' ? { env: { [API_KEY_ENV[d.cli]]: d.apiKey } } : {}),
+    ...(d.host !== '' ? { host: d.host } : {}),
     ...size,
   };
 }
 
 /** The form fields a refusal can name; `env` is the API key's. Anything else is shown above the buttons. */
-const FIELDS = ['cwd', 'cli', 'prompt', 'tmux', 'permissionMode', 'env'] as const;
+const FIELDS = ['host', 'cwd', 'cli', 'prompt', 'tmux', 'permissionMode', 'env'] as const;
 
 function Field(props: {
   name: string;
@@ -121,6 +126,8 @@ export function LaunchForm(props: LaunchFormProps): JSX.Element {
   const [busy, setBusy] = createSignal(false);
   const [clis] = createResource(() => props.api.agentClis().catch(() => [] as AgentCliStatus[]));
   const statusOf = (cli: AgentCli) => clis.latest?.find((c) => c.cli === cli);
+  // Configured SSH hosts (Settings → SSH hosts); none when the server has none or cannot list them.
+  const [hosts] = createResource(() => props.api.sshHosts().catch(() => [] as SshHostInfo[]));
   const invalid = (name: string) => errors().some((e) => e.field === name);
   const described = (name: string) => (invalid(name) ? `launch-${name}-error` : undefined);
   const general = () => errors().filter((e) => !FIELDS.includes(e.field as (typeof FIELDS)[number]));
@@ -146,11 +153,32 @@ export function LaunchForm(props: LaunchFormProps): JSX.Element {
 
   return (
     <form ref={formEl} class="launch" onSubmit={submit} novalidate>
+      <Show when={(hosts.latest ?? []).length > 0}>
+        <Field name="host" label="Host" errors={errors()}>
+          <select
+            id="launch-host"
+            name="host"
+            value={draft.host}
+            aria-invalid={invalid('host')}
+            aria-describedby={described('host')}
+            onChange={(e) => setDraft('host', e.currentTarget.value)}
+          >
+            <option value="">This machine</option>
+            <For each={hosts.latest ?? []}>
+              {(h) => (
+                <option value={h.name}>
+                  {h.name} ({h.user}@{h.host}){h.hostKey?.state === 'trusted' ? '' : ' — key not trusted'}
+                </option>
+              )}
+            </For>
+          </select>
+        </Field>
+      </Show>
       <Field
         name="cwd"
         label="Working directory"
         errors={errors()}
-        hint="On this machine: an absolute path or ~/…"
+        hint={`On ${draft.host === '' ? 'this machine' : draft.host}: an absolute path or ~/…`}
       >
         <input
           ref={cwdInput}
@@ -231,6 +259,10 @@ export function LaunchForm(props: LaunchFormProps): JSX.Element {
           <>
             Given to the agent as <code>{API_KEY_ENV[draft.cli]}</code> in its environment only: never on a
             command line, never stored.
+            <Show when={draft.host !== ''}>
+              {' '}
+              Over SSH it is forwarded by name (SendEnv): the host's sshd must accept it (AcceptEnv).
+            </Show>
           </>
         }
       >

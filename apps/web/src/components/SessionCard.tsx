@@ -133,6 +133,17 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
               <span class="visually-hidden"> subagents</span>
             </span>
           </Show>
+          <Show when={s().queueCount > 0}>
+            <span
+              class="card__stat card__queue"
+              classList={{ 'card__queue--held': s().queueNote !== null }}
+              title={s().queueNote ?? 'Prompts queued for this session'}
+              data-testid="queue-count"
+            >
+              <span aria-hidden="true">☰</span> {s().queueCount}
+              <span class="visually-hidden"> queued prompts</span>
+            </span>
+          </Show>
           <Show when={terminalLabel(s().source)}>
             {(terminal) => (
               <span class="card__source" title={`Terminal: ${terminal()}`}>

@@ -74,7 +74,8 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
-        // Keystrokes go over the socket too: in order, without an HTTP round trip each.
+        // Keystrokes go over the socket too: in order, without an HTTP round trip each (in pieces that fit one
+        // WebSocket message: see createInputQueue).
         condition: (op) => op.type === 'subscription' || op.path === 'terminals.input',
         true: wsLink({ client: ws }),
         // The server answers a batch of more than 50 calls with 400 (WS_LIMITS.maxBatchCalls).
@@ -87,7 +88,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     await p;
   };
   const { alerts } = trpc;
-  const { terminals } = trpc;
+  const { terminals, ssh } = trpc;
 
   return {
     live(handlers: LiveHandlers) {
@@ -249,6 +250,17 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       );
       return () => sub.unsubscribe();
     },
+    queueList: (sessionId) => trpc.queue.list.query({ sessionId }),
+    queueAdd: (sessionId, text) => trpc.queue.add.mutate({ sessionId, text }),
+    queueUpdate: (sessionId, itemId, text) => trpc.queue.update.mutate({ sessionId, itemId, text }),
+    queueRemove: (sessionId, itemId) => trpc.queue.remove.mutate({ sessionId, itemId }),
+    queueReorder: (sessionId, itemIds) => trpc.queue.reorder.mutate({ sessionId, itemIds }),
+    sshHosts: () => ssh.hosts.query(),
+    sshKeys: () => ssh.keys.query(),
+    sshHostKey: (host) => ssh.hostKey.query({ host }),
+    sshTrust: (host, fingerprint) => ssh.trust.mutate({ host, fingerprint }),
+    sshAddHost: (host) => done(ssh.addHost.mutate(host)),
+    sshRemoveHost: (host) => done(ssh.removeHost.mutate({ host })),
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };

@@ -1,6 +1,8 @@
 import type { AppRouter } from '@flightdeck/server';
 import type { AgentCli, ApprovalOutcome, Note, SessionStatus, Team } from '@flightdeck/shared-types';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { QueueApi } from './queue.js';
+import type { SshApi } from './ssh.js';
 import type { TerminalsApi } from './terminals.js';
 
 /** What each procedure of the server's router returns (as JSON). */
@@ -179,7 +181,7 @@ export type AlertChannel = AlertRuleDraft['channels'][number];
 export type AlertDelivery = ServerOutputs['alerts']['deliveries'][number];
 
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
-export interface Api extends TerminalsApi {
+export interface Api extends TerminalsApi, QueueApi, SshApi {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
   live(handlers: LiveHandlers): () => void;
   /**

@@ -40,3 +40,8 @@ export function truncate(text: string, max: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }
+
+/** An error's message for a toast or an inline error (a thrown non-Error as text). */
+export function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

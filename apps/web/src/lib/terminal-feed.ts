@@ -65,21 +65,36 @@ export function exitWords(
 }
 
 /**
+ * The most characters in one `terminals.input` call. Keystrokes go over the WebSocket, whose messages the server
+ * takes up to 64 KiB (a larger one closes the socket): even JSON-escaped (6 bytes a character at worst) this many
+ * fit with the call's envelope. A longer paste is sent in pieces of this size, in order.
+ */
+export const INPUT_PIECE_CHARS = 8192;
+
+/** The first piece of `text` to send: at most `max` characters, never half of a surrogate pair. */
+function pieceOf(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/**
  * Sends keystrokes in order: one `terminals.input` call in flight at a time, what is typed meanwhile sent together
- * next (calls that overlap could reach the server out of order). A refused call drops what was queued behind it
- * and reports the refusal.
+ * next (calls that overlap could reach the server out of order), in pieces of at most `maxChars`. A refused call
+ * drops what was queued behind it and reports the refusal.
  */
 export function createInputQueue(
   send: (data: string) => Promise<void>,
   onError: (err: unknown) => void,
+  maxChars = INPUT_PIECE_CHARS,
 ): (data: string) => void {
   let pending = '';
   let busy = false;
   const flush = async () => {
     busy = true;
     while (pending) {
-      const data = pending;
-      pending = '';
+      const data = pieceOf(pending, maxChars);
+      pending = pending.slice(data.length);
       try {
         await send(data);
       } catch (err) {

@@ -15,10 +15,12 @@ import {
 import { createStore, reconcile } from 'solid-js/store';
 import { ApprovalItem, ClosedNoticeView } from '../components/Approval.js';
 import { ConfirmDialog } from '../components/Dialog.js';
+import { PromptQueuePanel } from '../components/PromptQueue.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
 import { WhereItRuns } from '../components/WhereItRuns.js';
+import type { QueueApi } from '../data/queue.js';
 import { INITIAL_SIZE } from '../data/terminals.js';
 import type { Api, ApprovalDecisionRecord, ApprovalOutcome, LiveSession, Session } from '../data/types.js';
 import { createCoalescer } from '../lib/coalesce.js';
@@ -45,6 +47,8 @@ export interface DetailActions {
   showTerminal?: (terminalId: string) => void;
   /** Opens a terminal attached to the tmux pane the agent runs in. */
   attachTmux?: (target: string) => Promise<void> | void;
+  /** The session's prompt queue (issue 16). */
+  queue?: QueueApi;
   /** `claude --resume` in a new terminal; set only while the session can be resumed (lib/resume.ts). */
   resumeInTerminal?: () => Promise<void> | void;
 }
@@ -498,6 +502,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         onShowTerminal={props.actions?.showTerminal}
         onAttachTmux={props.actions?.attachTmux}
       />
+      <PromptQueuePanel session={s()} api={props.actions?.queue} />
 
       <StatusTimeline session={s()} />
 
@@ -903,6 +908,7 @@ export function DetailPage(props: {
       props.onOpenTerminal?.(t.id);
     });
   const actions: DetailActions = {
+    queue: props.api,
     get resumeInTerminal() {
       return props.onOpenTerminal && canResume() ? resume : undefined;
     },

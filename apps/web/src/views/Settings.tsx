@@ -2,18 +2,15 @@ import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
 import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
+import { SshHostsPanel } from '../components/SshHosts.js';
 import { StoragePanel } from '../components/StoragePanel.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
-import { formatNumber } from '../lib/format.js';
+import { errText, formatNumber } from '../lib/format.js';
 import { applyTheme, prefs, setPrefs } from '../lib/prefs.js';
 import { enablePush, pushSupported } from '../lib/push.js';
 
 const SPARK_POINTS = 60;
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Element {
   const [status, { refetch }] = createResource(() => props.api.hookStatus());
@@ -420,6 +417,7 @@ export function SettingsView(props: {
       <HooksPanel api={props.api} onToast={props.onToast} />
       <PrefsPanel api={props.api} />
       <AlertRulesPanel api={props.api} onToast={props.onToast} />
+      <SshHostsPanel api={props.api} onToast={props.onToast} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
       <StoragePanel api={props.api} />

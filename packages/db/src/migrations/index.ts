@@ -4,6 +4,7 @@ import * as m0002 from './2026_12_06_0002_search_all.js';
 import * as m0003 from './2026_12_07_0003_session_host.js';
 import * as m0004 from './2026_12_07_0004_approvals.js';
 import * as m0005 from './2026_12_07_0005_alerts.js';
+import * as m0006 from './2026_12_07_0006_prompt_queue.js';
 import * as m0008 from './2026_12_07_0008_retention.js';
 
 /** Every migration, by name (names sort in the order they run). Add new ones here; never edit old ones. */
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_0003_session_host': m0003,
   '2026_12_07_0004_approvals': m0004,
   '2026_12_07_0005_alerts': m0005,
+  '2026_12_07_0006_prompt_queue': m0006,
   '2026_12_07_0008_retention': m0008,
 };
 

@@ -39,6 +39,17 @@ const APPROVAL = [
   'by_authenticated',
   'via',
 ] as const;
+const QUEUE_ROW = [
+  'session_id',
+  'position',
+  'item_id',
+  'text',
+  'state',
+  'created_at',
+  'updated_at',
+  'sent_at',
+  'queue_state',
+] as const;
 const IDS = placeholders(['oldId', 'newId', 'id'] as const);
 
 /** Kind codes of `search_index` rowids (rowid = ref id * 8 + code; migration 0002). */
@@ -72,6 +83,8 @@ function statementsOf(sqlite: BetterSqlite3.Database) {
     toolById: () => once<ToolCallInsert>('toolById', () => S.updateToolById(k, placeholders(TOOL))),
     toolByTime: () => once<ToolCallInsert>('toolByTime', () => S.updateToolByTime(k, placeholders(TOOL))),
     approval: () => once('approval', () => S.insertApprovalDecision(k, placeholders(APPROVAL))),
+    deleteQueue: () => once<{ id: string }>('deleteQueue', () => S.deletePromptQueue(k, IDS)),
+    queueRow: () => once('queueRow', () => S.insertPromptQueueRow(k, placeholders(QUEUE_ROW))),
     coreState: () => once('coreState', () => S.saveCoreState(k, placeholders(['state', 'at'] as const))),
     upsertKv: () => once('upsertKv', () => S.upsertKv(k, placeholders(['key', 'value', 'at'] as const))),
     deleteKv: () => once('deleteKv', () => S.deleteKv(k, placeholders(['key'] as const))),
@@ -177,6 +190,10 @@ function applyOps(st: Statements, ops: readonly WriteOp[]): void {
         break;
       case 'approval':
         st.approval().run(op.row);
+        break;
+      case 'promptQueue':
+        st.deleteQueue().run({ id: op.sessionId });
+        for (const row of op.rows) st.queueRow().run(row);
         break;
       case 'coreState':
         st.coreState().run(op);

@@ -1,0 +1,48 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { QueuedPrompt } from '@flightdeck/shared-types';
+import { describe, expect, it } from 'vitest';
+import { loadPromptQueues, openSqlite, promptQueueOp } from '../src/index.js';
+import { count, openTestDb } from './helpers.js';
+
+const item = (id: string, text: string, over: Partial<QueuedPrompt> = {}): QueuedPrompt => ({
+  id,
+  text,
+  state: 'queued',
+  createdAt: 1000,
+  updatedAt: 1000,
+  sentAt: null,
+  ...over,
+});
+
+describe('prompt queue rows', () => {
+  it('a queue is replaced whole, kept in order with its bookkeeping, deleted when empty, and read back after a reopen', async () => {
+    const h = await openTestDb('file');
+    const dir = h.dir!;
+    const a = [
+      item('a', 'first\nline', { state: 'sent', sentAt: 1500, updatedAt: 1500 }),
+      item('b', 'ünïcode ✓'),
+    ];
+    const state = { promptsAtSend: 3, blocked: null };
+    await h.write([promptQueueOp('s1', { items: [item('x', 'old')], state: null })]);
+    await h.write([
+      promptQueueOp('s1', { items: a, state }),
+      promptQueueOp('s2', { items: [item('c', 'other')], state: { promptsAtSend: null, blocked: null } }),
+    ]);
+    await h.write([promptQueueOp('s3', { items: [item('d', 'gone soon')], state: null })]);
+    await h.write([promptQueueOp('s3', null)]);
+    expect(count(h, 'prompt_queue')).toBe(3);
+    await h.close();
+
+    const reopened = await openSqlite({ file: join(dir, 'flightdeck.db') });
+    try {
+      const loaded = await loadPromptQueues(reopened.db);
+      expect([...loaded.keys()]).toEqual(['s1', 's2']);
+      expect(loaded.get('s1')).toEqual({ items: a, state });
+      expect(loaded.get('s2')?.items.map((i) => i.id)).toEqual(['c']);
+    } finally {
+      await reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
