@@ -16,6 +16,8 @@ export interface InputRedaction {
   envelope(envelope: HookEnvelope): HookEnvelope;
   input(input: CoreInput): CoreInput;
   text(s: string): string;
+  /** Every string in `v` (a page read from a file the server did not ingest, e.g. a transcript page). */
+  value<T>(v: T): T;
 }
 
 /** Redaction with the configuration `config()` returns (one redactor per configuration object). */
@@ -37,6 +39,7 @@ export function createInputRedaction(config: () => RedactionConfig): InputRedact
   return {
     envelope,
     text: (s) => current().text(s),
+    value: (v) => current().value(v),
     input(input) {
       switch (input.type) {
         case 'hook': {

@@ -96,8 +96,8 @@ export interface Services {
   transcripts: TranscriptsPort | null;
   /** Retention (retention/): its last pass, for `system.storage`; null until it starts. */
   retention?: Pick<Retention, 'last' | 'run' | 'now'> | null;
-  /** Secret redaction (redaction.ts) for what does not go through the runtime (notes); absent: none. */
-  redaction?: Pick<InputRedaction, 'text'>;
+  /** Secret redaction (redaction.ts) for what does not go through the runtime (notes, transcript pages); absent: none. */
+  redaction?: Pick<InputRedaction, 'text' | 'value'>;
   /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
   alerts?: AlertService;
   /** PTYs (terminals/manager.ts); absent where a server is built without them. */
