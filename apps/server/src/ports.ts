@@ -31,6 +31,8 @@ export interface CommitBatch {
   events: PreparedEvent[];
   sessions: Session[];
   removedSessionIds: string[];
+  /** Sessions that left memory (retention): their rows stay; the store forgets what it tracked of them. */
+  evictedSessionIds?: string[];
   rekeys: Array<{ oldId: string; newId: string }>;
   coreState: CoreState;
   /** Held approvals the batch closed: their audit records (absent: none). */

@@ -22,7 +22,8 @@ import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './inges
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
 import type { ProcessInspector } from './process-identity.js';
-import { startHookEventRetention } from './retention.js';
+import { createInputRedaction } from './redaction.js';
+import { startRetention } from './retention/index.js';
 import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
@@ -99,6 +100,10 @@ export interface StartOptions {
   transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
   /** Alert channels: webhook timeout and retry delays, push options (tests use short ones and an http endpoint). */
   alerts?: AlertServiceOptions;
+  /** The server's clock: the runtime's `now` and retention's (tests move it forward). Default `Date.now`. */
+  clock?: () => number;
+  /** How often retention runs (retention/; default hourly). */
+  retentionIntervalMs?: number;
   /** SSH hosts: the home whose ~/.ssh is used, Flightdeck's known-hosts file, the remote prompt timeout (tests). */
   ssh?: Omit<SshServiceOptions, 'config' | 'dataDir'>;
 }
@@ -179,6 +184,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // The rules (their webhooks) are known before the events stored after the last checkpoint are replayed: an alert
   // those fire again goes out on every channel of its rule (at least once; its dedupeKey is the same).
   await alerts.syncRules().catch((err) => runtimeLog.warn({ err }, 'alert rules not loaded'));
+  // Secrets are redacted from every input before it is stored or broadcast (rules from config.json, live).
+  const redaction = createInputRedaction(() => configStore.get().redaction);
   let runtime: Runtime;
   try {
     runtime = await createRuntime({
@@ -190,6 +197,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
       onAlert: (effect) => alerts.fire(effect),
+      redaction,
+      ...(opts.clock ? { now: opts.clock } : {}),
       typing: { terminal: (id) => services.terminals?.find(id) ?? 'no terminals on this server' },
     });
   } catch (err) {
@@ -233,6 +242,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     delivery: null,
     transcripts: null,
+    retention: null,
+    redaction,
     alerts,
     terminals: createTerminalManager({
       config: configStore,
@@ -303,12 +314,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hookTokens.refresh();
   }, AUTH_FILES_CHECK_MS);
   authFilesWatch.unref();
-  // Raw hook events past their retention are pruned now and daily (never those a restart replays).
-  const retention = startHookEventRetention({
+  // Retention (retention/): old conversation data and raw events pruned, ended sessions out of memory; now and hourly.
+  const retention = startRetention({
     db: database.db,
-    retentionDays: () => configStore.get().hookEventRetentionDays,
+    runtime,
+    settings: () => configStore.get(),
     log: runtimeLog,
+    ...(opts.clock ? { now: opts.clock } : {}),
+    ...(opts.retentionIntervalMs !== undefined ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
+  services.retention = retention;
 
   let port: number | null = null;
   let url: string | null = null;

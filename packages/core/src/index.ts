@@ -70,6 +70,22 @@ export {
   type TokenCounts,
 } from './pricing.js';
 export { queueOf, type SessionQueue } from './queue.js';
+export {
+  BUILTIN_REDACTION_RULES,
+  BUILTIN_RULE_IDS,
+  checkRulePattern,
+  compileRedactor,
+  DEFAULT_REDACTION_CONFIG,
+  MAX_EXTRA_RULES,
+  MAX_REPEAT,
+  MAX_RULE_PATHS,
+  MAX_RULE_PATTERN,
+  NO_REDACTION,
+  type RedactionConfig,
+  type RedactionRule,
+  type Redactor,
+  RULE_ID_RE,
+} from './redact.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';

@@ -13,6 +13,7 @@ import {
   parseHoldSeconds,
 } from './approvals-hold.js';
 import { applyEvent, endSession } from './events.js';
+import { evictEnded } from './evict.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
 import { normalize } from './normalize.js';
@@ -213,6 +214,8 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       return configure(state, input.config, now);
     case 'alert-rules':
       return applyAlertRules(state, input.rules, now);
+    case 'evict-ended':
+      return evictEnded(state, input.before, now);
     default:
       return rejected(
         state,

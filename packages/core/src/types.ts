@@ -185,6 +185,8 @@ export type CoreInput =
   | { type: 'configure'; config: CoreConfig }
   /** Every alert rule (alerts.ts), sent at start and whenever they change; the webhook part is ignored. */
   | { type: 'alert-rules'; rules: unknown[] }
+  /** Retention: sessions that ended before `before` leave memory (`session-evicted`); their rows stay stored. */
+  | { type: 'evict-ended'; before: number }
   | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
   | { type: 'resume-requested'; sessionId: string; terminalId: string }
   | { type: 'user'; action: UserAction }
@@ -203,6 +205,8 @@ export type Effect =
   | { type: 'cancel-timer'; key: string }
   | { type: 'session-changed'; sessionId: string }
   | { type: 'session-removed'; sessionId: string }
+  /** Left memory (retention), still in the database: not broadcast any more, its row is kept. */
+  | { type: 'session-evicted'; sessionId: string }
   | { type: 'session-rekeyed'; oldId: string; newId: string }
   | { type: 'team-changed'; teamId: string }
   | { type: 'team-removed'; teamId: string }

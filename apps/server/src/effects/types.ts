@@ -23,6 +23,7 @@ export type StateEffect = Extract<
     type:
       | 'session-changed'
       | 'session-removed'
+      | 'session-evicted'
       | 'session-rekeyed'
       | 'team-changed'
       | 'team-removed'
@@ -73,6 +74,7 @@ export function ignoreEffect<E extends ShellEffect>(log: Logger): EffectHandler<
 const STATE_EFFECT_TYPES: Record<StateEffect['type'], true> = {
   'session-changed': true,
   'session-removed': true,
+  'session-evicted': true,
   'session-rekeyed': true,
   'team-changed': true,
   'team-removed': true,

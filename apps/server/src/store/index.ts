@@ -337,7 +337,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
         ids.push(ev.ingestId);
       }
       const eventOps = batch.events.map((ev) => ev.prepared as WriteOp);
-      if (batch.rekeys.length > 0 || batch.removedSessionIds.length > 0) {
+      if (batch.rekeys.length + batch.removedSessionIds.length + (batch.evictedSessionIds?.length ?? 0) > 0) {
         // A checkpoint being planned is finished first (its sessions are planned under their current ids).
         // Then the sessions changed since go first, then the batch whole, in the ingest planner's batch order;
         // the checkpoint (state + watermark) follows in the same transaction.

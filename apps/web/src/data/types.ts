@@ -22,6 +22,8 @@ type Yielded<T> = T extends AsyncIterable<infer E> ? (E extends { data: infer D 
 
 /** A session as the server sends it (`sessions.get`, `history.session`): the `Session` of shared-types, as JSON. */
 export type Session = ServerOutputs['sessions']['get'];
+/** The database's size, the retention settings and what the next retention pass would delete. */
+export type StorageInfo = ServerOutputs['system']['storage'];
 
 /** A tool call as the server sends it. */
 export type ToolCall = Session['toolLog'][number];
@@ -235,6 +237,7 @@ export interface Api extends TerminalsApi, QueueApi, SshApi {
   /** Reinstall the hooks of `clis` so they deliver to this server; the fresh report. */
   fixDelivery(clis: AgentCli[]): Promise<DeliveryReport | null>;
   systemStats(): Promise<SystemStats>;
+  storage(): Promise<StorageInfo>;
   authStatus(): Promise<AuthStatus>;
   login(password: string): Promise<void>;
   logout(): Promise<void>;
