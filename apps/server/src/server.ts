@@ -2,10 +2,8 @@
  * Composition root: opens the database, loads and rehydrates the core state, builds the app, listens, then starts
  * the spool reader (so a restart loses nothing and doubles nothing). `close()` shuts down in order (§31.2).
  */
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { openSqlite } from '@flightdeck/db';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
@@ -13,7 +11,9 @@ import { type AlertServiceOptions, createAlertService } from './alerts/service.j
 import { type AppDeps, buildApp } from './app.js';
 import { sessionApprovalViews } from './approvals-live.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
+import { serverVersion, writerScript } from './build-info.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
+import { configureCoreFromFile } from './core-config.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
@@ -21,6 +21,7 @@ import { createHooksAdmin } from './hooks-admin.js';
 import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
+import { startLoopDelayMonitor } from './loop-delay.js';
 import type { ProcessInspector } from './process-identity.js';
 import { createInputRedaction } from './redaction.js';
 import { startRetention } from './retention/index.js';
@@ -42,27 +43,7 @@ import {
   WRITER_YOUNG_GENERATION_MB,
 } from './tuning.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-declare global {
-  /** Set by the production bundle's banner: the URL of the bundle, next to which `db-writer.mjs` lies. */
-  var __FLIGHTDECK_BUNDLE_URL__: string | undefined;
-}
-
-/** The writer thread's script: the production bundle's `db-writer.mjs`; from the sources, the db package's own. */
-function writerScript(): URL | undefined {
-  const bundle = globalThis.__FLIGHTDECK_BUNDLE_URL__;
-  return bundle ? new URL('./db-writer.mjs', bundle) : undefined;
-}
-
-export function serverVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(resolve(here, '../package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+export { serverVersion } from './build-info.js';
 
 export interface StartOptions {
   /** Use this config instead of reading it (tests); `dataDir: null` = in-memory DB, no spool. */
@@ -136,19 +117,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
   const startedAt = Date.now();
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  // The histogram records the interval between 10 ms ticks; the delay is what exceeds the 10 ms.
-  const eventLoopDelay = (reset = false) => {
-    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - 10);
-    const out = {
-      p50: ms(loopDelay.percentile(50)),
-      p99: ms(loopDelay.percentile(99)),
-      max: ms(loopDelay.max),
-    };
-    if (reset) loopDelay.reset();
-    return out;
-  };
+  const loopDelay = startLoopDelayMonitor();
+  const eventLoopDelay = loopDelay.read;
   let address: string | null = null;
 
   // The runtime logs through Fastify's logger once the app exists.
@@ -285,6 +255,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   void alerts.syncRules().catch((err) => log.warn({ err }, 'alert rules not loaded'));
   // The core's settings from config.json, now and whenever the file changes.
+<<<<<<< HEAD
   const configureCore = (f: ConfigFile) =>
     runtime
       .dispatch({
@@ -300,6 +271,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const core = (f: ConfigFile) => JSON.stringify([f.autoIdleMs, f.approvals.holdSeconds, f.pricing]);
     if (core(next) !== core(previous)) void configureCore(next);
   });
+=======
+  configureCoreFromFile(configStore, runtime, log);
+>>>>>>> main
   // Memory grown under a burst of events is given back once it is over.
   collector = startServerIdleCollector(runtime.inputCount);
 
