@@ -255,25 +255,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   void alerts.syncRules().catch((err) => log.warn({ err }, 'alert rules not loaded'));
   // The core's settings from config.json, now and whenever the file changes.
-<<<<<<< HEAD
-  const configureCore = (f: ConfigFile) =>
-    runtime
-      .dispatch({
-        type: 'configure',
-        config: { autoIdleMs: f.autoIdleMs, holdSeconds: f.approvals.holdSeconds, pricing: f.pricing },
-      })
-      .then((r) => {
-        if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'core settings refused');
-      })
-      .catch((err) => log.warn({ err }, 'core settings not applied'));
-  void configureCore(configStore.get());
-  configStore.subscribe((next, previous) => {
-    const core = (f: ConfigFile) => JSON.stringify([f.autoIdleMs, f.approvals.holdSeconds, f.pricing]);
-    if (core(next) !== core(previous)) void configureCore(next);
-  });
-=======
   configureCoreFromFile(configStore, runtime, log);
->>>>>>> main
   // Memory grown under a burst of events is given back once it is over.
   collector = startServerIdleCollector(runtime.inputCount);
 
