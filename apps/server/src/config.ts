@@ -31,6 +31,17 @@ const autoIdleMs = z
   .min(1000)
   .max(7 * 86_400_000);
 
+const usdPerMTok = z.number().min(0).max(10_000);
+const modelPrice = z
+  .object({
+    input: usdPerMTok,
+    output: usdPerMTok,
+    cacheRead: usdPerMTok,
+    cacheWrite5m: usdPerMTok,
+    cacheWrite1h: usdPerMTok,
+  })
+  .strict();
+
 /** An agent CLI's absolute path (no metacharacters: it is spawned as argv[0], never through a shell). */
 const terminalCliPath = z
   .string()
@@ -184,6 +195,11 @@ export const configFileSchema = z
           .default({}),
       })
       .default({ max: 10, bufferBytes: 128 * 1024, cli: {} }),
+    /**
+     * Prices over the shipped table (@flightdeck/core `DEFAULT_PRICING`): model id → USD per million tokens. A model
+     * priced nowhere shows its tokens and "price unknown".
+     */
+    pricing: z.record(z.string().min(1).max(200), modelPrice).default({}),
     /** SSH hosts for terminals and launches (`ssh.addHost` / Settings → SSH hosts). */
     ssh: sshConfigSchema.default({ hosts: [] }),
   })

@@ -2,7 +2,11 @@
 import type { ConfigFile, ConfigStore } from './config.js';
 import type { Logger, Runtime } from './runtime.js';
 
-const coreSettings = (f: ConfigFile) => ({ autoIdleMs: f.autoIdleMs, holdSeconds: f.approvals.holdSeconds });
+const coreSettings = (f: ConfigFile) => ({
+  autoIdleMs: f.autoIdleMs,
+  holdSeconds: f.approvals.holdSeconds,
+  pricing: f.pricing,
+});
 
 export function configureCoreFromFile(config: ConfigStore, runtime: Runtime, log: Logger): void {
   const apply = (file: ConfigFile) =>

@@ -7,7 +7,7 @@ import type { ApprovalDecisionRecord, IngestEvent, Session } from '@flightdeck/s
 
 export type { CoreInput, CoreState, Effect } from '@flightdeck/core';
 
-import type { CoreInput, CoreState, Effect } from '@flightdeck/core';
+import type { CoreInput, CoreState, Effect, UsageRecord } from '@flightdeck/core';
 
 export interface CorePort {
   initialState(): CoreState;
@@ -37,6 +37,8 @@ export interface CommitBatch {
   coreState: CoreState;
   /** Held approvals the batch closed: their audit records (absent: none). */
   approvals?: ApprovalDecisionRecord[];
+  /** API responses counted or recounted (`usage-recorded`): their usage rows (absent: none). */
+  usage?: Array<{ sessionId: string; records: UsageRecord[] }>;
   /** False when no input changed the state (e.g. only duplicates). */
   stateChanged: boolean;
   /**

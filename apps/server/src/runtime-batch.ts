@@ -68,6 +68,8 @@ export interface BatchOutcome {
   approvals: ApprovalDecisionRecord[];
 }
 
+type UsageEffect = Extract<Effect, { type: 'usage-recorded' }>;
+
 export interface BatchDeps {
   core: CorePort;
   store: StorePort;
@@ -98,6 +100,7 @@ export function applyBatch(
   const evicted: string[] = [];
   const shellEffects: ShellEffect[] = [];
   const approvals: ApprovalDecisionRecord[] = [];
+  const usage: Array<Pick<UsageEffect, 'sessionId' | 'records'>> = [];
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
   const seenInBatch = new Set<string>();
@@ -173,6 +176,9 @@ export function applyBatch(
         case 'approval-closed':
           approvals.push(eff.record);
           break;
+        case 'usage-recorded':
+          usage.push({ sessionId: eff.sessionId, records: eff.records });
+          break;
         default:
           shellEffects.push(eff);
       }
@@ -193,6 +199,7 @@ export function applyBatch(
     ...(evicted.length > 0 ? { evictedSessionIds: evicted } : {}),
     rekeys,
     ...(approvals.length > 0 ? { approvals } : {}),
+    ...(usage.length > 0 ? { usage } : {}),
     coreState: next,
     stateChanged: next !== state,
     checkpoint: unlogged,

@@ -50,4 +50,5 @@ export {
   type WriterLog,
   type WriterThreadOptions,
 } from './sqlite/open.js';
+export * from './usage.js';
 export * from './write-op.js';

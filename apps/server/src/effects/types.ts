@@ -28,7 +28,8 @@ export type StateEffect = Extract<
       | 'team-changed'
       | 'team-removed'
       | 'rejected'
-      | 'approval-closed';
+      | 'approval-closed'
+      | 'usage-recorded';
   }
 >;
 
@@ -79,6 +80,7 @@ const STATE_EFFECT_TYPES: Record<StateEffect['type'], true> = {
   'team-removed': true,
   rejected: true,
   'approval-closed': true,
+  'usage-recorded': true,
 };
 
 export function isShellEffect(effect: Effect): effect is ShellEffect {

@@ -1,3 +1,4 @@
+import { emptyUsage } from '@flightdeck/core';
 import { getSession } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
 import { z } from 'zod';
@@ -46,7 +47,11 @@ export const sessionsRouter = router({
       const list = input?.includeArchived === false ? all.filter((s) => !s.archived) : all;
       return list.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
     }),
-  get: protectedProcedure.input(byId).query(({ ctx, input }) => requireSession(ctx, input.sessionId)),
+  get: protectedProcedure.input(byId).query(({ ctx, input }) => {
+    const s = requireSession(ctx, input.sessionId);
+    // a session stored before usage was counted has none: it reads as nothing counted
+    return s.usage ? s : { ...s, usage: emptyUsage() };
+  }),
   /** A page of the session's conversation from its transcript: newest first, then `before`/`after` cursors. */
   conversation: protectedProcedure
     .input(conversationInput)

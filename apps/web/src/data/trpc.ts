@@ -169,6 +169,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       ]);
       return { summary, tools, projects, heatmap, daily };
     },
+    usage: (q) => trpc.analytics.usage.query({ ...q, tzOffsetMinutes: -new Date().getTimezoneOffset() }),
     async hookStatus(): Promise<HookCliStatus[]> {
       return (await trpc.hooks.status.query()).clis;
     },

@@ -104,6 +104,10 @@ export interface Analytics {
   daily: ServerOutputs['analytics']['daily'];
 }
 
+/** `analytics.usage`: tokens and cost of a time range, by day, project, model or session. */
+export type UsageReport = ServerOutputs['analytics']['usage'];
+export type UsageGroupBy = ServerInputs['analytics']['usage']['groupBy'];
+
 export type HookDensity = ServerOutputs['hooks']['status']['density'];
 /** Where the installed hooks deliver, checked by the server against its own spool (`hooks.status().delivery`). */
 export type DeliveryReport = NonNullable<ServerOutputs['hooks']['status']['delivery']>;
@@ -223,6 +227,8 @@ export interface Api extends TerminalsApi, QueueApi, SshApi {
   searchText(query: HistoryQuery): Promise<HistoryHitsPage>;
   historyProjects(): Promise<string[]>;
   analytics(): Promise<Analytics>;
+  /** Tokens and cost of the API responses in [`from`, `to`) by `groupBy`, days in the browser's time zone. */
+  usage(q: { from: number; to: number; groupBy: UsageGroupBy }): Promise<UsageReport>;
   hookStatus(): Promise<HookCliStatus[]>;
   installHooks(cli: AgentCli, density: HookDensity): Promise<void>;
   uninstallHooks(cli: AgentCli): Promise<void>;
