@@ -110,7 +110,6 @@ describe('Settings → SSH hosts → tmux panes', () => {
     port: 22,
     user: 'dev',
     auth: 'agent',
-    identityFile: null,
     hostKey: { host: 'box', type: 'ssh-ed25519', fingerprint: FP_SHOWN, state: 'trusted' },
     error: null,
   };
