@@ -264,6 +264,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     sshTrust: (host, fingerprint) => ssh.trust.mutate({ host, fingerprint }),
     sshAddHost: (host) => done(ssh.addHost.mutate(host)),
     sshRemoveHost: (host) => done(ssh.removeHost.mutate({ host })),
+    sshTmuxSessions: (host) => ssh.tmuxSessions.query({ host }),
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };

@@ -410,6 +410,8 @@ export function SettingsView(props: {
   api: Api;
   onToast: (m: string) => void;
   onAuthChange: () => void;
+  /** Shows a Flightdeck terminal (an SSH host's tmux pane, attached from here). */
+  onOpenTerminal?: (terminalId: string) => void;
 }): JSX.Element {
   return (
     <section class="settings" aria-label="Settings">
@@ -417,7 +419,7 @@ export function SettingsView(props: {
       <HooksPanel api={props.api} onToast={props.onToast} />
       <PrefsPanel api={props.api} />
       <AlertRulesPanel api={props.api} onToast={props.onToast} />
-      <SshHostsPanel api={props.api} onToast={props.onToast} />
+      <SshHostsPanel api={props.api} onToast={props.onToast} onOpenTerminal={props.onOpenTerminal} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
       <StoragePanel api={props.api} />
