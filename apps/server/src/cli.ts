@@ -145,7 +145,12 @@ async function cmdSetup(args: string[], io: CliIo): Promise<number> {
       clis = parseClis(await rl.ask('CLIs to hook (claude,codex,gemini or all)', clis.join(','))) ?? clis;
       density = parseDensity(await rl.ask('Hook density (high, medium, low)', density)) ?? density;
       debug = /^(y|yes|on|true)$/i.test(await rl.ask('Debug logging (yes/no)', debug ? 'yes' : 'no'));
-      const ret = Number(await rl.ask('Session history retention in hours', String(retention)));
+      const ret = Number(
+        await rl.ask(
+          'History retention in hours (older prompts, tool calls and raw events are deleted)',
+          String(retention),
+        ),
+      );
       if (!Number.isFinite(ret) || ret <= 0)
         throw new UsageError('retention must be a positive number of hours');
       retention = ret;

@@ -8,6 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  BUILTIN_RULE_IDS,
+  checkRulePattern,
+  MAX_EXTRA_RULES,
+  MAX_RULE_PATTERN,
+  RULE_ID_RE,
+} from '@flightdeck/core';
 import { AGENT_CLIS, sshConfigSchema } from '@flightdeck/shared-types';
 import { z } from 'zod';
 
@@ -24,12 +31,64 @@ const autoIdleMs = z
   .min(1000)
   .max(7 * 86_400_000);
 
+const usdPerMTok = z.number().min(0).max(10_000);
+const modelPrice = z
+  .object({
+    input: usdPerMTok,
+    output: usdPerMTok,
+    cacheRead: usdPerMTok,
+    cacheWrite5m: usdPerMTok,
+    cacheWrite1h: usdPerMTok,
+  })
+  .strict();
+
 /** An agent CLI's absolute path (no metacharacters: it is spawned as argv[0], never through a shell). */
 const terminalCliPath = z
   .string()
   .max(1024)
   .regex(/^\/[A-Za-z0-9_./+@-]+$/, 'an absolute path (letters, digits, _ . / + @ -)')
   .refine((p) => !p.split('/').includes('..'), 'no .. in the path');
+
+/** A redaction rule of one's own: its pattern must pass the core's ReDoS guard (`checkRulePattern`). */
+const extraRedactionRule = z
+  .object({
+    id: z.string().regex(RULE_ID_RE, 'lower-case letters, digits and - (at most 40)'),
+    pattern: z.string().min(1).max(MAX_RULE_PATTERN),
+    caseInsensitive: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    const why = checkRulePattern(rule.pattern, rule.caseInsensitive === true);
+    if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['pattern'], message: why });
+  });
+
+/** Secret redaction at ingest (redaction.ts): the built-in rules less `disable`, plus `extra`. */
+export const redactionConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    disable: z
+      .array(
+        z.string().refine((id) => BUILTIN_RULE_IDS.includes(id), {
+          message: `unknown rule (rules: ${BUILTIN_RULE_IDS.join(', ')})`,
+        }),
+      )
+      .max(BUILTIN_RULE_IDS.length)
+      .default([]),
+    extra: z.array(extraRedactionRule).max(MAX_EXTRA_RULES).default([]),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const seen = new Set<string>(BUILTIN_RULE_IDS);
+    r.extra.forEach((rule, i) => {
+      if (seen.has(rule.id))
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['extra', i, 'id'],
+          message: `"${rule.id}" is taken`,
+        });
+      seen.add(rule.id);
+    });
+  });
 
 /** The contents of `<dataDir>/config.json`. Unknown keys are kept (forward compatibility). */
 export const configFileSchema = z
@@ -53,17 +112,27 @@ export const configFileSchema = z
       .regex(/^[0-9a-f]{32}:[0-9a-f]{128}$/, 'must be "salt:hash" as written by `flightdeck password set`')
       .nullable()
       .default(null),
-    /** Asked by `flightdeck setup`; nothing enforces it yet (session history is kept; see the transcripts issue). */
+    /**
+     * Asked by `flightdeck setup`: prompts, responses, tool calls and lifecycle events (and raw hook events) older
+     * than this are pruned hourly (retention/); sessions stay listed in History with their titles and notes.
+     */
     sessionRetentionHours: z
       .number()
       .positive()
       .max(24 * 365)
       .default(24),
     /**
-     * Days raw hook events (`hook_events`) are kept; older ones are pruned on start and daily, except those after
-     * the last checkpoint (a restart replays them). Session history is not affected.
+     * Days raw hook events (`hook_events`) are kept at most (`sessionRetentionHours` when shorter); older ones are
+     * pruned on start and hourly, except those after the last checkpoint (a restart replays them).
      */
     hookEventRetentionDays: z.number().positive().max(3650).default(30),
+    /** Minutes an ended session stays in memory (on the board); then it is in History only. */
+    endedSessionMemoryMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60)
+      .default(60),
     /** Open the browser on start. */
     openBrowser: z.boolean().default(true),
     /**
@@ -98,6 +167,11 @@ export const configFileSchema = z
           .default({}),
       })
       .default({ holdSeconds: {} }),
+    /**
+     * Secrets (API keys, tokens, private keys, .env-style assignments, URL passwords) are replaced by
+     * `[REDACTED:<rule>]` in every accepted input before anything is stored or broadcast.
+     */
+    redaction: redactionConfigSchema.default({ enabled: true, disable: [], extra: [] }),
     /** The transcript follower (what hooks miss: interrupts, API errors, compactions, the assistant's text). */
     transcripts: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     /** Terminals (issue 16): open at most `max` (spec §8.7), each replaying its last `bufferBytes` of output. */
@@ -121,6 +195,11 @@ export const configFileSchema = z
           .default({}),
       })
       .default({ max: 10, bufferBytes: 128 * 1024, cli: {} }),
+    /**
+     * Prices over the shipped table (@flightdeck/core `DEFAULT_PRICING`): model id → USD per million tokens. A model
+     * priced nowhere shows its tokens and "price unknown".
+     */
+    pricing: z.record(z.string().min(1).max(200), modelPrice).default({}),
     /** SSH hosts for terminals and launches (`ssh.addHost` / Settings → SSH hosts). */
     ssh: sshConfigSchema.default({ hosts: [] }),
   })

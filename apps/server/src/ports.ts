@@ -7,7 +7,7 @@ import type { ApprovalDecisionRecord, IngestEvent, Session } from '@flightdeck/s
 
 export type { CoreInput, CoreState, Effect } from '@flightdeck/core';
 
-import type { CoreInput, CoreState, Effect } from '@flightdeck/core';
+import type { CoreInput, CoreState, Effect, UsageRecord } from '@flightdeck/core';
 
 export interface CorePort {
   initialState(): CoreState;
@@ -31,10 +31,14 @@ export interface CommitBatch {
   events: PreparedEvent[];
   sessions: Session[];
   removedSessionIds: string[];
+  /** Sessions that left memory (retention): their rows stay; the store forgets what it tracked of them. */
+  evictedSessionIds?: string[];
   rekeys: Array<{ oldId: string; newId: string }>;
   coreState: CoreState;
   /** Held approvals the batch closed: their audit records (absent: none). */
   approvals?: ApprovalDecisionRecord[];
+  /** API responses counted or recounted (`usage-recorded`): their usage rows (absent: none). */
+  usage?: Array<{ sessionId: string; records: UsageRecord[] }>;
   /** False when no input changed the state (e.g. only duplicates). */
   stateChanged: boolean;
   /**

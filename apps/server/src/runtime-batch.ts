@@ -60,11 +60,15 @@ export interface BatchOutcome {
   sessions: ChangeSet;
   teams: ChangeSet;
   rekeys: Array<{ oldId: string; newId: string }>;
+  /** Sessions that left memory (retention): no longer broadcast, their rows stay stored. */
+  evicted: string[];
   /** Effects for the shell's handlers, in the order the core returned them. */
   shellEffects: ShellEffect[];
   /** Held approvals the batch closed (persisted with it; broadcast by the runtime). */
   approvals: ApprovalDecisionRecord[];
 }
+
+type UsageEffect = Extract<Effect, { type: 'usage-recorded' }>;
 
 export interface BatchDeps {
   core: CorePort;
@@ -93,8 +97,10 @@ export function applyBatch(
   const sessionIds = new ChangeSet();
   const teamIds = new ChangeSet();
   const rekeys: BatchOutcome['rekeys'] = [];
+  const evicted: string[] = [];
   const shellEffects: ShellEffect[] = [];
   const approvals: ApprovalDecisionRecord[] = [];
+  const usage: Array<Pick<UsageEffect, 'sessionId' | 'records'>> = [];
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
   const seenInBatch = new Set<string>();
@@ -151,6 +157,10 @@ export function applyBatch(
         case 'session-removed':
           sessionIds.remove(eff.sessionId);
           break;
+        case 'session-evicted':
+          sessionIds.changed.delete(eff.sessionId);
+          evicted.push(eff.sessionId);
+          break;
         case 'session-rekeyed':
           rekeys.push({ oldId: eff.oldId, newId: eff.newId });
           break;
@@ -165,6 +175,9 @@ export function applyBatch(
           break;
         case 'approval-closed':
           approvals.push(eff.record);
+          break;
+        case 'usage-recorded':
+          usage.push({ sessionId: eff.sessionId, records: eff.records });
           break;
         default:
           shellEffects.push(eff);
@@ -183,8 +196,10 @@ export function applyBatch(
     events,
     sessions,
     removedSessionIds: [...sessionIds.removed],
+    ...(evicted.length > 0 ? { evictedSessionIds: evicted } : {}),
     rekeys,
     ...(approvals.length > 0 ? { approvals } : {}),
+    ...(usage.length > 0 ? { usage } : {}),
     coreState: next,
     stateChanged: next !== state,
     checkpoint: unlogged,
@@ -197,6 +212,7 @@ export function applyBatch(
     sessions: sessionIds,
     teams: teamIds,
     rekeys,
+    evicted,
     shellEffects,
     approvals,
   };

@@ -36,6 +36,7 @@ import { applyBatch, type BatchItem, type ItemResult, idsToLookUp } from './runt
 
 const NONE: ReadonlySet<string> = new Set();
 
+import type { InputRedaction } from './redaction.js';
 import { createInputQueue } from './runtime-queue.js';
 import { createRuntimeStats, type RuntimeStats } from './runtime-stats.js';
 
@@ -60,6 +61,11 @@ export interface RuntimeOptions {
   holds?: HoldOptions;
   /** Where `alert-fire` effects go (the alert service); without it they are only logged. */
   onAlert?: AlertSink;
+  /**
+   * Secret redaction (redaction.ts), applied to every input as it is submitted: before its raw event is stored,
+   * before the core sees it. Events replayed on start were stored redacted. Without it nothing is redacted.
+   */
+  redaction?: Pick<InputRedaction, 'envelope' | 'input'>;
   /** The terminals queued prompts are typed into (`terminal-type`): the server's own (`TerminalManager.find`). */
   typing?: TerminalTypingOptions;
 }
@@ -141,7 +147,10 @@ function toIngestResult(ingestId: string, r: ItemResult | undefined): IngestResu
   return out;
 }
 
-/** A raw hook event as an input: `checkStore` when its id may have been stored before (see `BatchItem`). */
+/**
+ * A raw hook event as an input: `checkStore` when its id may have been stored before (see `BatchItem`). Its
+ * envelope is already redacted: the stored event and the core's input are the same object.
+ */
 function hookItem(ingest: IngestEvent, fromSpool: boolean): BatchItem {
   return {
     input: { type: 'hook', envelope: ingest.envelope },
@@ -157,6 +166,8 @@ function hookItem(ingest: IngestEvent, fromSpool: boolean): BatchItem {
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { core, store, log } = opts;
   const now = opts.now ?? Date.now;
+  const redaction = opts.redaction;
+  const redact = redaction ? (e: HookEnvelope) => redaction.envelope(e) : (e: HookEnvelope) => e;
 
   const loaded = await store.load();
   let state: CoreState = loaded.state ?? core.initialState();
@@ -204,11 +215,12 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     for (const id of out.rekeys) hub.sessionRemoved(id.oldId);
     for (const id of out.sessions.changed) hub.sessionChanged(id);
     for (const id of out.sessions.removed) hub.sessionRemoved(id);
+    for (const id of out.evicted) hub.sessionRemoved(id);
     for (const id of out.teams.changed) hub.teamChanged(id);
     for (const id of out.teams.removed) hub.teamRemoved(id);
     approvals.update(
       out.sessions.changed,
-      [...out.sessions.removed, ...out.rekeys.map((r) => r.oldId)],
+      [...out.sessions.removed, ...out.evicted, ...out.rekeys.map((r) => r.oldId)],
       out.approvals,
     );
     return { results: out.results, committed: out.committed };
@@ -264,7 +276,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     ingest(envelope, fallbackId, receivedAt) {
       const ingestId = ingestIdOf(envelope, fallbackId);
-      const item = hookItem({ ingestId, envelope, receivedAt: receivedAt ?? now() }, false);
+      const item = hookItem({ ingestId, envelope: redact(envelope), receivedAt: receivedAt ?? now() }, false);
       // Not an async function: its frame would keep the envelope until the commit.
       return queue.submit(item).then((r) => toIngestResult(ingestId, r));
     },
@@ -275,7 +287,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           hookItem(
             {
               ingestId: ingestIdOf(e.envelope, e.ingestId),
-              envelope: e.envelope,
+              envelope: redact(e.envelope),
               receivedAt: e.receivedAt ?? t,
             },
             false,
@@ -287,12 +299,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const t = now();
       return ingestAll(
         records.map((r) =>
-          hookItem({ ingestId: r.id, envelope: r.envelope, receivedAt: r.receivedAt ?? t }, true),
+          hookItem({ ingestId: r.id, envelope: redact(r.envelope), receivedAt: r.receivedAt ?? t }, true),
         ),
       );
     },
     async dispatch(input) {
-      const r = await queue.submit({ input, ingest: null, checkStore: false });
+      const item = { input: redaction ? redaction.input(input) : input, ingest: null, checkStore: false };
+      const r = await queue.submit(item);
       return { rejected: r.rejected, effects: r.effects };
     },
     listSessions: () => valuesOf(state.sessions),

@@ -2,10 +2,8 @@
  * Composition root: opens the database, loads and rehydrates the core state, builds the app, listens, then starts
  * the spool reader (so a restart loses nothing and doubles nothing). `close()` shuts down in order (§31.2).
  */
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { openSqlite } from '@flightdeck/db';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
@@ -13,7 +11,9 @@ import { type AlertServiceOptions, createAlertService } from './alerts/service.j
 import { type AppDeps, buildApp } from './app.js';
 import { sessionApprovalViews } from './approvals-live.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
+import { serverVersion, writerScript } from './build-info.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
+import { configureCoreFromFile } from './core-config.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
@@ -21,8 +21,10 @@ import { createHooksAdmin } from './hooks-admin.js';
 import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
+import { startLoopDelayMonitor } from './loop-delay.js';
 import type { ProcessInspector } from './process-identity.js';
-import { startHookEventRetention } from './retention.js';
+import { createInputRedaction } from './redaction.js';
+import { startRetention } from './retention/index.js';
 import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
@@ -41,27 +43,7 @@ import {
   WRITER_YOUNG_GENERATION_MB,
 } from './tuning.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-declare global {
-  /** Set by the production bundle's banner: the URL of the bundle, next to which `db-writer.mjs` lies. */
-  var __FLIGHTDECK_BUNDLE_URL__: string | undefined;
-}
-
-/** The writer thread's script: the production bundle's `db-writer.mjs`; from the sources, the db package's own. */
-function writerScript(): URL | undefined {
-  const bundle = globalThis.__FLIGHTDECK_BUNDLE_URL__;
-  return bundle ? new URL('./db-writer.mjs', bundle) : undefined;
-}
-
-export function serverVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(resolve(here, '../package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+export { serverVersion } from './build-info.js';
 
 export interface StartOptions {
   /** Use this config instead of reading it (tests); `dataDir: null` = in-memory DB, no spool. */
@@ -99,6 +81,10 @@ export interface StartOptions {
   transcripts?: Omit<TranscriptFollowerOptions, 'runtime' | 'log'> | false;
   /** Alert channels: webhook timeout and retry delays, push options (tests use short ones and an http endpoint). */
   alerts?: AlertServiceOptions;
+  /** The server's clock: the runtime's `now` and retention's (tests move it forward). Default `Date.now`. */
+  clock?: () => number;
+  /** How often retention runs (retention/; default hourly). */
+  retentionIntervalMs?: number;
   /** SSH hosts: the home whose ~/.ssh is used, Flightdeck's known-hosts file, the remote prompt timeout (tests). */
   ssh?: Omit<SshServiceOptions, 'config' | 'dataDir'>;
 }
@@ -131,19 +117,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
   const startedAt = Date.now();
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  // The histogram records the interval between 10 ms ticks; the delay is what exceeds the 10 ms.
-  const eventLoopDelay = (reset = false) => {
-    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - 10);
-    const out = {
-      p50: ms(loopDelay.percentile(50)),
-      p99: ms(loopDelay.percentile(99)),
-      max: ms(loopDelay.max),
-    };
-    if (reset) loopDelay.reset();
-    return out;
-  };
+  const loopDelay = startLoopDelayMonitor();
+  const eventLoopDelay = loopDelay.read;
   let address: string | null = null;
 
   // The runtime logs through Fastify's logger once the app exists.
@@ -179,6 +154,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // The rules (their webhooks) are known before the events stored after the last checkpoint are replayed: an alert
   // those fire again goes out on every channel of its rule (at least once; its dedupeKey is the same).
   await alerts.syncRules().catch((err) => runtimeLog.warn({ err }, 'alert rules not loaded'));
+  // Secrets are redacted from every input before it is stored or broadcast (rules from config.json, live).
+  const redaction = createInputRedaction(() => configStore.get().redaction);
   let runtime: Runtime;
   try {
     runtime = await createRuntime({
@@ -190,6 +167,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
       onAlert: (effect) => alerts.fire(effect),
+      redaction,
+      ...(opts.clock ? { now: opts.clock } : {}),
       typing: { terminal: (id) => services.terminals?.find(id) ?? 'no terminals on this server' },
     });
   } catch (err) {
@@ -233,6 +212,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     delivery: null,
     transcripts: null,
+    retention: null,
+    redaction,
     alerts,
     terminals: createTerminalManager({
       config: configStore,
@@ -274,21 +255,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   void alerts.syncRules().catch((err) => log.warn({ err }, 'alert rules not loaded'));
   // The core's settings from config.json, now and whenever the file changes.
-  const configureCore = (file: ConfigFile) =>
-    runtime
-      .dispatch({
-        type: 'configure',
-        config: { autoIdleMs: file.autoIdleMs, holdSeconds: file.approvals.holdSeconds },
-      })
-      .then((r) => {
-        if (r.rejected.length > 0) log.warn({ rejected: r.rejected }, 'core settings refused');
-      })
-      .catch((err) => log.warn({ err }, 'core settings not applied'));
-  void configureCore(configStore.get());
-  configStore.subscribe((next, previous) => {
-    const core = (f: ConfigFile) => JSON.stringify([f.autoIdleMs, f.approvals.holdSeconds]);
-    if (core(next) !== core(previous)) void configureCore(next);
-  });
+  configureCoreFromFile(configStore, runtime, log);
   // Memory grown under a burst of events is given back once it is over.
   collector = startServerIdleCollector(runtime.inputCount);
 
@@ -303,12 +270,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hookTokens.refresh();
   }, AUTH_FILES_CHECK_MS);
   authFilesWatch.unref();
-  // Raw hook events past their retention are pruned now and daily (never those a restart replays).
-  const retention = startHookEventRetention({
+  // Retention (retention/): old conversation data and raw events pruned, ended sessions out of memory; now and hourly.
+  const retention = startRetention({
     db: database.db,
-    retentionDays: () => configStore.get().hookEventRetentionDays,
+    runtime,
+    settings: () => configStore.get(),
     log: runtimeLog,
+    ...(opts.clock ? { now: opts.clock } : {}),
+    ...(opts.retentionIntervalMs !== undefined ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
+  services.retention = retention;
 
   let port: number | null = null;
   let url: string | null = null;

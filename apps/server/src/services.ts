@@ -15,6 +15,8 @@ import type { ConfigStore, HookDensity } from './config.js';
 import type { DeliveryReport } from './delivery.js';
 import type { HookTokenStore } from './hook-token.js';
 import type { StorePort } from './ports.js';
+import type { InputRedaction } from './redaction.js';
+import type { Retention } from './retention/index.js';
 import type { Runtime } from './runtime.js';
 import type { TerminalManager } from './terminals/manager.js';
 import type { TranscriptFollowerStats } from './transcripts/follower.js';
@@ -92,6 +94,10 @@ export interface Services {
   info: SystemInfo;
   delivery: DeliveryPort | null;
   transcripts: TranscriptsPort | null;
+  /** Retention (retention/): its last pass, for `system.storage`; null until it starts. */
+  retention?: Pick<Retention, 'last' | 'run' | 'now'> | null;
+  /** Secret redaction (redaction.ts) for what does not go through the runtime (notes, transcript pages); absent: none. */
+  redaction?: Pick<InputRedaction, 'text' | 'value'>;
   /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
   alerts?: AlertService;
   /** PTYs (terminals/manager.ts); absent where a server is built without them. */

@@ -6,7 +6,6 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { openSqlite } from '@flightdeck/db';
 import { eventsFor } from '@flightdeck/hook-ingest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../../packages/hook-ingest/test/support/fake-anthropic.js';
+import { ECHO_PROMPT, runClaudePrint } from './claude-print.js';
 import { installClaudeHooks } from './claude-tmux.js';
 import { runFlightdeck, startFlightdeck, stopChild, userEnv } from './cli-child.js';
 import { startTestServer, tmpDir, trpcClient, waitFor } from './helpers.js';
@@ -48,43 +48,8 @@ async function fakeAnthropic(): Promise<string> {
 }
 
 /** `claude -p` (one Bash tool call, then an answer) against the fake API; its exit code and output. */
-function runClaude(
-  project: string,
-  env: Record<string, string>,
-  api: string,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      CLAUDE_BIN,
-      ['-p', 'say hi with echo', '--max-turns', '3', '--allowedTools', 'Bash(echo:*)'],
-      {
-        cwd: project,
-        env: {
-          ...env,
-          ANTHROPIC_BASE_URL: api,
-          ANTHROPIC_API_KEY: 'sk-ant-test-dummy',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_ERROR_REPORTING: '1',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+const runClaude = (project: string, env: Record<string, string>, api: string) =>
+  runClaudePrint(project, env, api, ECHO_PROMPT);
 
 describe('real Claude Code CLI → hooks → spool → server → live subscriber', () => {
   it('a prompt with a Bash tool call shows up live with its tool call, and ends', async () => {

@@ -334,4 +334,43 @@ describe('sessions.conversation', () => {
       message: expect.stringContaining('not a regular file'),
     });
   });
+  it('a page is redacted like everything ingested, and still read after its ended session left memory', async () => {
+    const dir = temp();
+    const path = join(dir, 'sess.jsonl');
+    const key = `ghp_${'aB3'.repeat(12)}`;
+    writeFileSync(
+      path,
+      transcript(1) +
+        j({ type: 'user', uuid: 'k-p', message: { role: 'user', content: `deploy with ${key} please` } }) +
+        j({
+          type: 'assistant',
+          uuid: 'k-a',
+          message: { id: 'k-m', role: 'assistant', content: [{ type: 'text', text: `I used ${key}.` }] },
+        }),
+    );
+    let now = Date.UTC(2026, 11, 1, 12);
+    const s = await startTestServer({
+      listen: false,
+      clock: () => now,
+      file: { endedSessionMemoryMinutes: 1 },
+    });
+    cleanups.push(() => s.close());
+    const start = sessionStart('gone', { sentAt: now });
+    (start.payload as Record<string, unknown>).transcript_path = path;
+    await s.runtime.ingest(start, 'gone-0');
+    await s.runtime.ingest(
+      claudeEvent('gone', 'SessionEnd', { reason: 'exit', transcript_path: path }, { sentAt: now }),
+      'gone-1',
+    );
+    await s.runtime.drain();
+    now += 5 * 60_000;
+    expect((await s.services.retention!.run()).evicted).toBe(1);
+    expect(s.runtime.getSession('gone')).toBeUndefined();
+
+    const page = await caller(s).sessions.conversation({ sessionId: 'gone', limit: 500 });
+    const texts = JSON.stringify(page.items);
+    expect(texts).toContain('deploy with [REDACTED:');
+    expect(texts).toContain('prompt 0');
+    expect(texts).not.toContain(key);
+  });
 });

@@ -24,6 +24,8 @@ type PassedThrough =
   | 'wsLimits'
   | 'transcripts'
   | 'alerts'
+  | 'clock'
+  | 'retentionIntervalMs'
   | 'logger'
   | 'ssh';
 

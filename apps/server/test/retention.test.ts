@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createWritePlanner, openSqlite, type SqliteAdapter, type WriteOp } from '@flightdeck/db';
 import type { IngestEvent } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DAY_MS, type HookEventRetention, startHookEventRetention } from '../src/retention.js';
+import { DAY_MS, type HookEventRetention, startHookEventRetention } from '../src/retention/hook-events.js';
 import { claudeEvent, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 11, 6, 12);
@@ -109,7 +109,10 @@ describe('raw hook event retention (real SQLite file)', () => {
     const t = Date.now();
     await store(seed, [event('ancient', t - 20 * DAY_MS), event('week-old', t - 7 * DAY_MS)], true);
     await seed.close();
-    const server = await startTestServer({ dataDir: tmp.dir, file: { hookEventRetentionDays: 10 } });
+    const server = await startTestServer({
+      dataDir: tmp.dir,
+      file: { hookEventRetentionDays: 10, sessionRetentionHours: 24 * 365 },
+    });
     cleanups.push(() => server.close());
     await waitFor(() => {
       const ids = server.database.sqlite.prepare('SELECT ingest_id FROM hook_events').pluck().all();

@@ -138,11 +138,12 @@ describe('transcript follower (files, spy runtime)', () => {
       await f.poke();
     }
     expect(rt.texts()).toEqual(fixtureTexts);
-    expect(rt.texts()).toHaveLength(4);
+    // 4 texts and the usage of each of the 11 assistant lines
+    expect(rt.texts()).toHaveLength(15);
     const size = statSync(path).size;
-    expect(f.stats()).toMatchObject({ bytesRead: size, lines: fixtureLines.length, skipped: 0, entries: 4 });
+    expect(f.stats()).toMatchObject({ bytesRead: size, lines: fixtureLines.length, skipped: 0, entries: 15 });
     await f.stop();
-    expect(rt.cursors.s1?.transcript).toEqual({ path, offset: size, entries: 4, skipped: 0 });
+    expect(rt.cursors.s1?.transcript).toEqual({ path, offset: size, entries: 15, skipped: 0 });
   });
 
   it('joins a line split across two writes (and two reads) into one entry', async () => {
@@ -571,14 +572,14 @@ describe('transcript follower in the server', () => {
     const texts = () =>
       dispatch.mock.calls.flatMap(([input]) =>
         input.type === 'transcript'
-          ? input.entries.map((e) => (e.kind === 'assistant-text' ? e.text : ''))
+          ? input.entries.map((e) => (e.kind === 'assistant-text' ? e.text : e.kind))
           : [],
       );
-    await waitFor(() => texts().length === 4);
+    await waitFor(() => texts().length === fixtureTexts.length);
     expect(texts()).toEqual(fixtureTexts);
     expect((await transcriptStats(s)) as object).toMatchObject({
       sessions: 1,
-      entries: 4,
+      entries: fixtureTexts.length,
       skipped: 0,
       bytesRead: statSync(path).size,
     });

@@ -342,7 +342,7 @@ export function evaluateAlerts(r: Reduced, now: number): Reduced {
     return tx;
   };
   for (const eff of r.effects) {
-    if (eff.type === 'session-removed') {
+    if (eff.type === 'session-removed' || eff.type === 'session-evicted') {
       const t = open();
       const gone = (_rule: string, sid: string) => sid === eff.sessionId;
       for (const pair of pairsOf(t.alerts.watches, gone)) t.cancel(pair);

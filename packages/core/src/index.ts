@@ -57,13 +57,41 @@ export {
   pmapOf,
   valuesOf,
 } from './pmap.js';
+export {
+  costOf,
+  DEFAULT_PRICING,
+  type ModelPrice,
+  PRICING_CHECKED_ON,
+  PRICING_SOURCE,
+  type PricingTable,
+  parsePricing,
+  priceOf,
+  pricingWith,
+  type TokenCounts,
+} from './pricing.js';
 export { queueOf, type SessionQueue } from './queue.js';
+export {
+  BUILTIN_REDACTION_RULES,
+  BUILTIN_RULE_IDS,
+  checkRulePattern,
+  compileRedactor,
+  DEFAULT_REDACTION_CONFIG,
+  MAX_EXTRA_RULES,
+  MAX_REPEAT,
+  MAX_RULE_PATHS,
+  MAX_RULE_PATTERN,
+  NO_REDACTION,
+  type RedactionConfig,
+  type RedactionRule,
+  type Redactor,
+  RULE_ID_RE,
+} from './redact.js';
 export { initialState, reduce } from './reduce.js';
 export { rehydrate } from './rehydrate.js';
 export { createSession, type NewSessionFields } from './session.js';
 export { AUTO_IDLE } from './state-machine.js';
 export { PENDING_SUBAGENT_LINK_MS, PENDING_SUBAGENT_TTL_MS, TEAM_CLEANUP_MS, teamIdOf } from './teams.js';
-export { MAX_TRANSCRIPT_ENTRIES } from './transcript.js';
+export { MAX_SUB_TRANSCRIPTS, MAX_TRANSCRIPT_ENTRIES } from './transcript.js';
 export type {
   ApprovalCategory,
   ApprovalDecision,
@@ -92,6 +120,15 @@ export type {
   TranscriptCursor,
   TranscriptEntry,
   TranscriptEntryBody,
+  UsageRecord,
   UserAction,
 } from './types.js';
+export {
+  emptyUsage,
+  MAX_USAGE_FILES,
+  RECENT_PER_FILE,
+  responseKey,
+  summarize,
+  type UsageFile,
+} from './usage.js';
 export { KILL_ESCALATION_MS } from './user-actions.js';

@@ -13,11 +13,13 @@ import {
   parseHoldSeconds,
 } from './approvals-hold.js';
 import { applyEvent, endSession } from './events.js';
+import { evictEnded } from './evict.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
 import { normalize } from './normalize.js';
 import { PROCESS_EXITED_END_REASON } from './plain.js';
-import { emptyPMap, getOwn, own } from './pmap.js';
+import { emptyPMap, getOwn, keysOf, own } from './pmap.js';
+import { parsePricing } from './pricing.js';
 import { killTarget, recordProcess } from './process.js';
 import { queueUndelivered, settleQueues } from './queue.js';
 import { createSession } from './session.js';
@@ -26,6 +28,7 @@ import { fireTeamCleanup } from './teams.js';
 import { applyTranscript } from './transcript.js';
 import { Tx } from './tx.js';
 import type { CoreConfig, CoreInput, CoreState, Effect, Session, SessionRuntime } from './types.js';
+import { repriceAll } from './usage.js';
 import { applyUserAction } from './user-actions.js';
 
 /** An empty state. */
@@ -208,9 +211,11 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
     case 'queue-undelivered':
       return queueUndelivered(state, input, now);
     case 'configure':
-      return configure(state, input.config);
+      return configure(state, input.config, now);
     case 'alert-rules':
       return applyAlertRules(state, input.rules, now);
+    case 'evict-ended':
+      return evictEnded(state, input.before, now);
     default:
       return rejected(
         state,
@@ -235,7 +240,7 @@ function sweepHolds(
 }
 
 /** Settings from the shell: validated, stored in the state (the auto-idle timers pick them up when next armed). */
-function configure(state: CoreState, config: CoreConfig): Reduced {
+function configure(state: CoreState, config: CoreConfig, now: number): Reduced {
   if (!isObj(config) || !isObj(config.autoIdleMs))
     return rejected(state, 'configure: expected config.autoIdleMs');
   const autoIdleMs: CoreConfig['autoIdleMs'] = {};
@@ -248,11 +253,19 @@ function configure(state: CoreState, config: CoreConfig): Reduced {
   }
   const hold = parseHoldSeconds(config.holdSeconds);
   if (!hold.ok) return rejected(state, hold.error);
+  const pricing = parsePricing(config.pricing);
+  if (!pricing.ok) return rejected(state, `configure.${pricing.error}`);
   const next: CoreConfig =
     hold.value === undefined ? { autoIdleMs } : { autoIdleMs, holdSeconds: hold.value };
+  if (Object.keys(pricing.value).length > 0) next.pricing = pricing.value;
   if (JSON.stringify(state.config ?? { autoIdleMs: {} }) === JSON.stringify(next))
     return { state, effects: [] };
-  return { state: { ...state, config: next }, effects: [] };
+  const repriced = JSON.stringify(state.config?.pricing ?? {}) !== JSON.stringify(next.pricing ?? {});
+  if (!repriced) return { state: { ...state, config: next }, effects: [] };
+  // the cards show costs at the new prices
+  const tx = new Tx({ ...state, config: next }, now);
+  repriceAll(tx, keysOf(state.runtime));
+  return tx.finish();
 }
 
 function onTimer(state: CoreState, input: Extract<CoreInput, { type: 'timer' }>, now: number): Reduced {

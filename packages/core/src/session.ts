@@ -1,5 +1,6 @@
 import type { AgentCli, Session, TerminalSource } from '@flightdeck/shared-types';
 import { LIMITS, lastSegment, oneLine } from './limits.js';
+import { emptyUsage } from './usage.js';
 
 /** Title derived from the first prompt: one line, at most 80 characters. */
 export function titleFromPrompt(prompt: string): string {
@@ -80,6 +81,7 @@ export function createSession(f: NewSessionFields): Session {
     ringSeq: 0,
     statusHistory: [statusReason],
     lineage: [],
+    usage: emptyUsage(),
   };
 }
 

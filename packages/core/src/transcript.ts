@@ -9,13 +9,16 @@ import { clip, LIMITS, oneLine } from './limits.js';
 import { getOwn, own } from './pmap.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
 import { Tx } from './tx.js';
-import type { CoreInput, CoreState, Effect, TranscriptEntry } from './types.js';
+import type { CoreInput, CoreState, Effect, TranscriptCursor, TranscriptEntry } from './types.js';
+import { applyUsage } from './usage.js';
 
 type TranscriptInput = Extract<CoreInput, { type: 'transcript' }>;
 type Reduced = { state: CoreState; effects: Effect[] };
 
 /** Longest transcript input the core takes (entries); the follower sends far fewer at a time. */
 export const MAX_TRANSCRIPT_ENTRIES = 1000;
+/** Subagent transcripts whose cursor a session keeps (the oldest is forgotten first). */
+export const MAX_SUB_TRANSCRIPTS = 64;
 
 function str(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= max;
@@ -57,22 +60,31 @@ export function applyTranscript(state: CoreState, input: TranscriptInput, now: n
     const p = entryProblem(input.entries[i]);
     if (p !== null) return bad(`transcript.entries[${i}]: ${p}`);
   }
+  const agentId = input.agentId;
+  if (agentId !== undefined && !str(agentId, 200)) return bad('transcript.agentId: expected a subagent id');
   const id = getOwn(state.sessions, input.sessionId) ? input.sessionId : own(state.aliases, input.sessionId);
   if (id === undefined || !getOwn(state.sessions, id)) return { state, effects: [] };
-  const cursor = getOwn(state.runtime, id)?.transcript ?? null;
+  const rt = getOwn(state.runtime, id);
+  const subs = rt?.subTranscripts ?? [];
+  const cursor =
+    agentId === undefined ? (rt?.transcript ?? null) : (subs.find((c) => c.path === input.path) ?? null);
   const samePath = cursor !== null && cursor.path === input.path;
   if (samePath && input.restarted !== true && input.offset <= cursor.offset) return { state, effects: [] };
 
   const tx = new Tx(state, now);
   const keep = samePath && input.restarted !== true;
-  tx.patchRuntime(id, {
-    transcript: {
-      path: input.path,
-      offset: input.offset,
-      entries: (keep ? cursor.entries : 0) + input.entries.length,
-      skipped: (keep ? cursor.skipped : 0) + skipped,
-    },
-  });
+  const next: TranscriptCursor = {
+    path: input.path,
+    offset: input.offset,
+    entries: (keep ? cursor.entries : 0) + input.entries.length,
+    skipped: (keep ? cursor.skipped : 0) + skipped,
+  };
+  if (agentId === undefined) tx.patchRuntime(id, { transcript: next });
+  else {
+    const others = subs.filter((c) => c.path !== input.path);
+    tx.patchRuntime(id, { subTranscripts: [...others, next].slice(-MAX_SUB_TRANSCRIPTS) });
+  }
+  applyUsage(tx, id, input.path, input.restarted === true, input.entries);
   let active = false;
   for (const e of input.entries) active = applyEntry(tx, id, e) || active;
   if (active) tx.patch(id, { lastActivityAt: now });
@@ -128,5 +140,8 @@ function applyEntry(tx: Tx, id: string, e: TranscriptEntry): boolean {
       pushResponse(tx, id, clip(text, LIMITS.excerpt), at, e.agentId);
       return !stale;
     }
+    case 'usage':
+      // counted by applyUsage; the text of the same message is the news
+      return false;
   }
 }

@@ -11,10 +11,13 @@ import type {
   Team,
   TranscriptEntry,
   TranscriptEntryBody,
+  UsageRecord,
 } from '@flightdeck/shared-types';
 import type { AlertFireEffect, AlertsState } from './alerts.js';
 import type { PMap } from './pmap.js';
+import type { PricingTable } from './pricing.js';
 import type { SessionQueue } from './queue.js';
+import type { UsageFile } from './usage.js';
 
 /** A user action from the dashboard. */
 export type UserAction =
@@ -86,6 +89,8 @@ export interface CoreConfig {
   autoIdleMs: Partial<Record<SessionStatus, number>>;
   /** How long a held PermissionRequest hook is kept waiting for a decision, seconds per CLI (default `HOLD_SECONDS`). */
   holdSeconds?: Partial<Record<AgentCli, number>>;
+  /** Prices over the shipped table (pricing.ts), model id → USD per million tokens (absent: the table as shipped). */
+  pricing?: PricingTable;
 }
 
 /** A decision on a held approval, from the dashboard (`approvals.decide`). A type, not an interface: inputs are narrowed as records. */
@@ -170,11 +175,18 @@ export type CoreInput =
        * new cursor even though it is not past the recorded one.
        */
       restarted?: boolean;
+      /**
+       * The file is this subagent's own transcript (Claude Code writes each subagent to a file of its own): its
+       * cursor is kept apart (`SessionRuntime.subTranscripts`), the session's own cursor is left alone.
+       */
+      agentId?: string;
     }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
   /** Every alert rule (alerts.ts), sent at start and whenever they change; the webhook part is ignored. */
   | { type: 'alert-rules'; rules: unknown[] }
+  /** Retention: sessions that ended before `before` leave memory (`session-evicted`); their rows stay stored. */
+  | { type: 'evict-ended'; before: number }
   | { type: 'terminal-created'; terminalId: string; workDir: string; cli: AgentCli }
   | { type: 'resume-requested'; sessionId: string; terminalId: string }
   | { type: 'user'; action: UserAction }
@@ -193,6 +205,8 @@ export type Effect =
   | { type: 'cancel-timer'; key: string }
   | { type: 'session-changed'; sessionId: string }
   | { type: 'session-removed'; sessionId: string }
+  /** Left memory (retention), still in the database: not broadcast any more, its row is kept. */
+  | { type: 'session-evicted'; sessionId: string }
   | { type: 'session-rekeyed'; oldId: string; newId: string }
   | { type: 'team-changed'; teamId: string }
   | { type: 'team-removed'; teamId: string }
@@ -219,6 +233,8 @@ export type Effect =
   | { type: 'hold-release'; approvalId: string }
   /** A held approval closed: persist the record and tell subscribers. */
   | { type: 'approval-closed'; record: ApprovalDecisionRecord }
+  /** API responses counted (or their count changed): store them (keyed by session, message id and request id). */
+  | { type: 'usage-recorded'; sessionId: string; records: UsageRecord[] }
   /** An alert rule fired (alerts.ts): send it on its channels. */
   | AlertFireEffect
   /**
@@ -279,6 +295,10 @@ export interface SessionRuntime {
   liveCheck?: string | null;
   /** How far the transcript follower has read this session's transcript. */
   transcript?: TranscriptCursor | null;
+  /** How far it has read each subagent's own transcript (most recent last, bounded: `MAX_SUB_TRANSCRIPTS`). */
+  subTranscripts?: TranscriptCursor[];
+  /** What each transcript file contributed to the session's usage (usage.ts); absent: nothing counted yet. */
+  usage?: UsageFile[];
 }
 
 export interface PendingResume {
@@ -407,4 +427,4 @@ export type DomainEventKind = DomainEventBody['kind'];
 
 export type NormalizeResult = { ok: true; events: DomainEvent[] } | { ok: false; error: string };
 
-export type { AgentCli, HookEnvelope, HookMeta, PendingApproval, Session, Team };
+export type { AgentCli, HookEnvelope, HookMeta, PendingApproval, Session, Team, UsageRecord };

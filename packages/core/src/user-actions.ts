@@ -1,10 +1,10 @@
+import { forgetSession } from './evict.js';
 import { LIMITS } from './limits.js';
 import { getOwn, own } from './pmap.js';
 import { describeActor, killTarget } from './process.js';
 import { applyQueueAction } from './queue.js';
 import { titleFromPrompt } from './session.js';
 import { logEvent } from './state-machine.js';
-import { onSessionDeleted } from './teams.js';
 import { Tx } from './tx.js';
 import type { CoreState, Effect, UserAction } from './types.js';
 
@@ -68,11 +68,7 @@ export function applyUserAction(state: CoreState, action: UserAction, now: numbe
       tx.patch(id, { archived: a.type === 'archive' });
       break;
     case 'delete': {
-      tx.cancelAllSessionTimers(id);
-      onSessionDeleted(tx, id);
-      tx.dropSession(id);
-      tx.dropAliasesTo(id);
-      tx.state.pendingResumes = tx.state.pendingResumes.filter((r) => r.sessionId !== id);
+      forgetSession(tx, id);
       tx.emit({ type: 'session-removed', sessionId: id });
       break;
     }

@@ -16,7 +16,7 @@ const HOUR_MS = 3_600_000;
  * `(column + shift) / size` rounded down, in plain SQL arithmetic any dialect runs: the remainder is taken off
  * first, so the division is exact whether the driver binds numbers as integers or as reals.
  */
-function bucketOf(column: 'timestamp' | 'started_at', shift: number, size: number) {
+export function bucketOf(column: 'timestamp' | 'started_at' | 'at', shift: number, size: number) {
   const local = sql`(${sql.ref(column)} + ${shift})`;
   return sql<number>`(${local} - ${local} % ${size}) / ${size}`;
 }

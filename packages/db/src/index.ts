@@ -18,6 +18,14 @@ export * from './notes.js';
 export * from './planner.js';
 export { loadPromptQueues, promptQueueOp, type StoredPromptQueue } from './prompt-queue.js';
 export {
+  CONVERSATION_TABLES,
+  type ConversationTable,
+  pruneConversation,
+  type StorageReport,
+  type StorageTableReport,
+  storageReport,
+} from './retention.js';
+export {
   type RingCapacities,
   type RingEntries,
   ringEntriesAfter,
@@ -42,4 +50,5 @@ export {
   type WriterLog,
   type WriterThreadOptions,
 } from './sqlite/open.js';
+export * from './usage.js';
 export * from './write-op.js';

@@ -24,6 +24,8 @@ export interface IngestBatch {
   sessions: Session[];
   /** Sessions to delete with all their child rows. Applied last. */
   removedSessionIds?: string[];
+  /** Sessions that left memory (retention): their rows stay, what the planner tracked of them is forgotten. */
+  evictedSessionIds?: string[];
   /** Re-keyed sessions (resume): children move from `oldId` to `newId`. Applied before the session upserts. */
   rekeys?: { oldId: string; newId: string }[];
 }
@@ -207,6 +209,7 @@ export function createWritePlanner(): WritePlanner {
         ops.push(sessionRowOp(s));
         planRings(diff, ops, s, later);
       }
+      for (const id of b.evictedSessionIds ?? []) diff.forgetSession(id);
       for (const id of b.removedSessionIds ?? []) {
         diff.forgetSession(id);
         ops.push({ op: 'remove', sessionId: id });

@@ -173,7 +173,25 @@ export interface Database {
   alert_rules: AlertRulesTable;
   push_subscriptions: PushSubscriptionsTable;
   alert_deliveries: AlertDeliveriesTable;
+  usage_messages: UsageMessagesTable;
   prompt_queue: PromptQueueTable;
+}
+
+/** The usage of one API response (migration 0007): one row per session, message id and request id. */
+export interface UsageMessagesTable {
+  id: Generated<number>;
+  session_id: string;
+  message_id: string;
+  /** `''` when the transcript names no request id. */
+  request_id: string;
+  agent_id: string | null;
+  model: string;
+  at: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
 }
 
 /** Queued prompts (migration 0006): one row per item, `position` its place in its session's queue. */

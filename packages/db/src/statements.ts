@@ -16,6 +16,7 @@ import {
   type ResponseInsert,
   type SessionInsert,
   type ToolCallInsert,
+  type UsageInsert,
   WATERMARK_KEY,
 } from './write-op.js';
 
@@ -100,6 +101,24 @@ export const insertApprovalDecision = (db: Db, row: ApprovalDecisionInsert) =>
     .values(row)
     .onConflict((oc) => oc.doNothing());
 
+/** A response's usage: inserted, or its row replaced by the later (final) count. */
+export const upsertUsage = (db: Db, row: UsageInsert) =>
+  db
+    .insertInto('usage_messages')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['session_id', 'message_id', 'request_id']).doUpdateSet((eb) => ({
+        agent_id: eb.ref('excluded.agent_id'),
+        model: eb.ref('excluded.model'),
+        at: eb.ref('excluded.at'),
+        input_tokens: eb.ref('excluded.input_tokens'),
+        output_tokens: eb.ref('excluded.output_tokens'),
+        cache_read_tokens: eb.ref('excluded.cache_read_tokens'),
+        cache_write_5m_tokens: eb.ref('excluded.cache_write_5m_tokens'),
+        cache_write_1h_tokens: eb.ref('excluded.cache_write_1h_tokens'),
+      })),
+    );
+
 export const deletePromptQueue = (db: Db, v: { id: string }) =>
   db.deleteFrom('prompt_queue').where('session_id', '=', v.id);
 
@@ -160,8 +179,18 @@ export const moveHookEvents = (db: Db, v: { oldId: string; newId: string }) =>
 export const renameSession = (db: Db, v: { oldId: string; newId: string }) =>
   db.updateTable('sessions').set({ id: v.newId }).where('id', '=', v.oldId);
 
-/** The child tables a merge moves, each with what makes two of its rows the same entry (its unique index). */
-export const CHILD_TABLES = ['prompts', 'responses', 'tool_calls', 'events', 'notes'] as const;
+/**
+ * The child tables a merge moves, each with what makes two of its rows the same entry (its unique index).
+ * `usage_messages` has no foreign key (ON UPDATE CASCADE does not carry it): a rename moves it too.
+ */
+export const CHILD_TABLES = [
+  'prompts',
+  'responses',
+  'tool_calls',
+  'events',
+  'notes',
+  'usage_messages',
+] as const;
 type Child = (typeof CHILD_TABLES)[number];
 
 type Eb = ExpressionBuilder<Database & { n: Database[Child] }, Child | 'n'>;
@@ -205,6 +234,11 @@ const SAME_ENTRY: Record<Child, ((eb: Eb, t: Child) => ReturnType<Eb['and']>) | 
       eb('n.detail' as never, '=', eb.ref(`${t}.detail` as never)),
     ]),
   notes: null,
+  usage_messages: (eb, t) =>
+    eb.and([
+      eb('n.message_id' as never, '=', eb.ref(`${t}.message_id` as never)),
+      eb('n.request_id' as never, '=', eb.ref(`${t}.request_id` as never)),
+    ]),
 };
 
 /**
@@ -236,6 +270,9 @@ export const moveChildren = (db: Db, table: Child, v: { oldId: string; newId: st
     .where('session_id', '=', v.oldId);
 
 export const deleteSession = (db: Db, v: { id: string }) => db.deleteFrom('sessions').where('id', '=', v.id);
+
+export const deleteUsageOf = (db: Db, v: { id: string }) =>
+  db.deleteFrom('usage_messages').where('session_id', '=', v.id);
 
 export const deleteHookEventsOf = (db: Db, v: { id: string }) =>
   db.deleteFrom('hook_events').where('session_id', '=', v.id);

@@ -14,6 +14,7 @@ import type {
   ResponsesTable,
   SessionsTable,
   ToolCallsTable,
+  UsageMessagesTable,
 } from './schema.js';
 
 /** Every column of an insert given (no default left to the database), the generated `id` left out. */
@@ -28,6 +29,7 @@ export type EventInsert = NewRow<EventsTable>;
 export type ToolCallInsert = NewRow<ToolCallsTable>;
 /** A closed approval: its approval id is its `id`. */
 export type ApprovalDecisionInsert = NewRow<ApprovalDecisionsTable> & { id: string };
+export type UsageInsert = NewRow<UsageMessagesTable>;
 
 export type PromptQueueInsert = NewRow<PromptQueueTable>;
 
@@ -63,6 +65,8 @@ export type WriteOp =
   | { op: 'remove'; sessionId: string }
   /** A closed held approval (a repeated id is ignored: an approval closes once). */
   | { op: 'approval'; row: ApprovalDecisionInsert }
+  /** An API response's usage, inserted or replaced (keyed by session, message id and request id). */
+  | { op: 'usage'; row: UsageInsert }
   /** A session's prompt queue replaced by `rows` (none: its queue is empty). */
   | { op: 'promptQueue'; sessionId: string; rows: PromptQueueInsert[] }
   /** The core state (JSON) without its sessions. */

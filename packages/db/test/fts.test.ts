@@ -4,13 +4,12 @@ import {
   DbInputError,
   deleteNote,
   fullTextSearch,
-  migrateDown,
   migrateToLatest,
   parseSnippet,
   toFtsQuery,
   updateNote,
 } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, revise, T0, tool } from './helpers.js';
+import { makeSession, migrateDownThrough, openTestDb, recordBatch, revise, T0, tool } from './helpers.js';
 
 type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -331,11 +330,8 @@ describe('migration 0002 backfills the index', () => {
     const h = await openTestDb('file');
     try {
       // Back to before 0002 (through the migrations that came after it).
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
-      expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
+      const down = await migrateDownThrough(h.db, '2026_12_06_0002_search_all');
+      expect(down.undone).toEqual(down.expected);
       const run = (q: string) => h.sqlite.prepare(q).run();
       run(`INSERT INTO sessions (id, cli, project_path, project_name, title, status, started_at, last_activity_at, snapshot)
         VALUES ('old-s', 'claude', '/p/acme', 'acme', 'Badger cleanup', 'ended', ${T0}, ${T0}, '{}')`);
@@ -347,13 +343,7 @@ describe('migration 0002 backfills the index', () => {
       run(
         `INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('old-s', 'an axolotl note', 1, 2)`,
       );
-      expect(await migrateToLatest(h.db)).toEqual([
-        '2026_12_06_0002_search_all',
-        '2026_12_07_0003_session_host',
-        '2026_12_07_0004_approvals',
-        '2026_12_07_0005_alerts',
-        '2026_12_07_0006_prompt_queue',
-      ]);
+      expect(await migrateToLatest(h.db)).toEqual([...down.expected].reverse());
       expect((await fullTextSearch(h.db, { query: 'armadillo' })).items).toMatchObject([
         { kind: 'tool_output', sessionId: 'old-s', toolUseId: 'toolu_old' },
       ]);

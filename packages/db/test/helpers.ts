@@ -8,6 +8,8 @@ import {
   hasIngestIds,
   type IngestBatch,
   type IngestEvent,
+  migrateDown,
+  migrations,
   openSqlite,
   type SqliteAdapter,
   type WriteOp,
@@ -217,4 +219,22 @@ export async function recordBatch(
     (dup ? result.duplicateIngestIds : result.insertedIngestIds).push(ingestId);
   }
   return result;
+}
+
+/**
+ * Steps the schema down one migration at a time until `target` has been undone, and returns
+ * what each step undid. The expected order is derived from the migration list, so a migration
+ * added later does not break tests that need the schema as it was before an older one.
+ */
+export async function migrateDownThrough(
+  db: SqliteAdapter['db'],
+  target: keyof typeof migrations,
+): Promise<{ undone: string[]; expected: string[] }> {
+  const names = Object.keys(migrations);
+  const at = names.indexOf(target);
+  if (at < 0) throw new Error(`no migration named ${target}`);
+  const expected = names.slice(at).reverse();
+  const undone: string[] = [];
+  for (let i = 0; i < expected.length; i++) undone.push(...(await migrateDown(db)));
+  return { undone, expected };
 }

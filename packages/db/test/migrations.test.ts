@@ -31,10 +31,14 @@ const ALL = [
   'search_index',
   'sessions',
   'tool_calls',
+  'usage_messages',
 ].sort();
 
+/** The tables before migration 0007 (usage). */
+const BEFORE_USAGE = ALL.filter((t) => t !== 'usage_messages');
+
 /** The tables before migration 0006 (prompt queue). */
-const BEFORE_QUEUE = ALL.filter((t) => t !== 'prompt_queue');
+const BEFORE_QUEUE = BEFORE_USAGE.filter((t) => t !== 'prompt_queue');
 
 /** The tables before migration 0005 (alerts). */
 const BEFORE_ALERTS = BEFORE_QUEUE.filter(
@@ -77,6 +81,14 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const columns = () =>
       (sqlite.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
     expect(columns()).toContain('host');
+    // One step down: the usage table goes.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0009_usage']);
+    expect(tables(h)).toEqual(BEFORE_USAGE);
+    // One step down: the events timestamp index of retention goes.
+    const indexes = () => sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all();
+    expect(indexes()).toContain('events_timestamp_idx');
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0008_retention']);
+    expect(indexes()).not.toContain('events_timestamp_idx');
     // One step down: the prompt queue goes.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
     expect(tables(h)).toEqual(BEFORE_QUEUE);

@@ -10,7 +10,6 @@ import {
   type ColumnField,
   getSession,
   loadLiveSessions,
-  migrateDown,
   migrateToLatest,
   SESSION_COLUMNS,
   SESSION_ROW_COLUMNS,
@@ -18,7 +17,7 @@ import {
   TABLE_RINGS,
   withStoredRings,
 } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import { makeSession, migrateDownThrough, openTestDb, recordBatch, T0, tool } from './helpers.js';
 
 type Db = Awaited<ReturnType<typeof openTestDb>>;
 
@@ -97,22 +96,15 @@ describe('migration 0003', () => {
   it('fills the host column from the snapshots recorded before it', async () => {
     const h = await openTestDb('file');
     try {
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0006_prompt_queue']);
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0005_alerts']);
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0004_approvals']);
-      expect(await migrateDown(h.db)).toEqual(['2026_12_07_0003_session_host']);
+      const down = await migrateDownThrough(h.db, '2026_12_07_0003_session_host');
+      expect(down.undone).toEqual(down.expected);
       const snapshot = JSON.stringify({ ...makeSession('before'), host: 'old-box' });
       h.sqlite
         .prepare(
           `INSERT INTO sessions (id, cli, status, started_at, last_activity_at, snapshot) VALUES ('before', 'claude', 'idle', 1, 1, ?)`,
         )
         .run(snapshot);
-      expect(await migrateToLatest(h.db)).toEqual([
-        '2026_12_07_0003_session_host',
-        '2026_12_07_0004_approvals',
-        '2026_12_07_0005_alerts',
-        '2026_12_07_0006_prompt_queue',
-      ]);
+      expect(await migrateToLatest(h.db)).toEqual([...down.expected].reverse());
       expect(h.sqlite.prepare("SELECT host FROM sessions WHERE id = 'before'").pluck().get()).toBe('old-box');
     } finally {
       await h.cleanup();

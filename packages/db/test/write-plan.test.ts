@@ -99,4 +99,16 @@ describe('write plans: planned on one connection, applied on another', () => {
       writer.close();
     }
   });
+
+  it('an evicted session (retention) is forgotten by the planner and keeps its rows: no remove op', () => {
+    const planner = createWritePlanner();
+    const s1 = makeSession('ev', { promptHistory: [{ text: 'hello', timestamp: T0, promptId: 'p1' }] });
+    const ops: WriteOp[] = [];
+    planner.batch(ops, { events: [], sessions: [s1] });
+    expect(planner.plannedUpTo('ev')).toBeGreaterThan(0);
+    const evict: WriteOp[] = [];
+    planner.batch(evict, { events: [], sessions: [], evictedSessionIds: ['ev'] });
+    expect(evict).toEqual([]);
+    expect(planner.plannedUpTo('ev')).toBe(0);
+  });
 });

@@ -207,8 +207,48 @@ export interface SessionStatusPart {
   queueNote: string | null;
 }
 
+/** Tokens of API responses, summed, and what they cost. */
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  /** Cache writes of both lifetimes (`cacheWrite5mTokens` + `cacheWrite1hTokens`). */
+  cacheWriteTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  /** USD at the pricing table's prices; null when a model of these tokens has no price ("price unknown"). */
+  costUsd: number | null;
+}
+
+/** What a session's API responses used, read from its transcript (one count per message id and request id). */
+export interface SessionUsage extends UsageTotals {
+  /** API responses counted. */
+  messages: number;
+  /** Per model (the model id as the API reported it). */
+  byModel: Record<string, UsageTotals>;
+  /** Per subagent (its agent id), rolled into the session's totals too. */
+  byAgent: Record<string, UsageTotals>;
+}
+
+/** One API response's usage as it is stored (one row per session, message id and request id). */
+export interface UsageRecord {
+  messageId: string;
+  requestId: string | null;
+  agentId: string | null;
+  model: string;
+  /** When the response was written (its transcript timestamp), Unix ms. */
+  at: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+}
+
 /** Numbers that only grow (or reset per turn). */
 export interface SessionCounters {
+  /** Tokens and cost (absent in sessions stored before usage was counted: read it as none). */
+  usage: SessionUsage;
   /** Tool name → calls over the whole session. */
   toolUsage: Record<string, number>;
   /** Tool calls in the current turn (reset at the next prompt). */

@@ -4,6 +4,8 @@ const at = z.number().finite().nullable();
 const count = z.number().finite().nullable();
 /** Informative only (the core decides nothing on it): whatever is there reads as null when it is not text. */
 const lenientText = z.string().nullable().catch(null);
+/** A token count of one API response (the API reports integers; a billion per message is far beyond any model). */
+const tokens = z.number().int().nonnegative().max(1e9);
 
 /**
  * What an agent's transcript (its session file: Claude Code's `transcript_path`, Codex rollout files) says that its
@@ -25,6 +27,23 @@ export const transcriptEntryBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('compacted'), trigger: lenientText, preTokens: count }),
   /** Text the assistant wrote (between tool calls, or its answer); one entry per message block. */
   z.object({ kind: z.literal('assistant-text'), text: z.string(), messageId: lenientText }),
+  /**
+   * The token usage an assistant message reports (Claude Code writes one line per content block of a message, each
+   * with the message's usage so far: the last line of a message holds its final usage). One API response is
+   * `messageId` + `requestId`; `cacheWrite5mTokens`/`cacheWrite1hTokens` split the cache writes by lifetime
+   * (writes the CLI did not split are counted as 5-minute ones, the API's default).
+   */
+  z.object({
+    kind: z.literal('usage'),
+    messageId: z.string().min(1).max(200),
+    requestId: z.string().min(1).max(200).nullable(),
+    model: z.string().min(1).max(200),
+    inputTokens: tokens,
+    outputTokens: tokens,
+    cacheReadTokens: tokens,
+    cacheWrite5mTokens: tokens,
+    cacheWrite1hTokens: tokens,
+  }),
 ]);
 export type TranscriptEntryBody = z.infer<typeof transcriptEntryBodySchema>;
 

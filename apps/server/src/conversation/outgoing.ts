@@ -1,10 +1,16 @@
 /** Where conversation items leave the server: the one place a page is changed before it is sent. */
 import type { ConversationPage } from '@flightdeck/shared-types';
 
+/** What redacts a value (the server's ingest redaction, redaction.ts). */
+export interface PageRedactor {
+  value<T>(v: T): T;
+}
+
 /**
- * The page as it may be sent. Identity for now; the secret redaction done at ingest (issue 17, "data kept safely")
- * applies here too once it lands: one call on each item's text, tool input and result.
+ * The page as it may be sent: a transcript is read from the agent's own file, not through ingest, so the secret
+ * redaction applied to everything ingested (redaction.ts) runs here on every string of the page (text, thinking, tool
+ * input and result, system lines).
  */
-export function redactConversationPage(page: ConversationPage): ConversationPage {
-  return page;
+export function redactConversationPage(page: ConversationPage, redactor?: PageRedactor): ConversationPage {
+  return redactor ? redactor.value(page) : page;
 }

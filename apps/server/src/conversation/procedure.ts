@@ -6,7 +6,7 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { ConversationPage, Session } from '@flightdeck/shared-types';
 import { z } from 'zod';
 import { TRPCError } from '../trpc.js';
-import { redactConversationPage } from './outgoing.js';
+import { type PageRedactor, redactConversationPage } from './outgoing.js';
 import { ConversationFileError, MAX_PAGE_ITEMS, readConversationPage } from './page.js';
 
 const offset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -42,6 +42,7 @@ function subagentPath(s: Session, main: string, agentId: string): string {
 export async function conversationPage(
   session: Session,
   input: ConversationInput,
+  redactor?: PageRedactor,
 ): Promise<ConversationPage> {
   const main = session.transcriptPath;
   if (main === null || !isAbsolute(main))
@@ -49,7 +50,7 @@ export async function conversationPage(
   const path = input.agentId === undefined ? main : subagentPath(session, main, input.agentId);
   try {
     const page = await readConversationPage(path, input);
-    return redactConversationPage(page);
+    return redactConversationPage(page, redactor);
   } catch (err) {
     if (err instanceof ConversationFileError) throw new TRPCError({ code: err.code, message: err.message });
     throw err;

@@ -23,11 +23,13 @@ export type StateEffect = Extract<
     type:
       | 'session-changed'
       | 'session-removed'
+      | 'session-evicted'
       | 'session-rekeyed'
       | 'team-changed'
       | 'team-removed'
       | 'rejected'
-      | 'approval-closed';
+      | 'approval-closed'
+      | 'usage-recorded';
   }
 >;
 
@@ -72,11 +74,13 @@ export function ignoreEffect<E extends ShellEffect>(log: Logger): EffectHandler<
 const STATE_EFFECT_TYPES: Record<StateEffect['type'], true> = {
   'session-changed': true,
   'session-removed': true,
+  'session-evicted': true,
   'session-rekeyed': true,
   'team-changed': true,
   'team-removed': true,
   rejected: true,
   'approval-closed': true,
+  'usage-recorded': true,
 };
 
 export function isShellEffect(effect: Effect): effect is ShellEffect {

@@ -13,12 +13,12 @@ export const notesRouter = router({
     .query(({ ctx, input }) => repo(ctx.services.store, ({ db }) => listNotes(db, input.sessionId))),
   add: protectedProcedure.input(z.object({ sessionId, text })).mutation(async ({ ctx, input }) => {
     // The session's row (written by a checkpoint) is there first: `repo` waits for what was acknowledged.
-    return repo(ctx.services.store, ({ db }) => addNote(db, input.sessionId, input.text, Date.now()));
+    const note = ctx.services.redaction?.text(input.text) ?? input.text;
+    return repo(ctx.services.store, ({ db }) => addNote(db, input.sessionId, note, Date.now()));
   }),
   update: protectedProcedure.input(z.object({ noteId, text })).mutation(async ({ ctx, input }) => {
-    const note = await repo(ctx.services.store, ({ db }) =>
-      updateNote(db, input.noteId, input.text, Date.now()),
-    );
+    const text = ctx.services.redaction?.text(input.text) ?? input.text;
+    const note = await repo(ctx.services.store, ({ db }) => updateNote(db, input.noteId, text, Date.now()));
     if (!note) throw new TRPCError({ code: 'NOT_FOUND', message: `note not found: ${input.noteId}` });
     return note;
   }),

@@ -1,3 +1,5 @@
+import { emptyUsage } from '@flightdeck/core';
+import { getSession } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
 import { z } from 'zod';
 import { conversationInput, conversationPage } from '../conversation/procedure.js';
@@ -6,6 +8,7 @@ import { summaryEvent } from '../live-summary.js';
 import type { CoreInput } from '../ports.js';
 import type { Context } from '../trpc.js';
 import { protectedProcedure, router, TRPCError } from '../trpc.js';
+import { repo } from './db-errors.js';
 
 const sessionId = z.string().min(1).max(256);
 const byId = z.object({ sessionId });
@@ -15,6 +18,15 @@ function requireSession(ctx: Context, id: string): Session {
   const s = ctx.services.runtime.getSession(id);
   if (!s) throw new TRPCError({ code: 'NOT_FOUND', message: `session not found: ${id}` });
   return s;
+}
+
+/** The live session, else the stored one (an ended session that left memory is still read from History). */
+async function sessionForRead(ctx: Context, id: string): Promise<Session> {
+  const live = ctx.services.runtime.getSession(id);
+  if (live) return live;
+  const stored = await repo(ctx.services.store, ({ db }) => getSession(db, id));
+  if (!stored) throw new TRPCError({ code: 'NOT_FOUND', message: `session not found: ${id}` });
+  return stored.session;
 }
 
 type UserAction = Extract<CoreInput, { type: 'user' }>['action'];
@@ -35,11 +47,17 @@ export const sessionsRouter = router({
       const list = input?.includeArchived === false ? all.filter((s) => !s.archived) : all;
       return list.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
     }),
-  get: protectedProcedure.input(byId).query(({ ctx, input }) => requireSession(ctx, input.sessionId)),
+  get: protectedProcedure.input(byId).query(({ ctx, input }) => {
+    const s = requireSession(ctx, input.sessionId);
+    // a session stored before usage was counted has none: it reads as nothing counted
+    return s.usage ? s : { ...s, usage: emptyUsage() };
+  }),
   /** A page of the session's conversation from its transcript: newest first, then `before`/`after` cursors. */
   conversation: protectedProcedure
     .input(conversationInput)
-    .query(({ ctx, input }) => conversationPage(requireSession(ctx, input.sessionId), input)),
+    .query(async ({ ctx, input }) =>
+      conversationPage(await sessionForRead(ctx, input.sessionId), input, ctx.services.redaction),
+    ),
   setTitle: protectedProcedure
     .input(z.object({ sessionId, title: z.string().max(500) }))
     .mutation(({ ctx, input }) =>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storageInfo } from '../retention/storage.js';
 import { protectedProcedure, router } from '../trpc.js';
 
 export const systemRouter = router({
@@ -7,6 +8,8 @@ export const systemRouter = router({
     uptimeMs: Date.now() - ctx.services.info.startedAt,
     sessions: ctx.services.runtime.listSessions().length,
   })),
+  /** The database's size, the retention settings and what the next retention pass would delete. */
+  storage: protectedProcedure.query(({ ctx }) => storageInfo(ctx.services)),
   /** `resetLoopDelay: true` starts a new event-loop delay window after reading it. */
   info: protectedProcedure
     .input(z.object({ resetLoopDelay: z.boolean().default(false) }).optional())

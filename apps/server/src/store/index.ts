@@ -22,7 +22,6 @@
  */
 
 import {
-  approvalDecisionOp,
   createWritePlanner,
   type DatabaseAdapter,
   hasIngestIds,
@@ -48,7 +47,7 @@ import {
   type StoreOptions,
 } from './options.js';
 import { READ_WAIT_MS, withinReadWait } from './reads.js';
-import { loadCheckpoint, planState } from './state-rows.js';
+import { loadCheckpoint, planState, recordOps } from './state-rows.js';
 
 export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
 export type { StoreOptions } from './options.js';
@@ -331,14 +330,14 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       forced = true;
     },
     stage(batch: CommitBatch) {
-      // Closed approvals: their audit rows go out with the next transaction (a repeated id is ignored).
-      for (const r of batch.approvals ?? []) pendingOps.push(approvalDecisionOp(r));
+      // Closed approvals and usage: their rows go out with the next transaction.
+      for (const op of recordOps(batch)) pendingOps.push(op);
       for (const ev of batch.events) {
         pendingIds.add(ev.ingestId);
         ids.push(ev.ingestId);
       }
       const eventOps = batch.events.map((ev) => ev.prepared as WriteOp);
-      if (batch.rekeys.length > 0 || batch.removedSessionIds.length > 0) {
+      if (batch.rekeys.length + batch.removedSessionIds.length + (batch.evictedSessionIds?.length ?? 0) > 0) {
         // A checkpoint being planned is finished first (its sessions are planned under their current ids).
         // Then the sessions changed since go first, then the batch whole, in the ingest planner's batch order;
         // the checkpoint (state + watermark) follows in the same transaction.

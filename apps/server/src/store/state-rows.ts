@@ -6,18 +6,30 @@
  */
 import { emptyPMap, forEachChange, pmapOf, type SessionQueue, type SessionRuntime } from '@flightdeck/core';
 import {
+  approvalDecisionOp,
   type DatabaseAdapter,
   hookEventsAfterCheckpoint,
   loadCoreState,
   loadLiveSessions,
   loadPromptQueues,
   promptQueueOp,
+  usageOp,
   type WriteOp,
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
-import type { CoreState, IngestEvent } from '../ports.js';
+import type { CommitBatch, CoreState, IngestEvent } from '../ports.js';
 
 const RUNTIME_PREFIX = 'core.runtime:';
+
+/**
+ * The records a batch carries that go out with the next transaction as they are: closed approvals' audit rows (a
+ * repeated id is ignored) and API responses' usage (one row per response, replaced when stored again).
+ */
+export function recordOps(batch: CommitBatch): WriteOp[] {
+  const ops = (batch.approvals ?? []).map(approvalDecisionOp);
+  for (const u of batch.usage ?? []) for (const r of u.records) ops.push(usageOp(u.sessionId, r));
+  return ops;
+}
 type RuntimeEntry = SessionRuntime;
 
 /** Parts of the core state kept in rows of their own (not in the JSON document). */

@@ -6,7 +6,11 @@ import type { TranscriptLineParser } from '@flightdeck/hook-ingest';
 import { phaseOf } from './schedule.js';
 
 export interface Follow {
+  /** Its key among the follows: the session id, or the session id and the subagent id for a subagent's file. */
+  key: string;
   sessionId: string;
+  /** Set for a subagent's own transcript (its cursor is kept apart in the core). */
+  agentId: string | null;
   path: string;
   parser: TranscriptLineParser;
   fh: FileHandle | null;
@@ -51,12 +55,27 @@ export interface Follow {
   dirWatched: boolean;
   /** The session's last activity when it was last looked at (a hook event resets the back-off). */
   seenActivity: number | null;
+  /**
+   * Read from its start, not its tail, when first opened without a cursor: the session began while this server
+   * ran, or the file did not exist yet when first looked for (all of it is this session's, usage included).
+   */
+  fromStart: boolean;
+  /** The session ended: a last read, then the file is let go. */
+  retiring: boolean;
 }
 
 /** A file not opened yet, to be read from where `startPosition` decides. */
-export function newFollow(sessionId: string, path: string, parser: TranscriptLineParser): Follow {
+export function newFollow(
+  sessionId: string,
+  path: string,
+  parser: TranscriptLineParser,
+  fromStart = false,
+  agentId: string | null = null,
+): Follow {
   return {
+    key: agentId === null ? sessionId : `${sessionId}\u0000${agentId}`,
     sessionId,
+    agentId,
     path,
     parser,
     fh: null,
@@ -88,7 +107,21 @@ export function newFollow(sessionId: string, path: string, parser: TranscriptLin
     misses: 0,
     dirWatched: false,
     seenActivity: null,
+    fromStart,
+    retiring: false,
   };
+}
+
+/** Largest file read from its start when it is all the session's (`Follow.fromStart`); larger: its tail. */
+export const FROM_START_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Reading starts (again) at byte `at`, nothing kept. */
+export function resetReading(f: Follow, at: number, discarding: Follow['discarding']): void {
+  f.offset = at;
+  f.readPos = at;
+  f.pending = [];
+  f.pendingLen = 0;
+  f.discarding = discarding;
 }
 
 export function errCode(err: unknown): string {

@@ -7,7 +7,9 @@
  * - Incremental: each file is read from a byte offset, never again from its start. The offset lives in the core
  *   state (`SessionRuntime.transcript`, checkpointed with it), so after a restart reading resumes there. A file
  *   seen for the first time without a cursor is read from its tail only (`tailBytes`, from the first newline in
- *   it): a 200 MB transcript costs what its last 64 KiB cost.
+ *   it): a 200 MB transcript costs what its last 64 KiB cost; unless it is all the session's (`Follow.fromStart`:
+ *   begun while the server runs, or created after it was first looked for), read from 0 up to 16 MiB (its usage).
+ *   A session that ends gets a last read (its final usage) before its file is let go.
  * - Bounded memory: a partial trailing line is kept (as bytes) up to `maxLineBytes`; a longer line is dropped
  *   as it is read, skipped to its newline and counted, never buffered whole. Reads are at most `chunkBytes`.
  * - A line split across two reads is joined. A file that shrank below the offset (truncated) or was replaced
@@ -25,8 +27,7 @@
  */
 import { watch } from 'node:fs';
 import { type CoreInput, getOwn, MAX_TRANSCRIPT_ENTRIES } from '@flightdeck/core';
-import { transcriptParserFor } from '@flightdeck/hook-ingest';
-import { errCode, type Follow, newFollow } from './follow.js';
+import { errCode, type Follow, FROM_START_MAX_BYTES, resetReading } from './follow.js';
 import { consumeChunk } from './lines.js';
 import { openRegular, probe } from './open.js';
 import {
@@ -35,6 +36,7 @@ import {
   type TranscriptFollowerOptions,
   type TranscriptProblem,
 } from './options.js';
+import { createReconciler } from './reconcile.js';
 import { createPollSchedule } from './schedule.js';
 
 export * from './options.js';
@@ -64,6 +66,8 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
   const watchDelayMs = opts.watchDelayMs ?? TRANSCRIPT_DEFAULTS.watchDelayMs;
 
   const follows = new Map<string, Follow>();
+  /** Sessions that started from now on are read from their start (`Follow.fromStart`). */
+  const createdAt = now();
   const counters = {
     bytesRead: 0,
     lines: 0,
@@ -108,17 +112,11 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     if (fh) await fh.close().catch(() => {});
   }
 
-  function resetReading(f: Follow, at: number, discarding: Follow['discarding']) {
-    f.offset = at;
-    f.readPos = at;
-    f.pending = [];
-    f.pendingLen = 0;
-    f.discarding = discarding;
-  }
-
   /** Where reading starts the first time this file is opened: the core's cursor, else the tail. */
   function startPosition(f: Follow, size: number) {
-    const cursor = getOwn(runtime.state.runtime, f.sessionId)?.transcript ?? null;
+    const rt = getOwn(runtime.state.runtime, f.sessionId);
+    const cursor =
+      (f.agentId === null ? rt?.transcript : rt?.subTranscripts?.find((c) => c.path === f.path)) ?? null;
     if (cursor && cursor.path === f.path) {
       f.dispatchedOffset = cursor.offset;
       f.dispatchedAt = now();
@@ -130,7 +128,8 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       restart(f);
       return;
     }
-    if (size > tailBytes) resetReading(f, size - tailBytes, 'tail');
+    if (size > tailBytes && !(f.fromStart && size <= FROM_START_MAX_BYTES))
+      resetReading(f, size - tailBytes, 'tail');
     else resetReading(f, 0, null);
   }
 
@@ -161,6 +160,8 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     const st = await probe(f.path);
     counters.probes += 1;
     if (st.kind !== 'file') {
+      // a file that appears later is all this session's: read from its start
+      if (st.kind === 'missing' && !f.opened) f.fromStart = true;
       setProblem(f, st.kind === 'problem' ? st.problem : null);
       await closeFile(f);
       if (st.kind === 'missing') schedule.missing(f);
@@ -209,6 +210,7 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
       entries: f.entries,
       skipped: f.skipped,
       ...(f.restarted ? { restarted: true } : {}),
+      ...(f.agentId !== null ? { agentId: f.agentId } : {}),
     };
     f.entries = [];
     f.entryText = 0;
@@ -306,32 +308,20 @@ export function createTranscriptFollower(opts: TranscriptFollowerOptions): Trans
     f.dropped = true;
     if (f.soon) clearTimeout(f.soon);
     schedule.drop(f);
-    follows.delete(f.sessionId);
+    follows.delete(f.key);
     const closing = f.busy ?? Promise.resolve();
     void closing.then(() => closeFile(f));
   }
 
-  function reconcile() {
-    const live = new Set<string>();
-    for (const s of runtime.listSessions()) {
-      if (s.status === 'ended' || !s.transcriptPath) continue;
-      const f = follows.get(s.sessionId);
-      if (f && f.path === s.transcriptPath) {
-        live.add(s.sessionId);
-        schedule.activity(f, s.lastActivityAt);
-        continue;
-      }
-      const parser = transcriptParserFor(s.cli, s.transcriptPath);
-      if (!parser) continue;
-      live.add(s.sessionId);
-      if (f) drop(f);
-      const nf = newFollow(s.sessionId, s.transcriptPath, parser);
-      follows.set(s.sessionId, nf);
-      schedule.add(nf, s.lastActivityAt);
-      void wake(nf, true);
-    }
-    for (const f of [...follows.values()]) if (!live.has(f.sessionId)) drop(f);
-  }
+  const reconcile = createReconciler({
+    follows,
+    sessions: () => runtime.listSessions(),
+    createdAt,
+    add: (f, at) => schedule.add(f, at),
+    activity: (f, at) => schedule.activity(f, at),
+    wake,
+    drop,
+  });
 
   /** The poll: the files whose turn it is (their polls are spread over the interval, see schedule.ts). */
   function poll() {

@@ -60,6 +60,22 @@ export function withAlpha(color: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+/** The options every Analytics chart starts from (theme colours, no animation, integer ticks). */
+export function baseOptions() {
+  const text = themeColor('--c-text-muted', '#667');
+  const grid = themeColor('--c-border', '#ddd');
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false as const,
+    plugins: { legend: { display: false, labels: { color: text } } },
+    scales: {
+      x: { ticks: { color: text, precision: 0 }, grid: { color: grid } },
+      y: { ticks: { color: text, precision: 0 }, grid: { color: grid }, beginAtZero: true },
+    },
+  };
+}
+
 /** A Chart.js chart bound to a reactive configuration: rebuilt when the config changes, destroyed on unmount. */
 export function ChartCanvas(props: {
   config: () => ChartConfiguration;

@@ -1,7 +1,7 @@
 import { type JSX, Show } from 'solid-js';
 import type { LiveSession } from '../data/types.js';
 import { now } from '../lib/clock.js';
-import { formatDuration } from '../lib/format.js';
+import { formatDuration, formatNumber, formatTokens, formatUsd, totalTokens } from '../lib/format.js';
 import { accentOf, activityLine, displayTitle, STATUS_META } from '../lib/status.js';
 import { predecessorOf, relationWords, shortId, terminalLabel } from '../lib/words.js';
 import type { ApprovalsStore } from '../store/approvals.js';
@@ -77,6 +77,15 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
               <span aria-hidden="true">↳</span> {relationWords(link().relation)}
             </a>
           )}
+        </Show>
+        <Show when={s().usage?.messages}>
+          <span
+            class="card__usage"
+            title={`Tokens: ${formatNumber(totalTokens(s().usage))} (input ${formatNumber(s().usage.inputTokens)}, output ${formatNumber(s().usage.outputTokens)}, cache read ${formatNumber(s().usage.cacheReadTokens)}, cache write ${formatNumber(s().usage.cacheWriteTokens)}) · ${formatUsd(s().usage.costUsd)}`}
+            data-testid="card-usage"
+          >
+            {formatUsd(s().usage.costUsd)} · {formatTokens(totalTokens(s().usage))} tok
+          </span>
         </Show>
         <span class="card__time" title="Time in this status" data-testid="time-in-status">
           {inStatus()}

@@ -169,6 +169,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
       ]);
       return { summary, tools, projects, heatmap, daily };
     },
+    usage: (q) => trpc.analytics.usage.query({ ...q, tzOffsetMinutes: -new Date().getTimezoneOffset() }),
     async hookStatus(): Promise<HookCliStatus[]> {
       return (await trpc.hooks.status.query()).clis;
     },
@@ -184,6 +185,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     async systemStats(): Promise<SystemStats> {
       return statsFromServer(await trpc.hooks.stats.query());
     },
+    storage: () => trpc.system.storage.query(),
     authStatus: (): Promise<AuthStatus> => trpc.auth.status.query(),
     login: (password) => done(trpc.auth.login.mutate({ password })),
     logout: () => done(trpc.auth.logout.mutate()),

@@ -22,6 +22,8 @@ type Yielded<T> = T extends AsyncIterable<infer E> ? (E extends { data: infer D 
 
 /** A session as the server sends it (`sessions.get`, `history.session`): the `Session` of shared-types, as JSON. */
 export type Session = ServerOutputs['sessions']['get'];
+/** The database's size, the retention settings and what the next retention pass would delete. */
+export type StorageInfo = ServerOutputs['system']['storage'];
 
 /** A tool call as the server sends it. */
 export type ToolCall = Session['toolLog'][number];
@@ -101,6 +103,10 @@ export interface Analytics {
   heatmap: ServerOutputs['analytics']['heatmap'];
   daily: ServerOutputs['analytics']['daily'];
 }
+
+/** `analytics.usage`: tokens and cost of a time range, by day, project, model or session. */
+export type UsageReport = ServerOutputs['analytics']['usage'];
+export type UsageGroupBy = ServerInputs['analytics']['usage']['groupBy'];
 
 export type HookDensity = ServerOutputs['hooks']['status']['density'];
 /** Where the installed hooks deliver, checked by the server against its own spool (`hooks.status().delivery`). */
@@ -221,6 +227,8 @@ export interface Api extends TerminalsApi, QueueApi, SshApi {
   searchText(query: HistoryQuery): Promise<HistoryHitsPage>;
   historyProjects(): Promise<string[]>;
   analytics(): Promise<Analytics>;
+  /** Tokens and cost of the API responses in [`from`, `to`) by `groupBy`, days in the browser's time zone. */
+  usage(q: { from: number; to: number; groupBy: UsageGroupBy }): Promise<UsageReport>;
   hookStatus(): Promise<HookCliStatus[]>;
   installHooks(cli: AgentCli, density: HookDensity): Promise<void>;
   uninstallHooks(cli: AgentCli): Promise<void>;
@@ -229,6 +237,7 @@ export interface Api extends TerminalsApi, QueueApi, SshApi {
   /** Reinstall the hooks of `clis` so they deliver to this server; the fresh report. */
   fixDelivery(clis: AgentCli[]): Promise<DeliveryReport | null>;
   systemStats(): Promise<SystemStats>;
+  storage(): Promise<StorageInfo>;
   authStatus(): Promise<AuthStatus>;
   login(password: string): Promise<void>;
   logout(): Promise<void>;

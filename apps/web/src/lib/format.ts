@@ -45,3 +45,28 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** Tokens, compact: 950, 12.3k, 120k, 4.5M. */
+export function formatTokens(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 10_000) return `${(n / 1000).toFixed(1)}k`;
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 1 : 0)}M`;
+}
+
+/** A cost in USD ("$0.42", "<$0.01", "$12.30"); null: the price is unknown. */
+export function formatUsd(usd: number | null): string {
+  if (usd === null) return 'price unknown';
+  if (usd > 0 && usd < 0.01) return '<$0.01';
+  return `$${usd.toFixed(2)}`;
+}
+
+/** All the tokens of a usage: input, output, cache reads and writes. */
+export function totalTokens(u: {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}): number {
+  return u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+}

@@ -1,7 +1,8 @@
 import { createResource, For, type JSX, Show } from 'solid-js';
-import { ChartCanvas, themeColor, withAlpha } from '../components/ChartCanvas.js';
+import { baseOptions, ChartCanvas, themeColor, withAlpha } from '../components/ChartCanvas.js';
 import type { Analytics, Api } from '../data/types.js';
 import { formatDateTime, formatNumber } from '../lib/format.js';
+import { UsageSection } from './AnalyticsUsage.js';
 
 /** The server numbers weekdays 0 = Monday … 6 = Sunday. */
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -15,21 +16,6 @@ function Stat(props: { label: string; value: string | number }): JSX.Element {
       <div class="stat__label">{props.label}</div>
     </div>
   );
-}
-
-function baseOptions() {
-  const text = themeColor('--c-text-muted', '#667');
-  const grid = themeColor('--c-border', '#ddd');
-  return {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false as const,
-    plugins: { legend: { display: false, labels: { color: text } } },
-    scales: {
-      x: { ticks: { color: text, precision: 0 }, grid: { color: grid } },
-      y: { ticks: { color: text, precision: 0 }, grid: { color: grid }, beginAtZero: true },
-    },
-  };
 }
 
 export function AnalyticsCharts(props: { data: Analytics }): JSX.Element {
@@ -238,6 +224,7 @@ export function AnalyticsView(props: { api: Api }): JSX.Element {
       <Show when={data.latest} fallback={<p class="muted">Loading…</p>}>
         {(d) => <AnalyticsCharts data={d()} />}
       </Show>
+      <UsageSection api={props.api} />
     </section>
   );
 }

@@ -20,6 +20,7 @@ import { PromptQueuePanel } from '../components/PromptQueue.js';
 import { LineageLinks, type SessionLookup, StatusTimeline, WhyPanel } from '../components/Provenance.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { ToolCallItem } from '../components/ToolCallView.js';
+import { UsageBlock } from '../components/UsageBlock.js';
 import { WhereItRuns } from '../components/WhereItRuns.js';
 import type { QueueApi } from '../data/queue.js';
 import { INITIAL_SIZE } from '../data/terminals.js';
@@ -598,6 +599,8 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           </Show>
         </dl>
       </section>
+
+      <UsageBlock usage={s().usage} />
 
       <div class="tabs" role="tablist" aria-label="Session sections">
         <For each={tabs}>

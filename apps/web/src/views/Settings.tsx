@@ -3,6 +3,7 @@ import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'so
 import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
 import { SshHostsPanel } from '../components/SshHosts.js';
+import { StoragePanel } from '../components/StoragePanel.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
 import { errText, formatNumber } from '../lib/format.js';
@@ -419,6 +420,7 @@ export function SettingsView(props: {
       <SshHostsPanel api={props.api} onToast={props.onToast} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
+      <StoragePanel api={props.api} />
     </section>
   );
 }

@@ -5,6 +5,8 @@ import * as m0003 from './2026_12_07_0003_session_host.js';
 import * as m0004 from './2026_12_07_0004_approvals.js';
 import * as m0005 from './2026_12_07_0005_alerts.js';
 import * as m0006 from './2026_12_07_0006_prompt_queue.js';
+import * as m0008 from './2026_12_07_0008_retention.js';
+import * as m0009 from './2026_12_07_0009_usage.js';
 
 /** Every migration, by name (names sort in the order they run). Add new ones here; never edit old ones. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +16,8 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_0004_approvals': m0004,
   '2026_12_07_0005_alerts': m0005,
   '2026_12_07_0006_prompt_queue': m0006,
+  '2026_12_07_0008_retention': m0008,
+  '2026_12_07_0009_usage': m0009,
 };
 
 /** Static provider: no filesystem scan, so it works the same from source, bundles and tests. */

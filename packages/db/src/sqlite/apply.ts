@@ -39,6 +39,19 @@ const APPROVAL = [
   'by_authenticated',
   'via',
 ] as const;
+const USAGE = [
+  'session_id',
+  'message_id',
+  'request_id',
+  'agent_id',
+  'model',
+  'at',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+] as const;
 const QUEUE_ROW = [
   'session_id',
   'position',
@@ -83,6 +96,7 @@ function statementsOf(sqlite: BetterSqlite3.Database) {
     toolById: () => once<ToolCallInsert>('toolById', () => S.updateToolById(k, placeholders(TOOL))),
     toolByTime: () => once<ToolCallInsert>('toolByTime', () => S.updateToolByTime(k, placeholders(TOOL))),
     approval: () => once('approval', () => S.insertApprovalDecision(k, placeholders(APPROVAL))),
+    usage: () => once('usage', () => S.upsertUsage(k, placeholders(USAGE))),
     deleteQueue: () => once<{ id: string }>('deleteQueue', () => S.deletePromptQueue(k, IDS)),
     queueRow: () => once('queueRow', () => S.insertPromptQueueRow(k, placeholders(QUEUE_ROW))),
     coreState: () => once('coreState', () => S.saveCoreState(k, placeholders(['state', 'at'] as const))),
@@ -100,6 +114,7 @@ function statementsOf(sqlite: BetterSqlite3.Database) {
       once<Ids>(`move:${t}`, () => S.moveChildren(k, t, IDS)),
     deleteSession: () => once<{ id: string }>('deleteSession', () => S.deleteSession(k, IDS)),
     deleteHookEventsOf: () => once<{ id: string }>('deleteHookEventsOf', () => S.deleteHookEventsOf(k, IDS)),
+    deleteUsageOf: () => once<{ id: string }>('deleteUsageOf', () => S.deleteUsageOf(k, IDS)),
     search: () => {
       search ??= sqlite.prepare(INSERT_SEARCH);
       return search;
@@ -140,6 +155,9 @@ function applyTool(st: Statements, row: ToolCallInsert): void {
 function rekey(st: Statements, ids: Ids): void {
   if (ids.oldId === ids.newId) return;
   st.moveHookEvents().run(ids);
+  // usage rows have no foreign key to follow a rename: moved here, a response both ids have counted once
+  st.dropCollisions('usage_messages')?.run(ids);
+  st.moveChildren('usage_messages').run(ids);
   if (st.exists().get({ id: ids.oldId }) === undefined) return;
   if (st.exists().get({ id: ids.newId }) === undefined) {
     // ON UPDATE CASCADE carries every child row (and the FTS triggers follow).
@@ -186,10 +204,14 @@ function applyOps(st: Statements, ops: readonly WriteOp[]): void {
         break;
       case 'remove':
         st.deleteHookEventsOf().run({ id: op.sessionId });
+        st.deleteUsageOf().run({ id: op.sessionId });
         st.deleteSession().run({ id: op.sessionId });
         break;
       case 'approval':
         st.approval().run(op.row);
+        break;
+      case 'usage':
+        st.usage().run(op.row);
         break;
       case 'promptQueue':
         st.deleteQueue().run({ id: op.sessionId });

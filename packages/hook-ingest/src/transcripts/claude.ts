@@ -123,7 +123,46 @@ function assistant(o: Json): TranscriptLineResult {
     if (text.trim() === '') continue;
     out.push(stamp(o, { kind: 'assistant-text', text, messageId }));
   }
+  const usage = usageOf(o, m, messageId);
+  if (usage) out.push(usage);
   return entries(out);
+}
+
+/** A token count as the API reports it (a non-negative integer), else 0. */
+function tokens(v: unknown): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 1e9 ? v : 0;
+}
+
+/** Ids longer than this are not the API's: the line is left uncounted rather than trusted. */
+const MAX_ID = 200;
+
+/**
+ * The usage of an assistant line (`message.usage`): input, output, cache read and cache writes, split by lifetime
+ * when the CLI recorded `cache_creation.ephemeral_5m/1h_input_tokens` (what it did not split counts as 5-minute,
+ * the API's default). None for a message the CLI made itself (model `<synthetic>`: errors, no API call).
+ */
+function usageOf(o: Json, m: Json, messageId: string | null): TranscriptEntry | null {
+  const u = m.usage;
+  const model = str(m.model);
+  if (!isObj(u) || messageId === null || model === null || model === '<synthetic>') return null;
+  const requestId = str(o.requestId);
+  if (messageId.length > MAX_ID || model.length > MAX_ID || (requestId?.length ?? 0) > MAX_ID) return null;
+  const written = tokens(u.cache_creation_input_tokens);
+  const split = isObj(u.cache_creation) ? u.cache_creation : {};
+  const oneHour = tokens(split.ephemeral_1h_input_tokens);
+  const fiveMin = tokens(split.ephemeral_5m_input_tokens);
+  const total = Math.max(written, fiveMin + oneHour);
+  return stamp(o, {
+    kind: 'usage',
+    messageId,
+    requestId,
+    model,
+    inputTokens: tokens(u.input_tokens),
+    outputTokens: tokens(u.output_tokens),
+    cacheReadTokens: tokens(u.cache_read_input_tokens),
+    cacheWrite5mTokens: total - oneHour,
+    cacheWrite1hTokens: oneHour,
+  });
 }
 
 function system(o: Json): TranscriptLineResult {

@@ -71,10 +71,34 @@ export interface ScriptContext {
 /** What to answer to a main-loop request; a plain block list is a message. */
 export type Script = (ctx: ScriptContext) => Reply | Block[];
 
+/** The usage a response reports (the Messages API's `usage`, cache writes split by lifetime). */
+export interface FakeUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+}
+
+export interface FakeOptions {
+  /** The usage of the `n`th response (from 1); default: the same small usage for every response. */
+  usage?: (n: number) => FakeUsage;
+}
+
 export interface FakeAnthropic {
   url: string;
-  /** Every /v1/messages request, with what was answered (side requests included, `side: true`). */
-  requests: Array<{ path: string; ctx: ScriptContext; reply: Reply; side: boolean }>;
+  /**
+   * Every /v1/messages request, with what was answered (side requests included, `side: true`) and the usage the
+   * answer reported (`null` for an error), under its message id.
+   */
+  requests: Array<{
+    path: string;
+    ctx: ScriptContext;
+    reply: Reply;
+    side: boolean;
+    messageId: string;
+    usage: FakeUsage | null;
+  }>;
   /** Tool-use ids issued so far. */
   toolUses: Array<{ id: string; name: string; input: Record<string, unknown> }>;
   /** Routes other than /v1/messages and count_tokens. */
@@ -143,14 +167,14 @@ type Materialized =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
-const USAGE = {
+const USAGE: FakeUsage = {
   input_tokens: 50,
   output_tokens: 20,
   cache_creation_input_tokens: 0,
   cache_read_input_tokens: 0,
 };
 
-export function messageStart(id: string, model: string): Record<string, unknown> {
+export function messageStart(id: string, model: string, usage: FakeUsage = USAGE): Record<string, unknown> {
   return {
     type: 'message_start',
     message: {
@@ -161,7 +185,7 @@ export function messageStart(id: string, model: string): Record<string, unknown>
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { ...USAGE, output_tokens: 1 },
+      usage: { ...usage, output_tokens: 1 },
     },
   };
 }
@@ -191,12 +215,12 @@ export function blockEvents(blocks: Materialized[], first = 0): Array<Record<str
   return events;
 }
 
-export function messageEnd(stopReason: string): Array<Record<string, unknown>> {
+export function messageEnd(stopReason: string, usage: FakeUsage = USAGE): Array<Record<string, unknown>> {
   return [
     {
       type: 'message_delta',
       delta: { stop_reason: stopReason, stop_sequence: null },
-      usage: { output_tokens: USAGE.output_tokens },
+      usage: { output_tokens: usage.output_tokens },
     },
     { type: 'message_stop' },
   ];
@@ -216,12 +240,13 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 /** Default answer to side requests (no tools): a short title-like text. */
 const SIDE_TEXT = 'Flightdeck test';
 
-export async function startFakeAnthropic(initial: Script): Promise<FakeAnthropic> {
+export async function startFakeAnthropic(initial: Script, options: FakeOptions = {}): Promise<FakeAnthropic> {
   let script = initial;
   const requests: FakeAnthropic['requests'] = [];
   const otherRoutes: string[] = [];
   const toolUses: FakeAnthropic['toolUses'] = [];
   let seq = 0;
+  let responses = 0;
 
   function materialize(blocks: Block[]): Materialized[] {
     return blocks.map((b) => {
@@ -247,9 +272,10 @@ export async function startFakeAnthropic(initial: Script): Promise<FakeAnthropic
       ? [{ type: 'text' as const, text: compaction ? COMPACT_SUMMARY : SIDE_TEXT }]
       : script(ctx);
     const reply: Reply = Array.isArray(scripted) ? { kind: 'message', blocks: scripted } : scripted;
-    requests.push({ path: req.url ?? '', ctx, reply, side });
     const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
     const id = `msg_fd_${++seq}`;
+    const usage = reply.kind === 'error' ? null : (options.usage?.(++responses) ?? USAGE);
+    requests.push({ path: req.url ?? '', ctx, reply, side, messageId: id, usage });
     if (reply.kind === 'error') {
       const errorType =
         reply.errorType ??
@@ -277,14 +303,20 @@ export async function startFakeAnthropic(initial: Script): Promise<FakeAnthropic
             content,
             stop_reason: stopReason,
             stop_sequence: null,
-            usage: USAGE,
+            usage,
           },
           { 'request-id': `req_${id}` },
         );
         return;
       }
       res.writeHead(200, streamHeaders(id));
-      res.end(sse([messageStart(id, model), ...blockEvents(content), ...messageEnd(stopReason)]));
+      res.end(
+        sse([
+          messageStart(id, model, usage ?? USAGE),
+          ...blockEvents(content),
+          ...messageEnd(stopReason, usage ?? USAGE),
+        ]),
+      );
       return;
     }
     // hold: the start of a text block, then nothing until released (or the client goes away).
@@ -292,7 +324,7 @@ export async function startFakeAnthropic(initial: Script): Promise<FakeAnthropic
     res.writeHead(200, streamHeaders(id));
     res.write(
       sse([
-        messageStart(id, model),
+        messageStart(id, model, usage ?? USAGE),
         { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
         { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: reply.text } },
       ]),
@@ -309,7 +341,11 @@ export async function startFakeAnthropic(initial: Script): Promise<FakeAnthropic
       const rest = materialize(reply.finish ?? []);
       const stopReason = rest.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
       res.end(
-        sse([{ type: 'content_block_stop', index: 0 }, ...blockEvents(rest, 1), ...messageEnd(stopReason)]),
+        sse([
+          { type: 'content_block_stop', index: 0 },
+          ...blockEvents(rest, 1),
+          ...messageEnd(stopReason, usage ?? USAGE),
+        ]),
       );
     });
   }

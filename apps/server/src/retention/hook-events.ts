@@ -9,7 +9,7 @@
  * of the writer thread waits for it: one transaction, a few ms).
  */
 import { pruneHookEvents } from '@flightdeck/db';
-import type { Db } from './store/index.js';
+import type { Db } from '../store/index.js';
 
 export const DAY_MS = 86_400_000;
 /** Rows deleted per statement. */
