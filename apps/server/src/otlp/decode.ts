@@ -36,13 +36,23 @@ const MESSAGES: Record<OtlpSignal, string> = {
   metrics: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest',
 };
 
+let root: protobuf.Root | undefined;
+/** The parsed OTLP definitions (parsed once, when first needed). */
+export function otlpRoot(): protobuf.Root {
+  if (!root) {
+    const r = new protobuf.Root();
+    for (const file of OTLP_PROTO_FILES) protobuf.parse(file, r);
+    r.resolveAll();
+    root = r;
+  }
+  return root;
+}
+
 let types: Record<OtlpSignal, protobuf.Type> | undefined;
 function typeOf(signal: OtlpSignal): protobuf.Type {
   if (!types) {
-    const root = new protobuf.Root();
-    for (const file of OTLP_PROTO_FILES) protobuf.parse(file, root);
-    root.resolveAll();
-    types = { logs: root.lookupType(MESSAGES.logs), metrics: root.lookupType(MESSAGES.metrics) };
+    const r = otlpRoot();
+    types = { logs: r.lookupType(MESSAGES.logs), metrics: r.lookupType(MESSAGES.metrics) };
   }
   return types[signal];
 }
@@ -50,7 +60,7 @@ function typeOf(signal: OtlpSignal): protobuf.Type {
 /** Protobuf field names come camelCased, int64 as decimal strings, bytes as base64: the OTLP JSON mapping's shape. */
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String };
 
-function mediaType(contentType: string | undefined): string {
+export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
