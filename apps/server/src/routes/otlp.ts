@@ -18,16 +18,11 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { MAX_OTEL_RECORDS, type OtelApiRequest } from '@flightdeck/core';
-import {
-  createRateLimiter,
-  DEFAULT_HOOK_RATE_LIMIT,
-  HOOK_AUTH_CHALLENGE,
-  hookErrors,
-  retryAfterSeconds,
-} from '@flightdeck/hook-ingest';
+import { createRateLimiter, DEFAULT_HOOK_RATE_LIMIT } from '@flightdeck/hook-ingest';
 import type { OtlpLogRecord } from '@flightdeck/shared-types';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpError } from '../http-errors.js';
+import { hookSenderGate } from '../ingest.js';
 import {
   decodeOtlpLogs,
   decodeOtlpMetrics,
@@ -178,21 +173,7 @@ export async function registerOtlpReceiver(
       done(null, body),
     );
     // Before the body is read: an unauthenticated or rate-limited sender never gets it parsed.
-    scope.addHook('onRequest', (request, reply, done) => {
-      const refusal = authorize(request.headers);
-      if (refusal !== null) {
-        httpError(reply, 401, refusal, { 'www-authenticate': HOOK_AUTH_CHALLENGE });
-        return;
-      }
-      const verdict = limiter.hit(request.ip, Date.now());
-      if (!verdict.allowed) {
-        httpError(reply, 429, hookErrors.rateLimited(limiter.limit), {
-          'retry-after': retryAfterSeconds(verdict.retryAfterMs),
-        });
-        return;
-      }
-      done();
-    });
+    scope.addHook('onRequest', hookSenderGate(authorize, limiter));
 
     for (const signal of ['logs', 'metrics', 'traces'] as const) {
       scope.post(OTLP_PATHS[signal], { bodyLimit: maxBytes }, async (request, reply) => {
