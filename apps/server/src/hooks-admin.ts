@@ -17,6 +17,7 @@ import {
   runHooksCommand,
   uninstallHooks,
 } from '@flightdeck/hook-ingest';
+import { readHookToken } from './hook-token.js';
 import type { HookCliOutcome, HookCommandOutcome, HooksAdmin } from './services.js';
 
 function failure(cli: InstallCli, e: unknown): HookCliOutcome {
@@ -98,9 +99,14 @@ export async function runHooksCli(
     stderr: NodeJS.WritableStream;
     env: NodeJS.ProcessEnv;
     dataDir: string;
+    /** The server's port: where `--telemetry` points Claude Code's OpenTelemetry exporter. */
+    port?: number;
   },
 ): Promise<number> {
   return runHooksCommand([...argv, '--data-dir', io.dataDir], {
+    ...(io.port !== undefined
+      ? { telemetry: { endpoint: `http://127.0.0.1:${io.port}`, token: readHookToken(io.dataDir) } }
+      : {}),
     env: io.env,
     stdout: io.stdout,
     stderr: io.stderr,
