@@ -251,7 +251,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await registerHookIngest(app, services);
   // OpenTelemetry (OTLP/HTTP) at /v1/logs, /v1/metrics, /v1/traces: routes/otlp.ts.
-  await registerOtlpReceiver(app, services);
+  services.otlp = await registerOtlpReceiver(app, services);
 
   const webDist = deps.webDist === undefined ? DEFAULT_WEB_DIST : deps.webDist;
   const hasWeb = webDist !== null && existsSync(join(webDist, 'index.html'));

@@ -1,6 +1,7 @@
 /**
  * Everything a procedure can reach, gathered once by `buildApp` and handed to every tRPC context.
  */
+
 import type {
   HookStatsSnapshot,
   HooksStatus,
@@ -17,6 +18,7 @@ import type { HookTokenStore } from './hook-token.js';
 import type { StorePort } from './ports.js';
 import type { InputRedaction } from './redaction.js';
 import type { Retention } from './retention/index.js';
+import type { OtlpStats } from './routes/otlp.js';
 import type { Runtime } from './runtime.js';
 import type { TerminalManager } from './terminals/manager.js';
 import type { TranscriptFollowerStats } from './transcripts/follower.js';
@@ -100,6 +102,8 @@ export interface Services {
   redaction?: Pick<InputRedaction, 'text' | 'value'>;
   /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
   alerts?: AlertService;
+  /** What the OpenTelemetry receiver (routes/otlp.ts) saw; set when the app registers it. */
+  otlp?: OtlpStats;
   /** PTYs (terminals/manager.ts); absent where a server is built without them. */
   terminals?: TerminalManager;
 }

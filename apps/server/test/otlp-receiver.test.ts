@@ -151,6 +151,13 @@ describe('OTLP receiver: recorded Claude Code exports reach the session', () => 
       }
     }
     expect(await caller(s).sessions.list({})).toHaveLength(0);
+    // counted, for system.info
+    expect((await caller(s).system.info()).otlp).toEqual({
+      exports: 2,
+      refused: 0,
+      apiRequests: 4,
+      dropped: 4,
+    });
   });
 
   it('/v1/traces is accepted and ignored', async () => {

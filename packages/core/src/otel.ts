@@ -18,8 +18,8 @@ import { getOwn, own } from './pmap.js';
 import { Tx } from './tx.js';
 import type { CoreState, Effect, OtelApiRequest } from './types.js';
 
-/** Request keys remembered per session. */
-export const MAX_OTEL_SEEN = 1024;
+/** Request keys remembered per session: far more than an exporter retries (a few batches), bounded in the checkpoint. */
+export const MAX_OTEL_SEEN = 512;
 /** Records in one input (the receiver splits larger exports). */
 export const MAX_OTEL_RECORDS = 5000;
 
