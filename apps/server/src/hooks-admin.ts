@@ -13,9 +13,11 @@ import {
   type InstallResult,
   installHookScript,
   installHooks,
+  installTelemetry,
   resolveInstallTargets,
   runHooksCommand,
   uninstallHooks,
+  uninstallTelemetry,
 } from '@flightdeck/hook-ingest';
 import { readHookToken } from './hook-token.js';
 import type { HookCliOutcome, HookCommandOutcome, HooksAdmin } from './services.js';
@@ -87,6 +89,12 @@ export function createHooksAdmin(dataDir: string | null, env: NodeJS.ProcessEnv 
     async uninstall(clis, dryRun) {
       const t = targets();
       return eachCli(clis, (cli) => uninstallHooks({ cli, targets: t, dryRun }));
+    },
+    telemetry(enabled, endpoint, dryRun) {
+      const file = targets().files.claude;
+      if (!enabled) return uninstallTelemetry({ file, dryRun });
+      const token = dataDir ? readHookToken(dataDir) : null;
+      return installTelemetry({ file, target: { endpoint, token }, dryRun });
     },
   };
 }

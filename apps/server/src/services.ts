@@ -8,6 +8,7 @@ import type {
   InstallCli,
   InstallErrorCode,
   InstallResult,
+  TelemetryResult,
 } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
 import type { AlertService } from './alerts/service.js';
@@ -53,6 +54,11 @@ export interface HooksAdmin {
   status(): Promise<HooksStatus[]>;
   install(clis: AgentCli[], density: HookDensity, dryRun: boolean): Promise<HookCommandOutcome>;
   uninstall(clis: AgentCli[], dryRun: boolean): Promise<HookCommandOutcome>;
+  /**
+   * Claude Code's OpenTelemetry export to this server (`hooks install --telemetry`): on (`endpoint`: the server's
+   * URL; the stored hook token goes with it) or off. Absent where a server is built without installers.
+   */
+  telemetry?(enabled: boolean, endpoint: string, dryRun: boolean): Promise<TelemetryResult>;
 }
 
 export interface HookStatsPort {
