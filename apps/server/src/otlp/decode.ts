@@ -1,6 +1,7 @@
 /**
  * OTLP/HTTP request bodies (logs, metrics) → normalized records. JSON (`application/json`) or protobuf
- * (`application/x-protobuf`, decoded by protobufjs with the embedded opentelemetry-proto definitions), then the
+ * (`application/x-protobuf`, decoded by the protobufjs static code generated from opentelemetry-proto that
+ * `@opentelemetry/otlp-transformer` ships), then the
  * shared zod schema and pure mapping (`@flightdeck/shared-types` otlp.ts). Hostile input answers a result with an
  * HTTP status and a message, never throws: over the size cap 413, an unknown content type 415, bytes that are not
  * the message or do not match the schema 400. Compressed bodies (`Content-Encoding: gzip`) are the caller's to
@@ -14,9 +15,8 @@ import {
   otlpLogsRequestSchema,
   otlpMetricsRequestSchema,
 } from '@flightdeck/shared-types';
-import protobuf from 'protobufjs';
 import type { z } from 'zod';
-import { OTLP_PROTO_FILES } from './proto.js';
+import { OTLP_MESSAGES } from './generated.js';
 
 /** Default cap on a request body, in bytes (Claude Code's exports are a few KB). */
 export const OTLP_MAX_BYTES = 4 * 1024 * 1024;
@@ -31,34 +31,15 @@ export interface OtlpBody {
   body: Uint8Array;
 }
 
-const MESSAGES: Record<OtlpSignal, string> = {
-  logs: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest',
-  metrics: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest',
-};
-
-let root: protobuf.Root | undefined;
-/** The parsed OTLP definitions (parsed once, when first needed). */
-export function otlpRoot(): protobuf.Root {
-  if (!root) {
-    const r = new protobuf.Root();
-    for (const file of OTLP_PROTO_FILES) protobuf.parse(file, r);
-    r.resolveAll();
-    root = r;
-  }
-  return root;
-}
-
-let types: Record<OtlpSignal, protobuf.Type> | undefined;
-function typeOf(signal: OtlpSignal): protobuf.Type {
-  if (!types) {
-    const r = otlpRoot();
-    types = { logs: r.lookupType(MESSAGES.logs), metrics: r.lookupType(MESSAGES.metrics) };
-  }
-  return types[signal];
-}
+const TYPES = { logs: OTLP_MESSAGES.logsRequest, metrics: OTLP_MESSAGES.metricsRequest } as const;
 
 /** Protobuf field names come camelCased, int64 as decimal strings, bytes as base64: the OTLP JSON mapping's shape. */
-const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String };
+const TO_OBJECT = { longs: String, enums: Number, bytes: String } as const;
+
+function decodeProtobuf(signal: OtlpSignal, body: Uint8Array): unknown {
+  const t = TYPES[signal];
+  return t.toObject(t.decode(body), TO_OBJECT);
+}
 
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -79,8 +60,7 @@ function parseBody(signal: OtlpSignal, input: OtlpBody): { ok: true; value: unkn
   }
   if (type === 'application/x-protobuf') {
     try {
-      const t = typeOf(signal);
-      return { ok: true, value: t.toObject(t.decode(input.body), TO_OBJECT) };
+      return { ok: true, value: decodeProtobuf(signal, input.body) };
     } catch (e) {
       return { ok: false, status: 400, error: `malformed OTLP ${signal} protobuf: ${messageOf(e)}` };
     }

@@ -3,8 +3,8 @@
  * request"): success is an export response (empty, or with `partialSuccess` naming the rejected records); a
  * refusal of a protobuf request is a `google.rpc.Status` message (code + message), of a JSON one its JSON form.
  */
-import protobuf from 'protobufjs';
-import { otlpRoot } from './decode.js';
+import protobuf from 'protobufjs/minimal.js';
+import { OTLP_MESSAGES } from './generated.js';
 
 export type OtlpAnswerSignal = 'logs' | 'metrics' | 'traces';
 
@@ -14,9 +14,15 @@ export interface OtlpAnswer {
 }
 
 const RESPONSES = {
-  logs: ['opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse', 'rejectedLogRecords'],
-  metrics: ['opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse', 'rejectedDataPoints'],
+  logs: 'rejectedLogRecords',
+  metrics: 'rejectedDataPoints',
 } as const;
+
+/** The export response as protobuf (the generated encoders of `@opentelemetry/otlp-transformer`). */
+function encodeResponse(signal: 'logs' | 'metrics', partialSuccess: Record<string, unknown>): Uint8Array {
+  const t = signal === 'logs' ? OTLP_MESSAGES.logsResponse : OTLP_MESSAGES.metricsResponse;
+  return t.encode(t.fromObject({ partialSuccess })).finish();
+}
 
 /** The export response: empty, or `partialSuccess` when `rejected` records were not accepted. */
 export function exportAnswer(
@@ -30,7 +36,7 @@ export function exportAnswer(
       ? { contentType: 'application/x-protobuf', body: Buffer.alloc(0) }
       : { contentType: 'application/json', body: '{}' };
   }
-  const [typeName, field] = RESPONSES[signal];
+  const field = RESPONSES[signal];
   const partialSuccess = { [field]: rejected, errorMessage };
   if (!asProtobuf) {
     // int64 as a decimal string, as the OTLP JSON mapping writes it
@@ -39,11 +45,7 @@ export function exportAnswer(
       body: JSON.stringify({ partialSuccess: { ...partialSuccess, [field]: String(rejected) } }),
     };
   }
-  const type = otlpRoot().lookupType(typeName);
-  return {
-    contentType: 'application/x-protobuf',
-    body: Buffer.from(type.encode(type.fromObject({ partialSuccess })).finish()),
-  };
+  return { contentType: 'application/x-protobuf', body: Buffer.from(encodeResponse(signal, partialSuccess)) };
 }
 
 /** gRPC status codes the answers use. */
