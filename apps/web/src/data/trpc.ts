@@ -176,6 +176,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     installHooks: (cli: AgentCli, density: HookDensity) =>
       done(trpc.hooks.install.mutate({ clis: [cli], density })),
     uninstallHooks: (cli: AgentCli) => done(trpc.hooks.uninstall.mutate({ clis: [cli] })),
+    setTelemetry: (enabled: boolean) => trpc.hooks.telemetry.mutate({ enabled }),
     async deliveryStatus() {
       return (await trpc.hooks.status.query()).delivery;
     },

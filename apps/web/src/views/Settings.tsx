@@ -4,6 +4,7 @@ import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
 import { SshHostsPanel } from '../components/SshHosts.js';
 import { StoragePanel } from '../components/StoragePanel.js';
+import { TelemetryToggle } from '../components/TelemetryToggle.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
 import { errText, formatNumber } from '../lib/format.js';
@@ -130,6 +131,7 @@ function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Elem
           </For>
         </tbody>
       </table>
+      <TelemetryToggle api={props.api} onToast={props.onToast} />
     </section>
   );
 }
