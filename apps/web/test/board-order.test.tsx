@@ -208,6 +208,40 @@ describe('counts respect the active filters', () => {
   });
 });
 
+describe('hosts on the board', () => {
+  const sessions = [
+    live('a1', 'working', { host: 'laptop', startedAt: T0 - 1 }),
+    live('b1', 'approval', { host: 'build-box', statusReason: reason('approval', T0 + 5) }),
+    live('a2', 'idle', { host: 'laptop', startedAt: T0 - 2 }),
+    live('n1', 'working', { host: null, startedAt: T0 - 3 }),
+  ];
+
+  it('groups by host (a session without one under "unknown host") and filters by host', async () => {
+    const { board, container } = setup(sessions);
+    board.setGroup('host');
+    expect(board.groups().map((g) => [g.label, g.ids])).toEqual([
+      ['build-box', ['b1']],
+      ['laptop', ['a1', 'a2']],
+      ['unknown host', ['n1']],
+    ]);
+    expect(board.hosts()).toEqual(['build-box', 'laptop', 'unknown host']);
+    board.patchFilter({ host: 'laptop' });
+    expect(board.orderedIds()).toEqual(['a1', 'a2']);
+    board.patchFilter({ host: 'unknown host' });
+    expect(board.orderedIds()).toEqual(['n1']);
+    await tick();
+    const select = container.querySelector<HTMLSelectElement>('select[aria-label="Host"]');
+    expect([...(select?.options ?? [])].map((o) => o.value)).toEqual([
+      '',
+      'build-box',
+      'laptop',
+      'unknown host',
+    ]);
+    board.patchFilter({ host: null, search: 'build-box' });
+    expect(board.orderedIds()).toEqual(['b1']);
+  });
+});
+
 describe('filters and sort in the URL', () => {
   const views: Array<[string, BoardView, string]> = [
     ['defaults', defaultView(), ''],
@@ -218,14 +252,15 @@ describe('filters and sort in the URL', () => {
           statuses: ['working', 'approval'],
           cli: 'codex',
           project: 'my app & co',
+          host: 'build-box',
           search: 'fix #12 ?',
           showArchived: true,
         },
         sort: 'recent',
-        group: 'project',
+        group: 'host',
         endedCollapsed: true,
       },
-      'q=fix+%2312+%3F&status=working%2Capproval&cli=codex&project=my+app+%26+co&sort=recent&group=project&archived=1&ended=collapsed',
+      'q=fix+%2312+%3F&status=working%2Capproval&cli=codex&project=my+app+%26+co&host=build-box&sort=recent&group=host&archived=1&ended=collapsed',
     ],
     [
       'one status, default sort',

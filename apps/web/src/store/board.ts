@@ -4,13 +4,18 @@ import { STATUS_META } from '../lib/status.js';
 
 export const SORT_MODES = ['attention', 'status', 'recent', 'started', 'project'] as const;
 export type SortMode = (typeof SORT_MODES)[number];
-export const GROUP_MODES = ['none', 'status', 'project'] as const;
+export const GROUP_MODES = ['none', 'status', 'project', 'host'] as const;
+
+/** The group of a session without a host (hook metadata did not name one). */
+export const NO_HOST = 'unknown host';
 export type GroupMode = (typeof GROUP_MODES)[number];
 
 export interface BoardFilter {
   statuses: SessionStatus[];
   cli: AgentCli | null;
   project: string | null;
+  /** The host a session runs on (`NO_HOST`: sessions whose host is not known). */
+  host: string | null;
   search: string;
   showArchived: boolean;
 }
@@ -19,15 +24,20 @@ export const emptyFilter = (): BoardFilter => ({
   statuses: [],
   cli: null,
   project: null,
+  host: null,
   search: '',
   showArchived: false,
 });
+
+/** The host a session is shown under. */
+export const hostOf = (s: LiveSession): string => s.host ?? NO_HOST;
 
 export function matchesFilter(s: LiveSession, f: BoardFilter): boolean {
   if (!f.showArchived && s.archived) return false;
   if (f.statuses.length > 0 && !f.statuses.includes(s.status)) return false;
   if (f.cli && s.cli !== f.cli) return false;
   if (f.project && s.projectName !== f.project) return false;
+  if (f.host && hostOf(s) !== f.host) return false;
   const q = f.search.trim().toLowerCase();
   if (q) {
     const hay = [
@@ -40,6 +50,7 @@ export function matchesFilter(s: LiveSession, f: BoardFilter): boolean {
       s.currentTool ?? '',
       s.currentPrompt ?? '',
       s.agentName ?? '',
+      s.host ?? '',
       s.sessionId,
     ]
       .join('\n')
@@ -118,8 +129,8 @@ export function buildGroups(
   } else {
     const groups = new Map<string, BoardGroup>();
     for (const s of list) {
-      const key = group === 'status' ? s.status : s.projectName;
-      const label = group === 'status' ? STATUS_META[s.status].label : s.projectName;
+      const key = group === 'status' ? s.status : group === 'host' ? hostOf(s) : s.projectName;
+      const label = group === 'status' ? STATUS_META[s.status].label : key;
       let g = groups.get(key);
       if (!g) {
         g = { key, label, ids: [] };
@@ -240,7 +251,7 @@ export const defaultView = (): BoardView => ({
 
 /**
  * The board's view as URL query parameters (only what differs from the defaults, in a fixed order):
- * `q`, `status` (comma list), `cli`, `project`, `sort`, `group`, `archived=1`, `ended=collapsed`.
+ * `q`, `status` (comma list), `cli`, `project`, `host`, `sort`, `group`, `archived=1`, `ended=collapsed`.
  */
 export function viewToQuery(v: BoardView): string {
   const p = new URLSearchParams();
@@ -251,6 +262,7 @@ export function viewToQuery(v: BoardView): string {
   }
   if (v.filter.cli) p.set('cli', v.filter.cli);
   if (v.filter.project) p.set('project', v.filter.project);
+  if (v.filter.host) p.set('host', v.filter.host);
   if (v.sort !== 'attention') p.set('sort', v.sort);
   if (v.group !== 'none') p.set('group', v.group);
   if (v.filter.showArchived) p.set('archived', '1');
@@ -274,6 +286,7 @@ export function viewFromQuery(query: string): BoardView {
       statuses: SESSION_STATUSES.filter((s) => statuses.includes(s)),
       cli: cli !== null && (AGENT_CLIS as readonly string[]).includes(cli) ? (cli as AgentCli) : null,
       project: p.get('project') || null,
+      host: p.get('host') || null,
       search: (p.get('q') ?? '').slice(0, 500),
       showArchived: p.get('archived') === '1',
     },

@@ -8,6 +8,7 @@ import {
   buildGroups,
   defaultView,
   type GroupMode,
+  hostOf,
   type SortMode,
   statusCounts,
   viewFromQuery,
@@ -59,9 +60,12 @@ export function createBoardState(store: SessionStore, initial: BoardView = defau
       0,
     ),
   );
+  const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((p, i) => p === b[i]);
   const projects = createMemo(() => [...new Set(all().map((s) => s.projectName))].sort(), [], {
-    equals: (a, b) => a.length === b.length && a.every((p, i) => p === b[i]),
+    equals: sameList,
   });
+  /** The hosts of the sessions in memory (sessions without one under `NO_HOST`). */
+  const hosts = createMemo(() => [...new Set(all().map(hostOf))].sort(), [], { equals: sameList });
 
   function move(delta: number): string | null {
     const ids = orderedIds();
@@ -114,6 +118,7 @@ export function createBoardState(store: SessionStore, initial: BoardView = defau
     counts,
     needsYouCount,
     projects,
+    hosts,
     move,
     nextNeedsYou,
     /** The view as a query string (for the URL), `''` when everything is at its default. */

@@ -193,6 +193,16 @@ export function Board(props: BoardProps): JSX.Element {
           <option value="">All projects</option>
           <For each={b.projects()}>{(p) => <option value={p}>{p}</option>}</For>
         </select>
+        <Show when={b.hosts().length > 1 || b.filter().host}>
+          <select
+            aria-label="Host"
+            value={b.filter().host ?? ''}
+            onChange={(e) => b.patchFilter({ host: e.currentTarget.value || null })}
+          >
+            <option value="">All hosts</option>
+            <For each={b.hosts()}>{(h) => <option value={h}>{h}</option>}</For>
+          </select>
+        </Show>
         <select
           aria-label="Sort"
           value={b.sort()}
@@ -212,6 +222,7 @@ export function Board(props: BoardProps): JSX.Element {
           <option value="none">No grouping</option>
           <option value="status">Group by status</option>
           <option value="project">Group by project</option>
+          <option value="host">Group by host</option>
         </select>
         <label class="toolbar__check">
           <input
