@@ -59,7 +59,10 @@ const CLAUDE_TIERS: Tiered = [
   ['SessionEnd', 'low'],
 ];
 
-/** Codex hooks.json events (release docs). `StopFailure`/`SessionEnd` exist only in unreleased schemas. */
+/**
+ * Codex hooks.json events. 0.171.0 (recorded, fixtures/codex-0.171.0) also fires `SessionEnd` when `codex exec`
+ * finishes; it knows `Interrupt` and `PreModelRequest` too (not registered: no recording yet).
+ */
 const CODEX_TIERS: Tiered = [
   ['SessionStart', 'low'],
   ['UserPromptSubmit', 'low'],
@@ -71,6 +74,7 @@ const CODEX_TIERS: Tiered = [
   ['PreCompact', 'high'],
   ['PostCompact', 'high'],
   ['Stop', 'low'],
+  ['SessionEnd', 'low'],
 ];
 
 /**
