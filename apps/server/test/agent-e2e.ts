@@ -20,6 +20,8 @@ export interface AgentRun {
   cards: SessionView[];
   /** The statuses the live subscriber saw for this CLI, in order. */
   live: string[];
+  /** A tRPC client of the running server. */
+  client: ReturnType<typeof trpcClient>['client'];
 }
 
 export async function runTwoTurns(opts: {
@@ -32,7 +34,12 @@ export async function runTwoTurns(opts: {
 }): Promise<AgentRun> {
   const dataDir = join(opts.tmp.dir, 'data');
   const h = await opts.prepare(opts.tmp.dir, dataDir);
-  const server = await startTestServer({ dataDir });
+  // A `codex exec` run lives a few hundred ms: the follower must pick its session file up while it is live (an
+  // ended session is not followed; one that was gets a last read), so reconcile often.
+  const server = await startTestServer({
+    dataDir,
+    transcripts: { reconcileMs: 50, pollMs: 100, progressMs: 200 },
+  });
   opts.cleanups.push(() => server.close());
   const { client, close } = trpcClient(server.url as string);
   opts.cleanups.push(close);
@@ -62,5 +69,5 @@ export async function runTwoTurns(opts: {
   const id = server.runtime.listSessions().find((s) => s.cli === opts.cli)?.sessionId as string;
   const session = await client.sessions.get.query({ sessionId: id });
   const cards = (await client.sessions.list.query()).filter((s) => s.cli === opts.cli);
-  return { session, cards, live };
+  return { session, cards, live, client };
 }

@@ -9,7 +9,7 @@ import { startFakeOpenAi } from '../../../packages/hook-ingest/test/support/fake
 import { CODEX_BIN, prepareCodexHome, runCodexExec } from './agent-cli.js';
 import { runTwoTurns } from './agent-e2e.js';
 import { ECHO_COMMAND, FAILING_COMMAND, TWO_TURNS, twoTurnScript } from './agent-script.js';
-import { tmpDir } from './helpers.js';
+import { tmpDir, waitFor } from './helpers.js';
 
 const tmp = tmpDir('fd-codex-e2e-');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -23,7 +23,7 @@ describe('real Codex CLI → hooks → spool → server → sessions.get', () =>
     expect(existsSync(CODEX_BIN)).toBe(true);
     const api = await startFakeOpenAi(twoTurnScript((ctx) => ctx.lastUserText));
     cleanups.push(() => api.close());
-    const { session, cards, live } = await runTwoTurns({
+    const { session, cards, live, client } = await runTwoTurns({
       cli: 'codex',
       tmp,
       cleanups,
@@ -61,7 +61,19 @@ describe('real Codex CLI → hooks → spool → server → sessions.get', () =>
       ['Bash', FAILING_COMMAND, api.calls[1]?.callId],
     ]);
     expect(session.toolLog[0]).toMatchObject({ status: 'ok', result: 'flightdeck-e2e\n' });
-    expect(session.toolLog[1]?.result).toContain('No such file or directory');
+    // the hooks carry no exit code: the rollout file says the ls failed
+    const failed = await waitFor(
+      async () => {
+        const s = await client.sessions.get.query({ sessionId: session.sessionId });
+        return s.toolLog[1]?.status === 'failed' ? s.toolLog[1] : null;
+      },
+      20_000,
+      100,
+    );
+    expect(failed.error).toBe(
+      "Exit code 2: ls: cannot access '/nonexistent-flightdeck-dir': No such file or directory",
+    );
+    expect(failed.result).toContain('No such file or directory');
     expect(session.resumeCount).toBe(1);
     expect(session.model).toBe('gpt-fake');
     expect(live).toContain('working');

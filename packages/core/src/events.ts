@@ -374,17 +374,19 @@ function onToolDone(
   const i = findTool(s.toolLog, ev.toolUseId, ev.tool, agentId);
   const prev = i >= 0 ? s.toolLog[i]! : undefined;
   if (prev && prev.status !== 'running') return; // duplicate delivery
+  // the session file said it failed before the hook said it ended (failToolCall)
+  const failedEarlier = prev?.error != null && status === 'ok';
   const done: ToolCall = {
     toolUseId: ev.toolUseId,
     tool: ev.tool,
     input: prev ? prev.input : truncateDeep(ev.toolInput),
     inputSummary: prev ? prev.inputSummary : summarizeInput(ev.tool, ev.toolInput),
-    status,
+    status: failedEarlier ? 'failed' : status,
     startedAt: prev ? prev.startedAt : at,
     endedAt: at,
     durationMs: durationMs ?? (prev ? Math.max(0, at - prev.startedAt) : null),
     result: result === null ? null : clip(result, LIMITS.excerpt),
-    error: error === null ? null : clip(error, LIMITS.excerpt),
+    error: failedEarlier ? prev.error : error === null ? null : clip(error, LIMITS.excerpt),
     agentId,
     seq: 0,
   };
@@ -411,6 +413,30 @@ function onToolDone(
   if (cur.status === 'ended') return;
   if (isWaiting(cur)) resolveWait(tx, id, ev.tool, null, ev.hookEvent, `${ev.tool} ${status}`);
   else setStatus(tx, id, 'working', 'event', ev.hookEvent, `${ev.tool} ${status}`);
+}
+
+/**
+ * A call the session file records as failed where the hooks said it ended fine (Codex 0.171.0: a command that exited
+ * non-zero). A call that ended `ok` becomes `failed` (its result kept); a call still running keeps running with the
+ * error noted, and its hook end then ends it failed (onToolDone). Unknown ids and calls that ended otherwise (failed,
+ * denied, interrupted) are left alone. True when the card changed.
+ */
+export function failToolCall(
+  tx: Tx,
+  id: string,
+  toolUseId: string,
+  agentId: string | null,
+  error: string,
+): boolean {
+  const s = tx.session(id)!;
+  const i = findTool(s.toolLog, toolUseId, '', agentId);
+  const prev = i >= 0 ? s.toolLog[i]! : undefined;
+  if (!prev || prev.agentId !== agentId || (prev.status !== 'ok' && prev.status !== 'running')) return false;
+  const clipped = clip(error, LIMITS.excerpt);
+  if (prev.error === clipped) return false;
+  const status: ToolCallStatus = prev.status === 'ok' ? 'failed' : 'running';
+  putRingEntry(tx, id, 'toolLog', i, { ...prev, status, error: clipped, seq: 0 });
+  return true;
 }
 
 function onToolBatch(tx: Tx, id: string, ev: Ev<'tool-batch'>, at: number, isSub: boolean): void {

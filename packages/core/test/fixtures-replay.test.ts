@@ -239,7 +239,8 @@ describe('Codex 0.171.0 fixture: two-turns (codex exec, echo, a failing ls, then
       'second question',
     ]);
     expect(s.promptHistory[0]!.promptId).toBe(payloads[1]!.turn_id);
-    // Codex's PostToolUse carries no exit code: the failing ls is not known to have failed from hooks alone
+    // Codex's PostToolUse carries no exit code: from hooks alone the failing ls ended ok (the rollout's tool-failed
+    // entry makes it failed: transcript.test.ts, codex-e2e.test.ts)
     expect(s.toolLog.map((t) => [t.tool, t.inputSummary, t.toolUseId])).toEqual([
       ['Bash', 'echo flightdeck-e2e', 'call_fd_1'],
       ['Bash', 'ls /nonexistent-flightdeck-dir', 'call_fd_2'],
