@@ -71,7 +71,8 @@ export async function prepareCodexHome(opts: {
   root: string;
   dataDir: string;
   apiUrl: string;
-  approvals?: { policy: 'untrusted' | 'on-request'; sandbox: 'read-only' | 'workspace-write' };
+  /** 0.171.0 refuses `untrusted` ("no longer supported"). */
+  approvals?: { policy: 'on-request'; sandbox: 'read-only' | 'workspace-write' };
   density?: Density;
 }): Promise<AgentHome> {
   const codexHome = join(opts.root, 'home', '.codex');

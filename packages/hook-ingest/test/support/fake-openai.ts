@@ -10,8 +10,11 @@ import type { AddressInfo } from 'node:net';
 
 export type OpenAiReply =
   | { kind: 'text'; text: string }
-  /** A shell command, sent as a call of whichever shell tool the request offers. */
-  | { kind: 'shell'; command: string }
+  /**
+   * A shell command, sent as a call of whichever shell tool the request offers; `escalate`: asks to run it outside
+   * the sandbox (`sandbox_permissions: "require_escalated"`), which Codex submits for approval under `on-request`.
+   */
+  | { kind: 'shell'; command: string; escalate?: boolean }
   /** An HTTP error answer (the CLI may retry). */
   | { kind: 'error'; status: number; message?: string };
 
@@ -155,7 +158,12 @@ export async function startFakeOpenAi(initial: OpenAiScript): Promise<FakeOpenAi
       };
     } else {
       const name = shellToolOf(ctx.tools);
-      const args = shellCall(name, reply.command);
+      const args = {
+        ...shellCall(name, reply.command),
+        ...(reply.escalate
+          ? { sandbox_permissions: 'require_escalated', justification: 'The test asks to write a file.' }
+          : {}),
+      };
       const callId = `call_fd_${seq}`;
       calls.push({ callId, name, arguments: args });
       item = {
