@@ -6,7 +6,7 @@
  *
  *   npx tsx apps/server/test/record-agents.ts codex|gemini <fixtures-dir>
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSpoolReader, type SpoolRecord } from '@flightdeck/hook-ingest';
@@ -23,6 +23,7 @@ import {
   runGeminiPrompt,
 } from './agent-cli.js';
 import { TWO_TURNS, twoTurnScript } from './agent-script.js';
+import { writeRecording } from './recording.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -74,27 +75,11 @@ async function record(which: string, recorder: Recorder, fixtures: string): Prom
     reader.stop();
     await close();
   }
-  const pairs: Array<[string, string]> = [
-    [h.project, '/home/dev/project'],
-    [dataDir, '/home/dev/.flightdeck'],
-    [h.home, '/home/dev'],
-    [root, '/home/dev'],
-  ];
-  const clean = (text: string) => pairs.reduce((t, [from, to]) => t.split(from).join(to), text);
-  const out = join(fixtures, recorder.dir, 'two-turns');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    join(out, 'hooks.jsonl'),
-    `${records.map((r) => clean(JSON.stringify(r.envelope))).join('\n')}\n`,
+  writeRecording(
+    join(fixtures, recorder.dir, 'two-turns'),
+    h,
+    records.map((r) => r.envelope as unknown as Record<string, unknown>),
   );
-  const sessionFiles = [
-    ...new Set(records.map((r) => r.envelope.payload.transcript_path).filter((p) => typeof p === 'string')),
-  ] as string[];
-  sessionFiles.forEach((path, i) => {
-    if (!existsSync(path)) return;
-    const name = sessionFiles.length > 1 ? `session-${i + 1}.jsonl` : 'session.jsonl';
-    writeFileSync(join(out, name), clean(readFileSync(path, 'utf8')));
-  });
   rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   console.log(`${which}: ${records.map((r) => r.envelope.payload.hook_event_name).join(' ')}`);
 }

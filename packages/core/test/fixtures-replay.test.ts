@@ -201,7 +201,10 @@ describe('Claude Code 2.1.328 fixture: approval-denied-by-hook.jsonl', () => {
 const recorded = (rel: string) => readJsonl(rel).map((e) => e.payload as Record<string, unknown>);
 
 it('every recorded Codex and Gemini situation has an explicit replay below', () => {
-  expect(readdirSync(new URL('../../../fixtures/codex-0.171.0/', import.meta.url))).toEqual(['two-turns']);
+  expect(readdirSync(new URL('../../../fixtures/codex-0.171.0/', import.meta.url)).sort()).toEqual([
+    'approval-allowed-from-api',
+    'two-turns',
+  ]);
   expect(readdirSync(new URL('../../../fixtures/gemini-cli-0.61.0/', import.meta.url))).toEqual([
     'two-turns',
   ]);
@@ -248,6 +251,41 @@ describe('Codex 0.171.0 fixture: two-turns (codex exec, echo, a failing ls, then
     expect(s.toolLog[1]!.result).toContain('No such file or directory');
     expect(s.responseLog.map((r) => r.text)).toEqual(['One command failed.', 'Second answer.']);
     expect(s.endReason).toBe('other');
+  });
+});
+
+describe('Codex 0.171.0 fixture: approval-allowed-from-api (TUI, on-request, allowed through the hold)', () => {
+  const payloads = recorded('codex-0.171.0/approval-allowed-from-api/hooks.jsonl');
+  const id = payloads[0]!.session_id as string;
+
+  it('goes through approval with a readable detail, then works on and waits', () => {
+    const h = new Harness();
+    const statuses = replay(h, 'codex', payloads.slice(0, 4), id);
+    expect(payloads.map((p) => p.hook_event_name)).toEqual([
+      'SessionStart',
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'PostToolUse',
+      'Stop',
+    ]);
+    expect(statuses).toEqual(['idle', 'prompting', 'working', 'approval']);
+    const s = h.session(id);
+    expect(s.permissionMode).toBe('default');
+    // 0.171.0's PermissionRequest has no tool_use_id (tool_input.description is the model's justification): the
+    // approval is tied to the running call the PreToolUse opened
+    expect(s.pendingApproval).toMatchObject({
+      tool: 'Bash',
+      toolUseId: 'call_fd_1',
+      source: 'permission_request',
+      kind: 'approval',
+    });
+    expect(s.waitingDetail).toBe('Approve Bash: touch approved-by-flightdeck.txt');
+    expect(replay(h, 'codex', payloads.slice(4), id)).toEqual(['working', 'waiting']);
+    const end = h.session(id);
+    expect(end.pendingApproval).toBeNull();
+    expect(end.toolLog.map((t) => [t.tool, t.status, t.toolUseId])).toEqual([['Bash', 'ok', 'call_fd_1']]);
+    expect(end.responseLog.map((r) => r.text)).toEqual(['Touched.']);
   });
 });
 
