@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi } from '../../../packages/hook-ingest/test/support/fake-openai.js';
 import { prepareCodexHome } from './agent-cli.js';
-import { startCodexInTmux } from './codex-tmux.js';
+import { startCodexInTmux } from './agent-tmux.js';
 import { startTestServer, tmpDir, trpcClient, waitFor } from './helpers.js';
 
 const tmp = tmpDir('fd-codex-appr-');

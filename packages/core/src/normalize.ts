@@ -245,6 +245,17 @@ function shellFailure(resp: Obj): string | null {
   return clip(shown === null ? what : `${what}: ${shown}`, LIMITS.excerpt);
 }
 
+/**
+ * The tool a Gemini `ToolPermission` notice asks about, named as the dashboard names it. 0.61.0 sends the dialog's
+ * `details` (`type`, `title`, …): `exec` is the shell (`title` "Confirm Shell Command"), `mcp` names the tool; other
+ * kinds keep their title.
+ */
+function permissionTool(details: Obj): string | null {
+  if (details.type === 'exec') return displayToolName('gemini', 'run_shell_command');
+  if (details.type === 'mcp') return s(details, 'toolName') ?? s(details, 'title');
+  return s(details, 'title');
+}
+
 function gemini(event: string, p: Obj): DomainEventBody {
   switch (event) {
     case 'BeforeAgent':
@@ -291,7 +302,7 @@ function gemini(event: string, p: Obj): DomainEventBody {
         message: clip(s(p, 'message') ?? '', LIMITS.excerpt),
         title: s(details, 'title'),
         needs: type === 'ToolPermission' ? 'approval' : null,
-        tool: s(details, 'title'),
+        tool: permissionTool(details),
         inputSummary: summary === null ? null : oneLine(summary, LIMITS.summary),
       };
     }

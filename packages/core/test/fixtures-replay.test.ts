@@ -205,7 +205,8 @@ it('every recorded Codex and Gemini situation has an explicit replay below', () 
     'approval-allowed-from-api',
     'two-turns',
   ]);
-  expect(readdirSync(new URL('../../../fixtures/gemini-cli-0.61.0/', import.meta.url))).toEqual([
+  expect(readdirSync(new URL('../../../fixtures/gemini-cli-0.61.0/', import.meta.url)).sort()).toEqual([
+    'permission-allowed-in-terminal',
     'two-turns',
   ]);
 });
@@ -332,17 +333,38 @@ describe('Gemini CLI 0.61.0 fixture: two-turns (gemini -p, echo, a failing ls, t
   });
 });
 
-describe('hook-samples.jsonl: Gemini ToolPermission and Codex notify (not recorded yet)', () => {
-  const all = samples();
+describe('Gemini CLI 0.61.0 fixture: permission-allowed-in-terminal (TUI, default mode, Allow once)', () => {
+  const payloads = recorded('gemini-cli-0.61.0/permission-allowed-in-terminal/hooks.jsonl');
+  const id = payloads[0]!.session_id as string;
 
-  it('Gemini ToolPermission gives an approval naming the tool and command', () => {
-    const gem = all.filter((s) => s.cli === 'gemini-cli').map((s) => s.payload);
+  it('the ToolPermission notice (after BeforeTool) is an approval naming the command; AfterTool leaves it', () => {
     const h = new Harness();
-    const id = '8d2f61b0-4c3e-4a8f-9d7b-2e5c1a0f9b34';
-    replay(h, 'gemini', [gem.find((p) => p.hook_event_name === 'BeforeAgent')!], id);
-    replay(h, 'gemini', [gem.find((p) => p.hook_event_name === 'Notification')!], id);
-    expect(h.session(id).waitingDetail).toBe('Approve Shell: npm test -- src/auth');
+    const statuses = replay(h, 'gemini', payloads, id);
+    // biome-ignore format: one row per fixture line
+    const expected: [string, SessionStatus][] = [
+      ['SessionStart', 'idle'], ['BeforeAgent', 'prompting'], ['PreCompress', 'prompting'],
+      ['BeforeTool', 'working'], ['Notification', 'approval'], ['AfterTool', 'working'],
+      ['PreCompress', 'working'], ['AfterAgent', 'waiting'], ['SessionEnd', 'ended'],
+    ];
+    expect(payloads.map((p) => p.hook_event_name)).toEqual(expected.map((e) => e[0]));
+    expect(statuses).toEqual(expected.map((e) => e[1]));
+    const at = new Harness();
+    replay(at, 'gemini', payloads.slice(0, 5), id);
+    expect(at.session(id).waitingDetail).toBe('Approve Bash: touch allowed-in-terminal.txt');
+    expect(at.session(id).pendingApproval).toMatchObject({
+      tool: 'Bash',
+      kind: 'approval',
+      decidable: false,
+    });
+    const s = h.session(id);
+    expect(s.pendingApproval).toBeNull();
+    expect(s.toolLog.map((t) => [t.tool, t.status])).toEqual([['Bash', 'ok']]);
+    expect(s.endReason).toBe('exit');
   });
+});
+
+describe('hook-samples.jsonl: Codex notify (not recorded: 0.171.0 has hooks for turn ends)', () => {
+  const all = samples();
 
   it('Codex legacy notify agent-turn-complete ends the turn (and records the prompt)', () => {
     const n = all.find((s) => s.event === 'notify:agent-turn-complete')!.payload;

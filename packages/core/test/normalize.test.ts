@@ -176,6 +176,28 @@ describe('normalize', () => {
     expect(displayToolName('claude', 'run_shell_command')).toBe('run_shell_command');
   });
 
+  it('Gemini 0.61.0 ToolPermission: the tool is named from details.type (its title is the dialog title)', () => {
+    const notice = (details: Record<string, unknown>) =>
+      one('gemini', {
+        session_id: 'g',
+        hook_event_name: 'Notification',
+        notification_type: 'ToolPermission',
+        message: `Tool ${String(details.title)} requires execution`,
+        details,
+      });
+    // biome-ignore format: one row per case
+    const cases: Array<[Record<string, unknown>, string | null, string | null]> = [
+      // as recorded (gemini-permission.e2e.test.ts)
+      [{ type: 'exec', title: 'Confirm Shell Command', command: 'touch x.txt', rootCommand: 'touch' }, 'Bash', 'touch x.txt'],
+      [{ type: 'mcp', title: 'Confirm MCP Tool', serverName: 's', toolName: 'lookup', toolDisplayName: 'Look up' }, 'lookup', null],
+      [{ type: 'edit', title: 'Confirm Edit: a.ts', fileName: 'a.ts', filePath: '/p/a.ts' }, 'Confirm Edit: a.ts', '/p/a.ts'],
+      [{ type: 'info', title: 'Confirm Web Fetch' }, 'Confirm Web Fetch', null],
+    ];
+    for (const [details, tool, inputSummary] of cases) {
+      expect(notice(details), String(details.type)).toMatchObject({ needs: 'approval', tool, inputSummary });
+    }
+  });
+
   it('Claude details: unknown future events → other; notification types; CwdChanged without new_cwd', () => {
     const base = { session_id: 'c' };
     expect(one('claude', { ...base, hook_event_name: 'Teleport', foo: 1 })).toMatchObject({
