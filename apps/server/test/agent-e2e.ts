@@ -20,6 +20,8 @@ export interface AgentRun {
   cards: SessionView[];
   /** The statuses the live subscriber saw for this CLI, in order. */
   live: string[];
+  /** What each run printed (stdout and stderr). */
+  outputs: string[];
   /** A tRPC client of the running server. */
   client: ReturnType<typeof trpcClient>['client'];
 }
@@ -51,8 +53,10 @@ export async function runTwoTurns(opts: {
   });
   opts.cleanups.push(() => sub.unsubscribe());
 
+  const outputs: string[] = [];
   for (const [i, turn] of TWO_TURNS.entries()) {
     const r = await opts.run(h, turn.prompt, i > 0);
+    outputs.push(r.out);
     if (r.code !== 0 || !r.out.includes(turn.answer)) {
       throw new Error(`${opts.cli} turn ${i + 1} exited ${r.code}:\n${r.out}`);
     }
@@ -69,5 +73,5 @@ export async function runTwoTurns(opts: {
   const id = server.runtime.listSessions().find((s) => s.cli === opts.cli)?.sessionId as string;
   const session = await client.sessions.get.query({ sessionId: id });
   const cards = (await client.sessions.list.query()).filter((s) => s.cli === opts.cli);
-  return { session, cards, live, client };
+  return { session, cards, live, outputs, client };
 }
