@@ -439,6 +439,35 @@ export function failToolCall(
   return true;
 }
 
+/**
+ * Ends a running call as denied when nothing else will: Codex 0.171.0 sends no hook at all for a call its
+ * PermissionRequest hook denied (no PostToolUse, no batch), so without this the call would run on until the turn
+ * ends and then read as interrupted. Calls not running are left alone.
+ */
+export function denyRunningCall(
+  tx: Tx,
+  id: string,
+  toolUseId: string | null,
+  tool: string,
+  reason: string,
+): void {
+  const s = tx.session(id)!;
+  const i = findTool(s.toolLog, toolUseId, tool, null);
+  const prev = i >= 0 ? s.toolLog[i]! : undefined;
+  if (prev?.status !== 'running' || prev.agentId !== null) return;
+  const text = clip(reason, LIMITS.excerpt);
+  putRingEntry(tx, id, 'toolLog', i, {
+    ...prev,
+    status: 'denied',
+    endedAt: tx.now,
+    durationMs: Math.max(0, tx.now - prev.startedAt),
+    result: text,
+    error: text,
+    seq: 0,
+  });
+  if (s.currentTool === prev.tool) tx.patch(id, { currentTool: null });
+}
+
 function onToolBatch(tx: Tx, id: string, ev: Ev<'tool-batch'>, at: number, isSub: boolean): void {
   const denied: string[] = [];
   for (const call of ev.calls) {
