@@ -1,8 +1,7 @@
-import { readdirSync } from 'node:fs';
 import type { SessionStatus } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../src/index.js';
-import { Harness, hook, listJsonl, readJsonl, samples } from './helpers.js';
+import { Harness, hook, listFixtureDir, listJsonl, readJsonl, samples } from './helpers.js';
 
 /** Replays payloads 100 ms apart through normalize + reduce, returning the status after each one. */
 function replay(
@@ -201,14 +200,8 @@ describe('Claude Code 2.1.328 fixture: approval-denied-by-hook.jsonl', () => {
 const recorded = (rel: string) => readJsonl(rel).map((e) => e.payload as Record<string, unknown>);
 
 it('every recorded Codex and Gemini situation has an explicit replay below', () => {
-  expect(readdirSync(new URL('../../../fixtures/codex-0.171.0/', import.meta.url)).sort()).toEqual([
-    'approval-allowed-from-api',
-    'two-turns',
-  ]);
-  expect(readdirSync(new URL('../../../fixtures/gemini-cli-0.61.0/', import.meta.url)).sort()).toEqual([
-    'permission-allowed-in-terminal',
-    'two-turns',
-  ]);
+  expect(listFixtureDir('codex-0.171.0')).toEqual(['approval-allowed-from-api', 'two-turns']);
+  expect(listFixtureDir('gemini-cli-0.61.0')).toEqual(['permission-allowed-in-terminal', 'two-turns']);
 });
 
 describe('Codex 0.171.0 fixture: two-turns (codex exec, echo, a failing ls, then exec resume)', () => {
