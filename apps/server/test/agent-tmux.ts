@@ -4,6 +4,7 @@
  * the TUI's trust review (`--dangerously-bypass-hook-trust`, as in agent-cli.ts).
  */
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { type AgentHome, CODEX_BIN, GEMINI_BIN, GEMINI_MODEL } from './agent-cli.js';
 
@@ -15,7 +16,7 @@ export interface TmuxAgent {
   screen(): Promise<string>;
   /** `tmux send-keys` (key names such as `Enter`, `Escape`). */
   keys(...names: string[]): Promise<void>;
-  /** Kills the tmux server (SIGHUP to the CLI); safe to call twice. */
+  /** Kills the tmux server (SIGHUP to the CLI) and removes its socket; safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -25,6 +26,7 @@ async function startInTmux(h: AgentHome, bin: string, args: string[]): Promise<T
   const envArgs = Object.entries({ TERM: 'xterm-256color', ...h.env }).map(([k, v]) => `${k}=${shq(v)}`);
   const command = `cd ${shq(h.project)} && exec env -i ${envArgs.join(' ')} ${shq(bin)} ${args.map(shq).join(' ')}`;
   await tmux('new-session', '-d', '-s', 'main', '-x', '160', '-y', '45', command);
+  const socketPath = (await tmux('display-message', '-p', '#{socket_path}')).stdout.trim();
   let stopped = false;
   return {
     screen: async () => (await tmux('capture-pane', '-p', '-t', 'main:0.0')).stdout,
@@ -35,6 +37,8 @@ async function startInTmux(h: AgentHome, bin: string, args: string[]): Promise<T
       if (stopped) return;
       stopped = true;
       await tmux('kill-server').catch(() => undefined);
+      // tmux leaves its socket file behind
+      if (socketPath !== '') rmSync(socketPath, { force: true });
     },
   };
 }
