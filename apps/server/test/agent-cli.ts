@@ -64,8 +64,8 @@ export const CODEX_API_KEY_VAR = 'FLIGHTDECK_FAKE_OPENAI_KEY';
 
 /**
  * `<root>/home/.codex/config.toml`: a custom model provider whose base URL is the fake Responses API (no retries,
- * streaming), hooks enabled, no sandbox and no approval prompts (unless `approvals` is given), the project trusted;
- * then Flightdeck's hooks for Codex.
+ * streaming), no sandbox and no approval prompts (unless `approvals` is given), the project trusted; then
+ * Flightdeck's hooks for Codex. Hooks need no feature flag: 0.171.0 has `[features] hooks` on by default.
  */
 export async function prepareCodexHome(opts: {
   root: string;
@@ -99,9 +99,6 @@ export async function prepareCodexHome(opts: {
       `env_key = "${CODEX_API_KEY_VAR}"`,
       'request_max_retries = 0',
       'stream_max_retries = 0',
-      '',
-      '[features]',
-      'hooks = true',
       '',
       '[analytics]',
       'enabled = false',
