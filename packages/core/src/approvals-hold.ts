@@ -6,6 +6,7 @@
  * not hold the FIFO, or the server restarted). Every close releases or answers the FIFO and emits the audit record.
  */
 import type { AgentCli, ApprovalOutcome, PendingApproval } from '@flightdeck/shared-types';
+import { denyRunningCall } from './events.js';
 import { summarizeInput } from './limits.js';
 import { own } from './pmap.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
@@ -191,6 +192,10 @@ export function closeHold(tx: Tx, a: HeldApproval, outcome: ApprovalOutcome, o: 
   const s = tx.session(a.sessionId);
   if (!s) return;
   logEvent(tx, a.sessionId, 'approval', `${a.tool}: ${outcome.replace('_', ' ')}`, tx.now);
+  // Codex says nothing more about a call it was told to deny: it ends here.
+  if (outcome === 'denied' && a.cli === 'codex') {
+    denyRunningCall(tx, a.sessionId, a.pending.toolUseId, a.tool, o.message ?? 'Denied from Flightdeck');
+  }
   if (s.pendingApproval?.id !== a.id) return;
   const decided = outcome === 'allowed' || outcome === 'denied' || o.resume === true;
   if (!decided) {

@@ -374,17 +374,19 @@ function onToolDone(
   const i = findTool(s.toolLog, ev.toolUseId, ev.tool, agentId);
   const prev = i >= 0 ? s.toolLog[i]! : undefined;
   if (prev && prev.status !== 'running') return; // duplicate delivery
+  // the session file said it failed before the hook said it ended (failToolCall)
+  const failedEarlier = prev?.error != null && status === 'ok';
   const done: ToolCall = {
     toolUseId: ev.toolUseId,
     tool: ev.tool,
     input: prev ? prev.input : truncateDeep(ev.toolInput),
     inputSummary: prev ? prev.inputSummary : summarizeInput(ev.tool, ev.toolInput),
-    status,
+    status: failedEarlier ? 'failed' : status,
     startedAt: prev ? prev.startedAt : at,
     endedAt: at,
     durationMs: durationMs ?? (prev ? Math.max(0, at - prev.startedAt) : null),
     result: result === null ? null : clip(result, LIMITS.excerpt),
-    error: error === null ? null : clip(error, LIMITS.excerpt),
+    error: failedEarlier ? prev.error : error === null ? null : clip(error, LIMITS.excerpt),
     agentId,
     seq: 0,
   };
@@ -411,6 +413,59 @@ function onToolDone(
   if (cur.status === 'ended') return;
   if (isWaiting(cur)) resolveWait(tx, id, ev.tool, null, ev.hookEvent, `${ev.tool} ${status}`);
   else setStatus(tx, id, 'working', 'event', ev.hookEvent, `${ev.tool} ${status}`);
+}
+
+/**
+ * A call the session file records as failed where the hooks said it ended fine (Codex 0.171.0: a command that exited
+ * non-zero). A call that ended `ok` becomes `failed` (its result kept); a call still running keeps running with the
+ * error noted, and its hook end then ends it failed (onToolDone). Unknown ids and calls that ended otherwise (failed,
+ * denied, interrupted) are left alone. True when the card changed.
+ */
+export function failToolCall(
+  tx: Tx,
+  id: string,
+  toolUseId: string,
+  agentId: string | null,
+  error: string,
+): boolean {
+  const s = tx.session(id)!;
+  const i = findTool(s.toolLog, toolUseId, '', agentId);
+  const prev = i >= 0 ? s.toolLog[i]! : undefined;
+  if (!prev || prev.agentId !== agentId || (prev.status !== 'ok' && prev.status !== 'running')) return false;
+  const clipped = clip(error, LIMITS.excerpt);
+  if (prev.error === clipped) return false;
+  const status: ToolCallStatus = prev.status === 'ok' ? 'failed' : 'running';
+  putRingEntry(tx, id, 'toolLog', i, { ...prev, status, error: clipped, seq: 0 });
+  return true;
+}
+
+/**
+ * Ends a running call as denied when nothing else will: Codex 0.171.0 sends no hook at all for a call its
+ * PermissionRequest hook denied (no PostToolUse, no batch), so without this the call would run on until the turn
+ * ends and then read as interrupted. Calls not running are left alone.
+ */
+export function denyRunningCall(
+  tx: Tx,
+  id: string,
+  toolUseId: string | null,
+  tool: string,
+  reason: string,
+): void {
+  const s = tx.session(id)!;
+  const i = findTool(s.toolLog, toolUseId, tool, null);
+  const prev = i >= 0 ? s.toolLog[i]! : undefined;
+  if (prev?.status !== 'running' || prev.agentId !== null) return;
+  const text = clip(reason, LIMITS.excerpt);
+  putRingEntry(tx, id, 'toolLog', i, {
+    ...prev,
+    status: 'denied',
+    endedAt: tx.now,
+    durationMs: Math.max(0, tx.now - prev.startedAt),
+    result: text,
+    error: text,
+    seq: 0,
+  });
+  if (s.currentTool === prev.tool) tx.patch(id, { currentTool: null });
 }
 
 function onToolBatch(tx: Tx, id: string, ev: Ev<'tool-batch'>, at: number, isSub: boolean): void {

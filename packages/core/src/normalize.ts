@@ -215,6 +215,47 @@ function otherDetail(event: string, p: Obj): string {
   return hint === null ? event : `${event}: ${oneLine(hint, LIMITS.summary)}`;
 }
 
+/**
+ * Lines Gemini CLI's shell tool appends after the command's output in `llmContent` (0.61.0: `Output: …`, then
+ * `Error: …`, `Exit Code: N` when not 0, `Signal: N`, `Background PIDs: …`, `Process Group PGID: N`).
+ */
+const SHELL_TRAILER = /^(Exit Code|Signal|Background PIDs|Process Group PGID): (.*)$/;
+
+/**
+ * Why a Gemini `run_shell_command` failed, or null. A non-zero exit is not a tool `error` for Gemini CLI: only its
+ * `Exit Code: N` (or `Signal: N`) line says so. Read from the trailer lines at the end only (each at most once,
+ * the last wins), so `Exit Code: 1` printed inside the command's output is not taken for its status. (Output
+ * whose very last line reads `Exit Code: N` is indistinguishable from the trailer: the CLI sends nothing else.)
+ */
+function shellFailure(resp: Obj): string | null {
+  const text = s(resp, 'llmContent');
+  if (text === null) return null;
+  const lines = text.replace(/\n?<\/untrusted_context>\s*$/, '').split('\n');
+  const trailer: Record<string, string> = {};
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = SHELL_TRAILER.exec(lines[i] as string);
+    if (m === null || Object.hasOwn(trailer, m[1] as string)) break;
+    trailer[m[1] as string] = m[2] as string;
+  }
+  const code = trailer['Exit Code'];
+  const signal = trailer.Signal;
+  if (code === undefined && signal === undefined) return null;
+  const what = code !== undefined ? `Exit code ${code}` : `Signal ${signal}`;
+  const shown = s(resp, 'returnDisplay');
+  return clip(shown === null ? what : `${what}: ${shown}`, LIMITS.excerpt);
+}
+
+/**
+ * The tool a Gemini `ToolPermission` notice asks about, named as the dashboard names it. 0.61.0 sends the dialog's
+ * `details` (`type`, `title`, …): `exec` is the shell (`title` "Confirm Shell Command"), `mcp` names the tool; other
+ * kinds keep their title.
+ */
+function permissionTool(details: Obj): string | null {
+  if (details.type === 'exec') return displayToolName('gemini', 'run_shell_command');
+  if (details.type === 'mcp') return s(details, 'toolName') ?? s(details, 'title');
+  return s(details, 'title');
+}
+
 function gemini(event: string, p: Obj): DomainEventBody {
   switch (event) {
     case 'BeforeAgent':
@@ -225,12 +266,19 @@ function gemini(event: string, p: Obj): DomainEventBody {
       return { kind: 'tool-start', ...toolFields('gemini', p) };
     case 'AfterTool': {
       const resp = p.tool_response;
-      const err = resp && typeof resp === 'object' ? (resp as Obj).error : undefined;
-      if (err !== undefined && err !== null && err !== false && err !== '') {
+      const obj = (resp && typeof resp === 'object' ? resp : {}) as Obj;
+      const err = obj.error;
+      const failed =
+        err !== undefined && err !== null && err !== false && err !== ''
+          ? errorText(err)
+          : s(p, 'tool_name') === 'run_shell_command'
+            ? shellFailure(obj)
+            : null;
+      if (failed !== null) {
         return {
           kind: 'tool-failed',
           ...toolFields('gemini', p),
-          error: errorText(err),
+          error: failed,
           interrupted: false,
           durationMs: null,
         };
@@ -254,7 +302,7 @@ function gemini(event: string, p: Obj): DomainEventBody {
         message: clip(s(p, 'message') ?? '', LIMITS.excerpt),
         title: s(details, 'title'),
         needs: type === 'ToolPermission' ? 'approval' : null,
-        tool: s(details, 'title'),
+        tool: permissionTool(details),
         inputSummary: summary === null ? null : oneLine(summary, LIMITS.summary),
       };
     }

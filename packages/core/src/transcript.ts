@@ -4,7 +4,7 @@
  */
 import { type Session, transcriptEntrySchema } from '@flightdeck/shared-types';
 import { clearHeuristic } from './approvals.js';
-import { interruptRunning, pushResponse } from './events.js';
+import { failToolCall, interruptRunning, pushResponse } from './events.js';
 import { clip, LIMITS, oneLine } from './limits.js';
 import { getOwn, own } from './pmap.js';
 import { logEvent, setStatus, syncAutoIdle } from './state-machine.js';
@@ -143,5 +143,7 @@ function applyEntry(tx: Tx, id: string, e: TranscriptEntry): boolean {
     case 'usage':
       // counted by applyUsage; the text of the same message is the news
       return false;
+    case 'tool-failed':
+      return failToolCall(tx, id, e.toolUseId, e.agentId, e.error);
   }
 }

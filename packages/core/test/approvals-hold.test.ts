@@ -140,6 +140,30 @@ describe('held approvals: opening', () => {
     expect(approvalsOf(h.state).open).toEqual({});
   });
 
+  it('a Codex call denied from Flightdeck ends denied at once (Codex sends no hook for it); a Claude one waits for its hooks', () => {
+    const session = (cli: 'codex' | 'claude') => {
+      const h = new Harness(T0);
+      const ev = (name: string, extra: Record<string, unknown> = {}, meta: HookMeta = { pid: 9 }) =>
+        h.send(hook(cli, { session_id: 'cx', cwd: '/p', hook_event_name: name, ...extra }, meta));
+      const call = { tool_name: 'Bash', tool_input: { command: 'touch f' } };
+      ev('SessionStart', { source: 'startup' });
+      ev('UserPromptSubmit', { prompt: 'go' });
+      ev('PreToolUse', { ...call, tool_use_id: 'call_1' });
+      h.advance(1000);
+      // as Codex 0.171.0 sends it: no tool_use_id (fixtures/codex-0.171.0/approval-allowed-from-api)
+      ev('PermissionRequest', call, { pid: 9, hold: `${SPOOL}/hold/${ID1}`, holdPid: 9 });
+      h.advance(500);
+      h.send(decide(ID1, { behavior: 'deny', message: 'not that file' }));
+      return h;
+    };
+    const codex = session('codex');
+    expect(codex.session('cx').toolLog).toMatchObject([
+      { tool: 'Bash', toolUseId: 'call_1', status: 'denied', result: 'not that file', durationMs: 1500 },
+    ]);
+    expect(codex.session('cx').currentTool).toBeNull();
+    expect(session('claude').session('cx').toolLog).toMatchObject([{ status: 'running' }]);
+  });
+
   it('Codex: allow and deny answer with the reply Codex expects; what Codex fails closed on is refused in words', () => {
     const codexHeld = (h: Harness, id: string) =>
       h.send(

@@ -1,7 +1,7 @@
 import type { SessionStatus } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../src/index.js';
-import { Harness, hook, listJsonl, readJsonl, samples } from './helpers.js';
+import { Harness, hook, listFixtureDir, listJsonl, readJsonl, samples } from './helpers.js';
 
 /** Replays payloads 100 ms apart through normalize + reduce, returning the status after each one. */
 function replay(
@@ -196,63 +196,66 @@ describe('Claude Code 2.1.328 fixture: approval-denied-by-hook.jsonl', () => {
   });
 });
 
-describe('hook-samples.jsonl: Gemini CLI and Codex', () => {
-  const all = samples();
+/** The payloads of a recorded `hooks.jsonl` (envelopes `{cli, payload, meta}`). */
+const recorded = (rel: string) => readJsonl(rel).map((e) => e.payload as Record<string, unknown>);
 
-  it('replays the Gemini samples in time order', () => {
-    const gem = all.filter((s) => s.cli === 'gemini-cli').map((s) => s.payload);
-    gem.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
+it('every recorded Codex and Gemini situation has an explicit replay below', () => {
+  expect(listFixtureDir('codex-0.171.0')).toEqual(['approval-allowed-from-api', 'two-turns']);
+  expect(listFixtureDir('gemini-cli-0.61.0')).toEqual(['permission-allowed-in-terminal', 'two-turns']);
+});
+
+describe('Codex 0.171.0 fixture: two-turns (codex exec, echo, a failing ls, then exec resume)', () => {
+  const payloads = recorded('codex-0.171.0/two-turns/hooks.jsonl');
+  const id = payloads[0]!.session_id as string;
+
+  it('follows the expected status timeline on one card', () => {
     const h = new Harness();
-    const id = '8d2f61b0-4c3e-4a8f-9d7b-2e5c1a0f9b34';
-    const statuses = replay(h, 'gemini', gem, id);
-    expect(gem.map((p) => p.hook_event_name)).toEqual([
-      'SessionStart',
-      'BeforeAgent',
-      'Notification',
-      'BeforeTool',
-      'AfterTool',
-      'AfterAgent',
-      'PreCompress',
-      'SessionEnd',
-    ]);
-    expect(statuses).toEqual([
-      'idle',
-      'prompting',
-      'approval',
-      'working',
-      'working',
-      'waiting',
-      'waiting',
-      'ended',
-    ]);
+    const statuses = replay(h, 'codex', payloads, id);
+    // biome-ignore format: one row per fixture line
+    const expected: [string, SessionStatus][] = [
+      ['SessionStart', 'idle'], ['UserPromptSubmit', 'prompting'],
+      ['PreToolUse', 'working'], ['PostToolUse', 'working'], // echo
+      ['PreToolUse', 'working'], ['PostToolUse', 'working'], // failing ls
+      ['Stop', 'waiting'], ['SessionEnd', 'ended'],
+      ['SessionStart', 'idle'], ['UserPromptSubmit', 'prompting'], ['Stop', 'waiting'], ['SessionEnd', 'ended'],
+    ];
+    expect(payloads.map((p) => p.hook_event_name)).toEqual(expected.map((e) => e[0]));
+    expect(statuses).toEqual(expected.map((e) => e[1]));
+    expect(h.sessionList).toHaveLength(1);
+  });
+
+  it('records both commands, both prompts and both answers', () => {
+    const h = new Harness();
+    replay(h, 'codex', payloads, id);
     const s = h.session(id);
-    expect(s.cli).toBe('gemini');
-    expect(s.title).toBe('Add rate limiting to the /login endpoint');
-    // Gemini tool names are shown as their Claude equivalents
-    // (the samples' BeforeTool and AfterTool are different tools: the shell call never ends → interrupted at AfterAgent)
-    expect(s.toolLog.map((t) => [t.tool, t.status])).toEqual([
-      ['Bash', 'interrupted'],
-      ['Write', 'ok'],
+    expect(s.cli).toBe('codex');
+    expect(s.model).toBe('gpt-fake');
+    expect(s.resumeCount).toBe(1);
+    expect(s.promptHistory.map((p) => p.text)).toEqual([
+      'run echo, then a failing command',
+      'second question',
     ]);
-    expect(s.responseLog[0]!.text).toContain('5 attempts per 15 minutes');
-    expect(s.events.some((e) => e.type === 'Notification' && e.detail.includes('ToolPermission'))).toBe(true);
+    expect(s.promptHistory[0]!.promptId).toBe(payloads[1]!.turn_id);
+    // Codex's PostToolUse carries no exit code: from hooks alone the failing ls ended ok (the rollout's tool-failed
+    // entry makes it failed: transcript.test.ts, codex-e2e.test.ts)
+    expect(s.toolLog.map((t) => [t.tool, t.inputSummary, t.toolUseId])).toEqual([
+      ['Bash', 'echo flightdeck-e2e', 'call_fd_1'],
+      ['Bash', 'ls /nonexistent-flightdeck-dir', 'call_fd_2'],
+    ]);
+    expect(s.toolLog[1]!.result).toContain('No such file or directory');
+    expect(s.responseLog.map((r) => r.text)).toEqual(['One command failed.', 'Second answer.']);
+    expect(s.endReason).toBe('other');
   });
+});
 
-  it('Gemini ToolPermission gives an approval naming the tool and command', () => {
-    const gem = all.filter((s) => s.cli === 'gemini-cli').map((s) => s.payload);
-    const h = new Harness();
-    const id = '8d2f61b0-4c3e-4a8f-9d7b-2e5c1a0f9b34';
-    replay(h, 'gemini', [gem.find((p) => p.hook_event_name === 'BeforeAgent')!], id);
-    replay(h, 'gemini', [gem.find((p) => p.hook_event_name === 'Notification')!], id);
-    expect(h.session(id).waitingDetail).toBe('Approve Shell: npm test -- src/auth');
-  });
+describe('Codex 0.171.0 fixture: approval-allowed-from-api (TUI, on-request, allowed through the hold)', () => {
+  const payloads = recorded('codex-0.171.0/approval-allowed-from-api/hooks.jsonl');
+  const id = payloads[0]!.session_id as string;
 
-  it('replays the Codex hook samples', () => {
-    const cx = all.filter((s) => s.cli === 'codex' && !s.event.startsWith('notify')).map((s) => s.payload);
+  it('goes through approval with a readable detail, then works on and waits', () => {
     const h = new Harness();
-    const id = '019e746e-4c43-74c2-b47a-424fd4f025c7';
-    const statuses = replay(h, 'codex', cx, id);
-    expect(cx.map((p) => p.hook_event_name)).toEqual([
+    const statuses = replay(h, 'codex', payloads.slice(0, 4), id);
+    expect(payloads.map((p) => p.hook_event_name)).toEqual([
       'SessionStart',
       'UserPromptSubmit',
       'PreToolUse',
@@ -260,13 +263,101 @@ describe('hook-samples.jsonl: Gemini CLI and Codex', () => {
       'PostToolUse',
       'Stop',
     ]);
-    expect(statuses).toEqual(['idle', 'prompting', 'working', 'approval', 'working', 'waiting']);
+    expect(statuses).toEqual(['idle', 'prompting', 'working', 'approval']);
     const s = h.session(id);
-    expect(s.model).toBe('gpt-5.5-codex');
-    expect(s.toolLog[0]).toMatchObject({ tool: 'Bash', status: 'ok', toolUseId: 'call_8fK2mQ1xZ7' });
-    expect(s.promptHistory[0]!.promptId).toBe('019e7471-0b2a-7d13-9c44-5f1e2d3c4b5a');
-    expect(s.responseLog[0]!.text).toBe('Added express-rate-limit on /login. Tests pass.');
+    expect(s.permissionMode).toBe('default');
+    // 0.171.0's PermissionRequest has no tool_use_id (tool_input.description is the model's justification): the
+    // approval is tied to the running call the PreToolUse opened
+    expect(s.pendingApproval).toMatchObject({
+      tool: 'Bash',
+      toolUseId: 'call_fd_1',
+      source: 'permission_request',
+      kind: 'approval',
+    });
+    expect(s.waitingDetail).toBe('Approve Bash: touch approved-by-flightdeck.txt');
+    expect(replay(h, 'codex', payloads.slice(4), id)).toEqual(['working', 'waiting']);
+    const end = h.session(id);
+    expect(end.pendingApproval).toBeNull();
+    expect(end.toolLog.map((t) => [t.tool, t.status, t.toolUseId])).toEqual([['Bash', 'ok', 'call_fd_1']]);
+    expect(end.responseLog.map((r) => r.text)).toEqual(['Touched.']);
   });
+});
+
+describe('Gemini CLI 0.61.0 fixture: two-turns (gemini -p, echo, a failing ls, then --resume latest)', () => {
+  const payloads = recorded('gemini-cli-0.61.0/two-turns/hooks.jsonl');
+  const id = payloads[0]!.session_id as string;
+
+  it('follows the expected status timeline on one card', () => {
+    const h = new Harness();
+    const statuses = replay(h, 'gemini', payloads, id);
+    // biome-ignore format: one row per fixture line
+    const expected: [string, SessionStatus][] = [
+      ['SessionStart', 'idle'], ['BeforeAgent', 'prompting'], ['PreCompress', 'prompting'],
+      ['BeforeTool', 'working'], ['AfterTool', 'working'], ['PreCompress', 'working'], // echo
+      ['BeforeTool', 'working'], ['AfterTool', 'working'], ['PreCompress', 'working'], // failing ls
+      ['AfterAgent', 'waiting'], ['SessionEnd', 'ended'],
+      ['SessionStart', 'idle'], ['BeforeAgent', 'prompting'], ['PreCompress', 'prompting'],
+      ['AfterAgent', 'waiting'], ['SessionEnd', 'ended'],
+    ];
+    expect(payloads.map((p) => p.hook_event_name)).toEqual(expected.map((e) => e[0]));
+    expect(statuses).toEqual(expected.map((e) => e[1]));
+    expect(h.sessionList).toHaveLength(1);
+  });
+
+  it('records the echo as ok and the failing ls as failed (its Exit Code line), the prompts and answers', () => {
+    const h = new Harness();
+    replay(h, 'gemini', payloads, id);
+    const s = h.session(id);
+    expect(s.cli).toBe('gemini');
+    expect(s.resumeCount).toBe(1);
+    expect(s.promptHistory.map((p) => p.text)).toEqual([
+      'run echo, then a failing command',
+      'second question',
+    ]);
+    expect(s.toolLog.map((t) => [t.tool, t.inputSummary, t.status])).toEqual([
+      ['Bash', 'echo flightdeck-e2e', 'ok'],
+      ['Bash', 'ls /nonexistent-flightdeck-dir', 'failed'],
+    ]);
+    expect(s.toolLog[1]!.error).toBe(
+      "Exit code 2: ls: cannot access '/nonexistent-flightdeck-dir': No such file or directory",
+    );
+    expect(s.responseLog.map((r) => r.text)).toEqual(['One command failed.', 'Second answer.']);
+    expect(s.endReason).toBe('exit');
+  });
+});
+
+describe('Gemini CLI 0.61.0 fixture: permission-allowed-in-terminal (TUI, default mode, Allow once)', () => {
+  const payloads = recorded('gemini-cli-0.61.0/permission-allowed-in-terminal/hooks.jsonl');
+  const id = payloads[0]!.session_id as string;
+
+  it('the ToolPermission notice (after BeforeTool) is an approval naming the command; AfterTool leaves it', () => {
+    const h = new Harness();
+    const statuses = replay(h, 'gemini', payloads, id);
+    // biome-ignore format: one row per fixture line
+    const expected: [string, SessionStatus][] = [
+      ['SessionStart', 'idle'], ['BeforeAgent', 'prompting'], ['PreCompress', 'prompting'],
+      ['BeforeTool', 'working'], ['Notification', 'approval'], ['AfterTool', 'working'],
+      ['PreCompress', 'working'], ['AfterAgent', 'waiting'], ['SessionEnd', 'ended'],
+    ];
+    expect(payloads.map((p) => p.hook_event_name)).toEqual(expected.map((e) => e[0]));
+    expect(statuses).toEqual(expected.map((e) => e[1]));
+    const at = new Harness();
+    replay(at, 'gemini', payloads.slice(0, 5), id);
+    expect(at.session(id).waitingDetail).toBe('Approve Bash: touch allowed-in-terminal.txt');
+    expect(at.session(id).pendingApproval).toMatchObject({
+      tool: 'Bash',
+      kind: 'approval',
+      decidable: false,
+    });
+    const s = h.session(id);
+    expect(s.pendingApproval).toBeNull();
+    expect(s.toolLog.map((t) => [t.tool, t.status])).toEqual([['Bash', 'ok']]);
+    expect(s.endReason).toBe('exit');
+  });
+});
+
+describe('hook-samples.jsonl: Codex notify (not recorded: 0.171.0 has hooks for turn ends)', () => {
+  const all = samples();
 
   it('Codex legacy notify agent-turn-complete ends the turn (and records the prompt)', () => {
     const n = all.find((s) => s.event === 'notify:agent-turn-complete')!.payload;

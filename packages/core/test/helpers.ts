@@ -22,6 +22,11 @@ export function readJsonl(rel: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** The entries of a fixture directory, sorted. */
+export function listFixtureDir(dir: string): string[] {
+  return readdirSync(new URL(`${dir}/`, fixtures)).sort();
+}
+
 /** The `.jsonl` files of a fixture directory. */
 export function listJsonl(dir: string): string[] {
   return readdirSync(new URL(`${dir}/`, fixtures))

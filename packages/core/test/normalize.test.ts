@@ -98,6 +98,37 @@ describe('normalize', () => {
     });
   });
 
+  describe('Gemini 0.61.0 run_shell_command: a non-zero exit is only an `Exit Code:` line of llmContent', () => {
+    /** llmContent as 0.61.0 builds it (fixtures/gemini-cli-0.61.0): output, then the trailer lines, wrapped. */
+    const wrap = (...lines: string[]) => `<untrusted_context>\n${lines.join('\n')}\n</untrusted_context>`;
+    const afterTool = (tool: string, llmContent: string, returnDisplay = 'shown output') =>
+      one('gemini', {
+        session_id: 'g',
+        hook_event_name: 'AfterTool',
+        tool_name: tool,
+        tool_input: { command: 'x' },
+        tool_response: { llmContent, returnDisplay },
+      });
+    // biome-ignore format: one row per case
+    const cases: Array<[string, string, string, string | null]> = [
+      ['recorded failing ls', 'run_shell_command', wrap("Output: ls: cannot access '/x': No such file or directory", 'Exit Code: 2', 'Process Group PGID: 13222'), 'Exit code 2: shown output'],
+      ['recorded passing echo', 'run_shell_command', wrap('Output: flightdeck-e2e', 'Process Group PGID: 13216'), null],
+      ['killed by a signal', 'run_shell_command', wrap('Output: (empty)', 'Signal: 9', 'Process Group PGID: 7'), 'Signal 9: shown output'],
+      ['error line and exit code', 'run_shell_command', wrap('Output: (empty)', 'Error: spawn failed', 'Exit Code: 127', 'Process Group PGID: 7'), 'Exit code 127: shown output'],
+      ['"Exit Code: 1" inside the output, exit 0', 'run_shell_command', wrap('Output: first line', 'Exit Code: 1', 'done', 'Process Group PGID: 5'), null],
+      ['"Exit Code: 1" inside the output, real exit 3', 'run_shell_command', wrap('Output: x', 'Exit Code: 1', 'Exit Code: 3', 'Process Group PGID: 5'), 'Exit code 3: shown output'],
+      ['unwrapped (older versions)', 'run_shell_command', 'Output: x\nExit Code: 1', 'Exit code 1: shown output'],
+      ['another tool mentioning an exit code', 'read_file', wrap('Exit Code: 1'), null],
+    ];
+    for (const [name, tool, llm, error] of cases) {
+      it(name, () => {
+        const e = afterTool(tool, llm);
+        if (error === null) expect(e.kind).toBe('tool-end');
+        else expect(e).toMatchObject({ kind: 'tool-failed', tool: 'Bash', error, interrupted: false });
+      });
+    }
+  });
+
   it('Gemini: tool names mapped, AfterTool with tool_response.error → tool-failed, ToolPermission → approval', () => {
     const base = { session_id: 'g', cwd: '/p' };
     expect(
@@ -143,6 +174,28 @@ describe('normalize', () => {
     ).toMatchObject({ needs: null });
     expect(displayToolName('gemini', 'google_web_search')).toBe('WebSearch');
     expect(displayToolName('claude', 'run_shell_command')).toBe('run_shell_command');
+  });
+
+  it('Gemini 0.61.0 ToolPermission: the tool is named from details.type (its title is the dialog title)', () => {
+    const notice = (details: Record<string, unknown>) =>
+      one('gemini', {
+        session_id: 'g',
+        hook_event_name: 'Notification',
+        notification_type: 'ToolPermission',
+        message: `Tool ${String(details.title)} requires execution`,
+        details,
+      });
+    // biome-ignore format: one row per case
+    const cases: Array<[Record<string, unknown>, string | null, string | null]> = [
+      // as recorded (gemini-permission.e2e.test.ts)
+      [{ type: 'exec', title: 'Confirm Shell Command', command: 'touch x.txt', rootCommand: 'touch' }, 'Bash', 'touch x.txt'],
+      [{ type: 'mcp', title: 'Confirm MCP Tool', serverName: 's', toolName: 'lookup', toolDisplayName: 'Look up' }, 'lookup', null],
+      [{ type: 'edit', title: 'Confirm Edit: a.ts', fileName: 'a.ts', filePath: '/p/a.ts' }, 'Confirm Edit: a.ts', '/p/a.ts'],
+      [{ type: 'info', title: 'Confirm Web Fetch' }, 'Confirm Web Fetch', null],
+    ];
+    for (const [details, tool, inputSummary] of cases) {
+      expect(notice(details), String(details.type)).toMatchObject({ needs: 'approval', tool, inputSummary });
+    }
   });
 
   it('Claude details: unknown future events → other; notification types; CwdChanged without new_cwd', () => {

@@ -173,6 +173,56 @@ describe('transcript inputs', () => {
     });
   });
 
+  describe('a tool call the session file says failed (Codex: hooks carry no exit code)', () => {
+    const post = (id = 'tu1') =>
+      ev('PostToolUse', {
+        tool_name: 'Bash',
+        tool_input: { command: 'ls /x' },
+        tool_response: 'ls: no',
+        tool_use_id: id,
+      });
+    const failed = (toolUseId = 'tu1', agentId: string | null = null) =>
+      tr([{ kind: 'tool-failed', toolUseId, error: 'Exit code 2: ls: no', agentId }]);
+    const call = (h: Harness) => h.session(SID).toolLog.map((t) => [t.status, t.error, t.result]);
+
+    it('a call the hook ended ok becomes failed, its output kept', () => {
+      const h = working();
+      h.send(post());
+      h.send(failed());
+      expect(call(h)).toEqual([['failed', 'Exit code 2: ls: no', 'ls: no']]);
+      expect(h.session(SID).status).toBe('working');
+    });
+
+    it('the failure read before the hook end: the call keeps running, then its hook end ends it failed', () => {
+      const h = working();
+      h.send(failed());
+      expect(call(h)).toEqual([['running', 'Exit code 2: ls: no', null]]);
+      expect(h.session(SID).currentTool).toBe('Bash');
+      h.send(post());
+      expect(call(h)).toEqual([['failed', 'Exit code 2: ls: no', 'ls: no']]);
+      expect(h.session(SID).currentTool).toBeNull();
+    });
+
+    it('unknown ids, other agents and calls that ended otherwise are left alone; the same line twice is one change', () => {
+      const h = working();
+      h.send(post());
+      const before = h.session(SID);
+      h.send(failed('tu-unknown'));
+      h.send(failed('tu1', 'agent-1'));
+      expect(h.session(SID).toolLog).toEqual(before.toolLog);
+      h.send(failed());
+      const once = h.session(SID).toolLog;
+      h.send(failed());
+      expect(h.session(SID).toolLog).toEqual(once);
+      const denied = working();
+      denied.send(
+        ev('PermissionDenied', { tool_name: 'Bash', tool_input: {}, tool_use_id: 'tu1', reason: 'no' }),
+      );
+      denied.send(failed());
+      expect(call(denied)).toEqual([['denied', 'no', 'no']]);
+    });
+  });
+
   it('rejects malformed inputs and ignores unknown sessions', () => {
     const h = working();
     const bad = [

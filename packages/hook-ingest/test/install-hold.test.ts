@@ -53,6 +53,8 @@ describe('held PermissionRequest hooks', () => {
       timeout: 20,
     });
     expect(handlers(file).Stop).toEqual({ type: 'command', command: `${HOOK_CMD} codex`, timeout: 10 });
+    // Codex 0.171.0 caps SessionEnd hooks at 3 s and warns at every start about a longer timeout
+    expect(handlers(file).SessionEnd).toEqual({ type: 'command', command: `${HOOK_CMD} codex`, timeout: 3 });
     const r = await installHooks({
       cli: 'codex',
       density: 'low',

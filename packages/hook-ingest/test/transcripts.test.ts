@@ -266,6 +266,49 @@ describe('Codex rollout lines', () => {
     expect(parseCodexRolloutLine(line('future_item', {}))).toMatchObject({ verdict: 'skipped' });
   });
 
+  it('a failed command (item_completed CommandExecution, as 0.171.0 writes it) is a tool-failed entry', () => {
+    const rollout = readFileSync(
+      new URL('../../../fixtures/codex-0.171.0/two-turns/session.jsonl', import.meta.url),
+      'utf8',
+    ).split('\n');
+    const found = entriesOf(rollout.map(parseCodexRolloutLine)).filter((e) => e.kind === 'tool-failed');
+    expect(found).toEqual([
+      {
+        kind: 'tool-failed',
+        toolUseId: 'call_fd_2',
+        error: "Exit code 2: ls: cannot access '/nonexistent-flightdeck-dir': No such file or directory",
+        at: expect.any(Number),
+        uuid: null,
+        agentId: null,
+      },
+    ]);
+    const item = (fields: Record<string, unknown>) =>
+      parseCodexRolloutLine(
+        line('event_msg', {
+          type: 'item_completed',
+          item: { type: 'CommandExecution', id: 'c1', status: 'completed', exit_code: 0, ...fields },
+        }),
+      );
+    // biome-ignore format: one row per case
+    const cases: Array<[Record<string, unknown>, string | null]> = [
+      [{}, null],
+      [{ status: 'failed', exit_code: 1, aggregated_output: '' }, 'Exit code 1'],
+      [{ status: 'failed', exit_code: null }, 'Failed'],
+      [{ exit_code: 127, aggregated_output: 'nope\n' }, 'Exit code 127: nope'],
+      [{ type: 'AgentMessage', status: 'failed', exit_code: 1 }, null],
+      [{ id: '', status: 'failed', exit_code: 1 }, null],
+      [{ exit_code: 1, aggregated_output: `${'x'.repeat(5000)}` }, `Exit code 1: ${'x'.repeat(4000)}`],
+    ];
+    for (const [fields, error] of cases) {
+      const r = item(fields);
+      if (error === null) expect(r, JSON.stringify(fields)).toEqual({ verdict: 'ignored' });
+      else
+        expect(entriesOf([r]), JSON.stringify(fields)).toMatchObject([
+          { kind: 'tool-failed', toolUseId: 'c1', error },
+        ]);
+    }
+  });
+
   it('picks a parser per CLI and path: Codex only for rollout files, never Gemini', () => {
     const claude = transcriptParserFor('claude', '/home/dev/.claude/projects/p/s.jsonl');
     expect(claude?.(claudeUser([{ type: 'text', text: CLAUDE_INTERRUPTED }]))).toMatchObject({

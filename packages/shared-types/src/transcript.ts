@@ -25,6 +25,11 @@ export const transcriptEntryBodySchema = z.discriminatedUnion('kind', [
   }),
   /** The conversation was compacted (`trigger`: `auto` or `manual`; tokens before, when recorded). */
   z.object({ kind: z.literal('compacted'), trigger: lenientText, preTokens: count }),
+  /**
+   * A tool call the session file records as failed where the hooks could not tell (Codex 0.171.0: a command that
+   * exited non-zero; its PostToolUse carries the output only). `toolUseId` is the hooks' `tool_use_id`.
+   */
+  z.object({ kind: z.literal('tool-failed'), toolUseId: z.string().min(1).max(200), error: z.string() }),
   /** Text the assistant wrote (between tool calls, or its answer); one entry per message block. */
   z.object({ kind: z.literal('assistant-text'), text: z.string(), messageId: lenientText }),
   /**

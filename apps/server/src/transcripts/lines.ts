@@ -70,7 +70,13 @@ export function consumeChunk(f: Follow, buf: Buffer, from: number, ctx: ChunkCon
         for (const e of r.entries) {
           f.entries.push(e);
           f.entryText +=
-            e.kind === 'assistant-text' ? e.text.length : e.kind === 'api-error' ? e.message.length : 0;
+            e.kind === 'assistant-text'
+              ? e.text.length
+              : e.kind === 'api-error'
+                ? e.message.length
+                : e.kind === 'tool-failed'
+                  ? e.error.length
+                  : 0;
         }
         counters.entries += r.entries.length;
       } else if (r.verdict === 'skipped') {

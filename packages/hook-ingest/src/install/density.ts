@@ -59,7 +59,10 @@ const CLAUDE_TIERS: Tiered = [
   ['SessionEnd', 'low'],
 ];
 
-/** Codex hooks.json events (release docs). `StopFailure`/`SessionEnd` exist only in unreleased schemas. */
+/**
+ * Codex hooks.json events. 0.171.0 (recorded, fixtures/codex-0.171.0) also fires `SessionEnd` when `codex exec`
+ * finishes; it knows `Interrupt` and `PreModelRequest` too (not registered: no recording yet).
+ */
 const CODEX_TIERS: Tiered = [
   ['SessionStart', 'low'],
   ['UserPromptSubmit', 'low'],
@@ -71,6 +74,7 @@ const CODEX_TIERS: Tiered = [
   ['PreCompact', 'high'],
   ['PostCompact', 'high'],
   ['Stop', 'low'],
+  ['SessionEnd', 'low'],
 ];
 
 /**
@@ -174,6 +178,11 @@ export function eventsFor(cli: InstallCli, density: Density, cliVersion?: string
 
 /** Hook timeout we register: Claude and Codex count seconds, Gemini milliseconds. */
 export const HOOK_TIMEOUT_SECONDS = 10;
+/**
+ * Codex 0.171.0 caps a SessionEnd hook at 3 s and warns about any longer timeout on every start ("clamping SessionEnd
+ * hook timeout to 3s"): we register 3.
+ */
+export const CODEX_SESSION_END_TIMEOUT_SECONDS = 3;
 
 /**
  * The event whose hook is held open until Flightdeck (or the terminal) answers (`flightdeck-hook.sh <cli> --hold`).
@@ -227,7 +236,15 @@ export function buildHookGroup(
   const handler: Record<string, unknown> =
     cli === 'gemini'
       ? { name: 'flightdeck', type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS * 1000 }
-      : { type: 'command', command, timeout: hold ?? HOOK_TIMEOUT_SECONDS };
+      : {
+          type: 'command',
+          command,
+          timeout:
+            hold ??
+            (cli === 'codex' && event === 'SessionEnd'
+              ? CODEX_SESSION_END_TIMEOUT_SECONDS
+              : HOOK_TIMEOUT_SECONDS),
+        };
   const group: Record<string, unknown> = {};
   if (TOOL_MATCHER_EVENTS[cli].includes(event)) group.matcher = '*';
   group.hooks = [handler];

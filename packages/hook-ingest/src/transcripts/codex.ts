@@ -4,7 +4,8 @@
  * `error` (the turn failed) and `stream_error` (`Reconnecting... 2/5`: a retry), the top-level `compacted` item
  * (one per compaction, in every history mode), and the assistant's messages, read from `response_item`
  * `message`/`assistant` (persisted in every version and mode; the `agent_message` / `item_completed` events
- * repeat them in some modes and are ignored so nothing is counted twice).
+ * repeat them in some modes and are ignored so nothing is counted twice), and failed commands (`item_completed`
+ * of a `CommandExecution`: hooks carry no exit code).
  */
 import type { TranscriptEntry, TranscriptEntryBody } from '@flightdeck/core';
 import {
@@ -61,7 +62,6 @@ const IGNORED_EVENTS = new Set([
   'agent_message',
   'agent_reasoning',
   'agent_reasoning_raw_content',
-  'item_completed',
   'plan_update',
   'thread_goal_updated',
   'thread_rolled_back',
@@ -112,8 +112,32 @@ function retryOf(message: string): { attempt: number; maxAttempts: number } | nu
   return m ? { attempt: Number(m[1]), maxAttempts: Number(m[2]) } : null;
 }
 
+/**
+ * `item_completed` of a `CommandExecution` that failed (0.171.0: `status: "failed"`, `exit_code`), the only record of
+ * a failing command: Codex's PostToolUse hook carries the output, not the exit code. `item.id` is the call id the
+ * hooks send as `tool_use_id`. Every other completed item repeats what hooks or other lines say.
+ */
+/** Characters of a failed command's output carried as its error. */
+const MAX_ERROR = 4000;
+
+function itemCompleted(o: Json, p: Json): TranscriptLineResult {
+  const item = isObj(p.item) ? p.item : {};
+  const id = str(item.id);
+  if (item.type !== 'CommandExecution' || id === null || id.length > 200) return IGNORED;
+  const code = typeof item.exit_code === 'number' ? item.exit_code : null;
+  if (item.status !== 'failed' && (code === null || code === 0)) return IGNORED;
+  // the core keeps an excerpt: no need to carry a command's whole output
+  const output = str(item.aggregated_output)?.slice(0, MAX_ERROR).trim() ?? '';
+  const what = code === null ? 'Failed' : `Exit code ${code}`;
+  return entries([
+    stamp(o, { kind: 'tool-failed', toolUseId: id, error: output === '' ? what : `${what}: ${output}` }),
+  ]);
+}
+
 function eventMsg(o: Json, p: Json): TranscriptLineResult {
   switch (p.type) {
+    case 'item_completed':
+      return itemCompleted(o, p);
     case 'turn_aborted':
       // `replaced` (a new turn took over) and `review_ended` are not the user's Esc
       return p.reason === 'interrupted'
