@@ -14,6 +14,7 @@ import type { LoginLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
 import type { DeliveryReport } from './delivery.js';
 import type { HookTokenStore } from './hook-token.js';
+import type { ImportService } from './import/service.js';
 import type { StorePort } from './ports.js';
 import type { InputRedaction } from './redaction.js';
 import type { Retention } from './retention/index.js';
@@ -100,6 +101,8 @@ export interface Services {
   redaction?: Pick<InputRedaction, 'text' | 'value'>;
   /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
   alerts?: AlertService;
+  /** History import (import/service.ts); absent where a server is built without it. */
+  imports?: ImportService;
   /** PTYs (terminals/manager.ts); absent where a server is built without them. */
   terminals?: TerminalManager;
 }

@@ -22,8 +22,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 }
 
 /**
- * The message prefix of a history import step refused (its session is live, or another import moved the file on):
- * the plan wrote nothing. A message, not a class: errors cross from the writer thread as messages.
+ * The message prefix of a history import step refused (its session is live): the plan wrote nothing. A message, not a class: errors cross from the writer thread as messages.
  */
 export const IMPORT_CONFLICT = 'import conflict';
 

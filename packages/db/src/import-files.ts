@@ -14,20 +14,17 @@ export const IMPORT_FILE_STATUSES = ['importing', 'done', 'live'] as const;
 export type ImportFileStatus = (typeof IMPORT_FILE_STATUSES)[number];
 
 /**
- * One import step, to go FIRST in its plan: `row` is the file's progress after the plan, `from` the `bytes_done`
- * the step started at; `session` (a `Session`, or null) is written as its row, replacing an imported row
+ * One import step, to go FIRST in its plan: `row` is the file's progress after the plan; `session` (a `Session`, or null) is written as its row, replacing an imported row
  * (`replaceSession`) or only when the session has none (a subagent's file: its parent's row wins).
  */
 export function importFileOp(
   row: ImportFileInsert,
-  from: number,
   session: Parameters<typeof sessionRow>[0] | null,
   replaceSession: boolean,
 ): WriteOp {
   return {
     op: 'importFile',
     row,
-    from,
     session: session === null ? null : (sessionRow(session) as SessionInsert),
     replaceSession,
   };

@@ -303,10 +303,6 @@ export const upsertImportFile = (db: Db, row: ImportFileInsert) =>
       })),
     );
 
-/** How far the import of a file got (`path`). */
-export const importFileProgress = (db: Db, v: { path: string }) =>
-  db.selectFrom('import_files').select(['bytes_done', 'status']).where('path', '=', v.path);
-
 /** A row of session `id` that no import wrote (a live session's): the import leaves it alone. */
 export const sessionNotImported = (db: Db, v: { id: string }) =>
   db

@@ -73,14 +73,13 @@ export type WriteOp =
   | { op: 'promptQueue'; sessionId: string; rows: PromptQueueInsert[] }
   /**
    * A step of the history import (`import-files.ts`), first in its plan: the plan fails (nothing written) when the
-   * session is live (a row the import did not write) or the file's `bytes_done` is no longer `from` (another import
-   * moved it); else `session` is written (replaced, or only when absent with `replaceSession` false) and the file's
-   * row stored.
+   * session is live (it has a row no import wrote); else `session` is written (replaced, or only when absent with
+   * `replaceSession` false) and the file's row stored. Two imports of a file at once double nothing: every row
+   * table has its unique key.
    */
   | {
       op: 'importFile';
       row: ImportFileInsert;
-      from: number;
       session: SessionInsert | null;
       replaceSession: boolean;
     }

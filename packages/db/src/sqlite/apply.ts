@@ -129,10 +129,6 @@ function statementsOf(sqlite: BetterSqlite3.Database) {
     sessionIfAbsent: () =>
       once('sessionIfAbsent', () => S.insertSessionIfAbsent(k, placeholders(SESSION_ROW_COLUMNS as never))),
     importFile: () => once('importFile', () => S.upsertImportFile(k, placeholders(IMPORT_FILE))),
-    importProgress: () =>
-      once<{ path: string }>('importProgress', () =>
-        S.importFileProgress(k, placeholders(['path'] as const)),
-      ),
     notImported: () => once<{ id: string }>('notImported', () => S.sessionNotImported(k, IDS)),
     search: () => {
       search ??= sqlite.prepare(INSERT_SEARCH);
@@ -170,16 +166,12 @@ function applyTool(st: Statements, row: ToolCallInsert): void {
   }
 }
 
-/** A step of the history import: refused (the whole plan) when the session is live or another import moved on. */
+/** A step of the history import: refused (the whole plan) when the session is live. */
 function applyImportFile(st: Statements, op: Extract<WriteOp, { op: 'importFile' }>): void {
   const { row } = op;
   if (row.status !== 'live') {
     if (st.notImported().get({ id: row.session_id }) !== undefined) {
       throw new Error(`${IMPORT_CONFLICT}: session ${row.session_id} is live`);
-    }
-    const at = st.importProgress().get({ path: row.path }) as { bytes_done: number } | undefined;
-    if ((at?.bytes_done ?? 0) !== op.from) {
-      throw new Error(`${IMPORT_CONFLICT}: ${row.path} is at byte ${at?.bytes_done ?? 0}, not ${op.from}`);
     }
     if (op.session !== null) {
       if (op.replaceSession) st.session().run(op.session);

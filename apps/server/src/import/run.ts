@@ -1,0 +1,348 @@
+/**
+ * The history import (issue 17): reads past sessions' transcript files (files.ts) line by line (lines.ts), maps
+ * them with the core's pure `importLines` (@flightdeck/core import.ts) and writes each batch of lines as ONE write
+ * plan headed by an `importFile` step: the rows of the batch, the ended session's row and the file's progress
+ * (`import_files`) commit together or not at all. Hence:
+ * - idempotent: a second run finds every file at its size and writes nothing;
+ * - resumable: a run stopped anywhere (abort, crash, kill) left whole batches; the next continues from the file's
+ *   `bytes_done` with the state stored beside it; a file that grew goes on from there;
+ * - a live session is never overwritten: the runtime's sessions are checked before every batch, and the database
+ *   refuses a step whose session has a row no import wrote (the plan then writes nothing);
+ * - two imports at once (the CLI beside a server) double nothing: every row has its unique key.
+ * Live ingest is not blocked: batches are bounded (`batchBytes`), and the loop yields to the event loop after each;
+ * writes go through the same adapter (the writer thread) as the runtime's.
+ */
+
+import {
+  finishImport,
+  type ImportLine,
+  type ImportRows,
+  type ImportState,
+  importedSession,
+  importLines,
+  type PricingTable,
+  skipLine,
+  startImport,
+} from '@flightdeck/core';
+import {
+  type DatabaseAdapter,
+  type ImportFileRow,
+  importFileOp,
+  isImportConflict,
+  loadImportFiles,
+  MAX_PROMPT_CHARS,
+  MAX_RESPONSE_CHARS,
+  toolRow,
+  usageOp,
+  type WriteOp,
+} from '@flightdeck/db';
+import { createClaudeTranscriptObjectParser } from '@flightdeck/hook-ingest';
+import type { AgentCli } from '@flightdeck/shared-types';
+import { type FoundFiles, findFiles, type ImportCandidate, type ImportRoots } from './files.js';
+import { readLineBatches } from './lines.js';
+
+export type ImportRunState = 'idle' | 'running' | 'done' | 'failed' | 'aborted';
+
+/** Where an import is: what the terminal's and the page's progress bars show. */
+export interface ImportProgress {
+  state: ImportRunState;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Files with something to import in this run, and how many of them are finished. */
+  filesTotal: number;
+  filesDone: number;
+  /** Files found already imported whole (nothing to do). */
+  filesUnchanged: number;
+  /** Files left alone: their session is live (or was when first seen). */
+  filesLive: number;
+  /** Files that shrank since imported (replaced or truncated): left as imported. */
+  filesChanged: number;
+  /** Sessions (main transcripts) that got rows in this run. */
+  sessions: number;
+  bytesTotal: number;
+  bytesDone: number;
+  /** Bytes per second since the start; 0 before any. */
+  rate: number;
+  /** Time left at that rate; null when unknown. */
+  etaMs: number | null;
+  /** Files found per CLI; only Claude Code's are imported (see files.ts). */
+  found: Record<AgentCli, number>;
+  /** Lines that could not be read (not JSON, too long). */
+  linesSkipped: number;
+  error: string | null;
+}
+
+export function idleProgress(): ImportProgress {
+  return {
+    state: 'idle',
+    startedAt: null,
+    finishedAt: null,
+    filesTotal: 0,
+    filesDone: 0,
+    filesUnchanged: 0,
+    filesLive: 0,
+    filesChanged: 0,
+    sessions: 0,
+    bytesTotal: 0,
+    bytesDone: 0,
+    rate: 0,
+    etaMs: null,
+    found: { claude: 0, codex: 0, gemini: 0 },
+    linesSkipped: 0,
+    error: null,
+  };
+}
+
+export interface ImportDeps {
+  adapter: Pick<DatabaseAdapter, 'write' | 'db'>;
+  /** Secret redaction of every text stored. */
+  redact: (text: string) => string;
+  pricing: () => Readonly<PricingTable> | undefined;
+  /** True when the runtime knows the session (a live one): its files are left alone. */
+  isLive: (sessionId: string) => boolean;
+  now: () => number;
+}
+
+export interface ImportOptions {
+  roots: ImportRoots;
+  clis: readonly AgentCli[];
+  signal?: AbortSignal;
+  /** Bytes of lines per write (default 512 KiB). */
+  batchBytes?: number;
+  /** Longest line read (default 64 MiB); longer ones are skipped. */
+  maxLineBytes?: number;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+const DEFAULT_BATCH = 512 * 1024;
+const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+function parseState(row: ImportFileRow): ImportState | null {
+  try {
+    const s = JSON.parse(row.state) as ImportState;
+    return s && s.v === 1 && s.sessionId === row.session_id ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The write ops of rows of session `id`. */
+export function rowOps(id: string, rows: ImportRows): WriteOp[] {
+  const ops: WriteOp[] = [];
+  for (const p of rows.prompts) {
+    ops.push({
+      op: 'prompt',
+      row: {
+        session_id: id,
+        text: p.text.slice(0, MAX_PROMPT_CHARS),
+        prompt_id: p.promptId,
+        timestamp: p.timestamp,
+      },
+    });
+  }
+  for (const r of rows.responses) {
+    ops.push({
+      op: 'response',
+      row: {
+        session_id: id,
+        text_excerpt: r.text.slice(0, MAX_RESPONSE_CHARS),
+        agent_id: r.agentId,
+        timestamp: r.timestamp,
+      },
+    });
+  }
+  for (const t of rows.tools) ops.push({ op: 'tool', row: toolRow(id, t) });
+  for (const e of rows.events) {
+    ops.push({
+      op: 'event',
+      row: { session_id: id, event_type: e.type, detail: e.detail, timestamp: e.timestamp },
+    });
+  }
+  for (const u of rows.usage) ops.push(usageOp(id, u));
+  return ops;
+}
+
+function parseLines(
+  lines: ReadonlyArray<string | null>,
+  parse: ReturnType<typeof createClaudeTranscriptObjectParser>,
+) {
+  const out: ImportLine[] = [];
+  let skipped = 0;
+  for (const line of lines) {
+    if (line === null) {
+      skipped += 1;
+      continue;
+    }
+    if (line.trim() === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      skipped += 1;
+      continue;
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      skipped += 1;
+      continue;
+    }
+    const o = obj as Record<string, unknown>;
+    const r = parse(o);
+    out.push({ obj: o, entries: r.verdict === 'entries' ? r.entries : [] });
+  }
+  return { lines: out, skipped };
+}
+
+type FileOutcome = 'imported' | 'empty' | 'live' | 'stopped';
+
+/** Runs one import to its end (or until `signal` aborts it). Never throws: the outcome is in the progress. */
+export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<ImportProgress> {
+  const p: ImportProgress = { ...idleProgress(), state: 'running', startedAt: deps.now() };
+  const emit = () => {
+    const elapsed = Math.max(1, deps.now() - (p.startedAt ?? 0));
+    p.rate = (p.bytesDone / elapsed) * 1000;
+    p.etaMs = p.rate > 0 ? Math.round(((p.bytesTotal - p.bytesDone) / p.rate) * 1000) : null;
+    o.onProgress?.({ ...p, found: { ...p.found } });
+  };
+  try {
+    const found: FoundFiles = await findFiles(o.roots, o.clis);
+    p.found = found.found;
+    const done = await loadImportFiles(deps.adapter.db);
+    const todo: Array<{ c: ImportCandidate; row: ImportFileRow | undefined }> = [];
+    for (const c of found.files) {
+      const row = done.get(c.path);
+      if (row?.status === 'live') p.filesLive += 1;
+      else if (row && c.size < row.bytes_done) p.filesChanged += 1;
+      else if (row && c.size === row.bytes_done && row.status === 'done') p.filesUnchanged += 1;
+      else {
+        todo.push({ c, row });
+        p.bytesTotal += c.size - (row?.bytes_done ?? 0);
+      }
+    }
+    p.filesTotal = todo.length;
+    emit();
+    for (const { c, row } of todo) {
+      if (o.signal?.aborted) break;
+      const before = p.bytesDone;
+      const outcome = await importFile(deps, o, c, row, p, emit);
+      if (outcome === 'live') p.filesLive += 1;
+      if (outcome === 'imported' && c.agentId === null) p.sessions += 1;
+      p.filesDone += 1;
+      p.bytesDone = before + (c.size - (row?.bytes_done ?? 0));
+      emit();
+    }
+    p.state = o.signal?.aborted ? 'aborted' : 'done';
+  } catch (err) {
+    p.state = o.signal?.aborted ? 'aborted' : 'failed';
+    p.error = err instanceof Error ? err.message : String(err);
+  }
+  p.finishedAt = deps.now();
+  emit();
+  return p;
+}
+
+async function importFile(
+  deps: ImportDeps,
+  o: ImportOptions,
+  c: ImportCandidate,
+  row: ImportFileRow | undefined,
+  p: ImportProgress,
+  emit: () => void,
+): Promise<FileOutcome> {
+  let from = row?.bytes_done ?? 0;
+  let state =
+    (row ? parseState(row) : null) ??
+    startImport({ sessionId: c.sessionId, cli: c.cli, path: c.path, agentId: c.agentId });
+  if (row && from > 0 && parseState(row) === null) return 'stopped'; // a state this version cannot continue
+  const parse = createClaudeTranscriptObjectParser();
+  const markLive = async (): Promise<FileOutcome> => {
+    const live = fileRow(c, from, 'live', state, deps.now());
+    await deps.adapter.write([importFileOp(live, null, false)]);
+    return 'live';
+  };
+  /** Writes one step; an outcome when the file stops here (its session is live), else null. */
+  const step = async (end: number, rows: ImportRows, final: boolean): Promise<FileOutcome | null> => {
+    if (deps.isLive(c.sessionId)) return markLive();
+    const session = importedSession(state, deps.pricing(), c.mtimeMs);
+    const progress = fileRow(c, end, final ? 'done' : 'importing', state, deps.now());
+    const ops = [importFileOp(progress, session, c.agentId === null), ...rowOps(c.sessionId, rows)];
+    try {
+      await deps.adapter.write(ops);
+    } catch (err) {
+      if (!isImportConflict(err)) throw err;
+      return markLive();
+    }
+    from = end;
+    return null;
+  };
+  let wrote = false;
+  let pending: { end: number; rows: ImportRows } | null = null;
+  const batchBytes = o.batchBytes ?? DEFAULT_BATCH;
+  for await (const batch of readLineBatches(c.path, from, {
+    batchBytes,
+    maxLineBytes: o.maxLineBytes ?? DEFAULT_MAX_LINE,
+  })) {
+    if (o.signal?.aborted) return 'stopped';
+    // the batch before goes out now that one follows (the last one goes out with the end of the file)
+    if (pending !== null) {
+      const delta = pending.end - from;
+      const r = await step(pending.end, pending.rows, false);
+      if (r !== null) return r;
+      wrote = true;
+      p.bytesDone += delta;
+      emit();
+      await yieldToLoop();
+    }
+    const parsed = parseLines(batch.lines, parse);
+    for (let i = 0; i < parsed.skipped; i++) state = skipLine(state);
+    p.linesSkipped += parsed.skipped;
+    const next = importLines(state, parsed.lines, deps.redact, c.mtimeMs);
+    state = next.state;
+    pending = { end: batch.end, rows: next.rows };
+  }
+  if (o.signal?.aborted) return 'stopped';
+  const fin = finishImport(state);
+  state = fin.state;
+  const last = pending ?? { end: from, rows: emptyRows() };
+  const rows = mergeRows(last.rows, fin.rows);
+  const r = await step(last.end, rows, true);
+  if (r !== null) return r;
+  return wrote || pending !== null ? 'imported' : 'empty';
+}
+
+function emptyRows(): ImportRows {
+  return { prompts: [], responses: [], tools: [], events: [], usage: [] };
+}
+
+function mergeRows(a: ImportRows, b: ImportRows): ImportRows {
+  return {
+    prompts: [...a.prompts, ...b.prompts],
+    responses: [...a.responses, ...b.responses],
+    tools: [...a.tools, ...b.tools],
+    events: [...a.events, ...b.events],
+    usage: [...a.usage, ...b.usage],
+  };
+}
+
+function fileRow(
+  c: ImportCandidate,
+  bytesDone: number,
+  status: 'importing' | 'done' | 'live',
+  state: ImportState,
+  at: number,
+) {
+  return {
+    path: c.path,
+    cli: c.cli,
+    session_id: c.sessionId,
+    size: c.size,
+    mtime_ms: c.mtimeMs,
+    bytes_done: bytesDone,
+    status,
+    state: JSON.stringify(state),
+    updated_at: at,
+  };
+}
