@@ -85,7 +85,8 @@ describe('history import', () => {
     cleanups.push(() => server.close());
     const api = caller(server);
     const run = async (): Promise<ImportProgress> => {
-      await api.import.start({ from: projects });
+      // one CLI: the other CLIs' default roots are in the real home directory
+      await api.import.start({ from: projects, cli: 'claude' });
       await expect(api.import.start({ from: projects })).rejects.toThrow(/already running/);
       return waitFor(
         async () => {
