@@ -171,8 +171,9 @@ describe('history import', () => {
       .selectAll()
       .where('status', '=', 'importing')
       .execute();
-    expect(midFile.length).toBe(1);
-    expect(midFile[0]!.bytes_done).toBeGreaterThan(0);
+    // stopped inside files (up to one per file read at once)
+    expect(midFile.length).toBeGreaterThanOrEqual(1);
+    for (const f of midFile) expect(f.bytes_done).toBeGreaterThan(0);
 
     const resumed = await runImport(deps(db), {
       roots: rootsAt(projects),

@@ -117,6 +117,14 @@ function resultText(content: unknown): string {
   return parts.join('\n');
 }
 
+/**
+ * The start of `s` that a cut to `max` characters keeps, with a margin: redaction runs on what is stored (a secret
+ * across the cut is still matched whole within the margin), not on megabytes that are cut away after.
+ */
+function head(s: string, max: number): string {
+  return s.length > max + 512 ? s.slice(0, max + 512) : s;
+}
+
 /** User text that is no prompt the user typed: CLI bookkeeping, command output, notifications, interrupts. */
 const NOT_A_PROMPT =
   /^(<local-command-|<bash-(stdout|stderr)>|<task-notification>|\[Request interrupted by user)/;
@@ -151,16 +159,20 @@ function userLine(s: ImportState, o: Json, at: number, redact: (t: string) => st
         if (i < 0) continue;
         const call = s.pending[i]![1];
         s.pending.splice(i, 1);
-        const text = clip(redact(resultText(b.content)), LIMITS.excerpt);
+        const text = clip(redact(head(resultText(b.content), LIMITS.excerpt)), LIMITS.excerpt);
         const failed = b.is_error === true;
-        out.tools.push({
+        const done: ImportedTool = {
           ...call,
           status: failed ? 'failed' : 'ok',
           endedAt: at,
           durationMs: Math.max(0, at - call.startedAt),
           result: failed ? null : text,
           error: failed ? text : null,
-        });
+        };
+        // started in this run of lines: one row, written finished (else its row is updated)
+        const j = out.tools.lastIndexOf(call);
+        if (j >= 0) out.tools[j] = done;
+        else out.tools.push(done);
       }
     }
   }
@@ -172,7 +184,7 @@ function userLine(s: ImportState, o: Json, at: number, redact: (t: string) => st
     return;
   }
   if (NOT_A_PROMPT.test(text)) return;
-  const prompt = clip(redact(text), LIMITS.prompt);
+  const prompt = clip(redact(head(text, LIMITS.prompt)), LIMITS.prompt);
   s.prompts += 1;
   if (s.title === null) s.title = titleFromPrompt(prompt);
   out.prompts.push({ text: prompt, timestamp: at, promptId: str(o.promptId) ?? str(o.uuid) });
@@ -196,7 +208,7 @@ function assistantLine(
     if (!isObj(b) || b.type !== 'tool_use') continue;
     const tool = str(b.name);
     if (tool === null) continue;
-    const input = truncateDeep(redactDeep(b.input, redact));
+    const input = redactDeep(truncateDeep(b.input), redact);
     const call: ImportedTool = {
       toolUseId: str(b.id),
       tool: clip(tool, LIMITS.label),
@@ -255,7 +267,11 @@ function entryRows(
     case 'assistant-text': {
       const text = e.text.trim();
       if (text !== '')
-        out.responses.push({ text: clip(redact(text), LIMITS.excerpt), timestamp: at, agentId });
+        out.responses.push({
+          text: clip(redact(head(text, LIMITS.excerpt)), LIMITS.excerpt),
+          timestamp: at,
+          agentId,
+        });
       break;
     }
     case 'interrupted':
@@ -316,7 +332,9 @@ export function importLines(
   if (usageEntries.length > 0) {
     const { file, records } = foldUsage(s.usage, usageEntries, s.lastAt ?? fallbackAt);
     s.usage = file;
-    out.usage = records;
+    // the lines of one response: only its last count is stored (the row is keyed by the response)
+    const last = new Map(records.map((r) => [`${r.messageId}\u0000${r.requestId ?? ''}`, r]));
+    out.usage = [...last.values()];
   }
   return { state: s, rows: out };
 }

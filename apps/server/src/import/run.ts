@@ -112,10 +112,13 @@ export interface ImportOptions {
   /** Longest line read (default 64 MiB); longer ones are skipped. */
   maxLineBytes?: number;
   onProgress?: (p: ImportProgress) => void;
+  /** Files read at once (default 4). */
+  concurrency?: number;
 }
 
 const DEFAULT_BATCH = 512 * 1024;
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
+const DEFAULT_CONCURRENCY = 4;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -224,16 +227,19 @@ export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<Imp
     }
     p.filesTotal = todo.length;
     emit();
-    for (const { c, row } of todo) {
-      if (o.signal?.aborted) break;
-      const before = p.bytesDone;
-      const outcome = await importFile(deps, o, c, row, p, emit);
-      if (outcome === 'live') p.filesLive += 1;
-      if (outcome === 'imported' && c.agentId === null) p.sessions += 1;
-      p.filesDone += 1;
-      p.bytesDone = before + (c.size - (row?.bytes_done ?? 0));
-      emit();
-    }
+    // a few files at a time: each file's steps go out in order, and the writer thread always has the next plan
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length && !o.signal?.aborted) {
+        const { c, row } = todo[next++]!;
+        const outcome = await importFile(deps, o, c, row, p, emit);
+        if (outcome === 'live') p.filesLive += 1;
+        if (outcome === 'imported' && c.agentId === null) p.sessions += 1;
+        p.filesDone += 1;
+        emit();
+      }
+    };
+    await Promise.all(Array.from({ length: o.concurrency ?? DEFAULT_CONCURRENCY }, worker));
     p.state = o.signal?.aborted ? 'aborted' : 'done';
   } catch (err) {
     p.state = o.signal?.aborted ? 'aborted' : 'failed';
@@ -279,6 +285,7 @@ async function importFile(
     return null;
   };
   let wrote = false;
+  let counted = 0;
   let pending: { end: number; rows: ImportRows } | null = null;
   const batchBytes = o.batchBytes ?? DEFAULT_BATCH;
   for await (const batch of readLineBatches(c.path, from, {
@@ -293,6 +300,7 @@ async function importFile(
       if (r !== null) return r;
       wrote = true;
       p.bytesDone += delta;
+      counted += delta;
       emit();
       await yieldToLoop();
     }
@@ -310,6 +318,7 @@ async function importFile(
   const rows = mergeRows(last.rows, fin.rows);
   const r = await step(last.end, rows, true);
   if (r !== null) return r;
+  p.bytesDone += c.size - (row?.bytes_done ?? 0) - counted;
   return wrote || pending !== null ? 'imported' : 'empty';
 }
 

@@ -87,10 +87,7 @@ export function createImportService(
 /** The import of a server: its database adapter, its runtime's sessions, its redaction and pricing. */
 export function createServerImports(s: {
   database: ImportDeps['adapter'];
-  runtime: {
-    getSession(id: string): unknown;
-    state: { config?: { pricing?: ImportDeps['pricing'] extends () => infer P ? P : never } | null };
-  };
+  runtime: Pick<Runtime, 'getSession' | 'state'>;
   redaction: { text(s: string): string };
   log: { error(o: object, m?: string): void };
 }): ImportService {
