@@ -107,18 +107,18 @@ export interface ImportOptions {
   roots: ImportRoots;
   clis: readonly AgentCli[];
   signal?: AbortSignal;
-  /** Bytes of lines per write (default 512 KiB). */
+  /** Bytes of lines per write (default 256 KiB). */
   batchBytes?: number;
   /** Longest line read (default 64 MiB); longer ones are skipped. */
   maxLineBytes?: number;
   onProgress?: (p: ImportProgress) => void;
-  /** Files read at once (default 4). */
+  /** Files read at once (default 2; their writes still go out one at a time). */
   concurrency?: number;
 }
 
-const DEFAULT_BATCH = 512 * 1024;
+const DEFAULT_BATCH = 256 * 1024;
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
-const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 2;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -227,12 +227,20 @@ export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<Imp
     }
     p.filesTotal = todo.length;
     emit();
-    // a few files at a time: each file's steps go out in order, and the writer thread always has the next plan
+    // two files at a time: one is parsed while the other's step is written. ONE import step at a time in the
+    // writer's queue: a live commit (a hook's POST waits for it) waits behind one bounded step at most.
+    let gate: Promise<unknown> = Promise.resolve();
+    const write = (ops: WriteOp[]): Promise<number> => {
+      const w = gate.then(() => deps.adapter.write(ops));
+      gate = w.catch(() => undefined);
+      return w;
+    };
+    const stepDeps: ImportDeps = { ...deps, adapter: { db: deps.adapter.db, write } };
     let next = 0;
     const worker = async () => {
       while (next < todo.length && !o.signal?.aborted) {
         const { c, row } = todo[next++]!;
-        const outcome = await importFile(deps, o, c, row, p, emit);
+        const outcome = await importFile(stepDeps, o, c, row, p, emit);
         if (outcome === 'live') p.filesLive += 1;
         if (outcome === 'imported' && c.agentId === null) p.sessions += 1;
         p.filesDone += 1;
