@@ -4,11 +4,12 @@
  * second run importing nothing, an aborted run resumed (mid-file too), a grown file continued, live sessions left
  * alone.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import { openSqlite, type SqliteAdapter, sessionRow } from '@flightdeck/db';
 import { afterEach, describe, expect, it } from 'vitest';
+import { secretCorpus } from '../../../packages/core/test/redact-corpus.js';
 import { defaultRoots } from '../src/import/files.js';
 import { type ImportDeps, type ImportProgress, runImport } from '../src/import/run.js';
 import { caller, claudeEvent, postHook, startTestServer, tmpDir, waitFor } from './helpers.js';
@@ -258,10 +259,17 @@ describe('history import', () => {
     expect(again).toMatchObject({ filesTotal: 0, filesLive: 2, filesUnchanged: 3 });
   });
 
-  it('through a running server, a session live in it keeps its card', async () => {
+  it('through a running server: a session live in it keeps its card; secrets are redacted before stored', async () => {
     const dir = tmp('fd-import-server-');
     const projects = join(dir, 'projects');
     writeTree(projects, 3);
+    // a secret in a prompt and in a tool result: redacted before it is stored, like everything ingested
+    const key = secretCorpus().find((c) => c.rule === 'anthropic-key')!.secret;
+    const secretFile = join(projects, '-home-dev-work-project-0', `${sessionIdOf(0)}.jsonl`);
+    writeFileSync(
+      secretFile,
+      transcriptOf(0, 1).replaceAll(wordOf(0), key).replaceAll('total 0', `key ${key}`),
+    );
     const server = await startTestServer({ dataDir: join(dir, 'data') });
     cleanups.push(() => server.close());
     const id = sessionIdOf(1);
@@ -275,8 +283,13 @@ describe('history import', () => {
     }, 20_000);
     expect(p).toMatchObject({ state: 'done', sessions: 2, filesLive: 1 });
     expect(server.services.runtime.getSession(id)?.status).not.toBe('ended');
-    const stored = await api.history.session({ sessionId: id });
-    expect(stored.title).toBe('live prompt');
+    const live = await api.history.session({ sessionId: id });
+    expect(live.title).toBe('live prompt');
     await expect(api.import.start({ from: 'relative/dir' })).rejects.toThrow(/from must be an absolute path/);
+    const redacted = await api.history.get({ sessionId: sessionIdOf(0) });
+    const stored = JSON.stringify(redacted);
+    expect(stored).not.toContain(key);
+    expect(redacted.prompts[0]?.text).toContain('[REDACTED:anthropic-key]');
+    expect(redacted.toolCalls[0]?.result).toContain('[REDACTED:anthropic-key]');
   });
 });
