@@ -63,6 +63,7 @@ export function ImportPanel(props: { api: ImportApi; pollMs?: number }): JSX.Ele
               max={Math.max(1, x().bytesTotal)}
               value={x().state === 'running' ? x().bytesDone : Math.max(1, x().bytesTotal)}
               aria-label="Import progress"
+              style={{ width: '100%' }}
             />
             <p data-testid="import-figures">
               Files {formatNumber(x().filesDone)}/{formatNumber(x().filesTotal)} ·{' '}
