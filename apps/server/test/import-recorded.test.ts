@@ -2,7 +2,7 @@
  * The history import on the transcripts recorded from Claude Code 2.1.328 (fixtures/): what each line becomes, and
  * usage equal to an independent count (each response once, its last line's usage).
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openSqlite } from '@flightdeck/db';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,5 +128,34 @@ describe('history import of the recorded Claude Code transcripts', () => {
       inputTokens: main.input,
       outputTokens: main.output,
     });
+  });
+
+  it('a compacted session: the compaction is an event; its summary and the /compact command are no prompts', async () => {
+    const t = tmpDir('fd-import-compact-');
+    cleanups.push(t.remove);
+    const projects = join(t.dir, 'projects', '-home-dev-work-demo');
+    mkdirSync(projects, { recursive: true });
+    const id = '11111111-2222-4333-8444-555555555555';
+    cpSync(join(RECORDED, '..', 'interactive', 'compact', 'transcript.jsonl'), join(projects, `${id}.jsonl`));
+    const db = await openSqlite({ file: join(t.dir, 'flightdeck.db') });
+    cleanups.push(() => db.close());
+    const p = await runImport(
+      { adapter: db, redact: (s) => s, pricing: () => undefined, isLive: () => false, now: Date.now },
+      { roots: { ...defaultRoots('/nonexistent-home'), claude: join(t.dir, 'projects') }, clis: ['claude'] },
+    );
+    expect(p).toMatchObject({ state: 'done', sessions: 1 });
+    const prompts = await db.db
+      .selectFrom('prompts')
+      .select('text')
+      .where('session_id', '=', id)
+      .orderBy('timestamp')
+      .execute();
+    expect(prompts.map((r) => r.text)).toEqual(['first question', 'second question']);
+    const events = await db.db
+      .selectFrom('events')
+      .select('event_type')
+      .where('session_id', '=', id)
+      .execute();
+    expect(events.map((e) => e.event_type)).toContain('compacted');
   });
 });

@@ -127,7 +127,7 @@ function head(s: string, max: number): string {
 
 /** User text that is no prompt the user typed: CLI bookkeeping, command output, notifications, interrupts. */
 const NOT_A_PROMPT =
-  /^(<local-command-|<bash-(stdout|stderr)>|<task-notification>|\[Request interrupted by user)/;
+  /^(<local-command-|<command-name>|<bash-(stdout|stderr)>|<task-notification>|\[Request interrupted by user)/;
 
 /** Put with a key from input: never a prototype setter. */
 function bump(rec: Record<string, number>, key: string): void {
@@ -146,7 +146,8 @@ function copyState(s: ImportState): ImportState {
 /** The lines' user message: prompts (main transcript only) and tool results. */
 function userLine(s: ImportState, o: Json, at: number, redact: (t: string) => string, out: ImportRows): void {
   const m = o.message;
-  if (!isObj(m) || o.isMeta === true) return;
+  // CLI bookkeeping: reminders (`isMeta`) and the summary a compaction starts the conversation again with
+  if (!isObj(m) || o.isMeta === true || o.isCompactSummary === true) return;
   const content = m.content;
   const texts: string[] = [];
   if (typeof content === 'string') texts.push(content);
