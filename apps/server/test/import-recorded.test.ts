@@ -123,10 +123,17 @@ describe('history import of the recorded Claude Code transcripts', () => {
       .where('agent_id', '=', 'a427100067de70b46')
       .execute();
     expect(subRows.length).toBe(sub.messages);
-    // the session's own usage (Session.usage in the snapshot): the main transcript's
-    expect(JSON.parse(session.snapshot).usage).toMatchObject({
-      inputTokens: main.input,
-      outputTokens: main.output,
+    // the session's usage (Session.usage, what sessions.get shows): its own and its subagent's, like a live one's
+    const stored = await db.db
+      .selectFrom('sessions')
+      .select('snapshot')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(stored.snapshot).usage).toMatchObject({
+      inputTokens: main.input + sub.input,
+      outputTokens: main.output + sub.output,
+      messages: main.messages + sub.messages,
+      byAgent: { a427100067de70b46: { inputTokens: sub.input, outputTokens: sub.output } },
     });
   });
 

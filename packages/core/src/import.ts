@@ -352,11 +352,13 @@ export function finishImport(state: ImportState): { state: ImportState; rows: Im
   return { state: { ...state, pending: [] }, rows: out };
 }
 
-/** The ended session a (main) transcript file makes, its usage priced at the table with `pricing` overrides. */
+/** The ended session a main transcript file makes, its usage (with its subagents') priced at the table with `pricing` overrides. */
 export function importedSession(
   state: ImportState,
   pricing: Readonly<PricingTable> | undefined,
   fallbackAt: number,
+  /** What the session's subagents' files counted (rolled into its usage, per agent too). */
+  subagentUsage: readonly UsageFile[] = [],
 ): Session {
   const startedAt = state.startedAt ?? fallbackAt;
   const endedAt = state.lastAt ?? startedAt;
@@ -383,6 +385,6 @@ export function importedSession(
     totalPrompts: state.prompts,
     totalToolCalls: state.toolCalls,
     toolUsage: { ...state.toolUsage },
-    usage: summarize([state.usage], pricing),
+    usage: summarize([state.usage, ...subagentUsage], pricing),
   };
 }

@@ -124,7 +124,7 @@ function yieldToLoop(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
-function parseState(row: ImportFileRow): ImportState | null {
+function parseState(row: Pick<ImportFileRow, 'state' | 'session_id'>): ImportState | null {
   try {
     const s = JSON.parse(row.state) as ImportState;
     return s && s.v === 1 && s.sessionId === row.session_id ? s : null;
@@ -230,17 +230,16 @@ export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<Imp
     // two files at a time: one is parsed while the other's step is written. ONE import step at a time in the
     // writer's queue: a live commit (a hook's POST waits for it) waits behind one bounded step at most.
     let gate: Promise<unknown> = Promise.resolve();
-    const write = (ops: WriteOp[]): Promise<number> => {
-      const w = gate.then(() => deps.adapter.write(ops));
+    const serial: Serial = (fn) => {
+      const w = gate.then(fn);
       gate = w.catch(() => undefined);
       return w;
     };
-    const stepDeps: ImportDeps = { ...deps, adapter: { db: deps.adapter.db, write } };
     let next = 0;
     const worker = async () => {
       while (next < todo.length && !o.signal?.aborted) {
         const { c, row } = todo[next++]!;
-        const outcome = await importFile(stepDeps, o, c, row, p, emit);
+        const outcome = await importFile(deps, serial, o, c, row, p, emit);
         if (outcome === 'live') p.filesLive += 1;
         if (outcome === 'imported' && c.agentId === null) p.sessions += 1;
         p.filesDone += 1;
@@ -258,8 +257,46 @@ export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<Imp
   return p;
 }
 
+/** Runs `fn` after every step queued before (one import step at a time: its reads see the steps before it). */
+type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * The session row a step of file `c` writes: its main transcript's state (this one, or the stored one of the main
+ * file) with every subagent file's usage rolled in (read in the step's turn, so the last step sees all); a subagent
+ * file whose main transcript is not imported (yet) writes its own row, only when the session has none.
+ */
+async function sessionOf(
+  deps: ImportDeps,
+  c: ImportCandidate,
+  state: ImportState,
+): Promise<{ session: ReturnType<typeof importedSession>; replace: boolean }> {
+  const rows = await deps.adapter.db
+    .selectFrom('import_files')
+    .select(['path', 'session_id', 'state'])
+    .where('session_id', '=', c.sessionId)
+    .where('status', '<>', 'live')
+    .execute();
+  const others = rows
+    .filter((r) => r.path !== c.path)
+    .map(parseState)
+    .filter((s): s is ImportState => s !== null);
+  const main = c.agentId === null ? state : (others.find((s) => s.agentId === null) ?? null);
+  if (main === null) return { session: importedSession(state, deps.pricing(), c.mtimeMs), replace: false };
+  const subs = [...others.filter((s) => s.agentId !== null), ...(c.agentId !== null ? [state] : [])];
+  return {
+    session: importedSession(
+      main,
+      deps.pricing(),
+      c.mtimeMs,
+      subs.map((s) => s.usage),
+    ),
+    replace: true,
+  };
+}
+
 async function importFile(
   deps: ImportDeps,
+  serial: Serial,
   o: ImportOptions,
   c: ImportCandidate,
   row: ImportFileRow | undefined,
@@ -274,17 +311,18 @@ async function importFile(
   const parse = createClaudeTranscriptObjectParser();
   const markLive = async (): Promise<FileOutcome> => {
     const live = fileRow(c, from, 'live', state, deps.now());
-    await deps.adapter.write([importFileOp(live, null, false)]);
+    await serial(() => deps.adapter.write([importFileOp(live, null, false)]));
     return 'live';
   };
   /** Writes one step; an outcome when the file stops here (its session is live), else null. */
   const step = async (end: number, rows: ImportRows, final: boolean): Promise<FileOutcome | null> => {
     if (deps.isLive(c.sessionId)) return markLive();
-    const session = importedSession(state, deps.pricing(), c.mtimeMs);
     const progress = fileRow(c, end, final ? 'done' : 'importing', state, deps.now());
-    const ops = [importFileOp(progress, session, c.agentId === null), ...rowOps(c.sessionId, rows)];
     try {
-      await deps.adapter.write(ops);
+      await serial(async () => {
+        const { session, replace } = await sessionOf(deps, c, state);
+        await deps.adapter.write([importFileOp(progress, session, replace), ...rowOps(c.sessionId, rows)]);
+      });
     } catch (err) {
       if (!isImportConflict(err)) throw err;
       return markLive();
