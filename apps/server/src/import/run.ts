@@ -15,7 +15,6 @@
 
 import {
   finishImport,
-  type ImportLine,
   type ImportRows,
   type ImportState,
   importedSession,
@@ -30,16 +29,12 @@ import {
   importFileOp,
   isImportConflict,
   loadImportFiles,
-  MAX_PROMPT_CHARS,
-  MAX_RESPONSE_CHARS,
-  toolRow,
-  usageOp,
-  type WriteOp,
 } from '@flightdeck/db';
 import { createClaudeTranscriptObjectParser } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
 import { type FoundFiles, findFiles, type ImportCandidate, type ImportRoots } from './files.js';
 import { readLineBatches } from './lines.js';
+import { emptyRows, fileRow, mergeRows, parseLines, rowOps } from './rows.js';
 
 export type ImportRunState = 'idle' | 'running' | 'done' | 'failed' | 'aborted';
 
@@ -131,72 +126,6 @@ function parseState(row: Pick<ImportFileRow, 'state' | 'session_id'>): ImportSta
   } catch {
     return null;
   }
-}
-
-/** The write ops of rows of session `id`. */
-export function rowOps(id: string, rows: ImportRows): WriteOp[] {
-  const ops: WriteOp[] = [];
-  for (const p of rows.prompts) {
-    ops.push({
-      op: 'prompt',
-      row: {
-        session_id: id,
-        text: p.text.slice(0, MAX_PROMPT_CHARS),
-        prompt_id: p.promptId,
-        timestamp: p.timestamp,
-      },
-    });
-  }
-  for (const r of rows.responses) {
-    ops.push({
-      op: 'response',
-      row: {
-        session_id: id,
-        text_excerpt: r.text.slice(0, MAX_RESPONSE_CHARS),
-        agent_id: r.agentId,
-        timestamp: r.timestamp,
-      },
-    });
-  }
-  for (const t of rows.tools) ops.push({ op: 'tool', row: toolRow(id, t) });
-  for (const e of rows.events) {
-    ops.push({
-      op: 'event',
-      row: { session_id: id, event_type: e.type, detail: e.detail, timestamp: e.timestamp },
-    });
-  }
-  for (const u of rows.usage) ops.push(usageOp(id, u));
-  return ops;
-}
-
-function parseLines(
-  lines: ReadonlyArray<string | null>,
-  parse: ReturnType<typeof createClaudeTranscriptObjectParser>,
-) {
-  const out: ImportLine[] = [];
-  let skipped = 0;
-  for (const line of lines) {
-    if (line === null) {
-      skipped += 1;
-      continue;
-    }
-    if (line.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch {
-      skipped += 1;
-      continue;
-    }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-      skipped += 1;
-      continue;
-    }
-    const o = obj as Record<string, unknown>;
-    const r = parse(o);
-    out.push({ obj: o, entries: r.verdict === 'entries' ? r.entries : [] });
-  }
-  return { lines: out, skipped };
 }
 
 type FileOutcome = 'imported' | 'empty' | 'live' | 'stopped';
@@ -366,38 +295,4 @@ async function importFile(
   if (r !== null) return r;
   p.bytesDone += c.size - (row?.bytes_done ?? 0) - counted;
   return wrote || pending !== null ? 'imported' : 'empty';
-}
-
-function emptyRows(): ImportRows {
-  return { prompts: [], responses: [], tools: [], events: [], usage: [] };
-}
-
-function mergeRows(a: ImportRows, b: ImportRows): ImportRows {
-  return {
-    prompts: [...a.prompts, ...b.prompts],
-    responses: [...a.responses, ...b.responses],
-    tools: [...a.tools, ...b.tools],
-    events: [...a.events, ...b.events],
-    usage: [...a.usage, ...b.usage],
-  };
-}
-
-function fileRow(
-  c: ImportCandidate,
-  bytesDone: number,
-  status: 'importing' | 'done' | 'live',
-  state: ImportState,
-  at: number,
-) {
-  return {
-    path: c.path,
-    cli: c.cli,
-    session_id: c.sessionId,
-    size: c.size,
-    mtime_ms: c.mtimeMs,
-    bytes_done: bytesDone,
-    status,
-    state: JSON.stringify(state),
-    updated_at: at,
-  };
 }
