@@ -50,6 +50,7 @@ export {
   RESTORE_LINK_WINDOW_MS,
 } from './matcher.js';
 export { displayToolName, GEMINI_TOOL_NAMES, normalize } from './normalize.js';
+export { MAX_OTEL_RECORDS, MAX_OTEL_SEEN, otelKey } from './otel.js';
 export {
   describeTaskNotification,
   END_REASON_LABELS,
@@ -121,6 +122,7 @@ export type {
   HeuristicWatch,
   KillActor,
   NormalizeResult,
+  OtelApiRequest,
   PendingLink,
   PendingResume,
   PendingSubagent,

@@ -87,7 +87,10 @@ export interface FtsHit {
 
 export interface FtsResult {
   items: FtsHit[];
+  /** Matches ranked (at most the adapter's window of the newest ones; see `capped`). */
   total: number;
+  /** More matched than were ranked: the newest ones were ranked, `total` is that window. */
+  capped: boolean;
   page: number;
   pageSize: number;
 }

@@ -43,7 +43,7 @@ export {
   TABLE_RINGS,
 } from './session-row.js';
 export * from './sessions.js';
-export { fullTextSearch } from './sqlite/fts-search.js';
+export { fullTextSearch, RANK_WINDOW } from './sqlite/fts-search.js';
 export {
   type OpenSqliteOptions,
   openSqlite,
