@@ -39,6 +39,9 @@ Commands:
   doctor [--data-dir DIR] [--port N] [--host H] [--json]
                          Check the whole path of an event (config, data dir, spool, hooks, server, a
                          self-test event) and say what is wrong; exit code 0 when all is well, 1 otherwise
+  import [--from DIR] [--cli claude|codex|gemini] [--data-dir DIR]
+                         Import past sessions (~/.claude/projects; Codex and Gemini files are counted) with a
+                         progress bar; through the running server when there is one, idempotent and resumable
   help, --help           Show this help
   --version              Print the version
 `;
@@ -294,6 +297,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await cmdHooks(args, io);
       case 'doctor':
         return await cmdDoctor(args, io);
+      case 'import': {
+        const { cmdImport } = await import('./import/cli.js');
+        return await cmdImport(args, io);
+      }
       case '--version':
       case 'version': {
         const { serverVersion } = await import('./server.js');

@@ -18,6 +18,7 @@ import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
 import { createHooksAdmin } from './hooks-admin.js';
+import { createServerImports } from './import/service.js';
 import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
 import { type LoggerOptions, loggerOptions } from './logger.js';
@@ -215,6 +216,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     retention: null,
     redaction,
     alerts,
+    imports: createServerImports({ database, runtime, redaction, log: runtimeLog }),
     terminals: createTerminalManager({
       config: configStore,
       runtime,
@@ -362,6 +364,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         collector?.stop();
         loopDelay.disable();
         await retention.stop();
+        await services.imports?.close();
         // 0. end every terminal (their viewers' streams end with them)
         await services.terminals?.closeAll();
         // 1. stop the transcript follower (it hands over its last progress) and the spool readers: they read no

@@ -152,6 +152,7 @@ describe('security over the wire (password set)', () => {
       'alerts.live',
       'approvals.live',
       'hooks.statsLive',
+      'import.progress',
       'sessions.live',
       'sessions.liveSummary',
       'terminals.output',
@@ -207,7 +208,9 @@ describe('security over the wire (password set)', () => {
                     ? client.alerts.live.subscribe(undefined, alertOnStart)
                     : sub.path === 'terminals.output'
                       ? client.terminals.output.subscribe({ id: term?.id ?? 'term-none' }, callbacks)
-                      : client.hooks.statsLive.subscribe(undefined, callbacks);
+                      : sub.path === 'import.progress'
+                        ? client.import.progress.subscribe(undefined, callbacks)
+                        : client.hooks.statsLive.subscribe(undefined, callbacks);
           setTimeout(
             () => {
               handle.unsubscribe();

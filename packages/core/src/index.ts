@@ -27,6 +27,18 @@ export {
   type ConversationLine,
   parseConversationLine,
 } from './conversation.js';
+export {
+  finishImport,
+  type ImportedTool,
+  type ImportLine,
+  type ImportRows,
+  type ImportState,
+  importedSession,
+  importLines,
+  MAX_PENDING_TOOLS,
+  skipLine,
+  startImport,
+} from './import.js';
 export { excerpt, LIMITS, summarizeInput, truncateDeep } from './limits.js';
 export {
   detectHookSource,

@@ -108,31 +108,24 @@ function capFiles(files: UsageFile[]): UsageFile[] {
 }
 
 /**
- * Applies the `usage` entries of one transcript input read from `path` (`restarted`: the file is read again from
- * its start). Returns whether the session's usage changed; the records to store go out as a `usage-recorded` effect.
+ * Counts the `usage` entries of one transcript file read in order into what the file contributed so far (`from`,
+ * not changed): a response counted again replaces its earlier count. Returns the file's new contribution and the
+ * records (one per response counted or changed) to store. Pure: the live follower (`applyUsage`) and the history
+ * import (`import.ts`) both count with it.
  */
-export function applyUsage(
-  tx: Tx,
-  id: string,
-  path: string,
-  restarted: boolean,
+export function foldUsage(
+  from: UsageFile,
   entries: readonly TranscriptEntry[],
-): boolean {
-  const list = entries.filter((e): e is UsageEntry => e.kind === 'usage');
-  const before = tx.runtime(id).usage ?? [];
-  if (list.length === 0 && !(restarted && before.some((f) => f.path === path))) return false;
-  const files = before.filter((f) => f.path !== path);
-  const old = before.find((f) => f.path === path);
-  const file: UsageFile =
-    old && !restarted
-      ? {
-          path,
-          buckets: old.buckets.map((b) => ({ ...b })),
-          recent: [...old.recent],
-        }
-      : { path, buckets: [], recent: [] };
+  now: number,
+): { file: UsageFile; records: UsageRecord[] } {
+  const file: UsageFile = {
+    path: from.path,
+    buckets: from.buckets.map((b) => ({ ...b })),
+    recent: [...from.recent],
+  };
   const records: UsageRecord[] = [];
-  for (const e of list) {
+  for (const e of entries) {
+    if (e.kind !== 'usage') continue;
     const key = responseKey(e.messageId, e.requestId);
     const t = countsOf(e);
     const i = file.recent.findIndex((r) => r.key === key);
@@ -154,11 +147,35 @@ export function applyUsage(
       requestId: e.requestId,
       agentId: e.agentId,
       model: e.model,
-      at: e.at ?? tx.now,
+      at: e.at ?? now,
       ...t,
     });
   }
   file.buckets = file.buckets.filter((b) => b.messages > 0);
+  return { file, records };
+}
+
+/**
+ * Applies the `usage` entries of one transcript input read from `path` (`restarted`: the file is read again from
+ * its start). Returns whether the session's usage changed; the records to store go out as a `usage-recorded` effect.
+ */
+export function applyUsage(
+  tx: Tx,
+  id: string,
+  path: string,
+  restarted: boolean,
+  entries: readonly TranscriptEntry[],
+): boolean {
+  const list = entries.filter((e): e is UsageEntry => e.kind === 'usage');
+  const before = tx.runtime(id).usage ?? [];
+  if (list.length === 0 && !(restarted && before.some((f) => f.path === path))) return false;
+  const files = before.filter((f) => f.path !== path);
+  const old = before.find((f) => f.path === path);
+  const { file, records } = foldUsage(
+    old && !restarted ? old : { path, buckets: [], recent: [] },
+    list,
+    tx.now,
+  );
   const next = capFiles([...files, file]);
   tx.patchRuntime(id, { usage: next });
   const otel = tx.session(id)?.usage.otel;

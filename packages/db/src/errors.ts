@@ -20,3 +20,12 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   const msg = issue ? issue.message : 'invalid input';
   throw new DbInputError(`${what}: ${field ? `${field}: ` : ''}${msg}`, field);
 }
+
+/**
+ * The message prefix of a history import step refused (its session is live): the plan wrote nothing. A message, not a class: errors cross from the writer thread as messages.
+ */
+export const IMPORT_CONFLICT = 'import conflict';
+
+export function isImportConflict(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith(IMPORT_CONFLICT);
+}

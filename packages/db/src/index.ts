@@ -11,6 +11,7 @@ export {
 } from './event-log.js';
 export * from './fts.js';
 export { type StoredRecords, withStoredRings } from './hydrate.js';
+export * from './import-files.js';
 export { loadCoreState, loadLiveSessions } from './live-state.js';
 export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';

@@ -100,7 +100,8 @@ function sessionRowOp(s: Session): WriteOp {
   return { op: 'session', row: sessionRow(s) as SessionInsert };
 }
 
-function toolRow(sessionId: string, t: ToolCall): ToolCallInsert {
+/** A tool call's row (the history import writes its tool calls with it too). */
+export function toolRow(sessionId: string, t: Omit<ToolCall, 'seq'>): ToolCallInsert {
   return {
     session_id: sessionId,
     tool_use_id: t.toolUseId || null,

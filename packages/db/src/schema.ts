@@ -175,6 +175,25 @@ export interface Database {
   alert_deliveries: AlertDeliveriesTable;
   usage_messages: UsageMessagesTable;
   prompt_queue: PromptQueueTable;
+  import_files: ImportFilesTable;
+}
+
+/** One transcript file the history import read (migration 0011). */
+export interface ImportFilesTable {
+  path: string;
+  /** `AgentCli` of the file. */
+  cli: string;
+  session_id: string;
+  /** Size and mtime (Unix ms) when last read. */
+  size: number;
+  mtime_ms: number;
+  /** Bytes imported from the start (whole lines only). */
+  bytes_done: number;
+  /** `ImportFileStatus`: `importing`, `done` or `live` (its session is live: left alone). */
+  status: string;
+  /** JSON of the import's state of the file (the core's `ImportState`), to continue from `bytes_done`. */
+  state: JsonTextWithDefault;
+  updated_at: number;
 }
 
 /** The usage of one API response (migration 0007): one row per session, message id and request id. */
@@ -259,3 +278,4 @@ export type AlertRuleRow = Selectable<AlertRulesTable>;
 export type PushSubscriptionRow = Selectable<PushSubscriptionsTable>;
 export type AlertDeliveryRow = Selectable<AlertDeliveriesTable>;
 export type HookEventRow = Selectable<HookEventsTable>;
+export type ImportFileRow = Selectable<ImportFilesTable>;

@@ -11,6 +11,7 @@ import {
   type ApprovalDecisionInsert,
   type EventInsert,
   type HookEventInsert,
+  type ImportFileInsert,
   type PromptInsert,
   type PromptQueueInsert,
   type ResponseInsert,
@@ -276,3 +277,45 @@ export const deleteUsageOf = (db: Db, v: { id: string }) =>
 
 export const deleteHookEventsOf = (db: Db, v: { id: string }) =>
   db.deleteFrom('hook_events').where('session_id', '=', v.id);
+
+/** A session's row inserted when it has none (the history import's subagent files). */
+export const insertSessionIfAbsent = (db: Db, row: SessionInsert) =>
+  db
+    .insertInto('sessions')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
+
+/** A transcript file the history import read, inserted or replaced. */
+export const upsertImportFile = (db: Db, row: ImportFileInsert) =>
+  db
+    .insertInto('import_files')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('path').doUpdateSet((eb) => ({
+        cli: eb.ref('excluded.cli'),
+        session_id: eb.ref('excluded.session_id'),
+        size: eb.ref('excluded.size'),
+        mtime_ms: eb.ref('excluded.mtime_ms'),
+        bytes_done: eb.ref('excluded.bytes_done'),
+        status: eb.ref('excluded.status'),
+        state: eb.ref('excluded.state'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    );
+
+/** A row of session `id` that no import wrote (a live session's): the import leaves it alone. */
+export const sessionNotImported = (db: Db, v: { id: string }) =>
+  db
+    .selectFrom('sessions')
+    .select('id')
+    .where('id', '=', v.id)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('import_files')
+            .select('path')
+            .where('import_files.session_id', '=', v.id)
+            .where('import_files.status', '<>', 'live'),
+        ),
+      ),
+    );

@@ -9,6 +9,7 @@ import type {
   ApprovalDecisionsTable,
   EventsTable,
   HookEventsTable,
+  ImportFilesTable,
   PromptQueueTable,
   PromptsTable,
   ResponsesTable,
@@ -30,6 +31,7 @@ export type ToolCallInsert = NewRow<ToolCallsTable>;
 /** A closed approval: its approval id is its `id`. */
 export type ApprovalDecisionInsert = NewRow<ApprovalDecisionsTable> & { id: string };
 export type UsageInsert = NewRow<UsageMessagesTable>;
+export type ImportFileInsert = NewRow<ImportFilesTable>;
 
 export type PromptQueueInsert = NewRow<PromptQueueTable>;
 
@@ -69,6 +71,18 @@ export type WriteOp =
   | { op: 'usage'; row: UsageInsert }
   /** A session's prompt queue replaced by `rows` (none: its queue is empty). */
   | { op: 'promptQueue'; sessionId: string; rows: PromptQueueInsert[] }
+  /**
+   * A step of the history import (`import-files.ts`), first in its plan: the plan fails (nothing written) when the
+   * session is live (it has a row no import wrote); else `session` is written (replaced, or only when absent with
+   * `replaceSession` false) and the file's row stored. Two imports of a file at once double nothing: every row
+   * table has its unique key.
+   */
+  | {
+      op: 'importFile';
+      row: ImportFileInsert;
+      session: SessionInsert | null;
+      replaceSession: boolean;
+    }
   /** The core state (JSON) without its sessions. */
   | { op: 'coreState'; state: string; at: number }
   /** A `kv` row (`value` JSON), deleted when `value` is null. */

@@ -32,10 +32,14 @@ const ALL = [
   'sessions',
   'tool_calls',
   'usage_messages',
+  'import_files',
 ].sort();
 
+/** The tables before migration 0011 (history import). */
+const BEFORE_IMPORT = ALL.filter((t) => t !== 'import_files');
+
 /** The tables before migration 0007 (usage). */
-const BEFORE_USAGE = ALL.filter((t) => t !== 'usage_messages');
+const BEFORE_USAGE = BEFORE_IMPORT.filter((t) => t !== 'usage_messages');
 
 /** The tables before migration 0006 (prompt queue). */
 const BEFORE_QUEUE = BEFORE_USAGE.filter((t) => t !== 'prompt_queue');
@@ -81,6 +85,9 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const columns = () =>
       (sqlite.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
     expect(columns()).toContain('host');
+    // One step down: the history import's table goes.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0011_import']);
+    expect(tables(h)).toEqual(BEFORE_IMPORT);
     // One step down: the usage table goes.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0009_usage']);
     expect(tables(h)).toEqual(BEFORE_USAGE);

@@ -63,6 +63,7 @@ export {
 export {
   CLAUDE_INTERRUPTED,
   CLAUDE_INTERRUPTED_TOOL_USE,
+  createClaudeTranscriptObjectParser,
   createClaudeTranscriptParser,
   isCodexRolloutPath,
   parseClaudeTranscriptLine,

@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { hookDensitySchema } from '../config.js';
 import { protectedProcedure, router } from '../trpc.js';
+import { pollChanges } from './poll.js';
 
 const clis = z.array(z.enum(AGENT_CLIS)).min(1).optional();
 
@@ -76,27 +77,11 @@ export const hooksRouter = router({
   /** Hook stats, at most once per second (spec §9.5). */
   statsLive: protectedProcedure
     .input(z.object({ intervalMs: z.number().int().min(250).max(60_000).default(1000) }).optional())
-    .subscription(async function* ({ ctx, input, signal }) {
-      const interval = input?.intervalMs ?? 1000;
-      let last = '';
-      while (!signal?.aborted) {
-        const value = { hooks: ctx.services.hookStats.snapshot(), ingest: ctx.services.runtime.stats() };
-        const text = JSON.stringify(value);
-        if (text !== last) {
-          last = text;
-          yield value;
-        }
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, interval);
-          signal?.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(t);
-              r();
-            },
-            { once: true },
-          );
-        });
-      }
-    }),
+    .subscription(({ ctx, input, signal }) =>
+      pollChanges(
+        () => ({ hooks: ctx.services.hookStats.snapshot(), ingest: ctx.services.runtime.stats() }),
+        input?.intervalMs ?? 1000,
+        signal,
+      ),
+    ),
 });

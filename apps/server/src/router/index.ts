@@ -5,6 +5,7 @@ import { approvalsRouter } from './approvals.js';
 import { authRouter } from './auth.js';
 import { historyRouter } from './history.js';
 import { hooksRouter } from './hooks.js';
+import { importRouter } from './import.js';
 import { notesRouter } from './notes.js';
 import { queueRouter } from './queue.js';
 import { sessionsRouter } from './sessions.js';
@@ -27,6 +28,7 @@ export const appRouter = router({
   terminals: terminalsRouter,
   queue: queueRouter,
   ssh: sshRouter,
+  import: importRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
 import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
+import { ImportPanel } from '../components/ImportPanel.js';
 import { SshHostsPanel } from '../components/SshHosts.js';
 import { StoragePanel } from '../components/StoragePanel.js';
 import { TelemetryToggle } from '../components/TelemetryToggle.js';
@@ -425,6 +426,9 @@ export function SettingsView(props: {
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
       <StoragePanel api={props.api} />
+      <Show when={props.api.importStart && props.api.importStatus ? props.api : null}>
+        {(api) => <ImportPanel api={api() as Parameters<typeof ImportPanel>[0]['api']} />}
+      </Show>
     </section>
   );
 }

@@ -7,6 +7,7 @@ import * as m0005 from './2026_12_07_0005_alerts.js';
 import * as m0006 from './2026_12_07_0006_prompt_queue.js';
 import * as m0008 from './2026_12_07_0008_retention.js';
 import * as m0009 from './2026_12_07_0009_usage.js';
+import * as m0011 from './2026_12_07_0011_import.js';
 
 /** Every migration, by name (names sort in the order they run). Add new ones here; never edit old ones. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_0006_prompt_queue': m0006,
   '2026_12_07_0008_retention': m0008,
   '2026_12_07_0009_usage': m0009,
+  '2026_12_07_0011_import': m0011,
 };
 
 /** Static provider: no filesystem scan, so it works the same from source, bundles and tests. */

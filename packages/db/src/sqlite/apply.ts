@@ -5,7 +5,7 @@
  * triggers of migration 0002).
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { DbInputError } from '../errors.js';
+import { DbInputError, IMPORT_CONFLICT } from '../errors.js';
 import { SESSION_ROW_COLUMNS } from '../session-row.js';
 import * as S from '../statements.js';
 import { TOOL_CALL_FIELDS, type ToolCallInsert, type WriteOp } from '../write-op.js';
@@ -63,6 +63,17 @@ const QUEUE_ROW = [
   'sent_at',
   'queue_state',
 ] as const;
+const IMPORT_FILE = [
+  'path',
+  'cli',
+  'session_id',
+  'size',
+  'mtime_ms',
+  'bytes_done',
+  'status',
+  'state',
+  'updated_at',
+] as const;
 const IDS = placeholders(['oldId', 'newId', 'id'] as const);
 
 /** Kind codes of `search_index` rowids (rowid = ref id * 8 + code; migration 0002). */
@@ -115,6 +126,10 @@ function statementsOf(sqlite: BetterSqlite3.Database) {
     deleteSession: () => once<{ id: string }>('deleteSession', () => S.deleteSession(k, IDS)),
     deleteHookEventsOf: () => once<{ id: string }>('deleteHookEventsOf', () => S.deleteHookEventsOf(k, IDS)),
     deleteUsageOf: () => once<{ id: string }>('deleteUsageOf', () => S.deleteUsageOf(k, IDS)),
+    sessionIfAbsent: () =>
+      once('sessionIfAbsent', () => S.insertSessionIfAbsent(k, placeholders(SESSION_ROW_COLUMNS as never))),
+    importFile: () => once('importFile', () => S.upsertImportFile(k, placeholders(IMPORT_FILE))),
+    notImported: () => once<{ id: string }>('notImported', () => S.sessionNotImported(k, IDS)),
     search: () => {
       search ??= sqlite.prepare(INSERT_SEARCH);
       return search;
@@ -149,6 +164,21 @@ function applyTool(st: Statements, row: ToolCallInsert): void {
   } else {
     st.toolByTime().run(row);
   }
+}
+
+/** A step of the history import: refused (the whole plan) when the session is live. */
+function applyImportFile(st: Statements, op: Extract<WriteOp, { op: 'importFile' }>): void {
+  const { row } = op;
+  if (row.status !== 'live') {
+    if (st.notImported().get({ id: row.session_id }) !== undefined) {
+      throw new Error(`${IMPORT_CONFLICT}: session ${row.session_id} is live`);
+    }
+    if (op.session !== null) {
+      if (op.replaceSession) st.session().run(op.session);
+      else st.sessionIfAbsent().run(op.session);
+    }
+  }
+  st.importFile().run(row);
 }
 
 /** Raw events move; the session row is renamed, or merged into the new id's when that exists. */
@@ -216,6 +246,9 @@ function applyOps(st: Statements, ops: readonly WriteOp[]): void {
       case 'promptQueue':
         st.deleteQueue().run({ id: op.sessionId });
         for (const row of op.rows) st.queueRow().run(row);
+        break;
+      case 'importFile':
+        applyImportFile(st, op);
         break;
       case 'coreState':
         st.coreState().run(op);

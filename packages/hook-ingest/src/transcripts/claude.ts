@@ -204,12 +204,19 @@ export function parseClaudeTranscriptLine(line: string): TranscriptLineResult {
  * to the previous request's is a retry (a new request after a tool result or a new prompt has another digest).
  */
 export function createClaudeTranscriptParser(): (line: string) => TranscriptLineResult {
-  let lastDigest: string | null = null;
-  let retries = 0;
+  const parseObj = createClaudeTranscriptObjectParser();
   return (line) => {
     if (line.trim() === '') return IGNORED;
     const o = parseObject(line);
-    if (typeof o === 'string') return skipped(o);
+    return typeof o === 'string' ? skipped(o) : parseObj(o);
+  };
+}
+
+/** `createClaudeTranscriptParser` for lines already parsed as JSON objects (the history import parses each once). */
+export function createClaudeTranscriptObjectParser(): (o: Json) => TranscriptLineResult {
+  let lastDigest: string | null = null;
+  let retries = 0;
+  return (o) => {
     if (o.type !== 'api-request') return parseClaudeObject(o);
     const digest = str(o.requestDigest);
     if (digest === null) return IGNORED;

@@ -6,6 +6,7 @@ import type { TranscriptLineParser } from './line.js';
 export {
   CLAUDE_INTERRUPTED,
   CLAUDE_INTERRUPTED_TOOL_USE,
+  createClaudeTranscriptObjectParser,
   createClaudeTranscriptParser,
   parseClaudeTranscriptLine,
 } from './claude.js';
