@@ -16,6 +16,8 @@ export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
+export { postgresMigrationProvider, postgresMigrations } from './postgres/migrations/index.js';
+export { type OpenPostgresOptions, openPostgres, type PostgresAdapter } from './postgres/open.js';
 export { loadPromptQueues, promptQueueOp, type StoredPromptQueue } from './prompt-queue.js';
 export {
   CONVERSATION_TABLES,
