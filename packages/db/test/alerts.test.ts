@@ -14,9 +14,9 @@ import {
   savePushSubscription,
   updateAlertRule,
 } from '../src/index.js';
-import { openTestDb } from './helpers.js';
+import { openTestDb, type SqliteTestDb } from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+type TestDb = SqliteTestDb;
 
 describe('alerts repositories', () => {
   let h: TestDb | undefined;

@@ -31,7 +31,7 @@ describe('prompt queue rows', () => {
     ]);
     await h.write([promptQueueOp('s3', { items: [item('d', 'gone soon')], state: null })]);
     await h.write([promptQueueOp('s3', null)]);
-    expect(count(h, 'prompt_queue')).toBe(3);
+    expect(await count(h, 'prompt_queue')).toBe(3);
     await h.close();
 
     const reopened = await openSqlite({ file: join(dir, 'flightdeck.db') });

@@ -17,9 +17,17 @@ import {
   TABLE_RINGS,
   withStoredRings,
 } from '../src/index.js';
-import { makeSession, migrateDownThrough, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import {
+  makeSession,
+  migrateDownThrough,
+  openTestDb,
+  recordBatch,
+  type SqliteTestDb,
+  T0,
+  tool,
+} from './helpers.js';
 
-type Db = Awaited<ReturnType<typeof openTestDb>>;
+type Db = SqliteTestDb;
 
 /** Every key of a Session (the core builds every field). */
 const KEYS = Object.keys(makeSession('keys')) as (keyof Session)[];

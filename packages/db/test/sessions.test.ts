@@ -1,11 +1,21 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbInputError, getSession, listProjects, type searchSessions } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool, written } from './helpers.js';
+import {
+  makeSession,
+  openTestDb,
+  recordBatch,
+  rows,
+  STORES,
+  T0,
+  type TestDb,
+  tool,
+  written,
+} from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const H = 3_600_000;
 
-describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
+describe.each(STORES)('searchSessions (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
@@ -121,9 +131,9 @@ describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
   });
 });
 
-describe('getSession', () => {
+describe.each(STORES)('getSession (%s)', (kind) => {
   it('returns the full detail', async () => {
-    const h = await openTestDb('file');
+    const h = await openTestDb(kind);
     try {
       const s = makeSession('s1', {
         promptHistory: [{ text: 'first', timestamp: T0 + 1, promptId: 'p1' }],
@@ -142,9 +152,10 @@ describe('getSession', () => {
         events: [{ type: 'SessionStart', detail: 'startup', timestamp: T0 }],
       });
       await recordBatch(h, { events: [], sessions: [s] });
-      h.sqlite
-        .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)")
-        .run();
+      await rows(
+        h,
+        sql`INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)`,
+      );
       const d = await getSession(h.db, 's1');
       expect(d?.session).toEqual(written(s));
       expect(d?.prompts).toEqual([{ id: 1, text: 'first', promptId: 'p1', timestamp: T0 + 1 }]);
