@@ -20,7 +20,7 @@ import {
   type WriteOp,
   type WritePlanner,
 } from '../src/index.js';
-import { createDatabase, dropDatabase, withDatabase } from './support/postgres.js';
+import { createDatabase, dropSchema, withDatabase } from './support/postgres.js';
 import { TEMPLATE_DB } from './support/postgres-setup.js';
 
 export const T0 = Date.UTC(2026, 10, 16, 9, 0, 0); // Monday 2026-11-16 09:00 UTC
@@ -117,19 +117,27 @@ export function hookEvent(ingestId: string, sessionId: string, event: string, re
   return { ingestId, envelope, receivedAt };
 }
 
+/** This test file's PostgreSQL database (one per file; one schema per test database in it). */
+let fileDatabase: Promise<string> | undefined;
+let schemas = 0;
+
 /** Where a store test runs: SQLite in memory, SQLite in a temp file, PostgreSQL (a fresh database). */
 export const STORES = ['memory', 'file', 'postgres'] as const;
 export type StoreKind = (typeof STORES)[number];
 
-type Extras = { dir: string | null; cleanup(): Promise<void> };
+type Extras = {
+  dir: string | null;
+  /** Another adapter on the same database (a file or PostgreSQL; not `:memory:`), as after a restart. */
+  reopen(): Promise<DatabaseAdapter>;
+  cleanup(): Promise<void>;
+};
 export type TestDb = DatabaseAdapter & Extras;
 /** A test database on SQLite (tests of what only SQLite has: pragmas, its migrations, the writer thread). */
 export type SqliteTestDb = SqliteAdapter & Extras;
 
 /**
- * Opens a database on `:memory:`, on a fresh temp file, or (`postgres`) on a fresh database of the run's
- * PostgreSQL server (a copy of the migrated template; `test/support/postgres-setup.ts`); `cleanup()` closes and
- * removes it.
+ * Opens a database on `:memory:`, on a fresh temp file, or (`postgres`) in a fresh schema of this test file's
+ * database on the run's PostgreSQL server (`test/support/postgres-setup.ts`); `cleanup()` closes and removes it.
  */
 export async function openTestDb(kind: 'memory' | 'file'): Promise<SqliteAdapter & Extras>;
 export async function openTestDb(kind: 'postgres'): Promise<PostgresAdapter & Extras>;
@@ -137,13 +145,17 @@ export async function openTestDb(kind: StoreKind): Promise<TestDb>;
 export async function openTestDb(kind: StoreKind): Promise<TestDb> {
   if (kind === 'postgres') {
     const admin = inject('postgresUrl');
-    const name = await createDatabase(admin, TEMPLATE_DB);
-    const h = await openPostgres({ url: withDatabase(admin, name), maxConnections: 4 });
+    fileDatabase ??= createDatabase(admin, TEMPLATE_DB);
+    const url = withDatabase(admin, await fileDatabase);
+    const schema = `t${++schemas}`;
+    const open = () => openPostgres({ url, schema, maxConnections: 4 });
+    const h = await open();
     return Object.assign(h, {
       dir: null,
+      reopen: open,
       async cleanup() {
         await h.close();
-        await dropDatabase(admin, name);
+        await dropSchema(url, schema);
       },
     });
   }
@@ -152,6 +164,7 @@ export async function openTestDb(kind: StoreKind): Promise<TestDb> {
   const h = await openSqlite({ file });
   return Object.assign(h, {
     dir,
+    reopen: () => openSqlite({ file }),
     async cleanup() {
       await h.close();
       if (dir) rmSync(dir, { recursive: true, force: true });

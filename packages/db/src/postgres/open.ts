@@ -18,6 +18,11 @@ export interface OpenPostgresOptions {
   url: string;
   /** Connections in the pool (default 10). */
   maxConnections?: number;
+  /**
+   * The schema Flightdeck's tables live in (created when missing; `public` stays on the search path for extensions
+   * such as `unaccent`). Default: the server's search path. Lets several databases of Flightdeck share one.
+   */
+  schema?: string;
 }
 
 export interface PostgresAdapter extends DatabaseAdapter {
@@ -40,6 +45,14 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+function checkSchema(schema: unknown): string | null {
+  if (schema === undefined) return null;
+  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new DbInputError('openPostgres: schema must be a lower-case SQL identifier', 'schema');
+  }
+  return schema;
+}
+
 function checkUrl(url: unknown): string {
   if (typeof url !== 'string' || !/^postgres(ql)?:\/\/./.test(url)) {
     throw new DbInputError('openPostgres: url must be a postgres:// or postgresql:// URL', 'url');
@@ -50,7 +63,22 @@ function checkUrl(url: unknown): string {
 /** Connects, runs every pending migration (under Kysely's migration lock), and returns the adapter. */
 export async function openPostgres(options: OpenPostgresOptions): Promise<PostgresAdapter> {
   const url = checkUrl(options?.url);
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types });
+  const schema = checkSchema(options.schema);
+  if (schema !== null) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await c.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    types,
+    ...(schema !== null ? { options: `-c search_path=${schema},public` } : {}),
+  });
   // An idle client's error (the server went away) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

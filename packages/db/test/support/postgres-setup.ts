@@ -1,11 +1,12 @@
 /**
  * vitest globalSetup of the db project: ONE throwaway PostgreSQL server for the run (`startPostgres`), with a
- * template database migrated once (`openPostgres`), so each test database is a quick copy of it. Tests get the
- * server's URL through `inject('postgresUrl')` (see `openTestDb('postgres')` in `../helpers.ts`). Teardown stops the
- * server and removes its directory.
+ * template database holding what a superuser installs (the `unaccent` extension, in `public`). Each test file gets a
+ * database copied from it, each test database a schema of its own in it (see `openTestDb('postgres')` in
+ * `../helpers.ts`); tests get the server's URL through `inject('postgresUrl')`. Teardown stops the server and
+ * removes its directory.
  */
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { openPostgres } from '../../src/index.js';
 import { startPostgres } from './postgres.js';
 
 export const TEMPLATE_DB = 'flightdeck_template';
@@ -19,11 +20,11 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => void> {
   const server = await startPostgres();
   try {
-    const template = await server.createDatabase();
-    const adapter = await openPostgres({ url: server.url(template) });
-    await adapter.close();
-    await server.createDatabase(template, TEMPLATE_DB);
-    await server.dropDatabase(template);
+    await server.createDatabase('template0', TEMPLATE_DB);
+    const c = new pg.Client({ connectionString: server.url(TEMPLATE_DB) });
+    await c.connect();
+    await c.query('CREATE EXTENSION unaccent SCHEMA public');
+    await c.end();
     project.provide('postgresUrl', server.url());
   } catch (err) {
     server.stop();

@@ -83,6 +83,11 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
   await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
+/** Drops a schema and everything in it (through `url`, a connection to its database). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  await admin(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+}
+
 /** `url` with its database replaced by `db`. */
 export function withDatabase(url: string, db: string): string {
   const u = new URL(url);
