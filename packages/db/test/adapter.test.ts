@@ -8,6 +8,7 @@ import {
   hookEventsAfterCheckpoint,
   loadCoreState,
   loadLiveSessions,
+  sessionRow,
   type WriteOp,
 } from '../src/index.js';
 import {
@@ -108,6 +109,28 @@ describe.each(STORES)('the adapter (%s)', (kind) => {
     expect((await h.fullTextSearch({ query: 'hello' })).items).toMatchObject([
       { kind: 'prompt', sessionId: 's1' },
     ]);
+  });
+
+  it('applies plans in the order given when the caller does not wait between them', async () => {
+    h = await openTestDb(kind);
+    const db = h;
+    const planner = createWritePlanner();
+    const row = (id: string) => {
+      const ops: WriteOp[] = [];
+      planner.sessionRow(ops, makeSession(id));
+      return ops;
+    };
+    // Each prompt needs the session row of the plan before it (a foreign key): a plan that overtook the one before
+    // it (another connection of a pool) would be refused.
+    const writes = Array.from({ length: 20 }, (_, i) => [
+      db.write(row(`o${i}`)),
+      db.write([
+        { op: 'prompt', row: { session_id: `o${i}`, text: `p${i}`, prompt_id: null, timestamp: T0 } },
+      ]),
+    ]).flat();
+    const settled = await Promise.allSettled(writes);
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(await count(h, 'prompts')).toBe(20);
   });
 });
 

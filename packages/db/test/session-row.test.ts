@@ -24,14 +24,11 @@ import {
   migrateDownThrough,
   openTestDb,
   recordBatch,
-  type SqliteTestDb,
   STORES,
   T0,
   type TestDb,
   tool,
 } from './helpers.js';
-
-type Db = SqliteTestDb;
 
 /** Every key of a Session (the core builds every field). */
 const KEYS = Object.keys(makeSession('keys')) as (keyof Session)[];
