@@ -8,7 +8,6 @@ import {
   hookEventsAfterCheckpoint,
   loadCoreState,
   loadLiveSessions,
-  sessionRow,
   type WriteOp,
 } from '../src/index.js';
 import {
