@@ -147,9 +147,9 @@ describe.each(STORES)('analytics (%s)', (kind) => {
   });
 });
 
-describe('analytics on an empty database', () => {
+describe.each(STORES)('analytics on an empty database (%s)', (kind) => {
   it('returns zeros and nulls', async () => {
-    const h = await openTestDb('memory');
+    const h = await openTestDb(kind);
     try {
       expect(await getSummaryStats(h.db, T0)).toEqual({
         totalSessions: 0,
