@@ -185,3 +185,22 @@ describe.each(STORES)('getSession (%s)', (kind) => {
     }
   });
 });
+
+describe.each(STORES)('names sort as SQLite sorts them, byte by byte (%s)', (kind) => {
+  it('lists Beta before alpha by project name, whatever the PostgreSQL locale', async () => {
+    const h = await openTestDb(kind);
+    try {
+      await recordBatch(h, {
+        events: [],
+        sessions: [
+          makeSession('lower', { projectPath: '/home/dev/src/alpha', projectName: 'alpha' }),
+          makeSession('upper', { projectPath: '/home/dev/src/Beta', projectName: 'Beta' }),
+        ],
+      });
+      const r = await h.searchSessions({ sortBy: 'project_name', sortDir: 'asc' });
+      expect(r.items.map((s) => s.projectName)).toEqual(['Beta', 'alpha']);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});

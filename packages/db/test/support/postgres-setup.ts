@@ -20,7 +20,14 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => void> {
   const server = await startPostgres();
   try {
-    await server.createDatabase('template0', TEMPLATE_DB);
+    // A locale where text does not sort byte by byte (ICU en-US: 'alpha' before 'Beta'), as on many servers: the
+    // schema must give SQLite's order itself.
+    const admin = new pg.Client({ connectionString: server.url() });
+    await admin.connect();
+    await admin.query(
+      `CREATE DATABASE ${TEMPLATE_DB} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`,
+    );
+    await admin.end();
     const c = new pg.Client({ connectionString: server.url(TEMPLATE_DB) });
     await c.connect();
     await c.query('CREATE EXTENSION unaccent SCHEMA public');

@@ -2,7 +2,8 @@
  * PostgreSQL migration 0001: the tables and columns of the SQLite schema up to `2026_12_07_0009_usage` (sessions
  * with `host`, the child tables, the raw hook log, core state, kv, approval decisions, alerts, the prompt queue and
  * usage). Times and counters are `bigint` (Unix milliseconds overflow `integer`); ids are identity columns. The
- * unique keys are the SQLite ones (`coalesce` where SQLite has `ifnull`). The full-text index is migration 0002.
+ * unique keys are the SQLite ones (`coalesce` where SQLite has `ifnull`); text collates as in SQLite (`C`: bytes).
+ * The full-text index is migration 0002.
  *
  * Frozen in time: this file never imports application code.
  */
@@ -10,53 +11,59 @@ import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
 
 type Table = CreateTableBuilder<string, never>;
 
+/**
+ * Text compared and ordered byte by byte, as SQLite does (BINARY), whatever the database's locale: names sort the
+ * same on both (`project_name`, `tool_name`, ids).
+ */
+const TEXT = sql`text COLLATE "C"`;
+
 const id = (t: Table) => t.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
 const child = (t: Table) =>
-  id(t).addColumn('session_id', 'text', (c) =>
+  id(t).addColumn('session_id', TEXT, (c) =>
     c.notNull().references('sessions.id').onDelete('cascade').onUpdate('cascade'),
   );
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('sessions')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('cli', 'text', (c) => c.notNull())
-    .addColumn('project_path', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('project_name', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('title', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('model', 'text')
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('status_reason', 'text')
-    .addColumn('source', 'text', (c) => c.notNull().defaultTo('hook'))
-    .addColumn('label', 'text')
-    .addColumn('team_id', 'text')
-    .addColumn('team_role', 'text')
-    .addColumn('accent_color', 'text')
-    .addColumn('parent_session_id', 'text')
-    .addColumn('agent_name', 'text')
-    .addColumn('agent_type', 'text')
-    .addColumn('permission_mode', 'text')
-    .addColumn('transcript_path', 'text')
+    .addColumn('id', TEXT, (c) => c.primaryKey())
+    .addColumn('cli', TEXT, (c) => c.notNull())
+    .addColumn('project_path', TEXT, (c) => c.notNull().defaultTo(''))
+    .addColumn('project_name', TEXT, (c) => c.notNull().defaultTo(''))
+    .addColumn('title', TEXT, (c) => c.notNull().defaultTo(''))
+    .addColumn('model', TEXT)
+    .addColumn('status', TEXT, (c) => c.notNull())
+    .addColumn('status_reason', TEXT)
+    .addColumn('source', TEXT, (c) => c.notNull().defaultTo('hook'))
+    .addColumn('label', TEXT)
+    .addColumn('team_id', TEXT)
+    .addColumn('team_role', TEXT)
+    .addColumn('accent_color', TEXT)
+    .addColumn('parent_session_id', TEXT)
+    .addColumn('agent_name', TEXT)
+    .addColumn('agent_type', TEXT)
+    .addColumn('permission_mode', TEXT)
+    .addColumn('transcript_path', TEXT)
     .addColumn('started_at', 'bigint', (c) => c.notNull())
     .addColumn('ended_at', 'bigint')
-    .addColumn('end_reason', 'text')
+    .addColumn('end_reason', TEXT)
     .addColumn('last_activity_at', 'bigint', (c) => c.notNull())
     .addColumn('total_prompts', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('total_tool_calls', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('archived', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('previous_session_ids', 'text', (c) => c.notNull().defaultTo('[]'))
+    .addColumn('previous_session_ids', TEXT, (c) => c.notNull().defaultTo('[]'))
     .addColumn('resume_count', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('snapshot', 'text', (c) => c.notNull())
-    .addColumn('ring_lengths', 'text', (c) => c.notNull().defaultTo('{}'))
-    .addColumn('host', 'text')
+    .addColumn('snapshot', TEXT, (c) => c.notNull())
+    .addColumn('ring_lengths', TEXT, (c) => c.notNull().defaultTo('{}'))
+    .addColumn('host', TEXT)
     .execute();
   for (const col of ['project_path', 'status', 'started_at', 'last_activity_at', 'cli', 'ended_at']) {
     await db.schema.createIndex(`sessions_${col}_idx`).on('sessions').column(col).execute();
   }
 
   await child(db.schema.createTable('prompts'))
-    .addColumn('text', 'text', (c) => c.notNull())
-    .addColumn('prompt_id', 'text')
+    .addColumn('text', TEXT, (c) => c.notNull())
+    .addColumn('prompt_id', TEXT)
     .addColumn('timestamp', 'bigint', (c) => c.notNull())
     .execute();
   await sql`CREATE UNIQUE INDEX prompts_session_ts_uq ON prompts (session_id, timestamp, coalesce(prompt_id, ''))`.execute(
@@ -65,8 +72,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('prompts_timestamp_idx').on('prompts').column('timestamp').execute();
 
   await child(db.schema.createTable('responses'))
-    .addColumn('text_excerpt', 'text', (c) => c.notNull())
-    .addColumn('agent_id', 'text')
+    .addColumn('text_excerpt', TEXT, (c) => c.notNull())
+    .addColumn('agent_id', TEXT)
     .addColumn('timestamp', 'bigint', (c) => c.notNull())
     .execute();
   await sql`CREATE UNIQUE INDEX responses_session_ts_agent_uq ON responses (session_id, timestamp, coalesce(agent_id, ''))`.execute(
@@ -75,17 +82,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('responses_timestamp_idx').on('responses').column('timestamp').execute();
 
   await child(db.schema.createTable('tool_calls'))
-    .addColumn('tool_use_id', 'text')
-    .addColumn('tool_name', 'text', (c) => c.notNull())
-    .addColumn('tool_input_summary', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('tool_input', 'text')
-    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('tool_use_id', TEXT)
+    .addColumn('tool_name', TEXT, (c) => c.notNull())
+    .addColumn('tool_input_summary', TEXT, (c) => c.notNull().defaultTo(''))
+    .addColumn('tool_input', TEXT)
+    .addColumn('status', TEXT, (c) => c.notNull())
     .addColumn('timestamp', 'bigint', (c) => c.notNull())
     .addColumn('ended_at', 'bigint')
     .addColumn('duration_ms', 'bigint')
-    .addColumn('result_excerpt', 'text')
-    .addColumn('error', 'text')
-    .addColumn('agent_id', 'text')
+    .addColumn('result_excerpt', TEXT)
+    .addColumn('error', TEXT)
+    .addColumn('agent_id', TEXT)
     .execute();
   await sql`CREATE UNIQUE INDEX tool_calls_session_use_uq ON tool_calls (session_id, tool_use_id) WHERE tool_use_id IS NOT NULL`.execute(
     db,
@@ -98,8 +105,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
 
   await child(db.schema.createTable('events'))
-    .addColumn('event_type', 'text', (c) => c.notNull())
-    .addColumn('detail', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('event_type', TEXT, (c) => c.notNull())
+    .addColumn('detail', TEXT, (c) => c.notNull().defaultTo(''))
     .addColumn('timestamp', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema
@@ -111,7 +118,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('events_timestamp_idx').on('events').column('timestamp').execute();
 
   await child(db.schema.createTable('notes'))
-    .addColumn('text', 'text', (c) => c.notNull())
+    .addColumn('text', TEXT, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -119,12 +126,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // Raw hook log. No foreign key: events for sessions the database has never seen must be storable.
   await id(db.schema.createTable('hook_events'))
-    .addColumn('ingest_id', 'text', (c) => c.notNull().unique())
-    .addColumn('session_id', 'text')
-    .addColumn('cli', 'text', (c) => c.notNull())
-    .addColumn('event_type', 'text')
-    .addColumn('payload', 'text', (c) => c.notNull())
-    .addColumn('meta', 'text', (c) => c.notNull())
+    .addColumn('ingest_id', TEXT, (c) => c.notNull().unique())
+    .addColumn('session_id', TEXT)
+    .addColumn('cli', TEXT, (c) => c.notNull())
+    .addColumn('event_type', TEXT)
+    .addColumn('payload', TEXT, (c) => c.notNull())
+    .addColumn('meta', TEXT, (c) => c.notNull())
     .addColumn('received_at', 'bigint', (c) => c.notNull())
     .addColumn('sent_at', 'bigint')
     .execute();
@@ -134,31 +141,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('core_state')
     .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
-    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('state', TEXT, (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
 
   await db.schema
     .createTable('kv')
-    .addColumn('key', 'text', (c) => c.primaryKey())
-    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('key', TEXT, (c) => c.primaryKey())
+    .addColumn('value', TEXT, (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
 
   await db.schema
     .createTable('approval_decisions')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('session_id', 'text', (c) => c.notNull())
-    .addColumn('tool', 'text', (c) => c.notNull())
-    .addColumn('summary', 'text', (c) => c.notNull())
+    .addColumn('id', TEXT, (c) => c.primaryKey())
+    .addColumn('session_id', TEXT, (c) => c.notNull())
+    .addColumn('tool', TEXT, (c) => c.notNull())
+    .addColumn('summary', TEXT, (c) => c.notNull())
     .addColumn('opened_at', 'bigint', (c) => c.notNull())
     .addColumn('closed_at', 'bigint', (c) => c.notNull())
-    .addColumn('outcome', 'text', (c) => c.notNull())
-    .addColumn('message', 'text')
-    .addColumn('remember', 'text')
-    .addColumn('by_address', 'text')
+    .addColumn('outcome', TEXT, (c) => c.notNull())
+    .addColumn('message', TEXT)
+    .addColumn('remember', TEXT)
+    .addColumn('by_address', TEXT)
     .addColumn('by_authenticated', 'integer')
-    .addColumn('via', 'text')
+    .addColumn('via', TEXT)
     .execute();
   await db.schema
     .createIndex('approval_decisions_closed')
@@ -175,25 +182,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('prompt_queue')
-    .addColumn('session_id', 'text', (c) => c.notNull())
+    .addColumn('session_id', TEXT, (c) => c.notNull())
     .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('item_id', 'text', (c) => c.notNull())
-    .addColumn('text', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('item_id', TEXT, (c) => c.notNull())
+    .addColumn('text', TEXT, (c) => c.notNull())
+    .addColumn('state', TEXT, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('sent_at', 'bigint')
-    .addColumn('queue_state', 'text')
+    .addColumn('queue_state', TEXT)
     .addPrimaryKeyConstraint('prompt_queue_pk', ['session_id', 'position'])
     .execute();
 
   // No foreign key (as in SQLite): a response may be written before its session's row.
   await id(db.schema.createTable('usage_messages'))
-    .addColumn('session_id', 'text', (c) => c.notNull())
-    .addColumn('message_id', 'text', (c) => c.notNull())
-    .addColumn('request_id', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('agent_id', 'text')
-    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('session_id', TEXT, (c) => c.notNull())
+    .addColumn('message_id', TEXT, (c) => c.notNull())
+    .addColumn('request_id', TEXT, (c) => c.notNull().defaultTo(''))
+    .addColumn('agent_id', TEXT)
+    .addColumn('model', TEXT, (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('input_tokens', 'bigint', (c) => c.notNull())
     .addColumn('output_tokens', 'bigint', (c) => c.notNull())
@@ -213,13 +220,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 async function alertTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('alert_rules')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('id', TEXT, (c) => c.primaryKey())
+    .addColumn('name', TEXT, (c) => c.notNull())
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('condition', 'text', (c) => c.notNull())
-    .addColumn('channels', 'text', (c) => c.notNull())
-    .addColumn('webhook_url', 'text')
-    .addColumn('webhook_secret', 'text')
+    .addColumn('condition', TEXT, (c) => c.notNull())
+    .addColumn('channels', TEXT, (c) => c.notNull())
+    .addColumn('webhook_url', TEXT)
+    .addColumn('webhook_secret', TEXT)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -230,25 +237,25 @@ async function alertTables(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('push_subscriptions')
-    .addColumn('endpoint', 'text', (c) => c.primaryKey())
-    .addColumn('p256dh', 'text', (c) => c.notNull())
-    .addColumn('auth', 'text', (c) => c.notNull())
-    .addColumn('user_agent', 'text')
+    .addColumn('endpoint', TEXT, (c) => c.primaryKey())
+    .addColumn('p256dh', TEXT, (c) => c.notNull())
+    .addColumn('auth', TEXT, (c) => c.notNull())
+    .addColumn('user_agent', TEXT)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('last_success_at', 'bigint')
     .execute();
 
   await id(db.schema.createTable('alert_deliveries'))
-    .addColumn('rule_id', 'text', (c) => c.notNull())
-    .addColumn('session_id', 'text')
-    .addColumn('dedupe_key', 'text', (c) => c.notNull())
-    .addColumn('channel', 'text', (c) => c.notNull())
-    .addColumn('target', 'text', (c) => c.notNull())
+    .addColumn('rule_id', TEXT, (c) => c.notNull())
+    .addColumn('session_id', TEXT)
+    .addColumn('dedupe_key', TEXT, (c) => c.notNull())
+    .addColumn('channel', TEXT, (c) => c.notNull())
+    .addColumn('target', TEXT, (c) => c.notNull())
     .addColumn('attempt', 'integer', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('status', TEXT, (c) => c.notNull())
     .addColumn('http_status', 'integer')
-    .addColumn('error', 'text')
-    .addColumn('response_excerpt', 'text')
+    .addColumn('error', TEXT)
+    .addColumn('response_excerpt', TEXT)
     .addColumn('at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('alert_deliveries_at_idx').on('alert_deliveries').column('at').execute();
