@@ -12,8 +12,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 const PG_ROOT = '/usr/lib/postgresql';
-/** Whom the cluster belongs to when the tests run as root. */
-const RUN_AS = { user: 'nobody', uid: 65534, gid: 65534 };
+/** Whom the cluster belongs to when the tests run as root (initdb and postgres refuse root). */
+const RUN_AS_USER = 'nobody';
+
+function idOf(flag: '-u' | '-g'): number {
+  return Number(execFileSync('id', [flag, RUN_AS_USER], { encoding: 'utf8' }).trim());
+}
 
 export interface TestPostgres {
   /** The superuser's URL of database `db` (`postgres` when not given). */
@@ -100,22 +104,16 @@ export async function startPostgres(): Promise<TestPostgres> {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-pg-'));
   const data = join(dir, 'data');
-  if (root) {
-    chownSync(dir, RUN_AS.uid, RUN_AS.gid);
+  const runAs = root ? { uid: idOf('-u'), gid: idOf('-g') } : null;
+  if (runAs) {
+    chownSync(dir, runAs.uid, runAs.gid);
     chmodSync(dir, 0o700);
   }
   const run = (tool: string, args: string[]) => {
-    const [cmd, argv] = root
+    const [cmd, argv] = runAs
       ? [
           'setpriv',
-          [
-            `--reuid=${RUN_AS.uid}`,
-            `--regid=${RUN_AS.gid}`,
-            '--clear-groups',
-            '--',
-            join(bin, tool),
-            ...args,
-          ],
+          [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', '--', join(bin, tool), ...args],
         ]
       : [join(bin, tool), args];
     return execFileSync(cmd, argv, {
