@@ -1,6 +1,6 @@
 /**
  * `buildApp(deps)`: the Fastify instance (not listening) with the request guard (Host/Origin), tRPC over HTTP and
- * WebSocket at `/trpc`, the hook ingest routes at `/api/hooks`, and the web app at `/`. Connections are bounded in
+ * WebSocket at `/trpc`, the hook ingest routes at `/api/hooks`, the OTLP receiver at `/v1/*`, and the web app at `/`. Connections are bounded in
  * time (`HttpTimeouts`), WebSocket traffic in size and queued output (ws-limits.ts), and every HTTP error outside
  * tRPC has one form (http-errors.ts).
  */
@@ -24,6 +24,7 @@ import { createRequestGuard, extractToken, type RevocableSocket } from './auth.j
 import { clientErrorHandler, errorHandler, httpError } from './http-errors.js';
 import { registerHookIngest } from './ingest.js';
 import { type AppRouter, appRouter } from './router/index.js';
+import { registerOtlpReceiver } from './routes/otlp.js';
 import type { Services } from './services.js';
 import { encodeAnswer, sendAsText } from './terminals/frames.js';
 import type { Context } from './trpc.js';
@@ -249,6 +250,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await registerHookIngest(app, services);
+  // OpenTelemetry (OTLP/HTTP) at /v1/logs, /v1/metrics, /v1/traces: routes/otlp.ts.
+  services.otlp = await registerOtlpReceiver(app, services);
 
   const webDist = deps.webDist === undefined ? DEFAULT_WEB_DIST : deps.webDist;
   const hasWeb = webDist !== null && existsSync(join(webDist, 'index.html'));

@@ -33,7 +33,7 @@ Commands:
                          [--password P | --password-stdin | --no-password] [--data-dir DIR]
   password set [--password-stdin] [--data-dir DIR]
   password clear [--data-dir DIR]
-  hooks install|uninstall|status [--cli claude|codex|gemini|all] [--density high|medium|low] [--dry-run]
+  hooks install|uninstall|status [--cli claude|codex|gemini|all] [--density high|medium|low] [--telemetry] [--dry-run]
   hooks token [--rotate] [--data-dir DIR]
                          Print the hook token HTTP hook senders need once a password is set (made when
                          missing); --rotate replaces it (the running server follows within a second)
@@ -239,7 +239,7 @@ async function cmdHooks(args: string[], io: CliIo): Promise<number> {
   }
   const rc = loadConfig({ dataDir }, io.env);
   if (rest[0] === 'token') return cmdHookToken(rest.slice(1), rc, io);
-  return runHooksCli(rest, { ...io, dataDir: rc.dataDir });
+  return runHooksCli(rest, { ...io, dataDir: rc.dataDir, port: rc.port });
 }
 
 /** `flightdeck hooks token [--rotate]`: prints the hook token (made when missing), or a new one. */

@@ -117,7 +117,7 @@ export const configFileSchema = z
       .default(null),
     /**
      * Asked by `flightdeck setup`: prompts, responses, tool calls and lifecycle events (and raw hook events) older
-     * than this are pruned hourly (retention/); sessions stay listed in History with their titles and notes.
+     * than this are pruned (retention/, every 30 min by default); sessions stay listed in History with their titles and notes.
      */
     sessionRetentionHours: z
       .number()

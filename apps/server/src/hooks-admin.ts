@@ -13,10 +13,13 @@ import {
   type InstallResult,
   installHookScript,
   installHooks,
+  installTelemetry,
   resolveInstallTargets,
   runHooksCommand,
   uninstallHooks,
+  uninstallTelemetry,
 } from '@flightdeck/hook-ingest';
+import { readHookToken } from './hook-token.js';
 import type { HookCliOutcome, HookCommandOutcome, HooksAdmin } from './services.js';
 
 function failure(cli: InstallCli, e: unknown): HookCliOutcome {
@@ -87,6 +90,12 @@ export function createHooksAdmin(dataDir: string | null, env: NodeJS.ProcessEnv 
       const t = targets();
       return eachCli(clis, (cli) => uninstallHooks({ cli, targets: t, dryRun }));
     },
+    telemetry(enabled, endpoint, dryRun) {
+      const file = targets().files.claude;
+      if (!enabled) return uninstallTelemetry({ file, dryRun });
+      const token = dataDir ? readHookToken(dataDir) : null;
+      return installTelemetry({ file, target: { endpoint, token }, dryRun });
+    },
   };
 }
 
@@ -98,9 +107,14 @@ export async function runHooksCli(
     stderr: NodeJS.WritableStream;
     env: NodeJS.ProcessEnv;
     dataDir: string;
+    /** The server's port: where `--telemetry` points Claude Code's OpenTelemetry exporter. */
+    port?: number;
   },
 ): Promise<number> {
   return runHooksCommand([...argv, '--data-dir', io.dataDir], {
+    ...(io.port !== undefined
+      ? { telemetry: { endpoint: `http://127.0.0.1:${io.port}`, token: readHookToken(io.dataDir) } }
+      : {}),
     env: io.env,
     stdout: io.stdout,
     stderr: io.stderr,

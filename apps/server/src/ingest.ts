@@ -12,12 +12,13 @@ import {
   type HookStats,
   hookErrors,
   hookIngestRoutes,
+  type RateLimiter,
   retryAfterSeconds,
   type SpoolRecord,
   validateEnvelope,
 } from '@flightdeck/hook-ingest';
 import { type HookEnvelope, hookEventName } from '@flightdeck/shared-types';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, onRequestHookHandler } from 'fastify';
 import { httpError } from './http-errors.js';
 import type { IngestResult, Runtime } from './runtime.js';
 import type { HookStatsPort, Services } from './services.js';
@@ -81,6 +82,31 @@ function asStatsService(port: HookStatsPort): HookStatsService | null {
   return 'record' in port && typeof port.record === 'function' ? (port as HookStatsService) : null;
 }
 
+/**
+ * An `onRequest` hook for routes of hook senders (the batch route, the OTLP receiver): the hook token when one is
+ * required (401 otherwise), then the per-address rate limit (429), before the body is read.
+ */
+export function hookSenderGate(
+  authorize: (headers: Record<string, string | string[] | undefined>) => string | null,
+  limiter: RateLimiter,
+): onRequestHookHandler {
+  return (request, reply, done) => {
+    const refusal = authorize(request.headers);
+    if (refusal !== null) {
+      httpError(reply, 401, refusal, { 'www-authenticate': HOOK_AUTH_CHALLENGE });
+      return;
+    }
+    const verdict = limiter.hit(request.ip, Date.now());
+    if (!verdict.allowed) {
+      httpError(reply, 429, hookErrors.rateLimited(limiter.limit), {
+        'retry-after': retryAfterSeconds(verdict.retryAfterMs),
+      });
+      return;
+    }
+    done();
+  };
+}
+
 /** Registers the hook routes on `app`: `POST /api/hooks` (from @flightdeck/hook-ingest) and its batch route. */
 export async function registerHookIngest(app: FastifyInstance, services: Services): Promise<void> {
   const { runtime } = services;
@@ -115,21 +141,7 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
     {
       bodyLimit: 16 * 1024 * 1024,
       // Before the body is read: an unauthenticated or rate-limited sender never gets 16 MB parsed.
-      onRequest: (request, reply, done) => {
-        const refusal = authorize(request.headers);
-        if (refusal !== null) {
-          httpError(reply, 401, refusal, { 'www-authenticate': HOOK_AUTH_CHALLENGE });
-          return;
-        }
-        const verdict = limiter.hit(request.ip, Date.now());
-        if (!verdict.allowed) {
-          httpError(reply, 429, hookErrors.rateLimited(limiter.limit), {
-            'retry-after': retryAfterSeconds(verdict.retryAfterMs),
-          });
-          return;
-        }
-        done();
-      },
+      onRequest: hookSenderGate(authorize, limiter),
     },
     async (request, reply) => {
       const body = request.body as { envelopes?: unknown } | null;

@@ -79,7 +79,7 @@ export interface StartOptions {
   alerts?: AlertServiceOptions;
   /** The server's clock: the runtime's `now` and retention's (tests move it forward). Default `Date.now`. */
   clock?: () => number;
-  /** How often retention runs (retention/; default hourly). */
+  /** How often retention runs (retention/; default `passIntervalMs` of the settings, 30 min with the defaults). */
   retentionIntervalMs?: number;
   /** SSH hosts: the home whose ~/.ssh is used, Flightdeck's known-hosts file, the remote prompt timeout (tests). */
   ssh?: Omit<SshServiceOptions, 'config' | 'dataDir'>;
@@ -259,7 +259,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     hookTokens.refresh();
   }, AUTH_FILES_CHECK_MS);
   authFilesWatch.unref();
-  // Retention (retention/): old conversation data and raw events pruned, ended sessions out of memory; now and hourly.
+  // Retention (retention/): old conversation data and raw events pruned, ended sessions out of memory; now and on a schedule.
   const retention = startRetention({
     db: database.db,
     runtime,

@@ -1,12 +1,14 @@
 /**
  * Everything a procedure can reach, gathered once by `buildApp` and handed to every tRPC context.
  */
+
 import type {
   HookStatsSnapshot,
   HooksStatus,
   InstallCli,
   InstallErrorCode,
   InstallResult,
+  TelemetryResult,
 } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
 import type { AlertService } from './alerts/service.js';
@@ -17,6 +19,7 @@ import type { HookTokenStore } from './hook-token.js';
 import type { StorePort } from './ports.js';
 import type { InputRedaction } from './redaction.js';
 import type { Retention } from './retention/index.js';
+import type { OtlpStats } from './routes/otlp.js';
 import type { Runtime } from './runtime.js';
 import type { TerminalManager } from './terminals/manager.js';
 import type { TranscriptFollowerStats } from './transcripts/follower.js';
@@ -51,6 +54,11 @@ export interface HooksAdmin {
   status(): Promise<HooksStatus[]>;
   install(clis: AgentCli[], density: HookDensity, dryRun: boolean): Promise<HookCommandOutcome>;
   uninstall(clis: AgentCli[], dryRun: boolean): Promise<HookCommandOutcome>;
+  /**
+   * Claude Code's OpenTelemetry export to this server (`hooks install --telemetry`): on (`endpoint`: the server's
+   * URL; the stored hook token goes with it) or off. Absent where a server is built without installers.
+   */
+  telemetry?(enabled: boolean, endpoint: string, dryRun: boolean): Promise<TelemetryResult>;
 }
 
 export interface HookStatsPort {
@@ -100,6 +108,8 @@ export interface Services {
   redaction?: Pick<InputRedaction, 'text' | 'value'>;
   /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
   alerts?: AlertService;
+  /** What the OpenTelemetry receiver (routes/otlp.ts) saw; set when the app registers it. */
+  otlp?: OtlpStats;
   /** PTYs (terminals/manager.ts); absent where a server is built without them. */
   terminals?: TerminalManager;
 }

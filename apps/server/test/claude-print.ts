@@ -10,19 +10,24 @@ export function runClaudePrint(
   env: Record<string, string>,
   api: string,
   args: string[],
+  /** Set last (`undefined` removes a variable), e.g. to let OpenTelemetry export. */
+  overrides: Record<string, string | undefined> = {},
 ): Promise<{ code: number | null; out: string }> {
+  const childEnv: Record<string, string | undefined> = {
+    ...env,
+    ANTHROPIC_BASE_URL: api,
+    ANTHROPIC_API_KEY: API_KEY,
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    ...overrides,
+  };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   return new Promise((resolve) => {
     const child = spawn(CLAUDE_BIN, ['-p', ...args], {
       cwd: project,
-      env: {
-        ...env,
-        ANTHROPIC_BASE_URL: api,
-        ANTHROPIC_API_KEY: API_KEY,
-        DISABLE_AUTOUPDATER: '1',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_ERROR_REPORTING: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      },
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -107,3 +107,36 @@ describe('flightdeck CLI', () => {
     expect(readConfigFile(join(dataDir, 'config.json')).file.passwordHash).toBeNull();
   });
 });
+
+describe('flightdeck hooks install --telemetry', () => {
+  it('points Claude Code at this server’s port with the stored hook token; uninstall removes it', async () => {
+    const home = join(tmp.dir, 'home-otel');
+    const dataDir = join(tmp.dir, 'data-otel');
+    expect(
+      await runCli(
+        ['setup', '--yes', '--port', '4747', '--no-password', '--skip-hooks', '--data-dir', dataDir],
+        io(),
+      ),
+    ).toBe(0);
+    const tokenIo = io('', { HOME: home });
+    expect(await runCli(['hooks', 'token', '--data-dir', dataDir], tokenIo)).toBe(0);
+    const token = tokenIo.out().trim();
+    const a = io('', { HOME: home });
+    const code = await runCli(
+      ['hooks', 'install', '--cli', 'claude', '--telemetry', '--data-dir', dataDir],
+      a,
+    );
+    expect(code, a.err()).toBe(0);
+    const file = join(home, '.claude', 'settings.json');
+    const env = JSON.parse(readFileSync(file, 'utf8')).env;
+    expect(env).toMatchObject({
+      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4747',
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}`,
+    });
+    expect(
+      await runCli(['hooks', 'uninstall', '--cli', 'claude', '--data-dir', dataDir], io('', { HOME: home })),
+    ).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).env).toBeUndefined();
+  });
+});

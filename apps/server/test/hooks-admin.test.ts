@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHooksAdmin } from '../src/hooks-admin.js';
-import { tmpDir } from './helpers.js';
+import { appRouter } from '../src/router/index.js';
+import { createCallerFactory } from '../src/trpc.js';
+import { startTestServer, tmpDir } from './helpers.js';
 
 const home = tmpDir('fd-hooks-home-');
 afterAll(() => home.remove());
@@ -48,6 +50,48 @@ describe('hooks admin (installers of @flightdeck/hook-ingest, temp HOME)', () =>
       const u = await admin.uninstall(['gemini'], true);
       expect(u).toMatchObject({ ok: true, errors: '', results: [{ ok: true, cli: 'gemini', dryRun: true }] });
       expect(u.results[0]?.ok && u.results[0].diff).toMatch(/^--- a\/settings\.json/);
+    } finally {
+      h.remove();
+    }
+  });
+});
+
+describe('hooks.telemetry (Claude Code OpenTelemetry export to this server)', () => {
+  it('writes the env entries with this server’s port and the stored hook token; off removes them', async () => {
+    const h = tmpDir('fd-hooks-otel-');
+    try {
+      const dataDir = join(h.dir, 'data');
+      const server = await startTestServer({ dataDir });
+      try {
+        const token = server.services.auth.hookTokens.ensure();
+        const hooks = createHooksAdmin(dataDir, { HOME: h.dir, PATH: process.env.PATH });
+        const api = createCallerFactory(appRouter)({
+          services: { ...server.services, hooks },
+          token: null,
+          ip: '127.0.0.1',
+          setHeader: null,
+          bufferedAmount: () => 0,
+        });
+        const file = join(h.dir, '.claude', 'settings.json');
+        const dry = await api.hooks.telemetry({ enabled: true, dryRun: true });
+        expect(dry).toMatchObject({ changed: true, dryRun: true, file });
+        const on = await api.hooks.telemetry({ enabled: true });
+        expect(on.changed).toBe(true);
+        const port = new URL(server.url as string).port;
+        expect(JSON.parse(readFileSync(file, 'utf8')).env).toMatchObject({
+          CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}`,
+        });
+        expect((await api.hooks.telemetry({ enabled: false })).changed).toBe(true);
+        expect(JSON.parse(readFileSync(file, 'utf8')).env).toBeUndefined();
+        writeFileSync(file, '[1]\n');
+        await expect(api.hooks.telemetry({ enabled: true })).rejects.toThrow(
+          /^telemetry: .*expected a JSON object/,
+        );
+      } finally {
+        await server.close();
+      }
     } finally {
       h.remove();
     }

@@ -365,7 +365,12 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
             <AnalyticsView api={props.api} />
           </Match>
           <Match when={router.route().name === 'settings'}>
-            <SettingsView api={props.api} onToast={toast} onAuthChange={props.onAuthChange} />
+            <SettingsView
+              api={props.api}
+              onToast={toast}
+              onAuthChange={props.onAuthChange}
+              onOpenTerminal={openTerminal}
+            />
           </Match>
         </Switch>
       </main>

@@ -51,6 +51,7 @@ function row(i: number): HistoryRow {
 const hitsPage = (hits: HistoryHit[]): HistoryHitsPage => ({
   hits,
   total: hits.length,
+  capped: false,
   page: 1,
   pageSize: 25,
 });
@@ -142,6 +143,12 @@ describe('HitResults', () => {
     const { container } = render(() => <HitResults page={page} onOpen={() => {}} onPage={() => {}} />);
     expect(container.querySelector('img')).toBeNull();
     expect(container.querySelector('mark')!.textContent).toBe('needle');
+  });
+
+  it('says when more matched than were ranked', () => {
+    const page = { ...hitsPage([toolHit]), total: 2000, capped: true, pageSize: 20 };
+    render(() => <HitResults page={page} onOpen={() => {}} onPage={() => {}} />);
+    expect(screen.getByText(/Page 1 of 100 · 2,000\+ matches \(the newest ranked\)/)).toBeTruthy();
   });
 
   it('says so when nothing matches', () => {

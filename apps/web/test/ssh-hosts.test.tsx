@@ -102,3 +102,55 @@ describe('Settings → SSH hosts', () => {
     await waitFor(() => expect(calls).toContainEqual(['remove', 'box']));
   });
 });
+
+describe('Settings → SSH hosts → tmux panes', () => {
+  const trusted: SshHostInfo = {
+    name: 'box',
+    host: 'box.example',
+    port: 22,
+    user: 'dev',
+    auth: 'agent',
+    hostKey: { host: 'box', type: 'ssh-ed25519', fingerprint: FP_SHOWN, state: 'trusted' },
+    error: null,
+  };
+
+  it('lists the panes of a trusted host and attaches to one over SSH, then shows that terminal', async () => {
+    const created: unknown[] = [];
+    const opened: string[] = [];
+    const api = testApi({
+      sshHosts: async () => [trusted],
+      sshKeys: async () => [],
+      sshTmuxSessions: async (host) => [
+        { session: 'other', window: 0, pane: 0, paneId: '%9', command: `not ${host}`, target: 'other:0.0' },
+        { session: 'work', window: 0, pane: 1, paneId: '%3', command: 'claude', target: 'work:0.1' },
+      ],
+      createTerminal: async (input) => {
+        created.push(input);
+        return { id: 't-remote' } as Awaited<ReturnType<typeof api.createTerminal>>;
+      },
+    });
+    render(() => <SshHostsPanel api={api} onToast={() => {}} onOpenTerminal={(id) => opened.push(id)} />);
+    await screen.findByText('dev@box.example:22');
+    // A trusted host has nothing to trust: it offers its tmux panes instead.
+    expect(screen.queryByRole('button', { name: 'Check and trust…' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'tmux panes' }));
+    const list = await screen.findByRole('list', { name: 'tmux panes on box' });
+    expect(list.textContent).toContain('work:0.1');
+    expect(list.textContent).toContain('not box');
+    fireEvent.click(within(list).getAllByRole('button', { name: 'Attach' })[1] as HTMLElement);
+    await waitFor(() => expect(opened).toEqual(['t-remote']));
+    expect(created).toEqual([{ kind: 'ssh', host: 'box', tmuxTarget: 'work:0.1', cols: 100, rows: 30 }]);
+  });
+
+  it('says so when no tmux session runs on the host', async () => {
+    const api = testApi({
+      sshHosts: async () => [trusted],
+      sshKeys: async () => [],
+      sshTmuxSessions: async () => [],
+    });
+    render(() => <SshHostsPanel api={api} onToast={() => {}} onOpenTerminal={() => {}} />);
+    await screen.findByText('dev@box.example:22');
+    fireEvent.click(screen.getByRole('button', { name: 'tmux panes' }));
+    expect(await screen.findByText('No tmux session runs on box.')).toBeTruthy();
+  });
+});

@@ -1,8 +1,8 @@
-import type { SessionUsage, UsageTotals } from '@flightdeck/shared-types';
+import type { OtelUsage, SessionUsage, UsageTotals } from '@flightdeck/shared-types';
 import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionCard } from '../src/components/SessionCard.js';
-import { UsageBlock } from '../src/components/UsageBlock.js';
+import { sourcesDisagree, UsageBlock } from '../src/components/UsageBlock.js';
 import type { UsageReport } from '../src/data/types.js';
 import { setNow } from '../src/lib/clock.js';
 import { formatTokens, formatUsd } from '../src/lib/format.js';
@@ -128,5 +128,56 @@ describe('tokens and cost in the web', () => {
     );
     expect(rows[0]).toContain('$1.50');
     expect(rows[1]).toContain('price unknown');
+  });
+});
+
+describe('tokens and cost: OpenTelemetry beside the transcript', () => {
+  const otel = (costUsd: number | null, inputTokens = 12_000): OtelUsage => ({
+    inputTokens,
+    outputTokens: 3000,
+    cacheReadTokens: 100_000,
+    cacheWriteTokens: 5000,
+    costUsd,
+    requests: 9,
+  });
+
+  it('shows both sources when they disagree, and which is used', () => {
+    render(() => <UsageBlock usage={{ ...usage(0.42), otel: otel(0.0123), source: 'transcript' }} />);
+    expect(screen.getByTestId('usage-otel').textContent).toBe(
+      'OpenTelemetry: $0.0123 · 120k tokens · 9 API requests · used: transcript (transcript: $0.4200)',
+    );
+    expect(screen.getByTestId('usage-cost').textContent).toBe('$0.42');
+  });
+
+  it('says nothing more when they agree', () => {
+    render(() => <UsageBlock usage={{ ...usage(0.42), otel: otel(0.42), source: 'transcript' }} />);
+    expect(screen.queryByTestId('usage-otel')).toBeNull();
+    expect(sourcesDisagree(usage(0.42), otel(0.42, 12_001))).toBe(true);
+    expect(sourcesDisagree(usage(null), otel(0.42))).toBe(true);
+    expect(sourcesDisagree(usage(0.42), otel(0.42004))).toBe(false);
+  });
+
+  it('without transcript usage, the totals come from OpenTelemetry, on the card too', () => {
+    const o = otel(0.0123);
+    const fromOtel: SessionUsage = {
+      ...totals(o.inputTokens, o.outputTokens, o.costUsd),
+      messages: 0,
+      byModel: {},
+      byAgent: {},
+      otel: o,
+      source: 'otel',
+    };
+    render(() => (
+      <>
+        <UsageBlock usage={fromOtel} />
+        <SessionCard session={makeLive({ sessionId: 'o', usage: fromOtel })} />
+      </>
+    ));
+    expect(screen.getByTestId('usage-cost').textContent).toBe('$0.01');
+    expect(screen.getByTestId('usage-block').textContent).toContain('(from OpenTelemetry)');
+    expect(screen.getByTestId('usage-otel').textContent).toContain(
+      'used: OpenTelemetry (no usage in the transcript)',
+    );
+    expect(screen.getByTestId('card-usage').textContent).toBe('$0.01 · 120k tok');
   });
 });

@@ -38,6 +38,7 @@ export {
   RESTORE_LINK_WINDOW_MS,
 } from './matcher.js';
 export { displayToolName, GEMINI_TOOL_NAMES, normalize } from './normalize.js';
+export { MAX_OTEL_RECORDS, MAX_OTEL_SEEN, otelKey } from './otel.js';
 export {
   describeTaskNotification,
   END_REASON_LABELS,
@@ -109,6 +110,7 @@ export type {
   HeuristicWatch,
   KillActor,
   NormalizeResult,
+  OtelApiRequest,
   PendingLink,
   PendingResume,
   PendingSubagent,

@@ -1,6 +1,7 @@
 import type { Session, TerminalSource } from '@flightdeck/shared-types';
+import { connectingIds } from './connecting.js';
 import { linkLineage } from './lineage.js';
-import { getOwn, own, valuesOf } from './pmap.js';
+import { filterValues, getOwn, own, valuesOf } from './pmap.js';
 import { createSession } from './session.js';
 import { logEvent } from './state-machine.js';
 import { renameInTeams } from './teams.js';
@@ -107,7 +108,7 @@ export function matchSession(state: CoreState, ev: DomainEvent, meta: HookMeta, 
 
   const cwd = ev.cwd;
   const source = startSource(ev);
-  const sessions = valuesOf(state.sessions);
+  const sessions = (keep: (s: Session) => boolean) => filterValues(state.sessions, keep);
 
   // Priority 0: a resume the user asked for from the dashboard.
   const resumes = state.pendingResumes.filter(
@@ -135,7 +136,7 @@ export function matchSession(state: CoreState, ev: DomainEvent, meta: HookMeta, 
     source !== 'clear'
   ) {
     const restored = state.lastRestoreAt;
-    const cands = sessions.filter(
+    const cands = sessions(
       (s) =>
         s.status === 'ended' && s.cli === ev.cli && s.projectPath === cwd && s.lastActivityAt <= restored,
     );
@@ -144,7 +145,7 @@ export function matchSession(state: CoreState, ev: DomainEvent, meta: HookMeta, 
 
   // Priority 1: the Flightdeck terminal id injected into the agent's environment.
   if (meta.terminalId) {
-    const inTerminal = sessions.filter((s) => s.terminalId === meta.terminalId && s.cli === ev.cli);
+    const inTerminal = sessions((s) => s.terminalId === meta.terminalId && s.cli === ev.cli);
     const connecting = inTerminal.find((s) => s.status === 'connecting');
     if (connecting) return { kind: 'adopt', fromId: connecting.sessionId, strategy: 'terminal-id' };
     const ended = mostRecentEnded(inTerminal.filter((s) => s.status === 'ended'));
@@ -166,16 +167,16 @@ export function matchSession(state: CoreState, ev: DomainEvent, meta: HookMeta, 
       return { kind: 'new', strategy: 'pending-link', source: 'flightdeck', terminalId: link.terminalId };
     }
     // Priority 3: exactly one connecting card in this directory.
-    const connecting = sessions.filter(
-      (s) => s.status === 'connecting' && s.projectPath === cwd && s.cli === ev.cli,
-    );
+    const connecting = connectingIds(state.sessions)
+      .map((id) => getOwn(state.sessions, id)!)
+      .filter((s) => s.projectPath === cwd && s.cli === ev.cli);
     if (connecting.length === 1)
       return { kind: 'adopt', fromId: connecting[0]!.sessionId, strategy: 'connecting-path' };
 
     // `claude --resume/--continue` on versions that give the resumed session a new id: the most recently ended
     // session of this CLI in this directory (same TTY preferred) becomes the same card.
     if (source === 'resume') {
-      const here = sessions.filter((s) => s.cli === ev.cli && s.projectPath === cwd);
+      const here = sessions((s) => s.cli === ev.cli && s.projectPath === cwd);
       let cands = here.filter((s) => s.status === 'ended');
       if (meta.tty) {
         const sameTty = cands.filter((s) => s.tty === meta.tty);
@@ -196,7 +197,7 @@ export function matchSession(state: CoreState, ev: DomainEvent, meta: HookMeta, 
     }
     // `/clear`: the session that just ended with reason `clear` (same process preferred).
     if (source === 'clear') {
-      let cands = sessions.filter(
+      let cands = sessions(
         (s) => s.status === 'ended' && s.endReason === 'clear' && s.cli === ev.cli && s.projectPath === cwd,
       );
       if (meta.pid) {

@@ -110,6 +110,25 @@ export function valuesOf<V>(m: PMap<V>): V[] {
   return out;
 }
 
+/**
+ * The values `keep` accepts, in the map's order: one pass, no array of every value first (the matcher runs it on
+ * every event of a session it does not know, over every session in memory).
+ */
+export function filterValues<V>(m: PMap<V>, keep: (v: V) => boolean): V[] {
+  const out: V[] = [];
+  for (const branch of m.root) {
+    if (branch == null) continue;
+    for (const leaf of branch) {
+      if (leaf == null) continue;
+      for (const k in leaf) {
+        const v = leaf[k] as V;
+        if (keep(v)) out.push(v);
+      }
+    }
+  }
+  return out;
+}
+
 /** The keys, in the map's order. */
 export function keysOf<V>(m: PMap<V>): string[] {
   return entriesOf(m).map((e) => e[0]);

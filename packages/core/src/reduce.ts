@@ -17,6 +17,7 @@ import { evictEnded } from './evict.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
 import { normalize } from './normalize.js';
+import { applyOtel } from './otel.js';
 import { PROCESS_EXITED_END_REASON } from './plain.js';
 import { emptyPMap, getOwn, keysOf, own } from './pmap.js';
 import { parsePricing } from './pricing.js';
@@ -210,6 +211,8 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
     }
     case 'queue-undelivered':
       return queueUndelivered(state, input, now);
+    case 'otel':
+      return applyOtel(state, input, now);
     case 'configure':
       return configure(state, input.config, now);
     case 'alert-rules':

@@ -1,5 +1,6 @@
 import type { Session, Team } from '@flightdeck/shared-types';
-import { getOwn, pmDelete, pmSet } from './pmap.js';
+import { carryConnecting } from './connecting.js';
+import { getOwn, type PMap, pmDelete, pmSet } from './pmap.js';
 import { copySession } from './session.js';
 import type { ArmedTimer, CoreState, Effect, SessionRuntime, TimerKind } from './types.js';
 
@@ -11,6 +12,9 @@ import type { ArmedTimer, CoreState, Effect, SessionRuntime, TimerKind } from '.
 export class Tx {
   readonly effects: Effect[] = [];
   private readonly changed = new Set<string>();
+  /** Sessions put, patched or dropped in this step (derived indexes are carried forward by them). */
+  private readonly touched = new Set<string>();
+  private readonly baseSessions: PMap<Session>;
   private readonly changedTeams = new Set<string>();
   private teamsCopied = false;
   private aliasesCopied = false;
@@ -24,6 +28,7 @@ export class Tx {
     readonly now: number,
   ) {
     this.state = { ...base };
+    this.baseSessions = base.sessions;
   }
 
   private lastId: string | null = null;
@@ -50,6 +55,7 @@ export class Tx {
     this.lastId = s.sessionId;
     this.lastSession = s;
     this.changed.add(s.sessionId);
+    this.touched.add(s.sessionId);
   }
 
   /**
@@ -61,6 +67,7 @@ export class Tx {
     if (this.owned.has(cur)) {
       Object.assign(cur, fields);
       this.changed.add(id);
+      this.touched.add(id);
       return cur;
     }
     const next = Object.assign(copySession(cur), fields);
@@ -87,6 +94,7 @@ export class Tx {
     this.lastId = null;
     this.state.runtime = pmDelete(this.state.runtime, id);
     this.changed.delete(id);
+    this.touched.add(id);
   }
 
   putTeam(t: Team): void {
@@ -217,6 +225,7 @@ export class Tx {
     for (const id of this.changedTeams) {
       if (this.state.teams[id] !== undefined) this.effects.push({ type: 'team-changed', teamId: id });
     }
+    carryConnecting(this.baseSessions, this.state.sessions, this.touched);
     return { state: this.state, effects: this.effects };
   }
 }

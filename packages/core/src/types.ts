@@ -144,6 +144,21 @@ export interface ApprovalsState {
   closed: Array<{ id: string; outcome: ApprovalOutcome; via: ApprovalVia | null }>;
 }
 
+/** One model API request as the agent's OpenTelemetry export reported it; a number the agent did not send is null. */
+export interface OtelApiRequest {
+  sessionId: string;
+  /** The API's request id (`req_…`), the key it is counted once by; null when absent. */
+  requestId: string | null;
+  /** When it happened (Unix ms), or null. */
+  at: number | null;
+  model: string | null;
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheCreationTokens: number | null;
+}
+
 export type CoreInput =
   | { type: 'hook'; envelope: HookEnvelope }
   | TimerInput
@@ -181,6 +196,11 @@ export type CoreInput =
        */
       agentId?: string;
     }
+  /**
+   * API requests the agent reported over OpenTelemetry (Claude Code's `claude_code.api_request` events, received by
+   * the server's OTLP receiver): each is counted once into its session's `usage.otel` (otel.ts).
+   */
+  | { type: 'otel'; records: OtelApiRequest[]; receivedAt: number }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
   /** Every alert rule (alerts.ts), sent at start and whenever they change; the webhook part is ignored. */
@@ -299,6 +319,8 @@ export interface SessionRuntime {
   subTranscripts?: TranscriptCursor[];
   /** What each transcript file contributed to the session's usage (usage.ts); absent: nothing counted yet. */
   usage?: UsageFile[];
+  /** Keys of the OpenTelemetry API requests counted (otel.ts), most recent last, bounded (`MAX_OTEL_SEEN`). */
+  otelSeen?: string[];
 }
 
 export interface PendingResume {

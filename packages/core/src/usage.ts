@@ -14,6 +14,7 @@
  *   message id and request id, so storing it again changes nothing.
  */
 import type { SessionUsage, TranscriptEntry, UsageTotals } from '@flightdeck/shared-types';
+import { withOtel } from './otel.js';
 import { costOf, type PricingTable, priceOf, pricingWith, type TokenCounts } from './pricing.js';
 import type { Tx } from './tx.js';
 import type { UsageRecord } from './types.js';
@@ -160,7 +161,8 @@ export function applyUsage(
   file.buckets = file.buckets.filter((b) => b.messages > 0);
   const next = capFiles([...files, file]);
   tx.patchRuntime(id, { usage: next });
-  tx.patch(id, { usage: summarize(next, tx.state.config?.pricing) });
+  const otel = tx.session(id)?.usage.otel;
+  tx.patch(id, { usage: withOtel(summarize(next, tx.state.config?.pricing), otel) });
   if (records.length > 0) tx.emit({ type: 'usage-recorded', sessionId: id, records });
   return true;
 }
@@ -225,6 +227,6 @@ export function repriceAll(tx: Tx, ids: Iterable<string>): void {
     const files = tx.runtime(id).usage;
     const s = tx.session(id);
     if (!s || !files || files.length === 0) continue;
-    tx.patch(id, { usage: summarize(files, tx.state.config?.pricing) });
+    tx.patch(id, { usage: withOtel(summarize(files, tx.state.config?.pricing), s.usage.otel) });
   }
 }

@@ -8,6 +8,7 @@ import {
   fullTextSearch,
   migrateToLatest,
   parseSnippet,
+  RANK_WINDOW,
   toFtsQuery,
   updateNote,
 } from '../src/index.js';
@@ -171,6 +172,7 @@ describe.each(STORES)('fullTextSearch (%s)', (kind) => {
     expect(await h.fullTextSearch({ query: '   ' })).toEqual({
       items: [],
       total: 0,
+      capped: false,
       page: 1,
       pageSize: 20,
     });
@@ -202,6 +204,49 @@ describe.each(STORES)('the index follows re-keys and deletes (%s)', (kind) => {
       await recordBatch(h, { events: [], sessions: [], removedSessionIds: ['new'] });
       expect((await h.fullTextSearch({ query: 'zebra' })).total).toBe(0);
       expect(await count(h, 'search_index')).toBe(0);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
+
+describe.each(STORES)('search at scale: the newest matches are ranked (%s)', (kind) => {
+  it('ranks the newest RANK_WINDOW matches, says there were more, and snippets only the page', async () => {
+    const h = await openTestDb(kind);
+    try {
+      const n = RANK_WINDOW + 50;
+      const promptHistory = Array.from({ length: n }, (_, i) => ({
+        // The oldest prompt says "zebra" most often: it would rank first if every match were ranked.
+        text:
+          i === 0
+            ? 'zebra zebra zebra zebra zebra in the oldest prompt'
+            : `prompt ${i} about a zebra crossing`,
+        timestamp: T0 + i,
+        promptId: null,
+      }));
+      // The best of the window: the newest prompts, one of them saying it twice.
+      promptHistory[n - 10] = { text: 'zebra and zebra again', timestamp: T0 + n - 10, promptId: null };
+      await recordBatch(h, { events: [], sessions: [makeSession('s-many', { promptHistory })] });
+      const first = await h.fullTextSearch({ query: 'zebra', pageSize: 5 });
+      expect(await count(h, 'prompts')).toBe(n);
+      expect(first.capped).toBe(true);
+      expect(first.total).toBe(RANK_WINDOW);
+      expect(first.items[0]?.snippetHtml).toBe('<mark>zebra</mark> and <mark>zebra</mark> again');
+      expect(first.items).toHaveLength(5);
+      for (const item of first.items) expect(item.snippetHtml).toContain('<mark>zebra</mark>');
+      // The oldest matches are outside the window: no page holds them.
+      const last = await h.fullTextSearch({ query: 'zebra', page: RANK_WINDOW / 200, pageSize: 200 });
+      expect(last.items).toHaveLength(200);
+      expect(last.items.some((i) => i.snippetHtml.includes('oldest'))).toBe(false);
+      // Under the window, everything is ranked and nothing is capped.
+      const few = await h.fullTextSearch({ query: 'oldest' });
+      expect(few).toMatchObject({ total: 1, capped: false });
+      expect(few.items[0]?.snippetHtml).toBe(
+        '<mark>zebra</mark> <mark>zebra</mark> <mark>zebra</mark> <mark>zebra</mark> <mark>zebra</mark> in the <mark>oldest</mark> prompt'.replace(
+          /<mark>zebra<\/mark>/g,
+          'zebra',
+        ),
+      );
     } finally {
       await h.cleanup();
     }

@@ -220,6 +220,25 @@ export interface UsageTotals {
   costUsd: number | null;
 }
 
+/**
+ * What the agent's own OpenTelemetry export reported for the session (Claude Code's `claude_code.api_request`
+ * events, each counted once): a second source beside the transcript.
+ */
+export interface OtelUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  /** Cache writes (`cache_creation_tokens`: the CLI does not split them by lifetime). */
+  cacheWriteTokens: number;
+  /** The CLI's own cost (`cost_usd`), summed; null when a request came without one. */
+  costUsd: number | null;
+  /** API requests counted. */
+  requests: number;
+}
+
+/** Which source the session's totals come from: the transcript, or OpenTelemetry when the transcript gave none. */
+export type UsageSource = 'transcript' | 'otel';
+
 /** What a session's API responses used, read from its transcript (one count per message id and request id). */
 export interface SessionUsage extends UsageTotals {
   /** API responses counted. */
@@ -228,6 +247,13 @@ export interface SessionUsage extends UsageTotals {
   byModel: Record<string, UsageTotals>;
   /** Per subagent (its agent id), rolled into the session's totals too. */
   byAgent: Record<string, UsageTotals>;
+  /** What OpenTelemetry reported (absent or null: nothing received). */
+  otel?: OtelUsage | null;
+  /**
+   * Where the totals above come from (absent: the transcript). `otel` only while the transcript counted no
+   * response: the totals are then OpenTelemetry's (cache writes as 5-minute ones), `byModel`/`byAgent` stay empty.
+   */
+  source?: UsageSource;
 }
 
 /** One API response's usage as it is stored (one row per session, message id and request id). */

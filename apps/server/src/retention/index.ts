@@ -1,5 +1,6 @@
 /**
- * Retention, enforced on a schedule (at start, then every `intervalMs`, default an hour):
+ * Retention, enforced on a schedule (at start, then every `passIntervalMs(settings)`: half the shorter of the
+ * ended-session memory time and the retention period, 10 s to an hour; 30 minutes by default):
  * - conversation data (prompts, responses, tool calls, lifecycle events, and their search index rows) older than
  *   `sessionRetentionHours` (the period `flightdeck setup` asks for) is deleted; sessions stay listed in History
  *   with their titles, counters and notes (`pruneConversation` of @flightdeck/db);
@@ -26,6 +27,19 @@ export interface RetentionSettings {
   sessionRetentionHours: number;
   hookEventRetentionDays: number;
   endedSessionMemoryMinutes: number;
+}
+
+/** The shortest time between two passes. */
+export const MIN_PASS_MS = 10_000;
+
+/**
+ * Time to the next pass: half the shorter of the ended-session memory time and the retention period (an ended
+ * session leaves memory at most half that late), at most an hour, at least `MIN_PASS_MS`. Defaults (60 min,
+ * 24 h): every 30 minutes.
+ */
+export function passIntervalMs(s: RetentionSettings): number {
+  const shortest = Math.min(s.endedSessionMemoryMinutes * 60_000, s.sessionRetentionHours * HOUR_MS);
+  return Math.min(HOUR_MS, Math.max(MIN_PASS_MS, shortest / 2));
 }
 
 /** The times before which each kind of data goes. */
@@ -71,7 +85,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export function startRetention(opts: RetentionOptions): Retention {
   const now = opts.now ?? Date.now;
   const chunk = opts.chunk ?? CONVERSATION_CHUNK;
-  const intervalMs = opts.intervalMs ?? HOUR_MS;
+  // A fixed interval (tests) or the one the settings ask for, read again after every pass.
+  const intervalMs = () => opts.intervalMs ?? passIntervalMs(opts.settings());
   const events = startHookEventRetention({
     db: opts.db,
     retentionDays: () => {
@@ -80,7 +95,8 @@ export function startRetention(opts: RetentionOptions): Retention {
     },
     log: opts.log,
     now,
-    intervalMs,
+    // Every pass below runs it too; its own timer is the hourly floor.
+    intervalMs: opts.intervalMs ?? HOUR_MS,
     chunk: opts.chunk ?? PRUNE_CHUNK,
   });
   let stopped = false;
@@ -133,16 +149,20 @@ export function startRetention(opts: RetentionOptions): Retention {
     return running;
   };
 
-  void run();
-  const timer = setInterval(() => void run(), intervalMs);
-  timer.unref();
+  let timer: NodeJS.Timeout | null = null;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void run().finally(schedule), intervalMs());
+    timer.unref();
+  };
+  void run().finally(schedule);
   return {
     run,
     last: () => last,
     now,
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      if (timer) clearTimeout(timer);
       await events.stop();
       if (running) await running.catch(() => {});
     },

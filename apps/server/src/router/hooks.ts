@@ -1,4 +1,5 @@
 import { AGENT_CLIS } from '@flightdeck/shared-types';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { hookDensitySchema } from '../config.js';
 import { protectedProcedure, router } from '../trpc.js';
@@ -36,6 +37,33 @@ export const hooksRouter = router({
       const targets = input?.clis ?? [...AGENT_CLIS];
       const result = await ctx.services.hooks.uninstall(targets, input?.dryRun ?? false);
       return { clis: targets, result };
+    }),
+  /** Claude Code's OpenTelemetry export to this server (its settings.json `env`), on or off. */
+  telemetry: protectedProcedure
+    .input(z.object({ enabled: z.boolean(), dryRun: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      const set = ctx.services.hooks.telemetry;
+      if (!set) {
+        throw new TRPCError({
+          code: 'PRECONDITION_FAILED',
+          message: 'telemetry: this server has no installers',
+        });
+      }
+      const port = /:(\d+)$/.exec(ctx.services.info.address() ?? '')?.[1];
+      if (input.enabled && !port) {
+        throw new TRPCError({
+          code: 'PRECONDITION_FAILED',
+          message: 'telemetry: the server is not listening yet, so there is no address to export to',
+        });
+      }
+      try {
+        return await set(input.enabled, `http://127.0.0.1:${port}`, input.dryRun);
+      } catch (e) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `telemetry: ${e instanceof Error ? e.message : String(e)}`,
+        });
+      }
     }),
   stats: protectedProcedure.query(({ ctx }) => ({
     hooks: ctx.services.hookStats.snapshot(),

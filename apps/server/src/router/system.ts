@@ -51,6 +51,7 @@ export const systemRouter = router({
         hooks: ctx.services.hookStats.snapshot(),
         delivery: ctx.services.delivery?.report() ?? null,
         transcripts: ctx.services.transcripts?.stats() ?? null,
+        otlp: ctx.services.otlp ? { ...ctx.services.otlp } : null,
       };
     }),
 });

@@ -78,7 +78,7 @@ export function SessionCard(props: SessionCardProps): JSX.Element {
             </a>
           )}
         </Show>
-        <Show when={s().usage?.messages}>
+        <Show when={s().usage?.messages || s().usage?.source === 'otel'}>
           <span
             class="card__usage"
             title={`Tokens: ${formatNumber(totalTokens(s().usage))} (input ${formatNumber(s().usage.inputTokens)}, output ${formatNumber(s().usage.outputTokens)}, cache read ${formatNumber(s().usage.cacheReadTokens)}, cache write ${formatNumber(s().usage.cacheWriteTokens)}) · ${formatUsd(s().usage.costUsd)}`}

@@ -1,10 +1,12 @@
 /**
  * Settings → SSH hosts (issue 16): the configured hosts with their host-key state, add and remove, and trust: the
  * host's key is scanned and its fingerprint shown first; only that fingerprint is sent to be trusted (the server
- * refuses it if the host now offers another key). No silent trust on first use.
+ * refuses it if the host now offers another key). No silent trust on first use. A trusted host lists its tmux panes;
+ * "Attach" opens a Flightdeck terminal on that pane over SSH (a view of the same pane, not a new shell).
  */
 import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
-import type { SshHostInfo, SshHostKey } from '../data/ssh.js';
+import type { SshHostInfo, SshHostKey, SshTmuxPane } from '../data/ssh.js';
+import { INITIAL_SIZE } from '../data/terminals.js';
 import type { Api } from '../data/types.js';
 import { errText } from '../lib/format.js';
 import { ConfirmDialog } from './Dialog.js';
@@ -30,7 +32,39 @@ function KeyState(props: { host: SshHostInfo }): JSX.Element {
   );
 }
 
-export function SshHostsPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Element {
+/** The tmux panes of one host, each with "Attach" (when the page can show a terminal). */
+function TmuxPanes(props: {
+  host: string;
+  panes: SshTmuxPane[];
+  onAttach?: (pane: SshTmuxPane) => void;
+}): JSX.Element {
+  return (
+    <Show when={props.panes.length > 0} fallback={<p class="muted">No tmux session runs on {props.host}.</p>}>
+      <ul class="ssh-tmux" aria-label={`tmux panes on ${props.host}`}>
+        <For each={props.panes}>
+          {(p) => (
+            <li>
+              <code>{p.target}</code> <span class="muted">{p.command}</span>{' '}
+              <Show when={props.onAttach}>
+                {(attach) => (
+                  <button type="button" class="btn btn--small" onClick={() => attach()(p)}>
+                    Attach
+                  </button>
+                )}
+              </Show>
+            </li>
+          )}
+        </For>
+      </ul>
+    </Show>
+  );
+}
+
+export function SshHostsPanel(props: {
+  api: Api;
+  onToast: (m: string) => void;
+  onOpenTerminal?: (terminalId: string) => void;
+}): JSX.Element {
   const [hosts, { refetch }] = createResource(() => props.api.sshHosts());
   const [keys] = createResource(() => props.api.sshKeys().catch(() => []));
   const [checking, setChecking] = createSignal<SshHostKey | null>(null);
@@ -41,6 +75,7 @@ export function SshHostsPanel(props: { api: Api; onToast: (m: string) => void })
   const [user, setUser] = createSignal('');
   const [auth, setAuth] = createSignal<'agent' | 'key'>('key');
   const [identityFile, setIdentityFile] = createSignal('');
+  const [panes, setPanes] = createSignal<{ host: string; panes: SshTmuxPane[] } | null>(null);
 
   const run = async (fn: () => Promise<unknown>, done: string) => {
     try {
@@ -54,6 +89,17 @@ export function SshHostsPanel(props: { api: Api; onToast: (m: string) => void })
   // The key is scanned again right before the dialog: what the dialog shows is what trust sends.
   const check = (name: string) =>
     props.api.sshHostKey(name).then(setChecking, (e) => props.onToast(`Failed: ${errText(e)}`));
+
+  const listPanes = (host: string) =>
+    props.api.sshTmuxSessions(host).then(
+      (list) => setPanes({ host, panes: list }),
+      (e) => props.onToast(`Failed: ${errText(e)}`),
+    );
+  const attach = (host: string, pane: SshTmuxPane) =>
+    props.api.createTerminal({ kind: 'ssh', host, tmuxTarget: pane.target, ...INITIAL_SIZE }).then(
+      (t) => props.onOpenTerminal?.(t.id),
+      (e) => props.onToast(`Failed: ${errText(e)}`),
+    );
 
   return (
     <section class="panel" aria-labelledby="ssh-title">
@@ -92,7 +138,14 @@ export function SshHostsPanel(props: { api: Api; onToast: (m: string) => void })
                     <KeyState host={h} />
                   </td>
                   <td>
-                    <Show when={h.hostKey?.state !== 'trusted'}>
+                    <Show
+                      when={h.hostKey?.state !== 'trusted'}
+                      fallback={
+                        <button type="button" class="btn btn--small" onClick={() => void listPanes(h.name)}>
+                          tmux panes
+                        </button>
+                      }
+                    >
                       <button type="button" class="btn btn--small" onClick={() => void check(h.name)}>
                         Check and trust…
                       </button>
@@ -110,6 +163,17 @@ export function SshHostsPanel(props: { api: Api; onToast: (m: string) => void })
             </For>
           </tbody>
         </table>
+      </Show>
+      <Show when={panes()}>
+        {(p) => (
+          <TmuxPanes
+            host={p().host}
+            panes={p().panes}
+            {...(props.onOpenTerminal
+              ? { onAttach: (pane: SshTmuxPane) => void attach(p().host, pane) }
+              : {})}
+          />
+        )}
       </Show>
       <form
         class="rule-form"

@@ -2,9 +2,21 @@
  * The `ssh` namespace as the web app uses it (issue 16): configured hosts with their host-key state, explicit trust
  * of the fingerprint the user was shown, the keys in `~/.ssh`. Shapes from `@flightdeck/shared-types`.
  */
-import type { SshHostConfigInput, SshHostInfo, SshHostKey, SshKeyInfo } from '@flightdeck/shared-types';
+import type {
+  SshHostConfigInput,
+  SshHostInfo,
+  SshHostKey,
+  SshKeyInfo,
+  SshTmuxPane,
+} from '@flightdeck/shared-types';
 
-export type { SshHostConfigInput, SshHostInfo, SshHostKey, SshKeyInfo } from '@flightdeck/shared-types';
+export type {
+  SshHostConfigInput,
+  SshHostInfo,
+  SshHostKey,
+  SshKeyInfo,
+  SshTmuxPane,
+} from '@flightdeck/shared-types';
 
 export interface SshApi {
   sshHosts(): Promise<SshHostInfo[]>;
@@ -14,4 +26,6 @@ export interface SshApi {
   sshTrust(host: string, fingerprint: string): Promise<SshHostKey>;
   sshAddHost(host: SshHostConfigInput): Promise<void>;
   sshRemoveHost(host: string): Promise<void>;
+  /** The tmux panes on a trusted host (its default tmux server). */
+  sshTmuxSessions(host: string): Promise<SshTmuxPane[]>;
 }

@@ -176,6 +176,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     installHooks: (cli: AgentCli, density: HookDensity) =>
       done(trpc.hooks.install.mutate({ clis: [cli], density })),
     uninstallHooks: (cli: AgentCli) => done(trpc.hooks.uninstall.mutate({ clis: [cli] })),
+    setTelemetry: (enabled: boolean) => trpc.hooks.telemetry.mutate({ enabled }),
     async deliveryStatus() {
       return (await trpc.hooks.status.query()).delivery;
     },
@@ -264,6 +265,7 @@ export function createTrpcApi(opts: TrpcApiOptions = {}): Api {
     sshTrust: (host, fingerprint) => ssh.trust.mutate({ host, fingerprint }),
     sshAddHost: (host) => done(ssh.addHost.mutate(host)),
     sshRemoveHost: (host) => done(ssh.removeHost.mutate({ host })),
+    sshTmuxSessions: (host) => ssh.tmuxSessions.query({ host }),
     subscribePush: (subscription) =>
       done(alerts.subscribePush.mutate({ subscription, userAgent: navigator.userAgent.slice(0, 512) })),
   };

@@ -232,6 +232,8 @@ export interface Api extends TerminalsApi, QueueApi, SshApi {
   hookStatus(): Promise<HookCliStatus[]>;
   installHooks(cli: AgentCli, density: HookDensity): Promise<void>;
   uninstallHooks(cli: AgentCli): Promise<void>;
+  /** Claude Code's OpenTelemetry export to this server on or off; whether its settings changed, and warnings. */
+  setTelemetry(enabled: boolean): Promise<{ changed: boolean; file: string; warnings: string[] }>;
   /** Do the installed hooks deliver to this server? null when the server has no data dir. */
   deliveryStatus(): Promise<DeliveryReport | null>;
   /** Reinstall the hooks of `clis` so they deliver to this server; the fresh report. */

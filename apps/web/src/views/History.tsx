@@ -88,6 +88,8 @@ export function Pagination(props: {
   onPage: (p: number) => void;
   /** What is counted, singular and plural (default sessions). */
   noun?: [string, string];
+  /** More matched than were ranked: the count is shown as "2,000+ matches, the newest ranked". */
+  capped?: boolean;
 }) {
   const pages = () => Math.max(1, Math.ceil(props.total / props.pageSize));
   return (
@@ -102,7 +104,12 @@ export function Pagination(props: {
       </button>
       <span class="pagination__info" aria-live="polite">
         Page {props.page} of {pages()} ·{' '}
-        {plural(props.total, ...(props.noun ?? (['session', 'sessions'] as const)))}
+        <Show
+          when={props.capped}
+          fallback={plural(props.total, ...(props.noun ?? (['session', 'sessions'] as const)))}
+        >
+          {props.total.toLocaleString('en')}+ {props.noun?.[1] ?? 'sessions'} (the newest ranked)
+        </Show>
       </span>
       <button
         type="button"
@@ -227,6 +234,7 @@ export function HitResults(props: HitResultsProps): JSX.Element {
         page={props.page.page}
         pageSize={props.page.pageSize}
         total={props.page.total}
+        capped={props.page.capped}
         onPage={props.onPage}
         noun={['match', 'matches']}
       />

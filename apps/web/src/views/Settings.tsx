@@ -4,6 +4,7 @@ import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
 import { SshHostsPanel } from '../components/SshHosts.js';
 import { StoragePanel } from '../components/StoragePanel.js';
+import { TelemetryToggle } from '../components/TelemetryToggle.js';
 import type { Api, HookDensity, SystemStats } from '../data/types.js';
 import { chime } from '../lib/alerts.js';
 import { errText, formatNumber } from '../lib/format.js';
@@ -130,6 +131,7 @@ function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Elem
           </For>
         </tbody>
       </table>
+      <TelemetryToggle api={props.api} onToast={props.onToast} />
     </section>
   );
 }
@@ -410,6 +412,8 @@ export function SettingsView(props: {
   api: Api;
   onToast: (m: string) => void;
   onAuthChange: () => void;
+  /** Shows a Flightdeck terminal (an SSH host's tmux pane, attached from here). */
+  onOpenTerminal?: (terminalId: string) => void;
 }): JSX.Element {
   return (
     <section class="settings" aria-label="Settings">
@@ -417,7 +421,7 @@ export function SettingsView(props: {
       <HooksPanel api={props.api} onToast={props.onToast} />
       <PrefsPanel api={props.api} />
       <AlertRulesPanel api={props.api} onToast={props.onToast} />
-      <SshHostsPanel api={props.api} onToast={props.onToast} />
+      <SshHostsPanel api={props.api} onToast={props.onToast} onOpenTerminal={props.onOpenTerminal} />
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
       <StoragePanel api={props.api} />

@@ -7,17 +7,17 @@ import { type Kysely, type SqlBool, sql } from 'kysely';
 import { parseInput } from '../errors.js';
 import {
   type FtsResult,
-  type FtsRow,
   type FullTextSearchInput,
   fullTextSearchInputSchema,
   KIND_FILTER,
+  RANK_WINDOW,
   SNIPPET_MARK_END,
   SNIPPET_MARK_START,
   sessionConditions,
   toFtsQuery,
   toHit,
 } from '../fts.js';
-import type { Database } from '../schema.js';
+import type { Database, SearchKind } from '../schema.js';
 import type { PromptMatch } from '../sessions.js';
 
 function isFtsError(err: unknown): boolean {
@@ -25,37 +25,98 @@ function isFtsError(err: unknown): boolean {
   return /fts5|syntax error|unterminated|no such column/i.test(msg);
 }
 
+interface Candidate {
+  rid: number;
+  rank: number;
+  session_id: string;
+  kind: SearchKind;
+  ref_id: number;
+  timestamp: number;
+}
+
+/**
+ * The snippets of a page's rows, made by FTS5's own `snippet()` on a temporary index of just those rows (same
+ * tokenizer): the same text as on the whole index, without re-reading a common term's doclist once per row.
+ */
+async function snippets(db: Kysely<Database>, match: string, rows: { rid: number; text: string }[]) {
+  const out = new Map<number, string>();
+  if (rows.length === 0) return out;
+  await sql`CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_page USING fts5(
+    batch UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2'
+  )`.execute(db);
+  const batch = `${Date.now()}-${Math.random()}`;
+  try {
+    await sql`INSERT INTO temp.search_page (rowid, batch, text) VALUES ${sql.join(
+      rows.map((r) => sql`(${r.rid}, ${batch}, ${r.text})`),
+    )}`.execute(db);
+    const found = await sql<{ rid: number; snip: string }>`SELECT rowid AS rid,
+        snippet(search_page, 1, ${SNIPPET_MARK_START}, ${SNIPPET_MARK_END}, '…', 24) AS snip
+      FROM temp.search_page WHERE search_page MATCH ${match} AND batch = ${batch}`.execute(db);
+    for (const r of found.rows) out.set(Number(r.rid), r.snip);
+  } finally {
+    await sql`DELETE FROM temp.search_page WHERE batch = ${batch}`.execute(db);
+  }
+  return out;
+}
+
 /**
  * Ranked full-text search. Any query string is safe: it is sanitised by `toFtsQuery`, an empty query
- * gives an empty result, and an FTS error never reaches the caller.
+ * gives an empty result, and an FTS error never reaches the caller. The newest `RANK_WINDOW` matches are ranked
+ * (bm25, then newest first); `total` counts them, and `capped` says there were more.
  */
 export async function fullTextSearch(db: Kysely<Database>, input: FullTextSearchInput): Promise<FtsResult> {
   const q = parseInput(fullTextSearchInputSchema, input, 'fullTextSearch');
-  const empty: FtsResult = { items: [], total: 0, page: q.page, pageSize: q.pageSize };
+  const empty: FtsResult = { items: [], total: 0, capped: false, page: q.page, pageSize: q.pageSize };
   const match = toFtsQuery(q.query);
   if (!match) return empty;
   const kind = KIND_FILTER[q.kind];
-  const where = sql`search_index MATCH ${match}
-    ${kind ? sql`AND search_index.kind IN (${sql.join(kind)})` : sql``}
-    ${sessionConditions(q)}`;
+  const filters = sessionConditions(q);
+  const filtered = q.project || q.status || q.cli || q.dateFrom !== undefined || q.dateTo !== undefined;
+  const byArchive = q.archived !== undefined;
   try {
-    const totalRow = await sql<{ n: number }>`SELECT count(*) AS n FROM search_index
-      JOIN sessions s ON s.id = search_index.session_id WHERE ${where}`.execute(db);
-    const total = totalRow.rows[0]?.n ?? 0;
+    // Newest matches first, straight from the index's doclists; the session row is read only when a filter needs it.
+    const candidates = await sql<Candidate>`SELECT search_index.rowid AS rid, bm25(search_index) AS rank,
+        search_index.session_id, search_index.kind, search_index.ref_id, search_index.timestamp
+      FROM search_index ${filtered || byArchive ? sql`JOIN sessions s ON s.id = search_index.session_id` : sql``}
+      WHERE search_index MATCH ${match}
+        ${kind ? sql`AND search_index.kind IN (${sql.join(kind)})` : sql``}
+        ${filters}
+      ORDER BY search_index.rowid DESC LIMIT ${RANK_WINDOW + 1}`.execute(db);
+    const capped = candidates.rows.length > RANK_WINDOW;
+    const ranked = candidates.rows
+      .slice(0, RANK_WINDOW)
+      .sort((a, b) => a.rank - b.rank || b.timestamp - a.timestamp);
+    const total = ranked.length;
     if (total === 0) return empty;
-    const rows =
-      await sql<FtsRow>`SELECT search_index.kind, search_index.ref_id, search_index.session_id, search_index.timestamp,
-        bm25(search_index) AS rank,
-        snippet(search_index, 4, ${SNIPPET_MARK_START}, ${SNIPPET_MARK_END}, '…', 24) AS snip,
-        s.title, s.project_name, s.project_path, t.tool_use_id, t.tool_name
+    const page = ranked.slice((q.page - 1) * q.pageSize, q.page * q.pageSize);
+    if (page.length === 0) return { ...empty, total, capped };
+    const details = await sql<{
+      rid: number;
+      text: string;
+      title: string;
+      project_name: string;
+      project_path: string;
+      tool_use_id: string | null;
+      tool_name: string | null;
+    }>`SELECT search_index.rowid AS rid, search_index.text, s.title, s.project_name, s.project_path,
+        t.tool_use_id, t.tool_name
       FROM search_index JOIN sessions s ON s.id = search_index.session_id
       LEFT JOIN tool_calls t ON search_index.kind IN ('tool_input', 'tool_output') AND t.id = search_index.ref_id
-      WHERE ${where}
-      ORDER BY rank, search_index.timestamp DESC
-      LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`.execute(db);
+      WHERE search_index.rowid IN (${sql.join(page.map((r) => r.rid))})`.execute(db);
+    const detail = new Map(details.rows.map((d) => [Number(d.rid), d]));
+    const snips = await snippets(
+      db,
+      match,
+      details.rows.map((d) => ({ rid: Number(d.rid), text: d.text ?? '' })),
+    );
     return {
-      items: rows.rows.map(toHit),
+      items: page.flatMap((r) => {
+        const d = detail.get(Number(r.rid));
+        if (!d) return [];
+        return [toHit({ ...r, ...d, snip: snips.get(Number(r.rid)) ?? '' })];
+      }),
       total,
+      capped,
       page: q.page,
       pageSize: q.pageSize,
     };

@@ -20,6 +20,7 @@ import { readManifest } from './manifest.js';
 import { InstallError } from './safeFs.js';
 import { findInstalledHookCommand, runSelfTest } from './selfTest.js';
 import { type InstallTargets, resolveInstallTargets } from './targets.js';
+import { installTelemetry, type TelemetryTarget, uninstallTelemetry } from './telemetry.js';
 import { escapeControls } from './terminal.js';
 
 export interface HooksCommandIo {
@@ -34,6 +35,11 @@ export interface HooksCommandIo {
   selfTestTimeoutMs?: number;
   /** How the self-test learns that its event arrived (default: poll the spool directory). */
   waitForMarker?: (marker: string, timeoutMs: number) => Promise<boolean>;
+  /**
+   * Where `--telemetry` points Claude Code's OpenTelemetry exporter (the Flightdeck server's URL) and the hook token
+   * it sends; absent: `--telemetry` is refused (only the `flightdeck` CLI knows the server's port).
+   */
+  telemetry?: TelemetryTarget;
   /** Installed version of a CLI (default: run `claude --version` from io.env PATH; others: null). */
   detectVersion?: (cli: InstallCli) => Promise<string | null>;
 }
@@ -76,6 +82,7 @@ const argsSchema = z.object({
   density: z.enum(DENSITIES).optional(),
   dryRun: z.boolean(),
   selfTest: z.boolean(),
+  telemetry: z.boolean().optional(),
   json: z.boolean(),
   dataDir: z.string().min(1).optional(),
   codexHold: z
@@ -102,6 +109,10 @@ Options:
   --codex-hold <seconds>          install: how long Codex's permission hook waits for an answer from
                                   Flightdeck (${CODEX_HOLD_MIN_SECONDS}-${CODEX_HOLD_MAX_SECONDS}; default: previous choice, else ${DEFAULT_CODEX_HOLD_SECONDS}).
                                   Claude Code's waits up to an hour, its own dialog open meanwhile
+  --telemetry                     claude only. install: also point Claude Code's OpenTelemetry export at
+                                  Flightdeck (env entries in its settings.json: CLAUDE_CODE_ENABLE_TELEMETRY,
+                                  OTEL_* with the endpoint and the hook token); uninstall: remove only those
+                                  (a plain uninstall removes them too)
   --json                          machine-readable output
 
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 (status) not installed / missing events / drift.
@@ -123,6 +134,7 @@ export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
   const boolFlags: Record<string, string> = {
     '--dry-run': 'dryRun',
     '--self-test': 'selfTest',
+    '--telemetry': 'telemetry',
     '--json': 'json',
   };
   for (let i = 0; i < args.length; i++) {
@@ -172,6 +184,12 @@ export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
   if (parsed.data.density && parsed.data.command !== 'install' && parsed.data.command !== 'status') {
     throw new UsageError('--density only applies to install and status');
   }
+  if (parsed.data.telemetry) {
+    if (parsed.data.command !== 'install' && parsed.data.command !== 'uninstall')
+      throw new UsageError('--telemetry only applies to install and uninstall');
+    if (parsed.data.cli !== undefined && parsed.data.cli !== 'claude')
+      throw new UsageError('--telemetry only applies to --cli claude');
+  }
   if (parsed.data.codexHold !== undefined && parsed.data.command !== 'install') {
     throw new UsageError('--codex-hold only applies to install');
   }
@@ -192,7 +210,7 @@ async function selectClis(
   targets: InstallTargets,
   io: HooksCommandIo,
 ): Promise<InstallCli[]> {
-  const wanted = args.cli ?? (args.command === 'install' ? 'claude' : 'all');
+  const wanted = args.cli ?? (args.command === 'install' || args.telemetry ? 'claude' : 'all');
   if (wanted !== 'all') return [wanted];
   const out: InstallCli[] = [];
   for (const cli of INSTALL_CLIS) {
@@ -318,6 +336,34 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
     }
   };
 
+  /** Claude Code's telemetry entries (`--telemetry`; a plain uninstall removes them too). */
+  const telemetry = async (command: 'install' | 'uninstall') => {
+    const file = targets.files.claude;
+    if (command === 'install' && !io.telemetry) {
+      throw new InstallError(
+        'USAGE',
+        file,
+        '--telemetry needs the Flightdeck server address: run it as `flightdeck hooks install --cli claude --telemetry`',
+      );
+    }
+    const r =
+      command === 'install' && io.telemetry
+        ? await installTelemetry({ file, target: io.telemetry, dryRun: args.dryRun })
+        : await uninstallTelemetry({ file, dryRun: args.dryRun });
+    json.push({ ok: true, cli: 'claude', telemetry: r });
+    const verb =
+      command === 'install'
+        ? 'OpenTelemetry export to Flightdeck set up'
+        : 'OpenTelemetry export to Flightdeck removed';
+    if (args.dryRun) out(r.changed ? `claude: telemetry: would change ${r.file}\n${r.diff}` : '');
+    else if (r.changed)
+      out(
+        `claude: ${verb} in ${r.file}${command === 'install' ? ' (applies to Claude Code sessions started from now on)' : ''}\n`,
+      );
+    else if (command === 'install') out(`claude: telemetry entries in ${r.file} already up to date\n`);
+    for (const w of r.warnings) out(`claude: warning: telemetry: ${w}\n`);
+  };
+
   if (args.command === 'install') {
     let hookCommand: string;
     try {
@@ -360,6 +406,7 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
           out(`${cli}: ${r.file} already up to date (${r.events.length} events, ${density})\n`);
         }
         for (const w of r.warnings) out(`${cli}: warning: ${w}\n`);
+        if (args.telemetry) await telemetry('install');
         if (args.selfTest) await selfTest(cli);
       } catch (e) {
         fail(cli, e);
@@ -368,6 +415,8 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
   } else if (args.command === 'uninstall') {
     for (const cli of clis) {
       try {
+        if (cli === 'claude') await telemetry('uninstall');
+        if (args.telemetry) continue;
         const r = await uninstallHooks({ cli, targets, dryRun: args.dryRun, now: io.now });
         json.push({ ok: true, ...r });
         if (args.dryRun)

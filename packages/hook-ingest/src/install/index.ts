@@ -78,4 +78,15 @@ export {
   spoolMarkerWaiter,
 } from './selfTest.js';
 export { type InstallTargets, type ResolveTargetsOptions, resolveInstallTargets } from './targets.js';
+export {
+  addTelemetry,
+  installTelemetry,
+  isFlightdeckValue,
+  removeTelemetry,
+  TELEMETRY_KEYS,
+  type TelemetryResult,
+  type TelemetryTarget,
+  telemetryEnv,
+  uninstallTelemetry,
+} from './telemetry.js';
 export { escapeControls } from './terminal.js';
