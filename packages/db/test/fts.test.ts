@@ -251,6 +251,27 @@ describe.each(STORES)('search at scale: the newest matches are ranked (%s)', (ki
       await h.cleanup();
     }
   });
+  it('never ranks a match older than the window, on any page', async () => {
+    const h = await openTestDb(kind);
+    try {
+      const n = RANK_WINDOW + 10;
+      const promptHistory = Array.from({ length: n }, (_, i) => ({
+        text: i < 10 ? `okapi ancient prompt ${i}` : `okapi prompt ${i}`,
+        timestamp: T0 + i,
+        promptId: null,
+      }));
+      await recordBatch(h, { events: [], sessions: [makeSession('s-window', { promptHistory })] });
+      const seen: string[] = [];
+      for (let page = 1; page <= RANK_WINDOW / 200 + 1; page++) {
+        const r = await h.fullTextSearch({ query: 'okapi', page, pageSize: 200 });
+        seen.push(...r.items.map((i) => i.snippet.map((p) => p.text).join('')));
+      }
+      expect(seen).toHaveLength(RANK_WINDOW);
+      expect(seen.filter((t) => t.includes('ancient'))).toEqual([]);
+    } finally {
+      await h.cleanup();
+    }
+  });
 });
 
 describe.each(STORES)('what the index covers (%s)', (kind) => {
