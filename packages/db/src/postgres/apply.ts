@@ -3,7 +3,7 @@
  * plan. The full-text index follows by itself (the triggers of PostgreSQL migration 0002).
  */
 import type { Kysely, Transaction } from 'kysely';
-import { DbInputError } from '../errors.js';
+import { DbInputError, IMPORT_CONFLICT } from '../errors.js';
 import type { Database } from '../schema.js';
 import * as S from '../statements.js';
 import type { ToolCallInsert, WriteOp } from '../write-op.js';
@@ -38,6 +38,20 @@ async function rekey(tx: Tx, ids: Ids): Promise<void> {
     await S.moveChildren(tx, t, ids).execute();
   }
   await S.deleteSession(tx, { id: ids.oldId }).execute();
+}
+
+/** A step of the history import: refused (the whole plan) when the session is live. */
+async function applyImportFile(tx: Tx, op: Extract<WriteOp, { op: 'importFile' }>): Promise<void> {
+  const { row } = op;
+  if (row.status !== 'live') {
+    if ((await S.sessionNotImported(tx, { id: row.session_id }).executeTakeFirst()) !== undefined)
+      throw new Error(`${IMPORT_CONFLICT}: session ${row.session_id} is live`);
+    if (op.session !== null) {
+      if (op.replaceSession) await S.upsertSession(tx, op.session).execute();
+      else await S.insertSessionIfAbsent(tx, op.session).execute();
+    }
+  }
+  await S.upsertImportFile(tx, row).execute();
 }
 
 async function applyOp(tx: Tx, op: WriteOp): Promise<void> {
@@ -77,6 +91,8 @@ async function applyOp(tx: Tx, op: WriteOp): Promise<void> {
       return;
     case 'watermark':
       return void (await S.saveWatermark(tx, op).execute());
+    case 'importFile':
+      return applyImportFile(tx, op);
     default:
       throw new DbInputError(`write plan: unknown operation ${String((op as { op: unknown }).op)}`, 'ops');
   }
