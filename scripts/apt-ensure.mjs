@@ -1,4 +1,4 @@
-// Installs Debian packages with apt-get for the project's own scripts (ensure-chromium, ensure-openssh): only on a
+// Installs Debian packages with apt-get for the project's own scripts (ensure-chromium, -openssh, -postgres): only on a
 // Debian/Ubuntu machine, only as root; otherwise it explains what to run and exits 1.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';

@@ -25,8 +25,9 @@ export type { CliIo } from './cli-prompt.js';
 const HELP = `Usage: flightdeck <command> [options]
 
 Commands:
-  start [--port N] [--host H] [--data-dir DIR] [--no-open] [--debug]
-                         Start the server (default port 3333, bound to 127.0.0.1)
+  start [--port N] [--host H] [--data-dir DIR] [--database postgres://…] [--no-open] [--debug]
+                         Start the server (default port 3333, bound to 127.0.0.1; SQLite in the data
+                         dir, or PostgreSQL with --database or \`database\` in config.json)
   setup                  Interactive setup (port, CLIs, hook density, password); non-interactive with
                          --yes [--port N] [--density high|medium|low] [--clis claude,codex,gemini]
                          [--password P | --password-stdin | --no-password] [--data-dir DIR]
@@ -84,6 +85,7 @@ async function cmdStart(args: string[], io: CliIo): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      database: { type: 'string' },
       'no-open': { type: 'boolean' },
       open: { type: 'boolean' },
       debug: { type: 'boolean' },
@@ -94,6 +96,7 @@ async function cmdStart(args: string[], io: CliIo): Promise<number> {
     port: parsePort(values.port),
     host: values.host,
     dataDir: values['data-dir'],
+    database: values.database,
     debug: values.debug,
     open: values['no-open'] ? false : values.open,
   };

@@ -17,6 +17,7 @@ import {
 } from '@flightdeck/core';
 import { AGENT_CLIS, sshConfigSchema } from '@flightdeck/shared-types';
 import { z } from 'zod';
+import { databaseUrlSchema, resolveDatabaseUrl } from './database-url.js';
 
 export const DEFAULT_PORT = 3333;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -95,6 +96,8 @@ export const configFileSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
     host: z.string().min(1).max(255).default(DEFAULT_HOST),
+    /** Team mode: a PostgreSQL URL (`postgres://user:pass@host:5432/db`); absent = SQLite in the data dir. */
+    database: databaseUrlSchema.optional(),
     /** Extra host names accepted in the Host header (DNS-rebinding protection), e.g. `my-box.local`. */
     allowedHosts: z.array(z.string().min(1).max(255)).default([]),
     /** Extra origins allowed to make cross-origin browser requests, e.g. `http://my-box.local:5173`. */
@@ -219,6 +222,8 @@ export interface ConfigFlags {
   dataDir?: string | undefined;
   debug?: boolean | undefined;
   open?: boolean | undefined;
+  /** `--database URL` (PostgreSQL). */
+  database?: string | undefined;
 }
 
 export interface ResolvedConfig {
@@ -232,6 +237,8 @@ export interface ResolvedConfig {
   debug: boolean;
   open: boolean;
   dbPath: string;
+  /** The PostgreSQL URL the server runs on (`--database` > config.json `database`), or null: SQLite at `dbPath`. */
+  database: string | null;
   spoolDir: string;
   hooksDir: string;
 }
@@ -310,6 +317,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     debug: flags.debug === true || file.debug,
     open: flags.open ?? file.openBrowser,
     dbPath: join(dataDir, 'flightdeck.db'),
+    database: resolveDatabaseUrl(file.database, flags.database, (m) => new ConfigError(m)),
     spoolDir: join(dataDir, 'spool'),
     hooksDir: join(dataDir, 'hooks'),
   };

@@ -2,16 +2,14 @@
  * Composition root: opens the database, loads and rehydrates the core state, builds the app, listens, then starts
  * the spool reader (so a restart loses nothing and doubles nothing). `close()` shuts down in order (§31.2).
  */
-import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openSqlite } from '@flightdeck/db';
 import type { FastifyInstance } from 'fastify';
 import { coreAdapter } from './adapters.js';
 import { type AlertServiceOptions, createAlertService } from './alerts/service.js';
 import { type AppDeps, buildApp } from './app.js';
 import { sessionApprovalViews } from './approvals-live.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
-import { serverVersion, writerScript } from './build-info.js';
+import { serverVersion } from './build-info.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
 import { configureCoreFromFile } from './core-config.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
@@ -30,19 +28,15 @@ import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import type { SshServiceOptions } from './ssh/service.js';
-import { createStore, type SqliteAdapter } from './store/index.js';
+import { createStore } from './store/index.js';
+import { openServerDatabase, type ServerDatabase } from './store/open.js';
 import { createTerminalManager } from './terminals/create.js';
 import {
   createTranscriptFollower,
   type TranscriptFollower,
   type TranscriptFollowerOptions,
 } from './transcripts/follower.js';
-import {
-  type IdleCollector,
-  startServerIdleCollector,
-  WRITER_NICE,
-  WRITER_YOUNG_GENERATION_MB,
-} from './tuning.js';
+import { type IdleCollector, startServerIdleCollector } from './tuning.js';
 
 export { serverVersion } from './build-info.js';
 
@@ -50,6 +44,8 @@ export interface StartOptions {
   /** Use this config instead of reading it (tests); `dataDir: null` = in-memory DB, no spool. */
   config: Pick<ResolvedConfig, 'port' | 'host' | 'debug'> & {
     dataDir: string | null;
+    /** `--database`: a `postgres://` URL (else `file.database`, else SQLite in the data dir). */
+    database?: string | null;
     configPath: string | null;
     file: ConfigFile;
   };
@@ -97,7 +93,8 @@ export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   services: Services;
-  database: SqliteAdapter;
+  /** SQLite (the default) or PostgreSQL (`database` configured). */
+  database: ServerDatabase;
   config: ConfigStore;
   /** `http://host:port` once listening. */
   url: string | null;
@@ -112,9 +109,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // The data directory is the owner's alone, whichever command made it and under whatever umask.
   const modes = rc.dataDir ? secureDataDir(rc.dataDir) : null;
   const configStore = createConfigStore(rc.configPath, rc.file);
-  const dbFile = rc.dataDir ? resolve(rc.dataDir, 'flightdeck.db') : ':memory:';
-  // Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
-  if (rc.dataDir) closeSync(openSync(dbFile, 'a', 0o600));
 
   const logOpts = opts.logger === undefined ? loggerOptions(rc.debug) : opts.logger;
   const startedAt = Date.now();
@@ -130,14 +124,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     error: (o, m) => log.error(o, m),
     debug: (o, m) => log.debug(o, m),
   };
-  // Commits run on the database writer thread (file databases); an in-memory one is written in place.
-  const database = await openSqlite({
-    file: dbFile,
-    writerThread: {
-      nice: WRITER_NICE,
-      youngGenerationMb: WRITER_YOUNG_GENERATION_MB,
-      ...(writerScript() ? { script: writerScript() } : {}),
-    },
+  const database = await openServerDatabase({
+    dataDir: rc.dataDir,
+    url: rc.database ?? rc.file.database ?? null,
     log: runtimeLog,
   });
   const store = createStore(database, { log: runtimeLog });

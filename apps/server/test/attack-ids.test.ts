@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/router/index.js';
 import type { RunningServer } from '../src/server.js';
 import { createCallerFactory } from '../src/trpc.js';
-import { claudeEvent, postHook, startTestServer, tmpDir, waitFor } from './helpers.js';
+import { claudeEvent, postHook, sqliteOf, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const HOSTILE = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
 
@@ -278,9 +278,7 @@ describe('ids that name Object.prototype members are ordinary ids', () => {
       expect(left.map((x) => x.sessionId).filter((x) => HOSTILE.includes(x))).toEqual([]);
       for (const id of HOSTILE) await expectNotFound(s3, 'query', 'sessions.get', { sessionId: id });
       // nothing of theirs is left behind (per-session runtime entries are kv rows)
-      const keys = s3.database.sqlite
-        .prepare("SELECT key FROM kv WHERE key LIKE 'core.runtime:%'")
-        .all() as Array<{
+      const keys = sqliteOf(s3).prepare("SELECT key FROM kv WHERE key LIKE 'core.runtime:%'").all() as Array<{
         key: string;
       }>;
       expect(keys.map((k) => k.key.slice('core.runtime:'.length)).filter((k) => HOSTILE.includes(k))).toEqual(

@@ -39,6 +39,12 @@ export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
 }
 
 /** A real server on 127.0.0.1, port 0; in-memory DB unless `dataDir` is given. */
+/** The SQLite connection of a server running on SQLite (tests that read its rows directly). */
+export function sqliteOf(server: RunningServer) {
+  if (server.database.dialect !== 'sqlite') throw new Error('this server does not run on SQLite');
+  return server.database.sqlite;
+}
+
 export async function startTestServer(opts: TestServerOptions = {}): Promise<RunningServer> {
   const { dataDir, password, file: fileOptions, listen, delivery, ...passedThrough } = opts;
   const file = configFileSchema.parse({

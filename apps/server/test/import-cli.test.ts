@@ -55,6 +55,9 @@ describe('flightdeck import', () => {
     writeFileSync(join(data, 'config.json'), JSON.stringify({ port: await freePort() }));
     const a = io(t.dir);
     expect(await runCli(['import', '--from', projects, '--cli', 'claude', '--data-dir', data], a)).toBe(0);
+    expect(a.out()).toContain(
+      `retention: conversations older than 24 h are pruned (sessionRetentionHours in ${join(data, 'config.json')})`,
+    );
     expect(a.out()).toMatch(/\[#{24}\] 100%\s+files 20\/20\s+sessions 20 /);
     expect(a.out()).toMatch(/done: 20 session\(s\) imported from 20 file\(s\); 0 already imported/);
     const b = io(t.dir);

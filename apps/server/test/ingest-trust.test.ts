@@ -14,7 +14,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHookStatsPort, startSpoolReader } from '../src/ingest.js';
 import type { Runtime } from '../src/runtime.js';
 import type { RunningServer } from '../src/server.js';
-import { claudeEvent, postHook, prompt, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+import {
+  claudeEvent,
+  postHook,
+  prompt,
+  sessionStart,
+  sqliteOf,
+  startTestServer,
+  tmpDir,
+  waitFor,
+} from './helpers.js';
 
 /** `[[[…1…]]]` nested `levels` deep (built without recursion). */
 function nested(levels: number): unknown {
@@ -68,7 +77,7 @@ async function storedIngestIds(dataDir: string): Promise<string[]> {
 
 async function storedSessionIds(s: RunningServer): Promise<string[]> {
   await s.runtime.drain();
-  const rows = s.database.sqlite.prepare('SELECT session_id FROM hook_events ORDER BY id').all() as Array<{
+  const rows = sqliteOf(s).prepare('SELECT session_id FROM hook_events ORDER BY id').all() as Array<{
     session_id: string;
   }>;
   return rows.map((r) => r.session_id);

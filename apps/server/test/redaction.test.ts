@@ -10,6 +10,7 @@ import {
   postHook,
   prompt,
   sessionStart,
+  sqliteOf,
   startTestServer,
   tmpDir,
   trpcClient,
@@ -103,10 +104,7 @@ describe('secrets are redacted at ingest (real server, real SQLite file)', () =>
     expect((await me.history.fullText({ query: 'REDACTED' })).total).toBeGreaterThan(0);
 
     // The raw event log, then every byte of the database once the server is closed (sessions, rings, state, notes).
-    const payloads = server.database.sqlite
-      .prepare('SELECT payload FROM hook_events')
-      .pluck()
-      .all() as string[];
+    const payloads = sqliteOf(server).prepare('SELECT payload FROM hook_events').pluck().all() as string[];
     expect(payloads.length).toBe(1 + texts.length * 3);
     for (const n of allNeedles) for (const p of payloads) expect(p).not.toContain(n);
     sub.unsubscribe();

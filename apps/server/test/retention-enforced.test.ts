@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../src/retention/index.js';
 import type { RunningServer } from '../src/server.js';
-import { caller, claudeEvent, prompt, sessionStart, startTestServer, tmpDir } from './helpers.js';
+import { caller, claudeEvent, prompt, sessionStart, sqliteOf, startTestServer, tmpDir } from './helpers.js';
 
 const START = Date.UTC(2026, 11, 1, 12);
 
@@ -45,7 +45,7 @@ describe('retention enforced (real SQLite file, the server clock moved forward)'
       });
     let server = await start();
     cleanups.push(() => server.close());
-    const sql = (q: string) => server.database.sqlite.prepare(q).pluck().all() as unknown[];
+    const sql = (q: string) => sqliteOf(server).prepare(q).pluck().all() as unknown[];
 
     await session(server, now, 'old', 'alpha', true);
     now += 2 * 24 * HOUR_MS; // two days later

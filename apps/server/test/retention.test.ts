@@ -3,7 +3,7 @@ import { createWritePlanner, openSqlite, type SqliteAdapter, type WriteOp } from
 import type { IngestEvent } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS, type HookEventRetention, startHookEventRetention } from '../src/retention/hook-events.js';
-import { claudeEvent, startTestServer, tmpDir, waitFor } from './helpers.js';
+import { claudeEvent, sqliteOf, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const NOW = Date.UTC(2026, 11, 6, 12);
 const quiet = { info: () => {}, warn: () => {} };
@@ -115,7 +115,7 @@ describe('raw hook event retention (real SQLite file)', () => {
     });
     cleanups.push(() => server.close());
     await waitFor(() => {
-      const ids = server.database.sqlite.prepare('SELECT ingest_id FROM hook_events').pluck().all();
+      const ids = sqliteOf(server).prepare('SELECT ingest_id FROM hook_events').pluck().all();
       return ids.length === 1 && ids[0] === 'week-old';
     });
   });

@@ -71,6 +71,10 @@ function spyRuntime() {
     addSession(sessionId: string, transcriptPath: string, cli: Session['cli'] = 'claude') {
       sessions.push({ sessionId, transcriptPath, cli, status: 'working' } as Session);
     },
+    /** A session that is already over when the follower first sees it (started at `startedAt`). */
+    addEnded(sessionId: string, transcriptPath: string, startedAt: number, cli: Session['cli'] = 'claude') {
+      sessions.push({ sessionId, transcriptPath, cli, status: 'ended', startedAt } as Session);
+    },
     end(sessionId: string) {
       for (const s of sessions) if (s.sessionId === sessionId) s.status = 'ended';
     },
@@ -378,6 +382,23 @@ describe('transcript follower (files, spy runtime)', () => {
     expect(rt.texts()).toEqual(['interrupted']);
     rt.end('codex1');
     await f.poke();
+    expect(f.stats().sessions).toBe(0);
+  });
+
+  it('a session that ended before it was ever followed gets one read of its whole file; one from before the start none', async () => {
+    const dir = temp();
+    const short = join(dir, 'short.jsonl');
+    const old = join(dir, 'old.jsonl');
+    writeFileSync(short, assistantLine('said in a one-second run'));
+    writeFileSync(old, assistantLine('from before this server started'));
+    const rt = spyRuntime();
+    rt.addEnded('old', old, Date.now() - 3_600_000);
+    const f = follower(rt);
+    rt.addEnded('short', short, Date.now() + 1);
+    await f.poke();
+    await f.poke();
+    await f.poke();
+    expect(rt.texts()).toEqual(['said in a one-second run']);
     expect(f.stats().sessions).toBe(0);
   });
 

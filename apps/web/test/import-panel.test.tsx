@@ -98,3 +98,17 @@ describe('Settings: import history', () => {
     expect((await screen.findByRole('alert')).textContent).toBe('an import is already running');
   });
 });
+
+describe('Settings: import history and retention', () => {
+  it('says what retention will do to imported conversations before they are imported', async () => {
+    render(() => (
+      <ImportPanel
+        api={{ importStart: async () => progress({}), importStatus: async () => progress({}) }}
+        retentionHours={24}
+      />
+    ));
+    expect((await screen.findByTestId('import-retention')).textContent).toMatch(
+      /Retention keeps conversations for 24 h: imported sessions older than that .* leave full-text search/,
+    );
+  });
+});

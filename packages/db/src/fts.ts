@@ -1,13 +1,40 @@
 /**
  * Full-text search over prompts, responses, tool call inputs and outputs, notes and session titles: the input, the
- * result and the snippets. The search itself is the adapter's (`DatabaseAdapter.fullTextSearch`; FTS5 with bm25
- * ranking in `sqlite/fts-search.ts`, the index built by migration 0002).
+ * result, the snippets, and what both adapters' searches share (kind and session filters, the hit of a row). The
+ * search itself is the adapter's (`DatabaseAdapter.fullTextSearch`): FTS5 with bm25 ranking in
+ * `sqlite/fts-search.ts`; a tsvector with a GIN index and `ts_rank` in `postgres/fts-search.ts`.
  */
 import { AGENT_CLIS, SESSION_STATUSES } from '@flightdeck/shared-types';
+import { type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import type { SearchKind } from './schema.js';
 
 const MAX_TERMS = 16;
+
+/**
+ * How many of the newest matches are ranked (see "Search at scale" in the README): a query matching more ranks its
+ * newest `RANK_WINDOW` matches (bm25 on SQLite, ts_rank on PostgreSQL) and says `capped`. Measured with `pnpm bench:fts` over 1,000,000 messages:
+ * ranking every match of a word in 30 % of them took over a second; the window keeps every query near its cost of
+ * reading that many matches.
+ */
+export const RANK_WINDOW = 2000;
+
+/**
+ * The words of any user string that a full-text search looks for (at most 16), NFC-normalised, punctuation
+ * stripped at their edges; words without a letter or digit are dropped. Each adapter builds its own query from
+ * them (FTS5: `toFtsQuery`; PostgreSQL: a tsquery of prefix terms).
+ */
+export function ftsWords(query: string): string[] {
+  const words: string[] = [];
+  for (const raw of query.normalize('NFC').split(/\s+/u)) {
+    // Keep letters, digits and inner punctuation the tokenizer splits anyway; strip the rest at the edges.
+    const word = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+    if (!/[\p{L}\p{N}]/u.test(word)) continue;
+    words.push(word);
+    if (words.length >= MAX_TERMS) break;
+  }
+  return words;
+}
 
 /**
  * Turns any user string into a safe FTS5 MATCH expression: every word becomes a quoted prefix term
@@ -16,14 +43,7 @@ const MAX_TERMS = 16;
  * searchable remains (the caller then returns an empty result).
  */
 export function toFtsQuery(query: string): string | null {
-  const terms: string[] = [];
-  for (const raw of query.normalize('NFC').split(/\s+/u)) {
-    // Keep letters, digits and inner punctuation the tokenizer splits anyway; strip the rest at the edges.
-    const word = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-    if (!/[\p{L}\p{N}]/u.test(word)) continue;
-    terms.push(`"${word.replaceAll('"', '""')}"*`);
-    if (terms.length >= MAX_TERMS) break;
-  }
+  const terms = ftsWords(query).map((word) => `"${word.replaceAll('"', '""')}"*`);
   return terms.length > 0 ? terms.join(' ') : null;
 }
 
@@ -77,7 +97,7 @@ export interface FtsHit {
   projectPath: string;
   /** When the item happened (a tool call's start, a note's last edit, a title: the session's start). */
   timestamp: number;
-  /** bm25 score (lower = better; results come best first). */
+  /** The score (lower = better; results come best first): bm25 on SQLite, minus `ts_rank` on PostgreSQL. */
   rank: number;
   /** Snippet split into plain and matching parts: render `match` parts highlighted (no HTML to sanitise). */
   snippet: SnippetPart[];
@@ -121,4 +141,67 @@ export function parseSnippet(raw: string): SnippetPart[] {
   return parts
     .map((p) => ({ ...p, text: p.text.replaceAll(SNIPPET_MARK_START, '').replaceAll(SNIPPET_MARK_END, '') }))
     .filter((p) => p.text.length > 0);
+}
+
+/** The `search_index` kinds of each `kind` filter (null: every kind). */
+export const KIND_FILTER: Record<FtsKind, SearchKind[] | null> = {
+  all: null,
+  prompts: ['prompt'],
+  responses: ['response'],
+  tools: ['tool_input', 'tool_output'],
+  notes: ['note'],
+  titles: ['title'],
+};
+
+type SessionFilters = Partial<
+  Pick<z.output<z.ZodObject<typeof sessionFilterFields>>, keyof typeof sessionFilterFields>
+>;
+
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** SQL conditions (ANDed, each starting with AND) on the `sessions` row aliased `s` (portable SQL). */
+export function sessionConditions(f: SessionFilters): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [];
+  if (f.project) parts.push(sql`AND (s.project_path = ${f.project} OR s.project_name = ${f.project})`);
+  if (f.status) parts.push(sql`AND s.status IN (${sql.join(list(f.status))})`);
+  if (f.cli) parts.push(sql`AND s.cli IN (${sql.join(list(f.cli))})`);
+  if (f.dateFrom !== undefined) parts.push(sql`AND s.started_at >= ${f.dateFrom}`);
+  if (f.dateTo !== undefined) parts.push(sql`AND s.started_at <= ${f.dateTo}`);
+  if (f.archived !== undefined) parts.push(sql`AND s.archived = ${f.archived ? 1 : 0}`);
+  return parts.length > 0 ? sql.join(parts, sql` `) : sql``;
+}
+
+/** A result row of either adapter's search: `snip` marked with `SNIPPET_MARK_START`/`SNIPPET_MARK_END`. */
+export interface FtsRow {
+  kind: SearchKind;
+  ref_id: number;
+  tool_use_id: string | null;
+  tool_name: string | null;
+  session_id: string;
+  timestamp: number;
+  rank: number;
+  snip: string;
+  title: string;
+  project_name: string;
+  project_path: string;
+}
+
+export function toHit(r: FtsRow): FtsHit {
+  const parts = parseSnippet(r.snip ?? '');
+  return {
+    kind: r.kind,
+    refId: Number(r.ref_id),
+    toolUseId: r.tool_use_id ?? null,
+    toolName: r.tool_name ?? null,
+    sessionId: r.session_id,
+    sessionTitle: r.title,
+    projectName: r.project_name,
+    projectPath: r.project_path,
+    timestamp: Number(r.timestamp),
+    rank: Number(r.rank),
+    snippet: parts,
+    snippetHtml: parts
+      .map((p) => (p.match ? `<mark>${escapeHtml(p.text)}</mark>` : escapeHtml(p.text)))
+      .join(''),
+  };
 }

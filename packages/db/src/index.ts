@@ -17,6 +17,8 @@ export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
+export { postgresMigrationProvider, postgresMigrations } from './postgres/migrations/index.js';
+export { type OpenPostgresOptions, openPostgres, type PostgresAdapter } from './postgres/open.js';
 export { loadPromptQueues, promptQueueOp, type StoredPromptQueue } from './prompt-queue.js';
 export {
   CONVERSATION_TABLES,
@@ -43,7 +45,7 @@ export {
   TABLE_RINGS,
 } from './session-row.js';
 export * from './sessions.js';
-export { fullTextSearch, RANK_WINDOW } from './sqlite/fts-search.js';
+export { fullTextSearch } from './sqlite/fts-search.js';
 export {
   type OpenSqliteOptions,
   openSqlite,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createWritePlanner,
@@ -17,16 +18,17 @@ import {
   openTestDb,
   recordBatch,
   revise,
+  rows,
   type SessionOver,
+  STORES,
   sessionIdsByTable,
   T0,
+  type TestDb,
   tool,
   written,
 } from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
-
-describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => {
+describe.each(STORES)('the adapter (%s)', (kind) => {
   let h: TestDb | null = null;
   afterEach(async () => {
     await h?.cleanup();
@@ -39,15 +41,16 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
       op: 'prompt',
       row: { session_id: 'no-such-session', text: 'text', prompt_id: null, timestamp: T0 },
     };
+    // SQLite says FOREIGN KEY, PostgreSQL foreign key
     await expect(h.write([hookEventOp(hookEvent('0009', 'x', 'Stop')), orphan])).rejects.toThrow(
-      /FOREIGN KEY/,
+      /FOREIGN KEY/i,
     );
-    expect(count(h, 'hook_events')).toBe(0);
+    expect(await count(h, 'hook_events')).toBe(0);
     await expect(h.write([{ op: 'nope' } as never])).rejects.toThrow(/unknown operation nope/);
     expect(typeof (await h.write([hookEventOp(hookEvent('0010', 'x', 'Stop'))]))).toBe('number');
-    expect(count(h, 'hook_events')).toBe(1);
+    expect(await count(h, 'hook_events')).toBe(1);
     expect(h.writeMode).toBe('main');
-    expect(h.dialect).toBe('sqlite');
+    expect(h.dialect).toBe(kind === 'postgres' ? 'postgres' : 'sqlite');
   });
 
   it('merges a re-keyed session into an existing one: shared entries once, the rest moved, in every table', async () => {
@@ -69,13 +72,11 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
       events: [hookEvent('e-a', 'a', 'SessionStart')],
       sessions: [makeSession('a', own('a', T0 + 10)), makeSession('b', own('b', T0 + 20))],
     });
-    h.sqlite
-      .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('a', 'n', 1, 1)")
-      .run();
+    await rows(h, sql`INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('a', 'n', 1, 1)`);
 
     await recordBatch(h, { events: [], sessions: [], rekeys: [{ oldId: 'a', newId: 'b' }] });
 
-    expect(sessionIdsByTable(h)).toEqual(onlySession('b'));
+    expect(await sessionIdsByTable(h)).toEqual(onlySession('b'));
     const d = await getSession(h.db, 'b');
     expect(d?.prompts.map((p) => p.text)).toEqual(['shared prompt', 'a prompt', 'b prompt']);
     expect(d?.responses.map((r) => r.text)).toEqual(['shared answer', 'a answer', 'b answer']);
@@ -107,6 +108,28 @@ describe.each(['memory', 'file'] as const)('the SQLite adapter (%s)', (kind) => 
     expect((await h.fullTextSearch({ query: 'hello' })).items).toMatchObject([
       { kind: 'prompt', sessionId: 's1' },
     ]);
+  });
+
+  it('applies plans in the order given when the caller does not wait between them', async () => {
+    h = await openTestDb(kind);
+    const db = h;
+    const planner = createWritePlanner();
+    const row = (id: string) => {
+      const ops: WriteOp[] = [];
+      planner.sessionRow(ops, makeSession(id));
+      return ops;
+    };
+    // Each prompt needs the session row of the plan before it (a foreign key): a plan that overtook the one before
+    // it (another connection of a pool) would be refused.
+    const writes = Array.from({ length: 20 }, (_, i) => [
+      db.write(row(`o${i}`)),
+      db.write([
+        { op: 'prompt', row: { session_id: `o${i}`, text: `p${i}`, prompt_id: null, timestamp: T0 } },
+      ]),
+    ]).flat();
+    const settled = await Promise.allSettled(writes);
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(await count(h, 'prompts')).toBe(20);
   });
 });
 

@@ -14,11 +14,9 @@ import {
   savePushSubscription,
   updateAlertRule,
 } from '../src/index.js';
-import { openTestDb } from './helpers.js';
+import { count as countRows, openTestDb, STORES, type TestDb } from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
-
-describe('alerts repositories', () => {
+describe.each(STORES)('alerts repositories (%s)', (kind) => {
   let h: TestDb | undefined;
   afterEach(async () => {
     await h?.cleanup();
@@ -26,7 +24,7 @@ describe('alerts repositories', () => {
   });
 
   it('starts with the built-in approval rule (push + browser), then creates, updates and deletes rules', async () => {
-    h = await openTestDb('file');
+    h = await openTestDb(kind);
     const initial = await listAlertRules(h.db);
     expect(initial).toHaveLength(1);
     expect(initial[0]).toMatchObject({
@@ -69,7 +67,7 @@ describe('alerts repositories', () => {
   });
 
   it('keeps one subscription per endpoint, and removes it', async () => {
-    h = await openTestDb('memory');
+    h = await openTestDb(kind);
     const K1 = { p256dh: `B${'a'.repeat(86)}`, auth: 'b'.repeat(22) };
     const K2 = { p256dh: `B${'c'.repeat(86)}`, auth: 'd'.repeat(22) };
     const sub = { endpoint: 'https://push.example.com/e1', keys: K1 };
@@ -93,7 +91,7 @@ describe('alerts repositories', () => {
   });
 
   it('logs deliveries newest first, clips excerpts and keeps a bounded log', async () => {
-    h = await openTestDb('memory');
+    h = await openTestDb(kind);
     const d = {
       ruleId: 'r1',
       sessionId: 's1',
@@ -123,7 +121,7 @@ describe('alerts repositories', () => {
     ]);
     for (let i = 0; i < MAX_ALERT_DELIVERIES; i++)
       await addAlertDelivery(h.db, { ...d, responseExcerpt: null });
-    const count = h.sqlite.prepare('SELECT count(*) FROM alert_deliveries').pluck().get();
+    const count = await countRows(h, 'alert_deliveries');
     expect(count).toBe(MAX_ALERT_DELIVERIES);
     expect(await listAlertDeliveries(h.db, { limit: 1 })).toHaveLength(1);
     await expect(listAlertDeliveries(h.db, { limit: 0 })).rejects.toThrow(DbInputError);

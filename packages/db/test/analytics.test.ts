@@ -7,15 +7,14 @@ import {
   getSummaryStats,
   getToolBreakdown,
 } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, STORES, T0, type TestDb, tool } from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const M = 60_000;
 const H = 60 * M;
 const D = 24 * H;
 
 // T0 is Monday 2026-11-16 09:00 UTC.
-describe.each(['memory', 'file'] as const)('analytics (%s)', (kind) => {
+describe.each(STORES)('analytics (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
@@ -148,9 +147,9 @@ describe.each(['memory', 'file'] as const)('analytics (%s)', (kind) => {
   });
 });
 
-describe('analytics on an empty database', () => {
+describe.each(STORES)('analytics on an empty database (%s)', (kind) => {
   it('returns zeros and nulls', async () => {
-    const h = await openTestDb('memory');
+    const h = await openTestDb(kind);
     try {
       expect(await getSummaryStats(h.db, T0)).toEqual({
         totalSessions: 0,

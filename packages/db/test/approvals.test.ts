@@ -1,9 +1,7 @@
 import type { ApprovalDecisionRecord } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approvalDecisionOp, listApprovalDecisions } from '../src/index.js';
-import { count, openTestDb } from './helpers.js';
-
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+import { count, openTestDb, STORES, type TestDb } from './helpers.js';
 
 const rec = (
   id: string,
@@ -24,7 +22,7 @@ const rec = (
   ...extra,
 });
 
-describe.each(['memory', 'file'] as const)('approval decisions (%s)', (kind) => {
+describe.each(STORES)('approval decisions (%s)', (kind) => {
   let h: TestDb | undefined;
   afterEach(async () => {
     await h?.cleanup();
@@ -44,7 +42,7 @@ describe.each(['memory', 'file'] as const)('approval decisions (%s)', (kind) => 
     await h.write([approvalDecisionOp(a), approvalDecisionOp(b)]);
     // A repeat of the same id (a replayed close) is ignored.
     await h.write([approvalDecisionOp(c), approvalDecisionOp({ ...a, outcome: 'denied' })]);
-    expect(count(h, 'approval_decisions')).toBe(3);
+    expect(await count(h, 'approval_decisions')).toBe(3);
     expect(await listApprovalDecisions(h.db)).toEqual([c, b, a]);
     expect(await listApprovalDecisions(h.db, { sessionId: 's1' })).toEqual([c, a]);
     expect(await listApprovalDecisions(h.db, { before: 3000, limit: 1 })).toEqual([b]);

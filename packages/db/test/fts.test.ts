@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addNote,
   DbInputError,
   deleteNote,
+  type FullTextSearchInput,
   fullTextSearch,
   migrateToLatest,
   parseSnippet,
@@ -10,9 +12,19 @@ import {
   toFtsQuery,
   updateNote,
 } from '../src/index.js';
-import { makeSession, migrateDownThrough, openTestDb, recordBatch, revise, T0, tool } from './helpers.js';
-
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+import {
+  count,
+  makeSession,
+  migrateDownThrough,
+  openTestDb,
+  pluck,
+  recordBatch,
+  revise,
+  STORES,
+  T0,
+  type TestDb,
+  tool,
+} from './helpers.js';
 
 describe('toFtsQuery', () => {
   it('quotes every word as a prefix term and drops what cannot match', () => {
@@ -26,7 +38,7 @@ describe('toFtsQuery', () => {
   });
 });
 
-describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
+describe.each(STORES)('fullTextSearch (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
@@ -76,7 +88,7 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
   });
 
   it('ranks by bm25 (more matches first) and returns highlighted snippets with session info', async () => {
-    const r = await fullTextSearch(h.db, { query: 'login' });
+    const r = await h.fullTextSearch({ query: 'login' });
     expect(r.total).toBe(3);
     expect(r.items.map((i) => [i.kind, i.sessionId])).toEqual([
       ['prompt', 's-auth'],
@@ -94,12 +106,12 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
   });
 
   it('matches prefixes, diacritics-insensitively, and escapes HTML in snippets', async () => {
-    const r = await fullTextSearch(h.db, { query: 'cafe scr' });
+    const r = await h.fullTextSearch({ query: 'cafe scr' });
     expect(r.total).toBe(1);
     expect(r.items[0]?.snippetHtml).toBe(
       'Also add a test for the <mark>café</mark> menu &lt;<mark>script</mark>&gt;',
     );
-    expect((await fullTextSearch(h.db, { query: 'refact' })).items.map((i) => i.kind).sort()).toEqual([
+    expect((await h.fullTextSearch({ query: 'refact' })).items.map((i) => i.kind).sort()).toEqual([
       'prompt',
       'response',
       'title',
@@ -107,20 +119,20 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
   });
 
   it('filters by kind and project and paginates', async () => {
-    expect(
-      (await fullTextSearch(h.db, { query: 'login', kind: 'responses' })).items.map((i) => i.kind),
-    ).toEqual(['response']);
-    expect((await fullTextSearch(h.db, { query: 'lint', kind: 'tools' })).items[0]).toMatchObject({
+    expect((await h.fullTextSearch({ query: 'login', kind: 'responses' })).items.map((i) => i.kind)).toEqual([
+      'response',
+    ]);
+    expect((await h.fullTextSearch({ query: 'lint', kind: 'tools' })).items[0]).toMatchObject({
       kind: 'tool_input',
       sessionId: 's-auth',
       toolName: 'Bash',
     });
-    expect((await fullTextSearch(h.db, { query: 'lint', kind: 'prompts' })).total).toBe(0);
+    expect((await h.fullTextSearch({ query: 'lint', kind: 'prompts' })).total).toBe(0);
     expect(
-      (await fullTextSearch(h.db, { query: 'login', project: 'docs' })).items.map((i) => i.sessionId),
+      (await h.fullTextSearch({ query: 'login', project: 'docs' })).items.map((i) => i.sessionId),
     ).toEqual(['s-docs']);
-    expect((await fullTextSearch(h.db, { query: 'login', project: '/home/dev/src/acme-api' })).total).toBe(2);
-    const p2 = await fullTextSearch(h.db, { query: 'login', page: 2, pageSize: 2 });
+    expect((await h.fullTextSearch({ query: 'login', project: '/home/dev/src/acme-api' })).total).toBe(2);
+    const p2 = await h.fullTextSearch({ query: 'login', page: 2, pageSize: 2 });
     expect(p2).toMatchObject({ total: 3, page: 2, pageSize: 2 });
     expect(p2.items.map((i) => i.kind)).toEqual(['response']);
   });
@@ -151,13 +163,13 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
       '[login]',
     ];
     for (const query of weird) {
-      const r = await fullTextSearch(h.db, { query });
+      const r = await h.fullTextSearch({ query });
       expect(r.total, query).toBeGreaterThanOrEqual(0);
     }
-    expect((await fullTextSearch(h.db, { query: '日本語のドキュメントを更新しました' })).total).toBe(1);
-    expect((await fullTextSearch(h.db, { query: 'AND' })).total).toBe(0);
-    expect((await fullTextSearch(h.db, { query: 'login)' })).total).toBe(3);
-    expect(await fullTextSearch(h.db, { query: '   ' })).toEqual({
+    expect((await h.fullTextSearch({ query: '日本語のドキュメントを更新しました' })).total).toBe(1);
+    expect((await h.fullTextSearch({ query: 'AND' })).total).toBe(0);
+    expect((await h.fullTextSearch({ query: 'login)' })).total).toBe(3);
+    expect(await h.fullTextSearch({ query: '   ' })).toEqual({
       items: [],
       total: 0,
       capped: false,
@@ -167,17 +179,17 @@ describe.each(['memory', 'file'] as const)('fullTextSearch (%s)', (kind) => {
   });
 
   it('validates its input with a DbInputError naming the field', async () => {
-    await expect(fullTextSearch(h.db, { query: 'x', pageSize: 0 })).rejects.toThrow(/pageSize/);
-    await expect(fullTextSearch(h.db, { query: 'x', kind: 'files' as never })).rejects.toBeInstanceOf(
+    await expect(h.fullTextSearch({ query: 'x', pageSize: 0 })).rejects.toThrow(/pageSize/);
+    await expect(h.fullTextSearch({ query: 'x', kind: 'files' as never })).rejects.toBeInstanceOf(
       DbInputError,
     );
-    await expect(fullTextSearch(h.db, { query: 42 as never })).rejects.toThrow(/query/);
+    await expect(h.fullTextSearch({ query: 42 as never })).rejects.toThrow(/query/);
   });
 });
 
-describe('the index follows re-keys and deletes', () => {
+describe.each(STORES)('the index follows re-keys and deletes (%s)', (kind) => {
   it('finds entries under the new id and forgets deleted sessions', async () => {
-    const h = await openTestDb('memory');
+    const h = await openTestDb(kind);
     try {
       await recordBatch(h, {
         events: [],
@@ -188,19 +200,19 @@ describe('the index follows re-keys and deletes', () => {
         ],
       });
       await recordBatch(h, { events: [], sessions: [], rekeys: [{ oldId: 'old', newId: 'new' }] });
-      expect((await fullTextSearch(h.db, { query: 'zebra' })).items.map((i) => i.sessionId)).toEqual(['new']);
+      expect((await h.fullTextSearch({ query: 'zebra' })).items.map((i) => i.sessionId)).toEqual(['new']);
       await recordBatch(h, { events: [], sessions: [], removedSessionIds: ['new'] });
-      expect((await fullTextSearch(h.db, { query: 'zebra' })).total).toBe(0);
-      expect(h.sqlite.prepare('SELECT count(*) FROM search_index').pluck().get()).toBe(0);
+      expect((await h.fullTextSearch({ query: 'zebra' })).total).toBe(0);
+      expect(await count(h, 'search_index')).toBe(0);
     } finally {
       await h.cleanup();
     }
   });
 });
 
-describe('search at scale: the newest matches are ranked', () => {
+describe.each(STORES)('search at scale: the newest matches are ranked (%s)', (kind) => {
   it('ranks the newest RANK_WINDOW matches, says there were more, and snippets only the page', async () => {
-    const h = await openTestDb('memory');
+    const h = await openTestDb(kind);
     try {
       const n = RANK_WINDOW + 50;
       const promptHistory = Array.from({ length: n }, (_, i) => ({
@@ -215,19 +227,19 @@ describe('search at scale: the newest matches are ranked', () => {
       // The best of the window: the newest prompts, one of them saying it twice.
       promptHistory[n - 10] = { text: 'zebra and zebra again', timestamp: T0 + n - 10, promptId: null };
       await recordBatch(h, { events: [], sessions: [makeSession('s-many', { promptHistory })] });
-      const first = await fullTextSearch(h.db, { query: 'zebra', pageSize: 5 });
-      expect(h.sqlite.prepare('SELECT count(*) FROM prompts').pluck().get()).toBe(n);
+      const first = await h.fullTextSearch({ query: 'zebra', pageSize: 5 });
+      expect(await count(h, 'prompts')).toBe(n);
       expect(first.capped).toBe(true);
       expect(first.total).toBe(RANK_WINDOW);
       expect(first.items[0]?.snippetHtml).toBe('<mark>zebra</mark> and <mark>zebra</mark> again');
       expect(first.items).toHaveLength(5);
       for (const item of first.items) expect(item.snippetHtml).toContain('<mark>zebra</mark>');
       // The oldest matches are outside the window: no page holds them.
-      const last = await fullTextSearch(h.db, { query: 'zebra', page: RANK_WINDOW / 200, pageSize: 200 });
+      const last = await h.fullTextSearch({ query: 'zebra', page: RANK_WINDOW / 200, pageSize: 200 });
       expect(last.items).toHaveLength(200);
       expect(last.items.some((i) => i.snippetHtml.includes('oldest'))).toBe(false);
       // Under the window, everything is ranked and nothing is capped.
-      const few = await fullTextSearch(h.db, { query: 'oldest' });
+      const few = await h.fullTextSearch({ query: 'oldest' });
       expect(few).toMatchObject({ total: 1, capped: false });
       expect(few.items[0]?.snippetHtml).toBe(
         '<mark>zebra</mark> <mark>zebra</mark> <mark>zebra</mark> <mark>zebra</mark> <mark>zebra</mark> in the <mark>oldest</mark> prompt'.replace(
@@ -239,9 +251,30 @@ describe('search at scale: the newest matches are ranked', () => {
       await h.cleanup();
     }
   });
+  it('never ranks a match older than the window, on any page', async () => {
+    const h = await openTestDb(kind);
+    try {
+      const n = RANK_WINDOW + 10;
+      const promptHistory = Array.from({ length: n }, (_, i) => ({
+        text: i < 10 ? `okapi ancient prompt ${i}` : `okapi prompt ${i}`,
+        timestamp: T0 + i,
+        promptId: null,
+      }));
+      await recordBatch(h, { events: [], sessions: [makeSession('s-window', { promptHistory })] });
+      const seen: string[] = [];
+      for (let page = 1; page <= RANK_WINDOW / 200 + 1; page++) {
+        const r = await h.fullTextSearch({ query: 'okapi', page, pageSize: 200 });
+        seen.push(...r.items.map((i) => i.snippet.map((p) => p.text).join('')));
+      }
+      expect(seen).toHaveLength(RANK_WINDOW);
+      expect(seen.filter((t) => t.includes('ancient'))).toEqual([]);
+    } finally {
+      await h.cleanup();
+    }
+  });
 });
 
-describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) => {
+describe.each(STORES)('what the index covers (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
@@ -264,7 +297,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
     });
     const s = makeSession('s-out', { toolLog: [running] });
     await recordBatch(h, { events: [], sessions: [s, other] });
-    expect((await fullTextSearch(h.db, { query: 'xylophone' })).items.map((i) => i.kind)).toEqual(['prompt']);
+    expect((await h.fullTextSearch({ query: 'xylophone' })).items.map((i) => i.kind)).toEqual(['prompt']);
     // PostToolUse: the output arrives later, as an update of the stored call.
     const done = {
       ...running,
@@ -273,7 +306,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
       result: 'FAIL src/keys.test.ts: xylophone xylophone expected 3 received 2',
     };
     await recordBatch(h, { events: [], sessions: [revise(s, { toolLog: [done] })] });
-    const r = await fullTextSearch(h.db, { query: 'xylophone' });
+    const r = await h.fullTextSearch({ query: 'xylophone' });
     expect(r.items.map((i) => [i.kind, i.sessionId])).toEqual([
       ['tool_output', 's-out'],
       ['prompt', 's-other'],
@@ -282,7 +315,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
     expect(r.items[0]).toMatchObject({ toolUseId: 'toolu_out', toolName: 'Bash', timestamp: T0 + 10 });
     expect(r.items[0]!.snippet.filter((p) => p.match).map((p) => p.text)).toEqual(['xylophone', 'xylophone']);
     expect(r.items[0]!.snippetHtml).toContain('<mark>xylophone</mark> <mark>xylophone</mark> expected');
-    expect((await fullTextSearch(h.db, { query: 'xylophone', kind: 'tools' })).total).toBe(1);
+    expect((await h.fullTextSearch({ query: 'xylophone', kind: 'tools' })).total).toBe(1);
     // A call stored already finished (one batch) is indexed with its output too, and errors are searchable.
     const failed = tool({
       tool: 'Bash',
@@ -293,7 +326,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
       error: 'quokka: command not found',
     });
     await recordBatch(h, { events: [], sessions: [makeSession('s-err', { toolLog: [failed] })] });
-    expect((await fullTextSearch(h.db, { query: 'quokka' })).items).toMatchObject([
+    expect((await h.fullTextSearch({ query: 'quokka' })).items).toMatchObject([
       { kind: 'tool_output', sessionId: 's-err', toolUseId: 'toolu_err' },
     ]);
   });
@@ -309,7 +342,7 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
         }),
       ],
     });
-    const r = await fullTextSearch(h.db, { query: 'narwhal' });
+    const r = await h.fullTextSearch({ query: 'narwhal' });
     expect(r.items).toMatchObject([
       { kind: 'response', sessionId: 's-resp', timestamp: T0 + 5, toolUseId: null },
     ]);
@@ -319,28 +352,28 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
   it('finds notes and titles, and follows their edits', async () => {
     await recordBatch(h, { events: [], sessions: [makeSession('s-note', { title: 'Ocelot migration' })] });
     const note = await addNote(h.db, 's-note', 'remember the pangolin flag', T0 + 100);
-    expect((await fullTextSearch(h.db, { query: 'pangolin' })).items).toMatchObject([
+    expect((await h.fullTextSearch({ query: 'pangolin' })).items).toMatchObject([
       { kind: 'note', sessionId: 's-note', refId: note.id, timestamp: T0 + 100 },
     ]);
     await updateNote(h.db, note.id, 'remember the wombat flag', T0 + 200);
-    expect((await fullTextSearch(h.db, { query: 'pangolin' })).total).toBe(0);
-    expect((await fullTextSearch(h.db, { query: 'wombat', kind: 'notes' })).items).toMatchObject([
+    expect((await h.fullTextSearch({ query: 'pangolin' })).total).toBe(0);
+    expect((await h.fullTextSearch({ query: 'wombat', kind: 'notes' })).items).toMatchObject([
       { kind: 'note', timestamp: T0 + 200 },
     ]);
     await deleteNote(h.db, note.id);
-    expect((await fullTextSearch(h.db, { query: 'wombat' })).total).toBe(0);
+    expect((await h.fullTextSearch({ query: 'wombat' })).total).toBe(0);
 
-    expect((await fullTextSearch(h.db, { query: 'ocelot' })).items).toMatchObject([
+    expect((await h.fullTextSearch({ query: 'ocelot' })).items).toMatchObject([
       { kind: 'title', sessionId: 's-note', sessionTitle: 'Ocelot migration' },
     ]);
     // A renamed session (its row upserted again): the title row follows (update trigger).
     await recordBatch(h, { events: [], sessions: [makeSession('s-note', { title: 'Lynx migration' })] });
-    expect((await fullTextSearch(h.db, { query: 'ocelot' })).total).toBe(0);
-    expect((await fullTextSearch(h.db, { query: 'lynx', kind: 'titles' })).total).toBe(1);
+    expect((await h.fullTextSearch({ query: 'ocelot' })).total).toBe(0);
+    expect((await h.fullTextSearch({ query: 'lynx', kind: 'titles' })).total).toBe(1);
     // The default title (the project name) is not indexed: it would match every session of the project.
     await recordBatch(h, { events: [], sessions: [makeSession('s-plain', { title: 'acme-api' })] });
     expect(
-      h.sqlite.prepare("SELECT count(*) FROM search_index WHERE session_id = 's-plain'").pluck().get(),
+      Number((await pluck(h, sql`SELECT count(*) FROM search_index WHERE session_id = 's-plain'`))[0]),
     ).toBe(0);
   });
 
@@ -358,8 +391,8 @@ describe.each(['memory', 'file'] as const)('what the index covers (%s)', (kind) 
         mk('f-archived', { archived: true }),
       ],
     });
-    const ids = async (f: Omit<Parameters<typeof fullTextSearch>[1], 'query'>) =>
-      (await fullTextSearch(h.db, { ...f, query: 'tapir' })).items.map((i) => i.sessionId).sort();
+    const ids = async (f: Omit<FullTextSearchInput, 'query'>) =>
+      (await h.fullTextSearch({ ...f, query: 'tapir' })).items.map((i) => i.sessionId).sort();
     expect(await ids({})).toEqual(['f-archived', 'f-codex', 'f-ended']);
     expect(await ids({ status: 'ended' })).toEqual(['f-ended']);
     expect(await ids({ cli: ['codex'] })).toEqual(['f-codex']);

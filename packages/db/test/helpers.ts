@@ -3,18 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
+import { type RawBuilder, sql } from 'kysely';
+import { inject } from 'vitest';
 import {
   createWritePlanner,
+  type DatabaseAdapter,
   hasIngestIds,
   type IngestBatch,
   type IngestEvent,
   migrateDown,
   migrations,
+  openPostgres,
   openSqlite,
+  type PostgresAdapter,
   type SqliteAdapter,
   type WriteOp,
   type WritePlanner,
 } from '../src/index.js';
+import { createDatabase, dropSchema, withDatabase } from './support/postgres.js';
+import { TEMPLATE_DB } from './support/postgres-setup.js';
 
 export const T0 = Date.UTC(2026, 10, 16, 9, 0, 0); // Monday 2026-11-16 09:00 UTC
 
@@ -110,15 +117,54 @@ export function hookEvent(ingestId: string, sessionId: string, event: string, re
   return { ingestId, envelope, receivedAt };
 }
 
-/** Opens a database on `:memory:` or on a fresh temp file; `cleanup()` closes and removes it. */
-export async function openTestDb(
-  kind: 'memory' | 'file',
-): Promise<SqliteAdapter & { dir: string | null; cleanup(): Promise<void> }> {
+/** This test file's PostgreSQL database (one per file; one schema per test database in it). */
+let fileDatabase: Promise<string> | undefined;
+let schemas = 0;
+
+/** Where a store test runs: SQLite in memory, SQLite in a temp file, PostgreSQL (a fresh database). */
+export const STORES = ['memory', 'file', 'postgres'] as const;
+export type StoreKind = (typeof STORES)[number];
+
+type Extras = {
+  dir: string | null;
+  /** Another adapter on the same database (a file or PostgreSQL; not `:memory:`), as after a restart. */
+  reopen(): Promise<DatabaseAdapter>;
+  cleanup(): Promise<void>;
+};
+export type TestDb = DatabaseAdapter & Extras;
+/** A test database on SQLite (tests of what only SQLite has: pragmas, its migrations, the writer thread). */
+export type SqliteTestDb = SqliteAdapter & Extras;
+
+/**
+ * Opens a database on `:memory:`, on a fresh temp file, or (`postgres`) in a fresh schema of this test file's
+ * database on the run's PostgreSQL server (`test/support/postgres-setup.ts`); `cleanup()` closes and removes it.
+ */
+export async function openTestDb(kind: 'memory' | 'file'): Promise<SqliteAdapter & Extras>;
+export async function openTestDb(kind: 'postgres'): Promise<PostgresAdapter & Extras>;
+export async function openTestDb(kind: StoreKind): Promise<TestDb>;
+export async function openTestDb(kind: StoreKind): Promise<TestDb> {
+  if (kind === 'postgres') {
+    const admin = inject('postgresUrl');
+    fileDatabase ??= createDatabase(admin, TEMPLATE_DB);
+    const url = withDatabase(admin, await fileDatabase);
+    const schema = `t${++schemas}`;
+    const open = () => openPostgres({ url, schema, maxConnections: 4 });
+    const h = await open();
+    return Object.assign(h, {
+      dir: null,
+      reopen: open,
+      async cleanup() {
+        await h.close();
+        await dropSchema(url, schema);
+      },
+    });
+  }
   const dir = kind === 'file' ? mkdtempSync(join(tmpdir(), 'flightdeck-db-')) : null;
   const file = dir ? join(dir, 'flightdeck.db') : ':memory:';
   const h = await openSqlite({ file });
   return Object.assign(h, {
     dir,
+    reopen: () => openSqlite({ file }),
     async cleanup() {
       await h.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
@@ -126,8 +172,21 @@ export async function openTestDb(
   });
 }
 
-export function count(h: SqliteAdapter, table: string): number {
-  return (h.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+/** Rows of a raw query on any adapter (portable SQL only). */
+export async function rows<T = Record<string, unknown>>(
+  h: DatabaseAdapter,
+  query: RawBuilder<unknown>,
+): Promise<T[]> {
+  return (await query.execute(h.db)).rows as T[];
+}
+
+/** The first column of each row of a raw query (what better-sqlite3's `pluck().all()` gives). */
+export async function pluck(h: DatabaseAdapter, query: RawBuilder<unknown>): Promise<unknown[]> {
+  return (await rows<Record<string, unknown>>(h, query)).map((r) => Object.values(r)[0]);
+}
+
+export async function count(h: DatabaseAdapter, table: string): Promise<number> {
+  return Number((await pluck(h, sql`SELECT count(*) AS n FROM ${sql.table(table)}`))[0]);
 }
 
 /** The tables that hold rows of a session (its id in `session_id`). */
@@ -143,16 +202,13 @@ const SESSION_TABLES = [
 ];
 
 /** The distinct session ids of each table that holds rows of a session. */
-export function sessionIdsByTable(h: SqliteAdapter): Record<string, unknown[]> {
-  return Object.fromEntries(
-    SESSION_TABLES.map((t) => [
-      t,
-      h.sqlite
-        .prepare(`SELECT DISTINCT ${t === 'sessions' ? 'id' : 'session_id'} FROM ${t}`)
-        .pluck()
-        .all(),
-    ]),
-  );
+export async function sessionIdsByTable(h: DatabaseAdapter): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const t of SESSION_TABLES) {
+    const column = sql.ref(t === 'sessions' ? 'id' : 'session_id');
+    out[t] = await pluck(h, sql`SELECT DISTINCT ${column} FROM ${sql.table(t)}`);
+  }
+  return out;
 }
 
 /** `sessionIdsByTable` when every row belongs to session `id`. */
@@ -161,12 +217,12 @@ export function onlySession(id: string): Record<string, unknown[]> {
 }
 
 /** Rows of the full-text index by kind (only the kinds present). */
-export function searchKinds(h: SqliteAdapter): Record<string, number> {
-  const rows = h.sqlite.prepare('SELECT kind, count(*) AS n FROM search_index GROUP BY kind').all() as Array<{
-    kind: string;
-    n: number;
-  }>;
-  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+export async function searchKinds(h: DatabaseAdapter): Promise<Record<string, number>> {
+  const found = await rows(
+    h,
+    sql<{ kind: string; n: number }>`SELECT kind, count(*) AS n FROM search_index GROUP BY kind`,
+  );
+  return Object.fromEntries(found.map((r) => [r.kind, Number(r.n)]));
 }
 
 /** Which raw events of a batch were stored, and which were there already (or twice in the batch). */
@@ -175,7 +231,7 @@ export interface IngestResult {
   duplicateIngestIds: string[];
 }
 
-const planners = new WeakMap<SqliteAdapter, WritePlanner>();
+const planners = new WeakMap<DatabaseAdapter, WritePlanner>();
 
 /**
  * Records one batch the way the server does, in one transaction: the write plan of `createWritePlanner` (raw
@@ -184,7 +240,7 @@ const planners = new WeakMap<SqliteAdapter, WritePlanner>();
  * new (looked up before the write).
  */
 export async function recordBatch(
-  h: SqliteAdapter,
+  h: DatabaseAdapter,
   batch: IngestBatch & { coreState?: unknown; now?: number },
 ): Promise<IngestResult> {
   let planner = planners.get(h);
@@ -227,7 +283,7 @@ export async function recordBatch(
  * added later does not break tests that need the schema as it was before an older one.
  */
 export async function migrateDownThrough(
-  db: SqliteAdapter['db'],
+  db: DatabaseAdapter['db'],
   target: keyof typeof migrations,
 ): Promise<{ undone: string[]; expected: string[] }> {
   const names = Object.keys(migrations);

@@ -1,4 +1,5 @@
 import type { Session } from '@flightdeck/shared-types';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DbInputError,
@@ -12,21 +13,24 @@ import {
   pruneHookEvents,
 } from '../src/index.js';
 import {
+  rows as all,
   count,
   hookEvent,
   makeSession,
   onlySession,
   openTestDb,
+  pluck,
   recordBatch,
   revise,
+  STORES,
   searchKinds,
   sessionIdsByTable,
   T0,
+  type TestDb,
   tool,
   written,
 } from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const CHILD = ['prompts', 'responses', 'tool_calls', 'events', 'search_index'];
 
 function richSession(id: string, over: Partial<Session> = {}): Session {
@@ -65,11 +69,13 @@ function richSession(id: string, over: Partial<Session> = {}): Session {
   });
 }
 
-function counts(h: TestDb): Record<string, number> {
-  return Object.fromEntries(['sessions', 'hook_events', ...CHILD].map((t) => [t, count(h, t)]));
+async function counts(h: TestDb): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ['sessions', 'hook_events', ...CHILD]) out[t] = await count(h, t);
+  return out;
 }
 
-describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
+describe.each(STORES)('recording batches (%s)', (kind) => {
   let h: TestDb | undefined;
   afterEach(async () => {
     await h?.cleanup();
@@ -87,7 +93,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       insertedIngestIds: ['0001', '0002'],
       duplicateIngestIds: [],
     });
-    const first = counts(h);
+    const first = await counts(h);
     expect(first).toEqual({
       sessions: 1,
       hook_events: 2,
@@ -108,7 +114,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       insertedIngestIds: [],
       duplicateIngestIds: ['0001', '0002'],
     });
-    expect(counts(h)).toEqual(first);
+    expect(await counts(h)).toEqual(first);
     // A batch mixing new and known ids reports both.
     const mixed = await recordBatch(h, {
       events: [hookEvent('0002', 's1', 'X'), hookEvent('0003', 's1', 'Stop')],
@@ -135,7 +141,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       ],
       sessions: [],
     });
-    const rows = h.sqlite.prepare('SELECT * FROM hook_events ORDER BY id').all() as Record<string, unknown>[];
+    const rows = await all(h, sql`SELECT * FROM hook_events ORDER BY id`);
     expect(rows).toMatchObject([
       {
         ingest_id: 'a',
@@ -155,7 +161,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     ]);
     expect(JSON.parse(rows[0]?.payload as string)).toMatchObject({ hook_event_name: 'PreToolUse' });
     expect(JSON.parse(rows[0]?.meta as string)).toEqual({ pid: 4242, sentAt: T0 + 4 });
-    expect(count(h, 'sessions')).toBe(0);
+    expect(await count(h, 'sessions')).toBe(0);
   });
 
   it('lists raw hook events in arrival order, by session and after an id', async () => {
@@ -193,7 +199,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       envelope: { cli: 7, payload: 'nope', meta: null },
     } as never;
     expect((await recordBatch(h, { events: [odd], sessions: [] })).insertedIngestIds).toEqual(['odd']);
-    expect(h.sqlite.prepare('SELECT cli, session_id, payload, meta FROM hook_events').get()).toEqual({
+    expect((await all(h, sql`SELECT cli, session_id, payload, meta FROM hook_events`))[0]).toEqual({
       cli: 'unknown',
       session_id: null,
       payload: '{}',
@@ -211,7 +217,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     expect(await pruneHookEvents(h.db, { before: T0 + 3, limit: 2 })).toBe(2);
     expect(await pruneHookEvents(h.db, { before: T0 + 3 })).toBe(1);
     expect(await pruneHookEvents(h.db, { before: T0 + 100, keepAtLeast: 4 })).toBe(3);
-    expect(h.sqlite.prepare('SELECT ingest_id FROM hook_events ORDER BY id').pluck().all()).toEqual([
+    expect(await pluck(h, sql`SELECT ingest_id FROM hook_events ORDER BY id`)).toEqual([
       'e6',
       'e7',
       'e8',
@@ -240,10 +246,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     expect(after[0]).toEqual({ ...later[0], id: 3 });
     // Pruning keeps what a restart would replay.
     expect(await pruneHookEvents(h.db, { before: T0 + 100 })).toBe(2);
-    expect(h.sqlite.prepare('SELECT ingest_id FROM hook_events ORDER BY id').pluck().all()).toEqual([
-      'a3',
-      'a4',
-    ]);
+    expect(await pluck(h, sql`SELECT ingest_id FROM hook_events ORDER BY id`)).toEqual(['a3', 'a4']);
   });
 
   it('updates a tool call seen running then ok instead of duplicating it', async () => {
@@ -261,11 +264,10 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     const done = { ...running, status: 'ok' as const, endedAt: T0 + 500, durationMs: 500, result: 'built' };
     const failed = { ...noId, status: 'failed' as const, endedAt: T0 + 9, error: 'exit 2' };
     await recordBatch(h, { events: [], sessions: [revise(s1, { toolLog: [done, failed] })] });
-    const rows = h.sqlite
-      .prepare(
-        'SELECT tool_use_id, tool_name, status, ended_at, duration_ms, result_excerpt, error FROM tool_calls ORDER BY id',
-      )
-      .all();
+    const rows = await all(
+      h,
+      sql`SELECT tool_use_id, tool_name, status, ended_at, duration_ms, result_excerpt, error FROM tool_calls ORDER BY id`,
+    );
     expect(rows).toEqual([
       {
         tool_use_id: 'toolu_9',
@@ -287,12 +289,9 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       },
     ]);
     // Both inputs, both outputs (written by the update: the calls were running when first stored), the title.
-    expect(searchKinds(h)).toEqual({ tool_input: 2, tool_output: 2, title: 1 });
+    expect(await searchKinds(h)).toEqual({ tool_input: 2, tool_output: 2, title: 1 });
     expect(
-      h.sqlite
-        .prepare("SELECT text FROM search_index WHERE kind = 'tool_output' ORDER BY rowid")
-        .pluck()
-        .all(),
+      await pluck(h, sql`SELECT text FROM search_index WHERE kind = 'tool_output' ORDER BY ref_id`),
     ).toEqual(['built', 'exit 2']);
   });
 
@@ -316,11 +315,11 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     const s2 = revise(s1, { toolLog: next });
     await recordBatch(h, { events: [], sessions: [s2] });
     const rows = () =>
-      h!.sqlite.prepare('SELECT tool_use_id, status FROM tool_calls ORDER BY id').all() as Array<{
-        tool_use_id: string;
-        status: string;
-      }>;
-    expect(rows().map((r) => `${r.tool_use_id}:${r.status}`)).toEqual([
+      all(
+        h!,
+        sql<{ tool_use_id: string; status: string }>`SELECT tool_use_id, status FROM tool_calls ORDER BY id`,
+      );
+    expect((await rows()).map((r) => `${r.tool_use_id}:${r.status}`)).toEqual([
       'tu_0:running',
       'tu_1:running',
       'tu_2:ok',
@@ -335,8 +334,8 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       events: [],
       sessions: [revise(s2, { toolLog: [...next] })],
     });
-    expect(rows().find((r) => r.tool_use_id === 'tu_2')?.status).toBe('ok');
-    expect(searchKinds(h)).toEqual({ tool_input: 6, title: 1 });
+    expect((await rows()).find((r) => r.tool_use_id === 'tu_2')?.status).toBe('ok');
+    expect(await searchKinds(h)).toEqual({ tool_input: 6, title: 1 });
   });
 
   it('rolls the whole batch back on error, and a retry stores everything', async () => {
@@ -350,7 +349,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
         coreState: { v: 1 },
       }),
     ).rejects.toThrow(DbInputError);
-    expect(counts(h)).toEqual({
+    expect(await counts(h)).toEqual({
       sessions: 0,
       hook_events: 0,
       prompts: 0,
@@ -366,7 +365,13 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       coreState: { v: 1 },
     });
     expect(r.insertedIngestIds).toEqual(['e1']);
-    expect(counts(h)).toMatchObject({ sessions: 1, prompts: 2, tool_calls: 2, events: 2, responses: 1 });
+    expect(await counts(h)).toMatchObject({
+      sessions: 1,
+      prompts: 2,
+      tool_calls: 2,
+      events: 2,
+      responses: 1,
+    });
   });
 
   it('re-keys a session with all its children, merging into an existing id', async () => {
@@ -375,16 +380,15 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       events: [hookEvent('e1', 'old', 'SessionStart')],
       sessions: [richSession('old')],
     });
-    const noteId = h.sqlite
-      .prepare(
-        "INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('old', 'remember', 1, 1)",
-      )
-      .run().lastInsertRowid;
+    const [noteId] = await pluck(
+      h,
+      sql`INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('old', 'remember', 1, 1) RETURNING id`,
+    );
     const resumed = richSession('new', { previousSessionIds: ['old'], resumeCount: 1 });
     await recordBatch(h, { events: [], sessions: [resumed], rekeys: [{ oldId: 'old', newId: 'new' }] });
-    expect(sessionIdsByTable(h)).toEqual(onlySession('new'));
-    expect(count(h, 'prompts')).toBe(2); // same entries re-sent under the new id: no doubles
-    expect(h.sqlite.prepare('SELECT session_id FROM notes WHERE id = ?').pluck().get(noteId)).toBe('new');
+    expect(await sessionIdsByTable(h)).toEqual(onlySession('new'));
+    expect(await count(h, 'prompts')).toBe(2); // same entries re-sent under the new id: no doubles
+    expect((await pluck(h, sql`SELECT session_id FROM notes WHERE id = ${noteId}`))[0]).toBe('new');
     const detail = await getSession(h.db, 'new');
     expect(detail?.session.previousSessionIds).toEqual(['old']);
     expect(detail?.notes.map((n) => n.text)).toEqual(['remember']);
@@ -405,14 +409,15 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     const rekey = (oldId: string, newId: string) =>
       recordBatch(h!, { events: [], sessions: [], rekeys: [{ oldId, newId }] });
     await rekey('a', 'b');
-    expect(h.sqlite.prepare("SELECT count(*) FROM sessions WHERE id IN ('a','b')").pluck().get()).toBe(1);
-    expect(
-      h.sqlite.prepare("SELECT text FROM prompts WHERE session_id = 'b' ORDER BY timestamp").pluck().all(),
-    ).toEqual(['alpha prompt', 'beta prompt']);
-    expect(h.sqlite.prepare("SELECT count(*) FROM prompts WHERE session_id = 'a'").pluck().get()).toBe(0);
-    const before = counts(h);
+    expect(Number((await pluck(h, sql`SELECT count(*) FROM sessions WHERE id IN ('a','b')`))[0])).toBe(1);
+    expect(await pluck(h, sql`SELECT text FROM prompts WHERE session_id = 'b' ORDER BY timestamp`)).toEqual([
+      'alpha prompt',
+      'beta prompt',
+    ]);
+    expect(Number((await pluck(h, sql`SELECT count(*) FROM prompts WHERE session_id = 'a'`))[0])).toBe(0);
+    const before = await counts(h);
     await rekey('does-not-exist', 'b');
-    expect(counts(h)).toEqual(before);
+    expect(await counts(h)).toEqual(before);
     await expect(rekey('', 'b')).rejects.toThrow(DbInputError);
   });
 
@@ -422,19 +427,17 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
       events: [hookEvent('e1', 's1', 'SessionStart'), hookEvent('e2', 's2', 'SessionStart')],
       sessions: [richSession('s1'), richSession('s2')],
     });
-    h.sqlite
-      .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'n', 1, 1)")
-      .run();
+    await all(h, sql`INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'n', 1, 1)`);
     const remove = (id: string) => recordBatch(h!, { events: [], sessions: [], removedSessionIds: [id] });
     await remove('s1');
-    const after = counts(h);
+    const after = await counts(h);
     await remove('s1');
-    expect(counts(h)).toEqual(after);
-    expect(Object.values(sessionIdsByTable(h)).flat()).not.toContain('s1');
-    expect(count(h, 'prompts')).toBe(2);
+    expect(await counts(h)).toEqual(after);
+    expect(Object.values(await sessionIdsByTable(h)).flat()).not.toContain('s1');
+    expect(await count(h, 'prompts')).toBe(2);
     // Removals come after the upserts of the same batch.
     await recordBatch(h, { events: [], sessions: [richSession('s2')], removedSessionIds: ['s2'] });
-    expect(counts(h)).toEqual({
+    expect(await counts(h)).toEqual({
       sessions: 0,
       hook_events: 0,
       prompts: 0,
@@ -448,7 +451,7 @@ describe.each(['memory', 'file'] as const)('recording batches (%s)', (kind) => {
     await recordBatch(h, { events: [], sessions: [again] });
     remove('s3');
     await recordBatch(h, { events: [], sessions: [again] });
-    expect(counts(h)).toMatchObject({
+    expect(await counts(h)).toMatchObject({
       sessions: 1,
       prompts: 2,
       tool_calls: 2,
@@ -526,9 +529,9 @@ describe('a file database survives reopening', () => {
   });
 });
 
-describe('entries stamped in the same millisecond', () => {
+describe.each(STORES)('entries stamped in the same millisecond (%s)', (kind) => {
   it('keeps distinct prompts (by prompt id) and distinct lifecycle events (by detail)', async () => {
-    const h = await openTestDb('memory');
+    const h = await openTestDb(kind);
     try {
       const s = makeSession('same-ms', {
         promptHistory: [
@@ -542,8 +545,8 @@ describe('entries stamped in the same millisecond', () => {
       });
       await recordBatch(h, { events: [], sessions: [s] });
       await recordBatch(h, { events: [], sessions: [structuredClone(s)] });
-      expect(count(h, 'prompts')).toBe(2);
-      expect(count(h, 'events')).toBe(2);
+      expect(await count(h, 'prompts')).toBe(2);
+      expect(await count(h, 'events')).toBe(2);
       expect((await loadLiveSessions(h.db, { now: T0 }))[0]).toEqual(written(s));
     } finally {
       await h.cleanup();

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateDown, migrateToLatest, migrations } from '../src/index.js';
-import { count, makeSession, openTestDb, recordBatch, searchKinds } from './helpers.js';
+import { count, makeSession, openTestDb, recordBatch, type SqliteTestDb, searchKinds } from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+type TestDb = SqliteTestDb;
 
 function tables(h: TestDb): string[] {
   return (
@@ -78,8 +78,8 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
       promptHistory: [{ text: 'hello after re-migration', timestamp: 1, promptId: null }],
     });
     await recordBatch(h, { events: [], sessions: [s] });
-    expect(count(h, 'prompts')).toBe(1);
-    expect(searchKinds(h)).toEqual({ prompt: 1, title: 1 });
+    expect(await count(h, 'prompts')).toBe(1);
+    expect(await searchKinds(h)).toEqual({ prompt: 1, title: 1 });
     // One step down: the host column goes, the two columns 0001 created come back.
     const sqlite = h.sqlite;
     const columns = () =>
@@ -111,7 +111,7 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     // One step down: back to the 0001 index (prompts, responses and tool inputs), rebuilt from the rows.
     expect(await migrateDown(h.db)).toEqual(['2026_12_06_0002_search_all']);
     expect(tables(h)).toEqual(BEFORE_ALERTS.filter((t) => t !== 'approval_decisions'));
-    expect(searchKinds(h)).toEqual({ prompt: 1 });
+    expect(await searchKinds(h)).toEqual({ prompt: 1 });
     expect(
       h.sqlite.prepare("SELECT rowid FROM search_index WHERE search_index MATCH 'migration'").pluck().all(),
     ).toEqual([5]);

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addNote, DbInputError, deleteNote, listNotes, MAX_NOTE_CHARS, updateNote } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, STORES, type TestDb } from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
-
-describe.each(['memory', 'file'] as const)('notes (%s)', (kind) => {
+describe.each(STORES)('notes (%s)', (kind) => {
   let h: TestDb | undefined;
   afterEach(async () => {
     await h?.cleanup();

@@ -1,8 +1,6 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { QueuedPrompt } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
-import { loadPromptQueues, openSqlite, promptQueueOp } from '../src/index.js';
+import { loadPromptQueues, promptQueueOp } from '../src/index.js';
 import { count, openTestDb } from './helpers.js';
 
 const item = (id: string, text: string, over: Partial<QueuedPrompt> = {}): QueuedPrompt => ({
@@ -15,10 +13,9 @@ const item = (id: string, text: string, over: Partial<QueuedPrompt> = {}): Queue
   ...over,
 });
 
-describe('prompt queue rows', () => {
+describe.each(['file', 'postgres'] as const)('prompt queue rows (%s)', (kind) => {
   it('a queue is replaced whole, kept in order with its bookkeeping, deleted when empty, and read back after a reopen', async () => {
-    const h = await openTestDb('file');
-    const dir = h.dir!;
+    const h = await openTestDb(kind);
     const a = [
       item('a', 'first\nline', { state: 'sent', sentAt: 1500, updatedAt: 1500 }),
       item('b', 'ünïcode ✓'),
@@ -31,10 +28,10 @@ describe('prompt queue rows', () => {
     ]);
     await h.write([promptQueueOp('s3', { items: [item('d', 'gone soon')], state: null })]);
     await h.write([promptQueueOp('s3', null)]);
-    expect(count(h, 'prompt_queue')).toBe(3);
+    expect(await count(h, 'prompt_queue')).toBe(3);
     await h.close();
 
-    const reopened = await openSqlite({ file: join(dir, 'flightdeck.db') });
+    const reopened = await h.reopen();
     try {
       const loaded = await loadPromptQueues(reopened.db);
       expect([...loaded.keys()]).toEqual(['s1', 's2']);
@@ -42,7 +39,7 @@ describe('prompt queue rows', () => {
       expect(loaded.get('s2')?.items.map((i) => i.id)).toEqual(['c']);
     } finally {
       await reopened.close();
-      rmSync(dir, { recursive: true, force: true });
+      await h.cleanup();
     }
   });
 });

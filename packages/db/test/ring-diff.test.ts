@@ -10,7 +10,7 @@ import {
 import type { HookEnvelope, LifecycleEvent, Session } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
 import { loadLiveSessions, ringEntriesAfter, ringGap, ringsAtRisk } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool } from './helpers.js';
+import { makeSession, openTestDb, recordBatch, STORES, T0, tool } from './helpers.js';
 
 const event = (type: string, seq: number): LifecycleEvent => ({ type, detail: type, timestamp: T0, seq });
 
@@ -112,9 +112,9 @@ function run(state: CoreState, inputs: CoreInput[], start: number): CoreState {
   return s;
 }
 
-describe('with the core and the database', () => {
+describe.each(STORES)('with the core and the database (%s)', (kind) => {
   it('after a checkpoint, gives what the core changed since; after a reload, only what changed after it', async () => {
-    const h = await openTestDb('file');
+    const h = await openTestDb(kind);
     try {
       const first = run(initialState(), [hook('SessionStart', { source: 'startup' })], T0);
       const written = getOwn(first.sessions, SID)!;

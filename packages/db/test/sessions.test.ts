@@ -1,11 +1,21 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbInputError, getSession, listProjects, type searchSessions } from '../src/index.js';
-import { makeSession, openTestDb, recordBatch, T0, tool, written } from './helpers.js';
+import {
+  makeSession,
+  openTestDb,
+  recordBatch,
+  rows,
+  STORES,
+  T0,
+  type TestDb,
+  tool,
+  written,
+} from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const H = 3_600_000;
 
-describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
+describe.each(STORES)('searchSessions (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
     h = await openTestDb(kind);
@@ -121,9 +131,9 @@ describe.each(['memory', 'file'] as const)('searchSessions (%s)', (kind) => {
   });
 });
 
-describe('getSession', () => {
+describe.each(STORES)('getSession (%s)', (kind) => {
   it('returns the full detail', async () => {
-    const h = await openTestDb('file');
+    const h = await openTestDb(kind);
     try {
       const s = makeSession('s1', {
         promptHistory: [{ text: 'first', timestamp: T0 + 1, promptId: 'p1' }],
@@ -142,9 +152,10 @@ describe('getSession', () => {
         events: [{ type: 'SessionStart', detail: 'startup', timestamp: T0 }],
       });
       await recordBatch(h, { events: [], sessions: [s] });
-      h.sqlite
-        .prepare("INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)")
-        .run();
+      await rows(
+        h,
+        sql`INSERT INTO notes (session_id, text, created_at, updated_at) VALUES ('s1', 'hello', 5, 6)`,
+      );
       const d = await getSession(h.db, 's1');
       expect(d?.session).toEqual(written(s));
       expect(d?.prompts).toEqual([{ id: 1, text: 'first', promptId: 'p1', timestamp: T0 + 1 }]);
@@ -169,6 +180,25 @@ describe('getSession', () => {
       expect(d?.notes).toEqual([{ id: 1, sessionId: 's1', text: 'hello', createdAt: 5, updatedAt: 6 }]);
       expect(d?.summary.title).toBe('Session s1');
       expect(await getSession(h.db, 'nope')).toBeNull();
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
+
+describe.each(STORES)('names sort as SQLite sorts them, byte by byte (%s)', (kind) => {
+  it('lists Beta before alpha by project name, whatever the PostgreSQL locale', async () => {
+    const h = await openTestDb(kind);
+    try {
+      await recordBatch(h, {
+        events: [],
+        sessions: [
+          makeSession('lower', { projectPath: '/home/dev/src/alpha', projectName: 'alpha' }),
+          makeSession('upper', { projectPath: '/home/dev/src/Beta', projectName: 'Beta' }),
+        ],
+      });
+      const r = await h.searchSessions({ sortBy: 'project_name', sortDir: 'asc' });
+      expect(r.items.map((s) => s.projectName)).toEqual(['Beta', 'alpha']);
     } finally {
       await h.cleanup();
     }

@@ -1,8 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DbInputError, getUsageSums, type UsageRecordInput, usageOp } from '../src/index.js';
-import { count, makeSession, openTestDb, recordBatch, T0 } from './helpers.js';
+import {
+  count,
+  makeSession,
+  openTestDb,
+  recordBatch,
+  STORES,
+  type StoreKind,
+  T0,
+  type TestDb,
+} from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
 const H = 3_600_000;
 const D = 24 * H;
 
@@ -28,8 +36,8 @@ function rec(messageId: string, over: Partial<UsageRecordInput> = {}): UsageReco
   };
 }
 
-async function seeded(): Promise<TestDb> {
-  const db = await openTestDb('file');
+async function seeded(kind: StoreKind): Promise<TestDb> {
+  const db = await openTestDb(kind);
   h = db;
   // the usage goes out before the session rows (they come with a later checkpoint): no foreign key stops it
   await db.write([
@@ -52,14 +60,14 @@ async function seeded(): Promise<TestDb> {
 
 const range = { from: T0 - 2 * D, to: T0 + 2 * D };
 
-describe('usage rows and sums (SQLite file)', () => {
+describe.each(STORES)('usage rows and sums (%s)', (kind) => {
   it('a response stored again replaces its row (the final count), never adds one', async () => {
-    const db = await seeded();
+    const db = await seeded(kind);
     await db.write([
       usageOp('s1', rec('m1', { outputTokens: 99 })),
       usageOp('s1', rec('m1', { outputTokens: 99 })),
     ]);
-    expect(count(db, 'usage_messages')).toBe(4);
+    expect(await count(db, 'usage_messages')).toBe(4);
     const byModel = await getUsageSums(db.db, { ...range, groupBy: 'model' });
     const sonnet = byModel.find((r) => r.model === 'claude-sonnet-4-5');
     expect(sonnet).toMatchObject({ messages: 3, inputTokens: 300, outputTokens: 99 + 10 + 10 });
@@ -68,11 +76,11 @@ describe('usage rows and sums (SQLite file)', () => {
       usageOp('s1', rec('m1', { requestId: 'req_other' })),
       usageOp('s1', rec('m9', { requestId: null })),
     ]);
-    expect(count(db, 'usage_messages')).toBe(6);
+    expect(await count(db, 'usage_messages')).toBe(6);
   });
 
   it('sums by day (local days), project, model and session, within [from, to)', async () => {
-    const db = await seeded();
+    const db = await seeded(kind);
     const days = await getUsageSums(db.db, { ...range, groupBy: 'day' });
     // T0 is 2026-11-16 09:00 UTC; +20 h is the 17th 05:00 in UTC, still the 16th (23:00) at -6 h
     expect(days.map((r) => [r.key, r.model, r.inputTokens]).sort()).toEqual(
@@ -102,7 +110,7 @@ describe('usage rows and sums (SQLite file)', () => {
   });
 
   it('a re-keyed session takes its usage along (renamed or merged, a shared response once); a removed one drops it', async () => {
-    const db = await seeded();
+    const db = await seeded(kind);
     await db.write([{ op: 'rekey', oldId: 's1', newId: 's1b' }]);
     expect(
       (await getUsageSums(db.db, { ...range, groupBy: 'session' })).filter((r) => r.key === 's1b'),
@@ -110,13 +118,13 @@ describe('usage rows and sums (SQLite file)', () => {
     // merged into an existing session that has counted m3 too
     await db.write([usageOp('s1b', rec('m3', { at: T0 + D }))]);
     await db.write([{ op: 'rekey', oldId: 's2', newId: 's1b' }]);
-    expect(count(db, 'usage_messages')).toBe(4);
+    expect(await count(db, 'usage_messages')).toBe(4);
     await db.write([{ op: 'remove', sessionId: 's1b' }]);
-    expect(count(db, 'usage_messages')).toBe(0);
+    expect(await count(db, 'usage_messages')).toBe(0);
   });
 
   it('a bad query is refused naming the field', async () => {
-    const db = await seeded();
+    const db = await seeded(kind);
     await expect(getUsageSums(db.db, { from: T0, to: T0, groupBy: 'day' })).rejects.toThrow(DbInputError);
     await expect(getUsageSums(db.db, { from: T0, to: T0, groupBy: 'day' })).rejects.toThrow(/to:/);
     await expect(getUsageSums(db.db, { ...range, groupBy: 'week' as unknown as 'day' })).rejects.toThrow(

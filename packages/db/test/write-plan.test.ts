@@ -1,9 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWritePlanner, getSession, hookEventOp, type WriteOp } from '../src/index.js';
 import { openWriterConnection } from '../src/sqlite/writer.js';
-import { count, hookEvent, makeSession, openTestDb, revise, searchKinds, T0, tool } from './helpers.js';
+import {
+  count,
+  hookEvent,
+  makeSession,
+  openTestDb,
+  revise,
+  type SqliteTestDb,
+  searchKinds,
+  T0,
+  tool,
+} from './helpers.js';
 
-type TestDb = Awaited<ReturnType<typeof openTestDb>>;
+type TestDb = SqliteTestDb;
 const kinds = (ops: WriteOp[]) => ops.map((op) => op.op);
 
 describe('write plans: planned on one connection, applied on another', () => {
@@ -37,9 +47,9 @@ describe('write plans: planned on one connection, applied on another', () => {
       expect(kinds(first)).toEqual(['hookEvent', 'session', 'prompt', 'tool']);
       // A plan is plain data: what crosses postMessage to a writer thread is exactly what is applied.
       writer.write(structuredClone(first));
-      expect(count(h, 'hook_events')).toBe(1);
-      expect(count(h, 'prompts')).toBe(1);
-      expect(count(h, 'tool_calls')).toBe(1);
+      expect(await count(h, 'hook_events')).toBe(1);
+      expect(await count(h, 'prompts')).toBe(1);
+      expect(await count(h, 'tool_calls')).toBe(1);
 
       // Next version: the tool call finished (a new object in place), one more started.
       const done = { ...t1, status: 'ok' as const, endedAt: T0 + 5, durationMs: 4, result: 'a b' };
@@ -73,10 +83,10 @@ describe('write plans: planned on one connection, applied on another', () => {
       planner.sessionRings(again, s2);
       expect(kinds(again)).toEqual(['prompt', 'tool', 'tool']);
       writer.write([hookEventOp(hookEvent('0001', 'w', 'UserPromptSubmit')), ...again]);
-      expect(count(h, 'prompts')).toBe(1);
-      expect(count(h, 'tool_calls')).toBe(2);
-      expect(count(h, 'hook_events')).toBe(1);
-      expect(searchKinds(h)).toEqual({ prompt: 1, tool_input: 2, tool_output: 1, title: 1 });
+      expect(await count(h, 'prompts')).toBe(1);
+      expect(await count(h, 'tool_calls')).toBe(2);
+      expect(await count(h, 'hook_events')).toBe(1);
+      expect(await searchKinds(h)).toEqual({ prompt: 1, tool_input: 2, tool_output: 1, title: 1 });
     } finally {
       writer.close();
     }
@@ -93,7 +103,7 @@ describe('write plans: planned on one connection, applied on another', () => {
       expect(() => writer.write([hookEventOp(hookEvent('0009', 'x', 'Stop')), orphan])).toThrow(
         /FOREIGN KEY/,
       );
-      expect(count(h, 'hook_events')).toBe(0);
+      expect(await count(h, 'hook_events')).toBe(0);
       expect(() => writer.write([{ op: 'nope' } as never])).toThrow(/unknown operation nope/);
     } finally {
       writer.close();

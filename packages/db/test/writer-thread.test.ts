@@ -6,10 +6,10 @@ import {
   type SqliteAdapter,
   type WriteOp,
 } from '../src/index.js';
-import { count, hookEvent, makeSession, openTestDb, T0 } from './helpers.js';
+import { count, hookEvent, makeSession, openTestDb, type SqliteTestDb, T0 } from './helpers.js';
 
 describe('the SQLite writer thread (openSqlite({ writerThread }))', () => {
-  let file: Awaited<ReturnType<typeof openTestDb>> | null = null;
+  let file: SqliteTestDb | null = null;
   let h: SqliteAdapter | null = null;
   afterEach(async () => {
     await h?.close();
@@ -36,8 +36,8 @@ describe('the SQLite writer thread (openSqlite({ writerThread }))', () => {
     });
     expect(await h.write(ops)).toBeGreaterThanOrEqual(0);
     // Visible to the main connection as soon as the write resolves.
-    expect(count(h, 'hook_events')).toBe(1);
-    expect(count(h, 'prompts')).toBe(1);
+    expect(await count(h, 'hook_events')).toBe(1);
+    expect(await count(h, 'prompts')).toBe(1);
     // The main connection leaves checkpoints to the thread.
     expect(h.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
 
@@ -46,12 +46,12 @@ describe('the SQLite writer thread (openSqlite({ writerThread }))', () => {
       row: { session_id: 'no-such-session', text: 'x', prompt_id: null, timestamp: T0 },
     };
     await expect(h.write([hookEventOp(hookEvent('t2', 'x', 'Stop')), orphan])).rejects.toThrow(/FOREIGN KEY/);
-    expect(count(h, 'hook_events')).toBe(1);
+    expect(await count(h, 'hook_events')).toBe(1);
 
     await h.writerThread?.terminate();
     expect(h.writeMode).toBe('main');
     await h.write([hookEventOp(hookEvent('t3', 'w', 'Stop'))]);
-    expect(count(h, 'hook_events')).toBe(2);
+    expect(await count(h, 'hook_events')).toBe(2);
     expect(errors).toEqual(['database writer thread exited; writing on the main thread from now on']);
   });
 

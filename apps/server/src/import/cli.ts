@@ -37,6 +37,14 @@ export function progressLine(p: ImportProgress, width = 24): string {
   );
 }
 
+/**
+ * Retention applies to imported history as to everything else: said before an import, so nobody is surprised when
+ * old conversations leave search at the next retention pass.
+ */
+export function retentionNote(hours: number, configPath: string): string {
+  return `retention: conversations older than ${hours} h are pruned (sessionRetentionHours in ${configPath}); imported sessions older than that keep their title, counts and usage but leave full-text search at the next retention pass. Raise sessionRetentionHours to keep them searchable.`;
+}
+
 export function summaryOf(p: ImportProgress): string {
   const other = (['codex', 'gemini'] as const)
     .filter((c) => p.found[c] > 0)
@@ -162,6 +170,7 @@ export async function cmdImport(args: string[], io: CliIo): Promise<number> {
   if (from !== undefined && !isAbsolute(from)) throw new UsageError('--from must be a directory');
   const req: ImportRequest = { ...(cli ? { cli: cli as AgentCli } : {}), ...(from ? { from } : {}) };
   const rc = loadConfig({ dataDir: values['data-dir'] }, io.env);
+  io.stdout.write(`${retentionNote(rc.file.sessionRetentionHours, rc.configPath)}\n`);
   const probe = await probeServer(rc.host, rc.port, 1500);
   const sameDir = probe.dataDir === null || resolve(probe.dataDir) === resolve(rc.dataDir);
   const home = io.env.HOME ?? (await import('node:os')).homedir();

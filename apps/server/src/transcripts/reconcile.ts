@@ -52,6 +52,11 @@ export function createReconciler(ctx: ReconcileContext): () => void {
   const { follows } = ctx;
   /** Subagent files read to their end once done (by follow key), forgotten with their session. */
   const finished = new Set<string>();
+  /**
+   * Sessions that ended before they were ever followed (a `codex exec` or `gemini -p` run shorter than the
+   * reconcile interval), given one read of their whole file: what hooks miss (failures, usage) is not lost.
+   */
+  const lastReads = new Set<string>();
 
   function retire(f: Follow) {
     if (f.retiring) return;
@@ -86,10 +91,25 @@ export function createReconciler(ctx: ReconcileContext): () => void {
     }
   }
 
+  /** One read of an ended session's file it never followed (only of a session started while this server ran). */
+  function lastRead(s: Session, known: Set<string>) {
+    known.add(s.sessionId);
+    if (lastReads.has(s.sessionId) || follows.has(s.sessionId) || s.startedAt < ctx.createdAt) return;
+    const parser = s.transcriptPath ? transcriptParserFor(s.cli, s.transcriptPath) : null;
+    if (!parser || !s.transcriptPath) return;
+    lastReads.add(s.sessionId);
+    const f = newFollow(s.sessionId, s.transcriptPath, parser, true);
+    follows.set(f.key, f);
+    ctx.add(f, s.lastActivityAt);
+    retire(f);
+  }
+
   return () => {
     const live = new Set<string>();
     const sessions = new Set<string>();
+    const ended = new Set<string>();
     for (const s of ctx.sessions()) {
+      if (s.status === 'ended' && s.transcriptPath) lastRead(s, ended);
       if (s.status === 'ended' || !s.transcriptPath) continue;
       sessions.add(s.sessionId);
       subagents(s, live);
@@ -109,6 +129,7 @@ export function createReconciler(ctx: ReconcileContext): () => void {
       );
     }
     for (const f of [...follows.values()]) if (!live.has(f.key)) retire(f);
+    for (const id of lastReads) if (!ended.has(id)) lastReads.delete(id);
     for (const key of finished) if (!sessions.has(key.slice(0, key.indexOf('\u0000')))) finished.delete(key);
   };
 }

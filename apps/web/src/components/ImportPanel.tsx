@@ -13,7 +13,12 @@ function timeLeft(ms: number | null): string {
  * Settings → Import history: imports past sessions (`import.start`) and follows the server's progress
  * (`import.status`, polled while it runs): files, sessions, MB, rate and time left.
  */
-export function ImportPanel(props: { api: ImportApi; pollMs?: number }): JSX.Element {
+export function ImportPanel(props: {
+  api: ImportApi;
+  pollMs?: number;
+  /** `sessionRetentionHours`: said before importing, since imported conversations older than it are pruned. */
+  retentionHours?: number | null;
+}): JSX.Element {
   const [p, setP] = createSignal<ImportProgress | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -48,6 +53,15 @@ export function ImportPanel(props: { api: ImportApi; pollMs?: number }): JSX.Ele
         searchable and counted in Analytics. Safe to run again: what was imported is skipped, an interrupted
         import goes on where it stopped. Codex and Gemini files are counted, not imported yet.
       </p>
+      <Show when={props.retentionHours}>
+        {(h) => (
+          <p class="muted" data-testid="import-retention">
+            Retention keeps conversations for {h()} h: imported sessions older than that keep their title,
+            counts and usage, but their prompts, replies and tool calls leave full-text search at the next
+            retention pass. Raise <code>sessionRetentionHours</code> in the config to keep them searchable.
+          </p>
+        )}
+      </Show>
       <button type="button" class="btn" disabled={running()} onClick={() => void start()}>
         {running() ? 'Importing…' : 'Import history'}
       </button>

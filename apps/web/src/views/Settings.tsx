@@ -416,6 +416,7 @@ export function SettingsView(props: {
   /** Shows a Flightdeck terminal (an SSH host's tmux pane, attached from here). */
   onOpenTerminal?: (terminalId: string) => void;
 }): JSX.Element {
+  const [retention] = createResource(() => props.api.storage().catch(() => null));
   return (
     <section class="settings" aria-label="Settings">
       <h1 class="page-title">Settings</h1>
@@ -427,7 +428,12 @@ export function SettingsView(props: {
       <StatsPanel api={props.api} />
       <StoragePanel api={props.api} />
       <Show when={props.api.importStart && props.api.importStatus ? props.api : null}>
-        {(api) => <ImportPanel api={api() as Parameters<typeof ImportPanel>[0]['api']} />}
+        {(api) => (
+          <ImportPanel
+            api={api() as Parameters<typeof ImportPanel>[0]['api']}
+            retentionHours={retention()?.settings.sessionRetentionHours ?? null}
+          />
+        )}
       </Show>
     </section>
   );

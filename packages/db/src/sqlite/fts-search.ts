@@ -3,63 +3,27 @@
  * the control characters of `fts.ts`. The portable half (input schema, query sanitising, snippet parsing) is in
  * `fts.ts`.
  */
-import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
-import type { z } from 'zod';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import { parseInput } from '../errors.js';
 import {
-  escapeHtml,
-  type FtsKind,
   type FtsResult,
   type FullTextSearchInput,
   fullTextSearchInputSchema,
-  parseSnippet,
+  KIND_FILTER,
+  RANK_WINDOW,
   SNIPPET_MARK_END,
   SNIPPET_MARK_START,
-  type sessionFilterFields,
+  sessionConditions,
   toFtsQuery,
+  toHit,
 } from '../fts.js';
 import type { Database, SearchKind } from '../schema.js';
 import type { PromptMatch } from '../sessions.js';
-
-const KIND_FILTER: Record<FtsKind, SearchKind[] | null> = {
-  all: null,
-  prompts: ['prompt'],
-  responses: ['response'],
-  tools: ['tool_input', 'tool_output'],
-  notes: ['note'],
-  titles: ['title'],
-};
-
-type SessionFilters = Partial<
-  Pick<z.output<z.ZodObject<typeof sessionFilterFields>>, keyof typeof sessionFilterFields>
->;
-
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-
-/** SQL conditions (ANDed, each starting with AND) on the `sessions` row aliased `s`. */
-function sessionConditions(f: SessionFilters): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [];
-  if (f.project) parts.push(sql`AND (s.project_path = ${f.project} OR s.project_name = ${f.project})`);
-  if (f.status) parts.push(sql`AND s.status IN (${sql.join(list(f.status))})`);
-  if (f.cli) parts.push(sql`AND s.cli IN (${sql.join(list(f.cli))})`);
-  if (f.dateFrom !== undefined) parts.push(sql`AND s.started_at >= ${f.dateFrom}`);
-  if (f.dateTo !== undefined) parts.push(sql`AND s.started_at <= ${f.dateTo}`);
-  if (f.archived !== undefined) parts.push(sql`AND s.archived = ${f.archived ? 1 : 0}`);
-  return parts.length > 0 ? sql.join(parts, sql` `) : sql``;
-}
 
 function isFtsError(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
   return /fts5|syntax error|unterminated|no such column/i.test(msg);
 }
-
-/**
- * How many of the newest matches are ranked (see "Search at scale" in the README): a query matching more ranks its
- * newest `RANK_WINDOW` matches by bm25 and says `capped`. Measured with `pnpm bench:fts` over 1,000,000 messages:
- * ranking every match of a word in 30 % of them took over a second; the window keeps every query near its cost of
- * reading that many matches.
- */
-export const RANK_WINDOW = 2000;
 
 interface Candidate {
   rid: number;
@@ -149,25 +113,7 @@ export async function fullTextSearch(db: Kysely<Database>, input: FullTextSearch
       items: page.flatMap((r) => {
         const d = detail.get(Number(r.rid));
         if (!d) return [];
-        const parts = parseSnippet(snips.get(Number(r.rid)) ?? '');
-        return [
-          {
-            kind: r.kind,
-            refId: Number(r.ref_id),
-            toolUseId: d.tool_use_id ?? null,
-            toolName: d.tool_name ?? null,
-            sessionId: r.session_id,
-            sessionTitle: d.title,
-            projectName: d.project_name,
-            projectPath: d.project_path,
-            timestamp: Number(r.timestamp),
-            rank: r.rank,
-            snippet: parts,
-            snippetHtml: parts
-              .map((p) => (p.match ? `<mark>${escapeHtml(p.text)}</mark>` : escapeHtml(p.text)))
-              .join(''),
-          },
-        ];
+        return [toHit({ ...r, ...d, snip: snips.get(Number(r.rid)) ?? '' })];
       }),
       total,
       capped,

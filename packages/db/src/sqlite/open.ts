@@ -29,6 +29,7 @@ export interface OpenSqliteOptions {
 
 /** The SQLite adapter, with what only SQLite code (the server's writer thread, tests) needs. */
 export interface SqliteAdapter extends DatabaseAdapter {
+  readonly dialect: 'sqlite';
   /** Names of the migrations applied by this open (empty when the schema was already current). */
   readonly appliedMigrations: string[];
   /** The better-sqlite3 connection behind `db` (the same one). */

@@ -1,0 +1,20 @@
+/**
+ * The PostgreSQL schema's migrations (the SQLite ones are in `../../migrations/`). 0001 + 0002 are the SQLite schema
+ * up to `2026_12_07_0009_usage`; a later SQLite migration gets its PostgreSQL counterpart here, under the same name.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './2026_12_07_0001_initial.js';
+import * as m0002 from './2026_12_07_0002_search.js';
+import * as m0011 from './2026_12_07_0011_import.js';
+
+export const postgresMigrations: Record<string, Migration> = {
+  '2026_12_07_0001_initial': m0001,
+  '2026_12_07_0002_search': m0002,
+  '2026_12_07_0011_import': m0011,
+};
+
+export const postgresMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return postgresMigrations;
+  },
+};
