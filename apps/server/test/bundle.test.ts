@@ -44,7 +44,7 @@ describe('production bundle', () => {
       expect(wide < 0 ? null : text.slice(Math.max(0, wide - 60), wide + 10)).toBeNull();
     }
     // node-pty (native) stays external too, imported by a relative path
-    expect(readFileSync(bundle, 'utf8')).toMatch(/from "\.[^"]*node-pty\/lib\/index\.js"/);
+    expect(readFileSync(bundle, 'utf8')).toMatch(/from\s*"\.[^"]*node-pty\/lib\/index\.js"/);
   }, 60_000);
 
   it('starts, ingests a hook into SQLite, and installs hooks', async () => {
