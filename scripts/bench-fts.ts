@@ -22,6 +22,7 @@ import { createSession } from '@flightdeck/core';
 import { createWritePlanner, fullTextSearch, openSqlite, type WriteOp } from '@flightdeck/db';
 import { configFileSchema, startServer } from '@flightdeck/server';
 import { intArg } from './args.js';
+import { benchServerOptions } from './bench-server.js';
 
 const MESSAGES = intArg('messages', 1_000_000);
 const SESSIONS = intArg('sessions', 20_000);
@@ -252,20 +253,7 @@ async function main(): Promise<void> {
   await adapter.close();
 
   // Through the server and HTTP, as the History page asks.
-  const server = await startServer({
-    config: {
-      port: 0,
-      host: '127.0.0.1',
-      debug: false,
-      dataDir,
-      configPath: join(dataDir, 'config.json'),
-      file: configFileSchema.parse({ transcripts: { enabled: false } }),
-    },
-    logger: false,
-    webDist: null,
-    delivery: false,
-    transcripts: false,
-  });
+  const server = await startServer(benchServerOptions(configFileSchema, dataDir));
   if (!server.url) throw new Error('the server did not listen');
   const client = createFlightdeckClient({ url: server.url });
   const all: number[] = [];

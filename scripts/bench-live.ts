@@ -36,6 +36,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
 import { readProcStat } from '@flightdeck/hook-ingest';
+import { postJson, readyUrl } from './bench-server.js';
 import { hrMs, type PollReply, type SessionView } from './bench-subscriber.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -144,24 +145,9 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  return new Promise((resolveStart, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /FLIGHTDECK_READY (\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolveStart({ child, url: m[1] });
-      }
-    });
-    const serverLog = process.env.BENCH_SERVER_LOG;
-    if (serverLog) child.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
-  });
+  const serverLog = process.env.BENCH_SERVER_LOG;
+  if (serverLog) child.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
+  return readyUrl(child).then((url) => ({ child, url }));
 }
 
 /** Throughput ramp: a forwarder's few keep-alive connections. */
@@ -327,28 +313,7 @@ async function startSubscriber(url: string, mode: 'flightdeck' | 'floor') {
   };
 }
 
-function post(url: string, path: string, body: unknown): Promise<number> {
-  const data = Buffer.from(JSON.stringify(body));
-  const u = new URL(path, url);
-  return new Promise((resolvePost, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': data.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolvePost(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = (url: string, path: string, body: unknown) => postJson(agent, url, path, body);
 
 function ev(sessionId: string, event: string, extra: Record<string, unknown> = {}): Envelope {
   return {

@@ -21,6 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlightdeckClient } from '@flightdeck/client';
 import { intArg } from './args.js';
+import { benchServerOptions } from './bench-server.js';
 
 const KEYS = intArg('keys', 500);
 const MB = intArg('mb', 100);
@@ -28,20 +29,7 @@ const MB = intArg('mb', 100);
 async function serve(): Promise<void> {
   const { configFileSchema, startServer } = await import('@flightdeck/server');
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-terminals-'));
-  const server = await startServer({
-    config: {
-      port: 0,
-      host: '127.0.0.1',
-      debug: false,
-      dataDir,
-      configPath: join(dataDir, 'config.json'),
-      file: configFileSchema.parse({ transcripts: { enabled: false } }),
-    },
-    logger: false,
-    webDist: null,
-    delivery: false,
-    transcripts: false,
-  });
+  const server = await startServer(benchServerOptions(configFileSchema, dataDir));
   const cpuMs = () => {
     const { user, system } = process.cpuUsage();
     return (user + system) / 1000;

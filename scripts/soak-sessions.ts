@@ -23,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
 import { intArg } from './args.js';
+import { postJson, readyUrl } from './bench-server.js';
 
 const SESSIONS = intArg('sessions', 100_000);
 const SETTLE_S = intArg('settle-s', 120);
@@ -62,19 +63,7 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
     ],
     { env: { ...process.env, HOME: dataDir, PORT: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  return new Promise((resolveStart, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /FLIGHTDECK_READY (\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolveStart({ child, url: m[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
-  });
+  return readyUrl(child).then((url) => ({ child, url }));
 }
 
 function rssOf(pid: number): number {
@@ -84,28 +73,7 @@ function rssOf(pid: number): number {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
-function post(url: string, body: unknown): Promise<number> {
-  const data = Buffer.from(JSON.stringify(body));
-  const u = new URL('/api/hooks/batch', url);
-  return new Promise((resolvePost, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': data.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolvePost(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = (url: string, body: unknown) => postJson(agent, url, '/api/hooks/batch', body);
 
 /** The ten events of one short session. */
 function sessionEvents(n: number): unknown[] {

@@ -29,8 +29,11 @@ export const STAGE = join(serverRoot, 'dist/package');
 /** The name the package is published under: what `npx flightdeck` fetches. */
 export const PACKAGE_NAME = 'flightdeck';
 
-/** External imports the bundle can do without: `ws` requires these optional speed-ups inside a try. */
-const OPTIONAL = new Set(['bufferutil', 'utf-8-validate']);
+/**
+ * External imports the bundle can do without: `ws` requires these optional speed-ups inside a try; `pg` requires
+ * `pg-native` only when its native binding is asked for (`pg.native`, `NODE_PG_FORCE_NATIVE`), which Flightdeck never does.
+ */
+const OPTIONAL = new Set(['bufferutil', 'utf-8-validate', 'pg-native']);
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 

@@ -20,6 +20,9 @@ import {
 import type { Database, SearchKind } from '../schema.js';
 import type { PromptMatch } from '../sessions.js';
 
+/** Where a snippet is cut: a bound parameter, so the SQL text (and the server bundle) stays ASCII. */
+const SNIPPET_ELLIPSIS = '\u2026';
+
 function isFtsError(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
   return /fts5|syntax error|unterminated|no such column/i.test(msg);
@@ -50,7 +53,7 @@ async function snippets(db: Kysely<Database>, match: string, rows: { rid: number
       rows.map((r) => sql`(${r.rid}, ${batch}, ${r.text})`),
     )}`.execute(db);
     const found = await sql<{ rid: number; snip: string }>`SELECT rowid AS rid,
-        snippet(search_page, 1, ${SNIPPET_MARK_START}, ${SNIPPET_MARK_END}, '…', 24) AS snip
+        snippet(search_page, 1, ${SNIPPET_MARK_START}, ${SNIPPET_MARK_END}, ${SNIPPET_ELLIPSIS}, 24) AS snip
       FROM temp.search_page WHERE search_page MATCH ${match} AND batch = ${batch}`.execute(db);
     for (const r of found.rows) out.set(Number(r.rid), r.snip);
   } finally {
