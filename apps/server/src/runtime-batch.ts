@@ -29,7 +29,17 @@ export interface BatchItem {
   checkStore: boolean;
   /** Time the input is reduced at (replayed events: when they were received). Default: the batch's time. */
   at?: number;
+  /**
+   * Another server's (several servers on one PostgreSQL, store/cluster.ts): a hook event it stored (`event`: in
+   * the event log already, so not stored again) or an input it applied (`input`: a decision). Reduced and
+   * broadcast here; of its effects only timers run (the processes, held hooks, alerts and terminals are the owning
+   * server's), and its approval and usage records are the owner's to write.
+   */
+  foreign?: 'event' | 'input';
 }
+
+/** The effects a foreign input runs here: timers (so the status here follows as it does on the owning server). */
+const FOREIGN_EFFECTS: ReadonlySet<string> = new Set(['arm-timer', 'cancel-timer']);
 
 export interface ItemResult {
   rejected: string[];
@@ -100,6 +110,8 @@ export function applyBatch(
   const evicted: string[] = [];
   const shellEffects: ShellEffect[] = [];
   const approvals: ApprovalDecisionRecord[] = [];
+  /** The records of this server's own inputs (stored with the batch). */
+  const ownApprovals: ApprovalDecisionRecord[] = [];
   const usage: Array<Pick<UsageEffect, 'sessionId' | 'records'>> = [];
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
@@ -142,7 +154,7 @@ export function applyBatch(
       });
       continue;
     }
-    if (!item.ingest && out.state !== next) unlogged = true;
+    if (!item.ingest && item.foreign !== 'event' && out.state !== next) unlogged = true;
     next = out.state;
     const rejected: string[] = [];
     for (const eff of out.effects) {
@@ -175,12 +187,13 @@ export function applyBatch(
           break;
         case 'approval-closed':
           approvals.push(eff.record);
+          if (!item.foreign) ownApprovals.push(eff.record);
           break;
         case 'usage-recorded':
-          usage.push({ sessionId: eff.sessionId, records: eff.records });
+          if (!item.foreign) usage.push({ sessionId: eff.sessionId, records: eff.records });
           break;
         default:
-          shellEffects.push(eff);
+          if (!item.foreign || FOREIGN_EFFECTS.has(eff.type)) shellEffects.push(eff);
       }
     }
     results.push({ rejected, effects: out.effects, duplicate: false });
@@ -198,7 +211,7 @@ export function applyBatch(
     removedSessionIds: [...sessionIds.removed],
     ...(evicted.length > 0 ? { evictedSessionIds: evicted } : {}),
     rekeys,
-    ...(approvals.length > 0 ? { approvals } : {}),
+    ...(ownApprovals.length > 0 ? { approvals: ownApprovals } : {}),
     ...(usage.length > 0 ? { usage } : {}),
     coreState: next,
     stateChanged: next !== state,

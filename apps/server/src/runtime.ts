@@ -121,6 +121,13 @@ export interface Runtime {
     records: ReadonlyArray<{ id: string; envelope: HookEnvelope; receivedAt?: number }>,
   ): Promise<IngestResult[]>;
   dispatch(input: CoreInput): Promise<DispatchResult>;
+  /**
+   * Several servers on one PostgreSQL (store/cluster.ts): hook events another server stored, in the order of the
+   * event log, reduced and broadcast here but not stored again (`BatchItem.foreign`). Resolves once applied.
+   */
+  applyForeign(events: ReadonlyArray<{ envelope: HookEnvelope; receivedAt: number }>): Promise<void>;
+  /** An input another server applied (a decision of a hook it holds): reduced here, only its timers run. */
+  dispatchForeign(input: CoreInput): Promise<DispatchResult>;
   listSessions(): Session[];
   getSession(id: string): Session | undefined;
   listTeams(): Team[];
@@ -306,6 +313,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     async dispatch(input) {
       const item = { input: redaction ? redaction.input(input) : input, ingest: null, checkStore: false };
       const r = await queue.submit(item);
+      return { rejected: r.rejected, effects: r.effects };
+    },
+    async applyForeign(events) {
+      await queue.submitAll(
+        events.map((e) => ({
+          input: { type: 'hook', envelope: e.envelope },
+          ingest: null,
+          checkStore: false,
+          at: e.receivedAt,
+          foreign: 'event',
+        })),
+      );
+    },
+    async dispatchForeign(input) {
+      const r = await queue.submit({ input, ingest: null, checkStore: false, foreign: 'input' });
       return { rejected: r.rejected, effects: r.effects };
     },
     listSessions: () => valuesOf(state.sessions),

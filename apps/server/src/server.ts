@@ -28,6 +28,7 @@ import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import type { SshServiceOptions } from './ssh/service.js';
+import { type ClusterOptions, prepareCluster } from './store/cluster.js';
 import { createStore } from './store/index.js';
 import { openServerDatabase, type ServerDatabase } from './store/open.js';
 import { createTerminalManager } from './terminals/create.js';
@@ -57,6 +58,8 @@ export interface StartOptions {
   spoolPollMs?: number;
   /** How often the hooks of held approvals are checked (ms; default 250). */
   holdPollMs?: number;
+  /** Several servers on one PostgreSQL (store/cluster.ts): its timings (tests). */
+  cluster?: Omit<ClusterOptions, 'log'>;
   /** Don't listen (tests using `app.inject`). */
   listen?: boolean;
   /** Clock of login tokens and the login limiter (tests). Default `Date.now`. */
@@ -129,7 +132,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     url: rc.database ?? rc.file.database ?? null,
     log: runtimeLog,
   });
-  const store = createStore(database, { log: runtimeLog });
+  // Several servers on one PostgreSQL (store/cluster.ts): prepared before the load, listening once the runtime exists.
+  const cluster =
+    database.dialect === 'postgres'
+      ? await prepareCluster(database, { ...opts.cluster, log: runtimeLog })
+      : null;
+  const ownStore = createStore(database, { log: runtimeLog });
+  const store = cluster ? cluster.trackLoad(ownStore) : ownStore;
   // Held approvals' FIFOs may only be in the hold/ directory of a spool this server reads (its own, adopted ones).
   let delivery: DeliveryMonitor | null = null;
   const holdSpools = (): string[] =>
@@ -169,6 +178,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     throw err;
   }
 
+  cluster?.start(runtime);
+
   let collector: IdleCollector | null = null;
   const authClock = opts.authClock ?? Date.now;
   const tokens = createTokenStore(authClock);
@@ -205,6 +216,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     retention: null,
     redaction,
     alerts,
+    cluster,
     imports: createServerImports({ database, runtime, redaction, log: runtimeLog }),
     terminals: createTerminalManager({
       config: configStore,
@@ -287,6 +299,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       alerts.stop();
       await services.terminals?.closeAll();
       await app.close().catch(() => {});
+      await cluster?.close();
       await runtime.stop().catch(() => {});
       await store.close();
       await database.close();
@@ -361,6 +374,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (transcripts) await transcripts.stop();
         if (delivery) await delivery.stop();
         if (spool) await spool.stop();
+        // 1b. stop listening to the other servers sharing the database
+        await cluster?.close();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();
         // alert deliveries waiting to retry give up (each attempt is in the delivery log); those under way get a

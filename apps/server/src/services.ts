@@ -22,6 +22,7 @@ import type { InputRedaction } from './redaction.js';
 import type { Retention } from './retention/index.js';
 import type { OtlpStats } from './routes/otlp.js';
 import type { Runtime } from './runtime.js';
+import type { Cluster } from './store/cluster.js';
 import type { TerminalManager } from './terminals/manager.js';
 import type { TranscriptFollowerStats } from './transcripts/follower.js';
 
@@ -113,6 +114,8 @@ export interface Services {
   imports?: ImportService;
   /** What the OpenTelemetry receiver (routes/otlp.ts) saw; set when the app registers it. */
   otlp?: OtlpStats;
+  /** Several servers on one PostgreSQL (store/cluster.ts); null or absent on SQLite. */
+  cluster?: Cluster | null;
   /** PTYs (terminals/manager.ts); absent where a server is built without them. */
   terminals?: TerminalManager;
 }

@@ -176,6 +176,23 @@ export interface Database {
   usage_messages: UsageMessagesTable;
   prompt_queue: PromptQueueTable;
   import_files: ImportFilesTable;
+  /** PostgreSQL only (migration 0013): decisions of held approvals made on another server than the hook's. */
+  cluster_decisions: ClusterDecisionsTable;
+}
+
+/** A held approval decided on a server that does not hold its hook (PostgreSQL migration 0013). */
+export interface ClusterDecisionsTable {
+  approval_id: string;
+  /** JSON of the decision (`behavior`, `message`, …, `by`, `via`). */
+  decision: string;
+  /** Server id that took the decision, and when (Unix ms). */
+  requested_by: string;
+  requested_at: number;
+  /** Server id that holds the hook and applies it; null until one claims it. */
+  claimed_by: string | null;
+  /** JSON `{ok: true}` or `{ok: false, reason}`; null until decided. */
+  result: string | null;
+  decided_at: number | null;
 }
 
 /** One transcript file the history import read (migration 0011). */

@@ -72,6 +72,18 @@ async function admin(url: string, text: string): Promise<void> {
   }
 }
 
+/** Ends the backend `pid` of the server of `url` (`pg_terminate_backend`): its connection is lost at once. */
+export async function terminateBackend(url: string, pid: number): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid]);
+    return r.rows[0]?.ok === true;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Creates database `name` as a copy of `template` through the server of `adminUrl`; returns `name`. */
 export async function createDatabase(
   adminUrl: string,
