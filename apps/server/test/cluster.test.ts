@@ -5,6 +5,8 @@
  * A's FIFO (a real `sh` reader, as the hook) is decided through B's `approvals.decide`; B's LISTEN connection,
  * killed with `pg_terminate_backend`, comes back and catches up from the tables.
  */
+
+import { hookEventOp, notifyEventsStored } from '@flightdeck/db';
 import { startPostgres, type TestPostgres, terminateBackend } from '@flightdeck/db/test-support/postgres';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
@@ -201,5 +203,39 @@ describe('two servers on one PostgreSQL', () => {
     // And it listens again: the next event comes by its notification.
     await post(a.server, prompt('c-gone', 'back'));
     await waitFor(() => b.server.runtime.getSession('c-gone')?.totalPrompts === 4);
+  });
+
+  it('an event whose smaller id commits after a larger one (two writers at once) still reaches B', async () => {
+    const { a, b } = await pair();
+    const db = a.server.database.db;
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let inserted: () => void = () => {};
+    const insertedYet = new Promise<void>((r) => {
+      inserted = r;
+    });
+    // A third writer: its id is taken now, its commit comes after A's next event (a larger id) is visible.
+    const late = db.transaction().execute(async (tx) => {
+      const op = hookEventOp({
+        ingestId: 'other:1',
+        envelope: prompt('c-gap', 'committed late'),
+        receivedAt: Date.now(),
+      });
+      if (op.op !== 'hookEvent') throw new Error('not a hook event');
+      await tx.insertInto('hook_events').values(op.row).execute();
+      inserted();
+      await held;
+      await notifyEventsStored(tx, 'flightdeck_events', 'server-c');
+    });
+    await insertedYet;
+    await post(a.server, sessionStart('c-gap'));
+    await waitFor(() => b.server.runtime.getSession('c-gap'));
+    expect(b.server.services.cluster?.stats().gaps).toBe(1);
+    release();
+    await late;
+    await waitFor(() => b.server.runtime.getSession('c-gap')?.currentPrompt === 'committed late');
+    expect(b.server.services.cluster?.stats().gaps).toBe(0);
   });
 });
