@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateDown, migrateToLatest, migrations } from '../src/index.js';
+import { migrateDown, migrateToLatest, migrations, postgresMigrations } from '../src/index.js';
 import { count, makeSession, openTestDb, recordBatch, type SqliteTestDb, searchKinds } from './helpers.js';
 
 type TestDb = SqliteTestDb;
@@ -117,5 +117,18 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     ).toEqual([5]);
     expect(await migrateDown(h.db)).toEqual(['2026_11_21_0001_initial']);
     expect(tables(h)).toEqual([]);
+  });
+});
+
+describe('the PostgreSQL migration list', () => {
+  it('mirrors the SQLite steps, plus 0013_cluster, which is PostgreSQL only (SQLite runs one server)', () => {
+    // 0001 + 0002 of PostgreSQL are the SQLite schema up to 0009; later SQLite steps get a counterpart by name.
+    expect(Object.keys(postgresMigrations)).toEqual([
+      '2026_12_07_0001_initial',
+      '2026_12_07_0002_search',
+      '2026_12_07_0011_import',
+      '2026_12_07_0013_cluster',
+    ]);
+    expect(Object.keys(migrations)).not.toContain('2026_12_07_0013_cluster');
   });
 });
