@@ -99,7 +99,8 @@ describe('two servers on one PostgreSQL', () => {
     const { a, b } = await pair();
     const live = subscribe(b.server);
     await live.ready();
-    await post(a.server, sessionStart('c-1'));
+    // The agent's process is on A's machine (this process stands in for it): only A watches it.
+    await post(a.server, sessionStart('c-1', { pid: process.pid }));
     await post(a.server, prompt('c-1', 'refactor the wombat parser'));
     await waitFor(() =>
       live.seen.some((m) => m.sessionId === 'c-1' && m.prompt === 'refactor the wombat parser'),
@@ -107,6 +108,10 @@ describe('two servers on one PostgreSQL', () => {
     const listed = await caller(b.server).sessions.list();
     expect(listed.map((s) => s.sessionId)).toEqual(['c-1']);
     expect(listed[0]?.totalPrompts).toBe(1);
+    expect(listed[0]?.pid).toBe(process.pid);
+    expect(a.server.runtime.stats().watchedPids).toBe(1);
+    expect(b.server.runtime.stats().watchedPids).toBe(0);
+    expect(b.server.runtime.checkKill('c-1')).toMatchObject({ ok: false, reason: /not identified/ });
 
     // The other way, and B's own event is not read back as another server's.
     await post(b.server, prompt('c-1', 'and its tests'));
