@@ -14,7 +14,7 @@ import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlightdeckClient } from '@flightdeck/client';
-import { startPostgres } from '@flightdeck/db/test-support/postgres';
+import { databaseCounters, startPostgres } from '@flightdeck/db/test-support/postgres';
 import { configFileSchema, startServer } from '@flightdeck/server';
 import { intArg } from './args.js';
 import { benchServerOptions, postJson } from './bench-server.js';
@@ -152,6 +152,10 @@ async function main() {
     line('posted on A → seen on B', total);
     line("posted on A → A's 202 (committed)", commit);
     line("A's 202 → seen on B", across);
+    const counters = await databaseCounters(url);
+    console.log(
+      `PostgreSQL: ${counters.deadlocks} deadlocks, ${counters.rollbacks} transactions rolled back`,
+    );
     const ok = seenCount === EVENTS && total.p99 <= TARGET_P99_MS;
     console.log(`target p99 ≤ ${TARGET_P99_MS} ms: ${ok ? 'met' : 'NOT met'}`);
     console.log(

@@ -116,6 +116,8 @@ export function applyBatch(
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
   const seenInBatch = new Set<string>();
+  /** Sessions changed by this server's own inputs (the ones it writes). */
+  const ownChanged = new Set<string>();
   /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
   let unlogged = false;
 
@@ -161,6 +163,10 @@ export function applyBatch(
       switch (eff.type) {
         case 'session-changed': {
           sessionIds.change(eff.sessionId);
+          // Another server's event: that server writes the session's rows (two servers writing the same rows
+          // would wait on each other's locks, or deadlock).
+          if (item.foreign === 'event') break;
+          ownChanged.add(eff.sessionId);
           // Before the next inputs push unwritten entries out of its rings (a long batch of one session).
           const changed = getOwn(next.sessions, eff.sessionId);
           if (changed) store.keepRings(changed);
@@ -202,8 +208,8 @@ export function applyBatch(
   const sessions: Session[] = [];
   for (const id of sessionIds.changed) {
     const s = getOwn(next.sessions, id);
-    if (s) sessions.push(s);
-    else sessionIds.removed.add(id);
+    if (!s) sessionIds.removed.add(id);
+    else if (ownChanged.has(id)) sessions.push(s);
   }
   const committed = store.stage({
     events,

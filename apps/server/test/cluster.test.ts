@@ -6,7 +6,7 @@
  * killed with `pg_terminate_backend`, comes back and catches up from the tables.
  */
 
-import { hookEventOp, notifyEventsStored } from '@flightdeck/db';
+import { hookEventOp, notifyEventsStored, type WriteOp } from '@flightdeck/db';
 import { startPostgres, type TestPostgres, terminateBackend } from '@flightdeck/db/test-support/postgres';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
@@ -242,5 +242,40 @@ describe('two servers on one PostgreSQL', () => {
     await late;
     await waitFor(() => b.server.runtime.getSession('c-gap')?.currentPrompt === 'committed late');
     expect(b.server.services.cluster?.stats().gaps).toBe(0);
+  });
+
+  it("each server writes the rows of the sessions it took events for (not the other's), locking them in id order", async () => {
+    const { a, b } = await pair();
+    const written = (server: RunningServer) => {
+      const plans: WriteOp[][] = [];
+      const adapter = server.database;
+      const write = adapter.write.bind(adapter);
+      adapter.write = (ops) => {
+        plans.push([...ops]);
+        return write(ops);
+      };
+      return plans;
+    };
+    const onA = written(a.server);
+    const onB = written(b.server);
+    // Sessions whose ids sort the other way round from the order they are changed in.
+    const ids = ['c-z', 'c-m', 'c-a'];
+    for (const id of ids) await post(a.server, sessionStart(id));
+    for (const id of ids) await post(a.server, prompt(id, `work on ${id}`));
+    await waitFor(() => ids.every((id) => b.server.runtime.getSession(id)?.totalPrompts === 1));
+    await a.server.runtime.drain();
+    await b.server.runtime.drain();
+    const sessionsOf = (plan: WriteOp[]) =>
+      plan.flatMap((op) =>
+        op.op === 'session' ? [op.row.id] : op.op === 'prompt' ? [op.row.session_id] : [],
+      );
+    const rowsOnA = onA.map(sessionsOf).filter((list) => list.length > 0);
+    expect(rowsOnA.flat()).toEqual(expect.arrayContaining(ids));
+    // Session rows in id order in every transaction (two servers' checkpoints wait for each other, never deadlock).
+    const sessionRows = onA.map((plan) => plan.flatMap((op) => (op.op === 'session' ? [op.row.id] : [])));
+    expect(sessionRows.some((list) => list.length > 1)).toBe(true);
+    for (const list of sessionRows) expect(list).toEqual([...list].sort());
+    // B applied them (its state, its subscribers) but leaves their rows to A.
+    expect(onB.flatMap(sessionsOf)).toEqual([]);
   });
 });

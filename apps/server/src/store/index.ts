@@ -130,9 +130,9 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     }
   }
 
-  /** The sessions changed since the last checkpoint (their latest versions); starts counting afresh. */
+  /** Sessions changed since the last checkpoint, by id (servers on one PostgreSQL lock rows in one order). */
   function takeDirty(): Session[] {
-    const list = [...dirty.values()];
+    const list = [...dirty.values()].sort((x, y) => (x.sessionId < y.sessionId ? -1 : 1));
     dirty = new Map();
     return list;
   }

@@ -84,6 +84,20 @@ export async function terminateBackend(url: string, pid: number): Promise<boolea
   }
 }
 
+/** Counters of the database `url` names (`pg_stat_database`): deadlocks detected, transactions rolled back. */
+export async function databaseCounters(url: string): Promise<{ deadlocks: number; rollbacks: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ deadlocks: string; rollbacks: string }>(
+      'SELECT deadlocks, xact_rollback AS rollbacks FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return { deadlocks: Number(r.rows[0]?.deadlocks ?? 0), rollbacks: Number(r.rows[0]?.rollbacks ?? 0) };
+  } finally {
+    await c.end();
+  }
+}
+
 /** Creates database `name` as a copy of `template` through the server of `adminUrl`; returns `name`. */
 export async function createDatabase(
   adminUrl: string,
