@@ -76,6 +76,8 @@ export interface BatchOutcome {
   shellEffects: ShellEffect[];
   /** Held approvals the batch closed (persisted with it; broadcast by the runtime). */
   approvals: ApprovalDecisionRecord[];
+  /** The inputs of timers armed by another server's inputs (they fire as that server's too). */
+  foreignTimers: CoreInput[];
 }
 
 type UsageEffect = Extract<Effect, { type: 'usage-recorded' }>;
@@ -118,6 +120,9 @@ export function applyBatch(
   const seenInBatch = new Set<string>();
   /** Sessions changed by this server's own inputs (the ones it writes). */
   const ownChanged = new Set<string>();
+  /** Sessions changed by another server's inputs. */
+  const foreignChanged = new Set<string>();
+  const foreignTimers: CoreInput[] = [];
   /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
   let unlogged = false;
 
@@ -165,7 +170,10 @@ export function applyBatch(
           sessionIds.change(eff.sessionId);
           // Another server's event: that server writes the session's rows (two servers writing the same rows
           // would wait on each other's locks, or deadlock).
-          if (item.foreign === 'event') break;
+          if (item.foreign) {
+            foreignChanged.add(eff.sessionId);
+            break;
+          }
           ownChanged.add(eff.sessionId);
           // Before the next inputs push unwritten entries out of its rings (a long batch of one session).
           const changed = getOwn(next.sessions, eff.sessionId);
@@ -200,6 +208,7 @@ export function applyBatch(
           break;
         default:
           if (!item.foreign || FOREIGN_EFFECTS.has(eff.type)) shellEffects.push(eff);
+          if (item.foreign && eff.type === 'arm-timer') foreignTimers.push(eff.input);
       }
     }
     results.push({ rejected, effects: out.effects, duplicate: false });
@@ -211,6 +220,7 @@ export function applyBatch(
     if (!s) sessionIds.removed.add(id);
     else if (ownChanged.has(id)) sessions.push(s);
   }
+  const foreignOnly = [...foreignChanged].filter((id) => !ownChanged.has(id));
   const committed = store.stage({
     events,
     sessions,
@@ -221,6 +231,7 @@ export function applyBatch(
     ...(usage.length > 0 ? { usage } : {}),
     coreState: next,
     stateChanged: next !== state,
+    ...(foreignOnly.length > 0 ? { foreignSessionIds: foreignOnly } : {}),
     checkpoint: unlogged,
   });
   stats.batch(items.length, events.length);
@@ -234,5 +245,6 @@ export function applyBatch(
     evicted,
     shellEffects,
     approvals,
+    foreignTimers,
   };
 }

@@ -189,11 +189,18 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     opts.live,
   );
 
+  /** Timer inputs armed by another server's inputs: they fire as that server's too (`BatchItem.foreign`). */
+  const foreignTimers = new WeakSet<object>();
   const effectContext: EffectContext = {
     state: () => state,
     submit: (input, what) => {
       queue
-        .submit({ input, ingest: null, checkStore: false })
+        .submit({
+          input,
+          ingest: null,
+          checkStore: false,
+          ...(foreignTimers.has(input) ? { foreign: 'input' as const } : {}),
+        })
         .catch((err) => log.warn({ err, input: what }, 'input from an effect failed'));
     },
     now,
@@ -218,6 +225,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   ): { results: ItemResult[]; committed: Promise<void> } {
     const out = applyBatch({ core, store, log, stats }, state, items, delivered, now());
     state = out.state;
+    for (const eff of out.foreignTimers) foreignTimers.add(eff);
     for (const eff of out.shellEffects) effects.run(eff);
     for (const id of out.rekeys) hub.sessionRemoved(id.oldId);
     for (const id of out.sessions.changed) hub.sessionChanged(id);

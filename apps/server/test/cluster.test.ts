@@ -42,13 +42,13 @@ afterEach(async () => {
 /** The safety poll is off (an hour): what B sees comes through LISTEN/NOTIFY and the catch-up on reconnect. */
 const NO_POLL = { safetyPollMs: 3_600_000 };
 
-async function pair(cluster: TestServerOptions['cluster'] = NO_POLL) {
+async function pair(cluster: TestServerOptions['cluster'] = NO_POLL, file: TestServerOptions['file'] = {}) {
   const url = pgServer.url(await pgServer.createDatabase());
   const start = async () => {
     const dir = tmpDir('fd-cluster-');
     const server = await startTestServer({
       dataDir: dir.dir,
-      file: { database: url },
+      file: { ...file, database: url },
       transcripts: false,
       cluster,
     });
@@ -88,6 +88,18 @@ async function countEvents(server: RunningServer): Promise<number> {
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** Every write plan `server`'s store sends from now on. */
+function written(server: RunningServer): WriteOp[][] {
+  const plans: WriteOp[][] = [];
+  const adapter = server.database;
+  const write = adapter.write.bind(adapter);
+  adapter.write = (ops) => {
+    plans.push([...ops]);
+    return write(ops);
+  };
+  return plans;
 }
 
 async function post(server: RunningServer, e: HookEnvelope) {
@@ -246,16 +258,6 @@ describe('two servers on one PostgreSQL', () => {
 
   it("each server writes the rows of the sessions it took events for (not the other's), locking them in id order", async () => {
     const { a, b } = await pair();
-    const written = (server: RunningServer) => {
-      const plans: WriteOp[][] = [];
-      const adapter = server.database;
-      const write = adapter.write.bind(adapter);
-      adapter.write = (ops) => {
-        plans.push([...ops]);
-        return write(ops);
-      };
-      return plans;
-    };
     const onA = written(a.server);
     const onB = written(b.server);
     // Sessions whose ids sort the other way round from the order they are changed in.
@@ -275,7 +277,53 @@ describe('two servers on one PostgreSQL', () => {
     const sessionRows = onA.map((plan) => plan.flatMap((op) => (op.op === 'session' ? [op.row.id] : [])));
     expect(sessionRows.some((list) => list.length > 1)).toBe(true);
     for (const list of sessionRows) expect(list).toEqual([...list].sort());
-    // B applied them (its state, its subscribers) but leaves their rows to A.
+    // B applied them (its state, its subscribers) but leaves their rows and runtime entries to A.
     expect(onB.flatMap(sessionsOf)).toEqual([]);
+    const runtimeKeys = (plans: WriteOp[][]) =>
+      plans.flat().flatMap((op) => (op.op === 'kv' && op.key.startsWith('core.runtime:') ? [op.key] : []));
+    expect(runtimeKeys(onA)).toEqual(expect.arrayContaining(ids.map((id) => `core.runtime:${id}`)));
+    expect(runtimeKeys(onB)).toEqual([]);
+  });
+
+  it("a timer armed by A's event fires on B as A's: B closes the card but writes nothing of it", async () => {
+    const { a, b } = await pair(NO_POLL, { approvals: { holdSeconds: { claude: 1 } } });
+    const onA = written(a.server);
+    const onB = written(b.server);
+    const sid = 'c-timer';
+    await a.server.runtime.ingest(sessionStart(sid), 't-1');
+    const id = recordId(2);
+    const hook = startFifoReader(makeHoldFifo(`${a.dir}/spool`, id));
+    cleanups.push(() => hook.child.kill('SIGKILL'));
+    await a.server.runtime.ingest(
+      claudeEvent(
+        sid,
+        'PermissionRequest',
+        { tool_name: 'Bash', tool_input: { command: 'ls' }, permission_suggestions: [] },
+        { hold: `${a.dir}/spool/hold/${id}`, holdPid: hook.pid },
+      ),
+      't-2',
+    );
+    await waitFor(() => b.server.runtime.approvals.list().some((v) => v.id === id));
+    // The hold time (1 s) runs out on both servers (the card stays, to be answered in the terminal).
+    const closed = (server: RunningServer) => server.runtime.approvals.get(id)?.decidable === false;
+    await waitFor(() => closed(b.server), 5000);
+    await waitFor(() => closed(a.server), 5000);
+    await a.server.runtime.drain();
+    await b.server.runtime.drain();
+    const about = (plans: WriteOp[][]) =>
+      plans
+        .flat()
+        .filter(
+          (op) =>
+            (op.op === 'approval' && op.row.id === id) ||
+            (op.op === 'session' && op.row.id === sid) ||
+            (op.op === 'kv' && op.key === `core.runtime:${sid}`),
+        )
+        .map((op) => op.op);
+    expect(about(onA)).toEqual(expect.arrayContaining(['approval', 'session', 'kv']));
+    expect(about(onB)).toEqual([]);
+    expect(await caller(a.server).approvals.history({ sessionId: sid })).toMatchObject([
+      { id, outcome: 'timed_out' },
+    ]);
   });
 });
