@@ -75,3 +75,35 @@ export async function runTwoTurns(opts: {
   const cards = (await client.sessions.list.query()).filter((s) => s.cli === opts.cli);
   return { session, cards, live, outputs, client };
 }
+
+/** Tokens as `sessions.get` reports them in `usage`. */
+export interface UsageCounts {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  messages: number;
+}
+
+/**
+ * The session's usage once it counts `expected.messages` responses (the follower's last read of an ended session's
+ * file may come after its SessionEnd), as `sessions.get` reports it.
+ */
+export async function usageWhenCounted(
+  client: AgentRun['client'],
+  sessionId: string,
+  expected: UsageCounts,
+): Promise<SessionView['usage']> {
+  let last: SessionView['usage'] | null = null;
+  try {
+    return await waitFor(
+      async () => {
+        last = (await client.sessions.get.query({ sessionId })).usage;
+        return last.messages >= expected.messages ? last : null;
+      },
+      20_000,
+      100,
+    );
+  } catch {
+    throw new Error(`usage never reached ${expected.messages} responses: ${JSON.stringify(last)}`);
+  }
+}
