@@ -42,6 +42,8 @@ export interface FakeOpenAi {
     responseId: string;
     /** The usage this response reported (none for an error answer). */
     usage: OpenAiUsage | null;
+    /** The TUI's own side request (a title for the thread), answered without the script. */
+    side: boolean;
   }>;
   /** Function calls issued so far. */
   calls: Array<{ callId: string; name: string; arguments: Record<string, unknown> }>;
@@ -71,6 +73,13 @@ function outputText(output: unknown): string {
   if (output && typeof output === 'object' && 'content' in output) return contentText(output.content);
   return contentText(output);
 }
+
+/**
+ * The request Codex's TUI (0.171.0) sends at a thread's first prompt for its title ("Generate a concise, single-line
+ * task title…"): not part of the conversation (its usage is not written to the rollout).
+ */
+export const isTitleRequest = (ctx: OpenAiContext): boolean =>
+  ctx.lastUserText.startsWith('Generate a concise, single-line task title');
 
 /** Context messages Codex adds as user messages (environment, AGENTS.md, permissions). */
 const isCodexContext = (text: string): boolean =>
@@ -160,10 +169,11 @@ export async function startFakeOpenAi(initial: OpenAiScript): Promise<FakeOpenAi
       return;
     }
     const ctx = openAiContextOf(body);
-    const reply = script(ctx);
+    const side = isTitleRequest(ctx);
+    const reply: OpenAiReply = side ? { kind: 'text', text: 'Flightdeck test' } : script(ctx);
     const responseId = `resp_fd_${++seq}`;
     const usage = reply.kind === 'error' ? null : openAiUsageOf(seq);
-    requests.push({ path: req.url ?? '', ctx, reply, responseId, usage });
+    requests.push({ path: req.url ?? '', ctx, reply, responseId, usage, side });
     if (reply.kind === 'error') {
       json(res, reply.status, { error: { type: 'server_error', message: reply.message ?? 'error' } });
       return;
