@@ -50,7 +50,7 @@ describe('what Flightdeck can do for each CLI', () => {
       expect(within(box).getByTestId('cap-approvals').textContent).toBe(
         `${c.approvals.fromDashboard ? 'From here. ' : 'Not from here. '}${c.approvals.how}`,
       );
-      for (const text of [c.usage, c.sessionFile, c.resume.how, c.launch, c.testedVersion])
+      for (const text of [c.usage, c.sessionFile, c.resume.how, c.launch, c.history, c.testedVersion])
         expect(box.textContent).toContain(text);
     });
   }

@@ -30,6 +30,8 @@ export interface CliCapabilities {
   resume: { fromDashboard: boolean; how: string };
   /** Starting the CLI in a terminal from the dashboard. */
   launch: string;
+  /** What Settings → Import history reads for it. */
+  history: string;
 }
 
 export const CLI_CAPABILITIES: Readonly<Record<AgentCli, CliCapabilities>> = Object.freeze({
@@ -52,6 +54,7 @@ export const CLI_CAPABILITIES: Readonly<Record<AgentCli, CliCapabilities>> = Obj
     },
     launch:
       'Start it in a terminal (optionally in tmux, locally or on an SSH host) with a first prompt and a permission mode.',
+    history: 'Past sessions imported from ~/.claude/projects (subagents under their session).',
   },
   codex: {
     cli: 'codex',
@@ -68,6 +71,7 @@ export const CLI_CAPABILITIES: Readonly<Record<AgentCli, CliCapabilities>> = Obj
       'The rollout ~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl (failed commands, interrupts, API errors, usage).',
     resume: { fromDashboard: false, how: 'Not from the dashboard: run codex resume in a terminal.' },
     launch: 'Start it in a terminal (optionally in tmux, locally or on an SSH host) with a first prompt.',
+    history: 'Past sessions imported from the rollouts under ~/.codex/sessions.',
   },
   gemini: {
     cli: 'gemini',
@@ -83,6 +87,8 @@ export const CLI_CAPABILITIES: Readonly<Record<AgentCli, CliCapabilities>> = Obj
     sessionFile: 'The chat file ~/.gemini/tmp/<project>/chats/session-*.jsonl (usage).',
     resume: { fromDashboard: false, how: 'Not from the dashboard: run gemini --resume in a terminal.' },
     launch: 'Start it in a terminal (optionally in tmux, locally or on an SSH host) with a first prompt.',
+    history:
+      'Past sessions imported from the chat files under ~/.gemini/tmp (session-*.jsonl; older .json chats are not).',
   },
 });
 

@@ -28,6 +28,8 @@ export function CliCapabilitiesBox(props: { cli: AgentCli; open?: boolean }): JS
         <dd>{c().resume.how}</dd>
         <dt>Launch</dt>
         <dd>{c().launch}</dd>
+        <dt>History import</dt>
+        <dd>{c().history}</dd>
         <dt>Tested with</dt>
         <dd>
           {c().name} {c().testedVersion}
