@@ -326,4 +326,37 @@ describe('two servers on one PostgreSQL', () => {
       { id, outcome: 'timed_out' },
     ]);
   });
+
+  it('a decision nobody claims (the server holding the hook is gone) is refused, and no later claim applies it', async () => {
+    const { a, b } = await pair({ ...NO_POLL, unclaimedMs: 300 });
+    const sid = 'c-orphan';
+    await a.server.runtime.ingest(sessionStart(sid), 'o-1');
+    const id = recordId(3);
+    const hook = startFifoReader(makeHoldFifo(`${a.dir}/spool`, id));
+    cleanups.push(() => hook.child.kill('SIGKILL'));
+    await a.server.runtime.ingest(
+      claudeEvent(
+        sid,
+        'PermissionRequest',
+        { tool_name: 'Bash', tool_input: { command: 'ls' }, permission_suggestions: [] },
+        { hold: `${a.dir}/spool/hold/${id}`, holdPid: hook.pid },
+      ),
+      'o-2',
+    );
+    await waitFor(() => b.server.runtime.approvals.get(id)?.decidable);
+    // A goes away: it stops holding the hook (the hook reads EOF: the terminal's dialog decides).
+    await a.server.close();
+    expect(await hook.done).toBe('');
+    const err = await caller(b.server)
+      .approvals.decide({ id, behavior: 'allow' })
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(err?.message).toMatch(/no server holds this hook any more: answer in the terminal/);
+    const rows = await b.server.database.db.selectFrom('cluster_decisions').selectAll().execute();
+    expect(rows).toMatchObject([
+      { approval_id: id, claimed_by: null, result: expect.stringContaining('"ok":false') },
+    ]);
+  });
 });

@@ -54,6 +54,8 @@ export interface ClusterOptions {
   log: Logger;
   safetyPollMs?: number;
   gapMs?: number;
+  /** How long a decision waits for the server holding the hook to claim it (default `UNCLAIMED_MS`). */
+  unclaimedMs?: number;
   /** Delay before the LISTEN connection is made again, by failures in a row (default: 50 ms doubling to 2 s). */
   listenRetryMs?: (failures: number) => number;
   now?: () => number;
@@ -229,6 +231,7 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
     log,
     now,
     runtime: () => runtime,
+    ...(o.unclaimedMs !== undefined ? { unclaimedMs: o.unclaimedMs } : {}),
     notify: (exec, payload) => notifyPostgres(exec, APPROVALS_CHANNEL, payload),
   });
 
