@@ -153,12 +153,16 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
     for (const [id, since] of own) if (at - since > OWN_ID_MS) own.delete(id);
   }
 
+  /**
+   * One read: the ids (and ingest ids) after the cursor and in the gaps first, then whole rows only for the other
+   * servers' events (this server's own, often most of them, are never fetched).
+   */
   async function readOnce(): Promise<boolean> {
     const gapIds = [...gaps.keys()];
     const from = cursor;
-    const rows = await db
+    const ids = await db
       .selectFrom('hook_events')
-      .select(['id', 'ingest_id', 'cli', 'payload', 'meta', 'received_at'])
+      .select(['id', 'ingest_id'])
       .where((eb) =>
         gapIds.length > 0 ? eb.or([eb('id', '>', from), eb('id', 'in', gapIds)]) : eb('id', '>', from),
       )
@@ -166,25 +170,35 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
       .limit(READ_BATCH)
       .execute();
     const at = now();
-    const foreign: LoggedHookEvent[] = [];
-    for (const r of rows) {
+    const wanted: number[] = [];
+    for (const r of ids) {
       if (r.id > cursor) skipTo(r.id, at);
       else if (!gaps.delete(r.id)) continue;
-      if (own.delete(r.ingest_id)) continue;
+      if (!own.delete(r.ingest_id)) wanted.push(r.id);
+    }
+    expire(at);
+    if (wanted.length === 0) return ids.length === READ_BATCH;
+    const rows = await db
+      .selectFrom('hook_events')
+      .select(['id', 'ingest_id', 'cli', 'payload', 'meta', 'received_at'])
+      .where('id', 'in', wanted)
+      .orderBy('id')
+      .execute();
+    const foreign: LoggedHookEvent[] = [];
+    for (const r of rows) {
       try {
         foreign.push(toLoggedEvent(r));
       } catch (err) {
         log.warn({ err, id: r.id }, 'cluster: a stored event could not be read; skipped');
       }
     }
-    expire(at);
     if (foreign.length > 0 && runtime) {
       applied += foreign.length;
       runtime
         .applyForeign(foreign)
         .catch((err) => log.warn({ err }, "cluster: another server's events were not applied"));
     }
-    return rows.length === READ_BATCH;
+    return ids.length === READ_BATCH;
   }
 
   /** Reads until nothing is left; a call while reading makes the running read go round once more. */
