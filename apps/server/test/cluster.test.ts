@@ -354,6 +354,10 @@ describe('two servers on one PostgreSQL', () => {
         (e: unknown) => e as Error,
       );
     expect(err?.message).toMatch(/no server holds this hook any more: answer in the terminal/);
+    // Closed here too (released, as a FIFO this server does not hold): the card says to answer in the terminal.
+    expect(b.server.runtime.approvals.get(id)?.decidable).not.toBe(true);
+    const audit = await caller(b.server).approvals.history({ sessionId: sid });
+    expect(audit).toMatchObject([{ id, outcome: 'released', message: 'no server holds this hook any more' }]);
     const rows = await b.server.database.db.selectFrom('cluster_decisions').selectAll().execute();
     expect(rows).toMatchObject([
       { approval_id: id, claimed_by: null, result: expect.stringContaining('"ok":false') },

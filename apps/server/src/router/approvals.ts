@@ -10,6 +10,7 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { ApprovalsHub } from '../approvals-live.js';
 import { WS_HIGH_WATER_MARK } from '../live-stream.js';
+import { NOT_HELD_ANYWHERE } from '../store/cluster-approvals.js';
 import type { Context } from '../trpc.js';
 import { protectedProcedure, router, TRPCError } from '../trpc.js';
 import { repo } from './db-errors.js';
@@ -110,6 +111,8 @@ async function decide(
   if (view && held === 'not-held' && cluster) {
     // Several servers on one PostgreSQL: the hook may be held by another one (store/cluster-approvals.ts).
     const answered = await cluster.approvals.decide(input.id, decision);
+    if (!answered.ok && answered.reason === NOT_HELD_ANYWHERE)
+      await rt.dispatch({ type: 'hold-ended', approvalId: input.id, reason: answered.reason });
     if (!answered.ok) throw conflict(`${answered.reason}: answer in the terminal`);
     return { id: input.id, outcome: input.behavior === 'allow' ? 'allowed' : 'denied' };
   }

@@ -23,6 +23,8 @@ import type { Logger, Runtime } from '../runtime.js';
 export const UNCLAIMED_MS = 5000;
 /** How long the deciding server waits for the holder's result once claimed. */
 export const RESULT_WAIT_MS = 15_000;
+/** Why a decision nobody claimed was refused (the caller closes the approval here then). */
+export const NOT_HELD_ANYWHERE = 'no server holds this hook any more';
 /** Requests read per catch-up. */
 const READ_BATCH = 100;
 
@@ -216,7 +218,7 @@ export function createClusterApprovals(o: {
     const answer = new Promise<ReplyResult>((resolve) => waiting.set(approvalId, { resolve }));
     const unclaimed = setTimeout(async () => {
       // Nobody holds the hook: the row is closed here, unless the holder claimed it meanwhile.
-      const reason = 'no server holds this hook any more';
+      const reason = NOT_HELD_ANYWHERE;
       const r = await db
         .updateTable('cluster_decisions')
         .set({ result: JSON.stringify({ ok: false, reason }), decided_at: now() })
