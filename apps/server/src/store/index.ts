@@ -44,7 +44,7 @@ import {
   type StoreOptions,
 } from './options.js';
 import { READ_WAIT_MS, withinReadWait } from './reads.js';
-import { loadCheckpoint, planState, recordOps, trackForeign } from './state-rows.js';
+import { dirtyInOrder, loadCheckpoint, planState, recordOps, trackForeign } from './state-rows.js';
 
 export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
 export type { StoreOptions } from './options.js';
@@ -128,9 +128,8 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     }
   }
 
-  /** Sessions changed since the last checkpoint, by id (servers on one PostgreSQL lock rows in one order). */
   function takeDirty(): Session[] {
-    const list = [...dirty.values()].sort((x, y) => (x.sessionId < y.sessionId ? -1 : 1));
+    const list = dirtyInOrder(dirty, latest);
     dirty = new Map();
     return list;
   }

@@ -4,7 +4,14 @@
  * rest as one JSON document. Planning what changed
  * since the last checkpoint, and putting the parts back together on load.
  */
-import { emptyPMap, forEachChange, pmapOf, type SessionQueue, type SessionRuntime } from '@flightdeck/core';
+import {
+  emptyPMap,
+  forEachChange,
+  getOwn,
+  pmapOf,
+  type SessionQueue,
+  type SessionRuntime,
+} from '@flightdeck/core';
 import {
   approvalDecisionOp,
   type DatabaseAdapter,
@@ -31,6 +38,16 @@ export function recordOps(batch: CommitBatch): WriteOp[] {
   return ops;
 }
 type RuntimeEntry = SessionRuntime;
+
+/**
+ * The sessions changed since the last checkpoint, by id (servers on one PostgreSQL lock rows in one order), each
+ * in its latest version (another server's events applied since this server's own change are in it too).
+ */
+export function dirtyInOrder(dirty: ReadonlyMap<string, Session>, latest: CoreState | null): Session[] {
+  return [...dirty.keys()]
+    .sort()
+    .map((id) => (latest ? getOwn(latest.sessions, id) : undefined) ?? (dirty.get(id) as Session));
+}
 
 /**
  * Several servers on one PostgreSQL: the sessions only another server's inputs changed are its to write (their
