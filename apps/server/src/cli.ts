@@ -34,6 +34,9 @@ Commands:
   password set [--password-stdin] [--data-dir DIR]
   password clear [--data-dir DIR]
   hooks install|uninstall|status [--cli claude|codex|gemini|all] [--density high|medium|low] [--telemetry] [--dry-run]
+  hosts add <name> | list | revoke <name> [--data-dir DIR]
+                         Per-host tokens for remote forwarders: add prints the new token once (stored
+                         hashed); revoke stops that host at once (a running server follows within a second)
   hooks token [--rotate] [--data-dir DIR]
                          Print the hook token HTTP hook senders need once a password is set (made when
                          missing); --rotate replaces it (the running server follows within a second)
@@ -298,6 +301,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await cmdPassword(args, io);
       case 'hooks':
         return await cmdHooks(args, io);
+      case 'hosts': {
+        const { cmdHosts } = await import('./hosts/cli.js');
+        return await cmdHosts(args, io);
+      }
       case 'doctor':
         return await cmdDoctor(args, io);
       case 'import': {

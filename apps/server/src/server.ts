@@ -16,6 +16,7 @@ import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
 import { createHooksAdmin } from './hooks-admin.js';
+import { startHosts } from './hosts/service.js';
 import { createServerImports } from './import/service.js';
 import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
@@ -185,6 +186,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (next.passwordHash) hookTokens.ensure();
   });
   const hookStats = createHookStatsPort();
+  const hosts = await startHosts({
+    db: database.db,
+    sessions: () => runtime.listSessions(),
+    log: runtimeLog,
+  });
   const services: Services = {
     runtime,
     store,
@@ -205,6 +211,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     retention: null,
     redaction,
     alerts,
+    hosts,
     imports: createServerImports({ database, runtime, redaction, log: runtimeLog }),
     terminals: createTerminalManager({
       config: configStore,
@@ -281,6 +288,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // e.g. EADDRINUSE: release everything opened so far, then report.
       clearInterval(sweeper);
       clearInterval(authFilesWatch);
+      hosts.stop();
       collector?.stop();
       loopDelay.disable();
       await retention.stop();
@@ -350,6 +358,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         clearInterval(sweeper);
         clearInterval(authFilesWatch);
+        hosts.stop();
         collector?.stop();
         loopDelay.disable();
         await retention.stop();

@@ -176,6 +176,19 @@ export interface Database {
   usage_messages: UsageMessagesTable;
   prompt_queue: PromptQueueTable;
   import_files: ImportFilesTable;
+  hosts: HostsTable;
+}
+
+/** A machine with its own hook token (migration 0012). Times Unix ms. */
+export interface HostsTable {
+  name: string;
+  /** SHA-256 (hex) of the host's token; the token itself is never stored. */
+  token_hash: string;
+  created_at: number;
+  last_seen_at: number | null;
+  revoked_at: number | null;
+  /** JSON of its last `HostReport` (null until it reported). */
+  last_report: string | null;
 }
 
 /** One transcript file the history import read (migration 0011). */
@@ -279,3 +292,4 @@ export type PushSubscriptionRow = Selectable<PushSubscriptionsTable>;
 export type AlertDeliveryRow = Selectable<AlertDeliveriesTable>;
 export type HookEventRow = Selectable<HookEventsTable>;
 export type ImportFileRow = Selectable<ImportFilesTable>;
+export type HostRow = Selectable<HostsTable>;

@@ -13,6 +13,7 @@ export { REFUSED_STATUS, refusalOf } from './http/refusal.js';
 export {
   DEFAULT_HOOK_RATE_LIMIT,
   DEFAULT_MAX_BODY_BYTES,
+  type EnvelopeAdmission,
   type HookAuthorizer,
   type HookIngestContext,
   type HookIngestRouteOptions,
