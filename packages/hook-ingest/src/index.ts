@@ -1,3 +1,12 @@
+export {
+  createForwarder,
+  type Forwarder,
+  type ForwarderOptions,
+  type ForwarderStats,
+  forwardedEnvelope,
+  senderIdOf,
+} from './forward/forwarder.js';
+export { FORWARDER_ID_FILE, forwarderId } from './forward/identity.js';
 export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
 export {
   HOOK_AUTH_CHALLENGE,

@@ -1,0 +1,83 @@
+/**
+ * `flightdeck forward --to URL --token T [--data-dir DIR]`: on a remote machine, ships the events its hooks spool
+ * (`flightdeck hooks install --data-dir DIR` makes the hook script write into `DIR/spool`) to a central Flightdeck,
+ * exactly once, with the host's token (`flightdeck hosts add <name>` on the central server). Runs until SIGINT or
+ * SIGTERM; a SIGKILL loses nothing (records are deleted only once the server acknowledged them).
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createForwarder, forwarderId } from '@flightdeck/hook-ingest';
+import { type CliIo, UsageError } from './cli-prompt.js';
+import { loadConfig } from './config.js';
+
+/** The environment variable that may carry the token instead of `--token` (kept out of the process list). */
+export const HOST_TOKEN_ENV = 'FLIGHTDECK_HOST_TOKEN';
+
+function positiveMs(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} must be a positive number of ms, got "${value}"`);
+  return n;
+}
+
+export async function cmdForward(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      to: { type: 'string' },
+      token: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'poll-ms': { type: 'string' },
+      'backoff-max-ms': { type: 'string' },
+    },
+    strict: true,
+  });
+  const to = values.to;
+  if (!to) throw new UsageError('--to URL is required (the central Flightdeck, e.g. http://10.0.0.1:3333)');
+  let url: URL;
+  try {
+    url = new URL(to);
+  } catch {
+    throw new UsageError(`--to must be an http(s) URL, got "${to}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--to must be an http(s) URL, got "${to}"`);
+  }
+  const token = values.token ?? io.env[HOST_TOKEN_ENV];
+  if (!token || !/^fdh_[0-9a-f]{64}$/.test(token)) {
+    throw new UsageError(
+      `--token (or ${HOST_TOKEN_ENV}) must be a host token (fdh_…, from \`flightdeck hosts add <name>\` on the central server)`,
+    );
+  }
+  const pollMs = positiveMs(values['poll-ms'], '--poll-ms');
+  const backoffMax = positiveMs(values['backoff-max-ms'], '--backoff-max-ms');
+  const rc = loadConfig({ dataDir: values['data-dir'] }, io.env);
+  const spoolDir = resolve(rc.dataDir, 'spool');
+  const forwarder = createForwarder({
+    spoolDir,
+    url: url.toString(),
+    token,
+    forwarderId: forwarderId(rc.dataDir),
+    ...(pollMs !== undefined ? { pollMs } : {}),
+    ...(backoffMax !== undefined ? { backoff: { minMs: Math.min(250, backoffMax), maxMs: backoffMax } } : {}),
+    onError: (err, context) => {
+      io.stderr.write(`forward: ${context}: ${err instanceof Error ? err.message : String(err)}\n`);
+    },
+  });
+  forwarder.start();
+  io.stdout.write(`FLIGHTDECK_FORWARDING ${spoolDir} -> ${url.origin}\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await forwarder.stop();
+  const s = forwarder.stats();
+  io.stdout.write(`forward: stopped; ${s.shipped} record(s) shipped, ${s.duplicates} already stored\n`);
+  return 0;
+}
