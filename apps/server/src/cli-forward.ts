@@ -1,12 +1,13 @@
 /**
- * `flightdeck forward --to URL --token T [--data-dir DIR]`: on a remote machine, ships the events its hooks spool
+ * `flightdeck forward --to URL --token T [--data-dir DIR] [--report-interval-ms N]`: on a remote machine, ships the events its hooks spool
  * (`flightdeck hooks install --data-dir DIR` makes the hook script write into `DIR/spool`) to a central Flightdeck,
  * exactly once, with the host's token (`flightdeck hosts add <name>` on the central server). Runs until SIGINT or
- * SIGTERM; a SIGKILL loses nothing (records are deleted only once the server acknowledged them).
+ * SIGTERM; a SIGKILL loses nothing (records are deleted only once the server acknowledged them). Every 5 s it also
+ * reports the host's metrics and its agents' PIDs (`POST /api/hosts/report`).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createForwarder, forwarderId } from '@flightdeck/hook-ingest';
+import { createForwarder, createHostReporter, forwarderId } from '@flightdeck/hook-ingest';
 import { type CliIo, UsageError } from './cli-prompt.js';
 import { loadConfig } from './config.js';
 
@@ -30,6 +31,7 @@ export async function cmdForward(args: string[], io: CliIo): Promise<number> {
       'data-dir': { type: 'string' },
       'poll-ms': { type: 'string' },
       'backoff-max-ms': { type: 'string' },
+      'report-interval-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -52,8 +54,19 @@ export async function cmdForward(args: string[], io: CliIo): Promise<number> {
   }
   const pollMs = positiveMs(values['poll-ms'], '--poll-ms');
   const backoffMax = positiveMs(values['backoff-max-ms'], '--backoff-max-ms');
+  const reportMs = positiveMs(values['report-interval-ms'], '--report-interval-ms');
   const rc = loadConfig({ dataDir: values['data-dir'] }, io.env);
   const spoolDir = resolve(rc.dataDir, 'spool');
+  const warn = (context: string) => (err: unknown) =>
+    io.stderr.write(`forward: ${context}: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Host reports: metrics and the liveness of the agents whose events the server acknowledged.
+  const reporter = createHostReporter({
+    dataDir: rc.dataDir,
+    url: url.toString(),
+    token,
+    ...(reportMs !== undefined ? { intervalMs: reportMs } : {}),
+    onError: warn('report'),
+  });
   const forwarder = createForwarder({
     spoolDir,
     url: url.toString(),
@@ -61,11 +74,14 @@ export async function cmdForward(args: string[], io: CliIo): Promise<number> {
     forwarderId: forwarderId(rc.dataDir),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(backoffMax !== undefined ? { backoff: { minMs: Math.min(250, backoffMax), maxMs: backoffMax } } : {}),
-    onError: (err, context) => {
-      io.stderr.write(`forward: ${context}: ${err instanceof Error ? err.message : String(err)}\n`);
-    },
+    onShipped: (records) =>
+      reporter.track(
+        records.flatMap((r) => (r.envelope.meta.pid !== undefined ? [r.envelope.meta.pid] : [])),
+      ),
+    onError: (err, context) => warn(context)(err),
   });
   forwarder.start();
+  reporter.start();
   io.stdout.write(`FLIGHTDECK_FORWARDING ${spoolDir} -> ${url.origin}\n`);
   await new Promise<void>((done) => {
     const stop = () => {
@@ -76,6 +92,7 @@ export async function cmdForward(args: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  reporter.stop();
   await forwarder.stop();
   const s = forwarder.stats();
   io.stdout.write(`forward: stopped; ${s.shipped} record(s) shipped, ${s.duplicates} already stored\n`);

@@ -108,6 +108,8 @@ export const configFileSchema = z
     debug: z.boolean().default(false),
     /** PID liveness check interval (ms). */
     processCheckInterval: z.number().int().min(250).max(3_600_000).default(15_000),
+    /** A host (issue 19) not heard from for this long is shown offline (ms). */
+    hostOfflineAfterMs: z.number().int().min(1000).max(86_400_000).default(30_000),
     enabledClis: z.array(z.enum(AGENT_CLIS)).default(['claude']),
     /** `salt:hash` (scrypt, hex) or null when no password is set. */
     passwordHash: z

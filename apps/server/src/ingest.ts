@@ -26,6 +26,7 @@ import {
   hostRefusal,
   withTokenHost,
 } from './hosts/admission.js';
+import { registerHostReportRoute } from './hosts/route.js';
 import { httpError } from './http-errors.js';
 import type { IngestResult, Runtime } from './runtime.js';
 import type { HookStatsPort, Services } from './services.js';
@@ -151,6 +152,8 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   // stored before counts as a duplicate), the others are listed with their index and reason. One bad envelope
   // never costs another one, in this request or in any other.
   const limiter = createRateLimiter(rateLimitPerSecond, 1000);
+  // POST /api/hosts/report: a host's forwarder reports its metrics and agent PIDs (hosts/route.ts).
+  if (services.hosts) registerHostReportRoute(app, services.hosts, limiter);
   app.post<{ Body: unknown }>(
     '/api/hooks/batch',
     {

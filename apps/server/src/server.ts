@@ -11,7 +11,7 @@ import { sessionApprovalViews } from './approvals-live.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { serverVersion } from './build-info.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
-import { configureCoreFromFile } from './core-config.js';
+import { configureCoreFromFile, coreSettings } from './core-config.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
@@ -154,6 +154,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       store,
       log: runtimeLog,
       processCheckIntervalMs: configStore.get().processCheckInterval,
+      config: coreSettings(configStore.get()),
       ...(opts.live ? { live: opts.live } : {}),
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
@@ -189,6 +190,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const hosts = await startHosts({
     db: database.db,
     sessions: () => runtime.listSessions(),
+    dispatch: (input) => runtime.dispatch(input),
+    offlineAfterMs: () => configStore.get().hostOfflineAfterMs,
     log: runtimeLog,
   });
   const services: Services = {

@@ -10,6 +10,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import {
   createForwarder,
+  createHostReporter,
   encodeSpoolRecord,
   type Forwarder,
   formatRecordName,
@@ -45,7 +46,13 @@ function dataDir() {
 }
 
 /** `n` hook events of `sessions` agents as spool records, as the hook script writes them. */
-function spoolRecords(spool: string, n: number, from = 0, sessions = 4) {
+function spoolRecords(
+  spool: string,
+  n: number,
+  from = 0,
+  sessions = 4,
+  pid = (i: number) => 7000 + (i % sessions),
+) {
   for (let i = from; i < from + n; i++) {
     const body = JSON.stringify({
       session_id: `fw-${i % sessions}`,
@@ -56,7 +63,7 @@ function spoolRecords(spool: string, n: number, from = 0, sessions = 4) {
     });
     writeFileSync(
       join(spool, formatRecordName(BOOT, 10_000 + i, 1000 + i)),
-      encodeSpoolRecord({ cli: 'claude', pid: 7000 + (i % sessions) }, body),
+      encodeSpoolRecord({ cli: 'claude', pid: pid(i) }, body),
     );
   }
 }
@@ -78,7 +85,7 @@ async function stored(server: RunningServer) {
 
 /**
  * A TCP proxy in front of the server: `down` refuses connections (server or network down); `dropAnswers` lets
- * requests through but drops the server's answers (the server committed, the sender never hears it).
+ * batches through but drops the server's answers (the server committed, the sender never hears it).
  */
 async function proxy(target: number) {
   const mode = { down: false, dropAnswers: 0, answersDropped: 0 };
@@ -93,9 +100,15 @@ async function proxy(target: number) {
     }
     const upstream = connect(target, '127.0.0.1');
     upstream.on('error', () => client.destroy());
+    // Which request the connection carries now: only answers to batches are dropped (not host reports).
+    let batch = false;
+    client.on('data', (chunk: Buffer) => {
+      const head = chunk.subarray(0, 32).toString('latin1');
+      if (head.startsWith('POST ')) batch = head.startsWith('POST /api/hooks/batch');
+    });
     client.pipe(upstream);
     upstream.on('data', (chunk) => {
-      if (mode.dropAnswers > 0) {
+      if (batch && mode.dropAnswers > 0) {
         mode.dropAnswers--;
         mode.answersDropped++;
         upstream.destroy();
@@ -230,5 +243,54 @@ describe('the forwarder', () => {
     expect(await stored(c.server)).toEqual({ events: 2000, distinct: 2000, hosts: ['host-a'] });
     third.kill('SIGTERM');
     await new Promise((r) => third.once('exit', r));
+  });
+
+  it("reports the host's metrics and its agents' PIDs: an agent that exits ends its session", async () => {
+    const c = await central();
+    const d = dataDir();
+    // The agent: a real process (on this machine too, where the server never checks it).
+    const agent = spawn('sleep', ['600'], { stdio: 'ignore' });
+    cleanups.push(() => agent.kill('SIGKILL'));
+    const agentPid = agent.pid as number;
+    const reporter = createHostReporter({
+      dataDir: d.dir,
+      url: c.server.url as string,
+      token: c.token,
+      intervalMs: 50,
+    });
+    const f = createForwarder({
+      spoolDir: d.spool,
+      url: c.server.url as string,
+      token: c.token,
+      forwarderId: forwarderId(d.dir),
+      pollMs: 50,
+      onShipped: (shipped) =>
+        reporter.track(
+          shipped.flatMap((r) => (r.envelope.meta.pid === undefined ? [] : [r.envelope.meta.pid])),
+        ),
+    });
+    f.start();
+    reporter.start();
+    cleanups.push(async () => {
+      reporter.stop();
+      await f.stop();
+    });
+    spoolRecords(d.spool, 3, 0, 1, () => agentPid);
+    await waitFor(() => c.server.runtime.getSession('fw-0')?.host === 'host-a', 10_000, 20);
+    const [host] = await waitFor(
+      async () => {
+        const list = await c.api.hosts.list();
+        return list[0]?.metrics && list[0].samples.length >= 2 ? list : null;
+      },
+      10_000,
+      50,
+    );
+    expect(host?.metrics?.memory.total).toBeGreaterThan(0);
+    expect(host?.metrics?.disk.total).toBeGreaterThan(0);
+    expect(host?.metrics?.cpuCount).toBeGreaterThan(0);
+    expect(c.server.runtime.getSession('fw-0')?.status).not.toBe('ended');
+    agent.kill('SIGKILL');
+    await waitFor(() => c.server.runtime.getSession('fw-0')?.status === 'ended', 10_000, 20);
+    expect(c.server.runtime.getSession('fw-0')?.statusReason).toMatchObject({ trigger: 'process-gone' });
   });
 });

@@ -6,11 +6,20 @@ import type { HostInfo } from '../src/data/hosts.js';
 afterEach(cleanup);
 
 const TOKEN = `fdh_${'ab'.repeat(32)}`;
+const HOST: HostInfo = {
+  name: '',
+  createdAt: 1,
+  lastSeenAt: null,
+  revoked: false,
+  revokedAt: null,
+  offline: true,
+  agentCount: 0,
+  metrics: null,
+  samples: [],
+};
 
 function fakeApi() {
-  const hosts: HostInfo[] = [
-    { name: 'build-box', createdAt: 1, lastSeenAt: null, revoked: false, revokedAt: null, agentCount: 2 },
-  ];
+  const hosts: HostInfo[] = [{ ...HOST, name: 'build-box', agentCount: 2 }];
   const calls: string[] = [];
   return {
     calls,
@@ -19,7 +28,7 @@ function fakeApi() {
       hostsList: async () => hosts.map((h) => ({ ...h })),
       hostsCreateToken: async (name: string) => {
         calls.push(`create ${name}`);
-        hosts.push({ name, createdAt: 2, lastSeenAt: null, revoked: false, revokedAt: null, agentCount: 0 });
+        hosts.push({ ...HOST, name, createdAt: 2 });
         return { name, token: TOKEN };
       },
       hostsRevokeToken: async (name: string) => {

@@ -7,6 +7,15 @@ export {
   senderIdOf,
 } from './forward/forwarder.js';
 export { FORWARDER_ID_FILE, forwarderId } from './forward/identity.js';
+export { createMetricsSampler, readMeminfo } from './forward/metrics.js';
+export {
+  createHostReporter,
+  DEFAULT_REPORT_INTERVAL_MS,
+  type HostReporter,
+  type HostReporterOptions,
+  PIDS_FILE,
+  pidIsAlive,
+} from './forward/report.js';
 export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
 export {
   HOOK_AUTH_CHALLENGE,

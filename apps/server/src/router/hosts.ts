@@ -16,7 +16,14 @@ function hostsOf(services: Services): HostsService {
 }
 
 export const hostsRouter = router({
-  list: protectedProcedure.query(({ ctx }) => hostsOf(ctx.services).list()),
+  list: protectedProcedure.query(({ ctx }) => hostsOf(ctx.services).list(Date.now())),
+  /** Host `name`'s recent metric samples, oldest first (for sparklines). */
+  metrics: protectedProcedure.input(nameInput).query(({ ctx, input }) => {
+    const samples = hostsOf(ctx.services).metrics(input.name);
+    if (samples === null)
+      throw new TRPCError({ code: 'NOT_FOUND', message: `name: no host "${input.name}"` });
+    return samples;
+  }),
   /** Makes host `name`'s token; the answer is the only time the token is shown. */
   createToken: protectedProcedure.input(nameInput).mutation(async ({ ctx, input }) => {
     try {

@@ -31,8 +31,8 @@ export interface ForwarderOptions {
   pollMs?: number;
   /** Records per batch (the server takes up to 1000). Default 500. */
   maxBatch?: number;
-  /** Told about every envelope before it is sent (the host report collects agent PIDs from them). */
-  onEnvelope?: (envelope: HookEnvelope) => void;
+  /** Told about each batch the server acknowledged (the host report collects its agents' PIDs from them). */
+  onShipped?: (records: SpoolRecord[]) => void;
   /** Told about failures it recovers from (a POST refused or failed, a record set aside). */
   onError?: (error: unknown, context: string) => void;
   fetch?: typeof fetch;
@@ -142,10 +142,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   /** Ships one batch, retrying until the server acknowledges it; resolves to the records it refused. */
   async function ship(records: SpoolRecord[]) {
-    const envelopes = records.map((r) => {
-      options.onEnvelope?.(r.envelope);
-      return forwardedEnvelope(options.forwarderId, r);
-    });
+    const envelopes = records.map((r) => forwardedEnvelope(options.forwarderId, r));
     const body = JSON.stringify({ envelopes });
     for (;;) {
       if (stats.backoffMs > 0) await sleep(stats.backoffMs);
@@ -158,6 +155,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         continue;
       }
       stats.backoffMs = 0;
+      options.onShipped?.(records);
       const setAside = (answer.rejected ?? []).flatMap((r) => {
         const record = records[r.index];
         return record ? [{ id: record.id, reason: r.message }] : [];
