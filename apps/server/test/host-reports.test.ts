@@ -160,10 +160,14 @@ describe('host reports', () => {
 
   it('a host not heard from for hostOfflineAfterMs is offline', async () => {
     const t = await setup({ hostOfflineAfterMs: 1000 });
-    expect((await t.api.hosts.list())[0]).toMatchObject({ lastSeenAt: null, offline: true });
+    expect((await t.api.hosts.list())[0]).toMatchObject({
+      lastSeenAt: null,
+      connection: 'never',
+      offline: true,
+    });
     await postReport(t.base, report([]), bearer(t.token));
     expect((await t.api.hosts.list())[0]).toMatchObject({ offline: false });
     await new Promise((r) => setTimeout(r, 1300));
-    expect((await t.api.hosts.list())[0]).toMatchObject({ offline: true });
+    expect((await t.api.hosts.list())[0]).toMatchObject({ connection: 'offline', offline: true });
   });
 });

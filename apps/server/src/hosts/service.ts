@@ -5,9 +5,11 @@
  */
 import { saveHostReport } from '@flightdeck/db';
 import {
+  type HostConnection,
   type HostMetricSample,
   type HostMetrics,
   type HostReport,
+  hostConnection,
   hostReportSchema,
   type Session,
 } from '@flightdeck/shared-types';
@@ -26,7 +28,9 @@ export interface HostView {
   lastSeenAt: number | null;
   revoked: boolean;
   revokedAt: number | null;
-  /** Not heard from (events or reports) for `hostOfflineAfterMs`, or never. */
+  /** Heard from (events or reports) within `hostOfflineAfterMs`, not since then, or never. */
+  connection: HostConnection;
+  /** `connection` is not `online`. */
   offline: boolean;
   /** Sessions of this host the server holds that have not ended. */
   agentCount: number;
@@ -86,13 +90,15 @@ export async function startHosts(opts: {
       return tokens.list().map((h) => {
         const lastSeenAt = tokens.lastSeen(h.name);
         const latest = reports.latest(h.name) ?? storedReport(h.lastReport, h.lastSeenAt);
+        const connection = hostConnection(lastSeenAt, now, offlineAfter);
         return {
           name: h.name,
           createdAt: h.createdAt,
           lastSeenAt,
           revoked: h.revokedAt !== null,
           revokedAt: h.revokedAt,
-          offline: lastSeenAt === null || now - lastSeenAt > offlineAfter,
+          connection,
+          offline: connection !== 'online',
           agentCount: agents.get(h.name) ?? 0,
           metrics: latest ? { ...latest.report.metrics, receivedAt: latest.receivedAt } : null,
           samples: reports.samples(h.name),
