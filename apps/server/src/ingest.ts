@@ -175,6 +175,8 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
       // A host token posts its host's events only: one envelope of another host refuses the whole request.
       const who = hosts?.resolve(request.headers);
       if (hosts && who) {
+        // Revoked while the body was read: refused all the same.
+        if (who.kind === 'refused') return httpError(reply, 401, who.error);
         const refusal = hostRefusal(hosts, who, list, (i) => `envelopes.${i}`);
         if (refusal !== null) return httpError(reply, HOST_MISMATCH_STATUS, refusal);
         if (who.kind === 'host') hosts.seen(who.host, Date.now());

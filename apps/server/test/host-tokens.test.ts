@@ -4,6 +4,7 @@
  * global hook token keeps working for the local machine; the CLI makes and revokes tokens beside a running server.
  */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { listHosts, openSqlite } from '@flightdeck/db';
 import type { HookEnvelope } from '@flightdeck/shared-types';
@@ -210,5 +211,40 @@ describe('per-host tokens', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('a token revoked while its request body is still arriving is refused, nothing stored', async () => {
+    const t = await setup();
+    for (const path of ['/api/hooks', '/api/hooks/batch']) {
+      const name = `slow${path.length}`;
+      const { token } = await t.api.hosts.createToken({ name });
+      const body = JSON.stringify(
+        path === '/api/hooks' ? sessionStart('slow-1') : { envelopes: [sessionStart('slow-2')] },
+      );
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${t.base}${path}`,
+          { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) } },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => {
+              text += d.toString();
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        // Headers and half the body now (the token is accepted before the body is read), the rest after the revoke.
+        req.write(body.slice(0, 20));
+        setTimeout(async () => {
+          await t.api.hosts.revokeToken({ name });
+          req.end(body.slice(20));
+        }, 200);
+      });
+      const r = await answer;
+      expect(r.status, path).toBe(401);
+      expect(r.text).toMatch(/token revoked/);
+    }
+    expect(await t.stored()).toEqual({ sessions: [], events: 0 });
   });
 });

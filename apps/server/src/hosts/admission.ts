@@ -63,6 +63,8 @@ export function hostAdmission(hosts: HostTokens | undefined): EnvelopeAdmission 
   if (!hosts) return undefined;
   return (envelope, headers) => {
     const who = hosts.resolve(headers);
+    // Revoked while the body was read: refused all the same.
+    if (who.kind === 'refused') return { ok: false, status: 401, error: who.error };
     const refusal = hostRefusal(hosts, who, [envelope], () => 'the event');
     if (refusal !== null) return { ok: false, status: HOST_MISMATCH_STATUS, error: refusal };
     if (who.kind === 'host') hosts.seen(who.host, Date.now());
