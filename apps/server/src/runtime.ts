@@ -14,7 +14,7 @@
  * delivered again. The effects the core returns are carried out by the handlers registered in effects/index.ts;
  * statistics are kept by runtime-stats.ts.
  */
-import { getOwn, valuesOf } from '@flightdeck/core';
+import { type CoreConfig, getOwn, valuesOf } from '@flightdeck/core';
 import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
 import { type ApprovalsHub, createApprovalsHub } from './approvals-live.js';
 import {
@@ -68,6 +68,11 @@ export interface RuntimeOptions {
   redaction?: Pick<InputRedaction, 'envelope' | 'input'>;
   /** The terminals queued prompts are typed into (`terminal-type`): the server's own (`TerminalManager.find`). */
   typing?: TerminalTypingOptions;
+  /**
+   * The core's settings, applied to the loaded state before the stored events are replayed and before `start()`
+   * rehydrates process checks (so a session of another host is never checked here, not even once at start).
+   */
+  config?: CoreConfig;
 }
 
 export interface IngestResult {
@@ -178,6 +183,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const loaded = await store.load();
   let state: CoreState = loaded.state ?? core.initialState();
+  if (opts.config) state = core.reduce(state, { type: 'configure', config: opts.config }, now()).state;
   const stats = createRuntimeStats();
 
   const hub = createLiveHub(

@@ -11,11 +11,12 @@ import { sessionApprovalViews } from './approvals-live.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { serverVersion } from './build-info.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
-import { configureCoreFromFile } from './core-config.js';
+import { configureCoreFromFile, coreSettings } from './core-config.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
 import { createHooksAdmin } from './hooks-admin.js';
+import { startHosts } from './hosts/service.js';
 import { createServerImports } from './import/service.js';
 import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
@@ -162,6 +163,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       store,
       log: runtimeLog,
       processCheckIntervalMs: configStore.get().processCheckInterval,
+      config: coreSettings(configStore.get()),
       ...(opts.live ? { live: opts.live } : {}),
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
@@ -196,6 +198,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (next.passwordHash) hookTokens.ensure();
   });
   const hookStats = createHookStatsPort();
+  const hosts = await startHosts({
+    db: database.db,
+    sessions: () => runtime.listSessions(),
+    dispatch: (input) => runtime.dispatch(input),
+    offlineAfterMs: () => configStore.get().hostOfflineAfterMs,
+    log: runtimeLog,
+  });
   const services: Services = {
     runtime,
     store,
@@ -217,6 +226,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     redaction,
     alerts,
     cluster,
+    hosts,
     imports: createServerImports({ database, runtime, redaction, log: runtimeLog }),
     terminals: createTerminalManager({
       config: configStore,
@@ -293,6 +303,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // e.g. EADDRINUSE: release everything opened so far, then report.
       clearInterval(sweeper);
       clearInterval(authFilesWatch);
+      hosts.stop();
       collector?.stop();
       loopDelay.disable();
       await retention.stop();
@@ -363,6 +374,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         clearInterval(sweeper);
         clearInterval(authFilesWatch);
+        hosts.stop();
         collector?.stop();
         loopDelay.disable();
         await retention.stop();

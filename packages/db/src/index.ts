@@ -11,6 +11,7 @@ export {
   toLoggedEvent,
 } from './event-log.js';
 export * from './fts.js';
+export * from './hosts.js';
 export { type StoredRecords, withStoredRings } from './hydrate.js';
 export * from './import-files.js';
 export { loadCoreState, loadLiveSessions } from './live-state.js';
