@@ -294,6 +294,45 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   services.retention = retention;
 
+  // Started after listening (below); closed first.
+  let spool: SpoolHandle | null = null;
+  let transcripts: TranscriptFollower | null = null;
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      clearInterval(authFilesWatch);
+      hosts.stop();
+      collector?.stop();
+      loopDelay.disable();
+      await retention.stop();
+      await services.imports?.close();
+      // 0. end every terminal (their viewers' streams end with them)
+      await services.terminals?.closeAll();
+      // 1. stop the transcript follower (it hands over its last progress) and the spool readers: they read no
+      //    more and wait for the batches they handed to the runtime
+      if (transcripts) await transcripts.stop();
+      if (delivery) await delivery.stop();
+      if (spool) await spool.stop();
+      // 1b. stop listening to the other servers sharing the database
+      await cluster?.close();
+      // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
+      await runtime.drain();
+      // alert deliveries waiting to retry give up (each attempt is in the delivery log); those under way get a
+      // moment to finish and be logged before the database closes
+      alerts.stop();
+      await alerts.idle(2_000);
+      // 3. close WebSockets and the HTTP server
+      for (const client of app.websocketServer?.clients ?? []) client.terminate();
+      await app.close().catch(() => {});
+      // 4. stop timers, close the DB
+      await runtime.stop();
+      await store.close();
+      await database.close();
+    })();
+    return closing;
+  };
+
   let port: number | null = null;
   let url: string | null = null;
   if (opts.listen !== false) {
@@ -301,19 +340,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       await app.listen({ port: rc.port, host: rc.host });
     } catch (err) {
       // e.g. EADDRINUSE: release everything opened so far, then report.
-      clearInterval(sweeper);
-      clearInterval(authFilesWatch);
-      hosts.stop();
-      collector?.stop();
-      loopDelay.disable();
-      await retention.stop();
-      alerts.stop();
-      await services.terminals?.closeAll();
-      await app.close().catch(() => {});
-      await cluster?.close();
-      await runtime.stop().catch(() => {});
-      await store.close();
-      await database.close();
+      await close().catch(() => {});
       throw err;
     }
     const addr = app.server.address();
@@ -328,7 +355,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   // Spool reader last: the DB is open and the core state loaded, so the runtime recognises what was committed.
-  let spool: SpoolHandle | null = null;
   if (rc.dataDir) {
     spool = await startSpoolReader({
       dir: resolve(rc.dataDir, 'spool'),
@@ -354,14 +380,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   // Then the transcript follower: it resumes each transcript at the cursor the loaded core state holds.
-  let transcripts: TranscriptFollower | null = null;
   if (opts.transcripts !== false && configStore.get().transcripts.enabled) {
     transcripts = createTranscriptFollower({ runtime, log: app.log, ...(opts.transcripts ?? {}) });
     transcripts.start();
     services.transcripts = transcripts;
   }
 
-  let closing: Promise<void> | null = null;
   return {
     app,
     runtime,
@@ -370,39 +394,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     config: configStore,
     url,
     port,
-    close() {
-      closing ??= (async () => {
-        clearInterval(sweeper);
-        clearInterval(authFilesWatch);
-        hosts.stop();
-        collector?.stop();
-        loopDelay.disable();
-        await retention.stop();
-        await services.imports?.close();
-        // 0. end every terminal (their viewers' streams end with them)
-        await services.terminals?.closeAll();
-        // 1. stop the transcript follower (it hands over its last progress) and the spool readers: they read no
-        //    more and wait for the batches they handed to the runtime
-        if (transcripts) await transcripts.stop();
-        if (delivery) await delivery.stop();
-        if (spool) await spool.stop();
-        // 1b. stop listening to the other servers sharing the database
-        await cluster?.close();
-        // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
-        await runtime.drain();
-        // alert deliveries waiting to retry give up (each attempt is in the delivery log); those under way get a
-        // moment to finish and be logged before the database closes
-        alerts.stop();
-        await alerts.idle(2_000);
-        // 3. close WebSockets and the HTTP server
-        for (const client of app.websocketServer?.clients ?? []) client.terminate();
-        await app.close();
-        // 4. stop timers, close the DB
-        await runtime.stop();
-        await store.close();
-        await database.close();
-      })();
-      return closing;
-    },
+    close,
   };
 }

@@ -134,8 +134,10 @@ describe('the PostgreSQL migration list', () => {
       '2026_12_07_0001_initial',
       '2026_12_07_0002_search',
       '2026_12_07_0011_import',
+      '2026_12_07_0012_hosts',
       '2026_12_07_0013_cluster',
     ]);
+    expect(Object.keys(migrations)).toContain('2026_12_07_0012_hosts');
     expect(Object.keys(migrations)).not.toContain('2026_12_07_0013_cluster');
   });
 });
