@@ -5,6 +5,7 @@ export * from './conversation.js';
 export * from './domain.js';
 export * from './envelope.js';
 export * from './hooks/index.js';
+export * from './host-health.js';
 export * from './hosts.js';
 export * from './otlp.js';
 export * from './ssh.js';
