@@ -83,6 +83,8 @@ export async function cmdForward(args: string[], io: CliIo): Promise<number> {
   forwarder.start();
   reporter.start();
   io.stdout.write(`FLIGHTDECK_FORWARDING ${spoolDir} -> ${url.origin}\n`);
+  // Held until the end: the reader's and reporter's timers do not keep the process alive while it stops.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -94,6 +96,7 @@ export async function cmdForward(args: string[], io: CliIo): Promise<number> {
   });
   reporter.stop();
   await forwarder.stop();
+  clearInterval(keepAlive);
   const s = forwarder.stats();
   io.stdout.write(`forward: stopped; ${s.shipped} record(s) shipped, ${s.duplicates} already stored\n`);
   return 0;

@@ -4,7 +4,7 @@
  * answer lost after the server's commit (the connection dropped, or the forwarder SIGKILLed right after its POST)
  * doubles nothing; a forwarder SIGKILLed and restarted ships everything exactly once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import {
   type Forwarder,
   formatRecordName,
   forwarderId,
+  HOOK_SCRIPT_PATH,
 } from '@flightdeck/hook-ingest';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
@@ -292,5 +293,40 @@ describe('the forwarder', () => {
     agent.kill('SIGKILL');
     await waitFor(() => c.server.runtime.getSession('fw-0')?.status === 'ended', 10_000, 20);
     expect(c.server.runtime.getSession('fw-0')?.statusReason).toMatchObject({ trigger: 'process-gone' });
+  });
+
+  it('real hook-script events through `flightdeck forward`: stored once with the host, reports sent, SIGTERM stops it', async () => {
+    const c = await central();
+    const d = dataDir();
+    for (let i = 0; i < 6; i++) {
+      const payload = {
+        session_id: `hook-${i % 2}`,
+        hook_event_name: 'UserPromptSubmit',
+        prompt: `p${i}`,
+        cwd: '/tmp',
+      };
+      const r = spawnSync('sh', [HOOK_SCRIPT_PATH, 'claude'], {
+        input: JSON.stringify(payload),
+        env: { ...process.env, FLIGHTDECK_SPOOL: d.spool },
+      });
+      expect(r.status).toBe(0);
+    }
+    expect(records(d.spool)).toHaveLength(6);
+    const child = forwardProcess(d.dir, c.server.url as string, c.token);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    await waitFor(() => records(d.spool).length === 0, 30_000, 50);
+    expect(await stored(c.server)).toEqual({ events: 6, distinct: 6, hosts: ['host-a'] });
+    // The session's PID is the hook's parent (this test's process): reported alive, the session goes on.
+    await waitFor(async () => (await c.api.hosts.list())[0]?.metrics, 30_000, 50);
+    expect(c.server.runtime.getSession('hook-0')?.pid).toBe(process.pid);
+    expect(c.server.runtime.getSession('hook-0')?.status).not.toBe('ended');
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/FLIGHTDECK_FORWARDING/);
+    expect(out).toMatch(/stopped; 6 record\(s\) shipped/);
   });
 });

@@ -48,6 +48,10 @@ async function postReport(base: string, body: unknown, headers: Record<string, s
 async function setup(file: Record<string, unknown> = {}) {
   const tmp = tmpDir('fd-reports-');
   cleanups.push(() => tmp.remove());
+  return setupIn(tmp.dir, file);
+}
+
+async function setupIn(dataDir: string, file: Record<string, unknown> = {}) {
   const identified: number[] = [];
   const processes: ProcessInspector = {
     identify(pid) {
@@ -57,7 +61,7 @@ async function setup(file: Record<string, unknown> = {}) {
     verify: () => ({ ok: false, reason: 'test inspector' }),
   };
   const server: RunningServer = await startTestServer({
-    dataDir: tmp.dir,
+    dataDir,
     password: PASSWORD,
     processes,
     file,
@@ -65,8 +69,10 @@ async function setup(file: Record<string, unknown> = {}) {
   cleanups.push(() => server.close());
   const login = await caller(server).auth.login({ password: PASSWORD });
   const api = caller(server, login.token);
-  const { token } = await api.hosts.createToken({ name: 'host-a' });
-  const hookToken = readFileSync(join(tmp.dir, HOOK_TOKEN_FILE), 'utf8').trim();
+  // A restarted server (same data dir) keeps its hosts: no new token then.
+  const { token } =
+    (await api.hosts.list()).length === 0 ? await api.hosts.createToken({ name: 'host-a' }) : { token: '' };
+  const hookToken = readFileSync(join(dataDir, HOOK_TOKEN_FILE), 'utf8').trim();
   return { server, api, token, hookToken, identified, base: server.url as string };
 }
 
@@ -139,12 +145,29 @@ describe('host reports', () => {
     expect(revoked.body.message).toMatch(/^token revoked/);
   });
 
+  it("a restarted server shows each host's last stored report until it reports again", async () => {
+    const tmp = tmpDir('fd-reports-');
+    cleanups.push(() => tmp.remove());
+    const t = await setupIn(tmp.dir);
+    expect((await postReport(t.base, report([], 42), bearer(t.token))).status).toBe(202);
+    await waitFor(async () => (await t.api.hosts.list())[0]?.metrics?.cpuPercent === 42);
+    await t.server.close();
+    const again = await setupIn(tmp.dir);
+    const [host] = await again.api.hosts.list();
+    expect(host).toMatchObject({ name: 'host-a', metrics: { cpuPercent: 42 }, samples: [] });
+    expect(host?.lastSeenAt).toBeGreaterThan(0);
+  });
+
   it('a host not heard from for hostOfflineAfterMs is offline', async () => {
     const t = await setup({ hostOfflineAfterMs: 1000 });
-    expect((await t.api.hosts.list())[0]).toMatchObject({ lastSeenAt: null, offline: true });
+    expect((await t.api.hosts.list())[0]).toMatchObject({
+      lastSeenAt: null,
+      connection: 'never',
+      offline: true,
+    });
     await postReport(t.base, report([]), bearer(t.token));
     expect((await t.api.hosts.list())[0]).toMatchObject({ offline: false });
     await new Promise((r) => setTimeout(r, 1300));
-    expect((await t.api.hosts.list())[0]).toMatchObject({ offline: true });
+    expect((await t.api.hosts.list())[0]).toMatchObject({ connection: 'offline', offline: true });
   });
 });

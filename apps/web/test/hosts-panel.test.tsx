@@ -12,6 +12,7 @@ const HOST: HostInfo = {
   lastSeenAt: null,
   revoked: false,
   revokedAt: null,
+  connection: 'never',
   offline: true,
   agentCount: 0,
   metrics: null,

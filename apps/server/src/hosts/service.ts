@@ -4,7 +4,15 @@
  * and what `hosts.list` shows of each, `offline` when not heard from for `hostOfflineAfterMs`.
  */
 import { saveHostReport } from '@flightdeck/db';
-import type { HostMetricSample, HostMetrics, HostReport, Session } from '@flightdeck/shared-types';
+import {
+  type HostConnection,
+  type HostMetricSample,
+  type HostMetrics,
+  type HostReport,
+  hostConnection,
+  hostReportSchema,
+  type Session,
+} from '@flightdeck/shared-types';
 import type { CoreInput } from '../ports.js';
 import type { Logger } from '../runtime.js';
 import type { Db } from '../store/index.js';
@@ -20,11 +28,13 @@ export interface HostView {
   lastSeenAt: number | null;
   revoked: boolean;
   revokedAt: number | null;
-  /** Not heard from (events or reports) for `hostOfflineAfterMs`, or never. */
+  /** Heard from (events or reports) within `hostOfflineAfterMs`, not since then, or never. */
+  connection: HostConnection;
+  /** `connection` is not `online`. */
   offline: boolean;
   /** Sessions of this host the server holds that have not ended. */
   agentCount: number;
-  /** The latest metrics reported, with when they arrived (null: no report since the server started). */
+  /** The latest metrics reported, with when they arrived (after a restart: the report stored in the host's row). */
   metrics: (HostMetrics & { receivedAt: number }) | null;
   /** Recent metric samples, oldest first (at most `MAX_HOST_SAMPLES`). */
   samples: HostMetricSample[];
@@ -38,6 +48,20 @@ export interface HostsService {
   /** Takes host `host`'s report: keeps its metrics, ends its sessions whose PIDs are gone. */
   report(host: string, report: HostReport, receivedAt: number): Promise<{ ended: number }>;
   stop(): void;
+}
+
+/** The report kept in a host's row (what a restarted server shows until the host reports again). */
+function storedReport(
+  json: string | null,
+  at: number | null,
+): { report: HostReport; receivedAt: number } | null {
+  if (json === null || at === null) return null;
+  try {
+    const parsed = hostReportSchema.safeParse(JSON.parse(json));
+    return parsed.success ? { report: parsed.data, receivedAt: at } : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function startHosts(opts: {
@@ -65,14 +89,16 @@ export async function startHosts(opts: {
       const offlineAfter = opts.offlineAfterMs();
       return tokens.list().map((h) => {
         const lastSeenAt = tokens.lastSeen(h.name);
-        const latest = reports.latest(h.name);
+        const latest = reports.latest(h.name) ?? storedReport(h.lastReport, h.lastSeenAt);
+        const connection = hostConnection(lastSeenAt, now, offlineAfter);
         return {
           name: h.name,
           createdAt: h.createdAt,
           lastSeenAt,
           revoked: h.revokedAt !== null,
           revokedAt: h.revokedAt,
-          offline: lastSeenAt === null || now - lastSeenAt > offlineAfter,
+          connection,
+          offline: connection !== 'online',
           agentCount: agents.get(h.name) ?? 0,
           metrics: latest ? { ...latest.report.metrics, receivedAt: latest.receivedAt } : null,
           samples: reports.samples(h.name),
