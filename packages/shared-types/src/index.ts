@@ -1,6 +1,7 @@
 export * from './alerts.js';
 export * from './approval-rendering.js';
 export * from './approvals.js';
+export * from './capabilities.js';
 export * from './conversation.js';
 export * from './domain.js';
 export * from './envelope.js';

@@ -30,8 +30,8 @@ import {
   isImportConflict,
   loadImportFiles,
 } from '@flightdeck/db';
-import { createClaudeTranscriptObjectParser } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
+import { importMapperFor } from './agents.js';
 import { type FoundFiles, findFiles, type ImportCandidate, type ImportRoots } from './files.js';
 import { readLineBatches } from './lines.js';
 import { emptyRows, fileRow, mergeRows, parseLines, rowOps } from './rows.js';
@@ -52,7 +52,7 @@ export interface ImportProgress {
   filesLive: number;
   /** Files that shrank since imported (replaced or truncated): left as imported. */
   filesChanged: number;
-  /** Sessions (main transcripts) that got rows in this run. */
+  /** Sessions (main transcripts, rollouts, chat files) that got rows in this run. */
   sessions: number;
   bytesTotal: number;
   bytesDone: number;
@@ -60,7 +60,7 @@ export interface ImportProgress {
   rate: number;
   /** Time left at that rate; null when unknown. */
   etaMs: number | null;
-  /** Files found per CLI; only Claude Code's are imported (see files.ts). */
+  /** Files found per CLI (Gemini CLI's older `.json` chat files are counted, not imported: see files.ts). */
   found: Record<AgentCli, number>;
   /** Lines that could not be read (not JSON, too long). */
   linesSkipped: number;
@@ -237,7 +237,7 @@ async function importFile(
     (row ? parseState(row) : null) ??
     startImport({ sessionId: c.sessionId, cli: c.cli, path: c.path, agentId: c.agentId });
   if (row && from > 0 && parseState(row) === null) return 'stopped'; // a state this version cannot continue
-  const parse = createClaudeTranscriptObjectParser();
+  const parse = importMapperFor(c.cli);
   const markLive = async (): Promise<FileOutcome> => {
     const live = fileRow(c, from, 'live', state, deps.now());
     await serial(() => deps.adapter.write([importFileOp(live, null, false)]));
