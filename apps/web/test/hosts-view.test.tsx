@@ -31,6 +31,7 @@ function host(name: string, over: Partial<HostInfo>): HostInfo {
     revoked: false,
     revokedAt: null,
     offline: false,
+    connection: 'online',
     agentCount: 0,
     metrics: null,
     samples: [],
@@ -53,7 +54,7 @@ describe('Hosts page', () => {
     const samples = [20, 55, 91].map((cpu, i) => ({ receivedAt: T - (3 - i) * 5000, metrics: metrics(cpu) }));
     const list = vi.fn(async () => [
       host('build-box', { agentCount: 3, samples, metrics: { ...metrics(91), receivedAt: T } }),
-      host('laptop', { offline: true, lastSeenAt: T - 95_000, agentCount: 1 }),
+      host('laptop', { offline: true, connection: 'offline', lastSeenAt: T - 95_000, agentCount: 1 }),
     ]);
     const onBoard = vi.fn();
     render(() => <HostsView list={list} onBoard={onBoard} />);

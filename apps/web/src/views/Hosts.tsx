@@ -39,6 +39,8 @@ export function metricPercent(m: HostMetrics, metric: HostMetric): number | null
   }
 }
 
+const STATE_TEXT = { online: 'online', offline: 'offline', never: 'not heard from yet', revoked: 'revoked' };
+
 /** Sparkline colours of a metric in warning or danger (the accent colour otherwise). */
 const LEVEL_COLOR: Partial<Record<'warn' | 'danger', () => string>> = {
   warn: () => themeColor('--c-warn', '#b08800'),
@@ -47,7 +49,8 @@ const LEVEL_COLOR: Partial<Record<'warn' | 'danger', () => string>> = {
 
 function HostCard(props: { host: HostInfo; onBoard: (host: string) => void }): JSX.Element {
   const h = () => props.host;
-  const state = () => (h().revoked ? 'revoked' : h().offline ? 'offline' : 'online');
+  /** online / offline / never (not heard from yet) as the server decided, or revoked. */
+  const state = () => (h().revoked ? 'revoked' : h().connection);
   const heard = () => {
     const at = h().lastSeenAt;
     return at === null ? 'never heard from' : `last heard ${formatDuration(Math.max(0, now() - at))} ago`;
@@ -57,7 +60,7 @@ function HostCard(props: { host: HostInfo; onBoard: (host: string) => void }): J
       <header class="host-card__head">
         <h3>{h().name}</h3>
         <span class={`chip host-state host-state--${state()}`} data-testid="host-state">
-          {state()}
+          {STATE_TEXT[state()]}
         </span>
       </header>
       <p class="muted host-card__meta">
