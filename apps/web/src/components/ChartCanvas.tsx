@@ -138,7 +138,7 @@ export function Sparkline(props: {
               borderColor: props.color ?? themeColor('--c-accent', '#4f7cff'),
               backgroundColor: 'transparent',
               borderWidth: 1.5,
-              pointRadius: 0,
+              pointRadius: props.values.length === 1 ? 2 : 0,
               tension: 0.3,
               fill: false,
             },
