@@ -329,4 +329,36 @@ describe('the forwarder', () => {
     expect(out).toMatch(/FLIGHTDECK_FORWARDING/);
     expect(out).toMatch(/stopped; 6 record\(s\) shipped/);
   });
+
+  it('stops at once while a POST hangs (a server that never answers), keeping the batch on disk', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const sock of sockets) sock.destroy();
+          silent.close(() => r());
+        }),
+    );
+    const d = dataDir();
+    spoolRecords(d.spool, 10);
+    const f = createForwarder({
+      spoolDir: d.spool,
+      url: `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
+      token: `fdh_${'0'.repeat(64)}`,
+      forwarderId: forwarderId(d.dir),
+      pollMs: 50,
+    });
+    f.start();
+    await waitFor(() => sockets.size > 0, 10_000, 10);
+    const started = Date.now();
+    await f.stop();
+    // The request's own timeout is 30 s: stopping waits for none of it.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(records(d.spool)).toHaveLength(10);
+  });
 });

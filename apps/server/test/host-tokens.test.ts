@@ -5,10 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listHosts, openSqlite } from '@flightdeck/db';
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { HOOK_TOKEN_FILE } from '../src/hook-token.js';
+import { createHostTokens, HOST_SEEN_WRITE_MS } from '../src/hosts/tokens.js';
 import type { RunningServer } from '../src/server.js';
 import { caller, postHook, sessionStart, sqliteOf, startTestServer, tmpDir, waitFor } from './helpers.js';
 
@@ -184,5 +186,29 @@ describe('per-host tokens', () => {
       100,
     );
     expect(await runCli(['hosts', 'add', 'bad name', '--data-dir', t.dataDir], io)).toBe(2);
+  });
+
+  it('last seen is written at most once a second per host (the latest time is known in memory)', async () => {
+    const db = await openSqlite({ file: ':memory:' });
+    try {
+      const tokens = createHostTokens(db.db, (err) => {
+        throw err;
+      });
+      await tokens.create('host-a');
+      await tokens.create('host-b');
+      const stored = async () =>
+        Object.fromEntries((await listHosts(db.db)).map((h) => [h.name, h.lastSeenAt]));
+      const flush = () => new Promise((r) => setTimeout(r, 50));
+      for (let t = 10_000; t < 10_000 + HOST_SEEN_WRITE_MS; t += 10) tokens.seen('host-a', t);
+      tokens.seen('host-b', 10_500);
+      await flush();
+      expect(await stored()).toEqual({ 'host-a': 10_000, 'host-b': 10_500 });
+      expect(tokens.lastSeen('host-a')).toBe(10_990);
+      tokens.seen('host-a', 10_000 + HOST_SEEN_WRITE_MS);
+      await flush();
+      expect((await stored())['host-a']).toBe(10_000 + HOST_SEEN_WRITE_MS);
+    } finally {
+      await db.close();
+    }
   });
 });

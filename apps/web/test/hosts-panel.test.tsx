@@ -20,7 +20,11 @@ const HOST: HostInfo = {
 };
 
 function fakeApi() {
-  const hosts: HostInfo[] = [{ ...HOST, name: 'build-box', agentCount: 2 }];
+  const hosts: HostInfo[] = [
+    { ...HOST, name: 'build-box', agentCount: 2 },
+    { ...HOST, name: 'ci-1', lastSeenAt: 5, connection: 'offline' },
+    { ...HOST, name: 'ci-2', lastSeenAt: 6, connection: 'online', offline: false },
+  ];
   const calls: string[] = [];
   return {
     calls,
@@ -51,6 +55,9 @@ describe('Settings: hosts', () => {
     const table = await screen.findByRole('table', { name: 'Hosts' });
     expect(within(table).getByText('build-box')).toBeTruthy();
     expect(within(table).getByText('never')).toBeTruthy();
+    expect(within(table).getByText('not heard from yet')).toBeTruthy();
+    expect(within(table).getByText('offline')).toBeTruthy();
+    expect(within(table).getByText('online')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Add host' })).toHaveProperty('disabled', true);
     fireEvent.input(screen.getByLabelText('Host name'), { target: { value: ' laptop ' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add host' }));

@@ -96,6 +96,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     lastError: null,
   };
   let stopping = false;
+  /** Aborts a POST under way when the forwarder stops (its batch stays on disk). */
+  let stopController = new AbortController();
   const wakers = new Set<() => void>();
 
   /** Waits `ms`, or rejects with `Stopped` as soon as the forwarder stops. */
@@ -127,7 +129,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopController.signal]),
     });
     const text = await res.text();
     if (res.status < 200 || res.status >= 300) {
@@ -151,6 +153,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       try {
         answer = await post(body);
       } catch (err) {
+        if (stopping) throw new Stopped();
         failed(err, 'post');
         continue;
       }
@@ -187,10 +190,12 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     reader,
     start() {
       stopping = false;
+      stopController = new AbortController();
       reader.start();
     },
     async stop() {
       stopping = true;
+      stopController.abort();
       for (const wake of [...wakers]) wake();
       await reader.stop();
     },
