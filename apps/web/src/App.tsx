@@ -26,6 +26,7 @@ import { AnalyticsView } from './views/Analytics.js';
 import { Board } from './views/Board.js';
 import { DetailPage } from './views/Detail.js';
 import { HistoryView } from './views/History.js';
+import { HostsView } from './views/Hosts.js';
 import { LoginView } from './views/Login.js';
 import { SettingsView } from './views/Settings.js';
 import { TerminalsView } from './views/Terminals.js';
@@ -58,6 +59,9 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     router.navigate({ name: 'session', sessionId, ...(item ? { item } : {}) });
   };
   // The board keeps its filters and sort: going back to it goes to its address with the view's query.
+  /** The board showing only the sessions of `host`. */
+  const showHostOnBoard = (host: string) =>
+    router.navigate({ name: 'board', query: new URLSearchParams({ host }).toString() });
   const go = (r: Route) => router.navigate(r.name === 'board' ? { name: 'board', query: board.query() } : r);
   const archive = async (ids: string[]) => {
     const results = await Promise.allSettled(ids.map((id) => props.api.setArchived(id, true)));
@@ -227,6 +231,7 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
     { name: 'board', label: 'Board' },
     { name: 'history', label: 'History' },
     { name: 'terminals', label: 'Terminals' },
+    { name: 'hosts', label: 'Hosts' },
     { name: 'analytics', label: 'Analytics' },
     { name: 'settings', label: 'Settings' },
   ];
@@ -360,6 +365,12 @@ function Dashboard(props: { api: Api; onAuthChange: () => void }): JSX.Element {
           {/* Keyed: every navigation to a History URL (Back, the top link) starts from the query in that URL. */}
           <Match when={router.route().name === 'history' && (router.route() as { params?: string })} keyed>
             {(r) => <HistoryView api={props.api} params={r.params} onOpen={open} />}
+          </Match>
+          <Match when={router.route().name === 'hosts'}>
+            <HostsView
+              list={() => props.api.hostsList?.() ?? Promise.resolve([])}
+              onBoard={showHostOnBoard}
+            />
           </Match>
           <Match when={router.route().name === 'analytics'}>
             <AnalyticsView api={props.api} />

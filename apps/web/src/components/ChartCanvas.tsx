@@ -112,8 +112,17 @@ export function ChartCanvas(props: {
   );
 }
 
-/** A tiny line chart with no axes, for latency sparklines. */
-export function Sparkline(props: { values: number[]; label: string; color?: string }): JSX.Element {
+/**
+ * A tiny line chart with no axes, for sparklines: `values` (null: not reported, a gap), `labels` for the tooltip
+ * (the index otherwise), `max` to fix the top of the scale (100 for shares).
+ */
+export function Sparkline(props: {
+  values: ReadonlyArray<number | null>;
+  label: string;
+  color?: string | undefined;
+  labels?: readonly string[];
+  max?: number;
+}): JSX.Element {
   return (
     <ChartCanvas
       class="sparkline"
@@ -122,14 +131,14 @@ export function Sparkline(props: { values: number[]; label: string; color?: stri
       config={() => ({
         type: 'line',
         data: {
-          labels: props.values.map((_, i) => i),
+          labels: props.labels ? [...props.labels] : props.values.map((_, i) => i),
           datasets: [
             {
               data: [...props.values],
               borderColor: props.color ?? themeColor('--c-accent', '#4f7cff'),
               backgroundColor: 'transparent',
               borderWidth: 1.5,
-              pointRadius: 0,
+              pointRadius: props.values.length === 1 ? 2 : 0,
               tension: 0.3,
               fill: false,
             },
@@ -143,7 +152,10 @@ export function Sparkline(props: { values: number[]; label: string; color?: stri
             legend: { display: false },
             tooltip: { enabled: true, intersect: false, mode: 'index' },
           },
-          scales: { x: { display: false }, y: { display: false, beginAtZero: true } },
+          scales: {
+            x: { display: false },
+            y: { display: false, beginAtZero: true, ...(props.max === undefined ? {} : { max: props.max }) },
+          },
         },
       })}
     />

@@ -7,6 +7,8 @@ export type Route =
   /** `params`: the History search and filters, as a query string without the `?` (see `historyQueryFromParams`). */
   | { name: 'history'; params?: string }
   | { name: 'analytics' }
+  /** The machines that forward their agents' events, with their metrics. */
+  | { name: 'hosts' }
   | { name: 'settings' }
   /** The terminals page: the open terminals, "New terminal". */
   | { name: 'terminals' }
@@ -29,6 +31,7 @@ export function parseHash(hash: string): Route {
   if (head === 'terminals')
     return arg ? { name: 'terminal', terminalId: decodeURIComponent(arg) } : { name: 'terminals' };
   if (head === 'analytics') return { name: 'analytics' };
+  if (head === 'hosts') return { name: 'hosts' };
   if (head === 'settings') return { name: 'settings' };
   return { name: 'board' };
 }
