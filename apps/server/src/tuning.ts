@@ -43,13 +43,21 @@
  *    itself. Buys: 300k `JSON.stringify(sessionSummary(s))` took 1.2–1.6 s with it against 2.2–2.9 s with a loop
  *    of keyed stores (the 45 fields ending in dictionary mode), the same as the hand-written literal it replaced
  *    (1.1–1.8 s), 2026-12-06. Remove: `FLIGHTDECK_TUNING_OFF=field-copy` runs the loop; delete the compiled branch.
+ * 6. `import-plans` — the history import writes the steps of several files as one plan (one transaction) of about
+ *    `IMPORT_PLAN_OPS` rows (import/steps.ts) instead of one plan per step. Buys: fewer commits, and above all
+ *    fewer and larger full-text index segments (FTS5 writes one per transaction and merges them again and again);
+ *    the files are read and parsed while a plan is written. Costs: a live commit waits behind one plan, so the plan
+ *    is kept small. Measured 2026-12-07 (`pnpm bench:import --files=500`, server CPU for 121 MB; load average 6–10
+ *    from other jobs): one step per plan 3.6 s, 250–300 rows 3.2–3.7 s, 1,000 rows 2.9 s; live ingest p50 during
+ *    the import 6.3, 9.9–22 and 27 ms. 300 keeps the p50 near the one-step figure. `FLIGHTDECK_TUNING_OFF=import-plans`
+ *    writes one step per plan. Remove: `IMPORT_PLAN_OPS = 1`.
  */
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-export type TuningName = 'idle-gc' | 'writer-nice' | 'field-copy';
+export type TuningName = 'idle-gc' | 'writer-nice' | 'field-copy' | 'import-plans';
 
 /** Whether a tuning entry is on (all are, unless `FLIGHTDECK_TUNING_OFF` names it). */
 export function tuningOn(name: TuningName, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -64,6 +72,11 @@ export const WRITER_NICE = tuningOn('writer-nice') ? 10 : 0;
 
 /** Young generation of the writer thread's heap (MB). */
 export const WRITER_YOUNG_GENERATION_MB = 3;
+
+// ── 6. import-plans ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Rows (write operations) per plan of the history import (a plan holds at least one step). */
+export const IMPORT_PLAN_OPS = tuningOn('import-plans') ? 120 : 1;
 
 // ── 1. idle-gc ─────────────────────────────────────────────────────────────────────────────────────────────────
 
