@@ -10,7 +10,10 @@
  *    (`startIdleCollector`, `resolveGc`). Buys: RSS after load, which V8 otherwise keeps. 3 s after the bench-live
  *    ramp: 141–146 MB with it, 268.5 MB without (`FLIGHTDECK_TUNING_OFF=idle-gc,writer-nice`; V8 heap 117 MB used
  *    of 170 against 43 of 48), same session of the machine, 2026-12-06. Needed for the RSS ≤ 150 MB target. It
- *    runs on an idle event loop only. Remove: the `startServerIdleCollector` call in server.ts.
+ *    runs on an idle event loop only. Retention's work counts as activity too (sessions evicted, rows deleted:
+ *    `Retention.work()`): a pass that evicted 20,000 sessions otherwise left ~250 MB of RSS behind, since it is a
+ *    handful of inputs (`pnpm soak:sessions --sessions=20000`, 2026-12-07: 362 MB at the end before, 120 MB with it
+ *    and eviction in chunks, load average 7–10). Remove: the `startServerIdleCollector` call in server.ts.
  * 2. `writer-nice` — the database writer thread lowers its own CPU priority to nice 10 (Linux only, the thread
  *    and not the process: `writerThread.nice` of `openSqlite`, @flightdeck/db). Buys: on a saturated machine a
  *    checkpoint transaction (tens of ms of CPU) waits for a core instead of delaying the event loop, which turns
