@@ -19,6 +19,11 @@
  * Before all that, the machine's floor: the latency steps against `floor-server.mjs` (a server that only parses
  * each POST and broadcasts it over a WebSocket), measured the same way.
  *
+ * Databases: --database=sqlite (default), --database=postgres, or --database=sqlite,postgres to run the whole
+ * benchmark on each, one after the other in the same run, and print their figures side by side at the end. For
+ * PostgreSQL a throwaway server is started on a loopback port (`@flightdeck/db/test-support/postgres`: Debian's
+ * `postgresql`, which `node scripts/ensure-postgres.mjs` installs) and the server runs with `--database <url>`.
+ *
  * Options: --quick (shorter steps), --latency-seconds=<s> (length of each latency step, default 10; --quick: 2),
  * --keep (keep the data dir), --latency-only, --view=full (subscribe to whole sessions instead of the board's
  * summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
@@ -35,6 +40,7 @@ import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
+import { startPostgres, type TestPostgres } from '@flightdeck/db/test-support/postgres';
 import { readProcStat } from '@flightdeck/hook-ingest';
 import { postJson, readyUrl } from './bench-server.js';
 import { hrMs, type PollReply, type SessionView } from './bench-subscriber.js';
@@ -115,7 +121,19 @@ function serverNodeFlags(): string[] {
   return flags;
 }
 
-function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+type DatabaseKind = 'sqlite' | 'postgres';
+const DATABASE_LABEL: Record<DatabaseKind, string> = { sqlite: 'file SQLite', postgres: 'PostgreSQL' };
+
+function databasesArg(): DatabaseKind[] {
+  const arg = process.argv.find((a) => a.startsWith('--database='));
+  const kinds = (arg ? arg.slice('--database='.length) : 'sqlite').split(',').map((k) => k.trim());
+  for (const k of kinds)
+    if (k !== 'sqlite' && k !== 'postgres')
+      throw new Error(`--database: "${k}" is neither sqlite nor postgres`);
+  return kinds as DatabaseKind[];
+}
+
+function startServer(dataDir: string, databaseUrl?: string): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_PROFILE_DIR=<dir>: write a CPU profile of the server (on exit) for analysis.
   const prof = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
@@ -135,6 +153,7 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
       '--data-dir',
       dataDir,
       '--no-open',
+      ...(databaseUrl ? ['--database', databaseUrl] : []),
     ],
     {
       env: {
@@ -447,9 +466,52 @@ async function measureFloor(
 
 let cleanup: () => void = () => {};
 
+/** The figures a side-by-side table shows, of one database's run. */
+interface RunSummary {
+  database: DatabaseKind;
+  p50At1k: number;
+  p99At1k: number;
+  sustained: number | null;
+  persisted: boolean;
+  rss: number;
+}
+
 async function main() {
+  const databases = databasesArg();
   execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
   const floor = await measureFloor([200, 1000], LATENCY_MS);
+  const summaries: RunSummary[] = [];
+  let postgres: TestPostgres | null = null;
+  try {
+    for (const database of databases) {
+      let databaseUrl: string | undefined;
+      if (database === 'postgres') {
+        postgres ??= await startPostgres();
+        databaseUrl = postgres.url(await postgres.createDatabase());
+      }
+      console.log(`\n===== ${DATABASE_LABEL[database]} =====`);
+      summaries.push(await benchOne(database, floor, databaseUrl));
+    }
+  } finally {
+    postgres?.stop();
+    agent.destroy();
+  }
+  if (summaries.length > 1) {
+    console.log('\nSide by side (same run of the machine):');
+    console.log('  database      p50 @1k   p99 @1k   sustained    all persisted   RSS after load');
+    for (const r of summaries) {
+      console.log(
+        `  ${DATABASE_LABEL[r.database].padEnd(12)}  ${fmt(r.p50At1k).padStart(5)} ms  ${fmt(r.p99At1k).padStart(5)} ms  ${(r.sustained ? `${r.sustained} ev/s` : 'none').padEnd(11)}  ${(r.persisted ? 'yes' : 'NO').padEnd(14)}  ${fmt(r.rss, 1)} MB`,
+      );
+    }
+  }
+}
+
+async function benchOne(
+  database: DatabaseKind,
+  floor: Awaited<ReturnType<typeof measureFloor>>,
+  databaseUrl: string | undefined,
+): Promise<RunSummary> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-'));
   if (process.env.BENCH_TRANSCRIPTS === 'off')
     writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ transcripts: { enabled: false } }));
@@ -464,7 +526,7 @@ async function main() {
     join(dataDir, 'config.json'),
     JSON.stringify({ hookRateLimitPerSecond: 1_000_000, openBrowser: false }),
   );
-  const { child, url } = await startServer(dataDir);
+  const { child, url } = await startServer(dataDir, databaseUrl);
   serverChild = child;
   const pid = child.pid as number;
   console.log(`server pid ${pid} at ${url}, data dir ${dataDir}`);
@@ -735,7 +797,7 @@ async function main() {
 
   // --- report ---
   console.log(
-    `\nFlightdeck live benchmark (server child process running the production bundle, file SQLite, WebSocket subscriber via @flightdeck/client, view ${VIEW})`,
+    `\nFlightdeck live benchmark (server child process running the production bundle, ${DATABASE_LABEL[database]}, WebSocket subscriber via @flightdeck/client, view ${VIEW})`,
   );
   console.log(
     '\nHook → subscriber latency (POST /api/hooks, one event per request over up to 64 keep-alive connections, 200 sessions round-robin):',
@@ -765,7 +827,7 @@ async function main() {
   console.log(`  highest sustained rate with zero loss: ${best ? `${best.rate} ev/s` : 'none'}`);
   console.log('\nPersistence and consistency:');
   console.log(
-    `  events sent ${sent}, stored in SQLite (hook_events) ${info.storage.hookEvents} → ${info.storage.hookEvents === sent ? 'all persisted' : 'MISMATCH'}`,
+    `  events sent ${sent}, stored in the database (hook_events) ${info.storage.hookEvents} → ${info.storage.hookEvents === sent ? 'all persisted' : 'MISMATCH'}`,
   );
   console.log(
     `  sessions on server ${serverSessions.length}; subscriber view differs for ${mismatched}; wrong tool counts ${wrongTools}`,
@@ -797,8 +859,15 @@ async function main() {
 
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  agent.destroy();
   if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
+  return {
+    database,
+    p50At1k: lat1k?.p50 ?? Number.NaN,
+    p99At1k: lat1k?.p99 ?? Number.NaN,
+    sustained: best?.rate ?? null,
+    persisted: info.storage.hookEvents === sent,
+    rss,
+  };
 }
 
 main().catch((err) => {

@@ -26,14 +26,16 @@ export interface AgentRun {
   client: ReturnType<typeof trpcClient>['client'];
 }
 
-export async function runTwoTurns(opts: {
+export interface AgentSetup {
   cli: AgentCli;
   tmp: ReturnType<typeof tmpDir>;
   cleanups: Array<() => Promise<void> | void>;
   /** Prepares the CLI's home against its fake API (started here by the caller) with hooks into `dataDir`. */
   prepare: (root: string, dataDir: string) => Promise<AgentHome>;
-  run: (h: AgentHome, prompt: string, resume: boolean) => Promise<RunResult>;
-}): Promise<AgentRun> {
+}
+
+/** The CLI's home prepared, a real server on port 0 reading its hooks, a tRPC client of it (closed by cleanups). */
+export async function startAgentServer(opts: AgentSetup) {
   const dataDir = join(opts.tmp.dir, 'data');
   const h = await opts.prepare(opts.tmp.dir, dataDir);
   // A `codex exec` run lives a few hundred ms: the follower must pick its session file up while it is live (an
@@ -45,6 +47,13 @@ export async function runTwoTurns(opts: {
   opts.cleanups.push(() => server.close());
   const { client, close } = trpcClient(server.url as string);
   opts.cleanups.push(close);
+  return { h, server, client };
+}
+
+export async function runTwoTurns(
+  opts: AgentSetup & { run: (h: AgentHome, prompt: string, resume: boolean) => Promise<RunResult> },
+): Promise<AgentRun> {
+  const { h, server, client } = await startAgentServer(opts);
   const live: string[] = [];
   const sub = client.sessions.live.subscribe(undefined, {
     onData: ({ data }) => {
@@ -74,4 +83,28 @@ export async function runTwoTurns(opts: {
   const session = await client.sessions.get.query({ sessionId: id });
   const cards = (await client.sessions.list.query()).filter((s) => s.cli === opts.cli);
   return { session, cards, live, outputs, client };
+}
+
+/**
+ * The session's usage once it counts `expected.messages` responses (the follower's last read of an ended session's
+ * file may come after its SessionEnd), as `sessions.get` reports it.
+ */
+export async function usageWhenCounted(
+  client: AgentRun['client'],
+  sessionId: string,
+  expected: { messages: number },
+): Promise<SessionView['usage']> {
+  let last: SessionView['usage'] | null = null;
+  try {
+    return await waitFor(
+      async () => {
+        last = (await client.sessions.get.query({ sessionId })).usage;
+        return last.messages >= expected.messages ? last : null;
+      },
+      20_000,
+      100,
+    );
+  } catch {
+    throw new Error(`usage never reached ${expected.messages} responses: ${JSON.stringify(last)}`);
+  }
 }

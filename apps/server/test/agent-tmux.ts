@@ -16,6 +16,8 @@ export interface TmuxAgent {
   screen(): Promise<string>;
   /** `tmux send-keys` (key names such as `Enter`, `Escape`). */
   keys(...names: string[]): Promise<void>;
+  /** Types `text` literally (`send-keys -l`), then Enter a moment later (a TUI takes a fast burst as a paste). */
+  type(text: string): Promise<void>;
   /** Kills the tmux server (SIGHUP to the CLI) and removes its socket; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -33,6 +35,11 @@ async function startInTmux(h: AgentHome, bin: string, args: string[]): Promise<T
     keys: async (...names) => {
       await tmux('send-keys', '-t', 'main:0.0', ...names);
     },
+    type: async (text) => {
+      await tmux('send-keys', '-t', 'main:0.0', '-l', text);
+      await new Promise((r) => setTimeout(r, 500));
+      await tmux('send-keys', '-t', 'main:0.0', 'Enter');
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -43,10 +50,22 @@ async function startInTmux(h: AgentHome, bin: string, args: string[]): Promise<T
   };
 }
 
-/** `codex <prompt>` (its TUI, the prompt submitted at start). */
-export const startCodexInTmux = (h: AgentHome, prompt: string): Promise<TmuxAgent> =>
-  startInTmux(h, CODEX_BIN, ['--dangerously-bypass-hook-trust', prompt]);
+/** `codex <prompt>` (its TUI, the prompt submitted at start; without one, the TUI waits for a typed prompt). */
+export const startCodexInTmux = (h: AgentHome, prompt?: string): Promise<TmuxAgent> =>
+  startInTmux(h, CODEX_BIN, ['--dangerously-bypass-hook-trust', ...(prompt === undefined ? [] : [prompt])]);
 
-/** `gemini -i <prompt>` (its TUI, the prompt submitted at start; default approval mode: it asks before a shell command). */
-export const startGeminiInTmux = (h: AgentHome, prompt: string): Promise<TmuxAgent> =>
-  startInTmux(h, GEMINI_BIN, ['-m', GEMINI_MODEL, '-i', prompt]);
+/**
+ * `gemini -i <prompt>` (its TUI, the prompt submitted at start; default approval mode: it asks before a shell
+ * command), or `gemini` waiting for a typed prompt; `yolo`: `--approval-mode yolo` (it never asks).
+ */
+export const startGeminiInTmux = (
+  h: AgentHome,
+  prompt?: string,
+  opts: { yolo?: boolean } = {},
+): Promise<TmuxAgent> =>
+  startInTmux(h, GEMINI_BIN, [
+    '-m',
+    GEMINI_MODEL,
+    ...(opts.yolo ? ['--approval-mode', 'yolo'] : []),
+    ...(prompt === undefined ? [] : ['-i', prompt]),
+  ]);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi } from '../../../packages/hook-ingest/test/support/fake-openai.js';
 import { CODEX_BIN, prepareCodexHome, runCodexExec } from './agent-cli.js';
-import { runTwoTurns } from './agent-e2e.js';
+import { runTwoTurns, usageWhenCounted } from './agent-e2e.js';
 import { ECHO_COMMAND, FAILING_COMMAND, TWO_TURNS, twoTurnScript } from './agent-script.js';
 import { tmpDir, waitFor } from './helpers.js';
 
@@ -80,5 +80,20 @@ describe('real Codex CLI → hooks → spool → server → sessions.get', () =>
     expect(session.model).toBe('gpt-fake');
     expect(live).toContain('working');
     expect(live.at(-1)).toBe('ended');
+
+    // the tokens the fake reported for each response, read from the rollout's token_usage_record lines: the
+    // Responses API's input includes the cached part, Flightdeck counts it apart (like Anthropic's)
+    const reported = api.requests.flatMap((r) => (r.usage ? [r.usage] : []));
+    expect(reported.length).toBe(4); // two tool calls and an answer, then the second turn's answer
+    const expected = {
+      inputTokens: reported.reduce((n, u) => n + u.input_tokens - u.input_tokens_details.cached_tokens, 0),
+      outputTokens: reported.reduce((n, u) => n + u.output_tokens, 0),
+      cacheReadTokens: reported.reduce((n, u) => n + u.input_tokens_details.cached_tokens, 0),
+      messages: reported.length,
+    };
+    const usage = await usageWhenCounted(client, session.sessionId, expected);
+    expect(usage).toMatchObject({ ...expected, cacheWriteTokens: 0 });
+    expect(Object.keys(usage.byModel)).toEqual(['gpt-fake']);
+    expect(usage.costUsd).toBeNull(); // no published price for the fake's model: "price unknown"
   }, 180_000);
 });

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeGemini } from '../../../packages/hook-ingest/test/support/fake-gemini.js';
-import { GEMINI_BIN, prepareGeminiHome, runGeminiPrompt } from './agent-cli.js';
-import { runTwoTurns } from './agent-e2e.js';
+import { GEMINI_BIN, GEMINI_MODEL, prepareGeminiHome, runGeminiPrompt } from './agent-cli.js';
+import { runTwoTurns, usageWhenCounted } from './agent-e2e.js';
 import { ECHO_COMMAND, FAILING_COMMAND, TWO_TURNS, twoTurnScript } from './agent-script.js';
 import { tmpDir } from './helpers.js';
 
@@ -23,7 +23,7 @@ describe('real Gemini CLI → hooks → spool → server → sessions.get', () =
     expect(existsSync(GEMINI_BIN)).toBe(true);
     const api = await startFakeGemini(twoTurnScript((ctx) => ctx.userTexts.at(-1) ?? ''));
     cleanups.push(() => api.close());
-    const { session, cards, live } = await runTwoTurns({
+    const { session, cards, live, client } = await runTwoTurns({
       cli: 'gemini',
       tmp,
       cleanups,
@@ -54,5 +54,20 @@ describe('real Gemini CLI → hooks → spool → server → sessions.get', () =
     expect(session.endReason).toBe('exit');
     expect(live).toContain('working');
     expect(live.at(-1)).toBe('ended');
+
+    // the tokens the fake reported for each streamed answer, read from the chat file (a message written twice,
+    // before and after its tool call, counted once): the prompt count includes the cached part and thoughts are
+    // output, Flightdeck counts like Anthropic's API
+    const reported = api.requests.flatMap((r) => (r.usage ? [r.usage] : []));
+    expect(reported.length).toBe(4); // two tool calls and an answer, then the second turn's answer
+    const expected = {
+      inputTokens: reported.reduce((n, u) => n + u.promptTokenCount - u.cachedContentTokenCount, 0),
+      outputTokens: reported.reduce((n, u) => n + u.candidatesTokenCount + u.thoughtsTokenCount, 0),
+      cacheReadTokens: reported.reduce((n, u) => n + u.cachedContentTokenCount, 0),
+      messages: reported.length,
+    };
+    const usage = await usageWhenCounted(client, session.sessionId, expected);
+    expect(usage).toMatchObject({ ...expected, cacheWriteTokens: 0 });
+    expect(Object.keys(usage.byModel)).toEqual([GEMINI_MODEL]);
   }, 180_000);
 });

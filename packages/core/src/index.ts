@@ -49,7 +49,7 @@ export {
   PENDING_RESUME_TTL_MS,
   RESTORE_LINK_WINDOW_MS,
 } from './matcher.js';
-export { displayToolName, GEMINI_TOOL_NAMES, normalize } from './normalize.js';
+export { displayToolName, GEMINI_TOOL_NAMES, normalize, shellFailure } from './normalize.js';
 export { MAX_OTEL_RECORDS, MAX_OTEL_SEEN, otelKey } from './otel.js';
 export {
   describeTaskNotification,

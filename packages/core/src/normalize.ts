@@ -227,7 +227,7 @@ const SHELL_TRAILER = /^(Exit Code|Signal|Background PIDs|Process Group PGID): (
  * the last wins), so `Exit Code: 1` printed inside the command's output is not taken for its status. (Output
  * whose very last line reads `Exit Code: N` is indistinguishable from the trailer: the CLI sends nothing else.)
  */
-function shellFailure(resp: Obj): string | null {
+export function shellFailure(resp: Obj): string | null {
   const text = s(resp, 'llmContent');
   if (text === null) return null;
   const lines = text.replace(/\n?<\/untrusted_context>\s*$/, '').split('\n');

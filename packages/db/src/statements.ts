@@ -2,7 +2,8 @@
  * Every write statement of a write plan, once, in portable Kysely (no dialect's SQL text): each takes the database
  * (any dialect) and its values, and returns the query to run. The SQLite adapter compiles each once per connection
  * with placeholder values and runs it as a prepared statement (`sqlite/compiled.ts`); an adapter of another
- * dialect runs them through Kysely in a transaction. What only SQLite has (the FTS5 index) stays in `sqlite/`.
+ * dialect runs them through Kysely in a transaction. The inserts that take an array write many rows in one statement
+ * (the PostgreSQL adapter's, one round trip for many rows). What only SQLite has (the FTS5 index) stays in `sqlite/`.
  */
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -23,14 +24,14 @@ import {
 
 type Db = Kysely<Database>;
 
-export const insertHookEvent = (db: Db, row: HookEventInsert) =>
+export const insertHookEvent = (db: Db, row: HookEventInsert | readonly HookEventInsert[]) =>
   db
     .insertInto('hook_events')
     .values(row)
     .onConflict((oc) => oc.doNothing());
 
-/** The session's row, inserted, or every column but the id replaced. */
-export const upsertSession = (db: Db, row: SessionInsert) =>
+/** The session's row, inserted, or every column but the id replaced (rows of one statement: distinct ids). */
+export const upsertSession = (db: Db, row: SessionInsert | readonly SessionInsert[]) =>
   db
     .insertInto('sessions')
     .values(row)
@@ -44,19 +45,19 @@ export const upsertSession = (db: Db, row: SessionInsert) =>
       }),
     );
 
-export const insertPrompt = (db: Db, row: PromptInsert) =>
+export const insertPrompt = (db: Db, row: PromptInsert | readonly PromptInsert[]) =>
   db
     .insertInto('prompts')
     .values(row)
     .onConflict((oc) => oc.doNothing());
 
-export const insertResponse = (db: Db, row: ResponseInsert) =>
+export const insertResponse = (db: Db, row: ResponseInsert | readonly ResponseInsert[]) =>
   db
     .insertInto('responses')
     .values(row)
     .onConflict((oc) => oc.doNothing());
 
-export const insertEvent = (db: Db, row: EventInsert) =>
+export const insertEvent = (db: Db, row: EventInsert | readonly EventInsert[]) =>
   db
     .insertInto('events')
     .values(row)
@@ -69,14 +70,37 @@ export const insertTool = (db: Db, row: ToolCallInsert) =>
     .onConflict((oc) => oc.doNothing());
 
 /** What a tool call that is stored already may still change. */
-const toolProgress = (row: ToolCallInsert) => ({
-  status: row.status,
-  ended_at: row.ended_at,
-  duration_ms: row.duration_ms,
-  result_excerpt: row.result_excerpt,
-  error: row.error,
-  agent_id: row.agent_id,
-});
+const TOOL_PROGRESS = [
+  'status',
+  'ended_at',
+  'duration_ms',
+  'result_excerpt',
+  'error',
+  'agent_id',
+] as const satisfies readonly (keyof ToolCallInsert)[];
+type ToolProgress = Pick<ToolCallInsert, (typeof TOOL_PROGRESS)[number]>;
+
+export const toolProgress = (row: ToolCallInsert): ToolProgress =>
+  Object.fromEntries(TOOL_PROGRESS.map((c) => [c, row[c]])) as ToolProgress;
+
+/**
+ * Tool calls inserted, or, where stored already, their progress updated: one statement for many rows of one kind
+ * of key (`tool_use_id` set, or null and keyed by start time and tool; the partial unique indexes of each). What
+ * `insertTool` then `updateToolById`/`updateToolByTime` do row by row; the rows of one statement have distinct keys.
+ */
+export const upsertTools = (db: Db, rows: readonly ToolCallInsert[], keyed: 'byId' | 'byTime') =>
+  db
+    .insertInto('tool_calls')
+    .values(rows)
+    .onConflict((oc) => {
+      const target =
+        keyed === 'byId'
+          ? oc.columns(['session_id', 'tool_use_id']).where('tool_use_id', 'is not', null)
+          : oc.columns(['session_id', 'timestamp', 'tool_name']).where('tool_use_id', 'is', null);
+      return target.doUpdateSet(
+        (eb) => Object.fromEntries(TOOL_PROGRESS.map((c) => [c, eb.ref(`excluded.${c}`)])) as never,
+      );
+    });
 
 /** A stored tool call that has a `tool_use_id`: its progress. */
 export const updateToolById = (db: Db, row: ToolCallInsert) =>

@@ -8,6 +8,7 @@ import {
   hookEventsAfterCheckpoint,
   loadCoreState,
   loadLiveSessions,
+  toolRow,
   type WriteOp,
 } from '../src/index.js';
 import {
@@ -51,6 +52,44 @@ describe.each(STORES)('the adapter (%s)', (kind) => {
     expect(await count(h, 'hook_events')).toBe(1);
     expect(h.writeMode).toBe('main');
     expect(h.dialect).toBe(kind === 'postgres' ? 'postgres' : 'sqlite');
+  });
+
+  it('writes a plan of many rows whole: 1,200 raw events, 300 sessions, a row written twice ending as the later', async () => {
+    h = await openTestDb(kind);
+    const events = Array.from({ length: 1200 }, (_, i) => hookEvent(`m-${i}`, `s-${i % 300}`, 'Stop'));
+    const sessions = Array.from({ length: 300 }, (_, i) =>
+      makeSession(`s-${i}`, {
+        promptHistory: [{ text: `prompt ${i}`, timestamp: T0 + i, promptId: null }],
+        events: [{ type: 'Stop', detail: `turn ${i}`, timestamp: T0 + i }],
+      }),
+    );
+    const planner = createWritePlanner();
+    const ops: WriteOp[] = [];
+    planner.batch(ops, { events, sessions });
+    // The same session's row again, later in the plan (as a second step of one batch would): the later one stays.
+    planner.sessionRow(ops, { ...(sessions[0] as (typeof sessions)[0]), title: 'later' });
+    // A tool call's row twice in one plan (started, then finished), with and without a tool_use_id: one row each,
+    // as it started and with how it ended.
+    const running = { status: 'running' as const, input: { command: 'make' }, inputSummary: 'make' };
+    const byId = tool({ tool: 'Bash', toolUseId: 'tu-1', startedAt: T0 + 7, ...running });
+    const byTime = tool({ tool: 'Read', startedAt: T0 + 8, ...running });
+    const ended = { status: 'failed' as const, endedAt: T0 + 9, durationMs: 2, error: 'exit 2' };
+    for (const t of [byId, byTime, { ...byId, ...ended }, { ...byTime, ...ended }])
+      ops.push({ op: 'tool', row: toolRow('s-1', t) });
+    await h.write(ops);
+    expect(await count(h, 'hook_events')).toBe(1200);
+    expect(await count(h, 'sessions')).toBe(300);
+    expect(await count(h, 'prompts')).toBe(300);
+    expect(await count(h, 'events')).toBe(300);
+    expect((await getSession(h.db, 's-0'))?.session.title).toBe('later');
+    const tools = (await getSession(h.db, 's-1'))?.toolCalls ?? [];
+    expect(tools.map((t) => [t.tool, t.status, t.error, t.inputSummary, t.endedAt])).toEqual([
+      ['Bash', 'failed', 'exit 2', 'make', T0 + 9],
+      ['Read', 'failed', 'exit 2', 'make', T0 + 9],
+    ]);
+    const last = (await getSession(h.db, 's-299'))?.session;
+    expect(last?.promptHistory.map((p) => p.text)).toEqual(['prompt 299']);
+    expect(last?.events.map((e) => e.detail)).toEqual(['turn 299']);
   });
 
   it('merges a re-keyed session into an existing one: shared entries once, the rest moved, in every table', async () => {

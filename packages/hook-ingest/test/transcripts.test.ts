@@ -309,7 +309,7 @@ describe('Codex rollout lines', () => {
     }
   });
 
-  it('picks a parser per CLI and path: Codex only for rollout files, never Gemini', () => {
+  it('picks a parser per CLI and path: Codex only for rollout files, Gemini only for its .jsonl chat files', () => {
     const claude = transcriptParserFor('claude', '/home/dev/.claude/projects/p/s.jsonl');
     expect(claude?.(claudeUser([{ type: 'text', text: CLAUDE_INTERRUPTED }]))).toMatchObject({
       verdict: 'entries',
@@ -320,8 +320,11 @@ describe('Codex rollout lines', () => {
         'codex',
         '/home/dev/.codex/sessions/2026/11/21/rollout-2026-11-21T09-00-00-x.jsonl',
       ),
-    ).toBe(parseCodexRolloutLine);
+    ).toBeTypeOf('function');
     expect(transcriptParserFor('codex', '/tmp/other.json')).toBeNull();
+    expect(
+      transcriptParserFor('gemini', '/home/dev/.gemini/tmp/h/chats/session-2026-12-07T12-55-5a13909f.jsonl'),
+    ).toBeTypeOf('function');
     expect(transcriptParserFor('claude', '/home/dev/.ssh/id_ed25519')).toBeNull();
     expect(transcriptParserFor('gemini', '/home/dev/.gemini/tmp/h/chats/session-1.json')).toBeNull();
   });

@@ -46,15 +46,15 @@ export function retentionNote(hours: number, configPath: string): string {
 }
 
 export function summaryOf(p: ImportProgress): string {
-  const other = (['codex', 'gemini'] as const)
+  const found = (['claude', 'codex', 'gemini'] as const)
     .filter((c) => p.found[c] > 0)
-    .map((c) => `${p.found[c]} ${c} file(s) found, not imported (format not supported yet)`);
+    .map((c) => `${p.found[c]} ${c}`);
   return [
     `${p.state}: ${p.sessions} session(s) imported from ${p.filesDone} file(s); ${p.filesUnchanged} already imported`,
     p.filesLive > 0 ? `${p.filesLive} file(s) of live sessions left alone` : '',
     p.filesChanged > 0 ? `${p.filesChanged} file(s) shrank since imported: left as imported` : '',
     p.linesSkipped > 0 ? `${p.linesSkipped} unreadable line(s) skipped` : '',
-    ...other,
+    found.length > 0 ? `files found: ${found.join(', ')}` : '',
     p.error ? `error: ${p.error}` : '',
   ]
     .filter(Boolean)

@@ -1,10 +1,11 @@
 /**
  * What the history import finds: Claude Code transcripts (`~/.claude/projects/<project>/<session-id>.jsonl` and
  * their subagents' `<session-id>/subagents/*.jsonl`), Codex rollouts (`~/.codex/sessions/**\/rollout-*.jsonl`) and
- * Gemini CLI chats (`~/.gemini/tmp/<hash>/chats/*.json`). Only Claude Code's are imported; the others are found and
- * counted (their line format is not recorded in this project's fixtures, see the server README).
+ * Gemini CLI chats (`~/.gemini/tmp/<project>/chats/session-*.jsonl`, 0.61.0; the older `*.json` documents are found
+ * and counted, not imported). A rollout's session id is the UUID its name ends with; a chat file's the `sessionId` of
+ * its first line (the name holds only 8 characters of it): the ids the CLIs' hooks carry.
  */
-import { opendir, stat } from 'node:fs/promises';
+import { open, opendir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
 
@@ -22,7 +23,7 @@ export interface ImportCandidate {
 }
 
 export interface FoundFiles {
-  /** Claude Code files to import, main transcripts before subagents'. */
+  /** Files to import, main transcripts (and rollouts, chat files) before Claude Code subagents'. */
   files: ImportCandidate[];
   /** Files found per CLI (imported or not). */
   found: Record<AgentCli, number>;
@@ -83,7 +84,43 @@ function isCodexRollout(p: string): boolean {
 }
 
 function isGeminiChat(p: string): boolean {
-  return p.endsWith('.json') && basename(dirname(p)) === 'chats';
+  return (p.endsWith('.json') || p.endsWith('.jsonl')) && basename(dirname(p)) === 'chats';
+}
+
+const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i;
+
+/** A rollout's session id: the UUID at the end of its name (`rollout-<time>-<uuid>.jsonl`). */
+export function codexSessionOf(path: string): string | null {
+  return UUID.exec(basename(path))?.[1] ?? null;
+}
+
+/** Bytes read for a chat file's first line. */
+const FIRST_LINE_MAX = 64 * 1024;
+
+/** A `.jsonl` chat file's session id: `sessionId` of its first line (the metadata line), or null. */
+export async function geminiSessionOf(path: string): Promise<string | null> {
+  if (!path.endsWith('.jsonl')) return null;
+  let text: string;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(FIRST_LINE_MAX);
+      const { bytesRead } = await fh.read(buf, 0, FIRST_LINE_MAX, 0);
+      text = buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+  const nl = text.indexOf('\n');
+  if (nl < 0) return null;
+  try {
+    const meta = JSON.parse(text.slice(0, nl)) as { sessionId?: unknown };
+    return typeof meta.sessionId === 'string' && ID.test(meta.sessionId) ? meta.sessionId : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Finds the files of `clis` under `roots` (a CLI's root that does not exist has none). */
@@ -111,17 +148,25 @@ export async function findFiles(roots: ImportRoots, clis: readonly AgentCli[]): 
       (role.agentId === null ? main : subs).push({ path: p, cli: 'claude', ...role, ...st });
     }
   }
-  const count = async (cli: 'codex' | 'gemini', root: string, match: (p: string) => boolean) => {
+  const collect = async (
+    cli: 'codex' | 'gemini',
+    root: string,
+    match: (p: string) => boolean,
+    sessionOf: (p: string) => Promise<string | null>,
+  ) => {
     for await (const p of walk(root)) {
       if (!match(p)) continue;
       const st = await sizeOf(p);
       if (st === null) continue;
       found[cli] += 1;
       foundBytes[cli] += st.size;
+      const sessionId = await sessionOf(p);
+      if (sessionId !== null) main.push({ path: p, cli, sessionId, agentId: null, ...st });
     }
   };
-  if (clis.includes('codex')) await count('codex', roots.codex, isCodexRollout);
-  if (clis.includes('gemini')) await count('gemini', roots.gemini, isGeminiChat);
+  if (clis.includes('codex'))
+    await collect('codex', roots.codex, isCodexRollout, async (p) => codexSessionOf(p));
+  if (clis.includes('gemini')) await collect('gemini', roots.gemini, isGeminiChat, geminiSessionOf);
   const byPath = (a: ImportCandidate, b: ImportCandidate) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { files: [...main.sort(byPath), ...subs.sort(byPath)], found, foundBytes };
 }

@@ -5,7 +5,7 @@
 
 import type { ImportLine, ImportRows, ImportState } from '@flightdeck/core';
 import { MAX_PROMPT_CHARS, MAX_RESPONSE_CHARS, toolRow, usageOp, type WriteOp } from '@flightdeck/db';
-import type { createClaudeTranscriptObjectParser } from '@flightdeck/hook-ingest';
+import type { ImportLineMapper } from './agents.js';
 import type { ImportCandidate } from './files.js';
 
 /** The write ops of rows of session `id`. */
@@ -44,10 +44,7 @@ export function rowOps(id: string, rows: ImportRows): WriteOp[] {
   return ops;
 }
 
-export function parseLines(
-  lines: ReadonlyArray<string | null>,
-  parse: ReturnType<typeof createClaudeTranscriptObjectParser>,
-) {
+export function parseLines(lines: ReadonlyArray<string | null>, map: ImportLineMapper) {
   const out: ImportLine[] = [];
   let skipped = 0;
   for (const line of lines) {
@@ -67,9 +64,7 @@ export function parseLines(
       skipped += 1;
       continue;
     }
-    const o = obj as Record<string, unknown>;
-    const r = parse(o);
-    out.push({ obj: o, entries: r.verdict === 'entries' ? r.entries : [] });
+    out.push(...map(obj as Record<string, unknown>));
   }
   return { lines: out, skipped };
 }

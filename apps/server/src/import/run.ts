@@ -25,8 +25,8 @@ import {
   startImport,
 } from '@flightdeck/core';
 import { type DatabaseAdapter, type ImportFileRow, loadImportFiles } from '@flightdeck/db';
-import { createClaudeTranscriptObjectParser } from '@flightdeck/hook-ingest';
 import type { AgentCli } from '@flightdeck/shared-types';
+import { importMapperFor } from './agents.js';
 import { IMPORT_PLAN_OPS } from '../tuning.js';
 import { type FoundFiles, findFiles, type ImportCandidate, type ImportRoots } from './files.js';
 import { readLineBatches } from './lines.js';
@@ -49,7 +49,7 @@ export interface ImportProgress {
   filesLive: number;
   /** Files that shrank since imported (replaced or truncated): left as imported. */
   filesChanged: number;
-  /** Sessions (main transcripts) that got rows in this run. */
+  /** Sessions (main transcripts, rollouts, chat files) that got rows in this run. */
   sessions: number;
   bytesTotal: number;
   bytesDone: number;
@@ -57,7 +57,7 @@ export interface ImportProgress {
   rate: number;
   /** Time left at that rate; null when unknown. */
   etaMs: number | null;
-  /** Files found per CLI; only Claude Code's are imported (see files.ts). */
+  /** Files found per CLI (Gemini CLI's older `.json` chat files are counted, not imported: see files.ts). */
   found: Record<AgentCli, number>;
   /** Lines that could not be read (not JSON, too long). */
   linesSkipped: number;
@@ -215,7 +215,7 @@ async function readFile(
   const file: FileTrack = { c, written: from, live: false, hadLines: false };
   /** A file found live was counted when marked. */
   const halted = (): ReadOutcome => (file.live ? 'queued' : 'stopped');
-  const parse = createClaudeTranscriptObjectParser();
+  const parse = importMapperFor(c.cli);
   let pending: { end: number; rows: ImportRows; state: ImportState } | null = null;
   for await (const batch of readLineBatches(c.path, from, {
     batchBytes: o.batchBytes ?? DEFAULT_BATCH,

@@ -1,8 +1,8 @@
 /**
  * The transcript follower: for every live session whose agent writes a transcript that can be followed line by
- * line (Claude Code's `transcript_path`, Codex rollout files), reads what was appended since the last read and
- * hands what hooks miss (interrupts, API errors, compactions, the assistant's text) to the core as `transcript`
- * inputs. IO only: the lines are parsed by @flightdeck/hook-ingest's pure parsers, the core decides.
+ * line (Claude Code's `transcript_path`, Codex rollout files, Gemini CLI's `.jsonl` chat files), reads what was
+ * appended since the last read and hands what hooks miss (interrupts, API errors, compactions, the assistant's
+ * text, token usage) to the core as `transcript` inputs. IO only: the lines are parsed by @flightdeck/hook-ingest's pure parsers, the core decides.
  *
  * - Incremental: each file is read from a byte offset, never again from its start. The offset lives in the core
  *   state (`SessionRuntime.transcript`, checkpointed with it), so after a restart reading resumes there. A file

@@ -4,6 +4,7 @@ import { approvalHeadline, approvalWhere } from '../lib/approvals.js';
 import { now } from '../lib/clock.js';
 import { formatDuration } from '../lib/format.js';
 import type { ApprovalsStore } from '../store/approvals.js';
+import { CliApprovalNote } from './CliCapabilities.js';
 import { CommandView, DiffView } from './ToolCallView.js';
 
 /** Chosen option labels, by question (a multi-select question joins its labels with ", "). */
@@ -141,9 +142,12 @@ export function ApprovalActions(props: {
     <Show
       when={a().decidable}
       fallback={
-        <p class="approval__elsewhere" data-testid="not-decidable">
-          {a().notDecidableReason ?? 'Answer in the terminal.'}
-        </p>
+        <>
+          <p class="approval__elsewhere" data-testid="not-decidable">
+            {a().notDecidableReason ?? 'Answer in the terminal.'}
+          </p>
+          <CliApprovalNote cli={a().cli} />
+        </>
       }
     >
       <div class="approval__actions" classList={{ 'approval__actions--compact': props.compact === true }}>

@@ -49,9 +49,11 @@ export function ImportPanel(props: {
     <section class="panel" aria-labelledby="import-title" data-testid="import-panel">
       <h2 id="import-title">Import history</h2>
       <p class="muted">
-        Past Claude Code sessions from <code>~/.claude/projects</code> become ended sessions in History,
-        searchable and counted in Analytics. Safe to run again: what was imported is skipped, an interrupted
-        import goes on where it stopped. Codex and Gemini files are counted, not imported yet.
+        Past Claude Code sessions from <code>~/.claude/projects</code>, Codex rollouts from{' '}
+        <code>~/.codex/sessions</code> and Gemini CLI chats from <code>~/.gemini/tmp</code> become ended
+        sessions in History, searchable and counted in Analytics. Safe to run again: what was imported is
+        skipped, an interrupted import goes on where it stopped. Gemini CLI's older <code>.json</code> chats
+        are counted, not imported.
       </p>
       <Show when={props.retentionHours}>
         {(h) => (

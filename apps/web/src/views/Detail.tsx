@@ -14,6 +14,7 @@ import {
 } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { ApprovalItem, ClosedNoticeView } from '../components/Approval.js';
+import { CliCapabilitiesBox } from '../components/CliCapabilities.js';
 import { conversationView } from '../components/Conversation.js';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { PromptQueuePanel } from '../components/PromptQueue.js';
@@ -599,6 +600,8 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
           </Show>
         </dl>
       </section>
+
+      <CliCapabilitiesBox cli={s().cli} />
 
       <UsageBlock usage={s().usage} />
 

@@ -1,4 +1,4 @@
-import { AGENT_CLIS, type AgentCli } from '@flightdeck/shared-types';
+import { AGENT_CLIS, type AgentCli, capabilitiesOf, capabilitySummary } from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
 import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
@@ -14,7 +14,7 @@ import { enablePush, pushSupported } from '../lib/push.js';
 
 const SPARK_POINTS = 60;
 
-function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Element {
+export function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Element {
   const [status, { refetch }] = createResource(() => props.api.hookStatus());
   const [density, setDensity] = createSignal<Record<string, HookDensity>>({});
   const [busy, setBusy] = createSignal<AgentCli | null>(null);
@@ -49,6 +49,7 @@ function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Elem
             <th>Status</th>
             <th>Density</th>
             <th>Actions</th>
+            <th>What Flightdeck can do</th>
           </tr>
         </thead>
         <tbody>
@@ -125,6 +126,10 @@ function HooksPanel(props: { api: Api; onToast: (m: string) => void }): JSX.Elem
                         </button>
                       </Show>
                     </div>
+                  </td>
+                  <td class="small" data-testid={`hooks-capabilities-${cli}`}>
+                    {capabilitySummary(cli)}
+                    <div class="muted">{capabilitiesOf(cli).approvals.how}</div>
                   </td>
                 </tr>
               );

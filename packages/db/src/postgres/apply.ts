@@ -11,13 +11,6 @@ import type { ToolCallInsert, WriteOp } from '../write-op.js';
 type Tx = Transaction<Database>;
 type Ids = { oldId: string; newId: string };
 
-async function applyTool(tx: Tx, row: ToolCallInsert): Promise<void> {
-  const r = await S.insertTool(tx, row).executeTakeFirst();
-  if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) return;
-  if (row.tool_use_id) await S.updateToolById(tx, row).execute();
-  else await S.updateToolByTime(tx, row).execute();
-}
-
 const exists = async (tx: Tx, id: string) =>
   (await S.sessionExists(tx, { id }).executeTakeFirst()) !== undefined;
 
@@ -67,7 +60,7 @@ async function applyOp(tx: Tx, op: WriteOp): Promise<void> {
     case 'event':
       return void (await S.insertEvent(tx, op.row).execute());
     case 'tool':
-      return applyTool(tx, op.row);
+      return void (await S.upsertTools(tx, [op.row], op.row.tool_use_id ? 'byId' : 'byTime').execute());
     case 'rekey':
       return rekey(tx, op);
     case 'remove':
@@ -98,6 +91,95 @@ async function applyOp(tx: Tx, op: WriteOp): Promise<void> {
   }
 }
 
+/** Row inserts that one statement can carry many of (`INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING`). */
+const MANY = {
+  hookEvent: S.insertHookEvent,
+  prompt: S.insertPrompt,
+  response: S.insertResponse,
+  event: S.insertEvent,
+} as const;
+type ManyKind = keyof typeof MANY;
+type RowOp = Extract<WriteOp, { op: ManyKind | 'session' }>;
+/** Ops of a session's part of a plan: its row and its new ring entries (and its usage). */
+const SESSION_PART = new Set<WriteOp['op']>(['session', 'prompt', 'response', 'event', 'tool', 'usage']);
+/** Rows per statement: far below PostgreSQL's 65,535 parameters for the widest of these rows. */
+const ROWS_PER_STATEMENT = 500;
+
+async function insertMany(tx: Tx, kind: ManyKind | 'session', rows: readonly unknown[]): Promise<void> {
+  const run = kind === 'session' ? S.upsertSession : MANY[kind];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
+    await run(tx, rows.slice(i, i + ROWS_PER_STATEMENT) as never).execute();
+}
+
+/**
+ * A plan in fewer round trips, with the result of applying its ops one by one: a run of raw events is one
+ * statement; a run of sessions' parts becomes their rows first (one upsert, the last row of an id winning, as the
+ * upserts one after another would), then each kind of entry in one statement, in the plan's order, tool calls in
+ * one upsert per kind of key, and usage one by one. Children follow every session row of the run,
+ * which the order of a plan (a session's row before its entries) already gave. Anything else runs alone, in order.
+ */
+async function applyOps(tx: Tx, ops: readonly WriteOp[]): Promise<void> {
+  let i = 0;
+  while (i < ops.length) {
+    const op = ops[i] as WriteOp;
+    if (op.op === 'hookEvent') {
+      let j = i;
+      while (j < ops.length && ops[j]?.op === 'hookEvent') j++;
+      await insertMany(
+        tx,
+        'hookEvent',
+        ops.slice(i, j).map((o) => (o as RowOp).row),
+      );
+      i = j;
+    } else if (SESSION_PART.has(op.op)) {
+      let j = i;
+      while (j < ops.length && SESSION_PART.has((ops[j] as WriteOp).op)) j++;
+      await applySessionParts(tx, ops.slice(i, j));
+      i = j;
+    } else {
+      await applyOp(tx, op);
+      i++;
+    }
+  }
+}
+
+async function applySessionParts(tx: Tx, part: readonly WriteOp[]): Promise<void> {
+  const sessions = new Map<string, unknown>();
+  const rows: Record<ManyKind, unknown[]> = { hookEvent: [], prompt: [], response: [], event: [] };
+  const tools = { byId: new Map<string, ToolCallInsert>(), byTime: new Map<string, ToolCallInsert>() };
+  const oneByOne: WriteOp[] = [];
+  for (const op of part) {
+    if (op.op === 'session') {
+      sessions.delete(op.row.id);
+      sessions.set(op.row.id, op.row);
+    } else if (op.op === 'tool') addTool(tools, op.row);
+    else if (op.op in MANY) rows[op.op as ManyKind].push((op as RowOp).row);
+    else oneByOne.push(op);
+  }
+  if (sessions.size > 0) await insertMany(tx, 'session', [...sessions.values()]);
+  for (const kind of ['prompt', 'response', 'event'] as const)
+    if (rows[kind].length > 0) await insertMany(tx, kind, rows[kind]);
+  for (const keyed of ['byId', 'byTime'] as const) {
+    const list = [...tools[keyed].values()];
+    for (let i = 0; i < list.length; i += ROWS_PER_STATEMENT)
+      await S.upsertTools(tx, list.slice(i, i + ROWS_PER_STATEMENT), keyed).execute();
+  }
+  for (const op of oneByOne) await applyOp(tx, op);
+}
+
+/**
+ * A tool call's row among the run's: the first one of its key with the progress of the last, which is what
+ * inserting the first and updating with each later one leaves.
+ */
+function addTool(tools: Record<'byId' | 'byTime', Map<string, ToolCallInsert>>, row: ToolCallInsert): void {
+  const [map, key] = row.tool_use_id
+    ? [tools.byId, JSON.stringify([row.session_id, row.tool_use_id])]
+    : [tools.byTime, JSON.stringify([row.session_id, row.timestamp, row.tool_name])];
+  const first = map.get(key);
+  if (!first) return void map.set(key, row);
+  map.set(key, { ...first, ...S.toolProgress(row) });
+}
+
 /**
  * `write` of the PostgreSQL adapter: each plan in ONE transaction (rolled back entirely when an operation fails),
  * plans one after another in the order given (a plan never overtakes the one before it).
@@ -112,7 +194,7 @@ export function createPostgresWriter(db: Kysely<Database>): {
       const run = tail.then(async () => {
         const start = performance.now();
         await db.transaction().execute(async (tx) => {
-          for (const op of ops) await applyOp(tx, op);
+          await applyOps(tx, ops);
         });
         return performance.now() - start;
       });

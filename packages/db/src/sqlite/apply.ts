@@ -99,7 +99,8 @@ function statementsOf(sqlite: BetterSqlite3.Database) {
   let search: BetterSqlite3.Statement | null = null;
   return {
     hookEvent: () => once('hookEvent', () => S.insertHookEvent(k, placeholders(HOOK))),
-    session: () => once('session', () => S.upsertSession(k, placeholders(SESSION_ROW_COLUMNS as never))),
+    session: () =>
+      once('session', () => S.upsertSession(k, placeholders(SESSION_ROW_COLUMNS as never) as never)),
     prompt: () => once('prompt', () => S.insertPrompt(k, placeholders(PROMPT))),
     response: () => once('response', () => S.insertResponse(k, placeholders(RESPONSE))),
     event: () => once('event', () => S.insertEvent(k, placeholders(EVENT))),

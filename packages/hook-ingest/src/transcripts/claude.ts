@@ -14,11 +14,13 @@ import {
   int,
   isObj,
   type Json,
-  parseObject,
+  lineParser,
+  MAX_ID,
   skipped,
   str,
   type TranscriptLineResult,
   timeOf,
+  tokens,
 } from './line.js';
 
 /** The markers Claude Code 2.1.328 writes when the user presses Esc (its strings, verbatim). */
@@ -128,14 +130,6 @@ function assistant(o: Json): TranscriptLineResult {
   return entries(out);
 }
 
-/** A token count as the API reports it (a non-negative integer), else 0. */
-function tokens(v: unknown): number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 1e9 ? v : 0;
-}
-
-/** Ids longer than this are not the API's: the line is left uncounted rather than trusted. */
-const MAX_ID = 200;
-
 /**
  * The usage of an assistant line (`message.usage`): input, output, cache read and cache writes, split by lifetime
  * when the CLI recorded `cache_creation.ephemeral_5m/1h_input_tokens` (what it did not split counts as 5-minute,
@@ -192,9 +186,7 @@ function system(o: Json): TranscriptLineResult {
 
 /** Parses one line of a Claude Code transcript. Never throws. */
 export function parseClaudeTranscriptLine(line: string): TranscriptLineResult {
-  if (line.trim() === '') return IGNORED;
-  const o = parseObject(line);
-  return typeof o === 'string' ? skipped(o) : parseClaudeObject(o);
+  return lineParser(parseClaudeObject)(line);
 }
 
 /**
@@ -204,12 +196,7 @@ export function parseClaudeTranscriptLine(line: string): TranscriptLineResult {
  * to the previous request's is a retry (a new request after a tool result or a new prompt has another digest).
  */
 export function createClaudeTranscriptParser(): (line: string) => TranscriptLineResult {
-  const parseObj = createClaudeTranscriptObjectParser();
-  return (line) => {
-    if (line.trim() === '') return IGNORED;
-    const o = parseObject(line);
-    return typeof o === 'string' ? skipped(o) : parseObj(o);
-  };
+  return lineParser(createClaudeTranscriptObjectParser());
 }
 
 /** `createClaudeTranscriptParser` for lines already parsed as JSON objects (the history import parses each once). */

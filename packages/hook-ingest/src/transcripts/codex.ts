@@ -5,7 +5,10 @@
  * (one per compaction, in every history mode), and the assistant's messages, read from `response_item`
  * `message`/`assistant` (persisted in every version and mode; the `agent_message` / `item_completed` events
  * repeat them in some modes and are ignored so nothing is counted twice), and failed commands (`item_completed`
- * of a `CommandExecution`: hooks carry no exit code).
+ * of a `CommandExecution`: hooks carry no exit code), and the token usage of every response (`token_usage_record`,
+ * 0.171.0: one line per model response with its `response_id` and that response's `usage`; the `token_count` events
+ * after it repeat the same numbers as a running total and `last_token_usage`, and are ignored so nothing is counted
+ * twice). The model of a response is the one the latest `turn_context` line named.
  */
 import type { TranscriptEntry, TranscriptEntryBody } from '@flightdeck/core';
 import {
@@ -13,16 +16,17 @@ import {
   IGNORED,
   isObj,
   type Json,
-  parseObject,
+  lineParser,
+  MAX_ID,
   skipped,
   str,
   type TranscriptLineResult,
   timeOf,
+  tokens,
 } from './line.js';
 
 const IGNORED_LINE_TYPES = new Set([
   'session_meta',
-  'turn_context',
   'world_state',
   'tool_manifest',
   'sampling_boundary',
@@ -168,19 +172,51 @@ function eventMsg(o: Json, p: Json): TranscriptLineResult {
   }
 }
 
-/** Parses one line of a Codex rollout file. Never throws. */
-export function parseCodexRolloutLine(line: string): TranscriptLineResult {
-  if (line.trim() === '') return IGNORED;
-  const o = parseObject(line);
-  if (typeof o === 'string') return skipped(o);
+/** The model of usage read before any `turn_context` line (a follower that resumed reading mid-turn). */
+export const CODEX_UNKNOWN_MODEL = 'unknown';
+
+/**
+ * A `token_usage_record` line: one model response's usage. Codex's `input_tokens` is the whole prompt, cached
+ * part included (the Responses API's convention; codex-rs counts `input_tokens - cached_input_tokens` as non-cached
+ * input), and `output_tokens` includes the reasoning tokens. Flightdeck counts like the Anthropic API, where the
+ * three are disjoint: input = input − cached − cache writes, cache read = cached, cache writes (5-minute bucket) =
+ * `cache_write_input_tokens`.
+ */
+function usageRecord(o: Json, p: Json, model: string): TranscriptLineResult {
+  const id = str(p.response_id);
+  const u = p.usage;
+  if (!isObj(u) || id === null || id.length > MAX_ID) return IGNORED;
+  const input = tokens(u.input_tokens);
+  const cached = Math.min(tokens(u.cached_input_tokens), input);
+  const written = Math.min(tokens(u.cache_write_input_tokens), input - cached);
+  return entries([
+    stamp(o, {
+      kind: 'usage',
+      messageId: id,
+      requestId: null,
+      model,
+      inputTokens: input - cached - written,
+      outputTokens: tokens(u.output_tokens),
+      cacheReadTokens: cached,
+      cacheWrite5mTokens: written,
+      cacheWrite1hTokens: 0,
+    }),
+  ]);
+}
+
+function parseRolloutObject(o: Json, model: string): TranscriptLineResult {
   const p = isObj(o.payload) ? o.payload : {};
   switch (o.type) {
     case 'response_item':
       return responseItem(o, p);
     case 'event_msg':
       return eventMsg(o, p);
+    case 'token_usage_record':
+      return usageRecord(o, p, model);
     case 'compacted':
       return entries([stamp(o, { kind: 'compacted', trigger: null, preTokens: null })]);
+    case 'turn_context':
+      return IGNORED;
     default:
       if (typeof o.type === 'string' && IGNORED_LINE_TYPES.has(o.type)) return IGNORED;
       return skipped(
@@ -190,6 +226,35 @@ export function parseCodexRolloutLine(line: string): TranscriptLineResult {
       );
   }
 }
+
+/** The model a `turn_context` line names, or null. */
+function turnModel(o: Json): string | null {
+  if (o.type !== 'turn_context' || !isObj(o.payload)) return null;
+  const model = str(o.payload.model);
+  return model !== null && model.length <= MAX_ID ? model : null;
+}
+
+/**
+ * A parser for one Codex rollout file read in order (a new one per file): like `parseCodexRolloutLine`, and it
+ * remembers the model of the latest `turn_context` line for the usage lines after it.
+ */
+export function createCodexRolloutParser(): (line: string) => TranscriptLineResult {
+  return lineParser(createCodexRolloutObjectParser());
+}
+
+/** `createCodexRolloutParser` for lines already parsed as JSON objects (the history import parses each once). */
+export function createCodexRolloutObjectParser(): (o: Json) => TranscriptLineResult {
+  let model = CODEX_UNKNOWN_MODEL;
+  return (o) => {
+    model = turnModel(o) ?? model;
+    return parseRolloutObject(o, model);
+  };
+}
+
+/** Parses one line of a Codex rollout file on its own (usage gets the model `unknown`). Never throws. */
+export const parseCodexRolloutLine: (line: string) => TranscriptLineResult = lineParser((o) =>
+  parseRolloutObject(o, CODEX_UNKNOWN_MODEL),
+);
 
 /** Whether a path names a Codex rollout file (`rollout-*.jsonl`). */
 export function isCodexRolloutPath(path: string): boolean {

@@ -54,3 +54,20 @@ export function str(value: unknown): string | null {
 export function int(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : null;
 }
+
+/** A token count as the API reports it (a non-negative integer up to 1e9), else 0. */
+export function tokens(v: unknown): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 1e9 ? v : 0;
+}
+
+/** Ids and model names longer than this are not the API's: the line is left uncounted rather than trusted. */
+export const MAX_ID = 200;
+
+/** A line parser from a parser of lines already parsed as JSON objects: blank lines ignored, non-JSON skipped. */
+export function lineParser(parseObj: (o: Json) => TranscriptLineResult): TranscriptLineParser {
+  return (line) => {
+    if (line.trim() === '') return IGNORED;
+    const o = parseObject(line);
+    return typeof o === 'string' ? skipped(o) : parseObj(o);
+  };
+}

@@ -40,7 +40,13 @@ export interface FakeGemini {
   /** The base URL to put in GOOGLE_GEMINI_BASE_URL. */
   url: string;
   /** Main-loop (streamed) requests and their answers. */
-  requests: Array<{ path: string; ctx: GeminiContext; reply: GeminiReply }>;
+  requests: Array<{
+    path: string;
+    ctx: GeminiContext;
+    reply: GeminiReply;
+    /** The usage this answer reported (none for an error answer). */
+    usage: GeminiUsage | null;
+  }>;
   /** Side requests (`:generateContent`, `:countTokens`, others): method and path. */
   sideRequests: string[];
   setScript(script: GeminiScript): void;
@@ -65,13 +71,31 @@ export function geminiContextOf(body: Record<string, unknown>): GeminiContext {
   };
 }
 
-/** Usage of every response (the Gemini API's `usageMetadata`). */
-export const GEMINI_USAGE = {
-  promptTokenCount: 200,
-  candidatesTokenCount: 12,
-  totalTokenCount: 212,
-  cachedContentTokenCount: 0,
-};
+/** Usage as the Gemini API reports it (`usageMetadata`): the prompt count includes the cached part. */
+export interface GeminiUsage {
+  promptTokenCount: number;
+  candidatesTokenCount: number;
+  cachedContentTokenCount: number;
+  thoughtsTokenCount: number;
+  totalTokenCount: number;
+}
+
+/** The usage of the `seq`th streamed response: different for each, so one counted twice or lost shows. */
+export function geminiUsageOf(seq: number): GeminiUsage {
+  const prompt = 2000 + 100 * seq;
+  const candidates = 20 + seq;
+  const thoughts = 3;
+  return {
+    promptTokenCount: prompt,
+    candidatesTokenCount: candidates,
+    cachedContentTokenCount: 40 * seq,
+    thoughtsTokenCount: thoughts,
+    totalTokenCount: prompt + candidates + thoughts,
+  };
+}
+
+/** What side requests (routing, next speaker) report. */
+const SIDE_USAGE = geminiUsageOf(0);
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -84,9 +108,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const candidate = (parts: Part[]) => ({
+const candidate = (parts: Part[], usageMetadata: GeminiUsage) => ({
   candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
-  usageMetadata: GEMINI_USAGE,
+  usageMetadata,
   modelVersion: 'gemini-fake',
 });
 
@@ -114,7 +138,8 @@ export async function startFakeGemini(initial: GeminiScript): Promise<FakeGemini
   function stream(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
     const ctx = geminiContextOf(body);
     const reply = script(ctx);
-    requests.push({ path: req.url ?? '', ctx, reply });
+    const usage = reply.kind === 'error' ? null : geminiUsageOf(requests.length + 1);
+    requests.push({ path: req.url ?? '', ctx, reply, usage });
     if (reply.kind === 'error') {
       json(res, reply.status, {
         error: { code: reply.status, message: reply.message ?? 'error', status: 'INTERNAL' },
@@ -126,7 +151,7 @@ export async function startFakeGemini(initial: GeminiScript): Promise<FakeGemini
         ? [{ text: reply.text }]
         : [{ functionCall: { name: 'run_shell_command', args: { command: reply.command } } }];
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    res.end(`data: ${JSON.stringify(candidate(parts))}\r\n\r\n`);
+    res.end(`data: ${JSON.stringify(candidate(parts, usage ?? SIDE_USAGE))}\r\n\r\n`);
   }
 
   const server: Server = createServer((req, res) => {
@@ -142,7 +167,7 @@ export async function startFakeGemini(initial: GeminiScript): Promise<FakeGemini
       if (req.method === 'POST' && path.endsWith(':streamGenerateContent')) return stream(req, res, body);
       sideRequests.push(`${req.method} ${path}`);
       if (req.method === 'POST' && path.endsWith(':generateContent')) {
-        return json(res, 200, candidate(sideAnswer(body)));
+        return json(res, 200, candidate(sideAnswer(body), SIDE_USAGE));
       }
       if (req.method === 'POST' && path.endsWith(':countTokens')) return json(res, 200, { totalTokens: 100 });
       json(res, 404, { error: { code: 404, message: `no route ${path}`, status: 'NOT_FOUND' } });

@@ -35,7 +35,16 @@ export type OpenAiScript = (ctx: OpenAiContext) => OpenAiReply;
 export interface FakeOpenAi {
   /** The base URL to configure (`…/v1`). */
   url: string;
-  requests: Array<{ path: string; ctx: OpenAiContext; reply: OpenAiReply; responseId: string }>;
+  requests: Array<{
+    path: string;
+    ctx: OpenAiContext;
+    reply: OpenAiReply;
+    responseId: string;
+    /** The usage this response reported (none for an error answer). */
+    usage: OpenAiUsage | null;
+    /** The TUI's own side request (a title for the thread), answered without the script. */
+    side: boolean;
+  }>;
   /** Function calls issued so far. */
   calls: Array<{ callId: string; name: string; arguments: Record<string, unknown> }>;
   otherRoutes: string[];
@@ -64,6 +73,13 @@ function outputText(output: unknown): string {
   if (output && typeof output === 'object' && 'content' in output) return contentText(output.content);
   return contentText(output);
 }
+
+/**
+ * The request Codex's TUI (0.171.0) sends at a thread's first prompt for its title ("Generate a concise, single-line
+ * task title…"): not part of the conversation (its usage is not written to the rollout).
+ */
+export const isTitleRequest = (ctx: OpenAiContext): boolean =>
+  ctx.lastUserText.startsWith('Generate a concise, single-line task title');
 
 /** Context messages Codex adds as user messages (environment, AGENTS.md, permissions). */
 const isCodexContext = (text: string): boolean =>
@@ -115,14 +131,27 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** Usage of every response (the Responses API's shape). */
-export const OPENAI_USAGE = {
-  input_tokens: 120,
-  input_tokens_details: { cached_tokens: 20 },
-  output_tokens: 15,
-  output_tokens_details: { reasoning_tokens: 0 },
-  total_tokens: 135,
-};
+/** Usage as the Responses API reports it: `input_tokens` includes the cached part, `output_tokens` the reasoning. */
+export interface OpenAiUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+/** The usage of the `seq`th response: different for each, so a response counted twice or lost shows. */
+export function openAiUsageOf(seq: number): OpenAiUsage {
+  const input = 1000 + 100 * seq;
+  const output = 10 + seq;
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: 50 * seq },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: 2 },
+    total_tokens: input + output,
+  };
+}
 
 export async function startFakeOpenAi(initial: OpenAiScript): Promise<FakeOpenAi> {
   let script = initial;
@@ -140,9 +169,11 @@ export async function startFakeOpenAi(initial: OpenAiScript): Promise<FakeOpenAi
       return;
     }
     const ctx = openAiContextOf(body);
-    const reply = script(ctx);
+    const side = isTitleRequest(ctx);
+    const reply: OpenAiReply = side ? { kind: 'text', text: 'Flightdeck test' } : script(ctx);
     const responseId = `resp_fd_${++seq}`;
-    requests.push({ path: req.url ?? '', ctx, reply, responseId });
+    const usage = reply.kind === 'error' ? null : openAiUsageOf(seq);
+    requests.push({ path: req.url ?? '', ctx, reply, responseId, usage, side });
     if (reply.kind === 'error') {
       json(res, reply.status, { error: { type: 'server_error', message: reply.message ?? 'error' } });
       return;
@@ -185,7 +216,7 @@ export async function startFakeOpenAi(initial: OpenAiScript): Promise<FakeOpenAi
         { type: 'response.output_item.done', output_index: 0, item },
         {
           type: 'response.completed',
-          response: { ...response, status: 'completed', output: [item], usage: OPENAI_USAGE },
+          response: { ...response, status: 'completed', output: [item], usage },
         },
       ]),
     );
