@@ -11,9 +11,11 @@
  *    ramp: 141–146 MB with it, 268.5 MB without (`FLIGHTDECK_TUNING_OFF=idle-gc,writer-nice`; V8 heap 117 MB used
  *    of 170 against 43 of 48), same session of the machine, 2026-12-06. Needed for the RSS ≤ 150 MB target. It
  *    runs on an idle event loop only. Retention's work counts as activity too (sessions evicted, rows deleted:
- *    `Retention.work()`): a pass that evicted 20,000 sessions otherwise left ~250 MB of RSS behind, since it is a
- *    handful of inputs (`pnpm soak:sessions --sessions=20000`, 2026-12-07: 362 MB at the end before, 120 MB with it
- *    and eviction in chunks, load average 7–10). Remove: the `startServerIdleCollector` call in server.ts.
+ *    `Retention.work()`): a pass that evicts thousands of sessions is a handful of inputs, and left its garbage in
+ *    the heap (`pnpm soak:sessions`, 2026-12-07, load average 6–10: 20,000 sessions 362 MB at the end before,
+ *    120 MB with it; the full 100,000, 353 MB on main before, 137 MB with it; peak 998 MB before, 1,475 MB in this
+ *    run, which fed 3.7k events/s: the peak is not this entry's). Remove: the `startServerIdleCollector` call in
+ *    server.ts.
  * 2. `writer-nice` — the database writer thread lowers its own CPU priority to nice 10 (Linux only, the thread
  *    and not the process: `writerThread.nice` of `openSqlite`, @flightdeck/db). Buys: on a saturated machine a
  *    checkpoint transaction (tens of ms of CPU) waits for a core instead of delaying the event loop, which turns
