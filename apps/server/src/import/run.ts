@@ -221,12 +221,12 @@ async function readFile(
     batchBytes: o.batchBytes ?? DEFAULT_BATCH,
     maxLineBytes: o.maxLineBytes ?? DEFAULT_MAX_LINE,
   })) {
-    if (o.signal?.aborted || file.live) return halted();
+    if (file.live) return halted();
     // the batch before goes out now that one follows (the last one goes out with the end of the file)
     if (pending !== null) {
       await queue.add({ file, ...pending, final: false });
       await yieldToLoop();
-      if (o.signal?.aborted || file.live) return halted();
+      if (file.live) return halted();
     }
     file.hadLines = true;
     const parsed = parseLines(batch.lines, parse);
@@ -235,6 +235,11 @@ async function readFile(
     const next = importLines(state, parsed.lines, deps.redact, c.mtimeMs);
     state = next.state;
     pending = { end: batch.end, rows: next.rows, state };
+    if (o.signal?.aborted) {
+      // stopped after the batch in hand: it is written (the file is left mid-way; the next run goes on)
+      await queue.add({ file, ...pending, final: false });
+      return 'stopped';
+    }
   }
   if (o.signal?.aborted || file.live) return halted();
   const fin = finishImport(state);
