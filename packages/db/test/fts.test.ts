@@ -30,9 +30,7 @@ describe('toFtsQuery', () => {
   it('quotes every word, the last one (being typed) as a prefix term, and drops what cannot match', () => {
     expect(toFtsQuery('login bug')).toBe('"login" "bug"*');
     expect(toFtsQuery('refact')).toBe('"refact"*');
-    expect(toFtsQuery('  say "hi" AND (x OR y) NEAR* ^z')).toBe(
-      '"say" "hi" "AND" "x" "OR" "y" "NEAR" "z"*',
-    );
+    expect(toFtsQuery('  say "hi" AND (x OR y) NEAR* ^z')).toBe('"say" "hi" "AND" "x" "OR" "y" "NEAR" "z"*');
     expect(toFtsQuery('a"b')).toBe('"a""b"*');
     expect(toFtsQuery('" * ( ) : ^ -')).toBeNull();
     expect(toFtsQuery('')).toBeNull();

@@ -26,8 +26,8 @@ import {
 } from '@flightdeck/core';
 import { type DatabaseAdapter, type ImportFileRow, loadImportFiles } from '@flightdeck/db';
 import type { AgentCli } from '@flightdeck/shared-types';
-import { importMapperFor } from './agents.js';
 import { IMPORT_PLAN_OPS } from '../tuning.js';
+import { importMapperFor } from './agents.js';
 import { type FoundFiles, findFiles, type ImportCandidate, type ImportRoots } from './files.js';
 import { readLineBatches } from './lines.js';
 import { emptyRows, mergeRows, parseLines } from './rows.js';
