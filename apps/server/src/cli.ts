@@ -34,6 +34,12 @@ Commands:
   password set [--password-stdin] [--data-dir DIR]
   password clear [--data-dir DIR]
   hooks install|uninstall|status [--cli claude|codex|gemini|all] [--density high|medium|low] [--telemetry] [--dry-run]
+  hosts add <name> | list | revoke <name> [--data-dir DIR]
+                         Per-host tokens for remote forwarders: add prints the new token once (stored
+                         hashed); revoke stops that host at once (a running server follows within a second)
+  forward --to URL --token T [--data-dir DIR]
+                         On another machine: ship its hooks' events (the data dir's spool) to the central
+                         Flightdeck at URL with the host token T (or FLIGHTDECK_HOST_TOKEN), exactly once
   hooks token [--rotate] [--data-dir DIR]
                          Print the hook token HTTP hook senders need once a password is set (made when
                          missing); --rotate replaces it (the running server follows within a second)
@@ -298,6 +304,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await cmdPassword(args, io);
       case 'hooks':
         return await cmdHooks(args, io);
+      case 'forward': {
+        const { cmdForward } = await import('./cli-forward.js');
+        return await cmdForward(args, io);
+      }
+      case 'hosts': {
+        const { cmdHosts } = await import('./hosts/cli.js');
+        return await cmdHosts(args, io);
+      }
       case 'doctor':
         return await cmdDoctor(args, io);
       case 'import': {

@@ -15,7 +15,7 @@ import {
   MAX_RULE_PATTERN,
   RULE_ID_RE,
 } from '@flightdeck/core';
-import { AGENT_CLIS, sshConfigSchema } from '@flightdeck/shared-types';
+import { AGENT_CLIS, DEFAULT_HOST_OFFLINE_AFTER_MS, sshConfigSchema } from '@flightdeck/shared-types';
 import { z } from 'zod';
 import { databaseUrlSchema, resolveDatabaseUrl } from './database-url.js';
 
@@ -108,6 +108,8 @@ export const configFileSchema = z
     debug: z.boolean().default(false),
     /** PID liveness check interval (ms). */
     processCheckInterval: z.number().int().min(250).max(3_600_000).default(15_000),
+    /** A host (issue 19) not heard from for this long is shown offline (ms). */
+    hostOfflineAfterMs: z.number().int().min(1000).max(86_400_000).default(DEFAULT_HOST_OFFLINE_AFTER_MS),
     enabledClis: z.array(z.enum(AGENT_CLIS)).default(['claude']),
     /** `salt:hash` (scrypt, hex) or null when no password is set. */
     passwordHash: z

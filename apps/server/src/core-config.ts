@@ -1,11 +1,20 @@
-/** The core's settings (`configure` input) from config.json: applied at start and whenever the file changes. */
+/**
+ * The core's settings (`configure` input) from config.json, and the name of this machine (`localHost`: sessions of
+ * other hosts get no local process check or kill): applied at start and whenever the file changes.
+ */
+import { hostname } from 'node:os';
+import type { CoreConfig } from '@flightdeck/core';
 import type { ConfigFile, ConfigStore } from './config.js';
 import type { Logger, Runtime } from './runtime.js';
 
-const coreSettings = (f: ConfigFile) => ({
+/** The name this machine's hooks send as `meta.host` (the spool reader's `os.hostname()`). */
+export const LOCAL_HOST = hostname();
+
+export const coreSettings = (f: ConfigFile, localHost = LOCAL_HOST): CoreConfig => ({
   autoIdleMs: f.autoIdleMs,
   holdSeconds: f.approvals.holdSeconds,
-  pricing: f.pricing,
+  ...(f.pricing ? { pricing: f.pricing } : {}),
+  localHost,
 });
 
 export function configureCoreFromFile(config: ConfigStore, runtime: Runtime, log: Logger): void {

@@ -19,6 +19,14 @@ import {
 } from '@flightdeck/hook-ingest';
 import { type HookEnvelope, hookEventName } from '@flightdeck/shared-types';
 import type { FastifyBaseLogger, FastifyInstance, onRequestHookHandler } from 'fastify';
+import {
+  HOST_MISMATCH_STATUS,
+  hostAdmission,
+  hostAwareAuthorizer,
+  hostRefusal,
+  withTokenHost,
+} from './hosts/admission.js';
+import { registerHostReportRoute } from './hosts/route.js';
 import { httpError } from './http-errors.js';
 import type { IngestResult, Runtime } from './runtime.js';
 import type { HookStatsPort, Services } from './services.js';
@@ -127,15 +135,25 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
   const hookLimiter = createRateLimiter(rateLimitPerSecond, 1000);
   const onEnvelope = (envelope: HookEnvelope, context: { receivedAt: number }) =>
     ingestOne(envelope, context.receivedAt);
-  // With a password set, HTTP hook senders need the hook token (never a login token).
-  const authorize = services.auth.hookTokens.authorize;
-  await app.register(hookIngestRoutes, { limiter: hookLimiter, onEnvelope, authorize });
+  // With a password set, HTTP hook senders need the hook token (never a login token); a host's forwarder sends its
+  // host token and posts its own host's events only (hosts/admission.ts).
+  const hosts = services.hosts?.tokens;
+  const authorize = hostAwareAuthorizer(hosts, services.auth.hookTokens.authorize);
+  const admit = hostAdmission(hosts);
+  await app.register(hookIngestRoutes, {
+    limiter: hookLimiter,
+    onEnvelope,
+    authorize,
+    ...(admit ? { admit } : {}),
+  });
 
   // POST /api/hooks/batch: `{ envelopes: HookEnvelope[] }` (≤ 1000), for forwarders and load generators.
   // Each envelope is judged alone: the valid ones are stored (once: an envelope with its sender's `id` that was
   // stored before counts as a duplicate), the others are listed with their index and reason. One bad envelope
   // never costs another one, in this request or in any other.
   const limiter = createRateLimiter(rateLimitPerSecond, 1000);
+  // POST /api/hosts/report: a host's forwarder reports its metrics and agent PIDs (hosts/route.ts).
+  if (services.hosts) registerHostReportRoute(app, services.hosts, limiter);
   app.post<{ Body: unknown }>(
     '/api/hooks/batch',
     {
@@ -154,11 +172,21 @@ export async function registerHookIngest(app: FastifyInstance, services: Service
           `envelopes: at most ${MAX_BATCH_ENVELOPES} per batch, got ${list.length}`,
         );
       }
+      // A host token posts its host's events only: one envelope of another host refuses the whole request.
+      const who = hosts?.resolve(request.headers);
+      if (hosts && who) {
+        // Revoked while the body was read: refused all the same.
+        if (who.kind === 'refused') return httpError(reply, 401, who.error);
+        const refusal = hostRefusal(hosts, who, list, (i) => `envelopes.${i}`);
+        if (refusal !== null) return httpError(reply, HOST_MISMATCH_STATUS, refusal);
+        if (who.kind === 'host') hosts.seen(who.host, Date.now());
+      }
       const rejected: BatchRejection[] = [];
       const valid: Array<{ index: number; envelope: HookEnvelope }> = [];
       for (let i = 0; i < list.length; i++) {
         const checked = validateEnvelope(list[i]);
-        if (checked.ok) valid.push({ index: i, envelope: checked.envelope });
+        if (checked.ok)
+          valid.push({ index: i, envelope: who ? withTokenHost(who, checked.envelope) : checked.envelope });
         else rejected.push({ index: i, message: `envelopes.${i}: ${checked.error}` });
       }
       const receivedAt = Date.now();

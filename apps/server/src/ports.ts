@@ -42,6 +42,11 @@ export interface CommitBatch {
   /** False when no input changed the state (e.g. only duplicates). */
   stateChanged: boolean;
   /**
+   * Sessions only another server's inputs changed (several servers on one PostgreSQL): that server writes their
+   * rows and runtime entries; this one leaves them alone until one of its own inputs changes them (absent: none).
+   */
+  foreignSessionIds?: string[];
+  /**
    * The state must be checkpointed with the next transaction: an input that is not a hook event (a timer, a
    * liveness check, a user action) changed it, and the event log cannot replay that.
    */

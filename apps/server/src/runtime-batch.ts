@@ -29,7 +29,17 @@ export interface BatchItem {
   checkStore: boolean;
   /** Time the input is reduced at (replayed events: when they were received). Default: the batch's time. */
   at?: number;
+  /**
+   * Another server's (several servers on one PostgreSQL, store/cluster.ts): a hook event it stored (`event`: in
+   * the event log already, so not stored again) or an input it applied (`input`: a decision). Reduced and
+   * broadcast here; of its effects only timers run (the processes, held hooks, alerts and terminals are the owning
+   * server's), and its approval and usage records are the owner's to write.
+   */
+  foreign?: 'event' | 'input';
 }
+
+/** The effects a foreign input runs here: timers (so the status here follows as it does on the owning server). */
+const FOREIGN_EFFECTS: ReadonlySet<string> = new Set(['arm-timer', 'cancel-timer']);
 
 export interface ItemResult {
   rejected: string[];
@@ -66,6 +76,8 @@ export interface BatchOutcome {
   shellEffects: ShellEffect[];
   /** Held approvals the batch closed (persisted with it; broadcast by the runtime). */
   approvals: ApprovalDecisionRecord[];
+  /** The inputs of timers armed by another server's inputs (they fire as that server's too). */
+  foreignTimers: CoreInput[];
 }
 
 type UsageEffect = Extract<Effect, { type: 'usage-recorded' }>;
@@ -100,10 +112,17 @@ export function applyBatch(
   const evicted: string[] = [];
   const shellEffects: ShellEffect[] = [];
   const approvals: ApprovalDecisionRecord[] = [];
+  /** The records of this server's own inputs (stored with the batch). */
+  const ownApprovals: ApprovalDecisionRecord[] = [];
   const usage: Array<Pick<UsageEffect, 'sessionId' | 'records'>> = [];
   const events: PreparedEvent[] = [];
   const results: ItemResult[] = [];
   const seenInBatch = new Set<string>();
+  /** Sessions changed by this server's own inputs (the ones it writes). */
+  const ownChanged = new Set<string>();
+  /** Sessions changed by another server's inputs. */
+  const foreignChanged = new Set<string>();
+  const foreignTimers: CoreInput[] = [];
   /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
   let unlogged = false;
 
@@ -142,13 +161,20 @@ export function applyBatch(
       });
       continue;
     }
-    if (!item.ingest && out.state !== next) unlogged = true;
+    if (!item.ingest && item.foreign !== 'event' && out.state !== next) unlogged = true;
     next = out.state;
     const rejected: string[] = [];
     for (const eff of out.effects) {
       switch (eff.type) {
         case 'session-changed': {
           sessionIds.change(eff.sessionId);
+          // Another server's event: that server writes the session's rows (two servers writing the same rows
+          // would wait on each other's locks, or deadlock).
+          if (item.foreign) {
+            foreignChanged.add(eff.sessionId);
+            break;
+          }
+          ownChanged.add(eff.sessionId);
           // Before the next inputs push unwritten entries out of its rings (a long batch of one session).
           const changed = getOwn(next.sessions, eff.sessionId);
           if (changed) store.keepRings(changed);
@@ -175,12 +201,14 @@ export function applyBatch(
           break;
         case 'approval-closed':
           approvals.push(eff.record);
+          if (!item.foreign) ownApprovals.push(eff.record);
           break;
         case 'usage-recorded':
-          usage.push({ sessionId: eff.sessionId, records: eff.records });
+          if (!item.foreign) usage.push({ sessionId: eff.sessionId, records: eff.records });
           break;
         default:
-          shellEffects.push(eff);
+          if (!item.foreign || FOREIGN_EFFECTS.has(eff.type)) shellEffects.push(eff);
+          if (item.foreign && eff.type === 'arm-timer') foreignTimers.push(eff.input);
       }
     }
     results.push({ rejected, effects: out.effects, duplicate: false });
@@ -189,19 +217,21 @@ export function applyBatch(
   const sessions: Session[] = [];
   for (const id of sessionIds.changed) {
     const s = getOwn(next.sessions, id);
-    if (s) sessions.push(s);
-    else sessionIds.removed.add(id);
+    if (!s) sessionIds.removed.add(id);
+    else if (ownChanged.has(id)) sessions.push(s);
   }
+  const foreignOnly = [...foreignChanged].filter((id) => !ownChanged.has(id));
   const committed = store.stage({
     events,
     sessions,
     removedSessionIds: [...sessionIds.removed],
     ...(evicted.length > 0 ? { evictedSessionIds: evicted } : {}),
     rekeys,
-    ...(approvals.length > 0 ? { approvals } : {}),
+    ...(ownApprovals.length > 0 ? { approvals: ownApprovals } : {}),
     ...(usage.length > 0 ? { usage } : {}),
     coreState: next,
     stateChanged: next !== state,
+    ...(foreignOnly.length > 0 ? { foreignSessionIds: foreignOnly } : {}),
     checkpoint: unlogged,
   });
   stats.batch(items.length, events.length);
@@ -215,5 +245,6 @@ export function applyBatch(
     evicted,
     shellEffects,
     approvals,
+    foreignTimers,
   };
 }

@@ -14,7 +14,7 @@
  * delivered again. The effects the core returns are carried out by the handlers registered in effects/index.ts;
  * statistics are kept by runtime-stats.ts.
  */
-import { getOwn, valuesOf } from '@flightdeck/core';
+import { type CoreConfig, getOwn, valuesOf } from '@flightdeck/core';
 import type { HookEnvelope, Session, Team } from '@flightdeck/shared-types';
 import { type ApprovalsHub, createApprovalsHub } from './approvals-live.js';
 import {
@@ -68,6 +68,11 @@ export interface RuntimeOptions {
   redaction?: Pick<InputRedaction, 'envelope' | 'input'>;
   /** The terminals queued prompts are typed into (`terminal-type`): the server's own (`TerminalManager.find`). */
   typing?: TerminalTypingOptions;
+  /**
+   * The core's settings, applied to the loaded state before the stored events are replayed and before `start()`
+   * rehydrates process checks (so a session of another host is never checked here, not even once at start).
+   */
+  config?: CoreConfig;
 }
 
 export interface IngestResult {
@@ -121,6 +126,13 @@ export interface Runtime {
     records: ReadonlyArray<{ id: string; envelope: HookEnvelope; receivedAt?: number }>,
   ): Promise<IngestResult[]>;
   dispatch(input: CoreInput): Promise<DispatchResult>;
+  /**
+   * Several servers on one PostgreSQL (store/cluster.ts): hook events another server stored, in the order of the
+   * event log, reduced and broadcast here but not stored again (`BatchItem.foreign`). Resolves once applied.
+   */
+  applyForeign(events: ReadonlyArray<{ envelope: HookEnvelope; receivedAt: number }>): Promise<void>;
+  /** An input another server applied (a decision of a hook it holds): reduced here, only its timers run. */
+  dispatchForeign(input: CoreInput): Promise<DispatchResult>;
   listSessions(): Session[];
   getSession(id: string): Session | undefined;
   listTeams(): Team[];
@@ -171,6 +183,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const loaded = await store.load();
   let state: CoreState = loaded.state ?? core.initialState();
+  if (opts.config) state = core.reduce(state, { type: 'configure', config: opts.config }, now()).state;
   const stats = createRuntimeStats();
 
   const hub = createLiveHub(
@@ -182,11 +195,18 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     opts.live,
   );
 
+  /** Timer inputs armed by another server's inputs: they fire as that server's too (`BatchItem.foreign`). */
+  const foreignTimers = new WeakSet<object>();
   const effectContext: EffectContext = {
     state: () => state,
     submit: (input, what) => {
       queue
-        .submit({ input, ingest: null, checkStore: false })
+        .submit({
+          input,
+          ingest: null,
+          checkStore: false,
+          ...(foreignTimers.has(input) ? { foreign: 'input' as const } : {}),
+        })
         .catch((err) => log.warn({ err, input: what }, 'input from an effect failed'));
     },
     now,
@@ -211,6 +231,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   ): { results: ItemResult[]; committed: Promise<void> } {
     const out = applyBatch({ core, store, log, stats }, state, items, delivered, now());
     state = out.state;
+    for (const eff of out.foreignTimers) foreignTimers.add(eff);
     for (const eff of out.shellEffects) effects.run(eff);
     for (const id of out.rekeys) hub.sessionRemoved(id.oldId);
     for (const id of out.sessions.changed) hub.sessionChanged(id);
@@ -306,6 +327,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     async dispatch(input) {
       const item = { input: redaction ? redaction.input(input) : input, ingest: null, checkStore: false };
       const r = await queue.submit(item);
+      return { rejected: r.rejected, effects: r.effects };
+    },
+    async applyForeign(events) {
+      await queue.submitAll(
+        events.map((e) => ({
+          input: { type: 'hook', envelope: e.envelope },
+          ingest: null,
+          checkStore: false,
+          at: e.receivedAt,
+          foreign: 'event',
+        })),
+      );
+    },
+    async dispatchForeign(input) {
+      const r = await queue.submit({ input, ingest: null, checkStore: false, foreign: 'input' });
       return { rejected: r.rejected, effects: r.effects };
     },
     listSessions: () => valuesOf(state.sessions),

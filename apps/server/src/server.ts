@@ -11,11 +11,12 @@ import { sessionApprovalViews } from './approvals-live.js';
 import { createLoginLimiter, createTokenStore } from './auth.js';
 import { serverVersion } from './build-info.js';
 import { type ConfigFile, type ConfigStore, createConfigStore, type ResolvedConfig } from './config.js';
-import { configureCoreFromFile } from './core-config.js';
+import { configureCoreFromFile, coreSettings } from './core-config.js';
 import { type DeliveryMonitor, startDeliveryMonitor } from './delivery.js';
 import { secureDataDir } from './file-modes.js';
 import { createHookTokenStore } from './hook-token.js';
 import { createHooksAdmin } from './hooks-admin.js';
+import { startHosts } from './hosts/service.js';
 import { createServerImports } from './import/service.js';
 import { createHookStatsPort, type SpoolHandle, startSpoolReader } from './ingest.js';
 import type { LiveHubOptions } from './live.js';
@@ -28,6 +29,7 @@ import { repo } from './router/db-errors.js';
 import { createRuntime, type Logger, type Runtime } from './runtime.js';
 import type { Services } from './services.js';
 import type { SshServiceOptions } from './ssh/service.js';
+import { type ClusterOptions, prepareCluster } from './store/cluster.js';
 import { createStore } from './store/index.js';
 import { openServerDatabase, type ServerDatabase } from './store/open.js';
 import { createTerminalManager } from './terminals/create.js';
@@ -57,6 +59,8 @@ export interface StartOptions {
   spoolPollMs?: number;
   /** How often the hooks of held approvals are checked (ms; default 250). */
   holdPollMs?: number;
+  /** Several servers on one PostgreSQL (store/cluster.ts): its timings (tests). */
+  cluster?: Omit<ClusterOptions, 'log'>;
   /** Don't listen (tests using `app.inject`). */
   listen?: boolean;
   /** Clock of login tokens and the login limiter (tests). Default `Date.now`. */
@@ -129,7 +133,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     url: rc.database ?? rc.file.database ?? null,
     log: runtimeLog,
   });
-  const store = createStore(database, { log: runtimeLog });
+  // Several servers on one PostgreSQL (store/cluster.ts): prepared before the load, listening once the runtime exists.
+  const cluster =
+    database.dialect === 'postgres'
+      ? await prepareCluster(database, { ...opts.cluster, log: runtimeLog })
+      : null;
+  const ownStore = createStore(database, { log: runtimeLog });
+  const store = cluster ? cluster.trackLoad(ownStore) : ownStore;
   // Held approvals' FIFOs may only be in the hold/ directory of a spool this server reads (its own, adopted ones).
   let delivery: DeliveryMonitor | null = null;
   const holdSpools = (): string[] =>
@@ -153,6 +163,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       store,
       log: runtimeLog,
       processCheckIntervalMs: configStore.get().processCheckInterval,
+      config: coreSettings(configStore.get()),
       ...(opts.live ? { live: opts.live } : {}),
       ...(opts.processes ? { processes: opts.processes } : {}),
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
@@ -168,6 +179,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await database.close();
     throw err;
   }
+
+  cluster?.start(runtime);
 
   let collector: IdleCollector | null = null;
   const authClock = opts.authClock ?? Date.now;
@@ -185,6 +198,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (next.passwordHash) hookTokens.ensure();
   });
   const hookStats = createHookStatsPort();
+  const hosts = await startHosts({
+    db: database.db,
+    sessions: () => runtime.listSessions(),
+    dispatch: (input) => runtime.dispatch(input),
+    offlineAfterMs: () => configStore.get().hostOfflineAfterMs,
+    log: runtimeLog,
+  });
   const services: Services = {
     runtime,
     store,
@@ -205,6 +225,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     retention: null,
     redaction,
     alerts,
+    cluster,
+    hosts,
     imports: createServerImports({ database, runtime, redaction, log: runtimeLog }),
     terminals: createTerminalManager({
       config: configStore,
@@ -281,12 +303,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       // e.g. EADDRINUSE: release everything opened so far, then report.
       clearInterval(sweeper);
       clearInterval(authFilesWatch);
+      hosts.stop();
       collector?.stop();
       loopDelay.disable();
       await retention.stop();
       alerts.stop();
       await services.terminals?.closeAll();
       await app.close().catch(() => {});
+      await cluster?.close();
       await runtime.stop().catch(() => {});
       await store.close();
       await database.close();
@@ -350,6 +374,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       closing ??= (async () => {
         clearInterval(sweeper);
         clearInterval(authFilesWatch);
+        hosts.stop();
         collector?.stop();
         loopDelay.disable();
         await retention.stop();
@@ -361,6 +386,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (transcripts) await transcripts.stop();
         if (delivery) await delivery.stop();
         if (spool) await spool.stop();
+        // 1b. stop listening to the other servers sharing the database
+        await cluster?.close();
         // 2. process what is queued and wait for it to be committed (the spool files are deleted then)
         await runtime.drain();
         // alert deliveries waiting to retry give up (each attempt is in the delivery log); those under way get a

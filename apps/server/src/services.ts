@@ -16,12 +16,14 @@ import type { LoginLimiter, TokenStore } from './auth.js';
 import type { ConfigStore, HookDensity } from './config.js';
 import type { DeliveryReport } from './delivery.js';
 import type { HookTokenStore } from './hook-token.js';
+import type { HostsService } from './hosts/service.js';
 import type { ImportService } from './import/service.js';
 import type { StorePort } from './ports.js';
 import type { InputRedaction } from './redaction.js';
 import type { Retention } from './retention/index.js';
 import type { OtlpStats } from './routes/otlp.js';
 import type { Runtime } from './runtime.js';
+import type { Cluster } from './store/cluster.js';
 import type { TerminalManager } from './terminals/manager.js';
 import type { TranscriptFollowerStats } from './transcripts/follower.js';
 
@@ -109,10 +111,14 @@ export interface Services {
   redaction?: Pick<InputRedaction, 'text' | 'value'>;
   /** Alert rules and channels (alerts/service.ts); absent where a server is built without them. */
   alerts?: AlertService;
+  /** Hosts and their tokens (hosts/service.ts); absent where a server is built without them. */
+  hosts?: HostsService;
   /** History import (import/service.ts); absent where a server is built without it. */
   imports?: ImportService;
   /** What the OpenTelemetry receiver (routes/otlp.ts) saw; set when the app registers it. */
   otlp?: OtlpStats;
+  /** Several servers on one PostgreSQL (store/cluster.ts); null or absent on SQLite. */
+  cluster?: Cluster | null;
   /** PTYs (terminals/manager.ts); absent where a server is built without them. */
   terminals?: TerminalManager;
 }

@@ -27,7 +27,8 @@ type PassedThrough =
   | 'clock'
   | 'retentionIntervalMs'
   | 'logger'
-  | 'ssh';
+  | 'ssh'
+  | 'cluster';
 
 export interface TestServerOptions extends Pick<StartOptions, PassedThrough> {
   dataDir?: string | null;

@@ -1,4 +1,5 @@
 import type { PendingApproval, Session } from '@flightdeck/shared-types';
+import { isRemoteHost } from './hosts.js';
 import { getOwn } from './pmap.js';
 import { logEvent, setStatus } from './state-machine.js';
 import type { Tx } from './tx.js';
@@ -133,7 +134,7 @@ export function fireHeuristic(tx: Tx, id: string): void {
   tx.patchRuntime(id, { timers, heuristic: null });
   const s = tx.session(id);
   if (!s || !watch || !stillRunning(s, watch)) return;
-  if (watch.category === 'slow' && s.pid !== null) {
+  if (watch.category === 'slow' && s.pid !== null && !isRemoteHost(tx.state, s.host)) {
     // A slow tool may simply be running: ask the shell whether the agent has child processes.
     const key = tx.nextKey('approval', id);
     tx.patchRuntime(id, { childCheck: { ...watch, key } });

@@ -1,5 +1,6 @@
 import type { PendingApproval, Session, Subagent, ToolCall, ToolCallStatus } from '@flightdeck/shared-types';
 import { clearHeuristic, densityOf, isUserInputTool, startHeuristic, waitingLabel } from './approvals.js';
+import { isRemoteHost } from './hosts.js';
 import { clip, excerpt, LIMITS, lastSegment, oneLine, summarizeInput, truncateDeep } from './limits.js';
 import { linkLineage, predecessorOf } from './lineage.js';
 import { applyMatch, detectHookSource, matchSession } from './matcher.js';
@@ -52,12 +53,15 @@ function applyMeta(tx: Tx, id: string, ev: DomainEvent, meta: HookMeta, isSub: b
     // A new process: whatever was recorded about the previous one no longer applies. The process that sent
     // the event was running when the hook captured it (the claimed capture time can only make that stricter).
     if (tx.runtime(id).process) tx.patchRuntime(id, { process: null });
-    tx.emit({
-      type: 'watch-pid',
-      sessionId: id,
-      pid: meta.pid,
-      at: Math.min(eventTime(meta, tx.now), tx.now),
-    });
+    // A PID of another machine is never watched here (its forwarder reports it: `process-gone`).
+    if (!isRemoteHost(tx.state, meta.host ?? s.host)) {
+      tx.emit({
+        type: 'watch-pid',
+        sessionId: id,
+        pid: meta.pid,
+        at: Math.min(eventTime(meta, tx.now), tx.now),
+      });
+    }
   }
   if (meta.tty && meta.tty !== s.tty) p.tty = meta.tty;
   if (meta.host && meta.host !== s.host) p.host = meta.host;

@@ -27,6 +27,7 @@ export {
   type ConversationLine,
   parseConversationLine,
 } from './conversation.js';
+export { isRemoteHost, processGone } from './hosts.js';
 export {
   finishImport,
   type ImportedTool,

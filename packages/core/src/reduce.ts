@@ -14,6 +14,7 @@ import {
 } from './approvals-hold.js';
 import { applyEvent, endSession } from './events.js';
 import { evictEnded } from './evict.js';
+import { isRemoteHost, MAX_HOST_NAME, processGone } from './hosts.js';
 import { PENDING_LINK_TTL_MS } from './matcher.js';
 import { cleanMeta } from './meta.js';
 import { normalize } from './normalize.js';
@@ -106,15 +107,25 @@ function step(state: CoreState, input: CoreInput, now: number): Reduced {
       }
       const id = resolveId(state, input.sessionId);
       const s = getOwn(state.sessions, id);
-      // stale (the session moved on to another process) or already ended: nothing to do
-      if (!s || s.pid !== input.pid || s.status === 'ended') return { state, effects: [] };
+      // stale (the session moved on to another process) or already ended: nothing to do; a session of another
+      // machine is not ended by a check of this one (its host reports its PIDs: `process-gone`)
+      if (!s || s.pid !== input.pid || s.status === 'ended' || isRemoteHost(state, s.host))
+        return { state, effects: [] };
       const tx = new Tx(state, now);
       tx.cancelSessionTimer(id, 'kill');
       endSession(tx, id, 'pid', 'pid-dead', PROCESS_EXITED_END_REASON, now);
       closeIfEnded(tx, id);
       return tx.finish();
     }
+    case 'process-gone':
+      return processGone(state, input, now);
     case 'process-identified':
+      // A session of another machine: no local process record (its PID is not this machine's).
+      if (
+        typeof input.sessionId === 'string' &&
+        isRemoteHost(state, getOwn(state.sessions, resolveId(state, input.sessionId))?.host)
+      )
+        return { state, effects: [] };
       return recordProcess(state, input, now);
     case 'children-checked': {
       if (!nonEmpty(input.sessionId) || !nonEmpty(input.key) || typeof input.hasChildren !== 'boolean') {
@@ -258,9 +269,13 @@ function configure(state: CoreState, config: CoreConfig, now: number): Reduced {
   if (!hold.ok) return rejected(state, hold.error);
   const pricing = parsePricing(config.pricing);
   if (!pricing.ok) return rejected(state, `configure.${pricing.error}`);
+  const local = config.localHost;
+  if (local !== undefined && (typeof local !== 'string' || local === '' || local.length > MAX_HOST_NAME))
+    return rejected(state, 'configure.localHost: expected a host name (1 to 256 characters)');
   const next: CoreConfig =
     hold.value === undefined ? { autoIdleMs } : { autoIdleMs, holdSeconds: hold.value };
   if (Object.keys(pricing.value).length > 0) next.pricing = pricing.value;
+  if (local !== undefined) next.localHost = local;
   if (JSON.stringify(state.config ?? { autoIdleMs: {} }) === JSON.stringify(next))
     return { state, effects: [] };
   const repriced = JSON.stringify(state.config?.pricing ?? {}) !== JSON.stringify(next.pricing ?? {});

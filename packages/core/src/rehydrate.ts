@@ -1,5 +1,6 @@
 import { rehydrateAlerts } from './alerts.js';
 import { rehydrateHolds } from './approvals-hold.js';
+import { isRemoteHost } from './hosts.js';
 import { entriesOf, getOwn, valuesOf } from './pmap.js';
 import type { CoreState, Effect } from './types.js';
 
@@ -18,6 +19,8 @@ export function rehydrate(state: CoreState, now: number): Effect[] {
       if (t) effects.push({ type: 'arm-timer', key: t.key, deadline: t.deadline, input: t.input });
     }
     const s = getOwn(state.sessions, id)!;
+    // A session of another machine: no local process check (its forwarder reports its PIDs).
+    if (isRemoteHost(state, s.host)) continue;
     if (rt.childCheck && s.pid !== null) {
       effects.push({ type: 'check-children', sessionId: id, pid: s.pid, key: rt.childCheck.key });
     }
@@ -30,7 +33,7 @@ export function rehydrate(state: CoreState, now: number): Effect[] {
   }
   for (const s of valuesOf(state.sessions)) {
     // The process must have been running at the session's last activity (when it is not recorded yet).
-    if (s.pid !== null && s.status !== 'ended')
+    if (s.pid !== null && s.status !== 'ended' && !isRemoteHost(state, s.host))
       effects.push({ type: 'watch-pid', sessionId: s.sessionId, pid: s.pid, at: s.lastActivityAt });
   }
   // Held approvals lost their FIFOs with the previous process: each closes as `released` at once.

@@ -1,4 +1,5 @@
 import type { SessionStatus, StatusCause, StatusReason } from '@flightdeck/shared-types';
+import { isRemoteHost } from './hosts.js';
 import { LIMITS, oneLine, pushRing } from './limits.js';
 import { putRingEntry } from './rings.js';
 import type { Tx } from './tx.js';
@@ -117,7 +118,7 @@ export function fireAutoIdle(tx: Tx, id: string): void {
     tx.armSessionTimer(id, 'auto-idle', due, s.status);
     return;
   }
-  if (s.status === 'working' && s.pid !== null && openWork(s) !== null) {
+  if (s.status === 'working' && s.pid !== null && openWork(s) !== null && !isRemoteHost(tx.state, s.host)) {
     const key = tx.nextKey('auto-idle', id);
     tx.patchRuntime(id, { liveCheck: key });
     tx.emit({ type: 'check-children', sessionId: id, pid: s.pid, key });

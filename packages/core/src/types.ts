@@ -91,6 +91,11 @@ export interface CoreConfig {
   holdSeconds?: Partial<Record<AgentCli, number>>;
   /** Prices over the shipped table (pricing.ts), model id → USD per million tokens (absent: the table as shipped). */
   pricing?: PricingTable;
+  /**
+   * The machine the server runs on (the `meta.host` its own hooks send): sessions of other hosts get no local
+   * process check or kill; their forwarders report their PIDs (`process-gone`). Absent: every session is local.
+   */
+  localHost?: string;
 }
 
 /** A decision on a held approval, from the dashboard (`approvals.decide`). A type, not an interface: inputs are narrowed as records. */
@@ -163,6 +168,8 @@ export type CoreInput =
   | { type: 'hook'; envelope: HookEnvelope }
   | TimerInput
   | { type: 'pid-dead'; sessionId: string; pid: number }
+  /** Host `host`'s forwarder reported `pid` gone: that host's live sessions with that PID end (hosts.ts). */
+  | { type: 'process-gone'; host: string; pid: number }
   /** The shell's answer to `watch-pid`: the identity of the session's process, or why it was refused. */
   | {
       type: 'process-identified';

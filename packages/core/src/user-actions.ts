@@ -1,4 +1,5 @@
 import { forgetSession } from './evict.js';
+import { isRemoteHost } from './hosts.js';
 import { LIMITS } from './limits.js';
 import { getOwn, own } from './pmap.js';
 import { describeActor, killTarget } from './process.js';
@@ -75,6 +76,10 @@ export function applyUserAction(state: CoreState, action: UserAction, now: numbe
     case 'kill': {
       if (s.pid === null) return reject(`kill: session ${id} has no known pid`);
       if (s.status === 'ended') return reject(`kill: session ${id} has already ended`);
+      if (isRemoteHost(tx.state, s.host))
+        return reject(
+          `kill: session ${id} runs on host ${s.host}: Flightdeck signals processes of this machine only`,
+        );
       const target = killTarget(tx, id);
       if ('refused' in target) return reject(`kill: ${target.refused}`);
       tx.emit({ type: 'kill-pid', sessionId: id, pid: s.pid, signal: 'SIGTERM', identity: target.identity });

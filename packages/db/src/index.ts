@@ -8,8 +8,10 @@ export {
   hookEventsAfterCheckpoint,
   type LoggedHookEvent,
   pruneHookEvents,
+  toLoggedEvent,
 } from './event-log.js';
 export * from './fts.js';
+export * from './hosts.js';
 export { type StoredRecords, withStoredRings } from './hydrate.js';
 export * from './import-files.js';
 export { loadCoreState, loadLiveSessions } from './live-state.js';
@@ -17,7 +19,15 @@ export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
+export type { TransactionHook } from './postgres/apply.js';
 export { postgresMigrationProvider, postgresMigrations } from './postgres/migrations/index.js';
+export {
+  listenPostgres,
+  notifyEventsStored,
+  notifyPostgres,
+  type PgListener,
+  type PgListenerOptions,
+} from './postgres/notify.js';
 export { type OpenPostgresOptions, openPostgres, type PostgresAdapter } from './postgres/open.js';
 export { loadPromptQueues, promptQueueOp, type StoredPromptQueue } from './prompt-queue.js';
 export {

@@ -176,6 +176,36 @@ export interface Database {
   usage_messages: UsageMessagesTable;
   prompt_queue: PromptQueueTable;
   import_files: ImportFilesTable;
+  /** PostgreSQL only (migration 0013): decisions of held approvals made on another server than the hook's. */
+  cluster_decisions: ClusterDecisionsTable;
+  hosts: HostsTable;
+}
+
+/** A held approval decided on a server that does not hold its hook (PostgreSQL migration 0013). */
+export interface ClusterDecisionsTable {
+  approval_id: string;
+  /** JSON of the decision (`behavior`, `message`, …, `by`, `via`). */
+  decision: string;
+  /** Server id that took the decision, and when (Unix ms). */
+  requested_by: string;
+  requested_at: number;
+  /** Server id that holds the hook and applies it; null until one claims it. */
+  claimed_by: string | null;
+  /** JSON `{ok: true}` or `{ok: false, reason}`; null until decided. */
+  result: string | null;
+  decided_at: number | null;
+}
+
+/** A machine with its own hook token (migration 0012). Times Unix ms. */
+export interface HostsTable {
+  name: string;
+  /** SHA-256 (hex) of the host's token; the token itself is never stored. */
+  token_hash: string;
+  created_at: number;
+  last_seen_at: number | null;
+  revoked_at: number | null;
+  /** JSON of its last `HostReport` (null until it reported). */
+  last_report: string | null;
 }
 
 /** One transcript file the history import read (migration 0011). */
@@ -279,3 +309,4 @@ export type PushSubscriptionRow = Selectable<PushSubscriptionsTable>;
 export type AlertDeliveryRow = Selectable<AlertDeliveriesTable>;
 export type HookEventRow = Selectable<HookEventsTable>;
 export type ImportFileRow = Selectable<ImportFilesTable>;
+export type HostRow = Selectable<HostsTable>;

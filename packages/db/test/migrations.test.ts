@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateDown, migrateToLatest, migrations } from '../src/index.js';
+import { migrateDown, migrateToLatest, migrations, postgresMigrations } from '../src/index.js';
 import { count, makeSession, openTestDb, recordBatch, type SqliteTestDb, searchKinds } from './helpers.js';
 
 type TestDb = SqliteTestDb;
@@ -33,10 +33,14 @@ const ALL = [
   'tool_calls',
   'usage_messages',
   'import_files',
+  'hosts',
 ].sort();
 
+/** The tables before migration 0012 (hosts). */
+const BEFORE_HOSTS = ALL.filter((t) => t !== 'hosts');
+
 /** The tables before migration 0011 (history import). */
-const BEFORE_IMPORT = ALL.filter((t) => t !== 'import_files');
+const BEFORE_IMPORT = BEFORE_HOSTS.filter((t) => t !== 'import_files');
 
 /** The tables before migration 0007 (usage). */
 const BEFORE_USAGE = BEFORE_IMPORT.filter((t) => t !== 'usage_messages');
@@ -85,6 +89,9 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const columns = () =>
       (sqlite.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
     expect(columns()).toContain('host');
+    // One step down: the hosts table goes.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0012_hosts']);
+    expect(tables(h)).toEqual(BEFORE_HOSTS);
     // One step down: the history import's table goes.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0011_import']);
     expect(tables(h)).toEqual(BEFORE_IMPORT);
@@ -117,5 +124,18 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     ).toEqual([5]);
     expect(await migrateDown(h.db)).toEqual(['2026_11_21_0001_initial']);
     expect(tables(h)).toEqual([]);
+  });
+});
+
+describe('the PostgreSQL migration list', () => {
+  it('mirrors the SQLite steps, plus 0013_cluster, which is PostgreSQL only (SQLite runs one server)', () => {
+    // 0001 + 0002 of PostgreSQL are the SQLite schema up to 0009; later SQLite steps get a counterpart by name.
+    expect(Object.keys(postgresMigrations)).toEqual([
+      '2026_12_07_0001_initial',
+      '2026_12_07_0002_search',
+      '2026_12_07_0011_import',
+      '2026_12_07_0013_cluster',
+    ]);
+    expect(Object.keys(migrations)).not.toContain('2026_12_07_0013_cluster');
   });
 });

@@ -1,3 +1,21 @@
+export {
+  createForwarder,
+  type Forwarder,
+  type ForwarderOptions,
+  type ForwarderStats,
+  forwardedEnvelope,
+  senderIdOf,
+} from './forward/forwarder.js';
+export { FORWARDER_ID_FILE, forwarderId } from './forward/identity.js';
+export { createMetricsSampler, readMeminfo } from './forward/metrics.js';
+export {
+  createHostReporter,
+  DEFAULT_REPORT_INTERVAL_MS,
+  type HostReporter,
+  type HostReporterOptions,
+  PIDS_FILE,
+  pidIsAlive,
+} from './forward/report.js';
 export { HOOK_SCRIPT_PATH, HOOK_SCRIPT_SPOOL_DEFAULT_VAR } from './hook-script.js';
 export {
   HOOK_AUTH_CHALLENGE,
@@ -13,6 +31,7 @@ export { REFUSED_STATUS, refusalOf } from './http/refusal.js';
 export {
   DEFAULT_HOOK_RATE_LIMIT,
   DEFAULT_MAX_BODY_BYTES,
+  type EnvelopeAdmission,
   type HookAuthorizer,
   type HookIngestContext,
   type HookIngestRouteOptions,

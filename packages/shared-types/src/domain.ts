@@ -3,6 +3,9 @@
  * Pure data (JSON-serialisable), plus the key lists derived from the types.
  */
 
+// Modules without zod that the web app needs at runtime: its bundle resolves the package to this file.
+export * from './capabilities.js';
+export * from './host-health.js';
 export * from './prompt-queue.js';
 
 export const SESSION_STATUSES = [

@@ -3,7 +3,7 @@
  * (checked again right before the signal: the process may have exited and its PID been reused since the core
  * decided). `checkKill` is the same verification without the signal, for `sessions.kill` to answer at once.
  */
-import { getOwn } from '@flightdeck/core';
+import { getOwn, isRemoteHost } from '@flightdeck/core';
 import type { CoreState } from '../ports.js';
 import type { ProcessInspector } from '../process-identity.js';
 import type { EffectContext, EffectModule } from './types.js';
@@ -27,6 +27,12 @@ export function checkKill(state: CoreState, processes: ProcessInspector, session
   if (!s) return { ok: false, reason: `session not found: ${sessionId}` };
   if (s.pid === null) return { ok: false, reason: `session ${sessionId} has no known pid` };
   if (s.status === 'ended') return { ok: false, reason: `session ${sessionId} has already ended` };
+  // Another machine's PID means nothing here: not read, not signalled (the core refuses the kill too).
+  if (isRemoteHost(state, s.host))
+    return {
+      ok: false,
+      reason: `session ${sessionId} runs on host ${s.host}: Flightdeck signals processes of this machine only`,
+    };
   const rec = getOwn(state.runtime, sessionId)?.process ?? null;
   const agent = `process ${s.pid} is not the agent of this session`;
   if (!rec || rec.pid !== s.pid)

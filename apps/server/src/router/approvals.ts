@@ -10,6 +10,7 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { ApprovalsHub } from '../approvals-live.js';
 import { WS_HIGH_WATER_MARK } from '../live-stream.js';
+import { NOT_HELD_ANYWHERE } from '../store/cluster-approvals.js';
 import type { Context } from '../trpc.js';
 import { protectedProcedure, router, TRPCError } from '../trpc.js';
 import { repo } from './db-errors.js';
@@ -96,17 +97,8 @@ async function decide(
   // The hook may have gone since the last poll (answered in the terminal), or no FIFO is held for it here (a
   // previous server process held it): the core hears it first, so the decision below is told what happened.
   const held = rt.holds.holdState(input.id);
-  if (view && held === 'gone') await rt.dispatch({ type: 'hold-ended', approvalId: input.id });
-  if (view && held === 'not-held')
-    await rt.dispatch({
-      type: 'hold-ended',
-      approvalId: input.id,
-      reason: 'the FIFO is not held by this server',
-    });
   const authenticated = ctx.services.auth.required() && ctx.services.auth.tokens.validate(ctx.token);
-  const r = await rt.dispatch({
-    type: 'approval-decide',
-    approvalId: input.id,
+  const decision = {
     behavior: input.behavior,
     ...(input.message !== undefined ? { message: input.message } : {}),
     ...(input.remember !== undefined ? { remember: input.remember } : {}),
@@ -114,7 +106,24 @@ async function decide(
     ...(input.answers !== undefined ? { answers: input.answers } : {}),
     by: { address: ctx.ip, authenticated },
     via: input.via ?? 'api',
-  });
+  };
+  const cluster = ctx.services.cluster;
+  if (view && held === 'not-held' && cluster) {
+    // Several servers on one PostgreSQL: the hook may be held by another one (store/cluster-approvals.ts).
+    const answered = await cluster.approvals.decide(input.id, decision);
+    if (!answered.ok && answered.reason === NOT_HELD_ANYWHERE)
+      await rt.dispatch({ type: 'hold-ended', approvalId: input.id, reason: answered.reason });
+    if (!answered.ok) throw conflict(`${answered.reason}: answer in the terminal`);
+    return { id: input.id, outcome: input.behavior === 'allow' ? 'allowed' : 'denied' };
+  }
+  if (view && held === 'gone') await rt.dispatch({ type: 'hold-ended', approvalId: input.id });
+  if (view && held === 'not-held')
+    await rt.dispatch({
+      type: 'hold-ended',
+      approvalId: input.id,
+      reason: 'the FIFO is not held by this server',
+    });
+  const r = await rt.dispatch({ type: 'approval-decide', approvalId: input.id, ...decision });
   if (r.rejected.length > 0) throw conflict(r.rejected.join('; '));
   const written = await rt.holds.replied(input.id);
   if (written === undefined) throw conflict('the reply was not written: answer in the terminal');

@@ -5,6 +5,7 @@ import { approvalsRouter } from './approvals.js';
 import { authRouter } from './auth.js';
 import { historyRouter } from './history.js';
 import { hooksRouter } from './hooks.js';
+import { hostsRouter } from './hosts.js';
 import { importRouter } from './import.js';
 import { notesRouter } from './notes.js';
 import { queueRouter } from './queue.js';
@@ -29,6 +30,7 @@ export const appRouter = router({
   queue: queueRouter,
   ssh: sshRouter,
   import: importRouter,
+  hosts: hostsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,12 +15,9 @@
  * second instead of once per event.
  *
  * A failed transaction is sent again (same operations, after a back-off) before anything newer; the batches it
- * carried wait for it.
- *
- * On load the parts are put back together (state-rows.ts). Reads wait for the checkpoint that holds what was
- * acknowledged (reads.ts).
+ * carried wait for it. On load the parts are put back together (state-rows.ts). Reads wait for the checkpoint that
+ * holds what was acknowledged (reads.ts).
  */
-
 import {
   createWritePlanner,
   type DatabaseAdapter,
@@ -47,7 +44,7 @@ import {
   type StoreOptions,
 } from './options.js';
 import { READ_WAIT_MS, withinReadWait } from './reads.js';
-import { loadCheckpoint, planState, recordOps } from './state-rows.js';
+import { dirtyInOrder, loadCheckpoint, planState, recordOps, trackForeign } from './state-rows.js';
 
 export { type DatabaseAdapter, openSqlite, type SqliteAdapter } from '@flightdeck/db';
 export type { StoreOptions } from './options.js';
@@ -102,6 +99,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   let retryOps: WriteOp[] | null = null;
   let waiters: Array<() => void> = [];
   let ids: string[] = [];
+  const foreign = new Set<string>(); // sessions only other servers' inputs changed (`trackForeign`)
   /** Ingest ids staged and not committed yet. */
   const pendingIds = new Set<string>();
   let inFlight: InFlight | null = null;
@@ -130,9 +128,8 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     }
   }
 
-  /** The sessions changed since the last checkpoint (their latest versions); starts counting afresh. */
   function takeDirty(): Session[] {
-    const list = [...dirty.values()];
+    const list = dirtyInOrder(dirty, latest);
     dirty = new Map();
     return list;
   }
@@ -220,7 +217,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     }
     const at = now();
     if (p.state !== null) {
-      planState(p.batch.ops, planned, p.state, at);
+      planState(p.batch.ops, planned, p.state, at, foreign);
       planned = p.state;
     }
     p.batch.ops.push({ op: 'watermark', at });
@@ -361,6 +358,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
         for (const op of eventOps) pendingOps.push(op);
         for (const s of batch.sessions) dirty.set(s.sessionId, s);
       }
+      trackForeign(foreign, batch);
       if (batch.stateChanged) latest = batch.coreState;
       if (batch.checkpoint) forced = true;
       return nextCommit();

@@ -4,7 +4,14 @@
  * rest as one JSON document. Planning what changed
  * since the last checkpoint, and putting the parts back together on load.
  */
-import { emptyPMap, forEachChange, pmapOf, type SessionQueue, type SessionRuntime } from '@flightdeck/core';
+import {
+  emptyPMap,
+  forEachChange,
+  getOwn,
+  pmapOf,
+  type SessionQueue,
+  type SessionRuntime,
+} from '@flightdeck/core';
 import {
   approvalDecisionOp,
   type DatabaseAdapter,
@@ -32,6 +39,25 @@ export function recordOps(batch: CommitBatch): WriteOp[] {
 }
 type RuntimeEntry = SessionRuntime;
 
+/**
+ * The sessions changed since the last checkpoint, by id (servers on one PostgreSQL lock rows in one order), each
+ * in its latest version (another server's events applied since this server's own change are in it too).
+ */
+export function dirtyInOrder(dirty: ReadonlyMap<string, Session>, latest: CoreState | null): Session[] {
+  return [...dirty.keys()]
+    .sort()
+    .map((id) => (latest ? getOwn(latest.sessions, id) : undefined) ?? (dirty.get(id) as Session));
+}
+
+/**
+ * Several servers on one PostgreSQL: the sessions only another server's inputs changed are its to write (their
+ * runtime entries are skipped by `planState`), until one of this server's inputs changes them.
+ */
+export function trackForeign(foreign: Set<string>, batch: CommitBatch): void {
+  for (const id of batch.foreignSessionIds ?? []) foreign.add(id);
+  for (const s of batch.sessions) foreign.delete(s.sessionId);
+}
+
 /** Parts of the core state kept in rows of their own (not in the JSON document). */
 const IN_ROWS = new Set<string>(['sessions', 'runtime', 'queues']);
 
@@ -55,17 +81,27 @@ function restChanged(prev: CoreState | null, next: CoreState): boolean {
   return Object.keys(prev).length !== Object.keys(next).length;
 }
 
-/** The kv rows of per-session runtime entries that changed since `planned`, and the rest as JSON when it changed. */
-export function planState(ops: WriteOp[], planned: CoreState | null, next: CoreState, at: number): void {
+/**
+ * The kv rows of per-session runtime entries that changed since `planned`, and the rest as JSON when it changed.
+ * The sessions in `skip` are another server's (several servers on one PostgreSQL): their entries are its to write.
+ */
+export function planState(
+  ops: WriteOp[],
+  planned: CoreState | null,
+  next: CoreState,
+  at: number,
+  skip: ReadonlySet<string> = new Set(),
+): void {
   // The entries that changed since the last plan: the parts both versions share are not visited.
-  forEachChange(planned?.runtime ?? emptyPMap(), next.runtime, (id, entry) =>
+  forEachChange(planned?.runtime ?? emptyPMap(), next.runtime, (id, entry) => {
+    if (skip.has(id)) return;
     ops.push({
       op: 'kv',
       key: RUNTIME_PREFIX + id,
       value: entry === undefined ? null : JSON.stringify(entry),
       at,
-    }),
-  );
+    });
+  });
   // A changed queue is replaced whole (its rows deleted and written again), a dropped one deleted.
   forEachChange(planned?.queues ?? emptyPMap<SessionQueue>(), next.queues ?? emptyPMap(), (id, queue) =>
     ops.push(promptQueueOp(id, queue ? { items: queue.items, state: queueState(queue) } : null)),

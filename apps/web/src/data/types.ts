@@ -8,6 +8,7 @@ import type {
   Team,
 } from '@flightdeck/shared-types';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { HostsApi } from './hosts.js';
 import type { ImportApi } from './import.js';
 import type { QueueApi } from './queue.js';
 import type { SshApi } from './ssh.js';
@@ -202,7 +203,7 @@ export interface ConversationQuery {
 }
 
 /** Everything the web app needs from the server. The tRPC adapter implements it; views depend only on this. */
-export interface Api extends TerminalsApi, QueueApi, SshApi, Partial<ImportApi> {
+export interface Api extends TerminalsApi, QueueApi, SshApi, Partial<ImportApi>, Partial<HostsApi> {
   /** Live session summaries (no history arrays); call `getSession` for the full session. */
   live(handlers: LiveHandlers): () => void;
   /**

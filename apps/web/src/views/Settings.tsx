@@ -2,6 +2,7 @@ import { AGENT_CLIS, type AgentCli, capabilitiesOf, capabilitySummary } from '@f
 import { createResource, createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
 import { AlertRulesPanel } from '../components/AlertRules.js';
 import { Sparkline } from '../components/ChartCanvas.js';
+import { HostsPanel } from '../components/HostsPanel.js';
 import { ImportPanel } from '../components/ImportPanel.js';
 import { SshHostsPanel } from '../components/SshHosts.js';
 import { StoragePanel } from '../components/StoragePanel.js';
@@ -429,6 +430,15 @@ export function SettingsView(props: {
       <PrefsPanel api={props.api} />
       <AlertRulesPanel api={props.api} onToast={props.onToast} />
       <SshHostsPanel api={props.api} onToast={props.onToast} onOpenTerminal={props.onOpenTerminal} />
+      <Show
+        when={
+          props.api.hostsList && props.api.hostsCreateToken && props.api.hostsRevokeToken ? props.api : null
+        }
+      >
+        {(api) => (
+          <HostsPanel api={api() as Parameters<typeof HostsPanel>[0]['api']} onToast={props.onToast} />
+        )}
+      </Show>
       <PasswordPanel api={props.api} onToast={props.onToast} onAuthChange={props.onAuthChange} />
       <StatsPanel api={props.api} />
       <StoragePanel api={props.api} />

@@ -9,6 +9,9 @@ import * as S from '../statements.js';
 import type { ToolCallInsert, WriteOp } from '../write-op.js';
 
 type Tx = Transaction<Database>;
+
+/** Called inside a write plan's transaction after its operations (see `PostgresAdapter.setTransactionHook`). */
+export type TransactionHook = (tx: Tx, ops: readonly WriteOp[]) => Promise<void>;
 type Ids = { oldId: string; newId: string };
 
 const exists = async (tx: Tx, id: string) =>
@@ -187,14 +190,21 @@ function addTool(tools: Record<'byId' | 'byTime', Map<string, ToolCallInsert>>, 
 export function createPostgresWriter(db: Kysely<Database>): {
   write(ops: readonly WriteOp[]): Promise<number>;
   drain(): Promise<void>;
+  /** Runs last in every transaction, before its commit (a NOTIFY then goes out with the commit); null: none. */
+  setTransactionHook(hook: TransactionHook | null): void;
 } {
   let tail: Promise<unknown> = Promise.resolve();
+  let hook: TransactionHook | null = null;
   return {
+    setTransactionHook(h) {
+      hook = h;
+    },
     write(ops) {
       const run = tail.then(async () => {
         const start = performance.now();
         await db.transaction().execute(async (tx) => {
           await applyOps(tx, ops);
+          if (hook) await hook(tx, ops);
         });
         return performance.now() - start;
       });

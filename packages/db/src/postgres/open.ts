@@ -9,7 +9,7 @@ import { DbInputError } from '../errors.js';
 import { migrateToLatest } from '../migrate.js';
 import type { Database } from '../schema.js';
 import { searchSessions } from '../sessions.js';
-import { createPostgresWriter } from './apply.js';
+import { createPostgresWriter, type TransactionHook } from './apply.js';
 import { fullTextSearch, tsPromptMatch } from './fts-search.js';
 import { postgresMigrationProvider } from './migrations/index.js';
 
@@ -29,6 +29,14 @@ export interface PostgresAdapter extends DatabaseAdapter {
   readonly dialect: 'postgres';
   /** Names of the migrations applied by this open (empty when the schema was already current). */
   readonly appliedMigrations: string[];
+  /** The URL and schema it was opened with (a LISTEN connection of its own needs them: `listenPostgres`). */
+  readonly url: string;
+  readonly schema: string | null;
+  /**
+   * Runs `hook` last in every write plan's transaction, before the commit (several servers on one database: the
+   * NOTIFY of what was committed goes out with the commit, and only if it commits); null removes it.
+   */
+  setTransactionHook(hook: TransactionHook | null): void;
 }
 
 const INT8 = 20;
@@ -90,6 +98,9 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
       dialect: 'postgres',
       db,
       appliedMigrations,
+      url,
+      schema,
+      setTransactionHook: writer.setTransactionHook,
       writeMode: 'main',
       writerNice: null,
       write: writer.write,

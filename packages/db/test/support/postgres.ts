@@ -72,6 +72,32 @@ async function admin(url: string, text: string): Promise<void> {
   }
 }
 
+/** Ends the backend `pid` of the server of `url` (`pg_terminate_backend`): its connection is lost at once. */
+export async function terminateBackend(url: string, pid: number): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid]);
+    return r.rows[0]?.ok === true;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Counters of the database `url` names (`pg_stat_database`): deadlocks detected, transactions rolled back. */
+export async function databaseCounters(url: string): Promise<{ deadlocks: number; rollbacks: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ deadlocks: string; rollbacks: string }>(
+      'SELECT deadlocks, xact_rollback AS rollbacks FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return { deadlocks: Number(r.rows[0]?.deadlocks ?? 0), rollbacks: Number(r.rows[0]?.rollbacks ?? 0) };
+  } finally {
+    await c.end();
+  }
+}
+
 /** Creates database `name` as a copy of `template` through the server of `adminUrl`; returns `name`. */
 export async function createDatabase(
   adminUrl: string,

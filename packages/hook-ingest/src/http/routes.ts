@@ -50,7 +50,17 @@ export interface HookIngestRouteOptions {
   authorize?: HookAuthorizer;
   /** Told when `onEnvelope` fails (the sender gets a 500); default: the request's logger. */
   onError?: (err: unknown) => void;
+  /**
+   * Judges a valid envelope against who sent it (e.g. a host token and the envelope's `meta.host`) before
+   * `onEnvelope`: the envelope to store (possibly completed), or the status and reason of a refusal (nothing stored).
+   */
+  admit?: EnvelopeAdmission;
 }
+
+export type EnvelopeAdmission = (
+  envelope: HookEnvelope,
+  headers: Record<string, string | string[] | undefined>,
+) => { ok: true; envelope: HookEnvelope } | { ok: false; status: number; error: string };
 
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_HOOK_RATE_LIMIT = 200;
@@ -220,7 +230,8 @@ export async function hookIngestRoutes(
     handler: (request, reply) => {
       const receivedAt = now();
       const rawCli = request.query.cli;
-      const checked = envelopeOf(request, rawCli, receivedAt, unsupportedType);
+      const parsed = envelopeOf(request, rawCli, receivedAt, unsupportedType);
+      const checked = parsed.ok && options.admit ? options.admit(parsed.envelope, request.headers) : parsed;
       // The envelope is the consumer's now: nothing of the request holds it until the commit.
       request.body = null;
       if (!checked.ok) {

@@ -6,11 +6,16 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './2026_12_07_0001_initial.js';
 import * as m0002 from './2026_12_07_0002_search.js';
 import * as m0011 from './2026_12_07_0011_import.js';
+import * as m0012 from './2026_12_07_0012_hosts.js';
+import * as m0013 from './2026_12_07_0013_cluster.js';
 
 export const postgresMigrations: Record<string, Migration> = {
   '2026_12_07_0001_initial': m0001,
   '2026_12_07_0002_search': m0002,
   '2026_12_07_0011_import': m0011,
+  '2026_12_07_0012_hosts': m0012,
+  /** PostgreSQL only: several servers on one database (SQLite runs one server). */
+  '2026_12_07_0013_cluster': m0013,
 };
 
 export const postgresMigrationProvider: MigrationProvider = {

@@ -1,0 +1,173 @@
+/**
+ * Host reports and remote PIDs (issue 19): a session of another host is never checked or killed here, even when
+ * its PID exists on this machine; its host's report that the PID is gone ends it. Reports are checked at the edge,
+ * need the host's token, and feed `hosts.list` (metrics, samples, offline) and `hosts.metrics`.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { HostReport } from '@flightdeck/shared-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HOOK_TOKEN_FILE } from '../src/hook-token.js';
+import { MAX_HOST_SAMPLES } from '../src/hosts/reports.js';
+import type { ProcessInspector } from '../src/process-identity.js';
+import type { RunningServer } from '../src/server.js';
+import { caller, postHook, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+
+const PASSWORD = 'correct horse battery staple';
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function report(pids: HostReport['pids'], cpuPercent = 12.5): HostReport {
+  return {
+    metrics: {
+      at: Date.now(),
+      cpuPercent,
+      cpuCount: 4,
+      memory: { used: 1_000, total: 4_000 },
+      swap: { used: 0, total: 2_000 },
+      disk: { used: 10_000, total: 50_000 },
+      load: [0.5, 0.25, 0.1],
+    },
+    pids,
+  };
+}
+
+async function postReport(base: string, body: unknown, headers: Record<string, string>) {
+  const res = await fetch(`${base}/api/hosts/report`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { message?: string; ended?: number } };
+}
+
+async function setup(file: Record<string, unknown> = {}) {
+  const tmp = tmpDir('fd-reports-');
+  cleanups.push(() => tmp.remove());
+  return setupIn(tmp.dir, file);
+}
+
+async function setupIn(dataDir: string, file: Record<string, unknown> = {}) {
+  const identified: number[] = [];
+  const processes: ProcessInspector = {
+    identify(pid) {
+      identified.push(pid);
+      return { ok: false, reason: 'test inspector' };
+    },
+    verify: () => ({ ok: false, reason: 'test inspector' }),
+  };
+  const server: RunningServer = await startTestServer({
+    dataDir,
+    password: PASSWORD,
+    processes,
+    file,
+  });
+  cleanups.push(() => server.close());
+  const login = await caller(server).auth.login({ password: PASSWORD });
+  const api = caller(server, login.token);
+  // A restarted server (same data dir) keeps its hosts: no new token then.
+  const { token } =
+    (await api.hosts.list()).length === 0 ? await api.hosts.createToken({ name: 'host-a' }) : { token: '' };
+  const hookToken = readFileSync(join(dataDir, HOOK_TOKEN_FILE), 'utf8').trim();
+  return { server, api, token, hookToken, identified, base: server.url as string };
+}
+
+describe('remote PIDs', () => {
+  it("a session of host A whose PID exists here is never checked or killed here; A's report that it is gone ends it", async () => {
+    const t = await setup();
+    // This test's own PID: alive here. A local session with another local PID, for comparison.
+    expect(
+      (await postHook(t.base, sessionStart('remote-1', { pid: process.pid }), bearer(t.token))).status,
+    ).toBe(202);
+    const local = sessionStart('local-1', { pid: process.ppid, host: hostname() });
+    expect((await postHook(t.base, local, bearer(t.hookToken))).status).toBe(202);
+    await t.server.runtime.drain();
+    await waitFor(() => t.identified.includes(process.ppid));
+    expect(t.identified).not.toContain(process.pid);
+    expect(t.server.runtime.stats().watchedPids).toBe(1);
+    await expect(t.api.sessions.kill({ sessionId: 'remote-1', confirm: true })).rejects.toThrow(
+      /runs on host host-a: Flightdeck signals processes of this machine only/,
+    );
+    expect(t.server.runtime.getSession('remote-1')?.status).not.toBe('ended');
+
+    // Host A says another PID died, and names the local session's PID: neither ends anything.
+    const other = await postReport(t.base, report([{ pid: process.ppid, alive: false }]), bearer(t.token));
+    expect(other).toMatchObject({ status: 202, body: { ended: 0 } });
+    expect(t.server.runtime.getSession('local-1')?.status).not.toBe('ended');
+    const alive = await postReport(t.base, report([{ pid: process.pid, alive: true }]), bearer(t.token));
+    expect(alive).toMatchObject({ status: 202, body: { ended: 0 } });
+    expect(t.server.runtime.getSession('remote-1')?.status).not.toBe('ended');
+    // Host A reports its agent gone: the session ends as a local liveness check would end it.
+    const gone = await postReport(t.base, report([{ pid: process.pid, alive: false }]), bearer(t.token));
+    expect(gone).toMatchObject({ status: 202, body: { ended: 1 } });
+    expect(t.server.runtime.getSession('remote-1')?.status).toBe('ended');
+    expect(t.server.runtime.getSession('remote-1')?.statusReason).toMatchObject({ trigger: 'process-gone' });
+    expect(t.identified).not.toContain(process.pid);
+  });
+});
+
+describe('host reports', () => {
+  it('need the host token, are checked at the edge, and feed hosts.list and hosts.metrics', async () => {
+    const t = await setup();
+    const none = await postReport(t.base, report([]), {});
+    expect(none.status).toBe(401);
+    expect(none.body.message).toMatch(/host token required/);
+    expect((await postReport(t.base, report([]), bearer(t.hookToken))).status).toBe(401);
+    const bad = await postReport(
+      t.base,
+      { ...report([]), metrics: { ...report([]).metrics, cpuPercent: 140 } },
+      bearer(t.token),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/^metrics\.cpuPercent: /);
+    const badPid = await postReport(t.base, report([{ pid: -1, alive: false }]), bearer(t.token));
+    expect(badPid.status).toBe(400);
+    expect(badPid.body.message).toMatch(/^pids\.0\.pid: /);
+
+    for (let i = 0; i < MAX_HOST_SAMPLES + 5; i++) {
+      expect((await postReport(t.base, report([], i % 100), bearer(t.token))).status).toBe(202);
+    }
+    const [host] = await t.api.hosts.list();
+    expect(host).toMatchObject({ name: 'host-a', offline: false, metrics: { cpuPercent: 24, cpuCount: 4 } });
+    expect(host?.samples).toHaveLength(MAX_HOST_SAMPLES);
+    expect(host?.samples[0]?.metrics.cpuPercent).toBe(5);
+    const series = await t.api.hosts.metrics({ name: 'host-a' });
+    expect(series.map((s) => s.metrics.cpuPercent)).toEqual(host?.samples.map((s) => s.metrics.cpuPercent));
+    await expect(t.api.hosts.metrics({ name: 'nobody' })).rejects.toThrow(/no host "nobody"/);
+
+    await t.api.hosts.revokeToken({ name: 'host-a' });
+    const revoked = await postReport(t.base, report([]), bearer(t.token));
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.message).toMatch(/^token revoked/);
+  });
+
+  it("a restarted server shows each host's last stored report until it reports again", async () => {
+    const tmp = tmpDir('fd-reports-');
+    cleanups.push(() => tmp.remove());
+    const t = await setupIn(tmp.dir);
+    expect((await postReport(t.base, report([], 42), bearer(t.token))).status).toBe(202);
+    await waitFor(async () => (await t.api.hosts.list())[0]?.metrics?.cpuPercent === 42);
+    await t.server.close();
+    const again = await setupIn(tmp.dir);
+    const [host] = await again.api.hosts.list();
+    expect(host).toMatchObject({ name: 'host-a', metrics: { cpuPercent: 42 }, samples: [] });
+    expect(host?.lastSeenAt).toBeGreaterThan(0);
+  });
+
+  it('a host not heard from for hostOfflineAfterMs is offline', async () => {
+    const t = await setup({ hostOfflineAfterMs: 1000 });
+    expect((await t.api.hosts.list())[0]).toMatchObject({
+      lastSeenAt: null,
+      connection: 'never',
+      offline: true,
+    });
+    await postReport(t.base, report([]), bearer(t.token));
+    expect((await t.api.hosts.list())[0]).toMatchObject({ offline: false });
+    await new Promise((r) => setTimeout(r, 1300));
+    expect((await t.api.hosts.list())[0]).toMatchObject({ connection: 'offline', offline: true });
+  });
+});

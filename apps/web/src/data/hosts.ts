@@ -1,0 +1,15 @@
+/**
+ * The `hosts` namespace as the web app uses it (issue 19): hosts with their own tokens (for forwarders on other
+ * machines), make a token (shown once), revoke one. Shapes from the server's router.
+ */
+import type { ServerOutputs } from './types.js';
+
+/** One host as `hosts.list` returns it. */
+export type HostInfo = ServerOutputs['hosts']['list'][number];
+
+export interface HostsApi {
+  hostsList(): Promise<HostInfo[]>;
+  /** Makes host `name`'s token: the answer is the only time it is shown. */
+  hostsCreateToken(name: string): Promise<{ name: string; token: string }>;
+  hostsRevokeToken(name: string): Promise<void>;
+}
