@@ -13,7 +13,7 @@
  *     import while hook events keep being POSTed: throughput (MB/s), the server's peak RSS (/proc, every 50 ms) and
  *     CPU, live ingest p50/p99; a second run, which must import nothing.
  *
- * Options: --files=<n> (default 2000), --kb=<KB per file> (default 250), --rounds=<n> (default 1),
+ * Options: --files=<n> (default 2000), --kb=<KB per file> (default 250), --turns=<n> (default 20), --rounds=<n> (default 1),
  * --compare=<bundle> (another build of the server, e.g. of the main branch: each round runs it and this checkout's
  * alternately, for a side-by-side on a shared machine). The temp dir is removed at the end.
  */
@@ -33,7 +33,7 @@ const FILES = intArg('files', 2000);
 const KB = intArg('kb', 250);
 const ROUNDS = intArg('rounds', 1);
 const COMPARE = process.argv.find((a) => a.startsWith('--compare='))?.slice('--compare='.length) ?? null;
-const TURNS = 20;
+const TURNS = intArg('turns', 20);
 /** A turn is ~2.3 KB of lines plus its tool result's padding. */
 const PAD = Math.max(0, Math.round((KB * 1024) / TURNS - 2300));
 

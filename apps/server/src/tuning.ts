@@ -52,9 +52,11 @@
  *    `IMPORT_PLAN_OPS` rows (import/steps.ts) instead of one plan per step. Buys: fewer commits, and above all
  *    fewer and larger full-text index segments (FTS5 writes one per transaction and merges them again and again);
  *    the files are read and parsed while a plan is written. Costs: a live commit waits behind one plan, so the plan
- *    is kept small. Measured 2026-12-07 (`pnpm bench:import --files=500`, server CPU for 121 MB; load average 6–10
- *    from other jobs): one step per plan 3.6 s, 250–300 rows 3.2–3.7 s, 1,000 rows 2.9 s; live ingest p50 during
- *    the import 6.3, 9.9–22 and 27 ms. 300 keeps the p50 near the one-step figure. `FLIGHTDECK_TUNING_OFF=import-plans`
+ *    is kept small. Measured 2026-12-07 (`pnpm bench:import --compare=<main's bundle>`, load average 4–10 from
+ *    other jobs): 6,000 short sessions (`--turns=2`), 120 rows: 9.2 and 7.8 s, server CPU 8.7 and 7.1 s, against
+ *    18.0 and 16.0 s, 15.9 and 14.9 s with a plan per file; live ingest p50 during it 10–12 ms against 4–5, p99
+ *    alike. 2,000 files of 250 KB (a plan per file either way at 120): parity. 300 rows on those: server CPU 12.9
+ *    and 14.1 s against 15.4 and 17.5 s, but live p50 19–23 ms against 8–11. `FLIGHTDECK_TUNING_OFF=import-plans`
  *    writes one step per plan. Remove: `IMPORT_PLAN_OPS = 1`.
  */
 import { Session } from 'node:inspector';
