@@ -1,50 +1,94 @@
 /**
- * `pnpm bench:import`: the history import (apps/server/src/import/) at scale, through a real server in this process
- * (file SQLite in a temp data dir, its writer thread).
+ * `pnpm bench:import`: the history import (apps/server/src/import/) at scale, through the real server as users run
+ * it: the production bundle as a child process (`flightdeck start`, the flags of apps/server's `start` script, file
+ * SQLite in a temp data dir, its writer thread), the import started with `import.start` (as the Settings button and
+ * `flightdeck import` do).
  *
  *  1. Generates a `~/.claude/projects`-shaped tree of 2,000 transcripts totalling ~500 MB in a temp dir (real-shaped
  *     lines: apps/server/test/import-tree.ts; each turn a prompt, a Bash call, a ~10 KB tool result, an answer in two
- *     lines with usage).
- *  2. Live ingest latency without an import: hook events POSTed to /api/hooks one after the other (p50/p99).
- *  3. The import (`import.start` as the Settings button and `flightdeck import` do) while hook events keep being
- *     POSTed: throughput (MB/s), peak RSS of the process (server + import + this script), live ingest p50/p99.
- *  4. A second run: must import nothing.
+ *     lines with usage), in this process: the server's memory is its own.
+ *  2. A plain pass over the same tree in this process: the files read line by line and each line `JSON.parse`d,
+ *     nothing else: what this machine does at the moment, to set the import's throughput against (same run).
+ *  3. Per server: live ingest latency without an import (hook events POSTed one after the other, p50/p99); the
+ *     import while hook events keep being POSTed: throughput (MB/s), the server's peak RSS (/proc, every 50 ms) and
+ *     CPU, live ingest p50/p99; a second run, which must import nothing.
  *
- * Options: --files=<n> (default 2000), --kb=<KB per file> (default 250). The temp dir is removed at the end.
+ * Options: --files=<n> (default 2000), --kb=<KB per file> (default 250), --turns=<n> (default 20), --rounds=<n> (default 1),
+ * --compare=<bundle> (another build of the server, e.g. of the main branch: each round runs it and this checkout's
+ * alternately, for a side-by-side on a shared machine). The temp dir is removed at the end.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { configFileSchema, type RunningServer, startServer } from '@flightdeck/server';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFlightdeckClient } from '@flightdeck/client';
+import { readLineBatches } from '../apps/server/src/import/lines.js';
 import { writeTree } from '../apps/server/test/import-tree.js';
 import { intArg } from './args.js';
+import { postJson, startBundle } from './bench-server.js';
 
 const FILES = intArg('files', 2000);
 const KB = intArg('kb', 250);
-const TURNS = 20;
+const ROUNDS = intArg('rounds', 1);
+const COMPARE = process.argv.find((a) => a.startsWith('--compare='))?.slice('--compare='.length) ?? null;
+const TURNS = intArg('turns', 20);
 /** A turn is ~2.3 KB of lines plus its tool result's padding. */
 const PAD = Math.max(0, Math.round((KB * 1024) / TURNS - 2300));
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BUILD = resolve(here, '../apps/server/scripts/build.mjs');
+const BUNDLE = resolve(here, '../apps/server/dist/flightdeck.mjs');
 
 const mb = (n: number) => n / 1024 / 1024;
 const pct = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+const load = () => loadavg()[0]?.toFixed(1) ?? '?';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Progress = {
   state: string;
   filesTotal: number;
   sessions: number;
-  bytesTotal: number;
   bytesDone: number;
   startedAt: number | null;
   finishedAt: number | null;
   error: string | null;
 };
 
+/** Node flags of the production start script (apps/server/package.json `start`). */
+function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(here, '../apps/server/package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const flags: string[] = [];
+  for (const w of (pkg.scripts?.start ?? '').split(/\s+/).slice(1)) {
+    if (!w.startsWith('--')) break;
+    flags.push(w);
+  }
+  return flags;
+}
+
+/** BENCH_NODE_FLAGS="<flags>": more node flags for the servers (e.g. --cpu-prof --cpu-prof-dir=<dir>). */
+function extraNodeFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
+function procStatus(pid: number): { rss: number; cpu: number } {
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { rss: rss ? Number(rss[1]) * 1024 : 0, cpu: (Number(f[11]) + Number(f[12])) / 100 };
+}
+
 let seq = 0;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 async function postOne(url: string): Promise<number> {
   seq += 1;
   const sessionId = `bench-live-${seq % 20}`;
-  const body = JSON.stringify({
+  const t0 = performance.now();
+  const status = await postJson(agent, url, '/api/hooks', {
     cli: 'claude',
     payload: {
       session_id: sessionId,
@@ -57,91 +101,123 @@ async function postOne(url: string): Promise<number> {
     },
     meta: {},
   });
-  const t0 = performance.now();
-  const res = await fetch(`${url}/api/hooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`hook POST answered ${res.status}`);
+  if (status >= 300) throw new Error(`hook POST answered ${status}`);
   return performance.now() - t0;
 }
 
-/** POSTs hook events one after the other (10 ms apart) until `until()`; returns the latencies (ms). */
+/** POSTs hook events one after the other (10 ms apart) until `until()`; returns the latencies (ms), sorted. */
 async function postWhile(url: string, until: () => boolean): Promise<number[]> {
   const out: number[] = [];
   while (!until()) {
     out.push(await postOne(url));
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   return out.sort((a, b) => a - b);
 }
 
+/** Reads every line of the tree and parses it, nothing else (MB/s). */
+async function parseOnly(files: string[], bytes: number): Promise<number> {
+  const t = performance.now();
+  let objects = 0;
+  for (const f of files) {
+    for await (const b of readLineBatches(f, 0, { batchBytes: 256 * 1024, maxLineBytes: 64 << 20 })) {
+      for (const line of b.lines) if (line !== null && JSON.parse(line) !== null) objects += 1;
+    }
+  }
+  if (objects === 0) throw new Error('nothing parsed');
+  return mb(bytes) / ((performance.now() - t) / 1000);
+}
+
+async function importWith(name: string, bundle: string, dir: string, projects: string, parseRate: number) {
+  const dataDir = mkdtempSync(join(dir, 'data-'));
+  const { child, url } = await startBundle(bundle, dataDir, {
+    nodeFlags: [...extraNodeFlags(), ...serverNodeFlags()],
+    env: { HOME: join(dir, 'home') },
+  });
+  const pid = child.pid as number;
+  try {
+    const fd = createFlightdeckClient({ url });
+    let n = 0;
+    const idle = await postWhile(url, () => ++n > 300);
+    const before = procStatus(pid);
+    let peakRss = before.rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, procStatus(pid).rss);
+    }, 50);
+    const loadBefore = load();
+    let status = (await fd.import.start.mutate({ from: projects, cli: 'claude' })) as Progress;
+    let running = true;
+    const poller = (async () => {
+      while (status.state === 'running') {
+        await sleep(100);
+        status = (await fd.import.status.query()) as Progress;
+      }
+      running = false;
+    })();
+    const during = await postWhile(url, () => !running);
+    await poller;
+    clearInterval(sampler);
+    const after = procStatus(pid);
+    if (status.state !== 'done') throw new Error(`import ended ${status.state}: ${status.error}`);
+    const seconds = ((status.finishedAt ?? 0) - (status.startedAt ?? 0)) / 1000;
+    const rate = mb(status.bytesDone) / seconds;
+    console.log(`\n${name} (${bundle})`);
+    console.log(
+      `  live ingest, no import: p50 ${pct(idle, 0.5).toFixed(1)} ms, p99 ${pct(idle, 0.99).toFixed(1)} ms (${idle.length} events)`,
+    );
+    console.log(
+      `  import: ${status.sessions} sessions, ${mb(status.bytesDone).toFixed(0)} MB in ${seconds.toFixed(1)} s = ${rate.toFixed(1)} MB/s (target >= 50), ${((100 * rate) / parseRate).toFixed(0)} % of the plain read + parse pass; server CPU ${(after.cpu - before.cpu).toFixed(1)} s; load average ${loadBefore} → ${load()}`,
+    );
+    console.log(
+      `  server peak RSS during the import: ${mb(peakRss).toFixed(0)} MB (target <= 300; ${mb(before.rss).toFixed(0)} MB before it, ${mb(after.rss).toFixed(0)} MB after)`,
+    );
+    console.log(
+      `  live ingest during the import: p50 ${pct(during, 0.5).toFixed(1)} ms, p99 ${pct(during, 0.99).toFixed(1)} ms, max ${(during.at(-1) ?? 0).toFixed(1)} ms (${during.length} events)`,
+    );
+    await fd.import.start.mutate({ from: projects, cli: 'claude' });
+    let second = (await fd.import.status.query()) as Progress;
+    while (second.state === 'running') {
+      await sleep(100);
+      second = (await fd.import.status.query()) as Progress;
+    }
+    console.log(
+      `  second run: ${second.state}, ${second.filesTotal} files to import, ${second.sessions} sessions imported (expected 0)`,
+    );
+  } finally {
+    child.removeAllListeners('exit');
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'fd-bench-import-'));
-  let server: RunningServer | null = null;
   try {
     const projects = join(dir, 'home', '.claude', 'projects');
-    let t = performance.now();
+    const t = performance.now();
     const tree = writeTree(projects, FILES, { turns: TURNS, padBytes: PAD });
     console.log(
       `tree: ${tree.files} transcripts, ${mb(tree.bytes).toFixed(0)} MB, written in ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
-    const dataDir = join(dir, 'data');
-    server = await startServer({
-      config: {
-        port: 0,
-        host: '127.0.0.1',
-        debug: false,
-        dataDir,
-        configPath: join(dataDir, 'config.json'),
-        file: configFileSchema.parse({ hookRateLimitPerSecond: 100_000 }),
-      },
-      logger: false,
-      webDist: null,
-      delivery: false,
-    });
-    const url = server.url!;
-    const imports = server.services.imports!;
-
-    let n = 0;
-    const idle = await postWhile(url, () => ++n > 300);
-    console.log(
-      `live ingest, no import: p50 ${pct(idle, 0.5).toFixed(1)} ms, p99 ${pct(idle, 0.99).toFixed(1)} ms (${idle.length} events)`,
-    );
-
-    const rssBefore = process.memoryUsage().rss;
-    let peakRss = rssBefore;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }, 50);
-    t = performance.now();
-    imports.start({ from: projects, cli: 'claude' });
-    const during = await postWhile(url, () => imports.status().state !== 'running');
-    await imports.idle();
-    const seconds = (performance.now() - t) / 1000;
-    clearInterval(sampler);
-    const first = imports.status() as Progress;
-    if (first.state !== 'done') throw new Error(`import ended ${first.state}: ${first.error}`);
-    console.log(
-      `import: ${first.sessions} sessions, ${mb(first.bytesDone).toFixed(0)} MB in ${seconds.toFixed(1)} s = ${(mb(first.bytesDone) / seconds).toFixed(1)} MB/s (target >= 50)`,
-    );
-    console.log(
-      `peak RSS during the import: ${mb(peakRss).toFixed(0)} MB (target <= 300; whole process: server, import, this script; ${mb(rssBefore).toFixed(0)} MB before the import)`,
-    );
-    console.log(
-      `live ingest during the import: p50 ${pct(during, 0.5).toFixed(1)} ms, p99 ${pct(during, 0.99).toFixed(1)} ms, max ${(during.at(-1) ?? 0).toFixed(1)} ms (${during.length} events)`,
-    );
-
-    imports.start({ from: projects, cli: 'claude' });
-    await imports.idle();
-    const second = imports.status() as Progress;
-    console.log(
-      `second run: ${second.state}, ${second.filesTotal} files to import, ${second.sessions} sessions imported (expected 0)`,
-    );
+    const files = readdirSync(projects, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((f) => join(projects, f));
+    for (let r = 0; r < ROUNDS; r++) {
+      const runs: Array<[string, string]> = [['this checkout', BUNDLE]];
+      if (COMPARE !== null) runs.push(['compared', resolve(COMPARE)]);
+      if (r % 2 === 1) runs.reverse();
+      for (const [name, bundle] of runs) {
+        const parseRate = await parseOnly(files, tree.bytes);
+        console.log(
+          `\nplain read + JSON.parse of every line, this process: ${parseRate.toFixed(1)} MB/s (load average ${load()})`,
+        );
+        await importWith(name, bundle, dir, projects, parseRate);
+      }
+    }
   } finally {
-    await server?.close();
+    agent.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 /** What the benchmark scripts share: the in-process server's options, the bundle's ready line, a JSON POST. */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import type { configFileSchema as ConfigFileSchema, startServer as StartServer } from '@flightdeck/server';
@@ -75,4 +75,21 @@ export function postJson(agent: http.Agent, url: string, path: string, body: unk
     req.on('error', reject);
     req.end(data);
   });
+}
+
+/**
+ * `flightdeck start --port 0 --data-dir <dataDir> --no-open` of a server bundle as a child process (stdout piped for
+ * its ready line, stderr inherited), node run with `nodeFlags`; resolves with its URL once it is ready.
+ */
+export async function startBundle(
+  bundle: string,
+  dataDir: string,
+  o: { nodeFlags?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const args = [...(o.nodeFlags ?? []), bundle, 'start', '--port', '0', '--data-dir', dataDir, '--no-open'];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: '', ...o.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return { child, url: await readyUrl(child) };
 }

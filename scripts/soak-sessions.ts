@@ -15,7 +15,7 @@
  * targets (RSS ≤ 150 MB; conversation rows ≤ what the retention period can hold).
  * Options: --sessions=<n>, --settle-s=<n>, --keep.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
 import { intArg } from './args.js';
-import { postJson, readyUrl } from './bench-server.js';
+import { postJson, startBundle } from './bench-server.js';
 
 const SESSIONS = intArg('sessions', 100_000);
 const SETTLE_S = intArg('settle-s', 120);
@@ -49,21 +49,10 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; url: strin
       openBrowser: false,
     }),
   );
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
-      BUNDLE,
-      'start',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--no-open',
-    ],
-    { env: { ...process.env, HOME: dataDir, PORT: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return readyUrl(child).then((url) => ({ child, url }));
+  return startBundle(BUNDLE, dataDir, {
+    nodeFlags: (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+    env: { HOME: dataDir },
+  });
 }
 
 function rssOf(pid: number): number {

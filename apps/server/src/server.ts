@@ -269,9 +269,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   void alerts.syncRules().catch((err) => log.warn({ err }, 'alert rules not loaded'));
   // The core's settings from config.json, now and whenever the file changes.
   configureCoreFromFile(configStore, runtime, log);
-  // Memory grown under a burst of events is given back once it is over.
-  collector = startServerIdleCollector(runtime.inputCount);
-
   const sweeper = setInterval(() => {
     tokens.sweep();
     loginLimiter.sweep();
@@ -293,6 +290,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...(opts.retentionIntervalMs !== undefined ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
   services.retention = retention;
+  // Memory grown under a burst of events, or by a retention pass (sessions evicted, rows deleted), is given back
+  // once it is over.
+  collector = startServerIdleCollector(() => runtime.inputCount() + retention.work());
 
   // Started after listening (below); closed first.
   let spool: SpoolHandle | null = null;

@@ -10,7 +10,12 @@
  *    (`startIdleCollector`, `resolveGc`). Buys: RSS after load, which V8 otherwise keeps. 3 s after the bench-live
  *    ramp: 141–146 MB with it, 268.5 MB without (`FLIGHTDECK_TUNING_OFF=idle-gc,writer-nice`; V8 heap 117 MB used
  *    of 170 against 43 of 48), same session of the machine, 2026-12-06. Needed for the RSS ≤ 150 MB target. It
- *    runs on an idle event loop only. Remove: the `startServerIdleCollector` call in server.ts.
+ *    runs on an idle event loop only. Retention's work counts as activity too (sessions evicted, rows deleted:
+ *    `Retention.work()`): a pass that evicts thousands of sessions is a handful of inputs, and left its garbage in
+ *    the heap (`pnpm soak:sessions`, 2026-12-07, load average 6–10: 20,000 sessions 362 MB at the end before,
+ *    120 MB with it; the full 100,000, 353 MB on main before, 137 MB with it; peak 998 MB before, 1,475 MB in this
+ *    run, which fed 3.7k events/s: the peak is not this entry's). Remove: the `startServerIdleCollector` call in
+ *    server.ts.
  * 2. `writer-nice` — the database writer thread lowers its own CPU priority to nice 10 (Linux only, the thread
  *    and not the process: `writerThread.nice` of `openSqlite`, @flightdeck/db). Buys: on a saturated machine a
  *    checkpoint transaction (tens of ms of CPU) waits for a core instead of delaying the event loop, which turns
@@ -43,13 +48,23 @@
  *    itself. Buys: 300k `JSON.stringify(sessionSummary(s))` took 1.2–1.6 s with it against 2.2–2.9 s with a loop
  *    of keyed stores (the 45 fields ending in dictionary mode), the same as the hand-written literal it replaced
  *    (1.1–1.8 s), 2026-12-06. Remove: `FLIGHTDECK_TUNING_OFF=field-copy` runs the loop; delete the compiled branch.
+ * 6. `import-plans` — the history import writes the steps of several files as one plan (one transaction) of about
+ *    `IMPORT_PLAN_OPS` rows (import/steps.ts) instead of one plan per step. Buys: fewer commits, and above all
+ *    fewer and larger full-text index segments (FTS5 writes one per transaction and merges them again and again);
+ *    the files are read and parsed while a plan is written. Costs: a live commit waits behind one plan, so the plan
+ *    is kept small. Measured 2026-12-07 (`pnpm bench:import --compare=<main's bundle>`, load average 4–10 from
+ *    other jobs): 6,000 short sessions (`--turns=2`), 120 rows: 9.2 and 7.8 s, server CPU 8.7 and 7.1 s, against
+ *    18.0 and 16.0 s, 15.9 and 14.9 s with a plan per file; live ingest p50 during it 10–12 ms against 4–5, p99
+ *    alike. 2,000 files of 250 KB (a plan per file either way at 120): parity. 300 rows on those: server CPU 12.9
+ *    and 14.1 s against 15.4 and 17.5 s, but live p50 19–23 ms against 8–11. `FLIGHTDECK_TUNING_OFF=import-plans`
+ *    writes one step per plan. Remove: `IMPORT_PLAN_OPS = 1`.
  */
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-export type TuningName = 'idle-gc' | 'writer-nice' | 'field-copy';
+export type TuningName = 'idle-gc' | 'writer-nice' | 'field-copy' | 'import-plans';
 
 /** Whether a tuning entry is on (all are, unless `FLIGHTDECK_TUNING_OFF` names it). */
 export function tuningOn(name: TuningName, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -64,6 +79,11 @@ export const WRITER_NICE = tuningOn('writer-nice') ? 10 : 0;
 
 /** Young generation of the writer thread's heap (MB). */
 export const WRITER_YOUNG_GENERATION_MB = 3;
+
+// ── 6. import-plans ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Rows (write operations) per plan of the history import (a plan holds at least one step). */
+export const IMPORT_PLAN_OPS = tuningOn('import-plans') ? 120 : 1;
 
 // ── 1. idle-gc ─────────────────────────────────────────────────────────────────────────────────────────────────
 

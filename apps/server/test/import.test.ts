@@ -7,7 +7,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
-import { openSqlite, type SqliteAdapter, sessionRow } from '@flightdeck/db';
+import { openSqlite, type SqliteAdapter, sessionRow, type WriteOp } from '@flightdeck/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secretCorpus } from '../../../packages/core/test/redact-corpus.js';
 import { defaultRoots } from '../src/import/files.js';
@@ -204,6 +204,51 @@ describe('history import', () => {
     });
     expect(readFileSync(path, 'utf8').endsWith('\n')).toBe(true);
   }, 60_000);
+
+  it('writes the steps of several files as one plan, one plan at a time, each of bounded size', async () => {
+    const dir = tmp('fd-import-plans-');
+    const projects = join(dir, 'projects');
+    writeTree(projects, 30, { turns: 6 });
+    const o = { roots: rootsAt(projects), clis: ['claude'] as const, batchBytes: 4000 };
+    const whole = await openDb(join(dir, 'whole'));
+    await runImport(deps(whole), { ...o, planOps: 1 });
+    // the server's writer thread: a plan is written while the files are read
+    const db = await openSqlite({ file: join(dir, 'threaded.db'), writerThread: true });
+    cleanups.push(() => db.close());
+    const plans: Array<Array<WriteOp['op']>> = [];
+    let inFlight = 0;
+    let most = 0;
+    const adapter: ImportDeps['adapter'] = {
+      db: db.db,
+      async write(ops) {
+        plans.push(ops.map((op) => op.op));
+        most = Math.max(most, ++inFlight);
+        try {
+          return await db.write(ops);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    };
+    const planOps = 60;
+    const p = await runImport(deps(db, { adapter }), { ...o, planOps });
+    expect(p).toMatchObject({ state: 'done', sessions: 30, filesDone: 30 });
+    expect(await counts(db)).toEqual(await counts(whole));
+    expect(most).toBe(1);
+    /** The steps of a plan: each starts with its file's progress. */
+    const steps = (plan: Array<WriteOp['op']>) => {
+      const out: number[] = [];
+      for (const op of plan) {
+        if (op === 'importFile') out.push(1);
+        else out[out.length - 1]! += 1;
+      }
+      return out;
+    };
+    const biggestStep = Math.max(...plans.flatMap(steps));
+    expect(Math.max(...plans.map((plan) => steps(plan).length))).toBeGreaterThan(2);
+    // full once `planOps` is reached; each of the two files read at once adds at most one step beyond it
+    for (const plan of plans) expect(plan.length).toBeLessThan(planOps + 2 * biggestStep);
+  });
 
   it('two imports of the same tree at once double nothing', async () => {
     const dir = tmp('fd-import-twice-');

@@ -1,5 +1,6 @@
+import { openSqlite } from '@flightdeck/db';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HOUR_MS } from '../src/retention/index.js';
+import { HOUR_MS, startRetention } from '../src/retention/index.js';
 import type { RunningServer } from '../src/server.js';
 import { caller, claudeEvent, prompt, sessionStart, sqliteOf, startTestServer, tmpDir } from './helpers.js';
 
@@ -123,5 +124,60 @@ describe('retention enforced (real SQLite file, the server clock moved forward)'
     server = await start();
     expect(server.runtime.listSessions().map((s) => s.sessionId)).toEqual(['live']);
     expect((await caller(server).history.search({})).items).toHaveLength(3);
+  });
+  it('ended sessions leave memory in bounded chunks, the oldest first; the pass counts them as work', async () => {
+    const tmp = tmpDir('fd-retention-chunks-');
+    cleanups.push(tmp.remove);
+    let now = START;
+    const server = await startTestServer({
+      dataDir: tmp.dir,
+      listen: false,
+      clock: () => now,
+      file: { endedSessionMemoryMinutes: 60 },
+    });
+    cleanups.push(() => server.close());
+    const ids = Array.from({ length: 25 }, (_, i) => `ended-${String(i).padStart(2, '0')}`);
+    for (const id of ids) {
+      now += 1000;
+      await server.runtime.ingest(sessionStart(id, { sentAt: now }), `${id}-start`);
+      await server.runtime.ingest(
+        claudeEvent(id, 'SessionEnd', { reason: 'exit' }, { sentAt: now }),
+        `${id}-end`,
+      );
+    }
+    await session(server, now, 'live', 'gamma', false);
+    now += 2 * HOUR_MS;
+    const adapter = await openSqlite({ file: ':memory:' });
+    cleanups.push(() => adapter.close());
+    const chunks: string[][] = [];
+    const retention = startRetention({
+      db: adapter.db,
+      runtime: {
+        get state() {
+          return server.runtime.state;
+        },
+        dispatch: async (input) => {
+          const r = await server.runtime.dispatch(input);
+          const evicted = r.effects.flatMap((e) => (e.type === 'session-evicted' ? [e.sessionId] : []));
+          if (input.type === 'evict-ended') chunks.push(evicted);
+          return r;
+        },
+      },
+      settings: () => ({
+        sessionRetentionHours: 24,
+        hookEventRetentionDays: 30,
+        endedSessionMemoryMinutes: 60,
+      }),
+      log: { info() {}, warn() {} },
+      now: () => now,
+      intervalMs: 10 * HOUR_MS,
+      evictChunk: 10,
+    });
+    cleanups.push(() => retention.stop());
+    const pass = await retention.run();
+    expect(pass.evicted).toBe(25);
+    expect(chunks.map((c) => c.sort())).toEqual([ids.slice(0, 10), ids.slice(10, 20), ids.slice(20)]);
+    expect(server.runtime.listSessions().map((s) => s.sessionId)).toEqual(['live']);
+    expect(retention.work()).toBeGreaterThanOrEqual(25);
   });
 });

@@ -37,13 +37,15 @@ export function ftsWords(query: string): string[] {
 }
 
 /**
- * Turns any user string into a safe FTS5 MATCH expression: every word becomes a quoted prefix term
- * (`"word"*`), terms are ANDed. FTS operators (`AND`, `OR`, `NOT`, `NEAR`, `*`, `^`, `:`, parentheses,
- * quotes) lose their meaning and are searched as plain words or dropped. Returns `null` when nothing
- * searchable remains (the caller then returns an empty result).
+ * Turns any user string into a safe FTS5 MATCH expression: every word becomes a quoted term (`"word"`), the
+ * last one a prefix term (`"word"*`: the word being typed), terms are ANDed. A prefix term merges the doclists
+ * of every indexed word it starts, so only the word still being typed pays for it. FTS operators (`AND`, `OR`,
+ * `NOT`, `NEAR`, `*`, `^`, `:`, parentheses, quotes) lose their meaning and are searched as plain words or
+ * dropped. Returns `null` when nothing searchable remains (the caller then returns an empty result).
  */
 export function toFtsQuery(query: string): string | null {
-  const terms = ftsWords(query).map((word) => `"${word.replaceAll('"', '""')}"*`);
+  const words = ftsWords(query);
+  const terms = words.map((word, i) => `"${word.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`);
   return terms.length > 0 ? terms.join(' ') : null;
 }
 

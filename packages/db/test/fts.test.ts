@@ -27,11 +27,10 @@ import {
 } from './helpers.js';
 
 describe('toFtsQuery', () => {
-  it('quotes every word as a prefix term and drops what cannot match', () => {
-    expect(toFtsQuery('login bug')).toBe('"login"* "bug"*');
-    expect(toFtsQuery('  say "hi" AND (x OR y) NEAR* ^z')).toBe(
-      '"say"* "hi"* "AND"* "x"* "OR"* "y"* "NEAR"* "z"*',
-    );
+  it('quotes every word, the last one (being typed) as a prefix term, and drops what cannot match', () => {
+    expect(toFtsQuery('login bug')).toBe('"login" "bug"*');
+    expect(toFtsQuery('refact')).toBe('"refact"*');
+    expect(toFtsQuery('  say "hi" AND (x OR y) NEAR* ^z')).toBe('"say" "hi" "AND" "x" "OR" "y" "NEAR" "z"*');
     expect(toFtsQuery('a"b')).toBe('"a""b"*');
     expect(toFtsQuery('" * ( ) : ^ -')).toBeNull();
     expect(toFtsQuery('')).toBeNull();
@@ -116,6 +115,12 @@ describe.each(STORES)('fullTextSearch (%s)', (kind) => {
       'response',
       'title',
     ]);
+    // only the last word is a prefix (the one being typed); the words before it match whole
+    expect((await h.fullTextSearch({ query: 'login refact' })).items.map((i) => i.kind).sort()).toEqual([
+      'prompt',
+      'response',
+    ]);
+    expect((await h.fullTextSearch({ query: 'refact login' })).total).toBe(0);
   });
 
   it('filters by kind and project and paginates', async () => {

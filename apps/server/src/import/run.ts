@@ -1,40 +1,37 @@
 /**
  * The history import (issue 17): reads past sessions' transcript files (files.ts) line by line (lines.ts), maps
- * them with the core's pure `importLines` (@flightdeck/core import.ts) and writes each batch of lines as ONE write
- * plan headed by an `importFile` step: the rows of the batch, the ended session's row and the file's progress
- * (`import_files`) commit together or not at all. Hence:
+ * them with the core's pure `importLines` (@flightdeck/core import.ts) and writes each batch of lines as a step
+ * headed by an `importFile` operation: the rows of the batch, the ended session's row and the file's progress
+ * (`import_files`) commit together or not at all (steps of several files go out in one plan, steps.ts). Hence:
  * - idempotent: a second run finds every file at its size and writes nothing;
  * - resumable: a run stopped anywhere (abort, crash, kill) left whole batches; the next continues from the file's
  *   `bytes_done` with the state stored beside it; a file that grew goes on from there;
- * - a live session is never overwritten: the runtime's sessions are checked before every batch, and the database
- *   refuses a step whose session has a row no import wrote (the plan then writes nothing);
+ * - a live session is never overwritten: the runtime's sessions are checked before every step is written, and the
+ *   database refuses a step whose session has a row no import wrote (the plan is then written step by step, and
+ *   that session's steps are left out);
  * - two imports at once (the CLI beside a server) double nothing: every row has its unique key.
- * Live ingest is not blocked: batches are bounded (`batchBytes`), and the loop yields to the event loop after each;
- * writes go through the same adapter (the writer thread) as the runtime's.
+ * Live ingest is not blocked: batches (`batchBytes`) and plans (`planOps`) are bounded, one plan at a time is in the
+ * writer's queue, and the loop yields to the event loop after each batch; writes go through the same adapter (the
+ * writer thread) as the runtime's.
  */
 
 import {
   finishImport,
   type ImportRows,
   type ImportState,
-  importedSession,
   importLines,
   type PricingTable,
   skipLine,
   startImport,
 } from '@flightdeck/core';
-import {
-  type DatabaseAdapter,
-  type ImportFileRow,
-  importFileOp,
-  isImportConflict,
-  loadImportFiles,
-} from '@flightdeck/db';
+import { type DatabaseAdapter, type ImportFileRow, loadImportFiles } from '@flightdeck/db';
 import type { AgentCli } from '@flightdeck/shared-types';
+import { IMPORT_PLAN_OPS } from '../tuning.js';
 import { importMapperFor } from './agents.js';
 import { type FoundFiles, findFiles, type ImportCandidate, type ImportRoots } from './files.js';
 import { readLineBatches } from './lines.js';
-import { emptyRows, fileRow, mergeRows, parseLines, rowOps } from './rows.js';
+import { emptyRows, mergeRows, parseLines } from './rows.js';
+import { createStepQueue, type FileTrack, type StepQueue } from './steps.js';
 
 export type ImportRunState = 'idle' | 'running' | 'done' | 'failed' | 'aborted';
 
@@ -107,8 +104,10 @@ export interface ImportOptions {
   /** Longest line read (default 64 MiB); longer ones are skipped. */
   maxLineBytes?: number;
   onProgress?: (p: ImportProgress) => void;
-  /** Files read at once (default 2; their writes still go out one at a time). */
+  /** Files read at once (default 2; their writes still go out one plan at a time). */
   concurrency?: number;
+  /** Operations (rows) per plan written (default `IMPORT_PLAN_OPS`, tuning.ts; a plan holds at least one step). */
+  planOps?: number;
 }
 
 const DEFAULT_BATCH = 256 * 1024;
@@ -128,7 +127,8 @@ function parseState(row: Pick<ImportFileRow, 'state' | 'session_id'>): ImportSta
   }
 }
 
-type FileOutcome = 'imported' | 'empty' | 'live' | 'stopped';
+/** A file left before its end (abort, a state this version cannot continue), or given to the writes whole. */
+type ReadOutcome = 'stopped' | 'queued';
 
 /** Runs one import to its end (or until `signal` aborts it). Never throws: the outcome is in the progress. */
 export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<ImportProgress> {
@@ -156,26 +156,39 @@ export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<Imp
     }
     p.filesTotal = todo.length;
     emit();
-    // two files at a time: one is parsed while the other's step is written. ONE import step at a time in the
-    // writer's queue: a live commit (a hook's POST waits for it) waits behind one bounded step at most.
-    let gate: Promise<unknown> = Promise.resolve();
-    const serial: Serial = (fn) => {
-      const w = gate.then(fn);
-      gate = w.catch(() => undefined);
-      return w;
-    };
+    const queue = createStepQueue(
+      deps,
+      o.planOps ?? IMPORT_PLAN_OPS,
+      (step, from) => {
+        p.bytesDone += step.end - from;
+        if (step.final) {
+          // the end of a file not ending in a newline (still being written) counts too: it was looked at
+          p.bytesDone += step.file.c.size - step.end;
+          if (step.file.c.agentId === null && step.file.hadLines) p.sessions += 1;
+          p.filesDone += 1;
+        }
+        emit();
+      },
+      () => {
+        p.filesLive += 1;
+        p.filesDone += 1;
+        emit();
+      },
+    );
+    // two files at a time: one is parsed while the other waits for its plan to be taken
     let next = 0;
     const worker = async () => {
       while (next < todo.length && !o.signal?.aborted) {
         const { c, row } = todo[next++]!;
-        const outcome = await importFile(deps, serial, o, c, row, p, emit);
-        if (outcome === 'live') p.filesLive += 1;
-        if (outcome === 'imported' && c.agentId === null) p.sessions += 1;
-        p.filesDone += 1;
-        emit();
+        if ((await readFile(deps, queue, o, c, row, p)) === 'stopped') {
+          p.filesDone += 1;
+          emit();
+        }
       }
     };
     await Promise.all(Array.from({ length: o.concurrency ?? DEFAULT_CONCURRENCY }, worker));
+    // what was gathered is written: whole steps, committed with their files' progress (an abort keeps them too)
+    await queue.drain();
     p.state = o.signal?.aborted ? 'aborted' : 'done';
   } catch (err) {
     p.state = o.signal?.aborted ? 'aborted' : 'failed';
@@ -186,113 +199,58 @@ export async function runImport(deps: ImportDeps, o: ImportOptions): Promise<Imp
   return p;
 }
 
-/** Runs `fn` after every step queued before (one import step at a time: its reads see the steps before it). */
-type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
-
-/**
- * The session row a step of file `c` writes: its main transcript's state (this one, or the stored one of the main
- * file) with every subagent file's usage rolled in (read in the step's turn, so the last step sees all); a subagent
- * file whose main transcript is not imported (yet) writes its own row, only when the session has none.
- */
-async function sessionOf(
+/** Reads file `c` from where it stopped, handing each batch of lines, mapped, to the writes. */
+async function readFile(
   deps: ImportDeps,
-  c: ImportCandidate,
-  state: ImportState,
-): Promise<{ session: ReturnType<typeof importedSession>; replace: boolean }> {
-  const rows = await deps.adapter.db
-    .selectFrom('import_files')
-    .select(['path', 'session_id', 'state'])
-    .where('session_id', '=', c.sessionId)
-    .where('status', '<>', 'live')
-    .execute();
-  const others = rows
-    .filter((r) => r.path !== c.path)
-    .map(parseState)
-    .filter((s): s is ImportState => s !== null);
-  const main = c.agentId === null ? state : (others.find((s) => s.agentId === null) ?? null);
-  if (main === null) return { session: importedSession(state, deps.pricing(), c.mtimeMs), replace: false };
-  const subs = [...others.filter((s) => s.agentId !== null), ...(c.agentId !== null ? [state] : [])];
-  return {
-    session: importedSession(
-      main,
-      deps.pricing(),
-      c.mtimeMs,
-      subs.map((s) => s.usage),
-    ),
-    replace: true,
-  };
-}
-
-async function importFile(
-  deps: ImportDeps,
-  serial: Serial,
+  queue: StepQueue,
   o: ImportOptions,
   c: ImportCandidate,
   row: ImportFileRow | undefined,
   p: ImportProgress,
-  emit: () => void,
-): Promise<FileOutcome> {
-  let from = row?.bytes_done ?? 0;
-  let state =
-    (row ? parseState(row) : null) ??
-    startImport({ sessionId: c.sessionId, cli: c.cli, path: c.path, agentId: c.agentId });
-  if (row && from > 0 && parseState(row) === null) return 'stopped'; // a state this version cannot continue
+): Promise<ReadOutcome> {
+  const from = row?.bytes_done ?? 0;
+  const stored = row ? parseState(row) : null;
+  if (row && from > 0 && stored === null) return 'stopped'; // a state this version cannot continue
+  let state = stored ?? startImport({ sessionId: c.sessionId, cli: c.cli, path: c.path, agentId: c.agentId });
+  const file: FileTrack = { c, written: from, live: false, hadLines: false };
+  /** A file found live was counted when marked. */
+  const halted = (): ReadOutcome => (file.live ? 'queued' : 'stopped');
   const parse = importMapperFor(c.cli);
-  const markLive = async (): Promise<FileOutcome> => {
-    const live = fileRow(c, from, 'live', state, deps.now());
-    await serial(() => deps.adapter.write([importFileOp(live, null, false)]));
-    return 'live';
-  };
-  /** Writes one step; an outcome when the file stops here (its session is live), else null. */
-  const step = async (end: number, rows: ImportRows, final: boolean): Promise<FileOutcome | null> => {
-    if (deps.isLive(c.sessionId)) return markLive();
-    const progress = fileRow(c, end, final ? 'done' : 'importing', state, deps.now());
-    try {
-      await serial(async () => {
-        const { session, replace } = await sessionOf(deps, c, state);
-        await deps.adapter.write([importFileOp(progress, session, replace), ...rowOps(c.sessionId, rows)]);
-      });
-    } catch (err) {
-      if (!isImportConflict(err)) throw err;
-      return markLive();
-    }
-    from = end;
-    return null;
-  };
-  let wrote = false;
-  let counted = 0;
-  let pending: { end: number; rows: ImportRows } | null = null;
-  const batchBytes = o.batchBytes ?? DEFAULT_BATCH;
+  let pending: { end: number; rows: ImportRows; state: ImportState } | null = null;
   for await (const batch of readLineBatches(c.path, from, {
-    batchBytes,
+    batchBytes: o.batchBytes ?? DEFAULT_BATCH,
     maxLineBytes: o.maxLineBytes ?? DEFAULT_MAX_LINE,
   })) {
-    if (o.signal?.aborted) return 'stopped';
+    if (file.live) return halted();
     // the batch before goes out now that one follows (the last one goes out with the end of the file)
     if (pending !== null) {
-      const delta = pending.end - from;
-      const r = await step(pending.end, pending.rows, false);
-      if (r !== null) return r;
-      wrote = true;
-      p.bytesDone += delta;
-      counted += delta;
-      emit();
+      await queue.add({ file, ...pending, final: false });
       await yieldToLoop();
+      if (file.live) return halted();
     }
+    file.hadLines = true;
     const parsed = parseLines(batch.lines, parse);
     for (let i = 0; i < parsed.skipped; i++) state = skipLine(state);
     p.linesSkipped += parsed.skipped;
     const next = importLines(state, parsed.lines, deps.redact, c.mtimeMs);
     state = next.state;
-    pending = { end: batch.end, rows: next.rows };
+    pending = { end: batch.end, rows: next.rows, state };
+    if (o.signal?.aborted) {
+      // stopped after the batch in hand: it is written (the file is left mid-way; the next run goes on)
+      await queue.add({ file, ...pending, final: false });
+      return 'stopped';
+    }
   }
-  if (o.signal?.aborted) return 'stopped';
+  if (o.signal?.aborted || file.live) return halted();
   const fin = finishImport(state);
-  state = fin.state;
   const last = pending ?? { end: from, rows: emptyRows() };
-  const rows = mergeRows(last.rows, fin.rows);
-  const r = await step(last.end, rows, true);
-  if (r !== null) return r;
-  p.bytesDone += c.size - (row?.bytes_done ?? 0) - counted;
-  return wrote || pending !== null ? 'imported' : 'empty';
+  await queue.add({
+    file,
+    end: last.end,
+    rows: mergeRows(last.rows, fin.rows),
+    state: fin.state,
+    final: true,
+  });
+  await yieldToLoop();
+  return 'queued';
 }

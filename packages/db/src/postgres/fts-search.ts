@@ -2,7 +2,7 @@
  * Full-text search on PostgreSQL: `search_index.tsv` (a tsvector under a GIN index, PostgreSQL migration 0002), the
  * newest `RANK_WINDOW` matches (as on SQLite; `capped` when more matched) ranked by `ts_rank` (normalised by document length, as bm25 favours short documents; `rank` is its negative, so
  * lower is better as on SQLite), snippets by `ts_headline` marked with the control characters of `fts.ts`. The
- * words are those of `ftsWords`, each a prefix term, all ANDed: operators of the tsquery syntax lose their meaning.
+ * words are those of `ftsWords`, the last one a prefix term, all ANDed: operators of the tsquery syntax lose their meaning.
  */
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import { parseInput } from '../errors.js';
@@ -34,11 +34,15 @@ const HEADLINE = [
   'ShortWord=0',
 ].join(', ');
 
-/** The tsquery text of a user string: every word a quoted prefix term, ANDed; null when nothing is left. */
+/**
+ * The tsquery text of a user string: every word a quoted term, the last one a prefix term (the word being typed),
+ * ANDed, as `toFtsQuery` does for SQLite; null when nothing is left.
+ */
 export function toTsQuery(query: string): string | null {
-  const terms = ftsWords(query.replaceAll('\u0000', '')).map((word) => {
+  const words = ftsWords(query.replaceAll('\u0000', ''));
+  const terms = words.map((word, i) => {
     const lexeme = word.replace(/[<>&]/g, ' ').replaceAll('\\', '\\\\').replaceAll("'", "''");
-    return `'${lexeme}':*`;
+    return `'${lexeme}'${i === words.length - 1 ? ':*' : ''}`;
   });
   return terms.length > 0 ? terms.join(' & ') : null;
 }
