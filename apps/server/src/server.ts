@@ -204,6 +204,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     dispatch: (input) => runtime.dispatch(input),
     offlineAfterMs: () => configStore.get().hostOfflineAfterMs,
     log: runtimeLog,
+    alerts,
+    ...(opts.clock ? { now: opts.clock } : {}),
   });
   const services: Services = {
     runtime,
@@ -294,7 +296,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // once it is over.
   collector = startServerIdleCollector(() => runtime.inputCount() + retention.work());
 
-  // Started after listening (below); closed first.
   let spool: SpoolHandle | null = null;
   let transcripts: TranscriptFollower | null = null;
   let closing: Promise<void> | null = null;

@@ -45,13 +45,13 @@ async function postReport(base: string, body: unknown, headers: Record<string, s
   return { status: res.status, body: (await res.json()) as { message?: string; ended?: number } };
 }
 
-async function setup(file: Record<string, unknown> = {}) {
+async function setup(file: Record<string, unknown> = {}, clock?: () => number) {
   const tmp = tmpDir('fd-reports-');
   cleanups.push(() => tmp.remove());
-  return setupIn(tmp.dir, file);
+  return setupIn(tmp.dir, file, clock);
 }
 
-async function setupIn(dataDir: string, file: Record<string, unknown> = {}) {
+async function setupIn(dataDir: string, file: Record<string, unknown> = {}, clock?: () => number) {
   const identified: number[] = [];
   const processes: ProcessInspector = {
     identify(pid) {
@@ -65,6 +65,7 @@ async function setupIn(dataDir: string, file: Record<string, unknown> = {}) {
     password: PASSWORD,
     processes,
     file,
+    ...(clock ? { clock } : {}),
   });
   cleanups.push(() => server.close());
   const login = await caller(server).auth.login({ password: PASSWORD });
@@ -169,5 +170,65 @@ describe('host reports', () => {
     expect((await t.api.hosts.list())[0]).toMatchObject({ offline: false });
     await new Promise((r) => setTimeout(r, 1300));
     expect((await t.api.hosts.list())[0]).toMatchObject({ connection: 'offline', offline: true });
+  });
+});
+
+describe('alert rules on host conditions', () => {
+  /** The titles of the in-app alerts `alerts.live` delivers, as they arrive. */
+  async function liveTitles(api: Awaited<ReturnType<typeof setup>>['api']) {
+    const titles: string[] = [];
+    const stream = await api.alerts.live({});
+    const it = stream[Symbol.asyncIterator]();
+    // (not awaited: a generator's return waits for the next() under way, which the server's close ends)
+    cleanups.push(() => {
+      void it.return?.(undefined);
+    });
+    void (async () => {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        const [, data] = r.value as unknown as [
+          string,
+          { alert: { title: string; sessionId: string | null } },
+        ];
+        titles.push(`${data.alert.title}${data.alert.sessionId === null ? '' : ' (a session?)'}`);
+      }
+    })();
+    return titles;
+  }
+
+  it('a metric rule fires once on the report that crosses its level, and again after the metric fell back', async () => {
+    const t = await setup();
+    await t.api.alerts.rules.create({
+      name: 'CPU hot',
+      enabled: true,
+      condition: { type: 'host-metric', metric: 'cpu', level: 'danger' },
+      channels: ['in-app'],
+    });
+    const titles = await liveTitles(t.api);
+    for (const cpu of [20, 90, 95, 30, 85])
+      expect((await postReport(t.base, report([], cpu), bearer(t.token))).status).toBe(202);
+    await waitFor(() => titles.length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(titles).toEqual(['host-a: CPU 90 %', 'host-a: CPU 85 %']);
+  });
+
+  it('an offline rule fires once a host has been silent for its minutes (clock moved forward)', async () => {
+    let offset = 0;
+    const t = await setup({}, () => Date.now() + offset);
+    await t.api.alerts.rules.create({
+      name: 'Host gone',
+      enabled: true,
+      condition: { type: 'host-offline', minutes: 5 },
+      channels: ['in-app'],
+    });
+    const titles = await liveTitles(t.api);
+    expect((await postReport(t.base, report([]), bearer(t.token))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1500)); // a refresh with the host online
+    expect(titles).toEqual([]);
+    offset = 6 * 60_000;
+    await waitFor(() => titles.length >= 1, 5000);
+    await new Promise((r) => setTimeout(r, 1500)); // more refreshes: not again
+    expect(titles).toEqual(['host-a: offline']);
   });
 });

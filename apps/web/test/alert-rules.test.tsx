@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertRulesPanel } from '../src/components/AlertRules.js';
+import { AlertRulesPanel, conditionWords } from '../src/components/AlertRules.js';
 import type { AlertDelivery, AlertRuleDraft, AlertRuleView } from '../src/data/types.js';
 import { testApi } from './api.js';
 
@@ -141,6 +141,36 @@ describe('alert rules in Settings', () => {
         },
       ],
     ]);
+  });
+
+  it('adds rules on host conditions: a metric at a level, a host silent for some minutes', async () => {
+    const { calls } = setup();
+    await screen.findByText('Slow approval');
+    fireEvent.input(screen.getByLabelText('Rule name'), { target: { value: 'Memory tight' } });
+    fireEvent.change(screen.getByLabelText('When'), { target: { value: 'host-metric' } });
+    expect(screen.queryByLabelText('Minutes')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Metric'), { target: { value: 'memory' } });
+    // The levels say their threshold for the metric chosen.
+    expect([...(screen.getByLabelText('Level') as HTMLSelectElement).options].map((o) => o.text)).toEqual([
+      'warning (≥ 70 %)',
+      'danger (≥ 85 %)',
+    ]);
+    fireEvent.change(screen.getByLabelText('Level'), { target: { value: 'warn' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add rule' }));
+    await waitFor(() => expect(calls.length).toBe(1));
+    fireEvent.input(screen.getByLabelText('Rule name'), { target: { value: 'Box gone' } });
+    fireEvent.change(screen.getByLabelText('When'), { target: { value: 'host-offline' } });
+    fireEvent.input(screen.getByLabelText('Minutes'), { target: { value: '10' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add rule' }));
+    await waitFor(() => expect(calls.length).toBe(2));
+    expect(calls.map((c) => (c[1] as AlertRuleDraft).condition)).toEqual([
+      { type: 'host-metric', metric: 'memory', level: 'warn' },
+      { type: 'host-offline', minutes: 10 },
+    ]);
+    expect(conditionWords({ type: 'host-metric', metric: 'cpu', level: 'danger' })).toBe(
+      "A host's CPU reaches danger (≥ 80 %)",
+    );
+    expect(conditionWords({ type: 'host-offline', minutes: 10 })).toBe('A host stops reporting for 10 min');
   });
 
   it('says so when the server has no alert rules to give', async () => {

@@ -1,9 +1,9 @@
-import type { HostMetrics } from '@flightdeck/shared-types';
+import { type HostMetrics, metricPercent } from '@flightdeck/shared-types';
 import { cleanup, fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostInfo } from '../src/data/hosts.js';
 import { setNow } from '../src/lib/clock.js';
-import { HostsView, metricPercent } from '../src/views/Hosts.js';
+import { HostsView } from '../src/views/Hosts.js';
 
 afterEach(cleanup);
 

@@ -27,6 +27,14 @@ export {
   type ConversationLine,
   parseConversationLine,
 } from './conversation.js';
+export {
+  EMPTY_HOST_ALERT_STATE,
+  evaluateHostAlerts,
+  type HostAlertFire,
+  type HostAlertState,
+  type HostAlertSubject,
+  isHostRule,
+} from './host-alerts.js';
 export { isRemoteHost, processGone } from './hosts.js';
 export {
   finishImport,

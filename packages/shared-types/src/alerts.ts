@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ApprovalView } from './approvals.js';
+import { HOST_METRICS } from './host-health.js';
 
 export const ALERT_CHANNELS = ['in-app', 'browser', 'push', 'webhook'] as const;
 export type AlertChannel = (typeof ALERT_CHANNELS)[number];
@@ -20,8 +21,12 @@ const minutes = z.number().int().min(1).max(MAX_ALERT_MINUTES);
  * - `idle`: the session has waited for the user (turn finished, idle) `minutes` (occurrence: since when);
  * - `error`: a turn failed (occurrence: the failure);
  * - `ended-unexpectedly`: the session ended without being asked to (its process exited, an error, a timeout);
- * - `approval-opened`: a decidable approval opened (the built-in rule: push + browser by default).
- * The union stays open: later conditions (cost over a threshold) are new members.
+ * - `approval-opened`: a decidable approval opened (the built-in rule: push + browser by default);
+ * - `host-offline`: a host (`flightdeck forward`) has not been heard from for `minutes` (occurrence: its silence);
+ * - `host-metric`: a host's latest `metric` is at `level` or above against its thresholds (occurrence: the report
+ *   that crossed it; it fires again after the metric came back below).
+ * Host conditions have no session (`AlertFired.sessionId` null). The union stays open: later conditions (cost over
+ * a threshold) are new members.
  */
 export const alertConditionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('approval-waiting'), minutes }),
@@ -29,6 +34,12 @@ export const alertConditionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error') }),
   z.object({ type: z.literal('ended-unexpectedly') }),
   z.object({ type: z.literal('approval-opened') }),
+  z.object({ type: z.literal('host-offline'), minutes }),
+  z.object({
+    type: z.literal('host-metric'),
+    metric: z.enum(HOST_METRICS),
+    level: z.enum(['warn', 'danger']),
+  }),
 ]);
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
 export type AlertConditionType = AlertCondition['type'];

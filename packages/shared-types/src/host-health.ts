@@ -4,6 +4,8 @@
  * from within the offline time). Pure; shown by the dashboard's Hosts view and used by the host alert rules.
  */
 
+import type { HostMetrics } from './hosts.js';
+
 /** The metrics of a host, each a share in %: CPU busy, memory used, load per core (1 min), disk used, swap used. */
 export const HOST_METRICS = ['cpu', 'memory', 'load', 'disk', 'swap'] as const;
 export type HostMetric = (typeof HOST_METRICS)[number];
@@ -74,4 +76,31 @@ export function hostConnection(
 ): HostConnection {
   if (lastSeenAt === null) return 'never';
   return now - lastSeenAt <= offlineAfterMs ? 'online' : 'offline';
+}
+
+/** A metric of a report as a share (%), or null when the host did not report it (no swap, say). */
+export function metricPercent(m: HostMetrics, metric: HostMetric): number | null {
+  switch (metric) {
+    case 'cpu':
+      return m.cpuPercent;
+    case 'memory':
+      return sharePercent(m.memory.used, m.memory.total);
+    case 'load':
+      return loadPercent(m.load[0], m.cpuCount);
+    case 'disk':
+      return sharePercent(m.disk.used, m.disk.total);
+    case 'swap':
+      return sharePercent(m.swap.used, m.swap.total);
+  }
+}
+
+/** Every metric of a report as a share (%). */
+export function metricPercents(m: HostMetrics): Record<HostMetric, number | null> {
+  return {
+    cpu: metricPercent(m, 'cpu'),
+    memory: metricPercent(m, 'memory'),
+    load: metricPercent(m, 'load'),
+    disk: metricPercent(m, 'disk'),
+    swap: metricPercent(m, 'swap'),
+  };
 }

@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { AlertFireEffect } from '@flightdeck/core';
+import { type AlertFireEffect, type CoreAlertRule, isHostRule } from '@flightdeck/core';
 import {
   addAlertDelivery,
   createAlertRule,
@@ -106,6 +106,10 @@ export interface AlertService {
   test(input: AlertTestInput): Promise<{ dedupeKey: string; channels: AlertChannel[] }>;
   /** The `alert-fire` effect. Never throws; the deliveries run in the background. */
   fire(effect: AlertFireEffect): void;
+  /** The enabled rules on host conditions, as last loaded (the hosts' alerts evaluate them). */
+  hostRules(): CoreAlertRule[];
+  /** An alert the core did not make (a host's) sent on `channels`, as `fire` sends an effect's. Never throws. */
+  deliver(alert: AlertFired, channels: readonly AlertChannel[]): void;
   /** Resolves once every delivery started so far is over (retries included), or after `timeoutMs` if given. */
   idle(timeoutMs?: number): Promise<void>;
   stop(): void;
@@ -348,6 +352,14 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
         approvalId: effect.approvalId,
       };
       send(alert, effect.channels, rules.get(effect.ruleId));
+    },
+    hostRules() {
+      return [...rules.values()]
+        .filter((r) => r.enabled && isHostRule(r))
+        .map(({ createdAt: _c, updatedAt: _u, webhook: _w, ...rule }) => rule);
+    },
+    deliver(alert, channels) {
+      if (!stopped) send(alert, channels, rules.get(alert.ruleId));
     },
     async idle(timeoutMs) {
       const all = (async () => {

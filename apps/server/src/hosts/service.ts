@@ -1,16 +1,21 @@
 /**
  * The hosts of a server (issue 19): their tokens (tokens.ts), followed in the table every second; their reports
  * (reports.ts): metrics, and agent PIDs their forwarders found gone, which end those sessions (`process-gone`);
- * and what `hosts.list` shows of each, `offline` when not heard from for `hostOfflineAfterMs`.
+ * and what `hosts.list` shows of each, `offline` when not heard from for `hostOfflineAfterMs`. Alert rules on host
+ * conditions (core `host-alerts.ts`) are evaluated every refresh and at each report, and sent by the alert service.
  */
+import { type CoreAlertRule, EMPTY_HOST_ALERT_STATE, evaluateHostAlerts } from '@flightdeck/core';
 import { saveHostReport } from '@flightdeck/db';
 import {
+  type AlertChannel,
+  type AlertFired,
   type HostConnection,
   type HostMetricSample,
   type HostMetrics,
   type HostReport,
   hostConnection,
   hostReportSchema,
+  metricPercents,
   type Session,
 } from '@flightdeck/shared-types';
 import type { CoreInput } from '../ports.js';
@@ -38,6 +43,12 @@ export interface HostView {
   metrics: (HostMetrics & { receivedAt: number }) | null;
   /** Recent metric samples, oldest first (at most `MAX_HOST_SAMPLES`). */
   samples: HostMetricSample[];
+}
+
+/** Where host alerts come from and go: the alert service's host rules and its channels. */
+export interface HostAlertSink {
+  hostRules(): CoreAlertRule[];
+  deliver(alert: AlertFired, channels: readonly AlertChannel[]): void;
 }
 
 export interface HostsService {
@@ -71,12 +82,37 @@ export async function startHosts(opts: {
   offlineAfterMs: () => number;
   log: Logger;
   refreshMs?: number;
+  /** Alert rules on host conditions and where they go (the alert service); evaluated at every refresh and report. */
+  alerts?: HostAlertSink;
+  now?: () => number;
 }): Promise<HostsService> {
+  const now = opts.now ?? Date.now;
   const tokens = createHostTokens(opts.db, (err) => opts.log.warn({ err }, 'hosts: last seen not written'));
   const reports = createHostReports();
   await tokens.refresh();
+  let alertState = EMPTY_HOST_ALERT_STATE;
+  const evaluateAlerts = () => {
+    if (!opts.alerts) return;
+    const subjects = tokens.list().map((h) => {
+      const latest = reports.latest(h.name) ?? storedReport(h.lastReport, h.lastSeenAt);
+      return {
+        name: h.name,
+        lastSeenAt: tokens.lastSeen(h.name),
+        revoked: h.revokedAt !== null,
+        latest: latest
+          ? { receivedAt: latest.receivedAt, percents: metricPercents(latest.report.metrics) }
+          : null,
+      };
+    });
+    const r = evaluateHostAlerts(opts.alerts.hostRules(), subjects, now(), alertState);
+    alertState = r.state;
+    for (const f of r.fires) opts.alerts.deliver(f.alert, f.channels);
+  };
   const timer = setInterval(() => {
-    tokens.refresh().catch((err) => opts.log.warn({ err }, 'hosts: table not read'));
+    tokens
+      .refresh()
+      .then(evaluateAlerts)
+      .catch((err) => opts.log.warn({ err }, 'hosts: table not read'));
   }, opts.refreshMs ?? HOSTS_REFRESH_MS);
   timer.unref();
   return {
@@ -109,6 +145,7 @@ export async function startHosts(opts: {
     async report(host, report, receivedAt) {
       reports.record(host, report, receivedAt);
       tokens.seen(host, receivedAt);
+      evaluateAlerts();
       saveHostReport(opts.db, host, JSON.stringify(report), receivedAt).catch((err) =>
         opts.log.warn({ err, host }, 'hosts: report not stored'),
       );

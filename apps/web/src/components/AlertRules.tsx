@@ -1,3 +1,9 @@
+import {
+  DEFAULT_HOST_THRESHOLDS,
+  HOST_METRIC_LABELS,
+  HOST_METRICS,
+  type HostMetric,
+} from '@flightdeck/shared-types';
 import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
 import type { AlertChannel, AlertCondition, AlertRuleDraft, AlertRuleView, Api } from '../data/types.js';
 import { formatDateTime } from '../lib/format.js';
@@ -15,10 +21,19 @@ const CONDITIONS: Array<{ type: AlertCondition['type']; label: string; timed: bo
   { type: 'error', label: 'A turn fails', timed: false },
   { type: 'ended-unexpectedly', label: 'A session ends unexpectedly', timed: false },
   { type: 'approval-opened', label: 'An approval opens', timed: false },
+  { type: 'host-offline', label: 'A host stops reporting for…', timed: true },
+  { type: 'host-metric', label: 'A host metric reaches…', timed: false },
+];
+
+const LEVELS: Array<{ id: 'warn' | 'danger'; label: string }> = [
+  { id: 'warn', label: 'warning' },
+  { id: 'danger', label: 'danger' },
 ];
 
 /** A rule's condition in words: "An approval waits longer than 5 min". */
 export function conditionWords(c: AlertCondition): string {
+  if (c.type === 'host-metric')
+    return `A host's ${HOST_METRIC_LABELS[c.metric]} reaches ${c.level === 'danger' ? 'danger' : 'warning'} (≥ ${DEFAULT_HOST_THRESHOLDS[c.metric][c.level]} %)`;
   const label = CONDITIONS.find((x) => x.type === c.type)?.label ?? c.type;
   return 'minutes' in c ? `${label.replace(/…$/, '')} ${c.minutes} min` : label;
 }
@@ -33,6 +48,8 @@ export function AlertRulesPanel(props: { api: Api; onToast: (m: string) => void 
   const [name, setName] = createSignal('');
   const [type, setType] = createSignal<AlertCondition['type']>('approval-waiting');
   const [minutes, setMinutes] = createSignal(5);
+  const [metric, setMetric] = createSignal<HostMetric>('cpu');
+  const [level, setLevel] = createSignal<'warn' | 'danger'>('danger');
   const [channels, setChannels] = createSignal<AlertChannel[]>(['browser', 'push']);
   const [url, setUrl] = createSignal('');
   const [secret, setSecret] = createSignal('');
@@ -60,9 +77,11 @@ export function AlertRulesPanel(props: { api: Api; onToast: (m: string) => void 
     webhook: r.webhook ? { url: r.webhook.url } : null,
   });
   const condition = (): AlertCondition =>
-    timed()
-      ? { type: type() as 'approval-waiting' | 'idle', minutes: minutes() }
-      : ({ type: type() } as AlertCondition);
+    type() === 'host-metric'
+      ? { type: 'host-metric', metric: metric(), level: level() }
+      : timed()
+        ? { type: type() as 'approval-waiting' | 'idle' | 'host-offline', minutes: minutes() }
+        : ({ type: type() } as AlertCondition);
   return (
     <section class="panel" aria-labelledby="rules-title">
       <h2 id="rules-title">Alert rules</h2>
@@ -177,6 +196,28 @@ export function AlertRulesPanel(props: { api: Api; onToast: (m: string) => void 
           >
             <For each={CONDITIONS}>{(c) => <option value={c.type}>{c.label}</option>}</For>
           </select>
+          <Show when={type() === 'host-metric'}>
+            <select
+              aria-label="Metric"
+              value={metric()}
+              onChange={(e) => setMetric(e.currentTarget.value as HostMetric)}
+            >
+              <For each={HOST_METRICS}>{(m) => <option value={m}>{HOST_METRIC_LABELS[m]}</option>}</For>
+            </select>
+            <select
+              aria-label="Level"
+              value={level()}
+              onChange={(e) => setLevel(e.currentTarget.value as 'warn' | 'danger')}
+            >
+              <For each={LEVELS}>
+                {(l) => (
+                  <option value={l.id}>
+                    {l.label} (≥ {DEFAULT_HOST_THRESHOLDS[metric()][l.id]} %)
+                  </option>
+                )}
+              </For>
+            </select>
+          </Show>
           <Show when={timed()}>
             <label class="rule-form__minutes">
               <input

@@ -8,11 +8,8 @@ import {
   DEFAULT_HOST_THRESHOLDS,
   HOST_METRIC_LABELS,
   HOST_METRICS,
-  type HostMetric,
-  type HostMetrics,
-  loadPercent,
   metricLevel,
-  sharePercent,
+  metricPercent,
 } from '@flightdeck/shared-types';
 import { createResource, For, type JSX, onCleanup, Show } from 'solid-js';
 import { Sparkline, themeColor } from '../components/ChartCanvas.js';
@@ -22,22 +19,6 @@ import { errText, formatDuration, formatTime, plural } from '../lib/format.js';
 
 /** How often the page asks again (reports arrive every 5 s by default). */
 export const HOSTS_POLL_MS = 5000;
-
-/** A metric of one sample as a share (%), or null when the host did not report it (no swap, say). */
-export function metricPercent(m: HostMetrics, metric: HostMetric): number | null {
-  switch (metric) {
-    case 'cpu':
-      return m.cpuPercent;
-    case 'memory':
-      return sharePercent(m.memory.used, m.memory.total);
-    case 'load':
-      return loadPercent(m.load[0], m.cpuCount);
-    case 'disk':
-      return sharePercent(m.disk.used, m.disk.total);
-    case 'swap':
-      return sharePercent(m.swap.used, m.swap.total);
-  }
-}
 
 const STATE_TEXT = { online: 'online', offline: 'offline', never: 'not heard from yet', revoked: 'revoked' };
 
