@@ -236,7 +236,7 @@ describe('phone top menu', () => {
         page.locator('.brand'),
         page.getByRole('button', { name: 'New agent session' }),
       ];
-      expect(targets.length).toBe(5 + 3 + 2);
+      expect(targets.length).toBe(6 + 3 + 2);
       for (const el of targets) {
         const box = await el.boundingBox();
         const what = `${await el.evaluate((e) => e.textContent || e.getAttribute('aria-label'))} at ${width} px`;

@@ -41,7 +41,7 @@ export const CLI_CAPABILITIES: Readonly<Record<AgentCli, CliCapabilities>> = Obj
     testedVersion: '2.1.328',
     approvals: {
       fromDashboard: true,
-      how: 'Its PermissionRequest hook is held until you answer here (allow, deny with a message, allow for the session); answering in the terminal closes it here.',
+      how: 'Claude Code asks Flightdeck before a tool runs and waits for your answer here (allow, deny with a message, allow for the session); answering in the terminal closes it here.',
       defaultHoldSeconds: null,
     },
     usage:
@@ -62,7 +62,7 @@ export const CLI_CAPABILITIES: Readonly<Record<AgentCli, CliCapabilities>> = Obj
     testedVersion: '0.171.0',
     approvals: {
       fromDashboard: true,
-      how: 'Its PermissionRequest hook is held briefly (20 s by default; flightdeck hooks install --cli codex --codex-hold <seconds>) and Codex’s own prompt is blocked meanwhile: answer here within that time (allow or deny; no “allow for the session”), else in the terminal. codex exec never asks.',
+      how: 'Codex asks Flightdeck before a tool runs and waits briefly (20 s by default; flightdeck hooks install --cli codex --codex-hold <seconds>), its own prompt blocked meanwhile: answer here within that time (allow or deny; no “allow for the session”), else in the terminal. codex exec never asks.',
       defaultHoldSeconds: 20,
     },
     usage:
@@ -79,7 +79,7 @@ export const CLI_CAPABILITIES: Readonly<Record<AgentCli, CliCapabilities>> = Obj
     testedVersion: '0.61.0',
     approvals: {
       fromDashboard: false,
-      how: 'Gemini CLI has no hook that can answer its permission question: Flightdeck shows it (from its ToolPermission notice) and you answer in the terminal. Its BeforeTool hook can only allow or deny every call of a tool, which Flightdeck does not do.',
+      how: 'Gemini CLI has no hook that can answer its permission question: Flightdeck shows the question (from its notification) and you answer in the terminal. Its before-tool hook can only allow or deny every call of a tool, which Flightdeck does not do.',
       defaultHoldSeconds: null,
     },
     usage:
