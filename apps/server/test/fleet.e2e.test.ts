@@ -47,8 +47,10 @@ tick();
 `;
 
 /**
- * A host's machine: in its PID namespace (`unshare --pid --fork --mount-proc`, under the host name the namespace
- * spawn gives), the forwarder in the background, then the agent started as PID $AGENT_PID of that namespace.
+ * A host's machine: in its PID namespace (`unshare --pid --kill-child --mount-proc`, under the host name the
+ * namespace spawn gives), the forwarder in the background, then the agent started as PID $AGENT_PID of that
+ * namespace. `--kill-child`: when the test kills `unshare`, the namespace's first process dies, and everything in
+ * the namespace with it (without it the forwarder and the agent outlived the test).
  */
 const HOST_SH = `
 mkdir -p "$DATA/spool"
@@ -164,7 +166,7 @@ describe('a fleet of hosts in network namespaces', () => {
       mkdirSync(ctl, { recursive: true });
       writeFileSync(join(ctl, 'agent.js'), AGENT_JS);
       const agentPid = pidFreeHere();
-      const proc = host.spawn(['unshare', '--pid', '--fork', '--mount-proc', 'sh', '-c', HOST_SH], {
+      const proc = host.spawn(['unshare', '--pid', '--kill-child', '--mount-proc', 'sh', '-c', HOST_SH], {
         hostname: name,
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -191,10 +193,16 @@ describe('a fleet of hosts in network namespaces', () => {
     for (const m of machines) {
       writeFileSync(join(m.ctl, 'stop'), '');
       const exited = new Promise((r) => (m.proc.exitCode !== null ? r(null) : m.proc.once('exit', r)));
-      m.proc.kill('SIGKILL'); // the PID namespace's first process: everything in it goes with it
+      m.proc.kill('SIGKILL'); // unshare: its child, the PID namespace's first process, is killed with it
       await exited;
     }
     await killCentral();
+    // Nothing of the hosts or of the central server outlives the test.
+    await waitFor(
+      () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).indexOf(tmp.dir) < 0,
+      10_000,
+      100,
+    );
     net?.destroy();
     rmSync(tmp.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
