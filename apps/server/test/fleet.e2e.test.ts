@@ -197,14 +197,17 @@ describe('a fleet of hosts in network namespaces', () => {
       await exited;
     }
     await killCentral();
-    // Nothing of the hosts or of the central server outlives the test.
-    await waitFor(
-      () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).indexOf(tmp.dir) < 0,
-      10_000,
-      100,
-    );
-    net?.destroy();
-    rmSync(tmp.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    try {
+      // Nothing of the hosts or of the central server outlives the test.
+      await waitFor(
+        () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).indexOf(tmp.dir) < 0,
+        10_000,
+        100,
+      );
+    } finally {
+      net?.destroy();
+      rmSync(tmp.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    }
   });
 
   it('stores every event once with its host through a cut link and a killed server, and leaves remote PIDs alone', async () => {
