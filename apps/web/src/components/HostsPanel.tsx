@@ -4,15 +4,9 @@
  * heard from and how many agents it runs; "Revoke" (after a confirmation) stops that host at once.
  */
 import { createResource, createSignal, For, type JSX, Show } from 'solid-js';
-import type { HostInfo, HostsApi } from '../data/hosts.js';
+import { HOST_STATE_WORDS, type HostInfo, type HostsApi, hostStateOf } from '../data/hosts.js';
 import { errText, formatDateTime } from '../lib/format.js';
 import { ConfirmDialog } from './Dialog.js';
-
-const CONNECTION_WORDS: Record<HostInfo['connection'], string> = {
-  online: 'online',
-  offline: 'offline',
-  never: 'not heard from yet',
-};
 
 export function HostsPanel(props: { api: HostsApi; onToast: (m: string) => void }): JSX.Element {
   const [hosts, { refetch }] = createResource(() => props.api.hostsList());
@@ -111,7 +105,7 @@ export function HostsPanel(props: { api: HostsApi; onToast: (m: string) => void 
                   <td>{h.name}</td>
                   <td>{h.lastSeenAt === null ? 'never' : formatDateTime(h.lastSeenAt)}</td>
                   <td>{h.agentCount}</td>
-                  <td>{h.revoked ? 'revoked' : CONNECTION_WORDS[h.connection]}</td>
+                  <td>{HOST_STATE_WORDS[hostStateOf(h)]}</td>
                   <td>
                     <Show when={!h.revoked}>
                       <button

@@ -13,3 +13,17 @@ export interface HostsApi {
   hostsCreateToken(name: string): Promise<{ name: string; token: string }>;
   hostsRevokeToken(name: string): Promise<void>;
 }
+
+/** A host's state as the page says it: online / offline / never heard from (the server's), or revoked. */
+export type HostState = HostInfo['connection'] | 'revoked';
+
+export const HOST_STATE_WORDS: Record<HostState, string> = {
+  online: 'online',
+  offline: 'offline',
+  never: 'not heard from yet',
+  revoked: 'revoked',
+};
+
+export function hostStateOf(h: Pick<HostInfo, 'revoked' | 'connection'>): HostState {
+  return h.revoked ? 'revoked' : h.connection;
+}

@@ -13,14 +13,12 @@ import {
 } from '@flightdeck/shared-types';
 import { createResource, For, type JSX, onCleanup, Show } from 'solid-js';
 import { Sparkline, themeColor } from '../components/ChartCanvas.js';
-import type { HostInfo, HostsApi } from '../data/hosts.js';
+import { HOST_STATE_WORDS, type HostInfo, type HostsApi, hostStateOf } from '../data/hosts.js';
 import { now } from '../lib/clock.js';
 import { errText, formatDuration, formatTime, plural } from '../lib/format.js';
 
 /** How often the page asks again (reports arrive every 5 s by default). */
 export const HOSTS_POLL_MS = 5000;
-
-const STATE_TEXT = { online: 'online', offline: 'offline', never: 'not heard from yet', revoked: 'revoked' };
 
 /** Sparkline colours of a metric in warning or danger (the accent colour otherwise). */
 const LEVEL_COLOR: Partial<Record<'warn' | 'danger', () => string>> = {
@@ -30,8 +28,7 @@ const LEVEL_COLOR: Partial<Record<'warn' | 'danger', () => string>> = {
 
 function HostCard(props: { host: HostInfo; onBoard: (host: string) => void }): JSX.Element {
   const h = () => props.host;
-  /** online / offline / never (not heard from yet) as the server decided, or revoked. */
-  const state = () => (h().revoked ? 'revoked' : h().connection);
+  const state = () => hostStateOf(h());
   const heard = () => {
     const at = h().lastSeenAt;
     return at === null ? 'never heard from' : `last heard ${formatDuration(Math.max(0, now() - at))} ago`;
@@ -41,7 +38,7 @@ function HostCard(props: { host: HostInfo; onBoard: (host: string) => void }): J
       <header class="host-card__head">
         <h3>{h().name}</h3>
         <span class={`chip host-state host-state--${state()}`} data-testid="host-state">
-          {STATE_TEXT[state()]}
+          {HOST_STATE_WORDS[state()]}
         </span>
       </header>
       <p class="muted host-card__meta">
