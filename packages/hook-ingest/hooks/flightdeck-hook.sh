@@ -4,7 +4,7 @@
 #   (Codex legacy notify passes the payload as the last argument; everything else sends it on stdin.)
 # Never prints to stdout (except `{}` for gemini, which wants exactly one JSON object); always exits 0.
 # --hold (PermissionRequest of claude/codex): when a live server reads this spool (<spool>/.reader.lock names a
-# live process), the hook makes the FIFO <spool>/hold/<record id>, marks the record `hold=1` and waits for the
+# live process and does not say "hold":false, as a forwarder's does), the hook makes the FIFO <spool>/hold/<record id>, marks the record `hold=1` and waits for the
 # server to open the FIFO; the one line it writes there (a decision) is printed, an EOF prints nothing. Server
 # down, lock stale or missing, mkfifo failing: exactly the path without --hold.
 # Record file <spool>/<boot8>-<uptime centiseconds, 12 digits>-<pid>.rec (the reader orders by uptime, then
@@ -48,6 +48,7 @@ if [ -n "$H" ] && [ "$c" != gemini ] && read -r l <"$d/.reader.lock"; then
   n=${l#*\"pid\":}; n=${n%%[!0-9]*}; t=
   case $l in *'"start":"'*) t=${l#*\"start\":\"}; t=${t%%\"*} ;; esac
   case $n in ''|0) l= ;; esac
+  case $l in *'"hold":false'*) l= ;; esac
   if [ -z "$l" ]; then :
   elif [ "$b" != 00000000 ]; then
     if read -r s <"/proc/$n/stat"; then

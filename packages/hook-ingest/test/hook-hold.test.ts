@@ -211,6 +211,31 @@ describe('flightdeck-hook.sh --hold', () => {
     expect(existsSync(join(spool, 'hold')) ? readdirSync(join(spool, 'hold')) : []).toEqual([]);
   });
 
+  it('with a live reader that answers no hold (a forwarder: "hold":false in its lock): does not hold', async () => {
+    mkdirSync(spool, { mode: 0o700 });
+    const forwarding = createSpoolReader({ dir: spool, onBatch: () => undefined, holds: false });
+    forwarding.start();
+    try {
+      await until(() => existsSync(join(spool, '.reader.lock')), 'the lock');
+      expect(readFileSync(join(spool, '.reader.lock'), 'utf8')).toContain('"hold":false');
+      for (const cli of ['claude', 'codex']) {
+        const t0 = performance.now();
+        const r = runBounded([cli, '--hold'], permission, hookEnv(spool));
+        expect(r.status).toBe(0);
+        expect(r.stdout).toBe('');
+        expect(performance.now() - t0).toBeLessThan(1000);
+      }
+      expect(existsSync(join(spool, 'hold')) ? readdirSync(join(spool, 'hold')) : []).toEqual([]);
+    } finally {
+      await forwarding.stop();
+    }
+    // The same lock without "hold":false (a server's) makes the hook hold (in a spool of its own).
+    spool = join(tmp.dir, 'spool-of-a-server');
+    writeLock(spool, process.pid, ownStart());
+    const h = hold();
+    await held(spool, h);
+  });
+
   it('with a live reader: holds, prints the one line the server writes, exits 0 and removes its FIFO', async () => {
     writeLock(spool, process.pid, ownStart());
     const hook = hold();

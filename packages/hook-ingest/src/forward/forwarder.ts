@@ -8,8 +8,10 @@
  *   the server as already stored;
  * - while the server or the network is down, the batch is retried with exponential backoff (250 ms doubling to 5 s
  *   by default) and every record stays on disk.
- * `meta.host` is left out: the server sets it to the host the token names. `meta.hold` is left out too (a held
- * approval's FIFO is on this machine, the central server cannot answer it).
+ * `meta.host` is left out: the server sets it to the host the token names. No hook holds here: the forwarder's spool
+ * lock says `"hold":false`, so a permission hook records its question and lets the agent ask in its terminal at once
+ * (a held approval's FIFO would be on this machine, where the central server cannot answer it); were a record held
+ * all the same (an older hook script), its hold fields are left out.
  */
 import type { HookEnvelope } from '@flightdeck/shared-types';
 import { createSpoolReader, type SpoolReader, type SpoolRecord } from '../spool/reader.js';
@@ -174,6 +176,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   const reader = createSpoolReader({
     dir: options.spoolDir,
+    // The central server cannot answer a FIFO on this machine: hooks here ask in the terminal at once.
+    holds: false,
     onBatch: ship,
     // One batch at a time: batches reach the server in capture order.
     maxInFlight: 1,

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { readProcStat } from '../proc.js';
 import { readRegularFile } from './files.js';
 
-/** The lock file in the spool directory: `{"pid":…,"start":"…","token":"…"}`. */
+/**
+ * The lock file in the spool directory: `{"pid":…,"start":"…","token":"…"}`, plus `"hold":false` when the reader
+ * answers no held hook (the forwarder of a remote machine): the hook script then never waits for an answer.
+ */
 export const LOCK_FILE = '.reader.lock';
 
 interface LockContent {
@@ -12,6 +15,7 @@ interface LockContent {
   /** The holder's start time (Linux: field 22 of /proc/<pid>/stat); '' where unknown. */
   start: string;
   token: string;
+  hold?: false;
 }
 
 /** Tokens of the locks held by readers of this process (a lock of our pid with another token is stale). */
@@ -47,11 +51,17 @@ export interface SpoolLock {
  * O_EXCL-create a private temp file with our content, then `link` it to the lock name (atomic, fails if a lock
  * exists) or, over a stale lock, `rename` it (atomic replace) and read back whose it is.
  */
-export function createSpoolLock(dir: string): SpoolLock {
+export function createSpoolLock(dir: string, o: { holds?: boolean } = {}): SpoolLock {
   const lockPath = join(dir, LOCK_FILE);
   const token = randomBytes(12).toString('hex');
   const ownStart = processStart(process.pid) ?? '';
-  const content = `${JSON.stringify({ pid: process.pid, start: ownStart, token } satisfies LockContent)}\n`;
+  const own: LockContent = {
+    pid: process.pid,
+    start: ownStart,
+    token,
+    ...(o.holds === false ? { hold: false } : {}),
+  };
+  const content = `${JSON.stringify(own)}\n`;
 
   function read(): LockContent | null {
     const r = readRegularFile(lockPath, 4096);

@@ -81,6 +81,11 @@ export interface SpoolReaderOptions {
   debounceMs?: number;
   /** Clock (unix ms). Default `Date.now`. */
   now?: () => number;
+  /**
+   * Whether this reader answers held hooks (default true: the server). False (the forwarder, whose central server
+   * cannot answer a FIFO on this machine): its lock says so and the hook script does not hold.
+   */
+  holds?: boolean;
   /** Told about errors the reader recovered from (onBatch throwing, unreadable files, watcher failures). */
   onError?: (error: unknown, context: string) => void;
 }
@@ -220,7 +225,7 @@ export function createSpoolReader(options: SpoolReaderOptions): SpoolReader {
   const pidMax = readPidMax();
   const host = hostname();
   const isLinux = process.platform === 'linux';
-  const lock = createSpoolLock(dir);
+  const lock = createSpoolLock(dir, { holds: options.holds !== false });
 
   /** Ids committed whose file could not be deleted (skipped until the file is gone). */
   const committed = new Set<string>();
