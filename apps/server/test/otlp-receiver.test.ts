@@ -239,6 +239,38 @@ describe('OTLP receiver refuses', () => {
     }
   });
 
+  it("a host's token is taken too, for its own host's sessions only; a revoked one is refused", async () => {
+    const s = await server({ password: 'correct horse battery' });
+    const login = await caller(s).auth.login({ password: 'correct horse battery' });
+    const api = caller(s, login.token);
+    const a = (await api.hosts.createToken({ name: 'host-a' })).token;
+    const b = (await api.hosts.createToken({ name: 'host-b' })).token;
+    const rec = recording('http-json');
+    // The session runs on host-a (its forwarder posted it with host-a's token).
+    const started = await postHook(s.url as string, sessionStart(rec.sessionId), {
+      authorization: `Bearer ${a}`,
+    });
+    expect(started.status).toBe(202);
+    const headers = { 'content-type': JSON_TYPE };
+    // host-b's token: accepted as a sender, but its records for host-a's session are dropped, and say why.
+    const fromB = await post(s, '/v1/logs', rec.logs, { ...headers, authorization: `Bearer ${b}` });
+    expect(fromB.status).toBe(200);
+    expect(JSON.parse(text(fromB)).partialSuccess).toMatchObject({
+      rejectedLogRecords: '2', // an int64: a string in OTLP's JSON
+      errorMessage: expect.stringContaining('is not on host "host-b"'),
+    });
+    expect((await api.sessions.get({ sessionId: rec.sessionId })).usage.otel).toBeUndefined();
+    // host-a's token: counted.
+    const fromA = await post(s, '/v1/logs', rec.logs, { ...headers, authorization: `Bearer ${a}` });
+    expect(fromA.status).toBe(200);
+    expect(text(fromA)).toBe('{}');
+    expect((await api.sessions.get({ sessionId: rec.sessionId })).usage.otel?.requests).toBe(2);
+    // Revoked: refused before the body is read.
+    await api.hosts.revokeToken({ name: 'host-a' });
+    const revoked = await post(s, '/v1/logs', rec.logs, { ...headers, authorization: `Bearer ${a}` });
+    expect(revoked.status).toBe(401);
+  });
+
   it('a foreign Host (DNS rebinding) or a cross-site Origin is refused like on every route', async () => {
     const s = await server();
     const port = new URL(s.url as string).port;

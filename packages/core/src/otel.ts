@@ -94,7 +94,7 @@ export function withOtel(usage: SessionUsage, otel: OtelUsage | null | undefined
 /** Applies an `otel` input: every record of a known session counted once, the others dropped with a reason. */
 export function applyOtel(
   state: CoreState,
-  input: { records: unknown; receivedAt: unknown },
+  input: { records: unknown; receivedAt: unknown; host?: unknown },
   now: number,
 ): { state: CoreState; effects: Effect[] } {
   const reject = (reason: string) => ({ state, effects: [{ type: 'rejected', reason } as Effect] });
@@ -105,6 +105,8 @@ export function applyOtel(
     const why = invalid(input.records[i], i);
     if (why) return reject(why);
   }
+  if (input.host !== undefined && (typeof input.host !== 'string' || input.host === ''))
+    return reject('otel.host: expected a host name');
   const tx = new Tx(state, now);
   for (const r of input.records as OtelApiRequest[]) {
     const id = getOwn(state.sessions, r.sessionId)
@@ -115,6 +117,14 @@ export function applyOtel(
       tx.emit({
         type: 'rejected',
         reason: `otel: api_request ${r.requestId ?? '(no request id)'} dropped: session ${JSON.stringify(r.sessionId)} is not known`,
+      });
+      continue;
+    }
+    // Sent with a host's token: that host's sessions only (another host's cost is not its to report).
+    if (input.host !== undefined && s.host !== input.host) {
+      tx.emit({
+        type: 'rejected',
+        reason: `otel: api_request ${r.requestId ?? '(no request id)'} dropped: session ${JSON.stringify(r.sessionId)} is not on host ${JSON.stringify(input.host)}`,
       });
       continue;
     }

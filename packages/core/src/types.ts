@@ -207,7 +207,13 @@ export type CoreInput =
    * API requests the agent reported over OpenTelemetry (Claude Code's `claude_code.api_request` events, received by
    * the server's OTLP receiver): each is counted once into its session's `usage.otel` (otel.ts).
    */
-  | { type: 'otel'; records: OtelApiRequest[]; receivedAt: number }
+  | {
+      type: 'otel';
+      records: OtelApiRequest[];
+      receivedAt: number;
+      /** Sent with a host's token (issue 19): counted only for that host's sessions. */
+      host?: string;
+    }
   /** The shell's settings (sent at start and whenever its config changes). */
   | { type: 'configure'; config: CoreConfig }
   /** Every alert rule (alerts.ts), sent at start and whenever they change; the webhook part is ignored. */

@@ -11,7 +11,8 @@
  * `maxBytes` on the wire and after inflating (413). Success is 200 with an empty export response, or with
  * `partialSuccess` counting the api_request records that were dropped (no session id, or a session Flightdeck does
  * not know: see packages/core/src/otel.ts); the answer is sent once the input is committed. Authenticated like the
- * hook routes (the hook token as `Authorization: Bearer`, needed once a password is set: the exporter sends it with
+ * hook routes (the hook token as `Authorization: Bearer`, needed once a password is set, or a host's token, whose
+ * records count only for that host's sessions; the exporter sends it with
  * `OTEL_EXPORTER_OTLP_HEADERS`), rate-limited per source address like them; the Host/Origin guard of app.ts runs
  * before, as for every route.
  */
@@ -21,6 +22,7 @@ import { MAX_OTEL_RECORDS, type OtelApiRequest } from '@flightdeck/core';
 import { createRateLimiter, DEFAULT_HOOK_RATE_LIMIT } from '@flightdeck/hook-ingest';
 import type { OtlpLogRecord } from '@flightdeck/shared-types';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hostAwareAuthorizer } from '../hosts/admission.js';
 import { httpError } from '../http-errors.js';
 import { hookSenderGate } from '../ingest.js';
 import {
@@ -78,7 +80,9 @@ export async function registerOtlpReceiver(
 ): Promise<OtlpStats> {
   const maxBytes = opts.maxBytes ?? OTLP_MAX_BYTES;
   const stats: OtlpStats = { exports: 0, refused: 0, apiRequests: 0, dropped: 0 };
-  const authorize = services.auth.hookTokens.authorize;
+  // The hook token, or a host's token (a forwarded machine's agents; counted only for that host's sessions).
+  const hosts = services.hosts?.tokens;
+  const authorize = hostAwareAuthorizer(hosts, services.auth.hookTokens.authorize);
   const limiter = createRateLimiter(
     services.config.get().hookRateLimitPerSecond ?? DEFAULT_HOOK_RATE_LIMIT,
     1000,
@@ -138,7 +142,10 @@ export async function registerOtlpReceiver(
     return reply.code(200).type(a.contentType).send(a.body);
   };
 
-  async function logs(records: OtlpLogRecord[]): Promise<{ dropped: number; why: string }> {
+  async function logs(
+    records: OtlpLogRecord[],
+    host: string | null,
+  ): Promise<{ dropped: number; why: string }> {
     const calls: OtelApiRequest[] = [];
     let dropped = 0;
     let why = '';
@@ -157,6 +164,7 @@ export async function registerOtlpReceiver(
         type: 'otel',
         records: chunk,
         receivedAt: Date.now(),
+        ...(host !== null ? { host } : {}),
       });
       dropped += result.rejected.length;
       why ||= result.rejected[0] ?? '';
@@ -196,7 +204,8 @@ export async function registerOtlpReceiver(
         }
         const decoded = decodeOtlpLogs(input, maxBytes);
         if (!decoded.ok) return refuse(reply, asProtobuf, decoded);
-        const { dropped, why } = await logs(decoded.records);
+        const who = hosts?.resolve(request.headers);
+        const { dropped, why } = await logs(decoded.records, who?.kind === 'host' ? who.host : null);
         return answer(reply, signal, asProtobuf, dropped, why);
       });
     }
