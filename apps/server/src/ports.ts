@@ -51,6 +51,11 @@ export interface CommitBatch {
    * liveness check, a user action) changed it, and the event log cannot replay that.
    */
   checkpoint?: boolean;
+  /**
+   * Each logged hook event the batch reduced (stored now, replayed, another server's) and the sessions it changed,
+   * in order; only when the store follows them (`StorePort.tracksApplied`).
+   */
+  applied?: Array<{ ingestId: string; sessions: string[] }>;
 }
 
 export interface StoreStats {
@@ -86,12 +91,19 @@ export interface StorePort {
    * The last checkpoint's state (null when none was ever written) and the raw hook events stored after it, oldest
    * first: what the runtime starts from and replays.
    */
-  load(): Promise<{ state: CoreState | null; replay: IngestEvent[] }>;
+  load(): Promise<{
+    state: CoreState | null;
+    replay: IngestEvent[];
+    /** Several servers on one PostgreSQL: the watermark and the event ids weighed after it (store/applied.ts). */
+    weighed?: { after: number; ids: number[] };
+  }>;
   /**
    * Encodes one raw event for its write. Throws when the event cannot be stored (e.g. a payload no serializer can
    * write): the runtime then refuses that event alone, before it changes any state.
    */
   prepareEvent(event: IngestEvent): PreparedEvent;
+  /** The store records which logged events each session holds (`CommitBatch.applied`; store/applied.ts). */
+  readonly tracksApplied?: boolean;
   /** Which ids are stored or staged (accepted and waiting for their transaction). */
   hasIngestIds(ids: readonly string[]): Promise<Set<string>>;
   /**

@@ -8,6 +8,7 @@ import { getOwn } from '@flightdeck/core';
 import type { ApprovalDecisionRecord, Session } from '@flightdeck/shared-types';
 import type { Logger, ShellEffect } from './effects/index.js';
 import type {
+  CommitBatch,
   CoreInput,
   CorePort,
   CoreState,
@@ -36,6 +37,8 @@ export interface BatchItem {
    * server's), and its approval and usage records are the owner's to write.
    */
   foreign?: 'event' | 'input';
+  /** Ingest id of a logged event reduced without being stored (replayed on start, another server's). */
+  logged?: string;
 }
 
 /** The effects a foreign input runs here: timers (so the status here follows as it does on the owning server). */
@@ -78,6 +81,8 @@ export interface BatchOutcome {
   approvals: ApprovalDecisionRecord[];
   /** The inputs of timers armed by another server's inputs (they fire as that server's too). */
   foreignTimers: CoreInput[];
+  /** This server's inputs that changed the state and are not hook events (several servers share them). */
+  unlogged: CoreInput[];
 }
 
 type UsageEffect = Extract<Effect, { type: 'usage-recorded' }>;
@@ -123,8 +128,12 @@ export function applyBatch(
   /** Sessions changed by another server's inputs. */
   const foreignChanged = new Set<string>();
   const foreignTimers: CoreInput[] = [];
+  /** Which sessions each logged event changed, when the store follows it (`StorePort.tracksApplied`). */
+  const applied: NonNullable<CommitBatch['applied']> | null = store.tracksApplied ? [] : null;
   /** An input that is not a logged hook event changed the state: the event log cannot replay it. */
-  let unlogged = false;
+  let mustCheckpoint = false;
+  /** Those of them that are this server's own (not replayed, not another server's). */
+  const unlogged: CoreInput[] = [];
 
   for (const item of items) {
     if (item.ingest) {
@@ -154,6 +163,8 @@ export function applyBatch(
     } catch (err) {
       // The core promises never to throw; if it does, keep the event (raw) and skip its state change.
       log.error({ err, input: item.input.type }, 'core reduce threw');
+      if (applied && (item.ingest?.ingestId ?? item.logged) !== undefined)
+        applied.push({ ingestId: (item.ingest?.ingestId ?? item.logged) as string, sessions: [] });
       results.push({
         rejected: [`internal error: ${(err as Error).message}`],
         effects: [],
@@ -161,13 +172,19 @@ export function applyBatch(
       });
       continue;
     }
-    if (!item.ingest && item.foreign !== 'event' && out.state !== next) unlogged = true;
+    if (!item.ingest && item.foreign !== 'event' && out.state !== next) {
+      mustCheckpoint = true;
+      if (!item.foreign && item.logged === undefined) unlogged.push(item.input);
+    }
     next = out.state;
+    const logged = applied ? (item.ingest?.ingestId ?? item.logged) : undefined;
+    const touched: string[] | null = logged !== undefined ? [] : null;
     const rejected: string[] = [];
     for (const eff of out.effects) {
       switch (eff.type) {
         case 'session-changed': {
           sessionIds.change(eff.sessionId);
+          touched?.push(eff.sessionId);
           // Another server's event: that server writes the session's rows (two servers writing the same rows
           // would wait on each other's locks, or deadlock).
           if (item.foreign) {
@@ -211,6 +228,7 @@ export function applyBatch(
           if (item.foreign && eff.type === 'arm-timer') foreignTimers.push(eff.input);
       }
     }
+    if (touched && logged !== undefined) applied?.push({ ingestId: logged, sessions: touched });
     results.push({ rejected, effects: out.effects, duplicate: false });
   }
 
@@ -232,7 +250,8 @@ export function applyBatch(
     coreState: next,
     stateChanged: next !== state,
     ...(foreignOnly.length > 0 ? { foreignSessionIds: foreignOnly } : {}),
-    checkpoint: unlogged,
+    checkpoint: mustCheckpoint,
+    ...(applied && applied.length > 0 ? { applied } : {}),
   });
   stats.batch(items.length, events.length);
   return {
@@ -246,5 +265,6 @@ export function applyBatch(
     shellEffects,
     approvals,
     foreignTimers,
+    unlogged,
   };
 }

@@ -47,6 +47,11 @@ export interface RuntimeOptions {
   core: CorePort;
   store: StorePort;
   log: Logger;
+  /**
+   * Several servers on one PostgreSQL: an input this server applied that the event log does not carry (a user
+   * action, usage, a process gone) is shared with the other servers (store/cluster-inputs.ts).
+   */
+  shareInput?: ((input: CoreInput) => void) | undefined;
   now?: () => number;
   /** PID liveness check interval (ms). */
   processCheckIntervalMs?: number;
@@ -130,7 +135,9 @@ export interface Runtime {
    * Several servers on one PostgreSQL (store/cluster.ts): hook events another server stored, in the order of the
    * event log, reduced and broadcast here but not stored again (`BatchItem.foreign`). Resolves once applied.
    */
-  applyForeign(events: ReadonlyArray<{ envelope: HookEnvelope; receivedAt: number }>): Promise<void>;
+  applyForeign(
+    events: ReadonlyArray<{ envelope: HookEnvelope; receivedAt: number; ingestId?: string }>,
+  ): Promise<void>;
   /** An input another server applied (a decision of a hook it holds): reduced here, only its timers run. */
   dispatchForeign(input: CoreInput): Promise<DispatchResult>;
   listSessions(): Session[];
@@ -232,6 +239,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const out = applyBatch({ core, store, log, stats }, state, items, delivered, now());
     state = out.state;
     for (const eff of out.foreignTimers) foreignTimers.add(eff);
+    if (opts.shareInput) for (const input of out.unlogged) opts.shareInput(input);
     for (const eff of out.shellEffects) effects.run(eff);
     for (const id of out.rekeys) hub.sessionRemoved(id.oldId);
     for (const id of out.sessions.changed) hub.sessionChanged(id);
@@ -280,6 +288,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         ingest: null,
         checkStore: false,
         at: ev.receivedAt,
+        logged: ev.ingestId,
       })),
       NONE,
     );
@@ -337,6 +346,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           checkStore: false,
           at: e.receivedAt,
           foreign: 'event',
+          ...(e.ingestId !== undefined ? { logged: e.ingestId } : {}),
         })),
       );
     },

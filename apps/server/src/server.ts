@@ -138,7 +138,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     database.dialect === 'postgres'
       ? await prepareCluster(database, { ...opts.cluster, log: runtimeLog })
       : null;
-  const ownStore = createStore(database, { log: runtimeLog });
+  const ownStore = createStore(database, { log: runtimeLog, ...cluster?.storeOptions });
   const store = cluster ? cluster.trackLoad(ownStore) : ownStore;
   // Held approvals' FIFOs may only be in the hold/ directory of a spool this server reads (its own, adopted ones).
   let delivery: DeliveryMonitor | null = null;
@@ -169,6 +169,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       holds: { spoolDirs: holdSpools, ...(opts.holdPollMs !== undefined ? { pollMs: opts.holdPollMs } : {}) },
       onAlert: (effect) => alerts.fire(effect),
       redaction,
+      shareInput: cluster?.inputs.publish,
       ...(opts.clock ? { now: opts.clock } : {}),
       typing: { terminal: (id) => services.terminals?.find(id) ?? 'no terminals on this server' },
     });
@@ -292,8 +293,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...(opts.retentionIntervalMs !== undefined ? { intervalMs: opts.retentionIntervalMs } : {}),
   });
   services.retention = retention;
-  // Memory grown under a burst of events, or by a retention pass (sessions evicted, rows deleted), is given back
-  // once it is over.
+  // Memory grown by a burst of events or a retention pass (sessions evicted, rows deleted) is given back after it.
   collector = startServerIdleCollector(() => runtime.inputCount() + retention.work());
 
   let spool: SpoolHandle | null = null;

@@ -42,23 +42,46 @@ afterEach(async () => {
 /** The safety poll is off (an hour): what B sees comes through LISTEN/NOTIFY and the catch-up on reconnect. */
 const NO_POLL = { safetyPollMs: 3_600_000 };
 
-async function pair(cluster: TestServerOptions['cluster'] = NO_POLL, file: TestServerOptions['file'] = {}) {
+async function pair(
+  cluster: TestServerOptions['cluster'] = NO_POLL,
+  file: TestServerOptions['file'] = {},
+  clusterOfA: TestServerOptions['cluster'] = cluster,
+) {
   const url = pgServer.url(await pgServer.createDatabase());
-  const start = async () => {
+  const start = async (options: TestServerOptions['cluster']) => {
     const dir = tmpDir('fd-cluster-');
     const server = await startTestServer({
       dataDir: dir.dir,
       file: { ...file, database: url },
       transcripts: false,
-      cluster,
+      cluster: options,
     });
     cleanups.push(() => dir.remove());
     cleanups.push(() => server.close());
     return { server, dir: dir.dir };
   };
-  const a = await start();
-  const b = await start();
-  return { a, b, url };
+  const a = await start(clusterOfA);
+  const b = await start(cluster);
+  return { a, b, url, restartB: () => startAgain(url, cluster) };
+}
+
+/** A server started again on the shared database (a new data dir, as on another machine). */
+async function startAgain(url: string, cluster: TestServerOptions['cluster']) {
+  const dir = tmpDir('fd-cluster-');
+  cleanups.push(() => dir.remove());
+  const server = await startTestServer({
+    dataDir: dir.dir,
+    file: { database: url },
+    transcripts: false,
+    cluster,
+  });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+/** The prompts a server holds in memory for a session, oldest first. */
+function promptsIn(server: RunningServer, sessionId: string): string[] {
+  return (server.runtime.getSession(sessionId)?.promptHistory ?? []).map((p) => p.text);
 }
 
 /** Prompts a subscriber of `server`'s `sessions.liveSummary` saw (the board's live stream), by session. */
@@ -362,5 +385,80 @@ describe('two servers on one PostgreSQL', () => {
     expect(rows).toMatchObject([
       { approval_id: id, claimed_by: null, result: expect.stringContaining('"ok":false') },
     ]);
+  });
+
+  it("B restarted while A goes on: A's events counted once (the replay, then the log from after it), and followed again", async () => {
+    const { a, b, restartB } = await pair();
+    await post(a.server, sessionStart('c-restart'));
+    await post(b.server, prompt('c-restart', 'one'));
+    await post(a.server, prompt('c-restart', 'two'));
+    await waitFor(() => b.server.runtime.getSession('c-restart')?.totalPrompts === 2);
+    await b.server.close();
+    await post(a.server, prompt('c-restart', 'three (while B is down)'));
+    const again = await restartB();
+    await waitFor(() => again.runtime.getSession('c-restart')?.totalPrompts === 3, 20_000);
+    await post(a.server, prompt('c-restart', 'four'));
+    await waitFor(() => again.runtime.getSession('c-restart')?.totalPrompts === 4, 20_000);
+    await again.services.cluster?.catchUp();
+    await again.runtime.drain();
+    expect(again.runtime.getSession('c-restart')?.totalPrompts).toBe(4);
+    // Each once (their order may differ between servers: A may take its 'two' before it reads B's 'one').
+    expect(promptsIn(again, 'c-restart').sort()).toEqual(['four', 'one', 'three (while B is down)', 'two']);
+    expect(a.server.runtime.getSession('c-restart')?.totalPrompts).toBe(4);
+  });
+
+  it('B restarted before A wrote the rows of an event B had applied: the restarted B replays it, once (each row says what it holds)', async () => {
+    // A checkpoints only when made to (an hour apart): the rows of A's events wait, as they do for up to 500 ms.
+    const { a, b, restartB } = await pair(NO_POLL, {}, { ...NO_POLL, checkpointMs: 3_600_000 });
+    await post(b.server, sessionStart('c-late'));
+    await post(b.server, prompt('c-late', 'one (B)'));
+    await b.server.runtime.drain();
+    await post(a.server, prompt('c-late', 'two (A)'));
+    await post(a.server, sessionStart('c-a-only'));
+    await post(a.server, prompt('c-a-only', 'only A took this'));
+    await waitFor(() => b.server.runtime.getSession('c-late')?.totalPrompts === 2);
+    await waitFor(() => b.server.runtime.getSession('c-a-only')?.totalPrompts === 1);
+    // B writes its checkpoint (and the watermark) as it stops; A has written none of its own events' rows yet.
+    await b.server.close();
+    const rows = await a.server.database.db.selectFrom('sessions').select(['id', 'total_prompts']).execute();
+    expect(rows).toEqual([{ id: 'c-late', total_prompts: 1 }]);
+    const again = await restartB();
+    expect(promptsIn(again, 'c-late')).toEqual(['one (B)', 'two (A)']);
+    expect(promptsIn(again, 'c-a-only')).toEqual(['only A took this']);
+    // A writes its rows now; B, reading the log from where its load stopped, takes nothing twice.
+    await post(a.server, prompt('c-late', 'three (A)'));
+    await waitFor(() => again.runtime.getSession('c-late')?.totalPrompts === 3);
+    await again.services.cluster?.catchUp();
+    await again.runtime.drain();
+    expect(promptsIn(again, 'c-late')).toEqual(['one (B)', 'two (A)', 'three (A)']);
+    expect(again.runtime.getSession('c-a-only')?.totalPrompts).toBe(1);
+    expect(again.services.cluster?.stats().prefix).toBe(await countEvents(again));
+  });
+
+  it("a user action on B (title, label, archive, delete) reaches A's memory, as B's: nothing of it is written by A", async () => {
+    const { a, b, url } = await pair();
+    await post(a.server, sessionStart('c-act'));
+    await post(a.server, prompt('c-act', 'hello'));
+    await waitFor(() => b.server.runtime.getSession('c-act')?.totalPrompts === 1);
+    await a.server.runtime.drain();
+    const plansOfA = written(a.server);
+    await caller(b.server).sessions.setTitle({ sessionId: 'c-act', title: 'named on B' });
+    await caller(b.server).sessions.setLabel({ sessionId: 'c-act', label: 'review' });
+    await waitFor(() => a.server.runtime.getSession('c-act')?.label === 'review');
+    expect(a.server.runtime.getSession('c-act')?.title).toBe('named on B');
+    await caller(b.server).sessions.archive({ sessionId: 'c-act' });
+    await waitFor(() => a.server.runtime.getSession('c-act')?.archived === true);
+    await a.server.runtime.drain();
+    // B wrote the rows of its actions; A changed only its memory (the session is B's to write now).
+    expect(plansOfA.flat().filter((op) => op.op === 'session')).toEqual([]);
+    await caller(b.server).sessions.delete({ sessionId: 'c-act' });
+    await waitFor(() => a.server.runtime.getSession('c-act') === undefined);
+    expect(b.server.services.cluster?.inputs.stats().published).toBe(4);
+    expect(a.server.services.cluster?.inputs.stats().applied).toBe(4);
+    // Inputs of servers that are not running any more (or were before this one started) are not applied again.
+    const late = await startAgain(url, NO_POLL);
+    await late.services.cluster?.inputs.catchUp();
+    expect(late.services.cluster?.inputs.stats().applied).toBe(0);
+    expect(late.runtime.getSession('c-act')).toBeUndefined();
   });
 });

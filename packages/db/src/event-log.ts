@@ -128,3 +128,35 @@ export async function pruneHookEvents(
   const r = await db.deleteFrom('hook_events').where('id', 'in', oldest).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** A raw hook event as stored, with its row id and the session its payload names (`hook_events.session_id`). */
+export interface LoggedSessionEvent extends LoggedHookEvent {
+  sessionId: string | null;
+}
+
+/**
+ * The raw hook events after row id `after` or received at or after `receivedSince` (Unix ms), oldest first, with
+ * the checkpoint watermark (null: none written) and whether a core state was saved: what a server of several on
+ * one PostgreSQL weighs against the sessions' own records of what they hold (the server's store/applied.ts).
+ */
+export async function hookEventsSince(
+  db: Db,
+  o: { after: number; receivedSince: number },
+): Promise<LoggedSessionEvent[]> {
+  const rows = await db
+    .selectFrom('hook_events')
+    .select(['id', 'ingest_id', 'session_id', 'cli', 'payload', 'meta', 'received_at'])
+    .where((eb) => eb.or([eb('id', '>', o.after), eb('received_at', '>=', o.receivedSince)]))
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ ...toLoggedEvent(r), sessionId: r.session_id }));
+}
+
+/** The checkpoint watermark (null: none written), and whether a core state was ever saved. */
+export async function checkpointWatermark(
+  db: Db,
+): Promise<{ watermark: number | null; stateSaved: boolean }> {
+  const watermark = watermarkOf(await eventLogQueries.watermark(db).executeTakeFirst());
+  const stateSaved = (await eventLogQueries.coreStateSaved(db).executeTakeFirst()) !== undefined;
+  return { watermark, stateSaved };
+}

@@ -4,9 +4,12 @@ export * from './analytics.js';
 export { approvalDecisionOp, listApprovalDecisions } from './approvals.js';
 export { DbInputError } from './errors.js';
 export {
+  checkpointWatermark,
   hasIngestIds,
   hookEventsAfterCheckpoint,
+  hookEventsSince,
   type LoggedHookEvent,
+  type LoggedSessionEvent,
   pruneHookEvents,
   toLoggedEvent,
 } from './event-log.js';

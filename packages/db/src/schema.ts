@@ -178,6 +178,7 @@ export interface Database {
   import_files: ImportFilesTable;
   /** PostgreSQL only (migration 0013): decisions of held approvals made on another server than the hook's. */
   cluster_decisions: ClusterDecisionsTable;
+  cluster_inputs: ClusterInputsTable;
   hosts: HostsTable;
 }
 
@@ -194,6 +195,15 @@ export interface ClusterDecisionsTable {
   /** JSON `{ok: true}` or `{ok: false, reason}`; null until decided. */
   result: string | null;
   decided_at: number | null;
+}
+
+/** An input outside the event log, applied by the server that took it and by every other (PostgreSQL 0014). */
+export interface ClusterInputsTable {
+  id: Generated<number>;
+  server_id: string;
+  /** The core input, JSON. */
+  input: string;
+  created_at: number;
 }
 
 /** A machine with its own hook token (migration 0012). Times Unix ms. */

@@ -128,7 +128,7 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
 });
 
 describe('the PostgreSQL migration list', () => {
-  it('mirrors the SQLite steps, plus 0013_cluster, which is PostgreSQL only (SQLite runs one server)', () => {
+  it('mirrors the SQLite steps, plus 0013 and 0014 (cluster), which are PostgreSQL only (SQLite runs one server)', () => {
     // 0001 + 0002 of PostgreSQL are the SQLite schema up to 0009; later SQLite steps get a counterpart by name.
     expect(Object.keys(postgresMigrations)).toEqual([
       '2026_12_07_0001_initial',
@@ -136,8 +136,10 @@ describe('the PostgreSQL migration list', () => {
       '2026_12_07_0011_import',
       '2026_12_07_0012_hosts',
       '2026_12_07_0013_cluster',
+      '2026_12_07_0014_cluster_inputs',
     ]);
     expect(Object.keys(migrations)).toContain('2026_12_07_0012_hosts');
     expect(Object.keys(migrations)).not.toContain('2026_12_07_0013_cluster');
+    expect(Object.keys(migrations)).not.toContain('2026_12_07_0014_cluster_inputs');
   });
 });

@@ -31,7 +31,10 @@ import {
 import { z } from 'zod';
 import type { StorePort } from '../ports.js';
 import type { Logger, Runtime } from '../runtime.js';
+import { catchUpLoop } from './catch-up.js';
 import { type ClusterApprovals, createClusterApprovals } from './cluster-approvals.js';
+import { type ClusterInputs, createClusterInputs, INPUTS_CHANNEL } from './cluster-inputs.js';
+import type { StoreOptions } from './options.js';
 
 export const EVENTS_CHANNEL = 'flightdeck_events';
 export const APPROVALS_CHANNEL = 'flightdeck_approvals';
@@ -59,6 +62,8 @@ export interface ClusterOptions {
   /** Delay before the LISTEN connection is made again, by failures in a row (default: 50 ms doubling to 2 s). */
   listenRetryMs?: (failures: number) => number;
   now?: () => number;
+  /** Longest time between this server's checkpoints (tests; default the store's). */
+  checkpointMs?: number;
 }
 
 export interface ClusterStats {
@@ -69,6 +74,8 @@ export interface ClusterStats {
   connections: number;
   /** Highest event id read. */
   cursor: number;
+  /** Every event id up to this is in this server's state (store/applied.ts). */
+  prefix: number;
   /** Ids skipped by the cursor and still looked for. */
   gaps: number;
   /** Events of other servers applied here. */
@@ -79,12 +86,19 @@ export interface ClusterStats {
 
 export interface Cluster {
   readonly serverId: string;
-  /** The store with its `load` watched: the events replayed on start are not read again. */
+  /** The store's options here: each session row records which logged events it holds (store/applied.ts). */
+  readonly storeOptions: StoreOptions;
+  /**
+   * The store with its `load` and `stage` watched: the events weighed on start are not read again, and another
+   * server's event counts as held once a staged batch reduced it.
+   */
   trackLoad(store: StorePort): StorePort;
   /** Starts listening and reading for `runtime` (after it is created: its state holds what was loaded). */
   start(runtime: Runtime): void;
   /** Decisions of held approvals whose hook another server holds. */
   readonly approvals: ClusterApprovals;
+  /** Inputs outside the event log (user actions, usage, processes gone), shared with the other servers. */
+  readonly inputs: ClusterInputs;
   /** Reads the event log now (tests; the notifications and the safety poll do it otherwise). */
   catchUp(): Promise<void>;
   stats(): ClusterStats;
@@ -115,13 +129,13 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
   const own = new Map<string, number>();
   /** Ids skipped by the cursor, and since when. */
   const gaps = new Map<number, number>();
+  /** Other servers' events read and handed to the runtime, not staged yet: ingest id → event id. */
+  const pending = new Map<string, number>();
   let cursor = await maxEventId(db);
   let applied = 0;
   let runtime: Runtime | null = null;
   let listener: PgListener | null = null;
   let poll: NodeJS.Timeout | null = null;
-  let reading: Promise<void> | null = null;
-  let again = false;
   let closed = false;
 
   database.setTransactionHook(async (tx, ops) => {
@@ -194,34 +208,22 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
     }
     if (foreign.length > 0 && runtime) {
       applied += foreign.length;
-      runtime
-        .applyForeign(foreign)
-        .catch((err) => log.warn({ err }, "cluster: another server's events were not applied"));
+      for (const e of foreign) pending.set(e.ingestId, e.id);
+      runtime.applyForeign(foreign).catch((err) => {
+        for (const e of foreign) pending.delete(e.ingestId);
+        log.warn({ err }, "cluster: another server's events were not applied");
+      });
     }
     return ids.length === READ_BATCH;
   }
 
   /** Reads until nothing is left; a call while reading makes the running read go round once more. */
-  function catchUp(): Promise<void> {
-    if (closed) return Promise.resolve();
-    if (reading) {
-      again = true;
-      return reading;
-    }
-    reading = (async () => {
-      try {
-        do {
-          again = false;
-          if (await readOnce()) again = true;
-        } while (again && !closed);
-      } catch (err) {
-        log.warn({ err }, 'cluster: reading the event log failed (read again on the next notice or poll)');
-      } finally {
-        reading = null;
-      }
-    })();
-    return reading;
-  }
+  const catchUp = catchUpLoop(
+    readOnce,
+    (err) =>
+      log.warn({ err }, 'cluster: reading the event log failed (read again on the next notice or poll)'),
+    () => closed,
+  );
 
   function onEventsNotice(payload: string) {
     let notice: z.infer<typeof eventsNotice>;
@@ -239,6 +241,14 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
     if (notice.id === null || notice.id > cursor || gaps.size > 0) void catchUp();
   }
 
+  /** Every event id up to this is in the state staged so far: read (this server's) or applied (another's). */
+  function prefix(): number {
+    let p = cursor;
+    for (const id of gaps.keys()) if (id <= p) p = id - 1;
+    for (const id of pending.values()) if (id <= p) p = id - 1;
+    return p;
+  }
+
   const approvals = createClusterApprovals({
     db,
     serverId,
@@ -249,28 +259,48 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
     notify: (exec, payload) => notifyPostgres(exec, APPROVALS_CHANNEL, payload),
   });
 
+  const inputs = await createClusterInputs({
+    db,
+    serverId,
+    log,
+    now,
+    runtime: () => runtime,
+    notify: (exec, payload) => notifyPostgres(exec, INPUTS_CHANNEL, payload),
+  });
+
   return {
     serverId,
     approvals,
+    inputs,
+    storeOptions: {
+      applied: { prefix },
+      ...(o.checkpointMs !== undefined ? { checkpointMs: o.checkpointMs } : {}),
+    },
     trackLoad(store) {
       return {
         ...store,
         async load() {
           const loaded = await store.load();
-          // The events replayed on load are in the state: the cursor starts after them; ids in between that the
-          // load did not see (committed meanwhile) are gaps.
-          const replayed = new Set<number>();
-          let top = cursor;
+          // Every event up to the watermark and each one weighed after it is in the state (replayed or held by
+          // its rows): the cursor starts after them; ids in between that the load did not see are gaps.
+          const weighed = new Set<number>(loaded.weighed?.ids ?? []);
+          const from = loaded.weighed?.after ?? cursor;
+          let top = from;
+          for (const id of weighed) if (id > top) top = id;
           for (const e of loaded.replay) {
             const id = (e as Partial<LoggedHookEvent>).id;
-            if (typeof id !== 'number') continue;
-            replayed.add(id);
-            if (id > top) top = id;
+            if (typeof id === 'number' && id > top) top = id;
           }
           const at = now();
-          for (let i = cursor + 1; i <= top; i++) if (!replayed.has(i)) gaps.set(i, at);
+          gaps.clear();
+          for (let i = Math.max(from + 1, top - MAX_GAPS); i <= top; i++)
+            if (!weighed.has(i)) gaps.set(i, at);
           cursor = top;
           return loaded;
+        },
+        stage(batch) {
+          for (const ev of batch.applied ?? []) pending.delete(ev.ingestId);
+          return store.stage(batch);
         },
       };
     },
@@ -279,15 +309,17 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
       listener = listenPostgres({
         url: database.url,
         ...(database.schema ? { schema: database.schema } : {}),
-        channels: [EVENTS_CHANNEL, APPROVALS_CHANNEL],
+        channels: [EVENTS_CHANNEL, APPROVALS_CHANNEL, INPUTS_CHANNEL],
         onNotify(channel, payload) {
           if (channel === EVENTS_CHANNEL) onEventsNotice(payload);
+          else if (channel === INPUTS_CHANNEL) inputs.onNotice(payload);
           else approvals.onNotice(payload);
         },
         onConnected() {
           // Whatever was notified while the connection was down is in the tables.
           void catchUp();
           approvals.catchUp();
+          void inputs.catchUp();
         },
         ...(o.listenRetryMs ? { retryDelayMs: o.listenRetryMs } : {}),
         onError(err) {
@@ -297,6 +329,7 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
       poll = setInterval(() => {
         void catchUp();
         approvals.catchUp();
+        void inputs.catchUp();
       }, o.safetyPollMs ?? SAFETY_POLL_MS);
       poll.unref?.();
     },
@@ -306,6 +339,7 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
       listening: listener?.connected() ?? false,
       connections: listener?.connections() ?? 0,
       cursor,
+      prefix: prefix(),
       gaps: gaps.size,
       applied,
       listenerPid: listener?.backendPid() ?? null,
@@ -316,8 +350,9 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
       poll = null;
       // The transaction hook stays: what the store still commits before the database closes is notified too.
       await listener?.close();
-      await reading;
+      await catchUp.running();
       await approvals.close();
+      await inputs.published();
     },
   };
 }

@@ -36,6 +36,7 @@ import type {
   StoreReader,
   StoreStats,
 } from '../ports.js';
+import { createAppliedTracker, type Held, type SessionRecord } from './applied.js';
 import {
   CHECKPOINT_MS,
   CHECKPOINT_SLICE_MS,
@@ -51,6 +52,20 @@ export type { StoreOptions } from './options.js';
 export { READ_WAIT_MS, StoreBehindError } from './reads.js';
 export type Db = DatabaseAdapter['db'];
 
+/**
+ * A checkpoint being planned, in slices of at most `CHECKPOINT_SLICE_MS` of the event loop (a few hundred sessions
+ * take several ms): the transaction it goes out with (everything staged before it started), the sessions (immutable
+ * objects), the core state and what each held (several servers, applied.ts), as they were then.
+ * What is staged meanwhile waits for the next transaction.
+ */
+type Planning = {
+  batch: InFlight;
+  sessions: Session[];
+  next: number;
+  state: CoreState | null;
+  held: Held | null;
+};
+
 interface InFlight {
   ops: WriteOp[];
   waiters: Array<() => void>;
@@ -65,6 +80,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   const checkpointMs = Math.max(0, opts.checkpointMs ?? CHECKPOINT_MS);
   const sliceMs = Math.max(0, opts.checkpointSliceMs ?? CHECKPOINT_SLICE_MS);
   const planner = createWritePlanner();
+  const applied = opts.applied ? createAppliedTracker(opts.applied) : null;
   const reader: StoreReader = {
     db,
     fullTextSearch: (input) => adapter.fullTextSearch(input),
@@ -82,20 +98,11 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
   let dirty = new Map<string, Session>();
   /** A checkpoint is due with the next transaction, whatever the time. */
   let forced = false;
-  /**
-   * Session rows were planned outside a checkpoint (a batch that re-keys or removes sessions): the next
-   * transaction must end with the watermark, so no row is ever committed ahead of it.
-   */
+  /** Rows were planned outside a checkpoint (re-keys, removals): the next transaction ends with the watermark. */
   let rowsAhead = false;
   let lastCheckpointAt = Number.NEGATIVE_INFINITY;
   let checkpointTimer: NodeJS.Timeout | null = null;
-  /**
-   * A checkpoint being planned, in slices of at most `CHECKPOINT_SLICE_MS` of the event loop (a few hundred
-   * sessions take several ms): the transaction it goes out with (everything staged before it started), the
-   * sessions as they were then (immutable objects) and the core state then. What is staged meanwhile waits for
-   * the next transaction.
-   */
-  let planning: { batch: InFlight; sessions: Session[]; next: number; state: CoreState | null } | null = null;
+  let planning: Planning | null = null;
   let retryOps: WriteOp[] | null = null;
   let waiters: Array<() => void> = [];
   let ids: string[] = [];
@@ -114,11 +121,12 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
    * again): it runs in a timer turn, where a throw would take the server down, and the replay after the restart
    * would throw again.
    */
-  function planSession(ops: WriteOp[], s: Session) {
+  function planSession(ops: WriteOp[], s: Session, rec?: SessionRecord) {
     const mark = ops.length;
     try {
       planner.sessionRow(ops, s);
       planner.sessionRings(ops, s);
+      if (applied) ops.push(applied.op(s.sessionId, now(), rec));
     } catch (err) {
       ops.length = mark;
       opts.log?.error(
@@ -177,12 +185,9 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     if (checkpointDue()) {
       if (checkpointTimer) clearTimeout(checkpointTimer);
       checkpointTimer = null;
-      planning = {
-        batch,
-        sessions: takeDirty(),
-        next: 0,
-        state: latest !== null && latest !== planned ? latest : null,
-      };
+      const sessions = takeDirty();
+      const state = latest !== null && latest !== planned ? latest : null;
+      planning = { batch, sessions, next: 0, state, held: applied?.take(sessions) ?? null };
       forced = false;
       rowsAhead = false;
       planSlice(sliceMs);
@@ -205,7 +210,8 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     const until = started + budgetMs;
     const first = p.next;
     while (p.next < p.sessions.length) {
-      planSession(p.batch.ops, p.sessions[p.next++] as Session);
+      const i = p.next++;
+      planSession(p.batch.ops, p.sessions[i] as Session, p.held?.records[i]);
       if (p.next < p.sessions.length && performance.now() >= until) {
         setImmediate(() => planSlice(sliceMs));
         return;
@@ -220,7 +226,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       planState(p.batch.ops, planned, p.state, at, foreign);
       planned = p.state;
     }
-    p.batch.ops.push({ op: 'watermark', at });
+    p.batch.ops.push(applied && p.held ? applied.watermarkOp(p.held.prefix, at) : { op: 'watermark', at });
     lastCheckpointAt = at;
     stats.checkpoints += 1;
     planning = null;
@@ -296,11 +302,12 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
 
   return {
     async load() {
-      const loaded = await loadCheckpoint(adapter, now());
+      const loaded = await loadCheckpoint(adapter, now(), applied !== null);
       planned = loaded.state;
       latest = loaded.state;
       return loaded;
     },
+    tracksApplied: applied !== null,
     prepareEvent(event: IngestEvent): PreparedEvent {
       // The raw event's row, serialized now: an event no serializer can write (a payload nested past the stack,
       // a cycle) throws here, alone, before the runtime reduces it; a prepared event never fails the batch.
@@ -329,6 +336,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     stage(batch: CommitBatch) {
       // Closed approvals and usage: their rows go out with the next transaction.
       for (const op of recordOps(batch)) pendingOps.push(op);
+      if (applied) for (const op of applied.stage(batch, now())) pendingOps.push(op);
       for (const ev of batch.events) {
         pendingIds.add(ev.ingestId);
         ids.push(ev.ingestId);
@@ -344,6 +352,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
         const mark = pendingOps.length;
         try {
           planner.batch(pendingOps, { ...batch, events: [] });
+          if (applied) for (const x of batch.sessions) pendingOps.push(applied.op(x.sessionId, now()));
         } catch (err) {
           // The raw events stay staged (they are accepted); the rows are planned again by the next checkpoint,
           // whole rings included (`forget`), instead of failing every input of the batch.
@@ -381,13 +390,7 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       pendingBatches: waiters.length + (inFlight?.waiters.length ?? 0),
     }),
     async close(timeoutMs = 10_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-        timer.unref?.();
-      });
-      await Promise.race([settled(), gaveUp]);
-      clearTimeout(timer);
+      await withinReadWait(settled(), timeoutMs).catch(() => undefined);
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = null;
       if (checkpointTimer) clearTimeout(checkpointTimer);

@@ -2,6 +2,7 @@
 import { LIMITS } from '@flightdeck/core';
 import type { RingCapacities } from '@flightdeck/db';
 import type { Logger } from '../runtime.js';
+import type { AppliedSource } from './applied.js';
 
 export interface StoreOptions {
   now?: () => number;
@@ -14,6 +15,8 @@ export interface StoreOptions {
   checkpointSliceMs?: number;
   /** Longest a read waits for the checkpoint it needs before it fails (default `READ_WAIT_MS`). */
   readWaitMs?: number;
+  /** Several servers on one PostgreSQL: each session row records which logged events it holds (applied.ts). */
+  applied?: AppliedSource;
 }
 
 /** Default longest time between checkpoints. */

@@ -8,6 +8,7 @@ import {
   emptyPMap,
   forEachChange,
   getOwn,
+  keysOf,
   pmapOf,
   type SessionQueue,
   type SessionRuntime,
@@ -25,6 +26,7 @@ import {
 } from '@flightdeck/db';
 import type { Session } from '@flightdeck/shared-types';
 import type { CommitBatch, CoreState, IngestEvent } from '../ports.js';
+import { loadReplay } from './applied.js';
 
 const RUNTIME_PREFIX = 'core.runtime:';
 
@@ -113,17 +115,42 @@ export function planState(
 export interface Loaded {
   state: CoreState | null;
   replay: IngestEvent[];
+  /**
+   * Several servers on one PostgreSQL (`described`): the watermark the events were weighed from and the ids weighed
+   * after it (replayed or already held); the cluster's reader goes on from there.
+   */
+  weighed?: { after: number; ids: number[] };
 }
 
 /**
  * The last checkpoint, put back together: sessions from their rows (live ones, plus those ended in the last 30
  * minutes, §4.6), the runtime entries from their kv rows, the rest from its JSON; and the raw events after it.
+ * `described` (several servers on one PostgreSQL): read in one snapshot, other servers writing meanwhile, and the
+ * events to replay weighed against each session's record of what it holds (applied.ts).
  */
-export async function loadCheckpoint(adapter: Pick<DatabaseAdapter, 'db'>, now: number): Promise<Loaded> {
-  const { db } = adapter;
-  const replay = await hookEventsAfterCheckpoint(db);
+export async function loadCheckpoint(
+  adapter: Pick<DatabaseAdapter, 'db'>,
+  now: number,
+  described = false,
+): Promise<Loaded> {
+  if (!described) {
+    const replay = await hookEventsAfterCheckpoint(adapter.db);
+    return { ...(await loadState(adapter.db, now)), replay };
+  }
+  return adapter.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (tx) => {
+      const { state } = await loadState(tx, now);
+      const live = state ? keysOf(state.sessions) : [];
+      const { replay, after, weighed } = await loadReplay(tx, live, now);
+      return { state, replay, weighed: { after, ids: weighed } };
+    });
+}
+
+async function loadState(db: DatabaseAdapter['db'], now: number): Promise<{ state: CoreState | null }> {
   const loaded = await loadCoreState(db);
-  if (!loaded) return { state: null, replay };
+  if (!loaded) return { state: null };
   // `sessions` and `runtime` are saved as plain records (`{}` since they are stored as rows).
   const saved = loaded.state as Omit<CoreState, 'sessions' | 'runtime'> & {
     sessions?: Record<string, Session>;
@@ -154,7 +181,7 @@ export async function loadCheckpoint(adapter: Pick<DatabaseAdapter, 'db'>, now: 
     runtime,
     ...(queues.size > 0 ? { queues } : {}),
   };
-  return { state, replay };
+  return { state };
 }
 
 /** A queue's bookkeeping as stored with its first row. */
