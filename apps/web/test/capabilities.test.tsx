@@ -55,6 +55,23 @@ describe('what Flightdeck can do for each CLI', () => {
     });
   }
 
+  it('a session on a machine that forwards its events: no Kill, and the box says approvals are answered there', () => {
+    const kill = () => undefined;
+    const session = makeSession({ sessionId: 'r', cli: 'claude', host: 'build-box', status: 'working' });
+    render(() => <SessionDetailView session={session} actions={{ kill }} forwardedFrom="build-box" />);
+    expect(screen.queryByRole('button', { name: 'Kill' })).toBeNull();
+    expect(screen.getByTestId('cap-forwarded').textContent).toContain(
+      'on build-box, which forwards its events: its permission questions are answered in its terminal',
+    );
+    expect(screen.getByTestId('cap-approvals').textContent).toMatch(/^Not from here: build-box forwards/);
+    cleanup();
+    // The same session on this machine: Kill is offered, approvals from here.
+    render(() => <SessionDetailView session={session} actions={{ kill }} />);
+    expect(screen.getByRole('button', { name: 'Kill' })).toBeTruthy();
+    expect(screen.queryByTestId('cap-forwarded')).toBeNull();
+    expect(screen.getByTestId('cap-approvals').textContent).toMatch(/^From here\./);
+  });
+
   it('Gemini and Codex boxes differ on approvals: terminal only vs. a short hold', () => {
     render(() => <SessionDetailView session={makeSession({ sessionId: 'g', cli: 'gemini' })} />);
     expect(screen.getByTestId('cli-capabilities').textContent).toContain('approvals in the terminal only');
@@ -90,11 +107,14 @@ describe('what Flightdeck can do for each CLI', () => {
       uninstallHooks: async () => {},
     } as unknown as Api;
     render(() => <HooksPanel api={api} onToast={() => {}} />);
-    expect(screen.getByRole('columnheader', { name: 'What Flightdeck can do' })).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId('hooks-capabilities-gemini')).toBeTruthy());
     for (const cli of AGENT_CLIS) {
       const cell = screen.getByTestId(`hooks-capabilities-${cli}`);
+      expect(cell.textContent).toContain('What Flightdeck can do:');
       expect(cell.textContent).toContain(CLI_CAPABILITIES[cli].approvals.how);
+      // A row of its own right under the CLI's row, across its columns (room on a phone too).
+      expect(cell.closest('tr')?.previousElementSibling?.getAttribute('data-cli')).toBe(cli);
+      expect(cell.getAttribute('colspan')).toBe('4');
     }
     expect(screen.getByTestId('hooks-capabilities-gemini').textContent).toContain(
       'approvals in the terminal only',

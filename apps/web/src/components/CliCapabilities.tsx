@@ -7,18 +7,32 @@ import { type AgentCli, capabilitiesOf, capabilitySummary } from '@flightdeck/sh
 import { type JSX, Show } from 'solid-js';
 
 /** A small box: the one-line summary, the details on demand. */
-export function CliCapabilitiesBox(props: { cli: AgentCli; open?: boolean }): JSX.Element {
+export function CliCapabilitiesBox(props: {
+  cli: AgentCli;
+  open?: boolean;
+  /** The machine the session runs on when it forwards its events (a host with its own token), else null. */
+  forwardedFrom?: string | null;
+}): JSX.Element {
   const c = () => capabilitiesOf(props.cli);
   return (
     <details class="capabilities" data-testid="cli-capabilities" data-cli={props.cli} open={props.open}>
       <summary>
-        What Flightdeck can do for {c().name}: <span class="muted">{capabilitySummary(props.cli)}</span>
+        What Flightdeck can do for {c().name}:{' '}
+        <Show when={props.forwardedFrom} fallback={<span class="muted">{capabilitySummary(props.cli)}</span>}>
+          {(host) => (
+            <span class="muted" data-testid="cap-forwarded">
+              on {host()}, which forwards its events: its permission questions are answered in its terminal,
+              and its processes are not signalled from here
+            </span>
+          )}
+        </Show>
       </summary>
       <dl class="capabilities__list">
         <dt>Approvals</dt>
         <dd data-testid="cap-approvals">
-          {c().approvals.fromDashboard ? 'From here. ' : 'Not from here. '}
-          {c().approvals.how}
+          {props.forwardedFrom
+            ? `Not from here: ${props.forwardedFrom} forwards its events, and a permission question there is answered in its terminal.`
+            : `${c().approvals.fromDashboard ? 'From here.' : 'Not from here.'} ${c().approvals.how}`}
         </dd>
         <dt>Token usage</dt>
         <dd>{c().usage}</dd>

@@ -79,6 +79,11 @@ export interface SessionDetailViewProps {
    * responses (unless a search hit opens one of those); it calls `unavailable` when there is no transcript to read.
    */
   conversationView?: (unavailable: () => void) => JSX.Element;
+  /**
+   * The host the session runs on when that machine forwards its events (it has a host token): Flightdeck neither
+   * answers its permission questions nor signals its processes from here, so no Kill and a note says so.
+   */
+  forwardedFrom?: string | null;
 }
 
 const TAB_OF: Record<ItemKind, Tab | null> = {
@@ -457,7 +462,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
               {s().archived ? 'Unarchive' : 'Archive'}
             </button>
           </Show>
-          <Show when={props.actions?.kill && s().status !== 'ended'}>
+          <Show when={props.actions?.kill && s().status !== 'ended' && !props.forwardedFrom}>
             <button type="button" class="btn btn--danger" onClick={() => setConfirm('kill')}>
               Kill
             </button>
@@ -601,7 +606,7 @@ export function SessionDetailView(props: SessionDetailViewProps): JSX.Element {
         </dl>
       </section>
 
-      <CliCapabilitiesBox cli={s().cli} />
+      <CliCapabilitiesBox cli={s().cli} forwardedFrom={props.forwardedFrom ?? null} />
 
       <UsageBlock usage={s().usage} />
 
@@ -832,6 +837,10 @@ export function DetailPage(props: {
   approvals?: ApprovalsStore;
 }): JSX.Element {
   const live = () => props.store.session(props.sessionId);
+  // Hosts with their own token send through a forwarder: their sessions run on another machine.
+  const [hosts] = createResource(() => props.api.hostsList?.().catch(() => []) ?? Promise.resolve([]));
+  const forwardedFrom = (host: string | null | undefined) =>
+    host && (hosts.latest ?? []).some((h) => h.name === host) ? host : null;
   // `loaded`: an answer for the current id arrived (the session may still be null: not found).
   const [detail, setDetail] = createStore<{ session: Session | null; loaded: boolean }>({
     session: null,
@@ -994,6 +1003,7 @@ export function DetailPage(props: {
           approvals={props.approvals}
           approvalHistory={approvalHistory.latest ?? []}
           conversationView={conversationView(props, s())}
+          forwardedFrom={forwardedFrom(s().host)}
         />
       )}
     </Show>

@@ -50,7 +50,6 @@ export function HooksPanel(props: { api: Api; onToast: (m: string) => void }): J
             <th>Status</th>
             <th>Density</th>
             <th>Actions</th>
-            <th>What Flightdeck can do</th>
           </tr>
         </thead>
         <tbody>
@@ -59,80 +58,85 @@ export function HooksPanel(props: { api: Api; onToast: (m: string) => void }): J
               const st = () => status()?.find((s) => s.cli === cli);
               const chosen = () => density()[cli] ?? st()?.density ?? 'medium';
               return (
-                <tr data-cli={cli}>
-                  <td>
-                    <strong>{cli}</strong>
-                    <Show when={st()?.file}>
-                      <div class="muted small">
-                        <code>{st()?.file}</code>
-                      </div>
-                    </Show>
-                  </td>
-                  <td>
-                    <span
-                      class="chip"
-                      classList={{ 'chip--ok': st()?.installed === true && st()?.deliversHere !== false }}
-                      title={
-                        st()?.deliversTo.length ? `delivers to ${st()!.deliversTo.join(', ')}` : undefined
-                      }
-                    >
-                      {st()
-                        ? st()!.installed
-                          ? st()!.deliversHere === false
-                            ? `installed, but delivers to another data dir (${st()!.deliversTo.join(', ')})`
-                            : `installed (${st()!.events.length} events)`
-                          : 'not installed'
-                        : '…'}
-                    </span>
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Hook density for ${cli}`}
-                      value={chosen()}
-                      onChange={(e) =>
-                        setDensity({ ...density(), [cli]: e.currentTarget.value as HookDensity })
-                      }
-                    >
-                      <option value="high">high</option>
-                      <option value="medium">medium</option>
-                      <option value="low">low</option>
-                    </select>
-                  </td>
-                  <td>
-                    <div class="actions">
-                      <button
-                        type="button"
-                        class="btn btn--primary btn--small"
-                        disabled={busy() !== null}
-                        onClick={() =>
-                          run(
-                            cli,
-                            () => props.api.installHooks(cli, chosen()),
-                            `Hooks installed for ${cli} (${chosen()})`,
-                          )
+                <>
+                  <tr data-cli={cli}>
+                    <td>
+                      <strong>{cli}</strong>
+                      <Show when={st()?.file}>
+                        <div class="muted small">
+                          <code>{st()?.file}</code>
+                        </div>
+                      </Show>
+                    </td>
+                    <td>
+                      <span
+                        class="chip"
+                        classList={{ 'chip--ok': st()?.installed === true && st()?.deliversHere !== false }}
+                        title={
+                          st()?.deliversTo.length ? `delivers to ${st()!.deliversTo.join(', ')}` : undefined
                         }
                       >
-                        {st()?.installed ? 'Reinstall' : 'Install'}
-                      </button>
-                      <Show when={st()?.installed}>
+                        {st()
+                          ? st()!.installed
+                            ? st()!.deliversHere === false
+                              ? `installed, but delivers to another data dir (${st()!.deliversTo.join(', ')})`
+                              : `installed (${st()!.events.length} events)`
+                            : 'not installed'
+                          : '…'}
+                      </span>
+                    </td>
+                    <td>
+                      <select
+                        aria-label={`Hook density for ${cli}`}
+                        value={chosen()}
+                        onChange={(e) =>
+                          setDensity({ ...density(), [cli]: e.currentTarget.value as HookDensity })
+                        }
+                      >
+                        <option value="high">high</option>
+                        <option value="medium">medium</option>
+                        <option value="low">low</option>
+                      </select>
+                    </td>
+                    <td>
+                      <div class="actions">
                         <button
                           type="button"
-                          class="btn btn--small"
+                          class="btn btn--primary btn--small"
                           disabled={busy() !== null}
                           onClick={() =>
-                            run(cli, () => props.api.uninstallHooks(cli), `Hooks removed for ${cli}`)
+                            run(
+                              cli,
+                              () => props.api.installHooks(cli, chosen()),
+                              `Hooks installed for ${cli} (${chosen()})`,
+                            )
                           }
                         >
-                          Uninstall
+                          {st()?.installed ? 'Reinstall' : 'Install'}
                         </button>
-                      </Show>
-                    </div>
-                  </td>
-                  <td class="small" data-testid={`hooks-capabilities-${cli}`}>
-                    {capabilitySummary(cli)}
-                    <div class="muted">{capabilitiesOf(cli).approvals.how}</div>
-                  </td>
-                </tr>
+                        <Show when={st()?.installed}>
+                          <button
+                            type="button"
+                            class="btn btn--small"
+                            disabled={busy() !== null}
+                            onClick={() =>
+                              run(cli, () => props.api.uninstallHooks(cli), `Hooks removed for ${cli}`)
+                            }
+                          >
+                            Uninstall
+                          </button>
+                        </Show>
+                      </div>
+                    </td>
+                  </tr>
+                  {/* What Flightdeck can do with this CLI's hooks: a row of its own (a fifth column left no room on a phone). */}
+                  <tr class="hooks__capabilities">
+                    <td colspan="4" class="small" data-testid={`hooks-capabilities-${cli}`}>
+                      <strong>What Flightdeck can do:</strong> {capabilitySummary(cli)}
+                      <div class="muted">{capabilitiesOf(cli).approvals.how}</div>
+                    </td>
+                  </tr>
+                </>
               );
             }}
           </For>
