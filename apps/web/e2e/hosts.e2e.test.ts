@@ -148,5 +148,11 @@ describe('hosts in Chromium', () => {
     await page.screenshot({ path: join(outputDir, 'hosts-phone.png'), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    // Settings (Hooks with what each CLI can do, Hosts, alert rules) fits the narrowest phone too.
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.goto(`${server.url}/#/settings`);
+    await page.getByTestId('hooks-capabilities-gemini').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(outputDir, 'settings-phone.png'), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBe(0);
   });
 });
