@@ -41,8 +41,12 @@
  *    again after merging the ring sequence numbers (load ≈ 1): Proxy 20.0 and 22.3, plain trie 18.4 and 21.6;
  *    77–80 scavenges per 100k events with both.
  *    Remove: make `sessions`/`runtime` plain `Record`s again, copied on write in `Tx` (tx.ts).
- *    Sessions are copied with a plain spread (`copySession`); the hand-written 44-field literal it replaced saved
- *    ≈ 20 % of the core's scavenges (60 against 75 per 100k events), within the noise of bench-live.
+ *    Sessions are copied (`copySession`, once per step that changes one) by a literal compiled once from
+ *    `createSession`'s keys; a session of another shape (a field missing or unknown) by a spread. At 52 fields a
+ *    spread `{ ...s }` took V8's slow clone path: ≈ 1 µs and ≈ 3.6 KB allocated per copy against ≈ 0.1 µs and
+ *    ≈ 0.5 KB (UserPromptSubmit over 200 sessions, the core alone: 10.2 KB allocated per event with the spread,
+ *    7.4 KB with the literal; the base of issue 14, a hand-written 44-field literal, 5.6 KB), 2026-12-07.
+ *    Remove: `copySession` returns `{ ...s }`.
  * 5. `field-copy` — the live summary of a session (what every board subscriber gets, per change) is built by a
  *    copy compiled once from its field list (`compileFieldCopy`): one object literal, its fields in the object
  *    itself. Buys: 300k `JSON.stringify(sessionSummary(s))` took 1.2–1.6 s with it against 2.2–2.9 s with a loop
@@ -58,6 +62,12 @@
  *    alike. 2,000 files of 250 KB (a plan per file either way at 120): parity. 300 rows on those: server CPU 12.9
  *    and 14.1 s against 15.4 and 17.5 s, but live p50 19–23 ms against 8–11. `FLIGHTDECK_TUNING_OFF=import-plans`
  *    writes one step per plan. Remove: `IMPORT_PLAN_OPS = 1`.
+ * 7. In @flightdeck/db (loaded by the writer thread too, so not here): a session's row (`sessionRow`, once per
+ *    changed session per checkpoint) is built by a function compiled once from `SESSION_COLUMNS`, one object
+ *    literal, instead of a loop of keyed stores (which left the 30-column row in dictionary mode). Buys, with entry
+ *    4's copy: the server allocated 695 MB instead of 803 MB over bench-live's latency steps (sampling heap profile
+ *    keeping collected objects; the base of issue 14: 565 MB), `sessionRow` ≈ 11 MB instead of 57 MB, 2026-12-07.
+ *    Remove: build the row in a loop over `SESSION_COLUMNS` again (session-row.ts).
  */
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';

@@ -216,23 +216,27 @@ function makeRedactor(rules: CompiledRule[]): Redactor {
     // Deeper than any input may be (the edge refuses more than 100 levels, the store what it cannot write): left
     // as it is, for those to refuse, rather than turned into something storable.
     if (depth >= MAX_DEPTH) return v;
+    // Nothing is allocated until something changes (most inputs hold no secret): the copy starts at the first change.
     if (Array.isArray(v)) {
-      let changed = false;
-      const out = v.map((item) => {
-        const r = walk(item, depth + 1);
-        if (r !== item) changed = true;
-        return r;
-      });
-      return changed ? out : v;
+      let out: unknown[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const r = walk(v[i], depth + 1);
+        if (r !== v[i] && out === null) out = v.slice(0, i);
+        if (out !== null) out.push(r);
+      }
+      return out ?? v;
     }
-    let changed = false;
-    const entries = Object.entries(v as Record<string, unknown>).map(([k, item]) => {
-      const r = walk(item, depth + 1);
-      if (r !== item) changed = true;
-      return [k, r] as const;
-    });
+    const keys = Object.keys(v);
+    const src = v as Record<string, unknown>;
+    let out: [string, unknown][] | null = null;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const r = walk(src[k], depth + 1);
+      if (r !== src[k] && out === null) out = keys.slice(0, i).map((key) => [key, src[key]]);
+      if (out !== null) out.push([k, r]);
+    }
     // fromEntries defines own properties: a "__proto__" key stays a key.
-    return changed ? Object.fromEntries(entries) : v;
+    return out === null ? v : Object.fromEntries(out);
   };
   return { ruleIds: rules.map((r) => r.id), text, value: <T>(v: T) => walk(v, 0) as T };
 }

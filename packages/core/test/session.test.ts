@@ -49,4 +49,23 @@ describe('copySession', () => {
     expect(copy).toEqual(full);
     expect(Object.keys(copy).sort()).toEqual(Object.keys(full).sort());
   });
+
+  it('copies a session of another version whole: a field it does not know kept, a missing one not invented', () => {
+    const base = createSession({
+      sessionId: 's-old',
+      cli: 'claude',
+      projectPath: '',
+      source: 'unknown',
+      now: 1,
+    });
+    const extra = { ...base, retiredField: 'kept' } as Session;
+    expect(copySession(extra)).toEqual(extra);
+    expect(Object.keys(copySession(extra))).toEqual(Object.keys(extra));
+    const { lineage: _dropped, ...missing } = base;
+    const copy = copySession(missing as Session);
+    expect(copy).toEqual(missing);
+    expect('lineage' in copy).toBe(false);
+    const swapped = { ...missing, retiredField: 1 } as unknown as Session;
+    expect(Object.keys(copySession(swapped))).toEqual(Object.keys(swapped));
+  });
 });
