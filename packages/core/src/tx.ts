@@ -1,6 +1,6 @@
 import type { Session, Team } from '@flightdeck/shared-types';
 import { carryConnecting } from './connecting.js';
-import { getOwn, type PMap, pmDelete, pmSet } from './pmap.js';
+import { getOwn, type PMap, pmDelete, pmDeleteMany, pmSet } from './pmap.js';
 import { copySession } from './session.js';
 import type { ArmedTimer, CoreState, Effect, SessionRuntime, TimerKind } from './types.js';
 
@@ -97,6 +97,17 @@ export class Tx {
     this.touched.add(id);
   }
 
+  /** `dropSession` of many at once: each part of the maps they are in is copied once (`pmDeleteMany`). */
+  dropSessions(ids: readonly string[]): void {
+    this.state.sessions = pmDeleteMany(this.state.sessions, ids);
+    this.lastId = null;
+    this.state.runtime = pmDeleteMany(this.state.runtime, ids);
+    for (const id of ids) {
+      this.changed.delete(id);
+      this.touched.add(id);
+    }
+  }
+
   putTeam(t: Team): void {
     if (!this.teamsCopied) {
       this.state.teams = { ...this.state.teams };
@@ -127,8 +138,9 @@ export class Tx {
     delete this.state.aliases[newId];
   }
 
-  dropAliasesTo(id: string): void {
-    const entries = Object.entries(this.state.aliases).filter(([, v]) => v === id);
+  /** Drops the aliases of `ids` (one pass over the aliases however many ids). */
+  dropAliasesTo(ids: ReadonlySet<string>): void {
+    const entries = Object.entries(this.state.aliases).filter(([, v]) => ids.has(v));
     if (entries.length === 0) return;
     if (!this.aliasesCopied) {
       this.state.aliases = { ...this.state.aliases };

@@ -12,7 +12,7 @@ import {
   reduce,
   valuesOf,
 } from '../src/index.js';
-import { emptyPMap, pmDelete, pmSet } from '../src/pmap.js';
+import { emptyPMap, pmDelete, pmDeleteMany, pmSet } from '../src/pmap.js';
 import { hook, readJsonl } from './helpers.js';
 
 describe('persistent map (sessions/runtime)', () => {
@@ -48,6 +48,45 @@ describe('persistent map (sessions/runtime)', () => {
     expect(pmDelete(d, 'missing')).toBe(d);
     const [k0, v0] = [...model][0]!;
     expect(pmSet(d, k0, v0)).toBe(d);
+  });
+
+  it('deletes many keys at once as deleting them one by one does, copying each leaf once', () => {
+    let m = emptyPMap<number>();
+    for (let i = 0; i < 5000; i++) m = pmSet(m, `s-${i}`, i);
+    const keys = Array.from({ length: 3000 }, (_, i) => `s-${(i * 7) % 5000}`); // repeats included
+    const gone = [...keys, 'missing', '__proto__', 'toString'];
+    let oneByOne = m;
+    for (const k of gone) oneByOne = pmDelete(oneByOne, k);
+    const many = pmDeleteMany(m, gone);
+    expect(many.size).toBe(oneByOne.size);
+    expect(many.size).toBe(5000 - new Set(keys).size);
+    expect(Object.fromEntries(entriesOf(many))).toEqual(Object.fromEntries(entriesOf(oneByOne)));
+    // The old version is unchanged; exactly the deleted keys differ.
+    expect(m.size).toBe(5000);
+    expect(getOwn(m, 's-7')).toBe(7);
+    const changed: string[] = [];
+    forEachChange(m, many, (k, v) => {
+      expect(v).toBeUndefined();
+      changed.push(k);
+    });
+    expect(changed.sort()).toEqual([...new Set(keys)].sort());
+    // A leaf left empty is null, as with pmDelete (plain data: clone and JSON give an equal map).
+    const all = pmDeleteMany(m, keysOf(m));
+    expect(all.size).toBe(0);
+    expect(all).toEqual(pmDeleteMany(oneByOne, keysOf(oneByOne)));
+    expect(JSON.parse(JSON.stringify(all))).toEqual(all);
+    expect(pmDeleteMany(m, [])).toBe(m);
+    expect(pmDeleteMany(m, ['missing', 'constructor'])).toBe(m);
+    // A key called __proto__ stays a plain entry of the leaves that are rebuilt.
+    const withProto = pmSet(pmSet(m, '__proto__', -1), 'x', -2);
+    const dropped = pmDeleteMany(
+      withProto,
+      keysOf(withProto).filter((k) => k !== '__proto__'),
+    );
+    expect(dropped.size).toBe(1);
+    expect(getOwn(dropped, '__proto__')).toBe(-1);
+    expect(keysOf(dropped)).toEqual(['__proto__']);
+    expect(getOwn(pmDeleteMany(dropped, ['__proto__']), '__proto__')).toBeUndefined();
   });
 
   it('reports exactly the changed keys between two versions', () => {

@@ -1,8 +1,8 @@
 /**
  * Full-text search over prompts, responses, tool call inputs and outputs, notes and session titles: the input, the
  * result, the snippets, and what both adapters' searches share (kind and session filters, the hit of a row). The
- * search itself is the adapter's (`DatabaseAdapter.fullTextSearch`): FTS5 with bm25 ranking in
- * `sqlite/fts-search.ts`; a tsvector with a GIN index and `ts_rank` in `postgres/fts-search.ts`.
+ * search itself is the adapter's (`DatabaseAdapter.fullTextSearch`): FTS5 in `sqlite/fts-search.ts`, ranked by
+ * BM25 in `sqlite/fts-rank.ts`; a tsvector with a GIN index and `ts_rank` in `postgres/fts-search.ts`.
  */
 import { AGENT_CLIS, SESSION_STATUSES } from '@flightdeck/shared-types';
 import { type RawBuilder, sql } from 'kysely';
@@ -13,9 +13,9 @@ const MAX_TERMS = 16;
 
 /**
  * How many of the newest matches are ranked (see "Search at scale" in the README): a query matching more ranks its
- * newest `RANK_WINDOW` matches (bm25 on SQLite, ts_rank on PostgreSQL) and says `capped`. Measured with `pnpm bench:fts` over 1,000,000 messages:
- * ranking every match of a word in 30 % of them took over a second; the window keeps every query near its cost of
- * reading that many matches.
+ * newest `RANK_WINDOW` matches (BM25 on SQLite, ts_rank on PostgreSQL; the words weigh alike on both) and says
+ * `capped`. Measured with `pnpm bench:fts` over 1,000,000 messages: ranking every match of a word in 30 % of them
+ * took over a second; the window keeps every query near its cost of reading that many matches.
  */
 export const RANK_WINDOW = 2000;
 
@@ -99,7 +99,7 @@ export interface FtsHit {
   projectPath: string;
   /** When the item happened (a tool call's start, a note's last edit, a title: the session's start). */
   timestamp: number;
-  /** The score (lower = better; results come best first): bm25 on SQLite, minus `ts_rank` on PostgreSQL. */
+  /** The score (lower = better; results come best first): minus BM25 on SQLite, minus `ts_rank` on PostgreSQL. */
   rank: number;
   /** Snippet split into plain and matching parts: render `match` parts highlighted (no HTML to sanitise). */
   snippet: SnippetPart[];

@@ -279,6 +279,35 @@ describe.each(STORES)('search at scale: the newest matches are ranked (%s)', (ki
   });
 });
 
+describe.each(STORES)('the last word as a prefix, however many words it starts (%s)', (kind) => {
+  it('finds every word the last word starts, ANDed with the words before it, in any case', async () => {
+    const h = await openTestDb(kind);
+    try {
+      // More words start with "quagga" than SQLite spells a prefix out as (it merges the prefix then).
+      const promptHistory = Array.from({ length: 40 }, (_, i) => ({
+        text: `${i % 2 === 0 ? 'even' : 'odd'} quagga${i} herd`,
+        timestamp: T0 + i,
+        promptId: null,
+      }));
+      promptHistory.push({ text: 'even Quagga herd', timestamp: T0 + 40, promptId: null });
+      await recordBatch(h, { events: [], sessions: [makeSession('s-herd', { promptHistory })] });
+      expect((await h.fullTextSearch({ query: 'quagga' })).total).toBe(41);
+      expect((await h.fullTextSearch({ query: 'QUAGGA' })).total).toBe(41);
+      expect((await h.fullTextSearch({ query: 'even quagga' })).total).toBe(21);
+      // A few words: quagga3 and quagga30..quagga39.
+      expect((await h.fullTextSearch({ query: 'Quagga3' })).total).toBe(11);
+      expect((await h.fullTextSearch({ query: 'odd quagga3' })).total).toBe(6);
+      const one = await h.fullTextSearch({ query: 'herd quagga39' });
+      expect(one.items.map((i) => i.snippetHtml)).toEqual(['odd <mark>quagga39</mark> <mark>herd</mark>']);
+      // A word before the last matches whole: quagga3 only.
+      expect((await h.fullTextSearch({ query: 'quagga3 herd' })).total).toBe(1);
+      expect((await h.fullTextSearch({ query: 'quaggb' })).total).toBe(0);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
+
 describe.each(STORES)('what the index covers (%s)', (kind) => {
   let h: TestDb;
   beforeAll(async () => {
