@@ -79,11 +79,11 @@ describe('the tracker', () => {
     expect(held.records[0]?.r).toHaveLength(RECENT);
     expect(held.records[0]?.r.at(-1)).toBe('y');
     expect(held.records[0]?.r[0]).toBe(`x-${6}`);
-    expect(held.records[1]).toEqual({ p: 9, r: ['y'] });
-    expect(held.records[2]).toEqual({ p: 9, r: [] });
+    expect(held.records[1]).toEqual({ id: 't', p: 9, r: ['y'] });
+    expect(held.records[2]).toEqual({ id: 'u', p: 9, r: [] });
     // Taken records do not change with later batches (a checkpoint plans them over several turns).
     t.stage(batch([{ ingestId: 'w', sessions: ['t'] }]), 2);
-    expect(held.records[1]).toEqual({ p: 9, r: ['y'] });
+    expect(held.records[1]).toEqual({ id: 't', p: 9, r: ['y'] });
     expect(parseRecord(String((t.op('t', 3) as { value: string }).value))).toEqual({ p: 9, r: ['y', 'w'] });
   });
 

@@ -161,10 +161,15 @@ export const saveCoreState = (db: Db, v: { state: string; at: number }) =>
       })),
     );
 
-export const upsertKv = (db: Db, v: { key: string; value: string; at: number }) =>
+type KvRow = { key: string; value: string; at: number };
+
+/** `kv` rows inserted or replaced: one row, or several in one statement (distinct keys). */
+export const upsertKv = (db: Db, v: KvRow | readonly KvRow[]) =>
   db
     .insertInto('kv')
-    .values({ key: v.key, value: v.value, updated_at: v.at })
+    .values(
+      (Array.isArray(v) ? v : [v]).map((r: KvRow) => ({ key: r.key, value: r.value, updated_at: r.at })),
+    )
     .onConflict((oc) =>
       oc.column('key').doUpdateSet((eb) => ({
         value: eb.ref('excluded.value'),
@@ -173,6 +178,9 @@ export const upsertKv = (db: Db, v: { key: string; value: string; at: number }) 
     );
 
 export const deleteKv = (db: Db, v: { key: string }) => db.deleteFrom('kv').where('key', '=', v.key);
+
+/** Several `kv` rows deleted in one statement. */
+export const deleteKvKeys = (db: Db, keys: readonly string[]) => db.deleteFrom('kv').where('key', 'in', keys);
 
 /** The checkpoint watermark: the id of the last raw event stored (0 when none), as text. */
 export const saveWatermark = (db: Db, v: { at: number }) =>

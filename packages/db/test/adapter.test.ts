@@ -54,6 +54,26 @@ describe.each(STORES)('the adapter (%s)', (kind) => {
     expect(h.dialect).toBe(kind === 'postgres' ? 'postgres' : 'sqlite');
   });
 
+  it('a run of kv writes ends as written one by one: the last write of a key wins, a delete included', async () => {
+    h = await openTestDb(kind);
+    await h.write([{ op: 'kv', key: 'k.gone', value: '"old"', at: 1 }]);
+    await h.write([
+      { op: 'kv', key: 'k.a', value: '1', at: 2 },
+      { op: 'kv', key: 'k.b', value: '2', at: 2 },
+      { op: 'kv', key: 'k.a', value: null, at: 2 },
+      { op: 'kv', key: 'k.gone', value: null, at: 2 },
+      { op: 'kv', key: 'k.c', value: '3', at: 2 },
+      { op: 'kv', key: 'k.c', value: '4', at: 3 },
+      { op: 'kv', key: 'k.b', value: null, at: 3 },
+      { op: 'kv', key: 'k.b', value: '5', at: 3 },
+    ]);
+    const kv = await h.db.selectFrom('kv').select(['key', 'value', 'updated_at']).orderBy('key').execute();
+    expect(kv.map((r) => [r.key, r.value, Number(r.updated_at)])).toEqual([
+      ['k.b', '5', 3],
+      ['k.c', '4', 3],
+    ]);
+  });
+
   it('writes a plan of many rows whole: 1,200 raw events, 300 sessions, a row written twice ending as the later', async () => {
     h = await openTestDb(kind);
     const events = Array.from({ length: 1200 }, (_, i) => hookEvent(`m-${i}`, `s-${i % 300}`, 'Stop'));

@@ -48,7 +48,8 @@ export interface SessionRecord {
 /** What the state and each of some sessions held at one moment. */
 export interface Held {
   prefix: number;
-  records: SessionRecord[];
+  /** Each session's record and id, in order; null once its session could not be planned (nothing to describe). */
+  records: Array<(SessionRecord & { id: string }) | null>;
 }
 
 export interface AppliedTracker {
@@ -87,12 +88,15 @@ export function createAppliedTracker(source: AppliedSource): AppliedTracker {
     },
     take(sessions) {
       const p = source.prefix();
-      return { prefix: p, records: sessions.map((s) => ({ p, r: recent.get(s.sessionId) ?? [] })) };
+      return {
+        prefix: p,
+        records: sessions.map((s) => ({ id: s.sessionId, p, r: recent.get(s.sessionId) ?? [] })),
+      };
     },
     op: (sessionId, at, rec) => ({
       op: 'kv',
       key: APPLIED_PREFIX + sessionId,
-      value: JSON.stringify(rec ?? { p: source.prefix(), r: recent.get(sessionId) ?? [] }),
+      value: JSON.stringify({ p: rec?.p ?? source.prefix(), r: rec?.r ?? recent.get(sessionId) ?? [] }),
       at,
     }),
     watermarkOp: (prefix, at) => ({ op: 'kv', key: WATERMARK_KEY, value: String(prefix), at }),

@@ -1,18 +1,15 @@
 /**
- * The runtime's StorePort on a database adapter (any dialect: it only writes plans through `adapter.write` and reads
- * through the portable query builder): the raw event log written at once, the state in checkpoints.
+ * The runtime's StorePort on a database adapter (any dialect: plans go through `adapter.write`, reads through the
+ * portable query builder): the raw event log written at once, the state in checkpoints.
  *
- * Every transaction carries the raw hook events staged since the last one (group commit: one transaction in flight;
- * everything staged meanwhile goes out as the next one). An input is acknowledged once its raw event is committed.
- * The state derived from the events (one row per changed session, its new ring-buffer entries, the per-session
- * runtime bookkeeping in `kv`, the rest of the core state as JSON) goes out in a checkpoint: at most every
- * `checkpointMs`, at once when an input that is not a hook event changed the state (timers, liveness, user
- * actions: they are not in the event log), when a batch re-keys or removes sessions, when a session had so many
- * events that its ring buffers could wrap, and whenever someone waits for the database (`settled`, `checkpoint`).
- * A checkpoint ends with the watermark: the id of the last raw event it includes, in the same transaction. On
- * start the state is loaded from the last checkpoint and the runtime replays the raw events stored after its
- * watermark, so a crash loses nothing that was acknowledged, and the session rows are written a few times per
- * second instead of once per event.
+ * Every transaction carries the raw hook events staged since the last one (group commit: one transaction in flight);
+ * an input is acknowledged once its raw event is committed. The state derived from the events (a row per changed
+ * session, its new ring entries, the per-session runtime entries in `kv`, the rest of the core state as JSON) goes
+ * out in a checkpoint: at most every `checkpointMs`; at once when an input the event log cannot replay changed it
+ * (timers, liveness, user actions), a batch re-keys or removes sessions, a session's rings could wrap, or someone
+ * waits (`settled`, `checkpoint`). It ends with the watermark (the last raw event it includes) in the same
+ * transaction; on start the state is loaded and the raw events after it replayed: a crash loses nothing that was
+ * acknowledged, and session rows are written a few times per second instead of once per event.
  *
  * A failed transaction is sent again (same operations, after a back-off) before anything newer; the batches it
  * carried wait for it. On load the parts are put back together (state-rows.ts). Reads wait for the checkpoint that
@@ -36,7 +33,7 @@ import type {
   StoreReader,
   StoreStats,
 } from '../ports.js';
-import { createAppliedTracker, type Held, type SessionRecord } from './applied.js';
+import { createAppliedTracker, type Held } from './applied.js';
 import {
   CHECKPOINT_MS,
   CHECKPOINT_SLICE_MS,
@@ -53,10 +50,9 @@ export { READ_WAIT_MS, StoreBehindError } from './reads.js';
 export type Db = DatabaseAdapter['db'];
 
 /**
- * A checkpoint being planned, in slices of at most `CHECKPOINT_SLICE_MS` of the event loop (a few hundred sessions
- * take several ms): the transaction it goes out with (everything staged before it started), the sessions (immutable
- * objects), the core state and what each held (several servers, applied.ts), as they were then.
- * What is staged meanwhile waits for the next transaction.
+ * A checkpoint being planned, in slices of at most `CHECKPOINT_SLICE_MS` of the event loop: the transaction it goes
+ * out with (everything staged before it started), the sessions, the core state and what each held (several servers,
+ * applied.ts), as they were then. What is staged meanwhile waits for the next transaction.
  */
 type Planning = {
   batch: InFlight;
@@ -65,12 +61,7 @@ type Planning = {
   state: CoreState | null;
   held: Held | null;
 };
-
-interface InFlight {
-  ops: WriteOp[];
-  waiters: Array<() => void>;
-  ids: string[];
-}
+type InFlight = { ops: WriteOp[]; waiters: Array<() => void>; ids: string[] };
 
 export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): StorePort {
   const { db } = adapter;
@@ -117,22 +108,23 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
 
   /**
    * A session's row and its new ring entries (the row first: the entries refer to it). A session that cannot be
-   * planned is logged and left out of this checkpoint (its raw events are stored; the next change plans it
-   * again): it runs in a timer turn, where a throw would take the server down, and the replay after the restart
-   * would throw again.
+   * planned is logged and left out (false; its raw events are stored, the next change plans it again): a throw in
+   * a timer turn would take the server down, and the replay after the restart would throw again.
    */
-  function planSession(ops: WriteOp[], s: Session, rec?: SessionRecord) {
+  function planSession(ops: WriteOp[], s: Session, record = true): boolean {
     const mark = ops.length;
     try {
       planner.sessionRow(ops, s);
       planner.sessionRings(ops, s);
-      if (applied) ops.push(applied.op(s.sessionId, now(), rec));
+      if (applied && record) ops.push(applied.op(s.sessionId, now()));
+      return true;
     } catch (err) {
       ops.length = mark;
       opts.log?.error(
         { err, sessionId: s?.sessionId },
         'session could not be planned; left out of this checkpoint',
       );
+      return false;
     }
   }
 
@@ -211,7 +203,8 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
     const first = p.next;
     while (p.next < p.sessions.length) {
       const i = p.next++;
-      planSession(p.batch.ops, p.sessions[i] as Session, p.held?.records[i]);
+      // Its record (taken when the checkpoint started) goes with the others after the sessions, if it was planned.
+      if (!planSession(p.batch.ops, p.sessions[i] as Session, false) && p.held) p.held.records[i] = null;
       if (p.next < p.sessions.length && performance.now() >= until) {
         setImmediate(() => planSlice(sliceMs));
         return;
@@ -226,7 +219,11 @@ export function createStore(adapter: DatabaseAdapter, opts: StoreOptions = {}): 
       planState(p.batch.ops, planned, p.state, at, foreign);
       planned = p.state;
     }
-    p.batch.ops.push(applied && p.held ? applied.watermarkOp(p.held.prefix, at) : { op: 'watermark', at });
+    // The records after every session (one run of kv writes: one statement), then the watermark.
+    if (applied && p.held) {
+      for (const r of p.held.records) if (r) p.batch.ops.push(applied.op(r.id, at, r));
+      p.batch.ops.push(applied.watermarkOp(p.held.prefix, at));
+    } else p.batch.ops.push({ op: 'watermark', at });
     lastCheckpointAt = at;
     stats.checkpoints += 1;
     planning = null;

@@ -134,6 +134,11 @@ async function applyOps(tx: Tx, ops: readonly WriteOp[]): Promise<void> {
         ops.slice(i, j).map((o) => (o as RowOp).row),
       );
       i = j;
+    } else if (op.op === 'kv') {
+      let j = i;
+      while (j < ops.length && ops[j]?.op === 'kv') j++;
+      await applyKvRun(tx, ops.slice(i, j) as Array<Extract<WriteOp, { op: 'kv' }>>);
+      i = j;
     } else if (SESSION_PART.has(op.op)) {
       let j = i;
       while (j < ops.length && SESSION_PART.has((ops[j] as WriteOp).op)) j++;
@@ -144,6 +149,26 @@ async function applyOps(tx: Tx, ops: readonly WriteOp[]): Promise<void> {
       i++;
     }
   }
+}
+
+/**
+ * A run of `kv` writes (a checkpoint's runtime entries and the sessions' records) in two statements at most, with the
+ * result of applying them one by one: the last write of a key wins; its deletes, then its upserts.
+ */
+async function applyKvRun(tx: Tx, run: ReadonlyArray<Extract<WriteOp, { op: 'kv' }>>): Promise<void> {
+  const last = new Map<string, Extract<WriteOp, { op: 'kv' }>>();
+  for (const op of run) {
+    last.delete(op.key);
+    last.set(op.key, op);
+  }
+  const gone = [...last.values()].filter((o) => o.value === null).map((o) => o.key);
+  const kept = [...last.values()].flatMap((o) =>
+    o.value === null ? [] : [{ key: o.key, value: o.value, at: o.at }],
+  );
+  for (let i = 0; i < gone.length; i += ROWS_PER_STATEMENT)
+    await S.deleteKvKeys(tx, gone.slice(i, i + ROWS_PER_STATEMENT)).execute();
+  for (let i = 0; i < kept.length; i += ROWS_PER_STATEMENT)
+    await S.upsertKv(tx, kept.slice(i, i + ROWS_PER_STATEMENT)).execute();
 }
 
 async function applySessionParts(tx: Tx, part: readonly WriteOp[]): Promise<void> {
