@@ -8,6 +8,8 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
+  realpathSync,
   symlinkSync,
   writeFileSync,
   writeSync,
@@ -128,9 +130,43 @@ async function held(spool: string, hook: Held): Promise<string> {
   return fifo;
 }
 
+/** Whether process `pid` has `path` open (/proc/<pid>/fd); true once the process is gone (nothing to wait for). */
+function hasOpen(pid: number, path: string): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return true;
+  }
+  return fds.some((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Opens the FIFO as the server will: never blocks, a writer exists from then on. */
 const openAsServer = (fifo: string) =>
   openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+
+/**
+ * Answers a held hook as the server does (effects/holds.ts): opens its FIFO, writes `line` if any, and closes only
+ * once the hook has the FIFO open. A pipe's data goes with its last descriptor: closed before the hook's `open`
+ * got in (it is still writing its record or starting its watcher), the hook would wait for a writer forever.
+ */
+async function answer(fifo: string, line?: string): Promise<void> {
+  const pid = Number(fifo.slice(fifo.lastIndexOf('-') + 1));
+  const real = realpathSync(fifo);
+  const fd = openAsServer(fifo);
+  try {
+    if (line !== undefined) writeSync(fd, `${line}\n`);
+    await until(() => hasOpen(pid, real), 'the hook to open its FIFO', 5000);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe('flightdeck-hook.sh --hold', () => {
   let tmp: ReturnType<typeof makeTempDir>;
@@ -244,9 +280,7 @@ describe('flightdeck-hook.sh --hold', () => {
     // Still waiting: nobody opened the FIFO yet.
     await sleep(100);
     expect(hook.child.exitCode).toBeNull();
-    const fd = openAsServer(fifo);
-    writeSync(fd, `${allow}\n`);
-    closeSync(fd);
+    await answer(fifo, allow);
     const r = await hook.done;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${allow}\n`);
@@ -259,7 +293,7 @@ describe('flightdeck-hook.sh --hold', () => {
     writeLock(spool, process.pid, ownStart());
     const hook = hold('codex');
     const fifo = await held(spool, hook);
-    closeSync(openAsServer(fifo));
+    await answer(fifo);
     const r = await hook.done;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
@@ -284,7 +318,7 @@ describe('flightdeck-hook.sh --hold', () => {
     // The reader did not open the FIFO: the hook still waits.
     await sleep(100);
     expect(hook.child.exitCode).toBeNull();
-    closeSync(openAsServer(fifo));
+    await answer(fifo);
     expect((await hook.done).code).toBe(0);
   });
 
@@ -330,7 +364,7 @@ describe('flightdeck-hook.sh --hold', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(lstatSync(odd).isFIFO()).toBe(true);
     expect(sweepHoldDir(spool)).toEqual([]);
-    closeSync(openAsServer(otherFifo));
+    await answer(otherFifo);
     expect((await other.done).code).toBe(0);
   });
 
