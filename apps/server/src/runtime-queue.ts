@@ -1,6 +1,7 @@
 /**
- * The runtime's one queue of inputs (FIFO): every source submits here, and batches are taken from its head, at
- * most `maxPerTurn` per turn of the event loop, one at a time. Before a batch is applied, the ingest ids it must
+ * The runtime's one queue of inputs (FIFO): every source submits here, and batches are taken from its head, one
+ * per turn of the event loop, one at a time: as many as fit in `turnBudgetMs` at the cost per input measured so far
+ * (at most `maxPerTurn`, at least `MIN_PER_TURN`). Before a batch is applied, the ingest ids it must
  * look up are asked of the store (asynchronously; no later batch starts meanwhile); then the batch is handed to
  * `apply` synchronously. An input's promise resolves once its batch is committed.
  */
@@ -44,6 +45,14 @@ export interface InputQueueOptions {
     delivered: ReadonlySet<string>,
   ): { results: ItemResult[]; committed: Promise<void> };
   maxPerTurn: number;
+  /**
+   * How long a turn should take (ms): a batch holds as many inputs as the measured cost per input allows, so that
+   * requests, subscribers and commits get the loop in between even when inputs are slow (a cold start, where the
+   * code is not compiled yet and every session is new; a loaded machine). Default: no budget (`maxPerTurn`).
+   */
+  turnBudgetMs?: number;
+  /** Clock of the batch timings (ms; default `performance.now`). */
+  now?: () => number;
   log: Logger;
   /** Told how long each batch took (ms). */
   batchTook(ms: number): void;
@@ -78,8 +87,25 @@ function resultGroup(size: number) {
   };
 }
 
+/** The fewest inputs a batch takes (when there are that many): slow inputs still go through in sizeable batches. */
+export const MIN_PER_TURN = 32;
+/** The cost per input assumed before any was measured (ms): a cold start's, so the first batch is small. */
+const INITIAL_ITEM_MS = 0.5;
+/** Weight of the last batch in the running cost per input. */
+const COST_WEIGHT = 0.3;
+
 export function createInputQueue(opts: InputQueueOptions): InputQueue {
   const queue: QueueItem[] = [];
+  const now = opts.now ?? (() => performance.now());
+  let itemMs = INITIAL_ITEM_MS;
+  /** Inputs in the next batch. */
+  const batchSize = () =>
+    opts.turnBudgetMs === undefined
+      ? opts.maxPerTurn
+      : Math.max(
+          Math.min(MIN_PER_TURN, opts.maxPerTurn),
+          Math.min(opts.maxPerTurn, Math.floor(opts.turnBudgetMs / itemMs)),
+        );
   let scheduled = false;
   let processing = false;
   let closed = false;
@@ -105,7 +131,7 @@ export function createInputQueue(opts: InputQueueOptions): InputQueue {
       return;
     }
     processing = true;
-    const items = queue.splice(0, opts.maxPerTurn);
+    const items = queue.splice(0, batchSize());
     const ids = opts.lookupIds(items);
     if (ids.length === 0) {
       applyItems(items, NONE);
@@ -124,7 +150,7 @@ export function createInputQueue(opts: InputQueueOptions): InputQueue {
   }
 
   function applyItems(items: QueueItem[], delivered: ReadonlySet<string>) {
-    const started = performance.now();
+    const started = now();
     try {
       const { results, committed } = opts.apply(items, delivered);
       // Only the callbacks wait for the commit, not the items: their envelopes (parsed payloads) would otherwise
@@ -137,7 +163,9 @@ export function createInputQueue(opts: InputQueueOptions): InputQueue {
       opts.log.error({ err, batch: items.length }, 'batch failed; inputs not applied');
       for (const item of items) item.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
-      opts.batchTook(performance.now() - started);
+      const took = now() - started;
+      itemMs += COST_WEIGHT * (took / items.length - itemMs);
+      opts.batchTook(took);
     }
     done();
   }

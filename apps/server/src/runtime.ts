@@ -5,7 +5,8 @@
  * over HTTP, single or batched; a spool record; a transcript entry; a user action; a timer or a process check):
  * there is one FIFO queue, and nothing reaches the core except through it.
  *
- * The queue is worked off in batches, one per turn of the event loop (at most `MAX_INPUTS_PER_TURN` inputs):
+ * The queue is worked off in batches, one per turn of the event loop (at most `MAX_INPUTS_PER_TURN` inputs, as
+ * many as fit in a turn's time budget):
  * each batch is reduced and staged for the store (runtime-batch.ts: raw events at once, the changed sessions and
  * core state in checkpoints, committed in order, group-committed by the store's writer) and broadcast at once:
  * subscribers see a change as soon as the core has decided it. An input is acknowledged (its promise resolves:
@@ -39,6 +40,7 @@ const NONE: ReadonlySet<string> = new Set();
 import type { InputRedaction } from './redaction.js';
 import { createInputQueue } from './runtime-queue.js';
 import { createRuntimeStats, type RuntimeStats } from './runtime-stats.js';
+import { TURN_BUDGET_MS } from './tuning.js';
 
 export type { KillCheck, Logger } from './effects/index.js';
 export type { RuntimeStats } from './runtime-stats.js';
@@ -100,7 +102,8 @@ export function ingestIdOf(envelope: HookEnvelope, fallback: string): string {
 
 /**
  * Most inputs reduced in one turn of the event loop: a backlog (a burst of batch requests) is worked off in turns
- * of this size, so requests, subscribers and commits get the loop in between.
+ * of at most this size, fewer when the measured cost per input says a turn would outlast `TURN_BUDGET_MS`
+ * (tuning.ts), so requests, subscribers and commits get the loop in between.
  */
 export const MAX_INPUTS_PER_TURN = 2000;
 
@@ -260,6 +263,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lookup: (ids) => store.hasIngestIds(ids),
     apply,
     maxPerTurn: MAX_INPUTS_PER_TURN,
+    turnBudgetMs: TURN_BUDGET_MS,
     log,
     batchTook: stats.batchTook,
   });

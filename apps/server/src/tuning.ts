@@ -68,13 +68,22 @@
  *    4's copy: the server allocated 695 MB instead of 803 MB over bench-live's latency steps (sampling heap profile
  *    keeping collected objects; the base of issue 14: 565 MB), `sessionRow` ≈ 11 MB instead of 57 MB, 2026-12-07.
  *    Remove: build the row in a loop over `SESSION_COLUMNS` again (session-row.ts).
+ * 8. `turn-budget` — a batch of the runtime's queue takes as many inputs as fit in `TURN_BUDGET_MS` at the cost
+ *    per input measured so far (a running average; 0.5 ms assumed before the first batch), between 32 and
+ *    `MAX_INPUTS_PER_TURN` (runtime-queue.ts). Buys: a server never stops answering for a whole batch of slow
+ *    inputs. A spool backlog read right after start is the worst case: the code is not compiled yet and every
+ *    session is new, and a first batch of the reader's 500 records took 264–342 ms. `pnpm fault --quick
+ *    --only=spool-burst` (health probe max, 2026-12-07, load average 2–3): 65–119 ms with it over six runs,
+ *    124–214 ms without over five (`FLIGHTDECK_TUNING_OFF=turn-budget`; both with `identify`'s reads cut, 228 ms
+ *    of that first batch). Costs nothing measurable in throughput: `pnpm bench:live --quick`, alternated, 10k
+ *    events/s reached 9,704 and 9,271 with it, 4,790 and 8,325 without. Remove: `TURN_BUDGET_MS = undefined`.
  */
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-export type TuningName = 'idle-gc' | 'writer-nice' | 'field-copy' | 'import-plans';
+export type TuningName = 'idle-gc' | 'writer-nice' | 'field-copy' | 'import-plans' | 'turn-budget';
 
 /** Whether a tuning entry is on (all are, unless `FLIGHTDECK_TUNING_OFF` names it). */
 export function tuningOn(name: TuningName, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -94,6 +103,11 @@ export const WRITER_YOUNG_GENERATION_MB = 3;
 
 /** Rows (write operations) per plan of the history import (a plan holds at least one step). */
 export const IMPORT_PLAN_OPS = tuningOn('import-plans') ? 120 : 1;
+
+// ── 8. turn-budget ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** How long one batch of the runtime's queue should take (ms), from the measured cost per input. */
+export const TURN_BUDGET_MS = tuningOn('turn-budget') ? 25 : undefined;
 
 // ── 1. idle-gc ─────────────────────────────────────────────────────────────────────────────────────────────────
 

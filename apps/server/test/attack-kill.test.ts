@@ -166,12 +166,26 @@ describe('sessions.kill signals only the verified agent', () => {
       const child = spawn(process.execPath, [script('claude')], { stdio: 'ignore' });
       started.push(child.pid as number);
       await waitFor(() => cmdline(child.pid as number).length === 2);
+      // A grandchild (the server's child is a shell that runs it and waits: `; :` keeps sh from exec'ing it).
+      const shell = spawn('sh', ['-c', `'${process.execPath}' '${script('claude')}'; :`], {
+        stdio: 'ignore',
+      });
+      started.push(shell.pid as number);
+      const grandchild = await waitFor(() => {
+        const out = spawnSync('pgrep', ['-P', String(shell.pid)])
+          .stdout.toString()
+          .trim();
+        const pid = Number(out.split('\n')[0]);
+        return pid > 0 && cmdline(pid).length === 2 ? pid : null;
+      });
+      started.push(grandchild);
       const targets: Array<[string, number, RegExp]> = [
         ['unrelated', sleeper, /its command line does not run claude: "sleep 1000"/],
         ['init', 1, /pid 1 is not an agent process/],
         ['server', process.pid, /it is the Flightdeck server itself/],
         ['runner', process.ppid, /it is an ancestor of the Flightdeck server/],
         ['own-child', child.pid as number, /it is a child of the Flightdeck server/],
+        ['own-grandchild', grandchild, /it is a child of the Flightdeck server/],
       ];
       for (const [id, pid, reason] of targets) {
         const rec = await seen(s, `forged-${id}`, pid);
