@@ -152,6 +152,24 @@ export async function hookEventsSince(
   return rows.map((r) => ({ ...toLoggedEvent(r), sessionId: r.session_id }));
 }
 
+/** The stored events of `sessionIds` with ids in (`after`, `upTo`], in id order (ids are ≤ 1,000 per call). */
+export async function sessionEventsBetween(
+  db: Db,
+  sessionIds: readonly string[],
+  o: { after: number; upTo: number },
+): Promise<LoggedSessionEvent[]> {
+  if (sessionIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('hook_events')
+    .select(['id', 'ingest_id', 'session_id', 'cli', 'payload', 'meta', 'received_at'])
+    .where('session_id', 'in', sessionIds)
+    .where('id', '>', o.after)
+    .where('id', '<=', o.upTo)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ ...toLoggedEvent(r), sessionId: r.session_id }));
+}
+
 /** The checkpoint watermark (null: none written), and whether a core state was ever saved. */
 export async function checkpointWatermark(
   db: Db,

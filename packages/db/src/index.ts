@@ -11,6 +11,7 @@ export {
   type LoggedHookEvent,
   type LoggedSessionEvent,
   pruneHookEvents,
+  sessionEventsBetween,
   toLoggedEvent,
 } from './event-log.js';
 export * from './fts.js';

@@ -6,11 +6,13 @@ import {
   getSession,
   hasIngestIds,
   hookEventsAfterCheckpoint,
+  hookEventsSince,
   listHookEvents,
   loadCoreState,
   loadLiveSessions,
   openSqlite,
   pruneHookEvents,
+  sessionEventsBetween,
 } from '../src/index.js';
 import {
   rows as all,
@@ -189,6 +191,34 @@ describe.each(STORES)('recording batches (%s)', (kind) => {
       (await listHookEvents(h.db, { afterId: all[0]?.id ?? 0, limit: 1 })).map((e) => e.ingestId),
     ).toEqual(['2']);
     await expect(listHookEvents(h.db, { limit: 0 })).rejects.toThrow(/limit/);
+  });
+
+  it('reads the events since an id or a time, and of some sessions between two ids (a restart on PostgreSQL)', async () => {
+    h = await openTestDb(kind);
+    await recordBatch(h, {
+      events: [
+        hookEvent('1', 'a', 'SessionStart', T0),
+        hookEvent('2', 'b', 'SessionStart', T0 + 1),
+        hookEvent('3', 'a', 'PreToolUse', T0 + 2),
+        hookEvent('4', 'c', 'SessionStart', T0 + 3),
+        hookEvent('5', 'a', 'Stop', T0 + 4),
+      ],
+      sessions: [],
+    });
+    const ids = (events: Array<{ ingestId: string }>) => events.map((e) => e.ingestId);
+    // After id 3, or received since T0 + 1 (either): 2, 4, 5.
+    expect(ids(await hookEventsSince(h.db, { after: 3, receivedSince: T0 + 1 }))).toEqual([
+      '2',
+      '3',
+      '4',
+      '5',
+    ]);
+    expect(ids(await hookEventsSince(h.db, { after: 3, receivedSince: T0 + 100 }))).toEqual(['4', '5']);
+    const between = await sessionEventsBetween(h.db, ['a', 'c'], { after: 1, upTo: 4 });
+    expect(ids(between)).toEqual(['3', '4']);
+    expect(between[0]).toMatchObject({ id: 3, sessionId: 'a', receivedAt: T0 + 2 });
+    expect(await sessionEventsBetween(h.db, [], { after: 0, upTo: 5 })).toEqual([]);
+    expect(ids(await sessionEventsBetween(h.db, ['a'], { after: 0, upTo: 5 }))).toEqual(['1', '3', '5']);
   });
 
   it('tolerates odd envelopes but rejects a missing ingest id', async () => {

@@ -21,7 +21,7 @@ import {
   type DatabaseAdapter,
   hookEventsSince,
   type LoggedSessionEvent,
-  toLoggedEvent,
+  sessionEventsBetween,
   WATERMARK_KEY,
   type WriteOp,
 } from '@flightdeck/db';
@@ -183,18 +183,12 @@ export async function loadReplay(
   }
   // Loaded sessions whose rows were written before the watermark: their events since, up to it.
   const behind = live.filter((id) => (records.get(id)?.p ?? after) < after);
-  const older = await chunked(behind, async (chunk) => {
-    const from = Math.min(...chunk.map((id) => records.get(id)?.p ?? after));
-    const rows = await db
-      .selectFrom('hook_events')
-      .select(['id', 'ingest_id', 'session_id', 'cli', 'payload', 'meta', 'received_at'])
-      .where('session_id', 'in', chunk)
-      .where('id', '>', from)
-      .where('id', '<=', after)
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => ({ ...toLoggedEvent(r), sessionId: r.session_id }));
-  });
+  const older = await chunked(behind, (chunk) =>
+    sessionEventsBetween(db, chunk, {
+      after: Math.min(...chunk.map((id) => records.get(id)?.p ?? after)),
+      upTo: after,
+    }),
+  );
   const loaded = new Set(live);
   const rowless = [...sessionIds].filter((id) => !loaded.has(id));
   const withRow = new Set<string>(loaded);

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { CoreInput } from '../ports.js';
 import type { Logger, Runtime } from '../runtime.js';
 import { catchUpLoop } from './catch-up.js';
+import { createIdCursor } from './id-cursor.js';
 
 export const INPUTS_CHANNEL = 'flightdeck_inputs';
 /**
@@ -36,6 +37,10 @@ const GAP_MS = 30_000;
 const KEEP_MS = 10 * 60_000;
 const READ_BATCH = 200;
 const notice = z.object({ s: z.string().max(64), id: z.number().int().nonnegative() });
+/** A row's input: an object of a shared type (its fields are the core's to weigh, as for this server's own). */
+const sharedInput = z
+  .object({ type: z.string().refine((t) => SHARED_INPUTS.has(t), 'not an input shared between servers') })
+  .passthrough();
 
 export interface ClusterInputs {
   /** Shares an input this server applied (ignored unless in `SHARED_INPUTS`). */
@@ -63,8 +68,7 @@ export async function createClusterInputs(o: {
     .select((eb) => eb.fn.max('id').as('m'))
     .executeTakeFirst();
   // What was applied before this server started is in the rows it loads.
-  let cursor = Number(top?.m ?? 0);
-  const gaps = new Map<number, number>();
+  const cursor = createIdCursor(Number(top?.m ?? 0), GAP_MS);
   let chain: Promise<void> = Promise.resolve();
   let published = 0;
   let applied = 0;
@@ -87,9 +91,7 @@ export async function createClusterInputs(o: {
 
   async function readOnce(): Promise<boolean> {
     const at = now();
-    for (const [id, since] of gaps) if (at - since > GAP_MS) gaps.delete(id);
-    const gapIds = [...gaps.keys()];
-    const from = cursor;
+    const { from, gapIds } = cursor.pending(at);
     const rows = await db
       .selectFrom('cluster_inputs')
       .select(['id', 'server_id', 'input'])
@@ -101,20 +103,16 @@ export async function createClusterInputs(o: {
       .execute();
     for (const r of rows) {
       const id = Number(r.id);
-      if (id > cursor) {
-        for (let i = Math.max(cursor + 1, id - 1000); i < id; i++) gaps.set(i, at);
-        cursor = id;
-      } else if (!gaps.delete(id)) continue;
-      if (r.server_id === serverId) continue;
+      if (!cursor.take(id, at) || r.server_id === serverId) continue;
       const rt = o.runtime();
       let input: CoreInput;
       try {
-        input = JSON.parse(r.input) as CoreInput;
+        input = sharedInput.parse(JSON.parse(r.input)) as CoreInput;
       } catch {
         log.warn({ id }, 'cluster: a shared input could not be read; skipped');
         continue;
       }
-      if (!rt || !SHARED_INPUTS.has(input?.type)) continue;
+      if (!rt) continue;
       applied += 1;
       await rt
         .dispatchForeign(input)
@@ -146,7 +144,7 @@ export async function createClusterInputs(o: {
     onNotice(payload) {
       try {
         const n = notice.parse(JSON.parse(payload));
-        if (n.s === serverId || (n.id <= cursor && !gaps.has(n.id))) return;
+        if (n.s === serverId || cursor.seen(n.id)) return;
       } catch {
         log.warn({ payload: payload.slice(0, 200) }, 'cluster: input notification not understood; reading');
       }

@@ -34,6 +34,7 @@ import type { Logger, Runtime } from '../runtime.js';
 import { catchUpLoop } from './catch-up.js';
 import { type ClusterApprovals, createClusterApprovals } from './cluster-approvals.js';
 import { type ClusterInputs, createClusterInputs, INPUTS_CHANNEL } from './cluster-inputs.js';
+import { createIdCursor } from './id-cursor.js';
 import type { StoreOptions } from './options.js';
 
 export const EVENTS_CHANNEL = 'flightdeck_events';
@@ -44,8 +45,6 @@ export const SAFETY_POLL_MS = 2000;
 export const GAP_MS = 30_000;
 /** Rows read per query. */
 const READ_BATCH = 2000;
-/** Most ids kept as gaps (the oldest are given up first). */
-const MAX_GAPS = 10_000;
 /** How long an own ingest id is remembered when the reader never meets its row (pruned before it was read). */
 const OWN_ID_MS = 10 * 60_000;
 
@@ -127,11 +126,9 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
   const gapMs = o.gapMs ?? GAP_MS;
   /** Ingest ids this server stored (or is storing): their rows are skipped. */
   const own = new Map<string, number>();
-  /** Ids skipped by the cursor, and since when. */
-  const gaps = new Map<number, number>();
   /** Other servers' events read and handed to the runtime, not staged yet: ingest id → event id. */
   const pending = new Map<string, number>();
-  let cursor = await maxEventId(db);
+  const cursor = createIdCursor(await maxEventId(db), gapMs);
   let applied = 0;
   let runtime: Runtime | null = null;
   let listener: PgListener | null = null;
@@ -150,20 +147,7 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
     await notifyEventsStored(tx, EVENTS_CHANNEL, serverId);
   });
 
-  /** Ids between the cursor and `id` (exclusive) become gaps. */
-  function skipTo(id: number, at: number) {
-    for (let i = Math.max(cursor + 1, id - MAX_GAPS); i < id; i++) gaps.set(i, at);
-    cursor = id;
-    if (gaps.size > MAX_GAPS) {
-      for (const k of gaps.keys()) {
-        gaps.delete(k);
-        if (gaps.size <= MAX_GAPS) break;
-      }
-    }
-  }
-
   function expire(at: number) {
-    for (const [id, since] of gaps) if (at - since > gapMs) gaps.delete(id);
     for (const [id, since] of own) if (at - since > OWN_ID_MS) own.delete(id);
   }
 
@@ -172,8 +156,7 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
    * servers' events (this server's own, often most of them, are never fetched).
    */
   async function readOnce(): Promise<boolean> {
-    const gapIds = [...gaps.keys()];
-    const from = cursor;
+    const { from, gapIds } = cursor.pending(now());
     const ids = await db
       .selectFrom('hook_events')
       .select(['id', 'ingest_id'])
@@ -186,9 +169,7 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
     const at = now();
     const wanted: number[] = [];
     for (const r of ids) {
-      if (r.id > cursor) skipTo(r.id, at);
-      else if (!gaps.delete(r.id)) continue;
-      if (!own.delete(r.ingest_id)) wanted.push(r.id);
+      if (cursor.take(r.id, at) && !own.delete(r.ingest_id)) wanted.push(r.id);
     }
     expire(at);
     if (wanted.length === 0) return ids.length === READ_BATCH;
@@ -238,13 +219,12 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
       return;
     }
     if (notice.s === serverId) return;
-    if (notice.id === null || notice.id > cursor || gaps.size > 0) void catchUp();
+    if (notice.id === null || notice.id > cursor.position || cursor.gapCount > 0) void catchUp();
   }
 
   /** Every event id up to this is in the state staged so far: read (this server's) or applied (another's). */
   function prefix(): number {
-    let p = cursor;
-    for (const id of gaps.keys()) if (id <= p) p = id - 1;
+    let p = cursor.prefix();
     for (const id of pending.values()) if (id <= p) p = id - 1;
     return p;
   }
@@ -284,18 +264,14 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
           // Every event up to the watermark and each one weighed after it is in the state (replayed or held by
           // its rows): the cursor starts after them; ids in between that the load did not see are gaps.
           const weighed = new Set<number>(loaded.weighed?.ids ?? []);
-          const from = loaded.weighed?.after ?? cursor;
+          const from = loaded.weighed?.after ?? cursor.position;
           let top = from;
           for (const id of weighed) if (id > top) top = id;
           for (const e of loaded.replay) {
             const id = (e as Partial<LoggedHookEvent>).id;
             if (typeof id === 'number' && id > top) top = id;
           }
-          const at = now();
-          gaps.clear();
-          for (let i = Math.max(from + 1, top - MAX_GAPS); i <= top; i++)
-            if (!weighed.has(i)) gaps.set(i, at);
-          cursor = top;
+          cursor.reset(from, top, weighed, now());
           return loaded;
         },
         stage(batch) {
@@ -338,9 +314,9 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
       serverId,
       listening: listener?.connected() ?? false,
       connections: listener?.connections() ?? 0,
-      cursor,
+      cursor: cursor.position,
       prefix: prefix(),
-      gaps: gaps.size,
+      gaps: cursor.gapCount,
       applied,
       listenerPid: listener?.backendPid() ?? null,
     }),
