@@ -141,6 +141,41 @@ describe('OpenTelemetry usage (core)', () => {
     expect(h.sessionList).toHaveLength(1);
   });
 
+  it("sent with a host's token, only that host's sessions count; the others are dropped with a reason", () => {
+    const h = new Harness(T0);
+    const start = (sessionId: string, host: string) =>
+      h.send(
+        hook(
+          'claude',
+          { session_id: sessionId, cwd: '/p', hook_event_name: 'SessionStart', source: 'startup' },
+          { host },
+        ),
+      );
+    start('on-a', 'host-a');
+    start('on-b', 'host-b');
+    expect(h.session('on-a').host).toBe('host-a');
+    const fromA = (...records: OtelApiRequest[]): CoreInput => ({
+      type: 'otel',
+      records,
+      receivedAt: T0,
+      host: 'host-a',
+    });
+    h.send(fromA(req('req_a', { sessionId: 'on-a' }), req('req_b', { sessionId: 'on-b' })));
+    expect(rejections(h)).toEqual([
+      'otel: api_request req_b dropped: session "on-b" is not on host "host-a"',
+    ]);
+    expect(h.session('on-a').usage.otel?.requests).toBe(1);
+    expect(h.session('on-b').usage.otel).toBeUndefined();
+    // Without a host (the local token or none), any known session counts.
+    h.send(otel(req('req_b2', { sessionId: 'on-b' })));
+    expect(rejections(h)).toEqual([]);
+    expect(h.session('on-b').usage.otel?.requests).toBe(1);
+    const before = h.state;
+    h.send({ ...fromA(req('req_c', { sessionId: 'on-a' })), host: '' } as CoreInput);
+    expect(rejections(h)).toEqual(['otel.host: expected a host name']);
+    expect(h.state).toBe(before);
+  });
+
   it('a malformed input is refused whole, naming the field, and changes nothing', () => {
     const h = started();
     const before = h.state;
