@@ -55,6 +55,8 @@ export interface RuntimeOptions {
    */
   shareInput?: ((input: CoreInput) => void) | undefined;
   now?: () => number;
+  /** Time budget of one batch (ms; default `TURN_BUDGET_MS`, tuning.ts); null: `MAX_INPUTS_PER_TURN` only. */
+  turnBudgetMs?: number | null;
   /** PID liveness check interval (ms). */
   processCheckIntervalMs?: number;
   live?: LiveHubOptions;
@@ -263,7 +265,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lookup: (ids) => store.hasIngestIds(ids),
     apply,
     maxPerTurn: MAX_INPUTS_PER_TURN,
-    turnBudgetMs: TURN_BUDGET_MS,
+    turnBudgetMs: (opts.turnBudgetMs === undefined ? TURN_BUDGET_MS : opts.turnBudgetMs) ?? undefined,
     log,
     batchTook: stats.batchTook,
   });

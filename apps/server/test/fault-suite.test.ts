@@ -6,7 +6,7 @@
  *   is stored once.
  * - outage: 5 s of hook events with no server, all ingested exactly once.
  * - fuzz: 5,000 hostile requests: no 5xx, no crash, RSS < 400 MB, valid events still stored.
- * - spool-burst: 3,000 events/s into the spool for 3 s: health p99 < 250 ms, max < 1 s (a regression guard: the
+ * - spool-burst: 3,000 events/s into the spool for 3 s: health p95 < 250 ms, max < 1 s (a regression guard: the
  *   synchronous drain froze health for 6-25 s; the soak holds p99 < 100 ms, max < 250 ms), RSS < 400 MB.
  * - poisoned: a 5,000-level payload is set aside with its reason; its neighbours are stored once.
  */

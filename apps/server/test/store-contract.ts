@@ -336,7 +336,14 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
     it('no ring entry leaves unwritten: a session is planned before its rings would push one out, even within one batch', async () => {
       const real = await openAdapter();
       const store = storeOn(real, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
-      const runtime = await createRuntime({ core: coreAdapter, store, log: silent, isAlive: () => true });
+      // No time budget: the burst is one batch however slow this machine is.
+      const runtime = await createRuntime({
+        core: coreAdapter,
+        store,
+        log: silent,
+        isAlive: () => true,
+        turnBudgetMs: null,
+      });
       // One batch: 130 prompts of one session, more than its 50-entry prompt and event rings hold.
       const burst = [
         sessionStart('c2'),
@@ -350,6 +357,28 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
       await store.checkpoint();
       expect(await count(real, 'prompts')).toBe(190);
       expect(store.stats().checkpoints - afterBurst).toBeLessThanOrEqual(10);
+      await runtime.stop();
+    });
+
+    it('no ring entry leaves unwritten when a burst is worked off in many small batches', async () => {
+      const real = await openAdapter();
+      const store = storeOn(real, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
+      // A budget no batch fits in: every batch is the smallest (MIN_PER_TURN inputs).
+      const runtime = await createRuntime({
+        core: coreAdapter,
+        store,
+        log: silent,
+        isAlive: () => true,
+        turnBudgetMs: 1e-9,
+      });
+      const burst = [
+        sessionStart('c4'),
+        ...Array.from({ length: 300 }, (_, i) => prompt('c4', `small batches ${i}`)),
+      ];
+      await runtime.ingestMany(burst.map((envelope, i) => ({ envelope, ingestId: `small-${i}` })));
+      // The last batches' prompts may wait for the checkpoint (write-behind); none left the ring unwritten.
+      await store.checkpoint();
+      expect(await count(real, 'prompts')).toBe(300);
       await runtime.stop();
     });
 
