@@ -34,6 +34,9 @@ Commands:
   password set [--password-stdin] [--data-dir DIR]
   password clear [--data-dir DIR]
   hooks install|uninstall|status [--cli claude|codex|gemini|all] [--density high|medium|low] [--telemetry] [--dry-run]
+                         --telemetry: also point Claude Code's OpenTelemetry at this server (uninstall
+                         --telemetry: remove only that); status says where it points. On a forwarding
+                         machine: install --telemetry --to URL --token T (the central server, the host token)
   hosts add <name> | list | revoke <name> [--data-dir DIR]
                          Per-host tokens for remote forwarders: add prints the new token once (stored
                          hashed); revoke stops that host at once (a running server follows within a second)

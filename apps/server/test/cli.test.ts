@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,5 +138,91 @@ describe('flightdeck hooks install --telemetry', () => {
       await runCli(['hooks', 'uninstall', '--cli', 'claude', '--data-dir', dataDir], io('', { HOME: home })),
     ).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8')).env).toBeUndefined();
+  });
+});
+
+describe('flightdeck hooks install --telemetry --to URL --token T (a forwarding machine)', () => {
+  const HOST = `fdh_${'5a'.repeat(32)}`;
+  const setup = (name: string) => {
+    const home = join(tmp.dir, `home-${name}`);
+    const dataDir = join(tmp.dir, `data-${name}`);
+    const file = join(home, '.claude', 'settings.json');
+    const cli = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const a = io('', { HOME: home, ...env });
+      const code = await runCli(['hooks', ...args, '--data-dir', dataDir], a);
+      return { code, out: a.out(), err: a.err() };
+    };
+    return { home, dataDir, file, cli, env: () => JSON.parse(readFileSync(file, 'utf8')).env };
+  };
+  const install = (url: string, token = HOST) => [
+    'install',
+    '--cli',
+    'claude',
+    '--telemetry',
+    '--to',
+    url,
+    '--token',
+    token,
+  ];
+
+  it('points Claude Code at the central server with the host token; again changes nothing; status; uninstall', async () => {
+    const m = setup('central');
+    const r = await m.cli(install('https://central.example.com:3333/'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(
+      'OpenTelemetry export to the Flightdeck at https://central.example.com:3333 set up',
+    );
+    expect(m.env()).toMatchObject({
+      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://central.example.com:3333',
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${HOST}`,
+    });
+    // the hooks go to this machine's spool, which `flightdeck forward` ships
+    expect(readFileSync(m.file, 'utf8')).toContain('flightdeck-hook');
+    const before = readFileSync(m.file, 'utf8');
+    const again = await m.cli(install('https://central.example.com:3333'));
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toContain('already up to date');
+    expect(readFileSync(m.file, 'utf8')).toBe(before);
+    const status = await m.cli(['status', '--cli', 'claude']);
+    expect(status.out).toContain(
+      'telemetry: to the central Flightdeck at https://central.example.com:3333 (host token)',
+    );
+    expect((await m.cli(['uninstall', '--cli', 'claude', '--telemetry'])).code).toBe(0);
+    expect(m.env()).toBeUndefined();
+    expect(readFileSync(m.file, 'utf8')).toContain('flightdeck-hook');
+  });
+
+  it("the user's own collector is left alone (no token beside it), and uninstall leaves it", async () => {
+    const m = setup('own');
+    mkdirSync(join(m.home, '.claude'), { recursive: true });
+    writeFileSync(
+      m.file,
+      JSON.stringify({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com' } }),
+    );
+    const r = await m.cli(install('https://central.example.com'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('env.OTEL_EXPORTER_OTLP_ENDPOINT is set to "https://otel.example.com" already');
+    expect(m.env().OTEL_EXPORTER_OTLP_ENDPOINT).toBe('https://otel.example.com');
+    expect(readFileSync(m.file, 'utf8')).not.toContain(HOST);
+    expect((await m.cli(['uninstall', '--cli', 'claude'])).code).toBe(0);
+    expect(m.env()).toEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com' });
+  });
+
+  it('a bad URL or token is refused with a clear message and nothing is written', async () => {
+    const m = setup('bad');
+    const url = await m.cli(install('ftp://central.example.com'));
+    expect(url.code).toBe(2);
+    expect(url.err).toContain('--to must be an http(s) URL');
+    const token = await m.cli(install('https://central.example.com', 'not-a-host-token'));
+    expect(token.code).toBe(2);
+    expect(token.err).toContain('a host token (fdh_');
+    expect(existsSync(m.file)).toBe(false);
+    expect(existsSync(m.dataDir)).toBe(false);
+    // plain http to another machine: written, with the warning
+    const clear = await m.cli(install('http://192.0.2.7:3333'));
+    expect(clear.code, clear.err).toBe(0);
+    expect(clear.out).toContain('the host token travels in clear');
   });
 });

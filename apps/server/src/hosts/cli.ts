@@ -62,7 +62,7 @@ export async function cmdHosts(args: string[], io: CliIo): Promise<number> {
       const { token } = await tokens.create(host);
       io.stdout.write(`${token}\n`);
       io.stderr.write(
-        `Token of host "${host}" (shown once, stored hashed). On that machine: flightdeck forward --to <this server's URL> --token <token>\n`,
+        `Token of host "${host}" (shown once, stored hashed). On that machine: flightdeck forward --to <this server's URL> --token <token> (and, for Claude Code's cost over OpenTelemetry: flightdeck hooks install --cli claude --telemetry --to <this server's URL> --token <token>)\n`,
       );
       return 0;
     } catch (err) {

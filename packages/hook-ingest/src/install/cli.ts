@@ -20,7 +20,16 @@ import { readManifest } from './manifest.js';
 import { InstallError } from './safeFs.js';
 import { findInstalledHookCommand, runSelfTest } from './selfTest.js';
 import { type InstallTargets, resolveInstallTargets } from './targets.js';
-import { installTelemetry, type TelemetryTarget, uninstallTelemetry } from './telemetry.js';
+import {
+  HOST_TOKEN_SHAPE,
+  installTelemetry,
+  remoteEndpoint,
+  type TelemetryStatus,
+  type TelemetryTarget,
+  TelemetryUrlError,
+  telemetryStatus,
+  uninstallTelemetry,
+} from './telemetry.js';
 import { escapeControls } from './terminal.js';
 
 export interface HooksCommandIo {
@@ -37,7 +46,7 @@ export interface HooksCommandIo {
   waitForMarker?: (marker: string, timeoutMs: number) => Promise<boolean>;
   /**
    * Where `--telemetry` points Claude Code's OpenTelemetry exporter (the Flightdeck server's URL) and the hook token
-   * it sends; absent: `--telemetry` is refused (only the `flightdeck` CLI knows the server's port).
+   * it sends; absent: `--telemetry` without `--to` is refused (only the `flightdeck` CLI knows the server's port).
    */
   telemetry?: TelemetryTarget;
   /** Installed version of a CLI (default: run `claude --version` from io.env PATH; others: null). */
@@ -83,6 +92,8 @@ const argsSchema = z.object({
   dryRun: z.boolean(),
   selfTest: z.boolean(),
   telemetry: z.boolean().optional(),
+  to: z.string().optional(),
+  token: z.string().optional(),
   json: z.boolean(),
   dataDir: z.string().min(1).optional(),
   codexHold: z
@@ -93,6 +104,9 @@ const argsSchema = z.object({
     .optional(),
 });
 export type HooksCommandArgs = z.infer<typeof argsSchema>;
+
+/** The environment variable that may carry `--token` (kept out of the process list), as for `flightdeck forward`. */
+export const HOST_TOKEN_ENV = 'FLIGHTDECK_HOST_TOKEN';
 
 export const HOOKS_USAGE = `Usage: flightdeck hooks <install|uninstall|status> [options]
 
@@ -112,13 +126,59 @@ Options:
   --telemetry                     claude only. install: also point Claude Code's OpenTelemetry export at
                                   Flightdeck (env entries in its settings.json: CLAUDE_CODE_ENABLE_TELEMETRY,
                                   OTEL_* with the endpoint and the hook token); uninstall: remove only those
-                                  (a plain uninstall removes them too)
+                                  (a plain uninstall removes them too, wherever they point)
+  --to <url> --token <host token> install --telemetry on a machine that forwards to a central Flightdeck
+                                  (\`flightdeck forward\`): export straight to its receiver at <url>, with the
+                                  host token (fdh_…, \`flightdeck hosts add <name>\` there; or ${HOST_TOKEN_ENV})
   --json                          machine-readable output
 
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 (status) not installed / missing events / drift.
 `;
 
 export class UsageError extends Error {}
+
+/**
+ * `--to URL --token T` → where Claude Code exports (the central server, its host token) and the warnings to print;
+ * null without `--to`. Throws UsageError for a token that is not a host token.
+ */
+function remoteTarget(
+  args: HooksCommandArgs,
+  env: HooksCommandIo['env'],
+): { target: TelemetryTarget; warnings: string[] } | null {
+  if (args.to === undefined) return null;
+  const token = args.token ?? env[HOST_TOKEN_ENV];
+  if (token === undefined || !HOST_TOKEN_SHAPE.test(token)) {
+    throw new UsageError(
+      `--to needs --token (or ${HOST_TOKEN_ENV}) with a host token (fdh_…, from \`flightdeck hosts add <name>\` on the central server)`,
+    );
+  }
+  const { endpoint, cleartext } = remoteEndpoint(args.to);
+  const warnings = cleartext
+    ? [
+        `${endpoint} is plain http to another machine: the host token travels in clear on the network (use https, e.g. behind a TLS proxy)`,
+      ]
+    : [];
+  return { target: { endpoint, token }, warnings };
+}
+
+/** One line for `hooks status`: where Claude Code's OpenTelemetry goes. */
+export function telemetryLine(t: TelemetryStatus): string {
+  if (t.endpoint === null)
+    return t.enabled
+      ? '  telemetry: enabled, but no OTEL_EXPORTER_OTLP_ENDPOINT\n'
+      : '  telemetry: not set up (flightdeck hooks install --cli claude --telemetry)\n';
+  const token = { hook: 'hook token', host: 'host token', none: 'no token', other: 'its own headers' }[
+    t.token
+  ];
+  const where =
+    t.points === 'local'
+      ? `this machine's Flightdeck at ${t.endpoint} (${token})`
+      : t.points === 'remote'
+        ? `the central Flightdeck at ${t.endpoint} (${token})`
+        : `${t.endpoint}, not a Flightdeck endpoint (left as the user set it)`;
+  const off = t.enabled ? '' : '; CLAUDE_CODE_ENABLE_TELEMETRY is not 1, so Claude Code exports nothing';
+  return `  telemetry: to ${where}${off}\n`;
+}
 
 /** Parse `hooks` sub-command arguments (a leading "hooks" is accepted). Throws UsageError. */
 export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
@@ -130,6 +190,8 @@ export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
     '--density': 'density',
     '--data-dir': 'dataDir',
     '--codex-hold': 'codexHold',
+    '--to': 'to',
+    '--token': 'token',
   };
   const boolFlags: Record<string, string> = {
     '--dry-run': 'dryRun',
@@ -189,6 +251,20 @@ export function parseHooksArgs(argv: readonly string[]): HooksCommandArgs {
       throw new UsageError('--telemetry only applies to install and uninstall');
     if (parsed.data.cli !== undefined && parsed.data.cli !== 'claude')
       throw new UsageError('--telemetry only applies to --cli claude');
+  }
+  if (parsed.data.to !== undefined || parsed.data.token !== undefined) {
+    if (parsed.data.command !== 'install' || !parsed.data.telemetry)
+      throw new UsageError(
+        `${parsed.data.to !== undefined ? '--to' : '--token'} only applies to install --telemetry`,
+      );
+    if (parsed.data.to === undefined)
+      throw new UsageError('--token goes with --to <url> (the central Flightdeck the token is for)');
+    try {
+      remoteEndpoint(parsed.data.to);
+    } catch (e) {
+      if (e instanceof TelemetryUrlError) throw new UsageError(e.message);
+      throw e;
+    }
   }
   if (parsed.data.codexHold !== undefined && parsed.data.command !== 'install') {
     throw new UsageError('--codex-hold only applies to install');
@@ -268,8 +344,10 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
     stderr: { write: (s: string) => rawIo.stderr.write(escapeControls(s)) },
   };
   let args: HooksCommandArgs;
+  let remote: ReturnType<typeof remoteTarget>;
   try {
     args = parseHooksArgs(argv);
+    remote = remoteTarget(args, io.env);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`flightdeck hooks: ${e.message}\n\n${HOOKS_USAGE}`);
@@ -339,21 +417,23 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
   /** Claude Code's telemetry entries (`--telemetry`; a plain uninstall removes them too). */
   const telemetry = async (command: 'install' | 'uninstall') => {
     const file = targets.files.claude;
-    if (command === 'install' && !io.telemetry) {
+    const target = remote?.target ?? io.telemetry;
+    if (command === 'install' && !target) {
       throw new InstallError(
         'USAGE',
         file,
-        '--telemetry needs the Flightdeck server address: run it as `flightdeck hooks install --cli claude --telemetry`',
+        '--telemetry needs the Flightdeck server address: run it as `flightdeck hooks install --cli claude --telemetry` (or give --to <url> --token <host token>)',
       );
     }
     const r =
-      command === 'install' && io.telemetry
-        ? await installTelemetry({ file, target: io.telemetry, dryRun: args.dryRun })
+      command === 'install' && target
+        ? await installTelemetry({ file, target, dryRun: args.dryRun })
         : await uninstallTelemetry({ file, dryRun: args.dryRun });
+    if (command === 'install') r.warnings.unshift(...(remote?.warnings ?? []));
     json.push({ ok: true, cli: 'claude', telemetry: r });
     const verb =
       command === 'install'
-        ? 'OpenTelemetry export to Flightdeck set up'
+        ? `OpenTelemetry export to ${remote ? `the Flightdeck at ${remote.target.endpoint}` : 'Flightdeck'} set up`
         : 'OpenTelemetry export to Flightdeck removed';
     if (args.dryRun) out(r.changed ? `claude: telemetry: would change ${r.file}\n${r.diff}` : '');
     else if (r.changed)
@@ -440,12 +520,14 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
   } else {
     for (const cli of clis) {
       const s = await hooksStatus({ cli, targets, density: args.density });
-      json.push(s);
       if (s.error) {
+        json.push(s);
         io.stderr.write(`${cli}: ${s.error}\n`);
         code = HOOKS_EXIT.failed;
         continue;
       }
+      const tel = cli === 'claude' ? await telemetryStatus(s.file).catch(() => null) : null;
+      json.push(tel ? { ...s, telemetry: tel } : s);
       out(`${cli}: ${s.file}${s.exists ? '' : ' (missing)'}\n`);
       out(
         `  ${s.installed ? `installed: ${s.events.length} events` : 'not installed'}` +
@@ -455,6 +537,7 @@ export async function runHooksCommand(argv: readonly string[], rawIo: HooksComma
       for (const d of s.drift) out(`  drift: ${d.event} ${d.kind}: ${d.detail}\n`);
       for (const m of s.missingScripts)
         out(`  hook script missing: ${m} (every hook call fails; run install)\n`);
+      if (tel) out(telemetryLine(tel));
       for (const w of s.warnings) out(`  warning: ${w}\n`);
       if (s.deliversHere === false) out(misdeliveryWarning(cli, s.deliversTo, s.spoolDir, targets.dataDir));
       for (const p of s.deliveryProblems) out(`  warning: cannot tell where this hook delivers: ${p}\n`);

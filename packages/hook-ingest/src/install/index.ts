@@ -3,11 +3,13 @@ export {
   detectCliVersion,
   HOOKS_EXIT,
   HOOKS_USAGE,
+  HOST_TOKEN_ENV,
   type HooksCommandArgs,
   type HooksCommandIo,
   misdeliveryWarning,
   parseHooksArgs,
   runHooksCommand,
+  telemetryLine,
   UsageError,
 } from './cli.js';
 export {
@@ -81,13 +83,18 @@ export {
 export { type InstallTargets, type ResolveTargetsOptions, resolveInstallTargets } from './targets.js';
 export {
   addTelemetry,
+  HOST_TOKEN_SHAPE,
   installTelemetry,
   isFlightdeckValue,
+  remoteEndpoint,
   removeTelemetry,
   TELEMETRY_KEYS,
   type TelemetryResult,
+  type TelemetryStatus,
   type TelemetryTarget,
+  TelemetryUrlError,
   telemetryEnv,
+  telemetryStatus,
   uninstallTelemetry,
 } from './telemetry.js';
 export { escapeControls } from './terminal.js';
