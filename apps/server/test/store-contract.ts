@@ -333,17 +333,23 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
       expect(await stuck.read(({ db }) => count({ db }, 'prompts'))).toBe(2);
     });
 
-    it('no ring entry leaves unwritten: a session is planned before its rings would push one out, even within one batch', async () => {
+    /** A runtime on a store that checkpoints once a minute, its batches cut by `turnBudgetMs`. */
+    async function burstRuntime(turnBudgetMs: number | null) {
       const real = await openAdapter();
       const store = storeOn(real, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
-      // No time budget: the burst is one batch however slow this machine is.
       const runtime = await createRuntime({
         core: coreAdapter,
         store,
         log: silent,
         isAlive: () => true,
-        turnBudgetMs: null,
+        turnBudgetMs,
       });
+      return { real, store, runtime };
+    }
+
+    it('no ring entry leaves unwritten: a session is planned before its rings would push one out, even within one batch', async () => {
+      // No time budget: the burst is one batch however slow this machine is.
+      const { real, store, runtime } = await burstRuntime(null);
       // One batch: 130 prompts of one session, more than its 50-entry prompt and event rings hold.
       const burst = [
         sessionStart('c2'),
@@ -361,16 +367,8 @@ export function storeContract(name: string, open: () => Promise<OpenedAdapter>):
     });
 
     it('no ring entry leaves unwritten when a burst is worked off in many small batches', async () => {
-      const real = await openAdapter();
-      const store = storeOn(real, { checkpointMs: 60_000, now: () => 1_800_000_000_000 });
       // A budget no batch fits in: every batch is the smallest (MIN_PER_TURN inputs).
-      const runtime = await createRuntime({
-        core: coreAdapter,
-        store,
-        log: silent,
-        isAlive: () => true,
-        turnBudgetMs: 1e-9,
-      });
+      const { real, store, runtime } = await burstRuntime(1e-9);
       const burst = [
         sessionStart('c4'),
         ...Array.from({ length: 300 }, (_, i) => prompt('c4', `small batches ${i}`)),
