@@ -154,5 +154,12 @@ describe('hosts in Chromium', () => {
     await page.getByTestId('hooks-capabilities-gemini').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(outputDir, 'settings-phone.png'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBe(0);
+    // A forwarded machine's agent at that width: no Kill (its processes are not this machine's), the note saying
+    // where its questions are answered, and nothing wider than the screen.
+    await page.goto(`${server.url}/#/session/box-1`);
+    await page.getByTestId('cap-forwarded').waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('button', { name: 'Kill', exact: true }).count()).toBe(0);
+    await page.screenshot({ path: join(outputDir, 'forwarded-session-phone.png'), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBe(0);
   });
 });
