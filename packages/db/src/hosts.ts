@@ -1,13 +1,14 @@
 /**
  * Hosts (migration 0012): machines that send hook events with their own token. The database keeps each token's
  * SHA-256 only (the server hashes what a sender presents and looks the hash up), when the host was last heard from,
- * whether its token is revoked, and its last report.
+ * whether its token is revoked, and its last report. Their recent metric samples (migration 0015, `host_samples`):
+ * saved in batches, read back for the sparklines, pruned by age and count.
  */
-import { hostNameSchema } from '@flightdeck/shared-types';
+import { type HostMetricSample, hostMetricsSchema, hostNameSchema } from '@flightdeck/shared-types';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { DbInputError, parseInput } from './errors.js';
-import type { Database, HostRow } from './schema.js';
+import type { Database, HostRow, HostSampleRow } from './schema.js';
 
 export interface StoredHost {
   name: string;
@@ -122,4 +123,140 @@ export async function saveHostReport(
     .set({ last_report: reportJson, last_seen_at: at })
     .where('name', '=', name)
     .execute();
+}
+
+/** A metric sample of host `host`, as saved. */
+export interface HostSampleInput extends HostMetricSample {
+  host: string;
+}
+
+const sampleSchema = z.object({ host: hostNameSchema, receivedAt: nowSchema, metrics: hostMetricsSchema });
+const samplesSchema = z.array(sampleSchema);
+const countSchema = z.number().int().positive();
+
+/** A stored sample; null when its JSON does not parse (written by something else than `saveHostSamples`). */
+function toSample(r: Pick<HostSampleRow, 'received_at' | 'metrics'>): HostMetricSample | null {
+  try {
+    // The figures were checked when saved: parsed, not validated again (a list reads thousands of rows).
+    return { receivedAt: Number(r.received_at), metrics: JSON.parse(r.metrics) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Saves metric samples, checked (`DbInputError` naming the field, `0.metrics.cpuPercent`, nothing saved), in ONE
+ * statement: a batch of every host's reports costs one transaction. Answers how many were saved.
+ */
+export async function saveHostSamples(
+  db: Kysely<Database>,
+  samples: readonly HostSampleInput[],
+): Promise<number> {
+  const input = parseInput(samplesSchema, samples, 'saveHostSamples');
+  if (input.length === 0) return 0;
+  await db
+    .insertInto('host_samples')
+    .values(
+      input.map((s) => ({ host: s.host, received_at: s.receivedAt, metrics: JSON.stringify(s.metrics) })),
+    )
+    .execute();
+  return input.length;
+}
+
+/** The last `perHost` samples of every host received at `since` or later, oldest first, by host name. */
+export async function hostSamplesSince(
+  db: Kysely<Database>,
+  since: number,
+  perHost: number,
+): Promise<Map<string, HostMetricSample[]>> {
+  const input = parseInput(
+    z.object({ since: nowSchema, perHost: countSchema }),
+    { since, perHost },
+    'hostSamplesSince',
+  );
+  const rows = await db
+    .selectFrom('host_samples')
+    .select(['host', 'received_at', 'metrics'])
+    .where('received_at', '>=', input.since)
+    .orderBy('host')
+    .orderBy('received_at')
+    .orderBy('id')
+    .execute();
+  const out = new Map<string, HostMetricSample[]>();
+  for (const r of rows) {
+    const sample = toSample(r);
+    if (sample === null) continue;
+    const list = out.get(r.host);
+    if (list) list.push(sample);
+    else out.set(r.host, [sample]);
+  }
+  for (const list of out.values())
+    if (list.length > input.perHost) list.splice(0, list.length - input.perHost);
+  return out;
+}
+
+/** The last `limit` samples of host `host` received at `since` or later, oldest first. */
+export async function hostSamples(
+  db: Kysely<Database>,
+  host: string,
+  since: number,
+  limit: number,
+): Promise<HostMetricSample[]> {
+  const input = parseInput(
+    z.object({ host: hostNameSchema, since: nowSchema, limit: countSchema }),
+    { host, since, limit },
+    'hostSamples',
+  );
+  const rows = await db
+    .selectFrom('host_samples')
+    .select(['received_at', 'metrics'])
+    .where('host', '=', input.host)
+    .where('received_at', '>=', input.since)
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(input.limit)
+    .execute();
+  return rows
+    .reverse()
+    .map(toSample)
+    .filter((s) => s !== null);
+}
+
+/**
+ * Deletes the samples received before `before` and, of each host, all but its `keep` newest, in one statement.
+ * Answers how many went.
+ */
+export async function pruneHostSamples(
+  db: Kysely<Database>,
+  opts: { before: number; keep: number },
+): Promise<number> {
+  const input = parseInput(z.object({ before: nowSchema, keep: countSchema }), opts, 'pruneHostSamples');
+  const r = await db
+    .deleteFrom('host_samples')
+    .where((eb) =>
+      eb.or([
+        eb('received_at', '<', input.before),
+        eb(
+          'id',
+          'in',
+          eb
+            .selectFrom(
+              db
+                .selectFrom('host_samples')
+                .select((w) => [
+                  'id',
+                  w.fn
+                    .agg<number>('row_number')
+                    .over((o) => o.partitionBy('host').orderBy('received_at', 'desc').orderBy('id', 'desc'))
+                    .as('rank'),
+                ])
+                .as('ranked'),
+            )
+            .select('ranked.id')
+            .where('ranked.rank', '>', input.keep),
+        ),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

@@ -180,6 +180,7 @@ export interface Database {
   cluster_decisions: ClusterDecisionsTable;
   cluster_inputs: ClusterInputsTable;
   hosts: HostsTable;
+  host_samples: HostSamplesTable;
 }
 
 /** A held approval decided on a server that does not hold its hook (PostgreSQL migration 0013). */
@@ -216,6 +217,16 @@ export interface HostsTable {
   revoked_at: number | null;
   /** JSON of its last `HostReport` (null until it reported). */
   last_report: string | null;
+}
+
+/** A metric sample of a host, behind its sparklines (migration 0015). */
+export interface HostSamplesTable {
+  id: Generated<number>;
+  host: string;
+  /** When the server received the report (Unix ms, the server's clock). */
+  received_at: number;
+  /** JSON of the host's `HostMetrics`. */
+  metrics: string;
 }
 
 /** One transcript file the history import read (migration 0011). */
@@ -320,3 +331,4 @@ export type AlertDeliveryRow = Selectable<AlertDeliveriesTable>;
 export type HookEventRow = Selectable<HookEventsTable>;
 export type ImportFileRow = Selectable<ImportFilesTable>;
 export type HostRow = Selectable<HostsTable>;
+export type HostSampleRow = Selectable<HostSamplesTable>;

@@ -1,13 +1,18 @@
+import type { HostMetrics } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
 import {
   createHostToken,
   DbInputError,
+  hostSamples,
+  hostSamplesSince,
   listHosts,
+  pruneHostSamples,
   revokeHostToken,
   saveHostReport,
+  saveHostSamples,
   touchHost,
 } from '../src/index.js';
-import { openTestDb } from './helpers.js';
+import { count, openTestDb, STORES } from './helpers.js';
 
 const HASH_A = 'a'.repeat(64);
 const HASH_B = 'b'.repeat(64);
@@ -57,6 +62,122 @@ describe.each(['memory', 'postgres'] as const)('hosts (%s)', (kind) => {
         expect((err as DbInputError).field).toBe(field);
       }
       expect(await listHosts(h.db)).toEqual([]);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
+
+function metrics(cpuPercent: number): HostMetrics {
+  return {
+    at: 1_000 + cpuPercent,
+    cpuPercent,
+    cpuCount: 8,
+    memory: { used: 3_000_000_000, total: 16_000_000_000 },
+    swap: { used: 0, total: 2_000_000_000 },
+    disk: { used: 100_000_000_000, total: 500_000_000_000 },
+    load: [1.5, 0.75, 0.5],
+  };
+}
+
+/** The cpu figures of each host's samples, by host. */
+function cpus(byHost: Map<string, { metrics: HostMetrics }[]>): Record<string, number[]> {
+  return Object.fromEntries([...byHost].map(([h, list]) => [h, list.map((s) => s.metrics.cpuPercent)]));
+}
+
+describe.each(STORES)('host samples (%s)', (kind) => {
+  it('saves a batch in one statement and reads each host oldest first, since a time, at most N', async () => {
+    const h = await openTestDb(kind);
+    try {
+      // Saved out of order, two hosts interleaved: read back by host, by time.
+      const batch = [30, 10, 20, 40].flatMap((t) => [
+        { host: 'box-b', receivedAt: 5_000 + t, metrics: metrics(t + 1) },
+        { host: 'box-a', receivedAt: 5_000 + t, metrics: metrics(t) },
+      ]);
+      expect(await saveHostSamples(h.db, batch)).toBe(8);
+      expect(await saveHostSamples(h.db, [])).toBe(0);
+      const all = await hostSamplesSince(h.db, 0, 120);
+      expect([...all.keys()]).toEqual(['box-a', 'box-b']);
+      expect(cpus(all)).toEqual({ 'box-a': [10, 20, 30, 40], 'box-b': [11, 21, 31, 41] });
+      // The whole figures come back, with the receive time.
+      expect(all.get('box-a')?.[0]).toEqual({ receivedAt: 5_010, metrics: metrics(10) });
+      expect(cpus(await hostSamplesSince(h.db, 5_020, 120))).toEqual({
+        'box-a': [20, 30, 40],
+        'box-b': [21, 31, 41],
+      });
+      expect(cpus(await hostSamplesSince(h.db, 0, 2))).toEqual({ 'box-a': [30, 40], 'box-b': [31, 41] });
+      expect(await hostSamplesSince(h.db, 6_000, 120)).toEqual(new Map());
+
+      const one = await hostSamples(h.db, 'box-a', 0, 3);
+      expect(one.map((s) => [s.receivedAt, s.metrics.cpuPercent])).toEqual([
+        [5_020, 20],
+        [5_030, 30],
+        [5_040, 40],
+      ]);
+      expect((await hostSamples(h.db, 'box-b', 5_035, 120)).map((s) => s.metrics.cpuPercent)).toEqual([41]);
+      expect(await hostSamples(h.db, 'nobody', 0, 120)).toEqual([]);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('prunes what is older than the retention time and all but the newest N of each host', async () => {
+    const h = await openTestDb(kind);
+    try {
+      const at = (host: string, times: number[]) =>
+        times.map((t) => ({ host, receivedAt: t, metrics: metrics(t % 100) }));
+      await saveHostSamples(h.db, [
+        ...at('box-a', [100, 200, 300, 400, 500]),
+        ...at('box-b', [150, 450]),
+        // Two samples of one millisecond: the later saved is the newer.
+        { host: 'box-c', receivedAt: 460, metrics: metrics(61) },
+        { host: 'box-c', receivedAt: 460, metrics: metrics(62) },
+      ]);
+      expect(await pruneHostSamples(h.db, { before: 250, keep: 2 })).toBe(4);
+      expect(cpus(await hostSamplesSince(h.db, 0, 120))).toEqual({
+        'box-a': [0, 0],
+        'box-b': [50],
+        'box-c': [61, 62],
+      });
+      expect((await hostSamples(h.db, 'box-a', 0, 120)).map((s) => s.receivedAt)).toEqual([400, 500]);
+      expect(await pruneHostSamples(h.db, { before: 250, keep: 2 })).toBe(0);
+      expect(await pruneHostSamples(h.db, { before: 0, keep: 1 })).toBe(2);
+      expect(cpus(await hostSamplesSince(h.db, 0, 120))).toEqual({
+        'box-a': [0],
+        'box-b': [50],
+        'box-c': [62],
+      });
+      expect(await pruneHostSamples(h.db, { before: 10_000, keep: 120 })).toBe(3);
+      expect(await count(h, 'host_samples')).toBe(0);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('refuses figures the report schema refuses, naming the field, and saves nothing of the batch', async () => {
+    const h = await openTestDb(kind);
+    try {
+      const good = { host: 'box-a', receivedAt: 1, metrics: metrics(5) };
+      for (const [bad, field] of [
+        [{ ...good, metrics: { ...metrics(5), cpuPercent: 140 } }, '1.metrics.cpuPercent'],
+        [{ ...good, metrics: { ...metrics(5), load: [1, -1, 0] } }, '1.metrics.load.1'],
+        [{ ...good, metrics: { ...metrics(5), memory: { used: 1.5, total: 2 } } }, '1.metrics.memory.used'],
+        [{ ...good, receivedAt: -1 }, '1.receivedAt'],
+        [{ ...good, receivedAt: Number.NaN }, '1.receivedAt'],
+        [{ ...good, host: 'a b' }, '1.host'],
+      ] as const) {
+        const err = await saveHostSamples(h.db, [good, bad as typeof good]).catch((e: unknown) => e);
+        expect(err, field).toBeInstanceOf(DbInputError);
+        expect((err as DbInputError).field).toBe(field);
+      }
+      expect(await count(h, 'host_samples')).toBe(0);
+      for (const call of [
+        () => hostSamplesSince(h.db, -1, 120),
+        () => hostSamplesSince(h.db, 0, 0),
+        () => hostSamples(h.db, '', 0, 120),
+        () => pruneHostSamples(h.db, { before: 0, keep: 0 }),
+      ])
+        await expect(call()).rejects.toBeInstanceOf(DbInputError);
     } finally {
       await h.cleanup();
     }

@@ -34,10 +34,14 @@ const ALL = [
   'usage_messages',
   'import_files',
   'hosts',
+  'host_samples',
 ].sort();
 
+/** The tables before migration 0015 (host samples). */
+const BEFORE_SAMPLES = ALL.filter((t) => t !== 'host_samples');
+
 /** The tables before migration 0012 (hosts). */
-const BEFORE_HOSTS = ALL.filter((t) => t !== 'hosts');
+const BEFORE_HOSTS = BEFORE_SAMPLES.filter((t) => t !== 'hosts');
 
 /** The tables before migration 0011 (history import). */
 const BEFORE_IMPORT = BEFORE_HOSTS.filter((t) => t !== 'import_files');
@@ -89,6 +93,9 @@ describe.each(['memory', 'file'] as const)('migrations (%s)', (kind) => {
     const columns = () =>
       (sqlite.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
     expect(columns()).toContain('host');
+    // One step down: the host samples go.
+    expect(await migrateDown(h.db)).toEqual(['2026_12_07_0015_host_samples']);
+    expect(tables(h)).toEqual(BEFORE_SAMPLES);
     // One step down: the hosts table goes.
     expect(await migrateDown(h.db)).toEqual(['2026_12_07_0012_hosts']);
     expect(tables(h)).toEqual(BEFORE_HOSTS);
@@ -137,8 +144,10 @@ describe('the PostgreSQL migration list', () => {
       '2026_12_07_0012_hosts',
       '2026_12_07_0013_cluster',
       '2026_12_07_0014_cluster_inputs',
+      '2026_12_07_0015_host_samples',
     ]);
     expect(Object.keys(migrations)).toContain('2026_12_07_0012_hosts');
+    expect(Object.keys(migrations)).toContain('2026_12_07_0015_host_samples');
     expect(Object.keys(migrations)).not.toContain('2026_12_07_0013_cluster');
     expect(Object.keys(migrations)).not.toContain('2026_12_07_0014_cluster_inputs');
   });

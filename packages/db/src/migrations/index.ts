@@ -9,6 +9,7 @@ import * as m0008 from './2026_12_07_0008_retention.js';
 import * as m0009 from './2026_12_07_0009_usage.js';
 import * as m0011 from './2026_12_07_0011_import.js';
 import * as m0012 from './2026_12_07_0012_hosts.js';
+import * as m0015 from './2026_12_07_0015_host_samples.js';
 
 /** Every migration, by name (names sort in the order they run). Add new ones here; never edit old ones. */
 export const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_0009_usage': m0009,
   '2026_12_07_0011_import': m0011,
   '2026_12_07_0012_hosts': m0012,
+  '2026_12_07_0015_host_samples': m0015,
 };
 
 /** Static provider: no filesystem scan, so it works the same from source, bundles and tests. */

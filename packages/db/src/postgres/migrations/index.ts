@@ -9,6 +9,7 @@ import * as m0011 from './2026_12_07_0011_import.js';
 import * as m0012 from './2026_12_07_0012_hosts.js';
 import * as m0013 from './2026_12_07_0013_cluster.js';
 import * as m0014 from './2026_12_07_0014_cluster_inputs.js';
+import * as m0015 from './2026_12_07_0015_host_samples.js';
 
 export const postgresMigrations: Record<string, Migration> = {
   '2026_12_07_0001_initial': m0001,
@@ -19,6 +20,7 @@ export const postgresMigrations: Record<string, Migration> = {
   '2026_12_07_0013_cluster': m0013,
   /** PostgreSQL only: inputs outside the event log, shared between the servers. */
   '2026_12_07_0014_cluster_inputs': m0014,
+  '2026_12_07_0015_host_samples': m0015,
 };
 
 export const postgresMigrationProvider: MigrationProvider = {
