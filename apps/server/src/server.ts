@@ -303,7 +303,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     closing ??= (async () => {
       clearInterval(sweeper);
       clearInterval(authFilesWatch);
-      hosts.stop();
+      await hosts.stop();
       collector?.stop();
       loopDelay.disable();
       await retention.stop();

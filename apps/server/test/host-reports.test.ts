@@ -146,17 +146,26 @@ describe('host reports', () => {
     expect(revoked.body.message).toMatch(/^token revoked/);
   });
 
-  it("a restarted server shows each host's last stored report until it reports again", async () => {
+  it("a restarted server shows each host's last stored report and its sparkline samples", async () => {
     const tmp = tmpDir('fd-reports-');
     cleanups.push(() => tmp.remove());
     const t = await setupIn(tmp.dir);
-    expect((await postReport(t.base, report([], 42), bearer(t.token))).status).toBe(202);
+    for (const cpu of [40, 41, 42])
+      expect((await postReport(t.base, report([], cpu), bearer(t.token))).status).toBe(202);
     await waitFor(async () => (await t.api.hosts.list())[0]?.metrics?.cpuPercent === 42);
+    const before = await t.api.hosts.metrics({ name: 'host-a' });
+    expect(before.map((s) => s.metrics.cpuPercent)).toEqual([40, 41, 42]);
+    // A report just before the close (its sample still queued) is saved by the close.
+    expect((await postReport(t.base, report([], 43), bearer(t.token))).status).toBe(202);
     await t.server.close();
     const again = await setupIn(tmp.dir);
     const [host] = await again.api.hosts.list();
-    expect(host).toMatchObject({ name: 'host-a', metrics: { cpuPercent: 42 }, samples: [] });
+    expect(host).toMatchObject({ name: 'host-a', metrics: { cpuPercent: 43 } });
     expect(host?.lastSeenAt).toBeGreaterThan(0);
+    // The samples behind the sparklines are the same, received when they were.
+    expect(host?.samples.map((s) => s.metrics.cpuPercent)).toEqual([40, 41, 42, 43]);
+    expect(host?.samples.slice(0, 3)).toEqual(before);
+    expect(await again.api.hosts.metrics({ name: 'host-a' })).toEqual(host?.samples);
   });
 
   it('a host not heard from for hostOfflineAfterMs is offline', async () => {

@@ -1,9 +1,11 @@
 /**
  * Hosts on PostgreSQL (team mode): `flightdeck hosts add|revoke --database URL` writes the shared table, and a server
  * on that database follows it within a second (a token made elsewhere is accepted, a revoked one refused); the
- * forwarder's events and the host's report are stored there.
+ * forwarder's events and the host's report are stored there. Two servers on one database show the same sparkline
+ * samples of a host, whichever server its reports reach.
  */
 import { startPostgres, type TestPostgres } from '@flightdeck/db/test-support/postgres';
+import type { HostReport } from '@flightdeck/shared-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { RunningServer } from '../src/server.js';
@@ -61,6 +63,63 @@ describe('hosts on PostgreSQL', () => {
     } finally {
       await server?.close();
       tmp.remove();
+    }
+  });
+});
+
+function report(cpuPercent: number): HostReport {
+  return {
+    metrics: {
+      at: Date.now(),
+      cpuPercent,
+      cpuCount: 2,
+      memory: { used: 1_000, total: 4_000 },
+      swap: { used: 0, total: 2_000 },
+      disk: { used: 10_000, total: 50_000 },
+      load: [0.5, 0.25, 0.1],
+    },
+    pids: [],
+  };
+}
+
+async function postReport(base: string, token: string, cpu: number): Promise<number> {
+  const res = await fetch(`${base}/api/hosts/report`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(report(cpu)),
+  });
+  await res.body?.cancel();
+  return res.status;
+}
+
+describe('host samples on PostgreSQL', () => {
+  it('two servers on one database show the same samples, whichever server the reports reach', async () => {
+    const url = pg.url(await pg.createDatabase());
+    const servers: RunningServer[] = [];
+    try {
+      for (let i = 0; i < 2; i++) servers.push(await startTestServer({ file: { database: url } }));
+      const [a, b] = servers as [RunningServer, RunningServer];
+      const { token } = await caller(a).hosts.createToken({ name: 'pg-box' });
+      // B follows the hosts table within a second: then it takes the host's reports too.
+      await waitFor(async () => (await caller(b).hosts.list()).length === 1, 5000, 50);
+
+      for (const cpu of [10, 11, 12]) expect(await postReport(a.url as string, token, cpu)).toBe(202);
+      const cpus = async (s: RunningServer) =>
+        (await caller(s).hosts.metrics({ name: 'pg-box' })).map((x) => x.metrics.cpuPercent).join(',');
+      // Nothing reached B: it reads them from the database (A saves them within a second).
+      await waitFor(async () => (await cpus(b)) === '10,11,12', 5000, 50);
+      const ofA = await caller(a).hosts.metrics({ name: 'pg-box' });
+      expect(await caller(b).hosts.metrics({ name: 'pg-box' })).toEqual(ofA);
+      expect((await caller(b).hosts.list())[0]?.samples).toEqual(ofA);
+
+      // The host's forwarder now reaches B (another address, a failover): both show the one series.
+      expect(await postReport(b.url as string, token, 13)).toBe(202);
+      await waitFor(async () => (await cpus(a)) === '10,11,12,13', 5000, 50);
+      const listed = await Promise.all(servers.map(async (s) => (await caller(s).hosts.list())[0]?.samples));
+      expect(listed[0]).toHaveLength(4);
+      expect(listed[1]).toEqual(listed[0]);
+    } finally {
+      for (const s of servers) await s.close();
     }
   });
 });

@@ -134,41 +134,59 @@ const sampleSchema = z.object({ host: hostNameSchema, receivedAt: nowSchema, met
 const samplesSchema = z.array(sampleSchema);
 const countSchema = z.number().int().positive();
 
-/** A stored sample; null when its JSON does not parse (written by something else than `saveHostSamples`). */
-function toSample(r: Pick<HostSampleRow, 'received_at' | 'metrics'>): HostMetricSample | null {
+/** A stored sample: its row id (the rows of one database never share one) and its host. */
+export interface StoredHostSample {
+  id: number;
+  host: string;
+  sample: HostMetricSample;
+}
+
+/** The row mapper; null when the JSON does not parse (not written by `saveHostSamples`). */
+function toSample(r: HostSampleRow): StoredHostSample | null {
   try {
-    // The figures were checked when saved: parsed, not validated again (a list reads thousands of rows).
-    return { receivedAt: Number(r.received_at), metrics: JSON.parse(r.metrics) };
+    // The figures were checked when saved: parsed, not validated again (a list may read thousands of rows).
+    const metrics = JSON.parse(r.metrics);
+    return { id: Number(r.id), host: r.host, sample: { receivedAt: Number(r.received_at), metrics } };
   } catch {
     return null;
   }
 }
 
+/** Rows per insert statement of `saveHostSamples` (3 parameters each: SQLite takes at most 32,766 in one). */
+export const HOST_SAMPLE_INSERT_ROWS = 1000;
+
 /**
- * Saves metric samples, checked (`DbInputError` naming the field, `0.metrics.cpuPercent`, nothing saved), in ONE
- * statement: a batch of every host's reports costs one transaction. Answers how many were saved.
+ * Saves metric samples, checked first (`DbInputError` naming the field, `0.metrics.cpuPercent`: nothing saved), in
+ * one statement per `HOST_SAMPLE_INSERT_ROWS`: a batch of every host's reports costs one transaction. Answers how
+ * many were saved.
  */
 export async function saveHostSamples(
   db: Kysely<Database>,
   samples: readonly HostSampleInput[],
 ): Promise<number> {
   const input = parseInput(samplesSchema, samples, 'saveHostSamples');
-  if (input.length === 0) return 0;
-  await db
-    .insertInto('host_samples')
-    .values(
-      input.map((s) => ({ host: s.host, received_at: s.receivedAt, metrics: JSON.stringify(s.metrics) })),
-    )
-    .execute();
+  for (let i = 0; i < input.length; i += HOST_SAMPLE_INSERT_ROWS) {
+    await db
+      .insertInto('host_samples')
+      .values(
+        input
+          .slice(i, i + HOST_SAMPLE_INSERT_ROWS)
+          .map((s) => ({ host: s.host, received_at: s.receivedAt, metrics: JSON.stringify(s.metrics) })),
+      )
+      .execute();
+  }
   return input.length;
 }
 
-/** The last `perHost` samples of every host received at `since` or later, oldest first, by host name. */
+/**
+ * The last `perHost` samples of every host received at `since` or later, oldest first (by receive time, then id), by
+ * host name.
+ */
 export async function hostSamplesSince(
   db: Kysely<Database>,
   since: number,
   perHost: number,
-): Promise<Map<string, HostMetricSample[]>> {
+): Promise<Map<string, StoredHostSample[]>> {
   const input = parseInput(
     z.object({ since: nowSchema, perHost: countSchema }),
     { since, perHost },
@@ -176,19 +194,19 @@ export async function hostSamplesSince(
   );
   const rows = await db
     .selectFrom('host_samples')
-    .select(['host', 'received_at', 'metrics'])
+    .selectAll()
     .where('received_at', '>=', input.since)
     .orderBy('host')
     .orderBy('received_at')
     .orderBy('id')
     .execute();
-  const out = new Map<string, HostMetricSample[]>();
+  const out = new Map<string, StoredHostSample[]>();
   for (const r of rows) {
-    const sample = toSample(r);
-    if (sample === null) continue;
+    const stored = toSample(r);
+    if (stored === null) continue;
     const list = out.get(r.host);
-    if (list) list.push(sample);
-    else out.set(r.host, [sample]);
+    if (list) list.push(stored);
+    else out.set(r.host, [stored]);
   }
   for (const list of out.values())
     if (list.length > input.perHost) list.splice(0, list.length - input.perHost);
@@ -209,17 +227,19 @@ export async function hostSamples(
   );
   const rows = await db
     .selectFrom('host_samples')
-    .select(['received_at', 'metrics'])
+    .selectAll()
     .where('host', '=', input.host)
     .where('received_at', '>=', input.since)
     .orderBy('received_at', 'desc')
     .orderBy('id', 'desc')
     .limit(input.limit)
     .execute();
-  return rows
-    .reverse()
-    .map(toSample)
-    .filter((s) => s !== null);
+  const out: HostMetricSample[] = [];
+  for (const r of rows.reverse()) {
+    const stored = toSample(r);
+    if (stored !== null) out.push(stored.sample);
+  }
+  return out;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   listHosts,
   pruneHostSamples,
   revokeHostToken,
+  type StoredHostSample,
   saveHostReport,
   saveHostSamples,
   touchHost,
@@ -81,8 +82,10 @@ function metrics(cpuPercent: number): HostMetrics {
 }
 
 /** The cpu figures of each host's samples, by host. */
-function cpus(byHost: Map<string, { metrics: HostMetrics }[]>): Record<string, number[]> {
-  return Object.fromEntries([...byHost].map(([h, list]) => [h, list.map((s) => s.metrics.cpuPercent)]));
+function cpus(byHost: Map<string, StoredHostSample[]>): Record<string, number[]> {
+  return Object.fromEntries(
+    [...byHost].map(([h, list]) => [h, list.map((s) => s.sample.metrics.cpuPercent)]),
+  );
 }
 
 describe.each(STORES)('host samples (%s)', (kind) => {
@@ -99,8 +102,17 @@ describe.each(STORES)('host samples (%s)', (kind) => {
       const all = await hostSamplesSince(h.db, 0, 120);
       expect([...all.keys()]).toEqual(['box-a', 'box-b']);
       expect(cpus(all)).toEqual({ 'box-a': [10, 20, 30, 40], 'box-b': [11, 21, 31, 41] });
-      // The whole figures come back, with the receive time.
-      expect(all.get('box-a')?.[0]).toEqual({ receivedAt: 5_010, metrics: metrics(10) });
+      // The whole figures come back, with the receive time; ids tell rows apart.
+      expect(all.get('box-a')?.[0]).toMatchObject({
+        host: 'box-a',
+        sample: { receivedAt: 5_010, metrics: metrics(10) },
+      });
+      const ids = [...all.values()].flat().map((s) => s.id);
+      expect(new Set(ids).size).toBe(8);
+      expect((await hostSamples(h.db, 'box-a', 0, 1))[0]).toEqual({
+        receivedAt: 5_040,
+        metrics: metrics(40),
+      });
       expect(cpus(await hostSamplesSince(h.db, 5_020, 120))).toEqual({
         'box-a': [20, 30, 40],
         'box-b': [21, 31, 41],
@@ -116,6 +128,17 @@ describe.each(STORES)('host samples (%s)', (kind) => {
       ]);
       expect((await hostSamples(h.db, 'box-b', 5_035, 120)).map((s) => s.metrics.cpuPercent)).toEqual([41]);
       expect(await hostSamples(h.db, 'nobody', 0, 120)).toEqual([]);
+
+      // A batch larger than one statement takes (3 parameters a row: SQLite's limit is 32,766).
+      const many = Array.from({ length: 12_000 }, (_, i) => ({
+        host: `many-${i % 100}`,
+        receivedAt: 10_000 + i,
+        metrics: metrics(i % 100),
+      }));
+      expect(await saveHostSamples(h.db, many)).toBe(12_000);
+      const listed = await hostSamplesSince(h.db, 10_000, 120);
+      expect(listed.size).toBe(100);
+      expect([...listed.values()].every((l) => l.length === 120)).toBe(true);
     } finally {
       await h.cleanup();
     }

@@ -1,8 +1,9 @@
 /**
  * The hosts of a server (issue 19): their tokens (tokens.ts), followed in the table every second; their reports
- * (reports.ts): metrics, and agent PIDs their forwarders found gone, which end those sessions (`process-gone`);
- * and what `hosts.list` shows of each, `offline` when not heard from for `hostOfflineAfterMs`. Alert rules on host
- * conditions (core `host-alerts.ts`) are evaluated every refresh and at each report, and sent by the alert service.
+ * (reports.ts): metrics (the samples behind the sparklines stored in `host_samples`: samples.ts), and agent PIDs
+ * their forwarders found gone, which end those sessions (`process-gone`); and what `hosts.list` shows of each,
+ * `offline` when not heard from for `hostOfflineAfterMs`. Alert rules on host conditions (core `host-alerts.ts`) are
+ * evaluated every refresh and at each report, and sent by the alert service.
  */
 import { type CoreAlertRule, EMPTY_HOST_ALERT_STATE, evaluateHostAlerts } from '@flightdeck/core';
 import { saveHostReport } from '@flightdeck/db';
@@ -41,7 +42,7 @@ export interface HostView {
   agentCount: number;
   /** The latest metrics reported, with when they arrived (after a restart: the report stored in the host's row). */
   metrics: (HostMetrics & { receivedAt: number }) | null;
-  /** Recent metric samples, oldest first (at most `MAX_HOST_SAMPLES`). */
+  /** Metric samples of the last `HOST_SAMPLE_WINDOW_MS`, oldest first (at most `MAX_HOST_SAMPLES`; samples.ts). */
   samples: HostMetricSample[];
 }
 
@@ -53,12 +54,13 @@ export interface HostAlertSink {
 
 export interface HostsService {
   tokens: HostTokens;
-  list(now: number): HostView[];
+  list(now: number): Promise<HostView[]>;
   /** Host `name`'s recent metric samples, oldest first; null when there is no such host. */
-  metrics(name: string): HostMetricSample[] | null;
+  metrics(name: string): Promise<HostMetricSample[] | null>;
   /** Takes host `host`'s report: keeps its metrics, ends its sessions whose PIDs are gone. */
   report(host: string, report: HostReport, receivedAt: number): Promise<{ ended: number }>;
-  stop(): void;
+  /** Stops the timers; the samples queued are saved. */
+  stop(): Promise<void>;
 }
 
 /** The report kept in a host's row (what a restarted server shows until the host reports again). */
@@ -88,7 +90,9 @@ export async function startHosts(opts: {
 }): Promise<HostsService> {
   const now = opts.now ?? Date.now;
   const tokens = createHostTokens(opts.db, (err) => opts.log.warn({ err }, 'hosts: last seen not written'));
-  const reports = createHostReports();
+  const reports = createHostReports({ db: opts.db, log: opts.log, now });
+  /** The last reports being written to the hosts' rows (a close waits for them). */
+  const saving = new Set<Promise<void>>();
   await tokens.refresh();
   let alertState = EMPTY_HOST_ALERT_STATE;
   const evaluateAlerts = () => {
@@ -117,7 +121,8 @@ export async function startHosts(opts: {
   timer.unref();
   return {
     tokens,
-    list(now) {
+    async list(now) {
+      const samples = await reports.samples.all();
       const agents = new Map<string, number>();
       for (const s of opts.sessions()) {
         if (s.host && s.status !== 'ended') agents.set(s.host, (agents.get(s.host) ?? 0) + 1);
@@ -137,18 +142,19 @@ export async function startHosts(opts: {
           offline: connection !== 'online',
           agentCount: agents.get(h.name) ?? 0,
           metrics: latest ? { ...latest.report.metrics, receivedAt: latest.receivedAt } : null,
-          samples: reports.samples(h.name),
+          samples: samples.get(h.name) ?? [],
         };
       });
     },
-    metrics: (name) => (tokens.isHost(name) ? reports.samples(name) : null),
+    metrics: async (name) => (tokens.isHost(name) ? reports.samples.of(name) : null),
     async report(host, report, receivedAt) {
       reports.record(host, report, receivedAt);
       tokens.seen(host, receivedAt);
       evaluateAlerts();
-      saveHostReport(opts.db, host, JSON.stringify(report), receivedAt).catch((err) =>
-        opts.log.warn({ err, host }, 'hosts: report not stored'),
-      );
+      const saved = saveHostReport(opts.db, host, JSON.stringify(report), receivedAt)
+        .catch((err) => opts.log.warn({ err, host }, 'hosts: report not stored'))
+        .finally(() => saving.delete(saved));
+      saving.add(saved);
       const dead = new Set(report.pids.filter((p) => !p.alive).map((p) => p.pid));
       if (dead.size === 0) return { ended: 0 };
       // Only the PIDs of this host's live sessions become inputs (a report may name many old ones).
@@ -159,6 +165,9 @@ export async function startHosts(opts: {
       for (const pid of gone) await opts.dispatch({ type: 'process-gone', host, pid });
       return { ended: gone.size };
     },
-    stop: () => clearInterval(timer),
+    async stop() {
+      clearInterval(timer);
+      await Promise.all([reports.samples.stop(), ...saving]);
+    },
   };
 }

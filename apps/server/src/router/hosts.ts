@@ -16,10 +16,11 @@ function hostsOf(services: Services): HostsService {
 }
 
 export const hostsRouter = router({
+  /** Every host; its sparkline samples are read from the database (shared by every server on it). */
   list: protectedProcedure.query(({ ctx }) => hostsOf(ctx.services).list(Date.now())),
-  /** Host `name`'s recent metric samples, oldest first (for sparklines). */
-  metrics: protectedProcedure.input(nameInput).query(({ ctx, input }) => {
-    const samples = hostsOf(ctx.services).metrics(input.name);
+  /** Host `name`'s recent metric samples, oldest first (for sparklines), from the database. */
+  metrics: protectedProcedure.input(nameInput).query(async ({ ctx, input }) => {
+    const samples = await hostsOf(ctx.services).metrics(input.name);
     if (samples === null)
       throw new TRPCError({ code: 'NOT_FOUND', message: `name: no host "${input.name}"` });
     return samples;

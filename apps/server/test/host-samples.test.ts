@@ -1,0 +1,118 @@
+/**
+ * The hosts' sparkline samples (hosts/samples.ts, issue 19) on a real SQLite database, on a clock of the test's:
+ * what this server queued is read back (a read saves the queue first), rows another server saved are merged in by
+ * row id, in receive order, never twice, and the window and the per-host bound hold.
+ */
+import { type DatabaseAdapter, openSqlite, saveHostSamples } from '@flightdeck/db';
+import type { HostMetrics } from '@flightdeck/shared-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createHostSamples,
+  HOST_SAMPLE_LATE_MS,
+  HOST_SAMPLE_WINDOW_MS,
+  type HostSamples,
+  MAX_HOST_SAMPLES,
+} from '../src/hosts/samples.js';
+
+const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
+const HOUR = 3_600_000;
+
+function metrics(cpuPercent: number): HostMetrics {
+  return {
+    at: T0,
+    cpuPercent,
+    cpuCount: 4,
+    memory: { used: 1_000, total: 4_000 },
+    swap: { used: 0, total: 2_000 },
+    disk: { used: 10_000, total: 50_000 },
+    load: [0.5, 0.25, 0.1],
+  };
+}
+
+const opened: Array<{ samples: HostSamples; db: DatabaseAdapter }> = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    await o.samples.stop();
+    await o.db.close();
+  }
+});
+
+async function setup() {
+  const db = await openSqlite({ file: ':memory:' });
+  const clock = { now: T0 };
+  const warnings: string[] = [];
+  const samples = createHostSamples({
+    db: db.db,
+    log: { warn: (_obj: object, msg: string) => warnings.push(msg) },
+    now: () => clock.now,
+    // No timer saves anything during a test: the reads do.
+    flushMs: HOUR,
+    pruneMs: HOUR,
+  });
+  opened.push({ samples, db });
+  const cpus = async () =>
+    Object.fromEntries(
+      [...(await samples.all())].map(([h, list]) => [h, list.map((s) => s.metrics.cpuPercent)]),
+    );
+  return { db, clock, samples, cpus, warnings };
+}
+
+describe('host samples', () => {
+  it("reads back this server's queue and merges another server's rows by id, in receive order, never twice", async () => {
+    const t = await setup();
+    t.samples.add('box-a', { receivedAt: T0 - 2_000, metrics: metrics(1) });
+    t.samples.add('box-a', { receivedAt: T0 - 1_000, metrics: metrics(2) });
+    expect(await t.cpus()).toEqual({ 'box-a': [1, 2] });
+
+    // Another server saved its samples of box-a and box-b, one received between this server's two.
+    await saveHostSamples(t.db.db, [
+      { host: 'box-a', receivedAt: T0 - 1_500, metrics: metrics(50) },
+      { host: 'box-b', receivedAt: T0 - 1_200, metrics: metrics(60) },
+    ]);
+    t.clock.now = T0 + 5_000;
+    t.samples.add('box-a', { receivedAt: T0 + 4_000, metrics: metrics(3) });
+    expect(await t.cpus()).toEqual({ 'box-a': [1, 50, 2, 3], 'box-b': [60] });
+    // Read again and again: each row once, the single host's read agrees.
+    t.clock.now = T0 + 6_000;
+    expect(await t.cpus()).toEqual({ 'box-a': [1, 50, 2, 3], 'box-b': [60] });
+    expect(await t.samples.of('box-a')).toEqual((await t.samples.all()).get('box-a'));
+
+    // A row saved a flush late (received before the last read, within HOST_SAMPLE_LATE_MS) still comes in.
+    await saveHostSamples(t.db.db, [{ host: 'box-b', receivedAt: T0 + 5_500, metrics: metrics(61) }]);
+    t.clock.now = T0 + 10_000;
+    expect((await t.cpus())['box-b']).toEqual([60, 61]);
+    expect(HOST_SAMPLE_LATE_MS).toBeGreaterThan(5_000);
+    expect(t.warnings).toEqual([]);
+  });
+
+  it('shows the window only, and at most MAX_HOST_SAMPLES of a host (the newest)', async () => {
+    const t = await setup();
+    const start = T0 - HOST_SAMPLE_WINDOW_MS;
+    for (let i = 0; i < MAX_HOST_SAMPLES + 10; i++)
+      t.samples.add('box-a', { receivedAt: start + 1 + i * 1_000, metrics: metrics(i % 100) });
+    t.samples.add('box-b', { receivedAt: start + 1, metrics: metrics(7) });
+    let all = await t.samples.all();
+    expect(all.get('box-a')).toHaveLength(MAX_HOST_SAMPLES);
+    expect(all.get('box-a')?.[0]?.receivedAt).toBe(start + 1 + 10 * 1_000);
+    expect(all.get('box-b')).toHaveLength(1);
+    expect(await t.samples.of('box-a')).toEqual(all.get('box-a'));
+
+    // Two seconds on: box-b's only sample and box-a's oldest left the window.
+    t.clock.now = T0 + 12_000;
+    all = await t.samples.all();
+    expect(all.has('box-b')).toBe(false);
+    expect(all.get('box-a')?.[0]?.receivedAt).toBe(start + 1 + 12 * 1_000);
+    expect(all.get('box-a')).toHaveLength(MAX_HOST_SAMPLES - 2);
+    // Pruning deletes what no read shows any more.
+    expect(await t.samples.prune()).toBe(12 + 1);
+  });
+
+  it('keeps what it read when the database cannot be read, and tells the log', async () => {
+    const t = await setup();
+    t.samples.add('box-a', { receivedAt: T0, metrics: metrics(1) });
+    expect(await t.cpus()).toEqual({ 'box-a': [1] });
+    await t.db.db.schema.alterTable('host_samples').renameTo('host_samples_gone').execute();
+    expect(await t.cpus()).toEqual({ 'box-a': [1] });
+    expect(t.warnings).toContain('hosts: metric samples not read');
+  });
+});
