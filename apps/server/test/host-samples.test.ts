@@ -1,10 +1,16 @@
 /**
  * The hosts' sparkline samples (hosts/samples.ts, issue 19) on a real SQLite database, on a clock of the test's:
- * what this server queued is read back (a read saves the queue first), rows another server saved are merged in by
+ * what this server queued is read back (a read saves the queue first, with each host's last report), rows another server saved are merged in by
  * row id, in receive order, never twice, and the window and the per-host bound hold.
  */
-import { type DatabaseAdapter, openSqlite, saveHostSamples } from '@flightdeck/db';
-import type { HostMetrics } from '@flightdeck/shared-types';
+import {
+  createHostToken,
+  type DatabaseAdapter,
+  listHosts,
+  openSqlite,
+  saveHostSamples,
+} from '@flightdeck/db';
+import type { HostMetrics, HostReport } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createHostSamples,
@@ -13,6 +19,7 @@ import {
   type HostSamples,
   MAX_HOST_SAMPLES,
 } from '../src/hosts/samples.js';
+import { waitFor } from './helpers.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -27,6 +34,10 @@ function metrics(cpuPercent: number): HostMetrics {
     disk: { used: 10_000, total: 50_000 },
     load: [0.5, 0.25, 0.1],
   };
+}
+
+function report(cpuPercent: number): HostReport {
+  return { metrics: metrics(cpuPercent), pids: [] };
 }
 
 const opened: Array<{ samples: HostSamples; db: DatabaseAdapter }> = [];
@@ -60,9 +71,16 @@ async function setup() {
 describe('host samples', () => {
   it("reads back this server's queue and merges another server's rows by id, in receive order, never twice", async () => {
     const t = await setup();
-    t.samples.add('box-a', { receivedAt: T0 - 2_000, metrics: metrics(1) });
-    t.samples.add('box-a', { receivedAt: T0 - 1_000, metrics: metrics(2) });
+    await createHostToken(t.db.db, 'box-a', 'a'.repeat(64), T0 - HOUR);
+    t.samples.add('box-a', report(1), T0 - 2_000);
+    t.samples.add('box-a', report(2), T0 - 1_000);
+    // Nothing written per report: the host's row gets its last report with the batch.
+    expect((await listHosts(t.db.db))[0]?.lastReport).toBeNull();
     expect(await t.cpus()).toEqual({ 'box-a': [1, 2] });
+    // (written after the samples: a read does not wait for it)
+    const row = await waitFor(async () => (await listHosts(t.db.db)).find((h) => h.lastReport !== null));
+    expect(row.lastSeenAt).toBe(T0 - 1_000);
+    expect(JSON.parse(row.lastReport ?? 'null')).toEqual(report(2));
 
     // Another server saved its samples of box-a and box-b, one received between this server's two.
     await saveHostSamples(t.db.db, [
@@ -70,7 +88,7 @@ describe('host samples', () => {
       { host: 'box-b', receivedAt: T0 - 1_200, metrics: metrics(60) },
     ]);
     t.clock.now = T0 + 5_000;
-    t.samples.add('box-a', { receivedAt: T0 + 4_000, metrics: metrics(3) });
+    t.samples.add('box-a', report(3), T0 + 4_000);
     expect(await t.cpus()).toEqual({ 'box-a': [1, 50, 2, 3], 'box-b': [60] });
     // Read again and again: each row once, the single host's read agrees.
     t.clock.now = T0 + 6_000;
@@ -89,8 +107,8 @@ describe('host samples', () => {
     const t = await setup();
     const start = T0 - HOST_SAMPLE_WINDOW_MS;
     for (let i = 0; i < MAX_HOST_SAMPLES + 10; i++)
-      t.samples.add('box-a', { receivedAt: start + 1 + i * 1_000, metrics: metrics(i % 100) });
-    t.samples.add('box-b', { receivedAt: start + 1, metrics: metrics(7) });
+      t.samples.add('box-a', report(i % 100), start + 1 + i * 1_000);
+    t.samples.add('box-b', report(7), start + 1);
     let all = await t.samples.all();
     expect(all.get('box-a')).toHaveLength(MAX_HOST_SAMPLES);
     expect(all.get('box-a')?.[0]?.receivedAt).toBe(start + 1 + 10 * 1_000);
@@ -109,7 +127,7 @@ describe('host samples', () => {
 
   it('keeps what it read when the database cannot be read, and tells the log', async () => {
     const t = await setup();
-    t.samples.add('box-a', { receivedAt: T0, metrics: metrics(1) });
+    t.samples.add('box-a', report(1), T0);
     expect(await t.cpus()).toEqual({ 'box-a': [1] });
     await t.db.db.schema.alterTable('host_samples').renameTo('host_samples_gone').execute();
     expect(await t.cpus()).toEqual({ 'box-a': [1] });

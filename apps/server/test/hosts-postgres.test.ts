@@ -111,6 +111,8 @@ describe('host samples on PostgreSQL', () => {
       const ofA = await caller(a).hosts.metrics({ name: 'pg-box' });
       expect(await caller(b).hosts.metrics({ name: 'pg-box' })).toEqual(ofA);
       expect((await caller(b).hosts.list())[0]?.samples).toEqual(ofA);
+      // The last figures too, from the host's row (read again every second).
+      await waitFor(async () => (await caller(b).hosts.list())[0]?.metrics?.cpuPercent === 12, 5000, 50);
 
       // The host's forwarder now reaches B (another address, a failover): both show the one series.
       expect(await postReport(b.url as string, token, 13)).toBe(202);

@@ -180,12 +180,13 @@ export async function saveHostSamples(
 
 /**
  * The last `perHost` samples of every host received at `since` or later, oldest first (by receive time, then id), by
- * host name.
+ * host name. Rows whose id is in `skipIds` (a reader's own copies) are left out before their JSON is parsed.
  */
 export async function hostSamplesSince(
   db: Kysely<Database>,
   since: number,
   perHost: number,
+  skipIds: ReadonlySet<number> = new Set(),
 ): Promise<Map<string, StoredHostSample[]>> {
   const input = parseInput(
     z.object({ since: nowSchema, perHost: countSchema }),
@@ -202,6 +203,7 @@ export async function hostSamplesSince(
     .execute();
   const out = new Map<string, StoredHostSample[]>();
   for (const r of rows) {
+    if (skipIds.has(Number(r.id))) continue;
     const stored = toSample(r);
     if (stored === null) continue;
     const list = out.get(r.host);

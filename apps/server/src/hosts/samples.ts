@@ -3,8 +3,10 @@
  * shows them again and every server sharing a PostgreSQL database shows the same ones, whichever server a host's
  * reports reach.
  *
- * Writes: the samples taken in `HOST_SAMPLE_FLUSH_MS` are saved together (one insert, on the main connection like
- * the host's row), never awaited by the report. Reads: the window is read from the database once, then each read
+ * Writes: the samples taken in `HOST_SAMPLE_FLUSH_MS` are saved together (one insert, on the main connection), then
+ * the last report of each host that reported (its row's `last_report`), one host after the other, never awaited by
+ * the report. (A write per report, not awaited, piled queries up on SQLite's one connection in a burst: 12,000
+ * reports posted at once held the event loop for 60-70 s in Kysely's connection lock.) Reads: the window is read from the database once, then each read
  * saves what is queued and reads only the rows received in the last `HOST_SAMPLE_LATE_MS` (another server's rows
  * arrive up to a flush late), merged by row id into what this server holds. Reading the whole window on every
  * `hosts.list` cost 45-60 ms of CPU at 100 hosts x 120 samples (SQLite: 20 ms reading the rows, 20 ms parsing the
@@ -18,9 +20,10 @@ import {
   hostSamplesSince,
   pruneHostSamples,
   type StoredHostSample,
+  saveHostReport,
   saveHostSamples,
 } from '@flightdeck/db';
-import type { HostMetricSample } from '@flightdeck/shared-types';
+import type { HostMetricSample, HostReport } from '@flightdeck/shared-types';
 import type { Logger } from '../runtime.js';
 import type { Db } from '../store/index.js';
 
@@ -43,8 +46,8 @@ export const HOST_SAMPLE_LATE_MS = 30_000;
 export const HOST_SAMPLE_PRUNE_MS = 60_000;
 
 export interface HostSamples {
-  /** Queues a sample of host `host` (saved within `HOST_SAMPLE_FLUSH_MS`). */
-  add(host: string, sample: HostMetricSample): void;
+  /** Queues host `host`'s report: its metrics as a sample, the report as its last (saved within `HOST_SAMPLE_FLUSH_MS`). */
+  add(host: string, report: HostReport, receivedAt: number): void;
   /**
    * Every host's samples in the window, oldest first (at most `MAX_HOST_SAMPLES` each), by host; when the database
    * cannot be read, those read before.
@@ -52,11 +55,11 @@ export interface HostSamples {
   all(): Promise<Map<string, HostMetricSample[]>>;
   /** Host `host`'s samples in the window, oldest first, read from the database. */
   of(host: string): Promise<HostMetricSample[]>;
-  /** Saves the queued samples now (and waits for the saves under way). */
+  /** Saves the queued samples and last reports now; resolves once the samples are in. */
   flush(): Promise<void>;
   /** Deletes the rows out of the window and beyond `MAX_HOST_SAMPLES` of a host. */
   prune(): Promise<number>;
-  /** Stops the timers and saves what is queued; a sample added later is saved at once. */
+  /** Stops the timers and saves what is queued; a report added later is saved at once. */
   stop(): Promise<void>;
 }
 
@@ -73,7 +76,10 @@ export function createHostSamples(opts: HostSamplesOptions): HostSamples {
   const now = opts.now ?? Date.now;
   const windowStart = () => Math.max(0, now() - HOST_SAMPLE_WINDOW_MS);
   let queued: HostSampleInput[] = [];
+  let lastReports = new Map<string, { report: HostReport; receivedAt: number }>();
+  /** The sample inserts, one after the other (a read waits for them), and the last reports' updates after them. */
   let saving: Promise<void> = Promise.resolve();
+  let savingReports: Promise<void> = Promise.resolve();
   let flushTimer: NodeJS.Timeout | null = null;
   let stopped = false;
 
@@ -81,16 +87,23 @@ export function createHostSamples(opts: HostSamplesOptions): HostSamples {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = null;
     const batch = queued;
+    const reports = lastReports;
     queued = [];
-    if (batch.length > 0) {
-      // One save after the other: a read never starts before an earlier batch is in.
-      saving = saving.then(() =>
-        saveHostSamples(opts.db, batch).then(
-          () => {},
-          (err) => opts.log.warn({ err, samples: batch.length }, 'hosts: metric samples not stored'),
-        ),
-      );
-    }
+    lastReports = new Map();
+    if (batch.length === 0) return saving;
+    saving = saving.then(() =>
+      saveHostSamples(opts.db, batch).then(
+        () => {},
+        (err) => opts.log.warn({ err, samples: batch.length }, 'hosts: metric samples not stored'),
+      ),
+    );
+    savingReports = Promise.all([saving, savingReports]).then(async () => {
+      for (const [host, r] of reports) {
+        await saveHostReport(opts.db, host, JSON.stringify(r.report), r.receivedAt).catch((err) =>
+          opts.log.warn({ err, host }, 'hosts: report not stored'),
+        );
+      }
+    });
     return saving;
   };
 
@@ -127,7 +140,7 @@ export function createHostSamples(opts: HostSamplesOptions): HostSamples {
     const at = now();
     const from = windowStart();
     const since = readFrom === null ? from : Math.max(from, readFrom);
-    merge(await hostSamplesSince(opts.db, since, MAX_HOST_SAMPLES), from);
+    merge(await hostSamplesSince(opts.db, since, MAX_HOST_SAMPLES, heldIds), from);
     readFrom = at - HOST_SAMPLE_LATE_MS;
   };
   // One read at a time; a caller arriving during one waits for the next (its own report may be after the first).
@@ -157,8 +170,9 @@ export function createHostSamples(opts: HostSamplesOptions): HostSamples {
   pruneTimer.unref();
 
   return {
-    add(host, sample) {
-      queued.push({ host, ...sample });
+    add(host, report, receivedAt) {
+      queued.push({ host, receivedAt, metrics: report.metrics });
+      lastReports.set(host, { report, receivedAt });
       // A full statement's worth (a burst) goes at once; else within HOST_SAMPLE_FLUSH_MS.
       if (stopped || queued.length >= HOST_SAMPLE_INSERT_ROWS) void flush();
       else if (!flushTimer) {
@@ -187,6 +201,7 @@ export function createHostSamples(opts: HostSamplesOptions): HostSamples {
       stopped = true;
       clearInterval(pruneTimer);
       await flush();
+      await savingReports;
     },
   };
 }

@@ -6,7 +6,6 @@
  * evaluated every refresh and at each report, and sent by the alert service.
  */
 import { type CoreAlertRule, EMPTY_HOST_ALERT_STATE, evaluateHostAlerts } from '@flightdeck/core';
-import { saveHostReport } from '@flightdeck/db';
 import {
   type AlertChannel,
   type AlertFired,
@@ -59,7 +58,7 @@ export interface HostsService {
   metrics(name: string): Promise<HostMetricSample[] | null>;
   /** Takes host `host`'s report: keeps its metrics, ends its sessions whose PIDs are gone. */
   report(host: string, report: HostReport, receivedAt: number): Promise<{ ended: number }>;
-  /** Stops the timers; the samples queued are saved. */
+  /** Stops the timers; the reports queued are saved. */
   stop(): Promise<void>;
 }
 
@@ -91,8 +90,6 @@ export async function startHosts(opts: {
   const now = opts.now ?? Date.now;
   const tokens = createHostTokens(opts.db, (err) => opts.log.warn({ err }, 'hosts: last seen not written'));
   const reports = createHostReports({ db: opts.db, log: opts.log, now });
-  /** The last reports being written to the hosts' rows (a close waits for them). */
-  const saving = new Set<Promise<void>>();
   await tokens.refresh();
   let alertState = EMPTY_HOST_ALERT_STATE;
   const evaluateAlerts = () => {
@@ -151,10 +148,6 @@ export async function startHosts(opts: {
       reports.record(host, report, receivedAt);
       tokens.seen(host, receivedAt);
       evaluateAlerts();
-      const saved = saveHostReport(opts.db, host, JSON.stringify(report), receivedAt)
-        .catch((err) => opts.log.warn({ err, host }, 'hosts: report not stored'))
-        .finally(() => saving.delete(saved));
-      saving.add(saved);
       const dead = new Set(report.pids.filter((p) => !p.alive).map((p) => p.pid));
       if (dead.size === 0) return { ended: 0 };
       // Only the PIDs of this host's live sessions become inputs (a report may name many old ones).
@@ -167,7 +160,7 @@ export async function startHosts(opts: {
     },
     async stop() {
       clearInterval(timer);
-      await Promise.all([reports.samples.stop(), ...saving]);
+      await reports.samples.stop();
     },
   };
 }
