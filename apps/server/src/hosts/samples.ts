@@ -76,6 +76,10 @@ export interface HostSamplesOptions {
   pruneMs?: number;
 }
 
+/** Receive time, then row id (the order the database reads them in). */
+const byTime = (a: StoredHostSample, b: StoredHostSample) =>
+  a.sample.receivedAt - b.sample.receivedAt || a.id - b.id;
+
 export function createHostSamples(opts: HostSamplesOptions): HostSamples {
   const now = opts.now ?? Date.now;
   const windowStart = () => Math.max(0, now() - HOST_SAMPLE_WINDOW_MS);
@@ -124,11 +128,11 @@ export function createHostSamples(opts: HostSamplesOptions): HostSamples {
       for (const row of fresh) {
         if (heldIds.has(row.id)) continue;
         const last = list.at(-1);
-        if (last && (last.sample.receivedAt > row.sample.receivedAt || last.id > row.id)) sorted = false;
+        if (last && byTime(last, row) > 0) sorted = false;
         list.push(row);
         heldIds.add(row.id);
       }
-      if (!sorted) list.sort((a, b) => a.sample.receivedAt - b.sample.receivedAt || a.id - b.id);
+      if (!sorted) list.sort(byTime);
       held.set(host, list);
     }
     for (const [host, list] of held) {
