@@ -265,7 +265,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lookup: (ids) => store.hasIngestIds(ids),
     apply,
     maxPerTurn: MAX_INPUTS_PER_TURN,
-    turnBudgetMs: (opts.turnBudgetMs === undefined ? TURN_BUDGET_MS : opts.turnBudgetMs) ?? undefined,
+    turnBudgetMs: opts.turnBudgetMs === null ? undefined : (opts.turnBudgetMs ?? TURN_BUDGET_MS),
     log,
     batchTook: stats.batchTook,
   });

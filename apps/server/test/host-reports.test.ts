@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { HostReport } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOOK_TOKEN_FILE } from '../src/hook-token.js';
-import { MAX_HOST_SAMPLES } from '../src/hosts/reports.js';
+import { MAX_HOST_SAMPLES } from '../src/hosts/samples.js';
 import type { ProcessInspector } from '../src/process-identity.js';
 import type { RunningServer } from '../src/server.js';
 import { caller, postHook, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';

@@ -6,8 +6,6 @@
 import type { HostReport } from '@flightdeck/shared-types';
 import { createHostSamples, type HostSamples, type HostSamplesOptions } from './samples.js';
 
-export { MAX_HOST_SAMPLES } from './samples.js';
-
 export interface HostReports {
   /** Keeps `report` as host `host`'s latest, and queues it for the database (its row, a sample). */
   record(host: string, report: HostReport, receivedAt: number): void;
