@@ -23,6 +23,8 @@ const STRING_FIELDS = [
   'weztermPane',
 ] as const;
 
+const STRING_FIELD_SET: ReadonlySet<string> = new Set(STRING_FIELDS);
+
 const MAX = 1024;
 
 /**
@@ -34,16 +36,31 @@ export function cleanMeta(raw: unknown): HookMeta {
   const out: Record<string, unknown> = {};
   if (raw === null || typeof raw !== 'object') return out as HookMeta;
   const m = raw as Record<string, unknown>;
-  for (const k of STRING_FIELDS) {
+  // The object's own keys, rather than a look-up of every known field: V8 looks up a field an object lacks slowly
+  // on some objects (those made by a spread, as `{ ...meta, host }` is), 3–4 µs for these 20 fields against 0.1 µs.
+  for (const k of Object.keys(m)) {
     const v = m[k];
-    if (typeof v === 'string' && v !== '' && v.length <= MAX) out[k] = v;
+    if (STRING_FIELD_SET.has(k)) {
+      if (typeof v === 'string' && v !== '' && v.length <= MAX) out[k] = v;
+      continue;
+    }
+    switch (k) {
+      case 'pid':
+      case 'holdPid':
+        if (typeof v === 'number' && Number.isInteger(v) && v > 0) out[k] = v;
+        break;
+      case 'sentAt':
+        if (typeof v === 'number' && Number.isFinite(v) && v > 0) out.sentAt = v;
+        break;
+      case 'ghostty':
+      case 'permissionRequestHooked':
+        if (v === true) out[k] = true;
+        break;
+      // Set by the spool reader only (see `hookMetaSchema`): the FIFO a held PermissionRequest hook waits on.
+      case 'hold':
+        if (typeof v === 'string' && v !== '' && v.length <= 4096) out.hold = v;
+        break;
+    }
   }
-  if (typeof m.pid === 'number' && Number.isInteger(m.pid) && m.pid > 0) out.pid = m.pid;
-  if (typeof m.sentAt === 'number' && Number.isFinite(m.sentAt) && m.sentAt > 0) out.sentAt = m.sentAt;
-  if (m.ghostty === true) out.ghostty = true;
-  if (m.permissionRequestHooked === true) out.permissionRequestHooked = true;
-  // Set by the spool reader only (see `hookMetaSchema`): the FIFO a held PermissionRequest hook waits on.
-  if (typeof m.hold === 'string' && m.hold !== '' && m.hold.length <= 4096) out.hold = m.hold;
-  if (typeof m.holdPid === 'number' && Number.isInteger(m.holdPid) && m.holdPid > 0) out.holdPid = m.holdPid;
   return out as HookMeta;
 }
