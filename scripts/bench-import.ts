@@ -27,7 +27,7 @@ import { createFlightdeckClient } from '@flightdeck/client';
 import { readLineBatches } from '../apps/server/src/import/lines.js';
 import { writeTree } from '../apps/server/test/import-tree.js';
 import { intArg } from './args.js';
-import { postJson, startBundle } from './bench-server.js';
+import { postJson, serverNodeFlags, startBundle } from './bench-server.js';
 
 const FILES = intArg('files', 2000);
 const KB = intArg('kb', 250);
@@ -56,19 +56,6 @@ type Progress = {
   finishedAt: number | null;
   error: string | null;
 };
-
-/** Node flags of the production start script (apps/server/package.json `start`). */
-function serverNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(resolve(here, '../apps/server/package.json'), 'utf8')) as {
-    scripts?: Record<string, string>;
-  };
-  const flags: string[] = [];
-  for (const w of (pkg.scripts?.start ?? '').split(/\s+/).slice(1)) {
-    if (!w.startsWith('--')) break;
-    flags.push(w);
-  }
-  return flags;
-}
 
 /** BENCH_NODE_FLAGS="<flags>": more node flags for the servers (e.g. --cpu-prof --cpu-prof-dir=<dir>). */
 function extraNodeFlags(): string[] {

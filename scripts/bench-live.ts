@@ -29,10 +29,11 @@
  * summaries). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the
  * server, BENCH_NODE_FLAGS="<flags>" adds node flags to the server's (e.g. `--heap-prof --heap-prof-dir=<dir>`,
  * `--trace-gc`), BENCH_SERVER_LOG=<file> appends the server's stdout, BENCH_TRANSCRIPTS=off runs the server with
- * the transcript follower off (`transcripts.enabled: false` in its config.json), for a side-by-side run.
+ * the transcript follower off (`transcripts.enabled: false` in its config.json), for a side-by-side run,
+ * BENCH_PG_STATS=1 prints PostgreSQL's statements by total execution time after its run (`pg_stat_statements`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,21 +41,14 @@ import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
-import { startPostgres, type TestPostgres } from '@flightdeck/db/test-support/postgres';
+import { startPostgres, type TestPostgres, topStatements } from '@flightdeck/db/test-support/postgres';
 import { readProcStat } from '@flightdeck/hook-ingest';
-import { postJson, readyUrl } from './bench-server.js';
-import { hrMs, type PollReply, type SessionView } from './bench-subscriber.js';
+import { BUILD, postJson, startProductionServer as startServer } from './bench-server.js';
+import { hrMs, type PollReply, type SessionView, startSubscriber } from './bench-subscriber.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The production bundle (`pnpm --filter @flightdeck/server build`), rebuilt by the benchmark before it starts. */
-const BUILD = resolve(here, '../apps/server/scripts/build.mjs');
-const BUNDLE = resolve(here, '../apps/server/dist/flightdeck.mjs');
 /** The floor: a server that only parses and broadcasts (see floor-server.mjs). */
 const FLOOR_SERVER = resolve(here, 'floor-server.mjs');
-/** The subscriber, in a process of its own (see bench-subscriber.ts). */
-const SUBSCRIBER = resolve(here, 'bench-subscriber.ts');
-/** Node flags of the production start script (apps/server/package.json `start`). */
-const SERVER_NODE_FLAGS = serverNodeFlags();
 const QUICK = process.argv.includes('--quick');
 /** Length of each latency step (and of the floor's): long enough that p99 rests on a hundred samples at 1k/s. */
 const LATENCY_MS = latencySeconds() * 1000;
@@ -107,20 +101,6 @@ function loadAvg(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
-function serverNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(resolve(here, '../apps/server/package.json'), 'utf8')) as {
-    scripts?: Record<string, string>;
-  };
-  // `node <flags…> bin/flightdeck.mjs start`: the words between `node` and the script.
-  const words = (pkg.scripts?.start ?? '').split(/\s+/).slice(1);
-  const flags: string[] = [];
-  for (const w of words) {
-    if (!w.startsWith('--')) break;
-    flags.push(w);
-  }
-  return flags;
-}
-
 type DatabaseKind = 'sqlite' | 'postgres';
 const DATABASE_LABEL: Record<DatabaseKind, string> = { sqlite: 'file SQLite', postgres: 'PostgreSQL' };
 
@@ -131,42 +111,6 @@ function databasesArg(): DatabaseKind[] {
     if (k !== 'sqlite' && k !== 'postgres')
       throw new Error(`--database: "${k}" is neither sqlite nor postgres`);
   return kinds as DatabaseKind[];
-}
-
-function startServer(dataDir: string, databaseUrl?: string): Promise<{ child: ChildProcess; url: string }> {
-  // BENCH_PROFILE_DIR=<dir>: write a CPU profile of the server (on exit) for analysis.
-  const prof = process.env.BENCH_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
-    : [];
-  // BENCH_NODE_FLAGS="<flags>": more node flags for the server (e.g. --heap-prof, --trace-gc).
-  const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [
-      ...prof,
-      ...extraFlags,
-      ...SERVER_NODE_FLAGS,
-      BUNDLE,
-      'start',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--no-open',
-      ...(databaseUrl ? ['--database', databaseUrl] : []),
-    ],
-    {
-      env: {
-        ...process.env,
-        HOME: dataDir,
-        PORT: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const serverLog = process.env.BENCH_SERVER_LOG;
-  if (serverLog) child.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
-  return readyUrl(child).then((url) => ({ child, url }));
 }
 
 /** Throughput ramp: a forwarder's few keep-alive connections. */
@@ -294,44 +238,6 @@ interface HookRequest {
 }
 
 /** The subscriber child process (bench-subscriber.ts): `poll()` collects what it saw since the last poll. */
-async function startSubscriber(url: string, mode: 'flightdeck' | 'floor') {
-  const child = spawn(process.execPath, ['--import', 'tsx', SUBSCRIBER, url, mode, VIEW], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  // Waiting for the subscription, then one poll after another; all of them fail if the child exits.
-  const replies: Array<{ resolve: (r: PollReply) => void; reject: (err: Error) => void }> = [];
-  let exited: Error | null = null;
-  const ready = new Promise<PollReply | null>((resolve, reject) => {
-    replies.push({ resolve, reject });
-  });
-  child.on('message', (msg: { type: string }) => {
-    if (msg.type === 'state' || msg.type === 'ready') replies.shift()?.resolve(msg as PollReply);
-  });
-  child.on('exit', (code, signal) => {
-    exited = new Error(`the subscriber exited (${code ?? signal})`);
-    for (const r of replies.splice(0)) r.reject(exited);
-  });
-  const timer = setTimeout(() => {
-    replies.shift()?.reject(new Error('the subscriber did not subscribe in 30 s'));
-    child.kill();
-  }, 30_000);
-  await ready.finally(() => clearTimeout(timer));
-  return {
-    pid: child.pid as number,
-    poll: () =>
-      new Promise<PollReply>((resolvePoll, reject) => {
-        if (exited) return reject(exited);
-        replies.push({ resolve: resolvePoll, reject });
-        child.send({ type: 'poll' });
-      }),
-    close: async () => {
-      if (exited) return;
-      child.send({ type: 'close' });
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
-
 const post = (url: string, path: string, body: unknown) => postJson(agent, url, path, body);
 
 function ev(sessionId: string, event: string, extra: Record<string, unknown> = {}): Envelope {
@@ -441,7 +347,7 @@ async function measureFloor(
       child.on('exit', (code) => reject(new Error(`floor server exited (${code})`)));
     });
     const url = `http://127.0.0.1:${port}`;
-    const subscriber = await startSubscriber(url, 'floor');
+    const subscriber = await startSubscriber(url, 'floor', VIEW);
     const sockets = new HookSockets(port);
     await sockets.open();
     const results: Array<{ rate: number; p50: number; p99: number }> = [];
@@ -486,11 +392,12 @@ async function main() {
     for (const database of databases) {
       let databaseUrl: string | undefined;
       if (database === 'postgres') {
-        postgres ??= await startPostgres();
+        postgres ??= await startPostgres({ statistics: PG_STATS });
         databaseUrl = postgres.url(await postgres.createDatabase());
       }
       console.log(`\n===== ${DATABASE_LABEL[database]} =====`);
       summaries.push(await benchOne(database, floor, databaseUrl));
+      if (postgres && PG_STATS && database === 'postgres') await printTopStatements(postgres.url());
     }
   } finally {
     postgres?.stop();
@@ -507,14 +414,23 @@ async function main() {
   }
 }
 
+/** BENCH_PG_STATS=1: PostgreSQL's statements by total execution time over the whole run (`pg_stat_statements`). */
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
+
+async function printTopStatements(url: string): Promise<void> {
+  console.log('\nPostgreSQL statements by total execution time (pg_stat_statements, whole run):');
+  for (const s of await topStatements(url, 15))
+    console.log(
+      `  ${fmt(s.totalMs, 0).padStart(7)} ms  ${String(s.calls).padStart(6)} calls  ${fmt(s.totalMs / Math.max(1, s.calls), 3).padStart(8)} ms/call  ${String(s.rows).padStart(8)} rows  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}`,
+    );
+}
+
 async function benchOne(
   database: DatabaseKind,
   floor: Awaited<ReturnType<typeof measureFloor>>,
   databaseUrl: string | undefined,
 ): Promise<RunSummary> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fd-bench-'));
-  if (process.env.BENCH_TRANSCRIPTS === 'off')
-    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ transcripts: { enabled: false } }));
   let serverChild: ChildProcess | null = null;
   cleanup = () => {
     if (serverChild && serverChild.exitCode === null && serverChild.signalCode === null)
@@ -524,7 +440,11 @@ async function benchOne(
   // The hook route is rate limited per source IP (default 200/s); the generator is one local source.
   writeFileSync(
     join(dataDir, 'config.json'),
-    JSON.stringify({ hookRateLimitPerSecond: 1_000_000, openBrowser: false }),
+    JSON.stringify({
+      hookRateLimitPerSecond: 1_000_000,
+      openBrowser: false,
+      ...(process.env.BENCH_TRANSCRIPTS === 'off' ? { transcripts: { enabled: false } } : {}),
+    }),
   );
   const { child, url } = await startServer(dataDir, databaseUrl);
   serverChild = child;
@@ -533,7 +453,7 @@ async function benchOne(
   const client = createFlightdeckClient({ url });
 
   // --- subscriber (its own process): markers → arrival time; last view of every session ---
-  const subscriber = await startSubscriber(url, 'flightdeck');
+  const subscriber = await startSubscriber(url, 'flightdeck', VIEW);
   const markerSent = new Map<string, number>();
   const markerLatency = new Map<string, number>();
   let lastView = new Map<string, SessionView>();

@@ -1,7 +1,12 @@
-/** What the benchmark scripts share: the in-process server's options, the bundle's ready line, a JSON POST. */
+/**
+ * What the benchmark scripts share: the in-process server's options, the production bundle started as a child
+ * process and its ready line, a JSON POST.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { configFileSchema as ConfigFileSchema, startServer as StartServer } from '@flightdeck/server';
 
 /**
@@ -53,8 +58,14 @@ export function readyUrl(child: ChildProcess, timeoutMs = 30_000): Promise<strin
   });
 }
 
-/** POSTs `body` as JSON through `agent`; resolves with the status code once the answer is read. */
-export function postJson(agent: http.Agent, url: string, path: string, body: unknown): Promise<number> {
+/** POSTs `body` as JSON through `agent` (with `headers`); resolves with the status code once the answer is read. */
+export function postJson(
+  agent: http.Agent,
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<number> {
   const data = Buffer.from(JSON.stringify(body));
   const u = new URL(path, url);
   return new Promise((resolvePost, reject) => {
@@ -65,7 +76,7 @@ export function postJson(agent: http.Agent, url: string, path: string, body: unk
         port: u.port,
         path: u.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': data.length },
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': data.length },
       },
       (res) => {
         res.resume();
@@ -92,4 +103,57 @@ export async function startBundle(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return { child, url: await readyUrl(child) };
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The production bundle (`pnpm --filter @flightdeck/server build`): the benchmarks run BUILD before they start. */
+export const BUILD = resolve(here, '../apps/server/scripts/build.mjs');
+const BUNDLE = resolve(here, '../apps/server/dist/flightdeck.mjs');
+
+/** Node flags of the production start script (apps/server/package.json `start`): the words between `node` and it. */
+export function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(here, '../apps/server/package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const flags: string[] = [];
+  for (const w of (pkg.scripts?.start ?? '').split(/\s+/).slice(1)) {
+    if (!w.startsWith('--')) break;
+    flags.push(w);
+  }
+  return flags;
+}
+
+/**
+ * `flightdeck start` of the production bundle as a child process, as users run it (port 0, `dataDir`, on
+ * `databaseUrl` when given). Environment: BENCH_PROFILE_DIR=<dir> writes a CPU profile of the server on exit,
+ * BENCH_NODE_FLAGS adds node flags, BENCH_SERVER_LOG=<file> appends its stdout.
+ */
+export function startProductionServer(
+  dataDir: string,
+  databaseUrl?: string,
+): Promise<{ child: ChildProcess; url: string }> {
+  const prof = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [
+      ...prof,
+      ...extraFlags,
+      ...serverNodeFlags(),
+      BUNDLE,
+      'start',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--no-open',
+      ...(databaseUrl ? ['--database', databaseUrl] : []),
+    ],
+    { env: { ...process.env, HOME: dataDir, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const serverLog = process.env.BENCH_SERVER_LOG;
+  if (serverLog) child.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
+  return readyUrl(child).then((url) => ({ child, url }));
 }

@@ -11,8 +11,9 @@
  * time, and the current view of every session. Times are `process.hrtime` in ms, one clock for every process
  * of the machine.
  */
+import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
 import { WebSocket } from 'ws';
 
@@ -35,7 +36,17 @@ export interface PollReply {
   averageBytes: number;
   /** This process's event-loop delay since the previous poll (ms). */
   loop: { p99: number; max: number };
+  /**
+   * [session, progress, arrival ms] for each view that raised a session's progress since the previous poll: the
+   * number of PreToolUse/PostToolUse events of a session made only of such pairs that the view shows applied
+   * (`2 × totalToolCalls`, less one while a tool runs). `pnpm bench:team` tells from it when each event was seen.
+   */
+  progress: Array<[string, number, number]>;
 }
+
+/** See `PollReply.progress`. */
+export const toolProgress = (s: { totalToolCalls: number; currentTool?: string | null }): number =>
+  s.totalToolCalls * 2 - (s.currentTool ? 1 : 0);
 
 export const hrMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
 
@@ -48,6 +59,18 @@ function main() {
   const send = (msg: unknown) => process.send?.(msg);
   const seen = new Set<string>();
   let arrivals: Array<[string, number]> = [];
+  let progress: Array<[string, number, number]> = [];
+  const highest = new Map<string, number>();
+  const progressed = (
+    s: { sessionId: string; totalToolCalls: number; currentTool?: string | null },
+    at: number,
+  ) => {
+    const p = toolProgress(s);
+    if (p > (highest.get(s.sessionId) ?? 0)) {
+      highest.set(s.sessionId, p);
+      progress.push([s.sessionId, p, at]);
+    }
+  };
   const views = new Map<string, SessionView>();
   let messages = 0;
   let snapshots = 0;
@@ -99,7 +122,13 @@ function main() {
     close = async () => socket.close();
   } else {
     const client = createFlightdeckClient({ url });
-    type Seen = { sessionId: string; totalToolCalls: number; totalPrompts: number; status: string };
+    type Seen = {
+      sessionId: string;
+      totalToolCalls: number;
+      totalPrompts: number;
+      status: string;
+      currentTool: string | null;
+    };
     type Message =
       | { type: 'snapshot'; data: { sessions: Seen[] } }
       | { type: 'session-upsert'; data: Seen & { currentPrompt: string | null } }
@@ -110,7 +139,10 @@ function main() {
         messages += 1;
         if (msg.type === 'snapshot') {
           snapshots += 1;
-          for (const s of msg.data.sessions) setView(s);
+          for (const s of msg.data.sessions) {
+            setView(s);
+            progressed(s, at);
+          }
           if (snapshots === 1) send({ type: 'ready' });
           return;
         }
@@ -120,6 +152,7 @@ function main() {
           sampled += 1;
         }
         setView(msg.data);
+        progressed(msg.data, at);
         arrived(msg.data.currentPrompt, at, msg.data.sessionId);
       },
       onError: (err: unknown) => console.error('subscription error', err),
@@ -145,8 +178,10 @@ function main() {
         snapshots,
         averageBytes: sampled ? sampledBytes / sampled : Number.NaN,
         loop: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+        progress,
       };
       arrivals = [];
+      progress = [];
       loop.reset();
       send(reply);
     } else if (msg.type === 'close') {
@@ -154,6 +189,49 @@ function main() {
     }
   });
   process.on('disconnect', () => process.exit(0));
+}
+
+/** Starts the subscriber as a child process; resolves once it has subscribed, with `poll` and `close`. */
+export async function startSubscriber(url: string, mode: 'flightdeck' | 'floor', view: 'summary' | 'full') {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), url, mode, view],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  // Waiting for the subscription, then one poll after another; all of them fail if the child exits.
+  const replies: Array<{ resolve: (r: PollReply) => void; reject: (err: Error) => void }> = [];
+  let exited: Error | null = null;
+  const ready = new Promise<PollReply | null>((resolve, reject) => {
+    replies.push({ resolve, reject });
+  });
+  child.on('message', (msg: { type: string }) => {
+    if (msg.type === 'state' || msg.type === 'ready') replies.shift()?.resolve(msg as PollReply);
+  });
+  child.on('exit', (code, signal) => {
+    exited = new Error(`the subscriber exited (${code ?? signal})`);
+    for (const r of replies.splice(0)) r.reject(exited);
+  });
+  const timer = setTimeout(() => {
+    replies.shift()?.reject(new Error('the subscriber did not subscribe in 30 s'));
+    child.kill();
+  }, 30_000);
+  await ready.finally(() => clearTimeout(timer));
+  return {
+    pid: child.pid as number,
+    poll: () =>
+      new Promise<PollReply>((resolvePoll, reject) => {
+        if (exited) return reject(exited);
+        replies.push({ resolve: resolvePoll, reject });
+        child.send({ type: 'poll' });
+      }),
+    close: async () => {
+      if (exited) return;
+      child.send({ type: 'close' });
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }
 
 // Run as the child process; imported (for its types and `hrMs`) it does nothing.

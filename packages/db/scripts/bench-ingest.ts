@@ -3,7 +3,10 @@
  * applies, one transaction per batch) on a real SQLite file (WAL, synchronous=NORMAL).
  *
  *   pnpm --filter @flightdeck/db bench [--events 100000] [--batch 500] [--sessions 20]
- *     [--core-state full|small]
+ *     [--core-state full|small] [--database sqlite|postgres] [--pg-stats]
+ *
+ * `--database postgres` applies the same plans through the PostgreSQL adapter, on a throwaway server started on a
+ * loopback port (`test/support/postgres.ts`; `node scripts/ensure-postgres.mjs` installs Debian's `postgresql`).
  *
  * Simulates `--sessions` concurrent agents. Every hook event is stored raw, and the session it touches is
  * re-upserted with realistic ring buffers (50 prompts, 200 tool calls, 50 responses, 50 events). A tool call
@@ -15,13 +18,17 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '@flightdeck/core';
 import type { HookEnvelope, Session, ToolCall } from '@flightdeck/shared-types';
+import { sql } from 'kysely';
+import type { DatabaseAdapter } from '../src/adapter.js';
 import {
   createWritePlanner,
   type IngestBatch,
   type IngestEvent,
+  openPostgres,
   openSqlite,
   type WriteOp,
 } from '../src/index.js';
+import { startPostgres, topStatements } from '../test/support/postgres.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,6 +39,29 @@ const TOTAL = Number(arg('events', '100000'));
 const BATCH = Number(arg('batch', '500'));
 const SESSIONS = Number(arg('sessions', '20'));
 const CORE = arg('core-state', 'small');
+const DATABASE = arg('database', 'sqlite');
+if (DATABASE !== 'sqlite' && DATABASE !== 'postgres') throw new Error('--database: sqlite or postgres');
+
+/** `--pg-stats`: PostgreSQL's statements by total time at the end (`pg_stat_statements`). */
+const PG_STATS = process.argv.includes('--pg-stats');
+
+async function openDatabase(dir: string): Promise<{ h: DatabaseAdapter; stop(): void; url?: string }> {
+  if (DATABASE === 'sqlite') return { h: await openSqlite({ file: join(dir, 'flightdeck.db') }), stop() {} };
+  const server = await startPostgres({ statistics: PG_STATS });
+  try {
+    const url = server.url(await server.createDatabase());
+    const stop = () => server.stop();
+    return { h: await openPostgres({ url }), stop, url };
+  } catch (err) {
+    server.stop();
+    throw err;
+  }
+}
+
+async function count(h: DatabaseAdapter, table: 'hook_events' | 'tool_calls'): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(h.db);
+  return Number(r.rows[0]?.n);
+}
 
 function push<T>(arr: T[], item: T, max: number): T[] {
   const next = [...arr, item];
@@ -157,7 +187,7 @@ function step(
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-bench-'));
-  const h = await openSqlite({ file: join(dir, 'flightdeck.db') });
+  const { h, stop, url } = await openDatabase(dir);
   try {
     const t0 = Date.UTC(2026, 10, 16, 9);
     const sessions = Array.from({ length: SESSIONS }, (_, i) => newSession(i, t0));
@@ -222,12 +252,13 @@ async function main(): Promise<void> {
       batches++;
     }
     const wall = performance.now() - started;
-    const rows = h.sqlite.prepare('SELECT count(*) AS n FROM hook_events').get() as { n: number };
+    const rows = { n: await count(h, 'hook_events') };
     if (rows.n !== TOTAL) throw new Error(`unexpected duplicates: ${rows.n} raw events stored of ${TOTAL}`);
-    const tools = h.sqlite.prepare('SELECT count(*) AS n FROM tool_calls').get() as { n: number };
+    const tools = { n: await count(h, 'tool_calls') };
     console.log(
       JSON.stringify(
         {
+          database: DATABASE,
           events: TOTAL,
           batchSize: BATCH,
           sessions: SESSIONS,
@@ -247,7 +278,13 @@ async function main(): Promise<void> {
       ),
     );
   } finally {
+    if (url && PG_STATS)
+      for (const s of await topStatements(url, 12))
+        console.log(
+          `${s.totalMs.toFixed(0).padStart(7)} ms ${String(s.calls).padStart(6)} calls ${String(s.rows).padStart(7)} rows  ${s.query.replace(/\s+/g, ' ').slice(0, 140)}`,
+        );
     await h.close();
+    stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -125,7 +125,42 @@ export function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Statements by total execution time, from `pg_stat_statements`, after two rows summing every top-level one's planning and execution (a server started with
+ * `startPostgres({ statistics: true })`): where a database's time goes, for a benchmark's report.
+ */
+export async function topStatements(
+  url: string,
+  limit = 12,
+): Promise<Array<{ query: string; calls: number; totalMs: number; rows: number }>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const r = await c.query<{ query: string; calls: string; total: number; rows: string }>(
+      `(SELECT 'all statements: planning' AS query, sum(calls) AS calls, sum(total_plan_time) AS total, sum(rows) AS rows
+          FROM pg_stat_statements WHERE toplevel)
+       UNION ALL
+       (SELECT 'all statements: execution' AS query, sum(calls) AS calls, sum(total_exec_time) AS total, sum(rows) AS rows
+          FROM pg_stat_statements WHERE toplevel)
+       UNION ALL
+       (SELECT query, calls, total_exec_time AS total, rows FROM pg_stat_statements
+         ORDER BY total_exec_time DESC LIMIT $1)`,
+      [limit],
+    );
+    return r.rows.map((x) => ({
+      query: x.query,
+      calls: Number(x.calls),
+      totalMs: x.total,
+      rows: Number(x.rows),
+    }));
+  } finally {
+    await c.end();
+  }
+}
+
+/** `statistics`: load `pg_stat_statements` (see `topStatements`); off by default, it costs a little per statement. */
+export async function startPostgres(options: { statistics?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBin();
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-pg-'));
@@ -167,7 +202,10 @@ export async function startPostgres(): Promise<TestPostgres> {
     for (let attempt = 0; !started; attempt++) {
       port = await freePort();
       // Loopback only, the socket in our dir; no fsync (a throwaway cluster).
-      const opts = `-h 127.0.0.1 -p ${port} -k ${dir} -F -c synchronous_commit=off -c full_page_writes=off`;
+      const stats = options.statistics
+        ? ' -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on'
+        : '';
+      const opts = `-h 127.0.0.1 -p ${port} -k ${dir} -F -c synchronous_commit=off -c full_page_writes=off${stats}`;
       try {
         run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', opts]);
         started = true;
