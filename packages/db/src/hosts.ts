@@ -51,32 +51,26 @@ export async function createHostToken(
     { name, tokenHash, now },
     'createHostToken',
   );
-  return db.transaction().execute(async (tx) => {
-    const existing = await tx
-      .selectFrom('hosts')
-      .selectAll()
-      .where('name', '=', input.name)
-      .executeTakeFirst();
-    if (existing && existing.revoked_at === null) {
-      throw new DbInputError(
-        `createHostToken: name: host ${input.name} already has a token (revoke it first to make a new one)`,
-        'name',
-      );
-    }
-    const row = existing
-      ? await tx
-          .updateTable('hosts')
-          .set({ token_hash: input.tokenHash, created_at: input.now, revoked_at: null })
-          .where('name', '=', input.name)
-          .returningAll()
-          .executeTakeFirstOrThrow()
-      : await tx
-          .insertInto('hosts')
-          .values({ name: input.name, token_hash: input.tokenHash, created_at: input.now })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-    return toHost(row);
-  });
+  // One statement, a write from its start: a read then a write in one transaction would fail at once on SQLite
+  // ("database is locked", no busy wait) when another connection (the writer thread) committed in between.
+  const row = await db
+    .insertInto('hosts')
+    .values({ name: input.name, token_hash: input.tokenHash, created_at: input.now })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({ token_hash: input.tokenHash, created_at: input.now, revoked_at: null })
+        .where('hosts.revoked_at', 'is not', null),
+    )
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) {
+    throw new DbInputError(
+      `createHostToken: name: host ${input.name} already has a token (revoke it first to make a new one)`,
+      'name',
+    );
+  }
+  return toHost(row);
 }
 
 /** Revokes host `name`'s token. False when there is no such host or its token was revoked already. */

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HostMetrics } from '@flightdeck/shared-types';
 import { describe, expect, it } from 'vitest';
 import {
@@ -206,6 +209,46 @@ describe.each(STORES)('host samples (%s)', (kind) => {
         await expect(call()).rejects.toBeInstanceOf(DbInputError);
     } finally {
       await h.cleanup();
+    }
+  });
+});
+
+describe('hosts on a SQLite file written by another connection', () => {
+  /**
+   * Another process holds the write lock, writes and commits while the token is made: the token waits for the lock
+   * (busy timeout) and is made. A read then a write in one transaction failed here with "database is locked" (a
+   * snapshot older than the other's commit cannot become a write), as the server's writer thread made it fail.
+   */
+  it('makes a token while another connection commits', async () => {
+    const h = await openTestDb('file');
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]);
+         db.exec('BEGIN IMMEDIATE');
+         db.prepare("INSERT INTO kv (key, value, updated_at) VALUES ('other-writer', 'x', 1)").run();
+         process.stdout.write('locked\\n');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+         db.exec('COMMIT');`,
+        h.file,
+      ],
+      { cwd: dirname(fileURLToPath(import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (d: Buffer) => {
+          if (d.toString().includes('locked')) resolve();
+        });
+        holder.once('exit', (code) => reject(new Error(`the other writer exited (${code})`)));
+      });
+      const made = await createHostToken(h.db, 'build-box', HASH_A, 1000);
+      expect(made).toMatchObject({ name: 'build-box', revokedAt: null });
+      const other = await h.db.selectFrom('kv').select('value').where('key', '=', 'other-writer').execute();
+      expect(other).toEqual([{ value: 'x' }]);
+    } finally {
+      holder.kill();
+      await h.close();
     }
   });
 });
