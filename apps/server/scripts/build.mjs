@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Production build of the server: ESM bundles of `src/cli.ts` (`flightdeck.mjs`) and of the database writer thread
-// (`@flightdeck/db/writer-worker`, packages/db/src/sqlite/writer-worker.ts → `db-writer.mjs`), each with everything it imports (workspace packages and npm dependencies),
+// Production build of the server: ESM bundles of `src/cli.ts` (`flightdeck.mjs`) and of the database writer threads
+// (`@flightdeck/db/writer-worker`, packages/db/src/sqlite/writer-worker.ts → `db-writer.mjs`; PostgreSQL's
+// `@flightdeck/db/pg-writer-worker` → `pg-writer.mjs`), each with everything it imports (workspace packages and npm dependencies),
 // so `flightdeck start` runs plain JavaScript without the tsx loader (less memory, faster start). Native modules
 // stay external.
 //
@@ -24,6 +25,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRIES = {
   flightdeck: 'src/cli.ts',
   'db-writer': createRequire(import.meta.url).resolve('@flightdeck/db/writer-worker'),
+  'pg-writer': createRequire(import.meta.url).resolve('@flightdeck/db/pg-writer-worker'),
 };
 /** Native addons (and what loads them): never bundled. */
 export const NATIVE = new Set(['better-sqlite3', 'node-pty', 'bindings']);

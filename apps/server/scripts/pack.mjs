@@ -7,7 +7,8 @@
 //                         (better-sqlite3, node-pty), at the versions the workspace pins
 //   bin/flightdeck.mjs    runs dist/flightdeck.mjs
 //   dist/flightdeck.mjs   the server and CLI, workspace packages and pure-JS npm dependencies bundled (esbuild)
-//   dist/db-writer.mjs    the database writer thread, found next to the main bundle
+//   dist/db-writer.mjs    the SQLite writer thread, found next to the main bundle
+//   dist/pg-writer.mjs    the PostgreSQL writer thread, likewise
 //   dist/web/             the built web app (vite), served at /
 //   hooks/                the hook script that `flightdeck hooks install` copies into the data directory
 //   README.md

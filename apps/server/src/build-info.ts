@@ -10,10 +10,13 @@ declare global {
   var __FLIGHTDECK_BUNDLE_URL__: string | undefined;
 }
 
-/** The writer thread's script: the production bundle's `db-writer.mjs`; from the sources, the db package's own. */
-export function writerScript(): URL | undefined {
+/**
+ * A writer thread's script: the production bundle's `db-writer.mjs` (SQLite) or `pg-writer.mjs` (PostgreSQL); from
+ * the sources (undefined), the db package's own.
+ */
+export function writerScript(dialect: 'sqlite' | 'postgres' = 'sqlite'): URL | undefined {
   const bundle = globalThis.__FLIGHTDECK_BUNDLE_URL__;
-  return bundle ? new URL('./db-writer.mjs', bundle) : undefined;
+  return bundle ? new URL(dialect === 'sqlite' ? './db-writer.mjs' : './pg-writer.mjs', bundle) : undefined;
 }
 
 export function serverVersion(): string {

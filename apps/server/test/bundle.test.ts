@@ -28,12 +28,14 @@ afterAll(async () => {
 describe('production bundle', () => {
   const bundle = join(out.dir, 'flightdeck.mjs');
 
-  it('builds the server and its writer thread as ESM files without absolute paths of this machine', () => {
+  it('builds the server and its writer threads as ESM files without absolute paths of this machine', () => {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--outdir', out.dir], { stdio: 'pipe' });
-    for (const file of [bundle, join(out.dir, 'db-writer.mjs')]) {
+    for (const file of [bundle, join(out.dir, 'db-writer.mjs'), join(out.dir, 'pg-writer.mjs')]) {
       expect(existsSync(file)).toBe(true);
       const text = readFileSync(file, 'utf8');
-      expect(text).toContain('better-sqlite3/lib/index.js'); // external, by a relative path
+      // SQLite's: external, by a relative path; PostgreSQL's writer has no native module.
+      if (!file.endsWith('pg-writer.mjs')) expect(text).toContain('better-sqlite3/lib/index.js');
+      else expect(text).not.toContain('better-sqlite3');
       // Source locations are relative to the bundle, never absolute.
       expect(text).not.toContain(`"${root}`);
       expect(text).not.toContain(`file://${root}`);

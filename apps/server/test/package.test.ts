@@ -99,6 +99,7 @@ describe('the installable package', () => {
         'package/bin/flightdeck.mjs',
         'package/dist/flightdeck.mjs',
         'package/dist/db-writer.mjs',
+        'package/dist/pg-writer.mjs',
         'package/dist/web/index.html',
         'package/hooks/flightdeck-hook.sh',
       ]),

@@ -23,7 +23,6 @@ export { migrateDown, migrateToLatest } from './migrate.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './notes.js';
 export * from './planner.js';
-export type { TransactionHook } from './postgres/apply.js';
 export { postgresMigrationProvider, postgresMigrations } from './postgres/migrations/index.js';
 export {
   listenPostgres,
@@ -32,7 +31,13 @@ export {
   type PgListener,
   type PgListenerOptions,
 } from './postgres/notify.js';
-export { type OpenPostgresOptions, openPostgres, type PostgresAdapter } from './postgres/open.js';
+export {
+  type EventNotifyOptions,
+  type OpenPostgresOptions,
+  openPostgres,
+  type PostgresAdapter,
+} from './postgres/open.js';
+export type { PgWriterThreadOptions } from './postgres/thread.js';
 export { loadPromptQueues, promptQueueOp, type StoredPromptQueue } from './prompt-queue.js';
 export {
   CONVERSATION_TABLES,

@@ -22,7 +22,6 @@ import { randomBytes } from 'node:crypto';
 import {
   type LoggedHookEvent,
   listenPostgres,
-  notifyEventsStored,
   notifyPostgres,
   type PgListener,
   type PostgresAdapter,
@@ -135,16 +134,15 @@ export async function prepareCluster(database: PostgresAdapter, o: ClusterOption
   let poll: NodeJS.Timeout | null = null;
   let closed = false;
 
-  database.setTransactionHook(async (tx, ops) => {
-    let stored = false;
-    const t = now();
-    for (const op of ops) {
-      if (op.op !== 'hookEvent') continue;
-      own.set(op.row.ingest_id, t);
-      stored = true;
-    }
-    if (!stored) return;
-    await notifyEventsStored(tx, EVENTS_CHANNEL, serverId);
+  // Each plan with raw events NOTIFYs on commit (on the database's writer thread); its ingest ids are marked this
+  // server's own when it is handed to the writer, before the notification can bring them back.
+  database.setEventNotify({
+    channel: EVENTS_CHANNEL,
+    server: serverId,
+    onWrite(ops) {
+      const t = now();
+      for (const op of ops) if (op.op === 'hookEvent') own.set(op.row.ingest_id, t);
+    },
   });
 
   function expire(at: number) {

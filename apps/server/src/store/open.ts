@@ -1,6 +1,6 @@
 /**
  * Opens the server's database: PostgreSQL when a `postgres://` URL is configured (team mode: `--database` or
- * `database` in config.json), else SQLite in the data directory (a file made 0600 first; plans committed on a writer
+ * `database` in config.json; plans committed on a writer thread), else SQLite in the data directory (a file made 0600 first; plans committed on a writer
  * thread) or in memory without one.
  */
 import { closeSync, openSync } from 'node:fs';
@@ -23,7 +23,11 @@ export async function openServerDatabase(o: {
   url: string | null;
   log: WriterLog;
 }): Promise<ServerDatabase> {
-  if (o.url) return openPostgres({ url: o.url });
+  if (o.url) {
+    // Plans committed on a writer thread with a connection of its own (postgres/thread.ts in @flightdeck/db).
+    const script = writerScript('postgres');
+    return openPostgres({ url: o.url, writerThread: script ? { script } : true, log: o.log });
+  }
   const file = o.dataDir ? resolve(o.dataDir, 'flightdeck.db') : ':memory:';
   // Made 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
   if (o.dataDir) closeSync(openSync(file, 'a', 0o600));

@@ -10,7 +10,7 @@ import type { ToolCallInsert, WriteOp } from '../write-op.js';
 
 type Tx = Transaction<Database>;
 
-/** Called inside a write plan's transaction after its operations (see `PostgresAdapter.setTransactionHook`). */
+/** Called inside a write plan's transaction after its operations (the NOTIFY of `PostgresAdapter.setEventNotify`). */
 export type TransactionHook = (tx: Tx, ops: readonly WriteOp[]) => Promise<void>;
 type Ids = { oldId: string; newId: string };
 

@@ -9,9 +9,14 @@ import { DbInputError } from '../errors.js';
 import { migrateToLatest } from '../migrate.js';
 import type { Database } from '../schema.js';
 import { searchSessions } from '../sessions.js';
-import { createPostgresWriter, type TransactionHook } from './apply.js';
+import type { WriteOp } from '../write-op.js';
+import { createPostgresWriter } from './apply.js';
 import { fullTextSearch, tsPromptMatch } from './fts-search.js';
 import { postgresMigrationProvider } from './migrations/index.js';
+import { notifyEventsStored } from './notify.js';
+import { createPool } from './pool.js';
+import { type PgWriterThreadOptions, startPgWriterThread } from './thread.js';
+import type { EventNotify } from './writer-worker.js';
 
 export interface OpenPostgresOptions {
   /** `postgres://user[:password]@host[:port]/database` (or `postgresql://`). */
@@ -23,6 +28,19 @@ export interface OpenPostgresOptions {
    * such as `unaccent`). Default: the server's search path. Lets several databases of Flightdeck share one.
    */
   schema?: string;
+  /**
+   * Apply write plans on a writer thread with a connection of its own (default false: on this thread's pool).
+   * `script`: the worker of a production bundle (`pg-writer.mjs`).
+   */
+  writerThread?: boolean | PgWriterThreadOptions;
+  /** Where the writer thread's failures are told. */
+  log?: { error(obj: unknown, msg: string): void; warn?(obj: unknown, msg: string): void };
+}
+
+/** Several servers on one database: what a plan that stores raw events tells the others (see `setEventNotify`). */
+export interface EventNotifyOptions extends EventNotify {
+  /** Told each plan's operations when it is handed to the writer, before anything of it can commit. */
+  onWrite?(ops: readonly WriteOp[]): void;
 }
 
 export interface PostgresAdapter extends DatabaseAdapter {
@@ -33,25 +51,14 @@ export interface PostgresAdapter extends DatabaseAdapter {
   readonly url: string;
   readonly schema: string | null;
   /**
-   * Runs `hook` last in every write plan's transaction, before the commit (several servers on one database: the
-   * NOTIFY of what was committed goes out with the commit, and only if it commits); null removes it.
+   * Several servers on one database: every write plan with raw events NOTIFYs `channel` with `server` last in its
+   * transaction (`notifyEventsStored`: the notification goes out with the commit, and only if it commits), on
+   * whichever thread writes; `onWrite` sees each plan first. null: no more.
    */
-  setTransactionHook(hook: TransactionHook | null): void;
+  setEventNotify(o: EventNotifyOptions | null): void;
+  /** The writer thread (null: plans are applied on the pool). `terminate()`: as if it crashed (tests). */
+  readonly writerThread: { terminate(): Promise<void> } | null;
 }
-
-const INT8 = 20;
-const NUMERIC = 1700;
-
-/**
- * Numbers come back as numbers, as from SQLite: `bigint` columns (times in ms, ids, counters: all below 2^53) and
- * `count(*)`, and `numeric` (what `sum` of a bigint gives).
- */
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 || oid === NUMERIC
-      ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
 
 function checkSchema(schema: unknown): string | null {
   if (schema === undefined) return null;
@@ -81,18 +88,35 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
       await c.end();
     }
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.maxConnections ?? 10,
-    types,
-    ...(schema !== null ? { options: `-c search_path=${schema},public` } : {}),
-  });
-  // An idle client's error (the server went away) must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
+  const pool = createPool(url, schema, options.maxConnections ?? 10);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const appliedMigrations = await migrateToLatest(db, postgresMigrationProvider);
-    const writer = createPostgresWriter(db);
+    const inline = createPostgresWriter(db);
+    let notify: EventNotifyOptions | null = null;
+    const inlineNotify = {
+      write: inline.write,
+      setNotify(n: EventNotify | null) {
+        inline.setTransactionHook(
+          n === null
+            ? null
+            : async (tx, ops) => {
+                if (ops.some((op) => op.op === 'hookEvent'))
+                  await notifyEventsStored(tx, n.channel, n.server);
+              },
+        );
+      },
+    };
+    const threadOptions = options.writerThread === true ? {} : options.writerThread || null;
+    const writer =
+      threadOptions === null
+        ? {
+            ...inlineNotify,
+            mode: 'main' as const,
+            close: () => Promise.resolve(),
+            terminate: () => Promise.resolve(),
+          }
+        : startPgWriterThread({ url, schema }, inlineNotify, options.log ?? { error() {} }, threadOptions);
     let closed = false;
     return {
       dialect: 'postgres',
@@ -100,16 +124,26 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
       appliedMigrations,
       url,
       schema,
-      setTransactionHook: writer.setTransactionHook,
-      writeMode: 'main',
+      setEventNotify(o) {
+        notify = o;
+        writer.setNotify(o === null ? null : { channel: o.channel, server: o.server });
+      },
+      get writeMode() {
+        return writer.mode;
+      },
       writerNice: null,
-      write: writer.write,
+      writerThread: threadOptions === null ? null : { terminate: () => writer.terminate() },
+      write(ops) {
+        notify?.onWrite?.(ops);
+        return writer.write(ops);
+      },
       fullTextSearch: (input) => fullTextSearch(db, input),
       searchSessions: (input = {}) => searchSessions(db, input, tsPromptMatch),
       async close() {
         if (closed) return;
         closed = true;
-        await writer.drain();
+        await writer.close();
+        await inline.drain();
         await db.destroy();
       },
     };

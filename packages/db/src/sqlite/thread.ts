@@ -6,8 +6,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WriteOp } from '../write-op.js';
+import { openWriterChannel } from '../writer-channel.js';
 import type { ApplyPlan } from './apply.js';
-import type { WriterData, WriterReply, WriterRequest } from './writer-worker.js';
+import type { WriterData, WriterReply } from './writer-worker.js';
 
 export interface WriterThreadOptions {
   /** The worker script (e.g. a production bundle of `writer-worker.ts`); default: the sources, through tsx. */
@@ -54,7 +55,7 @@ export function inlineWrite(apply: ApplyPlan): (ops: readonly WriteOp[]) => Prom
 function startWorker(data: WriterData, options: WriterThreadOptions): Worker {
   const resourceLimits = { maxYoungGenerationSizeMb: options.youngGenerationMb ?? 3 };
   if (options.script) return new Worker(options.script, { workerData: data, resourceLimits });
-  return new Worker(new URL('./writer-boot.mjs', import.meta.url), {
+  return new Worker(new URL('../worker-boot.mjs', import.meta.url), {
     workerData: { ...data, entry: new URL('./writer-worker.ts', import.meta.url).href },
     resourceLimits,
   });
@@ -71,10 +72,6 @@ export function startWriterThread(
   options: WriterThreadOptions = {},
 ): WriterThread {
   const inline = inlineWrite(main.apply);
-  const pending = new Map<number, { resolve: (ms: number) => void; reject: (err: Error) => void }>();
-  let nextId = 1;
-  let failed = false;
-  let stopping = false;
   let threadNice: number | null = null;
   let worker: Worker;
   try {
@@ -93,76 +90,34 @@ export function startWriterThread(
     };
   }
   main.sqlite.pragma('wal_autocheckpoint = 0');
-
-  const failOver = (err: Error) => {
-    if (failed) return;
-    failed = true;
-    try {
-      main.sqlite.pragma('wal_autocheckpoint = 1000');
-    } catch {
-      // closed
-    }
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  worker.on('message', (msg: WriterReply) => {
-    if (msg.type === 'priority') {
-      threadNice = msg.nice;
-      if (msg.nice === null) log.debug?.({ reason: msg.reason }, 'database writer thread keeps its priority');
-      return;
-    }
-    if (msg.type === 'checkpoint-failed') {
-      log.warn?.({ message: msg.message }, 'WAL checkpoint failed');
-      return;
-    }
-    const p = pending.get(msg.id);
-    if (!p) return;
-    pending.delete(msg.id);
-    if (msg.type === 'done') p.resolve(msg.ms);
-    else p.reject(new Error(msg.message));
-  });
-  worker.on('error', (err) => {
-    log.error({ err }, 'database writer thread failed; writing on the main thread from now on');
-    failOver(err);
-  });
-  worker.on('exit', (code) => {
-    if (!stopping) {
-      log.error({ code }, 'database writer thread exited; writing on the main thread from now on');
-      failOver(new Error(`database writer thread exited with code ${code}`));
-    }
+  const channel = openWriterChannel(worker, {
+    name: 'database writer thread',
+    log,
+    onFailOver() {
+      try {
+        main.sqlite.pragma('wal_autocheckpoint = 1000');
+      } catch {
+        // closed
+      }
+    },
+    onOther(msg) {
+      const m = msg as WriterReply;
+      if (m.type === 'priority') {
+        threadNice = m.nice;
+        if (m.nice === null) log.debug?.({ reason: m.reason }, 'database writer thread keeps its priority');
+      } else if (m.type === 'checkpoint-failed') log.warn?.({ message: m.message }, 'WAL checkpoint failed');
+    },
   });
 
   return {
     get mode() {
-      return failed ? 'main' : 'thread';
+      return channel.failed ? 'main' : 'thread';
     },
     get nice() {
-      return failed ? null : threadNice;
+      return channel.failed ? null : threadNice;
     },
-    write(ops) {
-      if (failed) return inline(ops);
-      const id = nextId++;
-      return new Promise<number>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ type: 'write', id, ops } satisfies WriterRequest);
-      });
-    },
-    async terminate() {
-      await worker.terminate();
-    },
-    close() {
-      if (failed || stopping) return Promise.resolve();
-      stopping = true;
-      return new Promise<void>((resolveStop) => {
-        const timer = setTimeout(() => {
-          void worker.terminate().then(() => resolveStop());
-        }, 5000);
-        worker.once('exit', () => {
-          clearTimeout(timer);
-          resolveStop();
-        });
-        worker.postMessage({ type: 'stop' } satisfies WriterRequest);
-      });
-    },
+    write: (ops) => (channel.failed ? inline(ops) : channel.write(ops)),
+    terminate: () => channel.terminate(),
+    close: () => channel.close(),
   };
 }
