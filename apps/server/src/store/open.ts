@@ -1,7 +1,7 @@
 /**
  * Opens the server's database: PostgreSQL when a `postgres://` URL is configured (team mode: `--database` or
- * `database` in config.json; plans committed on a writer thread), else SQLite in the data directory (a file made 0600 first; plans committed on a writer
- * thread) or in memory without one.
+ * `database` in config.json), else SQLite in the data directory (a file made 0600 first) or in memory. Plans are
+ * committed on a writer thread, except in memory.
  */
 import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -138,3 +138,13 @@ export async function notifyEventsStored(
     tx,
   );
 }
+
+/** The transaction hook of `notify`: a plan with raw events NOTIFYs (`notifyEventsStored`); null: none. */
+export function eventNotifyHook(
+  notify: { channel: string; server: string } | null,
+): ((tx: Transaction<Database>, ops: readonly { op: string }[]) => Promise<void>) | null {
+  if (notify === null) return null;
+  return async (tx, ops) => {
+    if (ops.some((op) => op.op === 'hookEvent')) await notifyEventsStored(tx, notify.channel, notify.server);
+  };
+}

@@ -13,7 +13,7 @@ import type { WriteOp } from '../write-op.js';
 import { createPostgresWriter } from './apply.js';
 import { fullTextSearch, tsPromptMatch } from './fts-search.js';
 import { postgresMigrationProvider } from './migrations/index.js';
-import { notifyEventsStored } from './notify.js';
+import { eventNotifyHook } from './notify.js';
 import { createPool } from './pool.js';
 import { type PgWriterThreadOptions, startPgWriterThread } from './thread.js';
 import type { EventNotify } from './writer-worker.js';
@@ -96,16 +96,7 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
     let notify: EventNotifyOptions | null = null;
     const inlineNotify = {
       write: inline.write,
-      setNotify(n: EventNotify | null) {
-        inline.setTransactionHook(
-          n === null
-            ? null
-            : async (tx, ops) => {
-                if (ops.some((op) => op.op === 'hookEvent'))
-                  await notifyEventsStored(tx, n.channel, n.server);
-              },
-        );
-      },
+      setNotify: (n: EventNotify | null) => inline.setTransactionHook(eventNotifyHook(n)),
     };
     const threadOptions = options.writerThread === true ? {} : options.writerThread || null;
     const writer =

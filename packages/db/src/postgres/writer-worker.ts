@@ -13,7 +13,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import type { WriteOp } from '../write-op.js';
 import { createPostgresWriter } from './apply.js';
-import { notifyEventsStored } from './notify.js';
+import { eventNotifyHook } from './notify.js';
 import { createPool } from './pool.js';
 
 export interface PgWriterData {
@@ -42,11 +42,6 @@ const reply = (msg: PgWriterReply) => port.postMessage(msg);
 
 const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(url, schema, 1) }) });
 const writer = createPostgresWriter(db);
-let notify: EventNotify | null = null;
-writer.setTransactionHook(async (tx, ops) => {
-  if (notify !== null && ops.some((op) => op.op === 'hookEvent'))
-    await notifyEventsStored(tx, notify.channel, notify.server);
-});
 
 port.on('message', (msg: PgWriterRequest) => {
   if (msg.type === 'write') {
@@ -56,11 +51,13 @@ port.on('message', (msg: PgWriterRequest) => {
         reply({ type: 'failed', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
     );
   } else if (msg.type === 'notify') {
-    notify = msg.notify;
+    // Before the plans posted after it: messages arrive in order.
+    writer.setTransactionHook(eventNotifyHook(msg.notify));
   } else if (msg.type === 'stop') {
     void writer
       .drain()
       .then(() => db.destroy())
+      .catch(() => undefined)
       .finally(() => port.close());
   }
 });
