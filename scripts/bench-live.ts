@@ -41,9 +41,18 @@ import { dirname, join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createFlightdeckClient } from '@flightdeck/client';
-import { startPostgres, type TestPostgres, topStatements } from '@flightdeck/db/test-support/postgres';
-import { readProcStat } from '@flightdeck/hook-ingest';
-import { BUILD, postJson, startProductionServer as startServer } from './bench-server.js';
+import {
+  BUILD,
+  cpuSeconds,
+  DATABASE_LABEL,
+  type DatabaseKind,
+  databasesArg,
+  loadAvg,
+  onDatabases,
+  pct,
+  postJson,
+  startProductionServer as startServer,
+} from './bench-server.js';
 import { hrMs, type PollReply, type SessionView, startSubscriber } from './bench-subscriber.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,12 +83,6 @@ interface Envelope {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function pct(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 /** Resident memory of a process (MB): VmRSS and its anonymous, file-backed and shared parts (/proc/<pid>/status). */
@@ -88,29 +91,6 @@ function rssMb(pid: number): { total: number; anon: number; file: number; shmem:
   const mb = (k: string) =>
     Number(new RegExp(`${k}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
   return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile'), shmem: mb('RssShmem') };
-}
-
-/** CPU time (user + system) of a process so far, in seconds (/proc/<pid>/stat, clock ticks of 10 ms). */
-function cpuSeconds(pid: number, thread?: number): number {
-  const stat = readProcStat(pid, thread);
-  if (!stat) throw new Error(`process ${pid} is gone`);
-  return (stat.utimeTicks + stat.stimeTicks) / 100;
-}
-
-function loadAvg(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-}
-
-type DatabaseKind = 'sqlite' | 'postgres';
-const DATABASE_LABEL: Record<DatabaseKind, string> = { sqlite: 'file SQLite', postgres: 'PostgreSQL' };
-
-function databasesArg(): DatabaseKind[] {
-  const arg = process.argv.find((a) => a.startsWith('--database='));
-  const kinds = (arg ? arg.slice('--database='.length) : 'sqlite').split(',').map((k) => k.trim());
-  for (const k of kinds)
-    if (k !== 'sqlite' && k !== 'postgres')
-      throw new Error(`--database: "${k}" is neither sqlite nor postgres`);
-  return kinds as DatabaseKind[];
 }
 
 /** Throughput ramp: a forwarder's few keep-alive connections. */
@@ -383,26 +363,14 @@ interface RunSummary {
 }
 
 async function main() {
-  const databases = databasesArg();
+  const databases = databasesArg('sqlite');
   execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
   const floor = await measureFloor([200, 1000], LATENCY_MS);
-  const summaries: RunSummary[] = [];
-  let postgres: TestPostgres | null = null;
-  try {
-    for (const database of databases) {
-      let databaseUrl: string | undefined;
-      if (database === 'postgres') {
-        postgres ??= await startPostgres({ statistics: PG_STATS });
-        databaseUrl = postgres.url(await postgres.createDatabase());
-      }
-      console.log(`\n===== ${DATABASE_LABEL[database]} =====`);
-      summaries.push(await benchOne(database, floor, databaseUrl));
-      if (postgres && PG_STATS && database === 'postgres') await printTopStatements(postgres.url());
-    }
-  } finally {
-    postgres?.stop();
-    agent.destroy();
-  }
+  const summaries = await onDatabases(databases, (database, databaseUrl) => {
+    console.log(`\n===== ${DATABASE_LABEL[database]} =====`);
+    return benchOne(database, floor, databaseUrl);
+  });
+  agent.destroy();
   if (summaries.length > 1) {
     console.log('\nSide by side (same run of the machine):');
     console.log('  database      p50 @1k   p99 @1k   sustained    all persisted   RSS after load');
@@ -412,17 +380,6 @@ async function main() {
       );
     }
   }
-}
-
-/** BENCH_PG_STATS=1: PostgreSQL's statements by total execution time over the whole run (`pg_stat_statements`). */
-const PG_STATS = process.env.BENCH_PG_STATS === '1';
-
-async function printTopStatements(url: string): Promise<void> {
-  console.log('\nPostgreSQL statements by total execution time (pg_stat_statements, whole run):');
-  for (const s of await topStatements(url, 15))
-    console.log(
-      `  ${fmt(s.totalMs, 0).padStart(7)} ms  ${String(s.calls).padStart(6)} calls  ${fmt(s.totalMs / Math.max(1, s.calls), 3).padStart(8)} ms/call  ${String(s.rows).padStart(8)} rows  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}`,
-    );
 }
 
 async function benchOne(

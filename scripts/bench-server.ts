@@ -1,12 +1,15 @@
 /**
  * What the benchmark scripts share: the in-process server's options, the production bundle started as a child
- * process and its ready line, a JSON POST.
+ * process and its ready line, a JSON POST, the databases to run on (a throwaway PostgreSQL for `postgres`), and
+ * small measures (quantiles, load, a process's CPU time).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPostgres, type TestPostgres, topStatements } from '@flightdeck/db/test-support/postgres';
+import { readProcStat } from '@flightdeck/hook-ingest';
 import type { configFileSchema as ConfigFileSchema, startServer as StartServer } from '@flightdeck/server';
 
 /**
@@ -156,4 +159,71 @@ export function startProductionServer(
   const serverLog = process.env.BENCH_SERVER_LOG;
   if (serverLog) child.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
   return readyUrl(child).then((url) => ({ child, url }));
+}
+
+/** p-quantile `q` of `values` (sorted here; nearest rank). NaN when there are none. */
+export function pct(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/** The 1, 5 and 15 minute load averages, as `/proc/loadavg` gives them. */
+export function loadAvg(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** CPU time (user + system) of a process, or one of its threads, so far, in seconds (clock ticks of 10 ms). */
+export function cpuSeconds(pid: number, thread?: number): number {
+  const stat = readProcStat(pid, thread);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return (stat.utimeTicks + stat.stimeTicks) / 100;
+}
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+export const DATABASE_LABEL: Record<DatabaseKind, string> = { sqlite: 'file SQLite', postgres: 'PostgreSQL' };
+
+/** `--database=sqlite,postgres`: the databases to run on, in order (`fallback` when the option is absent). */
+export function databasesArg(fallback: string): DatabaseKind[] {
+  const arg = process.argv.find((a) => a.startsWith('--database='));
+  const kinds = (arg ? arg.slice('--database='.length) : fallback).split(',').map((k) => k.trim());
+  for (const k of kinds)
+    if (k !== 'sqlite' && k !== 'postgres')
+      throw new Error(`--database: "${k}" is neither sqlite nor postgres`);
+  return kinds as DatabaseKind[];
+}
+
+/** BENCH_PG_STATS=1: PostgreSQL's statements by total execution time after its run (`pg_stat_statements`). */
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
+
+/**
+ * Runs `run` on each database in turn: SQLite with no URL, PostgreSQL with a fresh database of one throwaway server
+ * (loopback port; stopped at the end), whose statements are printed after its run when BENCH_PG_STATS=1.
+ */
+export async function onDatabases<R>(
+  databases: readonly DatabaseKind[],
+  run: (database: DatabaseKind, databaseUrl: string | undefined) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  let postgres: TestPostgres | null = null;
+  try {
+    for (const database of databases) {
+      let databaseUrl: string | undefined;
+      if (database === 'postgres') {
+        postgres ??= await startPostgres({ statistics: PG_STATS });
+        databaseUrl = postgres.url(await postgres.createDatabase());
+      }
+      results.push(await run(database, databaseUrl));
+      if (postgres && PG_STATS && database === 'postgres') {
+        console.log('\nPostgreSQL statements by total execution time (pg_stat_statements, whole run):');
+        for (const s of await topStatements(postgres.url(), 15))
+          console.log(
+            `  ${s.totalMs.toFixed(0).padStart(7)} ms  ${String(s.calls).padStart(6)} calls  ${(s.totalMs / Math.max(1, s.calls)).toFixed(3).padStart(8)} ms/call  ${String(s.rows).padStart(8)} rows  ${s.query.replace(/\s+/g, ' ').slice(0, 150)}`,
+          );
+      }
+    }
+  } finally {
+    postgres?.stop();
+  }
+  return results;
 }

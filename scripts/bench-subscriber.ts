@@ -45,7 +45,7 @@ export interface PollReply {
 }
 
 /** See `PollReply.progress`. */
-export const toolProgress = (s: { totalToolCalls: number; currentTool?: string | null }): number =>
+const toolProgress = (s: { totalToolCalls: number; currentTool?: string | null }): number =>
   s.totalToolCalls * 2 - (s.currentTool ? 1 : 0);
 
 export const hrMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;

@@ -23,14 +23,24 @@
  * Targets (the issue's): p99 ≤ 1 s from creation to the subscriber's view, every event seen, every event stored once.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlightdeckClient } from '@flightdeck/client';
-import { startPostgres, type TestPostgres, topStatements } from '@flightdeck/db/test-support/postgres';
-import { readProcStat, senderIdOf } from '@flightdeck/hook-ingest';
-import { BUILD, postJson, startProductionServer } from './bench-server.js';
+import { senderIdOf } from '@flightdeck/hook-ingest';
+import {
+  BUILD,
+  cpuSeconds,
+  type DatabaseKind,
+  databasesArg,
+  DATABASE_LABEL as LABEL,
+  loadAvg,
+  onDatabases,
+  pct,
+  postJson,
+  startProductionServer,
+} from './bench-server.js';
 import { hrMs, startSubscriber } from './bench-subscriber.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -49,30 +59,9 @@ const AGENTS = numberArg('agents', 10);
 const MAX_BATCH = 500;
 /** p99 from creation to the subscriber's view (issue 19). */
 const TARGET_P99_MS = 1000;
-/** BENCH_PG_STATS=1: PostgreSQL's statements by total execution time after its run (`pg_stat_statements`). */
-const PG_STATS = process.env.BENCH_PG_STATS === '1';
-
-type DatabaseKind = 'sqlite' | 'postgres';
-const LABEL: Record<DatabaseKind, string> = { sqlite: 'file SQLite', postgres: 'PostgreSQL' };
-function databasesArg(): DatabaseKind[] {
-  const arg = process.argv.find((a) => a.startsWith('--database='));
-  const kinds = (arg ? arg.slice('--database='.length) : 'sqlite,postgres').split(',').map((k) => k.trim());
-  for (const k of kinds) if (k !== 'sqlite' && k !== 'postgres') throw new Error(`--database: "${k}"?`);
-  return kinds as DatabaseKind[];
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-function pct(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-function cpuSeconds(pid: number): number {
-  const stat = readProcStat(pid);
-  return stat ? (stat.utimeTicks + stat.stimeTicks) / 100 : Number.NaN;
-}
-
 interface Pending {
   session: string;
   /** The event's number in its session (1, 2, …). */
@@ -257,7 +246,6 @@ async function runOne(database: DatabaseKind, databaseUrl: string | undefined): 
       else unseen++;
     }
     latencies.sort((a, b) => a - b);
-    ackMs.sort((a, b) => a - b);
     const info = await client.trpc.system.info.query();
     await subscriber.close();
     const batches = forwarders.reduce((n, f) => n + f.batches, 0);
@@ -291,39 +279,21 @@ async function runOne(database: DatabaseKind, databaseUrl: string | undefined): 
 }
 
 async function main() {
-  const databases = databasesArg();
+  const databases = databasesArg('sqlite,postgres');
   execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
-  let postgres: TestPostgres | null = null;
-  const results: Result[] = [];
-  try {
-    for (const database of databases) {
-      let databaseUrl: string | undefined;
-      if (database === 'postgres') {
-        postgres ??= await startPostgres({ statistics: PG_STATS });
-        databaseUrl = postgres.url(await postgres.createDatabase());
-      }
-      console.log(
-        `\n===== ${LABEL[database]}: ${RATE} events/s for ${SECONDS} s from ${HOSTS} forwarders =====`,
-      );
-      const r = await runOne(database, databaseUrl);
-      results.push(r);
-      console.log(
-        `  sent ${r.sent} at ${fmt(r.sendRate, 0)} ev/s; acknowledged at ${fmt(r.ackedRate, 0)} ev/s (until the last ack); ` +
-          `mean batch ${fmt(r.meanBatch, 0)}, longest forwarder queue ${r.maxQueue}; batch POST → 202 p50 ${fmt(r.ackP50)} ms, p99 ${fmt(r.ackP99)} ms; server batch p99 ${fmt(r.serverBatchP99)} ms\n` +
-          `  creation → subscriber's view: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms; never seen ${r.unseen}\n` +
-          `  stored ${r.stored} of ${r.sent}; server CPU ${fmt(r.serverCpu * 100, 0)} % of a core; writer in transactions ${fmt(r.writerBusy * 100, 0)} % of the time, ${fmt(r.eventsPerTransaction, 0)} events each; load ${r.load}`,
-      );
-      if (postgres && PG_STATS && database === 'postgres') {
-        console.log('  PostgreSQL statements by total execution time (pg_stat_statements):');
-        for (const st of await topStatements(postgres.url(), 8))
-          console.log(
-            `  ${fmt(st.totalMs, 0).padStart(7)} ms ${String(st.calls).padStart(7)} calls ${String(st.rows).padStart(8)} rows  ${st.query.replace(/\s+/g, ' ').slice(0, 110)}`,
-          );
-      }
-    }
-  } finally {
-    postgres?.stop();
-  }
+  const results = await onDatabases(databases, async (database, databaseUrl) => {
+    console.log(
+      `\n===== ${LABEL[database]}: ${RATE} events/s for ${SECONDS} s from ${HOSTS} forwarders =====`,
+    );
+    const r = await runOne(database, databaseUrl);
+    console.log(
+      `  sent ${r.sent} at ${fmt(r.sendRate, 0)} ev/s; acknowledged at ${fmt(r.ackedRate, 0)} ev/s (until the last ack); ` +
+        `mean batch ${fmt(r.meanBatch, 0)}, longest forwarder queue ${r.maxQueue}; batch POST → 202 p50 ${fmt(r.ackP50)} ms, p99 ${fmt(r.ackP99)} ms; server batch p99 ${fmt(r.serverBatchP99)} ms\n` +
+        `  creation → subscriber's view: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms; never seen ${r.unseen}\n` +
+        `  stored ${r.stored} of ${r.sent}; server CPU ${fmt(r.serverCpu * 100, 0)} % of a core; writer in transactions ${fmt(r.writerBusy * 100, 0)} % of the time, ${fmt(r.eventsPerTransaction, 0)} events each; load ${r.load}`,
+    );
+    return r;
+  });
   console.log(
     `\nTeam scale (${RATE} events/s from ${HOSTS} forwarders × ${AGENTS} agents, ${SECONDS} s; target p99 ≤ ${TARGET_P99_MS} ms, all seen, all stored once):`,
   );
