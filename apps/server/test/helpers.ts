@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HookEnvelope } from '@flightdeck/shared-types';
+import type { HookEnvelope, HostMetrics } from '@flightdeck/shared-types';
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
 import { hashPassword } from '../src/auth.js';
@@ -156,4 +156,17 @@ export function caller(server: RunningServer, token: string | null = null) {
     setHeader: null,
     bufferedAmount: () => 0,
   });
+}
+
+/** A host's metrics as a forwarder reports them: fixed figures but the CPU use, taken at `at`. */
+export function hostMetrics(cpuPercent: number, at: number, cpuCount = 4): HostMetrics {
+  return {
+    at,
+    cpuPercent,
+    cpuCount,
+    memory: { used: 1_000, total: 4_000 },
+    swap: { used: 0, total: 2_000 },
+    disk: { used: 10_000, total: 50_000 },
+    load: [0.5, 0.25, 0.1],
+  };
 }

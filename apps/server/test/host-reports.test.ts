@@ -12,7 +12,7 @@ import { HOOK_TOKEN_FILE } from '../src/hook-token.js';
 import { MAX_HOST_SAMPLES } from '../src/hosts/samples.js';
 import type { ProcessInspector } from '../src/process-identity.js';
 import type { RunningServer } from '../src/server.js';
-import { caller, postHook, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+import { caller, hostMetrics, postHook, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
 const cleanups: Array<() => unknown> = [];
@@ -22,18 +22,7 @@ afterEach(async () => {
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 function report(pids: HostReport['pids'], cpuPercent = 12.5): HostReport {
-  return {
-    metrics: {
-      at: Date.now(),
-      cpuPercent,
-      cpuCount: 4,
-      memory: { used: 1_000, total: 4_000 },
-      swap: { used: 0, total: 2_000 },
-      disk: { used: 10_000, total: 50_000 },
-      load: [0.5, 0.25, 0.1],
-    },
-    pids,
-  };
+  return { metrics: hostMetrics(cpuPercent, Date.now()), pids };
 }
 
 async function postReport(base: string, body: unknown, headers: Record<string, string>) {

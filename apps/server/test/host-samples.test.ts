@@ -10,7 +10,7 @@ import {
   openSqlite,
   saveHostSamples,
 } from '@flightdeck/db';
-import type { HostMetrics, HostReport } from '@flightdeck/shared-types';
+import type { HostReport } from '@flightdeck/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createHostSamples,
@@ -19,22 +19,12 @@ import {
   type HostSamples,
   MAX_HOST_SAMPLES,
 } from '../src/hosts/samples.js';
-import { waitFor } from './helpers.js';
+import { hostMetrics, waitFor } from './helpers.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const HOUR = 3_600_000;
 
-function metrics(cpuPercent: number): HostMetrics {
-  return {
-    at: T0,
-    cpuPercent,
-    cpuCount: 4,
-    memory: { used: 1_000, total: 4_000 },
-    swap: { used: 0, total: 2_000 },
-    disk: { used: 10_000, total: 50_000 },
-    load: [0.5, 0.25, 0.1],
-  };
-}
+const metrics = (cpuPercent: number) => hostMetrics(cpuPercent, T0);
 
 function report(cpuPercent: number): HostReport {
   return { metrics: metrics(cpuPercent), pids: [] };

@@ -9,7 +9,7 @@ import type { HostReport } from '@flightdeck/shared-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { RunningServer } from '../src/server.js';
-import { caller, postHook, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
+import { caller, hostMetrics, postHook, sessionStart, startTestServer, tmpDir, waitFor } from './helpers.js';
 
 let pg: TestPostgres;
 beforeAll(async () => {
@@ -68,18 +68,7 @@ describe('hosts on PostgreSQL', () => {
 });
 
 function report(cpuPercent: number): HostReport {
-  return {
-    metrics: {
-      at: Date.now(),
-      cpuPercent,
-      cpuCount: 2,
-      memory: { used: 1_000, total: 4_000 },
-      swap: { used: 0, total: 2_000 },
-      disk: { used: 10_000, total: 50_000 },
-      load: [0.5, 0.25, 0.1],
-    },
-    pids: [],
-  };
+  return { metrics: hostMetrics(cpuPercent, Date.now(), 2), pids: [] };
 }
 
 async function postReport(base: string, token: string, cpu: number): Promise<number> {
